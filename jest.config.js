@@ -1,0 +1,29 @@
+// Two projects: unit tests (pure code, no network) and integration tests (real sipp peers on
+// loopback against the real server and app). Tests run on TypeScript sources through ts-jest;
+// `tsc -b` does the type check.
+const common = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }],
+  },
+  moduleNameMapper: { '^@pbx/(.*)$': '<rootDir>/packages/$1/src' },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  rootDir: __dirname,
+};
+
+module.exports = {
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{packages,apps}/*/test/**/*.test.ts'],
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{packages,apps}/*/test/**/*.itest.ts'],
+      testTimeout: 60000,
+      maxWorkers: 2,
+    },
+  ],
+};

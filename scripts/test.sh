@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every test (unit and integration). Integration tests need the real SIP peer `sipp`
+# (Debian package sip-tester); as root this script installs it, otherwise it says what to install.
+# Extra arguments go to jest (e.g. --selectProjects unit).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_pkgs=()
+command -v sipp >/dev/null 2>&1 || need_pkgs+=(sip-tester)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing test peers: ${need_pkgs[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+  else
+    echo "Integration tests need: ${need_pkgs[*]}" >&2
+    echo "Install them with: sudo apt-get install -y ${need_pkgs[*]}" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -d node_modules ]; then
+  [ -f /usr/include/node/node.h ] && export npm_config_nodedir=/usr
+  npm ci
+fi
+
+# Type-check and build everything first: integration tests also start the built binaries.
+npx tsc -b
+
+results=${JEST_JSON_OUT:-.jest-results.json}
+status=0
+npx jest --json --outputFile="$results" "$@" || status=$?
+if [ -f "$results" ]; then
+  node -e '
+    const r = require(require("path").resolve(process.argv[1]));
+    const skipped = (r.numPendingTests || 0) + (r.numTodoTests || 0);
+    console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+  ' "$results"
+fi
+exit $status
