@@ -1,0 +1,87 @@
+import {
+  assertNever,
+  cancel,
+  invalid,
+  start,
+  type ServerEffect,
+  type ServerEvent,
+  type TerminationReason,
+  type TransactionConfig,
+} from './state-table';
+
+/**
+ * Non-INVITE server transaction (RFC 3261 §17.2.2, Figure 8).
+ *
+ * ```
+ *                      request arrives: guard=64·T1
+ *                             │
+ *  request again: absorb  ┌───▼────┐ guard: timeout (TU never answered)
+ *                         │ trying ├─────────────────────────────┐
+ *                         └───┬────┘                              │
+ *                     TU 1xx  │ send          TU 200-699: send,    │
+ *                      ┌──────▼─────┐         J=64·T1 (UDP)       │
+ *  request: retransmit │ proceeding ├─────────────┐               │
+ *  TU 1xx: send        └────────────┘       ┌─────▼─────┐ timer J ▼
+ *                                           │ completed ├───► terminated
+ *                 request: retransmit       └───────────┘
+ * ```
+ */
+export type NonInviteServerState =
+  | { kind: 'trying' }
+  | { kind: 'proceeding' }
+  | { kind: 'completed' }
+  | { kind: 'terminated'; reason: TerminationReason };
+
+export function startNonInviteServer(cfg: TransactionConfig): [NonInviteServerState, ServerEffect[]] {
+  return [{ kind: 'trying' }, [start('guard', 64 * cfg.timers.t1)]];
+}
+
+export function nextNonInviteServer(
+  s: NonInviteServerState,
+  e: ServerEvent,
+  _now: number,
+  cfg: TransactionConfig,
+): [NonInviteServerState, ServerEffect[]] {
+  switch (s.kind) {
+    case 'trying':
+    case 'proceeding':
+      if (e.type === 'respond') {
+        if (e.status < 200) return [{ kind: 'proceeding' }, [{ type: 'send' }]];
+        // RFC 3261 17.2.2: final → Completed, timer J (zero when reliable).
+        if (cfg.reliable) {
+          return [
+            { kind: 'terminated', reason: 'completed' },
+            [cancel('guard'), { type: 'send' }, { type: 'terminated', reason: 'completed' }],
+          ];
+        }
+        return [{ kind: 'completed' }, [cancel('guard'), { type: 'send' }, start('J', 64 * cfg.timers.t1)]];
+      }
+      // RFC 3261 17.2.2: retransmissions in Trying are discarded, in Proceeding answered.
+      if (e.type === 'request') return [s, s.kind === 'proceeding' ? [{ type: 'retransmit' }] : []];
+      if (e.type === 'timer' && e.timer === 'guard') {
+        return [{ kind: 'terminated', reason: 'timeout' }, [{ type: 'timeout' }, { type: 'terminated', reason: 'timeout' }]];
+      }
+      if (e.type === 'transportError') {
+        return [
+          { kind: 'terminated', reason: 'transportError' },
+          [cancel('guard'), { type: 'transportError' }, { type: 'terminated', reason: 'transportError' }],
+        ];
+      }
+      return [s, []];
+    case 'completed':
+      if (e.type === 'respond') return invalid('NIST', s, e);
+      if (e.type === 'request') return [s, [{ type: 'retransmit' }]];
+      if (e.type === 'timer' && e.timer === 'J') {
+        return [{ kind: 'terminated', reason: 'completed' }, [{ type: 'terminated', reason: 'completed' }]];
+      }
+      if (e.type === 'transportError') {
+        return [{ kind: 'terminated', reason: 'transportError' }, [cancel('J'), { type: 'terminated', reason: 'transportError' }]];
+      }
+      return [s, []];
+    case 'terminated':
+      if (e.type === 'respond') return invalid('NIST', s, e);
+      return [s, []];
+    default:
+      return assertNever(s);
+  }
+}
