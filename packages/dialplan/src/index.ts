@@ -1,1 +1,19 @@
-export const PACKAGE = 'dialplan';
+/**
+ * @pbx/dialplan: the number plan. Pure functions from dialled digits to a station, ring group,
+ * feature code with its argument, trunk call or nothing; the feature code table; plan checks.
+ */
+export {
+  FEATURE_CODES,
+  FEATURE_IDS,
+  defaultCodes,
+  defaultNumberPlan,
+  isFeatureId,
+  isValidCodeSyntax,
+} from './feature-codes';
+export type { ArgumentKind, FeatureCodeDefinition, FeatureCodes, FeatureId, NumberPlan } from './feature-codes';
+export { classify } from './classify';
+export type { Classification, ClassifyPlan, FeatureErrorReason } from './classify';
+export { checkCodeChange, checkNewNumber, describeEntry, validatePlan } from './validate';
+export type { CodeChangeResult, NumberOwner, PlanEntry, PlanProblem } from './validate';
+export { describePlan, dialPattern, planMarkdownTable } from './describe';
+export type { PlanRow } from './describe';

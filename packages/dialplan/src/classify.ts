@@ -1,0 +1,122 @@
+import { FEATURE_CODES, FEATURE_IDS, type FeatureId } from './feature-codes';
+import type { FeatureCodes } from './feature-codes';
+
+/** What `classify()` needs to know about the office, beyond the codes. */
+export interface ClassifyPlan {
+  readonly codes: Readonly<FeatureCodes>;
+  /** True for a configured station (extension) number. */
+  isStation(n: string): boolean;
+  /** True for a configured ring group number. */
+  isGroup(n: string): boolean;
+  /** True for a configured pickup group; when absent, any one to three digits is accepted. */
+  isPickupGroup?(n: string): boolean;
+  /** Digits that start an outside call, for example `9`. */
+  readonly trunkPrefix?: string;
+}
+
+/** Why a feature code could not be used. */
+export type FeatureErrorReason =
+  | 'missing-argument'
+  | 'unexpected-argument'
+  | 'bad-argument'
+  | 'unknown-station'
+  | 'unknown-pickup-group';
+
+/** The meaning of a dialled number. A closed union: a new kind fails to compile until handled. */
+export type Classification =
+  | { readonly kind: 'station'; readonly number: string }
+  | { readonly kind: 'group'; readonly number: string }
+  | { readonly kind: 'feature'; readonly feature: FeatureId; readonly code: string; readonly arg?: string }
+  | {
+      readonly kind: 'featureError';
+      readonly feature: FeatureId;
+      readonly code: string;
+      readonly reason: FeatureErrorReason;
+      /** A sentence for the log, naming the digits at fault. */
+      readonly detail: string;
+      readonly arg?: string;
+    }
+  | { readonly kind: 'trunk'; readonly digits: string }
+  | { readonly kind: 'unknown' };
+
+/** Dialable characters. Anything else (letters, `+`, spaces) is not ours to classify. */
+const DIALLED = /^[0-9*#]+$/;
+const PICKUP_GROUP = /^[0-9]{1,3}$/;
+
+/**
+ * Classifies the digits a station dialled (the user part of the Request-URI, already
+ * percent-decoded).
+ *
+ * Order: an exact station or ring group number, then the longest assigned feature code that
+ * starts the digits (the rest is its argument), then the trunk prefix (stripped from `digits`).
+ * In a plan that passed `validatePlan` at most one of these can match, so the order only matters
+ * for an invalid plan, where a station is never hidden behind a code.
+ */
+export function classify(digits: string, plan: ClassifyPlan): Classification {
+  if (!DIALLED.test(digits)) return { kind: 'unknown' };
+  if (plan.isStation(digits)) return { kind: 'station', number: digits };
+  if (plan.isGroup(digits)) return { kind: 'group', number: digits };
+
+  const match = longestCode(digits, plan.codes);
+  if (match) return classifyFeature(match.feature, match.code, digits.slice(match.code.length), plan);
+
+  const prefix = plan.trunkPrefix;
+  if (prefix && digits.startsWith(prefix) && digits.length > prefix.length) {
+    return { kind: 'trunk', digits: digits.slice(prefix.length) };
+  }
+  return { kind: 'unknown' };
+}
+
+function longestCode(
+  digits: string,
+  codes: Readonly<FeatureCodes>,
+): { feature: FeatureId; code: string } | undefined {
+  let best: { feature: FeatureId; code: string } | undefined;
+  for (const feature of FEATURE_IDS) {
+    const code = codes[feature];
+    if (!code || !digits.startsWith(code)) continue;
+    if (!best || code.length > best.code.length) best = { feature, code };
+  }
+  return best;
+}
+
+function classifyFeature(
+  feature: FeatureId,
+  code: string,
+  arg: string,
+  plan: ClassifyPlan,
+): Classification {
+  const fail = (reason: FeatureErrorReason, detail: string): Classification =>
+    arg === ''
+      ? { kind: 'featureError', feature, code, reason, detail }
+      : { kind: 'featureError', feature, code, reason, detail, arg };
+
+  const kind = FEATURE_CODES[feature].argument;
+  switch (kind) {
+    case 'none':
+      if (arg !== '') return fail('unexpected-argument', `${feature} code ${code} takes no digits after it, got ${arg}`);
+      return { kind: 'feature', feature, code };
+    case 'station':
+      if (arg === '') return fail('missing-argument', `${feature} code ${code} needs a station number after it`);
+      if (!plan.isStation(arg)) return fail('unknown-station', `${arg} after ${feature} code ${code} is not a station`);
+      return { kind: 'feature', feature, code, arg };
+    case 'onOff':
+      if (arg === '') return fail('missing-argument', `${feature} code ${code} needs 1 (on) or 0 (off) after it`);
+      if (arg !== '0' && arg !== '1') return fail('bad-argument', `${feature} code ${code} takes 1 or 0, got ${arg}`);
+      return { kind: 'feature', feature, code, arg };
+    case 'pickupGroup': {
+      if (arg === '') return fail('missing-argument', `${feature} code ${code} needs a pickup group number after it`);
+      if (!PICKUP_GROUP.test(arg)) return fail('bad-argument', `${arg} after ${feature} code ${code} is not a pickup group number`);
+      if (plan.isPickupGroup && !plan.isPickupGroup(arg)) {
+        return fail('unknown-pickup-group', `${arg} after ${feature} code ${code} is not a pickup group`);
+      }
+      return { kind: 'feature', feature, code, arg };
+    }
+    default:
+      return assertNever(kind);
+  }
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unhandled argument kind ${String(x)}`);
+}
