@@ -1,1 +1,55 @@
-export const PACKAGE = 'store';
+export { Database, DEFAULT_BUSY_TIMEOUT_MS } from './database';
+export type { OpenOptions, Params, Queryable, RunResult } from './database';
+export { migrate, findMigrationsDir, listMigrations, appliedMigrations } from './migrate';
+export type { AppliedMigration, MigrateOptions, MigrateResult, MigrationFile } from './migrate';
+export { computeHa1, PasswordCipher, loadOrCreateKey, defaultKeyPath } from './credentials';
+export {
+  NotFoundError,
+  ConflictError,
+  LicenceError,
+  MigrationError,
+  SecretKeyError,
+  StoreError,
+} from './errors';
+export {
+  AddressMatcher,
+  InvalidAddressError,
+  cidrContains,
+  formatCidr,
+  formatIp,
+  normalizeIp,
+  parseCidr,
+  parseIp,
+  parseWhitelistEntry,
+} from './ip';
+export type { CidrBlock, IpAddress, WhitelistEntry, WhitelistForm } from './ip';
+export { StationRepo, STATION_DEFAULTS } from './repos/station-repo';
+export type {
+  DtmfType,
+  InsertTrunkType,
+  NatCheck,
+  NewStation,
+  Station,
+  StationCredentials,
+  StationPatch,
+  StationSettings,
+  ToneSource,
+} from './repos/station-repo';
+export { RegistrationRepo } from './repos/registration-repo';
+export type { Registration, RegistrationInput, SipProtocol } from './repos/registration-repo';
+export { WhitelistRepo } from './repos/whitelist-repo';
+export type { WhitelistRow } from './repos/whitelist-repo';
+export { AccessLogRepo } from './repos/access-log-repo';
+export type { AccessLogEntry, AccessLogInput } from './repos/access-log-repo';
+export { BlockRepo } from './repos/block-repo';
+export type { Block, BlockInput } from './repos/block-repo';
+export { SystemOptionRepo } from './repos/system-option-repo';
+export type { SystemOption } from './repos/system-option-repo';
+export { ChangeRepo } from './repos/change-repo';
+export type { ChangeArea } from './repos/change-repo';
+export { ChangeWatcher } from './change-watcher';
+export type { ChangeWatcherEvents, ChangeWatcherOptions } from './change-watcher';
+export { Store } from './store';
+export type { StoreOptions } from './store';
+export type { Logger } from './logger';
+export { silentLogger } from './logger';

@@ -1,0 +1,248 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import sqlite3 from 'sqlite3';
+import { StoreError } from './errors';
+
+/** Bound parameters: positional (`?`) or named (`$name`, with the `$` in the key). */
+export type Params = readonly unknown[] | Readonly<Record<string, unknown>>;
+
+/** What one write statement changed. */
+export interface RunResult {
+  changes: number;
+  lastId: number;
+}
+
+/** The query surface shared by a {@link Database} and the handle passed to a transaction. */
+export interface Queryable {
+  run(sql: string, params?: Params): Promise<RunResult>;
+  get<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T | undefined>;
+  all<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]>;
+  exec(sql: string): Promise<void>;
+}
+
+/** Options for {@link Database.open}. */
+export interface OpenOptions {
+  /** How long a statement waits for another process's write lock before failing (ms). */
+  busyTimeoutMs?: number;
+  /** Create the parent directory of the file when missing (default true). */
+  createDir?: boolean;
+}
+
+/** Milliseconds to wait for the CLI or the PBX to release the write lock. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+type Waiter = { exclusive: boolean; grant: () => void };
+
+/**
+ * FIFO gate: plain statements share it, a transaction holds it alone. A transaction waits for
+ * statements already running and later statements wait for the transaction, so nothing runs
+ * inside someone else's BEGIN … COMMIT on the one connection.
+ */
+class Gate {
+  private shared = 0;
+  private exclusive = false;
+  private readonly queue: Waiter[] = [];
+
+  acquire(exclusive: boolean): Promise<void> {
+    if (this.queue.length === 0 && this.canGrant(exclusive)) {
+      this.take(exclusive);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.queue.push({ exclusive, grant: resolve });
+    });
+  }
+
+  release(exclusive: boolean): void {
+    if (exclusive) this.exclusive = false;
+    else this.shared -= 1;
+    for (let head = this.queue[0]; head && this.canGrant(head.exclusive); head = this.queue[0]) {
+      this.queue.shift();
+      this.take(head.exclusive);
+      head.grant();
+    }
+  }
+
+  private canGrant(exclusive: boolean): boolean {
+    return exclusive ? !this.exclusive && this.shared === 0 : !this.exclusive;
+  }
+
+  private take(exclusive: boolean): void {
+    if (exclusive) this.exclusive = true;
+    else this.shared += 1;
+  }
+}
+
+function wrapError(err: Error & { code?: string }, sql: string): StoreError {
+  const head = sql.trim().split(/\s+/).slice(0, 4).join(' ');
+  return new StoreError(`${err.message} (in "${head} …")`, err.code, { cause: err });
+}
+
+function rawRun(db: sqlite3.Database, sql: string, params: Params): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    db.run(sql, params, function (this: sqlite3.RunResult, err: Error | null) {
+      if (err) reject(wrapError(err, sql));
+      else resolve({ changes: this.changes, lastId: this.lastID });
+    });
+  });
+}
+
+function rawGet<T>(db: sqlite3.Database, sql: string, params: Params): Promise<T | undefined> {
+  return new Promise((resolve, reject) => {
+    db.get(sql, params, (err: Error | null, row: T | undefined) => {
+      if (err) reject(wrapError(err, sql));
+      else resolve(row);
+    });
+  });
+}
+
+function rawAll<T>(db: sqlite3.Database, sql: string, params: Params): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    db.all(sql, params, (err: Error | null, rows: T[]) => {
+      if (err) reject(wrapError(err, sql));
+      else resolve(rows);
+    });
+  });
+}
+
+function rawExec(db: sqlite3.Database, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    db.exec(sql, (err: Error | null) => {
+      if (err) reject(wrapError(err, sql));
+      else resolve();
+    });
+  });
+}
+
+/**
+ * One SQLite connection with a promise API. WAL, `foreign_keys=ON` and a busy timeout are set at
+ * open, because the CLI and the running PBX share the file.
+ */
+export class Database implements Queryable {
+  private readonly gate = new Gate();
+  private closed = false;
+
+  private constructor(
+    private readonly raw: sqlite3.Database,
+    /** The file this connection opened (`:memory:` for an in-memory database). */
+    readonly path: string,
+  ) {}
+
+  /** Opens (creating when missing) the database file and applies the connection settings. */
+  static async open(path: string, options: OpenOptions = {}): Promise<Database> {
+    if (path !== ':memory:' && path !== '' && options.createDir !== false) {
+      mkdirSync(dirname(path), { recursive: true });
+    }
+    const raw = await new Promise<sqlite3.Database>((resolve, reject) => {
+      const db: sqlite3.Database = new sqlite3.Database(path, (err: Error | null) => {
+        if (err) reject(new StoreError(`cannot open database ${path}: ${err.message}`, (err as { code?: string }).code, { cause: err }));
+        else resolve(db);
+      });
+    });
+    const db = new Database(raw, path);
+    try {
+      const busy = Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
+      await db.exec(`PRAGMA busy_timeout = ${busy}`);
+      await db.get('PRAGMA journal_mode = WAL');
+      await db.exec('PRAGMA foreign_keys = ON');
+      // WAL makes NORMAL durable across application crashes; only a power cut can lose the tail.
+      await db.exec('PRAGMA synchronous = NORMAL');
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+    return db;
+  }
+
+  async run(sql: string, params: Params = []): Promise<RunResult> {
+    return this.shared(() => rawRun(this.raw, sql, params));
+  }
+
+  async get<T = Record<string, unknown>>(sql: string, params: Params = []): Promise<T | undefined> {
+    return this.shared(() => rawGet<T>(this.raw, sql, params));
+  }
+
+  async all<T = Record<string, unknown>>(sql: string, params: Params = []): Promise<T[]> {
+    return this.shared(() => rawAll<T>(this.raw, sql, params));
+  }
+
+  async exec(sql: string): Promise<void> {
+    return this.shared(() => rawExec(this.raw, sql));
+  }
+
+  /**
+   * Runs `fn` inside `BEGIN IMMEDIATE … COMMIT` (ROLLBACK when it throws). Calls are serialised:
+   * other statements and transactions on this connection wait until it ends. Use only the `tx`
+   * handle inside `fn`; calling the database itself from there would wait forever.
+   */
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    await this.gate.acquire(true);
+    const raw = this.raw;
+    let active = true;
+    const guard = (): void => {
+      if (!active) throw new StoreError('transaction handle used after the transaction ended', undefined);
+    };
+    const tx: Queryable = {
+      run: async (sql, params = []) => (guard(), rawRun(raw, sql, params)),
+      get: async <R>(sql: string, params: Params = []) => (guard(), rawGet<R>(raw, sql, params)),
+      all: async <R>(sql: string, params: Params = []) => (guard(), rawAll<R>(raw, sql, params)),
+      exec: async (sql) => (guard(), rawExec(raw, sql)),
+    };
+    try {
+      await rawExec(raw, 'BEGIN IMMEDIATE');
+      let result: T;
+      try {
+        result = await fn(tx);
+      } catch (err) {
+        active = false;
+        await rawExec(raw, 'ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+      active = false;
+      try {
+        await rawExec(raw, 'COMMIT');
+      } catch (err) {
+        await rawExec(raw, 'ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+      return result;
+    } finally {
+      active = false;
+      this.gate.release(true);
+    }
+  }
+
+  /** Closes the connection after the statements already queued. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.gate.acquire(true);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.raw.close((err: Error | null) => (err ? reject(wrapError(err, 'close')) : resolve()));
+      });
+    } finally {
+      this.gate.release(true);
+    }
+  }
+
+  /** True once {@link close} was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private async shared<T>(op: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    await this.gate.acquire(false);
+    try {
+      return await op();
+    } finally {
+      this.gate.release(false);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError('database is closed', undefined);
+  }
+}

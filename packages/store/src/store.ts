@@ -1,0 +1,90 @@
+import { ChangeWatcher, type ChangeWatcherOptions } from './change-watcher';
+import { defaultKeyPath, loadOrCreateKey, PasswordCipher } from './credentials';
+import { Database } from './database';
+import type { Logger } from './logger';
+import { migrate, type MigrateResult } from './migrate';
+import { AccessLogRepo } from './repos/access-log-repo';
+import { BlockRepo } from './repos/block-repo';
+import { ChangeRepo } from './repos/change-repo';
+import { RegistrationRepo } from './repos/registration-repo';
+import { StationRepo } from './repos/station-repo';
+import { SystemOptionRepo } from './repos/system-option-repo';
+import { WhitelistRepo } from './repos/whitelist-repo';
+
+/** Options of {@link Store.open}. */
+export interface StoreOptions {
+  /** SQLite file (`:memory:` for a private in-memory database). Its folder is created. */
+  path: string;
+  /** Password key file; defaults to `<path>.key`, created on first use (mode 0600). */
+  keyPath?: string;
+  /** Folder of migration files; found by walking up from this package when omitted. */
+  migrationsDir?: string;
+  /** Migrate only up to this version (upgrade tests). */
+  upTo?: number;
+  busyTimeoutMs?: number;
+  /** Time source for the repositories (epoch ms). */
+  clock?: () => number;
+  logger?: Logger;
+}
+
+/**
+ * The database of one installation: opens the file, applies pending migrations and holds one
+ * repository per table.
+ */
+export class Store {
+  readonly stations: StationRepo;
+  readonly registrations: RegistrationRepo;
+  readonly whitelist: WhitelistRepo;
+  readonly accessLog: AccessLogRepo;
+  readonly blocks: BlockRepo;
+  readonly options: SystemOptionRepo;
+  readonly changes: ChangeRepo;
+
+  private constructor(
+    readonly db: Database,
+    readonly migration: MigrateResult,
+    cipher: PasswordCipher,
+    private readonly logger: Logger | undefined,
+    clock: () => number,
+  ) {
+    this.stations = new StationRepo(db, cipher, clock);
+    this.registrations = new RegistrationRepo(db, clock);
+    this.whitelist = new WhitelistRepo(db, clock);
+    this.accessLog = new AccessLogRepo(db, clock);
+    this.blocks = new BlockRepo(db, clock);
+    this.options = new SystemOptionRepo(db, clock);
+    this.changes = new ChangeRepo(db);
+  }
+
+  /** Opens and migrates the database. */
+  static async open(options: StoreOptions): Promise<Store> {
+    const memory = options.path === ':memory:' || options.path === '';
+    const cipher =
+      memory && options.keyPath === undefined
+        ? PasswordCipher.ephemeral()
+        : new PasswordCipher(loadOrCreateKey(options.keyPath ?? defaultKeyPath(options.path)));
+    const db = await Database.open(options.path, { busyTimeoutMs: options.busyTimeoutMs });
+    try {
+      const migration = await migrate(db, { dir: options.migrationsDir, upTo: options.upTo });
+      return new Store(db, migration, cipher, options.logger, options.clock ?? Date.now);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+  }
+
+  /** A started watcher of the change counters (stop it before closing the store). */
+  async watch(options: ChangeWatcherOptions = {}): Promise<ChangeWatcher> {
+    const watcher = new ChangeWatcher(this.db, { logger: this.logger, ...options });
+    await watcher.start();
+    return watcher;
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
