@@ -1,1 +1,6 @@
-export const PACKAGE = 'sip-server';
+/** @pbx/sip-server: an embedded SIP server that speaks drachtio's wire protocol. */
+export { startSipServer } from './server';
+export type { SipServer, SipServerOptions } from './server';
+export type { Logger } from './logger';
+export { silentLogger } from './logger';
+export * from './errors';

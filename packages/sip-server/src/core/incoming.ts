@@ -1,0 +1,240 @@
+/**
+ * Requests from the network (wire spec §3, §5.3–5.6, §6.1–6.3, §6.7): new requests go to a client
+ * that routed the method, in-dialog requests to the dialog's client, CANCEL and ACK are matched
+ * here, and everything nobody can take is answered by the server itself.
+ */
+import type { SipRequest, SipResponse } from '../message/types';
+import {
+  callId,
+  cseq,
+  fromTag,
+  toTag,
+  getHeader,
+  getHeaders,
+  makeResponse,
+  parseNameAddr,
+  formatUri,
+  randomTag,
+} from '../message';
+import type { ReceiveInfo } from '../transport/types';
+import type { ServerTransaction } from '../transaction';
+import type { Dialog } from '../dialog/dialog';
+import type { SipCore } from './sip-core';
+import type { IncomingRecord } from './records';
+import { sendBye } from './dialog-requests';
+import { stopSessionTimer } from './session-timer';
+
+/** Methods a client can route for requests outside a dialog (wire spec §6.7). */
+const ROUTABLE = new Set(['INVITE', 'REGISTER', 'SUBSCRIBE', 'MESSAGE', 'OPTIONS', 'INFO', 'NOTIFY', 'PUBLISH']);
+/** With an unmatched To tag these are taken as new requests (e.g. a NOTIFY overtaking a 202). */
+const TAGGED_AS_NEW = new Set(['NOTIFY', 'OPTIONS', 'INFO', 'MESSAGE', 'PUBLISH', 'SUBSCRIBE']);
+
+export function reply(txn: ServerTransaction, req: SipRequest, status: number, reason?: string, headers: { name: string; value: string }[] = []): void {
+  const res = makeResponse(req, status, reason, { toTag: toTag(req) ? undefined : randomTag(), headers });
+  txn.respond(res).catch(() => undefined);
+}
+
+export function handleRequest(core: SipCore, req: SipRequest, info: ReceiveInfo, txn: ServerTransaction): void {
+  const method = req.method.toUpperCase();
+  if (method === 'CANCEL') return handleCancel(core, req, info, txn);
+  const cid = callId(req) ?? '';
+  const tt = toTag(req);
+  if (tt) {
+    const d = core.dialogs.match(cid, fromTag(req), tt);
+    if (d) return handleInDialog(core, d, req, info, txn);
+    if (!TAGGED_AS_NEW.has(method)) return reply(txn, req, 481);
+  }
+  if (!ROUTABLE.has(method)) {
+    if (method === 'BYE' || method === 'UPDATE' || method === 'PRACK') return reply(txn, req, 481);
+    if (method === 'REFER') return reply(txn, req, 405, undefined, [{ name: 'Allow', value: [...ROUTABLE].join(', ') }]);
+    return reply(txn, req, 501);
+  }
+  if (method === 'REGISTER') {
+    const bad = checkRegisterContacts(req);
+    if (bad) return reply(txn, req, 400, bad);
+  }
+  const conn = core.pickClient(method);
+  if (!conn) {
+    if (method === 'OPTIONS' && core.opts.optionsAutoAnswer) return reply(txn, req, 200);
+    core.log.debug({ method }, 'no client routes this method');
+    if (method === 'INVITE') core.cdr('stop', 'application', 'call-rejected', makeResponse(req, 503));
+    return reply(txn, req, 503);
+  }
+  const rec: IncomingRecord = {
+    txnId: core.newTxnId(),
+    txn,
+    req,
+    info,
+    conn,
+    dialogCreating: method === 'INVITE' || method === 'SUBSCRIBE',
+    responded: false,
+    final: false,
+    cancelled: false,
+    nextRseq: 1 + Math.floor(Math.random() * 1000),
+  };
+  track(core, rec);
+  if (method === 'INVITE') core.cdr('attempt', 'network', undefined, req);
+  core.deliver(conn, req, info.source, rec.txnId, '', { received: info.local });
+}
+
+/** Keeps the record until its transaction ends; answers for a client that never does. */
+export function track(core: SipCore, rec: IncomingRecord): void {
+  core.incoming.set(rec.txnId, rec);
+  core.incomingByTxn.set(rec.txn, rec);
+  rec.txn.once('terminated', () => {
+    if (rec.guard) clearTimeout(rec.guard);
+    if (rec.reliable?.timer) clearTimeout(rec.reliable.timer);
+    core.incoming.delete(rec.txnId);
+  });
+  // drachtio drops an unanswered request silently after 64 s; we answer (wire spec §6.2, §10).
+  rec.guard = setTimeout(() => {
+    if (rec.final) return;
+    const isInvite = rec.req.method === 'INVITE';
+    if (isInvite && rec.responded) return;
+    core.log.warn({ method: rec.req.method, txnId: rec.txnId }, 'client never answered, answering for it');
+    finishUnanswered(core, rec, isInvite ? 480 : 408);
+  }, 64 * core.opts.t1);
+  rec.guard.unref();
+}
+
+export function finishUnanswered(core: SipCore, rec: IncomingRecord, status: number): void {
+  if (rec.final) return;
+  rec.final = true;
+  const res = makeResponse(rec.req, status, undefined, { toTag: toTag(rec.req) ? undefined : (rec.localTag ?? randomTag()) });
+  rec.txn.respond(res).catch(() => undefined);
+  if (rec.dialog && rec.dialogCreating) core.dialogs.remove(rec.dialog);
+  core.incoming.delete(rec.txnId);
+}
+
+function checkRegisterContacts(req: SipRequest): string | undefined {
+  const contacts = getHeaders(req, 'Contact');
+  for (const c of contacts) {
+    if (c.trim() === '*') {
+      const exp = getHeader(req, 'Expires');
+      if (contacts.length > 1 || exp === undefined || Number(exp) !== 0) return 'Invalid Contact: * with non-zero Expires';
+      continue;
+    }
+    if (!parseNameAddr(c)) return 'Bad Contact Header';
+  }
+  return undefined;
+}
+
+function handleInDialog(core: SipCore, d: Dialog, req: SipRequest, info: ReceiveInfo, txn: ServerTransaction): void {
+  const method = req.method.toUpperCase();
+  if (d.conn.closed) return reply(txn, req, 481);
+  const seq = cseq(req)?.seq ?? 0;
+  if (seq > d.remoteSeq) d.remoteSeq = seq;
+  const rec: IncomingRecord = {
+    txnId: core.newTxnId(),
+    txn,
+    req,
+    info,
+    conn: d.conn,
+    dialogCreating: false,
+    dialog: d,
+    responded: false,
+    final: false,
+    cancelled: false,
+    nextRseq: 1,
+  };
+  switch (method) {
+    case 'BYE':
+      // The dialog ends when the BYE arrives, not when the 200 leaves (wire spec §5.5).
+      core.dialogs.remove(d);
+      stopSessionTimer(d);
+      core.cdr('stop', 'network', 'normal-release', req);
+      break;
+    case 'INVITE':
+    case 'UPDATE': {
+      const se = getHeader(req, 'Session-Expires');
+      if (se !== undefined && parseInt(se, 10) < 90) {
+        return reply(txn, req, 422, undefined, [{ name: 'Min-SE', value: '90' }]);
+      }
+      const inProgress = method === 'UPDATE' && d.state === 'early' ? pendingInviteOf(core, d) : undefined;
+      if (inProgress) {
+        // UPDATE during INVITE setup: delivered with the INVITE's txnId (wire spec §3.3 e).
+        if (inProgress.pendingUpdate) return reply(txn, req, 500, undefined, [{ name: 'Retry-After', value: '1' }]);
+        inProgress.pendingUpdate = { txn, req };
+        txn.once('terminated', () => {
+          if (inProgress.pendingUpdate?.txn === txn) inProgress.pendingUpdate = undefined;
+        });
+        core.deliver(d.conn, req, info.source, inProgress.txnId, d.id);
+        return;
+      }
+      stopSessionTimer(d);
+      const contact = getHeader(req, 'Contact');
+      const na = contact ? parseNameAddr(contact) : undefined;
+      if (na) d.remoteTarget = formatUri(na.uri);
+      break;
+    }
+    case 'PRACK': {
+      const inv = pendingInviteOf(core, d);
+      if (inv?.reliable) {
+        const rack = getHeader(req, 'RAck')?.trim().split(/\s+/)[0];
+        if (rack !== undefined && Number(rack) === inv.reliable.rseq) {
+          if (inv.reliable.timer) clearTimeout(inv.reliable.timer);
+          inv.reliable = undefined;
+        }
+      }
+      break;
+    }
+    case 'NOTIFY': {
+      const state = getHeader(req, 'Subscription-State') ?? '';
+      const event = getHeader(req, 'Event') ?? '';
+      if (d.kind === 'subscribe' && /^\s*terminated/i.test(state) && !/^\s*refer/i.test(event)) core.dialogs.remove(d);
+      break;
+    }
+    default:
+      break;
+  }
+  track(core, rec);
+  core.deliver(d.conn, req, info.source, rec.txnId, d.id);
+}
+
+/** The incoming INVITE (or SUBSCRIBE) whose answer is creating dialog `d`, if still in progress. */
+export function pendingInviteOf(core: SipCore, d: Dialog): IncomingRecord | undefined {
+  for (const rec of core.incoming.values()) {
+    if (rec.dialog === d && rec.dialogCreating && !rec.final) return rec;
+  }
+  return undefined;
+}
+
+function handleCancel(core: SipCore, cancel: SipRequest, info: ReceiveInfo, txn: ServerTransaction): void {
+  const inviteTxn = core.transactions.findInviteServerTransaction(cancel);
+  const rec = inviteTxn ? core.incomingByTxn.get(inviteTxn) : undefined;
+  if (!rec) return reply(txn, cancel, 481);
+  if (rec.final) {
+    const d = rec.dialog;
+    if (d && rec.req.method === 'INVITE' && d.state === 'confirmed' && core.dialogs.get(d.id) === d && d.lastAckSeq === undefined) {
+      // CANCEL crossed our 2xx (wire spec §5.3): 481, then tear the call down.
+      reply(txn, cancel, 481);
+      core.dialogs.remove(d);
+      sendBye(core, d, 'CANCEL after 200 OK', true);
+      return;
+    }
+    return reply(txn, cancel, 200);
+  }
+  reply(txn, cancel, 200);
+  rec.cancelled = true;
+  rec.final = true;
+  const res: SipResponse = makeResponse(rec.req, 487, undefined, { toTag: rec.localTag ?? randomTag() });
+  rec.txn.respond(res).catch(() => undefined);
+  core.cdr('stop', 'network', 'call-canceled', cancel);
+  const d = rec.dialog;
+  if (d) core.dialogs.remove(d);
+  core.incoming.delete(rec.txnId);
+  core.deliver(rec.conn, cancel, info.source, rec.txnId, rec.responded && d ? d.id : '');
+}
+
+/** ACK from the network for a 2xx (initial INVITE or re-INVITE); others never get here. */
+export function handleAck(core: SipCore, ack: SipRequest, info: ReceiveInfo): void {
+  const d = core.dialogs.match(callId(ack) ?? '', fromTag(ack), toTag(ack));
+  if (!d || d.conn.closed) {
+    core.log.debug({ callId: callId(ack) }, 'ACK matches no dialog, dropped');
+    return;
+  }
+  const seq = cseq(ack)?.seq ?? 0;
+  if (d.lastAckSeq === seq) return;
+  d.lastAckSeq = seq;
+  core.deliver(d.conn, ack, info.source, core.newTxnId(), d.id);
+}

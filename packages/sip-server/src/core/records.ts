@@ -1,0 +1,48 @@
+/** Bookkeeping of requests in flight between the network and a control client. */
+import type { SipRequest, SipResponse } from '../message/types';
+import type { ReceiveInfo, Destination } from '../transport/types';
+import type { ClientTransaction, ServerTransaction } from '../transaction';
+import type { ControlConnection } from '../wire/control-server';
+import type { Dialog } from '../dialog/dialog';
+
+/** A request from the network handed to a client and not finally answered yet. */
+export interface IncomingRecord {
+  txnId: string;
+  txn: ServerTransaction;
+  req: SipRequest;
+  info: ReceiveInfo;
+  conn: ControlConnection;
+  /** An INVITE or SUBSCRIBE outside a dialog: the app's answer creates a dialog. */
+  dialogCreating: boolean;
+  /** The dialog the request belongs to, or the one its answer is creating. */
+  dialog?: Dialog;
+  localTag?: string;
+  responded: boolean;
+  final: boolean;
+  cancelled: boolean;
+  /** UPDATE received while this INVITE is in progress (wire spec §3.3 e). */
+  pendingUpdate?: { txn: ServerTransaction; req: SipRequest };
+  /** Reliable provisional waiting for its PRACK (RFC 3262). */
+  reliable?: { rseq: number; response: SipResponse; timer?: NodeJS.Timeout; interval: number; deadline: number };
+  nextRseq: number;
+  guard?: NodeJS.Timeout;
+}
+
+/** A request a client sent to the network. */
+export interface OutgoingRecord {
+  txnId: string;
+  conn: ControlConnection;
+  req: SipRequest;
+  dest: Destination;
+  ct?: ClientTransaction;
+  /** dialogId for responses: the dialog created (INVITE/SUBSCRIBE) or the one the request is in. */
+  dialogId: string;
+  initial: boolean;
+  dialog?: Dialog;
+  cancelRequested: boolean;
+  /** CANCEL waiting for a provisional before it may be sent (RFC 3261 §9.1). */
+  cancelPending?: SipRequest;
+  provisional: boolean;
+  final: boolean;
+  seen2xxTags: Set<string>;
+}

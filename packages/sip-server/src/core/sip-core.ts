@@ -1,0 +1,116 @@
+/**
+ * The SIP core: glues the transaction layer to the control clients. Incoming network traffic is
+ * handled in incoming.ts, client commands in commands.ts; both work on the state held here.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logger';
+import type { SipMessage, SipRequest, SipResponse } from '../message/types';
+import { serializeMessage } from '../message';
+import type { ReceiveInfo, ListenAddress, HostPort } from '../transport/types';
+import type { TransactionLayer, ServerTransaction } from '../transaction';
+import { DialogStore } from '../dialog/dialog';
+import type { ControlConnection, ControlServer } from '../wire/control-server';
+import { CRLF, stackTime } from '../wire/leader';
+import type { IncomingRecord, OutgoingRecord } from './records';
+import { ConnectionRegistry } from './connection-registry';
+
+export interface CoreOptions {
+  logger: Logger;
+  transactions: TransactionLayer;
+  listen: () => ListenAddress[];
+  t1: number;
+  /** Answer OPTIONS with 200 when no client routes `options` (drachtio answers 503). */
+  optionsAutoAnswer: boolean;
+  /** Session timer default when the INVITE asks without naming a refresher. */
+  sessionTimerDefaultRefresher: 'none' | 'uac' | 'uas';
+  cdrs: boolean;
+}
+
+export class SipCore {
+  readonly dialogs = new DialogStore();
+  readonly incoming = new Map<string, IncomingRecord>();
+  readonly incomingByTxn = new WeakMap<ServerTransaction, IncomingRecord>();
+  readonly outgoing = new Map<string, OutgoingRecord>();
+  /** Dialog ids of UAC INVITEs that failed recently: the client's ACK for them gets a clear NOK. */
+  readonly failedDialogs = new Map<string, number>();
+  readonly connections = new ConnectionRegistry();
+  control!: ControlServer;
+  readonly log: Logger;
+
+  constructor(readonly opts: CoreOptions) {
+    this.log = opts.logger;
+  }
+
+  get transactions(): TransactionLayer {
+    return this.opts.transactions;
+  }
+
+  listen(): ListenAddress[] {
+    return this.opts.listen();
+  }
+
+  newTxnId(): string {
+    return randomUUID();
+  }
+
+  /** Sends a `sip` message from the network (or an unsolicited one) to a client. */
+  deliver(
+    conn: ControlConnection,
+    msg: SipMessage,
+    from: HostPort,
+    txnId: string,
+    dialogId: string,
+    opts: { source?: 'network' | 'application'; received?: ReceiveInfo['local'] } = {},
+  ): void {
+    const text = serializeMessage(msg).toString('utf8');
+    const bytes = Buffer.byteLength(text);
+    let leader = `${randomUUID()}|sip|${opts.source ?? 'network'}|${bytes}|${from.protocol}|${from.address}|${from.port}|${stackTime()}|${txnId}|${dialogId}|`;
+    if (opts.received) leader += `${opts.received.address}|${opts.received.port}|`;
+    conn.send(`${leader}${CRLF}${text}`);
+  }
+
+  /** Echo of a request we sent for the client (wire spec §4.1). */
+  echoRequest(conn: ControlConnection, msgId: string, req: SipRequest, to: HostPort, txnId: string): void {
+    const text = serializeMessage(req).toString('utf8');
+    conn.respond(
+      msgId,
+      ['OK', 'application', String(Buffer.byteLength(text)), to.protocol, to.address, String(to.port), stackTime(), txnId, 'Msg sent:', ''],
+      text,
+    );
+  }
+
+  /** Echo of a response we sent for the client (wire spec §4.1). */
+  echoResponse(conn: ControlConnection, msgId: string, res: SipResponse, to: HostPort, txnId: string, dialogId: string): void {
+    const text = serializeMessage(res).toString('utf8');
+    conn.respond(
+      msgId,
+      ['OK', 'application', String(Buffer.byteLength(text)), to.protocol, to.address, String(to.port), stackTime(), txnId, dialogId, '', 'Msg sent:', ''],
+      text,
+    );
+  }
+
+  /** Forgets failed-dialog markers after a while so the map stays small. */
+  rememberFailedDialog(id: string): void {
+    const now = Date.now();
+    this.failedDialogs.set(id, now);
+    if (this.failedDialogs.size > 1000) {
+      for (const [k, t] of this.failedDialogs) if (now - t > 64 * this.opts.t1) this.failedDialogs.delete(k);
+    }
+  }
+
+  /** Picks a client for a new request, or undefined when none routed the method. */
+  pickClient(method: string): ControlConnection | undefined {
+    return this.control.pickClient(method.toLowerCase());
+  }
+
+  /** CDR events (wire spec §2.4), when enabled and a client routed the kind. */
+  cdr(kind: 'attempt' | 'start' | 'stop', source: 'network' | 'application', extra: string | undefined, msg: SipMessage): void {
+    if (!this.opts.cdrs) return;
+    const conn = this.control.pickClient(`cdr:${kind}`);
+    if (!conn) return;
+    const text = serializeMessage(msg).toString('utf8');
+    const tokens = [randomUUID(), `cdr:${kind}`, source, stackTime()];
+    if (extra !== undefined) tokens.push(extra);
+    conn.send(`${tokens.join('|')}${CRLF}${text}`);
+  }
+}

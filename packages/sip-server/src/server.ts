@@ -1,0 +1,137 @@
+/**
+ * Wiring of the embedded drachtio-compatible SIP server: transports → transactions → SIP core,
+ * and the control port drachtio-srf connects to.
+ */
+import type { Logger } from './logger';
+import { silentLogger } from './logger';
+import { TransportLayer } from './transport';
+import { TransactionLayer } from './transaction';
+import type { ListenAddress, TransportProtocol } from './transport/types';
+import { ControlServer } from './wire/control-server';
+import { SipCore } from './core/sip-core';
+import { commandHandler } from './core/commands';
+import { handleAck, handleRequest } from './core/incoming';
+import { localAddressFor, hostPortText } from './core/addressing';
+import { proxyCommand } from './proxy';
+
+export interface SipServerOptions {
+  sip?: {
+    host?: string;
+    port?: number;
+    /** Plain transports on `port`; default both. */
+    protocols?: Array<'udp' | 'tcp'>;
+    tlsPort?: number;
+    tls?: { cert: string | Buffer; key: string | Buffer };
+    /** Address advertised in Contact/Via and hostports instead of the bound one (NAT). */
+    externalAddress?: string;
+  };
+  control?: { host?: string; port?: number; secret: string };
+  timers?: { t1?: number; t2?: number; t4?: number; timerC?: number };
+  /** Answer OPTIONS with 200 when no app routes `options` (drachtio answers 503). */
+  optionsAutoAnswer?: boolean;
+  sessionTimerDefaultRefresher?: 'none' | 'uac' | 'uas';
+  /** Emit cdr:attempt/start/stop to clients that route them. Default true. */
+  cdrs?: boolean;
+  logger?: Logger;
+}
+
+export interface SipServer extends AsyncDisposable {
+  readonly control: { host: string; port: number };
+  readonly sipAddresses: Array<{ protocol: TransportProtocol; address: string; port: number }>;
+  /** Counts for tests and the bench: live dialogs and requests in flight. */
+  stats(): { dialogs: number; incoming: number; outgoing: number; serverTransactions: number; clientTransactions: number };
+  stop(): Promise<void>;
+}
+
+export async function startSipServer(opts: SipServerOptions = { control: { secret: '' } }): Promise<SipServer> {
+  const log = (opts.logger ?? silentLogger).child({ component: 'sip-server' });
+  const host = opts.sip?.host ?? '0.0.0.0';
+  const port = opts.sip?.port ?? 5060;
+  const protocols = opts.sip?.protocols ?? ['udp', 'tcp'];
+  const external = opts.sip?.externalAddress;
+  const secret = opts.control?.secret;
+  if (!secret) throw new Error('sip-server: control.secret is required');
+
+  const listen: Array<{ protocol: TransportProtocol; address: string; port: number; externalAddress?: string; tls?: { cert: string | Buffer; key: string | Buffer } }> = [];
+  // UDP and TCP share one port number; with port 0 the UDP port is chosen first and reused.
+  for (const protocol of protocols) listen.push({ protocol, address: host, port, externalAddress: external });
+  if (opts.sip?.tls) listen.push({ protocol: 'tls', address: host, port: opts.sip.tlsPort ?? 5061, externalAddress: external, tls: opts.sip.tls });
+
+  const transport = new TransportLayer({ listen, logger: log.child({ layer: 'transport' }) });
+  const t1 = opts.timers?.t1 ?? 500;
+  const transactions = new TransactionLayer({ transport, timers: opts.timers, logger: log.child({ layer: 'transaction' }) });
+  const listenAddresses = (): ListenAddress[] => transport.listenAddresses();
+  const core = new SipCore({
+    logger: log,
+    transactions,
+    listen: listenAddresses,
+    t1,
+    optionsAutoAnswer: opts.optionsAutoAnswer ?? false,
+    sessionTimerDefaultRefresher: opts.sessionTimerDefaultRefresher ?? 'none',
+    cdrs: opts.cdrs ?? true,
+  });
+  const hostports = (): { external: string; local: string } => {
+    const ext: string[] = [];
+    const loc: string[] = [];
+    for (const l of listenAddresses()) {
+      const concrete = localAddressFor([l], l.protocol)?.address ?? l.address;
+      ext.push(`${l.protocol}/${hostPortText(l.advertisedAddress === l.address ? concrete : l.advertisedAddress, l.port)}`);
+      loc.push(`${l.protocol}/${hostPortText(concrete, l.port)}`);
+    }
+    return { external: ext.join(','), local: loc.join(',') };
+  };
+  const control = new ControlServer(
+    { host: opts.control?.host ?? '127.0.0.1', port: opts.control?.port ?? 9022, secret, logger: log.child({ layer: 'control' }), hostports },
+    commandHandler(core, (conn, msgId, tokens, sip) => proxyCommand(core, conn, msgId, tokens, sip)),
+  );
+  core.control = control;
+
+  transactions.on('request', (req, info, txn) => {
+    try {
+      handleRequest(core, req, info, txn);
+    } catch (err) {
+      log.error({ err }, 'incoming request handling failed');
+    }
+  });
+  transactions.on('ack', (ack, info) => {
+    try {
+      handleAck(core, ack, info);
+    } catch (err) {
+      log.error({ err }, 'incoming ACK handling failed');
+    }
+  });
+
+  await transport.start();
+  try {
+    await control.start();
+  } catch (err) {
+    await transport.stop();
+    throw err;
+  }
+  const sipAddresses = listenAddresses().map((l) => ({ protocol: l.protocol, address: l.address, port: l.port }));
+  log.info({ sip: sipAddresses, control: control.port }, 'sip-server started');
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      await control.stop();
+      for (const d of [...core.dialogs.all()]) core.dialogs.remove(d);
+      transactions.stop();
+      await transport.stop();
+      log.info('sip-server stopped');
+    })();
+    return stopped;
+  };
+  return {
+    control: { host: opts.control?.host ?? '127.0.0.1', port: control.port },
+    sipAddresses,
+    stats: () => ({
+      dialogs: core.dialogs.size,
+      incoming: core.incoming.size,
+      outgoing: core.outgoing.size,
+      serverTransactions: transactions.serverTransactionCount,
+      clientTransactions: transactions.clientTransactionCount,
+    }),
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}

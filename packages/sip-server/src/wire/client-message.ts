@@ -1,0 +1,55 @@
+/**
+ * Parses the SIP part of a client `sip` command. Unlike network input it is a template: Via,
+ * Route, Record-Route, RSeq and Content-Length belong to the server and are dropped, header names
+ * are canonicalised, and a line that is not a header is skipped (wire spec §4.2).
+ */
+import type { SipHeader } from '../message/types';
+import { canonicalHeaderName } from '../message';
+
+export type ClientMessage =
+  | { kind: 'request'; method: string; uri: string; headers: SipHeader[]; body: Buffer }
+  | { kind: 'response'; status: number; reason: string; headers: SipHeader[]; body: Buffer };
+
+const SERVER_OWNED = new Set(['via', 'route', 'record-route', 'rseq', 'content-length']);
+const TOKEN = /^[A-Za-z0-9.!%*_+`'~-]+$/;
+
+export function parseClientMessage(text: string): ClientMessage | { error: string } {
+  const sep = text.indexOf('\r\n\r\n');
+  const head = sep === -1 ? text : text.slice(0, sep);
+  const bodyText = sep === -1 ? '' : text.slice(sep + 4);
+  const lines = head.split('\r\n');
+  const start = lines.shift() ?? '';
+  const headers: SipHeader[] = [];
+  for (const line of lines) {
+    if (line === '') continue;
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const rawName = line.slice(0, colon).trim();
+    if (!TOKEN.test(rawName)) continue;
+    const value = line.slice(colon + 1).trim();
+    if (/[\r\n]/.test(value)) continue;
+    if (SERVER_OWNED.has(canonicalHeaderName(rawName).toLowerCase())) continue;
+    // `X-` names keep the app's spelling; everything else gets its canonical form.
+    const name = /^x-/i.test(rawName) ? rawName : canonicalHeaderName(rawName.replace(/_/g, '-'));
+    headers.push({ name, value });
+  }
+  const body = Buffer.from(bodyText, 'utf8');
+  const resp = /^SIP\/2\.0\s+(\d{3})\s*(.*)$/i.exec(start);
+  if (resp) return { kind: 'response', status: Number(resp[1]), reason: resp[2] ?? '', headers, body };
+  const req = /^([A-Za-z]+)\s+(\S+)\s+SIP\/2\.0\s*$/i.exec(start);
+  if (!req) return { error: `invalid request-uri: ${start.slice(0, 80)}` };
+  return { kind: 'request', method: req[1]!.toUpperCase(), uri: req[2]!, headers, body };
+}
+
+export function findHeader(headers: SipHeader[], name: string): SipHeader | undefined {
+  const n = name.toLowerCase();
+  return headers.find((h) => h.name.toLowerCase() === n);
+}
+
+export function takeHeader(headers: SipHeader[], name: string): string | undefined {
+  const n = name.toLowerCase();
+  const i = headers.findIndex((h) => h.name.toLowerCase() === n);
+  if (i === -1) return undefined;
+  const [h] = headers.splice(i, 1);
+  return h!.value;
+}
