@@ -1,0 +1,204 @@
+/**
+ * Header names: compact forms (RFC 3261 §7.3.3 and the IANA SIP header registry), canonical
+ * spelling, and which headers carry comma-separated lists.
+ */
+
+/** Compact form → full name. */
+const COMPACT: Record<string, string> = {
+  a: 'Accept-Contact',
+  b: 'Referred-By',
+  c: 'Content-Type',
+  d: 'Request-Disposition',
+  e: 'Content-Encoding',
+  f: 'From',
+  i: 'Call-ID',
+  j: 'Reject-Contact',
+  k: 'Supported',
+  l: 'Content-Length',
+  m: 'Contact',
+  n: 'Identity-Info',
+  o: 'Event',
+  r: 'Refer-To',
+  s: 'Subject',
+  t: 'To',
+  u: 'Allow-Events',
+  v: 'Via',
+  x: 'Session-Expires',
+  y: 'Identity',
+};
+
+/** Names whose canonical spelling is not simply "capital after each dash", or very common. */
+const WELL_KNOWN = [
+  'Accept',
+  'Accept-Contact',
+  'Accept-Encoding',
+  'Accept-Language',
+  'Alert-Info',
+  'Allow',
+  'Allow-Events',
+  'Authentication-Info',
+  'Authorization',
+  'Call-ID',
+  'Call-Info',
+  'Contact',
+  'Content-Disposition',
+  'Content-Encoding',
+  'Content-ID',
+  'Content-Language',
+  'Content-Length',
+  'Content-Type',
+  'CSeq',
+  'Date',
+  'Diversion',
+  'Error-Info',
+  'Event',
+  'Expires',
+  'From',
+  'History-Info',
+  'Identity',
+  'Identity-Info',
+  'In-Reply-To',
+  'Max-Forwards',
+  'MIME-Version',
+  'Min-Expires',
+  'Min-SE',
+  'Organization',
+  'P-Asserted-Identity',
+  'P-Associated-URI',
+  'P-Called-Party-ID',
+  'P-Preferred-Identity',
+  'P-Visited-Network-ID',
+  'Path',
+  'Priority',
+  'Privacy',
+  'Proxy-Authenticate',
+  'Proxy-Authorization',
+  'Proxy-Require',
+  'RAck',
+  'Reason',
+  'Record-Route',
+  'Refer-Sub',
+  'Refer-To',
+  'Referred-By',
+  'Reject-Contact',
+  'Replaces',
+  'Reply-To',
+  'Request-Disposition',
+  'Require',
+  'Retry-After',
+  'Route',
+  'RSeq',
+  'Security-Client',
+  'Security-Server',
+  'Security-Verify',
+  'Server',
+  'Service-Route',
+  'Session-Expires',
+  'SIP-ETag',
+  'SIP-If-Match',
+  'Subject',
+  'Subscription-State',
+  'Supported',
+  'Target-Dialog',
+  'Timestamp',
+  'To',
+  'Unsupported',
+  'User-Agent',
+  'Via',
+  'Warning',
+  'WWW-Authenticate',
+];
+
+const BY_LOWER = new Map<string, string>();
+for (const name of WELL_KNOWN) BY_LOWER.set(name.toLowerCase(), name);
+for (const [short, full] of Object.entries(COMPACT)) BY_LOWER.set(short, full);
+
+/** Exact spelling seen → canonical; bounded so hostile peers cannot grow it without limit. */
+const cache = new Map<string, string>();
+const CACHE_LIMIT = 4096;
+
+function computeCanonical(name: string): string {
+  const lower = name.toLowerCase();
+  const known = BY_LOWER.get(lower);
+  if (known !== undefined) return known;
+  // Extension headers starting with X- keep the spelling they were given.
+  if (lower.startsWith('x-')) return name;
+  let out = '';
+  let upper = true;
+  for (let i = 0; i < lower.length; i++) {
+    const ch = lower[i] as string;
+    out += upper ? ch.toUpperCase() : ch;
+    upper = ch === '-';
+  }
+  return out;
+}
+
+/**
+ * Canonical spelling of a header name: compact forms expanded (`i` → `Call-ID`), well-known names
+ * spelled as in their RFCs (`CSeq`, `WWW-Authenticate`), other names capitalised after each dash
+ * (`p-charging-vector` → `P-Charging-Vector`); names starting with `X-`/`x-` are kept as given.
+ * Surrounding whitespace is removed.
+ */
+export function canonicalHeaderName(name: string): string {
+  const hit = cache.get(name);
+  if (hit !== undefined) return hit;
+  const trimmed = name.trim();
+  const canonical = computeCanonical(trimmed);
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(name, canonical);
+  return canonical;
+}
+
+/**
+ * Whether a stored header name matches a canonical name. Stored names are normally canonical
+ * already; the case-insensitive fallback covers `X-` names and hand-built messages.
+ */
+export function sameHeaderName(stored: string, canonical: string): boolean {
+  return (
+    stored === canonical ||
+    (stored.length === canonical.length && stored.toLowerCase() === canonical.toLowerCase())
+  );
+}
+
+/** Headers whose values are comma-separated lists (RFC 3261 §7.3.1) and may be split. */
+const LIST_HEADERS = new Set([
+  'Accept',
+  'Accept-Contact',
+  'Accept-Encoding',
+  'Accept-Language',
+  'Alert-Info',
+  'Allow',
+  'Allow-Events',
+  'Call-Info',
+  'Contact',
+  'Content-Encoding',
+  'Content-Language',
+  'Diversion',
+  'Error-Info',
+  'History-Info',
+  'In-Reply-To',
+  'P-Asserted-Identity',
+  'P-Associated-URI',
+  'P-Preferred-Identity',
+  'Path',
+  'Proxy-Require',
+  'Reason',
+  'Record-Route',
+  'Reject-Contact',
+  'Request-Disposition',
+  'Require',
+  'Route',
+  'Security-Client',
+  'Security-Server',
+  'Security-Verify',
+  'Service-Route',
+  'Supported',
+  'Unsupported',
+  'Via',
+  'Warning',
+]);
+
+/** True when `canonical` names a comma-separated list header (see `getHeaders`). */
+export function isListHeader(canonical: string): boolean {
+  return LIST_HEADERS.has(canonical);
+}

@@ -1,0 +1,82 @@
+import { HOST_CHARS, TOKEN_CHARS } from './grammar';
+import { emptyParams, formatParams, parseParamList, skipWs } from './params';
+import type { Via } from './types';
+import { formatHost, isIpv6 } from './uri';
+
+function readToken(s: string, i: number): number {
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || TOKEN_CHARS[c] !== 1) break;
+    i++;
+  }
+  return i;
+}
+
+/**
+ * Parses one Via value (RFC 3261 §20.42): `SIP/2.0/UDP host[:port];params`, whitespace allowed
+ * around `/`, `:` and `;`. The transport is upper-cased; IPv6 hosts lose their brackets; parameter
+ * names are lower-cased (`rport` without value maps to `null`). Only SIP/2.0 is accepted.
+ * Pass one element of the list (see `getHeaders`), not a comma-separated line.
+ */
+export function parseVia(s: string): Via | undefined {
+  let i = skipWs(s, 0);
+  let end = readToken(s, i);
+  if (s.slice(i, end).toUpperCase() !== 'SIP') return undefined;
+  i = skipWs(s, end);
+  if (s.charCodeAt(i) !== 0x2f) return undefined;
+  i = skipWs(s, i + 1);
+  end = readToken(s, i);
+  if (s.slice(i, end) !== '2.0') return undefined;
+  i = skipWs(s, end);
+  if (s.charCodeAt(i) !== 0x2f) return undefined;
+  i = skipWs(s, i + 1);
+  end = readToken(s, i);
+  if (end === i) return undefined;
+  const transport = s.slice(i, end).toUpperCase();
+  i = skipWs(s, end);
+  if (i === end) return undefined; // LWS is required before sent-by.
+
+  let host: string;
+  if (s.charCodeAt(i) === 0x5b) {
+    const close = s.indexOf(']', i);
+    if (close < 0) return undefined;
+    host = s.slice(i + 1, close);
+    if (!isIpv6(host)) return undefined;
+    i = close + 1;
+  } else {
+    const start = i;
+    while (i < s.length) {
+      const c = s.charCodeAt(i);
+      if (c >= 128 || HOST_CHARS[c] !== 1) break;
+      i++;
+    }
+    if (i === start) return undefined;
+    host = s.slice(start, i);
+  }
+  i = skipWs(s, i);
+
+  const via: Via = { transport, host, params: emptyParams() };
+  if (s.charCodeAt(i) === 0x3a) {
+    i = skipWs(s, i + 1);
+    const start = i;
+    let port = 0;
+    while (i < s.length) {
+      const c = s.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) break;
+      port = port * 10 + (c - 0x30);
+      i++;
+    }
+    if (i === start || i - start > 5 || port > 65535) return undefined;
+    via.port = port;
+    i = skipWs(s, i);
+  }
+  if (i >= s.length) return via;
+  if (s.charCodeAt(i) !== 0x3b) return undefined;
+  return parseParamList(s, i + 1, via.params) ? via : undefined;
+}
+
+/** `SIP/2.0/UDP host:port;params` (IPv6 hosts bracketed). */
+export function formatVia(v: Via): string {
+  const port = v.port !== undefined ? `:${v.port}` : '';
+  return `SIP/2.0/${v.transport} ${formatHost(v.host)}${port}${formatParams(v.params)}`;
+}
