@@ -12,6 +12,7 @@ const common = {
 };
 
 module.exports = {
+  maxWorkers: 2,
   projects: [
     {
       ...common,
@@ -23,7 +24,6 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/{packages,apps}/*/test/**/*.itest.ts'],
       testTimeout: 60000,
-      maxWorkers: 2,
     },
   ],
 };
