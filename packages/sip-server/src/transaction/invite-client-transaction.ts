@@ -1,3 +1,10 @@
+import type { SipRequest } from '../message/types';
+import type { Destination } from '../transport/types';
+import {
+  ClientTransactionBase,
+  type ClientTransactionContext,
+  type ClientTransactionUser,
+} from './client-transaction';
 import {
   assertNever,
   cancel,
@@ -133,3 +140,31 @@ export function nextInviteClient(
   }
 }
 
+
+/** INVITE client transaction runner: see {@link nextInviteClient}. */
+export class InviteClientTransaction extends ClientTransactionBase<InviteClientState> {
+  constructor(
+    branch: string,
+    request: SipRequest,
+    dest: Destination,
+    config: TransactionConfig,
+    user: ClientTransactionUser,
+    ctx: ClientTransactionContext,
+  ) {
+    super(branch, request, dest, config, user, ctx, startInviteClient);
+  }
+
+  protected reduce(
+    s: InviteClientState,
+    e: ClientEvent,
+    now: number,
+    cfg: TransactionConfig,
+  ): [InviteClientState, ClientEffect[]] {
+    return nextInviteClient(s, e, now, cfg);
+  }
+
+  /** RFC 3261 §9.1: a CANCEL may be sent once a provisional response has arrived. */
+  cancelable(): boolean {
+    return this.state === 'proceeding';
+  }
+}

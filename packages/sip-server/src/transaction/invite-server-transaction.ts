@@ -1,3 +1,6 @@
+import type { SipRequest } from '../message/types';
+import type { ReceiveInfo } from '../transport/types';
+import { ServerTransactionBase, type ServerTransactionContext } from './server-transaction';
 import {
   assertNever,
   cancel,
@@ -151,3 +154,25 @@ export function nextInviteServer(
   }
 }
 
+
+/** INVITE server transaction runner: see {@link nextInviteServer}. */
+export class InviteServerTransaction extends ServerTransactionBase<InviteServerState> {
+  constructor(
+    request: SipRequest,
+    info: ReceiveInfo,
+    key: string,
+    config: TransactionConfig,
+    ctx: ServerTransactionContext,
+  ) {
+    super(request, info, key, config, ctx, startInviteServer);
+  }
+
+  protected reduce(
+    s: InviteServerState,
+    e: ServerEvent,
+    now: number,
+    cfg: TransactionConfig,
+  ): [InviteServerState, ServerEffect[]] {
+    return nextInviteServer(s, e, now, cfg);
+  }
+}

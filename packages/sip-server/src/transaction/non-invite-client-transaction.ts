@@ -1,3 +1,10 @@
+import type { SipRequest } from '../message/types';
+import type { Destination } from '../transport/types';
+import {
+  ClientTransactionBase,
+  type ClientTransactionContext,
+  type ClientTransactionUser,
+} from './client-transaction';
 import {
   assertNever,
   cancel,
@@ -88,3 +95,31 @@ export function nextNonInviteClient(
   }
 }
 
+
+/** Non-INVITE client transaction runner: see {@link nextNonInviteClient}. */
+export class NonInviteClientTransaction extends ClientTransactionBase<NonInviteClientState> {
+  constructor(
+    branch: string,
+    request: SipRequest,
+    dest: Destination,
+    config: TransactionConfig,
+    user: ClientTransactionUser,
+    ctx: ClientTransactionContext,
+  ) {
+    super(branch, request, dest, config, user, ctx, startNonInviteClient);
+  }
+
+  protected reduce(
+    s: NonInviteClientState,
+    e: ClientEvent,
+    now: number,
+    cfg: TransactionConfig,
+  ): [NonInviteClientState, ClientEffect[]] {
+    return nextNonInviteClient(s, e, now, cfg);
+  }
+
+  /** Only INVITE can be cancelled (RFC 3261 §9.1). */
+  cancelable(): boolean {
+    return false;
+  }
+}

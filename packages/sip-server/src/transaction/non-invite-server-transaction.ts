@@ -1,3 +1,6 @@
+import type { SipRequest } from '../message/types';
+import type { ReceiveInfo } from '../transport/types';
+import { ServerTransactionBase, type ServerTransactionContext } from './server-transaction';
 import {
   assertNever,
   cancel,
@@ -83,5 +86,27 @@ export function nextNonInviteServer(
       return [s, []];
     default:
       return assertNever(s);
+  }
+}
+
+/** Non-INVITE server transaction runner: see {@link nextNonInviteServer}. */
+export class NonInviteServerTransaction extends ServerTransactionBase<NonInviteServerState> {
+  constructor(
+    request: SipRequest,
+    info: ReceiveInfo,
+    key: string,
+    config: TransactionConfig,
+    ctx: ServerTransactionContext,
+  ) {
+    super(request, info, key, config, ctx, startNonInviteServer);
+  }
+
+  protected reduce(
+    s: NonInviteServerState,
+    e: ServerEvent,
+    now: number,
+    cfg: TransactionConfig,
+  ): [NonInviteServerState, ServerEffect[]] {
+    return nextNonInviteServer(s, e, now, cfg);
   }
 }

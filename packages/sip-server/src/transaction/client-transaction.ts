@@ -1,0 +1,192 @@
+import type { Logger } from '../logger';
+import { serializeMessage } from '../message';
+import type { SipRequest, SipResponse } from '../message/types';
+import type { Destination, ReceiveInfo, SendResult } from '../transport/types';
+import { buildAckForNon2xx } from './ack';
+import type { Clock } from './clock';
+import type {
+  ClientEffect,
+  ClientEvent,
+  TerminationReason,
+  TimerName,
+  TransactionConfig,
+} from './state-table';
+import { assertNever } from './state-table';
+import { TimerSet } from './timer-set';
+
+/** What a transaction needs from the transport: TransportLayer satisfies it. */
+export interface TransactionTransport {
+  send(dest: Destination, data: Buffer): Promise<SendResult>;
+}
+
+/** The transaction user of a client transaction (the dialog layer, the wire controller, …). */
+export interface ClientTransactionUser {
+  /** Every response the TU should see: 1xx (100 too), the final, and each 2xx retransmission. */
+  onResponse(res: SipResponse, info: ReceiveInfo): void;
+  /** Timer B/F (no answer) or timer C (provisional but no final: the TU should CANCEL). */
+  onTimeout(): void;
+  onTransportError(err: Error): void;
+}
+
+/** Shared plumbing the TransactionLayer hands every client transaction. */
+export interface ClientTransactionContext {
+  transport: TransactionTransport;
+  clock: Clock;
+  logger: Logger;
+  onTerminated(txn: ClientTransactionBase<{ kind: string }>, reason: TerminationReason): void;
+}
+
+/**
+ * Runner for the client reducers: keeps the state, owns the timers, sends and retransmits the
+ * request, builds the ACK for non-2xx finals, and calls the transaction user.
+ */
+export abstract class ClientTransactionBase<S extends { kind: string }> {
+  /** The top Via branch. */
+  readonly id: string;
+  lastProvisional?: SipResponse;
+  protected s: S;
+  private readonly bytes: Buffer;
+  private dest: Destination;
+  private readonly timers: TimerSet;
+  private current: { res: SipResponse; info: ReceiveInfo } | undefined;
+  private lastError: Error | undefined;
+  private log: Logger | undefined;
+  private pendingEffects: ClientEffect[] | undefined;
+  private stopped = false;
+
+  protected constructor(
+    branch: string,
+    readonly request: SipRequest,
+    dest: Destination,
+    protected readonly config: TransactionConfig,
+    private readonly user: ClientTransactionUser,
+    private readonly ctx: ClientTransactionContext,
+    initial: (cfg: TransactionConfig) => [S, ClientEffect[]],
+  ) {
+    this.id = branch;
+    this.dest = dest;
+    this.bytes = serializeMessage(request);
+    this.timers = new TimerSet(ctx.clock, (timer) => this.onTimer(timer));
+    const [s, effects] = initial(config);
+    this.s = s;
+    this.pendingEffects = effects;
+  }
+
+  protected abstract reduce(s: S, e: ClientEvent, now: number, cfg: TransactionConfig): [S, ClientEffect[]];
+
+  get state(): S['kind'] | 'terminated' {
+    return this.stopped ? 'terminated' : this.s.kind;
+  }
+
+  /** Sends the request and starts the timers. Called once by the TransactionLayer. */
+  start(): void {
+    const effects = this.pendingEffects ?? [];
+    this.pendingEffects = undefined;
+    this.run(effects);
+  }
+
+  /** A response matched to this transaction. */
+  receive(res: SipResponse, info: ReceiveInfo): void {
+    if (res.status < 200 && this.s.kind !== 'terminated') this.lastProvisional = res;
+    this.current = { res, info };
+    try {
+      this.dispatch({ type: 'response', status: res.status });
+    } finally {
+      this.current = undefined;
+    }
+  }
+
+  /** Ends the transaction without telling the TU (layer shutdown). */
+  stop(): void {
+    this.stopped = true;
+    this.timers.clear();
+  }
+
+  private onTimer(timer: TimerName): void {
+    try {
+      this.dispatch({ type: 'timer', timer });
+    } catch (err) {
+      this.logger().error({ err, timer }, 'client transaction timer failed');
+    }
+  }
+
+  private dispatch(e: ClientEvent): void {
+    if (this.stopped) return;
+    const before = this.s.kind;
+    const [s, effects] = this.reduce(this.s, e, this.ctx.clock.now(), this.config);
+    this.s = s;
+    if (s.kind !== before) this.logger().debug({ from: before, to: s.kind, event: e }, 'transition');
+    else if (effects.length === 0) this.logger().debug({ state: s.kind, event: e }, 'ignored');
+    this.run(effects);
+  }
+
+  private run(effects: ClientEffect[]): void {
+    for (const f of effects) {
+      switch (f.type) {
+        case 'startTimer':
+          this.timers.start(f.timer, f.ms);
+          break;
+        case 'cancelTimer':
+          this.timers.cancel(f.timer);
+          break;
+        case 'transmit':
+          this.transmit(this.bytes);
+          break;
+        case 'sendAck':
+          if (this.current) this.transmit(serializeMessage(buildAckForNon2xx(this.request, this.current.res)));
+          break;
+        case 'passUp':
+          if (this.current) {
+            const { res, info } = this.current;
+            this.callUser(() => this.user.onResponse(res, info));
+          }
+          break;
+        case 'timeout':
+          this.callUser(() => this.user.onTimeout());
+          break;
+        case 'transportError': {
+          const err = this.lastError ?? new Error('transport error');
+          this.callUser(() => this.user.onTransportError(err));
+          break;
+        }
+        case 'terminated':
+          this.timers.clear();
+          this.ctx.onTerminated(this, f.reason);
+          break;
+        default:
+          assertNever(f);
+      }
+    }
+  }
+
+  private transmit(data: Buffer): void {
+    this.ctx.transport.send(this.dest, data).then(
+      (result) => {
+        // Retransmissions and the ACK go over the same connection (RFC 3261 §17.1.1.3).
+        if (result.connectionId) this.dest = { ...this.dest, connectionId: result.connectionId };
+      },
+      (err: unknown) => {
+        this.lastError = err instanceof Error ? err : new Error(String(err));
+        this.logger().debug({ err }, 'send failed');
+        try {
+          this.dispatch({ type: 'transportError' });
+        } catch (e) {
+          this.logger().error({ err: e }, 'client transaction transport error handling failed');
+        }
+      },
+    );
+  }
+
+  private callUser(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.logger().error({ err }, 'transaction user callback threw');
+    }
+  }
+
+  protected logger(): Logger {
+    this.log ??= this.ctx.logger.child({ branch: this.id, method: this.request.method });
+    return this.log;
+  }
+}

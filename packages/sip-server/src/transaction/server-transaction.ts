@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { InvalidStateError } from '../errors';
+import type { Logger } from '../logger';
+import { serializeMessage } from '../message';
+import type { SipRequest, SipResponse } from '../message/types';
+import { responseDestination } from '../transport/response-destination';
+import type { Destination, ReceiveInfo, SendResult } from '../transport/types';
+import type { TransactionTransport } from './client-transaction';
+import type { Clock } from './clock';
+import {
+  assertNever,
+  type ServerEffect,
+  type ServerEvent,
+  type TerminationReason,
+  type TimerName,
+  type TransactionConfig,
+} from './state-table';
+import { TimerSet } from './timer-set';
+
+/** Shared plumbing the TransactionLayer hands every server transaction. */
+export interface ServerTransactionContext {
+  transport: TransactionTransport;
+  clock: Clock;
+  logger: Logger;
+  onTerminated(txn: ServerTransactionBase<{ kind: string }>, reason: TerminationReason): void;
+  /** An INVITE server transaction sent a 2xx: ACKs with its dialog key now belong to it. */
+  onAccepted(txn: ServerTransactionBase<{ kind: string }>, res: SipResponse): void;
+  /** The first ACK for our 2xx arrived. */
+  onAck(txn: ServerTransactionBase<{ kind: string }>, ack: SipRequest, info: ReceiveInfo): void;
+}
+
+/** Events of a server transaction. */
+export interface ServerTransactionEvents {
+  terminated: (reason: TerminationReason) => void;
+  /** Timer H (non-2xx) or 64·T1 (2xx) passed without an ACK. */
+  ackTimeout: () => void;
+  /** The transaction user sent no final response in time; the transaction is gone. */
+  timeout: () => void;
+  transportError: (err: Error) => void;
+}
+
+export interface ServerTransactionBase<S extends { kind: string }> {
+  on<E extends keyof ServerTransactionEvents>(event: E, listener: ServerTransactionEvents[E]): this;
+  once<E extends keyof ServerTransactionEvents>(event: E, listener: ServerTransactionEvents[E]): this;
+  off<E extends keyof ServerTransactionEvents>(event: E, listener: ServerTransactionEvents[E]): this;
+  emit<E extends keyof ServerTransactionEvents>(event: E, ...args: Parameters<ServerTransactionEvents[E]>): boolean;
+}
+
+/**
+ * Runner for the server reducers: keeps the state and timers, sends the TU's responses to the
+ * RFC 3261 §18.2.2 destination, re-sends the last one on retransmitted requests and timer G.
+ */
+export abstract class ServerTransactionBase<S extends { kind: string }> extends EventEmitter {
+  /** Unique id of this transaction (not the branch: two peers may pick the same branch). */
+  readonly id = randomUUID();
+  private s: S;
+  private final = false;
+  private stopped = false;
+  private last: { bytes: Buffer; dest: Destination } | undefined;
+  private readonly timers: TimerSet;
+  private currentAck: { ack: SipRequest; info: ReceiveInfo } | undefined;
+  private lastError: Error | undefined;
+  private log: Logger | undefined;
+
+  protected constructor(
+    readonly request: SipRequest,
+    readonly info: ReceiveInfo,
+    /** The RFC 3261 §17.2.3 matching key the layer files this transaction under. */
+    readonly key: string,
+    protected readonly config: TransactionConfig,
+    private readonly ctx: ServerTransactionContext,
+    initial: (cfg: TransactionConfig) => [S, ServerEffect[]],
+  ) {
+    super();
+    this.timers = new TimerSet(ctx.clock, (timer) => this.onTimer(timer));
+    const [s, effects] = initial(config);
+    this.s = s;
+    this.run(effects);
+  }
+
+  protected abstract reduce(s: S, e: ServerEvent, now: number, cfg: TransactionConfig): [S, ServerEffect[]];
+
+  get state(): S['kind'] | 'terminated' {
+    return this.stopped ? 'terminated' : this.s.kind;
+  }
+
+  /** A final response has been sent. */
+  get isFinal(): boolean {
+    return this.final;
+  }
+
+  /**
+   * Sends a response: any number of 1xx, then one final. Throws InvalidStateError after the
+   * final or once terminated. The promise settles with the first transmission.
+   */
+  respond(res: SipResponse): Promise<SendResult> {
+    if (this.stopped) throw new InvalidStateError('transaction layer stopped');
+    const before = this.s.kind;
+    const [s, effects] = this.reduce(this.s, { type: 'respond', status: res.status }, this.ctx.clock.now(), this.config);
+    this.s = s;
+    if (s.kind !== before) this.logger().debug({ from: before, to: s.kind, status: res.status }, 'transition');
+    if (res.status >= 200) this.final = true;
+    const bytes = serializeMessage(res);
+    const dest = responseDestination(res, this.info);
+    this.last = { bytes, dest };
+    if (res.status >= 200 && res.status < 300 && this.request.method === 'INVITE') this.ctx.onAccepted(this, res);
+    let sent: Promise<SendResult> | undefined;
+    this.run(effects, () => (sent = this.transmit()));
+    return sent ?? Promise.reject(new InvalidStateError('response not sent'));
+  }
+
+  /** The request arrived again. */
+  receiveRequest(): void {
+    this.dispatch({ type: 'request' });
+  }
+
+  /** An ACK matched this transaction (by branch, or for a 2xx by dialog key). */
+  receiveAck(ack: SipRequest, info: ReceiveInfo): void {
+    this.currentAck = { ack, info };
+    try {
+      this.dispatch({ type: 'ack' });
+    } finally {
+      this.currentAck = undefined;
+    }
+  }
+
+  /** Ends the transaction without events (layer shutdown). */
+  stop(): void {
+    this.stopped = true;
+    this.timers.clear();
+  }
+
+  private onTimer(timer: TimerName): void {
+    try {
+      this.dispatch({ type: 'timer', timer });
+    } catch (err) {
+      this.logger().error({ err, timer }, 'server transaction timer failed');
+    }
+  }
+
+  private dispatch(e: ServerEvent): void {
+    if (this.stopped) return;
+    const before = this.s.kind;
+    const [s, effects] = this.reduce(this.s, e, this.ctx.clock.now(), this.config);
+    this.s = s;
+    if (s.kind !== before) this.logger().debug({ from: before, to: s.kind, event: e.type }, 'transition');
+    else if (effects.length === 0) this.logger().debug({ state: s.kind, event: e.type }, 'absorbed');
+    this.run(effects);
+  }
+
+  private run(effects: ServerEffect[], send?: () => void): void {
+    for (const f of effects) {
+      switch (f.type) {
+        case 'startTimer':
+          this.timers.start(f.timer, f.ms);
+          break;
+        case 'cancelTimer':
+          this.timers.cancel(f.timer);
+          break;
+        case 'send':
+          send?.();
+          break;
+        case 'retransmit':
+          if (this.last) this.transmit().catch(() => undefined);
+          break;
+        case 'passAck':
+          if (this.currentAck) this.ctx.onAck(this, this.currentAck.ack, this.currentAck.info);
+          break;
+        case 'ackTimeout':
+          this.safeEmit('ackTimeout');
+          break;
+        case 'timeout':
+          this.safeEmit('timeout');
+          break;
+        case 'transportError':
+          this.safeEmit('transportError', this.lastError ?? new Error('transport error'));
+          break;
+        case 'terminated':
+          this.timers.clear();
+          this.ctx.onTerminated(this, f.reason);
+          this.safeEmit('terminated', f.reason);
+          break;
+        default:
+          assertNever(f);
+      }
+    }
+  }
+
+  /** Sends the last response; a failure becomes a transportError event (and rejects). */
+  private transmit(): Promise<SendResult> {
+    const last = this.last;
+    if (!last) return Promise.reject(new InvalidStateError('no response to send'));
+    const sending = this.ctx.transport.send(last.dest, last.bytes);
+    sending.then(
+      (result) => {
+        if (result.connectionId && this.last === last) last.dest = { ...last.dest, connectionId: result.connectionId };
+      },
+      (err: unknown) => {
+        this.lastError = err instanceof Error ? err : new Error(String(err));
+        this.logger().debug({ err }, 'send failed');
+        try {
+          this.dispatch({ type: 'transportError' });
+        } catch (e) {
+          this.logger().error({ err: e }, 'server transaction transport error handling failed');
+        }
+      },
+    );
+    return sending;
+  }
+
+  private safeEmit<E extends keyof ServerTransactionEvents>(
+    event: E,
+    ...args: Parameters<ServerTransactionEvents[E]>
+  ): void {
+    try {
+      this.emit(event, ...args);
+    } catch (err) {
+      this.logger().error({ err, event }, 'server transaction listener threw');
+    }
+  }
+
+  protected logger(): Logger {
+    this.log ??= this.ctx.logger.child({ txn: this.id, method: this.request.method });
+    return this.log;
+  }
+}

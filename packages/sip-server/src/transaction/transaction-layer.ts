@@ -1,0 +1,254 @@
+import { EventEmitter } from 'node:events';
+import { InvalidStateError } from '../errors';
+import { silentLogger, type Logger } from '../logger';
+import { branch, makeResponse, serializeMessage, toTag } from '../message';
+import type { SipMessage, SipRequest, SipResponse } from '../message/types';
+import type { Destination, ReceiveInfo, SendResult } from '../transport/types';
+import type { ClientTransactionContext, ClientTransactionUser, TransactionTransport } from './client-transaction';
+import { systemClock, type Clock } from './clock';
+import { InviteClientTransaction } from './invite-client-transaction';
+import { InviteServerTransaction } from './invite-server-transaction';
+import { ackDialogKey, clientTransactionKey, serverTransactionKey } from './matching';
+import { NonInviteClientTransaction } from './non-invite-client-transaction';
+import { NonInviteServerTransaction } from './non-invite-server-transaction';
+import type { ServerTransactionBase, ServerTransactionContext } from './server-transaction';
+import { resolveTimers, type TransactionConfig, type TransactionTimerOptions, type TransactionTimers } from './state-table';
+
+export type ClientTransaction = InviteClientTransaction | NonInviteClientTransaction;
+export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
+
+type MessageListener = (msg: SipMessage, info: ReceiveInfo) => void;
+
+/** What the layer needs from the transport: TransportLayer satisfies it; tests may fake it. */
+export interface TransactionLayerTransport extends TransactionTransport {
+  on(event: 'message', listener: MessageListener): unknown;
+  off(event: 'message', listener: MessageListener): unknown;
+}
+
+export interface TransactionLayerOptions {
+  transport: TransactionLayerTransport;
+  /** T1 500, T2 4000, T4 5000, timer C 185000, timer D 32000 (ms). */
+  timers?: TransactionTimerOptions;
+  logger?: Logger;
+  clock?: Clock;
+  /** Answer every new INVITE with `100 Trying` before it is emitted (default true). */
+  autoTrying?: boolean;
+}
+
+export interface TransactionLayerEvents {
+  /** A new request (never ACK); retransmissions are absorbed and not emitted. */
+  request: (req: SipRequest, info: ReceiveInfo, txn: ServerTransaction) => void;
+  /**
+   * An ACK the transactions do not absorb: the first ACK for a 2xx of ours (with the INVITE
+   * server transaction), or an ACK that matches nothing (txn undefined; the dialog layer decides).
+   */
+  ack: (ack: SipRequest, info: ReceiveInfo, txn: ServerTransaction | undefined) => void;
+  /** A response that matches no client transaction (e.g. a 2xx retransmission after timer M). */
+  strayResponse: (res: SipResponse, info: ReceiveInfo) => void;
+}
+
+export interface TransactionLayer {
+  on<E extends keyof TransactionLayerEvents>(event: E, listener: TransactionLayerEvents[E]): this;
+  once<E extends keyof TransactionLayerEvents>(event: E, listener: TransactionLayerEvents[E]): this;
+  off<E extends keyof TransactionLayerEvents>(event: E, listener: TransactionLayerEvents[E]): this;
+  emit<E extends keyof TransactionLayerEvents>(event: E, ...args: Parameters<TransactionLayerEvents[E]>): boolean;
+}
+
+/**
+ * RFC 3261 §17 transaction layer: matches incoming messages to transactions (§17.1.3, §17.2.3),
+ * creates server transactions for new requests, runs client transactions for outgoing requests,
+ * and ties ACKs for 2xx (new branch) to the INVITE server transaction that sent the 2xx.
+ */
+export class TransactionLayer extends EventEmitter {
+  readonly timers: TransactionTimers;
+  private readonly transport: TransactionLayerTransport;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly autoTrying: boolean;
+  private readonly servers = new Map<string, ServerTransaction>();
+  private readonly clients = new Map<string, ClientTransaction>();
+  /** ACK dialog key → INVITE server transaction that sent a 2xx. */
+  private readonly accepted = new Map<string, ServerTransaction>();
+  private readonly acceptedKeys = new Map<ServerTransaction, string>();
+  private readonly listener: MessageListener = (msg, info) => this.onMessage(msg, info);
+  private readonly clientCtx: ClientTransactionContext;
+  private readonly serverCtx: ServerTransactionContext;
+  private stopped = false;
+
+  constructor(opts: TransactionLayerOptions) {
+    super();
+    this.transport = opts.transport;
+    this.timers = resolveTimers(opts.timers);
+    this.clock = opts.clock ?? systemClock;
+    this.log = (opts.logger ?? silentLogger).child({ component: 'transaction' });
+    this.autoTrying = opts.autoTrying ?? true;
+    this.clientCtx = {
+      transport: this.transport,
+      clock: this.clock,
+      logger: this.log,
+      onTerminated: (txn) => {
+        const key = clientTransactionKey(txn.request);
+        if (key && this.clients.get(key) === txn) this.clients.delete(key);
+      },
+    };
+    this.serverCtx = {
+      transport: this.transport,
+      clock: this.clock,
+      logger: this.log,
+      onTerminated: (txn) => this.forgetServer(txn as ServerTransaction),
+      onAccepted: (txn, res) => {
+        const key = ackDialogKey(txn.request, toTag(res));
+        if (!key) return;
+        this.accepted.set(key, txn as ServerTransaction);
+        this.acceptedKeys.set(txn as ServerTransaction, key);
+      },
+      onAck: (txn, ack, info) => this.safeEmit('ack', ack, info, txn as ServerTransaction),
+    };
+    this.transport.on('message', this.listener);
+  }
+
+  get serverTransactionCount(): number {
+    return this.servers.size;
+  }
+
+  get clientTransactionCount(): number {
+    return this.clients.size;
+  }
+
+  /**
+   * Starts a client transaction. The request must already carry its top Via with a fresh
+   * `z9hG4bK` branch (and `;rport`). Throws TypeError for ACK (use {@link sendAck}) or a request
+   * without branch/CSeq, InvalidStateError for a branch already in use.
+   */
+  sendRequest(req: SipRequest, dest: Destination, user: ClientTransactionUser): ClientTransaction {
+    if (this.stopped) throw new InvalidStateError('transaction layer stopped');
+    if (req.method === 'ACK') throw new TypeError('ACK is not a transaction: use sendAck');
+    const id = branch(req);
+    const key = clientTransactionKey(req);
+    if (!id || !key) throw new TypeError('request needs a top Via with a branch, and a CSeq');
+    if (this.clients.has(key)) throw new InvalidStateError(`client transaction ${key} already exists`);
+    const cfg: TransactionConfig = { reliable: dest.protocol !== 'udp', timers: this.timers };
+    const txn =
+      req.method === 'INVITE'
+        ? new InviteClientTransaction(id, req, dest, cfg, user, this.clientCtx)
+        : new NonInviteClientTransaction(id, req, dest, cfg, user, this.clientCtx);
+    this.clients.set(key, txn);
+    txn.start();
+    return txn;
+  }
+
+  /** Sends an ACK for a 2xx (its own transaction-less request). */
+  sendAck(msg: SipRequest, dest: Destination): Promise<SendResult> {
+    return this.transport.send(dest, serializeMessage(msg));
+  }
+
+  /** Sends a message outside any transaction (stateless responses, forwarded ACKs). */
+  sendStateless(msg: SipMessage, dest: Destination): Promise<SendResult> {
+    return this.transport.send(dest, serializeMessage(msg));
+  }
+
+  /** The INVITE server transaction a CANCEL refers to (RFC 3261 §9.2). */
+  findInviteServerTransaction(cancel: SipRequest): ServerTransaction | undefined {
+    const key = serverTransactionKey(cancel, 'INVITE');
+    const txn = key ? this.servers.get(key) : undefined;
+    return txn instanceof InviteServerTransaction ? txn : undefined;
+  }
+
+  /** Clears every transaction and timer and stops listening. Emits nothing. */
+  stop(): void {
+    this.stopped = true;
+    this.transport.off('message', this.listener);
+    for (const txn of this.servers.values()) txn.stop();
+    for (const txn of this.clients.values()) txn.stop();
+    this.servers.clear();
+    this.clients.clear();
+    this.accepted.clear();
+    this.acceptedKeys.clear();
+  }
+
+  private onMessage(msg: SipMessage, info: ReceiveInfo): void {
+    if (this.stopped) return;
+    try {
+      if (msg.kind === 'request') this.onRequest(msg, info);
+      else this.onResponse(msg, info);
+    } catch (err) {
+      this.log.error({ err }, 'transaction layer failed on incoming message');
+    }
+  }
+
+  private onRequest(req: SipRequest, info: ReceiveInfo): void {
+    if (req.method === 'ACK') {
+      this.onAck(req, info);
+      return;
+    }
+    const key = serverTransactionKey(req);
+    if (!key) {
+      this.log.debug({ method: req.method }, 'request without Via dropped');
+      return;
+    }
+    const existing = this.servers.get(key);
+    if (existing) {
+      existing.receiveRequest();
+      return;
+    }
+    const cfg: TransactionConfig = { reliable: info.source.protocol !== 'udp', timers: this.timers };
+    const txn =
+      req.method === 'INVITE'
+        ? new InviteServerTransaction(req, info, key, cfg, this.serverCtx)
+        : new NonInviteServerTransaction(req, info, key, cfg, this.serverCtx);
+    this.servers.set(key, txn);
+    if (req.method === 'INVITE' && this.autoTrying) {
+      // RFC 3261 17.2.1: answer at once so the client stops retransmitting.
+      txn.respond(makeResponse(req, 100, 'Trying')).catch(() => undefined);
+    }
+    this.safeEmit('request', req, info, txn);
+  }
+
+  private onAck(ack: SipRequest, info: ReceiveInfo): void {
+    const key = serverTransactionKey(ack);
+    const byBranch = key ? this.servers.get(key) : undefined;
+    if (byBranch instanceof InviteServerTransaction) {
+      // ACK for a non-2xx (absorbed), or for a 2xx from a peer that reuses the INVITE branch.
+      byBranch.receiveAck(ack, info);
+      return;
+    }
+    const dialogKey = ackDialogKey(ack);
+    const txn = dialogKey ? this.accepted.get(dialogKey) : undefined;
+    if (txn) {
+      txn.receiveAck(ack, info);
+      return;
+    }
+    this.safeEmit('ack', ack, info, undefined);
+  }
+
+  private onResponse(res: SipResponse, info: ReceiveInfo): void {
+    const key = clientTransactionKey(res);
+    const txn = key ? this.clients.get(key) : undefined;
+    if (!txn) {
+      this.safeEmit('strayResponse', res, info);
+      return;
+    }
+    txn.receive(res, info);
+  }
+
+  private forgetServer(txn: ServerTransaction): void {
+    if (this.servers.get(txn.key) === txn) this.servers.delete(txn.key);
+    const dialogKey = this.acceptedKeys.get(txn);
+    if (dialogKey !== undefined) {
+      this.acceptedKeys.delete(txn);
+      if (this.accepted.get(dialogKey) === txn) this.accepted.delete(dialogKey);
+    }
+  }
+
+  private safeEmit<E extends keyof TransactionLayerEvents>(
+    event: E,
+    ...args: Parameters<TransactionLayerEvents[E]>
+  ): void {
+    try {
+      this.emit(event, ...args);
+    } catch (err) {
+      this.log.error({ err, event }, 'transaction layer listener threw');
+    }
+  }
+}
+

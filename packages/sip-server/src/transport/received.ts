@@ -1,0 +1,54 @@
+import { formatVia, parseVia } from '../message';
+import type { Params, SipRequest } from '../message/types';
+import type { HostPort } from './types';
+
+/** `[::1]` → `::1`; IPv4-mapped IPv6 `::ffff:1.2.3.4` → `1.2.3.4`. */
+export function normalizeAddress(address: string): string {
+  let a = address;
+  if (a.startsWith('[') && a.endsWith(']')) a = a.slice(1, -1);
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
+  return mapped?.[1] ?? a.toLowerCase();
+}
+
+/** Splits a header value at commas outside quotes (Via values have no `<...>`). */
+function splitTopLevel(value: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c === '\\' && quoted) i++;
+    else if (c === '"') quoted = !quoted;
+    else if (c === ',' && !quoted) {
+      parts.push(value.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(value.slice(start));
+  return parts.map((p) => p.trim()).filter((p) => p.length > 0);
+}
+
+/**
+ * RFC 3581 §4 and RFC 3261 §18.2.1, as drachtio does it: every request received gets
+ * `rport=<source port>` on its top Via (even when the sender did not ask), and
+ * `received=<source ip>` when the Via host differs from the packet source. Returns a new request;
+ * the input is not changed. A request without a parsable top Via is returned as is.
+ */
+export function applyReceived(req: SipRequest, source: HostPort): SipRequest {
+  const index = req.headers.findIndex((h) => h.name.toLowerCase() === 'via');
+  const header = req.headers[index];
+  if (!header) return req;
+  const values = splitTopLevel(header.value);
+  const first = values[0];
+  if (first === undefined) return req;
+  const via = parseVia(first);
+  if (!via) return req;
+  const params: Params = { ...via.params, rport: String(source.port) };
+  const sourceIp = normalizeAddress(source.address);
+  if (normalizeAddress(via.host) !== sourceIp) params.received = sourceIp;
+  else delete params.received;
+  values[0] = formatVia({ ...via, params });
+  const headers = req.headers.slice();
+  headers[index] = { name: header.name, value: values.join(', ') };
+  return { ...req, headers };
+}

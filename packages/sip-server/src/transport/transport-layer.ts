@@ -1,0 +1,488 @@
+import dgram from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import tls from 'node:tls';
+import { TransportError } from '../errors';
+import { silentLogger, type Logger } from '../logger';
+import { makeResponse, parseMessage, randomTag, reasonPhrase, serializeMessage, toTag } from '../message';
+import type { SipMessage, SipParseErrorInfo } from '../message/types';
+import { LogLimiter } from './log-limiter';
+import { applyReceived, normalizeAddress } from './received';
+import { StreamConnection, type StreamConnectionLimits } from './stream-connection';
+import type {
+  Destination,
+  HostPort,
+  ListenAddress,
+  ReceiveInfo,
+  SendResult,
+  TransportLayerEvents,
+  TransportProtocol,
+} from './types';
+
+/** One address to listen on. */
+export interface ListenOptions {
+  protocol: TransportProtocol;
+  address: string;
+  /** 0 picks a free port; `listenAddresses()` reports the real one after `start()`. */
+  port: number;
+  /** Advertised in Contact and `hostports` instead of `address` (NAT). */
+  externalAddress?: string;
+  tls?: { cert: string | Buffer; key: string | Buffer };
+}
+
+export interface TransportLimits {
+  /** Largest message accepted, datagram or framed (default 65535). */
+  maxMessageBytes: number;
+  /** Open TCP/TLS connections, both directions (default 4096). */
+  maxConnections: number;
+  /** A connection with no complete message or keep-alive for this long is closed (5 min). */
+  idleTimeoutMs: number;
+  /** An accepted connection that has not completed a message in this time is closed (30 s). */
+  firstMessageTimeoutMs: number;
+  /** Unframed input or unsent output held per connection (default 2 × maxMessageBytes). */
+  maxBufferedBytesPerConnection: number;
+  /** Outgoing TCP connect / TLS handshake timeout (default 10 s). */
+  connectTimeoutMs: number;
+}
+
+export interface TransportLayerOptions {
+  listen: ListenOptions[];
+  logger?: Logger;
+  limits?: Partial<TransportLimits>;
+  /** Outgoing TLS: certificate checking (default on) and extra trusted CAs. */
+  tlsClient?: { rejectUnauthorized?: boolean; ca?: string | Buffer | Array<string | Buffer> };
+}
+
+/** Optional hints for {@link TransportLayer.send}. */
+export interface SendOptions {
+  /** Prefer the listener bound to this local address. */
+  localAddress?: string;
+}
+
+interface UdpListener {
+  protocol: 'udp';
+  opts: ListenOptions;
+  socket: dgram.Socket;
+  address: string;
+  port: number;
+  family: 4 | 6;
+}
+
+interface StreamListener {
+  protocol: 'tcp' | 'tls';
+  opts: ListenOptions;
+  server: net.Server;
+  address: string;
+  port: number;
+  family: 4 | 6;
+}
+
+type Listener = UdpListener | StreamListener;
+
+const CRLF_ONLY = /^[\r\n]*$/;
+
+/** Strongly typed events, see {@link TransportLayerEvents}. */
+export interface TransportLayer {
+  on<E extends keyof TransportLayerEvents>(event: E, listener: TransportLayerEvents[E]): this;
+  once<E extends keyof TransportLayerEvents>(event: E, listener: TransportLayerEvents[E]): this;
+  off<E extends keyof TransportLayerEvents>(event: E, listener: TransportLayerEvents[E]): this;
+  emit<E extends keyof TransportLayerEvents>(event: E, ...args: Parameters<TransportLayerEvents[E]>): boolean;
+}
+
+/**
+ * SIP over UDP, TCP and TLS (RFC 3261 §18). Receives and parses messages, stamps rport/received on
+ * requests, answers unparsable but answerable requests with 400/413/505, reuses connections in both
+ * directions, and bounds what hostile peers can make it hold (connection cap, per-connection
+ * buffers, idle and first-message timers).
+ */
+export class TransportLayer extends EventEmitter {
+  private readonly log: Logger;
+  private readonly limits: TransportLimits;
+  private readonly limiter: LogLimiter;
+  private readonly bound: Listener[] = [];
+  private readonly connections = new Map<string, StreamConnection>();
+  /** `protocol|address|port` of the peer → newest open connection to it. */
+  private readonly byRemote = new Map<string, StreamConnection>();
+  private readonly connecting = new Map<string, Promise<StreamConnection>>();
+  private readonly pendingSockets = new Set<net.Socket>();
+  private started = false;
+  private stopping = false;
+
+  constructor(private readonly opts: TransportLayerOptions) {
+    super();
+    this.log = (opts.logger ?? silentLogger).child({ component: 'transport' });
+    const maxMessageBytes = opts.limits?.maxMessageBytes ?? 65535;
+    this.limits = {
+      maxMessageBytes,
+      maxConnections: 4096,
+      idleTimeoutMs: 5 * 60_000,
+      firstMessageTimeoutMs: 30_000,
+      maxBufferedBytesPerConnection: 2 * maxMessageBytes,
+      connectTimeoutMs: 10_000,
+      ...opts.limits,
+    };
+    this.limiter = new LogLimiter(this.log);
+  }
+
+  /** Binds every listener; on any failure closes those already bound and rejects. */
+  async start(): Promise<void> {
+    if (this.started) throw new TransportError('transport already started');
+    this.started = true;
+    this.stopping = false;
+    try {
+      for (const l of this.opts.listen) {
+        this.bound.push(l.protocol === 'udp' ? await this.bindUdp(l) : await this.bindStream(l));
+      }
+    } catch (err) {
+      await this.stop();
+      throw err instanceof TransportError ? err : new TransportError(`listen failed: ${String(err)}`, { cause: err });
+    }
+    for (const l of this.bound) this.log.info({ protocol: l.protocol, address: l.address, port: l.port }, 'listening');
+  }
+
+  /** Closes listeners, connections and timers. Safe to call more than once. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const socket of this.pendingSockets) socket.destroy();
+    this.pendingSockets.clear();
+    for (const conn of [...this.connections.values()]) conn.destroy();
+    const closing = this.bound.splice(0).map(
+      (l) =>
+        new Promise<void>((resolve) => {
+          if (l.protocol === 'udp') l.socket.close(() => resolve());
+          else l.server.close(() => resolve());
+        }),
+    );
+    await Promise.all(closing);
+    this.started = false;
+  }
+
+  listenAddresses(): ListenAddress[] {
+    return this.bound.map((l) => ({
+      protocol: l.protocol,
+      address: l.address,
+      port: l.port,
+      advertisedAddress: l.opts.externalAddress ?? l.address,
+    }));
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Whether a stream connection with this id is open. */
+  hasConnection(connectionId: string): boolean {
+    return this.connections.get(connectionId)?.isOpen ?? false;
+  }
+
+  /**
+   * Sends one message. UDP goes out of the listening socket; TCP/TLS reuse `dest.connectionId`, or
+   * any open connection to the peer, or connect. Rejects with TransportError.
+   */
+  async send(dest: Destination, data: Buffer, options: SendOptions = {}): Promise<SendResult> {
+    if (this.stopping || !this.started) throw new TransportError('transport is not running');
+    if (dest.protocol === 'udp') return this.sendUdp(dest, data, options);
+    const conn = await this.streamFor(dest, options);
+    await conn.write(data);
+    return { connectionId: conn.id, local: { address: conn.socket.localAddress ?? conn.local.address, port: conn.socket.localPort ?? conn.local.port } };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Binding.
+
+  private bindUdp(l: ListenOptions): Promise<UdpListener> {
+    const family = net.isIPv6(l.address) ? 6 : 4;
+    const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => {
+        socket.close();
+        reject(new TransportError(`cannot bind udp ${l.address}:${l.port}: ${err.message}`, { cause: err }));
+      };
+      socket.once('error', onError);
+      socket.bind(l.port, l.address, () => {
+        socket.off('error', onError);
+        const listener: UdpListener = { protocol: 'udp', opts: l, socket, address: l.address, port: socket.address().port, family };
+        socket.on('error', (err) => this.log.warn({ err, port: listener.port }, 'udp socket error'));
+        socket.on('message', (buf, rinfo) => this.safely(() => this.onDatagram(listener, buf, rinfo)));
+        resolve(listener);
+      });
+    });
+  }
+
+  private bindStream(l: ListenOptions): Promise<StreamListener> {
+    const protocol = l.protocol as 'tcp' | 'tls';
+    const family = net.isIPv6(l.address) ? 6 : 4;
+    let server: net.Server;
+    if (protocol === 'tls') {
+      if (!l.tls) return Promise.reject(new TransportError(`tls listener ${l.address}:${l.port} has no certificate`));
+      const tlsServer = tls.createServer({
+        cert: l.tls.cert,
+        key: l.tls.key,
+        handshakeTimeout: this.limits.firstMessageTimeoutMs,
+      });
+      tlsServer.on('secureConnection', (socket) => this.safely(() => this.onAccepted(listener, socket)));
+      tlsServer.on('tlsClientError', (err) => this.limiter.warn('tls-handshake', { err: err.message }, 'tls handshake failed'));
+      server = tlsServer;
+    } else {
+      server = net.createServer((socket) => this.safely(() => this.onAccepted(listener, socket)));
+    }
+    // Backstop for sockets not yet counted (TLS handshakes in progress).
+    server.maxConnections = this.limits.maxConnections;
+    const listener: StreamListener = { protocol, opts: l, server, address: l.address, port: l.port, family };
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => {
+        server.close();
+        reject(new TransportError(`cannot listen ${protocol} ${l.address}:${l.port}: ${err.message}`, { cause: err }));
+      };
+      server.once('error', onError);
+      server.listen(l.port, l.address, () => {
+        server.off('error', onError);
+        server.on('error', (err) => this.log.warn({ err, port: listener.port }, 'listener error'));
+        const addr = server.address();
+        if (addr && typeof addr === 'object') listener.port = addr.port;
+        resolve(listener);
+      });
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Receiving.
+
+  private onDatagram(l: UdpListener, buf: Buffer, rinfo: dgram.RemoteInfo): void {
+    const info: ReceiveInfo = {
+      source: { protocol: 'udp', address: normalizeAddress(rinfo.address), port: rinfo.port },
+      local: { address: l.address, port: l.port },
+      bytes: buf.length,
+    };
+    // RFC 5626 §4.4.1: CRLF keep-alives on UDP are ignored.
+    if (buf.length <= 4 && CRLF_ONLY.test(buf.toString('latin1'))) return;
+    this.onBytes(buf, info, undefined);
+  }
+
+  private onAccepted(l: StreamListener, socket: net.Socket): void {
+    if (this.stopping || this.connections.size >= this.limits.maxConnections) {
+      this.limiter.warn(`conn-limit-${l.protocol}`, { limit: this.limits.maxConnections }, 'connection refused: limit reached');
+      socket.destroy();
+      return;
+    }
+    const conn = this.adopt(l.protocol, socket, { address: l.address, port: l.port }, false);
+    this.log.debug({ connectionId: conn.id, remote: conn.remote }, 'connection accepted');
+  }
+
+  private adopt(
+    protocol: 'tcp' | 'tls',
+    socket: net.Socket,
+    local: { address: string; port: number },
+    outbound: boolean,
+  ): StreamConnection {
+    const limits: StreamConnectionLimits = {
+      maxMessageBytes: this.limits.maxMessageBytes,
+      maxBufferedBytes: this.limits.maxBufferedBytesPerConnection,
+      firstMessageTimeoutMs: this.limits.firstMessageTimeoutMs,
+      idleTimeoutMs: this.limits.idleTimeoutMs,
+    };
+    const conn = new StreamConnection(protocol, socket, local, outbound, limits, {
+      onMessage: (c, data) =>
+        this.safely(() =>
+          this.onBytes(
+            data,
+            { source: c.remote, local: c.local, connectionId: c.id, bytes: data.length },
+            c,
+          ),
+        ),
+      onFramingError: (c, reason) =>
+        this.malformed(reason, { source: c.remote, local: c.local, connectionId: c.id, bytes: 0 }),
+      onClose: (c) => this.safely(() => this.onConnectionClosed(c)),
+    });
+    this.connections.set(conn.id, conn);
+    this.byRemote.set(remoteKey(conn.remote), conn);
+    return conn;
+  }
+
+  private onConnectionClosed(conn: StreamConnection): void {
+    this.connections.delete(conn.id);
+    const key = remoteKey(conn.remote);
+    if (this.byRemote.get(key) === conn) {
+      this.byRemote.delete(key);
+      // Another open connection to the same peer takes its place.
+      for (const other of this.connections.values()) {
+        if (other.isOpen && remoteKey(other.remote) === key) {
+          this.byRemote.set(key, other);
+          break;
+        }
+      }
+    }
+    this.log.debug({ connectionId: conn.id }, 'connection closed');
+    this.emit('connectionClosed', conn.id);
+  }
+
+  private onBytes(buf: Buffer, info: ReceiveInfo, conn: StreamConnection | undefined): void {
+    const result = parseMessage(buf, { maxBytes: this.limits.maxMessageBytes });
+    if (!result.ok) {
+      this.onParseError(result.error, info, conn);
+      return;
+    }
+    let msg: SipMessage = result.message;
+    if (msg.kind === 'request') msg = applyReceived(msg, info.source);
+    if (this.log.isLevelEnabled('trace')) {
+      this.log.trace({ source: info.source, connectionId: info.connectionId, sip: buf.toString('utf8') }, 'recv');
+    }
+    this.emit('message', msg, info);
+  }
+
+  private onParseError(error: SipParseErrorInfo, info: ReceiveInfo, conn: StreamConnection | undefined): void {
+    this.malformed(error.reason, info);
+    const req = error.answerable;
+    if (!req || req.kind !== 'request' || req.method === 'ACK') return;
+    const reason = error.status === 400 ? error.reason : reasonPhrase(error.status);
+    const res = makeResponse(req, error.status, reason, toTag(req) ? {} : { toTag: randomTag() });
+    const data = serializeMessage(res);
+    // Stateless answer straight back to the packet source (same connection for streams).
+    const sending = conn ? conn.write(data) : this.sendUdp(info.source, data, { localAddress: info.local.address });
+    sending.catch((err: unknown) => this.log.debug({ err, source: info.source }, 'could not answer malformed request'));
+  }
+
+  private malformed(reason: string, info: ReceiveInfo): void {
+    this.limiter.warn(`malformed-${info.source.protocol}`, { reason, source: info.source }, 'malformed message');
+    this.emit('malformed', reason, info);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Sending.
+
+  private pickListener(
+    protocol: TransportProtocol,
+    address: string,
+    options: SendOptions,
+  ): Listener | undefined {
+    const family = net.isIPv6(address) ? 6 : 4;
+    const candidates = this.bound.filter((l) => l.protocol === protocol && l.family === family);
+    const loopback = isLoopback(address);
+    let best: Listener | undefined;
+    let bestScore = -1;
+    for (const l of candidates) {
+      let score = 0;
+      if (options.localAddress && l.address === options.localAddress) score = 4;
+      else if (l.address === address) score = 3;
+      else if (!isWildcard(l.address) && isLoopback(l.address) === loopback) score = 2;
+      else if (isWildcard(l.address)) score = 1;
+      if (score > bestScore) {
+        best = l;
+        bestScore = score;
+      }
+    }
+    return best;
+  }
+
+  private sendUdp(dest: HostPort, data: Buffer, options: SendOptions): Promise<SendResult> {
+    const l = this.pickListener('udp', dest.address, options);
+    if (!l || l.protocol !== 'udp') {
+      return Promise.reject(new TransportError(`no udp listener for ${dest.address}`));
+    }
+    if (data.length > this.limits.maxMessageBytes) {
+      return Promise.reject(new TransportError(`message of ${data.length} bytes too large for udp`));
+    }
+    return new Promise((resolve, reject) => {
+      const failed = (err: Error): void =>
+        reject(new TransportError(`udp send to ${dest.address}:${dest.port} failed: ${err.message}`, { cause: err }));
+      try {
+        l.socket.send(data, dest.port, dest.address, (err) => {
+          if (err) failed(err);
+          else resolve({ local: { address: l.address, port: l.port } });
+        });
+      } catch (err) {
+        failed(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+  }
+
+  private async streamFor(dest: Destination, options: SendOptions): Promise<StreamConnection> {
+    if (dest.connectionId) {
+      const conn = this.connections.get(dest.connectionId);
+      if (conn?.isOpen) return conn;
+    }
+    const key = remoteKey({ protocol: dest.protocol, address: normalizeAddress(dest.address), port: dest.port });
+    const existing = this.byRemote.get(key);
+    if (existing?.isOpen) return existing;
+    let pending = this.connecting.get(key);
+    if (!pending) {
+      pending = this.connect(dest, options).finally(() => this.connecting.delete(key));
+      this.connecting.set(key, pending);
+    }
+    return pending;
+  }
+
+  private connect(dest: Destination, options: SendOptions): Promise<StreamConnection> {
+    const protocol = dest.protocol as 'tcp' | 'tls';
+    if (this.connections.size + this.pendingSockets.size >= this.limits.maxConnections) {
+      return Promise.reject(new TransportError('connection limit reached'));
+    }
+    const l = this.pickListener(protocol, dest.address, options);
+    const local = l ? { address: l.address, port: l.port } : { address: '', port: 0 };
+    const localAddress = l && !isWildcard(l.address) ? l.address : undefined;
+    return new Promise((resolve, reject) => {
+      let socket: net.Socket;
+      const readyEvent = protocol === 'tls' ? 'secureConnect' : 'connect';
+      if (protocol === 'tls') {
+        const tc = this.opts.tlsClient;
+        socket = tls.connect({
+          host: dest.address,
+          port: dest.port,
+          ...(localAddress ? { localAddress } : {}),
+          ...(net.isIP(dest.address) ? {} : { servername: dest.address }),
+          rejectUnauthorized: tc?.rejectUnauthorized ?? true,
+          ...(tc?.ca ? { ca: tc.ca } : {}),
+        });
+      } else {
+        socket = net.connect({ host: dest.address, port: dest.port, ...(localAddress ? { localAddress } : {}) });
+      }
+      this.pendingSockets.add(socket);
+      const timer = setTimeout(() => fail(new Error('connect timeout')), this.limits.connectTimeoutMs);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.pendingSockets.delete(socket);
+        socket.off('error', fail);
+        socket.off(readyEvent, ready);
+      };
+      function fail(err: Error): void {
+        cleanup();
+        socket.destroy();
+        reject(new TransportError(`${protocol} connect to ${dest.address}:${dest.port} failed: ${err.message}`, { cause: err }));
+      }
+      const ready = (): void => {
+        cleanup();
+        if (this.stopping) {
+          socket.destroy();
+          reject(new TransportError('transport stopped'));
+          return;
+        }
+        const conn = this.adopt(protocol, socket, local, true);
+        this.log.debug({ connectionId: conn.id, remote: conn.remote }, 'connection opened');
+        resolve(conn);
+      };
+      socket.once('error', fail);
+      socket.once(readyEvent, ready);
+    });
+  }
+
+  /** Runs socket callback work; nothing may throw out of a socket callback. */
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.error({ err }, 'transport handler failed');
+    }
+  }
+}
+
+function remoteKey(h: HostPort): string {
+  return `${h.protocol}|${h.address}|${h.port}`;
+}
+
+function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
+}
+
+function isLoopback(address: string): boolean {
+  return address.startsWith('127.') || address === '::1';
+}
