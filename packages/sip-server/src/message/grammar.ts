@@ -44,6 +44,15 @@ export function isToken(s: string): boolean {
   return allIn(s, TOKEN_CHARS);
 }
 
+/** Removes SP and HTAB at both ends (String.prototype.trim would also eat U+FEFF, NBSP...). */
+export function trimLws(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && isWs(s.charCodeAt(a))) a++;
+  while (b > a && isWs(s.charCodeAt(b - 1))) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
 /** SP or HTAB. */
 export function isWs(c: number): boolean {
   return c === 0x20 || c === 0x09;
@@ -81,7 +90,7 @@ export function quote(s: string): string {
 export function splitHeaderValues(value: string): string[] {
   // Fast path: no comma at all.
   if (value.indexOf(',') < 0) {
-    const v = value.trim();
+    const v = trimLws(value);
     return v.length > 0 ? [v] : [];
   }
   const out: string[] = [];
@@ -96,12 +105,12 @@ export function splitHeaderValues(value: string): string[] {
     } else if (c === 0x3c) angle = true;
     else if (c === 0x3e) angle = false;
     else if (c === 0x2c && !angle) {
-      const v = value.slice(start, i).trim();
+      const v = trimLws(value.slice(start, i));
       if (v.length > 0) out.push(v);
       start = i + 1;
     }
   }
-  const last = value.slice(start).trim();
+  const last = trimLws(value.slice(start));
   if (last.length > 0) out.push(last);
   return out;
 }

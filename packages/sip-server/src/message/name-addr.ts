@@ -1,4 +1,4 @@
-import { quote, skipQuoted, unquote } from './grammar';
+import { quote, skipQuoted, trimLws, unquote } from './grammar';
 import { emptyParams, formatParams, parseParamList, skipWs } from './params';
 import type { NameAddr, Params } from './types';
 import { formatUri, parseUri } from './uri';
@@ -14,7 +14,7 @@ import { formatUri, parseUri } from './uri';
  * - Whitespace just inside the brackets is ignored (RFC 4475 §3.1.2.14 liberal reading).
  */
 export function parseNameAddr(input: string): NameAddr | undefined {
-  const s = input.trim();
+  const s = trimLws(input);
   if (s.length === 0) return undefined;
   let displayName: string | undefined;
   let lt: number;
@@ -27,7 +27,7 @@ export function parseNameAddr(input: string): NameAddr | undefined {
   } else {
     lt = s.indexOf('<');
     if (lt < 0 || s.indexOf(';') >= 0 && s.indexOf(';') < lt) return parseAddrSpec(s);
-    const dn = s.slice(0, lt).trim();
+    const dn = trimLws(s.slice(0, lt));
     if (dn.indexOf('"') >= 0) return undefined;
     if (dn.length > 0) displayName = dn;
   }

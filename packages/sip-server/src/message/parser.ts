@@ -1,6 +1,6 @@
 import { parseCSeq } from './cseq';
 import { findHeaderEnd, skipLineBreaks } from './framing';
-import { isToken, splitHeaderValues } from './grammar';
+import { isToken, splitHeaderValues, trimLws } from './grammar';
 import { canonicalHeaderName } from './header-names';
 import { parseNameAddr } from './name-addr';
 import type { ParseResult, SipHeader, SipMessage, SipParseErrorInfo, SipRequest } from './types';
@@ -62,7 +62,7 @@ function parseStatusLine(line: string): StartLine {
   if (!/^[1-6][0-9][0-9]$/.test(code) || !(Number.isNaN(after) || after === 0x20)) {
     return { kind: 'error', reason: 'Bad Status Line', status: 400 };
   }
-  return { kind: 'response', status: Number(code), reason: line.slice(sp + 5).trim() };
+  return { kind: 'response', status: Number(code), reason: trimLws(line.slice(sp + 5)) };
 }
 
 /** Raw header name → canonical name, for names already checked to be tokens. */
@@ -150,7 +150,7 @@ function parse(data: Buffer, maxBytes: number): ParseResult {
     const c0 = head.charCodeAt(pos);
     if (c0 === 0x20 || c0 === 0x09) {
       // RFC 3261 §7.3.1: a folded line continues the previous value; the fold becomes one SP.
-      const more = head.slice(pos, e).trim();
+      const more = trimLws(head.slice(pos, e));
       if (last === undefined) seen.problem ??= 'Bad Header Line';
       else if (more.length > 0) last.value = last.value.length > 0 ? `${last.value} ${more}` : more;
     } else if (e > pos) {
@@ -160,7 +160,7 @@ function parse(data: Buffer, maxBytes: number): ParseResult {
         seen.problem ??= 'Bad Header Line';
         last = undefined;
       } else {
-        last = { name, value: head.slice(colon + 1, e).trim() };
+        last = { name, value: trimLws(head.slice(colon + 1, e)) };
         headers.push(last);
       }
     }

@@ -1,5 +1,6 @@
 import { SipParseError } from '../errors';
 import { findHeaderEnd } from './framing';
+import { trimLws } from './grammar';
 
 export interface StreamFramerOptions {
   /** Largest header block (start line and headers) accepted. Default 65535. */
@@ -189,7 +190,7 @@ function contentLength(head: string): number | 'missing' | 'invalid' {
     if (!inLength) return undefined;
     inLength = false;
     if (!CL_RE.test(value)) return 'invalid';
-    const v = value.trim();
+    const v = trimLws(value);
     if (found !== undefined && Number(found) !== Number(v)) return 'invalid';
     found = v;
     return undefined;
@@ -201,13 +202,13 @@ function contentLength(head: string): number | 'missing' | 'invalid' {
     pos = nl + 1;
     const c0 = line.charCodeAt(0);
     if (c0 === 0x20 || c0 === 0x09) {
-      if (inLength) value += ` ${line.trim()}`;
+      if (inLength) value += ` ${trimLws(line)}`;
       continue;
     }
     if (finish() === 'invalid') return 'invalid';
     const colon = line.indexOf(':');
     if (colon < 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
+    const name = trimLws(line.slice(0, colon)).toLowerCase();
     if (name === 'content-length' || name === 'l') {
       inLength = true;
       value = line.slice(colon + 1);
