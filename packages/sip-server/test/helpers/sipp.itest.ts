@@ -1,0 +1,84 @@
+import { join } from 'node:path';
+
+import {
+  canBind,
+  describeSippResult,
+  expectSippSuccess,
+  freePort,
+  runSipp,
+  startSippUas,
+  type SippTransport,
+} from './sipp';
+
+const scenarios = join(__dirname, '..', 'sipp');
+
+describe('sipp helper', () => {
+  it('finds a port free for both UDP and TCP', async () => {
+    const port = await freePort('both');
+    expect(port).toBeGreaterThan(1024);
+    expect(await canBind('udp', port)).toBe(true);
+    expect(await canBind('tcp', port)).toBe(true);
+  });
+
+  it.each<[SippTransport]>([['u1'], ['t1']])(
+    'runs a built-in uac against a built-in uas on loopback (%s)',
+    async (transport) => {
+      await using uas = await startSippUas({ scenario: 'uas', transport });
+      const uac = await runSipp({
+        scenario: 'uac',
+        target: `127.0.0.1:${uas.port}`,
+        transport,
+        traceMessages: true,
+      });
+      expectSippSuccess(uac, 'built-in uac');
+      expect(uac.messages).toMatch(/^INVITE sip:/m);
+      expect(uac.messages).toMatch(/^SIP\/2\.0 200 OK/m);
+      const uasResult = await uas.done;
+      expectSippSuccess(uasResult, 'built-in uas');
+      expect(uasResult.killed).toBe(false);
+    },
+  );
+
+  it('passes -key values into a scenario and runs our own XML pairs', async () => {
+    await using uas = await startSippUas({ scenario: join(scenarios, 'uas-ring-expect-cancel.xml') });
+    const uac = await runSipp({
+      scenario: join(scenarios, 'uac-invite-cancel-expect-487.xml'),
+      target: `127.0.0.1:${uas.port}`,
+      keys: { service: 'cancel-me' },
+      traceMessages: true,
+    });
+    expectSippSuccess(uac);
+    expect(uac.messages).toMatch(/^CANCEL sip:cancel-me@127\.0\.0\.1:/m);
+    expectSippSuccess(await uas.done);
+  });
+
+  it('reports a failing scenario with a non-zero code and the error trace', async () => {
+    await using uas = await startSippUas({ scenario: 'uas' });
+    const uac = await runSipp({
+      scenario: join(scenarios, 'uac-invite-expect-486.xml'),
+      target: `127.0.0.1:${uas.port}`,
+      timeoutMs: 5_000,
+    });
+    expect(uac.code).not.toBe(0);
+    expect(uac.errors).toMatch(/unexpected message/i);
+    expect(() => expectSippSuccess(uac, 'busy call')).toThrow(/busy call failed[\s\S]*exit code/);
+    expect(describeSippResult(uac)).toContain('error trace:');
+  });
+
+  it('fails with a timeout when nobody answers', async () => {
+    const silentPort = await freePort('udp');
+    const started = Date.now();
+    const uac = await runSipp({ scenario: 'uac', target: `127.0.0.1:${silentPort}`, timeoutMs: 2_000 });
+    expect(uac.code).not.toBe(0);
+    expect(uac.errors).toMatch(/timed out/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('stops a background peer by its pid and removes nothing else', async () => {
+    const uas = await startSippUas({ scenario: 'uas' });
+    expect(await canBind('udp', uas.port)).toBe(false);
+    const result = await uas.stop();
+    expect(result.killed).toBe(true);
+    expect(await canBind('udp', uas.port)).toBe(true);
+  });
+});
