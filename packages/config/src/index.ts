@@ -1,1 +1,50 @@
-export const PACKAGE = 'config';
+export { ConfigError, formatIssue } from './errors';
+export type { ConfigIssue } from './errors';
+export {
+  PbxConfigSchema,
+  SipSchema,
+  ControlSchema,
+  SecuritySchema,
+  LicenseSchema,
+  DbSchema,
+  LogSchema,
+  FeaturesSchema,
+  LOG_LEVELS,
+  tlsEnabled,
+  intBetween,
+  secondsUpTo,
+  hostSchema,
+  domainSchema,
+} from './schema';
+export type { PbxConfig, LogLevel } from './schema';
+export {
+  OPTIONS,
+  envNameOf,
+  envNamesOf,
+  findOption,
+  settableOptions,
+  optionSchema,
+  coerceOptionText,
+  parseOptionValue,
+  getOptionValue,
+  showValue,
+} from './options';
+export type { OptionKind, OptionSpec } from './options';
+export { loadConfig, resolveConfig, redactConfig, randomSecret, CONFIG_REDACT_PATHS } from './load';
+export type { ConfigSource, Env, LoadConfigInput, ResolvedConfig } from './load';
+export {
+  TelSchema,
+  UserIdSchema,
+  PasswordSchema,
+  OnOffSchema,
+  StationSettingsSchema,
+  credentialIssues,
+  parseStationCreate,
+  parseStationUpdate,
+  TEL_RULE,
+  USER_ID_RULE,
+  PASSWORD_CHARS_RULE,
+  PASSWORD_MIN,
+  PASSWORD_MAX,
+} from './station';
+export type { StationCreateInput, StationSettingsInput, StationUpdateInput } from './station';

@@ -34,6 +34,8 @@ export type {
   StationPatch,
   StationSettings,
   ToneSource,
+  RealmOption,
+  UpdateOptions,
 } from './repos/station-repo';
 export { RegistrationRepo } from './repos/registration-repo';
 export type { Registration, RegistrationInput, SipProtocol } from './repos/registration-repo';

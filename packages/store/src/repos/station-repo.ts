@@ -174,6 +174,15 @@ export interface RealmOption {
   realm: string;
 }
 
+/** Options of {@link StationRepo.update}. */
+export interface UpdateOptions extends RealmOption {
+  /**
+   * Called inside the transaction with the resulting credentials when the user ID or password
+   * changes (the stored password decrypted when not given); throw to refuse the change.
+   */
+  validate?: (credentials: { tel: string; userId: string; password: string }) => void;
+}
+
 /** The `stations` table: SIP stations with their settings and credentials. */
 export class StationRepo {
   constructor(
@@ -230,7 +239,7 @@ export class StationRepo {
    * Changes the given fields. A new user ID or password recomputes HA1 for `realm`; a new user
    * ID alone needs the stored password, so it fails with SecretKeyError without the key file.
    */
-  async update(tel: string, patch: StationPatch, options: RealmOption): Promise<Station> {
+  async update(tel: string, patch: StationPatch, options: UpdateOptions): Promise<Station> {
     return this.db.transaction(async (tx) => {
       const row = await tx.get<StationRow>('SELECT * FROM stations WHERE tel = ?', [tel]);
       if (!row) throw new NotFoundError('station', tel);
@@ -244,6 +253,7 @@ export class StationRepo {
       }
       if (patch.password !== undefined || userId !== row.user_id) {
         const password = patch.password ?? this.cipher.decrypt(row.password_enc);
+        options.validate?.({ tel, userId, password });
         sets.push('ha1 = ?', 'ha1_realm = ?', 'password_enc = ?');
         values.push(computeHa1(userId, options.realm, password), options.realm, this.cipher.encrypt(password));
       }

@@ -1,0 +1,195 @@
+import type { z } from 'zod';
+import { ConfigError } from './errors';
+import { PbxConfigSchema, type PbxConfig } from './schema';
+
+/** How a textual value (environment, command line) becomes a typed one. */
+export type OptionKind = 'int' | 'seconds' | 'string' | 'enum';
+
+/** One system option: its dotted name, default, and where it may be set. */
+export interface OptionSpec {
+  /** Dotted camelCase name, the same in the JSON file, the database and `pbx config`. */
+  readonly key: string;
+  readonly kind: OptionKind;
+  readonly description: string;
+  /** Default value; undefined when the option is unset by default (or generated). */
+  readonly default: string | number | undefined;
+  /** May be stored in the database with `pbx config set`. */
+  readonly settable: boolean;
+  /** A running PBX only applies a new value after a restart. */
+  readonly restart: boolean;
+  /** Never printed or logged. */
+  readonly secret: boolean;
+  /** Extra environment names besides the canonical `PBX_<SECTION>_<KEY>`. */
+  readonly aliases: readonly string[];
+}
+
+function spec(
+  key: string,
+  kind: OptionKind,
+  def: string | number | undefined,
+  description: string,
+  extra: Partial<Pick<OptionSpec, 'settable' | 'restart' | 'secret' | 'aliases'>> = {},
+): OptionSpec {
+  return {
+    key,
+    kind,
+    description,
+    default: def,
+    settable: extra.settable ?? true,
+    restart: extra.restart ?? false,
+    secret: extra.secret ?? false,
+    aliases: extra.aliases ?? [],
+  };
+}
+
+/**
+ * Every option, in display order. Defaults follow the OfficeServ manual where it has one
+ * (signal port 5060, TLS 5061, SIP expire 600 s, NAT registration expire 60 s, Comm Exclusive
+ * `response`, register retry limit 2, register block 60 s, common block 600 s, forward no-answer
+ * 15 s); the rest are this project's choices (see the README).
+ */
+export const OPTIONS: readonly OptionSpec[] = [
+  spec('sip.host', 'string', '0.0.0.0', 'address the SIP transports bind to', { restart: true, aliases: ['PBX_SIP_HOST'] }),
+  spec('sip.port', 'int', 5060, 'Signal Port (UDP and TCP)', { restart: true, aliases: ['PBX_SIP_PORT'] }),
+  spec('sip.tlsPort', 'int', 5061, 'TLS port (TLS is on only with sip.tlsCert and sip.tlsKey)', { restart: true }),
+  spec('sip.tlsCert', 'string', undefined, 'TLS certificate file (PEM)', { restart: true }),
+  spec('sip.tlsKey', 'string', undefined, 'TLS private key file (PEM)', { restart: true }),
+  spec('sip.domain', 'string', 'pbx.local', 'SIP domain and digest realm', { aliases: ['PBX_DOMAIN'] }),
+  spec('sip.expireTime', 'int', 600, 'SIP Expire Time (s): longest registration granted'),
+  spec('sip.natRegExpireTime', 'int', 60, 'NAT Reg Expire Time (s): registration time behind NAT'),
+  spec('control.mode', 'enum', 'embedded', 'embedded SIP server or external drachtio-server', { settable: false, restart: true }),
+  spec('control.host', 'string', '127.0.0.1', 'drachtio control address', { settable: false, restart: true }),
+  spec('control.port', 'int', 9022, 'drachtio control port', { settable: false, restart: true }),
+  spec('control.secret', 'string', undefined, 'drachtio shared secret (random when unset in embedded mode)', {
+    settable: false,
+    restart: true,
+    secret: true,
+  }),
+  spec('security.commExclusive', 'enum', 'response', 'Comm Exclusive: response | no-response'),
+  spec('security.registerRetryLimit', 'int', 2, 'Register Retry Limit: failures before an IP is blocked'),
+  spec('security.registerBlockTimer', 'seconds', 60, 'Register MSG Block Timer (s)'),
+  spec('security.commonBlockTimer', 'seconds', 600, 'Common MSG Block Timer (s)'),
+  spec('security.accessLogLimit', 'int', 10000, 'rows kept in the access log'),
+  spec('license.maxStations', 'int', 128, 'maximum number of SIP stations (licence)'),
+  spec('db.path', 'string', './data/pbx.sqlite', 'SQLite database file', {
+    settable: false,
+    restart: true,
+    aliases: ['PBX_DB'],
+  }),
+  spec('log.level', 'enum', 'info', 'log level', { aliases: ['LOG_LEVEL'] }),
+  spec('features.forwardNoAnswerTimer', 'seconds', 15, 'ringing time before a no-answer forward (s)'),
+  spec('features.parkRecallTime', 'seconds', 60, 'time before a parked call recalls (s)'),
+  spec('features.ringingTimeout', 'seconds', 60, 'time an unanswered call rings before it ends (s)'),
+];
+
+const BY_KEY = new Map(OPTIONS.map((o) => [o.key, o]));
+const squash = (s: string): string => s.toLowerCase().replace(/[-_]/g, '');
+const BY_SQUASHED = new Map(OPTIONS.map((o) => [squash(o.key), o]));
+
+/** `sip.natRegExpireTime` → `PBX_SIP_NAT_REG_EXPIRE_TIME`. */
+export function envNameOf(key: string): string {
+  return `PBX_${key
+    .split('.')
+    .map((seg) => seg.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase())
+    .join('_')}`;
+}
+
+/** Every environment name of an option: the canonical one first, then its aliases. */
+export function envNamesOf(option: OptionSpec): string[] {
+  return [envNameOf(option.key), ...option.aliases];
+}
+
+/**
+ * Finds an option by name. The canonical name is dotted camelCase (`sip.expireTime`); kebab or
+ * snake case and any letter case are accepted too (`sip.expire-time`, `SIP.EXPIRE_TIME`).
+ */
+export function findOption(name: string): OptionSpec | undefined {
+  return BY_KEY.get(name) ?? BY_SQUASHED.get(squash(name.trim()));
+}
+
+/** The options `pbx config set` may store. */
+export function settableOptions(): OptionSpec[] {
+  return OPTIONS.filter((o) => o.settable);
+}
+
+type AnySchema = z.ZodType<unknown>;
+
+/** The zod schema of one option (the same one loadConfig applies). */
+export function optionSchema(key: string): AnySchema {
+  const [section, name] = key.split('.');
+  const shape = PbxConfigSchema.shape as unknown as Record<string, { shape: Record<string, AnySchema> } | undefined>;
+  const leaf = section !== undefined && name !== undefined ? shape[section]?.shape[name] : undefined;
+  if (!leaf) throw new Error(`no schema for option ${key}`);
+  return leaf;
+}
+
+const NUMBER_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+const DURATION_RE = /^(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h)$/i;
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+
+/**
+ * Turns text into the option's type: numbers for `int`, numbers or durations (`500ms`, `2m`)
+ * for `seconds`. Text that does not convert is returned unchanged, so validation reports it.
+ */
+export function coerceOptionText(option: OptionSpec, text: string): unknown {
+  const t = text.trim();
+  switch (option.kind) {
+    case 'int':
+      return NUMBER_RE.test(t) ? Number(t) : text;
+    case 'seconds': {
+      if (NUMBER_RE.test(t)) return Number(t);
+      const m = DURATION_RE.exec(t);
+      if (m && m[1] !== undefined && m[2] !== undefined) {
+        return Number(m[1]) * (UNIT_SECONDS[m[2].toLowerCase()] ?? 1);
+      }
+      return text;
+    }
+    case 'enum':
+      return t.toLowerCase();
+    case 'string':
+      return t;
+  }
+}
+
+/** How a value is shown in an error: JSON text, masked for secrets, cut at 60 characters. */
+export function showValue(option: OptionSpec | undefined, value: unknown): string {
+  if (option?.secret) return '"***"';
+  let s: string;
+  try {
+    s = JSON.stringify(value) ?? String(value);
+  } catch {
+    s = String(value);
+  }
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/**
+ * Validates one option value as `pbx config set` receives it (text is converted first).
+ * Returns the canonical key and typed value; throws {@link ConfigError} naming the key and rule.
+ */
+export function parseOptionValue(name: string, value: unknown): { key: string; value: unknown } {
+  const option = findOption(name);
+  if (!option) {
+    throw new ConfigError([{ key: name, message: 'unknown option (see `pbx config list`)' }]);
+  }
+  const typed = typeof value === 'string' ? coerceOptionText(option, value) : value;
+  const result = optionSchema(option.key).safeParse(typed);
+  if (!result.success) {
+    throw new ConfigError([
+      {
+        key: option.key,
+        message: result.error.issues[0]?.message ?? 'is invalid',
+        got: showValue(option, value),
+      },
+    ]);
+  }
+  return { key: option.key, value: result.data };
+}
+
+/** Reads an option's value out of a configuration by dotted key. */
+export function getOptionValue(config: PbxConfig, key: string): unknown {
+  const [section, name] = key.split('.');
+  if (section === undefined || name === undefined) return undefined;
+  const sec = (config as unknown as Record<string, Record<string, unknown> | undefined>)[section];
+  return sec?.[name];
+}

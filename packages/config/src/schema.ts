@@ -1,0 +1,143 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+/** Pino's level names. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Builds an integer schema whose every failure reads `must be an integer between …`. */
+export function intBetween(min: number, max: number, note = ''): z.ZodNumber {
+  const error = `must be an integer between ${min} and ${max}${note}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
+/** Seconds, fractions allowed so tests can run timers fast: `0 < s <= max`. */
+export function secondsUpTo(max: number): z.ZodNumber {
+  const error = `must be a number of seconds greater than 0 and at most ${max}`;
+  return z.number({ error }).gt(0, { error }).max(max, { error });
+}
+
+const HOST_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+function isHostName(s: string): boolean {
+  return s.length <= 253 && s.split('.').every((label) => HOST_LABEL.test(label));
+}
+
+/** An IP address or a DNS host name. */
+export function hostSchema(): z.ZodType<string> {
+  const error = 'must be an IP address or a host name';
+  return z.string({ error }).refine((s) => isIP(s) !== 0 || isHostName(s), { error });
+}
+
+/** A SIP domain (digest realm): a host name or IP address. */
+export function domainSchema(): z.ZodType<string> {
+  const error = 'must be a domain name or IP address (letters, digits, "-" and ".")';
+  return z.string({ error }).refine((s) => isIP(s) !== 0 || isHostName(s), { error });
+}
+
+function nonEmpty(max: number, what = 'a non-empty string'): z.ZodString {
+  const error = `must be ${what} of at most ${max} characters`;
+  return z.string({ error }).min(1, { error }).max(max, { error });
+}
+
+// 0 asks the OS for a free port (tests).
+const port = () => intBetween(0, 65535);
+
+/** The SIP front end ("SIP Stack/Ext/Trunk Options", DM 5.2.12). */
+export const SipSchema = z.object({
+  /** Address the SIP transports bind to. */
+  host: hostSchema(),
+  /** Signal Port: UDP and TCP. */
+  port: port(),
+  /** TLS port; TLS is on only when both `tlsCert` and `tlsKey` are set. */
+  tlsPort: port(),
+  tlsCert: nonEmpty(4096, 'a file path').optional(),
+  tlsKey: nonEmpty(4096, 'a file path').optional(),
+  /** SIP domain, also the digest realm of the 401 challenge. */
+  domain: domainSchema(),
+  /** SIP Expire Time (s): the longest registration granted. */
+  expireTime: intBetween(1, 86400),
+  /** NAT Reg Expire Time (s): registration time granted to phones behind NAT. */
+  natRegExpireTime: intBetween(1, 86400),
+});
+
+/** How call control reaches the SIP server (drachtio protocol). */
+export const ControlSchema = z.object({
+  /** `embedded`: our in-process server; `drachtio`: an external drachtio-server. */
+  mode: z.enum(['embedded', 'drachtio'], { error: 'must be embedded or drachtio' }),
+  host: hostSchema(),
+  port: port(),
+  secret: nonEmpty(256),
+});
+
+/** Comm Exclusive and the message block timers (DM 5.2.12). */
+export const SecuritySchema = z.object({
+  /** `response` answers failed registrations; `no-response` stays silent to a blocked IP. */
+  commExclusive: z.enum(['response', 'no-response'], { error: 'must be response or no-response' }),
+  /** Failed registrations from one IP before it is blocked. */
+  registerRetryLimit: intBetween(1, 1000),
+  /** Register MSG Block Timer (s). */
+  registerBlockTimer: secondsUpTo(604800),
+  /** Common MSG Block Timer (s). */
+  commonBlockTimer: secondsUpTo(604800),
+  /** Rows kept in the access log; older rows are pruned. */
+  accessLogLimit: intBetween(100, 10_000_000),
+});
+
+/** The SIP station licence. */
+export const LicenseSchema = z.object({
+  /** Maximum number of SIP stations (programmed and registered). */
+  maxStations: intBetween(1, 100_000),
+});
+
+export const DbSchema = z.object({
+  /** SQLite file. */
+  path: nonEmpty(4096, 'a file path'),
+});
+
+export const LogSchema = z.object({
+  level: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
+});
+
+/** Call feature timers. */
+export const FeaturesSchema = z.object({
+  /** Seconds a call rings before a no-answer forward (OfficeServ default 15). */
+  forwardNoAnswerTimer: secondsUpTo(600),
+  /** Seconds before an unretrieved parked call recalls the parking station. */
+  parkRecallTime: secondsUpTo(3600),
+  /** Seconds a call may ring unanswered before it is ended. */
+  ringingTimeout: secondsUpTo(3600),
+});
+
+/** The whole configuration after defaults, file, database and environment are merged. */
+export const PbxConfigSchema = z
+  .object({
+    sip: SipSchema,
+    control: ControlSchema,
+    security: SecuritySchema,
+    license: LicenseSchema,
+    db: DbSchema,
+    log: LogSchema,
+    features: FeaturesSchema,
+  })
+  .superRefine((c, ctx) => {
+    if ((c.sip.tlsCert === undefined) !== (c.sip.tlsKey === undefined)) {
+      const [missing, given] = c.sip.tlsCert === undefined ? ['tlsCert', 'tlsKey'] : ['tlsKey', 'tlsCert'];
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sip', missing],
+        message: `is required when sip.${given} is set (TLS needs both)`,
+      });
+    }
+    if (c.sip.tlsCert !== undefined && c.sip.tlsPort !== 0 && c.sip.tlsPort === c.sip.port) {
+      ctx.addIssue({ code: 'custom', path: ['sip', 'tlsPort'], message: 'must differ from sip.port' });
+    }
+  });
+
+/** The validated configuration of the PBX. */
+export type PbxConfig = z.infer<typeof PbxConfigSchema>;
+
+/** True when TLS is configured (certificate and key both set). */
+export function tlsEnabled(config: PbxConfig): boolean {
+  return config.sip.tlsCert !== undefined && config.sip.tlsKey !== undefined;
+}
