@@ -151,13 +151,12 @@ export function canonicalHeaderName(name: string): string {
 
 /**
  * Whether a stored header name matches a canonical name. Stored names are normally canonical
- * already; the case-insensitive fallback covers `X-` names and hand-built messages.
+ * already; the fallbacks cover `X-` names and hand-built messages (other case, compact form).
  */
 export function sameHeaderName(stored: string, canonical: string): boolean {
-  return (
-    stored === canonical ||
-    (stored.length === canonical.length && stored.toLowerCase() === canonical.toLowerCase())
-  );
+  if (stored === canonical) return true;
+  if (stored.length === canonical.length) return stored.toLowerCase() === canonical.toLowerCase();
+  return stored.length === 1 && COMPACT[stored.toLowerCase()] === canonical;
 }
 
 /** Headers whose values are comma-separated lists (RFC 3261 §7.3.1) and may be split. */

@@ -1,4 +1,4 @@
-import { canonicalHeaderName } from './header-names';
+import { sameHeaderName } from './header-names';
 import type { SipMessage } from './types';
 
 /**
@@ -15,7 +15,7 @@ export function serializeMessage(msg: SipMessage): Buffer {
   const contentLength = `Content-Length: ${body.length}\r\n`;
   let wroteLength = false;
   for (const h of msg.headers) {
-    if (h.name === 'Content-Length' || canonicalHeaderName(h.name).toLowerCase() === 'content-length') {
+    if (sameHeaderName(h.name, 'Content-Length')) {
       if (!wroteLength) head += contentLength;
       wroteLength = true;
       continue;

@@ -1,3 +1,5 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import {
@@ -11,6 +13,25 @@ import {
 } from './sipp';
 
 const scenarios = join(__dirname, '..', 'sipp');
+
+const keyedOptionsScenario = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="options with a keyed User-Agent">
+  <send retrans="500"><![CDATA[
+
+      OPTIONS sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:probe@[local_ip]:[local_port]>;tag=[pid]k[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 OPTIONS
+      User-Agent: [agent]
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]></send>
+  <recv response="200"/>
+</scenario>
+`;
 
 describe('sipp helper', () => {
   it('finds a port free for both UDP and TCP', async () => {
@@ -39,17 +60,36 @@ describe('sipp helper', () => {
     },
   );
 
-  it('passes -key values into a scenario and runs our own XML pairs', async () => {
+  it('runs a pair of our own scenarios, with the service set', async () => {
     await using uas = await startSippUas({ scenario: join(scenarios, 'uas-ring-expect-cancel.xml') });
     const uac = await runSipp({
       scenario: join(scenarios, 'uac-invite-cancel-expect-487.xml'),
       target: `127.0.0.1:${uas.port}`,
-      keys: { service: 'cancel-me' },
+      service: 'cancel-me',
       traceMessages: true,
     });
     expectSippSuccess(uac);
     expect(uac.messages).toMatch(/^CANCEL sip:cancel-me@127\.0\.0\.1:/m);
     expectSippSuccess(await uas.done);
+  });
+
+  it('passes -key values into a scenario', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sipp-key-'));
+    try {
+      const scenario = join(dir, 'uac-options-keyed.xml');
+      await writeFile(scenario, keyedOptionsScenario);
+      await using uas = await startSippUas({ scenario: join(scenarios, 'uas-answer-options.xml') });
+      const uac = await runSipp({
+        scenario,
+        target: `127.0.0.1:${uas.port}`,
+        keys: { agent: 'helper-test/1.0' },
+        traceMessages: true,
+      });
+      expectSippSuccess(uac);
+      expect(uac.messages).toMatch(/^User-Agent: helper-test\/1\.0/m);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports a failing scenario with a non-zero code and the error trace', async () => {

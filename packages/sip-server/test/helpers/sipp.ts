@@ -25,6 +25,8 @@ export interface SippOptions {
   /** Local address for SIP and media; default 127.0.0.1. */
   localIp?: string;
   transport?: SippTransport;
+  /** `-s`: the user part of the Request-URI (`[service]`), default sipp's `service`. */
+  service?: string;
   /** `-m`: calls to complete before exiting; default 1. */
   calls?: number;
   /** `-r`: calls per second. */
@@ -164,6 +166,7 @@ function buildArgs(
   args.push('-i', localIp, '-mi', localIp, '-p', String(localPort));
   args.push('-t', opts.transport ?? 'u1');
   args.push('-m', String(opts.calls ?? 1));
+  if (opts.service !== undefined) args.push('-s', opts.service);
   if (opts.rate !== undefined) args.push('-r', String(opts.rate));
   args.push('-nostdin', '-timeout', `${timeoutS}s`, '-timeout_error');
   args.push('-trace_err', '-error_file', errorFile);
@@ -252,17 +255,29 @@ export async function runSipp(opts: SippOptions): Promise<SippResult> {
   return launched.done;
 }
 
-async function waitUntilBound(
+/** Whether some process listens on `port` (TCP LISTEN / bound UDP), read from /proc/net without touching it. */
+async function isListening(protocol: 'udp' | 'tcp', port: number): Promise<boolean> {
+  const portHex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const file of [`/proc/net/${protocol}`, `/proc/net/${protocol}6`]) {
+    const table = await readOptional(file);
+    for (const line of table.split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (local?.endsWith(portHex) && (protocol === 'udp' || state === '0A')) return true;
+    }
+  }
+  return false;
+}
+
+async function waitUntilListening(
   protocol: 'udp' | 'tcp',
   port: number,
-  host: string,
   exited: () => boolean,
   withinMs: number,
 ): Promise<boolean> {
   const deadline = Date.now() + withinMs;
   while (Date.now() < deadline && !exited()) {
-    if (!(await canBind(protocol, port, host))) return true;
-    await new Promise((r) => setTimeout(r, 25));
+    if (await isListening(protocol, port)) return true;
+    await new Promise((r) => setTimeout(r, 20));
   }
   return false;
 }
@@ -271,7 +286,7 @@ async function waitUntilBound(
  * Starts sipp in the background (usually a UAS scenario waiting for calls) and resolves once it
  * has bound its SIP port, so a call placed right after cannot arrive too early.
  */
-export async function startSippUas(opts: Omit<SippOptions, 'target'> & { target?: string }): Promise<SippPeer> {
+export async function startSippUas(opts: SippOptions): Promise<SippPeer> {
   const protocol = opts.transport === 't1' ? 'tcp' : 'udp';
   const host = opts.localIp ?? '127.0.0.1';
   const launched = await launch(opts);
@@ -280,11 +295,11 @@ export async function startSippUas(opts: Omit<SippOptions, 'target'> & { target?
     exited = true;
     return result;
   });
-  const bound = await waitUntilBound(protocol, launched.localPort, host, () => exited, 5_000);
-  if (!bound && !exited) {
+  const bound = await waitUntilListening(protocol, launched.localPort, () => exited, 5_000);
+  if (!bound) {
     launched.kill();
     const result = await done;
-    throw new Error(`sipp did not bind ${protocol} ${host}:${launched.localPort}\n${describeSippResult(result)}`);
+    throw new Error(`sipp did not listen on ${protocol} ${host}:${launched.localPort}\n${describeSippResult(result)}`);
   }
   const stop = async (): Promise<SippResult> => {
     launched.kill();
@@ -309,6 +324,7 @@ export function describeSippResult(result: SippResult): string {
     `exit code ${String(result.code)}${result.signal ? ` (signal ${result.signal})` : ''}${result.killed ? ' (killed)' : ''}`,
     result.errors.trim() ? `error trace:\n${result.errors.trim()}` : 'error trace: (empty)',
     result.stderr.trim() ? `stderr:\n${tail(result.stderr.trim(), 20)}` : '',
+    result.stdout.trim() ? `stdout (end):\n${tail(result.stdout.trimEnd(), 15)}` : '',
     result.messages ? `messages:\n${tail(result.messages, 200)}` : '',
   ]
     .filter(Boolean)
