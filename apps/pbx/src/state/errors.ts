@@ -18,3 +18,15 @@ export class InvalidStateError extends Error {
 export function assertNever(value: never): never {
   throw new Error(`unhandled variant ${JSON.stringify(value)}`);
 }
+
+/** A station, slot or call that does not exist was named. */
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+  constructor(
+    readonly what: string,
+    readonly id: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${what} ${id} not found`, options);
+  }
+}

@@ -1,0 +1,46 @@
+import type { ForwardSetting } from '../station-state';
+import { refuse, type FeatureContext, type FeatureHandler, type FeatureResult } from './types';
+
+type ForwardFeature = 'forward.all' | 'forward.busy' | 'forward.noAnswer' | 'forward.busyNoAnswer';
+
+const TYPE_OF: Record<ForwardFeature, ForwardSetting['type']> = {
+  'forward.all': 'all',
+  'forward.busy': 'busy',
+  'forward.noAnswer': 'noAnswer',
+  'forward.busyNoAnswer': 'busyNoAnswer',
+};
+
+/**
+ * Sets the caller's forward (601-604 + station). It replaces any forward already set. A missing
+ * or unknown target, or the caller's own number, changes nothing. A target that forwards back is
+ * accepted: routing ignores a forward that would loop.
+ */
+async function setForward(feature: ForwardFeature, ctx: FeatureContext, arg: string | undefined): Promise<FeatureResult> {
+  const station = ctx.caller.station;
+  if (arg === undefined || arg === '') return refuse('missing-argument', `${feature} needs a destination station`);
+  if (arg === station) return refuse('forward-to-self', `${station} cannot forward to itself`);
+  if (!(await ctx.stations.get(arg))) return refuse('unknown-station', `${arg} is not a station`);
+  const forward: ForwardSetting = { type: TYPE_OF[feature], target: arg };
+  await ctx.stations.dispatch(station, { type: 'forwardSet', forward });
+  return { reply: 480, effect: 'forward-set', station, forward };
+}
+
+function forwardHandler<F extends ForwardFeature>(feature: F): FeatureHandler<F> {
+  return { feature, needs: 'none', run: (ctx, arg) => setForward(feature, ctx, arg) };
+}
+
+export const forwardAll = forwardHandler('forward.all');
+export const forwardBusy = forwardHandler('forward.busy');
+export const forwardNoAnswer = forwardHandler('forward.noAnswer');
+export const forwardBusyNoAnswer = forwardHandler('forward.busyNoAnswer');
+
+/** 600: clears the forward set with 601-604. Call forward unreachable is the administrator's and stays. */
+export const forwardClear: FeatureHandler<'forward.clear'> = {
+  feature: 'forward.clear',
+  needs: 'none',
+  async run(ctx) {
+    const station = ctx.caller.station;
+    await ctx.stations.dispatch(station, { type: 'forwardSet', forward: null });
+    return { reply: 480, effect: 'forward-cleared', station };
+  },
+};

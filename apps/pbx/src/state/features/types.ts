@@ -1,0 +1,123 @@
+import type { FeatureId } from '@pbx/dialplan';
+import type { CallRef, LegId } from '../ids';
+import type { ParkedCall } from '../park-slots';
+import type { ForwardSetting, StationEvent, StationState } from '../station-state';
+
+/**
+ * The live stations as feature handlers see them. Every change goes through the station reducer
+ * (`dispatch`), so the implementation persists settings and notifies busy lamps from its effects.
+ */
+export interface StationStore {
+  get(number: string): Promise<StationState | undefined>;
+  list(): Promise<readonly StationState[]>;
+  dispatch(number: string, event: StationEvent): Promise<StationState>;
+}
+
+/** A call that `station` has put on hold, naming the held party's leg. */
+export interface HeldCall {
+  readonly callRef: CallRef;
+  /** The held party's leg (the one that stays when the holder leaves). */
+  readonly legId: LegId;
+  /** The holder's own leg of that call. */
+  readonly holderLegId: LegId;
+  /** The held party's number. */
+  readonly party: string;
+  /** When the call was put on hold: the most recent one is parked or conferenced. */
+  readonly heldAt: number;
+}
+
+/** The calls in progress, as far as features ask about them. */
+export interface CallStore {
+  /** Calls in which `station` holds the other party, in any order. */
+  heldBy(station: string): Promise<readonly HeldCall[]>;
+}
+
+/** The park slots. `park` into an occupied slot is a bug: check with `get` first. */
+export interface ParkStore {
+  get(slot: string): Promise<ParkedCall | undefined>;
+  park(call: ParkedCall): Promise<void>;
+  take(slot: string): Promise<ParkedCall | undefined>;
+}
+
+/** An ad-hoc conference being built by its owner with 46 (the manual's five-party limit). */
+export interface ConferenceRoom {
+  readonly owner: string;
+  readonly members: readonly HeldCall[];
+  /** True once the owner dialled 46 twice in a row and everyone was connected. */
+  readonly started: boolean;
+}
+
+export interface ConferenceStore {
+  get(owner: string): Promise<ConferenceRoom | undefined>;
+  put(room: ConferenceRoom): Promise<void>;
+}
+
+/** Everything a feature handler may read or change. */
+export interface FeatureContext {
+  /** The station that dialled the code (the runner has checked it is a registered station). */
+  readonly caller: { readonly station: string };
+  readonly stations: StationStore;
+  readonly calls: CallStore;
+  readonly parks: ParkStore;
+  readonly conferences: ConferenceStore;
+  readonly now: number;
+  /** Park recall time for new parks. */
+  readonly parkRecallMs: number;
+}
+
+/** Why a feature code changed nothing. */
+export type FeatureNote =
+  | 'missing-argument'
+  | 'bad-argument'
+  | 'unknown-station'
+  | 'forward-to-self'
+  | 'no-held-call'
+  | 'slot-in-use'
+  | 'slot-empty'
+  | 'nothing-ringing'
+  | 'no-pickup-group'
+  | 'conference-full';
+
+/** A call ringing at a station that a pickup can take. */
+export interface RingingCall {
+  readonly callRef: CallRef;
+  /** The ringing leg (to the station) that the runner cancels. */
+  readonly legId: LegId;
+  readonly station: string;
+  /** The caller who will be connected to the picking station. */
+  readonly caller: string;
+  readonly since: number;
+}
+
+/**
+ * What a feature code did. A closed union: the runner handles each `effect`.
+ *
+ * `reply: 480` is the OfficeServ answer to every feature code, success or not. Pickup and park
+ * retrieve that find a call answer `connect` instead: the dialling phone's INVITE is answered
+ * and joined to that call, as the manual's pickup and park diagrams show.
+ */
+export type FeatureResult =
+  | { readonly reply: 480; readonly effect: 'none'; readonly note: FeatureNote; readonly detail: string }
+  | { readonly reply: 480; readonly effect: 'forward-set'; readonly station: string; readonly forward: ForwardSetting }
+  | { readonly reply: 480; readonly effect: 'forward-cleared'; readonly station: string }
+  | { readonly reply: 480; readonly effect: 'dnd-set'; readonly station: string; readonly on: boolean }
+  | { readonly reply: 480; readonly effect: 'parked'; readonly parked: ParkedCall; readonly holderLegId: LegId; readonly recallMs: number }
+  | { readonly reply: 480; readonly effect: 'conference-joined'; readonly owner: string; readonly member: HeldCall; readonly size: number }
+  | { readonly reply: 480; readonly effect: 'conference-started'; readonly room: ConferenceRoom }
+  | { readonly reply: 'connect'; readonly effect: 'retrieved'; readonly parked: ParkedCall }
+  | { readonly reply: 'connect'; readonly effect: 'picked-up'; readonly call: RingingCall };
+
+/** Whether the runner must answer the call or anchor media before `run` (jambonz preconditions). */
+export type FeatureNeeds = 'none' | 'media';
+
+/** One feature code's behaviour. `arg` is the classified argument (`205` of `601205`). */
+export interface FeatureHandler<F extends FeatureId = FeatureId> {
+  readonly feature: F;
+  readonly needs: FeatureNeeds;
+  run(ctx: FeatureContext, arg: string | undefined): Promise<FeatureResult>;
+}
+
+/** A refusal: nothing changed, with the reason and a sentence for the log. */
+export function refuse(note: FeatureNote, detail: string): FeatureResult {
+  return { reply: 480, effect: 'none', note, detail };
+}
