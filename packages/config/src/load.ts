@@ -169,10 +169,10 @@ export function resolveConfig(input: LoadConfigInput = {}): ResolvedConfig {
 
   // The drachtio secret: generated for the embedded server, required for an external one.
   if (!slots.has('control.secret')) {
-    if ((slots.get('control.mode')?.value ?? 'embedded') === 'embedded') {
-      slots.set('control.secret', { value: (input.generateSecret ?? randomSecret)(), source: 'generated' });
-    } else {
+    if (slots.get('control.mode')?.value === 'drachtio') {
       issues.push({ key: 'control.secret', message: 'is required when control.mode is drachtio' });
+    } else {
+      slots.set('control.secret', { value: (input.generateSecret ?? randomSecret)(), source: 'generated' });
     }
   }
 

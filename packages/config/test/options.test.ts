@@ -1,0 +1,59 @@
+import { ConfigError, findOption, getOptionValue, loadConfig, OPTIONS, optionSchema, parseOptionValue, settableOptions } from '../src';
+
+describe('option table', () => {
+  it('has a schema and a unique name for every option', () => {
+    const keys = OPTIONS.map((o) => o.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const o of OPTIONS) expect(() => optionSchema(o.key)).not.toThrow();
+  });
+
+  it('covers every leaf of the configuration', () => {
+    const c = loadConfig({ env: { PBX_SIP_TLS_CERT: 'c', PBX_SIP_TLS_KEY: 'k' }, generateSecret: () => 'secret' });
+    const leaves = Object.entries(c).flatMap(([s, v]) => Object.keys(v).map((k) => `${s}.${k}`));
+    expect(leaves.sort()).toEqual(OPTIONS.map((o) => o.key).sort());
+    for (const o of OPTIONS) {
+      if (o.default !== undefined) expect(getOptionValue(c, o.key) ?? o.default).toBeDefined();
+    }
+  });
+
+  it('keeps start-up-only options out of `pbx config set`', () => {
+    const settable = settableOptions().map((o) => o.key);
+    expect(settable).toContain('sip.expireTime');
+    expect(settable).toContain('security.commExclusive');
+    expect(settable).not.toContain('db.path');
+    expect(settable).not.toContain('control.secret');
+  });
+
+  it('finds options by canonical, kebab or snake name', () => {
+    expect(findOption('sip.expireTime')?.key).toBe('sip.expireTime');
+    expect(findOption('sip.expire-time')?.key).toBe('sip.expireTime');
+    expect(findOption('SECURITY.REGISTER_BLOCK_TIMER')?.key).toBe('security.registerBlockTimer');
+    expect(findOption('sip.expires')).toBeUndefined();
+  });
+});
+
+describe('parseOptionValue (what `pbx config set` checks)', () => {
+  it.each([
+    ['sip.expire-time', '300', 'sip.expireTime', 300],
+    ['security.commExclusive', 'No-Response', 'security.commExclusive', 'no-response'],
+    ['security.registerBlockTimer', '0.2', 'security.registerBlockTimer', 0.2],
+    ['security.registerBlockTimer', '250ms', 'security.registerBlockTimer', 0.25],
+    ['license.maxStations', '10000', 'license.maxStations', 10000],
+    ['sip.domain', 'office.example.com', 'sip.domain', 'office.example.com'],
+    ['log.level', 'warn', 'log.level', 'warn'],
+  ])('%s %s → %s = %p', (name, text, key, value) => {
+    expect(parseOptionValue(name, text)).toEqual({ key, value });
+  });
+
+  it.each([
+    ['sip.expireTime', 'soon', 'sip.expireTime: must be an integer between 1 and 86400 (got "soon")'],
+    ['sip.port', '65536', 'sip.port: must be an integer between 0 and 65535 (got "65536")'],
+    ['security.commExclusive', 'sometimes', 'security.commExclusive: must be response or no-response (got "sometimes")'],
+    ['security.registerBlockTimer', '0', 'security.registerBlockTimer: must be a number of seconds greater than 0 and at most 604800 (got "0")'],
+    ['sip.domain', 'bad domain', 'sip.domain: must be a domain name or IP address (letters, digits, "-" and ".") (got "bad domain")'],
+    ['nope.nothing', '1', 'nope.nothing: unknown option (see `pbx config list`)'],
+  ])('%s %s is refused', (name, text, message) => {
+    expect(() => parseOptionValue(name, text)).toThrow(ConfigError);
+    expect(() => parseOptionValue(name, text)).toThrow(message);
+  });
+});
