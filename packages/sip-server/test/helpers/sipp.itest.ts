@@ -44,7 +44,7 @@ describe('sipp helper', () => {
   it.each<[SippTransport]>([['u1'], ['t1']])(
     'runs a built-in uac against a built-in uas on loopback (%s)',
     async (transport) => {
-      await using uas = await startSippUas({ scenario: 'uas', transport });
+      await using uas = await startSippUas({ scenario: 'uas', transport, traceMessages: true });
       const uac = await runSipp({
         scenario: 'uac',
         target: `127.0.0.1:${uas.port}`,
@@ -55,8 +55,11 @@ describe('sipp helper', () => {
       expect(uac.messages).toMatch(/^INVITE sip:/m);
       expect(uac.messages).toMatch(/^SIP\/2\.0 200 OK/m);
       const uasResult = await uas.done;
-      expectSippSuccess(uasResult, 'built-in uas');
       expect(uasResult.killed).toBe(false);
+      expect(uasResult.messages).toMatch(/^BYE sip:/m);
+      // The built-in uas ends with a 4 s timewait; on TCP the uac closes its connection during it,
+      // which sipp counts as a failed call. Our own scenarios end on their last message instead.
+      if (transport === 'u1') expectSippSuccess(uasResult, 'built-in uas');
     },
   );
 
