@@ -117,8 +117,17 @@ export function answerDirection(offered: Direction, wanted: Direction = 'sendrec
   return directionOf(sends(wanted) && receives(offered), receives(wanted) && sends(offered));
 }
 
-function fromOffer(d: Direction): SideMedia {
-  return { wantsToSend: sends(d), wantsToReceive: receives(d) };
+/**
+ * What an offer tells us. Saying "send" or "receive" is always meant; leaving one out only counts
+ * when the other side left that way open. RFC 3264 §8.4: a party whose stream was recvonly
+ * because it was held puts the call on hold with `inactive`, which does not mean it stopped
+ * wanting to send.
+ */
+function fromOffer(before: SideMedia, otherSide: SideMedia, d: Direction): SideMedia {
+  return {
+    wantsToSend: sends(d) || (otherSide.wantsToReceive ? false : before.wantsToSend),
+    wantsToReceive: receives(d) || (otherSide.wantsToSend ? false : before.wantsToReceive),
+  };
 }
 
 /** An answer only tells us about the dimensions our offer left open to the answerer. */
@@ -177,7 +186,7 @@ function onOffer(s: MediaDirectionState, from: Side, direction: Direction | null
     return [{ ...s, pending: { kind: 'offerless', from, sent } }, [{ type: 'offerInAnswer', to: from, direction: sent }]];
   }
   const before = s[from];
-  const next = withSide(s, from, fromOffer(direction));
+  const next = withSide(s, from, fromOffer(before, s[to], direction));
   const sent = directionToOffer(next[from], next[to]);
   return [
     { ...next, pending: { kind: 'relayed', from, offered: direction, sent, before } },
