@@ -91,9 +91,7 @@ function isValidRequestUri(uri: string): boolean {
   }
   if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') return true;
   const u = parseUri(uri);
-  if (u === undefined) return false;
-  for (const _ in u.headers) return false;
-  return true;
+  return u !== undefined && Object.keys(u.headers).length === 0;
 }
 
 const DIGITS_RE = /^[0-9]{1,10}$/;
@@ -172,7 +170,8 @@ function parse(data: Buffer, maxBytes: number): ParseResult {
   const isRequest = startLine.kind === 'request';
   const fatal = checkMandatory(seen, isRequest ? startLine.method : undefined);
   if (fatal !== undefined) {
-    return fail(isRequest && startLine.badVersion ? 'Version Not Supported' : fatal, isRequest && startLine.badVersion ? 505 : 400);
+    if (isRequest && startLine.badVersion) return fail('Version Not Supported', 505);
+    return fail(fatal);
   }
 
   let problem = seen.problem;
