@@ -1,1 +1,4 @@
-export const PACKAGE = 'cli';
+export { run, main } from './main';
+export type { CliIo } from './io';
+export { contactPort } from './commands/status';
+export { parseSince, parseDurationSeconds } from './duration';

@@ -1,0 +1,232 @@
+import { ConfigError, credentialIssues, parseStationCreate, parseStationUpdate, type ConfigIssue } from '@pbx/config';
+import { NotFoundError, type Station } from '@pbx/store';
+import type { Command } from 'commander';
+import type { CliContext } from '../context';
+import { CommandFailedError, UsageError } from '../errors';
+import { isoTime, printJson, printPairs, printTable, say } from '../format';
+
+interface StationFlag {
+  /** Field of the station input (parseStationCreate). */
+  field: string;
+  /** Commander's attribute name for the flag. */
+  attr: string;
+  flag: string;
+  help: string;
+}
+
+/** The per-station flags of `ext add` and `ext set`, one per "SIP Phone Information" setting. */
+const STATION_FLAGS: StationFlag[] = [
+  { field: 'userId', attr: 'user', flag: '--user <id>', help: 'authentication user ID (default: the tel number)' },
+  { field: 'password', attr: 'password', flag: '--password <pw>', help: '6+ letters, digits or !@#$%^&*; differs from the user ID' },
+  { field: 'name', attr: 'name', flag: '--name <display>', help: 'display name' },
+  { field: 'toneSource', attr: 'toneSource', flag: '--tone-source <system|phone>', help: 'hold tone source (default system)' },
+  { field: 'callWaiting', attr: 'callWaiting', flag: '--call-waiting <on|off>', help: 'stored but inactive, as on OfficeServ (default off)' },
+  { field: 'forwardUnreachable', attr: 'forwardUnreachable', flag: '--forward-unreachable <tel|none>', help: 'station for calls while not registered' },
+  { field: 'dtmfType', attr: 'dtmfType', flag: '--dtmf-type <rfc2833|info>', help: 'DTMF sent to the phone (default rfc2833)' },
+  { field: 'insertTrunkPort', attr: 'insertTrunkPort', flag: '--insert-trunk-port <digits|none>', help: 'LCR code, trunk or trunk group' },
+  { field: 'insertTrunkType', attr: 'insertTrunkType', flag: '--insert-trunk-type <incoming|outgoing|none>', help: 'use of the insert trunk port (default none)' },
+  { field: 'natCheck', attr: 'natCheck', flag: '--nat-check <ip|ip-port>', help: 'NAT check (default ip)' },
+  { field: 'useWhitelist', attr: 'useWhitelist', flag: '--use-whitelist <on|off>', help: 'require the IP white list (default on)' },
+  { field: 'pickupGroup', attr: 'pickupGroup', flag: '--pickup-group <n>', help: 'pickup group 1-99, 0 for none (default 1)' },
+  { field: 'forwardAll', attr: 'forwardAll', flag: '--forward-all <digits|none>', help: 'call forward all' },
+  { field: 'forwardBusy', attr: 'forwardBusy', flag: '--forward-busy <digits|none>', help: 'call forward busy' },
+  { field: 'forwardNoAnswer', attr: 'forwardNoAnswer', flag: '--forward-no-answer <digits|none>', help: 'call forward no answer' },
+  { field: 'forwardBusyNoAnswer', attr: 'forwardBusyNoAnswer', flag: '--forward-busy-no-answer <digits|none>', help: 'call forward busy/no answer' },
+  { field: 'forwardNoAnswerTimer', attr: 'forwardNoAnswerTimer', flag: '--forward-no-answer-timer <seconds|default>', help: 'ringing time before a no-answer forward' },
+  { field: 'dnd', attr: 'dnd', flag: '--dnd <on|off>', help: 'do not disturb' },
+];
+
+const FLAG_OF_FIELD = new Map(STATION_FLAGS.map((f) => [f.field, f.flag.split(' ')[0] ?? f.flag]));
+
+/** Renames station fields to their flags in validation messages (`pickupGroup` → `--pickup-group`). */
+function withFlags(err: unknown): unknown {
+  if (!(err instanceof ConfigError)) return err;
+  const issues: ConfigIssue[] = err.issues.map((i) => ({ ...i, key: FLAG_OF_FIELD.get(i.key) ?? i.key }));
+  return new ConfigError(issues, { cause: err });
+}
+
+/** A missing forward-unreachable destination, told in terms of the flag. */
+function forwardTargetMissing(err: unknown, target: string | null | undefined): unknown {
+  if (err instanceof NotFoundError && target != null && err.key === target) {
+    return new CommandFailedError(`--forward-unreachable: station ${target} does not exist (the destination must be a station)`);
+  }
+  return err;
+}
+
+function collect(opts: Record<string, unknown>): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const f of STATION_FLAGS) {
+    if (opts[f.attr] !== undefined) input[f.field] = opts[f.attr];
+  }
+  return input;
+}
+
+const onOff = (b: boolean): string => (b ? 'on' : 'off');
+const orNone = (v: string | number | null): string => (v === null || v === '' ? 'none' : String(v));
+
+/** A station as printed by `--json`: times as ISO text and `password: "set"`. */
+function stationJson(s: Station): Record<string, unknown> {
+  const { createdAt, updatedAt, ...rest } = s;
+  return { ...rest, password: 'set', createdAt: isoTime(createdAt), updatedAt: isoTime(updatedAt) };
+}
+
+function stationPairs(s: Station, defaultTimer: number | undefined): [string, string | number][] {
+  return [
+    ['Tel Number', s.tel],
+    ['User ID', s.userId],
+    ['Password', 'set'],
+    ['Name', s.name],
+    ['Tone Source', s.toneSource],
+    ['Call Waiting', `${onOff(s.callWaiting)} (inactive for SIP stations)`],
+    ['Call Forward Unreachable', orNone(s.forwardUnreachable)],
+    ['DTMF Type', s.dtmfType],
+    ['Insert Trunk Port', orNone(s.insertTrunkPort)],
+    ['Insert Trunk Type', s.insertTrunkType],
+    ['NAT Check', s.natCheck],
+    ['Use IP White List', onOff(s.useWhitelist)],
+    ['Pickup Group', s.pickupGroup === 0 ? 'none' : s.pickupGroup],
+    ['Forward All', orNone(s.forwardAll)],
+    ['Forward Busy', orNone(s.forwardBusy)],
+    ['Forward No Answer', orNone(s.forwardNoAnswer)],
+    ['Forward Busy/No Answer', orNone(s.forwardBusyNoAnswer)],
+    [
+      'No Answer Timer',
+      s.forwardNoAnswerTimer === null
+        ? `default${defaultTimer === undefined ? '' : ` (${defaultTimer}s)`}`
+        : `${s.forwardNoAnswerTimer}s`,
+    ],
+    ['DND', onOff(s.dnd)],
+  ];
+}
+
+function addStationFlags(cmd: Command, skipPassword: boolean): Command {
+  for (const f of STATION_FLAGS) {
+    if (skipPassword && f.field === 'password') continue;
+    cmd.option(f.flag, f.help);
+  }
+  return cmd;
+}
+
+/** `pbx ext add|set|list|show|remove`. */
+export function registerExt(program: Command, ctx: () => CliContext): void {
+  const ext = program.command('ext').description('SIP stations ("SIP Phone Information")');
+
+  addStationFlags(
+    ext
+      .command('add <tel>')
+      .description('add a station (tel: 2 to 8 digits)')
+      .requiredOption('--password <pw>', '6+ letters, digits or !@#$%^&*; differs from the user ID'),
+    true,
+  ).action(async (tel: string, opts: Record<string, unknown>) => {
+    const c = ctx();
+    let input;
+    try {
+      input = parseStationCreate({ tel, ...collect(opts) });
+    } catch (err) {
+      throw withFlags(err);
+    }
+    const store = await c.store();
+    const { config } = await c.config();
+    const station = await store.stations
+      .create(input, { realm: config.sip.domain, maxStations: config.license.maxStations })
+      .catch((err: unknown) => {
+        throw forwardTargetMissing(err, input.forwardUnreachable);
+      });
+    say(c.io, `station ${station.tel} added (user ID ${station.userId})`);
+  });
+
+  addStationFlags(ext.command('set <tel>').description('change settings of a station'), false).action(
+    async (tel: string, opts: Record<string, unknown>) => {
+      const c = ctx();
+      const raw = collect(opts);
+      if (Object.keys(raw).length === 0) {
+        throw new UsageError('ext set: nothing to change; give at least one option (see pbx ext set --help)');
+      }
+      const store = await c.store();
+      const current = await store.stations.get(tel);
+      if (!current) throw new NotFoundError('station', tel);
+      let patch;
+      try {
+        patch = parseStationUpdate(tel, current.userId, raw);
+      } catch (err) {
+        throw withFlags(err);
+      }
+      const { config } = await c.config();
+      await store.stations
+        .update(tel, patch, {
+          realm: config.sip.domain,
+          // A new user ID alone is checked against the stored password here, where it is known.
+          validate: (cred) => {
+            const issues =
+              patch.password === undefined
+                ? cred.userId.toLowerCase() === cred.password.toLowerCase()
+                  ? [{ key: '--user', message: 'must differ from the password' }]
+                  : []
+                : credentialIssues(cred.tel, cred.userId, cred.password);
+            if (issues.length) throw withFlags(new ConfigError(issues));
+          },
+        })
+        .catch((err: unknown) => {
+          throw forwardTargetMissing(err, patch.forwardUnreachable);
+        });
+      say(c.io, `station ${tel} updated`);
+    },
+  );
+
+  ext
+    .command('list')
+    .description('list stations')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const c = ctx();
+      const stations = await (await c.store()).stations.list();
+      if (opts.json) return printJson(c.io, stations.map(stationJson));
+      if (stations.length === 0) return say(c.io, 'no stations');
+      printTable(
+        c.io,
+        ['Tel', 'User ID', 'Name', 'Tone', 'DTMF', 'NAT', 'White list', 'Pickup', 'Fwd unreachable', 'DND'],
+        stations.map((s) => [
+          s.tel,
+          s.userId,
+          s.name,
+          s.toneSource,
+          s.dtmfType,
+          s.natCheck,
+          onOff(s.useWhitelist),
+          s.pickupGroup === 0 ? 'none' : s.pickupGroup,
+          orNone(s.forwardUnreachable),
+          onOff(s.dnd),
+        ]),
+      );
+    });
+
+  ext
+    .command('show <tel>')
+    .description('show every setting of a station (never the password)')
+    .option('--json', 'print JSON')
+    .action(async (tel: string, opts: { json?: boolean }) => {
+      const c = ctx();
+      const station = await (await c.store()).stations.get(tel);
+      if (!station) throw new NotFoundError('station', tel);
+      if (opts.json) return printJson(c.io, stationJson(station));
+      let timer: number | undefined;
+      try {
+        timer = (await c.config()).config.features.forwardNoAnswerTimer;
+      } catch {
+        timer = undefined;
+      }
+      printPairs(c.io, stationPairs(station, timer));
+    });
+
+  ext
+    .command('remove <tel>')
+    .description('remove a station and its registrations')
+    .action(async (tel: string) => {
+      const c = ctx();
+      const { clearedForwardFrom } = await (await c.store()).stations.remove(tel);
+      say(c.io, `station ${tel} removed`);
+      if (clearedForwardFrom.length > 0) {
+        say(c.io, `cleared call forward unreachable of ${clearedForwardFrom.join(', ')}`);
+      }
+    });
+}
