@@ -17,3 +17,4 @@ export { checkCodeChange, checkNewNumber, describeEntry, validatePlan } from './
 export type { CodeChangeResult, NumberOwner, PlanEntry, PlanProblem } from './validate';
 export { describePlan, dialPattern, planMarkdownTable } from './describe';
 export type { PlanRow } from './describe';
+export { checkRingGroupMembers, RING_GROUP_MAX_SIP_MEMBERS } from './ring-group-members';

@@ -1,3 +1,4 @@
+import { RING_GROUP_MAX_SIP_MEMBERS } from '@pbx/dialplan';
 import { assertNever } from './errors';
 import type { RoutingView } from './station-state';
 
@@ -6,7 +7,7 @@ export const RING_GROUP_BATCH_SIZE = 4;
 /** OfficeServ 4.7: 50 ms between batches of ringing SIP phones. */
 export const RING_GROUP_BATCH_GAP_MS = 50;
 /** OfficeServ 4.7 (other than OS7030): up to 10 SIP station members per group. */
-export const RING_GROUP_MAX_SIP_MEMBERS = 10;
+export { RING_GROUP_MAX_SIP_MEMBERS };
 
 /** Members that start ringing together, `atMs` after the call arrived. */
 export interface RingBatch {
