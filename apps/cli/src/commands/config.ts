@@ -4,7 +4,6 @@ import {
   getOptionValue,
   OPTIONS,
   parseOptionValue,
-  type ConfigSource,
   type OptionSpec,
 } from '@pbx/config';
 import type { Command } from 'commander';
