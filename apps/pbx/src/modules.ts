@@ -1,0 +1,13 @@
+/** The feature modules of the PBX, installed in order. Each lives in its own folder. */
+import type { AppContext, PbxModule } from './context';
+
+export async function installModules(ctx: AppContext): Promise<PbxModule[]> {
+  const modules: PbxModule[] = [];
+  for (const install of INSTALLERS) modules.push(await install(ctx));
+  return modules;
+}
+
+type Installer = (ctx: AppContext) => PbxModule | Promise<PbxModule>;
+
+/** Order matters: the registrar first, so calls can see registrations. */
+const INSTALLERS: Installer[] = [];

@@ -1,0 +1,112 @@
+/**
+ * startPbx(): config → store → SIP server (embedded) → drachtio-srf → feature modules. Used by
+ * main.ts and, with a temporary data directory and free ports, by the integration tests.
+ */
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import { loadConfig, CONFIG_REDACT_PATHS, type PbxConfig } from '@pbx/config';
+import { Store, type ChangeWatcher } from '@pbx/store';
+import { startSipServer, type SipServer } from '@pbx/sip-server';
+import type { AppContext, PbxModule } from './context';
+import { connectSrf } from './signalling/srf';
+import { installModules } from './modules';
+
+export interface StartPbxOptions {
+  /** Environment to read PBX_* variables from (main.ts passes process.env). */
+  env?: Record<string, string | undefined>;
+  /** Overrides applied on top of the loaded configuration (tests: ports, timers). */
+  overrides?: (config: PbxConfig) => void;
+  logger?: Logger;
+}
+
+export interface RunningPbx extends AsyncDisposable {
+  ctx: AppContext;
+  /** SIP address phones use (first UDP listener). */
+  sip: { host: string; port: number };
+  sipServer?: SipServer;
+  stop(): Promise<void>;
+}
+
+const REDACT = [...CONFIG_REDACT_PATHS, 'password', '*.password', 'authorization', '*.authorization', 'secret', '*.secret'];
+
+export function makeLogger(level: string): Logger {
+  return pino({ level, redact: { paths: REDACT, censor: '***' } });
+}
+
+export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> {
+  const env = opts.env ?? {};
+  // First pass without the database to learn where it is; then again with its stored options.
+  const boot = loadConfig({ env });
+  const dbPath = path.resolve(boot.db.path);
+  const log = opts.logger ?? makeLogger(boot.log.level);
+  const store = await Store.open({ path: dbPath, logger: log.child({ component: 'store' }) });
+  const stopAll: Array<() => Promise<void> | void> = [() => store.close()];
+  const stop = async (): Promise<void> => {
+    while (stopAll.length) {
+      const f = stopAll.pop()!;
+      try {
+        await f();
+      } catch (err) {
+        log.error({ err }, 'error while stopping');
+      }
+    }
+  };
+  try {
+    const loadFull = async (): Promise<PbxConfig> => {
+      const config = loadConfig({ env, dbOptions: await store.options.all(), generateSecret: () => boot.control.secret });
+      opts.overrides?.(config);
+      return config;
+    };
+    const config = await loadFull();
+    let sipServer: SipServer | undefined;
+    if (config.control.mode === 'embedded') {
+      sipServer = await startSipServer({
+        sip: {
+          host: config.sip.host,
+          port: config.sip.port,
+          tlsPort: config.sip.tlsPort,
+          tls: config.sip.tlsCert && config.sip.tlsKey ? await readTls(config.sip.tlsCert, config.sip.tlsKey) : undefined,
+        },
+        control: { host: config.control.host, port: config.control.port, secret: config.control.secret },
+        logger: log,
+      });
+      stopAll.push(() => sipServer!.stop());
+      // With port 0 (tests) the real ports are known only now.
+      config.control.port = sipServer.control.port;
+      const udp = sipServer.sipAddresses.find((a) => a.protocol === 'udp') ?? sipServer.sipAddresses[0];
+      if (udp) config.sip.port = udp.port;
+    }
+    const srf = await connectSrf({ host: config.control.host, port: config.control.port, secret: config.control.secret, log });
+    stopAll.push(() => srf.disconnect());
+    const ctx: AppContext = { config, store, log, srf, now: Date.now };
+    const modules: PbxModule[] = await installModules(ctx);
+    stopAll.push(async () => {
+      for (const m of [...modules].reverse()) await m.stop?.();
+    });
+    const watcher: ChangeWatcher = await store.watch();
+    stopAll.push(() => watcher.stop());
+    watcher.on('change', (area) => {
+      void (async () => {
+        if (area === 'config') {
+          const next = await loadFull();
+          // Ports and addresses need a restart; everything else applies at once.
+          next.control = ctx.config.control;
+          next.sip.port = ctx.config.sip.port;
+          Object.assign(ctx.config, next);
+        }
+        for (const m of modules) await m.onChange?.(area);
+      })().catch((err: unknown) => log.error({ err, area }, 'applying a change failed'));
+    });
+    log.info({ sip: `${config.sip.host}:${config.sip.port}`, db: dbPath, domain: config.sip.domain }, 'pbx started');
+    const host = config.sip.host === '0.0.0.0' ? '127.0.0.1' : config.sip.host;
+    return { ctx, sip: { host, port: config.sip.port }, sipServer, stop, [Symbol.asyncDispose]: stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function readTls(cert: string, key: string): Promise<{ cert: Buffer; key: Buffer }> {
+  const fs = await import('node:fs/promises');
+  return { cert: await fs.readFile(cert), key: await fs.readFile(key) };
+}
