@@ -158,6 +158,11 @@ export class Database implements Queryable {
     return this.shared(() => rawRun(this.raw, sql, params));
   }
 
+  /**
+   * The first row. @NOTE For `INSERT/UPDATE/DELETE … RETURNING` use {@link all}: sqlite3's `get`
+   * keeps the statement open after one row, which holds the write's implicit transaction open
+   * while other statements run and made concurrent upserts about ten times slower.
+   */
   async get<T = Record<string, unknown>>(sql: string, params: Params = []): Promise<T | undefined> {
     return this.shared(() => rawGet<T>(this.raw, sql, params));
   }

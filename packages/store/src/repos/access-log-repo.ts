@@ -47,10 +47,10 @@ export class AccessLogRepo {
   ) {}
 
   async add(input: AccessLogInput): Promise<AccessLogEntry> {
-    const row = await this.db.get<Row>(
+    const row = (await this.db.all<Row>(
       'INSERT INTO access_log (at, ip, port, caller_id, reason) VALUES (?, ?, ?, ?, ?) RETURNING *',
       [input.at ?? this.clock(), input.ip, input.port ?? null, input.callerId ?? '', input.reason],
-    );
+    ))[0];
     return toEntry(row as Row);
   }
 

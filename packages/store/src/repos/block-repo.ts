@@ -44,13 +44,13 @@ export class BlockRepo {
 
   /** Blocks `ip` until `blockedUntil`, replacing an earlier block of the same address. */
   async block(input: BlockInput): Promise<Block> {
-    const row = await this.db.get<Row>(
+    const row = (await this.db.all<Row>(
       `INSERT INTO blocks (ip, blocked_until, reason, failures, blocked_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (ip) DO UPDATE SET blocked_until = excluded.blocked_until, reason = excluded.reason,
          failures = excluded.failures, blocked_at = excluded.blocked_at
        RETURNING *`,
       [input.ip, input.blockedUntil, input.reason ?? '', input.failures ?? 0, this.clock()],
-    );
+    ))[0];
     return toBlock(row as Row);
   }
 

@@ -96,7 +96,7 @@ export class RegistrationRepo {
   /** Adds or refreshes the binding of `contact` to `tel` (the station must exist). */
   async upsert(input: RegistrationInput): Promise<Registration> {
     const now = this.clock();
-    const row = await this.db.get<RegistrationRow>(
+    const row = (await this.db.all<RegistrationRow>(
       `INSERT INTO registrations (tel, contact, source_ip, source_port, protocol, user_agent,
          expires_at, call_id, cseq, extra, registered_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -120,7 +120,7 @@ export class RegistrationRepo {
         now,
         now,
       ],
-    );
+    ))[0];
     // RETURNING always yields the row written.
     return toRegistration(row as RegistrationRow);
   }
