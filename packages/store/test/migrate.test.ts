@@ -154,7 +154,8 @@ describe('upgrade in place', () => {
     copyFileSync(`${path}.key`, `${copy}.key`);
     const store = await Store.open({ path: copy });
     try {
-      expect(store.migration.applied.map((m) => m.version)).toEqual([2]);
+      const later = listMigrations(REPO_MIGRATIONS).filter((m) => m.version > 1);
+      expect(store.migration.applied.map((m) => m.version)).toEqual(later.map((m) => m.version));
       const s201 = await store.stations.get('201');
       expect(s201).toEqual({
         tel: '201',

@@ -164,12 +164,12 @@ describe('repositories', () => {
         protocol: 'udp', expiresAt: now + 1000, callId: 'c', cseq: 1,
       });
       const c1 = await store.changes.counters();
-      for (const area of ['stations', 'whitelist', 'config', 'blocks']) {
-        expect(c1[area]).toBe((c0[area] ?? 0) + 1);
-      }
-      expect(Object.keys(c1).sort()).toEqual(['blocks', 'config', 'stations', 'whitelist']);
-      await store.changes.bump('numplan');
-      expect((await store.changes.counters()).numplan).toBe(1);
+      const mine = ['stations', 'whitelist', 'config', 'blocks'];
+      for (const area of mine) expect(c1[area]).toBe((c0[area] ?? 0) + 1);
+      // Areas added by later migrations did not move, nor did registrations or the access log.
+      for (const area of Object.keys(c1).filter((a) => !mine.includes(a))) expect(c1[area]).toBe(c0[area]);
+      await store.changes.bump('test-area');
+      expect((await store.changes.counters())['test-area']).toBe(1);
     });
   });
 });
