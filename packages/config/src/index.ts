@@ -23,6 +23,7 @@ export {
   envNamesOf,
   findOption,
   settableOptions,
+  SettableOptionsSchema,
   optionSchema,
   coerceOptionText,
   parseOptionValue,

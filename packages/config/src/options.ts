@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ConfigError } from './errors';
 import { PbxConfigSchema, type PbxConfig } from './schema';
 
@@ -193,3 +193,11 @@ export function getOptionValue(config: PbxConfig, key: string): unknown {
   const sec = (config as unknown as Record<string, Record<string, unknown> | undefined>)[section];
   return sec?.[name];
 }
+
+/**
+ * The options `pbx config set` may store, as one strict zod object keyed by dotted name (every
+ * key optional): validate an admin-API body or a batch of stored options with it.
+ */
+export const SettableOptionsSchema = z
+  .object(Object.fromEntries(settableOptions().map((o) => [o.key, optionSchema(o.key).optional()])))
+  .strict();

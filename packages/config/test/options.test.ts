@@ -57,3 +57,14 @@ describe('parseOptionValue (what `pbx config set` checks)', () => {
     expect(() => parseOptionValue(name, text)).toThrow(message);
   });
 });
+
+describe('SettableOptionsSchema', () => {
+  it('accepts settable options by dotted name and refuses the rest', async () => {
+    const { SettableOptionsSchema } = await import('../src');
+    expect(SettableOptionsSchema.safeParse({ 'sip.expireTime': 300, 'security.commExclusive': 'no-response' }).success).toBe(true);
+    expect(SettableOptionsSchema.safeParse({ 'db.path': '/x' }).success).toBe(false);
+    const bad = SettableOptionsSchema.safeParse({ 'sip.expireTime': 0 });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]?.message).toBe('must be an integer between 1 and 86400');
+  });
+});
