@@ -27,8 +27,8 @@ export interface SippOptions {
   transport?: SippTransport;
   /** `-s`: the user part of the Request-URI (`[service]`), default sipp's `service`. */
   service?: string;
-  /** `-m`: calls to complete before exiting; default 1. */
-  calls?: number;
+  /** `-m`: calls to complete before exiting; default 1. 'unlimited' serves calls until stopped. */
+  calls?: number | 'unlimited';
   /** `-r`: calls per second. */
   rate?: number;
   extraArgs?: readonly string[];
@@ -165,7 +165,7 @@ function buildArgs(
   if (opts.target !== undefined) args.push(opts.target);
   args.push('-i', localIp, '-mi', localIp, '-p', String(localPort));
   args.push('-t', opts.transport ?? 'u1');
-  args.push('-m', String(opts.calls ?? 1));
+  if (opts.calls !== 'unlimited') args.push('-m', String(opts.calls ?? 1));
   if (opts.service !== undefined) args.push('-s', opts.service);
   if (opts.rate !== undefined) args.push('-r', String(opts.rate));
   args.push('-nostdin', '-timeout', `${timeoutS}s`, '-timeout_error');
