@@ -47,6 +47,23 @@ export { BlockRepo } from './repos/block-repo';
 export type { Block, BlockInput } from './repos/block-repo';
 export { SystemOptionRepo } from './repos/system-option-repo';
 export type { SystemOption } from './repos/system-option-repo';
+export { NumberPlanRepo } from './repos/number-plan-repo';
+export type { NumberPlanEntry } from './repos/number-plan-repo';
+export { RingGroupRepo, RING_GROUP_MEMBER_LIMIT } from './repos/ring-group-repo';
+export type { NewRingGroup, RingGroup, RingGroupPatch } from './repos/ring-group-repo';
+export { CdrRepo, CDR_CSV_COLUMNS, CDR_DISPOSITIONS, csvLine } from './repos/cdr-repo';
+export type {
+  CallAnswer,
+  CallAttempt,
+  CallEnd,
+  CallRecord,
+  CallRecordPatch,
+  CdrDisposition,
+  CdrFilter,
+  CdrPage,
+  ForwardReason,
+  HangupSide,
+} from './repos/cdr-repo';
 export { ChangeRepo } from './repos/change-repo';
 export type { ChangeArea } from './repos/change-repo';
 export { ChangeWatcher } from './change-watcher';

@@ -5,8 +5,11 @@ import type { Logger } from './logger';
 import { migrate, type MigrateResult } from './migrate';
 import { AccessLogRepo } from './repos/access-log-repo';
 import { BlockRepo } from './repos/block-repo';
+import { CdrRepo } from './repos/cdr-repo';
 import { ChangeRepo } from './repos/change-repo';
+import { NumberPlanRepo } from './repos/number-plan-repo';
 import { RegistrationRepo } from './repos/registration-repo';
+import { RingGroupRepo } from './repos/ring-group-repo';
 import { StationRepo } from './repos/station-repo';
 import { SystemOptionRepo } from './repos/system-option-repo';
 import { WhitelistRepo } from './repos/whitelist-repo';
@@ -39,6 +42,9 @@ export class Store {
   readonly blocks: BlockRepo;
   readonly options: SystemOptionRepo;
   readonly changes: ChangeRepo;
+  readonly numberPlan: NumberPlanRepo;
+  readonly ringGroups: RingGroupRepo;
+  readonly cdrs: CdrRepo;
 
   private constructor(
     readonly db: Database,
@@ -54,6 +60,9 @@ export class Store {
     this.blocks = new BlockRepo(db, clock);
     this.options = new SystemOptionRepo(db, clock);
     this.changes = new ChangeRepo(db);
+    this.numberPlan = new NumberPlanRepo(db, clock);
+    this.ringGroups = new RingGroupRepo(db, clock);
+    this.cdrs = new CdrRepo(db, clock);
   }
 
   /** Opens and migrates the database. */

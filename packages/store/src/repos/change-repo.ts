@@ -2,9 +2,17 @@ import type { Database } from '../database';
 
 /**
  * Areas whose changes the running PBX reloads. Triggers bump `stations`, `whitelist`, `config`
- * (system options) and `blocks` on every write; later migrations may add areas.
+ * (system options) and `blocks` on every write, `numplan` (feature codes, migration 0003) and
+ * `groups` (ring groups and their members, 0004); later migrations may add areas.
  */
-export type ChangeArea = 'stations' | 'whitelist' | 'config' | 'blocks' | (string & {});
+export type ChangeArea =
+  | 'stations'
+  | 'whitelist'
+  | 'config'
+  | 'blocks'
+  | 'numplan'
+  | 'groups'
+  | (string & {});
 
 /** The `change_counter` table. */
 export class ChangeRepo {

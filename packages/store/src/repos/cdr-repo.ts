@@ -1,0 +1,494 @@
+import type { Database, Queryable } from '../database';
+import { ConflictError, NotFoundError } from '../errors';
+
+/** How a call attempt ended. `feature`: the digits were a feature code (answered 480). */
+export type CdrDisposition = 'answered' | 'no-answer' | 'busy' | 'rejected' | 'cancelled' | 'failed' | 'feature';
+/** Who ended the call: a party's BYE/CANCEL, or the PBX (timeout, error, feature code). */
+export type HangupSide = 'caller' | 'callee' | 'system';
+/** RFC 5806 diversion reasons. */
+export type ForwardReason =
+  | 'unknown'
+  | 'user-busy'
+  | 'no-answer'
+  | 'unavailable'
+  | 'unconditional'
+  | 'time-of-day'
+  | 'do-not-disturb'
+  | 'deflection'
+  | 'follow-me'
+  | 'out-of-service'
+  | 'away';
+
+/** Every disposition, in the order the CLI documents them. */
+export const CDR_DISPOSITIONS: readonly CdrDisposition[] = [
+  'answered',
+  'no-answer',
+  'busy',
+  'rejected',
+  'cancelled',
+  'failed',
+  'feature',
+];
+
+/** One call attempt. Times are epoch ms. */
+export interface CallRecord {
+  id: number;
+  /** Our CallRef (one per call), not a SIP Call-ID. */
+  callRef: string;
+  callerTel: string;
+  callerName: string;
+  /** The station rung last or the one that answered; null when nothing rang. */
+  calleeTel: string | null;
+  /** The digits dialled (station, ring group, feature code with argument). */
+  dialled: string;
+  /** The station whose forward sent the call to `calleeTel` (newest Diversion). */
+  forwardedFrom: string | null;
+  forwardReason: ForwardReason | null;
+  /** The station whose ringing call was picked up; `calleeTel` is then the picking station. */
+  pickedUpFrom: string | null;
+  /** The station that transferred the call. */
+  transferredBy: string | null;
+  /** The feature id when the digits were a feature code. */
+  feature: string | null;
+  startAt: number;
+  answerAt: number | null;
+  endAt: number | null;
+  /** Null while the call is in progress. */
+  disposition: CdrDisposition | null;
+  /** Final SIP status given to the caller. */
+  sipStatus: number | null;
+  hangupSide: HangupSide | null;
+  /** Talk time (end − answer); null when not answered or not ended. */
+  durationMs: number | null;
+  /** A feature's result or why it changed nothing. */
+  note: string;
+}
+
+/** Fields that may be filled in or corrected while the call goes on. */
+export interface CallRecordPatch {
+  callerName?: string;
+  calleeTel?: string | null;
+  forwardedFrom?: string | null;
+  forwardReason?: ForwardReason | null;
+  pickedUpFrom?: string | null;
+  transferredBy?: string | null;
+  note?: string;
+}
+
+/** Input of {@link CdrRepo.start}: what is known when the INVITE arrives. */
+export interface CallAttempt {
+  callRef: string;
+  callerTel: string;
+  callerName?: string;
+  calleeTel?: string | null;
+  dialled: string;
+  forwardedFrom?: string | null;
+  forwardReason?: ForwardReason | null;
+  feature?: string | null;
+  note?: string;
+  /** Defaults to the repository's clock. */
+  startAt?: number;
+}
+
+/** Input of {@link CdrRepo.answer}. */
+export interface CallAnswer extends CallRecordPatch {
+  at?: number;
+}
+
+/** Input of {@link CdrRepo.end}. */
+export interface CallEnd extends CallRecordPatch {
+  at?: number;
+  disposition: CdrDisposition;
+  sipStatus?: number | null;
+  hangupSide?: HangupSide | null;
+}
+
+/** Which records {@link CdrRepo.list}, `count`, `iterate` and `exportCsv` look at. */
+export interface CdrFilter {
+  /** Started at or after (epoch ms). */
+  since?: number;
+  /** Started before (epoch ms). */
+  until?: number;
+  /**
+   * Calls that involve this number: as caller, callee, forwarding station, the station picked up
+   * from, or the transferring station.
+   */
+  ext?: string;
+  callRef?: string;
+  disposition?: CdrDisposition;
+}
+
+/** One page of {@link CdrRepo.list}. */
+export interface CdrPage {
+  /** Newest records to return (default 100). */
+  limit?: number;
+  /** Only records older than this id: pass the first id of the previous page to page back. */
+  beforeId?: number;
+}
+
+interface Row {
+  id: number;
+  call_ref: string;
+  caller_tel: string;
+  caller_name: string;
+  callee_tel: string | null;
+  dialled: string;
+  forwarded_from: string | null;
+  forward_reason: ForwardReason | null;
+  picked_up_from: string | null;
+  transferred_by: string | null;
+  feature: string | null;
+  start_at: number;
+  answer_at: number | null;
+  end_at: number | null;
+  disposition: CdrDisposition | null;
+  sip_status: number | null;
+  hangup_side: HangupSide | null;
+  duration_ms: number | null;
+  note: string;
+}
+
+const toRecord = (r: Row): CallRecord => ({
+  id: r.id,
+  callRef: r.call_ref,
+  callerTel: r.caller_tel,
+  callerName: r.caller_name,
+  calleeTel: r.callee_tel,
+  dialled: r.dialled,
+  forwardedFrom: r.forwarded_from,
+  forwardReason: r.forward_reason,
+  pickedUpFrom: r.picked_up_from,
+  transferredBy: r.transferred_by,
+  feature: r.feature,
+  startAt: r.start_at,
+  answerAt: r.answer_at,
+  endAt: r.end_at,
+  disposition: r.disposition,
+  sipStatus: r.sip_status,
+  hangupSide: r.hangup_side,
+  durationMs: r.duration_ms,
+  note: r.note,
+});
+
+const PATCH_COLUMNS: Record<keyof CallRecordPatch, string> = {
+  callerName: 'caller_name',
+  calleeTel: 'callee_tel',
+  forwardedFrom: 'forwarded_from',
+  forwardReason: 'forward_reason',
+  pickedUpFrom: 'picked_up_from',
+  transferredBy: 'transferred_by',
+  note: 'note',
+};
+const PATCH_KEYS = Object.keys(PATCH_COLUMNS) as (keyof CallRecordPatch)[];
+
+/** The columns of {@link CdrRepo.exportCsv}, in order. */
+export const CDR_CSV_COLUMNS = [
+  'id',
+  'call_ref',
+  'start',
+  'answer',
+  'end',
+  'duration_s',
+  'caller',
+  'caller_name',
+  'callee',
+  'dialled',
+  'forwarded_from',
+  'forward_reason',
+  'picked_up_from',
+  'transferred_by',
+  'feature',
+  'disposition',
+  'sip_status',
+  'hangup_side',
+  'note',
+] as const;
+
+/**
+ * The `cdrs` table: one row per call attempt, inserted when the call starts (`start`), then
+ * `answer` and `end`. Writes do not bump a change counter. Listing is by id, which follows
+ * insertion and so the start of the calls.
+ */
+export class CdrRepo {
+  constructor(
+    private readonly db: Database,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Records a new call attempt (disposition still null). */
+  async start(input: CallAttempt): Promise<CallRecord> {
+    const row = (
+      await this.db.all<Row>(
+        `INSERT INTO cdrs (call_ref, caller_tel, caller_name, callee_tel, dialled, forwarded_from,
+           forward_reason, feature, note, start_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        [
+          input.callRef,
+          input.callerTel,
+          input.callerName ?? '',
+          input.calleeTel ?? null,
+          input.dialled,
+          input.forwardedFrom ?? null,
+          input.forwardReason ?? null,
+          input.feature ?? null,
+          input.note ?? '',
+          input.startAt ?? this.clock(),
+        ],
+      )
+    )[0];
+    return toRecord(row as Row);
+  }
+
+  /**
+   * A finished attempt in one write, for calls that end at once (a feature code answered 480, an
+   * unknown number answered 404). `at` is the end; the start defaults to it.
+   */
+  async record(input: CallAttempt & CallEnd & { answerAt?: number | null }): Promise<CallRecord> {
+    const endAt = input.at ?? this.clock();
+    const answerAt = input.answerAt ?? null;
+    checkEnd(undefined, input.disposition, answerAt, input.feature ?? null);
+    const row = (
+      await this.db.all<Row>(
+        `INSERT INTO cdrs (call_ref, caller_tel, caller_name, callee_tel, dialled, forwarded_from,
+           forward_reason, picked_up_from, transferred_by, feature, note, start_at, answer_at, end_at,
+           disposition, sip_status, hangup_side)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        [
+          input.callRef,
+          input.callerTel,
+          input.callerName ?? '',
+          input.calleeTel ?? null,
+          input.dialled,
+          input.forwardedFrom ?? null,
+          input.forwardReason ?? null,
+          input.pickedUpFrom ?? null,
+          input.transferredBy ?? null,
+          input.feature ?? null,
+          input.note ?? '',
+          input.startAt ?? endAt,
+          answerAt,
+          endAt,
+          input.disposition,
+          input.sipStatus ?? null,
+          input.hangupSide ?? null,
+        ],
+      )
+    )[0];
+    return toRecord(row as Row);
+  }
+
+  /** Fills in or corrects fields of a record (a forward found, a pickup, a transfer). */
+  async update(id: number, patch: CallRecordPatch): Promise<CallRecord> {
+    return this.db.transaction(async (tx) => {
+      await mustGet(tx, id);
+      await applyPatch(tx, id, patch, {});
+      return mustGet(tx, id);
+    });
+  }
+
+  /** Marks the call answered. A second answer keeps the first time (a 200 retransmission). */
+  async answer(id: number, input: CallAnswer = {}): Promise<CallRecord> {
+    return this.db.transaction(async (tx) => {
+      const current = await mustGet(tx, id);
+      const extra: Record<string, unknown> = current.answerAt === null ? { answer_at: input.at ?? this.clock() } : {};
+      await applyPatch(tx, id, input, extra);
+      return mustGet(tx, id);
+    });
+  }
+
+  /**
+   * Ends the call. An end after the record was ended is ignored (the record is returned as it
+   * was). `answered` needs an answer time; `feature` needs the record's feature id.
+   */
+  async end(id: number, input: CallEnd): Promise<CallRecord> {
+    return this.db.transaction(async (tx) => {
+      const current = await mustGet(tx, id);
+      if (current.disposition !== null) return current;
+      checkEnd(id, input.disposition, current.answerAt, current.feature);
+      await applyPatch(tx, id, input, {
+        end_at: input.at ?? this.clock(),
+        disposition: input.disposition,
+        sip_status: input.sipStatus ?? null,
+        hangup_side: input.hangupSide ?? null,
+      });
+      return mustGet(tx, id);
+    });
+  }
+
+  async get(id: number): Promise<CallRecord | undefined> {
+    const row = await this.db.get<Row>('SELECT * FROM cdrs WHERE id = ?', [id]);
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** The newest record of a call. */
+  async findByCallRef(callRef: string): Promise<CallRecord | undefined> {
+    const row = await this.db.get<Row>('SELECT * FROM cdrs WHERE call_ref = ? ORDER BY id DESC LIMIT 1', [callRef]);
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** The newest `limit` records matching the filter, returned oldest first. */
+  async list(filter: CdrFilter & CdrPage = {}): Promise<CallRecord[]> {
+    const { where, params } = whereClause(filter);
+    if (filter.beforeId !== undefined) {
+      where.push('id < ?');
+      params.push(filter.beforeId);
+    }
+    const limit = Math.max(0, Math.floor(filter.limit ?? 100));
+    const rows = await this.db.all<Row>(
+      `SELECT * FROM cdrs ${sqlWhere(where)} ORDER BY id DESC LIMIT ?`,
+      [...params, limit],
+    );
+    return rows.reverse().map(toRecord);
+  }
+
+  async count(filter: CdrFilter = {}): Promise<number> {
+    const { where, params } = whereClause(filter);
+    const row = await this.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM cdrs ${sqlWhere(where)}`, params);
+    return row?.n ?? 0;
+  }
+
+  /** Every matching record, oldest first, read `pageSize` at a time (for exports). */
+  async *iterate(filter: CdrFilter = {}, pageSize = 500): AsyncGenerator<CallRecord> {
+    let after = 0;
+    for (;;) {
+      const { where, params } = whereClause(filter);
+      where.push('id > ?');
+      const rows = await this.db.all<Row>(`SELECT * FROM cdrs ${sqlWhere(where)} ORDER BY id LIMIT ?`, [
+        ...params,
+        after,
+        Math.max(1, pageSize),
+      ]);
+      for (const r of rows) yield toRecord(r);
+      const last = rows.at(-1);
+      if (!last || rows.length < pageSize) return;
+      after = last.id;
+    }
+  }
+
+  /**
+   * Writes the matching records as RFC 4180 CSV (header row, CRLF line ends, fields quoted when
+   * they hold a comma, quote, CR or LF), oldest first. Times are ISO 8601 UTC with milliseconds,
+   * the duration in seconds. `write` may return a promise to apply back-pressure. Returns the
+   * number of records written.
+   */
+  async exportCsv(filter: CdrFilter, write: (chunk: string) => unknown): Promise<number> {
+    await write(csvLine(CDR_CSV_COLUMNS));
+    let n = 0;
+    let chunk = '';
+    for await (const r of this.iterate(filter)) {
+      chunk += csvLine(csvFields(r));
+      n++;
+      if (n % 500 === 0) {
+        await write(chunk);
+        chunk = '';
+      }
+    }
+    if (chunk) await write(chunk);
+    return n;
+  }
+
+  /** Deletes records that started before `before`; returns how many. */
+  async prune(before: number): Promise<number> {
+    return (await this.db.run('DELETE FROM cdrs WHERE start_at < ?', [before])).changes;
+  }
+}
+
+function whereClause(filter: CdrFilter): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.since !== undefined) {
+    where.push('start_at >= ?');
+    params.push(filter.since);
+  }
+  if (filter.until !== undefined) {
+    where.push('start_at < ?');
+    params.push(filter.until);
+  }
+  if (filter.ext !== undefined) {
+    // One equality per indexed column, so SQLite can use its multi-index OR plan.
+    where.push(
+      '(caller_tel = ? OR callee_tel = ? OR forwarded_from = ? OR picked_up_from = ? OR transferred_by = ?)',
+    );
+    params.push(filter.ext, filter.ext, filter.ext, filter.ext, filter.ext);
+  }
+  if (filter.callRef !== undefined) {
+    where.push('call_ref = ?');
+    params.push(filter.callRef);
+  }
+  if (filter.disposition !== undefined) {
+    where.push('disposition = ?');
+    params.push(filter.disposition);
+  }
+  return { where, params };
+}
+
+/** `answered` needs an answer time and `feature` a feature id (the table checks both too). */
+function checkEnd(id: number | undefined, disposition: CdrDisposition, answerAt: number | null, feature: string | null): void {
+  const what = id === undefined ? 'a call record' : `call record ${id}`;
+  if (disposition === 'answered' && answerAt === null) {
+    throw new ConflictError(`${what} cannot end as answered: it was never answered`);
+  }
+  if (disposition === 'feature' && feature === null) {
+    throw new ConflictError(`${what} cannot end as a feature call: it names no feature`);
+  }
+}
+
+const sqlWhere = (where: string[]): string => (where.length ? `WHERE ${where.join(' AND ')}` : '');
+
+async function mustGet(q: Queryable, id: number): Promise<CallRecord> {
+  const row = await q.get<Row>('SELECT * FROM cdrs WHERE id = ?', [id]);
+  if (!row) throw new NotFoundError('call record', String(id));
+  return toRecord(row);
+}
+
+async function applyPatch(
+  q: Queryable,
+  id: number,
+  patch: CallRecordPatch,
+  extra: Record<string, unknown>,
+): Promise<void> {
+  const sets: string[] = [];
+  const values: unknown[] = [];
+  for (const key of PATCH_KEYS) {
+    if (patch[key] === undefined) continue;
+    sets.push(`${PATCH_COLUMNS[key]} = ?`);
+    values.push(patch[key]);
+  }
+  for (const [column, value] of Object.entries(extra)) {
+    sets.push(`${column} = ?`);
+    values.push(value);
+  }
+  if (sets.length === 0) return;
+  await q.run(`UPDATE cdrs SET ${sets.join(', ')} WHERE id = ?`, [...values, id]);
+}
+
+const iso = (ms: number | null): string => (ms === null ? '' : new Date(ms).toISOString());
+
+function csvFields(r: CallRecord): string[] {
+  return [
+    String(r.id),
+    r.callRef,
+    iso(r.startAt),
+    iso(r.answerAt),
+    iso(r.endAt),
+    r.durationMs === null ? '' : String(r.durationMs / 1000),
+    r.callerTel,
+    r.callerName,
+    r.calleeTel ?? '',
+    r.dialled,
+    r.forwardedFrom ?? '',
+    r.forwardReason ?? '',
+    r.pickedUpFrom ?? '',
+    r.transferredBy ?? '',
+    r.feature ?? '',
+    r.disposition ?? '',
+    r.sipStatus === null ? '' : String(r.sipStatus),
+    r.hangupSide ?? '',
+    r.note,
+  ];
+}
+
+/** One RFC 4180 record: fields with a comma, quote, CR or LF are quoted, quotes doubled. */
+export function csvLine(fields: readonly string[]): string {
+  return `${fields.map((f) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',')}\r\n`;
+}
