@@ -1,5 +1,6 @@
 /** The feature modules of the PBX, installed in order. Each lives in its own folder. */
 import type { AppContext, PbxModule } from './context';
+import { installRegistrar } from './registrar';
 
 export async function installModules(ctx: AppContext): Promise<PbxModule[]> {
   const modules: PbxModule[] = [];
@@ -10,4 +11,4 @@ export async function installModules(ctx: AppContext): Promise<PbxModule[]> {
 type Installer = (ctx: AppContext) => PbxModule | Promise<PbxModule>;
 
 /** Order matters: the registrar first, so calls can see registrations. */
-const INSTALLERS: Installer[] = [];
+const INSTALLERS: Installer[] = [(ctx) => installRegistrar(ctx)];

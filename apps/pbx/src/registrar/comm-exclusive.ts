@@ -1,0 +1,145 @@
+/**
+ * Comm Exclusive (manual, SIP Stack/Ext/Trunk Options): an IP address that fails to register
+ * `registerRetryLimit` times is blocked for the Register MSG Block Timer. While blocked, its
+ * requests are refused with 403 (`response`) or dropped without any answer (`no-response`).
+ *
+ * Everything on the request path is in memory and O(1): the blocked addresses (mirrored from
+ * the `blocks` table, reloaded when the CLI changes it) and the failure counters (a bounded LRU,
+ * so a flood from many addresses cannot grow memory). Only a block itself touches the database.
+ */
+import type { Logger } from 'pino';
+import type { AccessLogRepo, BlockRepo } from '@pbx/store';
+import { BoundedLru } from './lru';
+import { REASON } from './refusals';
+
+export type CommExclusiveMode = 'response' | 'no-response';
+
+/** The options read at each decision, so `pbx config set` applies at once. */
+export interface CommExclusiveSettings {
+  mode: CommExclusiveMode;
+  retryLimit: number;
+  blockMs: number;
+}
+
+/** What to do with a request from an address. */
+export type Admission = 'ok' | 'refuse' | 'drop';
+
+export interface CommExclusiveOptions {
+  blocks: Pick<BlockRepo, 'block' | 'list' | 'purgeExpired'>;
+  accessLog: Pick<AccessLogRepo, 'add'>;
+  settings: () => CommExclusiveSettings;
+  log: Logger;
+  /** Failure counters kept at most (least recently failing addresses are forgotten first). */
+  maxTrackedIps?: number;
+  /** Blocked addresses kept in memory at most. */
+  maxBlockedIps?: number;
+  /** A failure counter is forgotten after this long without a failure. */
+  failureWindowMs?: number;
+}
+
+interface Failures {
+  count: number;
+  lastAt: number;
+}
+
+export const DEFAULT_MAX_TRACKED_IPS = 100_000;
+export const DEFAULT_MAX_BLOCKED_IPS = 100_000;
+export const DEFAULT_FAILURE_WINDOW_MS = 10 * 60_000;
+
+export class CommExclusive {
+  private readonly failures: BoundedLru<string, Failures>;
+  private readonly blocked: BoundedLru<string, number>;
+  private readonly windowMs: number;
+  /** Requests turned away while blocked, for stats and rate-limited logging. */
+  private turnedAway = 0;
+
+  constructor(private readonly opts: CommExclusiveOptions) {
+    this.failures = new BoundedLru(opts.maxTrackedIps ?? DEFAULT_MAX_TRACKED_IPS);
+    this.blocked = new BoundedLru(opts.maxBlockedIps ?? DEFAULT_MAX_BLOCKED_IPS);
+    this.windowMs = opts.failureWindowMs ?? DEFAULT_FAILURE_WINDOW_MS;
+  }
+
+  /** Whether `ip` is blocked at `now`. Synchronous, no database. */
+  isBlocked(ip: string, now: number): boolean {
+    const until = this.blocked.peek(ip);
+    if (until === undefined) return false;
+    if (until > now) return true;
+    this.blocked.delete(ip);
+    return false;
+  }
+
+  /** The verdict for any request from `ip`: 'ok', or what to do while it is blocked. */
+  admission(ip: string, now: number): Admission {
+    if (!this.isBlocked(ip, now)) return 'ok';
+    this.turnedAway++;
+    return this.opts.settings().mode === 'no-response' ? 'drop' : 'refuse';
+  }
+
+  /**
+   * Counts a failed registration from `ip`. When the count reaches the retry limit the address is
+   * blocked (persisted, written to the access log) and 'blocked' is returned.
+   */
+  async recordFailure(ip: string, port: number, callerId: string, now: number): Promise<'counted' | 'blocked'> {
+    const s = this.opts.settings();
+    const prev = this.failures.get(ip);
+    const count = prev && now - prev.lastAt <= this.windowMs ? prev.count + 1 : 1;
+    if (count < s.retryLimit) {
+      this.failures.set(ip, { count, lastAt: now });
+      return 'counted';
+    }
+    this.failures.delete(ip);
+    const until = now + s.blockMs;
+    this.blocked.set(ip, until);
+    const reason = REASON.blocked(count);
+    this.opts.log.warn({ ip, port, callerId, failures: count, blockedForMs: s.blockMs, mode: s.mode }, 'ip blocked');
+    await this.opts.blocks.block({ ip, blockedUntil: until, reason, failures: count });
+    await this.opts.accessLog.add({ at: now, ip, port, callerId, reason });
+    return 'blocked';
+  }
+
+  /** A successful registration clears the address's failures. */
+  recordSuccess(ip: string): void {
+    this.failures.delete(ip);
+  }
+
+  /** Failures counted for `ip` (0 when none or forgotten). */
+  failureCount(ip: string, now: number): number {
+    const f = this.failures.peek(ip);
+    return f && now - f.lastAt <= this.windowMs ? f.count : 0;
+  }
+
+  /**
+   * Replaces the in-memory blocks with those in force in the database (the CLI added or removed
+   * one). An address that is no longer blocked starts again with no failures.
+   */
+  async reload(now: number): Promise<void> {
+    const rows = await this.opts.blocks.list({ activeAt: now });
+    const next = new Map(rows.map((b) => [b.ip, b.blockedUntil] as const));
+    for (const [ip] of [...this.blocked.entries()]) {
+      if (!next.has(ip)) {
+        this.blocked.delete(ip);
+        this.failures.delete(ip);
+        this.opts.log.info({ ip }, 'ip unblocked');
+      }
+    }
+    for (const [ip, until] of next) this.blocked.set(ip, until);
+  }
+
+  /** Forgets blocks that ended; purges them from the database when there were any. */
+  async sweep(now: number): Promise<number> {
+    let ended = 0;
+    for (const [ip, until] of [...this.blocked.entries()]) {
+      if (until <= now) {
+        this.blocked.delete(ip);
+        ended++;
+        this.opts.log.info({ ip }, 'ip block ended');
+      }
+    }
+    if (ended > 0) await this.opts.blocks.purgeExpired(now);
+    return ended;
+  }
+
+  stats(): { trackedIps: number; blockedIps: number; turnedAway: number } {
+    return { trackedIps: this.failures.size, blockedIps: this.blocked.size, turnedAway: this.turnedAway };
+  }
+}

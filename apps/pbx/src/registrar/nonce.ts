@@ -1,0 +1,107 @@
+/**
+ * Digest nonces that need no table to check: each nonce carries its issue time and a random part,
+ * signed with a key that lives only in this process (HMAC-SHA256). A nonce older than the time to
+ * live is stale; a restart makes every earlier nonce invalid, so phones are simply challenged
+ * again.
+ *
+ * Replay protection (RFC 7616 §3.3 nonce-count): the highest nonce count seen per nonce is kept in
+ * a bounded LRU. When an entry is pushed out, its issue time raises a watermark, and a nonce issued
+ * at or before the watermark that is no longer tracked is refused as stale, so eviction can never
+ * let a replay through.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { BoundedLru } from './lru';
+
+/** Default nonce lifetime: 5 minutes. */
+export const DEFAULT_NONCE_TTL_MS = 5 * 60_000;
+/** Default number of nonces whose count is tracked. */
+export const DEFAULT_MAX_TRACKED_NONCES = 65_536;
+
+const TIME_BYTES = 6;
+const RANDOM_BYTES = 8;
+const MAC_BYTES = 16;
+const TOTAL_BYTES = TIME_BYTES + RANDOM_BYTES + MAC_BYTES;
+/** A nonce dated this far in the future is a forgery, not clock skew. */
+const FUTURE_SLACK_MS = 5_000;
+/** Count recorded for a nonce used without qop: any further use is a replay. */
+const SINGLE_USE = Number.MAX_SAFE_INTEGER;
+
+export interface NonceOptions {
+  /** HMAC key; random per process by default. */
+  key?: Buffer;
+  ttlMs?: number;
+  maxTracked?: number;
+}
+
+/** What {@link NonceService.check} found out about a nonce. */
+export type NonceState =
+  | { kind: 'valid'; issuedAt: number }
+  | { kind: 'stale'; issuedAt: number }
+  | { kind: 'invalid' };
+
+interface Tracked {
+  nc: number;
+  issuedAt: number;
+}
+
+export class NonceService {
+  private readonly key: Buffer;
+  readonly ttlMs: number;
+  private readonly counts: BoundedLru<string, Tracked>;
+  private watermark = -1;
+
+  constructor(opts: NonceOptions = {}) {
+    this.key = opts.key ?? randomBytes(32);
+    this.ttlMs = opts.ttlMs ?? DEFAULT_NONCE_TTL_MS;
+    this.counts = new BoundedLru(opts.maxTracked ?? DEFAULT_MAX_TRACKED_NONCES);
+  }
+
+  /** A fresh nonce issued at `now` (epoch ms). */
+  issue(now: number): string {
+    const buf = Buffer.alloc(TOTAL_BYTES);
+    buf.writeUIntBE(Math.max(0, Math.floor(now)), 0, TIME_BYTES);
+    randomBytes(RANDOM_BYTES).copy(buf, TIME_BYTES);
+    this.mac(buf.subarray(0, TIME_BYTES + RANDOM_BYTES)).copy(buf, TIME_BYTES + RANDOM_BYTES);
+    return buf.toString('base64url');
+  }
+
+  /** Whether `nonce` is ours and still fresh at `now`. Does not record anything. */
+  check(nonce: string, now: number): NonceState {
+    if (nonce.length !== Math.ceil((TOTAL_BYTES * 4) / 3)) return { kind: 'invalid' };
+    const buf = Buffer.from(nonce, 'base64url');
+    if (buf.length !== TOTAL_BYTES || buf.toString('base64url') !== nonce) return { kind: 'invalid' };
+    const expected = this.mac(buf.subarray(0, TIME_BYTES + RANDOM_BYTES));
+    if (!timingSafeEqual(expected, buf.subarray(TIME_BYTES + RANDOM_BYTES))) return { kind: 'invalid' };
+    const issuedAt = buf.readUIntBE(0, TIME_BYTES);
+    if (issuedAt > now + FUTURE_SLACK_MS) return { kind: 'invalid' };
+    if (now - issuedAt > this.ttlMs) return { kind: 'stale', issuedAt };
+    return { kind: 'valid', issuedAt };
+  }
+
+  /**
+   * Records a use of a valid nonce with nonce count `nc` (undefined when the client sent no qop).
+   * Returns 'ok' for a count higher than any seen before, 'replayed' for one already used, and
+   * 'forgotten' when the nonce is no longer tracked (treat it as stale and challenge again).
+   */
+  use(nonce: string, issuedAt: number, nc: number | undefined): 'ok' | 'replayed' | 'forgotten' {
+    const count = nc ?? SINGLE_USE;
+    const seen = this.counts.get(nonce);
+    if (seen === undefined) {
+      if (issuedAt <= this.watermark) return 'forgotten';
+    } else if (nc === undefined || seen.nc >= count) {
+      return 'replayed';
+    }
+    const evicted = this.counts.set(nonce, { nc: count, issuedAt });
+    if (evicted) this.watermark = Math.max(this.watermark, evicted[1].issuedAt);
+    return 'ok';
+  }
+
+  /** Number of nonces whose count is tracked (bounded by `maxTracked`). */
+  get tracked(): number {
+    return this.counts.size;
+  }
+
+  private mac(data: Buffer): Buffer {
+    return createHmac('sha256', this.key).update(data).digest().subarray(0, MAC_BYTES);
+  }
+}

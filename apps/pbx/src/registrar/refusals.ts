@@ -1,0 +1,55 @@
+/**
+ * Why a registration is refused: the SIP answer and the Access Information reason of each case,
+ * in one table (README.md shows it). The reasons follow the manual's "SIP REGISTER ... Invalid"
+ * wording, with our detail in parentheses.
+ */
+
+export type RefusalKind = 'unknown-station' | 'wrong-user-id' | 'bad-password' | 'not-whitelisted' | 'licence-full';
+
+export interface Refusal {
+  status: number;
+  /** Reason phrase of the SIP response. */
+  phrase: string;
+  /** Access log reason. */
+  reason: string;
+  /** Whether it counts towards the Comm Exclusive retry limit. */
+  countsAsFailure: boolean;
+}
+
+export const REFUSALS: Readonly<Record<RefusalKind, Refusal>> = Object.freeze({
+  'unknown-station': {
+    status: 403,
+    phrase: 'Forbidden',
+    reason: 'SIP REGISTER TELNO Invalid (unknown station)',
+    countsAsFailure: true,
+  },
+  'wrong-user-id': {
+    status: 403,
+    phrase: 'Forbidden',
+    reason: 'SIP REGISTER USER ID Invalid',
+    countsAsFailure: true,
+  },
+  'bad-password': {
+    status: 403,
+    phrase: 'Forbidden',
+    reason: 'SIP REGISTER PASSWORD Invalid',
+    countsAsFailure: true,
+  },
+  'not-whitelisted': {
+    status: 403,
+    phrase: 'Forbidden',
+    reason: 'SIP REGISTER IP Invalid (not on the white list)',
+    countsAsFailure: true,
+  },
+  'licence-full': {
+    status: 403,
+    phrase: 'Licence Full',
+    reason: 'SIP REGISTER refused (licence full)',
+    countsAsFailure: false,
+  },
+});
+
+export const REASON = {
+  /** Access log reason of a Comm Exclusive block. */
+  blocked: (failures: number): string => `IP blocked after ${failures} failed registrations (Comm Exclusive)`,
+} as const;

@@ -1,0 +1,304 @@
+/**
+ * The registrar: decides the answer to one REGISTER (RFC 3261 §10.3 with the OfficeServ rules)
+ * and keeps the bindings. It sees plain data ({@link RegisterRequest}) and returns what to send
+ * ({@link RegisterOutcome}); install.ts connects it to drachtio-srf.
+ *
+ * Order of checks, cheapest first, so a flood costs as little as possible:
+ *   1. Comm Exclusive: a blocked source address is refused (403) or dropped, before anything else.
+ *   2. No or unusable credentials, foreign realm, bad or stale nonce → 401 challenge (no database).
+ *   3. The station (To user = tel number) → unknown: 403; digest username ≠ its user ID: 403;
+ *      wrong response: 403. Each counts towards the retry limit and is written to the access log.
+ *   4. Nonce count replay → new 401 challenge.
+ *   5. White list (when the station uses it) → 403 (counts); licence full → 403 (does not count).
+ *   6. Contacts are bound, refreshed or removed; 200 lists every live binding with its expiry.
+ */
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { AccessLogRepo, Registration, RegistrationRepo } from '@pbx/store';
+import type { CommExclusive } from './comm-exclusive';
+import type { BindingTable } from './bindings';
+import { licenceAllows, whitelistAllows, type WhitelistCache } from './access-checks';
+import {
+  checkDigestForm,
+  formatChallenge,
+  nonceCount,
+  parseDigestCredentials,
+  verifyDigest,
+  type DigestCredentials,
+} from './digest';
+import { isBehindNat, type PacketSource } from './nat';
+import type { NonceService } from './nonce';
+import { REFUSALS, type RefusalKind } from './refusals';
+import { parseContacts, parseTopVia, userOfNameAddr, type ContactValue } from './sip-headers';
+import type { StationDirectory } from './station-directory';
+
+/** The parts of a REGISTER the registrar reads. Header values are as received (joined by commas). */
+export interface RegisterRequest {
+  requestUri: string;
+  to: string | undefined;
+  callId: string;
+  cseq: number;
+  contact: string | undefined;
+  expires: string | undefined;
+  authorization: string | undefined;
+  via: string | undefined;
+  userAgent: string | undefined;
+  source: PacketSource;
+}
+
+/** What to do with the request. */
+export type RegisterOutcome =
+  | { kind: 'drop' }
+  | { kind: 'reply'; status: number; phrase?: string; headers: Record<string, string> };
+
+/** Options read for every request (live configuration). */
+export interface RegistrarSettings {
+  realm: string;
+  /** SIP Expire Time (s). */
+  expireTime: number;
+  /** NAT Reg Expire Time (s). */
+  natRegExpireTime: number;
+  maxStations: number;
+  commExclusive: 'response' | 'no-response';
+}
+
+export interface RegistrarDeps {
+  registrations: Pick<RegistrationRepo, 'upsert' | 'remove'>;
+  accessLog: Pick<AccessLogRepo, 'add'>;
+  directory: StationDirectory;
+  whitelist: Pick<WhitelistCache, 'has'>;
+  comm: CommExclusive;
+  nonces: NonceService;
+  bindings: BindingTable;
+  settings: () => RegistrarSettings;
+  log: Logger;
+  now: () => number;
+}
+
+/** Events for other modules: a contact was bound (new or refreshed) or unbound. */
+export interface RegistrarEvents {
+  bound: [registration: Registration, fresh: boolean];
+  unbound: [registration: Registration, cause: 'unregistered' | 'expired' | 'station-removed' | 'replaced'];
+}
+
+/** Extra details stored with each registration (the `extra` JSON column). */
+export interface RegistrationExtra {
+  /** Contact header parameters other than expires, as sent (e.g. `;+sip.instance="..."`). */
+  contactParams: string;
+  natted: boolean;
+  requestedExpires: number;
+  grantedExpires: number;
+}
+
+const DROP: RegisterOutcome = { kind: 'drop' };
+/** Largest Expires value RFC 3261 allows (2^32 - 1). */
+const MAX_EXPIRES = 4294967295;
+
+function parseDeltaSeconds(text: string | null | undefined): number | undefined {
+  if (text === undefined || text === null) return undefined;
+  const t = text.trim();
+  if (!/^\d{1,10}$/.test(t)) return undefined;
+  return Math.min(Number(t), MAX_EXPIRES);
+}
+
+export class Registrar extends EventEmitter<RegistrarEvents> {
+  /** Opaque value of our challenges (echoed by clients, not relied on). */
+  private readonly opaque = randomBytes(8).toString('hex');
+
+  constructor(private readonly deps: RegistrarDeps) {
+    super();
+  }
+
+  /** Decides the answer to one REGISTER and applies it to the bindings. */
+  async handle(req: RegisterRequest): Promise<RegisterOutcome> {
+    const { comm, nonces, log } = this.deps;
+    const now = this.deps.now();
+    const src = req.source;
+    const admission = comm.admission(src.ip, now);
+    if (admission === 'drop') return DROP;
+    if (admission === 'refuse') return reply(403, 'Forbidden');
+
+    const s = this.deps.settings();
+    if (req.authorization === undefined) return this.challenge(s.realm, now, false);
+    const creds = parseDigestCredentials(req.authorization);
+    if (!creds || creds.realm !== s.realm || checkDigestForm(creds) !== undefined) {
+      log.debug({ ip: src.ip, port: src.port }, 'unusable credentials, challenging again');
+      return this.challenge(s.realm, now, false);
+    }
+    const nonce = nonces.check(creds.nonce, now);
+    if (nonce.kind === 'invalid') return this.challenge(s.realm, now, false);
+    if (nonce.kind === 'stale') return this.challenge(s.realm, now, true);
+
+    const tel = userOfNameAddr(req.to) ?? '';
+    const entry = tel ? await this.deps.directory.lookup(tel) : undefined;
+    if (!entry) return this.refuse('unknown-station', req, creds, tel, now);
+    if (creds.username !== entry.credentials.userId) return this.refuse('wrong-user-id', req, creds, tel, now);
+    if (!verifyDigest(entry.credentials.ha1, 'REGISTER', creds)) return this.refuse('bad-password', req, creds, tel, now);
+    const use = nonces.use(creds.nonce, nonce.issuedAt, nonceCount(creds));
+    if (use === 'replayed') {
+      log.warn({ ip: src.ip, port: src.port, tel }, 'digest nonce count replayed, challenging again');
+      return this.challenge(s.realm, now, false);
+    }
+    if (use === 'forgotten') return this.challenge(s.realm, now, true);
+    if (!whitelistAllows(entry.station, src.ip, this.deps.whitelist)) {
+      return this.refuse('not-whitelisted', req, creds, tel, now);
+    }
+    comm.recordSuccess(src.ip);
+    return this.bind(tel, req, creds, s, now);
+  }
+
+  private challenge(realm: string, now: number, stale: boolean): RegisterOutcome {
+    const nonce = this.deps.nonces.issue(now);
+    return reply(401, 'Unauthorized', {
+      'WWW-Authenticate': formatChallenge({ realm, nonce, opaque: this.opaque, stale }),
+    });
+  }
+
+  private async refuse(
+    kind: RefusalKind,
+    req: RegisterRequest,
+    creds: DigestCredentials,
+    tel: string,
+    now: number,
+  ): Promise<RegisterOutcome> {
+    const r = REFUSALS[kind];
+    const { ip, port } = req.source;
+    this.deps.log.warn({ ip, port, tel, user: creds.username, reason: r.reason }, 'registration refused');
+    await this.deps.accessLog.add({ at: now, ip, port, callerId: tel, reason: r.reason });
+    if (r.countsAsFailure) {
+      const counted = await this.deps.comm.recordFailure(ip, port, tel, now);
+      // The request that trips the block is the first one left unanswered in no-response mode.
+      if (counted === 'blocked' && this.deps.settings().commExclusive === 'no-response') return DROP;
+    }
+    return reply(r.status, r.phrase);
+  }
+
+  private async bind(
+    tel: string,
+    req: RegisterRequest,
+    creds: DigestCredentials,
+    s: RegistrarSettings,
+    now: number,
+  ): Promise<RegisterOutcome> {
+    const { bindings, log } = this.deps;
+    const contacts = parseContacts(req.contact);
+    if (!contacts) return reply(400, 'Bad Contact Header');
+
+    if (contacts.some((c) => c.kind === 'star')) {
+      // The SIP server already refused `*` with other contacts or a non-zero Expires.
+      const removed = bindings.removeAll(tel);
+      for (const r of removed) {
+        await this.deps.registrations.remove(r.tel, r.contact);
+        this.emit('unbound', r, 'unregistered');
+      }
+      log.info({ tel, ip: req.source.ip, contacts: removed.length }, 'station unregistered');
+      return reply(200, 'OK', { Date: new Date(now).toUTCString() });
+    }
+
+    const addresses = contacts.filter((c): c is Extract<ContactValue, { kind: 'address' }> => c.kind === 'address');
+    const natted = isBehindNat(req.source, parseTopVia(req.via), addresses);
+    const cap = natted ? s.natRegExpireTime : s.expireTime;
+    const headerExpires = parseDeltaSeconds(req.expires);
+    const adds: Array<{ contact: Extract<ContactValue, { kind: 'address' }>; requested: number; granted: number }> = [];
+    const removes: string[] = [];
+    for (const c of addresses) {
+      const requested = parseDeltaSeconds(c.params.get('expires')) ?? headerExpires ?? s.expireTime;
+      if (requested === 0) removes.push(c.uri);
+      else adds.push({ contact: c, requested, granted: Math.min(requested, cap) });
+    }
+
+    const wasRegistered = bindings.isRegistered(tel, now);
+    if (adds.length > 0 && !licenceAllows(wasRegistered, bindings.registeredStations(now, s.maxStations), s.maxStations)) {
+      return this.refuse('licence-full', req, creds, tel, now);
+    }
+
+    // Memory first and synchronously (the licence count must see this station at once), then
+    // the durable copy.
+    const unbound: Array<[Registration, 'unregistered' | 'replaced']> = [];
+    for (const uri of removes) {
+      const r = bindings.get(tel, uri);
+      if (r && bindings.remove(tel, uri)) unbound.push([r, 'unregistered']);
+    }
+    const listed = new Set(addresses.map((c) => c.uri));
+    if (adds.length > 0) {
+      // A phone that re-registers under the same Call-ID with a new Contact (new address or
+      // port) replaces its old binding instead of leaving it to expire.
+      for (const r of bindings.live(tel, 0)) {
+        if (r.callId === req.callId && !listed.has(r.contact) && bindings.remove(tel, r.contact)) unbound.push([r, 'replaced']);
+      }
+    }
+    const bound: Array<[Registration, boolean]> = [];
+    for (const a of adds) {
+      const previous = bindings.get(tel, a.contact.uri);
+      const extra: RegistrationExtra = {
+        contactParams: a.contact.otherParams,
+        natted,
+        requestedExpires: a.requested,
+        grantedExpires: a.granted,
+      };
+      const r: Registration = {
+        id: previous?.id ?? 0,
+        tel,
+        contact: a.contact.uri,
+        sourceIp: req.source.ip,
+        sourcePort: req.source.port,
+        protocol: req.source.protocol,
+        userAgent: req.userAgent ?? '',
+        expiresAt: now + a.granted * 1000,
+        callId: req.callId,
+        cseq: req.cseq,
+        extra: extra as unknown as Record<string, unknown>,
+        registeredAt: previous?.registeredAt ?? now,
+        updatedAt: now,
+      };
+      bindings.set(r);
+      bound.push([r, previous === undefined || previous.expiresAt <= now]);
+    }
+
+    for (const [r] of unbound) await this.deps.registrations.remove(r.tel, r.contact);
+    for (const [r] of bound) {
+      const stored = await this.deps.registrations.upsert({
+        tel: r.tel,
+        contact: r.contact,
+        sourceIp: r.sourceIp,
+        sourcePort: r.sourcePort,
+        protocol: r.protocol,
+        userAgent: r.userAgent,
+        expiresAt: r.expiresAt,
+        callId: r.callId,
+        cseq: r.cseq,
+        extra: r.extra,
+      });
+      // Keep the row's id and registration time unless a newer REGISTER already replaced it.
+      if (bindings.get(tel, r.contact) === r) bindings.set(stored);
+    }
+
+    for (const [r, cause] of unbound) this.emit('unbound', r, cause);
+    for (const [r, fresh] of bound) this.emit('bound', r, fresh);
+    const logFields = { tel, ip: req.source.ip, port: req.source.port, protocol: req.source.protocol, natted };
+    if (bound.some(([, fresh]) => fresh)) {
+      log.info({ ...logFields, expires: adds.map((a) => a.granted) }, 'station registered');
+    } else if (bound.length > 0) {
+      log.debug({ ...logFields, expires: adds.map((a) => a.granted) }, 'registration refreshed');
+    }
+    if (unbound.length > 0) log.info({ ...logFields, contacts: unbound.length }, 'contacts unregistered');
+
+    const headers: Record<string, string> = { Date: new Date(now).toUTCString() };
+    const live = bindings.live(tel, now);
+    if (live.length > 0) headers.Contact = live.map((r) => formatBinding(r, now)).join(', ');
+    if (adds.length === 1) headers.Expires = String(adds[0]!.granted);
+    return reply(200, 'OK', headers);
+  }
+}
+
+/** One binding as listed in a 200 to REGISTER: `<uri>;params;expires=<seconds left>`. */
+export function formatBinding(r: Registration, now: number): string {
+  const params = typeof r.extra.contactParams === 'string' ? r.extra.contactParams : '';
+  const left = Math.max(0, Math.ceil((r.expiresAt - now) / 1000));
+  return `<${r.contact}>${params};expires=${left}`;
+}
+
+function reply(status: number, phrase?: string, headers: Record<string, string> = {}): RegisterOutcome {
+  return { kind: 'reply', status, phrase, headers };
+}
