@@ -74,6 +74,59 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   };
 }
 
+export type Handler = (req: Srf.SrfRequest, res: Srf.SrfResponse) => void;
+
+/** Per-method handlers srf has but its bundled typings lack (TOOLCHAIN.md). */
+export interface SrfMethodHandlers {
+  invite(handler: Handler): void;
+  options(handler: Handler): void;
+  message(handler: Handler): void;
+  subscribe(handler: Handler): void;
+  notify(handler: Handler): void;
+  register(handler: Handler): void;
+}
+
+export function handlers(srf: Srf): SrfMethodHandlers {
+  return srf as unknown as SrfMethodHandlers;
+}
+
+export interface RequestOptions {
+  method: string;
+  headers?: Record<string, string>;
+  body?: string;
+  auth?: { username: string; password: string };
+}
+
+/** `dialog.request(opts)` with the options srf accepts (its typings want a whole SrfRequest). */
+export function dialogRequest(dialog: Srf.Dialog, opts: RequestOptions): Promise<Srf.SrfResponse> {
+  const request = dialog.request as unknown as (o: RequestOptions) => Promise<Srf.SrfResponse>;
+  return request.call(dialog, opts);
+}
+
+/** `srf.request(uri, opts)` resolving with the final response. */
+export async function requestFinal(srf: Srf, uri: string, opts: RequestOptions): Promise<Srf.SrfResponse> {
+  const request = srf.request as unknown as (u: string, o: RequestOptions) => Promise<Srf.SrfRequest>;
+  const sent = await request.call(srf, uri, opts);
+  return new Promise((resolve) => {
+    sent.on('response', (res?: Srf.SrfResponse) => {
+      if (res && res.status >= 200) resolve(res);
+    });
+  });
+}
+
+/** The server's dialog id srf keeps on a Dialog (missing from srf's typings). */
+export function idOf(dialog: Srf.Dialog): string {
+  return (dialog as unknown as { id: string }).id;
+}
+
+/** A test SDP offer/answer on loopback. */
+export function sdp(port = 15000, extra = ''): string {
+  return (
+    `v=0\r\no=app ${port} 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n` +
+    `m=audio ${port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n${extra}`
+  );
+}
+
 /** Resolves with the value once `predicate` holds, polling every 20 ms for at most `withinMs`. */
 export async function eventually<T>(probe: () => T | undefined, withinMs = 5_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + withinMs;
