@@ -1,8 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { registerAccessLog } from './commands/access-log';
 import { registerBlock } from './commands/block';
+import { registerCdr } from './commands/cdr';
 import { registerConfig } from './commands/config';
 import { registerExt } from './commands/ext';
+import { registerGroup } from './commands/group';
+import { registerNumplan } from './commands/numplan';
 import { registerStatus } from './commands/status';
 import { registerWhitelist } from './commands/whitelist';
 import { CliContext, type GlobalOptions } from './context';
@@ -13,7 +16,7 @@ export type { CliIo } from './io';
 
 function buildProgram(io: CliIo, ctx: () => CliContext): Command {
   const program = new Command('pbx')
-    .description('administer the office PBX: stations, white list, status, access log, system options')
+    .description('administer the office PBX: stations, white list, status, access log, system options, feature codes, ring groups, call records')
     .option('--db <path>', 'SQLite database (default: $PBX_DB or ./data/pbx.sqlite)')
     .exitOverride()
     .configureOutput({
@@ -27,6 +30,9 @@ function buildProgram(io: CliIo, ctx: () => CliContext): Command {
   registerAccessLog(program, ctx);
   registerConfig(program, ctx);
   registerBlock(program, ctx);
+  registerNumplan(program, ctx);
+  registerGroup(program, ctx);
+  registerCdr(program, ctx);
   // Subcommands inherit exitOverride and output only when set before they are added; set them
   // on every command so a usage error anywhere throws instead of exiting the process.
   const walk = (cmd: Command): void => {

@@ -37,13 +37,12 @@ describe('pbx ext', () => {
       '--tone-source', 'phone', '--call-waiting', 'on', '--forward-unreachable', '202',
       '--dtmf-type', 'info', '--insert-trunk-port', '802', '--insert-trunk-type', 'incoming',
       '--nat-check', 'ip-port', '--use-whitelist', 'off', '--pickup-group', '4',
-      '--forward-all', '202', '--forward-busy', '203', '--forward-no-answer', '204',
       '--forward-busy-no-answer', '205', '--forward-no-answer-timer', '20', '--dnd', 'on',
     );
     expect(await f.json('ext', 'show', '201')).toMatchObject({
       userId: 'alice', name: 'Alice', toneSource: 'phone', callWaiting: true, forwardUnreachable: '202',
       dtmfType: 'info', insertTrunkPort: '802', insertTrunkType: 'incoming', natCheck: 'ip-port',
-      useWhitelist: false, pickupGroup: 4, forwardAll: '202', forwardBusy: '203', forwardNoAnswer: '204',
+      useWhitelist: false, pickupGroup: 4, forwardAll: null, forwardBusy: null, forwardNoAnswer: null,
       forwardBusyNoAnswer: '205', forwardNoAnswerTimer: 20, dnd: true,
     });
     const store = await f.store();

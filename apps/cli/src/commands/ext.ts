@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { CommandFailedError, UsageError } from '../errors';
 import { isoTime, printJson, printPairs, printTable, say } from '../format';
+import { forwardPatch } from '../forward-flags';
+import { assertNumberFree } from '../number-plan';
 
 interface StationFlag {
   /** Field of the station input (parseStationCreate). */
@@ -119,13 +121,17 @@ export function registerExt(program: Command, ctx: () => CliContext): void {
     true,
   ).action(async (tel: string, opts: Record<string, unknown>) => {
     const c = ctx();
+    const raw = collect(opts);
+    forwardPatch(raw, false);
     let input;
     try {
-      input = parseStationCreate({ tel, ...collect(opts) });
+      input = parseStationCreate({ tel, ...raw });
     } catch (err) {
       throw withFlags(err);
     }
     const store = await c.store();
+    // Station numbers share the dialling space with feature codes and ring groups.
+    await assertNumberFree(store, input.tel, 'station');
     const { config } = await c.config();
     const station = await store.stations
       .create(input, { realm: config.sip.domain, maxStations: config.license.maxStations })
@@ -135,19 +141,22 @@ export function registerExt(program: Command, ctx: () => CliContext): void {
     say(c.io, `station ${station.tel} added (user ID ${station.userId})`);
   });
 
-  addStationFlags(ext.command('set <tel>').description('change settings of a station'), false).action(
-    async (tel: string, opts: Record<string, unknown>) => {
+  addStationFlags(ext.command('set <tel>').description('change settings of a station'), false)
+    .option('--forward-clear', 'clear the call forward (all, busy, no answer, busy/no answer), as 600 does')
+    .action(async (tel: string, opts: Record<string, unknown>) => {
       const c = ctx();
       const raw = collect(opts);
-      if (Object.keys(raw).length === 0) {
+      if (Object.keys(raw).length === 0 && opts.forwardClear === undefined) {
         throw new UsageError('ext set: nothing to change; give at least one option (see pbx ext set --help)');
       }
+      // One forward at a time: setting one clears the others.
+      const forwards = forwardPatch(raw, opts.forwardClear === true);
       const store = await c.store();
       const current = await store.stations.get(tel);
       if (!current) throw new NotFoundError('station', tel);
       let patch;
       try {
-        patch = parseStationUpdate(tel, current.userId, raw);
+        patch = { ...parseStationUpdate(tel, current.userId, raw), ...forwards };
       } catch (err) {
         throw withFlags(err);
       }
@@ -170,8 +179,7 @@ export function registerExt(program: Command, ctx: () => CliContext): void {
           throw forwardTargetMissing(err, patch.forwardUnreachable);
         });
       say(c.io, `station ${tel} updated`);
-    },
-  );
+    });
 
   ext
     .command('list')
