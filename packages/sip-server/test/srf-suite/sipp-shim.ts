@@ -1,0 +1,76 @@
+/**
+ * Stands in for drachtio-srf's test/sipp.js in the copied suite: the same API
+ * (`require('./sipp')(network)` → `{ sippUac(file), sippUas(file, containerName), output() }`),
+ * but sipp runs locally on 127.0.0.1 instead of in `docker run`.
+ *
+ * run-srf-suite.ts transpiles this file into the copied test folder as `sipp.js` (next to a
+ * transpiled copy of ../helpers/sipp.ts) and passes the address table in SRF_SUITE_PEERS.
+ */
+import { describeSippResult, runSipp } from '../helpers/sipp';
+import type { ShimPeers } from './testbed';
+
+function peers(): ShimPeers {
+  const raw = process.env.SRF_SUITE_PEERS;
+  if (!raw) throw new Error('SRF_SUITE_PEERS is not set: run this suite through run-srf-suite.ts');
+  return JSON.parse(raw) as ShimPeers;
+}
+
+let collected = '';
+let callIndex = 1;
+
+function record(text: string): void {
+  // Like the original: keep ASCII only, the test prints it when something failed.
+  collected += text.replace(/[^\x00-\x7f]/g, '');
+}
+
+function splitHostPort(value: string): { host: string; port: number } | undefined {
+  const match = /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(value);
+  return match ? { host: match[1] as string, port: Number(match[2]) } : undefined;
+}
+
+async function run(args: Parameters<typeof runSipp>[0]): Promise<void> {
+  const result = await runSipp(args);
+  record(result.stdout);
+  record(result.stderr);
+  if (result.code === 0 && !result.killed) return;
+  record(`\n${describeSippResult(result)}\n`);
+  process.stderr.write(`sipp failed: ${describeSippResult(result)}\n`);
+  // The original rejects with the exit code.
+  throw result.code ?? -1;
+}
+
+const api = {
+  output: (): string => collected,
+
+  /** Runs a UAC scenario once against the server under test. */
+  sippUac(file: string): Promise<void> {
+    const table = peers();
+    collected = '';
+    return run({
+      scenario: `${table.scenarioDir}/${file}`,
+      target: table.sut,
+      calls: 1,
+      timeoutMs: table.timeoutMs,
+      extraArgs: ['-sleep', '250ms', '-cid_str', `%u-%p@%s-${callIndex++}`],
+    });
+  },
+
+  /**
+   * Runs a UAS scenario once as the peer the test named. The runner has already replaced the
+   * container name in the test with `127.0.0.1:<port>`; a bare name is looked up in the table.
+   */
+  sippUas(file: string, containerName: string): Promise<void> {
+    const table = peers();
+    const address = splitHostPort(containerName) ?? splitHostPort(table.named[containerName] ?? '');
+    if (!address) return Promise.reject(new Error(`no local address for sipp peer ${containerName}`));
+    return run({
+      scenario: `${table.scenarioDir}/${file}`,
+      localIp: address.host,
+      localPort: address.port,
+      calls: 1,
+      timeoutMs: table.timeoutMs,
+    });
+  },
+};
+
+export = (_network: string): typeof api => api;
