@@ -23,6 +23,7 @@ import type { SipCore } from './sip-core';
 import type { IncomingRecord } from './records';
 import { sendBye } from './dialog-requests';
 import { stopSessionTimer } from './session-timer';
+import { relayAck, relayRequest } from '../proxy/relay';
 
 /** Methods a client can route for requests outside a dialog (wire spec §6.7). */
 const ROUTABLE = new Set(['INVITE', 'REGISTER', 'SUBSCRIBE', 'MESSAGE', 'OPTIONS', 'INFO', 'NOTIFY', 'PUBLISH']);
@@ -42,6 +43,8 @@ export function handleRequest(core: SipCore, req: SipRequest, info: ReceiveInfo,
   if (tt) {
     const d = core.dialogs.match(cid, fromTag(req), tt);
     if (d) return handleInDialog(core, d, req, info, txn);
+    // A dialog we record-routed as a proxy: its requests carry a Route naming us (wire spec §4.8).
+    if (relayRequest(core, req, info, txn)) return;
     if (!TAGGED_AS_NEW.has(method)) return reply(txn, req, 481);
   }
   if (!ROUTABLE.has(method)) {
@@ -201,6 +204,8 @@ export function pendingInviteOf(core: SipCore, d: Dialog): IncomingRecord | unde
 
 function handleCancel(core: SipCore, cancel: SipRequest, info: ReceiveInfo, txn: ServerTransaction): void {
   const inviteTxn = core.transactions.findInviteServerTransaction(cancel);
+  const proxied = inviteTxn ? core.proxied.get(inviteTxn) : undefined;
+  if (proxied) return proxied.cancel(cancel, info, txn);
   const rec = inviteTxn ? core.incomingByTxn.get(inviteTxn) : undefined;
   if (!rec) return reply(txn, cancel, 481);
   if (rec.final) {
@@ -229,6 +234,7 @@ function handleCancel(core: SipCore, cancel: SipRequest, info: ReceiveInfo, txn:
 /** ACK from the network for a 2xx (initial INVITE or re-INVITE); others never get here. */
 export function handleAck(core: SipCore, ack: SipRequest, info: ReceiveInfo): void {
   const d = core.dialogs.match(callId(ack) ?? '', fromTag(ack), toTag(ack));
+  if (!d && relayAck(core, ack, info)) return;
   if (!d || d.conn.closed) {
     core.log.debug({ callId: callId(ack) }, 'ACK matches no dialog, dropped');
     return;

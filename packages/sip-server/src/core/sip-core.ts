@@ -26,11 +26,18 @@ export interface CoreOptions {
   cdrs: boolean;
 }
 
+/** A server transaction the proxy owns (wire spec §4.8): CANCELs for it go to the proxy. */
+export interface ProxiedTransaction {
+  cancel(cancel: SipRequest, info: ReceiveInfo, txn: ServerTransaction): void;
+}
+
 export class SipCore {
   readonly dialogs = new DialogStore();
   readonly incoming = new Map<string, IncomingRecord>();
   readonly incomingByTxn = new WeakMap<ServerTransaction, IncomingRecord>();
   readonly outgoing = new Map<string, OutgoingRecord>();
+  /** INVITE server transactions handed to the proxy, for the CANCEL that may follow. */
+  readonly proxied = new WeakMap<ServerTransaction, ProxiedTransaction>();
   /** Dialog ids of UAC INVITEs that failed recently: the client's ACK for them gets a clear NOK. */
   readonly failedDialogs = new Map<string, number>();
   readonly connections = new ConnectionRegistry();
