@@ -125,8 +125,9 @@ export function registerCdr(program: Command, ctx: () => CliContext): void {
       } catch (err) {
         stream.destroy();
         // File system errors name the file; database errors keep their own message.
-        if ((err as NodeJS.ErrnoException).syscall === undefined) throw err;
-        const message = err instanceof Error ? err.message : String(err);
+        const fsError = err as Partial<NodeJS.ErrnoException>;
+        if (fsError.syscall === undefined) throw err;
+        const message = typeof fsError.message === 'string' ? fsError.message : String(err);
         throw new CommandFailedError(`--out: cannot write ${opts.out}: ${message}`, { cause: err });
       }
       say(c.io, `exported ${n} call records to ${opts.out}`);
