@@ -55,7 +55,8 @@ interface BranchBase {
 export type BranchState =
   | (BranchBase & { kind: 'calling' })
   | (BranchBase & { kind: 'proceeding' })
-  | (BranchBase & { kind: 'cancelling'; assumed: number })
+  /** CANCEL sent; `guarded` while the guard timer runs. */
+  | (BranchBase & { kind: 'cancelling'; assumed: number; guarded: boolean })
   | (BranchBase & {
       kind: 'completed';
       status: number;
@@ -183,7 +184,7 @@ export function nextProxy(s: ProxyState, e: ProxyEvent): [ProxyState, ProxyEffec
       }
       break;
     case 'timer.cancelGuard':
-      if (b.kind === 'cancelling') complete(d, fx, b, b.assumed, { received: false, candidate: false });
+      if (b.kind === 'cancelling') complete(d, fx, { ...b, guarded: false }, b.assumed, { received: false, candidate: false });
       break;
     default:
       return assertNever(e);
@@ -284,8 +285,10 @@ function cancelOthers(d: Draft, fx: ProxyEffect[], except: number | undefined): 
       }
       stopTimers(d, fx, b);
       fx.push({ type: 'cancelBranch', branch: b.id });
-      replace(d, { id: b.id, target: b.target, kind: 'cancelling', assumed: 487 });
-      if (d.kind !== 'finished') fx.push({ type: 'startTimer', timer: 'cancelGuard', branch: b.id, ms: d.cfg.cancelGuardMs });
+      // Once finished nobody waits for the branch: no guard needed.
+      const guarded = d.kind !== 'finished';
+      replace(d, { id: b.id, target: b.target, kind: 'cancelling', assumed: 487, guarded });
+      if (guarded) fx.push({ type: 'startTimer', timer: 'cancelGuard', branch: b.id, ms: d.cfg.cancelGuardMs });
     }
   }
 }
@@ -368,7 +371,7 @@ function complete(
 function stopTimers(d: Draft, fx: ProxyEffect[], b: BranchState): void {
   if (b.kind === 'calling' && d.cfg.provisionalTimeoutMs !== undefined) fx.push({ type: 'cancelTimer', timer: 'provisional', branch: b.id });
   if ((b.kind === 'calling' || b.kind === 'proceeding') && d.cfg.finalTimeoutMs !== undefined) fx.push({ type: 'cancelTimer', timer: 'final', branch: b.id });
-  if (b.kind === 'cancelling') fx.push({ type: 'cancelTimer', timer: 'cancelGuard', branch: b.id });
+  if (b.kind === 'cancelling' && b.guarded) fx.push({ type: 'cancelTimer', timer: 'cancelGuard', branch: b.id });
 }
 
 function replace(d: Draft, b: BranchState): void {
