@@ -11,4 +11,4 @@ export async function installModules(ctx: AppContext): Promise<PbxModule[]> {
 type Installer = (ctx: AppContext) => PbxModule | Promise<PbxModule>;
 
 /** Order matters: the registrar first, so calls can see registrations. */
-const INSTALLERS: Installer[] = [(ctx) => installRegistrar(ctx)];
+const INSTALLERS: Installer[] = [(ctx) => installRegistrar(ctx), (ctx) => import('./routing').then((m) => m.installCalls(ctx))];

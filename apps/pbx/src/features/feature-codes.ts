@@ -1,0 +1,118 @@
+/**
+ * The feature code runner. Every INVITE to a feature code is answered `480 Temporarily
+ * Unavailable` whether or not the action worked (OfficeServ); the handler in
+ * state/features/ decides, this runner applies the result: settings are already in the station
+ * reducer (and so in the database), park ends the parker's held dialog, pickup and park retrieve
+ * that find a call connect the dialling phone instead of answering 480. A bad argument changes
+ * nothing and the log says why. Each code dialled gets a call record with disposition `feature`.
+ */
+import type { Classification } from '@pbx/dialplan';
+import { MemoryConferenceStore, runFeature, type FeatureContext, type FeatureResult } from '../state/features';
+import type { IncomingInvite } from '../routing/sip-types';
+import type { CallEnv } from './call-env';
+import type { Party } from './call-registry';
+import { parkCall, retrieveCall, type ParkRuntime } from './park';
+import { pickUp } from './pickup';
+
+type FeatureClassification = Extract<Classification, { kind: 'feature' | 'featureError' }>;
+
+export interface FeatureRunner {
+  run(invite: IncomingInvite, caller: Party & { station: string }, c: FeatureClassification): Promise<FeatureResult>;
+}
+
+/** A one-line account of what a feature did, for the log and the call record. */
+export function describeResult(r: FeatureResult): string {
+  switch (r.effect) {
+    case 'none':
+      return `none: ${r.note}`;
+    case 'forward-set':
+      return `forward-set: ${r.forward.type} to ${r.forward.target}`;
+    case 'forward-cleared':
+      return 'forward-cleared';
+    case 'dnd-set':
+      return `dnd-set: ${r.on ? 'on' : 'off'}`;
+    case 'parked':
+      return `parked: ${r.parked.party} at ${r.parked.slot}`;
+    case 'conference-joined':
+      return `conference-joined: ${r.member.party} (${r.size} parties)`;
+    case 'conference-started':
+      return `conference-started: ${r.room.members.length + 1} parties`;
+    case 'retrieved':
+      return `retrieved: ${r.parked.party} from ${r.parked.slot}`;
+    case 'picked-up':
+      return `picked-up: ${r.call.caller} ringing at ${r.call.station}`;
+  }
+}
+
+export function featureRunner(env: CallEnv, parks: ParkRuntime): FeatureRunner {
+  const conferences = new MemoryConferenceStore();
+  return {
+    async run(invite, caller, c) {
+      const startedAt = env.now();
+      const ctx: FeatureContext = {
+        caller: { station: caller.station },
+        stations: env.stations,
+        calls: env.registry,
+        parks,
+        conferences,
+        now: startedAt,
+        parkRecallMs: Math.round(env.config.features.parkRecallTime * 1000),
+      };
+      const feature = c.feature;
+      let result: FeatureResult;
+      try {
+        result = await runFeature(c, ctx);
+      } catch (err) {
+        env.log.error({ err, feature, station: caller.station }, 'feature code failed');
+        invite.reject(480);
+        return { reply: 480, effect: 'none', note: 'bad-argument', detail: 'internal error' };
+      }
+      const summary = describeResult(result);
+      if (result.effect === 'none') {
+        env.log.info({ station: caller.station, feature, dialled: invite.requestUser, note: result.note }, `feature code refused: ${result.detail}`);
+      } else {
+        env.log.info({ station: caller.station, feature, dialled: invite.requestUser }, `feature code: ${summary}`);
+      }
+      let status = 480;
+      switch (result.effect) {
+        case 'picked-up':
+          status = (await pickUp(env, invite, caller, result.call)) ? 200 : 480;
+          break;
+        case 'retrieved':
+          await retrieveCall(env, parks, invite, caller, result.parked);
+          status = 200;
+          break;
+        case 'parked':
+          invite.reject(480);
+          parkCall(env, result.parked, result.holderLegId);
+          break;
+        case 'conference-joined':
+        case 'conference-started':
+          // @TODO the media issue anchors conference members on the media server.
+          invite.reject(480);
+          break;
+        case 'none':
+        case 'forward-set':
+        case 'forward-cleared':
+        case 'dnd-set':
+          invite.reject(480);
+          break;
+      }
+      await env.stations.flush();
+      env.cdr.record({
+        callRef: `feature-${invite.callId}`,
+        callerTel: caller.number,
+        callerName: caller.displayName ?? '',
+        dialled: invite.requestUser,
+        startAt: startedAt,
+        at: env.now(),
+        disposition: 'feature',
+        hangupSide: 'system',
+        sipStatus: status,
+        feature,
+        note: result.effect === 'none' ? `${summary} (${result.detail})` : summary,
+      });
+      return result;
+    },
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * Calls to a ring group number (OfficeServ 4.7): the members that can ring (registered, not DND,
+ * not busy) ring 4 at a time, 50 ms between batches (state/ring-group.ts decides); the first to
+ * answer is connected and the others get CANCEL (or BYE when their 2xx crossed ours).
+ */
+import { isBusy } from '../state/station-state';
+import { nextRingGroup, ringableMembers, startRingGroup, type RingGroupEffect, type RingGroupEvent, type RingGroupState } from '../state/ring-group';
+import type { IncomingInvite } from '../routing/sip-types';
+import type { RingGroupDefinition } from '../routing/number-plan';
+import type { CallEnv } from './call-env';
+import { Call, type Leg, type Party } from './call-registry';
+import { answerCaller, dial, endCall, progressCaller, releaseLeg } from './call-setup';
+import { callerLeg, watchCaller } from './basic-call';
+
+/** 486 when every member is busy or in DND, else 480. */
+function nobodyStatus(env: CallEnv, members: readonly string[]): 480 | 486 {
+  const states = members.map((m) => env.stations.peek(m)).filter((s) => s !== undefined);
+  if (states.length > 0 && states.every((s) => isBusy(s) || s.settings.dnd)) return 486;
+  return 480;
+}
+
+export function startGroupCall(env: CallEnv, invite: IncomingInvite, caller: Party, group: RingGroupDefinition): Call {
+  const a = callerLeg(env, invite, caller);
+  const call = new Call(a, { kind: 'group', dialled: invite.requestUser, caller, startedAt: env.now(), callee: group.number, forwardedFrom: null });
+  env.registry.add(call);
+  env.registry.track(a, 'outbound', { number: group.number });
+  watchCaller(env, call);
+
+  const members = group.members.filter((m) => m !== caller.station);
+  const ringable = ringableMembers(members, env.stations.lookup);
+  env.log.info({ callRef: call.ref, group: group.number, ringable }, 'ring group call');
+  if (ringable.length === 0) {
+    endCall(env, call, { status: nobodyStatus(env, members), note: 'no member can ring' });
+    return call;
+  }
+  const legs = new Map<string, Leg>();
+  let state: RingGroupState;
+
+  const step = (e: RingGroupEvent): void => {
+    if (call.ended) return;
+    const [next, effects] = nextRingGroup(state, e);
+    state = next;
+    run(effects);
+  };
+
+  const run = (effects: readonly RingGroupEffect[]): void => {
+    for (const eff of effects) {
+      switch (eff.type) {
+        case 'ring': {
+          const member = eff.member;
+          const leg = dial(env, {
+            call,
+            station: member,
+            from: caller,
+            sdp: a.sdp,
+            onRinging: (_leg, status, sdp) => void progressCaller(env, call, status, sdp),
+            onAnswered: () => step({ type: 'memberAnswered', member }),
+            onFailed: (_leg, status) => step({ type: 'memberFailed', member, status }),
+          });
+          legs.set(member, leg);
+          break;
+        }
+        case 'release': {
+          const leg = legs.get(eff.member);
+          if (leg && leg.callRef === call.ref && leg !== call.bLeg) {
+            releaseLeg(env, leg);
+            call.attempts.delete(leg);
+          }
+          break;
+        }
+        case 'connect': {
+          const leg = legs.get(eff.member);
+          if (leg) {
+            call.record.callee = eff.member;
+            void answerCaller(env, call, leg);
+          }
+          break;
+        }
+        case 'reject':
+          endCall(env, call, { status: eff.status });
+          break;
+        case 'startTimer':
+          call.setTimer('batch', eff.ms, () => step({ type: 'timer.batch' }));
+          break;
+        case 'cancelTimer':
+          call.clearTimer('batch');
+          break;
+      }
+    }
+  };
+
+  const [initial, effects] = startRingGroup(group.number, ringable);
+  state = initial;
+  run(effects);
+  return call;
+}

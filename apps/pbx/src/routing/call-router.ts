@@ -1,0 +1,114 @@
+/**
+ * Every new INVITE starts here: the caller must be a station registered from the address the
+ * INVITE came from (the manual's source check, else 403); an INVITE with `Replaces` is a
+ * busy-lamp pickup or a replacement; otherwise the dialled digits are classified (packages/dialplan)
+ * and handed to the station call, ring group or feature code runner. Unknown numbers get 404.
+ */
+import { classify, type Classification } from '@pbx/dialplan';
+import type { CallEnv } from '../features/call-env';
+import type { Party } from '../features/call-registry';
+import { startStationCall } from '../features/basic-call';
+import { startGroupCall } from '../features/ring-group';
+import { handleReplaces } from '../features/pickup';
+import type { FeatureRunner } from '../features/feature-codes';
+import type { CdrDisposition } from '../features/cdr-writer';
+import { matchesRegistration } from './locate';
+import type { NumberPlanSource } from './number-plan';
+import type { IncomingInvite } from './sip-types';
+
+export interface RouterDeps {
+  readonly env: CallEnv;
+  readonly plan: NumberPlanSource;
+  readonly features: FeatureRunner;
+}
+
+/** Stations are re-read from the database when an unknown number shows up, at most this often. */
+const RELOAD_GAP_MS = 500;
+
+export function createRouter(deps: RouterDeps): (invite: IncomingInvite) => void {
+  const { env } = deps;
+  let lastReload = 0;
+
+  const knowStations = async (...numbers: string[]): Promise<void> => {
+    if (numbers.every((n) => n === '' || env.stations.has(n))) return;
+    const now = env.now();
+    if (now - lastReload < RELOAD_GAP_MS) return;
+    lastReload = now;
+    await env.stations.load();
+  };
+
+  const refuse = (invite: IncomingInvite, caller: Party, status: number, disposition: CdrDisposition, note: string): void => {
+    invite.reject(status);
+    const now = env.now();
+    env.cdr.record({
+      callRef: `refused-${invite.callId}`,
+      callerTel: caller.number,
+      callerName: caller.displayName ?? '',
+      dialled: invite.requestUser,
+      startAt: now,
+      at: now,
+      disposition,
+      hangupSide: 'system',
+      sipStatus: status,
+      note,
+    });
+  };
+
+  const handle = async (invite: IncomingInvite): Promise<void> => {
+    const fromUser = invite.from.user ?? '';
+    await knowStations(fromUser, invite.requestUser);
+    const snapshot = await env.refreshRegistrations();
+    const row = env.stations.row(fromUser);
+    const stranger: Party = { number: fromUser || invite.from.uri, ...(invite.from.displayName ? { displayName: invite.from.displayName } : {}) };
+    if (!row || !matchesRegistration(snapshot.byTel.get(fromUser), invite.source, row.natCheck)) {
+      env.log.warn({ from: fromUser, source: `${invite.source.address}:${invite.source.port}`, dialled: invite.requestUser }, 'call from an address that is no registered station refused');
+      refuse(invite, stranger, 403, 'rejected', 'not a registered station address');
+      return;
+    }
+    const displayName = row.name || invite.from.displayName;
+    const caller: Party & { station: string } = { number: fromUser, station: fromUser, ...(displayName ? { displayName } : {}) };
+
+    if (invite.replaces) {
+      await handleReplaces(env, invite, caller, invite.replaces);
+      return;
+    }
+
+    const plan = deps.plan.plan();
+    const c: Classification = classify(invite.requestUser, {
+      codes: plan.codes,
+      isStation: (n) => env.stations.has(n),
+      isGroup: (n) => deps.plan.group(n) !== undefined,
+      ...(plan.trunkPrefix !== undefined ? { trunkPrefix: plan.trunkPrefix } : {}),
+    });
+    switch (c.kind) {
+      case 'feature':
+      case 'featureError':
+        await deps.features.run(invite, caller, c);
+        return;
+      case 'station':
+        startStationCall(env, invite, caller, c.number);
+        return;
+      case 'group': {
+        const group = deps.plan.group(c.number);
+        if (group) startGroupCall(env, invite, caller, group);
+        else refuse(invite, caller, 404, 'rejected', 'ring group vanished');
+        return;
+      }
+      case 'trunk':
+        // @TODO trunks (a later issue).
+        refuse(invite, caller, 404, 'rejected', 'no trunk');
+        return;
+      case 'unknown':
+        env.log.info({ from: fromUser, dialled: invite.requestUser }, 'unknown number');
+        refuse(invite, caller, 404, 'rejected', 'unknown number');
+        return;
+    }
+  };
+
+  return (invite) => {
+    handle(invite).catch((err: unknown) => {
+      env.log.error({ err, callId: invite.callId }, 'INVITE handling failed');
+      invite.reject(500);
+    });
+  };
+}

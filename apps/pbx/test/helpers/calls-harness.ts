@@ -1,0 +1,170 @@
+/**
+ * Arrange helpers for the call integration tests: a test PBX with call control, stations with
+ * their settings, registrations written straight into the store (registration itself is the
+ * registrar tests' job), and sipp phones: a UAS phone registered on its own port, a UAC phone
+ * calling from its registered port. Every phone records the messages it saw (`-trace_msg`).
+ */
+import type { StationSettings } from '@pbx/store';
+import { callControl, type CallControl } from '../../src/routing';
+import { describeSippResult, freePort, runSipp, scenario, startSippUas, type SippPeer, type SippResult } from './sipp';
+import { startTestPbx, type TestPbx, type TestPbxOptions } from './start-test-pbx';
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, withinMs = 3_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    if (await cond()) return;
+    await sleep(25);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export interface CallsPbx extends AsyncDisposable {
+  pbx: TestPbx;
+  cc: CallControl;
+  /** Adds a station (password `secret<tel>`) and makes call control see it. */
+  station(tel: string, settings?: Partial<StationSettings>): Promise<void>;
+  /** Writes a registration of `tel` from `ip:port` (Contact the same address). */
+  register(tel: string, port: number, ip?: string): Promise<void>;
+  /** A sipp UAS phone for `tel`, registered on its own free port. */
+  phone(tel: string, scenarioName: string, opts?: PhoneOptions): Promise<SippPeer>;
+  /** Runs a sipp UAC phone for `tel` (registered from its port first) to completion. */
+  call(tel: string, dial: string, scenarioName: string, opts?: CallOptions): Promise<SippResult>;
+  /** Starts a UAC phone in the background. */
+  startCall(tel: string, dial: string, scenarioName: string, opts?: CallOptions): Promise<{ port: number; done: Promise<SippResult> }>;
+  /** Waits for call records and settings writes to reach the database. */
+  settle(): Promise<void>;
+}
+
+export interface PhoneOptions {
+  keys?: Record<string, string>;
+  timeoutMs?: number;
+  ip?: string;
+  /** Do not register (an unregistered phone). */
+  unregistered?: boolean;
+}
+
+export interface CallOptions extends PhoneOptions {
+  /** Register from this port (default: a free one). */
+  port?: number;
+  /** `-d`: the default pause of `<pause/>` (ms). */
+  pauseMs?: number;
+  /** Extra sipp arguments. */
+  args?: string[];
+}
+
+export async function startCallsPbx(options: TestPbxOptions = {}): Promise<CallsPbx> {
+  const pbx = await startTestPbx(options);
+  const cc = callControl(pbx.ctx);
+  if (!cc) throw new Error('call control not installed');
+  const peers: SippPeer[] = [];
+
+  const station = async (tel: string, settings: Partial<StationSettings> = {}): Promise<void> => {
+    await pbx.ctx.store.stations.create(
+      { tel, password: `secret${tel}`, useWhitelist: false, ...settings },
+      { realm: pbx.ctx.config.sip.domain },
+    );
+    await cc.stations.load();
+  };
+  const register = async (tel: string, port: number, ip = '127.0.0.1'): Promise<void> => {
+    await pbx.ctx.store.registrations.upsert({
+      tel,
+      contact: `sip:${tel}@${ip}:${port}`,
+      sourceIp: ip,
+      sourcePort: port,
+      protocol: 'udp',
+      expiresAt: Date.now() + 3_600_000,
+      callId: `reg-${tel}-${port}@test`,
+      cseq: 1,
+    });
+  };
+  const keysFor = (tel: string, keys: Record<string, string> = {}): Record<string, string> => ({ tel, ...keys });
+
+  const startCall = async (tel: string, dial: string, scenarioName: string, opts: CallOptions = {}) => {
+    const ip = opts.ip ?? '127.0.0.1';
+    const port = opts.port ?? (await freePort('udp', ip));
+    if (!opts.unregistered) await register(tel, port, ip);
+    const done = runSipp({
+      scenario: scenario(scenarioName),
+      target: pbx.target,
+      service: dial,
+      localPort: port,
+      localIp: ip,
+      timeoutMs: opts.timeoutMs ?? 15_000,
+      traceMessages: true,
+      keys: keysFor(tel, opts.keys),
+      extraArgs: [...(opts.pauseMs !== undefined ? ['-d', String(opts.pauseMs)] : []), ...(opts.args ?? [])],
+    });
+    return { port, done };
+  };
+
+  return {
+    pbx,
+    cc,
+    station,
+    register,
+    async phone(tel, scenarioName, opts = {}) {
+      const ip = opts.ip ?? '127.0.0.1';
+      const port = await freePort('udp', ip);
+      const peer = await startSippUas({
+        scenario: scenario(scenarioName),
+        localPort: port,
+        localIp: ip,
+        timeoutMs: opts.timeoutMs ?? 15_000,
+        traceMessages: true,
+        keys: keysFor(tel, opts.keys),
+      });
+      peers.push(peer);
+      if (!opts.unregistered) await register(tel, port, ip);
+      return peer;
+    },
+    startCall,
+    async call(tel, dial, scenarioName, opts = {}) {
+      return (await startCall(tel, dial, scenarioName, opts)).done;
+    },
+    async settle() {
+      await cc.stations.flush();
+      await cc.flushCdrs();
+    },
+    async [Symbol.asyncDispose]() {
+      for (const p of peers) await p.stop();
+      await pbx[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/** Throws with sipp's account unless the phone's scenario succeeded. */
+export function expectPhoneOk(r: SippResult, what: string): void {
+  if (r.code !== 0 || r.killed) throw new Error(`${what} failed\n${describeSippResult(r)}`);
+}
+
+/** Messages a phone received (from its `-trace_msg`), split one per entry. */
+export function received(r: SippResult): string[] {
+  const text = r.messages ?? '';
+  return text
+    .split(/^-{10,}.*$/m)
+    .map((m) => m.trim())
+    .filter((m) => /^UDP message received/m.test(m) || /message received/.test(m))
+    .map((m) => m.replace(/^.*message received.*\n/m, ''));
+}
+
+/** The first received message whose start line matches. */
+export function findReceived(r: SippResult, startLine: RegExp): string | undefined {
+  return received(r).find((m) => startLine.test(m.split(/\r?\n/)[0] ?? ''));
+}
+
+/** A header value of a SIP message text. */
+export function headerOf(message: string | undefined, name: string): string | undefined {
+  if (!message) return undefined;
+  const head = message.split(/\r?\n\r?\n/)[0] ?? '';
+  const re = new RegExp(`^${name}\\s*:\\s*(.*)$`, 'im');
+  return re.exec(head)?.[1]?.trim();
+}
+
+/** The body of a SIP message text. */
+export function bodyOf(message: string | undefined): string {
+  if (!message) return '';
+  const i = message.search(/\r?\n\r?\n/);
+  return i < 0 ? '' : message.slice(i).trim();
+}
