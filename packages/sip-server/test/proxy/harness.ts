@@ -1,0 +1,103 @@
+/**
+ * Arrange helpers for the proxy integration tests: the embedded server on free loopback ports and
+ * an unmodified drachtio-srf app that proxies every INVITE with `srf.proxyRequest`.
+ */
+import Srf from 'drachtio-srf';
+
+import { startSipServer, type SipServer } from '../../src';
+
+const SECRET = 'proxy-test-secret';
+
+/** What srf's proxyRequest resolves with (lib/request.js `proxy`). */
+export interface ProxyResults {
+  connected: boolean;
+  finalStatus?: number;
+  finalResponse?: { status: number; msg: { status: number; get(name: string): string | undefined } };
+  responses: Array<{ address: string; port: number; msgs: Array<{ time: string; status: number }> }>;
+}
+
+export interface ProxyPlan {
+  targets: string[];
+  opts: Srf.ProxyRequestOptions;
+}
+
+export interface ProxyBed extends AsyncDisposable {
+  readonly server: SipServer;
+  readonly srf: Srf;
+  /** `127.0.0.1:<udp port>` of the server. */
+  readonly target: string;
+  readonly port: number;
+  /** The next INVITE is proxied with this plan; resolves with srf's result (or rejects with its error). */
+  proxyNext(plan: ProxyPlan): Promise<ProxyResults>;
+}
+
+export async function startProxyBed(): Promise<ProxyBed> {
+  const server = await startSipServer({
+    sip: { host: '127.0.0.1', port: 0, protocols: ['udp', 'tcp'] },
+    control: { host: '127.0.0.1', port: 0, secret: SECRET },
+  });
+  const udp = server.sipAddresses.find((a) => a.protocol === 'udp');
+  if (!udp) throw new Error('no udp transport');
+  const srf = new Srf();
+  srf.on('error', () => undefined);
+  const plans: Array<{ plan: ProxyPlan; settle: (err: unknown, r?: ProxyResults) => void }> = [];
+  srf.invite((req, res) => {
+    const next = plans.shift();
+    if (!next) {
+      res.send(500);
+      return;
+    }
+    srf.proxyRequest(req, next.plan.targets, next.plan.opts, (err: unknown, results: unknown) => {
+      next.settle(err, results as ProxyResults);
+    });
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('srf did not connect within 5 s')), 5_000);
+      srf.once('connect', (err: Error | null) => {
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve();
+      });
+      srf.connect({ host: server.control.host, port: server.control.port, secret: SECRET });
+    });
+  } catch (err) {
+    srf.disconnect();
+    await server.stop();
+    throw err;
+  }
+  const stop = async (): Promise<void> => {
+    srf.disconnect();
+    await server.stop();
+  };
+  return {
+    server,
+    srf,
+    port: udp.port,
+    target: `127.0.0.1:${udp.port}`,
+    proxyNext: (plan) =>
+      new Promise<ProxyResults>((resolve, reject) => {
+        plans.push({ plan, settle: (err, r) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(r!)) });
+      }),
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+/** Every status srf collected, in arrival order. */
+export function statusesOf(r: ProxyResults): number[] {
+  return r.responses.flatMap((g) => g.msgs.map((m) => m.status));
+}
+
+/** The messages sipp sent or received (from its `-trace_msg` file) whose start line matches. */
+export function tracedMessages(trace: string | undefined, direction: 'sent' | 'received', startLine: RegExp): string[] {
+  if (!trace) return [];
+  const out: string[] = [];
+  // Each traced message follows a line of dashes with a timestamp, then "UDP message sent (…):".
+  for (const block of trace.split(/^-{10,}.*$/m)) {
+    const m = /^\s*(?:UDP|TCP) message (sent|received)[^\n]*\n\s*\n?([\s\S]*)$/.exec(block);
+    if (!m || m[1] !== direction) continue;
+    const text = (m[2] ?? '').trim();
+    if (startLine.test(text.split(/\r?\n/)[0] ?? '')) out.push(text);
+  }
+  return out;
+}
