@@ -52,7 +52,10 @@ describe('pbx group', () => {
 
   it('removes a group, and a removed station leaves its groups', async () => {
     await f.ok('group', 'add', '500', '--members', '201,202');
-    await f.ok('ext', 'remove', '201');
+    await f.ok('group', 'add', '501', '--members', '203,201');
+    expect(await f.ok('ext', 'remove', '201')).toBe('station 201 removed\nremoved from ring groups 500, 501\n');
+    expect((await f.json<GroupJson>('group', 'show', '501')).members).toEqual(['203']);
+    await f.ok('group', 'remove', '501');
     expect((await f.json<GroupJson>('group', 'show', '500')).members).toEqual(['202']);
     expect(await f.ok('group', 'remove', '500')).toBe('ring group 500 removed\n');
     expect(await f.ok('group', 'list')).toBe('no ring groups\n');

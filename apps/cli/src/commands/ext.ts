@@ -231,10 +231,13 @@ export function registerExt(program: Command, ctx: () => CliContext): void {
     .description('remove a station and its registrations')
     .action(async (tel: string) => {
       const c = ctx();
-      const { clearedForwardFrom } = await (await c.store()).stations.remove(tel);
+      const store = await c.store();
+      const groups = await store.ringGroups.groupsOf(tel);
+      const { clearedForwardFrom } = await store.stations.remove(tel);
       say(c.io, `station ${tel} removed`);
       if (clearedForwardFrom.length > 0) {
         say(c.io, `cleared call forward unreachable of ${clearedForwardFrom.join(', ')}`);
       }
+      if (groups.length > 0) say(c.io, `removed from ring groups ${groups.join(', ')}`);
     });
 }
