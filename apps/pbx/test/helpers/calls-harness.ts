@@ -39,6 +39,8 @@ export interface CallsPbx extends AsyncDisposable {
 
 export interface PhoneOptions {
   keys?: Record<string, string>;
+  /** `-d`: the default pause of `<pause/>` (ms). */
+  pauseMs?: number;
   timeoutMs?: number;
   ip?: string;
   /** Do not register (an unregistered phone). */
@@ -48,8 +50,6 @@ export interface PhoneOptions {
 export interface CallOptions extends PhoneOptions {
   /** Register from this port (default: a free one). */
   port?: number;
-  /** `-d`: the default pause of `<pause/>` (ms). */
-  pauseMs?: number;
   /** Extra sipp arguments. */
   args?: string[];
 }
@@ -79,7 +79,7 @@ export async function startCallsPbx(options: TestPbxOptions = {}): Promise<Calls
       cseq: 1,
     });
   };
-  const keysFor = (tel: string, keys: Record<string, string> = {}): Record<string, string> => ({ tel, ...keys });
+  const keysFor = (tel: string, keys: Record<string, string> = {}): Record<string, string> => ({ tel, name: `Phone ${tel}`, ...keys });
 
   const startCall = async (tel: string, dial: string, scenarioName: string, opts: CallOptions = {}) => {
     const ip = opts.ip ?? '127.0.0.1';
@@ -114,6 +114,7 @@ export async function startCallsPbx(options: TestPbxOptions = {}): Promise<Calls
         timeoutMs: opts.timeoutMs ?? 15_000,
         traceMessages: true,
         keys: keysFor(tel, opts.keys),
+        ...(opts.pauseMs !== undefined ? { extraArgs: ['-d', String(opts.pauseMs)] } : {}),
       });
       peers.push(peer);
       if (!opts.unregistered) await register(tel, port, ip);
@@ -145,8 +146,18 @@ export function received(r: SippResult): string[] {
   return text
     .split(/^-{10,}.*$/m)
     .map((m) => m.trim())
-    .filter((m) => /^UDP message received/m.test(m) || /message received/.test(m))
-    .map((m) => m.replace(/^.*message received.*\n/m, ''));
+    .filter((m) => /message received/.test(m))
+    .map((m) => m.replace(/^.*message received.*\n/m, '').trim());
+}
+
+/** Messages a phone sent (from its `-trace_msg`). */
+export function sent(r: SippResult): string[] {
+  const text = r.messages ?? '';
+  return text
+    .split(/^-{10,}.*$/m)
+    .map((m) => m.trim())
+    .filter((m) => /message sent/.test(m))
+    .map((m) => m.replace(/^.*message sent.*\n/m, '').trim());
 }
 
 /** The first received message whose start line matches. */
