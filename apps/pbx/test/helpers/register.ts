@@ -19,8 +19,6 @@ export interface SippRegisterOptions {
   ua?: string;
   /** Scenario file in apps/pbx/test/sipp/; default uac-register-auth-expect-200.xml. */
   scenario?: string;
-  /** For the *-expect-silence scenarios: how long no answer must come (ms). */
-  silenceMs?: number;
   transport?: SippTransport;
   timeoutMs?: number;
 }
@@ -54,7 +52,6 @@ export async function sippRegister(target: string, o: SippRegisterOptions): Prom
       contact_host: o.contactHost ?? localIp,
       contact_port: String(o.contactPort ?? localPort),
       ua: o.ua ?? `sipp-${o.tel}`,
-      silence_ms: String(o.silenceMs ?? 1500),
     },
   });
   const messages = result.messages ?? '';
