@@ -3,6 +3,7 @@
  * and unmodified drachtio-srf clients connected to it. Everything is released on dispose.
  */
 import Srf from 'drachtio-srf';
+import pino from 'pino';
 
 import { startSipServer, type SipServer } from '../../src';
 import type { SippTransport } from '../helpers/sipp';
@@ -33,8 +34,20 @@ export function transportParam(transport: SippTransport): string {
   return transport === 't1' ? ';transport=tcp' : '';
 }
 
+/**
+ * Server logs go to $SIP_SERVER_TEST_LOG (appended, level $SIP_SERVER_TEST_LOG_LEVEL or 'debug')
+ * when set, and nowhere otherwise.
+ */
+function testLogger(): pino.Logger {
+  const file = process.env.SIP_SERVER_TEST_LOG;
+  if (!file) return pino({ level: 'silent' });
+  const level = process.env.SIP_SERVER_TEST_LOG_LEVEL ?? 'debug';
+  return pino({ level }, pino.destination({ dest: file, append: true, sync: true }));
+}
+
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const server = await startSipServer({
+    logger: testLogger(),
     sip: { host: '127.0.0.1', port: 0, protocols: ['udp', 'tcp'] },
     control: { host: '127.0.0.1', port: 0, secret: SECRET },
     ...(opts.timers ? { timers: opts.timers } : {}),

@@ -10,6 +10,8 @@ import type Srf from 'drachtio-srf';
 import { expectSippSuccess, startSippUas, type SippTransport } from '../helpers/sipp';
 import { requestFinal, sdp, startHarness, transportParam } from './harness';
 
+jest.setTimeout(60_000);
+
 const scenarios = join(__dirname, '..', 'sipp');
 
 /** `dialog.destroy()` as a promise (srf's typings only declare the callback form). */

@@ -9,6 +9,8 @@ import type Srf from 'drachtio-srf';
 import { expectSippSuccess, runSipp, type SippTransport } from '../helpers/sipp';
 import { eventually, handlers, idOf, protocolOf, sdp, startHarness } from './harness';
 
+jest.setTimeout(60_000);
+
 const scenarios = join(__dirname, '..', 'sipp');
 const settle = (ms = 50): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -10,6 +10,8 @@ import { describeSippResult, runSipp, startSippUas, type SippTransport } from '.
 import { protocolOf, startHarness } from './harness';
 import { WireClient, type WireFrame } from './wire-client';
 
+jest.setTimeout(60_000);
+
 const scenarios = join(__dirname, '..', 'sipp');
 const TIME = /^\d\d:\d\d:\d\d\.\d{6}$/;
 

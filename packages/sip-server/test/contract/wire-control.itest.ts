@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { startHarness, type Harness } from './harness';
 import { frame, WireClient } from './wire-client';
 
+jest.setTimeout(60_000);
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 describe('control port wire protocol', () => {

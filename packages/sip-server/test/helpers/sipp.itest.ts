@@ -12,6 +12,8 @@ import {
   type SippTransport,
 } from './sipp';
 
+jest.setTimeout(60_000);
+
 const scenarios = join(__dirname, '..', 'sipp');
 
 const keyedOptionsScenario = `<?xml version="1.0" encoding="ISO-8859-1" ?>
