@@ -1,0 +1,73 @@
+/**
+ * Hold and resume by re-INVITE, relayed in both directions with the SDP direction each phone
+ * should see, a re-INVITE without SDP answered by the PBX with an offer, and the music-on-hold
+ * hook (station tone source `system`).
+ */
+import type { HoldChange } from '../../src/features/call-env';
+import { bodyOf, expectPhoneOk, findReceived, received, startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
+
+describe('hold and resume', () => {
+  let h: CallsPbx;
+  const changes: Array<{ held: string; holder: string; onHold: boolean; toneSource: HoldChange['toneSource'] }> = [];
+
+  beforeAll(async () => {
+    h = await startCallsPbx();
+    await h.station('201', { name: 'Alice' });
+    await h.station('202', { toneSource: 'phone' });
+    await h.station('203');
+    h.cc.hooks.onHoldChanged = (c) =>
+      changes.push({ held: c.held.party.number, holder: c.holder.party.number, onHold: c.onHold, toneSource: c.toneSource });
+  });
+  afterAll(async () => {
+    await h?.[Symbol.asyncDispose]();
+  });
+  beforeEach(() => {
+    changes.length = 0;
+  });
+
+  test('the caller holds and resumes: the callee sees sendonly then sendrecv, the caller recvonly then sendrecv', async () => {
+    const callee = await h.phone('203', 'uas-hold-resume.xml');
+    const caller = h.call('201', '203', 'uac-invite-hold-resume.xml', { pauseMs: 400 });
+    await waitFor('203 on hold', () => changes.length === 1);
+    // While held, the call counts as 201's held call (what park and conference look for).
+    expect(h.cc.env.registry.heldCalls('201')).toEqual([expect.objectContaining({ party: '203' })]);
+    expectPhoneOk(await caller, 'caller 201');
+    const r = await callee.done;
+    expectPhoneOk(r, 'callee 203');
+    const reinvites = received(r).filter((m) => m.startsWith('INVITE ')).slice(1);
+    expect(reinvites.map((m) => /^a=(sendonly|recvonly|sendrecv|inactive)/m.exec(bodyOf(m))?.[1])).toEqual(['sendonly', 'sendrecv']);
+    // The relayed SDP is 201's media with the PBX's origin version going up each time.
+    const versions = received(r)
+      .filter((m) => m.startsWith('INVITE '))
+      .map((m) => Number(/^o=201 \S+ (\d+)/m.exec(bodyOf(m))?.[1]));
+    expect(versions[1]).toBeGreaterThan(versions[0]!);
+    expect(versions[2]).toBeGreaterThan(versions[1]!);
+    expect(changes).toEqual([
+      { held: '203', holder: '201', onHold: true, toneSource: 'system' },
+      { held: '203', holder: '201', onHold: false, toneSource: 'system' },
+    ]);
+  });
+
+  test('the callee holds and resumes: relayed to the caller the other way', async () => {
+    const callee = await h.phone('202', 'uas-answer-hold-resume.xml', { pauseMs: 200 });
+    const caller = await h.call('203', '202', 'uac-invite-expect-hold-resume.xml', { pauseMs: 100 });
+    expectPhoneOk(caller, 'caller 203');
+    expectPhoneOk(await callee.done, 'callee 202');
+    expect(changes).toEqual([
+      { held: '203', holder: '202', onHold: true, toneSource: 'phone' },
+      { held: '203', holder: '202', onHold: false, toneSource: 'phone' },
+    ]);
+  });
+
+  test('a re-INVITE without SDP gets an offer from the PBX; the hold in its ACK reaches the other phone', async () => {
+    const callee = await h.phone('203', 'uas-hold-resume.xml');
+    const caller = await h.call('201', '203', 'uac-invite-reinvite-nosdp.xml', { pauseMs: 300 });
+    expectPhoneOk(caller, 'caller 201');
+    expectPhoneOk(await callee.done, 'callee 203');
+    // The offer in the 200 is the callee's media.
+    const okWithOffer = received(caller).filter((m) => m.startsWith('SIP/2.0 200 ') && /CSeq: 2 INVITE/i.test(m))[0];
+    expect(bodyOf(okWithOffer)).toMatch(/^o=203 /m);
+    expect(changes.map((c) => c.onHold)).toEqual([true, false]);
+    expect(findReceived(caller, /^SIP\/2\.0 200 /)).toBeDefined();
+  });
+});
