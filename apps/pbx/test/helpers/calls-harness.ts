@@ -179,3 +179,18 @@ export function bodyOf(message: string | undefined): string {
   const i = message.search(/\r?\n\r?\n/);
   return i < 0 ? '' : message.slice(i).trim();
 }
+
+/** When (epoch ms, from the trace) a phone first received a message whose start line matches. */
+export function receivedAt(r: SippResult, startLine: RegExp): number | undefined {
+  const text = r.messages ?? '';
+  const blocks = text.split(/^(?=-{10,} )/m);
+  for (const block of blocks) {
+    const stamp = /^-{10,} (\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})\.(\d+)/.exec(block);
+    if (!stamp || !/message received/.test(block)) continue;
+    const message = block.replace(/^.*\n.*message received.*\n/, '').trim();
+    if (!startLine.test(message.split(/\r?\n/)[0] ?? '')) continue;
+    const micros = (stamp[3] ?? '0').padEnd(6, '0').slice(0, 6);
+    return new Date(`${stamp[1]}T${stamp[2]}`).getTime() + Number(micros) / 1000;
+  }
+  return undefined;
+}
