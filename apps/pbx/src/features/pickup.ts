@@ -40,6 +40,7 @@ export async function pickUp(env: CallEnv, invite: IncomingInvite, picker: Party
     return false;
   }
   const from = [...call.attempts].map((l) => l.party.number);
+  const ringingAt = env.registry.leg(target.legId as Call['aLeg']['id'])?.party.number ?? from[0] ?? null;
   for (const leg of [...call.attempts]) {
     releaseLeg(env, leg);
     call.attempts.delete(leg);
@@ -62,6 +63,7 @@ export async function pickUp(env: CallEnv, invite: IncomingInvite, picker: Party
   }
   env.log.info({ callRef: call.ref, picker: picker.number, from }, 'call picked up');
   call.record.callee = picker.number;
+  call.record.pickedUpFrom = ringingAt;
   return answerCaller(env, call, pk, toCaller);
 }
 
