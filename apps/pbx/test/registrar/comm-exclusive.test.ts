@@ -1,0 +1,108 @@
+import pino from 'pino';
+import type { Block, BlockInput } from '@pbx/store';
+import { CommExclusive, type CommExclusiveSettings } from '../../src/registrar/comm-exclusive';
+import { REASON } from '../../src/registrar/refusals';
+
+const T0 = 1_800_000_000_000;
+
+function fakeRepos() {
+  const blocks = new Map<string, Block>();
+  const accessLog: Array<{ ip: string; reason: string; callerId?: string }> = [];
+  return {
+    blocks,
+    accessLog,
+    blockRepo: {
+      block: jest.fn(async (b: BlockInput) => {
+        const row = { ip: b.ip, blockedUntil: b.blockedUntil, reason: b.reason ?? '', failures: b.failures ?? 0, blockedAt: T0 };
+        blocks.set(b.ip, row);
+        return row;
+      }),
+      list: jest.fn(async (o: { activeAt?: number } = {}) => [...blocks.values()].filter((b) => b.blockedUntil > (o.activeAt ?? 0))),
+      purgeExpired: jest.fn(async (now: number) => {
+        let n = 0;
+        for (const [ip, b] of blocks) if (b.blockedUntil <= now && blocks.delete(ip)) n++;
+        return n;
+      }),
+    },
+    accessLogRepo: {
+      add: jest.fn(async (e: { ip: string; reason: string; callerId?: string }) => {
+        accessLog.push(e);
+        return { id: accessLog.length, at: T0, port: null, callerId: '', ...e };
+      }),
+    },
+  };
+}
+
+function make(settings: Partial<CommExclusiveSettings> = {}, extra: { maxTrackedIps?: number; failureWindowMs?: number } = {}) {
+  const repos = fakeRepos();
+  const s: CommExclusiveSettings = { mode: 'response', retryLimit: 2, blockMs: 60_000, ...settings };
+  const comm = new CommExclusive({
+    blocks: repos.blockRepo,
+    accessLog: repos.accessLogRepo,
+    settings: () => s,
+    log: pino({ level: 'silent' }),
+    ...extra,
+  });
+  return { comm, repos, s };
+}
+
+test('the retry limit-th failure blocks the address for the block timer, persisted and logged', async () => {
+  const { comm, repos } = make({ retryLimit: 3 });
+  expect(await comm.recordFailure('10.0.0.9', 5060, '201', T0)).toBe('counted');
+  expect(await comm.recordFailure('10.0.0.9', 5060, '201', T0 + 1)).toBe('counted');
+  expect(comm.admission('10.0.0.9', T0 + 2)).toBe('ok');
+  expect(await comm.recordFailure('10.0.0.9', 5060, '201', T0 + 2)).toBe('blocked');
+  expect(repos.blocks.get('10.0.0.9')).toMatchObject({ blockedUntil: T0 + 2 + 60_000, failures: 3, reason: REASON.blocked(3) });
+  expect(repos.accessLog).toEqual([{ at: T0 + 2, ip: '10.0.0.9', port: 5060, callerId: '201', reason: REASON.blocked(3) }]);
+  expect(comm.isBlocked('10.0.0.9', T0 + 60_001)).toBe(true);
+  expect(comm.isBlocked('10.0.0.9', T0 + 60_002)).toBe(false);
+  // Other addresses are untouched.
+  expect(comm.admission('10.0.0.8', T0 + 3)).toBe('ok');
+});
+
+test('while blocked: refuse in response mode, drop in no-response mode (read live)', async () => {
+  const { comm, s } = make({ retryLimit: 1 });
+  await comm.recordFailure('10.0.0.9', 5060, '', T0);
+  expect(comm.admission('10.0.0.9', T0 + 1)).toBe('refuse');
+  s.mode = 'no-response';
+  expect(comm.admission('10.0.0.9', T0 + 1)).toBe('drop');
+  expect(comm.stats().turnedAway).toBe(2);
+});
+
+test('a success clears the failures; old failures are forgotten after the window', async () => {
+  const { comm } = make({ retryLimit: 2 }, { failureWindowMs: 1_000 });
+  await comm.recordFailure('10.0.0.9', 1, '', T0);
+  comm.recordSuccess('10.0.0.9');
+  expect(await comm.recordFailure('10.0.0.9', 1, '', T0 + 1)).toBe('counted');
+  expect(comm.failureCount('10.0.0.9', T0 + 1)).toBe(1);
+  expect(await comm.recordFailure('10.0.0.9', 1, '', T0 + 2_000)).toBe('counted');
+  expect(await comm.recordFailure('10.0.0.9', 1, '', T0 + 2_500)).toBe('blocked');
+});
+
+test('failure counters are bounded: a spray from many addresses keeps at most maxTrackedIps', async () => {
+  const { comm } = make({ retryLimit: 5 }, { maxTrackedIps: 100 });
+  for (let i = 0; i < 5_000; i++) await comm.recordFailure(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, 1, '', T0);
+  expect(comm.stats().trackedIps).toBe(100);
+});
+
+test('reload mirrors the table: a block removed by the CLI ends at once and its failures restart', async () => {
+  const { comm, repos } = make({ retryLimit: 2 });
+  await comm.recordFailure('10.0.0.9', 1, '', T0);
+  await comm.recordFailure('10.0.0.9', 1, '', T0);
+  repos.blocks.delete('10.0.0.9');
+  repos.blocks.set('10.0.0.7', { ip: '10.0.0.7', blockedUntil: T0 + 5_000, reason: 'by hand', failures: 0, blockedAt: T0 });
+  await comm.reload(T0 + 1);
+  expect(comm.admission('10.0.0.9', T0 + 1)).toBe('ok');
+  expect(comm.admission('10.0.0.7', T0 + 1)).toBe('refuse');
+  expect(await comm.recordFailure('10.0.0.9', 1, '', T0 + 2)).toBe('counted');
+});
+
+test('sweep ends blocks whose timer ran out and purges them', async () => {
+  const { comm, repos } = make({ retryLimit: 1, blockMs: 1_000 });
+  await comm.recordFailure('10.0.0.9', 1, '', T0);
+  expect(await comm.sweep(T0 + 999)).toBe(0);
+  expect(await comm.sweep(T0 + 1_000)).toBe(1);
+  expect(repos.blockRepo.purgeExpired).toHaveBeenCalledWith(T0 + 1_000);
+  expect(repos.blocks.size).toBe(0);
+  expect(comm.stats().blockedIps).toBe(0);
+});

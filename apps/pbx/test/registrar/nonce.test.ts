@@ -1,0 +1,71 @@
+import { NonceService } from '../../src/registrar/nonce';
+
+const T0 = 1_800_000_000_000;
+
+describe('NonceService.check', () => {
+  const svc = new NonceService({ ttlMs: 300_000 });
+
+  test('a fresh nonce is valid and carries its issue time', () => {
+    const n = svc.issue(T0);
+    expect(n).toMatch(/^[A-Za-z0-9_-]{40}$/);
+    expect(svc.check(n, T0 + 1_000)).toEqual({ kind: 'valid', issuedAt: T0 });
+    expect(svc.issue(T0)).not.toBe(n);
+  });
+
+  test('older than the time to live is stale', () => {
+    const n = svc.issue(T0);
+    expect(svc.check(n, T0 + 300_000).kind).toBe('valid');
+    expect(svc.check(n, T0 + 300_001)).toEqual({ kind: 'stale', issuedAt: T0 });
+  });
+
+  test('tampered, foreign, truncated or future nonces are invalid', () => {
+    const n = svc.issue(T0);
+    const flipped = (n[5] === 'A' ? 'B' : 'A');
+    expect(svc.check(n.slice(0, 5) + flipped + n.slice(6), T0).kind).toBe('invalid');
+    expect(svc.check(new NonceService().issue(T0), T0).kind).toBe('invalid');
+    expect(svc.check(n.slice(0, 39), T0).kind).toBe('invalid');
+    expect(svc.check(`${n.slice(0, 39)}=`, T0).kind).toBe('invalid');
+    expect(svc.check('', T0).kind).toBe('invalid');
+    expect(svc.check(svc.issue(T0 + 60_000), T0).kind).toBe('invalid');
+  });
+
+  test('the same key checks nonces of another instance (restart with a configured key)', () => {
+    const key = Buffer.alloc(32, 7);
+    expect(new NonceService({ key }).check(new NonceService({ key }).issue(T0), T0).kind).toBe('valid');
+  });
+});
+
+describe('NonceService.use (nonce-count replay)', () => {
+  test('counts must rise; a repeated or lower count is a replay', () => {
+    const svc = new NonceService();
+    const n = svc.issue(T0);
+    expect(svc.use(n, T0, 1)).toBe('ok');
+    expect(svc.use(n, T0, 1)).toBe('replayed');
+    expect(svc.use(n, T0, 3)).toBe('ok');
+    expect(svc.use(n, T0, 2)).toBe('replayed');
+    expect(svc.use(n, T0, undefined)).toBe('replayed');
+  });
+
+  test('without qop a nonce is good for one use only', () => {
+    const svc = new NonceService();
+    const n = svc.issue(T0);
+    expect(svc.use(n, T0, undefined)).toBe('ok');
+    expect(svc.use(n, T0, undefined)).toBe('replayed');
+    expect(svc.use(n, T0, 99)).toBe('replayed');
+  });
+
+  test('memory is bounded; an evicted nonce is never accepted again, newer ones still are', () => {
+    const svc = new NonceService({ maxTracked: 3 });
+    const old = [0, 1, 2, 3].map((i) => ({ n: svc.issue(T0 + i), at: T0 + i }));
+    for (const { n, at } of old) expect(svc.use(n, at, 1)).toBe('ok');
+    expect(svc.tracked).toBe(3);
+    // The first one was pushed out: a replay of it must not pass.
+    expect(svc.use(old[0]!.n, old[0]!.at, 2)).toBe('forgotten');
+    // An unused nonce issued before the watermark is also refused (the client gets a new one).
+    expect(svc.use(svc.issue(T0), T0, 1)).toBe('forgotten');
+    // A nonce issued later is fine.
+    expect(svc.use(svc.issue(T0 + 10), T0 + 10, 1)).toBe('ok');
+    for (let i = 0; i < 1_000; i++) svc.use(svc.issue(T0 + 100 + i), T0 + 100 + i, 1);
+    expect(svc.tracked).toBe(3);
+  });
+});
