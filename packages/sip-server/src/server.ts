@@ -114,7 +114,7 @@ export async function startSipServer(opts: SipServerOptions = { control: { secre
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
       await control.stop();
-      for (const d of [...core.dialogs.all()]) core.dialogs.remove(d);
+      core.stop();
       transactions.stop();
       await transport.stop();
       log.info('sip-server stopped');

@@ -19,7 +19,7 @@ import {
 import type { ReceiveInfo } from '../transport/types';
 import type { ServerTransaction } from '../transaction';
 import type { Dialog } from '../dialog/dialog';
-import type { SipCore } from './sip-core';
+import { respondSafely, type SipCore } from './sip-core';
 import type { IncomingRecord } from './records';
 import { sendBye } from './dialog-requests';
 import { stopSessionTimer } from './session-timer';
@@ -32,7 +32,7 @@ const TAGGED_AS_NEW = new Set(['NOTIFY', 'OPTIONS', 'INFO', 'MESSAGE', 'PUBLISH'
 
 export function reply(txn: ServerTransaction, req: SipRequest, status: number, reason?: string, headers: { name: string; value: string }[] = []): void {
   const res = makeResponse(req, status, reason, { toTag: toTag(req) ? undefined : randomTag(), headers });
-  txn.respond(res).catch(() => undefined);
+  respondSafely(txn, res);
 }
 
 export function handleRequest(core: SipCore, req: SipRequest, info: ReceiveInfo, txn: ServerTransaction): void {
@@ -104,7 +104,7 @@ export function finishUnanswered(core: SipCore, rec: IncomingRecord, status: num
   if (rec.final) return;
   rec.final = true;
   const res = makeResponse(rec.req, status, undefined, { toTag: toTag(rec.req) ? undefined : (rec.localTag ?? randomTag()) });
-  rec.txn.respond(res).catch(() => undefined);
+  respondSafely(rec.txn, res, core.log);
   if (rec.dialog && rec.dialogCreating) core.dialogs.remove(rec.dialog);
   core.incoming.delete(rec.txnId);
 }
@@ -223,7 +223,7 @@ function handleCancel(core: SipCore, cancel: SipRequest, info: ReceiveInfo, txn:
   rec.cancelled = true;
   rec.final = true;
   const res: SipResponse = makeResponse(rec.req, 487, undefined, { toTag: rec.localTag ?? randomTag() });
-  rec.txn.respond(res).catch(() => undefined);
+  respondSafely(rec.txn, res, core.log);
   core.cdr('stop', 'network', 'call-canceled', cancel);
   const d = rec.dialog;
   if (d) core.dialogs.remove(d);

@@ -15,7 +15,7 @@ import {
 import { dialogIdOf, type Dialog } from '../dialog/dialog';
 import type { ControlConnection } from '../wire/control-server';
 import { findHeader, type ClientMessage } from '../wire/client-message';
-import type { SipCore } from './sip-core';
+import { respondSafely, type SipCore } from './sip-core';
 import type { IncomingRecord } from './records';
 import { hostPortText, localAddressFor } from './addressing';
 import { aorKey } from './connection-registry';
@@ -81,7 +81,7 @@ export function sendResponse(core: SipCore, conn: ControlConnection, msgId: stri
     if (rec.guard) clearTimeout(rec.guard);
   }
   if (reliable) startReliableRetransmit(core, rec, res);
-  rec.txn.respond(res).catch((err: unknown) => core.log.warn({ err: String(err) }, 'sending response failed'));
+  respondSafely(rec.txn, res, core.log);
   const dialogId = d && (rec.dialogCreating || core.dialogs.get(d.id) === d) ? d.id : '';
   core.echoResponse(conn, msgId, res, rec.info.source, txnId, dialogId);
 }
@@ -186,7 +186,7 @@ function startReliableRetransmit(core: SipCore, rec: IncomingRecord, res: SipRes
       core.log.warn({ txnId: rec.txnId }, 'no PRACK for reliable provisional');
       return;
     }
-    rec.txn.respond(r.response).catch(() => undefined);
+    respondSafely(rec.txn, r.response, core.log);
     r.interval = Math.min(r.interval * 2, 4 * t1 * 8);
     r.timer = setTimeout(tick, r.interval);
     r.timer.unref();
@@ -205,7 +205,7 @@ function answerUpdateDuringInvite(core: SipCore, conn: ControlConnection, msgId:
     res.body = m.body;
     if (!getHeader(res, 'Content-Type') && m.body.toString('utf8', 0, 3) === 'v=0') res.headers.push({ name: 'Content-Type', value: 'application/sdp' });
   }
-  up.txn.respond(res).catch(() => undefined);
+  respondSafely(up.txn, res, core.log);
   core.echoResponse(conn, msgId, res, rec.info.source, rec.txnId, rec.dialog?.id ?? '');
 }
 

@@ -14,6 +14,18 @@ import { CRLF, stackTime } from '../wire/leader';
 import type { IncomingRecord, OutgoingRecord } from './records';
 import { ConnectionRegistry } from './connection-registry';
 
+/**
+ * Sends a response on a server transaction without ever throwing: the transaction may have
+ * ended (or the layer stopped) while the client was still deciding.
+ */
+export function respondSafely(txn: ServerTransaction, res: SipResponse, log?: Logger): void {
+  try {
+    txn.respond(res).catch((err: unknown) => log?.debug({ err: String(err) }, 'response not sent'));
+  } catch (err) {
+    log?.debug({ err: String(err) }, 'response not sent');
+  }
+}
+
 export interface CoreOptions {
   logger: Logger;
   transactions: TransactionLayer;
@@ -94,6 +106,18 @@ export class SipCore {
       ['OK', 'application', String(Buffer.byteLength(text)), to.protocol, to.address, String(to.port), stackTime(), txnId, dialogId, '', 'Msg sent:', ''],
       text,
     );
+  }
+
+  /** Clears every timer this core started (server stop). */
+  stop(): void {
+    for (const rec of this.incoming.values()) {
+      if (rec.guard) clearTimeout(rec.guard);
+      if (rec.reliable?.timer) clearTimeout(rec.reliable.timer);
+      rec.final = true;
+    }
+    this.incoming.clear();
+    this.outgoing.clear();
+    for (const d of [...this.dialogs.all()]) this.dialogs.remove(d);
   }
 
   /** Forgets failed-dialog markers after a while so the map stays small. */
