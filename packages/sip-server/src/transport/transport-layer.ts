@@ -105,6 +105,8 @@ export class TransportLayer extends EventEmitter {
   private readonly byRemote = new Map<string, StreamConnection>();
   private readonly connecting = new Map<string, Promise<StreamConnection>>();
   private readonly pendingSockets = new Set<net.Socket>();
+  /** Accepted TLS sockets still in the handshake, by `address|port` of the peer. */
+  private readonly handshaking = new Map<string, { raw: net.Socket; timer: NodeJS.Timeout }>();
   private started = false;
   private stopping = false;
 
@@ -145,6 +147,11 @@ export class TransportLayer extends EventEmitter {
     this.stopping = true;
     for (const socket of this.pendingSockets) socket.destroy();
     this.pendingSockets.clear();
+    for (const { raw, timer } of this.handshaking.values()) {
+      clearTimeout(timer);
+      raw.destroy();
+    }
+    this.handshaking.clear();
     for (const conn of [...this.connections.values()]) conn.destroy();
     const closing = this.bound.splice(0).map(
       (l) =>
@@ -220,7 +227,13 @@ export class TransportLayer extends EventEmitter {
         key: l.tls.key,
         handshakeTimeout: this.limits.firstMessageTimeoutMs,
       });
-      tlsServer.on('secureConnection', (socket) => this.safely(() => this.onAccepted(listener, socket)));
+      tlsServer.on('connection', (raw: net.Socket) => this.safely(() => this.onTlsRawConnection(raw)));
+      tlsServer.on('secureConnection', (socket) =>
+        this.safely(() => {
+          this.handshakeDone(socket);
+          this.onAccepted(listener, socket);
+        }),
+      );
       tlsServer.on('tlsClientError', (err) => this.limiter.warn('tls-handshake', { err: err.message }, 'tls handshake failed'));
       server = tlsServer;
     } else {
@@ -257,6 +270,33 @@ export class TransportLayer extends EventEmitter {
     // RFC 5626 §4.4.1: CRLF keep-alives on UDP are ignored.
     if (buf.length <= 4 && CRLF_ONLY.test(buf.toString('latin1'))) return;
     this.onBytes(buf, info, undefined);
+  }
+
+  /** A TCP connection to a TLS listener: bounded in number and in handshake time. */
+  private onTlsRawConnection(raw: net.Socket): void {
+    if (this.stopping || this.connections.size + this.handshaking.size >= this.limits.maxConnections) {
+      this.limiter.warn('conn-limit-tls', { limit: this.limits.maxConnections }, 'connection refused: limit reached');
+      raw.destroy();
+      return;
+    }
+    const key = `${normalizeAddress(raw.remoteAddress ?? '')}|${raw.remotePort ?? 0}`;
+    const timer = setTimeout(() => raw.destroy(), this.limits.firstMessageTimeoutMs);
+    this.handshaking.set(key, { raw, timer });
+    raw.once('close', () => {
+      const entry = this.handshaking.get(key);
+      if (entry?.raw === raw) {
+        clearTimeout(entry.timer);
+        this.handshaking.delete(key);
+      }
+    });
+  }
+
+  private handshakeDone(socket: tls.TLSSocket): void {
+    const key = `${normalizeAddress(socket.remoteAddress ?? '')}|${socket.remotePort ?? 0}`;
+    const entry = this.handshaking.get(key);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    this.handshaking.delete(key);
   }
 
   private onAccepted(l: StreamListener, socket: net.Socket): void {
