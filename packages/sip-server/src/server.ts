@@ -30,6 +30,8 @@ export interface SipServerOptions {
   /** Answer OPTIONS with 200 when no app routes `options` (drachtio answers 503). */
   optionsAutoAnswer?: boolean;
   sessionTimerDefaultRefresher?: 'none' | 'uac' | 'uas';
+  /** RFC 4028 Min-SE in seconds (default 90); tests lower it to see expiry quickly. */
+  minSessionExpires?: number;
   /** Emit cdr:attempt/start/stop to clients that route them. Default true. */
   cdrs?: boolean;
   logger?: Logger;
@@ -68,6 +70,7 @@ export async function startSipServer(opts: SipServerOptions = { control: { secre
     t1,
     optionsAutoAnswer: opts.optionsAutoAnswer ?? false,
     sessionTimerDefaultRefresher: opts.sessionTimerDefaultRefresher ?? 'none',
+    minSe: opts.minSessionExpires ?? 90,
     cdrs: opts.cdrs ?? true,
   });
   const hostports = (): { external: string; local: string } => {

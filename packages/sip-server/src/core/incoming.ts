@@ -150,8 +150,8 @@ function handleInDialog(core: SipCore, d: Dialog, req: SipRequest, info: Receive
     case 'INVITE':
     case 'UPDATE': {
       const se = getHeader(req, 'Session-Expires');
-      if (se !== undefined && parseInt(se, 10) < 90) {
-        return reply(txn, req, 422, undefined, [{ name: 'Min-SE', value: '90' }]);
+      if (se !== undefined && parseInt(se, 10) < core.opts.minSe) {
+        return reply(txn, req, 422, undefined, [{ name: 'Min-SE', value: String(core.opts.minSe) }]);
       }
       const inProgress = method === 'UPDATE' && d.state === 'early' ? pendingInviteOf(core, d) : undefined;
       if (inProgress) {

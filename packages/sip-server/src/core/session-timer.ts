@@ -9,8 +9,6 @@ import type { Dialog } from '../dialog/dialog';
 import type { SipCore } from './sip-core';
 import { buildInDialogRequest, sendBye } from './dialog-requests';
 
-const MIN_SE = 90;
-
 export function stopSessionTimer(d: Dialog): void {
   if (d.sessionTimer?.timer) clearTimeout(d.sessionTimer.timer);
   d.sessionTimer = undefined;
@@ -29,7 +27,7 @@ export function applyUasSessionTimer(core: SipCore, d: Dialog, req: SipRequest, 
   stopSessionTimer(d);
   const fromApp = parseSe(getHeader(res, 'Session-Expires'));
   if (fromApp) {
-    const interval = Math.max(MIN_SE, fromApp.delta);
+    const interval = Math.max(core.opts.minSe, fromApp.delta);
     return arm(core, d, interval, fromApp.refresher === 'uas');
   }
   const asked = parseSe(getHeader(req, 'Session-Expires'));
@@ -40,7 +38,7 @@ export function applyUasSessionTimer(core: SipCore, d: Dialog, req: SipRequest, 
     if (def === 'none') return;
     refresher = def;
   }
-  const interval = Math.max(MIN_SE, asked.delta);
+  const interval = Math.max(core.opts.minSe, asked.delta);
   setHeader(res, 'Session-Expires', `${interval};refresher=${refresher}`);
   const requires = getHeaders(res, 'Require').map((s) => s.toLowerCase());
   if (!requires.includes('timer')) addHeader(res, 'Require', 'timer');
@@ -52,7 +50,7 @@ export function applyUacSessionTimer(core: SipCore, d: Dialog, res: SipResponse)
   const se = parseSe(getHeader(res, 'Session-Expires'));
   if (!se) return;
   stopSessionTimer(d);
-  arm(core, d, Math.max(MIN_SE, se.delta), se.refresher !== 'uas');
+  arm(core, d, Math.max(core.opts.minSe, se.delta), se.refresher !== 'uas');
 }
 
 function arm(core: SipCore, d: Dialog, interval: number, weRefresh: boolean): void {
@@ -71,7 +69,7 @@ function refresh(core: SipCore, d: Dialog, interval: number): void {
   if (core.dialogs.get(d.id) !== d) return;
   const headers = [
     { name: 'Session-Expires', value: `${interval};refresher=uac` },
-    { name: 'Min-SE', value: String(MIN_SE) },
+    { name: 'Min-SE', value: String(core.opts.minSe) },
     { name: 'Supported', value: 'timer' },
   ];
   if (d.localSdp) headers.push({ name: 'Content-Type', value: d.localSdp.contentType });
@@ -85,7 +83,7 @@ function refresh(core: SipCore, d: Dialog, interval: number): void {
               .then(({ req: ack, dest: to }) => core.transactions.sendStateless(ack, to))
               .catch(() => undefined);
             const se = parseSe(getHeader(res, 'Session-Expires'));
-            arm(core, d, Math.max(MIN_SE, se?.delta ?? interval), se?.refresher !== 'uas');
+            arm(core, d, Math.max(core.opts.minSe, se?.delta ?? interval), se?.refresher !== 'uas');
           } else if (res.status === 491) {
             arm(core, d, interval, true);
           } else if (core.dialogs.remove(d)) {

@@ -35,6 +35,8 @@ export interface CoreOptions {
   optionsAutoAnswer: boolean;
   /** Session timer default when the INVITE asks without naming a refresher. */
   sessionTimerDefaultRefresher: 'none' | 'uac' | 'uas';
+  /** Smallest session interval accepted (RFC 4028 Min-SE), seconds; 90 unless a test lowers it. */
+  minSe: number;
   cdrs: boolean;
 }
 
