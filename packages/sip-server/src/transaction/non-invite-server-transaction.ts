@@ -78,7 +78,11 @@ export function nextNonInviteServer(
         return [{ kind: 'terminated', reason: 'completed' }, [{ type: 'terminated', reason: 'completed' }]];
       }
       if (e.type === 'transportError') {
-        return [{ kind: 'terminated', reason: 'transportError' }, [cancel('J'), { type: 'terminated', reason: 'transportError' }]];
+        // RFC 3261 17.2.4: the final response could not be sent; the TU is told.
+        return [
+          { kind: 'terminated', reason: 'transportError' },
+          [cancel('J'), { type: 'transportError' }, { type: 'terminated', reason: 'transportError' }],
+        ];
       }
       return [s, []];
     case 'terminated':

@@ -9,6 +9,7 @@ export function requestText(opts: {
   cseq?: number;
   callId?: string;
   maxForwards?: string;
+  toTag?: string;
   extra?: string[];
   body?: string;
 }): string {
@@ -19,7 +20,7 @@ export function requestText(opts: {
     `Via: ${opts.via ?? 'SIP/2.0/UDP 127.0.0.1:5999'};branch=${opts.branch ?? 'z9hG4bK-test-1'}`,
     `Max-Forwards: ${opts.maxForwards ?? '70'}`,
     'From: <sip:alice@127.0.0.1>;tag=from1',
-    'To: <sip:bob@127.0.0.1>',
+    `To: <sip:bob@127.0.0.1>${opts.toTag ? `;tag=${opts.toTag}` : ''}`,
     `Call-ID: ${opts.callId ?? 'call-1@127.0.0.1'}`,
     `CSeq: ${opts.cseq ?? 1} ${method}`,
     ...(opts.extra ?? []),
