@@ -43,7 +43,7 @@ export interface TransactionTimers {
   t4: number;
   /** Proxy/UAC timer C: a provisional arrived but no final response (RFC 3261 §16.6). */
   timerC: number;
-  /** ICT timer D on unreliable transports (at least 32 s). */
+  /** ICT timer D on unreliable transports (RFC 3261: at least 32 s; default 64·T1). */
   timerD: number;
 }
 
@@ -57,8 +57,23 @@ export const DEFAULT_TIMERS: Readonly<TransactionTimers> = {
   timerD: 32_000,
 };
 
-export function resolveTimers(opts?: TransactionTimerOptions): TransactionTimers {
-  return { ...DEFAULT_TIMERS, ...opts };
+/**
+ * Defaults for every timer not given (an explicit `undefined` counts as not given). Timer D
+ * defaults to 64·T1, which is RFC 3261's 32 s with the default T1.
+ */
+export function resolveTimers(opts: TransactionTimerOptions = {}): TransactionTimers {
+  const pick = (name: keyof TransactionTimers, fallback: number): number => {
+    const v = opts[name];
+    return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fallback;
+  };
+  const t1 = pick('t1', DEFAULT_TIMERS.t1);
+  return {
+    t1,
+    t2: pick('t2', DEFAULT_TIMERS.t2),
+    t4: pick('t4', DEFAULT_TIMERS.t4),
+    timerC: pick('timerC', DEFAULT_TIMERS.timerC),
+    timerD: pick('timerD', 64 * t1),
+  };
 }
 
 /** What a reducer needs besides its state: fixed for the life of one transaction. */

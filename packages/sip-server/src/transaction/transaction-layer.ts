@@ -3,6 +3,8 @@ import { InvalidStateError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import { branch, makeResponse, serializeMessage, toTag } from '../message';
 import type { SipMessage, SipRequest, SipResponse } from '../message/types';
+import { LogLimiter } from '../transport/log-limiter';
+import { responseDestination } from '../transport/response-destination';
 import type { Destination, ReceiveInfo, SendResult } from '../transport/types';
 import type { ClientTransactionContext, ClientTransactionUser, TransactionTransport } from './client-transaction';
 import { systemClock, type Clock } from './clock';
@@ -33,6 +35,11 @@ export interface TransactionLayerOptions {
   clock?: Clock;
   /** Answer every new INVITE with `100 Trying` before it is emitted (default true). */
   autoTrying?: boolean;
+  /**
+   * Server transactions held at once (default 100,000). Beyond it new requests are answered
+   * `503 Service Unavailable` statelessly, so a request flood cannot grow memory without bound.
+   */
+  maxServerTransactions?: number;
 }
 
 export interface TransactionLayerEvents {
@@ -65,6 +72,8 @@ export class TransactionLayer extends EventEmitter {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly autoTrying: boolean;
+  private readonly maxServerTransactions: number;
+  private readonly limiter: LogLimiter;
   private readonly servers = new Map<string, ServerTransaction>();
   private readonly clients = new Map<string, ClientTransaction>();
   /** ACK dialog key → INVITE server transaction that sent a 2xx. */
@@ -82,6 +91,8 @@ export class TransactionLayer extends EventEmitter {
     this.clock = opts.clock ?? systemClock;
     this.log = (opts.logger ?? silentLogger).child({ component: 'transaction' });
     this.autoTrying = opts.autoTrying ?? true;
+    this.maxServerTransactions = opts.maxServerTransactions ?? 100_000;
+    this.limiter = new LogLimiter(this.log);
     this.clientCtx = {
       transport: this.transport,
       clock: this.clock,
@@ -189,6 +200,12 @@ export class TransactionLayer extends EventEmitter {
     const existing = this.servers.get(key);
     if (existing) {
       existing.receiveRequest();
+      return;
+    }
+    if (this.servers.size >= this.maxServerTransactions) {
+      this.limiter.warn('server-txn-limit', { limit: this.maxServerTransactions }, 'too many transactions: 503');
+      const res = makeResponse(req, 503, 'Service Unavailable', { headers: [{ name: 'Retry-After', value: '5' }] });
+      this.sendStateless(res, responseDestination(res, info)).catch(() => undefined);
       return;
     }
     const cfg: TransactionConfig = { reliable: info.source.protocol !== 'udp', timers: this.timers };

@@ -239,3 +239,27 @@ describe('server transactions through the TransactionLayer (fake timers)', () =>
     expect(seen.requests).toHaveLength(2);
   });
 });
+
+describe('server transaction cap', () => {
+  beforeEach(() => jest.useFakeTimers({ now: 0 }));
+  afterEach(() => jest.useRealTimers());
+
+  test('beyond maxServerTransactions new requests get a stateless 503 and are not emitted', () => {
+    const transport = new FakeTransport();
+    const layer = new TransactionLayer({ transport, maxServerTransactions: 3 });
+    const emitted = jest.fn();
+    layer.on('request', emitted);
+    for (let i = 0; i < 10; i++) {
+      transport.deliver(request({ method: 'OPTIONS', branch: `z9hG4bK-cap-${i}` }), udpInfo);
+    }
+    expect(emitted).toHaveBeenCalledTimes(3);
+    expect(layer.serverTransactionCount).toBe(3);
+    expect(transport.responses(503)).toHaveLength(7);
+    // Retransmissions of admitted requests are still absorbed, not refused.
+    transport.deliver(request({ method: 'OPTIONS', branch: 'z9hG4bK-cap-0' }), udpInfo);
+    expect(transport.responses(503)).toHaveLength(7);
+    jest.advanceTimersByTime(32_000);
+    expect(layer.serverTransactionCount).toBe(0);
+    layer.stop();
+  });
+});

@@ -332,3 +332,12 @@ describe('non-INVITE server transaction', () => {
     expect(s.state.kind).toBe('terminated');
   });
 });
+
+describe('resolveTimers', () => {
+  test('defaults, explicit undefined ignored, timer D follows T1', () => {
+    expect(resolveTimers()).toEqual({ t1: 500, t2: 4000, t4: 5000, timerC: 185_000, timerD: 32_000 });
+    expect(resolveTimers({ t1: undefined, t2: 2000 })).toMatchObject({ t1: 500, t2: 2000, timerD: 32_000 });
+    expect(resolveTimers({ t1: 50 })).toMatchObject({ t1: 50, timerD: 3200 });
+    expect(resolveTimers({ t1: 50, timerD: 40_000 }).timerD).toBe(40_000);
+  });
+});
