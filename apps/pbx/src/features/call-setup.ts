@@ -6,7 +6,8 @@
 import { nextLeg, type LegEvent } from '../state/call-leg';
 import { statusOf, type SipDialog } from '../routing/sip-types';
 import type { CallEnv } from './call-env';
-import { Leg, type Call, type Party } from './call-registry';
+import { withDirection } from '../state/media-direction';
+import { Call, Leg, type CallInfo, type Party } from './call-registry';
 import { dispositionOf, type CdrDisposition, type HangupSide } from './cdr-writer';
 import { onAck, onReinvite } from './hold';
 
@@ -167,6 +168,12 @@ export async function progressCaller(env: CallEnv, call: Call, status: number, s
 export async function answerCaller(env: CallEnv, call: Call, b: Leg, sdp = b.sdp): Promise<boolean> {
   const a = call.aLeg;
   const invite = a.invite;
+  if (!invite && a.dialog && !a.ended && !call.ended) {
+    // The caller's side is an existing dialog (a transfer handed it this call).
+    call.connect(b);
+    call.clearTimers();
+    return reconnect(env, call);
+  }
   if (!invite || a.ended || call.ended) {
     releaseLeg(env, b);
     return false;
@@ -195,6 +202,49 @@ export async function answerCaller(env: CallEnv, call: Call, b: Leg, sdp = b.sdp
   }
   env.registry.progress(a, 'confirmed');
   env.log.info({ callRef: call.ref, a: a.party.number, b: b.party.number }, 'call connected');
+  return true;
+}
+
+/**
+ * A new connected call between two legs that already have dialogs (transfer, replacement). The
+ * legs leave their calls at once; `reconnect` then exchanges their media.
+ */
+export function bridge(env: CallEnv, x: Leg, y: Leg, record: Omit<CallInfo, 'answeredAt' | 'status'>): Call {
+  const call = new Call(x, record);
+  env.registry.add(call);
+  call.connect(y);
+  call.record.answeredAt = env.now();
+  call.record.status = 200;
+  return call;
+}
+
+/**
+ * Points the two parties of `call` at each other: a re-INVITE to the b-leg with the a-leg's SDP,
+ * then one to the a-leg with the b-leg's answer. Ends the call if either refuses.
+ */
+export async function reconnect(env: CallEnv, call: Call, options: { bHasA?: boolean } = {}): Promise<boolean> {
+  const x = call.aLeg;
+  const y = call.bLeg;
+  if (!y?.dialog || !x.dialog || x.ended || y.ended) {
+    endCall(env, call, { status: 480 });
+    return false;
+  }
+  try {
+    // `bHasA`: the b-leg was just INVITEd with the a-leg's SDP, so only the a-leg needs news.
+    if (!options.bHasA) y.sdp = await y.dialog.reinvite(y.stamp(withDirection(x.sdp, 'sendrecv')));
+    if (call.ended) return false;
+    x.sdp = await x.dialog.reinvite(x.stamp(withDirection(y.sdp, 'sendrecv')));
+  } catch (err) {
+    env.log.info({ callRef: call.ref, status: statusOf(err) }, 'reconnecting re-INVITE refused');
+    endCall(env, call, { status: 480 });
+    return false;
+  }
+  if (call.ended) return false;
+  call.record.answeredAt ??= env.now();
+  call.record.status = 200;
+  env.registry.progress(x, 'confirmed');
+  env.registry.progress(y, 'confirmed');
+  env.log.info({ callRef: call.ref, a: x.party.number, b: y.party.number }, 'parties reconnected');
   return true;
 }
 

@@ -19,6 +19,7 @@ import {
   type SipCalls,
   type SipDialog,
 } from '../routing/sip-types';
+import { parseReplaces } from '../routing/sip-headers';
 import type { SrfApp } from './srf';
 
 type SrfRequest = Srf.SrfRequest;
@@ -44,25 +45,6 @@ function nameAddr(msg: Srf.SipMessage, header: string): NameAddrView {
     ...(uri?.host ? { host: uri.host } : {}),
     ...(typeof tag === 'string' ? { tag } : {}),
   };
-}
-
-/** `Replaces: call-id;to-tag=x;from-tag=y[;early-only]` (RFC 3891 §6.1). */
-export function parseReplaces(value: string | undefined): ReplacesHeader | undefined {
-  if (!value) return undefined;
-  const [callId, ...params] = value.split(';').map((p) => p.trim());
-  if (!callId) return undefined;
-  let toTag: string | undefined;
-  let fromTag: string | undefined;
-  let earlyOnly = false;
-  for (const p of params) {
-    const [k, v] = p.split('=');
-    const key = k?.toLowerCase();
-    if (key === 'to-tag') toTag = v;
-    else if (key === 'from-tag') fromTag = v;
-    else if (key === 'early-only') earlyOnly = true;
-  }
-  if (toTag === undefined || fromTag === undefined) return undefined;
-  return { callId, toTag, fromTag, earlyOnly };
 }
 
 function header(msg: Srf.SipMessage, name: string): string | undefined {

@@ -13,6 +13,8 @@ import {
   type CallsPbx,
 } from '../helpers/calls-harness';
 
+jest.setTimeout(30_000);
+
 describe('basic calls', () => {
   let h: CallsPbx;
 

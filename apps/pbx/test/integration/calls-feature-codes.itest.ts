@@ -5,6 +5,8 @@
  */
 import { expectPhoneOk, startCallsPbx, type CallsPbx } from '../helpers/calls-harness';
 
+jest.setTimeout(30_000);
+
 describe('feature codes', () => {
   let h: CallsPbx;
 

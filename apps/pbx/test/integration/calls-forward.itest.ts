@@ -6,6 +6,8 @@
 import type { StationSettings } from '@pbx/store';
 import { expectPhoneOk, findReceived, headerOf, startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
 
+jest.setTimeout(30_000);
+
 describe('call forward', () => {
   let h: CallsPbx;
   const NONE: Partial<StationSettings> = {

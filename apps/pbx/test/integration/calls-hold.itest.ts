@@ -6,6 +6,8 @@
 import type { HoldChange } from '../../src/features/call-env';
 import { bodyOf, expectPhoneOk, findReceived, received, startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
 
+jest.setTimeout(30_000);
+
 describe('hold and resume', () => {
   let h: CallsPbx;
   const changes: Array<{ held: string; holder: string; onHold: boolean; toneSource: HoldChange['toneSource'] }> = [];

@@ -6,6 +6,8 @@
  */
 import { bodyOf, expectPhoneOk, received, startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
 
+jest.setTimeout(30_000);
+
 describe('call park', () => {
   let h: CallsPbx;
 

@@ -5,6 +5,8 @@
  */
 import { bodyOf, expectPhoneOk, findReceived, startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
 
+jest.setTimeout(30_000);
+
 describe('call pickup', () => {
   let h: CallsPbx;
 

@@ -6,6 +6,8 @@
 import type { SippPeer } from '../helpers/sipp';
 import { expectPhoneOk, findReceived, headerOf, receivedAt, startCallsPbx, type CallsPbx } from '../helpers/calls-harness';
 
+jest.setTimeout(30_000);
+
 describe('ring groups', () => {
   let h: CallsPbx;
   const members = ['202', '203', '204', '205', '206', '207'];

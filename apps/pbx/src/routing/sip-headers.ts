@@ -1,0 +1,59 @@
+/** Parsers of the SIP header values call control reads itself (pure). */
+import type { ReplacesHeader } from './sip-types';
+
+/** `Replaces: call-id;to-tag=x;from-tag=y[;early-only]` (RFC 3891 §6.1). */
+export function parseReplaces(value: string | undefined): ReplacesHeader | undefined {
+  if (!value) return undefined;
+  const [callId, ...params] = value.split(';').map((p) => p.trim());
+  if (!callId) return undefined;
+  let toTag: string | undefined;
+  let fromTag: string | undefined;
+  let earlyOnly = false;
+  for (const p of params) {
+    const eq = p.indexOf('=');
+    const key = (eq < 0 ? p : p.slice(0, eq)).toLowerCase();
+    const v = eq < 0 ? '' : p.slice(eq + 1);
+    if (key === 'to-tag') toTag = v;
+    else if (key === 'from-tag') fromTag = v;
+    else if (key === 'early-only') earlyOnly = true;
+  }
+  if (toTag === undefined || fromTag === undefined) return undefined;
+  return { callId, toTag, fromTag, earlyOnly };
+}
+
+/** What a REFER asks for (RFC 3515): the target's user part, and a Replaces for attended transfer. */
+export interface ReferTarget {
+  readonly uri: string;
+  readonly user: string;
+  readonly replaces?: ReplacesHeader;
+}
+
+/**
+ * `Refer-To: <sip:203@pbx?Replaces=abc%40host%3Bto-tag%3Dx%3Bfrom-tag%3Dy>` → user `203` and the
+ * decoded Replaces (RFC 3891 §7: it travels as an escaped URI header).
+ */
+export function parseReferTo(value: string | undefined): ReferTarget | undefined {
+  if (!value) return undefined;
+  const inner = /<([^>]*)>/.exec(value)?.[1] ?? value.trim().split(';')[0] ?? '';
+  const [uriPart, headerPart] = inner.split('?', 2);
+  const uri = uriPart ?? '';
+  const m = /^sips?:([^@;]+)@/i.exec(uri);
+  if (!m?.[1]) return undefined;
+  let user: string;
+  try {
+    user = decodeURIComponent(m[1]);
+  } catch {
+    return undefined;
+  }
+  let replaces: ReplacesHeader | undefined;
+  for (const h of (headerPart ?? '').split('&')) {
+    const eq = h.indexOf('=');
+    if (eq < 0 || h.slice(0, eq).toLowerCase() !== 'replaces') continue;
+    try {
+      replaces = parseReplaces(decodeURIComponent(h.slice(eq + 1)));
+    } catch {
+      return undefined;
+    }
+  }
+  return replaces ? { uri, user, replaces } : { uri, user };
+}
