@@ -16,7 +16,7 @@ import {
  * Non-INVITE server transaction (RFC 3261 §17.2.2, Figure 8).
  *
  * ```
- *                      request arrives: guard=64·T1
+ *                      request arrives: guard=64·T1+T4
  *                             │
  *  request again: absorb  ┌───▼────┐ guard: timeout (TU never answered)
  *                         │ trying ├─────────────────────────────┐
@@ -36,7 +36,9 @@ export type NonInviteServerState =
   | { kind: 'terminated'; reason: TerminationReason };
 
 export function startNonInviteServer(cfg: TransactionConfig): [NonInviteServerState, ServerEffect[]] {
-  return [{ kind: 'trying' }, [start('guard', 64 * cfg.timers.t1)]];
+  // The client gives up after 64·T1 (timer F); T4 more covers its last retransmission in flight,
+  // which would otherwise open a second transaction.
+  return [{ kind: 'trying' }, [start('guard', 64 * cfg.timers.t1 + cfg.timers.t4)]];
 }
 
 export function nextNonInviteServer(

@@ -1,12 +1,24 @@
-import dgram from 'node:dgram';
+import type dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
+import type tls from 'node:tls';
 import { TransportError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import { makeResponse, parseMessage, randomTag, reasonPhrase, serializeMessage, toTag } from '../message';
 import type { SipMessage, SipParseErrorInfo } from '../message/types';
+import { openStream } from './connect';
 import { LogLimiter } from './log-limiter';
+import {
+  bindStream,
+  bindUdp,
+  isWildcard,
+  pickListener,
+  type Listener,
+  type StreamHandlers,
+  type StreamListener,
+  type UdpHandlers,
+  type UdpListener,
+} from './listeners';
 import { applyReceived, normalizeAddress } from './received';
 import { StreamConnection, type StreamConnectionLimits } from './stream-connection';
 import type {
@@ -59,26 +71,6 @@ export interface SendOptions {
   localAddress?: string;
 }
 
-interface UdpListener {
-  protocol: 'udp';
-  opts: ListenOptions;
-  socket: dgram.Socket;
-  address: string;
-  port: number;
-  family: 4 | 6;
-}
-
-interface StreamListener {
-  protocol: 'tcp' | 'tls';
-  opts: ListenOptions;
-  server: net.Server;
-  address: string;
-  port: number;
-  family: 4 | 6;
-}
-
-type Listener = UdpListener | StreamListener;
-
 const CRLF_ONLY = /^[\r\n]*$/;
 
 /** Strongly typed events, see {@link TransportLayerEvents}. */
@@ -107,6 +99,8 @@ export class TransportLayer extends EventEmitter {
   private readonly pendingSockets = new Set<net.Socket>();
   /** Accepted TLS sockets still in the handshake, by `address|port` of the peer. */
   private readonly handshaking = new Map<string, { raw: net.Socket; timer: NodeJS.Timeout }>();
+  private readonly udpHandlers: UdpHandlers;
+  private readonly streamHandlers: StreamHandlers;
   private started = false;
   private stopping = false;
 
@@ -124,6 +118,19 @@ export class TransportLayer extends EventEmitter {
       ...opts.limits,
     };
     this.limiter = new LogLimiter(this.log);
+    this.udpHandlers = {
+      onDatagram: (l, buf, rinfo) => this.safely(() => this.onDatagram(l, buf, rinfo)),
+      onError: (l, err) => this.log.warn({ err, port: l.port }, 'udp socket error'),
+    };
+    this.streamHandlers = {
+      maxConnections: this.limits.maxConnections,
+      handshakeTimeoutMs: this.limits.firstMessageTimeoutMs,
+      onAccepted: (l, socket) => this.safely(() => this.onAccepted(l, socket)),
+      onTlsRawConnection: (raw) => this.safely(() => this.onTlsRawConnection(raw)),
+      onTlsHandshakeDone: (socket) => this.safely(() => this.handshakeDone(socket)),
+      onTlsClientError: (err) => this.limiter.warn('tls-handshake', { err: err.message }, 'tls handshake failed'),
+      onError: (l, err) => this.log.warn({ err, port: l.port }, 'listener error'),
+    };
   }
 
   /** Binds every listener; on any failure closes those already bound and rejects. */
@@ -133,7 +140,7 @@ export class TransportLayer extends EventEmitter {
     this.stopping = false;
     try {
       for (const l of this.opts.listen) {
-        this.bound.push(l.protocol === 'udp' ? await this.bindUdp(l) : await this.bindStream(l));
+        this.bound.push(l.protocol === 'udp' ? await bindUdp(l, this.udpHandlers) : await bindStream(l, this.streamHandlers));
       }
     } catch (err) {
       await this.stop();
@@ -192,70 +199,6 @@ export class TransportLayer extends EventEmitter {
     const conn = await this.streamFor(dest, options);
     await conn.write(data);
     return { connectionId: conn.id, local: { address: conn.socket.localAddress ?? conn.local.address, port: conn.socket.localPort ?? conn.local.port } };
-  }
-
-  // ------------------------------------------------------------------------------------------
-  // Binding.
-
-  private bindUdp(l: ListenOptions): Promise<UdpListener> {
-    const family = net.isIPv6(l.address) ? 6 : 4;
-    const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => {
-        socket.close();
-        reject(new TransportError(`cannot bind udp ${l.address}:${l.port}: ${err.message}`, { cause: err }));
-      };
-      socket.once('error', onError);
-      socket.bind(l.port, l.address, () => {
-        socket.off('error', onError);
-        const listener: UdpListener = { protocol: 'udp', opts: l, socket, address: l.address, port: socket.address().port, family };
-        socket.on('error', (err) => this.log.warn({ err, port: listener.port }, 'udp socket error'));
-        socket.on('message', (buf, rinfo) => this.safely(() => this.onDatagram(listener, buf, rinfo)));
-        resolve(listener);
-      });
-    });
-  }
-
-  private bindStream(l: ListenOptions): Promise<StreamListener> {
-    const protocol = l.protocol as 'tcp' | 'tls';
-    const family = net.isIPv6(l.address) ? 6 : 4;
-    let server: net.Server;
-    if (protocol === 'tls') {
-      if (!l.tls) return Promise.reject(new TransportError(`tls listener ${l.address}:${l.port} has no certificate`));
-      const tlsServer = tls.createServer({
-        cert: l.tls.cert,
-        key: l.tls.key,
-        handshakeTimeout: this.limits.firstMessageTimeoutMs,
-      });
-      tlsServer.on('connection', (raw: net.Socket) => this.safely(() => this.onTlsRawConnection(raw)));
-      tlsServer.on('secureConnection', (socket) =>
-        this.safely(() => {
-          this.handshakeDone(socket);
-          this.onAccepted(listener, socket);
-        }),
-      );
-      tlsServer.on('tlsClientError', (err) => this.limiter.warn('tls-handshake', { err: err.message }, 'tls handshake failed'));
-      server = tlsServer;
-    } else {
-      server = net.createServer((socket) => this.safely(() => this.onAccepted(listener, socket)));
-    }
-    // Backstop for sockets not yet counted (TLS handshakes in progress).
-    server.maxConnections = this.limits.maxConnections;
-    const listener: StreamListener = { protocol, opts: l, server, address: l.address, port: l.port, family };
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => {
-        server.close();
-        reject(new TransportError(`cannot listen ${protocol} ${l.address}:${l.port}: ${err.message}`, { cause: err }));
-      };
-      server.once('error', onError);
-      server.listen(l.port, l.address, () => {
-        server.off('error', onError);
-        server.on('error', (err) => this.log.warn({ err, port: listener.port }, 'listener error'));
-        const addr = server.address();
-        if (addr && typeof addr === 'object') listener.port = addr.port;
-        resolve(listener);
-      });
-    });
   }
 
   // ------------------------------------------------------------------------------------------
@@ -390,32 +333,8 @@ export class TransportLayer extends EventEmitter {
   // ------------------------------------------------------------------------------------------
   // Sending.
 
-  private pickListener(
-    protocol: TransportProtocol,
-    address: string,
-    options: SendOptions,
-  ): Listener | undefined {
-    const family = net.isIPv6(address) ? 6 : 4;
-    const candidates = this.bound.filter((l) => l.protocol === protocol && l.family === family);
-    const loopback = isLoopback(address);
-    let best: Listener | undefined;
-    let bestScore = -1;
-    for (const l of candidates) {
-      let score = 0;
-      if (options.localAddress && l.address === options.localAddress) score = 4;
-      else if (l.address === address) score = 3;
-      else if (!isWildcard(l.address) && isLoopback(l.address) === loopback) score = 2;
-      else if (isWildcard(l.address)) score = 1;
-      if (score > bestScore) {
-        best = l;
-        bestScore = score;
-      }
-    }
-    return best;
-  }
-
   private sendUdp(dest: HostPort, data: Buffer, options: SendOptions): Promise<SendResult> {
-    const l = this.pickListener('udp', dest.address, options);
+    const l = pickListener(this.bound, 'udp', dest.address, options.localAddress);
     if (!l || l.protocol !== 'udp') {
       return Promise.reject(new TransportError(`no udp listener for ${dest.address}`));
     }
@@ -457,52 +376,34 @@ export class TransportLayer extends EventEmitter {
     if (this.connections.size + this.pendingSockets.size >= this.limits.maxConnections) {
       return Promise.reject(new TransportError('connection limit reached'));
     }
-    const l = this.pickListener(protocol, dest.address, options);
+    const l = pickListener(this.bound, protocol, dest.address, options.localAddress);
     const local = l ? { address: l.address, port: l.port } : { address: '', port: 0 };
     const localAddress = l && !isWildcard(l.address) ? l.address : undefined;
-    return new Promise((resolve, reject) => {
-      let socket: net.Socket;
-      const readyEvent = protocol === 'tls' ? 'secureConnect' : 'connect';
-      if (protocol === 'tls') {
-        const tc = this.opts.tlsClient;
-        socket = tls.connect({
-          host: dest.address,
-          port: dest.port,
-          ...(localAddress ? { localAddress } : {}),
-          ...(net.isIP(dest.address) ? {} : { servername: dest.address }),
-          rejectUnauthorized: tc?.rejectUnauthorized ?? true,
-          ...(tc?.ca ? { ca: tc.ca } : {}),
-        });
-      } else {
-        socket = net.connect({ host: dest.address, port: dest.port, ...(localAddress ? { localAddress } : {}) });
-      }
-      this.pendingSockets.add(socket);
-      const timer = setTimeout(() => fail(new Error('connect timeout')), this.limits.connectTimeoutMs);
-      const cleanup = (): void => {
-        clearTimeout(timer);
+    const opening = openStream({
+      protocol,
+      host: dest.address,
+      port: dest.port,
+      ...(localAddress ? { localAddress } : {}),
+      timeoutMs: this.limits.connectTimeoutMs,
+      ...(this.opts.tlsClient ? { tlsClient: this.opts.tlsClient } : {}),
+    });
+    this.pendingSockets.add(opening.socket);
+    return opening.ready.then(
+      (socket) => {
         this.pendingSockets.delete(socket);
-        socket.off('error', fail);
-        socket.off(readyEvent, ready);
-      };
-      function fail(err: Error): void {
-        cleanup();
-        socket.destroy();
-        reject(new TransportError(`${protocol} connect to ${dest.address}:${dest.port} failed: ${err.message}`, { cause: err }));
-      }
-      const ready = (): void => {
-        cleanup();
         if (this.stopping) {
           socket.destroy();
-          reject(new TransportError('transport stopped'));
-          return;
+          throw new TransportError('transport stopped');
         }
         const conn = this.adopt(protocol, socket, local, true);
         this.log.debug({ connectionId: conn.id, remote: conn.remote }, 'connection opened');
-        resolve(conn);
-      };
-      socket.once('error', fail);
-      socket.once(readyEvent, ready);
-    });
+        return conn;
+      },
+      (err: unknown) => {
+        this.pendingSockets.delete(opening.socket);
+        throw err;
+      },
+    );
   }
 
   /** Runs socket callback work; nothing may throw out of a socket callback. */
@@ -517,12 +418,4 @@ export class TransportLayer extends EventEmitter {
 
 function remoteKey(h: HostPort): string {
   return `${h.protocol}|${h.address}|${h.port}`;
-}
-
-function isWildcard(address: string): boolean {
-  return address === '0.0.0.0' || address === '::';
-}
-
-function isLoopback(address: string): boolean {
-  return address.startsWith('127.') || address === '::1';
 }

@@ -325,10 +325,10 @@ describe('non-INVITE server transaction', () => {
     expect(s.timers.size).toBe(0);
   });
 
-  test('guard: no TU answer for 64·T1 ends it with timeout', () => {
+  test('guard: no TU answer for 64·T1 + T4 ends it with timeout', () => {
     const s = nist();
     s.advance(40_000);
-    expect(s.times('timeout')).toEqual([32_000]);
+    expect(s.times('timeout')).toEqual([37_000]);
     expect(s.state.kind).toBe('terminated');
   });
 });

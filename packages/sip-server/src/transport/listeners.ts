@@ -1,0 +1,141 @@
+import dgram from 'node:dgram';
+import net from 'node:net';
+import tls from 'node:tls';
+import { TransportError } from '../errors';
+import type { ListenOptions } from './transport-layer';
+import type { TransportProtocol } from './types';
+
+export interface UdpListener {
+  protocol: 'udp';
+  opts: ListenOptions;
+  socket: dgram.Socket;
+  address: string;
+  port: number;
+  family: 4 | 6;
+}
+
+export interface StreamListener {
+  protocol: 'tcp' | 'tls';
+  opts: ListenOptions;
+  server: net.Server;
+  address: string;
+  port: number;
+  family: 4 | 6;
+}
+
+export type Listener = UdpListener | StreamListener;
+
+export interface UdpHandlers {
+  onDatagram(l: UdpListener, buf: Buffer, rinfo: dgram.RemoteInfo): void;
+  onError(l: UdpListener, err: Error): void;
+}
+
+export interface StreamHandlers {
+  /** Backstop for the kernel-level count (TLS handshakes in progress are not yet ours). */
+  maxConnections: number;
+  handshakeTimeoutMs: number;
+  /** A TCP or a completed TLS connection. */
+  onAccepted(l: StreamListener, socket: net.Socket): void;
+  /** A raw TCP connection to a TLS listener, before its handshake. */
+  onTlsRawConnection(raw: net.Socket): void;
+  onTlsHandshakeDone(socket: tls.TLSSocket): void;
+  onTlsClientError(err: Error): void;
+  onError(l: StreamListener, err: Error): void;
+}
+
+function familyOf(address: string): 4 | 6 {
+  return net.isIPv6(address) ? 6 : 4;
+}
+
+/** Binds a UDP socket; port 0 picks a free port, reported in the listener. */
+export function bindUdp(l: ListenOptions, handlers: UdpHandlers): Promise<UdpListener> {
+  const family = familyOf(l.address);
+  const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => {
+      socket.close();
+      reject(new TransportError(`cannot bind udp ${l.address}:${l.port}: ${err.message}`, { cause: err }));
+    };
+    socket.once('error', onError);
+    socket.bind(l.port, l.address, () => {
+      socket.off('error', onError);
+      const listener: UdpListener = { protocol: 'udp', opts: l, socket, address: l.address, port: socket.address().port, family };
+      socket.on('error', (err) => handlers.onError(listener, err));
+      socket.on('message', (buf, rinfo) => handlers.onDatagram(listener, buf, rinfo));
+      resolve(listener);
+    });
+  });
+}
+
+/** Starts a TCP or TLS server. */
+export function bindStream(l: ListenOptions, handlers: StreamHandlers): Promise<StreamListener> {
+  const protocol = l.protocol === 'tls' ? 'tls' : 'tcp';
+  let server: net.Server;
+  if (protocol === 'tls') {
+    if (!l.tls) return Promise.reject(new TransportError(`tls listener ${l.address}:${l.port} has no certificate`));
+    const tlsServer = tls.createServer({ cert: l.tls.cert, key: l.tls.key, handshakeTimeout: handlers.handshakeTimeoutMs });
+    tlsServer.on('connection', (raw: net.Socket) => handlers.onTlsRawConnection(raw));
+    tlsServer.on('secureConnection', (socket) => {
+      handlers.onTlsHandshakeDone(socket);
+      handlers.onAccepted(listener, socket);
+    });
+    tlsServer.on('tlsClientError', (err) => handlers.onTlsClientError(err));
+    server = tlsServer;
+  } else {
+    server = net.createServer((socket) => handlers.onAccepted(listener, socket));
+  }
+  server.maxConnections = handlers.maxConnections;
+  const listener: StreamListener = { protocol, opts: l, server, address: l.address, port: l.port, family: familyOf(l.address) };
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => {
+      server.close();
+      reject(new TransportError(`cannot listen ${protocol} ${l.address}:${l.port}: ${err.message}`, { cause: err }));
+    };
+    server.once('error', onError);
+    server.listen(l.port, l.address, () => {
+      server.off('error', onError);
+      server.on('error', (err) => handlers.onError(listener, err));
+      const addr = server.address();
+      if (addr && typeof addr === 'object') listener.port = addr.port;
+      resolve(listener);
+    });
+  });
+}
+
+export function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
+}
+
+export function isLoopback(address: string): boolean {
+  return address.startsWith('127.') || address === '::1';
+}
+
+/**
+ * The listener to send from: same protocol and address family; preferring the requested local
+ * address, then one bound to the destination address itself, then a specific address of the same
+ * kind (loopback for loopback), then a wildcard one.
+ */
+export function pickListener(
+  listeners: readonly Listener[],
+  protocol: TransportProtocol,
+  address: string,
+  localAddress?: string,
+): Listener | undefined {
+  const family = familyOf(address);
+  const loopback = isLoopback(address);
+  let best: Listener | undefined;
+  let bestScore = -1;
+  for (const l of listeners) {
+    if (l.protocol !== protocol || l.family !== family) continue;
+    let score = 0;
+    if (localAddress && l.address === localAddress) score = 4;
+    else if (l.address === address) score = 3;
+    else if (!isWildcard(l.address) && isLoopback(l.address) === loopback) score = 2;
+    else if (isWildcard(l.address)) score = 1;
+    if (score > bestScore) {
+      best = l;
+      bestScore = score;
+    }
+  }
+  return best;
+}
