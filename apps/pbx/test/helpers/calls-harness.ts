@@ -43,13 +43,13 @@ export interface PhoneOptions {
   pauseMs?: number;
   timeoutMs?: number;
   ip?: string;
-  /** Do not register (an unregistered phone). */
+  /** Do not register (an unregistered phone, or one that registered by itself). */
   unregistered?: boolean;
+  /** Use this SIP port (default: a free one). */
+  port?: number;
 }
 
 export interface CallOptions extends PhoneOptions {
-  /** Register from this port (default: a free one). */
-  port?: number;
   /** Extra sipp arguments. */
   args?: string[];
 }
@@ -106,7 +106,7 @@ export async function startCallsPbx(options: TestPbxOptions = {}): Promise<Calls
     register,
     async phone(tel, scenarioName, opts = {}) {
       const ip = opts.ip ?? '127.0.0.1';
-      const port = await freePort('udp', ip);
+      const port = opts.port ?? (await freePort('udp', ip));
       const peer = await startSippUas({
         scenario: scenario(scenarioName),
         localPort: port,

@@ -12,6 +12,8 @@ import {
   waitFor,
   type CallsPbx,
 } from '../helpers/calls-harness';
+import { expectOk, sippRegister } from '../helpers/register';
+import { freePort } from '../helpers/sipp';
 
 jest.setTimeout(30_000);
 
@@ -121,6 +123,18 @@ describe('basic calls', () => {
     } finally {
       config.features.ringingTimeout = before;
     }
+  });
+
+  test('phones that registered with REGISTER (digest) call each other', async () => {
+    const calleePort = await freePort('udp');
+    const callerPort = await freePort('udp');
+    await h.pbx.ctx.store.registrations.removeAll('203');
+    await h.pbx.ctx.store.registrations.removeAll('205');
+    expectOk(await sippRegister(h.pbx.target, { tel: '205', password: 'secret205', localPort: calleePort }), 'register 205');
+    expectOk(await sippRegister(h.pbx.target, { tel: '203', password: 'secret203', localPort: callerPort }), 'register 203');
+    const callee = await h.phone('205', 'uas-answer.xml', { port: calleePort, unregistered: true });
+    expectPhoneOk(await h.call('203', '205', 'uac-invite-expect-200.xml', { port: callerPort, unregistered: true }), 'caller 203');
+    expectPhoneOk(await callee.done, 'callee 205');
   });
 
   test('ten calls at once each connect their own pair', async () => {

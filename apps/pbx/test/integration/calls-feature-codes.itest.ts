@@ -3,6 +3,7 @@
  * the effect shows in the station settings (what `pbx ext show` prints) and in a call record
  * with disposition `feature`; a bad argument changes nothing.
  */
+import { run as runCli } from '../../../cli/src/main';
 import { expectPhoneOk, startCallsPbx, type CallsPbx } from '../helpers/calls-harness';
 
 jest.setTimeout(30_000);
@@ -24,12 +25,24 @@ describe('feature codes', () => {
     await h.settle();
   };
   const row = async (tel: string) => (await h.pbx.ctx.store.stations.get(tel))!;
+  /** What `pbx ext show <tel>` prints. */
+  const extShow = async (tel: string): Promise<string> => {
+    let out = '';
+    const code = await runCli(['--db', h.pbx.dbPath, 'ext', 'show', tel], {
+      stdout: { write: (t: string) => (out += t) },
+      stderr: { write: () => undefined },
+      env: {},
+    });
+    expect(code).toBe(0);
+    return out;
+  };
   const features = async (tel: string) =>
     (await h.pbx.ctx.store.cdrs.list({ ext: tel, disposition: 'feature' })).sort((a, b) => a.id - b.id);
 
   test('601 + station sets forward all: 480, stored, and a feature call record', async () => {
     await dial('201', '601202');
     expect(await row('201')).toMatchObject({ forwardAll: '202', forwardBusy: null, forwardNoAnswer: null });
+    expect(await extShow('201')).toMatch(/Forward All\s+│?\s*202/);
     const [cdr] = (await features('201')).slice(-1);
     expect(cdr).toMatchObject({ callerTel: '201', dialled: '601202', disposition: 'feature', feature: 'forward.all', sipStatus: 480 });
     expect(cdr?.note).toContain('forward-set');
@@ -49,6 +62,7 @@ describe('feature codes', () => {
   test('401 turns DND on and 400 off, each answered 480', async () => {
     await dial('202', '401');
     expect((await row('202')).dnd).toBe(true);
+    expect(await extShow('202')).toMatch(/DND\s+│?\s*on/);
     expect(h.cc.stations.peek('202')?.settings.dnd).toBe(true);
     await dial('202', '400');
     expect((await row('202')).dnd).toBe(false);
