@@ -71,7 +71,6 @@ export interface SendOptions {
   localAddress?: string;
 }
 
-const CRLF_ONLY = /^[\r\n]*$/;
 
 /** Strongly typed events, see {@link TransportLayerEvents}. */
 export interface TransportLayer {
@@ -211,7 +210,7 @@ export class TransportLayer extends EventEmitter {
       bytes: buf.length,
     };
     // RFC 5626 §4.4.1: CRLF keep-alives on UDP are ignored.
-    if (buf.length <= 4 && CRLF_ONLY.test(buf.toString('latin1'))) return;
+    if (isLineBreaksOnly(buf)) return;
     this.onBytes(buf, info, undefined);
   }
 
@@ -418,4 +417,10 @@ export class TransportLayer extends EventEmitter {
 
 function remoteKey(h: HostPort): string {
   return `${h.protocol}|${h.address}|${h.port}`;
+}
+
+/** A datagram of nothing but CR/LF bytes: a keep-alive. */
+function isLineBreaksOnly(buf: Buffer): boolean {
+  for (const b of buf) if (b !== 0x0d && b !== 0x0a) return false;
+  return true;
 }

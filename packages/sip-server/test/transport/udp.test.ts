@@ -71,6 +71,7 @@ describe('TransportLayer over UDP (loopback)', () => {
     b.on('message', message);
     raw.send('\r\n\r\n', portOf(b, 'udp'), '127.0.0.1');
     raw.send('\r\n', portOf(b, 'udp'), '127.0.0.1');
+    raw.send('\r\n'.repeat(20), portOf(b, 'udp'), '127.0.0.1');
     // A real request afterwards proves the earlier datagrams were processed (in order).
     const got = nextEvent(b, 'message');
     raw.send(requestText({ via: `SIP/2.0/UDP 127.0.0.1:${rawPort}` }), portOf(b, 'udp'), '127.0.0.1');
