@@ -50,6 +50,7 @@ export function watchCaller(env: CallEnv, call: Call): void {
   call.setTimer('ringing', timeoutMs, () => {
     if (call.ended || call.connection) return;
     env.log.info({ callRef: call.ref, timeoutMs }, 'ringing timeout');
+    if (call.unanswered?.(480)) return;
     endCall(env, call, { status: 480, disposition: 'no-answer' });
   });
 }
@@ -89,6 +90,7 @@ export function follow(env: CallEnv, call: Call, route: Route): void {
     onFailed: (_leg, status) => {
       if (call.ended || call.connection) return;
       env.log.info({ callRef: call.ref, station: route.station, status }, 'callee refused');
+      if (call.unanswered?.(status)) return;
       endCall(env, call, { status: callerStatus(status) });
     },
   });

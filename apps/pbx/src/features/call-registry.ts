@@ -108,6 +108,11 @@ export class Call {
   readonly attempts = new Set<Leg>();
   connection: Connection | undefined;
   ended = false;
+  /**
+   * Called instead of ending the call when ringing fails or times out; returns true when it
+   * took over (the recall of an unanswered blind transfer).
+   */
+  unanswered: ((status: number) => boolean) | undefined;
   /** What the call record says about the attempt. */
   readonly record: CallInfo;
   private readonly timers = new Map<string, NodeJS.Timeout>();

@@ -76,6 +76,39 @@ function heldByStation(env: CallEnv, station: string, except: Call['ref']): { ca
   return { call, held, holder };
 }
 
+/**
+ * OfficeServ "blind transfer, unanswered recall": the transferred call rang out or was refused,
+ * so the transferor's station rings with the party instead.
+ */
+function recallTransferor(env: CallEnv, call: Call, party: Leg, transferor: string): boolean {
+  if (call.ended || party.ended || !party.dialog) return false;
+  call.unanswered = undefined;
+  for (const leg of [...call.attempts]) {
+    releaseLeg(env, leg);
+    call.attempts.delete(leg);
+  }
+  env.log.info({ callRef: call.ref, party: party.party.number, to: transferor }, 'transfer not answered: recall');
+  call.record.callee = transferor;
+  const leg = dial(env, {
+    call,
+    station: transferor,
+    from: party.party,
+    sdp: withDirection(party.sdp, 'sendrecv'),
+    onAnswered: (b) => {
+      call.connect(b);
+      call.clearTimers();
+      void reconnect(env, call, { bHasA: true });
+    },
+    onFailed: (_leg, status) => endCall(env, call, { status: callerStatus(status) }),
+  });
+  call.setTimer('ringing', Math.round(env.config.features.ringingTimeout * 1000), () => {
+    if (call.connection || call.ended) return;
+    releaseLeg(env, leg);
+    endCall(env, call, { status: 480, disposition: 'no-answer' });
+  });
+  return true;
+}
+
 /** Hands the ringing call `ringing` (placed by the transferor) to `party` as its caller. */
 function handOver(env: CallEnv, ringing: Call, party: Leg, transferor: string): void {
   const old = ringing.aLeg;
@@ -87,6 +120,7 @@ function handOver(env: CallEnv, ringing: Call, party: Leg, transferor: string): 
     if (old.invite && !old.ended) releaseLeg(env, old, 487);
     else env.registry.untrack(old);
   }
+  ringing.unanswered = () => recallTransferor(env, ringing, party, transferor);
   env.log.info({ callRef: ringing.ref, party: party.party.number, by: transferor }, 'ringing call handed over');
 }
 

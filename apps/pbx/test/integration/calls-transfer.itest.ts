@@ -107,6 +107,30 @@ describe('transfer', () => {
     expect(origins(br)[2]).toBe('203');
   });
 
+  test('OfficeServ blind, unanswered: the transferring station is recalled with the held party', async () => {
+    const b = await h.phone('202', 'uas-held-then-reconnected.xml', { pauseMs: 300 });
+    const c = await h.phone('203', 'uas-ring-expect-cancel.xml');
+    const first = await h.startCall('201', '202', 'uac-invite-hold-expect-bye.xml');
+    await waitFor('202 held', held(1));
+    const config = h.pbx.ctx.config;
+    const before = config.features.ringingTimeout;
+    config.features.ringingTimeout = 0.6;
+    try {
+      expectPhoneOk(await h.call('201', '203', 'uac-invite-cancel-expect-487.xml', { pauseMs: 100 }), 'consultation call cancelled');
+      expectPhoneOk(await first.done, 'held call ended by the PBX');
+      const recalled = await h.phone('201', 'uas-answer.xml');
+      expectPhoneOk(await c.done, '203 rang out');
+      const rr = await recalled.done;
+      expectPhoneOk(rr, '201 recalled');
+      expect(headerOf(findReceived(rr, /^INVITE /), 'From')).toMatch(/^"Bob" <sip:202@/);
+      const br = await b.done;
+      expectPhoneOk(br, '202');
+      expect(origins(br)[2]).toBe('201');
+    } finally {
+      config.features.ringingTimeout = before;
+    }
+  });
+
   test('consultation toggling: each call is held and resumed in turn; hanging up the active one transfers', async () => {
     const b = await h.phone('202', 'uas-hold-resume-reconnected.xml');
     const c = await h.phone('203', 'uas-held-then-reconnected.xml', { pauseMs: 300 });
