@@ -57,6 +57,21 @@ describe('transfer', () => {
     expect(await transferRecord()).toMatchObject({ callerTel: '202', calleeTel: '203' });
   });
 
+  test('blind REFER to a station in DND: NOTIFY 486, the transferee stays with the transferor', async () => {
+    await h.pbx.ctx.store.stations.update('203', { dnd: true }, { realm: 'pbx.local' });
+    await h.cc.stations.load();
+    try {
+      const b = await h.phone('202', 'uas-hold-resume.xml');
+      const a = await h.call('201', '202', 'uac-invite-hold-refer-expect-failure.xml', { keys: { target: '203' } });
+      expectPhoneOk(a, 'transferor 201');
+      expect(notifies(a)).toEqual(['SIP/2.0 100 Trying', 'SIP/2.0 486 Busy Here']);
+      expectPhoneOk(await b.done, 'transferee 202 resumed and hung up by 201');
+    } finally {
+      await h.pbx.ctx.store.stations.update('203', { dnd: false }, { realm: 'pbx.local' });
+      await h.cc.stations.load();
+    }
+  });
+
   test('attended REFER with Replaces joins the two remote parties and ends both of the transferor\'s calls', async () => {
     const b = await h.phone('202', 'uas-held-then-reconnected.xml', { pauseMs: 300 });
     const c = await h.phone('203', 'uas-answer-expect-reinvite.xml');
