@@ -115,8 +115,7 @@ export abstract class ClientTransactionBase<S extends { kind: string }> {
     const before = this.s.kind;
     const [s, effects] = this.reduce(this.s, e, this.ctx.clock.now(), this.config);
     this.s = s;
-    if (s.kind !== before) this.logger().debug({ from: before, to: s.kind, event: e }, 'transition');
-    else if (effects.length === 0) this.logger().debug({ state: s.kind, event: e }, 'ignored');
+    this.logTransition(before, s.kind, e, effects.length === 0);
     this.run(effects);
   }
 
@@ -183,6 +182,13 @@ export abstract class ClientTransactionBase<S extends { kind: string }> {
     } catch (err) {
       this.logger().error({ err }, 'transaction user callback threw');
     }
+  }
+
+  /** Debug log of a transition; skips building the per-transaction child logger when off. */
+  private logTransition(before: string, after: string, event: unknown, idle: boolean): void {
+    if (!this.ctx.logger.isLevelEnabled('debug')) return;
+    if (before !== after) this.logger().debug({ from: before, to: after, event }, 'transition');
+    else if (idle) this.logger().debug({ state: after, event }, 'ignored');
   }
 
   protected logger(): Logger {

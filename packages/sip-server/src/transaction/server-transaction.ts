@@ -99,7 +99,7 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     const before = this.s.kind;
     const [s, effects] = this.reduce(this.s, { type: 'respond', status: res.status }, this.ctx.clock.now(), this.config);
     this.s = s;
-    if (s.kind !== before) this.logger().debug({ from: before, to: s.kind, status: res.status }, 'transition');
+    this.logTransition(before, s.kind, `respond ${res.status}`, false);
     if (res.status >= 200) this.final = true;
     const bytes = serializeMessage(res);
     const dest = responseDestination(res, this.info);
@@ -144,8 +144,7 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     const before = this.s.kind;
     const [s, effects] = this.reduce(this.s, e, this.ctx.clock.now(), this.config);
     this.s = s;
-    if (s.kind !== before) this.logger().debug({ from: before, to: s.kind, event: e.type }, 'transition');
-    else if (effects.length === 0) this.logger().debug({ state: s.kind, event: e.type }, 'absorbed');
+    this.logTransition(before, s.kind, e.type, effects.length === 0);
     this.run(effects);
   }
 
@@ -218,6 +217,13 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     } catch (err) {
       this.logger().error({ err, event }, 'server transaction listener threw');
     }
+  }
+
+  /** Debug log of a transition; skips building the per-transaction child logger when off. */
+  private logTransition(before: string, after: string, event: unknown, idle: boolean): void {
+    if (!this.ctx.logger.isLevelEnabled('debug')) return;
+    if (before !== after) this.logger().debug({ from: before, to: after, event }, 'transition');
+    else if (idle) this.logger().debug({ state: after, event }, 'absorbed');
   }
 
   protected logger(): Logger {

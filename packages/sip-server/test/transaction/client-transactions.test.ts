@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { InvalidStateError } from '../../src/errors';
 import { branch, cseq, getHeader, getHeaders, toTag } from '../../src/message';
 import type { SipResponse } from '../../src/message/types';
@@ -218,4 +219,22 @@ describe('client transactions through the TransactionLayer (fake timers)', () =>
     expect(transport.sent.map((s) => (s.msg.kind === 'request' ? s.msg.method : s.msg.status))).toEqual(['ACK', 404]);
     expect(layer.clientTransactionCount).toBe(0);
   });
+});
+
+test('transitions are logged at debug with the branch and method bound', () => {
+  jest.useFakeTimers({ now: 0 });
+  try {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const transport = new FakeTransport();
+    const layer = new TransactionLayer({ transport, logger });
+    const req = request({ method: 'OPTIONS', branch: 'z9hG4bK-log1' });
+    layer.sendRequest(req, udpDest, user());
+    transport.deliver(response(req, 200), udpInfo);
+    layer.stop();
+    const transition = lines.find((l) => l.msg === 'transition');
+    expect(transition).toMatchObject({ branch: 'z9hG4bK-log1', method: 'OPTIONS', from: 'trying', to: 'completed' });
+  } finally {
+    jest.useRealTimers();
+  }
 });
