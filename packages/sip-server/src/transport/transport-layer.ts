@@ -106,15 +106,19 @@ export class TransportLayer extends EventEmitter {
   constructor(private readonly opts: TransportLayerOptions) {
     super();
     this.log = (opts.logger ?? silentLogger).child({ component: 'transport' });
-    const maxMessageBytes = opts.limits?.maxMessageBytes ?? 65535;
+    const given = opts.limits ?? {};
+    const pick = (name: keyof TransportLimits, fallback: number): number => {
+      const v = given[name];
+      return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fallback;
+    };
+    const maxMessageBytes = pick('maxMessageBytes', 65535);
     this.limits = {
       maxMessageBytes,
-      maxConnections: 4096,
-      idleTimeoutMs: 5 * 60_000,
-      firstMessageTimeoutMs: 30_000,
-      maxBufferedBytesPerConnection: 2 * maxMessageBytes,
-      connectTimeoutMs: 10_000,
-      ...opts.limits,
+      maxConnections: pick('maxConnections', 4096),
+      idleTimeoutMs: pick('idleTimeoutMs', 5 * 60_000),
+      firstMessageTimeoutMs: pick('firstMessageTimeoutMs', 30_000),
+      maxBufferedBytesPerConnection: pick('maxBufferedBytesPerConnection', 2 * maxMessageBytes),
+      connectTimeoutMs: pick('connectTimeoutMs', 10_000),
     };
     this.limiter = new LogLimiter(this.log);
     this.udpHandlers = {
@@ -162,8 +166,12 @@ export class TransportLayer extends EventEmitter {
     const closing = this.bound.splice(0).map(
       (l) =>
         new Promise<void>((resolve) => {
-          if (l.protocol === 'udp') l.socket.close(() => resolve());
-          else l.server.close(() => resolve());
+          try {
+            if (l.protocol === 'udp') l.socket.close(() => resolve());
+            else l.server.close(() => resolve());
+          } catch {
+            resolve(); // Already closed.
+          }
         }),
     );
     await Promise.all(closing);

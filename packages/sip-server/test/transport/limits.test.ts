@@ -121,6 +121,17 @@ describe('TransportLayer limits', () => {
     await new Promise<void>((r) => again.close(() => r()));
   });
 
+  test('limits given as undefined fall back to the defaults', async () => {
+    t = await startTransport([{ protocol: 'tcp' }], {
+      limits: { firstMessageTimeoutMs: undefined, maxConnections: undefined, idleTimeoutMs: undefined },
+    });
+    const [s] = await open(1, portOf(t, 'tcp'));
+    s?.write('OPTIONS sip:bob@127.0.0.1 SIP/2.0\r\n');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(s?.destroyed).toBe(false);
+    expect(t.connectionCount).toBe(1);
+  });
+
   test('start fails cleanly when a port is taken', async () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
