@@ -19,6 +19,8 @@ export interface ProxyResults {
 export interface ProxyPlan {
   targets: string[];
   opts: Srf.ProxyRequestOptions;
+  /** Sees the request before it is proxied. */
+  onRequest?: (req: Srf.SrfRequest) => void;
 }
 
 export interface ProxyBed extends AsyncDisposable {
@@ -27,8 +29,14 @@ export interface ProxyBed extends AsyncDisposable {
   /** `127.0.0.1:<udp port>` of the server. */
   readonly target: string;
   readonly port: number;
-  /** The next INVITE is proxied with this plan; resolves with srf's result (or rejects with its error). */
+  /** `127.0.0.1:<tcp port>` of the server. */
+  readonly tcpTarget: string;
+  /** Forgets plans no request used (after a failed test). */
+  discardPlans(): void;
+  /** The next INVITE or MESSAGE is proxied with this plan; resolves with srf's result (or rejects with its error). */
   proxyNext(plan: ProxyPlan): Promise<ProxyResults>;
+  /** srf.proxyRequest as a promise. */
+  proxy(req: Srf.SrfRequest, plan: ProxyPlan): Promise<ProxyResults>;
 }
 
 export async function startProxyBed(): Promise<ProxyBed> {
@@ -37,20 +45,33 @@ export async function startProxyBed(): Promise<ProxyBed> {
     control: { host: '127.0.0.1', port: 0, secret: SECRET },
   });
   const udp = server.sipAddresses.find((a) => a.protocol === 'udp');
-  if (!udp) throw new Error('no udp transport');
+  const tcp = server.sipAddresses.find((a) => a.protocol === 'tcp');
+  if (!udp || !tcp) throw new Error('no udp or tcp transport');
   const srf = new Srf();
   srf.on('error', () => undefined);
   const plans: Array<{ plan: ProxyPlan; settle: (err: unknown, r?: ProxyResults) => void }> = [];
-  srf.invite((req, res) => {
+  const proxy = (req: Srf.SrfRequest, plan: ProxyPlan): Promise<ProxyResults> =>
+    new Promise((resolve, reject) => {
+      srf.proxyRequest(req, plan.targets, plan.opts, (err: unknown, results: unknown) => {
+        if (err) reject(err instanceof Error ? err : new Error(String(err)));
+        else resolve(results as ProxyResults);
+      });
+    });
+  const handler = (req: Srf.SrfRequest, res: Srf.SrfResponse): void => {
     const next = plans.shift();
     if (!next) {
       res.send(500);
       return;
     }
-    srf.proxyRequest(req, next.plan.targets, next.plan.opts, (err: unknown, results: unknown) => {
-      next.settle(err, results as ProxyResults);
-    });
-  });
+    next.plan.onRequest?.(req);
+    proxy(req, next.plan).then(
+      (r) => next.settle(undefined, r),
+      (err: unknown) => next.settle(err),
+    );
+  };
+  srf.invite(handler);
+  // Per-method handlers other than invite are missing from srf's typings (TOOLCHAIN.md).
+  (srf as unknown as { message(h: typeof handler): void }).message(handler);
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('srf did not connect within 5 s')), 5_000);
@@ -75,10 +96,19 @@ export async function startProxyBed(): Promise<ProxyBed> {
     srf,
     port: udp.port,
     target: `127.0.0.1:${udp.port}`,
-    proxyNext: (plan) =>
-      new Promise<ProxyResults>((resolve, reject) => {
+    tcpTarget: `127.0.0.1:${tcp.port}`,
+    discardPlans: () => {
+      for (const p of plans.splice(0)) p.settle(new Error('plan not used'));
+    },
+    proxyNext: (plan) => {
+      const p = new Promise<ProxyResults>((resolve, reject) => {
         plans.push({ plan, settle: (err, r) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(r!)) });
-      }),
+      });
+      // A plan discarded after a failed test must not surface as an unhandled rejection.
+      p.catch(() => undefined);
+      return p;
+    },
+    proxy,
     [Symbol.asyncDispose]: stop,
   };
 }

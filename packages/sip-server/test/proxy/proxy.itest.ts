@@ -5,8 +5,12 @@
 import dgram from 'node:dgram';
 import { join } from 'node:path';
 
+import type Srf from 'drachtio-srf';
+
 import { expectSippSuccess, runSipp, startSippUas, type SippPeer } from '../helpers/sipp';
 import { startProxyBed, statusesOf, tracedMessages, type ProxyBed } from './harness';
+
+jest.setTimeout(40_000);
 
 const scenarios = join(__dirname, '..', 'sipp');
 const scenario = (name: string): string => join(scenarios, name);
@@ -32,6 +36,7 @@ describe('proxy (srf.proxyRequest through the embedded server)', () => {
     bed = await startProxyBed();
   });
   afterEach(async () => {
+    bed.discardPlans();
     for (const p of peers.splice(0)) await p.stop();
   });
   afterAll(async () => {
@@ -135,9 +140,11 @@ describe('proxy (srf.proxyRequest through the embedded server)', () => {
   it('all targets fail: the best response (486 over 503) goes upstream', async () => {
     const unavailable = await uas('proxy-uas-reject-503.xml');
     const busy = await uas('uas-reject-486.xml');
+    let proxied: Srf.SrfRequest | undefined;
     const results = bed.proxyNext({
       targets: [`127.0.0.1:${unavailable.port}`, `127.0.0.1:${busy.port}`],
       opts: { forking: 'simultaneous' },
+      onRequest: (req) => (proxied = req),
     });
     // The caller's scenario fails on anything but 486.
     const uac = await runSipp({ scenario: scenario('uac-invite-expect-486.xml'), target: bed.target, service: '204' });
@@ -147,6 +154,34 @@ describe('proxy (srf.proxyRequest through the embedded server)', () => {
     const r = await results;
     expect(r.connected).toBe(false);
     expect([...statusesOf(r)].sort()).toEqual([486, 503]);
+    // The transaction is over: proxying it again is refused.
+    await expect(bed.proxy(proxied!, { targets: [`127.0.0.1:${busy.port}`], opts: {} })).rejects.toThrow(
+      `Unknown transaction id: ${proxied!.stackTxnId}`,
+    );
+  });
+
+  it('a caller on TCP reaches a UDP target; ACK and BYE follow the record-route', async () => {
+    const answering = await uas('uas-answer-check-record-route.xml');
+    const results = bed.proxyNext({ targets: [`127.0.0.1:${answering.port}`], opts: { recordRoute: true } });
+    const uac = await runSipp({ scenario: scenario('uac-invite-expect-200.xml'), target: bed.tcpTarget, service: '206', transport: 't1' });
+    expectSippSuccess(uac, 'caller on TCP');
+    expectSippSuccess(await answering.done, 'target on UDP');
+    expect((await results).finalStatus).toBe(200);
+  });
+
+  it('proxies a MESSAGE (non-INVITE) and relays its 200', async () => {
+    const target = await uas('uas-answer-message.xml');
+    const results = bed.proxyNext({ targets: [`127.0.0.1:${target.port}`], opts: {} });
+    const uac = await runSipp({ scenario: scenario('uac-message-expect-200.xml'), target: bed.target, service: '207' });
+    expectSippSuccess(uac, 'sender');
+    const received = await target.done;
+    expectSippSuccess(received, 'target');
+    const [message] = tracedMessages(received.messages, 'received', /^MESSAGE /);
+    expect(header(message!, 'Via')).toHaveLength(2);
+    expect(header(message!, 'Record-Route')).toEqual([]);
+    const r = await results;
+    expect(r.connected).toBe(true);
+    expect(statusesOf(r)).toEqual([200]);
   });
 
   it('no target can be reached: 500 upstream and the app gets an error', async () => {
