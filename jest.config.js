@@ -13,6 +13,8 @@ const common = {
 
 module.exports = {
   maxWorkers: 2,
+  // Integration tests wait on real peers; jest ignores testTimeout inside a project entry.
+  testTimeout: 60000,
   projects: [
     {
       ...common,
@@ -23,7 +25,6 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/{packages,apps}/*/test/**/*.itest.ts'],
-      testTimeout: 60000,
     },
   ],
 };
