@@ -14,7 +14,8 @@ import { ParkRuntime } from '../features/park';
 import { installTransfer } from '../features/transfer';
 import { createRouter } from './call-router';
 import { inviteTarget, snapshotRegistrations } from './locate';
-import { StoreNumberPlan, type NumberPlanSource } from './number-plan';
+import { StoreNumberPlan } from '../persistence';
+import type { NumberPlanSource } from './number-plan';
 import { StationDirectory } from './station-directory';
 
 /** What the call-control module exposes to the rest of the app. */
@@ -62,17 +63,17 @@ export async function installCalls(ctx: AppContext, options: InstallCallsOptions
     intercept: { hangup: [], cancel: [] },
     async refreshRegistrations() {
       const snapshot = await snapshotRegistrations(ctx.store, ctx.now());
-      stations.applyRegistrations(snapshot);
+      await stations.applyRegistrations(snapshot);
       return snapshot;
     },
     async locate(station) {
       const snapshot = await snapshotRegistrations(ctx.store, ctx.now());
-      stations.applyRegistrations(snapshot);
+      await stations.applyRegistrations(snapshot);
       const reg = snapshot.newest(station);
       return reg ? inviteTarget(reg, stations.row(station)?.natCheck ?? 'ip') : undefined;
     },
   };
-  const plan = options.plan ?? new StoreNumberPlan(ctx.store);
+  const plan = options.plan ?? new StoreNumberPlan(ctx.store, { logger: log });
   await plan.reload();
   const parks = new ParkRuntime(env);
   installTransfer(env);
@@ -91,7 +92,7 @@ export async function installCalls(ctx: AppContext, options: InstallCallsOptions
   return {
     name: 'calls',
     async onChange(area) {
-      if (area === 'stations') await stations.load();
+      if (area === 'stations' || area === 'config') await stations.load();
       if (area === 'numplan' || area === 'groups') await plan.reload();
     },
     async stop() {

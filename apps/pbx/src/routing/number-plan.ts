@@ -1,11 +1,8 @@
 /**
- * The number plan as call routing reads it: feature codes (the stored changes over the manual's
- * defaults) and ring groups, from the database, re-read when `pbx numplan` or `pbx group` change
- * them. `MemoryNumberPlan` is the same without a database.
+ * The number plan as call routing reads it: feature codes and ring groups. The database-backed
+ * source is the persistence layer's `StoreNumberPlan`; `MemoryNumberPlan` serves unit tests.
  */
-import { defaultCodes, defaultNumberPlan, isFeatureId, type FeatureCodes, type NumberPlan } from '@pbx/dialplan';
-import type { Store } from '@pbx/store';
-
+import { defaultNumberPlan, type FeatureCodes, type NumberPlan } from '@pbx/dialplan';
 export interface RingGroupDefinition {
   readonly number: string;
   /** Member stations in ringing order. */
@@ -51,32 +48,5 @@ export class MemoryNumberPlan implements NumberPlanSource {
 
   async reload(): Promise<void> {
     // Nothing stored yet.
-  }
-}
-
-/** Codes and ring groups read from the database. */
-export class StoreNumberPlan implements NumberPlanSource {
-  private codes: FeatureCodes = defaultCodes();
-  private groups = new Map<string, RingGroupDefinition>();
-
-  constructor(private readonly store: Store) {}
-
-  plan(): NumberPlan {
-    return { codes: this.codes };
-  }
-
-  group(number: string): RingGroupDefinition | undefined {
-    return this.groups.get(number);
-  }
-
-  async reload(): Promise<void> {
-    const codes = defaultCodes();
-    for (const [feature, code] of Object.entries(await this.store.numberPlan.overrides())) {
-      if (isFeatureId(feature)) codes[feature] = code;
-    }
-    const groups = new Map<string, RingGroupDefinition>();
-    for (const g of await this.store.ringGroups.list()) groups.set(g.number, { number: g.number, members: g.members });
-    this.codes = codes;
-    this.groups = groups;
   }
 }
