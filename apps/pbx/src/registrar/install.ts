@@ -109,6 +109,7 @@ export async function installRegistrar(ctx: AppContext, options: RegistrarOption
   const start = now();
   await store.registrations.purgeExpired(start);
   bindings.load(await store.registrations.list({ activeAt: start }), start);
+  await directory.load();
   await whitelist.load();
   await comm.reload(start);
   log.info({ restored: bindings.size.bindings, stations: bindings.size.stations }, 'registrar ready');
@@ -148,9 +149,12 @@ export async function installRegistrar(ctx: AppContext, options: RegistrarOption
     res.send(200, 'OK', { headers: { Allow: ALLOW, Accept: 'application/sdp' } });
   });
 
-  /** Drops bindings of stations the CLI removed (their rows went with the station). */
-  const reconcileStations = async (): Promise<void> => {
-    const tels = new Set((await store.stations.list()).map((s) => s.tel));
+  /**
+   * Reloads the stations and drops the bindings of stations the CLI removed (their rows went
+   * with the station).
+   */
+  const reloadStations = async (): Promise<void> => {
+    const tels = new Set((await directory.load()).map((s) => s.tel));
     for (const tel of bindings.tels()) {
       if (tels.has(tel)) continue;
       for (const r of bindings.removeAll(tel)) {
@@ -170,11 +174,11 @@ export async function installRegistrar(ctx: AppContext, options: RegistrarOption
     async onChange(area) {
       switch (area) {
         case 'stations':
-          directory.invalidate();
-          await reconcileStations();
+          await reloadStations();
           break;
         case 'config':
-          directory.invalidate();
+          // The realm may have changed: credentials are fetched again.
+          await directory.load();
           break;
         case 'whitelist':
           await whitelist.load();

@@ -1,8 +1,9 @@
 /**
- * Stations and their digest credentials as the registrar needs them, cached in memory after the
- * first look-up. The cache is dropped whenever the CLI changes stations or the configuration
- * (the realm may have changed). Unknown tel numbers are not cached, so probing numbers cannot
- * fill memory; such probes are failures that Comm Exclusive counts.
+ * Stations and their digest credentials as the registrar needs them, from memory: the stations
+ * (settings) are loaded in one query at start-up and again whenever the CLI changes stations or
+ * the configuration; credentials are fetched per station on first use (one query) and kept.
+ * Unknown tel numbers are not cached, so probing numbers cannot fill memory; such probes are
+ * failures that Comm Exclusive counts.
  */
 import type { Station, StationCredentials, StationRepo } from '@pbx/store';
 
@@ -12,34 +13,44 @@ export interface DirectoryEntry {
 }
 
 export class StationDirectory {
-  private readonly cache = new Map<string, DirectoryEntry>();
+  private stations = new Map<string, Station>();
+  private readonly credentials = new Map<string, StationCredentials>();
   private generation = 0;
 
   constructor(
-    private readonly stations: Pick<StationRepo, 'get' | 'getCredentials'>,
+    private readonly repo: Pick<StationRepo, 'get' | 'getCredentials' | 'list'>,
     private readonly realm: () => string,
   ) {}
+
+  /** (Re)loads every station in one query; returns them. Credentials are fetched again lazily. */
+  async load(): Promise<Station[]> {
+    const gen = ++this.generation;
+    this.credentials.clear();
+    const list = await this.repo.list();
+    if (gen === this.generation) {
+      this.stations = new Map(list.map((s) => [s.tel, s]));
+    }
+    return list;
+  }
 
   /** The station with tel number `tel` and its credentials for the current realm. */
   async lookup(tel: string): Promise<DirectoryEntry | undefined> {
     const realm = this.realm();
-    const hit = this.cache.get(tel);
-    if (hit && hit.credentials.realm === realm) return hit;
-    const gen = this.generation;
-    const [station, credentials] = await Promise.all([this.stations.get(tel), this.stations.getCredentials(tel, realm)]);
-    if (!station || !credentials) return undefined;
-    const entry = { station, credentials };
-    if (gen === this.generation) this.cache.set(tel, entry);
-    return entry;
+    // Not loaded yet, created since the last load, or unknown: ask the database.
+    const station = this.stations.get(tel) ?? (await this.repo.get(tel));
+    if (!station) return undefined;
+    let credentials = this.credentials.get(tel);
+    if (credentials?.realm !== realm) {
+      const gen = this.generation;
+      credentials = await this.repo.getCredentials(tel, realm);
+      if (!credentials) return undefined;
+      if (gen === this.generation) this.credentials.set(tel, credentials);
+    }
+    return { station, credentials };
   }
 
-  /** Forgets everything (stations or the realm changed). */
-  invalidate(): void {
-    this.generation++;
-    this.cache.clear();
-  }
-
-  get size(): number {
-    return this.cache.size;
+  /** Number of stations known and of credentials cached. */
+  get size(): { stations: number; credentials: number } {
+    return { stations: this.stations.size, credentials: this.credentials.size };
   }
 }
