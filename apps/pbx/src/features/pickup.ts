@@ -69,29 +69,27 @@ export async function pickUp(env: CallEnv, invite: IncomingInvite, picker: Party
 
 /**
  * An INVITE with `Replaces`: pickup of a ringing dialog, or taking the place of a connected one.
- * RFC 3891 §3: no match → 481; a confirmed dialog with `early-only` → 486.
+ * RFC 3891 §3: no match → 481; a confirmed dialog with `early-only` → 486. Returns the status
+ * of a refusal made here (the caller records it), undefined once a call took over the INVITE.
  */
-export async function handleReplaces(env: CallEnv, invite: IncomingInvite, caller: Party, r: ReplacesHeader): Promise<void> {
+export async function handleReplaces(env: CallEnv, invite: IncomingInvite, caller: Party, r: ReplacesHeader): Promise<number | undefined> {
   const leg = env.registry.findBySipIds(r.callId, r.toTag, r.fromTag);
   const call = leg ? env.registry.call(leg.callRef) : undefined;
+  const refuse = (status: number): number => {
+    invite.reject(status);
+    return status;
+  };
   if (!leg || !call || leg.ended) {
     env.log.info({ replaces: r.callId }, 'Replaces names no dialog');
-    invite.reject(481);
-    return;
+    return refuse(481);
   }
   if (leg.state.kind !== 'answered') {
-    if (!call.attempts.has(leg)) {
-      invite.reject(481);
-      return;
-    }
-    await pickUp(env, invite, caller, { callRef: call.ref, legId: leg.id });
-    return;
+    if (!call.attempts.has(leg)) return refuse(481);
+    return (await pickUp(env, invite, caller, { callRef: call.ref, legId: leg.id })) ? undefined : 480;
   }
-  if (r.earlyOnly) {
-    invite.reject(486);
-    return;
-  }
+  if (r.earlyOnly) return refuse(486);
   await replaceConnected(env, invite, caller, call, leg);
+  return undefined;
 }
 
 async function replaceConnected(env: CallEnv, invite: IncomingInvite, caller: Party, call: Call, replaced: NonNullable<Call['bLeg']>): Promise<void> {

@@ -37,8 +37,8 @@ export function createRouter(deps: RouterDeps): (invite: IncomingInvite) => void
     await env.stations.load();
   };
 
-  const refuse = (invite: IncomingInvite, caller: Party, status: number, disposition: CdrDisposition, note: string): void => {
-    invite.reject(status);
+  const refuse = (invite: IncomingInvite, caller: Party, status: number, disposition: CdrDisposition, note: string, answer = true): void => {
+    if (answer) invite.reject(status);
     const now = env.now();
     env.cdr.record({
       callRef: `refused-${invite.callId}`,
@@ -69,7 +69,8 @@ export function createRouter(deps: RouterDeps): (invite: IncomingInvite) => void
     const caller: Party & { station: string } = { number: fromUser, station: fromUser, ...(displayName ? { displayName } : {}) };
 
     if (invite.replaces) {
-      await handleReplaces(env, invite, caller, invite.replaces);
+      const refused = await handleReplaces(env, invite, caller, invite.replaces);
+      if (refused !== undefined) refuse(invite, caller, refused, refused === 486 ? 'busy' : 'rejected', 'Replaces: nothing to take over', false);
       return;
     }
 

@@ -71,5 +71,7 @@ describe('call pickup', () => {
   test('Replaces naming no dialog gets 481', async () => {
     const r = await h.call('203', '202', 'uac-invite-replaces-expect-481.xml', { keys: { replaces: 'nothing@127.0.0.1;to-tag=a;from-tag=b' } });
     expectPhoneOk(r, 'replaces nothing');
+    await h.settle();
+    expect((await h.pbx.ctx.store.cdrs.list({ ext: '203', limit: 1 }))[0]).toMatchObject({ dialled: '202', sipStatus: 481, disposition: 'rejected' });
   });
 });
