@@ -81,6 +81,12 @@ export function createRouter(deps: RouterDeps): (invite: IncomingInvite) => void
       isGroup: (n) => deps.plan.group(n) !== undefined,
       ...(plan.trunkPrefix !== undefined ? { trunkPrefix: plan.trunkPrefix } : {}),
     });
+    // @NOTE delayed offer (an INVITE without SDP) is not relayed yet: such calls get 488.
+    if (!invite.sdp && c.kind !== 'feature' && c.kind !== 'featureError' && c.kind !== 'unknown') {
+      env.log.info({ from: fromUser, dialled: invite.requestUser }, 'INVITE without SDP refused');
+      refuse(invite, caller, 488, 'rejected', 'INVITE without SDP (delayed offer) not supported');
+      return;
+    }
     switch (c.kind) {
       case 'feature':
       case 'featureError':

@@ -95,6 +95,11 @@ describe('basic calls', () => {
     expect(await lastCdr('205')).toMatchObject({ disposition: 'rejected', sipStatus: 480, calleeTel: '206' });
   });
 
+  test('an INVITE without SDP (delayed offer) is refused with 488 and recorded', async () => {
+    expectPhoneOk(await h.call('205', '202', 'uac-invite-nosdp-expect-488.xml'), 'delayed offer');
+    expect(await lastCdr('205')).toMatchObject({ sipStatus: 488, disposition: 'rejected' });
+  });
+
   test('the caller hangs up while it rings: the callee gets CANCEL', async () => {
     const callee = await h.phone('202', 'uas-ring-expect-cancel.xml');
     const caller = await h.call('201', '202', 'uac-invite-cancel-expect-487.xml', { pauseMs: 300 });
