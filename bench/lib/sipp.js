@@ -49,7 +49,7 @@ function runSipp(args, { timeoutMs = 120000 } = {}) {
         const last = lines[lines.length - 1].split(';');
         successful = Number(last[head.indexOf('SuccessfulCall(C)')]);
         failed = Number(last[head.indexOf('FailedCall(C)')]);
-      } catch { /* no stats: treat as failure below */ }
+      } catch { failed = -1; /* sipp did not run: see stderr */ }
       fs.rmSync(dir, { recursive: true, force: true });
       resolve({ code, successful, failed, elapsedMs, stderr });
     });

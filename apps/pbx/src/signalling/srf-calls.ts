@@ -84,6 +84,9 @@ class SrfSipDialog implements SipDialog {
     private readonly d: SrfDialog,
     private readonly log: Logger,
   ) {
+    // srf may emit 'destroy' before the code that awaited createUAS/createUAC runs (the 200's
+    // echo and the peer's BYE can arrive in one read): such a dialog starts out ended.
+    if ((d as unknown as { connected?: boolean }).connected === false) this.ended = true;
     d.on('destroy', () => {
       if (this.ended) return;
       this.ended = true;
@@ -108,6 +111,11 @@ class SrfSipDialog implements SipDialog {
   }
 
   onBye(listener: () => void): void {
+    if (this.ended) {
+      // The BYE came before anyone listened: tell the late listener at once.
+      queueMicrotask(listener);
+      return;
+    }
     this.byeListeners.push(listener);
   }
 

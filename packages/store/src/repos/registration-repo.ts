@@ -88,6 +88,13 @@ const ORDER = 'ORDER BY length(tel), tel, registered_at, id';
  * rows stay until {@link purgeExpired}; readers pass `activeAt` to ignore them.
  */
 export class RegistrationRepo {
+  private writes = 0;
+
+  /** Counts writes made through this repository, so callers can cache reads between them. */
+  get version(): number {
+    return this.writes;
+  }
+
   constructor(
     private readonly db: Database,
     private readonly clock: () => number = Date.now,
@@ -95,6 +102,7 @@ export class RegistrationRepo {
 
   /** Adds or refreshes the binding of `contact` to `tel` (the station must exist). */
   async upsert(input: RegistrationInput): Promise<Registration> {
+    this.writes++;
     const now = this.clock();
     const row = (await this.db.all<RegistrationRow>(
       `INSERT INTO registrations (tel, contact, source_ip, source_port, protocol, user_agent,
@@ -135,12 +143,14 @@ export class RegistrationRepo {
 
   /** Removes one binding; true when it existed. */
   async remove(tel: string, contact: string): Promise<boolean> {
+    this.writes++;
     const r = await this.db.run('DELETE FROM registrations WHERE tel = ? AND contact = ?', [tel, contact]);
     return r.changes > 0;
   }
 
   /** Removes every binding of a station (`Contact: *`); returns how many. */
   async removeAll(tel: string): Promise<number> {
+    this.writes++;
     return (await this.db.run('DELETE FROM registrations WHERE tel = ?', [tel])).changes;
   }
 
