@@ -48,6 +48,9 @@ async function b2buaApp(srf, uasPort) {
       const { uas, uac } = await srf.createB2BUA(req, res, `sip:service@127.0.0.1:${uasPort}`, { localSdpB: req.body });
       uas.on('destroy', () => uac.destroy().catch(() => undefined));
       uac.on('destroy', () => uas.destroy().catch(() => undefined));
+      // A BYE read together with the 200's echo was handled before these listeners existed.
+      if (!uac.connected) uas.destroy().catch(() => undefined);
+      else if (!uas.connected) uac.destroy().catch(() => undefined);
     } catch { /* failure counted by sipp */ }
   });
 }
