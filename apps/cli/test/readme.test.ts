@@ -13,4 +13,15 @@ describe('apps/cli/README.md', () => {
       .join('\n');
     expect(table).toBe(planMarkdownTable(defaultNumberPlan()));
   });
+
+  it('the root README shows the same table', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    const start = readme.indexOf('## Feature codes');
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+    const table = section
+      .split('\n')
+      .filter((line) => line.startsWith('|'))
+      .join('\n');
+    expect(table).toBe(planMarkdownTable(defaultNumberPlan()));
+  });
 });
