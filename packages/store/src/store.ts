@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { ChangeWatcher, type ChangeWatcherOptions } from './change-watcher';
 import { defaultKeyPath, loadOrCreateKey, PasswordCipher } from './credentials';
 import { Database } from './database';
@@ -68,6 +70,8 @@ export class Store {
   /** Opens and migrates the database. */
   static async open(options: StoreOptions): Promise<Store> {
     const memory = options.path === ':memory:' || options.path === '';
+    // The key file is written before SQLite creates the database, so make the folder first.
+    if (!memory) mkdirSync(dirname(resolve(options.path)), { recursive: true });
     const cipher =
       memory && options.keyPath === undefined
         ? PasswordCipher.ephemeral()
