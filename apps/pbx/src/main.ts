@@ -1,23 +1,15 @@
 /** `npm start`: runs the PBX on embedded defaults (SIP server in-process, SQLite under ./data). */
 import { ConfigError } from '@pbx/config';
-import { startPbx } from './pbx';
+import { startPbx, type RunningPbx } from './pbx';
 
 async function main(): Promise<void> {
-  let pbx;
-  try {
-    pbx = await startPbx({ env: process.env });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`pbx: configuration error: ${err.message}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`pbx: failed to start: ${(err as Error).message}\n`);
-    process.exit(1);
-  }
-  const running = pbx;
+  // Signals are handled from the first moment: a stop during start-up waits for it, then stops.
+  let stopRequested: string | undefined;
+  let running: RunningPbx | undefined;
   let stopping = false;
   const stop = (signal: string): void => {
-    if (stopping) return;
+    stopRequested = signal;
+    if (!running || stopping) return;
     stopping = true;
     running.ctx.log.info({ signal }, 'pbx stopping');
     running
@@ -27,6 +19,17 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  try {
+    running = await startPbx({ env: process.env });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`pbx: configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`pbx: failed to start: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  if (stopRequested) stop(stopRequested);
 }
 
 void main();
