@@ -155,6 +155,22 @@ describe('registrar', () => {
     expect(await pbx.ctx.store.registrations.listByTel('204')).toHaveLength(0);
   });
 
+  test('`pbx ext set --password` applies to the next registration', async () => {
+    expectOk(await sippRegister(pbx.target, { tel: '202', password: 'secret202' }), 'old password');
+    const set = await cli(pbx, 'ext', 'set', '202', '--password', 'changed202');
+    expect(set).toMatchObject({ code: 0, stderr: '' });
+    await sleep(CHANGE_APPLIED_MS);
+    expectOk(await sippRegister(pbx.target, { tel: '202', password: 'secret202', scenario: 'uac-register-auth-expect-403.xml' }), 'old password refused');
+    expectOk(await sippRegister(pbx.target, { tel: '202', password: 'changed202' }), 'new password');
+  });
+
+  test('over TCP the registration records protocol tcp', async () => {
+    const r = await sippRegister(pbx.target, { tel: '206', password: 'secret206', transport: 't1' });
+    expectOk(r, 'register over TCP');
+    expect(r.granted).toBe(600);
+    expect((await pbx.ctx.store.registrations.listByTel('206'))[0]).toMatchObject({ protocol: 'tcp', sourceIp: '127.0.0.1' });
+  });
+
   test('OPTIONS to the PBX is answered 200', async () => {
     const r = await runSipp({ scenario: scenario('uac-options-expect-200.xml'), target: pbx.target, timeoutMs: 10_000 });
     expectSippSuccess(r, 'OPTIONS');
