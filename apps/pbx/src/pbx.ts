@@ -83,6 +83,10 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
     stopAll.push(async () => {
       for (const m of [...modules].reverse()) await m.stop?.();
     });
+    // Addresses the registrar blocks (Comm Exclusive, no-response) are dropped by the SIP server
+    // before parsing, so a flood from them costs next to nothing.
+    const gate = modules.find((m): m is PbxModule & { admission(ip: string): string } => 'admission' in m);
+    if (gate && sipServer) sipServer.setAdmission((src) => gate.admission(src.address) !== 'drop');
     const watcher: ChangeWatcher = await store.watch();
     stopAll.push(() => watcher.stop());
     watcher.on('change', (area) => {

@@ -35,6 +35,8 @@ export interface SipServerOptions {
   /** Emit cdr:attempt/start/stop to clients that route them. Default true. */
   cdrs?: boolean;
   logger?: Logger;
+  /** Drop everything from a source before parsing (e.g. addresses blocked by the registrar). */
+  admission?: (source: { protocol: TransportProtocol; address: string; port: number }) => boolean;
 }
 
 export interface SipServer extends AsyncDisposable {
@@ -42,6 +44,8 @@ export interface SipServer extends AsyncDisposable {
   readonly sipAddresses: Array<{ protocol: TransportProtocol; address: string; port: number }>;
   /** Counts for tests and the bench: live dialogs and requests in flight. */
   stats(): { dialogs: number; incoming: number; outgoing: number; serverTransactions: number; clientTransactions: number };
+  /** Replaces the admission check (see {@link SipServerOptions.admission}). */
+  setAdmission(admission: SipServerOptions['admission']): void;
   stop(): Promise<void>;
 }
 
@@ -59,7 +63,7 @@ export async function startSipServer(opts: SipServerOptions = { control: { secre
   for (const protocol of protocols) listen.push({ protocol, address: host, port, externalAddress: external });
   if (opts.sip?.tls) listen.push({ protocol: 'tls', address: host, port: opts.sip.tlsPort ?? 5061, externalAddress: external, tls: opts.sip.tls });
 
-  const transport = new TransportLayer({ listen, logger: log.child({ layer: 'transport' }) });
+  const transport = new TransportLayer({ listen, logger: log.child({ layer: 'transport' }), admission: opts.admission });
   const t1 = opts.timers?.t1 ?? 500;
   const transactions = new TransactionLayer({ transport, timers: opts.timers, logger: log.child({ layer: 'transaction' }) });
   const listenAddresses = (): ListenAddress[] => transport.listenAddresses();
@@ -134,6 +138,7 @@ export async function startSipServer(opts: SipServerOptions = { control: { secre
       serverTransactions: transactions.serverTransactionCount,
       clientTransactions: transactions.clientTransactionCount,
     }),
+    setAdmission: (admission) => transport.setAdmission(admission),
     stop,
     [Symbol.asyncDispose]: stop,
   };

@@ -4,3 +4,4 @@ export type { ListenOptions, SendOptions, TransportLayerOptions, TransportLimits
 export { responseDestination, defaultPort, viaProtocol } from './response-destination';
 export { applyReceived, normalizeAddress } from './received';
 export { LogLimiter } from './log-limiter';
+export type { Admission } from './transport-layer';

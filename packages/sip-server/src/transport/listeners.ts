@@ -47,6 +47,8 @@ function familyOf(address: string): 4 | 6 {
   return net.isIPv6(address) ? 6 : 4;
 }
 
+const UDP_BUFFER_BYTES = 4 * 1024 * 1024;
+
 /** Binds a UDP socket; port 0 picks a free port, reported in the listener. */
 export function bindUdp(l: ListenOptions, handlers: UdpHandlers): Promise<UdpListener> {
   const family = familyOf(l.address);
@@ -59,6 +61,14 @@ export function bindUdp(l: ListenOptions, handlers: UdpHandlers): Promise<UdpLis
     socket.once('error', onError);
     socket.bind(l.port, l.address, () => {
       socket.off('error', onError);
+      // Bursts of requests (phones re-registering after an outage, load tests) overflow the
+      // default ~200 KiB receive buffer; the kernel caps this at net.core.rmem_max.
+      try {
+        socket.setRecvBufferSize(UDP_BUFFER_BYTES);
+        socket.setSendBufferSize(UDP_BUFFER_BYTES);
+      } catch {
+        // Not fatal: the kernel keeps its default.
+      }
       const listener: UdpListener = { protocol: 'udp', opts: l, socket, address: l.address, port: socket.address().port, family };
       socket.on('error', (err) => handlers.onError(listener, err));
       socket.on('message', (buf, rinfo) => handlers.onDatagram(listener, buf, rinfo));

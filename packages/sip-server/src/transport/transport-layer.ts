@@ -61,9 +61,17 @@ export interface TransportLayerOptions {
   listen: ListenOptions[];
   logger?: Logger;
   limits?: Partial<TransportLimits>;
+  /**
+   * Decides, before any parsing, whether bytes from a source are looked at at all (a blocked
+   * address is dropped silently and costs nothing more). Replaceable later with setAdmission().
+   */
+  admission?: Admission;
   /** Outgoing TLS: certificate checking (default on) and extra trusted CAs. */
   tlsClient?: { rejectUnauthorized?: boolean; ca?: string | Buffer | Array<string | Buffer> };
 }
+
+/** True to accept what a source sends, false to drop it unread. */
+export type Admission = (source: ReceiveInfo['source']) => boolean;
 
 /** Optional hints for {@link TransportLayer.send}. */
 export interface SendOptions {
@@ -89,6 +97,7 @@ export interface TransportLayer {
 export class TransportLayer extends EventEmitter {
   private readonly log: Logger;
   private readonly limits: TransportLimits;
+  private admission: Admission | undefined;
   private readonly limiter: LogLimiter;
   private readonly bound: Listener[] = [];
   private readonly connections = new Map<string, StreamConnection>();
@@ -112,6 +121,7 @@ export class TransportLayer extends EventEmitter {
       return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fallback;
     };
     const maxMessageBytes = pick('maxMessageBytes', 65535);
+    this.admission = opts.admission;
     this.limits = {
       maxMessageBytes,
       maxConnections: pick('maxConnections', 4096),
@@ -306,7 +316,13 @@ export class TransportLayer extends EventEmitter {
     this.emit('connectionClosed', conn.id);
   }
 
+  /** Replaces the admission check (the PBX installs its blocked-address list after start-up). */
+  setAdmission(admission: Admission | undefined): void {
+    this.admission = admission;
+  }
+
   private onBytes(buf: Buffer, info: ReceiveInfo, conn: StreamConnection | undefined): void {
+    if (this.admission && !this.admission(info.source)) return;
     const result = parseMessage(buf, { maxBytes: this.limits.maxMessageBytes });
     if (!result.ok) {
       this.onParseError(result.error, info, conn);
