@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ChangeWatcher, type ChangeWatcherOptions } from './change-watcher';
 import { defaultKeyPath, loadOrCreateKey, PasswordCipher } from './credentials';
@@ -71,7 +71,7 @@ export class Store {
   static async open(options: StoreOptions): Promise<Store> {
     const memory = options.path === ':memory:' || options.path === '';
     // The key file is written before SQLite creates the database, so make the folder first.
-    if (!memory) mkdirSync(dirname(resolve(options.path)), { recursive: true });
+    if (!memory) makeFolder(dirname(resolve(options.path)));
     const cipher =
       memory && options.keyPath === undefined
         ? PasswordCipher.ephemeral()
@@ -99,5 +99,27 @@ export class Store {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+}
+
+/**
+ * `mkdir -p`, one level at a time: Node's recursive mkdir can spin forever on paths such as
+ * /proc/x/y. A folder that cannot be made is left to SQLite to report.
+ */
+function makeFolder(dir: string): void {
+  const missing: string[] = [];
+  let d = dir;
+  while (!existsSync(d) && missing.length < 64) {
+    missing.unshift(d);
+    const up = dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  for (const m of missing) {
+    try {
+      mkdirSync(m);
+    } catch {
+      return;
+    }
   }
 }
