@@ -61,14 +61,20 @@ export function localAddressFor(
   return { address, port: l.port };
 }
 
+/** The machine's interface addresses, read at most every few seconds (not once per request). */
+let interfaces: { at: number; list: os.NetworkInterfaceInfo[] } | undefined;
+function interfaceAddresses(): os.NetworkInterfaceInfo[] {
+  const now = Date.now();
+  if (!interfaces || now - interfaces.at > 5000) {
+    interfaces = { at: now, list: Object.values(os.networkInterfaces()).flatMap((l) => l ?? []) };
+  }
+  return interfaces.list;
+}
+
 function concreteAddress(peer: string | undefined, v6: boolean): string {
   if (peer && (peer.startsWith('127.') || peer === '::1')) return peer === '::1' ? '::1' : '127.0.0.1';
-  for (const list of Object.values(os.networkInterfaces())) {
-    for (const i of list ?? []) {
-      if (!i.internal && (v6 ? i.family === 'IPv6' : i.family === 'IPv4')) return i.address;
-    }
-  }
-  return v6 ? '::1' : '127.0.0.1';
+  const found = interfaceAddresses().find((i) => !i.internal && (v6 ? i.family === 'IPv6' : i.family === 'IPv4'));
+  return found?.address ?? (v6 ? '::1' : '127.0.0.1');
 }
 
 /** True when `dest` is one of our own SIP addresses. */
@@ -78,7 +84,7 @@ export function isSelf(dest: Destination, listen: ListenAddress[]): boolean {
     if (l.address === dest.address || l.advertisedAddress === dest.address) return true;
     if (l.address === '0.0.0.0' || l.address === '::') {
       if (dest.address.startsWith('127.') || dest.address === '::1') return true;
-      return Object.values(os.networkInterfaces()).some((list) => (list ?? []).some((i) => i.address === dest.address));
+      return interfaceAddresses().some((i) => i.address === dest.address);
     }
     return false;
   });
