@@ -196,10 +196,8 @@ function handleInDialog(core: SipCore, d: Dialog, req: SipRequest, info: Receive
 
 /** The incoming INVITE (or SUBSCRIBE) whose answer is creating dialog `d`, if still in progress. */
 export function pendingInviteOf(core: SipCore, d: Dialog): IncomingRecord | undefined {
-  for (const rec of core.incoming.values()) {
-    if (rec.dialog === d && rec.dialogCreating && !rec.final) return rec;
-  }
-  return undefined;
+  const rec = core.creatingRequest.get(d);
+  return rec && !rec.final ? rec : undefined;
 }
 
 function handleCancel(core: SipCore, cancel: SipRequest, info: ReceiveInfo, txn: ServerTransaction): void {

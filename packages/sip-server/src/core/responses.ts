@@ -65,6 +65,7 @@ export function sendResponse(core: SipCore, conn: ControlConnection, msgId: stri
   if (creating && !d) {
     d = createUasDialog(core, rec, res);
     rec.dialog = d;
+    core.creatingRequest.set(d, rec);
     core.dialogs.add(d);
   }
   if (d && creating && m.status >= 200) confirmUasDialog(core, rec, d, res);

@@ -8,7 +8,7 @@ import type { SipMessage, SipRequest, SipResponse } from '../message/types';
 import { serializeMessage } from '../message';
 import type { ReceiveInfo, ListenAddress, HostPort } from '../transport/types';
 import type { TransactionLayer, ServerTransaction } from '../transaction';
-import { DialogStore } from '../dialog/dialog';
+import { DialogStore, type Dialog } from '../dialog/dialog';
 import type { ControlConnection, ControlServer } from '../wire/control-server';
 import { CRLF, stackTime } from '../wire/leader';
 import type { IncomingRecord, OutgoingRecord } from './records';
@@ -50,6 +50,8 @@ export class SipCore {
   readonly incoming = new Map<string, IncomingRecord>();
   readonly incomingByTxn = new WeakMap<ServerTransaction, IncomingRecord>();
   readonly outgoing = new Map<string, OutgoingRecord>();
+  /** The incoming INVITE/SUBSCRIBE whose answer created a dialog (PRACK and UPDATE look it up). */
+  readonly creatingRequest = new WeakMap<Dialog, IncomingRecord>();
   /** INVITE server transactions handed to the proxy, for the CANCEL that may follow. */
   readonly proxied = new WeakMap<ServerTransaction, ProxiedTransaction>();
   /** Dialog ids of UAC INVITEs that failed recently: the client's ACK for them gets a clear NOK. */
