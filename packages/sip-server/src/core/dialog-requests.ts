@@ -1,10 +1,11 @@
 /** Requests inside a dialog, built from the dialog state (RFC 3261 §12.2.1.1; wire spec §4.6). */
 import type { SipHeader, SipRequest } from '../message/types';
-import { parseUri, parseNameAddr, randomBranch, getHeader, serializeMessage } from '../message';
+import { parseUri, parseNameAddr, randomBranch } from '../message';
 import type { Destination } from '../transport/types';
 import type { Dialog } from '../dialog/dialog';
 import type { SipCore } from './sip-core';
 import { hostPortText, localAddressFor, resolveUri, AddressError } from './addressing';
+import { defaultContentType } from './content-type';
 
 const OWNED = new Set(['from', 'to', 'call-id', 'cseq', 'max-forwards', 'via', 'route', 'record-route', 'content-length']);
 
@@ -64,10 +65,7 @@ export async function buildInDialogRequest(
     headers.push({ name: 'Contact', value: d.localContact });
   }
   const req: SipRequest = { kind: 'request', method, uri, headers, body };
-  if (body.length > 0 && !getHeader(req, 'Content-Type')) {
-    if (body.toString('utf8', 0, 3) === 'v=0') headers.push({ name: 'Content-Type', value: 'application/sdp' });
-    else throw new AddressError('missing content-type');
-  }
+  if (!defaultContentType(req)) throw new AddressError('missing content-type');
   return { req, dest };
 }
 
@@ -95,6 +93,3 @@ export function sendBye(core: SipCore, d: Dialog, reasonText: string, tellClient
     .catch((err: unknown) => core.log.warn({ dialogId: d.id, err: String(err) }, 'could not send BYE'));
 }
 
-export function serializedLength(req: SipRequest): number {
-  return serializeMessage(req).length;
-}

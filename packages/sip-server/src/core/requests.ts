@@ -24,6 +24,7 @@ import { buildInDialogRequest, sendBye } from './dialog-requests';
 import { applyUacSessionTimer, stopSessionTimer } from './session-timer';
 import { createUacDialog } from './uac-dialog';
 import { contactFor } from './responses';
+import { defaultContentType } from './content-type';
 
 type ClientRequest = Extract<ClientMessage, { kind: 'request' }>;
 
@@ -83,7 +84,7 @@ export async function sendNewRequest(core: SipCore, conn: ControlConnection, msg
     ],
     body: m.body,
   };
-  if (!checkContentType(req)) return nok(conn, msgId, 'missing content-type');
+  if (!defaultContentType(req)) return nok(conn, msgId, 'missing content-type');
 
   const initial = method === 'INVITE' || method === 'SUBSCRIBE';
   const fromTagValue = /;\s*tag=([^;>\s]+)/i.exec(from)?.[1] ?? '';
@@ -104,15 +105,6 @@ export async function sendNewRequest(core: SipCore, conn: ControlConnection, msg
   // The echo goes out before any response can be delivered (wire spec §1.5 ordering rule).
   core.echoRequest(conn, msgId, req, dest, rec.txnId);
   if (method === 'INVITE') core.cdr('attempt', 'application', undefined, req);
-}
-
-function checkContentType(msg: SipRequest | SipResponse): boolean {
-  if (msg.body.length === 0 || getHeader(msg, 'Content-Type')) return true;
-  if (msg.body.toString('utf8', 0, 3) === 'v=0') {
-    msg.headers.push({ name: 'Content-Type', value: 'application/sdp' });
-    return true;
-  }
-  return false;
 }
 
 function startClientTransaction(core: SipCore, rec: OutgoingRecord): void {

@@ -21,6 +21,7 @@ import { hostPortText, localAddressFor } from './addressing';
 import { aorKey } from './connection-registry';
 import { sendBye } from './dialog-requests';
 import { applyUasSessionTimer } from './session-timer';
+import { defaultContentType } from './content-type';
 
 type ClientResponse = Extract<ClientMessage, { kind: 'response' }>;
 
@@ -58,7 +59,7 @@ export function sendResponse(core: SipCore, conn: ControlConnection, msgId: stri
   }
   if (m.body.length > 0) {
     res.body = m.body;
-    if (!getHeader(res, 'Content-Type') && m.body.toString('utf8', 0, 3) === 'v=0') res.headers.push({ name: 'Content-Type', value: 'application/sdp' });
+    defaultContentType(res);
   }
 
   let d = rec.dialog;
@@ -204,7 +205,7 @@ function answerUpdateDuringInvite(core: SipCore, conn: ControlConnection, msgId:
   res.headers.push(...m.headers.filter((h: SipHeader) => !OWNED.has(h.name.toLowerCase())));
   if (m.body.length > 0) {
     res.body = m.body;
-    if (!getHeader(res, 'Content-Type') && m.body.toString('utf8', 0, 3) === 'v=0') res.headers.push({ name: 'Content-Type', value: 'application/sdp' });
+    defaultContentType(res);
   }
   respondSafely(up.txn, res, core.log);
   core.echoResponse(conn, msgId, res, rec.info.source, rec.txnId, rec.dialog?.id ?? '');
