@@ -5,6 +5,8 @@ import {
   getHeader,
   getHeaders,
   makeResponse,
+  parseNameAddr,
+  formatUri,
   parseUri,
   randomBranch,
   randomCallId,
@@ -88,23 +90,21 @@ export async function sendNewRequest(core: SipCore, conn: ControlConnection, msg
 
   const initial = method === 'INVITE' || method === 'SUBSCRIBE';
   const fromTagValue = /;\s*tag=([^;>\s]+)/i.exec(from)?.[1] ?? '';
-  const rec: OutgoingRecord = {
-    txnId: core.newTxnId(),
-    conn,
-    req,
-    dest,
-    dialogId: initial ? dialogIdOf(cid, fromTagValue) : '',
-    initial,
-    cancelRequested: false,
-    provisional: false,
-    final: false,
-    seen2xxTags: new Set(),
-  };
-  core.outgoing.set(rec.txnId, rec);
-  startClientTransaction(core, rec);
+  const rec = startOutgoing(core, { conn, req, dest, dialogId: initial ? dialogIdOf(cid, fromTagValue) : '', initial });
   // The echo goes out before any response can be delivered (wire spec §1.5 ordering rule).
   core.echoRequest(conn, msgId, req, dest, rec.txnId);
   if (method === 'INVITE') core.cdr('attempt', 'application', undefined, req);
+}
+
+/** Records a request the client sent and starts its client transaction. */
+function startOutgoing(
+  core: SipCore,
+  r: Pick<OutgoingRecord, 'conn' | 'req' | 'dest' | 'dialogId' | 'initial' | 'dialog'>,
+): OutgoingRecord {
+  const rec: OutgoingRecord = { ...r, txnId: core.newTxnId(), cancelRequested: false, provisional: false, final: false, seen2xxTags: new Set() };
+  core.outgoing.set(rec.txnId, rec);
+  startClientTransaction(core, rec);
+  return rec;
 }
 
 function startClientTransaction(core: SipCore, rec: OutgoingRecord): void {
@@ -228,10 +228,8 @@ function onInDialogResponse(core: SipCore, rec: OutgoingRecord, d: Dialog, res: 
     d.inviteSeq = seq;
     d.awaitingClientAck.add(seq);
     const contact = getHeader(res, 'Contact');
-    if (contact) {
-      const u = /<([^>]+)>/.exec(contact)?.[1] ?? contact.split(';')[0];
-      if (u) d.remoteTarget = u.trim();
-    }
+    const target = contact ? parseNameAddr(contact)?.uri : undefined;
+    if (target) d.remoteTarget = formatUri(target);
     applyUacSessionTimer(core, d, res);
   } else if (rec.final) {
     return;
@@ -269,21 +267,7 @@ export async function sendInDialog(core: SipCore, conn: ControlConnection, msgId
     stopSessionTimer(d);
     core.cdr('stop', 'application', 'normal-release', req);
   }
-  const rec: OutgoingRecord = {
-    txnId: core.newTxnId(),
-    conn,
-    req,
-    dest,
-    dialogId: d.id,
-    initial: false,
-    dialog: d,
-    cancelRequested: false,
-    provisional: false,
-    final: false,
-    seen2xxTags: new Set(),
-  };
-  core.outgoing.set(rec.txnId, rec);
-  startClientTransaction(core, rec);
+  const rec = startOutgoing(core, { conn, req, dest, dialogId: d.id, initial: false, dialog: d });
   core.echoRequest(conn, msgId, req, dest, rec.txnId);
 }
 

@@ -4,7 +4,7 @@
  * the peer must refresh and does not, the call is torn down with "Session timer expired".
  */
 import type { SipRequest, SipResponse } from '../message/types';
-import { getHeader, getHeaders, setHeader, addHeader } from '../message';
+import { cseq, getHeader, getHeaders, setHeader, addHeader } from '../message';
 import type { Dialog } from '../dialog/dialog';
 import type { SipCore } from './sip-core';
 import { buildInDialogRequest, sendBye } from './dialog-requests';
@@ -79,7 +79,7 @@ function refresh(core: SipCore, d: Dialog, interval: number): void {
         onResponse: (res) => {
           if (res.status < 200) return;
           if (res.status < 300) {
-            buildInDialogRequest(core, d, 'ACK', { seq: Number(/^\d+/.exec(getHeader(req, 'CSeq') ?? '')?.[0] ?? 0) })
+            buildInDialogRequest(core, d, 'ACK', { seq: cseq(req)?.seq ?? 0 })
               .then(({ req: ack, dest: to }) => core.transactions.sendStateless(ack, to))
               .catch(() => undefined);
             const se = parseSe(getHeader(res, 'Session-Expires'));
