@@ -63,37 +63,17 @@ function parseSipUri(scheme: 'sip' | 'sips', s: string, start: number): SipUri |
     i = at + 1;
   }
 
-  let host: string;
-  if (s.charCodeAt(i) === 0x5b) {
-    const close = s.indexOf(']', i);
-    if (close < 0) return undefined;
-    host = s.slice(i + 1, close);
-    if (!isIpv6(host)) return undefined;
-    i = close + 1;
-  } else {
-    const hostStart = i;
-    while (i < n) {
-      const c = s.charCodeAt(i);
-      if (c >= 128 || HOST_CHARS[c] !== 1) break;
-      i++;
-    }
-    if (i === hostStart) return undefined;
-    host = s.slice(hostStart, i);
-  }
+  const h = readHost(s, i, n);
+  if (!h) return undefined;
+  const host = h.host;
+  i = h.next;
 
   let port: number | undefined;
   if (s.charCodeAt(i) === 0x3a) {
-    i++;
-    const portStart = i;
-    let v = 0;
-    while (i < n) {
-      const c = s.charCodeAt(i);
-      if (c < 0x30 || c > 0x39) break;
-      v = v * 10 + (c - 0x30);
-      i++;
-    }
-    if (i === portStart || i - portStart > 5 || v > 65535) return undefined;
-    port = v;
+    const p = readPort(s, i + 1, n);
+    if (!p) return undefined;
+    port = p.port;
+    i = p.next;
   }
 
   const uri: SipUri = { scheme, host, params: emptyParams(), headers: emptyHeaders() };
@@ -157,6 +137,37 @@ function emptyHeaders(): Record<string, string> {
 }
 
 /** Loose IPv6 check: hex digits, colons, dots (embedded IPv4), at least one colon. */
+/** host (RFC 3261 §25.1: hostname, IPv4 or `[IPv6]`) from `i`; `host` comes without brackets. */
+export function readHost(s: string, i: number, end: number): { host: string; next: number } | undefined {
+  if (s.charCodeAt(i) === 0x5b) {
+    const close = s.indexOf(']', i);
+    if (close < 0 || close >= end) return undefined;
+    const host = s.slice(i + 1, close);
+    return isIpv6(host) ? { host, next: close + 1 } : undefined;
+  }
+  const start = i;
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || HOST_CHARS[c] !== 1) break;
+    i++;
+  }
+  return i === start ? undefined : { host: s.slice(start, i), next: i };
+}
+
+/** port: 1 to 5 digits, at most 65535. */
+export function readPort(s: string, i: number, end: number): { port: number; next: number } | undefined {
+  const start = i;
+  let port = 0;
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    port = port * 10 + (c - 0x30);
+    i++;
+  }
+  if (i === start || i - start > 5 || port > 65535) return undefined;
+  return { port, next: i };
+}
+
 export function isIpv6(h: string): boolean {
   if (h.length < 2 || h.indexOf(':') < 0) return false;
   for (let i = 0; i < h.length; i++) {

@@ -1,7 +1,7 @@
-import { HOST_CHARS, TOKEN_CHARS } from './grammar';
+import { TOKEN_CHARS } from './grammar';
 import { emptyParams, formatParams, parseParamList, skipWs } from './params';
 import type { Via } from './types';
-import { formatHost, isIpv6 } from './uri';
+import { formatHost, readHost, readPort } from './uri';
 
 function readToken(s: string, i: number): number {
   while (i < s.length) {
@@ -36,39 +36,16 @@ export function parseVia(s: string): Via | undefined {
   i = skipWs(s, end);
   if (i === end) return undefined; // LWS is required before sent-by.
 
-  let host: string;
-  if (s.charCodeAt(i) === 0x5b) {
-    const close = s.indexOf(']', i);
-    if (close < 0) return undefined;
-    host = s.slice(i + 1, close);
-    if (!isIpv6(host)) return undefined;
-    i = close + 1;
-  } else {
-    const start = i;
-    while (i < s.length) {
-      const c = s.charCodeAt(i);
-      if (c >= 128 || HOST_CHARS[c] !== 1) break;
-      i++;
-    }
-    if (i === start) return undefined;
-    host = s.slice(start, i);
-  }
-  i = skipWs(s, i);
+  const h = readHost(s, i, s.length);
+  if (!h) return undefined;
+  i = skipWs(s, h.next);
 
-  const via: Via = { transport, host, params: emptyParams() };
+  const via: Via = { transport, host: h.host, params: emptyParams() };
   if (s.charCodeAt(i) === 0x3a) {
-    i = skipWs(s, i + 1);
-    const start = i;
-    let port = 0;
-    while (i < s.length) {
-      const c = s.charCodeAt(i);
-      if (c < 0x30 || c > 0x39) break;
-      port = port * 10 + (c - 0x30);
-      i++;
-    }
-    if (i === start || i - start > 5 || port > 65535) return undefined;
-    via.port = port;
-    i = skipWs(s, i);
+    const p = readPort(s, skipWs(s, i + 1), s.length);
+    if (!p) return undefined;
+    via.port = p.port;
+    i = skipWs(s, p.next);
   }
   if (i >= s.length) return via;
   if (s.charCodeAt(i) !== 0x3b) return undefined;
