@@ -1,8 +1,10 @@
 /**
  * The few header grammars the registrar reads (RFC 3261 §20.10 Contact, §20.42 Via, §19.1 SIP
  * URI), parsed from the header text drachtio-srf hands over. Repeated headers arrive joined by
- * commas, so lists are split outside quotes and angle brackets. Pure functions.
+ * commas, so lists are split outside quotes and angle brackets. URIs, Via and lists go through
+ * the SIP server's parser; Contact values are sliced as written so bindings keep the phone's text.
  */
+import { parseUri, parseVia, splitHeaderValues } from '@pbx/sip-server';
 
 /** One Contact value: `*`, or an address with its header parameters. */
 export type ContactValue =
@@ -39,25 +41,9 @@ export interface ViaParts {
 
 /** Splits a header value at commas that are outside quotes and `<...>`. */
 export function splitList(value: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let inQuotes = false;
-  let start = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (inQuotes) {
-      if (c === '\\') i++;
-      else if (c === '"') inQuotes = false;
-    } else if (c === '"') inQuotes = true;
-    else if (c === '<') depth++;
-    else if (c === '>') depth = Math.max(0, depth - 1);
-    else if (c === ',' && depth === 0) {
-      out.push(value.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  out.push(value.slice(start).trim());
-  return out.filter((s) => s.length > 0);
+  return splitHeaderValues(value)
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
 }
 
 /** Parses `;name=value;flag` (leading `;` optional); quoted values are unquoted. */
@@ -154,27 +140,20 @@ export function parseContacts(header: string | undefined): ContactValue[] | unde
 
 /** Parses a `sip:` or `sips:` URI far enough to know user, host, port and parameters. */
 export function parseSipUri(uri: string): SipUriParts | undefined {
-  const m = /^(sips?):(?:([^@]*)@)?(\[[0-9a-fA-F:.]+\]|[^:;?>\s]+)(?::(\d{1,5}))?((?:;[^?]*)?)(?:\?.*)?$/i.exec(uri.trim());
-  if (!m) return undefined;
-  const port = m[4] === undefined ? undefined : Number(m[4]);
-  if (port !== undefined && (port < 1 || port > 65535)) return undefined;
-  const userinfo = m[2] ?? '';
-  const colon = userinfo.indexOf(':');
+  const u = parseUri(uri.trim());
+  if (!u || (u.scheme !== 'sip' && u.scheme !== 'sips')) return undefined;
+  if (u.port !== undefined && u.port < 1) return undefined;
   return {
-    scheme: m[1]!.toLowerCase() as 'sip' | 'sips',
-    user: decodeURIComponentSafe(colon < 0 ? userinfo : userinfo.slice(0, colon)),
-    host: m[3]!.replace(/^\[(.*)\]$/, '$1').toLowerCase(),
-    port,
-    params: parseParams(m[5] ?? ''),
+    scheme: u.scheme,
+    user: u.user ?? '',
+    host: u.host.toLowerCase(),
+    port: u.port,
+    params: new Map(Object.entries(u.params).map(([k, v]) => [k.toLowerCase(), v === null ? null : unquoteParam(v)])),
   };
 }
 
-function decodeURIComponentSafe(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
+function unquoteParam(v: string): string {
+  return v.length >= 2 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1).replace(/\\(.)/g, '$1') : v;
 }
 
 /** The URI inside a To/From value (`"n" <uri>;tag=x`, `<uri>` or `uri;tag=x`). */
@@ -199,14 +178,13 @@ export function userOfNameAddr(value: string | undefined): string | undefined {
 export function parseTopVia(header: string | undefined): ViaParts | undefined {
   if (header === undefined) return undefined;
   const first = splitList(header)[0];
-  if (first === undefined) return undefined;
-  const m = /^SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z]+)\s+(\[[0-9a-fA-F:.]+\]|[^:;\s]+)(?:\s*:\s*(\d{1,5}))?\s*(.*)$/i.exec(first);
-  if (!m) return undefined;
+  const via = first === undefined ? undefined : parseVia(first);
+  if (!via) return undefined;
   return {
-    transport: m[1]!.toUpperCase(),
-    host: m[2]!.replace(/^\[(.*)\]$/, '$1').toLowerCase(),
-    port: m[3] === undefined ? undefined : Number(m[3]),
-    params: parseParams(m[4] ?? ''),
+    transport: via.transport.toUpperCase(),
+    host: via.host.toLowerCase(),
+    port: via.port,
+    params: new Map(Object.entries(via.params).map(([k, v]) => [k.toLowerCase(), v === null ? null : unquoteParam(v)])),
   };
 }
 
