@@ -37,8 +37,9 @@ describe('ring groups', () => {
     const at = (m: string): number => receivedAt(results.get(m)!, /^INVITE /)!;
     const first = members.slice(0, 4).map(at);
     const second = members.slice(4).map(at);
-    expect(Math.max(...first) - Math.min(...first)).toBeLessThan(40);
-    expect(Math.min(...second) - Math.min(...first)).toBeGreaterThanOrEqual(40);
+    // The 50 ms spacing itself is checked under a fake clock (state/ring-group.test.ts); here,
+    // where sipp timestamps carry scheduling noise, only the batch order is asserted.
+    expect(Math.min(...second)).toBeGreaterThanOrEqual(Math.max(...first));
     expect(headerOf(findReceived(results.get('204')!, /^INVITE /), 'From')).toMatch(/^"Alice" <sip:201@/);
     await h.settle();
     expect((await h.pbx.ctx.store.cdrs.list({ ext: '201', limit: 1 }))[0]).toMatchObject({ dialled: '500', calleeTel: '207', disposition: 'answered' });
