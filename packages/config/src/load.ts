@@ -176,6 +176,15 @@ export function resolveConfig(input: LoadConfigInput = {}): ResolvedConfig {
     }
   }
 
+  // The Event Socket password: generated for the embedded media server, required for FreeSWITCH.
+  if (!slots.has('media.eslPassword')) {
+    if (slots.get('media.mode')?.value === 'external') {
+      issues.push({ key: 'media.eslPassword', message: 'is required when media.mode is external' });
+    } else {
+      slots.set('media.eslPassword', { value: (input.generateSecret ?? randomSecret)(), source: 'generated' });
+    }
+  }
+
   const raw: Record<string, Record<string, unknown>> = {};
   for (const [key, slot] of slots) setPath(raw, key, slot.value);
 
@@ -212,9 +221,20 @@ export function loadConfig(input: LoadConfigInput = {}): PbxConfig {
 }
 
 /** Paths for pino's `redact` option that cover the configuration's secrets. */
-export const CONFIG_REDACT_PATHS: readonly string[] = ['control.secret', 'config.control.secret', '*.control.secret'];
+export const CONFIG_REDACT_PATHS: readonly string[] = [
+  'control.secret',
+  'config.control.secret',
+  '*.control.secret',
+  'media.eslPassword',
+  'config.media.eslPassword',
+  '*.media.eslPassword',
+];
 
 /** A copy safe to print or log: secrets replaced by `***`. */
 export function redactConfig(config: PbxConfig): PbxConfig {
-  return { ...config, control: { ...config.control, secret: '***' } };
+  return {
+    ...config,
+    control: { ...config.control, secret: '***' },
+    media: { ...config.media, eslPassword: '***' },
+  };
 }

@@ -65,6 +65,22 @@ export const OPTIONS: readonly OptionSpec[] = [
     restart: true,
     secret: true,
   }),
+  spec('media.mode', 'enum', 'embedded', 'embedded media server, or an external FreeSWITCH (drachtio-freeswitch-mrf)', {
+    settable: false,
+    restart: true,
+  }),
+  spec('media.host', 'string', '127.0.0.1', 'media server address (embedded: where it binds and advertises SIP and RTP)', {
+    restart: true,
+  }),
+  spec('media.sipPort', 'int', 5080, 'media server SIP port (the leg drachtio-fsmrf sets up)', { restart: true }),
+  spec('media.eslPort', 'int', 8021, 'media server Event Socket port', { restart: true }),
+  spec('media.eslPassword', 'string', undefined, 'Event Socket password (random when unset in embedded mode)', {
+    settable: false,
+    restart: true,
+    secret: true,
+  }),
+  spec('media.rtpPortMin', 'int', 20000, 'first RTP port of the embedded media server', { restart: true }),
+  spec('media.rtpPortMax', 'int', 20999, 'last RTP port of the embedded media server', { restart: true }),
   spec('security.commExclusive', 'enum', 'response', 'Comm Exclusive: response | no-response'),
   spec('security.registerRetryLimit', 'int', 2, 'Register Retry Limit: failures before an IP is blocked'),
   spec('security.registerBlockTimer', 'seconds', 60, 'Register MSG Block Timer (s)'),

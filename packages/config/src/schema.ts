@@ -70,6 +70,19 @@ export const ControlSchema = z.object({
   secret: nonEmpty(256),
 });
 
+/** The media server drachtio-fsmrf drives (conference, music on hold, voice mail, tones). */
+export const MediaSchema = z.object({
+  /** `embedded`: our in-process media server; `external`: a FreeSWITCH with the mrf profile. */
+  mode: z.enum(['embedded', 'external'], { error: 'must be embedded or external' }),
+  host: hostSchema(),
+  sipPort: port(),
+  eslPort: port(),
+  eslPassword: nonEmpty(256),
+  /** RTP port range of the embedded media server (an even number of ports is used in pairs). */
+  rtpPortMin: intBetween(1024, 65534),
+  rtpPortMax: intBetween(1025, 65535),
+});
+
 /** Comm Exclusive and the message block timers (DM 5.2.12). */
 export const SecuritySchema = z.object({
   /** `response` answers failed registrations; `no-response` stays silent to a blocked IP. */
@@ -114,6 +127,7 @@ export const PbxConfigSchema = z
   .object({
     sip: SipSchema,
     control: ControlSchema,
+    media: MediaSchema,
     security: SecuritySchema,
     license: LicenseSchema,
     db: DbSchema,
@@ -127,6 +141,13 @@ export const PbxConfigSchema = z
         code: 'custom',
         path: ['sip', missing],
         message: `is required when sip.${given} is set (TLS needs both)`,
+      });
+    }
+    if (c.media.rtpPortMax - c.media.rtpPortMin < 3) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['media', 'rtpPortMax'],
+        message: 'must be at least media.rtpPortMin + 3 (one RTP/RTCP pair needs two ports)',
       });
     }
     if (c.sip.tlsCert !== undefined && c.sip.tlsPort !== 0 && c.sip.tlsPort === c.sip.port) {

@@ -31,6 +31,15 @@ describe('loadConfig defaults', () => {
     expect(c).toEqual({
       sip: { host: '0.0.0.0', port: 5060, tlsPort: 5061, domain: 'pbx.local', expireTime: 600, natRegExpireTime: 60 },
       control: { mode: 'embedded', host: '127.0.0.1', port: 9022, secret: 'generated-secret' },
+      media: {
+        mode: 'embedded',
+        host: '127.0.0.1',
+        sipPort: 5080,
+        eslPort: 8021,
+        eslPassword: 'generated-secret',
+        rtpPortMin: 20000,
+        rtpPortMax: 20999,
+      },
       security: {
         commExclusive: 'response',
         registerRetryLimit: 2,
@@ -174,7 +183,7 @@ describe('loadConfig errors name the key and the rule', () => {
     string: '!!bad host!!',
   };
 
-  it.each(OPTIONS.filter((o) => o.key !== 'db.path' && o.key !== 'control.secret' && !o.key.startsWith('sip.tls')).map((o) => [o.key, o]))(
+  it.each(OPTIONS.filter((o) => o.key !== 'db.path' && o.key !== 'control.secret' && o.key !== 'media.eslPassword' && !o.key.startsWith('sip.tls')).map((o) => [o.key, o]))(
     'a bad %s names the key',
     (key, option) => {
       const name = envNameOf(option.key);
@@ -187,6 +196,18 @@ describe('loadConfig errors name the key and the rule', () => {
 
   it('refuses an over-long path and names db.path', () => {
     expect(errorOf(() => loadConfig({ env: { PBX_DB: 'x'.repeat(5000) } })).message).toMatch(/^db\.path: must be a file path/);
+  });
+
+  it('requires the Event Socket password for an external media server, and a usable RTP range', () => {
+    expect(errorOf(() => loadConfig({ env: { PBX_MEDIA_MODE: 'external' }, ...quiet })).message).toBe(
+      'media.eslPassword: is required when media.mode is external',
+    );
+    const c = loadConfig({ env: { PBX_MEDIA_MODE: 'external', PBX_MEDIA_ESL_PASSWORD: 'JambonzR0ck$' }, ...quiet });
+    expect(c.media).toMatchObject({ mode: 'external', eslPassword: 'JambonzR0ck$' });
+    expect(redactConfig(c).media.eslPassword).toBe('***');
+    expect(
+      errorOf(() => loadConfig({ env: { PBX_MEDIA_RTP_PORT_MIN: '30000', PBX_MEDIA_RTP_PORT_MAX: '30001' }, ...quiet })).message,
+    ).toMatch(/^media\.rtpPortMax: must be at least media\.rtpPortMin \+ 3/);
   });
 
   it('checks TLS settings together', () => {
