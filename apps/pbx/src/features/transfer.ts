@@ -14,14 +14,13 @@
  *   the two calls is plain hold/resume relaying; whichever call is active when the station hangs up
  *   is joined to the held one.
  */
-import { withDirection } from '../state/media-direction';
+import { withDirection } from '../sip/sdp';
 import { routeCall } from '../state/routing';
-import { parseReferTo } from '../routing/sip-headers';
-import type { IncomingDialogRequest } from '../routing/sip-types';
-import type { CallEnv } from './call-env';
-import { Call, type Leg } from './call-registry';
-import { bridge, dial, endCall, reconnect, releaseLeg, writeRecord } from './call-setup';
-import { callerStatus } from './basic-call';
+import { parseReferTo } from '../sip/replaces';
+import type { IncomingDialogRequest } from '../engine/sip-port';
+import type { CallEnv } from '../engine/call-env';
+import { Call, type Leg } from '../engine/call-registry';
+import { bridge, callerStatus, dial, endCall, reconnect, releaseLeg, writeRecord } from '../engine/call-setup';
 
 const REASONS: Record<number, string> = {
   100: 'Trying',

@@ -245,62 +245,6 @@ function onRejected(s: MediaDirectionState, from: Side, status: number): [MediaD
 }
 
 const DIRECTIONS: readonly Direction[] = ['sendrecv', 'sendonly', 'recvonly', 'inactive'];
-const DIRECTION_LINE = /^a=(sendrecv|sendonly|recvonly|inactive)\s*$/;
-
-/**
- * The direction of the first audio stream of an SDP body: its media-level attribute, else the
- * session-level one, else `sendrecv` (RFC 3264 §5.1). A `c=` address of 0.0.0.0 is the old
- * RFC 2543 hold (RFC 3264 §8.4): the sender does not want to receive.
- */
-export function sdpDirection(sdp: string): Direction {
-  const lines = sdp.split(/\r?\n/);
-  let session: Direction | undefined;
-  let media: Direction | undefined;
-  let sessionZero = false;
-  let mediaZero: boolean | undefined;
-  let section: 'session' | 'audio' | 'other' | 'done' = 'session';
-  for (const line of lines) {
-    if (line.startsWith('m=')) {
-      if (section === 'audio') section = 'done';
-      else if (section !== 'done') section = line.startsWith('m=audio') ? 'audio' : 'other';
-      continue;
-    }
-    const dir = DIRECTION_LINE.exec(line)?.[1] as Direction | undefined;
-    const zero = /^c=IN IP4 0\.0\.0\.0\s*$/.test(line);
-    if (section === 'session') {
-      if (dir) session = dir;
-      if (zero) sessionZero = true;
-    } else if (section === 'audio') {
-      if (dir) media = dir;
-      if (line.startsWith('c=')) mediaZero = zero;
-    }
-  }
-  const d = media ?? session ?? 'sendrecv';
-  const zeroAddress = mediaZero ?? sessionZero;
-  return zeroAddress ? directionOf(sends(d), false) : d;
-}
-
-/**
- * The SDP body with every direction attribute removed and `a=<direction>` put at the end of each
- * media section, keeping the body's line endings.
- */
-export function withDirection(sdp: string, direction: Direction): string {
-  const eol = sdp.includes('\r\n') ? '\r\n' : '\n';
-  const lines = sdp.split(/\r?\n/);
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const out: string[] = [];
-  let inMedia = false;
-  for (const line of lines) {
-    if (DIRECTION_LINE.test(line)) continue;
-    if (line.startsWith('m=')) {
-      if (inMedia) out.push(`a=${direction}`);
-      inMedia = true;
-    }
-    out.push(line);
-  }
-  if (inMedia) out.push(`a=${direction}`);
-  return out.join(eol) + eol;
-}
 
 /** Narrows a string to a direction. */
 export function isDirection(value: string): value is Direction {

@@ -16,7 +16,7 @@ import {
   type RegisterRequest,
   type RegistrarSettings,
 } from '../../src/registrar/registrar';
-import { StationDirectory } from '../../src/registrar/station-directory';
+import { CredentialDirectory } from '../../src/registrar/credential-directory';
 
 const REALM = 'pbx.local';
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
@@ -54,7 +54,7 @@ async function harness(): Promise<Harness> {
   const registrar = new Registrar({
     registrations: store.registrations,
     accessLog: store.accessLog,
-    directory: new StationDirectory(store.stations, () => settings.realm),
+    directory: new CredentialDirectory(store.stations, () => settings.realm),
     whitelist,
     comm,
     nonces: new NonceService({ ttlMs: 300_000 }),

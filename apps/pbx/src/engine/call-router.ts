@@ -5,21 +5,18 @@
  * and handed to the station call, ring group or feature code runner. Unknown numbers get 404.
  */
 import { classify, type Classification } from '@pbx/dialplan';
-import type { CallEnv } from '../features/call-env';
-import type { Party } from '../features/call-registry';
-import { startStationCall } from '../features/basic-call';
-import { startGroupCall } from '../features/ring-group';
-import { handleReplaces } from '../features/pickup';
-import type { FeatureRunner } from '../features/feature-codes';
-import type { CdrDisposition } from '../features/cdr-writer';
-import { matchesRegistration } from './locate';
+import type { CallEnv } from './call-env';
+import type { CallFeatures } from './call-features';
+import type { Party } from './call-registry';
+import type { CdrDisposition } from './cdr-writer';
 import type { NumberPlanSource } from './number-plan';
-import type { IncomingInvite } from './sip-types';
+import type { IncomingInvite } from './sip-port';
 
 export interface RouterDeps {
   readonly env: CallEnv;
   readonly plan: NumberPlanSource;
-  readonly features: FeatureRunner;
+  /** The feature runners (features/index.ts), injected by the composition root. */
+  readonly features: CallFeatures;
 }
 
 /** Stations are re-read from the database when an unknown number shows up, at most this often. */
@@ -57,10 +54,9 @@ export function createRouter(deps: RouterDeps): (invite: IncomingInvite) => void
   const handle = async (invite: IncomingInvite): Promise<void> => {
     const fromUser = invite.from.user ?? '';
     await knowStations(fromUser, invite.requestUser);
-    const snapshot = await env.refreshRegistrations();
     const row = env.stations.row(fromUser);
     const stranger: Party = { number: fromUser || invite.from.uri, ...(invite.from.displayName ? { displayName: invite.from.displayName } : {}) };
-    if (!row || !matchesRegistration(snapshot.byTel.get(fromUser), invite.source, row.natCheck)) {
+    if (!row || !env.registrations.matchesSource(fromUser, invite.source, row.natCheck)) {
       env.log.warn({ from: fromUser, source: `${invite.source.address}:${invite.source.port}`, dialled: invite.requestUser }, 'call from an address that is no registered station refused');
       refuse(invite, stranger, 403, 'rejected', 'not a registered station address');
       return;
@@ -69,7 +65,7 @@ export function createRouter(deps: RouterDeps): (invite: IncomingInvite) => void
     const caller: Party & { station: string } = { number: fromUser, station: fromUser, ...(displayName ? { displayName } : {}) };
 
     if (invite.replaces) {
-      const refused = await handleReplaces(env, invite, caller, invite.replaces);
+      const refused = await deps.features.replaces(invite, caller, invite.replaces);
       if (refused !== undefined) refuse(invite, caller, refused, refused === 486 ? 'busy' : 'rejected', 'Replaces: nothing to take over', false);
       return;
     }
@@ -90,14 +86,14 @@ export function createRouter(deps: RouterDeps): (invite: IncomingInvite) => void
     switch (c.kind) {
       case 'feature':
       case 'featureError':
-        await deps.features.run(invite, caller, c);
+        await deps.features.featureCode(invite, caller, c);
         return;
       case 'station':
-        startStationCall(env, invite, caller, c.number);
+        deps.features.stationCall(invite, caller, c.number);
         return;
       case 'group': {
         const group = deps.plan.group(c.number);
-        if (group) startGroupCall(env, invite, caller, group);
+        if (group) deps.features.groupCall(invite, caller, group);
         else refuse(invite, caller, 404, 'rejected', 'ring group vanished');
         return;
       }

@@ -4,12 +4,12 @@
  * REFER), releasing legs and ending a call with its record.
  */
 import { nextLeg, type LegEvent } from '../state/call-leg';
-import { statusOf, type SipDialog } from '../routing/sip-types';
+import { statusOf, type IncomingInvite, type SipDialog } from './sip-port';
 import type { CallEnv } from './call-env';
-import { withDirection } from '../state/media-direction';
+import { withDirection } from '../sip/sdp';
 import { Call, Leg, type CallInfo, type Party } from './call-registry';
 import { dispositionOf, type CdrDisposition, type HangupSide } from './cdr-writer';
-import { onAck, onReinvite } from './hold';
+import { onAck, onReinvite } from './hold-relay';
 
 /** Applies a leg event and carries out the leg's effects (CANCEL, final response, BYE). */
 export function legEvent(env: CallEnv, leg: Leg, e: LegEvent): void {
@@ -74,7 +74,9 @@ export function dial(env: CallEnv, req: DialRequest): Leg {
     req.onFailed(leg, status);
   };
   void (async () => {
-    const target = await env.locate(station);
+    // Stay asynchronous: the runner finishes setting up the leg before any failure arrives.
+    await Promise.resolve();
+    const target = env.locate(station);
     if (leg.ended) return;
     if (!target) {
       legEvent(env, leg, { type: 'rejected', status: 480 });
@@ -142,6 +144,41 @@ export function dial(env: CallEnv, req: DialRequest): Leg {
     }
   });
   return leg;
+}
+
+/** The status the caller gets when the called phone refuses. */
+export function callerStatus(status: number): number {
+  if (status === 486 || status === 600) return 486;
+  if (status === 408 || status === 487) return 480;
+  if (status >= 400 && status < 700) return status;
+  return 500;
+}
+
+/** The caller's leg of a new call: the phone's INVITE, reported to the calling station. */
+export function callerLeg(env: CallEnv, invite: IncomingInvite, caller: Party): Leg {
+  const leg = new Leg('' as Leg['callRef'], 'uas', caller, env.now(), invite.sdp);
+  leg.invite = invite;
+  leg.sipIds = { callId: invite.callId, localTag: invite.fromTag };
+  return leg;
+}
+
+/** Starts ringing the caller's chosen call; CANCEL and the ringing timeout end it. */
+export function watchCaller(env: CallEnv, call: Call): void {
+  const invite = call.aLeg.invite;
+  invite?.onCancel(() => {
+    if (call.ended || call.aLeg.invite !== invite) return;
+    legEvent(env, call.aLeg, { type: 'cancelled' });
+    for (const take of env.intercept.cancel) if (take(call.aLeg, call)) return;
+    env.log.info({ callRef: call.ref }, 'caller cancelled');
+    endCall(env, call, { by: call.aLeg, status: 487 });
+  });
+  const timeoutMs = Math.round(env.config.features.ringingTimeout * 1000);
+  call.setTimer('ringing', timeoutMs, () => {
+    if (call.ended || call.connection) return;
+    env.log.info({ callRef: call.ref, timeoutMs }, 'ringing timeout');
+    if (call.unanswered?.(480)) return;
+    endCall(env, call, { status: 480, disposition: 'no-answer' });
+  });
 }
 
 /** Stops a leg: CANCEL or a final response if unanswered, BYE if answered; stops reporting it. */

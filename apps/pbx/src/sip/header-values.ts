@@ -1,5 +1,5 @@
 /**
- * The few header grammars the registrar reads (RFC 3261 §20.10 Contact, §20.42 Via, §19.1 SIP
+ * The few header grammars the PBX reads itself (RFC 3261 §20.10 Contact, §20.42 Via, §19.1 SIP
  * URI), parsed from the header text drachtio-srf hands over. Repeated headers arrive joined by
  * commas, so lists are split outside quotes and angle brackets. URIs, Via and lists go through
  * the SIP server's parser; Contact values are sliced as written so bindings keep the phone's text.
@@ -28,6 +28,8 @@ export interface SipUriParts {
   port: number | undefined;
   /** URI parameters, lower-case names. */
   params: Map<string, string | null>;
+  /** URI headers (`?name=value`), values unescaped. */
+  headers: Readonly<Record<string, string>>;
 }
 
 /** The sent-by of a Via header value. */
@@ -149,6 +151,7 @@ export function parseSipUri(uri: string): SipUriParts | undefined {
     host: u.host.toLowerCase(),
     port: u.port,
     params: new Map(Object.entries(u.params).map(([k, v]) => [k.toLowerCase(), v === null ? null : unquoteParam(v)])),
+    headers: u.headers,
   };
 }
 

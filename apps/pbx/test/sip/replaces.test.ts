@@ -1,4 +1,4 @@
-import { parseReferTo, parseReplaces } from '../../src/routing/sip-headers';
+import { parseReferTo, parseReplaces } from '../../src/sip/replaces';
 
 describe('parseReplaces', () => {
   test.each([

@@ -1,7 +1,11 @@
 /**
- * The SIP that call control needs, in our own words. `signalling/srf-calls.ts` implements it on
- * drachtio-srf; nothing under routing/ or features/ imports drachtio-srf (STYLE.md §1).
+ * The SIP port of the call engine: the SIP that call control needs, in our own words.
+ * `signalling/srf-call-port.ts` implements it on drachtio-srf; nothing under engine/ or
+ * features/ imports drachtio-srf (STYLE.md §1), and unit tests drive the runners through a fake.
  */
+import type { ReplacesHeader } from '../sip/replaces';
+
+export type { ReplacesHeader };
 
 /** A From/To/Refer-To value, parsed. */
 export interface NameAddrView {
@@ -17,14 +21,6 @@ export interface SipSource {
   readonly address: string;
   readonly port: number;
   readonly protocol: string;
-}
-
-/** The dialog a `Replaces` header names (RFC 3891 §6.1). */
-export interface ReplacesHeader {
-  readonly callId: string;
-  readonly toTag: string;
-  readonly fromTag: string;
-  readonly earlyOnly: boolean;
 }
 
 export interface ResponseOptions {
@@ -125,7 +121,7 @@ export interface OutgoingInvite {
 }
 
 /** The SIP operations call control uses. */
-export interface SipCalls {
+export interface CallSipPort {
   /** Registers the handler of new INVITEs (only one). */
   onInvite(handler: (invite: IncomingInvite) => void): void;
   invite(options: OutgoingInviteOptions, events?: OutgoingInviteEvents): OutgoingInvite;

@@ -5,7 +5,7 @@ import {
   parseTopVia,
   splitList,
   userOfNameAddr,
-} from '../../src/registrar/sip-headers';
+} from '../../src/sip/header-values';
 
 describe('Contact', () => {
   test('a joined header splits outside quotes and brackets', () => {

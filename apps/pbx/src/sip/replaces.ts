@@ -1,5 +1,13 @@
-/** Parsers of the SIP header values call control reads itself (pure). */
-import type { ReplacesHeader } from './sip-types';
+/** The dialog-naming header values call control reads itself: Replaces and Refer-To (pure). */
+import { parseSipUri } from './header-values';
+
+/** The dialog a `Replaces` header names (RFC 3891 §6.1). */
+export interface ReplacesHeader {
+  readonly callId: string;
+  readonly toTag: string;
+  readonly fromTag: string;
+  readonly earlyOnly: boolean;
+}
 
 /** `Replaces: call-id;to-tag=x;from-tag=y[;early-only]` (RFC 3891 §6.1). */
 export function parseReplaces(value: string | undefined): ReplacesHeader | undefined {
@@ -35,25 +43,12 @@ export interface ReferTarget {
 export function parseReferTo(value: string | undefined): ReferTarget | undefined {
   if (!value) return undefined;
   const inner = /<([^>]*)>/.exec(value)?.[1] ?? value.trim().split(';')[0] ?? '';
-  const [uriPart, headerPart] = inner.split('?', 2);
-  const uri = uriPart ?? '';
-  const m = /^sips?:([^@;]+)@/i.exec(uri);
-  if (!m?.[1]) return undefined;
-  let user: string;
-  try {
-    user = decodeURIComponent(m[1]);
-  } catch {
-    return undefined;
-  }
-  let replaces: ReplacesHeader | undefined;
-  for (const h of (headerPart ?? '').split('&')) {
-    const eq = h.indexOf('=');
-    if (eq < 0 || h.slice(0, eq).toLowerCase() !== 'replaces') continue;
-    try {
-      replaces = parseReplaces(decodeURIComponent(h.slice(eq + 1)));
-    } catch {
-      return undefined;
-    }
-  }
-  return replaces ? { uri, user, replaces } : { uri, user };
+  // A broken escape in the user part is refused rather than read literally.
+  if (/^sips?:[^@]*%(?![0-9a-f]{2})/i.test(inner)) return undefined;
+  const parsed = parseSipUri(inner);
+  if (!parsed?.user) return undefined;
+  const uri = inner.split('?', 1)[0] ?? '';
+  const name = Object.keys(parsed.headers).find((h) => h.toLowerCase() === 'replaces');
+  const replaces = name === undefined ? undefined : parseReplaces(parsed.headers[name]);
+  return replaces ? { uri, user: parsed.user, replaces } : { uri, user: parsed.user };
 }

@@ -1,6 +1,6 @@
-import { callerStatus } from '../../src/features/basic-call';
-import { dispositionOf } from '../../src/features/cdr-writer';
-import { diversionHeaders, lastDiversion } from '../../src/features/call-forward';
+import { callerStatus } from '../../src/engine/call-setup';
+import { dispositionOf } from '../../src/engine/cdr-writer';
+import { diversionHeaders, lastDiversion } from '../../src/features/station-call';
 
 describe('statuses and records', () => {
   test.each([

@@ -1,5 +1,5 @@
 import type { Registration } from '@pbx/store';
-import { inviteTarget, matchesRegistration } from '../../src/routing/locate';
+import { inviteTarget, matchesRegistration } from '../../src/registrar/registration-lookup';
 
 const reg = (over: Partial<Registration> = {}): Registration => ({
   id: 1,

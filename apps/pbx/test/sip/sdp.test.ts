@@ -1,4 +1,4 @@
-import { answerFromOffer, SdpOrigin } from '../../src/routing/sdp';
+import { answerFromOffer, SdpOrigin } from '../../src/sip/sdp';
 
 const sdp = (origin: string, formats: string, extra: string[] = [], eol = '\r\n'): string =>
   ['v=0', `o=${origin} IN IP4 127.0.0.1`, 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', `m=audio 4000 RTP/AVP ${formats}`, ...extra, ''].join(eol);

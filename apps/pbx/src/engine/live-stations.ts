@@ -2,30 +2,42 @@
  * The live stations as call control sees them: the persistence layer's `SqliteStationStore`
  * (station reducer in memory, settings loaded from and written to the `stations` table), plus what
  * routing needs synchronously: the routing view of a station, its calling name, and the
- * registered flags from a registration snapshot.
+ * registered flags, kept in step with the registrar through {@link RegistrationLookup}.
  */
 import type { Logger } from 'pino';
 import type { Store } from '@pbx/store';
 import type { PbxConfig } from '@pbx/config';
 import { SqliteStationStore } from '../persistence';
 import { routingView, type RoutingView } from '../state/station-state';
-import type { RegistrationSnapshot } from './locate';
+import type { RegistrationLookup } from './registration-lookup';
 
-export class StationDirectory extends SqliteStationStore {
-  constructor(store: Store, config: () => PbxConfig, log: Logger) {
+export class LiveStations extends SqliteStationStore {
+  constructor(
+    store: Store,
+    config: () => PbxConfig,
+    private readonly registrations: RegistrationLookup,
+    log: Logger,
+  ) {
     super(store, {
       defaultNoAnswerSeconds: () => config().features.forwardNoAnswerTimer,
       realm: () => config().sip.domain,
       logger: log,
     });
+    registrations.onChange((tel) => this.syncRegistration(tel));
   }
 
-  /** Sets each station's `registered` flag from a registration snapshot. */
-  async applyRegistrations(snapshot: RegistrationSnapshot): Promise<void> {
-    for (const s of await this.list()) {
-      const registered = snapshot.isRegistered(s.number);
-      if (s.registered !== registered) this.apply(s.number, { type: 'registration', registered });
-    }
+  /** Reads every station, then sets the registered flags of new ones. */
+  override async load(): Promise<void> {
+    await super.load();
+    for (const s of await this.list()) this.syncRegistration(s.number);
+  }
+
+  /** Sets the station's `registered` flag from the registrar. */
+  private syncRegistration(tel: string): void {
+    const s = this.peek(tel);
+    if (!s) return;
+    const registered = this.registrations.isRegistered(tel);
+    if (s.registered !== registered) this.apply(tel, { type: 'registration', registered });
   }
 
   /** The calling name shown for the station (its configured name). */

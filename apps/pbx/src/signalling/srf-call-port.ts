@@ -1,9 +1,9 @@
 /**
- * `SipCalls` on drachtio-srf: new INVITEs, UAS answers, UAC INVITEs with CANCEL, and confirmed
- * dialogs with re-INVITE, BYE, REFER and NOTIFY. The only call-control file that touches srf
- * objects; everything else sees routing/sip-types.ts.
+ * The call engine's SIP port ({@link CallSipPort}) on drachtio-srf: new INVITEs, UAS answers,
+ * UAC INVITEs with CANCEL, and confirmed dialogs with re-INVITE, BYE, REFER and NOTIFY. The only
+ * call-control file that touches srf objects; everything else sees engine/sip-port.ts.
  */
-import Srf from 'drachtio-srf';
+import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import {
   SipStatusError,
@@ -16,14 +16,14 @@ import {
   type OutgoingInviteOptions,
   type ReplacesHeader,
   type ResponseOptions,
-  type SipCalls,
+  type CallSipPort,
   type SipDialog,
-} from '../routing/sip-types';
-import { parseReplaces } from '../routing/sip-headers';
-import type { SrfApp } from './srf';
+} from '../engine/sip-port';
+import { parseSipUri } from '../sip/header-values';
+import { parseReplaces } from '../sip/replaces';
+import { REASON_PHRASES } from '../sip/status';
+import type { SrfApp, SrfRequest, SrfResponse } from './srf';
 
-type SrfRequest = Srf.SrfRequest;
-type SrfResponse = Srf.SrfResponse;
 type SrfDialog = Srf.Dialog;
 
 interface ParsedAor {
@@ -35,13 +35,13 @@ interface ParsedAor {
 function nameAddr(msg: Srf.SipMessage, header: string): NameAddrView {
   const raw = msg.getParsedHeader(header as 'from') as ParsedAor | undefined;
   if (!raw) return { uri: '' };
-  const uri = Srf.parseUri(raw.uri) as Srf.ParseUriResult | undefined;
+  const uri = parseSipUri(raw.uri);
   const tag = raw.params?.['tag'];
   const display = raw.name?.replace(/^"|"$/g, '').trim();
   return {
     uri: raw.uri,
     ...(display ? { displayName: display } : {}),
-    ...(uri?.user ? { user: decodeURIComponent(uri.user) } : {}),
+    ...(uri?.user ? { user: uri.user } : {}),
     ...(uri?.host ? { host: uri.host } : {}),
     ...(typeof tag === 'string' ? { tag } : {}),
   };
@@ -57,9 +57,7 @@ function responseOpts(options: ResponseOptions | undefined, body?: string): Reco
   return { headers, ...(body ? { body } : {}) };
 }
 
-type SendFn = (status: number, reason?: string, opts?: Record<string, unknown>, callback?: (err: unknown, msg: Srf.SipMessage) => void) => void;
-
-/** `res.send(status, reason, opts, callback)`; srf's typings miss this overload. */
+/** `res.send(status, reason, opts[, callback])`, the reason phrase from our table. */
 function send(
   res: SrfResponse,
   status: number,
@@ -67,7 +65,12 @@ function send(
   body?: string,
   callback?: (err: unknown, msg: Srf.SipMessage) => void,
 ): void {
-  (res.send as unknown as SendFn).call(res, status, options?.reason, responseOpts(options, body), callback);
+  const reason = options?.reason ?? REASON_PHRASES[status];
+  const opts = responseOpts(options, body);
+  // Without a phrase of ours, drachtio picks the standard one.
+  if (reason === undefined) res.send(status, opts);
+  else if (callback) res.send(status, reason, opts, callback);
+  else res.send(status, reason, opts);
 }
 
 function errorStatus(err: unknown): SipStatusError {
@@ -86,7 +89,7 @@ class SrfSipDialog implements SipDialog {
   ) {
     // srf may emit 'destroy' before the code that awaited createUAS/createUAC runs (the 200's
     // echo and the peer's BYE can arrive in one read): such a dialog starts out ended.
-    if ((d as unknown as { connected?: boolean }).connected === false) this.ended = true;
+    if ('connected' in d && d.connected === false) this.ended = true;
     d.on('destroy', () => {
       if (this.ended) return;
       this.ended = true;
@@ -158,7 +161,10 @@ class SrfSipDialog implements SipDialog {
   async request(method: 'NOTIFY' | 'INFO' | 'REFER', options: { headers?: Record<string, string>; body?: string }): Promise<number> {
     if (this.ended) return 481;
     try {
-      const res = await this.d.request({ method, headers: options.headers ?? {}, body: options.body } as unknown as SrfRequest);
+      // drachtio-srf's typings want a whole request object here; it reads method, headers, body.
+      const res = (await Reflect.apply(this.d.request, this.d, [
+        { method, headers: options.headers ?? {}, body: options.body },
+      ])) as SrfResponse;
       return res.status;
     } catch (err) {
       this.log.debug({ err, method }, 'in-dialog request failed');
@@ -203,8 +209,7 @@ class SrfIncomingInvite implements IncomingInvite {
     this.to = nameAddr(req, 'to');
     this.fromTag = this.from.tag ?? '';
     this.requestUri = req.uri;
-    const uri = Srf.parseUri(req.uri) as Srf.ParseUriResult | undefined;
-    this.requestUser = uri?.user ? decodeURIComponent(uri.user) : '';
+    this.requestUser = parseSipUri(req.uri)?.user ?? '';
     this.sdp = req.body ?? '';
     this.source = { address: req.source_address, port: Number(req.source_port), protocol: req.protocol };
     const replaces = parseReplaces(header(req, 'Replaces'));
@@ -264,8 +269,8 @@ class SrfIncomingInvite implements IncomingInvite {
   }
 }
 
-/** Builds the srf implementation of {@link SipCalls}. */
-export function srfCalls(srf: SrfApp, log: Logger): SipCalls {
+/** Builds the srf implementation of {@link CallSipPort}. */
+export function srfCallPort(srf: SrfApp, log: Logger): CallSipPort {
   return {
     onInvite(handler) {
       srf.invite((req: SrfRequest, res: SrfResponse) => {
@@ -299,12 +304,15 @@ export function srfCalls(srf: SrfApp, log: Logger): SipCalls {
       };
       const answered = srf
         .createUAC(options.uri, opts, {
-          cbRequest: ((err: unknown, req: SrfRequest) => {
-            if (err || !req) return;
+          // srf calls it as (err, req), whatever its typings say.
+          cbRequest: (...args: unknown[]) => {
+            const [err, sentReq] = args;
+            if (err || !sentReq) return;
+            const req = sentReq as SrfRequest;
             sent = req;
             events.onSent?.({ callId: req.get('Call-ID'), fromTag: nameAddr(req, 'from').tag ?? '' });
             if (cancelWanted) cancelNow(req);
-          }) as unknown as (req: SrfRequest) => void,
+          },
           cbProvisional: (res: unknown) => {
             const r = res as SrfResponse;
             const to = nameAddr(r, 'to');

@@ -1,5 +1,5 @@
 import { Store } from '@pbx/store';
-import { StationDirectory } from '../../src/registrar/station-directory';
+import { CredentialDirectory } from '../../src/registrar/credential-directory';
 
 test('stations come from one list query; credentials are fetched once per station and realm', async () => {
   await using store = await Store.open({ path: ':memory:' });
@@ -10,7 +10,7 @@ test('stations come from one list query; credentials are fetched once per statio
     getCredentials: jest.fn((tel: string, realm: string) => store.stations.getCredentials(tel, realm)),
   };
   let realm = 'a.local';
-  const dir = new StationDirectory(repo, () => realm);
+  const dir = new CredentialDirectory(repo, () => realm);
   await dir.load();
   const first = await dir.lookup('201');
   expect(first?.credentials).toMatchObject({ tel: '201', userId: '201', realm: 'a.local' });

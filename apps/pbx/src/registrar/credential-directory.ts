@@ -12,7 +12,7 @@ export interface DirectoryEntry {
   credentials: StationCredentials;
 }
 
-export class StationDirectory {
+export class CredentialDirectory {
   private stations = new Map<string, Station>();
   private readonly credentials = new Map<string, StationCredentials>();
   private generation = 0;

@@ -1,12 +1,12 @@
 /**
  * What every call runner gets: configuration, SIP, the live stations and calls, call records and
- * the hooks other modules plug into. Built once by routing/index.ts.
+ * the hooks other modules plug into. Built once by the composition root (call-control.ts).
  */
 import type { Logger } from 'pino';
 import type { PbxConfig } from '@pbx/config';
-import type { ContactTarget, RegistrationSnapshot } from '../routing/locate';
-import type { SipCalls, IncomingDialogRequest } from '../routing/sip-types';
-import type { StationDirectory } from '../routing/station-directory';
+import type { InviteTarget, RegistrationLookup } from './registration-lookup';
+import type { CallSipPort, IncomingDialogRequest } from './sip-port';
+import type { LiveStations } from './live-stations';
 import type { Call, CallRegistry, Leg } from './call-registry';
 import type { CdrWriter } from './cdr-writer';
 
@@ -44,14 +44,14 @@ export interface CallEnv {
   readonly config: PbxConfig;
   readonly log: Logger;
   readonly now: () => number;
-  readonly sip: SipCalls;
-  readonly stations: StationDirectory;
+  readonly sip: CallSipPort;
+  readonly stations: LiveStations;
   readonly registry: CallRegistry;
   readonly cdr: CdrWriter;
   readonly hooks: CallHooks;
   readonly intercept: CallInterceptors;
-  /** Reads the live registrations and updates the stations' registered flags. */
-  refreshRegistrations(): Promise<RegistrationSnapshot>;
+  /** The registrar's live bindings. */
+  readonly registrations: RegistrationLookup;
   /** Where to send an INVITE to the station now; undefined when it is not registered. */
-  locate(station: string): Promise<ContactTarget | undefined>;
+  locate(station: string): InviteTarget | undefined;
 }

@@ -6,21 +6,11 @@
  * A leg whose partner is gone (a parked party) gets its re-INVITEs answered with what we last
  * sent it.
  */
-import {
-  nextMedia,
-  other,
-  sdpDirection,
-  withDirection,
-  type MediaEffect,
-  type MediaEvent,
-  type Side,
-} from '../state/media-direction';
-import { statusOf, type IncomingReinvite } from '../routing/sip-types';
+import { nextMedia, other, type MediaEffect, type MediaEvent, type Side } from '../state/media-direction';
+import { sdpDirection, withDirection } from '../sip/sdp';
+import { statusOf, type IncomingReinvite } from './sip-port';
 import type { CallEnv } from './call-env';
 import type { Call, Leg } from './call-registry';
-
-/** Re-INVITEs waiting for our answer, per leg. */
-const waiting = new WeakMap<Leg, IncomingReinvite>();
 
 /** The SDP to give `to`: its partner's last SDP, with `direction`. */
 function partnerSdp(call: Call, to: Side, direction: Parameters<typeof withDirection>[1]): string | undefined {
@@ -44,7 +34,7 @@ export function onReinvite(env: CallEnv, leg: Leg, r: IncomingReinvite): void {
   }
   const hadPending = call.connection.media.pending !== null;
   if (!hadPending) {
-    waiting.set(leg, r);
+    leg.waitingReinvite = r;
     if (r.sdp) leg.sdp = r.sdp;
   }
   apply(env, call, { type: 'offer', from: side, direction: r.sdp ? sdpDirection(r.sdp) : null }, hadPending ? r : undefined);
@@ -79,8 +69,8 @@ export function apply(env: CallEnv, call: Call, e: MediaEvent, current?: Incomin
 function respond(leg: Leg | undefined, current: IncomingReinvite | undefined): IncomingReinvite | undefined {
   if (current) return current;
   if (!leg) return undefined;
-  const r = waiting.get(leg);
-  waiting.delete(leg);
+  const r = leg.waitingReinvite;
+  leg.waitingReinvite = undefined;
   return r;
 }
 

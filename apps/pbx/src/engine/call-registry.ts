@@ -13,9 +13,9 @@ import { initialMedia, isHolding, type MediaDirectionState, type Side } from '..
 import type { StationLeg } from '../state/station-state';
 import type { CallStore, HeldCall } from '../state/features';
 import type { ForwardReason } from '@pbx/store';
-import { SdpOrigin } from '../routing/sdp';
-import type { IncomingInvite, OutgoingInvite, SipDialog } from '../routing/sip-types';
-import type { StationDirectory } from '../routing/station-directory';
+import { SdpOrigin } from '../sip/sdp';
+import type { IncomingInvite, IncomingReinvite, OutgoingInvite, SipDialog } from './sip-port';
+import type { LiveStations } from './live-stations';
 
 export type { CallRef, LegId };
 
@@ -41,6 +41,8 @@ export class Leg {
   invite: IncomingInvite | undefined;
   /** Our INVITE while unanswered (uac legs). */
   outgoing: OutgoingInvite | undefined;
+  /** The phone's re-INVITE waiting for the answer we relay from its partner (hold-relay.ts). */
+  waitingReinvite: IncomingReinvite | undefined;
   /** The dialog as the phone sees it, for dialog-info and Replaces. */
   sipIds: { callId: string; localTag?: string; remoteTag?: string };
   /** Our origin line towards this phone. */
@@ -176,7 +178,7 @@ export class CallRegistry implements CallStore {
   private readonly legs = new Map<LegId, Leg>();
 
   constructor(
-    private readonly stations: StationDirectory,
+    private readonly stations: LiveStations,
     private readonly now: () => number,
   ) {}
 
