@@ -17,6 +17,10 @@ import {
   type ResponseOptions,
   type SipDialog,
 } from '../../src/engine/sip-port';
+import { sdpDirection } from '../../src/sip/sdp';
+
+/** The direction a phone answers an offer with (RFC 3264 §6.1). */
+const ANSWER_DIRECTION = { sendrecv: 'sendrecv', sendonly: 'recvonly', recvonly: 'sendonly', inactive: 'inactive' } as const;
 
 let counter = 0;
 const nextId = (what: string): string => `${what}-${++counter}`;
@@ -59,7 +63,7 @@ export class FakeDialog implements SipDialog {
     callId?: string,
   ) {
     this.callId = callId ?? nextId('call');
-    this.answerReinvite = () => phoneSdp(phone);
+    this.answerReinvite = (offer) => phoneSdp(phone, ANSWER_DIRECTION[sdpDirection(offer)]);
   }
 
   onBye(listener: () => void): void {
