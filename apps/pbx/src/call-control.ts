@@ -9,7 +9,7 @@ import type { CallEnv, CallHooks } from './engine/call-env';
 import { CallRegistry } from './engine/call-registry';
 import { createRouter } from './engine/call-router';
 import { endCall } from './engine/call-setup';
-import { CdrWriter, storeCdrSink, type CdrSink } from './engine/cdr-writer';
+import { CdrWriter, storeCdrSink } from './engine/cdr-writer';
 import { LiveStations } from './engine/live-stations';
 import type { NumberPlanSource } from './engine/number-plan';
 import type { RegistrationLookup } from './engine/registration-lookup';
@@ -32,22 +32,16 @@ export interface CallControl {
   stop(): Promise<void>;
 }
 
-export interface InstallCallsOptions {
-  plan?: NumberPlanSource;
-  cdrSink?: CdrSink;
-}
-
 export async function installCalls(
   ctx: AppContext,
   sip: CallSipPort,
   registrations: RegistrationLookup,
-  options: InstallCallsOptions = {},
 ): Promise<CallControl> {
   const log = ctx.log.child({ component: 'calls' });
   const stations = new LiveStations(ctx.store, () => ctx.config, registrations, log);
   await stations.load();
   const registry = new CallRegistry(stations, ctx.now);
-  const cdr = new CdrWriter(options.cdrSink ?? storeCdrSink(ctx.store), log);
+  const cdr = new CdrWriter(storeCdrSink(ctx.store), log);
   const hooks: CallHooks = {};
   const env: CallEnv = {
     config: ctx.config,
@@ -62,7 +56,7 @@ export async function installCalls(
     registrations,
     locate: (station) => registrations.locate(station, stations.row(station)?.natCheck ?? 'ip'),
   };
-  const plan = options.plan ?? new StoreNumberPlan(ctx.store, { logger: log });
+  const plan = new StoreNumberPlan(ctx.store, { logger: log });
   await plan.reload();
   const features = installFeatures(env);
   sip.onInvite(createRouter({ env, plan, features: features.table }));
@@ -76,8 +70,8 @@ export async function installCalls(
     hooks,
     flushCdrs: () => cdr.flush(),
     async onChange(area) {
-      if (area === 'stations' || area === 'config') await stations.load();
-      if (area === 'numplan' || area === 'groups') await plan.reload();
+      await stations.onChange(area);
+      await plan.onChange(area);
     },
     async stop() {
       features.stop();

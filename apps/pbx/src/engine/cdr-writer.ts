@@ -1,7 +1,7 @@
 /**
  * Call records: one per call attempt, written when the attempt ends, in the shape of the store's
  * `CdrRepo.record` (packages/store). Call control builds the record; a `CdrSink` stores it (the
- * CdrRepo in production, memory in unit tests).
+ * CdrRepo in production, a recording sink in the feature runner tests).
  */
 import type { Logger } from 'pino';
 import type { CallAttempt, CallEnd, CdrDisposition, HangupSide, Store } from '@pbx/store';
@@ -25,27 +25,14 @@ export function storeCdrSink(store: Store): CdrSink {
   };
 }
 
-/** Records kept in memory. */
-export class MemoryCdrSink implements CdrSink {
-  readonly records: CallRecordInput[] = [];
-  async write(record: CallRecordInput): Promise<void> {
-    this.records.push(record);
-  }
-}
-
 /** Writes records in order, never throws at the caller, and lets tests wait for the writes. */
 export class CdrWriter {
   private pending: Promise<void> = Promise.resolve();
 
   constructor(
-    private sink: CdrSink,
+    private readonly sink: CdrSink,
     private readonly log: Logger,
   ) {}
-
-  /** Replaces the sink. */
-  use(sink: CdrSink): void {
-    this.sink = sink;
-  }
 
   record(record: CallRecordInput): void {
     this.log.info(

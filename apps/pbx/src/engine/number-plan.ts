@@ -1,6 +1,7 @@
 /**
  * The number plan as call routing reads it: feature codes and ring groups. The database-backed
- * source is the persistence layer's `StoreNumberPlan`; `MemoryNumberPlan` serves unit tests.
+ * source is the persistence layer's `StoreNumberPlan`; `MemoryNumberPlan` serves the feature
+ * runner tests.
  */
 import { defaultNumberPlan, type FeatureCodes, type NumberPlan } from '@pbx/dialplan';
 export interface RingGroupDefinition {
@@ -19,7 +20,7 @@ export interface NumberPlanSource {
 
 /** Default codes and in-memory ring groups. */
 export class MemoryNumberPlan implements NumberPlanSource {
-  private codes: FeatureCodes;
+  private readonly codes: FeatureCodes;
   private readonly groups = new Map<string, RingGroupDefinition>();
 
   constructor(private readonly trunkPrefix?: string) {
@@ -36,14 +37,6 @@ export class MemoryNumberPlan implements NumberPlanSource {
 
   setGroup(number: string, members: readonly string[]): void {
     this.groups.set(number, { number, members: [...members] });
-  }
-
-  removeGroup(number: string): void {
-    this.groups.delete(number);
-  }
-
-  setCode(feature: keyof FeatureCodes, code: string | null): void {
-    this.codes = { ...this.codes, [feature]: code };
   }
 
   async reload(): Promise<void> {

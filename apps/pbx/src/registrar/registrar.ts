@@ -30,6 +30,7 @@ import {
 import { isBehindNat, type PacketSource } from './nat';
 import type { NonceService } from './nonce';
 import { REFUSALS, type RefusalKind } from './refusals';
+import { reasonPhrase } from '../sip/status';
 import { parseContacts, parseTopVia, userOfNameAddr, type ContactValue } from '../sip/header-values';
 import type { CredentialDirectory } from './credential-directory';
 
@@ -130,7 +131,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const src = req.source;
     const admission = comm.admission(src.ip, now);
     if (admission === 'drop') return DROP;
-    if (admission === 'refuse') return reply(403, 'Forbidden');
+    if (admission === 'refuse') return reply(403, reasonPhrase(403));
 
     const s = this.deps.settings();
     if (req.authorization === undefined) return this.challenge(s.realm, now, false);
@@ -194,7 +195,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
 
   private challenge(realm: string, now: number, stale: boolean): RegisterOutcome {
     const nonce = this.deps.nonces.issue(now);
-    return reply(401, 'Unauthorized', {
+    return reply(401, reasonPhrase(401), {
       'WWW-Authenticate': formatChallenge({ realm, nonce, opaque: this.opaque, stale }),
     });
   }
@@ -237,7 +238,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
         this.emit('unbound', r, 'unregistered');
       }
       log.info({ tel, ip: req.source.ip, contacts: removed.length }, 'station unregistered');
-      return reply(200, 'OK', { Date: new Date(now).toUTCString() });
+      return reply(200, reasonPhrase(200), { Date: new Date(now).toUTCString() });
     }
 
     const addresses = contacts.filter((c): c is Extract<ContactValue, { kind: 'address' }> => c.kind === 'address');
@@ -332,7 +333,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const live = bindings.live(tel, now);
     if (live.length > 0) headers.Contact = live.map((r) => formatBinding(r, now)).join(', ');
     if (adds.length === 1) headers.Expires = String(adds[0]!.granted);
-    return reply(200, 'OK', headers);
+    return reply(200, reasonPhrase(200), headers);
   }
 }
 

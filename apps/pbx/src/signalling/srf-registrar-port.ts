@@ -22,7 +22,7 @@ function header(req: SrfRequest, name: string): string | undefined {
 }
 
 /** The parts of an srf request the registrar reads. */
-export function toRegisterRequest(req: SrfRequest): RegisterRequest {
+function toRegisterRequest(req: SrfRequest): RegisterRequest {
   const cseq = Number.parseInt(header(req, 'CSeq') ?? '', 10);
   return {
     requestUri: req.uri,

@@ -243,10 +243,3 @@ function onRejected(s: MediaDirectionState, from: Side, status: number): [MediaD
       return assertNever(p);
   }
 }
-
-const DIRECTIONS: readonly Direction[] = ['sendrecv', 'sendonly', 'recvonly', 'inactive'];
-
-/** Narrows a string to a direction. */
-export function isDirection(value: string): value is Direction {
-  return (DIRECTIONS as readonly string[]).includes(value);
-}
