@@ -19,10 +19,17 @@ export interface InstalledModules {
 }
 
 export async function installModules(ctx: AppContext, srf: SrfApp): Promise<InstalledModules> {
-  const registrar = await installRegistrar(ctx, srfRegistrarPort(srf, ctx.log.child({ module: 'registrar' })));
+  const registrar = await installRegistrar(
+    ctx,
+    srfRegistrarPort(srf, ctx.log.child({ module: 'registrar' })),
+  );
   answerOptions(srf);
   try {
-    const calls = await installCalls(ctx, srfCallPort(srf, ctx.log.child({ component: 'calls' })), registrar.lookup);
+    const calls = await installCalls(
+      ctx,
+      srfCallPort(srf, ctx.log.child({ component: 'calls' })),
+      registrar.lookup,
+    );
     return { registrar, calls, all: [registrar, calls] };
   } catch (err) {
     await registrar.stop();

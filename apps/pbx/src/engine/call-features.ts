@@ -17,7 +17,11 @@ export interface CallFeatures {
   /** A station dialled a ring group number. */
   groupCall(invite: IncomingInvite, caller: Party, group: RingGroupDefinition): void;
   /** A station dialled a feature code. */
-  featureCode(invite: IncomingInvite, caller: Party & { station: string }, c: FeatureClassification): Promise<void>;
+  featureCode(
+    invite: IncomingInvite,
+    caller: Party & { station: string },
+    c: FeatureClassification,
+  ): Promise<void>;
   /**
    * An INVITE with `Replaces`: pickup of a ringing dialog or replacement of a connected one.
    * Resolves with the status of a refusal made there (the router records it), else undefined.

@@ -22,7 +22,11 @@ export interface RegistrationLookup {
    * The manual's source check: the station is registered from `source` (the IP; also the port
    * when its NAT check is `ip-port`).
    */
-  matchesSource(tel: string, source: { readonly address: string; readonly port: number }, natCheck: NatCheck): boolean;
+  matchesSource(
+    tel: string,
+    source: { readonly address: string; readonly port: number },
+    natCheck: NatCheck,
+  ): boolean;
   /** Tells `listener` the tel number of every station whose bindings changed. */
   onChange(listener: (tel: string) => void): void;
 }

@@ -7,7 +7,13 @@
  * no-answer timer fires. The forward settings themselves are set by the 600-604 feature codes
  * (state/features/call-forward.ts) or `pbx ext set`.
  */
-import { formatDiversion, routeCall, routeNoAnswer, type Diversion, type Route } from '../state/routing';
+import {
+  formatDiversion,
+  routeCall,
+  routeNoAnswer,
+  type Diversion,
+  type Route,
+} from '../state/routing';
 import type { IncomingInvite } from '../engine/sip-port';
 import type { CallEnv } from '../engine/call-env';
 import { Call, type Leg, type Party } from '../engine/call-registry';
@@ -36,7 +42,10 @@ const REJECT_DISPOSITION: Record<Extract<Route, { kind: 'reject' }>['cause'], Cd
  * The `Diversion` header of a forwarded INVITE: one value per forward, most recent first
  * (RFC 5806 §4), each naming the station that forwarded and why.
  */
-export function diversionHeaders(diversions: readonly Diversion[], domain: string): Record<string, string> {
+export function diversionHeaders(
+  diversions: readonly Diversion[],
+  domain: string,
+): Record<string, string> {
   if (diversions.length === 0) return {};
   return { Diversion: diversions.map((d) => formatDiversion(d, domain)).join(', ') };
 }
@@ -47,11 +56,18 @@ export function lastDiversion(diversions: readonly Diversion[]): {
   forwardReason: Diversion['reason'] | null;
 } {
   const d = diversions[0];
-  return d ? { forwardedFrom: d.from, forwardReason: d.reason } : { forwardedFrom: null, forwardReason: null };
+  return d
+    ? { forwardedFrom: d.from, forwardReason: d.reason }
+    : { forwardedFrom: null, forwardReason: null };
 }
 
 /** A station dialled a station number. */
-export function startStationCall(env: CallEnv, invite: IncomingInvite, caller: Party, target: string): Call {
+export function startStationCall(
+  env: CallEnv,
+  invite: IncomingInvite,
+  caller: Party,
+  target: string,
+): Call {
   const now = env.now();
   const a = callerLeg(env, invite, caller);
   const call = new Call(a, {
@@ -81,10 +97,20 @@ function follow(env: CallEnv, call: Call, route: Route): void {
   call.record.callee = route.station;
   if (route.kind === 'reject') {
     env.log.info(
-      { callRef: call.ref, station: route.station, cause: route.cause, status: route.status, chain: route.visited },
+      {
+        callRef: call.ref,
+        station: route.station,
+        cause: route.cause,
+        status: route.status,
+        chain: route.visited,
+      },
       'call refused',
     );
-    endCall(env, call, { status: route.status, disposition: REJECT_DISPOSITION[route.cause], note: route.cause });
+    endCall(env, call, {
+      status: route.status,
+      disposition: REJECT_DISPOSITION[route.cause],
+      note: route.cause,
+    });
     return;
   }
   env.log.info({ callRef: call.ref, station: route.station, chain: route.visited }, 'ringing');
@@ -110,12 +136,20 @@ function follow(env: CallEnv, call: Call, route: Route): void {
  * Arms call forward no answer for a ringing leg: after the station's no-answer time the leg is
  * cancelled and the call continues along the chain (`follow` rings the next station or rejects).
  */
-function armNoAnswer(env: CallEnv, call: Call, route: Extract<Route, { kind: 'ring' }>, leg: Leg): void {
+function armNoAnswer(
+  env: CallEnv,
+  call: Call,
+  route: Extract<Route, { kind: 'ring' }>,
+  leg: Leg,
+): void {
   const noAnswer = route.noAnswer;
   if (!noAnswer) return;
   call.setTimer('noAnswer', noAnswer.afterMs, () => {
     if (call.ended || call.connection || leg.ended) return;
-    env.log.info({ callRef: call.ref, station: route.station, to: noAnswer.forwardTo }, 'no answer: forwarding');
+    env.log.info(
+      { callRef: call.ref, station: route.station, to: noAnswer.forwardTo },
+      'no answer: forwarding',
+    );
     releaseLeg(env, leg);
     call.attempts.delete(leg);
     follow(env, call, routeNoAnswer(route, env.stations.lookup));

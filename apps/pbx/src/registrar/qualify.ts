@@ -38,7 +38,11 @@ export async function qualifyStation(
   return Promise.all(
     deps.bindings(tel).map(async (r) => {
       const target = contactTarget(r, station);
-      const status = await deps.port.sendOptions(target, from, opts.timeoutMs ?? DEFAULT_QUALIFY_TIMEOUT_MS);
+      const status = await deps.port.sendOptions(
+        target,
+        from,
+        opts.timeoutMs ?? DEFAULT_QUALIFY_TIMEOUT_MS,
+      );
       return { contact: r.contact, target, status };
     }),
   );

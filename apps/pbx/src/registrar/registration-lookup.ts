@@ -30,11 +30,17 @@ export function matchesRegistration(
 ): boolean {
   if (!regs) return false;
   const ip = bareIp(source.address);
-  return regs.some((r) => bareIp(r.sourceIp) === ip && (natCheck === 'ip' || r.sourcePort === source.port));
+  return regs.some(
+    (r) => bareIp(r.sourceIp) === ip && (natCheck === 'ip' || r.sourcePort === source.port),
+  );
 }
 
 /** {@link RegistrationLookup} over the registrar's bindings. */
-export function bindingLookup(registrar: Registrar, bindings: BindingTable, now: () => number): RegistrationLookup {
+export function bindingLookup(
+  registrar: Registrar,
+  bindings: BindingTable,
+  now: () => number,
+): RegistrationLookup {
   return {
     isRegistered: (tel) => bindings.isRegistered(tel, now()),
     locate(tel, natCheck) {
@@ -43,7 +49,8 @@ export function bindingLookup(registrar: Registrar, bindings: BindingTable, now:
       const newest = live.reduce((a, b) => (b.updatedAt > a.updatedAt ? b : a));
       return inviteTarget(newest, natCheck);
     },
-    matchesSource: (tel, source, natCheck) => matchesRegistration(bindings.live(tel, now()), source, natCheck),
+    matchesSource: (tel, source, natCheck) =>
+      matchesRegistration(bindings.live(tel, now()), source, natCheck),
     onChange(listener) {
       registrar.on('bound', (r) => listener(r.tel));
       registrar.on('unbound', (r) => listener(r.tel));

@@ -176,7 +176,10 @@ class SrfSipDialog implements SipDialog {
     if (this.ended) return;
     this.ended = true;
     try {
-      await this.d.destroy();
+      // The callback form: drachtio-srf's typings do not show the promise it returns without one.
+      await new Promise<void>((resolve, reject) => {
+        this.d.destroy(undefined, (err: unknown) => (err ? reject(err as Error) : resolve()));
+      });
     } catch (err) {
       this.log.debug({ err, callId: this.callId }, 'BYE failed');
     }

@@ -34,13 +34,19 @@ function toRegisterRequest(req: SrfRequest): RegisterRequest {
     authorization: header(req, 'Authorization'),
     via: header(req, 'Via'),
     userAgent: header(req, 'User-Agent'),
-    source: { ip: req.source_address, port: Number(req.source_port), protocol: protocolOf(req.protocol) },
+    source: {
+      ip: req.source_address,
+      port: Number(req.source_port),
+      protocol: protocolOf(req.protocol),
+    },
   };
 }
 
 function send(res: SrfResponse, outcome: RegisterOutcome): void {
   if (outcome.kind === 'drop') return;
-  res.send(outcome.status, outcome.phrase ?? reasonPhrase(outcome.status), { headers: outcome.headers });
+  res.send(outcome.status, outcome.phrase ?? reasonPhrase(outcome.status), {
+    headers: outcome.headers,
+  });
 }
 
 /** Builds the srf implementation of {@link RegistrarSipPort}. */

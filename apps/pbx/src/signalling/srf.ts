@@ -37,7 +37,9 @@ export function connectSrf(opts: SrfConnectOptions): Promise<SrfApp> {
       opts.log.info({ hostport }, 'connected to drachtio server');
       resolve(srf);
     });
-    srf.on('error', (err: Error) => opts.log.warn({ err: err.message }, 'drachtio connection error'));
+    srf.on('error', (err: Error) =>
+      opts.log.warn({ err: err.message }, 'drachtio connection error'),
+    );
     void srf.connect({ host: opts.host, port: opts.port, secret: opts.secret });
   });
 }
@@ -54,11 +56,16 @@ export interface OutOfDialogRequest {
  * sent (its `response` events follow). drachtio-srf's typings declare another signature for
  * this call, so it is made through Reflect here, once.
  */
-export function sendRequest(srf: SrfApp, uri: string, opts: OutOfDialogRequest): Promise<SrfRequest> {
+export function sendRequest(
+  srf: SrfApp,
+  uri: string,
+  opts: OutOfDialogRequest,
+): Promise<SrfRequest> {
   return Reflect.apply(srf.request, srf, [uri, opts]) as Promise<SrfRequest>;
 }
 
-const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, MESSAGE, NOTIFY, REFER, SUBSCRIBE, UPDATE, PRACK';
+const ALLOW =
+  'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, MESSAGE, NOTIFY, REFER, SUBSCRIBE, UPDATE, PRACK';
 
 /** Answers OPTIONS to the PBX with 200 and what it accepts. */
 export function answerOptions(srf: SrfApp): void {

@@ -33,7 +33,10 @@ export class SdpOrigin {
     const origin = session.origin;
     if (!origin) return sdp;
     // The body as it would be written under a fixed origin: what "changed" compares.
-    const withoutOrigin = write({ ...session, origin: { ...origin, sessionId: 0, sessionVersion: 0 } });
+    const withoutOrigin = write({
+      ...session,
+      origin: { ...origin, sessionId: 0, sessionVersion: 0 },
+    });
     if (this.sessionId === undefined) {
       this.sessionId = String(origin.sessionId);
       const v = Number(origin.sessionVersion);
@@ -93,7 +96,8 @@ export function answerFromOffer(offer: string, counterpart: string): string | un
   const wanted = new Set(payloadTypes(wantAudio).map((pt) => wantNames.get(pt)));
   const haveNames = formatNames(haveAudio);
   const keep = payloadTypes(haveAudio).filter((pt) => wanted.has(haveNames.get(pt)));
-  if (!keep.some((pt) => !(haveNames.get(pt) ?? '').startsWith('telephone-event'))) return undefined;
+  if (!keep.some((pt) => !(haveNames.get(pt) ?? '').startsWith('telephone-event')))
+    return undefined;
   const kept = new Set(keep);
   for (const m of session.media) {
     if (m.type !== 'audio') continue;

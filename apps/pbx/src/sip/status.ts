@@ -32,7 +32,15 @@ export const REASON_PHRASES: Readonly<Record<number, string>> = Object.freeze({
   603: 'Decline',
 });
 
-const CLASS_PHRASES = ['', 'Provisional', 'Success', 'Redirection', 'Client Error', 'Server Error', 'Global Failure'];
+const CLASS_PHRASES = [
+  '',
+  'Provisional',
+  'Success',
+  'Redirection',
+  'Client Error',
+  'Server Error',
+  'Global Failure',
+];
 
 /** The reason phrase of `status`; an unlisted code gets its class's phrase (`Client Error`). */
 export function reasonPhrase(status: number): string {

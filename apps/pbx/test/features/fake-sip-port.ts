@@ -20,7 +20,12 @@ import {
 import { sdpDirection } from '../../src/sip/sdp';
 
 /** The direction a phone answers an offer with (RFC 3264 §6.1). */
-const ANSWER_DIRECTION = { sendrecv: 'sendrecv', sendonly: 'recvonly', recvonly: 'sendonly', inactive: 'inactive' } as const;
+const ANSWER_DIRECTION = {
+  sendrecv: 'sendrecv',
+  sendonly: 'recvonly',
+  recvonly: 'sendonly',
+  inactive: 'inactive',
+} as const;
 
 let counter = 0;
 const nextId = (what: string): string => `${what}-${++counter}`;
@@ -75,7 +80,10 @@ export class FakeDialog implements SipDialog {
   onAck(listener: (sdp: string | undefined) => void): void {
     this.ackListeners.push(listener);
   }
-  onRequest(method: 'REFER' | 'NOTIFY' | 'INFO', listener: (r: IncomingDialogRequest) => void): void {
+  onRequest(
+    method: 'REFER' | 'NOTIFY' | 'INFO',
+    listener: (r: IncomingDialogRequest) => void,
+  ): void {
     this.requestListeners.set(method, listener);
   }
 
@@ -88,7 +96,10 @@ export class FakeDialog implements SipDialog {
     return answer;
   }
 
-  async request(method: 'NOTIFY' | 'INFO' | 'REFER', options: { headers?: Record<string, string>; body?: string }): Promise<number> {
+  async request(
+    method: 'NOTIFY' | 'INFO' | 'REFER',
+    options: { headers?: Record<string, string>; body?: string },
+  ): Promise<number> {
     if (!this.connected) return 481;
     this.requests.push({ method, headers: options.headers ?? {}, body: options.body ?? '' });
     return 200;
@@ -111,7 +122,11 @@ export class FakeDialog implements SipDialog {
   phoneReinvite(sdp: string): Promise<{ answer?: string; status?: number }> {
     return new Promise((resolve) => {
       for (const l of this.reinviteListeners) {
-        l({ sdp, accept: (answer) => resolve({ answer }), reject: (status) => resolve({ status }) });
+        l({
+          sdp,
+          accept: (answer) => resolve({ answer }),
+          reject: (status) => resolve({ status }),
+        });
       }
     });
   }
@@ -135,7 +150,9 @@ export class FakeDialog implements SipDialog {
 
   /** sipfrag status lines of the NOTIFYs we sent. */
   notifyStatuses(): number[] {
-    return this.requests.filter((r) => r.method === 'NOTIFY').map((r) => Number(/^SIP\/2\.0 (\d{3})/.exec(r.body)?.[1]));
+    return this.requests
+      .filter((r) => r.method === 'NOTIFY')
+      .map((r) => Number(/^SIP\/2\.0 (\d{3})/.exec(r.body)?.[1]));
   }
 }
 
@@ -164,7 +181,12 @@ export class FakeIncomingInvite implements IncomingInvite {
     readonly sdp: string,
     readonly replaces?: ReplacesHeader,
   ) {
-    this.from = { uri: `sip:${phone}@pbx.local`, user: phone, host: 'pbx.local', tag: this.fromTag };
+    this.from = {
+      uri: `sip:${phone}@pbx.local`,
+      user: phone,
+      host: 'pbx.local',
+      tag: this.fromTag,
+    };
     this.to = { uri: `sip:${requestUser}@pbx.local`, user: requestUser, host: 'pbx.local' };
     this.requestUri = `sip:${requestUser}@pbx.local`;
     this.source = { address: '127.0.0.1', port: 5000 + Number(phone.slice(-2)), protocol: 'udp' };
@@ -267,7 +289,12 @@ export class FakeSipPort implements CallSipPort {
   }
 
   /** A phone calls `dialled`. */
-  call(phone: string, dialled: string, sdp = phoneSdp(phone), replaces?: ReplacesHeader): FakeIncomingInvite {
+  call(
+    phone: string,
+    dialled: string,
+    sdp = phoneSdp(phone),
+    replaces?: ReplacesHeader,
+  ): FakeIncomingInvite {
     const invite = new FakeIncomingInvite(phone, dialled, sdp, replaces);
     if (!this.handler) throw new Error('no INVITE handler installed');
     this.handler(invite);

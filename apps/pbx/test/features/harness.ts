@@ -34,7 +34,9 @@ export class FakeRegistrations implements RegistrationLookup {
     return this.registered.has(tel);
   }
   locate(tel: string, _natCheck: NatCheck): InviteTarget | undefined {
-    return this.registered.has(tel) ? { uri: `sip:${tel}@127.0.0.1:${5000 + Number(tel.slice(-2))}` } : undefined;
+    return this.registered.has(tel)
+      ? { uri: `sip:${tel}@127.0.0.1:${5000 + Number(tel.slice(-2))}` }
+      : undefined;
   }
   matchesSource(tel: string): boolean {
     return this.registered.has(tel);
@@ -69,7 +71,13 @@ export interface EngineHarness {
 }
 
 /** What jest must leave real: the event loop turns and the clock `until` measures with. */
-export const REAL = ['nextTick', 'queueMicrotask', 'setImmediate', 'performance', 'hrtime'] as const;
+export const REAL = [
+  'nextTick',
+  'queueMicrotask',
+  'setImmediate',
+  'performance',
+  'hrtime',
+] as const;
 
 const turn = (): Promise<void> => new Promise<void>((r) => setImmediate(r));
 
@@ -129,7 +137,10 @@ export async function startEngine(): Promise<EngineHarness> {
     store,
     async stations(tels, settings = {}) {
       for (const tel of tels) {
-        await store.stations.create({ tel, password: `secret${tel}`, useWhitelist: false, name: `Phone ${tel}`, ...settings }, { realm: config.sip.domain });
+        await store.stations.create(
+          { tel, password: `secret${tel}`, useWhitelist: false, name: `Phone ${tel}`, ...settings },
+          { realm: config.sip.domain },
+        );
         registrations.set(tel, true);
       }
       await stations.load();

@@ -59,11 +59,20 @@ describe('station call and forwards', () => {
     await settle();
     expect(out!.dialog!.byeSent).toBe(true);
     await h.env.cdr.flush();
-    expect(h.cdrs.at(-1)).toMatchObject({ callerTel: '201', calleeTel: '202', disposition: 'answered', hangupSide: 'caller' });
+    expect(h.cdrs.at(-1)).toMatchObject({
+      callerTel: '201',
+      calleeTel: '202',
+      disposition: 'answered',
+      hangupSide: 'caller',
+    });
   });
 
   test('no answer: after the station timer the phone gets CANCEL and the target rings with Diversion', async () => {
-    await h.store.stations.update('202', { forwardNoAnswer: '203', forwardNoAnswerTimer: 5 }, { realm: 'pbx.local' });
+    await h.store.stations.update(
+      '202',
+      { forwardNoAnswer: '203', forwardNoAnswerTimer: 5 },
+      { realm: 'pbx.local' },
+    );
     await h.env.stations.load();
     const invite = h.sip.call('201', '202');
     await settle();
@@ -75,14 +84,21 @@ describe('station call and forwards', () => {
     await advance(1);
     expect(to202!.cancelled).toBe(true);
     const [to203] = h.sip.to('203');
-    expect(to203?.options.headers?.['Diversion']).toBe('<sip:202@pbx.local>;reason=no-answer;counter=1');
+    expect(to203?.options.headers?.['Diversion']).toBe(
+      '<sip:202@pbx.local>;reason=no-answer;counter=1',
+    );
     to203!.answer();
     await settle();
     expect(invite.final).toBe(200);
     invite.dialog!.hangUp();
     await settle();
     await h.env.cdr.flush();
-    expect(h.cdrs.at(-1)).toMatchObject({ calleeTel: '203', forwardedFrom: '202', forwardReason: 'no-answer', disposition: 'answered' });
+    expect(h.cdrs.at(-1)).toMatchObject({
+      calleeTel: '203',
+      forwardedFrom: '202',
+      forwardReason: 'no-answer',
+      disposition: 'answered',
+    });
   });
 
   test('unanswered: the caller gets 480 and the phone CANCEL after the ringing timeout', async () => {
@@ -128,7 +144,11 @@ describe('feature codes', () => {
     expect(invite.final).toBe(486);
     expect(h.sip.to('202')).toHaveLength(0);
     await h.env.cdr.flush();
-    expect(h.cdrs.find((r) => r.disposition === 'feature')).toMatchObject({ dialled: '401', feature: 'dnd', sipStatus: 480 });
+    expect(h.cdrs.find((r) => r.disposition === 'feature')).toMatchObject({
+      dialled: '401',
+      feature: 'dnd',
+      sipStatus: 480,
+    });
   });
 
   test('601 + station sets forward all; the next call goes there with reason unconditional', async () => {
@@ -138,7 +158,9 @@ describe('feature codes', () => {
     h.sip.call('201', '202');
     await settle();
     expect(h.sip.to('202')).toHaveLength(0);
-    expect(h.sip.to('203')[0]?.options.headers?.['Diversion']).toBe('<sip:202@pbx.local>;reason=unconditional;counter=1');
+    expect(h.sip.to('203')[0]?.options.headers?.['Diversion']).toBe(
+      '<sip:202@pbx.local>;reason=unconditional;counter=1',
+    );
   });
 
   test('a code with a bad argument changes nothing and still answers 480', async () => {
@@ -165,7 +187,10 @@ describe('pickup', () => {
     await settle();
     expect(picker.dialog!.byeSent).toBe(true);
     await h.env.cdr.flush();
-    expect(h.cdrs.find((r) => r.disposition === 'answered')).toMatchObject({ calleeTel: '203', pickedUpFrom: '202' });
+    expect(h.cdrs.find((r) => r.disposition === 'answered')).toMatchObject({
+      calleeTel: '203',
+      pickedUpFrom: '202',
+    });
   });
 
   test('nothing ringing: 480', async () => {
@@ -192,7 +217,9 @@ describe('hold and park', () => {
     expect(code.final).toBe(480);
     expect(caller.byeSent).toBe(true);
     expect(callee.connected).toBe(true);
-    expect(h.features.parks.list()).toEqual([expect.objectContaining({ slot: '201', party: '202', parkedBy: '201' })]);
+    expect(h.features.parks.list()).toEqual([
+      expect.objectContaining({ slot: '201', party: '202', parkedBy: '201' }),
+    ]);
     const before = h.sip.to('201').length;
     await advance(h.config.features.parkRecallTime * 1000 - 1);
     expect(h.sip.to('201')).toHaveLength(before);
@@ -207,7 +234,7 @@ describe('hold and park', () => {
     expect(callee.reinvites.at(-1)).toContain('a=sendrecv');
   });
 
-  test('12 + station retrieves the parked call into the retriever\'s INVITE', async () => {
+  test("12 + station retrieves the parked call into the retriever's INVITE", async () => {
     const { caller, callee } = await connected();
     await caller.phoneReinvite(phoneSdp('201', 'sendonly'));
     const code = h.sip.call('201', '11201');
@@ -279,12 +306,17 @@ describe('ring group', () => {
     invite.dialog!.hangUp();
     await settle();
     await h.env.cdr.flush();
-    expect(h.cdrs.at(-1)).toMatchObject({ dialled: '500', calleeTel: '204', disposition: 'answered' });
+    expect(h.cdrs.at(-1)).toMatchObject({
+      dialled: '500',
+      calleeTel: '204',
+      disposition: 'answered',
+    });
   });
 
   test('every member busy or in DND: 486 without ringing', async () => {
     h.plan.setGroup('501', ['203', '204']);
-    for (const tel of ['203', '204']) await h.store.stations.update(tel, { dnd: true }, { realm: 'pbx.local' });
+    for (const tel of ['203', '204'])
+      await h.store.stations.update(tel, { dnd: true }, { realm: 'pbx.local' });
     await h.env.stations.load();
     const invite = h.sip.call('201', '501');
     await until('the caller answered', () => invite.final !== undefined);
