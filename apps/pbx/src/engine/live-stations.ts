@@ -46,9 +46,12 @@ export class LiveStations extends SqliteStationStore {
     return name ? name : undefined;
   }
 
-  /** The routing view of a station, for routeCall. */
+  /**
+   * The routing view of a station, for routeCall. Whether it is registered is asked of the
+   * registrar at this moment (the state's flag, for presence, follows its events).
+   */
   lookup = (tel: string): RoutingView | undefined => {
     const s = this.peek(tel);
-    return s ? routingView(s) : undefined;
+    return s ? { ...routingView(s), registered: this.registrations.isRegistered(tel) } : undefined;
   };
 }
