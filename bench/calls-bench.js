@@ -14,7 +14,6 @@ const PAIRS = 1000;
 
 async function withPbx(fn) {
   const { startPbx } = require('../apps/pbx/dist');
-  const { callControl } = require('../apps/pbx/dist/routing');
   const pino = require('pino');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-pbx-'));
   const sipPort = await freePort();
@@ -34,12 +33,12 @@ async function withPbx(fn) {
       const b = String(3000 + i);
       for (const [tel, port] of [[a, uacPort], [b, uasPort]]) {
         await ctx.store.stations.create({ tel, password: `bench!${tel}`, useWhitelist: false }, { realm });
-        await ctx.store.registrations.upsert({ tel, contact: `sip:${tel}@127.0.0.1:${port}`, sourceIp: '127.0.0.1', sourcePort: port,
-          protocol: 'udp', expiresAt: Date.now() + 3600_000, callId: `bench-${tel}`, cseq: 1, userAgent: 'sipp-bench' });
+        await pbx.registrar.registrar.addBinding({ tel, contact: `sip:${tel}@127.0.0.1:${port}`, sourceIp: '127.0.0.1', sourcePort: port,
+          protocol: 'udp', expiresAt: Date.now() + 3600_000, callId: `bench-${tel}`, userAgent: 'sipp-bench' });
       }
       rows.push(`${a};${b}`);
     }
-    await callControl(ctx).stations.load();
+    await pbx.calls.stations.load();
     const inf = path.join(dir, 'pairs.csv');
     fs.writeFileSync(inf, `SEQUENTIAL\n${rows.join('\n')}\n`);
     return await fn({ pbx, ctx, sipPort, uacPort, uasPort, inf });

@@ -1,3 +1,5 @@
 export { startPbx, makeLogger } from './pbx';
 export type { StartPbxOptions, RunningPbx } from './pbx';
 export type { AppContext, PbxModule } from './context';
+export type { CallControl } from './call-control';
+export type { RegistrarModule } from './registrar';

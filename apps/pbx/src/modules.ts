@@ -1,14 +1,38 @@
-/** The feature modules of the PBX, installed in order. Each lives in its own folder. */
+/**
+ * The modules of the PBX, installed in order on their SIP ports. Part of the composition root:
+ * the registrar first, so blocked addresses are turned away before any other handler runs and
+ * call control reads registrations from it.
+ */
 import type { AppContext, PbxModule } from './context';
-import { installRegistrar } from './registrar';
+import { installCalls, type CallControl } from './call-control';
+import { installRegistrar, type RegistrarModule } from './registrar';
+import { answerOptions, type SrfApp } from './signalling/srf';
+import { srfCallPort } from './signalling/srf-call-port';
+import { srfRegistrarPort } from './signalling/srf-registrar-port';
 
-export async function installModules(ctx: AppContext): Promise<PbxModule[]> {
-  const modules: PbxModule[] = [];
-  for (const install of INSTALLERS) modules.push(await install(ctx));
-  return modules;
+/** Every installed module, by name, and in installation order. */
+export interface InstalledModules {
+  readonly registrar: RegistrarModule;
+  readonly calls: CallControl;
+  /** In installation order (stopped in reverse). */
+  readonly all: readonly PbxModule[];
 }
 
-type Installer = (ctx: AppContext) => PbxModule | Promise<PbxModule>;
-
-/** Order matters: the registrar first, so calls can see registrations. */
-const INSTALLERS: Installer[] = [(ctx) => installRegistrar(ctx), (ctx) => import('./routing').then((m) => m.installCalls(ctx))];
+export async function installModules(ctx: AppContext, srf: SrfApp): Promise<InstalledModules> {
+  const registrar = await installRegistrar(
+    ctx,
+    srfRegistrarPort(srf, ctx.log.child({ module: 'registrar' })),
+  );
+  answerOptions(srf);
+  try {
+    const calls = await installCalls(
+      ctx,
+      srfCallPort(srf, ctx.log.child({ component: 'calls' })),
+      registrar.lookup,
+    );
+    return { registrar, calls, all: [registrar, calls] };
+  } catch (err) {
+    await registrar.stop();
+    throw err;
+  }
+}

@@ -1,13 +1,17 @@
 /**
- * startPbx(): config → store → SIP server (embedded) → drachtio-srf → feature modules. Used by
- * main.ts and, with a temporary data directory and free ports, by the integration tests.
+ * startPbx(): config → store → SIP server (embedded) → drachtio-srf → modules (registrar, call
+ * control with its feature runners) on their SIP ports. The composition root: it may import
+ * every folder. Used by main.ts and, with a temporary data directory and free ports, by the
+ * integration tests.
  */
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { loadConfig, CONFIG_REDACT_PATHS, type PbxConfig } from '@pbx/config';
 import { Store, type ChangeWatcher } from '@pbx/store';
 import { startSipServer, type SipServer } from '@pbx/sip-server';
-import type { AppContext, PbxModule } from './context';
+import type { AppContext } from './context';
+import type { CallControl } from './call-control';
+import type { RegistrarModule } from './registrar';
 import { connectSrf } from './signalling/srf';
 import { installModules } from './modules';
 
@@ -24,6 +28,10 @@ export interface RunningPbx extends AsyncDisposable {
   /** SIP address phones use (first UDP listener). */
   sip: { host: string; port: number };
   sipServer?: SipServer;
+  /** The registrar's handles (bindings, qualify, static bindings for tests). */
+  registrar: RegistrarModule;
+  /** Call control's handles (live stations, calls, park slots, hooks, call records). */
+  calls: CallControl;
   stop(): Promise<void>;
 }
 
@@ -78,15 +86,16 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
     }
     const srf = await connectSrf({ host: config.control.host, port: config.control.port, secret: config.control.secret, log });
     stopAll.push(() => srf.disconnect());
-    const ctx: AppContext = { config, store, log, srf, now: Date.now };
-    const modules: PbxModule[] = await installModules(ctx);
+    const ctx: AppContext = { config, store, log, now: Date.now };
+    const installed = await installModules(ctx, srf);
+    const modules = installed.all;
     stopAll.push(async () => {
       for (const m of [...modules].reverse()) await m.stop?.();
     });
     // Addresses the registrar blocks (Comm Exclusive, no-response) are dropped by the SIP server
     // before parsing, so a flood from them costs next to nothing.
-    const gate = modules.find((m): m is PbxModule & { admission(ip: string): string } => 'admission' in m);
-    if (gate && sipServer) sipServer.setAdmission((src) => gate.admission(src.address) !== 'drop');
+    const { registrar } = installed;
+    if (sipServer) sipServer.setAdmission((src) => registrar.admission(src.address) !== 'drop');
     const watcher: ChangeWatcher = await store.watch();
     stopAll.push(() => watcher.stop());
     watcher.on('change', (area) => {
@@ -103,7 +112,15 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
     });
     log.info({ sip: `${config.sip.host}:${config.sip.port}`, db: dbPath, domain: config.sip.domain }, 'pbx started');
     const host = config.sip.host === '0.0.0.0' ? '127.0.0.1' : config.sip.host;
-    return { ctx, sip: { host, port: config.sip.port }, sipServer, stop, [Symbol.asyncDispose]: stop };
+    return {
+      ctx,
+      sip: { host, port: config.sip.port },
+      sipServer,
+      registrar,
+      calls: installed.calls,
+      stop,
+      [Symbol.asyncDispose]: stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -7,14 +7,31 @@
  * nothing and the log says why. Each code dialled gets a call record with disposition `feature`.
  */
 import type { Classification } from '@pbx/dialplan';
-import { MemoryConferenceStore, runFeature, type FeatureContext, type FeatureResult } from '../state/features';
-import type { IncomingInvite } from '../routing/sip-types';
-import type { CallEnv } from './call-env';
-import type { Party } from './call-registry';
-import { parkCall, retrieveCall, type ParkRuntime } from './park';
-import { pickUp } from './pickup';
+import {
+  MemoryConferenceStore,
+  runFeature,
+  type FeatureContext,
+  type FeatureResult,
+  type ParkStore,
+  type RingingCall,
+} from '../state/features';
+import type { ParkedCall } from '../state/park-slots';
+import type { IncomingInvite } from '../engine/sip-port';
+import type { CallEnv } from '../engine/call-env';
+import type { Leg, Party } from '../engine/call-registry';
 
 type FeatureClassification = Extract<Classification, { kind: 'feature' | 'featureError' }>;
+
+/** What the park and pickup runners do for a code that found a call (wired by features/index.ts). */
+export interface FeatureCodeActions {
+  readonly parks: ParkStore;
+  /** Connects the dialling phone to a ringing call; false when it could not. */
+  pickUp(invite: IncomingInvite, picker: Party, call: RingingCall): Promise<boolean>;
+  /** Connects the dialling phone to a parked call. */
+  retrieve(invite: IncomingInvite, retriever: Party, parked: ParkedCall): Promise<void>;
+  /** Ends the parker's held dialog; the parked party waits in a call of its own. */
+  park(parked: ParkedCall, holderLegId: Leg['id']): void;
+}
 
 export interface FeatureRunner {
   run(invite: IncomingInvite, caller: Party & { station: string }, c: FeatureClassification): Promise<FeatureResult>;
@@ -44,7 +61,7 @@ export function describeResult(r: FeatureResult): string {
   }
 }
 
-export function featureRunner(env: CallEnv, parks: ParkRuntime): FeatureRunner {
+export function featureRunner(env: CallEnv, actions: FeatureCodeActions): FeatureRunner {
   const conferences = new MemoryConferenceStore();
   return {
     async run(invite, caller, c) {
@@ -53,7 +70,7 @@ export function featureRunner(env: CallEnv, parks: ParkRuntime): FeatureRunner {
         caller: { station: caller.station },
         stations: env.stations,
         calls: env.registry,
-        parks,
+        parks: actions.parks,
         conferences,
         now: startedAt,
         parkRecallMs: Math.round(env.config.features.parkRecallTime * 1000),
@@ -76,15 +93,15 @@ export function featureRunner(env: CallEnv, parks: ParkRuntime): FeatureRunner {
       let status = 480;
       switch (result.effect) {
         case 'picked-up':
-          status = (await pickUp(env, invite, caller, result.call)) ? 200 : 480;
+          status = (await actions.pickUp(invite, caller, result.call)) ? 200 : 480;
           break;
         case 'retrieved':
-          await retrieveCall(env, parks, invite, caller, result.parked);
+          await actions.retrieve(invite, caller, result.parked);
           status = 200;
           break;
         case 'parked':
           invite.reject(480);
-          parkCall(env, result.parked, result.holderLegId);
+          actions.park(result.parked, result.holderLegId);
           break;
         case 'conference-joined':
         case 'conference-started':

@@ -6,14 +6,13 @@
  * the parked party's answer. Unretrieved, the call recalls (rings) the parking station after the
  * park recall time.
  */
-import { withDirection } from '../state/media-direction';
+import { withDirection } from '../sip/sdp';
 import { emptySlots, nextParkSlots, type ParkEffect, type ParkEvent, type ParkedCall, type ParkSlots } from '../state/park-slots';
 import type { ParkStore } from '../state/features';
-import { statusOf, type IncomingInvite } from '../routing/sip-types';
-import type { CallEnv } from './call-env';
-import { Call, type Leg, type Party } from './call-registry';
-import { answerCaller, dial, endCall, releaseLeg, writeRecord } from './call-setup';
-import { callerLeg } from './basic-call';
+import { statusOf, type IncomingInvite } from '../engine/sip-port';
+import type { CallEnv } from '../engine/call-env';
+import { Call, type Leg, type Party } from '../engine/call-registry';
+import { answerCaller, callerLeg, dial, endCall, releaseLeg, writeRecord } from '../engine/call-setup';
 
 /** The park slots over the park reducer, with the recall timers. */
 export class ParkRuntime implements ParkStore {

@@ -8,13 +8,11 @@
  * An INVITE with Replaces naming a connected dialog takes that dialog's place (RFC 3891 §3): the
  * partner is re-INVITEd with the new phone's SDP and the replaced phone gets BYE.
  */
-import { withDirection } from '../state/media-direction';
-import { answerFromOffer } from '../routing/sdp';
-import { statusOf, type IncomingInvite, type ReplacesHeader } from '../routing/sip-types';
-import type { CallEnv } from './call-env';
-import { Call, type Party } from './call-registry';
-import { answerCaller, attachDialog, endCall, legEvent, releaseLeg, writeRecord } from './call-setup';
-import { callerLeg } from './basic-call';
+import { answerFromOffer, withDirection } from '../sip/sdp';
+import { statusOf, type IncomingInvite, type ReplacesHeader } from '../engine/sip-port';
+import type { CallEnv } from '../engine/call-env';
+import { Call, type Party } from '../engine/call-registry';
+import { answerCaller, attachDialog, callerLeg, endCall, legEvent, releaseLeg, writeRecord } from '../engine/call-setup';
 
 /** A ringing call to take, as the pickup handlers and Replaces matching name it. */
 export interface PickupTarget {

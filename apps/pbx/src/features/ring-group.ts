@@ -5,12 +5,11 @@
  */
 import { isBusy } from '../state/station-state';
 import { nextRingGroup, ringableMembers, startRingGroup, type RingGroupEffect, type RingGroupEvent, type RingGroupState } from '../state/ring-group';
-import type { IncomingInvite } from '../routing/sip-types';
-import type { RingGroupDefinition } from '../routing/number-plan';
-import type { CallEnv } from './call-env';
-import { Call, type Leg, type Party } from './call-registry';
-import { answerCaller, dial, endCall, progressCaller, releaseLeg } from './call-setup';
-import { callerLeg, watchCaller } from './basic-call';
+import type { IncomingInvite } from '../engine/sip-port';
+import type { RingGroupDefinition } from '../engine/number-plan';
+import type { CallEnv } from '../engine/call-env';
+import { Call, type Leg, type Party } from '../engine/call-registry';
+import { answerCaller, callerLeg, dial, endCall, progressCaller, releaseLeg, watchCaller } from '../engine/call-setup';
 
 /** 486 when every member is busy or in DND, else 480. */
 function nobodyStatus(env: CallEnv, members: readonly string[]): 480 | 486 {

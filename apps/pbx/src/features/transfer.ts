@@ -14,26 +14,14 @@
  *   the two calls is plain hold/resume relaying; whichever call is active when the station hangs up
  *   is joined to the held one.
  */
-import { withDirection } from '../state/media-direction';
+import { withDirection } from '../sip/sdp';
 import { routeCall } from '../state/routing';
-import { parseReferTo } from '../routing/sip-headers';
-import type { IncomingDialogRequest } from '../routing/sip-types';
-import type { CallEnv } from './call-env';
-import { Call, type Leg } from './call-registry';
-import { bridge, dial, endCall, reconnect, releaseLeg, writeRecord } from './call-setup';
-import { callerStatus } from './basic-call';
-
-const REASONS: Record<number, string> = {
-  100: 'Trying',
-  180: 'Ringing',
-  200: 'OK',
-  404: 'Not Found',
-  480: 'Temporarily Unavailable',
-  481: 'Call/Transaction Does Not Exist',
-  486: 'Busy Here',
-  487: 'Request Terminated',
-  503: 'Service Unavailable',
-};
+import { parseReferTo } from '../sip/replaces';
+import { reasonPhrase } from '../sip/status';
+import type { IncomingDialogRequest } from '../engine/sip-port';
+import type { CallEnv } from '../engine/call-env';
+import { Call, type Leg } from '../engine/call-registry';
+import { bridge, callerStatus, dial, endCall, reconnect, releaseLeg, writeRecord } from '../engine/call-setup';
 
 /** NOTIFYs (Event: refer) to the transferor, one at a time so they arrive in order. */
 function referNotifier(env: CallEnv, leg: Leg): (status: number, final: boolean) => Promise<void> {
@@ -47,7 +35,7 @@ function referNotifier(env: CallEnv, leg: Leg): (status: number, final: boolean)
           'Subscription-State': final ? 'terminated;reason=noresource' : 'active;expires=60',
           'Content-Type': 'message/sipfrag;version=2.0',
         },
-        body: `SIP/2.0 ${status} ${REASONS[status] ?? 'Unknown'}\r\n`,
+        body: `SIP/2.0 ${status} ${reasonPhrase(status)}\r\n`,
       });
       if (code >= 300) env.log.info({ status: code, party: leg.party.number }, 'refer NOTIFY refused');
     });

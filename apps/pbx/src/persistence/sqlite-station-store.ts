@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Station, Store } from '@pbx/store';
-import { MemoryStationStore, type StationStore } from '../state/features';
+import { StationStateMap, type StationStore } from '../state/features';
 import type { StationEffect, StationEvent, StationState } from '../state/station-state';
 import { sameSettings, settingsFromStation, stationPatchFromSettings } from './station-settings';
 
@@ -34,7 +34,7 @@ export interface SqliteStationStoreOptions {
  *   the old values, and the write's own change bump triggers the next load.
  */
 export class SqliteStationStore implements StationStore {
-  private readonly memory: MemoryStationStore;
+  private readonly memory: StationStateMap;
   private readonly rows = new Map<string, Station>();
   private readonly listeners: StationEffectListener[] = [];
   private readonly pendingWrites = new Map<string, number>();
@@ -46,7 +46,7 @@ export class SqliteStationStore implements StationStore {
     private readonly store: Store,
     private readonly options: SqliteStationStoreOptions,
   ) {
-    this.memory = new MemoryStationStore((station, effect) => this.onEffect(station, effect));
+    this.memory = new StationStateMap((station, effect) => this.onEffect(station, effect));
   }
 
   /** Reads every station from the database (one load at a time; a second call waits for it). */

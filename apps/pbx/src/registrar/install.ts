@@ -1,25 +1,29 @@
 /**
- * The registrar module: builds the registrar from the AppContext, restores the registrations
- * stored by an earlier run, and connects it to drachtio-srf:
+ * The registrar module: builds the registrar, restores the registrations stored by an earlier
+ * run, and connects it to its SIP port (signalling/srf-registrar-port.ts):
  *
- * - a middleware in front of every other handler turns away requests from addresses Comm
- *   Exclusive blocked (403, or no answer at all in `no-response` mode);
- * - `srf.register` answers REGISTER through {@link Registrar};
- * - `srf.options` answers OPTIONS to the PBX with 200.
+ * - a guard in front of every other handler turns away requests from addresses Comm Exclusive
+ *   blocked (403, or no answer at all in `no-response` mode);
+ * - REGISTER is answered through {@link Registrar}.
  *
- * CLI changes arrive through `onChange(area)`: stations and config drop the station cache,
- * the white list and the blocks are reloaded.
+ * It hands call control its live bindings as a {@link RegistrationLookup}. CLI changes arrive
+ * through `onChange(area)`: stations and config drop the station cache, the white list and the
+ * blocks are reloaded.
  */
-import type { SipProtocol } from '@pbx/store';
-import type { AppContext, PbxModule } from '../context';
+import type { Logger } from 'pino';
+import type { PbxConfig } from '@pbx/config';
+import type { Store } from '@pbx/store';
+import type { RegistrationLookup } from '../engine/registration-lookup';
 import { WhitelistCache } from './access-checks';
 import { BindingTable } from './bindings';
 import { CommExclusive, type Admission } from './comm-exclusive';
+import { CredentialDirectory } from './credential-directory';
 import { ExpirySweeper } from './expiry-sweeper';
 import { NonceService, type NonceOptions } from './nonce';
-import { Registrar, type RegisterOutcome, type RegisterRequest, type RegistrarSettings } from './registrar';
-import { routingOf, type SrfIncomingRequest, type SrfServerResponse } from './srf-shapes';
-import { StationDirectory } from './station-directory';
+import { qualifyStation, type QualifyResult } from './qualify';
+import { Registrar, type RegistrarSettings } from './registrar';
+import { bindingLookup } from './registration-lookup';
+import type { RegistrarSipPort } from './sip-port';
 
 export interface RegistrarOptions {
   nonce?: NonceOptions;
@@ -28,46 +32,35 @@ export interface RegistrarOptions {
   maxTrackedIps?: number;
 }
 
+/** What the registrar reads from the app (the AppContext fits). */
+export interface RegistrarContext {
+  readonly config: PbxConfig;
+  readonly store: Store;
+  readonly log: Logger;
+  now(): number;
+}
+
 /** The installed module, with handles for tests and other modules. */
-export interface RegistrarModule extends PbxModule {
-  registrar: Registrar;
-  bindings: BindingTable;
-  comm: CommExclusive;
+export interface RegistrarModule {
+  readonly name: 'registrar';
+  readonly registrar: Registrar;
+  readonly bindings: BindingTable;
+  readonly comm: CommExclusive;
+  /** The live bindings as call control reads them. */
+  readonly lookup: RegistrationLookup;
   /** What to do with any request from `ip` now (the hook the SIP server can call first). */
   admission(ip: string): Admission;
+  /** OPTIONS to every live contact of `tel` (where the PBX reaches the phone). */
+  qualify(tel: string, opts?: { timeoutMs?: number }): Promise<QualifyResult[]>;
+  onChange(area: string): Promise<void>;
+  stop(): Promise<void>;
 }
 
-const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, MESSAGE, NOTIFY, REFER, SUBSCRIBE, UPDATE, PRACK';
-const PROTOCOLS = new Set<SipProtocol>(['udp', 'tcp', 'tls', 'ws', 'wss']);
-
-function protocolOf(text: string): SipProtocol {
-  const p = text.toLowerCase() as SipProtocol;
-  return PROTOCOLS.has(p) ? p : 'udp';
-}
-
-/** The parts of an srf request the registrar reads. */
-export function toRegisterRequest(req: SrfIncomingRequest): RegisterRequest {
-  const cseq = Number.parseInt(req.get('CSeq') ?? '', 10);
-  return {
-    requestUri: req.uri,
-    to: req.get('To'),
-    callId: req.get('Call-ID') ?? '',
-    cseq: Number.isFinite(cseq) ? cseq : 0,
-    contact: req.get('Contact'),
-    expires: req.get('Expires'),
-    authorization: req.get('Authorization'),
-    via: req.get('Via'),
-    userAgent: req.get('User-Agent'),
-    source: { ip: req.source_address, port: Number(req.source_port), protocol: protocolOf(req.protocol) },
-  };
-}
-
-function send(res: SrfServerResponse, outcome: RegisterOutcome): void {
-  if (outcome.kind === 'drop') return;
-  res.send(outcome.status, outcome.phrase ?? '', { headers: outcome.headers });
-}
-
-export async function installRegistrar(ctx: AppContext, options: RegistrarOptions = {}): Promise<RegistrarModule> {
+export async function installRegistrar(
+  ctx: RegistrarContext,
+  port: RegistrarSipPort,
+  options: RegistrarOptions = {},
+): Promise<RegistrarModule> {
   const log = ctx.log.child({ module: 'registrar' });
   const now = (): number => ctx.now();
   const { store } = ctx;
@@ -91,7 +84,7 @@ export async function installRegistrar(ctx: AppContext, options: RegistrarOption
   });
   const bindings = new BindingTable();
   const whitelist = new WhitelistCache(store.whitelist);
-  const directory = new StationDirectory(store.stations, () => ctx.config.sip.domain);
+  const directory = new CredentialDirectory(store.stations, () => ctx.config.sip.domain);
   const registrar = new Registrar({
     registrations: store.registrations,
     accessLog: store.accessLog,
@@ -127,27 +120,8 @@ export async function installRegistrar(ctx: AppContext, options: RegistrarOption
   });
   sweeper.start();
 
-  const srf = routingOf(ctx.srf);
-  srf.use((req, res, next) => {
-    // REGISTER makes the same check inside the registrar.
-    if (req.method === 'REGISTER') return next();
-    const verdict = comm.admission(req.source_address, now());
-    if (verdict === 'ok') return next();
-    if (verdict === 'refuse') res.send(403, 'Forbidden', { headers: {} });
-    // 'drop': no answer at all.
-  });
-  srf.register((req, res) => {
-    registrar
-      .handle(toRegisterRequest(req))
-      .then((outcome) => send(res, outcome))
-      .catch((err: unknown) => {
-        log.error({ err }, 'REGISTER handling failed');
-        if (!res.finalResponseSent) res.send(500, 'Server Internal Error', { headers: {} });
-      });
-  });
-  srf.options((_req, res) => {
-    res.send(200, 'OK', { headers: { Allow: ALLOW, Accept: 'application/sdp' } });
-  });
+  port.guard((ip) => comm.admission(ip, now()));
+  port.onRegister((req) => registrar.handle(req));
 
   /**
    * Reloads the stations and drops the bindings of stations the CLI removed (their rows went
@@ -170,7 +144,19 @@ export async function installRegistrar(ctx: AppContext, options: RegistrarOption
     registrar,
     bindings,
     comm,
+    lookup: bindingLookup(registrar, bindings, now),
     admission: (ip) => comm.admission(ip, now()),
+    qualify: (tel, opts) =>
+      qualifyStation(
+        {
+          port,
+          station: (t) => store.stations.get(t),
+          bindings: (t) => bindings.live(t, now()),
+          domain: () => ctx.config.sip.domain,
+        },
+        tel,
+        opts,
+      ),
     async onChange(area) {
       switch (area) {
         case 'stations':

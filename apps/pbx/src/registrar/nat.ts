@@ -11,7 +11,7 @@
  */
 import { isIP } from 'node:net';
 import { normalizeIp, type NatCheck, type Registration, type SipProtocol } from '@pbx/store';
-import { defaultPort, parseSipUri, type ContactValue, type ViaParts } from './sip-headers';
+import { defaultPort, parseSipUri, type ContactValue, type ViaParts } from '../sip/header-values';
 
 /** Where a REGISTER came from (the packet, not the headers). */
 export interface PacketSource {

@@ -3,9 +3,9 @@
  * to it is (NAT Check, {@link contactTarget}). Used by tests to see where the PBX reaches a phone,
  * and usable as a reachability check ("qualify").
  */
-import type { AppContext } from '../context';
+import type { NatCheck, Registration } from '@pbx/store';
 import { contactTarget, type ContactTarget } from './nat';
-import { routingOf } from './srf-shapes';
+import type { RegistrarSipPort } from './sip-port';
 
 export interface QualifyResult {
   contact: string;
@@ -16,42 +16,34 @@ export interface QualifyResult {
 
 export const DEFAULT_QUALIFY_TIMEOUT_MS = 5_000;
 
+export interface QualifyDeps {
+  readonly port: Pick<RegistrarSipPort, 'sendOptions'>;
+  /** The station's NAT check, undefined when it does not exist. */
+  station(tel: string): Promise<{ natCheck: NatCheck } | undefined>;
+  /** Its live bindings. */
+  bindings(tel: string): readonly Registration[];
+  /** The SIP domain (our From). */
+  domain(): string;
+}
+
 /** OPTIONS to every live contact of station `tel`; [] when it has none or does not exist. */
 export async function qualifyStation(
-  ctx: Pick<AppContext, 'store' | 'srf' | 'config' | 'now'>,
+  deps: QualifyDeps,
   tel: string,
   opts: { timeoutMs?: number } = {},
 ): Promise<QualifyResult[]> {
-  const station = await ctx.store.stations.get(tel);
+  const station = await deps.station(tel);
   if (!station) return [];
-  const regs = await ctx.store.registrations.listByTel(tel, { activeAt: ctx.now() });
+  const from = `<sip:pbx@${deps.domain()}>`;
   return Promise.all(
-    regs.map(async (r) => {
+    deps.bindings(tel).map(async (r) => {
       const target = contactTarget(r, station);
-      const status = await sendOptions(ctx, target, opts.timeoutMs ?? DEFAULT_QUALIFY_TIMEOUT_MS);
+      const status = await deps.port.sendOptions(
+        target,
+        from,
+        opts.timeoutMs ?? DEFAULT_QUALIFY_TIMEOUT_MS,
+      );
       return { contact: r.contact, target, status };
     }),
   );
-}
-
-/** One OPTIONS to `target`; resolves with the final status or 'timeout'. */
-export async function sendOptions(
-  ctx: Pick<AppContext, 'srf' | 'config'>,
-  target: ContactTarget,
-  timeoutMs: number,
-): Promise<number | 'timeout'> {
-  const sent = await routingOf(ctx.srf).request(target.requestUri, {
-    method: 'OPTIONS',
-    headers: { From: `<sip:pbx@${ctx.config.sip.domain}>`, To: `<${target.requestUri}>` },
-    ...(target.routeUrl === undefined ? {} : { proxy: target.routeUrl }),
-  });
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    timer.unref();
-    sent.on('response', (res) => {
-      if (res.status < 200) return;
-      clearTimeout(timer);
-      resolve(res.status);
-    });
-  });
 }

@@ -3,6 +3,7 @@
  * in one table (README.md shows it). The reasons follow the manual's "SIP REGISTER ... Invalid"
  * wording, with our detail in parentheses.
  */
+import { reasonPhrase } from '../sip/status';
 
 export type RefusalKind = 'unknown-station' | 'wrong-user-id' | 'bad-password' | 'not-whitelisted' | 'licence-full';
 
@@ -19,25 +20,25 @@ export interface Refusal {
 export const REFUSALS: Readonly<Record<RefusalKind, Refusal>> = Object.freeze({
   'unknown-station': {
     status: 403,
-    phrase: 'Forbidden',
+    phrase: reasonPhrase(403),
     reason: 'SIP REGISTER TELNO Invalid (unknown station)',
     countsAsFailure: true,
   },
   'wrong-user-id': {
     status: 403,
-    phrase: 'Forbidden',
+    phrase: reasonPhrase(403),
     reason: 'SIP REGISTER USER ID Invalid',
     countsAsFailure: true,
   },
   'bad-password': {
     status: 403,
-    phrase: 'Forbidden',
+    phrase: reasonPhrase(403),
     reason: 'SIP REGISTER PASSWORD Invalid',
     countsAsFailure: true,
   },
   'not-whitelisted': {
     status: 403,
-    phrase: 'Forbidden',
+    phrase: reasonPhrase(403),
     reason: 'SIP REGISTER IP Invalid (not on the white list)',
     countsAsFailure: true,
   },

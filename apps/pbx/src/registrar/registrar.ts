@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { AccessLogRepo, Registration, RegistrationRepo } from '@pbx/store';
+import type { AccessLogRepo, Registration, RegistrationRepo, SipProtocol } from '@pbx/store';
 import type { CommExclusive } from './comm-exclusive';
 import type { BindingTable } from './bindings';
 import { licenceAllows, whitelistAllows, type WhitelistCache } from './access-checks';
@@ -30,8 +30,9 @@ import {
 import { isBehindNat, type PacketSource } from './nat';
 import type { NonceService } from './nonce';
 import { REFUSALS, type RefusalKind } from './refusals';
-import { parseContacts, parseTopVia, userOfNameAddr, type ContactValue } from './sip-headers';
-import type { StationDirectory } from './station-directory';
+import { reasonPhrase } from '../sip/status';
+import { parseContacts, parseTopVia, userOfNameAddr, type ContactValue } from '../sip/header-values';
+import type { CredentialDirectory } from './credential-directory';
 
 /** The parts of a REGISTER the registrar reads. Header values are as received (joined by commas). */
 export interface RegisterRequest {
@@ -45,6 +46,19 @@ export interface RegisterRequest {
   via: string | undefined;
   userAgent: string | undefined;
   source: PacketSource;
+}
+
+/** A binding made without a REGISTER ({@link Registrar.addBinding}). */
+export interface StaticBinding {
+  tel: string;
+  contact: string;
+  sourceIp: string;
+  sourcePort: number;
+  protocol?: SipProtocol;
+  userAgent?: string;
+  /** Epoch ms. */
+  expiresAt: number;
+  callId?: string;
 }
 
 /** What to do with the request. */
@@ -66,7 +80,7 @@ export interface RegistrarSettings {
 export interface RegistrarDeps {
   registrations: Pick<RegistrationRepo, 'upsert' | 'remove'>;
   accessLog: Pick<AccessLogRepo, 'add'>;
-  directory: StationDirectory;
+  directory: CredentialDirectory;
   whitelist: Pick<WhitelistCache, 'has'>;
   comm: CommExclusive;
   nonces: NonceService;
@@ -117,7 +131,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const src = req.source;
     const admission = comm.admission(src.ip, now);
     if (admission === 'drop') return DROP;
-    if (admission === 'refuse') return reply(403, 'Forbidden');
+    if (admission === 'refuse') return reply(403, reasonPhrase(403));
 
     const s = this.deps.settings();
     if (req.authorization === undefined) return this.challenge(s.realm, now, false);
@@ -148,9 +162,40 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     return this.bind(tel, req, creds, s, now);
   }
 
+  /**
+   * Binds `contact` to station `tel` without a REGISTER (a static binding; the call tests
+   * register their phones this way). Kept and stored like any other binding.
+   */
+  async addBinding(b: StaticBinding): Promise<Registration> {
+    const now = this.deps.now();
+    const previous = this.deps.bindings.get(b.tel, b.contact);
+    const stored = await this.deps.registrations.upsert({
+      tel: b.tel,
+      contact: b.contact,
+      sourceIp: b.sourceIp,
+      sourcePort: b.sourcePort,
+      protocol: b.protocol ?? 'udp',
+      userAgent: b.userAgent ?? '',
+      expiresAt: b.expiresAt,
+      callId: b.callId ?? `static-${b.tel}-${b.sourcePort}`,
+      cseq: 1,
+    });
+    this.deps.bindings.set(stored);
+    this.emit('bound', stored, previous === undefined || previous.expiresAt <= now);
+    return stored;
+  }
+
+  /** Removes every binding of station `tel`, as `Contact: *` does. */
+  async removeBindings(tel: string): Promise<void> {
+    for (const r of this.deps.bindings.removeAll(tel)) {
+      await this.deps.registrations.remove(r.tel, r.contact);
+      this.emit('unbound', r, 'unregistered');
+    }
+  }
+
   private challenge(realm: string, now: number, stale: boolean): RegisterOutcome {
     const nonce = this.deps.nonces.issue(now);
-    return reply(401, 'Unauthorized', {
+    return reply(401, reasonPhrase(401), {
       'WWW-Authenticate': formatChallenge({ realm, nonce, opaque: this.opaque, stale }),
     });
   }
@@ -193,7 +238,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
         this.emit('unbound', r, 'unregistered');
       }
       log.info({ tel, ip: req.source.ip, contacts: removed.length }, 'station unregistered');
-      return reply(200, 'OK', { Date: new Date(now).toUTCString() });
+      return reply(200, reasonPhrase(200), { Date: new Date(now).toUTCString() });
     }
 
     const addresses = contacts.filter((c): c is Extract<ContactValue, { kind: 'address' }> => c.kind === 'address');
@@ -288,7 +333,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const live = bindings.live(tel, now);
     if (live.length > 0) headers.Contact = live.map((r) => formatBinding(r, now)).join(', ');
     if (adds.length === 1) headers.Expires = String(adds[0]!.granted);
-    return reply(200, 'OK', headers);
+    return reply(200, reasonPhrase(200), headers);
   }
 }
 

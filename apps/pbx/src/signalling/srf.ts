@@ -1,11 +1,15 @@
 /**
- * The only place that imports drachtio-srf (STYLE.md §1). Connects to the drachtio server
- * (embedded or real) and resolves when authenticated.
+ * The connection to the drachtio server (embedded or real), and the few places drachtio-srf's
+ * typings need help. Only signalling/ imports drachtio-srf (STYLE.md §1); the rest of the app sees
+ * the SIP ports signalling implements (engine/sip-port.ts, registrar/sip-port.ts).
  */
 import Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
+import { reasonPhrase } from '../sip/status';
 
 export type SrfApp = InstanceType<typeof Srf>;
+export type SrfRequest = Srf.SrfRequest;
+export type SrfResponse = Srf.SrfResponse;
 export { Srf };
 
 export interface SrfConnectOptions {
@@ -33,7 +37,39 @@ export function connectSrf(opts: SrfConnectOptions): Promise<SrfApp> {
       opts.log.info({ hostport }, 'connected to drachtio server');
       resolve(srf);
     });
-    srf.on('error', (err: Error) => opts.log.warn({ err: err.message }, 'drachtio connection error'));
-    srf.connect({ host: opts.host, port: opts.port, secret: opts.secret });
+    srf.on('error', (err: Error) =>
+      opts.log.warn({ err: err.message }, 'drachtio connection error'),
+    );
+    void srf.connect({ host: opts.host, port: opts.port, secret: opts.secret });
+  });
+}
+
+/** Options of a request outside any dialog. */
+export interface OutOfDialogRequest {
+  method: string;
+  headers?: Record<string, string>;
+  proxy?: string;
+}
+
+/**
+ * `srf.request(uri, opts)`: sends a request outside any dialog and resolves with the request
+ * sent (its `response` events follow). drachtio-srf's typings declare another signature for
+ * this call, so it is made through Reflect here, once.
+ */
+export function sendRequest(
+  srf: SrfApp,
+  uri: string,
+  opts: OutOfDialogRequest,
+): Promise<SrfRequest> {
+  return Reflect.apply(srf.request, srf, [uri, opts]) as Promise<SrfRequest>;
+}
+
+const ALLOW =
+  'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, MESSAGE, NOTIFY, REFER, SUBSCRIBE, UPDATE, PRACK';
+
+/** Answers OPTIONS to the PBX with 200 and what it accepts. */
+export function answerOptions(srf: SrfApp): void {
+  srf.use('options', (_req, res) => {
+    res.send(200, reasonPhrase(200), { headers: { Allow: ALLOW, Accept: 'application/sdp' } });
   });
 }

@@ -1,11 +1,11 @@
 /**
  * Arrange helpers for the call integration tests: a test PBX with call control, stations with
- * their settings, registrations written straight into the store (registration itself is the
- * registrar tests' job), and sipp phones: a UAS phone registered on its own port, a UAC phone
+ * their settings, registrations made through the registrar (static bindings: the digest
+ * exchange itself is the registrar tests' job), and sipp phones: a UAS phone registered on its own port, a UAC phone
  * calling from its registered port. Every phone records the messages it saw (`-trace_msg`).
  */
 import type { StationSettings } from '@pbx/store';
-import { callControl, type CallControl } from '../../src/routing';
+import type { CallControl } from '../../src/call-control';
 import { describeSippResult, freePort, runSipp, scenario, startSippUas, type SippPeer, type SippResult } from './sipp';
 import { startTestPbx, type TestPbx, type TestPbxOptions } from './start-test-pbx';
 
@@ -25,8 +25,10 @@ export interface CallsPbx extends AsyncDisposable {
   cc: CallControl;
   /** Adds a station (password `secret<tel>`) and makes call control see it. */
   station(tel: string, settings?: Partial<StationSettings>): Promise<void>;
-  /** Writes a registration of `tel` from `ip:port` (Contact the same address). */
+  /** Registers `tel` from `ip:port` (Contact the same address) through the registrar. */
   register(tel: string, port: number, ip?: string): Promise<void>;
+  /** Removes every registration of `tel` through the registrar. */
+  unregister(tel: string): Promise<void>;
   /** A sipp UAS phone for `tel`, registered on its own free port. */
   phone(tel: string, scenarioName: string, opts?: PhoneOptions): Promise<SippPeer>;
   /** Runs a sipp UAC phone for `tel` (registered from its port first) to completion. */
@@ -56,8 +58,7 @@ export interface CallOptions extends PhoneOptions {
 
 export async function startCallsPbx(options: TestPbxOptions = {}): Promise<CallsPbx> {
   const pbx = await startTestPbx(options);
-  const cc = callControl(pbx.ctx);
-  if (!cc) throw new Error('call control not installed');
+  const cc = pbx.calls;
   const peers: SippPeer[] = [];
 
   const station = async (tel: string, settings: Partial<StationSettings> = {}): Promise<void> => {
@@ -68,7 +69,7 @@ export async function startCallsPbx(options: TestPbxOptions = {}): Promise<Calls
     await cc.stations.load();
   };
   const register = async (tel: string, port: number, ip = '127.0.0.1'): Promise<void> => {
-    await pbx.ctx.store.registrations.upsert({
+    await pbx.registrar.registrar.addBinding({
       tel,
       contact: `sip:${tel}@${ip}:${port}`,
       sourceIp: ip,
@@ -76,9 +77,9 @@ export async function startCallsPbx(options: TestPbxOptions = {}): Promise<Calls
       protocol: 'udp',
       expiresAt: Date.now() + 3_600_000,
       callId: `reg-${tel}-${port}@test`,
-      cseq: 1,
     });
   };
+  const unregister = (tel: string): Promise<void> => pbx.registrar.registrar.removeBindings(tel);
   const keysFor = (tel: string, keys: Record<string, string> = {}): Record<string, string> => ({ tel, name: `Phone ${tel}`, ...keys });
 
   const startCall = async (tel: string, dial: string, scenarioName: string, opts: CallOptions = {}) => {
@@ -104,6 +105,7 @@ export async function startCallsPbx(options: TestPbxOptions = {}): Promise<Calls
     cc,
     station,
     register,
+    unregister,
     async phone(tel, scenarioName, opts = {}) {
       const ip = opts.ip ?? '127.0.0.1';
       const port = opts.port ?? (await freePort('udp', ip));

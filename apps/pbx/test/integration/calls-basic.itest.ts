@@ -90,7 +90,7 @@ describe('basic calls', () => {
 
   test('unknown number 404; a station that is not registered 480', async () => {
     expectPhoneOk(await h.call('205', '299', 'uac-invite-expect-404.xml'), 'unknown number');
-    await h.pbx.ctx.store.registrations.removeAll('206');
+    await h.unregister('206');
     expectPhoneOk(await h.call('205', '206', 'uac-invite-expect-480.xml'), 'unregistered station');
     expect(await lastCdr('205')).toMatchObject({ disposition: 'rejected', sipStatus: 480, calleeTel: '206' });
   });
@@ -133,8 +133,8 @@ describe('basic calls', () => {
   test('phones that registered with REGISTER (digest) call each other', async () => {
     const calleePort = await freePort('udp');
     const callerPort = await freePort('udp');
-    await h.pbx.ctx.store.registrations.removeAll('203');
-    await h.pbx.ctx.store.registrations.removeAll('205');
+    await h.unregister('203');
+    await h.unregister('205');
     expectOk(await sippRegister(h.pbx.target, { tel: '205', password: 'secret205', localPort: calleePort }), 'register 205');
     expectOk(await sippRegister(h.pbx.target, { tel: '203', password: 'secret203', localPort: callerPort }), 'register 203');
     const callee = await h.phone('205', 'uas-answer.xml', { port: calleePort, unregistered: true });

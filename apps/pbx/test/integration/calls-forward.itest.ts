@@ -100,7 +100,7 @@ describe('call forward', () => {
 
   test('forward unreachable: an unregistered station sends calls on (reason=unavailable)', async () => {
     await set('205', { forwardUnreachable: '203' });
-    await h.pbx.ctx.store.registrations.removeAll('205');
+    await h.unregister('205');
     const target = await h.phone('203', 'uas-answer.xml');
     expectPhoneOk(await h.call('201', '205', 'uac-invite-expect-200.xml'), 'caller');
     expect(headerOf(findReceived(await target.done, /^INVITE /), 'Diversion')).toBe('<sip:205@pbx.local>;reason=unavailable;counter=1');

@@ -3,7 +3,7 @@
  * should see, a re-INVITE without SDP answered by the PBX with an offer, and the music-on-hold
  * hook (station tone source `system`).
  */
-import type { HoldChange } from '../../src/features/call-env';
+import type { HoldChange } from '../../src/engine/call-env';
 import { bodyOf, expectPhoneOk, findReceived, received, startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
 
 jest.setTimeout(30_000);

@@ -59,7 +59,7 @@ describe('ring groups', () => {
     expectPhoneOk(await h.call('201', '501', 'uac-invite-expect-486.xml'), 'all DND');
     for (const tel of ['208', '209']) {
       await h.pbx.ctx.store.stations.update(tel, { dnd: false }, { realm: 'pbx.local' });
-      await h.pbx.ctx.store.registrations.removeAll(tel);
+      await h.unregister(tel);
     }
     await h.cc.stations.load();
     expectPhoneOk(await h.call('201', '501', 'uac-invite-expect-480.xml'), 'none registered');

@@ -1,12 +1,11 @@
 /**
  * NAT Check with real sipp phones. A phone registers from port S with a Contact naming port C;
- * then the PBX sends it OPTIONS ({@link qualifyStation}) and we see which port receives them:
+ * then the PBX sends it OPTIONS (`pbx.registrar.qualify`) and we see which port receives them:
  * NAT Check `ip` → the Contact's port C, `ip-port` → the packet's source port S. A Contact whose
  * address differs from the packet source marks the phone as behind NAT, capping its expiry to
  * the NAT Reg Expire Time.
  */
 import type { NatCheck } from '@pbx/store';
-import { qualifyStation } from '../../src/registrar';
 import { expectOk, sippRegister } from '../helpers/register';
 import { freePorts, startSippUas, scenario, type SippPeer } from '../helpers/sipp';
 import { startTestPbx, type TestPbx } from '../helpers/start-test-pbx';
@@ -42,7 +41,7 @@ async function whoAnswers(tel: string): Promise<{ source: boolean; contact: bool
     for (const port of [sourcePort!, contactPort!]) {
       peers.push(await startSippUas({ scenario: scenario('uas-answer-options.xml'), localPort: port, timeoutMs: 10_000 }));
     }
-    const [result] = await qualifyStation(pbx.ctx, tel, { timeoutMs: 3_000 });
+    const [result] = await pbx.registrar.qualify(tel, { timeoutMs: 3_000 });
     // Give the answering sipp a moment to exit after its one call.
     const settled = async (p: SippPeer): Promise<boolean> =>
       Promise.race([p.done.then((r) => r.code === 0 && !r.killed), new Promise<boolean>((r) => setTimeout(() => r(false), 1_000))]);

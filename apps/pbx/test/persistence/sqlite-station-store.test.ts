@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { Store, type Station } from '@pbx/store';
 import { SqliteStationStore, forwardOf, settingsFromStation, stationPatchFromSettings } from '../../src/persistence';
 import {
@@ -235,7 +236,7 @@ describe('SqliteStationStore', () => {
     expect(seen).toEqual(['201:presenceChanged', '201:persistSettings']);
 
     const errors: unknown[] = [];
-    const logger = { error: (o: unknown) => errors.push(o), debug: () => undefined } as unknown as import('pino').Logger;
+    const logger = { error: (o: unknown) => errors.push(o), debug: () => undefined } as unknown as Logger;
     const failing = new SqliteStationStore(store, { defaultNoAnswerSeconds: () => 15, realm: () => realm, logger });
     await failing.load();
     await store.stations.remove('202');

@@ -1,3 +1,4 @@
+import type * as nodeCrypto from 'node:crypto';
 import { computeHa1 } from '@pbx/store';
 import {
   checkDigestForm,
@@ -68,7 +69,7 @@ describe('responses', () => {
   test('without qop the RFC 2069 form is used', () => {
     const c = { username: 'u', realm: 'r', nonce: 'n', uri: 'sip:r', response: '' };
     const ha1 = computeHa1('u', 'r', 'pw');
-    const { createHash } = jest.requireActual<typeof import('node:crypto')>('node:crypto');
+    const { createHash } = jest.requireActual<typeof nodeCrypto>('node:crypto');
     const md5 = (s: string) => createHash('md5').update(s).digest('hex');
     expect(expectedResponse(ha1, 'REGISTER', c)).toBe(md5(`${ha1}:n:${md5('REGISTER:sip:r')}`));
   });

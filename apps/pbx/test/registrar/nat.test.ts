@@ -1,5 +1,5 @@
 import { contactTarget, isBehindNat, type PacketSource } from '../../src/registrar/nat';
-import { parseContacts, parseTopVia } from '../../src/registrar/sip-headers';
+import { parseContacts, parseTopVia } from '../../src/sip/header-values';
 
 const reg = (contact: string, sourceIp: string, sourcePort: number, protocol: PacketSource['protocol'] = 'udp') => ({
   contact,

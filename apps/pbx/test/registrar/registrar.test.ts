@@ -16,7 +16,8 @@ import {
   type RegisterRequest,
   type RegistrarSettings,
 } from '../../src/registrar/registrar';
-import { StationDirectory } from '../../src/registrar/station-directory';
+import { CredentialDirectory } from '../../src/registrar/credential-directory';
+import { bindingLookup } from '../../src/registrar/registration-lookup';
 
 const REALM = 'pbx.local';
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
@@ -54,7 +55,7 @@ async function harness(): Promise<Harness> {
   const registrar = new Registrar({
     registrations: store.registrations,
     accessLog: store.accessLog,
-    directory: new StationDirectory(store.stations, () => settings.realm),
+    directory: new CredentialDirectory(store.stations, () => settings.realm),
     whitelist,
     comm,
     nonces: new NonceService({ ttlMs: 300_000 }),
@@ -267,5 +268,69 @@ describe('Registrar', () => {
     await register(h, '201', 'secret201');
     await register(h, '201', 'secret201', { expires: '0' });
     expect(seen).toEqual(['bound 201 true', 'bound 201 false', 'unbound 201 unregistered']);
+  });
+});
+
+describe('the lookup call control reads (bindingLookup)', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness();
+  });
+  afterEach(async () => {
+    await h.store.close();
+  });
+
+  test('a REGISTER is seen at once: registered, located at its Contact, source matched, change told', async () => {
+    const lookup = bindingLookup(h.registrar, h.bindings, () => h.clock.now);
+    const changed: string[] = [];
+    lookup.onChange((tel) => changed.push(tel));
+    expect(lookup.isRegistered('201')).toBe(false);
+    expect(lookup.locate('201', 'ip')).toBeUndefined();
+    await register(h, '201', 'secret201', { ip: '10.0.0.5', port: 5062 });
+    expect(lookup.isRegistered('201')).toBe(true);
+    expect(lookup.locate('201', 'ip')).toEqual({ uri: 'sip:201@10.0.0.5:5062' });
+    expect(lookup.matchesSource('201', { address: '10.0.0.5', port: 1 }, 'ip')).toBe(true);
+    expect(lookup.matchesSource('201', { address: '10.0.0.5', port: 1 }, 'ip-port')).toBe(false);
+    expect(lookup.matchesSource('201', { address: '10.0.0.6', port: 5062 }, 'ip')).toBe(false);
+    expect(changed).toEqual(['201']);
+    // Expired bindings count as gone even before the sweep removes them.
+    h.clock.now += 601_000;
+    expect(lookup.isRegistered('201')).toBe(false);
+    expect(lookup.locate('201', 'ip')).toBeUndefined();
+  });
+
+  test('static bindings (addBinding) are stored for restarts and removable like registrations', async () => {
+    const lookup = bindingLookup(h.registrar, h.bindings, () => h.clock.now);
+    const changed: string[] = [];
+    lookup.onChange((tel) => changed.push(tel));
+    await h.registrar.addBinding({
+      tel: '202',
+      contact: 'sip:202@127.0.0.2:5070',
+      sourceIp: '127.0.0.2',
+      sourcePort: 5070,
+      expiresAt: h.clock.now + 60_000,
+    });
+    expect(lookup.locate('202', 'ip')).toEqual({ uri: 'sip:202@127.0.0.2:5070' });
+    expect(await h.store.registrations.listByTel('202', { activeAt: h.clock.now })).toHaveLength(1);
+    await h.registrar.removeBindings('202');
+    expect(lookup.isRegistered('202')).toBe(false);
+    expect(await h.store.registrations.listByTel('202', { activeAt: h.clock.now })).toHaveLength(0);
+    expect(changed).toEqual(['202', '202']);
+  });
+
+  test('the newest of several bindings is where INVITEs go', async () => {
+    const lookup = bindingLookup(h.registrar, h.bindings, () => h.clock.now);
+    const bind = (port: number) =>
+      h.registrar.addBinding({
+        tel: '203',
+        contact: `sip:203@127.0.0.3:${port}`,
+        sourceIp: '127.0.0.3',
+        sourcePort: port,
+        expiresAt: h.clock.now + 60_000,
+      });
+    await bind(5080);
+    h.clock.now += 1_000;
+    await bind(5082);
+    expect(lookup.locate('203', 'ip')?.uri).toBe('sip:203@127.0.0.3:5082');
   });
 });

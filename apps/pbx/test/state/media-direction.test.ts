@@ -6,14 +6,13 @@ import {
   isHolding,
   isOnHold,
   nextMedia,
-  sdpDirection,
-  withDirection,
   type Direction,
   type MediaDirectionState,
   type MediaEffect,
   type MediaEvent,
   type SideMedia,
 } from '../../src/state/media-direction';
+import { sdpDirection, withDirection } from '../../src/sip/sdp';
 
 const BOTH: SideMedia = { wantsToSend: true, wantsToReceive: true };
 const HOLDING: SideMedia = { wantsToSend: true, wantsToReceive: false }; // sent sendonly
@@ -239,10 +238,11 @@ describe('withDirection', () => {
     );
   });
   it('round-trips through sdpDirection', () => {
-    const body = 'v=0\nc=IN IP4 127.0.0.1\nm=audio 4000 RTP/AVP 0\n';
+    // sdp-transform writes the mandatory s= line, so the body has one.
+    const body = 'v=0\ns=-\nc=IN IP4 127.0.0.1\nm=audio 4000 RTP/AVP 0\n';
     for (const d of ['sendrecv', 'sendonly', 'recvonly', 'inactive'] as const) {
       expect(sdpDirection(withDirection(body, d))).toBe(d);
     }
-    expect(withDirection(body, 'inactive')).toBe('v=0\nc=IN IP4 127.0.0.1\nm=audio 4000 RTP/AVP 0\na=inactive\n');
+    expect(withDirection(body, 'inactive')).toBe('v=0\ns=-\nc=IN IP4 127.0.0.1\nm=audio 4000 RTP/AVP 0\na=inactive\n');
   });
 });

@@ -45,4 +45,5 @@ export { dnd } from './dnd';
 export { latestHeld, park, parkRetrieve } from './park';
 export { chooseRinging, findReplacedLeg, pickupDirected, pickupGroup, pickupMyGroup, ringingCalls } from './pickup';
 export type { ReplacesTarget } from './pickup';
-export { MemoryCallStore, MemoryConferenceStore, MemoryParkStore, MemoryStationStore } from './memory-store';
+export { MemoryCallStore, MemoryConferenceStore, MemoryParkStore } from './memory-store';
+export { StationStateMap } from './station-state-map';

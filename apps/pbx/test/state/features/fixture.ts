@@ -3,7 +3,7 @@ import {
   MemoryCallStore,
   MemoryConferenceStore,
   MemoryParkStore,
-  MemoryStationStore,
+  StationStateMap,
   type FeatureContext,
   type HeldCall,
 } from '../../../src/state/features';
@@ -11,7 +11,7 @@ import type { StationLeg } from '../../../src/state/station-state';
 
 /** An office with stations 201-206 (pickup group 1, except 205 and 206 in group 2). */
 export function office(now = 1_000) {
-  const stations = new MemoryStationStore();
+  const stations = new StationStateMap();
   for (const n of ['201', '202', '203', '204']) stations.add(n, { pickupGroup: '1' });
   for (const n of ['205', '206']) stations.add(n, { pickupGroup: '2' });
   const calls = new MemoryCallStore();
@@ -31,7 +31,7 @@ export function office(now = 1_000) {
 
 /** Makes `callee` ring with a call from `caller` (or be in `state`). */
 export function ring(
-  stations: MemoryStationStore,
+  stations: StationStateMap,
   callee: string,
   caller: string,
   since: number,

@@ -1,0 +1,82 @@
+/**
+ * The call-control module, wired: the call engine (stations, calls, records, router) on a SIP
+ * port, with the feature runners injected as a table and registrations read from the registrar.
+ * Part of the composition root (pbx.ts installs it); `installCalls` returns the handles tests
+ * and other modules (presence, admin API) use.
+ */
+import type { AppContext } from './context';
+import type { CallEnv, CallHooks } from './engine/call-env';
+import { CallRegistry } from './engine/call-registry';
+import { createRouter } from './engine/call-router';
+import { endCall } from './engine/call-setup';
+import { CdrWriter, storeCdrSink } from './engine/cdr-writer';
+import { LiveStations } from './engine/live-stations';
+import type { NumberPlanSource } from './engine/number-plan';
+import type { RegistrationLookup } from './engine/registration-lookup';
+import type { CallSipPort } from './engine/sip-port';
+import { installFeatures } from './features';
+import type { ParkRuntime } from './features/park';
+import { StoreNumberPlan } from './persistence';
+
+/** What the call-control module exposes to the rest of the app. */
+export interface CallControl {
+  readonly name: 'calls';
+  readonly env: CallEnv;
+  readonly stations: LiveStations;
+  readonly plan: NumberPlanSource;
+  readonly parks: ParkRuntime;
+  readonly hooks: CallHooks;
+  /** Resolves when every call record so far is written. */
+  flushCdrs(): Promise<void>;
+  onChange(area: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function installCalls(
+  ctx: AppContext,
+  sip: CallSipPort,
+  registrations: RegistrationLookup,
+): Promise<CallControl> {
+  const log = ctx.log.child({ component: 'calls' });
+  const stations = new LiveStations(ctx.store, () => ctx.config, registrations, log);
+  await stations.load();
+  const registry = new CallRegistry(stations, ctx.now);
+  const cdr = new CdrWriter(storeCdrSink(ctx.store), log);
+  const hooks: CallHooks = {};
+  const env: CallEnv = {
+    config: ctx.config,
+    log,
+    now: ctx.now,
+    sip,
+    stations,
+    registry,
+    cdr,
+    hooks,
+    intercept: { hangup: [], cancel: [] },
+    registrations,
+    locate: (station) => registrations.locate(station, stations.row(station)?.natCheck ?? 'ip'),
+  };
+  const plan = new StoreNumberPlan(ctx.store, { logger: log });
+  await plan.reload();
+  const features = installFeatures(env);
+  sip.onInvite(createRouter({ env, plan, features: features.table }));
+
+  return {
+    name: 'calls',
+    env,
+    stations,
+    plan,
+    parks: features.parks,
+    hooks,
+    flushCdrs: () => cdr.flush(),
+    async onChange(area) {
+      await stations.onChange(area);
+      await plan.onChange(area);
+    },
+    async stop() {
+      features.stop();
+      for (const call of registry.all()) endCall(env, call, { status: 503, note: 'pbx stopping' });
+      await cdr.flush();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * What every call runner gets: configuration, SIP, the live stations and calls, call records and
+ * the hooks other modules plug into. Built once by the composition root (call-control.ts).
+ */
+import type { Logger } from 'pino';
+import type { PbxConfig } from '@pbx/config';
+import type { InviteTarget, RegistrationLookup } from './registration-lookup';
+import type { CallSipPort, IncomingDialogRequest } from './sip-port';
+import type { LiveStations } from './live-stations';
+import type { Call, CallRegistry, Leg } from './call-registry';
+import type { CdrWriter } from './cdr-writer';
+
+/** A party was put on hold or taken off hold: where music on hold will start and stop. */
+export interface HoldChange {
+  readonly call: Call;
+  /** The party that hears hold (or stops hearing it). */
+  readonly held: Leg;
+  readonly holder: Leg;
+  readonly onHold: boolean;
+  /** The holding station's tone source: `system` means the PBX plays music on hold. */
+  readonly toneSource: 'system' | 'phone' | undefined;
+}
+
+export interface CallHooks {
+  /** Music-on-hold hook (the media issue fills it in). */
+  onHoldChanged?(change: HoldChange): void;
+}
+
+/**
+ * Chances for feature modules to act before the default behaviour. Each returns true when it
+ * took over.
+ */
+export interface CallInterceptors {
+  /** A party hung up (BYE) a connected leg, or a caller cancelled: transfer on hang-up, park. */
+  readonly hangup: Array<(leg: Leg, call: Call | undefined) => boolean>;
+  /** A caller cancelled its unanswered call. */
+  readonly cancel: Array<(leg: Leg, call: Call) => boolean>;
+  /** An in-dialog REFER (transfer). */
+  refer?: (leg: Leg, call: Call | undefined, req: IncomingDialogRequest) => void;
+}
+
+export interface CallEnv {
+  /** The live configuration (replaced in place on `pbx config set`). */
+  readonly config: PbxConfig;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly sip: CallSipPort;
+  readonly stations: LiveStations;
+  readonly registry: CallRegistry;
+  readonly cdr: CdrWriter;
+  readonly hooks: CallHooks;
+  readonly intercept: CallInterceptors;
+  /** The registrar's live bindings. */
+  readonly registrations: RegistrationLookup;
+  /** Where to send an INVITE to the station now; undefined when it is not registered. */
+  locate(station: string): InviteTarget | undefined;
+}

@@ -1,0 +1,281 @@
+/**
+ * The live calls. A `Call` is our B2BUA object (one `CallRef`) with an `aLeg` and, once
+ * connected, a `bLeg`; while it rings it has b-leg attempts. A `Leg` is one SIP dialog with one
+ * phone. Legs move between calls (pickup, park, transfer), so a leg only knows its current call.
+ *
+ * The registry also reports every leg that involves a station to the station reducer (legAdded,
+ * legProgress, legRemoved), which is what busy, BLF and pickup read.
+ */
+import { randomUUID } from 'node:crypto';
+import { callRef as brandCallRef, legId as brandLegId, type CallRef, type LegId } from '../state/ids';
+import { startLeg, type LegState } from '../state/call-leg';
+import { initialMedia, isHolding, type MediaDirectionState, type Side } from '../state/media-direction';
+import type { StationLeg } from '../state/station-state';
+import type { CallStore, HeldCall } from '../state/features';
+import type { ForwardReason } from '@pbx/store';
+import { SdpOrigin } from '../sip/sdp';
+import type { IncomingInvite, IncomingReinvite, OutgoingInvite, SipDialog } from './sip-port';
+import type { LiveStations } from './live-stations';
+
+export type { CallRef, LegId };
+
+/** Who is on the other end of a leg. */
+export interface Party {
+  /** The number shown for the party (a station number, or the caller's From user). */
+  readonly number: string;
+  readonly displayName?: string;
+  /** Set when the party is one of our stations. */
+  readonly station?: string;
+}
+
+/**
+ * One SIP dialog with one phone. `uas`: the phone called us (its INVITE); `uac`: we called it.
+ */
+export class Leg {
+  readonly id: LegId;
+  /** The SDP the phone sent last (offer or answer): what the other party is given. */
+  sdp: string;
+  state: LegState;
+  dialog: SipDialog | undefined;
+  /** The phone's INVITE while unanswered (uas legs). */
+  invite: IncomingInvite | undefined;
+  /** Our INVITE while unanswered (uac legs). */
+  outgoing: OutgoingInvite | undefined;
+  /** The phone's re-INVITE waiting for the answer we relay from its partner (hold-relay.ts). */
+  waitingReinvite: IncomingReinvite | undefined;
+  /** The dialog as the phone sees it, for dialog-info and Replaces. */
+  sipIds: { callId: string; localTag?: string; remoteTag?: string };
+  /** Our origin line towards this phone. */
+  private readonly origin = new SdpOrigin();
+  /** The SDP we last sent this phone. */
+  lastSent = '';
+  /** Set while the leg is reported to its station. */
+  tracked = false;
+
+  constructor(
+    public callRef: CallRef,
+    readonly role: 'uas' | 'uac',
+    readonly party: Party,
+    now: number,
+    sdp = '',
+  ) {
+    this.id = brandLegId(`leg-${randomUUID()}`);
+    this.sdp = sdp;
+    this.state = startLeg(now, { noAnswerMs: null })[0];
+    this.sipIds = { callId: '' };
+  }
+
+  /** `sdp` as we send it to this phone (our origin line), remembered as the last sent. */
+  stamp(sdp: string): string {
+    this.lastSent = this.origin.stamp(sdp);
+    return this.lastSent;
+  }
+
+  get ended(): boolean {
+    return this.state.kind === 'ended';
+  }
+}
+
+/** Side-specific data of a connected two-party call. */
+export interface Connection {
+  media: MediaDirectionState;
+  /** When each side put the other on hold (for park and conference: the latest held call). */
+  heldAt: { a?: number; b?: number };
+}
+
+/** The facts of one call attempt, for its call record. */
+export interface CallInfo {
+  kind: 'station' | 'group' | 'pickup' | 'park' | 'retrieve' | 'transfer';
+  dialled: string;
+  caller: Party;
+  startedAt: number;
+  /** The station (or group) being called now. */
+  callee: string | null;
+  /** The station whose forward sent the call to `callee` (newest Diversion), and why. */
+  forwardedFrom: string | null;
+  forwardReason?: ForwardReason | null;
+  pickedUpFrom?: string | null;
+  transferredBy?: string | null;
+  note?: string;
+  answeredAt: number | null;
+  /** The final status the caller got. */
+  status: number | null;
+}
+
+/** A call through the B2BUA. */
+export class Call {
+  readonly ref: CallRef;
+  bLeg: Leg | undefined;
+  /** b-legs ringing (one for a station call, several for a ring group). */
+  readonly attempts = new Set<Leg>();
+  connection: Connection | undefined;
+  ended = false;
+  /**
+   * Called instead of ending the call when ringing fails or times out; returns true when it
+   * took over (the recall of an unanswered blind transfer).
+   */
+  unanswered: ((status: number) => boolean) | undefined;
+  /** What the call record says about the attempt. */
+  readonly record: CallInfo;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    public aLeg: Leg,
+    record: Omit<CallInfo, 'answeredAt' | 'status'>,
+    ref?: CallRef,
+  ) {
+    this.ref = ref ?? brandCallRef(`call-${randomUUID()}`);
+    this.record = { ...record, answeredAt: null, status: null };
+    aLeg.callRef = this.ref;
+  }
+
+  /** Starts (or restarts) the named timer; all of them stop when the call ends. */
+  setTimer(name: string, ms: number, fn: () => void): void {
+    this.clearTimer(name);
+    const t = setTimeout(() => {
+      this.timers.delete(name);
+      fn();
+    }, ms);
+    t.unref?.();
+    this.timers.set(name, t);
+  }
+
+  clearTimer(name: string): void {
+    const t = this.timers.get(name);
+    if (t) clearTimeout(t);
+    this.timers.delete(name);
+  }
+
+  clearTimers(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /** The leg on `side`. */
+  leg(side: Side): Leg | undefined {
+    return side === 'a' ? this.aLeg : this.bLeg;
+  }
+
+  /** Which side a leg is on, if it is connected in this call. */
+  sideOf(leg: Leg): Side | undefined {
+    if (leg === this.aLeg) return 'a';
+    if (leg === this.bLeg) return 'b';
+    return undefined;
+  }
+
+  /** Marks the call connected between aLeg and `b`, both sides sending and receiving. */
+  connect(b: Leg): void {
+    this.bLeg = b;
+    b.callRef = this.ref;
+    this.attempts.delete(b);
+    this.connection = { media: initialMedia(), heldAt: {} };
+  }
+}
+
+/** Live calls and legs, and the station bookkeeping of legs. */
+export class CallRegistry implements CallStore {
+  private readonly calls = new Map<CallRef, Call>();
+  private readonly legs = new Map<LegId, Leg>();
+
+  constructor(
+    private readonly stations: LiveStations,
+    private readonly now: () => number,
+  ) {}
+
+  add(call: Call): void {
+    this.calls.set(call.ref, call);
+  }
+
+  remove(call: Call): void {
+    this.calls.delete(call.ref);
+  }
+
+  call(ref: CallRef): Call | undefined {
+    return this.calls.get(ref);
+  }
+
+  leg(id: LegId): Leg | undefined {
+    return this.legs.get(id);
+  }
+
+  all(): Call[] {
+    return [...this.calls.values()];
+  }
+
+  get size(): number {
+    return this.calls.size;
+  }
+
+  /** Starts reporting `leg` to its station (if it has one). `inbound`: the station is called. */
+  track(leg: Leg, direction: StationLeg['direction'], peer: Party): void {
+    this.legs.set(leg.id, leg);
+    const station = leg.party.station;
+    if (!station || leg.tracked) return;
+    leg.tracked = true;
+    this.stations.apply(station, {
+      type: 'legAdded',
+      leg: {
+        legId: leg.id,
+        callRef: leg.callRef,
+        direction,
+        state: 'trying',
+        since: this.now(),
+        peer: { number: peer.number, ...(peer.displayName ? { displayName: peer.displayName } : {}) },
+        dialog: { ...leg.sipIds },
+      },
+    });
+  }
+
+  /** Reports ringing or connected, with the dialog ids the phone now knows. */
+  progress(leg: Leg, state: 'early' | 'confirmed'): void {
+    const station = leg.party.station;
+    if (!station || !leg.tracked) return;
+    this.stations.apply(station, { type: 'legProgress', legId: leg.id, state, dialog: { ...leg.sipIds } });
+  }
+
+  /** Stops reporting the leg (it ended, or it left the station). */
+  untrack(leg: Leg): void {
+    this.legs.delete(leg.id);
+    const station = leg.party.station;
+    if (!station || !leg.tracked) return;
+    leg.tracked = false;
+    this.stations.apply(station, { type: 'legRemoved', legId: leg.id });
+  }
+
+  /** The leg whose dialog (as the phone sees it) has this Call-ID and tags, in either order. */
+  findBySipIds(callId: string, tagA: string, tagB: string): Leg | undefined {
+    for (const leg of this.legs.values()) {
+      const d = leg.sipIds;
+      if (d.callId !== callId) continue;
+      if ((d.localTag === tagA && d.remoteTag === tagB) || (d.localTag === tagB && d.remoteTag === tagA)) return leg;
+    }
+    return undefined;
+  }
+
+  /** CallStore: calls in which `station` holds the other party. */
+  async heldBy(station: string): Promise<readonly HeldCall[]> {
+    return this.heldCalls(station);
+  }
+
+  heldCalls(station: string): HeldCall[] {
+    const out: HeldCall[] = [];
+    for (const call of this.calls.values()) {
+      const conn = call.connection;
+      if (!conn || call.ended || !call.bLeg) continue;
+      for (const side of ['a', 'b'] as const) {
+        const holder = call.leg(side);
+        const held = call.leg(side === 'a' ? 'b' : 'a');
+        if (!holder || !held || holder.party.station !== station) continue;
+        if (!isHolding(conn.media, side)) continue;
+        out.push({
+          callRef: call.ref,
+          legId: held.id,
+          holderLegId: holder.id,
+          party: held.party.number,
+          heldAt: conn.heldAt[side] ?? 0,
+        });
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Every new INVITE starts here: the caller must be a station registered from the address the
+ * INVITE came from (the manual's source check, else 403); an INVITE with `Replaces` is a
+ * busy-lamp pickup or a replacement; otherwise the dialled digits are classified (packages/dialplan)
+ * and handed to the station call, ring group or feature code runner. Unknown numbers get 404.
+ */
+import { classify, type Classification } from '@pbx/dialplan';
+import type { CallEnv } from './call-env';
+import type { CallFeatures } from './call-features';
+import type { Party } from './call-registry';
+import type { CdrDisposition } from './cdr-writer';
+import type { NumberPlanSource } from './number-plan';
+import type { IncomingInvite } from './sip-port';
+
+export interface RouterDeps {
+  readonly env: CallEnv;
+  readonly plan: NumberPlanSource;
+  /** The feature runners (features/index.ts), injected by the composition root. */
+  readonly features: CallFeatures;
+}
+
+/** Stations are re-read from the database when an unknown number shows up, at most this often. */
+const RELOAD_GAP_MS = 500;
+
+export function createRouter(deps: RouterDeps): (invite: IncomingInvite) => void {
+  const { env } = deps;
+  let lastReload = 0;
+
+  const knowStations = async (...numbers: string[]): Promise<void> => {
+    if (numbers.every((n) => n === '' || env.stations.has(n))) return;
+    const now = env.now();
+    if (now - lastReload < RELOAD_GAP_MS) return;
+    lastReload = now;
+    await env.stations.load();
+  };
+
+  const refuse = (invite: IncomingInvite, caller: Party, status: number, disposition: CdrDisposition, note: string, answer = true): void => {
+    if (answer) invite.reject(status);
+    const now = env.now();
+    env.cdr.record({
+      callRef: `refused-${invite.callId}`,
+      callerTel: caller.number,
+      callerName: caller.displayName ?? '',
+      dialled: invite.requestUser,
+      startAt: now,
+      at: now,
+      disposition,
+      hangupSide: 'system',
+      sipStatus: status,
+      note,
+    });
+  };
+
+  const handle = async (invite: IncomingInvite): Promise<void> => {
+    const fromUser = invite.from.user ?? '';
+    await knowStations(fromUser, invite.requestUser);
+    const row = env.stations.row(fromUser);
+    const stranger: Party = { number: fromUser || invite.from.uri, ...(invite.from.displayName ? { displayName: invite.from.displayName } : {}) };
+    if (!row || !env.registrations.matchesSource(fromUser, invite.source, row.natCheck)) {
+      env.log.warn({ from: fromUser, source: `${invite.source.address}:${invite.source.port}`, dialled: invite.requestUser }, 'call from an address that is no registered station refused');
+      refuse(invite, stranger, 403, 'rejected', 'not a registered station address');
+      return;
+    }
+    const displayName = row.name || invite.from.displayName;
+    const caller: Party & { station: string } = { number: fromUser, station: fromUser, ...(displayName ? { displayName } : {}) };
+
+    if (invite.replaces) {
+      const refused = await deps.features.replaces(invite, caller, invite.replaces);
+      if (refused !== undefined) refuse(invite, caller, refused, refused === 486 ? 'busy' : 'rejected', 'Replaces: nothing to take over', false);
+      return;
+    }
+
+    const plan = deps.plan.plan();
+    const c: Classification = classify(invite.requestUser, {
+      codes: plan.codes,
+      isStation: (n) => env.stations.has(n),
+      isGroup: (n) => deps.plan.group(n) !== undefined,
+      ...(plan.trunkPrefix !== undefined ? { trunkPrefix: plan.trunkPrefix } : {}),
+    });
+    // @NOTE delayed offer (an INVITE without SDP) is not relayed yet: such calls get 488.
+    if (!invite.sdp && c.kind !== 'feature' && c.kind !== 'featureError' && c.kind !== 'unknown') {
+      env.log.info({ from: fromUser, dialled: invite.requestUser }, 'INVITE without SDP refused');
+      refuse(invite, caller, 488, 'rejected', 'INVITE without SDP (delayed offer) not supported');
+      return;
+    }
+    switch (c.kind) {
+      case 'feature':
+      case 'featureError':
+        await deps.features.featureCode(invite, caller, c);
+        return;
+      case 'station':
+        deps.features.stationCall(invite, caller, c.number);
+        return;
+      case 'group': {
+        const group = deps.plan.group(c.number);
+        if (group) deps.features.groupCall(invite, caller, group);
+        else refuse(invite, caller, 404, 'rejected', 'ring group vanished');
+        return;
+      }
+      case 'trunk':
+        // @TODO trunks (a later issue).
+        refuse(invite, caller, 404, 'rejected', 'no trunk');
+        return;
+      case 'unknown':
+        env.log.info({ from: fromUser, dialled: invite.requestUser }, 'unknown number');
+        refuse(invite, caller, 404, 'rejected', 'unknown number');
+        return;
+    }
+  };
+
+  return (invite) => {
+    handle(invite).catch((err: unknown) => {
+      env.log.error({ err, callId: invite.callId }, 'INVITE handling failed');
+      invite.reject(500);
+    });
+  };
+}

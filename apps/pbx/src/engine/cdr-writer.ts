@@ -1,0 +1,62 @@
+/**
+ * Call records: one per call attempt, written when the attempt ends, in the shape of the store's
+ * `CdrRepo.record` (packages/store). Call control builds the record; a `CdrSink` stores it (the
+ * CdrRepo in production, a recording sink in the feature runner tests).
+ */
+import type { Logger } from 'pino';
+import type { CallAttempt, CallEnd, CdrDisposition, HangupSide, Store } from '@pbx/store';
+
+export type { CdrDisposition, HangupSide };
+
+/** A finished call attempt, as `CdrRepo.record` takes it. */
+export type CallRecordInput = CallAttempt & CallEnd & { answerAt?: number | null };
+
+/** Where call records go. */
+export interface CdrSink {
+  write(record: CallRecordInput): Promise<void>;
+}
+
+/** The database sink. */
+export function storeCdrSink(store: Store): CdrSink {
+  return {
+    async write(record) {
+      await store.cdrs.record(record);
+    },
+  };
+}
+
+/** Writes records in order, never throws at the caller, and lets tests wait for the writes. */
+export class CdrWriter {
+  private pending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly sink: CdrSink,
+    private readonly log: Logger,
+  ) {}
+
+  record(record: CallRecordInput): void {
+    this.log.info(
+      { callRef: record.callRef, caller: record.callerTel, callee: record.calleeTel, disposition: record.disposition, status: record.sipStatus },
+      'call record',
+    );
+    const sink = this.sink;
+    this.pending = this.pending
+      .then(() => sink.write(record))
+      .catch((err: unknown) => this.log.error({ err, callRef: record.callRef }, 'call record not written'));
+  }
+
+  /** Resolves when every record so far is written. */
+  flush(): Promise<void> {
+    return this.pending;
+  }
+}
+
+/** The disposition of an attempt from the final status the caller got. */
+export function dispositionOf(status: number): CdrDisposition {
+  if (status >= 200 && status < 300) return 'answered';
+  if (status === 486 || status === 600) return 'busy';
+  if (status === 487) return 'cancelled';
+  if (status === 408) return 'no-answer';
+  if (status === 404 || status === 403 || status === 480 || status === 603) return 'rejected';
+  return 'failed';
+}

@@ -1,0 +1,45 @@
+/**
+ * The number plan as call routing reads it: feature codes and ring groups. The database-backed
+ * source is the persistence layer's `StoreNumberPlan`; `MemoryNumberPlan` serves the feature
+ * runner tests.
+ */
+import { defaultNumberPlan, type FeatureCodes, type NumberPlan } from '@pbx/dialplan';
+export interface RingGroupDefinition {
+  readonly number: string;
+  /** Member stations in ringing order. */
+  readonly members: readonly string[];
+}
+
+/** Where routing gets the codes and ring groups. */
+export interface NumberPlanSource {
+  plan(): NumberPlan;
+  group(number: string): RingGroupDefinition | undefined;
+  /** Re-reads the plan (after `pbx numplan` or `pbx group` changed it). */
+  reload(): Promise<void>;
+}
+
+/** Default codes and in-memory ring groups. */
+export class MemoryNumberPlan implements NumberPlanSource {
+  private readonly codes: FeatureCodes;
+  private readonly groups = new Map<string, RingGroupDefinition>();
+
+  constructor(private readonly trunkPrefix?: string) {
+    this.codes = { ...defaultNumberPlan().codes };
+  }
+
+  plan(): NumberPlan {
+    return this.trunkPrefix === undefined ? { codes: this.codes } : { codes: this.codes, trunkPrefix: this.trunkPrefix };
+  }
+
+  group(number: string): RingGroupDefinition | undefined {
+    return this.groups.get(number);
+  }
+
+  setGroup(number: string, members: readonly string[]): void {
+    this.groups.set(number, { number, members: [...members] });
+  }
+
+  async reload(): Promise<void> {
+    // Nothing stored yet.
+  }
+}

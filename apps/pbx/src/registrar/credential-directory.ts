@@ -1,0 +1,56 @@
+/**
+ * Stations and their digest credentials as the registrar needs them, from memory: the stations
+ * (settings) are loaded in one query at start-up and again whenever the CLI changes stations or
+ * the configuration; credentials are fetched per station on first use (one query) and kept.
+ * Unknown tel numbers are not cached, so probing numbers cannot fill memory; such probes are
+ * failures that Comm Exclusive counts.
+ */
+import type { Station, StationCredentials, StationRepo } from '@pbx/store';
+
+export interface DirectoryEntry {
+  station: Station;
+  credentials: StationCredentials;
+}
+
+export class CredentialDirectory {
+  private stations = new Map<string, Station>();
+  private readonly credentials = new Map<string, StationCredentials>();
+  private generation = 0;
+
+  constructor(
+    private readonly repo: Pick<StationRepo, 'get' | 'getCredentials' | 'list'>,
+    private readonly realm: () => string,
+  ) {}
+
+  /** (Re)loads every station in one query; returns them. Credentials are fetched again lazily. */
+  async load(): Promise<Station[]> {
+    const gen = ++this.generation;
+    this.credentials.clear();
+    const list = await this.repo.list();
+    if (gen === this.generation) {
+      this.stations = new Map(list.map((s) => [s.tel, s]));
+    }
+    return list;
+  }
+
+  /** The station with tel number `tel` and its credentials for the current realm. */
+  async lookup(tel: string): Promise<DirectoryEntry | undefined> {
+    const realm = this.realm();
+    // Not loaded yet, created since the last load, or unknown: ask the database.
+    const station = this.stations.get(tel) ?? (await this.repo.get(tel));
+    if (!station) return undefined;
+    let credentials = this.credentials.get(tel);
+    if (credentials?.realm !== realm) {
+      const gen = this.generation;
+      credentials = await this.repo.getCredentials(tel, realm);
+      if (!credentials) return undefined;
+      if (gen === this.generation) this.credentials.set(tel, credentials);
+    }
+    return { station, credentials };
+  }
+
+  /** Number of stations known and of credentials cached. */
+  get size(): { stations: number; credentials: number } {
+    return { stations: this.stations.size, credentials: this.credentials.size };
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The registrar's SIP port ({@link RegistrarSipPort}) on drachtio-srf: the Comm Exclusive guard
+ * in front of every handler, REGISTER handed to the registrar as plain data, and out-of-dialog
+ * OPTIONS (qualify).
+ */
+import type { Logger } from 'pino';
+import type { SipProtocol } from '@pbx/store';
+import type { RegisterOutcome, RegisterRequest } from '../registrar/registrar';
+import type { RegistrarSipPort } from '../registrar/sip-port';
+import { reasonPhrase } from '../sip/status';
+import { sendRequest, type SrfApp, type SrfRequest, type SrfResponse } from './srf';
+
+const PROTOCOLS = new Set<string>(['udp', 'tcp', 'tls', 'ws', 'wss']);
+
+function protocolOf(text: string): SipProtocol {
+  const p = text.toLowerCase();
+  return PROTOCOLS.has(p) ? (p as SipProtocol) : 'udp';
+}
+
+function header(req: SrfRequest, name: string): string | undefined {
+  return req.has(name) ? req.get(name) : undefined;
+}
+
+/** The parts of an srf request the registrar reads. */
+function toRegisterRequest(req: SrfRequest): RegisterRequest {
+  const cseq = Number.parseInt(header(req, 'CSeq') ?? '', 10);
+  return {
+    requestUri: req.uri,
+    to: header(req, 'To'),
+    callId: header(req, 'Call-ID') ?? '',
+    cseq: Number.isFinite(cseq) ? cseq : 0,
+    contact: header(req, 'Contact'),
+    expires: header(req, 'Expires'),
+    authorization: header(req, 'Authorization'),
+    via: header(req, 'Via'),
+    userAgent: header(req, 'User-Agent'),
+    source: {
+      ip: req.source_address,
+      port: Number(req.source_port),
+      protocol: protocolOf(req.protocol),
+    },
+  };
+}
+
+function send(res: SrfResponse, outcome: RegisterOutcome): void {
+  if (outcome.kind === 'drop') return;
+  res.send(outcome.status, outcome.phrase ?? reasonPhrase(outcome.status), {
+    headers: outcome.headers,
+  });
+}
+
+/** Builds the srf implementation of {@link RegistrarSipPort}. */
+export function srfRegistrarPort(srf: SrfApp, log: Logger): RegistrarSipPort {
+  return {
+    guard(admit) {
+      srf.use((req, res, next) => {
+        if (req.method === 'REGISTER') return next();
+        const verdict = admit(req.source_address);
+        if (verdict === 'ok') return next();
+        if (verdict === 'refuse') res.send(403, reasonPhrase(403), { headers: {} });
+        // 'drop': no answer at all.
+      });
+    },
+    onRegister(handle) {
+      srf.use('register', (req, res) => {
+        handle(toRegisterRequest(req))
+          .then((outcome) => send(res, outcome))
+          .catch((err: unknown) => {
+            log.error({ err }, 'REGISTER handling failed');
+            if (!res.finalResponseSent) res.send(500, reasonPhrase(500), { headers: {} });
+          });
+      });
+    },
+    async sendOptions(target, from, timeoutMs) {
+      const sent = await sendRequest(srf, target.requestUri, {
+        method: 'OPTIONS',
+        headers: { From: from, To: `<${target.requestUri}>` },
+        ...(target.routeUrl === undefined ? {} : { proxy: target.routeUrl }),
+      });
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => resolve('timeout'), timeoutMs);
+        timer.unref();
+        sent.on('response', (res) => {
+          if (!res || res.status < 200) return;
+          clearTimeout(timer);
+          resolve(res.status);
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { Store } from '@pbx/store';
+import { CredentialDirectory } from '../../src/registrar/credential-directory';
+
+test('stations come from one list query; credentials are fetched once per station and realm', async () => {
+  await using store = await Store.open({ path: ':memory:' });
+  await store.stations.create({ tel: '201', password: 'secret201' }, { realm: 'a.local' });
+  const repo = {
+    list: jest.fn(() => store.stations.list()),
+    get: jest.fn((tel: string) => store.stations.get(tel)),
+    getCredentials: jest.fn((tel: string, realm: string) => store.stations.getCredentials(tel, realm)),
+  };
+  let realm = 'a.local';
+  const dir = new CredentialDirectory(repo, () => realm);
+  await dir.load();
+  const first = await dir.lookup('201');
+  expect(first?.credentials).toMatchObject({ tel: '201', userId: '201', realm: 'a.local' });
+  await dir.lookup('201');
+  expect(repo.get).not.toHaveBeenCalled();
+  expect(repo.getCredentials).toHaveBeenCalledTimes(1);
+
+  // A new realm derives new credentials.
+  realm = 'b.local';
+  const other = await dir.lookup('201');
+  expect(other?.credentials.realm).toBe('b.local');
+  expect(other?.credentials.ha1).not.toBe(first?.credentials.ha1);
+
+  // A station created after the load is found in the database; an unknown one is not cached.
+  await store.stations.create({ tel: '202', password: 'secret202' }, { realm: 'b.local' });
+  expect((await dir.lookup('202'))?.station.tel).toBe('202');
+  expect(await dir.lookup('299')).toBeUndefined();
+  expect(await dir.lookup('299')).toBeUndefined();
+  expect(repo.get).toHaveBeenCalledTimes(3);
+  expect(dir.size).toEqual({ stations: 1, credentials: 2 });
+
+  // Reloading picks up the new station and forgets credentials (they may have changed).
+  await dir.load();
+  expect(dir.size).toEqual({ stations: 2, credentials: 0 });
+});
