@@ -253,7 +253,7 @@ export function attachDialog(env: CallEnv, leg: Leg, dialog: SipDialog): void {
   leg.dialog = dialog;
   dialog.onBye(() => onBye(env, leg));
   dialog.onReinvite((r) => onReinvite(env, leg, r));
-  dialog.onAck((sdp) => onAck(env, leg, sdp));
+  dialog.onAck((sdp, cseq) => onAck(env, leg, sdp, cseq));
   dialog.onRequest('REFER', (r) => {
     const refer = env.intercept.refer;
     if (refer) refer(leg, env.registry.call(leg.callRef), r);

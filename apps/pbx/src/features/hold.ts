@@ -22,6 +22,13 @@ import type { Call, Leg } from './call-registry';
 /** Re-INVITEs waiting for our answer, per leg. */
 const waiting = new WeakMap<Leg, IncomingReinvite>();
 
+/**
+ * The CSeq of the offerless re-INVITE whose ACK must carry the answer, per leg. Only that ACK
+ * counts: the ACK of an earlier INVITE (late, retransmitted, or overtaken by the re-INVITE) has
+ * no answer in it and must not end the exchange.
+ */
+const answerDueIn = new WeakMap<Leg, number>();
+
 /** The SDP to give `to`: its partner's last SDP, with `direction`. */
 function partnerSdp(call: Call, to: Side, direction: Parameters<typeof withDirection>[1]): string | undefined {
   const from = call.leg(other(to));
@@ -46,15 +53,18 @@ export function onReinvite(env: CallEnv, leg: Leg, r: IncomingReinvite): void {
   if (!hadPending) {
     waiting.set(leg, r);
     if (r.sdp) leg.sdp = r.sdp;
+    else answerDueIn.set(leg, r.cseq);
   }
   apply(env, call, { type: 'offer', from: side, direction: r.sdp ? sdpDirection(r.sdp) : null }, hadPending ? r : undefined);
 }
 
-export function onAck(env: CallEnv, leg: Leg, sdp: string | undefined): void {
+export function onAck(env: CallEnv, leg: Leg, sdp: string | undefined, cseq: number): void {
   const call = env.registry.call(leg.callRef);
   const side = call?.sideOf(leg);
   const pending = call?.connection?.media.pending;
   if (!call || !side || !pending || pending.kind !== 'offerless' || pending.from !== side) return;
+  if (answerDueIn.get(leg) !== cseq) return;
+  answerDueIn.delete(leg);
   if (!sdp) {
     // RFC 3264 §5: an ACK without the answer we asked for; the session stays as it was.
     apply(env, call, { type: 'offerRejected', from: side, status: 488 });

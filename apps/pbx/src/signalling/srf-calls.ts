@@ -51,6 +51,11 @@ function header(msg: Srf.SipMessage, name: string): string | undefined {
   return msg.has(name) ? msg.get(name) : undefined;
 }
 
+/** The CSeq number of a request (NaN when the header is missing or malformed). */
+function cseqOf(req: SrfRequest): number {
+  return Number.parseInt(header(req, 'CSeq') ?? '', 10);
+}
+
 function responseOpts(options: ResponseOptions | undefined, body?: string): Record<string, unknown> {
   const headers: Record<string, string> = { ...(options?.headers ?? {}) };
   if (body) headers['Content-Type'] = 'application/sdp';
@@ -124,14 +129,15 @@ class SrfSipDialog implements SipDialog {
       const sdp = req.body ?? '';
       listener({
         sdp,
+        cseq: cseqOf(req),
         accept: (answer) => send(res, 200, undefined, answer),
         reject: (status) => send(res, status),
       });
     });
   }
 
-  onAck(listener: (sdp: string | undefined) => void): void {
-    this.d.on('ack', (req: SrfRequest) => listener(req.body ? req.body : undefined));
+  onAck(listener: (sdp: string | undefined, cseq: number) => void): void {
+    this.d.on('ack', (req: SrfRequest) => listener(req.body ? req.body : undefined, cseqOf(req)));
   }
 
   onRequest(method: 'REFER' | 'NOTIFY' | 'INFO', listener: (r: IncomingDialogRequest) => void): void {
