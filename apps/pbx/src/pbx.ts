@@ -7,6 +7,7 @@ import pino, { type Logger } from 'pino';
 import { loadConfig, CONFIG_REDACT_PATHS, type PbxConfig } from '@pbx/config';
 import { Store, type ChangeWatcher } from '@pbx/store';
 import { startSipServer, type SipServer } from '@pbx/sip-server';
+import { AppliedChanges } from './applied-changes';
 import type { AppContext, PbxModule } from './context';
 import { connectSrf } from './signalling/srf';
 import { installModules } from './modules';
@@ -24,6 +25,8 @@ export interface RunningPbx extends AsyncDisposable {
   /** SIP address phones use (first UDP listener). */
   sip: { host: string; port: number };
   sipServer?: SipServer;
+  /** Emits `applied` once a change written to the database is live (see applied-changes.ts). */
+  changes: AppliedChanges;
   stop(): Promise<void>;
 }
 
@@ -89,7 +92,8 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
     if (gate && sipServer) sipServer.setAdmission((src) => gate.admission(src.address) !== 'drop');
     const watcher: ChangeWatcher = await store.watch();
     stopAll.push(() => watcher.stop());
-    watcher.on('change', (area) => {
+    const changes = new AppliedChanges();
+    watcher.on('change', (area, counter) => {
       void (async () => {
         if (area === 'config') {
           const next = await loadFull();
@@ -99,11 +103,17 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
           Object.assign(ctx.config, next);
         }
         for (const m of modules) await m.onChange?.(area);
-      })().catch((err: unknown) => log.error({ err, area }, 'applying a change failed'));
+      })().then(
+        () => changes.record(area, counter),
+        (err: unknown) => {
+          log.error({ err, area }, 'applying a change failed');
+          changes.record(area, counter, err);
+        },
+      );
     });
     log.info({ sip: `${config.sip.host}:${config.sip.port}`, db: dbPath, domain: config.sip.domain }, 'pbx started');
     const host = config.sip.host === '0.0.0.0' ? '127.0.0.1' : config.sip.host;
-    return { ctx, sip: { host, port: config.sip.port }, sipServer, stop, [Symbol.asyncDispose]: stop };
+    return { ctx, sip: { host, port: config.sip.port }, sipServer, changes, stop, [Symbol.asyncDispose]: stop };
   } catch (err) {
     await stop();
     throw err;
