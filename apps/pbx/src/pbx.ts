@@ -61,6 +61,8 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
       return config;
     };
     const config = await loadFull();
+    // The level stored with `pbx config set log.level` is known only now.
+    if (config.log.level !== boot.log.level) log.level = config.log.level;
     let sipServer: SipServer | undefined;
     if (config.control.mode === 'embedded') {
       sipServer = await startSipServer({
@@ -100,6 +102,8 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
           // Ports and addresses need a restart; everything else applies at once.
           next.control = ctx.config.control;
           next.sip.port = ctx.config.sip.port;
+          // Children made with log.child() follow the root's level unless given their own.
+          if (next.log.level !== ctx.config.log.level) log.level = next.log.level;
           Object.assign(ctx.config, next);
         }
         for (const m of modules) await m.onChange?.(area);

@@ -21,6 +21,8 @@ export interface TestPbxOptions {
   dataDir?: string;
   /** Extra environment (PBX_DOMAIN, ...). */
   env?: Record<string, string>;
+  /** The PBX's logger (default: silent unless PBX_TEST_LOG is set). */
+  logger?: pino.Logger;
 }
 
 export interface TestPbx extends RunningPbx {
@@ -57,7 +59,7 @@ export async function startTestPbx(opts: TestPbxOptions = {}): Promise<TestPbx> 
           c.control.port = 0;
           opts.overrides?.(c);
         },
-        logger: testLogger(),
+        logger: opts.logger ?? testLogger(),
       });
       const dispose = async (): Promise<void> => {
         await pbx.stop();
