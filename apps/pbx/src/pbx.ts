@@ -27,6 +27,8 @@ export interface RunningPbx extends AsyncDisposable {
   sipServer?: SipServer;
   /** Emits `applied` once a change written to the database is live (see applied-changes.ts). */
   changes: AppliedChanges;
+  /** The installed feature modules, in install order (tests read their state). */
+  modules: readonly PbxModule[];
   stop(): Promise<void>;
 }
 
@@ -117,7 +119,7 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
     });
     log.info({ sip: `${config.sip.host}:${config.sip.port}`, db: dbPath, domain: config.sip.domain }, 'pbx started');
     const host = config.sip.host === '0.0.0.0' ? '127.0.0.1' : config.sip.host;
-    return { ctx, sip: { host, port: config.sip.port }, sipServer, changes, stop, [Symbol.asyncDispose]: stop };
+    return { ctx, sip: { host, port: config.sip.port }, sipServer, changes, modules, stop, [Symbol.asyncDispose]: stop };
   } catch (err) {
     await stop();
     throw err;
