@@ -11,4 +11,8 @@ export async function installModules(ctx: AppContext): Promise<PbxModule[]> {
 type Installer = (ctx: AppContext) => PbxModule | Promise<PbxModule>;
 
 /** Order matters: the registrar first, so calls can see registrations. */
-const INSTALLERS: Installer[] = [(ctx) => installRegistrar(ctx), (ctx) => import('./routing').then((m) => m.installCalls(ctx))];
+const INSTALLERS: Installer[] = [
+  (ctx) => installRegistrar(ctx),
+  (ctx) => import('./routing').then((m) => m.installCalls(ctx)),
+  (ctx) => import('./events').then((m) => m.installEvents(ctx)),
+];
