@@ -81,7 +81,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('malformed input over %s', (tra
       seenOptions.push(req.get('Call-ID'));
       res.send(200);
     });
-    await settle();
+    await harness.server.whenRouted(['invite', 'options']);
 
     const callInProgress = runSipp({
       scenario: join(scenarios, 'uac-invite-expect-200.xml'),

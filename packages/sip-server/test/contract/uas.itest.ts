@@ -30,7 +30,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) 
         dialog.on('destroy', () => destroyed.push(idOf(dialog)));
       });
     });
-    await settle();
+    await harness.server.whenRouted(['invite']);
 
     expectSippSuccess(await call('uac-invite-expect-200.xml', harness.sipTarget(protocol)));
     const dialog = await eventually(() => dialogs[0], 2_000, 'dialog');
@@ -53,7 +53,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) 
       seen.push('ACK');
       next();
     });
-    await settle();
+    await harness.server.whenRouted(['invite']);
     expectSippSuccess(await call('uac-invite-expect-486.xml', harness.sipTarget(protocol)));
     await settle(200);
     expect(seen).toEqual(['INVITE']);
@@ -71,7 +71,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) 
         });
       });
     });
-    await settle();
+    await harness.server.whenRouted(['invite']);
     expectSippSuccess(await call('uac-invite-expect-200-recv-bye.xml', harness.sipTarget(protocol)));
     await eventually(() => byeStatus.length === 1, 2_000, 'destroy() resolved');
   });
@@ -80,7 +80,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) 
     await using harness = await startHarness();
     const srf = await harness.connectSrf();
     handlers(srf).options((_req, res) => res.send(200));
-    await settle();
+    await harness.server.whenRouted(['options']);
     expectSippSuccess(await call('uac-invite-expect-503.xml', harness.sipTarget(protocol)));
   });
 
@@ -101,7 +101,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) 
         void srf.createUAS(req, res, { localSdp: sdp() }).then((d) => answered.push(d));
       });
     });
-    await settle();
+    await harness.server.whenRouted(['invite']);
     expectSippSuccess(await call('uac-invite-prack-expect-200.xml', harness.sipTarget(protocol)));
     expect(pracks).toHaveLength(1);
     expect(pracks[0]).toMatch(/^\d+ 1 INVITE$/);
@@ -117,7 +117,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) 
       // Answer late, so the copy arrives while the app still holds the request.
       setTimeout(() => void srf.createUAS(req, res, { localSdp: sdp() }), 600);
     });
-    await settle();
+    await harness.server.whenRouted(['invite']);
     expectSippSuccess(await call('uac-invite-retransmit-expect-200.xml', harness.sipTarget(protocol)));
     expect(invites).toBe(1);
   });
@@ -129,7 +129,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) 
     handlers(srf).invite((req, res) => {
       void srf.createUAS(req, res, { localSdp: sdp() }).then((dialog) => dialog.on('ack', () => acks++));
     });
-    await settle();
+    await harness.server.whenRouted(['invite']);
     const result = await call('uac-invite-delay-ack-expect-200.xml', harness.sipTarget(protocol), {
       traceMessages: true,
     });
