@@ -12,7 +12,6 @@ import { eventually, handlers, idOf, protocolOf, sdp, startHarness } from './har
 jest.setTimeout(60_000);
 
 const scenarios = join(__dirname, '..', 'sipp');
-const settle = (ms = 50): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) => {
   const protocol = protocolOf(transport);
@@ -53,10 +52,16 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) 
       seen.push('ACK');
       next();
     });
-    await harness.server.whenRouted(['invite']);
+    handlers(srf).options((req, res) => {
+      seen.push(req.method);
+      res.send(200);
+    });
+    await harness.server.whenRouted(['invite', 'options']);
     expectSippSuccess(await call('uac-invite-expect-486.xml', harness.sipTarget(protocol)));
-    await settle(200);
-    expect(seen).toEqual(['INVITE']);
+    // An OPTIONS sent after the call reaches the app after anything the server passed on before.
+    expectSippSuccess(await call('uac-options-expect-200.xml', harness.sipTarget(protocol)));
+    await eventually(() => seen.includes('OPTIONS'), 2_000, 'the OPTIONS at the app');
+    expect(seen).toEqual(['INVITE', 'OPTIONS']);
   });
 
   it('hangs up from the application side with dialog.destroy()', async () => {
