@@ -16,6 +16,7 @@ import {
   type Side,
 } from '../state/media-direction';
 import { statusOf, type IncomingReinvite } from '../routing/sip-types';
+import { assertNever } from '../state/errors';
 import type { CallEnv } from './call-env';
 import type { Call, Leg } from './call-registry';
 
@@ -94,7 +95,12 @@ function respond(leg: Leg | undefined, current: IncomingReinvite | undefined): I
   return r;
 }
 
+/** The call timer of a pending retry of our re-INVITE to `side` after glare. */
+const retryTimer = (side: Side): string => `media-retry-${side}`;
+
 function run(env: CallEnv, call: Call, eff: MediaEffect, current: IncomingReinvite | undefined): void {
+  // An offer to a side, or an answer to its own, tells it what it needs: no retry is due then.
+  if (eff.type === 'sendOffer' || eff.type === 'sendAnswer' || eff.type === 'offerInAnswer') call.clearTimer(retryTimer(eff.to));
   switch (eff.type) {
     case 'sendOffer': {
       const target = call.leg(eff.to);
@@ -150,5 +156,21 @@ function run(env: CallEnv, call: Call, eff: MediaEffect, current: IncomingReinvi
       }
       return;
     }
+    case 'retryOffer': {
+      // RFC 3261 14.1: 2.1-4 s on the dialog whose Call-ID we made (the b-leg: we called it),
+      // 0-2 s on the other, so the two ends of a glare pick different moments.
+      const ms = eff.to === 'b' ? 2_100 + Math.random() * 1_900 : Math.random() * 2_000;
+      env.log.info({ callRef: call.ref, to: call.leg(eff.to)?.party.number, ms: Math.round(ms) }, 'our re-INVITE met one from the phone (491): retrying');
+      call.setTimer(retryTimer(eff.to), ms, () => {
+        const conn = call.connection;
+        if (!conn || call.ended) return;
+        // Another exchange is under way: try again after it.
+        if (conn.media.pending) run(env, call, eff, undefined);
+        else apply(env, call, { type: 'reoffer', to: eff.to });
+      });
+      return;
+    }
+    default:
+      assertNever(eff);
   }
 }

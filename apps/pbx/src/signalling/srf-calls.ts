@@ -81,6 +81,19 @@ function errorStatus(err: unknown): SipStatusError {
   return new SipStatusError(500, (err as Error)?.message ?? 'local failure', { cause: err });
 }
 
+/**
+ * drachtio-srf (5.0.x) lets one re-INVITE per dialog out at a time and frees the place after a
+ * 200 or a send error, but not after a non-2xx final response: the dialog's next modify() then
+ * waits for ever (after a 491, the retry would never go out). Frees it the way srf does.
+ */
+function releaseReinviteSlot(d: SrfDialog): void {
+  const q = (d as unknown as { _reinvitesInProgress?: { count: number; admitOne: Array<() => void> } })._reinvitesInProgress;
+  if (!q || q.count <= 0) return;
+  q.count--;
+  const next = q.admitOne.shift();
+  if (next) setImmediate(next);
+}
+
 class SrfSipDialog implements SipDialog {
   private byeListeners: Array<() => void> = [];
   private ended = false;
@@ -157,6 +170,8 @@ class SrfSipDialog implements SipDialog {
     try {
       return await this.d.modify(sdp);
     } catch (err) {
+      // A final non-2xx answer (491 glare, 488, ...): srf has not freed the re-INVITE's place.
+      if (typeof (err as { status?: unknown })?.status === 'number') releaseReinviteSlot(this.d);
       throw errorStatus(err);
     }
   }
