@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  watchNpm(() => stop('npm exited'));
   try {
     running = await startPbx({ env: process.env });
   } catch (err) {
@@ -30,6 +31,23 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (stopRequested) stop(stopRequested);
+}
+
+/**
+ * Under `npm start`, stops the PBX when npm goes away without passing a signal on (killed, or a
+ * shell between them died): an orphaned PBX would keep holding its ports. npm is gone when our
+ * parent process changes. Not done when started otherwise, so `nohup node main.js &` survives
+ * the shell that started it.
+ */
+function watchNpm(onGone: () => void): void {
+  if (!process.env['npm_lifecycle_event']) return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onGone();
+  }, 250);
+  timer.unref();
 }
 
 void main();

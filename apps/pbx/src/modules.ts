@@ -6,7 +6,7 @@
 import type { AppContext, PbxModule } from './context';
 import { installCalls, type CallControl } from './call-control';
 import { installRegistrar, type RegistrarModule } from './registrar';
-import { answerOptions, type SrfApp } from './signalling/srf';
+import { answerOptions, answerUnservedSubscribe, type SrfApp } from './signalling/srf';
 import { srfCallPort } from './signalling/srf-call-port';
 import { srfRegistrarPort } from './signalling/srf-registrar-port';
 
@@ -24,6 +24,8 @@ export async function installModules(ctx: AppContext, srf: SrfApp): Promise<Inst
     srfRegistrarPort(srf, ctx.log.child({ module: 'registrar' })),
   );
   answerOptions(srf);
+  // No event package is served yet: presence and message-waiting will register theirs here.
+  answerUnservedSubscribe(srf, [], ctx.log.child({ module: 'events' }));
   try {
     const calls = await installCalls(
       ctx,

@@ -9,6 +9,7 @@ import pino, { type Logger } from 'pino';
 import { loadConfig, CONFIG_REDACT_PATHS, type PbxConfig } from '@pbx/config';
 import { Store, type ChangeWatcher } from '@pbx/store';
 import { startSipServer, type SipServer } from '@pbx/sip-server';
+import { AppliedChanges } from './applied-changes';
 import type { AppContext } from './context';
 import type { CallControl } from './call-control';
 import type { RegistrarModule } from './registrar';
@@ -28,10 +29,12 @@ export interface RunningPbx extends AsyncDisposable {
   /** SIP address phones use (first UDP listener). */
   sip: { host: string; port: number };
   sipServer?: SipServer;
-  /** The registrar's handles (bindings, qualify, static bindings for tests). */
+  /** The registrar's handles (bindings, qualify, blocks, static bindings for tests). */
   registrar: RegistrarModule;
   /** Call control's handles (live stations, calls, park slots, hooks, call records). */
   calls: CallControl;
+  /** Emits `applied` once a change written to the database is live (see applied-changes.ts). */
+  changes: AppliedChanges;
   stop(): Promise<void>;
 }
 
@@ -66,6 +69,8 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
       return config;
     };
     const config = await loadFull();
+    // The level stored with `pbx config set log.level` is known only now.
+    if (config.log.level !== boot.log.level) log.level = config.log.level;
     let sipServer: SipServer | undefined;
     if (config.control.mode === 'embedded') {
       sipServer = await startSipServer({
@@ -98,17 +103,26 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
     if (sipServer) sipServer.setAdmission((src) => registrar.admission(src.address) !== 'drop');
     const watcher: ChangeWatcher = await store.watch();
     stopAll.push(() => watcher.stop());
-    watcher.on('change', (area) => {
+    const changes = new AppliedChanges();
+    watcher.on('change', (area, counter) => {
       void (async () => {
         if (area === 'config') {
           const next = await loadFull();
           // Ports and addresses need a restart; everything else applies at once.
           next.control = ctx.config.control;
           next.sip.port = ctx.config.sip.port;
+          // Children made with log.child() follow the root's level unless given their own.
+          if (next.log.level !== ctx.config.log.level) log.level = next.log.level;
           Object.assign(ctx.config, next);
         }
         for (const m of modules) await m.onChange?.(area);
-      })().catch((err: unknown) => log.error({ err, area }, 'applying a change failed'));
+      })().then(
+        () => changes.record(area, counter),
+        (err: unknown) => {
+          log.error({ err, area }, 'applying a change failed');
+          changes.record(area, counter, err);
+        },
+      );
     });
     log.info({ sip: `${config.sip.host}:${config.sip.port}`, db: dbPath, domain: config.sip.domain }, 'pbx started');
     const host = config.sip.host === '0.0.0.0' ? '127.0.0.1' : config.sip.host;
@@ -118,6 +132,7 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
       sipServer,
       registrar,
       calls: installed.calls,
+      changes,
       stop,
       [Symbol.asyncDispose]: stop,
     };

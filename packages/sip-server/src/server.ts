@@ -46,6 +46,11 @@ export interface SipServer extends AsyncDisposable {
   stats(): { dialogs: number; incoming: number; outgoing: number; serverTransactions: number; clientTransactions: number };
   /** Replaces the admission check (see {@link SipServerOptions.admission}). */
   setAdmission(admission: SipServerOptions['admission']): void;
+  /**
+   * Resolves once a control client has routed every verb (`route|invite`, ...), so requests of
+   * those methods reach an app; rejects after `withinMs`.
+   */
+  whenRouted(verbs: string[], withinMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -139,6 +144,21 @@ export async function startSipServer(opts: SipServerOptions = { control: { secre
       clientTransactions: transactions.clientTransactionCount,
     }),
     setAdmission: (admission) => transport.setAdmission(admission),
+    whenRouted: (verbs, withinMs = 5_000) =>
+      new Promise<void>((resolve, reject) => {
+        const check = (): void => {
+          if (!verbs.every((v) => control.isRouted(v))) return;
+          clearTimeout(timer);
+          control.off('route', check);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          control.off('route', check);
+          reject(new Error(`no control client routed ${verbs.join(', ')} within ${withinMs} ms`));
+        }, withinMs);
+        control.on('route', check);
+        check();
+      }),
     stop,
     [Symbol.asyncDispose]: stop,
   };

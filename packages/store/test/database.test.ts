@@ -72,13 +72,16 @@ describe('Database', () => {
   it('keeps a plain write issued during a transaction out of it (it survives a rollback)', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
+    let begun: () => void = () => undefined;
+    const inside = new Promise<void>((r) => (begun = r));
     const tx = db.transaction(async (q) => {
       await q.run('INSERT INTO t (v) VALUES (?)', ['in-tx']);
+      begun();
       await gate;
       throw new Error('rollback');
     });
-    // Wait until the transaction has begun, then write outside it.
-    await new Promise((r) => setTimeout(r, 10));
+    // Once the transaction has begun (and written), write outside it.
+    await inside;
     const outside = db.run('INSERT INTO t (v) VALUES (?)', ['outside']);
     release();
     await expect(tx).rejects.toThrow('rollback');

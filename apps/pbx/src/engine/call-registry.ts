@@ -43,6 +43,12 @@ export class Leg {
   outgoing: OutgoingInvite | undefined;
   /** The phone's re-INVITE waiting for the answer we relay from its partner (hold-relay.ts). */
   waitingReinvite: IncomingReinvite | undefined;
+  /**
+   * The CSeq of the offerless re-INVITE whose ACK must carry the answer. Only that ACK counts:
+   * the ACK of an earlier INVITE (late, retransmitted, or overtaken by the re-INVITE) has no
+   * answer in it and must not end the exchange.
+   */
+  answerDueInAckOf: number | undefined;
   /** The dialog as the phone sees it, for dialog-info and Replaces. */
   sipIds: { callId: string; localTag?: string; remoteTag?: string };
   /** Our origin line towards this phone. */

@@ -54,6 +54,8 @@ export interface DialRequest {
   readonly sdp: string;
   readonly headers?: Record<string, string>;
   onRinging?(leg: Leg, status: number, sdp?: string): void;
+  /** The INVITE has gone out (finding the station's contact comes first and takes a moment). */
+  onSent?(leg: Leg): void;
   onAnswered(leg: Leg): void;
   onFailed(leg: Leg, status: number): void;
 }
@@ -96,6 +98,7 @@ export function dial(env: CallEnv, req: DialRequest): Leg {
       {
         onSent: ({ callId, fromTag }) => {
           leg.sipIds = { callId, remoteTag: fromTag };
+          req.onSent?.(leg);
         },
         onProvisional: (status, { toTag, sdp }) => {
           if (leg.ended || status <= 100 || status >= 200) return;
@@ -290,7 +293,7 @@ export function attachDialog(env: CallEnv, leg: Leg, dialog: SipDialog): void {
   leg.dialog = dialog;
   dialog.onBye(() => onBye(env, leg));
   dialog.onReinvite((r) => onReinvite(env, leg, r));
-  dialog.onAck((sdp) => onAck(env, leg, sdp));
+  dialog.onAck((sdp, cseq) => onAck(env, leg, sdp, cseq));
   dialog.onRequest('REFER', (r) => {
     const refer = env.intercept.refer;
     if (refer) refer(leg, env.registry.call(leg.callRef), r);

@@ -9,6 +9,7 @@
 import { nextMedia, other, type MediaEffect, type MediaEvent, type Side } from '../state/media-direction';
 import { sdpDirection, withDirection } from '../sip/sdp';
 import { statusOf, type IncomingReinvite } from './sip-port';
+import { assertNever } from '../state/errors';
 import type { CallEnv } from './call-env';
 import type { Call, Leg } from './call-registry';
 
@@ -36,15 +37,18 @@ export function onReinvite(env: CallEnv, leg: Leg, r: IncomingReinvite): void {
   if (!hadPending) {
     leg.waitingReinvite = r;
     if (r.sdp) leg.sdp = r.sdp;
+    else leg.answerDueInAckOf = r.cseq;
   }
   apply(env, call, { type: 'offer', from: side, direction: r.sdp ? sdpDirection(r.sdp) : null }, hadPending ? r : undefined);
 }
 
-export function onAck(env: CallEnv, leg: Leg, sdp: string | undefined): void {
+export function onAck(env: CallEnv, leg: Leg, sdp: string | undefined, cseq: number): void {
   const call = env.registry.call(leg.callRef);
   const side = call?.sideOf(leg);
   const pending = call?.connection?.media.pending;
   if (!call || !side || !pending || pending.kind !== 'offerless' || pending.from !== side) return;
+  if (leg.answerDueInAckOf !== cseq) return;
+  leg.answerDueInAckOf = undefined;
   if (!sdp) {
     // RFC 3264 §5: an ACK without the answer we asked for; the session stays as it was.
     apply(env, call, { type: 'offerRejected', from: side, status: 488 });
@@ -74,7 +78,12 @@ function respond(leg: Leg | undefined, current: IncomingReinvite | undefined): I
   return r;
 }
 
+/** The call timer of a pending retry of our re-INVITE to `side` after glare. */
+const retryTimer = (side: Side): string => `media-retry-${side}`;
+
 function run(env: CallEnv, call: Call, eff: MediaEffect, current: IncomingReinvite | undefined): void {
+  // An offer to a side, or an answer to its own, tells it what it needs: no retry is due then.
+  if (eff.type === 'sendOffer' || eff.type === 'sendAnswer' || eff.type === 'offerInAnswer') call.clearTimer(retryTimer(eff.to));
   switch (eff.type) {
     case 'sendOffer': {
       const target = call.leg(eff.to);
@@ -130,5 +139,21 @@ function run(env: CallEnv, call: Call, eff: MediaEffect, current: IncomingReinvi
       }
       return;
     }
+    case 'retryOffer': {
+      // RFC 3261 14.1: 2.1-4 s on the dialog whose Call-ID we made (the b-leg: we called it),
+      // 0-2 s on the other, so the two ends of a glare pick different moments.
+      const ms = eff.to === 'b' ? 2_100 + Math.random() * 1_900 : Math.random() * 2_000;
+      env.log.info({ callRef: call.ref, to: call.leg(eff.to)?.party.number, ms: Math.round(ms) }, 'our re-INVITE met one from the phone (491): retrying');
+      call.setTimer(retryTimer(eff.to), ms, () => {
+        const conn = call.connection;
+        if (!conn || call.ended) return;
+        // Another exchange is under way: try again after it.
+        if (conn.media.pending) run(env, call, eff, undefined);
+        else apply(env, call, { type: 'reoffer', to: eff.to });
+      });
+      return;
+    }
+    default:
+      assertNever(eff);
   }
 }

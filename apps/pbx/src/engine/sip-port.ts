@@ -60,6 +60,8 @@ export interface IncomingInvite {
 export interface IncomingReinvite {
   /** The offer; empty when the re-INVITE carries no SDP. */
   readonly sdp: string;
+  /** Its CSeq number: the ACK that carries the answer to an offer in our 2xx has the same one. */
+  readonly cseq: number;
   accept(sdp: string): void;
   reject(status: number): void;
 }
@@ -83,8 +85,11 @@ export interface SipDialog {
   /** The remote party ended the dialog (BYE, or the server tore it down). */
   onBye(listener: () => void): void;
   onReinvite(listener: (r: IncomingReinvite) => void): void;
-  /** An ACK arrived; `sdp` is its body (the answer to an offer we put in a 2xx), if any. */
-  onAck(listener: (sdp: string | undefined) => void): void;
+  /**
+   * An ACK arrived; `sdp` is its body (the answer to an offer we put in a 2xx), if any, and
+   * `cseq` its CSeq number (which INVITE it acknowledges).
+   */
+  onAck(listener: (sdp: string | undefined, cseq: number) => void): void;
   onRequest(method: 'REFER' | 'NOTIFY' | 'INFO', listener: (r: IncomingDialogRequest) => void): void;
   /** Sends a re-INVITE with `sdp`; resolves with the answer, rejects with SipStatusError. */
   reinvite(sdp: string): Promise<string>;

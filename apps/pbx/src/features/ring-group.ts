@@ -34,6 +34,17 @@ export function startGroupCall(env: CallEnv, invite: IncomingInvite, caller: Par
   }
   const legs = new Map<string, Leg>();
   let state: RingGroupState;
+  // The 50 ms between batches run from when the last INVITE of a batch went out, not from when
+  // we decided to send them: each INVITE first waits for its station's contact to be found.
+  const unsent = new Set<string>();
+  let batchTimerMs: number | undefined;
+  const sentOrGone = (member: string): void => {
+    unsent.delete(member);
+    if (unsent.size > 0 || batchTimerMs === undefined || call.ended) return;
+    const ms = batchTimerMs;
+    batchTimerMs = undefined;
+    call.setTimer('batch', ms, () => step({ type: 'timer.batch' }));
+  };
 
   const step = (e: RingGroupEvent): void => {
     if (call.ended) return;
@@ -47,19 +58,25 @@ export function startGroupCall(env: CallEnv, invite: IncomingInvite, caller: Par
       switch (eff.type) {
         case 'ring': {
           const member = eff.member;
+          unsent.add(member);
           const leg = dial(env, {
             call,
             station: member,
             from: caller,
             sdp: a.sdp,
             onRinging: (_leg, status, sdp) => void progressCaller(env, call, status, sdp),
+            onSent: () => sentOrGone(member),
             onAnswered: () => step({ type: 'memberAnswered', member }),
-            onFailed: (_leg, status) => step({ type: 'memberFailed', member, status }),
+            onFailed: (_leg, status) => {
+              sentOrGone(member);
+              step({ type: 'memberFailed', member, status });
+            },
           });
           legs.set(member, leg);
           break;
         }
         case 'release': {
+          sentOrGone(eff.member);
           const leg = legs.get(eff.member);
           if (leg && leg.callRef === call.ref && leg !== call.bLeg) {
             releaseLeg(env, leg);
@@ -79,9 +96,11 @@ export function startGroupCall(env: CallEnv, invite: IncomingInvite, caller: Par
           endCall(env, call, { status: eff.status });
           break;
         case 'startTimer':
-          call.setTimer('batch', eff.ms, () => step({ type: 'timer.batch' }));
+          batchTimerMs = eff.ms;
+          sentOrGone('');
           break;
         case 'cancelTimer':
+          batchTimerMs = undefined;
           call.clearTimer('batch');
           break;
       }

@@ -51,6 +51,11 @@ function header(msg: Srf.SipMessage, name: string): string | undefined {
   return msg.has(name) ? msg.get(name) : undefined;
 }
 
+/** The CSeq number of a request (NaN when the header is missing or malformed). */
+function cseqOf(req: SrfRequest): number {
+  return Number.parseInt(header(req, 'CSeq') ?? '', 10);
+}
+
 function responseOpts(options: ResponseOptions | undefined, body?: string): Record<string, unknown> {
   const headers: Record<string, string> = { ...(options?.headers ?? {}) };
   if (body) headers['Content-Type'] = 'application/sdp';
@@ -77,6 +82,19 @@ function errorStatus(err: unknown): SipStatusError {
   const status = (err as { status?: unknown })?.status;
   if (typeof status === 'number') return new SipStatusError(status, (err as { reason?: string }).reason);
   return new SipStatusError(500, (err as Error)?.message ?? 'local failure', { cause: err });
+}
+
+/**
+ * drachtio-srf (5.0.x) lets one re-INVITE per dialog out at a time and frees the place after a
+ * 200 or a send error, but not after a non-2xx final response: the dialog's next modify() then
+ * waits for ever (after a 491, the retry would never go out). Frees it the way srf does.
+ */
+function releaseReinviteSlot(d: SrfDialog): void {
+  const q = (d as unknown as { _reinvitesInProgress?: { count: number; admitOne: Array<() => void> } })._reinvitesInProgress;
+  if (!q || q.count <= 0) return;
+  q.count--;
+  const next = q.admitOne.shift();
+  if (next) setImmediate(next);
 }
 
 class SrfSipDialog implements SipDialog {
@@ -127,14 +145,15 @@ class SrfSipDialog implements SipDialog {
       const sdp = req.body ?? '';
       listener({
         sdp,
+        cseq: cseqOf(req),
         accept: (answer) => send(res, 200, undefined, answer),
         reject: (status) => send(res, status),
       });
     });
   }
 
-  onAck(listener: (sdp: string | undefined) => void): void {
-    this.d.on('ack', (req: SrfRequest) => listener(req.body ? req.body : undefined));
+  onAck(listener: (sdp: string | undefined, cseq: number) => void): void {
+    this.d.on('ack', (req: SrfRequest) => listener(req.body ? req.body : undefined, cseqOf(req)));
   }
 
   onRequest(method: 'REFER' | 'NOTIFY' | 'INFO', listener: (r: IncomingDialogRequest) => void): void {
@@ -154,6 +173,8 @@ class SrfSipDialog implements SipDialog {
     try {
       return await this.d.modify(sdp);
     } catch (err) {
+      // A final non-2xx answer (491 glare, 488, ...): srf has not freed the re-INVITE's place.
+      if (typeof (err as { status?: unknown })?.status === 'number') releaseReinviteSlot(this.d);
       throw errorStatus(err);
     }
   }

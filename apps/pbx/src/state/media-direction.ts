@@ -61,7 +61,12 @@ export type MediaEffect =
   /** Refuse `to`'s re-INVITE with `status` (491 glare, 500 overlap, or the other side's refusal). */
   | { readonly type: 'reject'; readonly to: Side; readonly status: number }
   /** `side` was put on hold or taken off hold by the other side: the music-on-hold hook. */
-  | { readonly type: 'holdChanged'; readonly side: Side; readonly onHold: boolean };
+  | { readonly type: 'holdChanged'; readonly side: Side; readonly onHold: boolean }
+  /**
+   * Our own re-INVITE to `to` crossed one of its own (491): `reoffer` to it after the random wait
+   * of RFC 3261 14.1, unless another exchange with it has told it what it needs by then.
+   */
+  | { readonly type: 'retryOffer'; readonly to: Side };
 
 const BOTH: SideMedia = { wantsToSend: true, wantsToReceive: true };
 
@@ -238,7 +243,9 @@ function onRejected(s: MediaDirectionState, from: Side, status: number): [MediaD
     case 'offerless':
       return from === p.from ? [{ ...s, pending: null }, []] : [s, []];
     case 'pbx':
-      return from === p.to ? [{ ...s, pending: null }, []] : [s, []];
+      if (from !== p.to) return [s, []];
+      // Glare: nobody else will tell `to` what the other side now wants, so we try again.
+      return [{ ...s, pending: null }, status === 491 ? [{ type: 'retryOffer', to: from }] : []];
     default:
       return assertNever(p);
   }

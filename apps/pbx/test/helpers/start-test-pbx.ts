@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import type { PbxConfig } from '@pbx/config';
+import type { ChangeArea } from '@pbx/store';
 import { startPbx, type RunningPbx } from '../../src/pbx';
 import { freePort } from './sipp';
 
@@ -20,6 +21,8 @@ export interface TestPbxOptions {
   dataDir?: string;
   /** Extra environment (PBX_DOMAIN, ...). */
   env?: Record<string, string>;
+  /** The PBX's logger (default: silent unless PBX_TEST_LOG is set). */
+  logger?: pino.Logger;
 }
 
 export interface TestPbx extends RunningPbx {
@@ -27,6 +30,11 @@ export interface TestPbx extends RunningPbx {
   dbPath: string;
   /** `host:port` for sipp. */
   target: string;
+  /**
+   * Resolves once every write to `area` made so far is live in the PBX (its change watcher saw
+   * it and the modules reloaded); rejects after `withinMs`.
+   */
+  changeApplied(area: ChangeArea, withinMs?: number): Promise<void>;
 }
 
 function testLogger(): pino.Logger {
@@ -51,14 +59,19 @@ export async function startTestPbx(opts: TestPbxOptions = {}): Promise<TestPbx> 
           c.control.port = 0;
           opts.overrides?.(c);
         },
-        logger: testLogger(),
+        logger: opts.logger ?? testLogger(),
       });
       const dispose = async (): Promise<void> => {
         await pbx.stop();
         if (ownDir) await rm(dataDir, { recursive: true, force: true });
       };
+      const changeApplied = async (area: ChangeArea, withinMs?: number): Promise<void> => {
+        const counter = (await pbx.ctx.store.changes.counters())[area] ?? 0;
+        await pbx.changes.waitFor(area, counter, withinMs);
+      };
       return {
         ...pbx,
+        changeApplied,
         dataDir,
         dbPath,
         target: `${pbx.sip.host}:${pbx.sip.port}`,

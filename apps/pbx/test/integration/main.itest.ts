@@ -3,13 +3,74 @@
  * says, stops cleanly on SIGTERM, and a bad configuration value stops start-up with exit 2 and a
  * message naming the key. Runs the built file (npm test builds first).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import dgram from 'node:dgram';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../helpers/sipp';
 
 const MAIN = path.resolve(__dirname, '../../dist/main.js');
+const ROOT = path.resolve(__dirname, '../../../..');
+
+/** Resolves with everything the process and its descendants wrote once `pattern` appears; rejects after `withinMs`. */
+function outputUntil(child: ChildProcessWithoutNullStreams, pattern: RegExp, withinMs: number): Promise<string> {
+  let out = '';
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${String(pattern)} within ${withinMs} ms: ${out}`)), withinMs);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (pattern.test(out)) {
+        clearTimeout(timer);
+        resolve(out);
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  });
+}
+
+/** Resolves once every process holding the child's stdout (npm, the shell, node) has exited. */
+function stdoutClosed(child: ChildProcessWithoutNullStreams, withinMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (child.stdout.readableEnded) return resolve();
+    const timer = setTimeout(() => reject(new Error(`the PBX still runs ${withinMs} ms after the stop`)), withinMs);
+    child.stdout.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Whether `pid` still runs (an exited process its new parent has not reaped yet counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ...": Z is a zombie.
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** True when UDP and TCP `port` on 127.0.0.1 can be bound (nobody holds it). */
+async function portFree(port: number): Promise<boolean> {
+  const udp = await new Promise<boolean>((resolve) => {
+    const s = dgram.createSocket('udp4');
+    s.once('error', () => resolve(false));
+    s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+  const tcp = await new Promise<boolean>((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+  return udp && tcp;
+}
 
 describe('pbx main', () => {
   let dir: string;
@@ -56,5 +117,42 @@ describe('pbx main', () => {
     });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(key);
+  });
+
+  // `npm start` as a user runs it (--ignore-scripts only skips the prestart build, which the test
+  // run has done): stopping npm must stop the PBX and free its port. npm is its own process group
+  // (detached), like a shell job; Ctrl-C sends SIGINT to the whole group.
+  it.each([
+    ['SIGTERM to npm', (npm: number) => process.kill(npm, 'SIGTERM')],
+    ['SIGINT to the process group (Ctrl-C)', (npm: number) => process.kill(-npm, 'SIGINT')],
+    ['SIGKILL to npm (nothing passed on)', (npm: number) => process.kill(npm, 'SIGKILL')],
+  ])('npm start: %s stops the PBX and frees its port', async (_what, stopNpm) => {
+    const sipPort = await freePort('both');
+    const env = {
+      ...process.env,
+      PBX_DB: path.join(dir, 'pbx.sqlite'),
+      PBX_SIP_HOST: '127.0.0.1',
+      PBX_SIP_PORT: String(sipPort),
+      PBX_CONTROL_PORT: String(await freePort('tcp')),
+      LOG_LEVEL: 'info',
+    };
+    const npm = spawn('npm', ['start', '--ignore-scripts', '--silent'], { cwd: ROOT, env, detached: true });
+    let pbxPid: number | undefined;
+    try {
+      const out = await outputUntil(npm, /"msg":"pbx started"/, 20_000);
+      pbxPid = Number(/"pid":(\d+)[^\n]*"msg":"pbx started"/.exec(out)?.[1]);
+      expect(pbxPid).toBeGreaterThan(0);
+      expect(pbxPid).not.toBe(npm.pid);
+      expect(await portFree(sipPort)).toBe(false);
+
+      const closed = stdoutClosed(npm, 10_000);
+      stopNpm(npm.pid!);
+      await closed;
+      expect(alive(pbxPid)).toBe(false);
+      expect(await portFree(sipPort)).toBe(true);
+    } finally {
+      if (pbxPid && alive(pbxPid)) process.kill(pbxPid, 'SIGKILL');
+      if (npm.exitCode === null && npm.signalCode === null) npm.kill('SIGKILL');
+    }
   });
 });

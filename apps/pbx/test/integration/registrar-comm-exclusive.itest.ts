@@ -5,14 +5,26 @@
  * Attackers use 127.0.0.2-4, the good phone 127.0.0.1.
  */
 import { run as runCli } from '../../../cli/src/main';
-import { REASON, REFUSALS } from '../../src/registrar';
+import { REASON, REFUSALS, type RegistrarModule } from '../../src/registrar';
 import { expectOk, sippRegister } from '../helpers/register';
 import { runSipp, scenario } from '../helpers/sipp';
 import { startTestPbx, type TestPbx } from '../helpers/start-test-pbx';
 
 jest.setTimeout(30_000);
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** The registrar module of a running PBX (its Comm Exclusive state is what admits requests). */
+function registrarOf(pbx: TestPbx): RegistrarModule {
+  return pbx.registrar;
+}
+
+/** Polls the PBX's own state until `cond` holds, failing after `withinMs`. */
+async function waitFor(what: string, cond: () => boolean, withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 async function setup(mode: 'response' | 'no-response', blockSeconds: number): Promise<TestPbx> {
   const pbx = await startTestPbx({
@@ -54,7 +66,9 @@ test('response mode: blocked after the retry limit, answered 403 without a chall
     REASON.blocked(2),
   ]);
 
-  await sleep(1_100);
+  // The block ends when its timer runs out: wait until the PBX admits the address again.
+  expect(registrarOf(pbx).admission(attacker)).toBe('refuse');
+  await waitFor('the block to end', () => registrarOf(pbx).admission(attacker) === 'ok', 3_000);
   expectOk(await sippRegister(pbx.target, good(attacker)), 'register after the block timer');
 });
 
@@ -85,7 +99,8 @@ test('no-response mode: the tripping failure and everything after it get no answ
   expectOk(await sippRegister(pbx.target, { tel: '201', password: 'secret201' }), 'good phone while attacker blocked');
   const block = await pbx.ctx.store.blocks.get(attacker);
   expect(block).toBeDefined();
-  await sleep(block!.blockedUntil - Date.now() + 100);
+  expect(registrarOf(pbx).admission(attacker)).toBe('drop');
+  await waitFor('the block to end', () => registrarOf(pbx).admission(attacker) === 'ok', block!.blockedUntil - Date.now() + 2_000);
   expectOk(await sippRegister(pbx.target, good(attacker)), 'register after the block timer');
 });
 
@@ -103,7 +118,8 @@ test('`pbx block remove` lifts a block within a second', async () => {
     env: {},
   });
   expect({ code, out }).toEqual({ code: 0, out: `unblocked ${attacker}\n` });
-  await sleep(700);
+  await pbx.changeApplied('blocks');
+  expect(registrarOf(pbx).admission(attacker)).toBe('ok');
   expectOk(await sippRegister(pbx.target, good(attacker)), 'register after unblock');
 });
 
@@ -125,7 +141,10 @@ test('a flood from a blocked address does not hold up a good phone', async () =>
     keys: { tel: '202', expires: '600', contact_host: attacker, contact_port: '5060', ua: 'flood' },
     extraArgs: ['-l', '1000', '-buff_size', '4194304'],
   });
-  await sleep(1_000);
+  // Measure once the flood is in full swing at the PBX.
+  const comm = registrarOf(pbx).comm;
+  const before = comm.stats().turnedAway;
+  await waitFor('the flood to reach the PBX', () => comm.stats().turnedAway - before >= 500, 5_000);
   const t0 = Date.now();
   expectOk(await sippRegister(pbx.target, { tel: '201', password: 'secret201' }), 'good phone during the flood');
   const tookMs = Date.now() - t0;

@@ -42,10 +42,14 @@ async function whoAnswers(tel: string): Promise<{ source: boolean; contact: bool
       peers.push(await startSippUas({ scenario: scenario('uas-answer-options.xml'), localPort: port, timeoutMs: 10_000 }));
     }
     const [result] = await pbx.registrar.qualify(tel, { timeoutMs: 3_000 });
-    // Give the answering sipp a moment to exit after its one call.
-    const settled = async (p: SippPeer): Promise<boolean> =>
-      Promise.race([p.done.then((r) => r.code === 0 && !r.killed), new Promise<boolean>((r) => setTimeout(() => r(false), 1_000))]);
-    return { source: await settled(peers[0]!), contact: await settled(peers[1]!), status: result?.status };
+    // The asked phone exits once it has answered its one OPTIONS (or at its own time limit);
+    // the other one was never asked and is still waiting when stopped.
+    const first = await Promise.race(peers.map((p, i) => p.done.then((r) => ({ i, ok: r.code === 0 && !r.killed }))));
+    const other = await peers[1 - first.i]!.stop();
+    const answered = [false, false];
+    answered[first.i] = first.ok;
+    answered[1 - first.i] = other.code === 0 && !other.killed;
+    return { source: answered[0]!, contact: answered[1]!, status: result?.status };
   } finally {
     for (const p of peers) await p.stop();
   }

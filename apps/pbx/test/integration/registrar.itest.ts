@@ -19,9 +19,6 @@ async function waitFor(what: string, cond: () => Promise<boolean>, withinMs = 2_
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** The PBX polls the change counters every 250 ms: a CLI change is live well within this. */
-const CHANGE_APPLIED_MS = 700;
-
 async function addStation(pbx: TestPbx, tel: string, extra: { userId?: string; useWhitelist?: boolean } = {}): Promise<void> {
   await pbx.ctx.store.stations.create(
     { tel, password: `secret${tel}`, useWhitelist: false, ...extra },
@@ -119,14 +116,14 @@ describe('registrar', () => {
 
   test('white list: refused while the address is not listed, accepted once `pbx whitelist add` is applied', async () => {
     await pbx.ctx.store.stations.update('203', { useWhitelist: true }, { realm: pbx.ctx.config.sip.domain });
-    await sleep(CHANGE_APPLIED_MS);
+    await pbx.changeApplied('stations');
     const since = Date.now();
     const refused = await sippRegister(pbx.target, { tel: '203', password: 'secret203', scenario: 'uac-register-auth-expect-403.xml' });
     expectOk(refused, 'white-list refusal');
     expect((await pbx.ctx.store.accessLog.list({ since })).map((e) => e.reason)).toEqual([REFUSALS['not-whitelisted'].reason]);
 
     expect((await cli(pbx, 'whitelist', 'add', '127.0.0.255')).code).toBe(0);
-    await sleep(CHANGE_APPLIED_MS);
+    await pbx.changeApplied('whitelist');
     expectOk(await sippRegister(pbx.target, { tel: '203', password: 'secret203' }), 'white-listed register');
     expect((await cli(pbx, 'whitelist', 'remove', '127.0.0.255')).code).toBe(0);
   });
@@ -159,7 +156,7 @@ describe('registrar', () => {
     expectOk(await sippRegister(pbx.target, { tel: '202', password: 'secret202' }), 'old password');
     const set = await cli(pbx, 'ext', 'set', '202', '--password', 'changed202');
     expect(set).toMatchObject({ code: 0, stderr: '' });
-    await sleep(CHANGE_APPLIED_MS);
+    await pbx.changeApplied('stations');
     expectOk(await sippRegister(pbx.target, { tel: '202', password: 'secret202', scenario: 'uac-register-auth-expect-403.xml' }), 'old password refused');
     expectOk(await sippRegister(pbx.target, { tel: '202', password: 'changed202' }), 'new password');
   });
@@ -177,8 +174,9 @@ describe('registrar', () => {
   });
 
   test('expiry de-registers a phone that does not refresh', async () => {
-    await cli(pbx, 'config', 'set', 'sip.expireTime', '1');
-    await waitFor('expire time applied', async () => pbx.ctx.config.sip.expireTime === 1);
+    expect((await cli(pbx, 'config', 'set', 'sip.expireTime', '1')).code).toBe(0);
+    await pbx.changeApplied('config');
+    expect(pbx.ctx.config.sip.expireTime).toBe(1);
     try {
       const r = await sippRegister(pbx.target, { tel: '205', password: 'secret205', expires: 3600 });
       expectOk(r, 'register 205');
@@ -186,8 +184,9 @@ describe('registrar', () => {
       expect(await pbx.ctx.store.registrations.listByTel('205')).toHaveLength(1);
       await waitFor('the registration to be swept', async () => (await pbx.ctx.store.registrations.listByTel('205')).length === 0, 2_500);
     } finally {
-      await cli(pbx, 'config', 'unset', 'sip.expireTime');
-      await waitFor('expire time restored', async () => pbx.ctx.config.sip.expireTime === 600);
+      expect((await cli(pbx, 'config', 'unset', 'sip.expireTime')).code).toBe(0);
+      await pbx.changeApplied('config');
+      expect(pbx.ctx.config.sip.expireTime).toBe(600);
     }
   });
 });

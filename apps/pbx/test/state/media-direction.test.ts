@@ -146,6 +146,39 @@ describe('overlapping re-INVITEs (RFC 3261 14.2)', () => {
     const [s1] = run(initialMedia(), { type: 'reoffer', to: 'b' });
     expect(nextMedia(s1, { type: 'offer', from: 'b', direction: 'sendrecv' })[1]).toEqual([{ type: 'reject', to: 'b', status: 491 }]);
   });
+
+  // Glare on our own re-INVITE (a's hold learned from its ACK, on its way to b) while b's
+  // re-INVITE crosses it: each end answers the other 491. b retries its own; only a retry of
+  // ours tells b that a holds, so the reducer asks for one, and the retry carries the hold.
+  it('retries our own re-INVITE after glare, and the retry still carries the hold', () => {
+    const [s1, [, fx2]] = run(initialMedia(), { type: 'offer', from: 'a', direction: null }, { type: 'answer', from: 'a', direction: 'sendonly' });
+    expect(fx2).toEqual([{ type: 'sendOffer', to: 'b', direction: 'sendonly' }, { type: 'holdChanged', side: 'b', onHold: true }]);
+    // b's crossing re-INVITE gets 491, and so does ours from b.
+    const [s2, [fx3, fx4]] = run(s1, { type: 'offer', from: 'b', direction: 'sendrecv' }, { type: 'offerRejected', from: 'b', status: 491 });
+    expect(fx3).toEqual([{ type: 'reject', to: 'b', status: 491 }]);
+    expect(fx4).toEqual([{ type: 'retryOffer', to: 'b' }]);
+    expect(s2).toEqual({ a: HOLDING, b: BOTH, pending: null });
+    // The retry (a reoffer once the wait is over) offers b the hold again; b's answer settles it.
+    const [s3, [fx5, fx6]] = run(s2, { type: 'reoffer', to: 'b' }, { type: 'answer', from: 'b', direction: 'recvonly' });
+    expect(fx5).toEqual([{ type: 'sendOffer', to: 'b', direction: 'sendonly' }]);
+    expect(fx6).toEqual([]);
+    expect(s3).toEqual({ a: HOLDING, b: BOTH, pending: null });
+  });
+
+  it('does not retry our re-INVITE after a refusal other than 491', () => {
+    const [s1] = run(initialMedia(), { type: 'reoffer', to: 'b' });
+    expect(nextMedia(s1, { type: 'offerRejected', from: 'b', status: 488 })).toEqual([initialMedia(), []]);
+  });
+
+  it('passes a 491 to a relayed re-INVITE back to its sender, who retries it', () => {
+    const [s1] = run(initialMedia(), { type: 'offer', from: 'a', direction: 'sendonly' });
+    const [s2, [fx]] = run(s1, { type: 'offerRejected', from: 'b', status: 491 });
+    expect(fx).toEqual([
+      { type: 'reject', to: 'a', status: 491 },
+      { type: 'holdChanged', side: 'b', onHold: false },
+    ]);
+    expect(s2).toEqual(initialMedia());
+  });
 });
 
 describe('re-INVITE without SDP', () => {

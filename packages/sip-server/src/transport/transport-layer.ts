@@ -322,7 +322,10 @@ export class TransportLayer extends EventEmitter {
   }
 
   private onBytes(buf: Buffer, info: ReceiveInfo, conn: StreamConnection | undefined): void {
-    if (this.admission && !this.admission(info.source)) return;
+    if (this.admission && !this.admission(info.source)) {
+      this.emit('refused', info);
+      return;
+    }
     const result = parseMessage(buf, { maxBytes: this.limits.maxMessageBytes });
     if (!result.ok) {
       this.onParseError(result.error, info, conn);

@@ -38,6 +38,8 @@ export interface TransportLayerEvents {
   malformed: (reason: string, info: ReceiveInfo) => void;
   /** A stream connection closed (peer, error, or idle). */
   connectionClosed: (connectionId: string) => void;
+  /** Bytes from a source the admission check refused, dropped unparsed. */
+  refused: (info: ReceiveInfo) => void;
 }
 
 /** One listening address of ours, as reported in the drachtio `hostports` token. */

@@ -92,6 +92,12 @@ export class ControlServer extends EventEmitter {
     return this.conns;
   }
 
+  /** Whether an authenticated client has asked for requests of `verb` (emits 'route' when one does). */
+  isRouted(verb: string): boolean {
+    const v = verb.toLowerCase();
+    return [...this.conns].some((c) => c.authenticated && !c.closed && c.routes.has(v));
+  }
+
   async start(): Promise<void> {
     const server = net.createServer((socket) => this.accept(socket));
     this.server = server;
@@ -191,6 +197,7 @@ export class ControlServer extends EventEmitter {
         const verb = (tokens[2] ?? '').toLowerCase();
         if (verb) conn.routes.add(verb);
         conn.respond(msgId, ['OK']);
+        if (verb) this.emit('route', verb);
         return;
       }
       case 'remove_route': {

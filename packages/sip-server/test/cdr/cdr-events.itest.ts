@@ -24,14 +24,19 @@ describe('CDR events', () => {
       const cdr = srf as unknown as { on(ev: string, fn: (...a: unknown[]) => void): void };
       cdr.on('cdr:attempt', (source) => events.push(`attempt:${String(source)}`));
       cdr.on('cdr:start', (source, _time, role) => events.push(`start:${String(source)}:${String(role)}`));
-      cdr.on('cdr:stop', (source, _time, reason) => events.push(`stop:${String(source)}:${String(reason)}`));
+      let onStop: () => void = () => undefined;
+      const stopped = new Promise<void>((r) => (onStop = r));
+      cdr.on('cdr:stop', (source, _time, reason) => {
+        events.push(`stop:${String(source)}:${String(reason)}`);
+        onStop();
+      });
       srf.invite((req, res) => {
         srf.createUAS(req, res, { localSdp: req.body }).catch(() => undefined);
       });
-      await new Promise((r) => setTimeout(r, 100));
+      await server.whenRouted(['invite', 'cdr:attempt', 'cdr:start', 'cdr:stop']);
       const udp = server.sipAddresses.find((a) => a.protocol === 'udp')!;
       expectSippSuccess(await runSipp({ scenario: 'uac', target: `127.0.0.1:${udp.port}` }), 'caller');
-      for (let i = 0; i < 40 && events.length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+      await Promise.race([stopped, new Promise((_, reject) => setTimeout(() => reject(new Error('no cdr:stop within 2 s')), 2_000).unref())]);
       expect(events).toEqual(['attempt:network', 'start:application:uas', 'stop:network:normal-release']);
     } finally {
       srf.disconnect();

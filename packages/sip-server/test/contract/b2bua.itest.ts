@@ -12,7 +12,6 @@ import { dialogRequest, eventually, handlers, protocolOf, startHarness, transpor
 jest.setTimeout(60_000);
 
 const scenarios = join(__dirname, '..', 'sipp');
-const settle = (ms = 50): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Legs {
   uas: Srf.Dialog;
@@ -49,7 +48,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf B2BUA over %s', (transport
         (err: unknown) => failures.push(err),
       );
     });
-    await settle();
+    await harness.server.whenRouted(['invite']);
     return { callee, failures, legs };
   }
 

@@ -11,7 +11,6 @@ import { eventually, handlers, protocolOf, startHarness, transportParam } from '
 jest.setTimeout(60_000);
 
 const scenarios = join(__dirname, '..', 'sipp');
-const settle = (ms = 50): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface ProxyResults {
   connected: boolean;
@@ -40,7 +39,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf proxyRequest over %s', (tr
         .call(srf, req, `sip:callee@127.0.0.1:${callee.port}${transportParam(transport)}`, { remainInDialog: true })
         .then((r) => results.push(r));
     });
-    await settle();
+    await harness.server.whenRouted(['invite']);
     const caller = await runSipp({
       scenario: join(scenarios, 'uac-invite-via-proxy-expect-200.xml'),
       target: harness.sipTarget(protocol),

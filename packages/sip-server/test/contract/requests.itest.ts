@@ -23,7 +23,6 @@ import {
 jest.setTimeout(60_000);
 
 const scenarios = join(__dirname, '..', 'sipp');
-const settle = (ms = 50): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe.each<[SippTransport]>([['u1'], ['t1']])('non-INVITE requests over %s', (transport) => {
   const protocol = protocolOf(transport);
@@ -38,7 +37,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('non-INVITE requests over %s', 
       seen.push({ protocol: req.protocol, source: req.source_address });
       res.send(200, { headers: { Allow: 'INVITE, ACK, BYE, CANCEL, OPTIONS' } });
     });
-    await settle();
+    await harness.server.whenRouted(['options']);
     expectSippSuccess(await call(harness, 'uac-options-expect-200.xml'));
     expect(seen).toEqual([{ protocol, source: '127.0.0.1' }]);
   });
@@ -47,7 +46,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('non-INVITE requests over %s', 
     await using harness = await startHarness();
     const srf = await harness.connectSrf();
     handlers(srf).invite((_req, res) => res.send(480));
-    await settle();
+    await harness.server.whenRouted(['invite']);
     expectSippSuccess(await call(harness, 'uac-options-expect-503.xml'));
   });
 
@@ -59,7 +58,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('non-INVITE requests over %s', 
       messages.push({ type: req.get('Content-Type'), body: req.body });
       res.send(200);
     });
-    await settle();
+    await harness.server.whenRouted(['message']);
     expectSippSuccess(await call(harness, 'uac-message-expect-200.xml'));
     expect(messages).toEqual([{ type: 'text/plain', body: expect.stringContaining('hello from sipp') }]);
   });
@@ -72,7 +71,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('non-INVITE requests over %s', 
       events.push(req.get('Event'));
       res.send(200);
     });
-    await settle();
+    await harness.server.whenRouted(['notify']);
     expectSippSuccess(await call(harness, 'uac-notify-expect-200.xml'));
     expect(events).toEqual(['message-summary']);
   });
@@ -101,7 +100,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('non-INVITE requests over %s', 
         notified.push(ended.status);
       })();
     });
-    await settle();
+    await harness.server.whenRouted(['subscribe']);
     expectSippSuccess(await call(harness, 'uac-subscribe-expect-202.xml'));
     await eventually(() => notified.length === 2, 2_000, 'both NOTIFY responses');
     expect(notified).toEqual([200, 200]);
@@ -119,7 +118,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('non-INVITE requests over %s', 
         });
       });
     });
-    await settle();
+    await harness.server.whenRouted(['invite']);
     expectSippSuccess(await call(harness, 'uac-invite-info-expect-200.xml'));
     expect(infos).toHaveLength(1);
     expect(infos[0]).toContain('Signal=5');
@@ -147,7 +146,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('non-INVITE requests over %s', 
         });
       });
     });
-    await settle();
+    await harness.server.whenRouted(['invite']);
     expectSippSuccess(await call(harness, 'uac-invite-refer-expect-202.xml'));
     expect(referTo).toEqual(['<sip:transfer-target@127.0.0.1>']);
     await eventually(() => notifyStatus.length === 1, 2_000, 'NOTIFY response');

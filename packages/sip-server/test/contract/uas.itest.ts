@@ -12,7 +12,6 @@ import { eventually, handlers, idOf, protocolOf, sdp, startHarness } from './har
 jest.setTimeout(60_000);
 
 const scenarios = join(__dirname, '..', 'sipp');
-const settle = (ms = 50): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) => {
   const protocol = protocolOf(transport);
@@ -30,7 +29,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) 
         dialog.on('destroy', () => destroyed.push(idOf(dialog)));
       });
     });
-    await settle();
+    await harness.server.whenRouted(['invite']);
 
     expectSippSuccess(await call('uac-invite-expect-200.xml', harness.sipTarget(protocol)));
     const dialog = await eventually(() => dialogs[0], 2_000, 'dialog');
@@ -53,10 +52,16 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) 
       seen.push('ACK');
       next();
     });
-    await settle();
+    handlers(srf).options((req, res) => {
+      seen.push(req.method);
+      res.send(200);
+    });
+    await harness.server.whenRouted(['invite', 'options']);
     expectSippSuccess(await call('uac-invite-expect-486.xml', harness.sipTarget(protocol)));
-    await settle(200);
-    expect(seen).toEqual(['INVITE']);
+    // An OPTIONS sent after the call reaches the app after anything the server passed on before.
+    expectSippSuccess(await call('uac-options-expect-200.xml', harness.sipTarget(protocol)));
+    await eventually(() => seen.includes('OPTIONS'), 2_000, 'the OPTIONS at the app');
+    expect(seen).toEqual(['INVITE', 'OPTIONS']);
   });
 
   it('hangs up from the application side with dialog.destroy()', async () => {
@@ -71,7 +76,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) 
         });
       });
     });
-    await settle();
+    await harness.server.whenRouted(['invite']);
     expectSippSuccess(await call('uac-invite-expect-200-recv-bye.xml', harness.sipTarget(protocol)));
     await eventually(() => byeStatus.length === 1, 2_000, 'destroy() resolved');
   });
@@ -80,7 +85,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) 
     await using harness = await startHarness();
     const srf = await harness.connectSrf();
     handlers(srf).options((_req, res) => res.send(200));
-    await settle();
+    await harness.server.whenRouted(['options']);
     expectSippSuccess(await call('uac-invite-expect-503.xml', harness.sipTarget(protocol)));
   });
 
@@ -101,7 +106,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) 
         void srf.createUAS(req, res, { localSdp: sdp() }).then((d) => answered.push(d));
       });
     });
-    await settle();
+    await harness.server.whenRouted(['invite']);
     expectSippSuccess(await call('uac-invite-prack-expect-200.xml', harness.sipTarget(protocol)));
     expect(pracks).toHaveLength(1);
     expect(pracks[0]).toMatch(/^\d+ 1 INVITE$/);
@@ -117,7 +122,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) 
       // Answer late, so the copy arrives while the app still holds the request.
       setTimeout(() => void srf.createUAS(req, res, { localSdp: sdp() }), 600);
     });
-    await settle();
+    await harness.server.whenRouted(['invite']);
     expectSippSuccess(await call('uac-invite-retransmit-expect-200.xml', harness.sipTarget(protocol)));
     expect(invites).toBe(1);
   });
@@ -129,7 +134,7 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) 
     handlers(srf).invite((req, res) => {
       void srf.createUAS(req, res, { localSdp: sdp() }).then((dialog) => dialog.on('ack', () => acks++));
     });
-    await settle();
+    await harness.server.whenRouted(['invite']);
     const result = await call('uac-invite-delay-ack-expect-200.xml', harness.sipTarget(protocol), {
       traceMessages: true,
     });

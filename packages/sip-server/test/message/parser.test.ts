@@ -265,7 +265,7 @@ describe('parseMessage: mandatory headers', () => {
     expect(failure(options(['Max-Forwards: ten'])).reason).toBe('Multiple Max-Forwards Headers');
     const err = failure(sip(['OPTIONS sip:201@127.0.0.1 SIP/2.0', ...BASE, 'CSeq: 1 OPTIONS', 'Max-Forwards: ten']));
     expect(err.reason).toBe('Bad Max-Forwards Header');
-    expect(err.answerable).toBeDefined();
+    expect(err.answerable).toMatchObject({ method: 'OPTIONS' });
   });
 });
 

@@ -23,16 +23,33 @@ async function setup() {
     srf.connect({ host: '127.0.0.1', port: server.control.port, secret: SECRET });
   });
   const destroyed: string[] = [];
+  let onDestroy: () => void = () => undefined;
+  const firstDestroy = new Promise<void>((r) => (onDestroy = r));
   srf.invite((req, res) => {
     srf
       .createUAS(req, res, { localSdp: req.body })
-      .then((dialog) => dialog.on('destroy', (_msg: unknown, reason?: string) => destroyed.push(reason ?? '')))
+      .then((dialog) =>
+        dialog.on('destroy', (_msg: unknown, reason?: string) => {
+          destroyed.push(reason ?? '');
+          onDestroy();
+        }),
+      )
       .catch(() => undefined);
   });
+  await server.whenRouted(['invite']);
   const udp = server.sipAddresses.find((a) => a.protocol === 'udp')!;
   return {
     target: `127.0.0.1:${udp.port}`,
     destroyed,
+    /** Resolves once the app's dialog has ended; rejects after `withinMs`. */
+    dialogEnded: (withinMs = 3_000): Promise<void> =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the app's dialog did not end within ${withinMs} ms`)), withinMs);
+        void firstDestroy.then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
     server,
     async [Symbol.asyncDispose]() {
       srf.disconnect();
@@ -52,7 +69,7 @@ describe('session timers', () => {
     });
     expectSippSuccess(result, 'caller');
     // The app's dialog ended with the reason srf reads from the unsolicited BYE.
-    for (let i = 0; i < 50 && t.destroyed.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await t.dialogEnded();
     expect(t.destroyed).toEqual(['Session timer expired']);
     expect(t.server.stats().dialogs).toBe(0);
   });
@@ -66,7 +83,7 @@ describe('session timers', () => {
       timeoutMs: 15_000,
     });
     expectSippSuccess(result, 'caller');
-    for (let i = 0; i < 50 && t.destroyed.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await t.dialogEnded();
     // The call ended by the caller's BYE, not by the timer.
     expect(t.destroyed).toEqual(['normal release']);
   });

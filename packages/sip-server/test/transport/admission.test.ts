@@ -10,6 +10,8 @@ describe('TransportLayer admission', () => {
     const malformed: string[] = [];
     layer.on('message', (m) => got.push(m));
     layer.on('malformed', (r) => malformed.push(r));
+    let refusals = 0;
+    layer.on('refused', () => refusals++);
     const sock = dgram.createSocket('udp4');
     await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
     try {
@@ -18,7 +20,7 @@ describe('TransportLayer admission', () => {
       refused.add(me);
       send(requestText({ port: me }));
       send('garbage that would otherwise be reported\r\n\r\n');
-      await new Promise((r) => setTimeout(r, 200));
+      await waitUntil(() => refusals === 2);
       expect(got).toHaveLength(0);
       expect(malformed).toHaveLength(0);
       refused.delete(me);

@@ -126,8 +126,13 @@ describe('TransportLayer limits', () => {
       limits: { firstMessageTimeoutMs: undefined, maxConnections: undefined, idleTimeoutMs: undefined },
     });
     const [s] = await open(1, portOf(t, 'tcp'));
-    s?.write('OPTIONS sip:bob@127.0.0.1 SIP/2.0\r\n');
-    await new Promise((r) => setTimeout(r, 100));
+    // A connection that sends its first message slowly, in two writes, is served: no limit of 0
+    // (or NaN) closed it at once or counted it over the maximum.
+    const got = nextEvent(t, 'message');
+    const text = requestText({ via: 'SIP/2.0/TCP 127.0.0.1:5999' });
+    s?.write(text.slice(0, 20));
+    s?.write(text.slice(20));
+    await got;
     expect(s?.destroyed).toBe(false);
     expect(t.connectionCount).toBe(1);
   });
