@@ -77,16 +77,18 @@ export class CliContext {
   }
 
   /**
-   * Opens the database after checking its path: the folder must exist (the CLI never creates
-   * folders, so a mistyped `--db` fails instead of starting an empty PBX somewhere else), and
-   * a missing file is created only by commands that add something.
+   * Checks the database path without opening it: the folder must exist (the CLI never creates
+   * folders, so a mistyped `--db` fails instead of starting an empty PBX somewhere else), and a
+   * missing file may be created only by commands that add something. Commands that ask for a
+   * password call this first, so nobody types one for nothing.
    */
-  private async openStore(): Promise<Store> {
+  checkDbPath(): void {
     const path = this.dbPath;
     const named = `${this.dbSource === 'default' ? 'database (default)' : this.dbSource} ${path}`;
     const folder = dirname(resolve(path));
-    if (!isFolder(folder))
+    if (!isFolder(folder)) {
       throw new UsageError(`${named}: folder ${folder} does not exist; create it first`);
+    }
     if (isFolder(path))
       throw new UsageError(`${named}: is a folder; give the database file's path`);
     if (!existsSync(path) && !this.mayCreateDb) {
@@ -94,7 +96,11 @@ export class CliContext {
         `${named}: no database there; the PBX creates it when it starts, as do commands that add something (e.g. pbx ext add)`,
       );
     }
-    return Store.open({ path });
+  }
+
+  private async openStore(): Promise<Store> {
+    this.checkDbPath();
+    return Store.open({ path: this.dbPath });
   }
 
   /** The effective configuration, including options stored in the database. */

@@ -80,12 +80,10 @@ function buildProgram(
   // on every command so a usage error anywhere throws instead of exiting the process.
   const walk = (cmd: Command): void => {
     for (const sub of cmd.commands) {
-      sub
-        .exitOverride()
-        .configureOutput({
-          writeOut: (s) => io.stdout.write(s),
-          writeErr: (s) => io.stderr.write(s),
-        });
+      sub.exitOverride().configureOutput({
+        writeOut: (s) => io.stdout.write(s),
+        writeErr: (s) => io.stderr.write(s),
+      });
       walk(sub);
     }
   };

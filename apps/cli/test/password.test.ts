@@ -97,6 +97,14 @@ describe('pbx ext passwords from standard input and the prompt', () => {
     expect(await ha1Of('201')).toBe(computeHa1('201', 'pbx.local', 'Typed3!'));
   });
 
+  it('checks the database path before asking', async () => {
+    const db = `${f.dir}/missing/pbx.sqlite`;
+    const tty = terminalStdin(['Typed1!', 'Typed1!']);
+    const r = await f.raw(['--db', db, 'ext', 'add', '201'], f.env, tty);
+    expectFailure(r, 2, `--db ${db}: folder ${f.dir}/missing does not exist; create it first`);
+    expect(tty.prompts).toEqual([]);
+  });
+
   it('does not ask on ext set without a password option', async () => {
     await f.ok('ext', 'add', '201', '--password', 'secret1');
     const tty = terminalStdin([]);

@@ -208,6 +208,7 @@ async function takePassword(
   opts: Record<string, unknown> & PasswordOptions,
   required: boolean,
 ): Promise<void> {
+  c.checkDbPath();
   const password = await readPassword(c.io, opts, { required, tel });
   delete opts.passwordStdin;
   if (password === undefined) delete opts.password;
