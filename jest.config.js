@@ -19,7 +19,11 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{packages,apps}/*/test/**/*.test.ts'],
+      // scripts/test: the repo's tooling (ESLint rules).
+      testMatch: [
+        '<rootDir>/{packages,apps}/*/test/**/*.test.ts',
+        '<rootDir>/scripts/test/**/*.test.ts',
+      ],
     },
     {
       ...common,

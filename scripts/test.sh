@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test (unit and integration). Integration tests need the real SIP peer `sipp`
-# (Debian package sip-tester); as root this script installs it, otherwise it says what to install.
-# Extra arguments go to jest (e.g. --selectProjects unit).
+# Runs `npm run check` (types, lint, formatting), then every test (unit and integration) and
+# prints one `N passed, N failed` line; fails when either fails. Integration tests need the real
+# SIP peer `sipp` (Debian package sip-tester); as root this script installs it, otherwise it says
+# what to install. Extra arguments go to jest (e.g. --selectProjects unit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,10 +26,16 @@ if [ ! -d node_modules ]; then
   npm ci
 fi
 
-# Type-check and build everything first: integration tests also start the built binaries.
+# Build first: integration tests also start the built binaries.
 npx tsc -b
 
+# Type-check, lint and formatting (scripts/check.sh). A failure fails the run, but jest still runs
+# so one CI run reports both.
+check_status=0
+npm run --silent check || check_status=$?
+
 results=${JEST_JSON_OUT:-.jest-results.json}
+rm -f "$results"
 status=0
 npx jest --json --outputFile="$results" "$@" || status=$?
 if [ -f "$results" ]; then
@@ -37,5 +44,9 @@ if [ -f "$results" ]; then
     const skipped = (r.numPendingTests || 0) + (r.numTodoTests || 0);
     console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
   ' "$results"
+fi
+if [ "$check_status" -ne 0 ]; then
+  echo "npm run check failed (see its output above)" >&2
+  [ "$status" -ne 0 ] || status=$check_status
 fi
 exit $status

@@ -1,5 +1,8 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { ConfigError, resolveConfig, type ResolvedConfig } from '@pbx/config';
 import { Store } from '@pbx/store';
+import { CommandFailedError, UsageError } from './errors';
 import type { CliIo } from './io';
 
 /** Options every command accepts. */
@@ -17,22 +20,45 @@ export class CliContext {
   readonly dbPath: string;
   /** True when `--db` chose the database. */
   readonly dbFromFlag: boolean;
+  /** What chose the database, for messages: `--db`, `PBX_DB`, `db.path` or `default`. */
+  readonly dbSource: string;
+  /**
+   * Whether the running command may create a missing database file (commands that add
+   * something); the others refuse, so a mistyped path is reported instead of starting empty.
+   */
+  mayCreateDb = false;
 
   constructor(
     readonly io: CliIo,
     global: GlobalOptions,
   ) {
     this.dbFromFlag = global.db !== undefined;
-    this.dbPath = global.db ?? CliContext.defaultDbPath(io.env);
+    const chosen =
+      global.db !== undefined
+        ? { path: global.db, source: '--db' }
+        : CliContext.defaultDbPath(io.env);
+    this.dbPath = chosen.path;
+    this.dbSource = chosen.source;
   }
 
   /** `PBX_DB`, else the file's `db.path`, else the default. */
-  private static defaultDbPath(env: CliIo['env']): string {
+  private static defaultDbPath(env: CliIo['env']): { path: string; source: string } {
     try {
-      return resolveConfig({ env, generateSecret: () => 'unused' }).config.db.path;
+      const { config, sources } = resolveConfig({ env, generateSecret: () => 'unused' });
+      const source = sources['db.path'] ?? 'default';
+      return {
+        path: config.db.path,
+        source: source.startsWith('env:')
+          ? source.slice(4)
+          : source === 'file'
+            ? 'db.path'
+            : source,
+      };
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      return env.PBX_DB ?? env.PBX_DB_PATH ?? './data/pbx.sqlite';
+      if (env.PBX_DB !== undefined) return { path: env.PBX_DB, source: 'PBX_DB' };
+      if (env.PBX_DB_PATH !== undefined) return { path: env.PBX_DB_PATH, source: 'PBX_DB_PATH' };
+      return { path: './data/pbx.sqlite', source: 'default' };
     }
   }
 
@@ -46,8 +72,35 @@ export class CliContext {
   }
 
   store(): Promise<Store> {
-    this.storePromise ??= Store.open({ path: this.dbPath });
+    this.storePromise ??= this.openStore();
     return this.storePromise;
+  }
+
+  /**
+   * Checks the database path without opening it: the folder must exist (the CLI never creates
+   * folders, so a mistyped `--db` fails instead of starting an empty PBX somewhere else), and a
+   * missing file may be created only by commands that add something. Commands that ask for a
+   * password call this first, so nobody types one for nothing.
+   */
+  checkDbPath(): void {
+    const path = this.dbPath;
+    const named = `${this.dbSource === 'default' ? 'database (default)' : this.dbSource} ${path}`;
+    const folder = dirname(resolve(path));
+    if (!isFolder(folder)) {
+      throw new UsageError(`${named}: folder ${folder} does not exist; create it first`);
+    }
+    if (isFolder(path))
+      throw new UsageError(`${named}: is a folder; give the database file's path`);
+    if (!existsSync(path) && !this.mayCreateDb) {
+      throw new CommandFailedError(
+        `${named}: no database there; the PBX creates it when it starts, as do commands that add something (e.g. pbx ext add)`,
+      );
+    }
+  }
+
+  private async openStore(): Promise<Store> {
+    this.checkDbPath();
+    return Store.open({ path: this.dbPath });
   }
 
   /** The effective configuration, including options stored in the database. */
@@ -55,12 +108,24 @@ export class CliContext {
     const store = await this.store();
     const dbOptions = { ...(await store.options.all()), ...dbOverrides };
     for (const [k, v] of Object.entries(dbOverrides)) if (v === undefined) delete dbOptions[k];
-    return resolveConfig({ env: this.configEnv(), dbOptions, generateSecret: () => '(generated at start)' });
+    return resolveConfig({
+      env: this.configEnv(),
+      dbOptions,
+      generateSecret: () => '(generated at start)',
+    });
   }
 
   async close(): Promise<void> {
     if (!this.storePromise) return;
     const store = await this.storePromise.catch(() => undefined);
     await store?.close();
+  }
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerAccessLog } from './commands/access-log';
 import { registerBlock } from './commands/block';
@@ -11,13 +13,53 @@ import { registerWhitelist } from './commands/whitelist';
 import { CliContext, type GlobalOptions } from './context';
 import { describeError, EXIT_USAGE } from './errors';
 import type { CliIo } from './io';
+import { processStdin } from './terminal';
 
-export type { CliIo } from './io';
+export type { CliIo, CliStdin } from './io';
 
-function buildProgram(io: CliIo, ctx: () => CliContext): Command {
+/**
+ * Commands that may create a missing database: those that add something. The others refuse,
+ * so `pbx --db <typo> ext list` reports the missing database instead of creating an empty one.
+ */
+const CREATING_COMMANDS = new Set([
+  'ext add',
+  'whitelist add',
+  'config set',
+  'block add',
+  'numplan set',
+  'numplan clear',
+  'group add',
+]);
+
+/** The `name sub` path of a command below the program (`ext add`). */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/** The CLI's version, from its package.json (one folder above both src/ and dist/). */
+function cliVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as {
+    version?: unknown;
+  };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+}
+
+function buildProgram(
+  io: CliIo,
+  ctx: () => CliContext,
+  onCommand: (path: string) => void,
+): Command {
   const program = new Command('pbx')
-    .description('administer the office PBX: stations, white list, status, access log, system options, feature codes, ring groups, call records')
-    .option('--db <path>', 'SQLite database (default: $PBX_DB or ./data/pbx.sqlite)')
+    .description(
+      'administer the office PBX: stations, white list, status, access log, system options, feature codes, ring groups, call records',
+    )
+    .version(cliVersion(), '-V, --version', 'print the version')
+    .option(
+      '--db <path>',
+      'SQLite database in an existing folder (default: $PBX_DB or ./data/pbx.sqlite)',
+    )
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -33,11 +75,15 @@ function buildProgram(io: CliIo, ctx: () => CliContext): Command {
   registerNumplan(program, ctx);
   registerGroup(program, ctx);
   registerCdr(program, ctx);
+  program.hook('preAction', (_program, action) => onCommand(commandPath(action)));
   // Subcommands inherit exitOverride and output only when set before they are added; set them
   // on every command so a usage error anywhere throws instead of exiting the process.
   const walk = (cmd: Command): void => {
     for (const sub of cmd.commands) {
-      sub.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+      sub.exitOverride().configureOutput({
+        writeOut: (s) => io.stdout.write(s),
+        writeErr: (s) => io.stderr.write(s),
+      });
       walk(sub);
     }
   };
@@ -53,12 +99,18 @@ function buildProgram(io: CliIo, ctx: () => CliContext): Command {
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let context: CliContext | undefined;
   let program: Command | undefined;
+  let mayCreateDb = false;
   const ctx = (): CliContext => {
-    context ??= new CliContext(io, (program?.opts() ?? {}) as GlobalOptions);
+    if (!context) {
+      context = new CliContext(io, (program?.opts() ?? {}) as GlobalOptions);
+      context.mayCreateDb = mayCreateDb;
+    }
     return context;
   };
   try {
-    program = buildProgram(io, ctx);
+    program = buildProgram(io, ctx, (path) => {
+      mayCreateDb = CREATING_COMMANDS.has(path);
+    });
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (err) {
@@ -80,7 +132,13 @@ export function main(): void {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') throw err;
   });
-  run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
+  const io: CliIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    stdin: processStdin(process.stdin, process.stderr),
+  };
+  run(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;
     },

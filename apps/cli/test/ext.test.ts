@@ -33,21 +33,64 @@ describe('pbx ext', () => {
   it('accepts every station setting as an option', async () => {
     await f.ok('ext', 'add', '202', '--password', 'secret2');
     await f.ok(
-      'ext', 'add', '201', '--password', 'Pa55!@#$', '--user', 'alice', '--name', 'Alice',
-      '--tone-source', 'phone', '--call-waiting', 'on', '--forward-unreachable', '202',
-      '--dtmf-type', 'info', '--insert-trunk-port', '802', '--insert-trunk-type', 'incoming',
-      '--nat-check', 'ip-port', '--use-whitelist', 'off', '--pickup-group', '4',
-      '--forward-busy-no-answer', '205', '--forward-no-answer-timer', '20', '--dnd', 'on',
+      'ext',
+      'add',
+      '201',
+      '--password',
+      'Pa55!@#$',
+      '--user',
+      'alice',
+      '--name',
+      'Alice',
+      '--tone-source',
+      'phone',
+      '--call-waiting',
+      'on',
+      '--forward-unreachable',
+      '202',
+      '--dtmf-type',
+      'info',
+      '--insert-trunk-port',
+      '802',
+      '--insert-trunk-type',
+      'incoming',
+      '--nat-check',
+      'ip-port',
+      '--use-whitelist',
+      'off',
+      '--pickup-group',
+      '4',
+      '--forward-busy-no-answer',
+      '205',
+      '--forward-no-answer-timer',
+      '20',
+      '--dnd',
+      'on',
     );
     expect(await f.json('ext', 'show', '201')).toMatchObject({
-      userId: 'alice', name: 'Alice', toneSource: 'phone', callWaiting: true, forwardUnreachable: '202',
-      dtmfType: 'info', insertTrunkPort: '802', insertTrunkType: 'incoming', natCheck: 'ip-port',
-      useWhitelist: false, pickupGroup: 4, forwardAll: null, forwardBusy: null, forwardNoAnswer: null,
-      forwardBusyNoAnswer: '205', forwardNoAnswerTimer: 20, dnd: true,
+      userId: 'alice',
+      name: 'Alice',
+      toneSource: 'phone',
+      callWaiting: true,
+      forwardUnreachable: '202',
+      dtmfType: 'info',
+      insertTrunkPort: '802',
+      insertTrunkType: 'incoming',
+      natCheck: 'ip-port',
+      useWhitelist: false,
+      pickupGroup: 4,
+      forwardAll: null,
+      forwardBusy: null,
+      forwardNoAnswer: null,
+      forwardBusyNoAnswer: '205',
+      forwardNoAnswerTimer: 20,
+      dnd: true,
     });
     const store = await f.store();
     try {
-      expect((await store.stations.getCredentials('201', 'pbx.local'))?.ha1).toBe(computeHa1('alice', 'pbx.local', 'Pa55!@#$'));
+      expect((await store.stations.getCredentials('201', 'pbx.local'))?.ha1).toBe(
+        computeHa1('alice', 'pbx.local', 'Pa55!@#$'),
+      );
     } finally {
       await store.close();
     }
@@ -58,28 +101,56 @@ describe('pbx ext', () => {
     [['--password', 'pass word'], '--password: may contain only letters, digits and !@#$%^&*'],
     [['--password', 'secret-1'], '--password: may contain only letters, digits and !@#$%^&*'],
     [['--password', 'Alice1', '--user', 'alice1'], '--password: must differ from the user ID'],
-    [['--password', 'secret1', '--user', ''], '--user: must be 1 to 32 letters, digits, ".", "_" or "-"'],
+    [
+      ['--password', 'secret1', '--user', ''],
+      '--user: must be 1 to 32 letters, digits, ".", "_" or "-"',
+    ],
     [['--password', 'secret1', '--tone-source', 'radio'], '--tone-source: must be system or phone'],
     [['--password', 'secret1', '--dtmf-type', 'sip'], '--dtmf-type: must be rfc2833 or info'],
     [['--password', 'secret1', '--nat-check', 'port'], '--nat-check: must be ip or ip-port'],
-    [['--password', 'secret1', '--insert-trunk-type', 'both'], '--insert-trunk-type: must be incoming or outgoing or none'],
+    [
+      ['--password', 'secret1', '--insert-trunk-type', 'both'],
+      '--insert-trunk-type: must be incoming or outgoing or none',
+    ],
     [['--password', 'secret1', '--use-whitelist', 'maybe'], '--use-whitelist: must be on or off'],
-    [['--password', 'secret1', '--pickup-group', '100'], '--pickup-group: must be an integer between 0 and 99 (0 for none)'],
-    [['--password', 'secret1', '--forward-unreachable', '201'], '--forward-unreachable: must be another station'],
+    [
+      ['--password', 'secret1', '--pickup-group', '100'],
+      '--pickup-group: must be an integer between 0 and 99 (0 for none)',
+    ],
+    [
+      ['--password', 'secret1', '--forward-unreachable', '201'],
+      '--forward-unreachable: must be another station',
+    ],
   ])('refuses %p with exit 2', async (args, message) => {
     expectFailure(await f.pbx('ext', 'add', '201', ...args), 2, message);
     expect(await f.ok('ext', 'list')).toBe('no stations\n');
   });
 
   it('refuses bad tel numbers and a missing password (no default password)', async () => {
-    expectFailure(await f.pbx('ext', 'add', '2', '--password', 'secret1'), 2, 'tel: must be 2 to 8 digits');
-    expectFailure(await f.pbx('ext', 'add', '201x', '--password', 'secret1'), 2, 'tel: must be 2 to 8 digits');
-    expectFailure(await f.pbx('ext', 'add', '201'), 2, "required option '--password <pw>' not specified");
+    expectFailure(
+      await f.pbx('ext', 'add', '2', '--password', 'secret1'),
+      2,
+      'tel: must be 2 to 8 digits',
+    );
+    expectFailure(
+      await f.pbx('ext', 'add', '201x', '--password', 'secret1'),
+      2,
+      'tel: must be 2 to 8 digits',
+    );
+    expectFailure(
+      await f.pbx('ext', 'add', '201'),
+      2,
+      'a password is required: give --password <pw> or --password-stdin, or run in a terminal to be asked',
+    );
   });
 
   it('refuses duplicates and unknown destinations with exit 1', async () => {
     await f.ok('ext', 'add', '201', '--password', 'secret1');
-    expectFailure(await f.pbx('ext', 'add', '201', '--password', 'secret2'), 1, 'station 201 already exists');
+    expectFailure(
+      await f.pbx('ext', 'add', '201', '--password', 'secret2'),
+      1,
+      'station 201 already exists',
+    );
     expectFailure(
       await f.pbx('ext', 'add', '202', '--user', '201', '--password', 'secret2'),
       1,
@@ -121,8 +192,15 @@ describe('pbx ext', () => {
   it('changes settings with set and keeps the others', async () => {
     await f.ok('ext', 'add', '201', '--password', 'secret1', '--name', 'Ann');
     await f.ok('ext', 'add', '202', '--password', 'secret2');
-    expect(await f.ok('ext', 'set', '201', '--dnd', 'on', '--forward-all', '202', '--pickup-group', '0')).toBe('station 201 updated\n');
-    expect(await f.json('ext', 'show', '201')).toMatchObject({ name: 'Ann', dnd: true, forwardAll: '202', pickupGroup: 0 });
+    expect(
+      await f.ok('ext', 'set', '201', '--dnd', 'on', '--forward-all', '202', '--pickup-group', '0'),
+    ).toBe('station 201 updated\n');
+    expect(await f.json('ext', 'show', '201')).toMatchObject({
+      name: 'Ann',
+      dnd: true,
+      forwardAll: '202',
+      pickupGroup: 0,
+    });
     await f.ok('ext', 'set', '201', '--forward-all', 'none', '--name', '');
     expect(await f.json('ext', 'show', '201')).toMatchObject({ name: '', forwardAll: null });
   });
@@ -132,11 +210,17 @@ describe('pbx ext', () => {
     await f.ok('ext', 'set', '201', '--user', 'bob');
     const store = await f.store();
     try {
-      expect((await store.stations.getCredentials('201', 'pbx.local'))?.ha1).toBe(computeHa1('bob', 'pbx.local', 'secret1'));
+      expect((await store.stations.getCredentials('201', 'pbx.local'))?.ha1).toBe(
+        computeHa1('bob', 'pbx.local', 'secret1'),
+      );
     } finally {
       await store.close();
     }
-    expectFailure(await f.pbx('ext', 'set', '201', '--user', 'SECRET1'), 2, '--user: must differ from the password');
+    expectFailure(
+      await f.pbx('ext', 'set', '201', '--user', 'SECRET1'),
+      2,
+      '--user: must differ from the password',
+    );
     expect(await f.json('ext', 'show', '201')).toMatchObject({ userId: 'bob' });
   });
 
@@ -144,8 +228,16 @@ describe('pbx ext', () => {
     await f.ok('ext', 'add', '201', '--password', 'secret1');
     expectFailure(await f.pbx('ext', 'set', '201'), 2, /nothing to change/);
     expectFailure(await f.pbx('ext', 'set', '299', '--dnd', 'on'), 1, 'station 299 not found');
-    expectFailure(await f.pbx('ext', 'set', '201', '--dnd', 'sometimes'), 2, '--dnd: must be on or off');
-    expectFailure(await f.pbx('ext', 'set', '201', '--forward-unreachable', '299'), 1, /station 299 does not exist/);
+    expectFailure(
+      await f.pbx('ext', 'set', '201', '--dnd', 'sometimes'),
+      2,
+      '--dnd: must be on or off',
+    );
+    expectFailure(
+      await f.pbx('ext', 'set', '201', '--forward-unreachable', '299'),
+      1,
+      /station 299 does not exist/,
+    );
   });
 
   it('lists stations as a table and as JSON, in numeric order', async () => {
@@ -155,7 +247,10 @@ describe('pbx ext', () => {
     expect(table).toMatch(/Tel.*User ID.*Name/);
     expect(table.indexOf('201')).toBeLessThan(table.indexOf('1000'));
     expect(table).toContain('Reception');
-    const list = await f.json<{ tel: string; password: string; createdAt: string }[]>('ext', 'list');
+    const list = await f.json<{ tel: string; password: string; createdAt: string }[]>(
+      'ext',
+      'list',
+    );
     expect(list.map((s) => s.tel)).toEqual(['201', '1000']);
     expect(list[0]?.password).toBe('set');
     expect(list[0]?.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -164,7 +259,9 @@ describe('pbx ext', () => {
   it('removes a station, clearing forwards that pointed at it', async () => {
     await f.ok('ext', 'add', '201', '--password', 'secret1');
     await f.ok('ext', 'add', '202', '--password', 'secret1', '--forward-unreachable', '201');
-    expect(await f.ok('ext', 'remove', '201')).toBe('station 201 removed\ncleared call forward unreachable of 202\n');
+    expect(await f.ok('ext', 'remove', '201')).toBe(
+      'station 201 removed\ncleared call forward unreachable of 202\n',
+    );
     expect(await f.json('ext', 'show', '202')).toMatchObject({ forwardUnreachable: null });
     expectFailure(await f.pbx('ext', 'remove', '201'), 1, 'station 201 not found');
     expectFailure(await f.pbx('ext', 'show', '201'), 1, 'station 201 not found');

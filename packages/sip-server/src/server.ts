@@ -12,7 +12,7 @@ import { SipCore } from './core/sip-core';
 import { commandHandler } from './core/commands';
 import { handleAck, handleRequest } from './core/incoming';
 import { localAddressFor, hostPortText } from './core/addressing';
-import { proxyCommand } from './proxy';
+import { proxyCommand, relayAck, relayRequest } from './proxy';
 
 export interface SipServerOptions {
   sip?: {
@@ -81,6 +81,7 @@ export async function startSipServer(opts: SipServerOptions = { control: { secre
     sessionTimerDefaultRefresher: opts.sessionTimerDefaultRefresher ?? 'none',
     minSe: opts.minSessionExpires ?? 90,
     cdrs: opts.cdrs ?? true,
+    relay: { request: relayRequest, ack: relayAck },
   });
   const hostports = (): { external: string; local: string } => {
     const ext: string[] = [];

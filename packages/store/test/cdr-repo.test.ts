@@ -1,4 +1,4 @@
-import { CDR_CSV_COLUMNS, ConflictError, csvLine, NotFoundError, Store } from '../src';
+import { CDR_CSV_COLUMNS, ConflictError, csvLine, NotFoundError, type Store } from '../src';
 import { openTempStore } from './helpers';
 
 /** Splits RFC 4180 text into records of fields (handles quoted commas, quotes and line breaks). */

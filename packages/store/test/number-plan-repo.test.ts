@@ -1,4 +1,4 @@
-import { ConflictError, Store } from '../src';
+import { ConflictError, type Store } from '../src';
 import { openTempStore } from './helpers';
 
 describe('NumberPlanRepo', () => {

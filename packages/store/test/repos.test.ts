@@ -1,4 +1,4 @@
-import { ConflictError, InvalidAddressError, NotFoundError, Store } from '../src';
+import { ConflictError, InvalidAddressError, NotFoundError, type Store } from '../src';
 import { openTempStore } from './helpers';
 
 const realm = 'pbx.local';

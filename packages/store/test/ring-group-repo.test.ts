@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, RING_GROUP_MEMBER_LIMIT, Store } from '../src';
+import { ConflictError, NotFoundError, RING_GROUP_MEMBER_LIMIT, type Store } from '../src';
 import { openTempStore } from './helpers';
 
 const realm = 'pbx.local';

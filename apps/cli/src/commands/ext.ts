@@ -1,4 +1,10 @@
-import { ConfigError, credentialIssues, parseStationCreate, parseStationUpdate, type ConfigIssue } from '@pbx/config';
+import {
+  ConfigError,
+  credentialIssues,
+  parseStationCreate,
+  parseStationUpdate,
+  type ConfigIssue,
+} from '@pbx/config';
 import { NotFoundError, type Station } from '@pbx/store';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
@@ -6,6 +12,7 @@ import { CommandFailedError, UsageError } from '../errors';
 import { isoTime, printJson, printPairs, printTable, say } from '../format';
 import { forwardPatch } from '../forward-flags';
 import { assertNumberFree } from '../number-plan';
+import { readPassword, type PasswordOptions } from '../password';
 
 interface StationFlag {
   /** Field of the station input (parseStationCreate). */
@@ -18,23 +25,103 @@ interface StationFlag {
 
 /** The per-station flags of `ext add` and `ext set`, one per "SIP Phone Information" setting. */
 const STATION_FLAGS: StationFlag[] = [
-  { field: 'userId', attr: 'user', flag: '--user <id>', help: 'authentication user ID (default: the tel number)' },
-  { field: 'password', attr: 'password', flag: '--password <pw>', help: '6+ letters, digits or !@#$%^&*; differs from the user ID' },
+  {
+    field: 'userId',
+    attr: 'user',
+    flag: '--user <id>',
+    help: 'authentication user ID (default: the tel number)',
+  },
+  {
+    field: 'password',
+    attr: 'password',
+    flag: '--password [pw]',
+    help: '6+ letters, digits or !@#$%^&*; differs from the user ID; without a value, asked for on the terminal',
+  },
   { field: 'name', attr: 'name', flag: '--name <display>', help: 'display name' },
-  { field: 'toneSource', attr: 'toneSource', flag: '--tone-source <system|phone>', help: 'hold tone source (default system)' },
-  { field: 'callWaiting', attr: 'callWaiting', flag: '--call-waiting <on|off>', help: 'stored but inactive, as on OfficeServ (default off)' },
-  { field: 'forwardUnreachable', attr: 'forwardUnreachable', flag: '--forward-unreachable <tel|none>', help: 'station for calls while not registered' },
-  { field: 'dtmfType', attr: 'dtmfType', flag: '--dtmf-type <rfc2833|info>', help: 'DTMF sent to the phone (default rfc2833)' },
-  { field: 'insertTrunkPort', attr: 'insertTrunkPort', flag: '--insert-trunk-port <digits|none>', help: 'LCR code, trunk or trunk group' },
-  { field: 'insertTrunkType', attr: 'insertTrunkType', flag: '--insert-trunk-type <incoming|outgoing|none>', help: 'use of the insert trunk port (default none)' },
-  { field: 'natCheck', attr: 'natCheck', flag: '--nat-check <ip|ip-port>', help: 'NAT check (default ip)' },
-  { field: 'useWhitelist', attr: 'useWhitelist', flag: '--use-whitelist <on|off>', help: 'require the IP white list (default on)' },
-  { field: 'pickupGroup', attr: 'pickupGroup', flag: '--pickup-group <n>', help: 'pickup group 1-99, 0 for none (default 1)' },
-  { field: 'forwardAll', attr: 'forwardAll', flag: '--forward-all <digits|none>', help: 'call forward all' },
-  { field: 'forwardBusy', attr: 'forwardBusy', flag: '--forward-busy <digits|none>', help: 'call forward busy' },
-  { field: 'forwardNoAnswer', attr: 'forwardNoAnswer', flag: '--forward-no-answer <digits|none>', help: 'call forward no answer' },
-  { field: 'forwardBusyNoAnswer', attr: 'forwardBusyNoAnswer', flag: '--forward-busy-no-answer <digits|none>', help: 'call forward busy/no answer' },
-  { field: 'forwardNoAnswerTimer', attr: 'forwardNoAnswerTimer', flag: '--forward-no-answer-timer <seconds|default>', help: 'ringing time before a no-answer forward' },
+  {
+    field: 'toneSource',
+    attr: 'toneSource',
+    flag: '--tone-source <system|phone>',
+    help: 'hold tone source (default system)',
+  },
+  {
+    field: 'callWaiting',
+    attr: 'callWaiting',
+    flag: '--call-waiting <on|off>',
+    help: 'stored but inactive, as on OfficeServ (default off)',
+  },
+  {
+    field: 'forwardUnreachable',
+    attr: 'forwardUnreachable',
+    flag: '--forward-unreachable <tel|none>',
+    help: 'station for calls while not registered',
+  },
+  {
+    field: 'dtmfType',
+    attr: 'dtmfType',
+    flag: '--dtmf-type <rfc2833|info>',
+    help: 'DTMF sent to the phone (default rfc2833)',
+  },
+  {
+    field: 'insertTrunkPort',
+    attr: 'insertTrunkPort',
+    flag: '--insert-trunk-port <digits|none>',
+    help: 'LCR code, trunk or trunk group',
+  },
+  {
+    field: 'insertTrunkType',
+    attr: 'insertTrunkType',
+    flag: '--insert-trunk-type <incoming|outgoing|none>',
+    help: 'use of the insert trunk port (default none)',
+  },
+  {
+    field: 'natCheck',
+    attr: 'natCheck',
+    flag: '--nat-check <ip|ip-port>',
+    help: 'NAT check (default ip)',
+  },
+  {
+    field: 'useWhitelist',
+    attr: 'useWhitelist',
+    flag: '--use-whitelist <on|off>',
+    help: 'require the IP white list (default on)',
+  },
+  {
+    field: 'pickupGroup',
+    attr: 'pickupGroup',
+    flag: '--pickup-group <n>',
+    help: 'pickup group 1-99, 0 for none (default 1)',
+  },
+  {
+    field: 'forwardAll',
+    attr: 'forwardAll',
+    flag: '--forward-all <digits|none>',
+    help: 'call forward all',
+  },
+  {
+    field: 'forwardBusy',
+    attr: 'forwardBusy',
+    flag: '--forward-busy <digits|none>',
+    help: 'call forward busy',
+  },
+  {
+    field: 'forwardNoAnswer',
+    attr: 'forwardNoAnswer',
+    flag: '--forward-no-answer <digits|none>',
+    help: 'call forward no answer',
+  },
+  {
+    field: 'forwardBusyNoAnswer',
+    attr: 'forwardBusyNoAnswer',
+    flag: '--forward-busy-no-answer <digits|none>',
+    help: 'call forward busy/no answer',
+  },
+  {
+    field: 'forwardNoAnswerTimer',
+    attr: 'forwardNoAnswerTimer',
+    flag: '--forward-no-answer-timer <seconds|default>',
+    help: 'ringing time before a no-answer forward',
+  },
   { field: 'dnd', attr: 'dnd', flag: '--dnd <on|off>', help: 'do not disturb' },
 ];
 
@@ -43,14 +130,19 @@ const FLAG_OF_FIELD = new Map(STATION_FLAGS.map((f) => [f.field, f.flag.split(' 
 /** Renames station fields to their flags in validation messages (`pickupGroup` → `--pickup-group`). */
 function withFlags(err: unknown): unknown {
   if (!(err instanceof ConfigError)) return err;
-  const issues: ConfigIssue[] = err.issues.map((i) => ({ ...i, key: FLAG_OF_FIELD.get(i.key) ?? i.key }));
+  const issues: ConfigIssue[] = err.issues.map((i) => ({
+    ...i,
+    key: FLAG_OF_FIELD.get(i.key) ?? i.key,
+  }));
   return new ConfigError(issues, { cause: err });
 }
 
 /** A missing forward-unreachable destination, told in terms of the flag. */
 function forwardTargetMissing(err: unknown, target: string | null | undefined): unknown {
   if (err instanceof NotFoundError && target != null && err.key === target) {
-    return new CommandFailedError(`--forward-unreachable: station ${target} does not exist (the destination must be a station)`);
+    return new CommandFailedError(
+      `--forward-unreachable: station ${target} does not exist (the destination must be a station)`,
+    );
   }
   return err;
 }
@@ -101,12 +193,26 @@ function stationPairs(s: Station, defaultTimer: number | undefined): [string, st
   ];
 }
 
-function addStationFlags(cmd: Command, skipPassword: boolean): Command {
-  for (const f of STATION_FLAGS) {
-    if (skipPassword && f.field === 'password') continue;
-    cmd.option(f.flag, f.help);
-  }
-  return cmd;
+function addStationFlags(cmd: Command): Command {
+  for (const f of STATION_FLAGS) cmd.option(f.flag, f.help);
+  return cmd.option('--password-stdin', 'read the password from standard input (one line)');
+}
+
+/**
+ * Replaces the password options by the password itself (from the command line, standard input or
+ * the prompt), so `collect` sees a string or nothing.
+ */
+async function takePassword(
+  c: CliContext,
+  tel: string,
+  opts: Record<string, unknown> & PasswordOptions,
+  required: boolean,
+): Promise<void> {
+  c.checkDbPath();
+  const password = await readPassword(c.io, opts, { required, tel });
+  delete opts.passwordStdin;
+  if (password === undefined) delete opts.password;
+  else opts.password = password;
 }
 
 /** `pbx ext add|set|list|show|remove`. */
@@ -114,13 +220,10 @@ export function registerExt(program: Command, ctx: () => CliContext): void {
   const ext = program.command('ext').description('SIP stations ("SIP Phone Information")');
 
   addStationFlags(
-    ext
-      .command('add <tel>')
-      .description('add a station (tel: 2 to 8 digits)')
-      .requiredOption('--password <pw>', '6+ letters, digits or !@#$%^&*; differs from the user ID'),
-    true,
+    ext.command('add <tel>').description('add a station (tel: 2 to 8 digits)'),
   ).action(async (tel: string, opts: Record<string, unknown>) => {
     const c = ctx();
+    await takePassword(c, tel, opts, true);
     const raw = collect(opts);
     forwardPatch(raw, false);
     let input;
@@ -141,13 +244,19 @@ export function registerExt(program: Command, ctx: () => CliContext): void {
     say(c.io, `station ${station.tel} added (user ID ${station.userId})`);
   });
 
-  addStationFlags(ext.command('set <tel>').description('change settings of a station'), false)
-    .option('--forward-clear', 'clear the call forward (all, busy, no answer, busy/no answer), as 600 does')
+  addStationFlags(ext.command('set <tel>').description('change settings of a station'))
+    .option(
+      '--forward-clear',
+      'clear the call forward (all, busy, no answer, busy/no answer), as 600 does',
+    )
     .action(async (tel: string, opts: Record<string, unknown>) => {
       const c = ctx();
+      await takePassword(c, tel, opts, false);
       const raw = collect(opts);
       if (Object.keys(raw).length === 0 && opts.forwardClear === undefined) {
-        throw new UsageError('ext set: nothing to change; give at least one option (see pbx ext set --help)');
+        throw new UsageError(
+          'ext set: nothing to change; give at least one option (see pbx ext set --help)',
+        );
       }
       // One forward at a time: setting one clears the others.
       const forwards = forwardPatch(raw, opts.forwardClear === true);
@@ -192,7 +301,18 @@ export function registerExt(program: Command, ctx: () => CliContext): void {
       if (stations.length === 0) return say(c.io, 'no stations');
       printTable(
         c.io,
-        ['Tel', 'User ID', 'Name', 'Tone', 'DTMF', 'NAT', 'White list', 'Pickup', 'Fwd unreachable', 'DND'],
+        [
+          'Tel',
+          'User ID',
+          'Name',
+          'Tone',
+          'DTMF',
+          'NAT',
+          'White list',
+          'Pickup',
+          'Fwd unreachable',
+          'DND',
+        ],
         stations.map((s) => [
           s.tel,
           s.userId,

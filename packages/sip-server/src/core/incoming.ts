@@ -23,7 +23,6 @@ import { respondSafely, type SipCore } from './sip-core';
 import type { IncomingRecord } from './records';
 import { sendBye } from './dialog-requests';
 import { stopSessionTimer } from './session-timer';
-import { relayAck, relayRequest } from '../proxy/relay';
 
 /** Methods a client can route for requests outside a dialog (wire spec §6.7). */
 const ROUTABLE = new Set(['INVITE', 'REGISTER', 'SUBSCRIBE', 'MESSAGE', 'OPTIONS', 'INFO', 'NOTIFY', 'PUBLISH']);
@@ -44,7 +43,7 @@ export function handleRequest(core: SipCore, req: SipRequest, info: ReceiveInfo,
     const d = core.dialogs.match(cid, fromTag(req), tt);
     if (d) return handleInDialog(core, d, req, info, txn);
     // A dialog we record-routed as a proxy: its requests carry a Route naming us (wire spec §4.8).
-    if (relayRequest(core, req, info, txn)) return;
+    if (core.opts.relay.request(core, req, info, txn)) return;
     if (!TAGGED_AS_NEW.has(method)) return reply(txn, req, 481);
   }
   if (!ROUTABLE.has(method)) {
@@ -232,7 +231,7 @@ function handleCancel(core: SipCore, cancel: SipRequest, info: ReceiveInfo, txn:
 /** ACK from the network for a 2xx (initial INVITE or re-INVITE); others never get here. */
 export function handleAck(core: SipCore, ack: SipRequest, info: ReceiveInfo): void {
   const d = core.dialogs.match(callId(ack) ?? '', fromTag(ack), toTag(ack));
-  if (!d && relayAck(core, ack, info)) return;
+  if (!d && core.opts.relay.ack(core, ack, info)) return;
   if (!d || d.conn.closed) {
     core.log.debug({ callId: callId(ack) }, 'ACK matches no dialog, dropped');
     return;

@@ -3,7 +3,6 @@ import type { SipHeader, SipRequest, SipResponse } from '../message/types';
 import {
   cseq,
   getHeader,
-  getHeaders,
   makeResponse,
   parseNameAddr,
   formatUri,
@@ -17,7 +16,7 @@ import type { ReceiveInfo, HostPort } from '../transport/types';
 import type { Dialog } from '../dialog/dialog';
 import { dialogIdOf } from '../dialog/dialog';
 import type { ControlConnection } from '../wire/control-server';
-import { findHeader, takeHeader, type ClientMessage } from '../wire/client-message';
+import { takeHeader, type ClientMessage } from '../wire/client-message';
 import type { SipCore } from './sip-core';
 import type { OutgoingRecord } from './records';
 import { AddressError, hostPortText, isSelf, localAddressFor, resolveUri, rewriteLocalhost } from './addressing';

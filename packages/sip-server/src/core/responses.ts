@@ -1,5 +1,5 @@
 /** Responses the client sends to requests from the network (wire spec §4.4). */
-import type { SipHeader, SipRequest, SipResponse } from '../message/types';
+import type { SipHeader, SipResponse } from '../message/types';
 import {
   callId,
   cseq,

@@ -38,6 +38,19 @@ export interface CoreOptions {
   /** Smallest session interval accepted (RFC 4028 Min-SE), seconds; 90 unless a test lowers it. */
   minSe: number;
   cdrs: boolean;
+  /** Passes on in-dialog requests of dialogs we record-routed as a proxy (proxy/relay.ts). */
+  relay: RouteRelay;
+}
+
+/**
+ * Relaying of requests whose top Route names us. Implemented in proxy/, which sits above core/;
+ * server.ts plugs it in so the core does not import upward.
+ */
+export interface RouteRelay {
+  /** Takes over a request no dialog matched; false leaves it to normal handling. */
+  request(core: SipCore, req: SipRequest, info: ReceiveInfo, txn: ServerTransaction): boolean;
+  /** Forwards an ACK no dialog matched; false leaves it to normal handling. */
+  ack(core: SipCore, ack: SipRequest, info: ReceiveInfo): boolean;
 }
 
 /** A server transaction the proxy owns (wire spec §4.8): CANCELs for it go to the proxy. */

@@ -40,6 +40,9 @@ export interface ServerTransactionEvents {
   transportError: (err: Error) => void;
 }
 
+// Typed events: this interface only narrows EventEmitter's own on/once/off/emit, which the class
+// inherits, so the merge adds no member the class lacks.
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- a merge repeats the class's type parameters.
 export interface ServerTransactionBase<S extends { kind: string }> {
   on<E extends keyof ServerTransactionEvents>(event: E, listener: ServerTransactionEvents[E]): this;
   once<E extends keyof ServerTransactionEvents>(event: E, listener: ServerTransactionEvents[E]): this;
@@ -51,6 +54,7 @@ export interface ServerTransactionBase<S extends { kind: string }> {
  * Runner for the server reducers: keeps the state and timers, sends the TU's responses to the
  * RFC 3261 §18.2.2 destination, re-sends the last one on retransmitted requests and timer G.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- typed events.
 export abstract class ServerTransactionBase<S extends { kind: string }> extends EventEmitter {
   /** Unique id of this transaction (not the branch: two peers may pick the same branch). */
   readonly id = randomUUID();
@@ -106,7 +110,9 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     this.last = { bytes, dest };
     if (res.status >= 200 && res.status < 300 && this.request.method === 'INVITE') this.ctx.onAccepted(this, res);
     let sent: Promise<SendResult> | undefined;
-    this.run(effects, () => (sent = this.transmit()));
+    this.run(effects, () => {
+      sent = this.transmit();
+    });
     return sent ?? Promise.reject(new InvalidStateError('response not sent'));
   }
 

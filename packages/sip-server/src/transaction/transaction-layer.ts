@@ -13,7 +13,7 @@ import { InviteServerTransaction } from './invite-server-transaction';
 import { ackDialogKey, clientTransactionKey, serverTransactionKey } from './matching';
 import { NonInviteClientTransaction } from './non-invite-client-transaction';
 import { NonInviteServerTransaction } from './non-invite-server-transaction';
-import type { ServerTransactionBase, ServerTransactionContext } from './server-transaction';
+import type { ServerTransactionContext } from './server-transaction';
 import { resolveTimers, type TransactionConfig, type TransactionTimerOptions, type TransactionTimers } from './state-table';
 
 export type ClientTransaction = InviteClientTransaction | NonInviteClientTransaction;
@@ -54,6 +54,9 @@ export interface TransactionLayerEvents {
   strayResponse: (res: SipResponse, info: ReceiveInfo) => void;
 }
 
+// Typed events: this interface only narrows EventEmitter's own on/once/off/emit, which the class
+// inherits, so the merge adds no member the class lacks.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- typed events, see above.
 export interface TransactionLayer {
   on<E extends keyof TransactionLayerEvents>(event: E, listener: TransactionLayerEvents[E]): this;
   once<E extends keyof TransactionLayerEvents>(event: E, listener: TransactionLayerEvents[E]): this;
@@ -66,6 +69,7 @@ export interface TransactionLayer {
  * creates server transactions for new requests, runs client transactions for outgoing requests,
  * and ties ACKs for 2xx (new branch) to the INVITE server transaction that sent the 2xx.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- typed events.
 export class TransactionLayer extends EventEmitter {
   readonly timers: TransactionTimers;
   private readonly transport: TransactionLayerTransport;

@@ -80,21 +80,15 @@ export interface SendOptions {
 }
 
 
-/** Strongly typed events, see {@link TransportLayerEvents}. */
-export interface TransportLayer {
-  on<E extends keyof TransportLayerEvents>(event: E, listener: TransportLayerEvents[E]): this;
-  once<E extends keyof TransportLayerEvents>(event: E, listener: TransportLayerEvents[E]): this;
-  off<E extends keyof TransportLayerEvents>(event: E, listener: TransportLayerEvents[E]): this;
-  emit<E extends keyof TransportLayerEvents>(event: E, ...args: Parameters<TransportLayerEvents[E]>): boolean;
-}
-
 /**
  * SIP over UDP, TCP and TLS (RFC 3261 §18). Receives and parses messages, stamps rport/received on
  * requests, answers unparsable but answerable requests with 400/413/505, reuses connections in both
  * directions, and bounds what hostile peers can make it hold (connection cap, per-connection
  * buffers, idle and first-message timers).
  */
-export class TransportLayer extends EventEmitter {
+export class TransportLayer extends EventEmitter<{
+  [E in keyof TransportLayerEvents]: Parameters<TransportLayerEvents[E]>;
+}> {
   private readonly log: Logger;
   private readonly limits: TransportLimits;
   private admission: Admission | undefined;

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { EventEmitter } from 'node:events';
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../logger';
-import { FrameDecoder, FrameError, encodeFrame } from './frame-codec';
+import { FrameDecoder, type FrameError, encodeFrame } from './frame-codec';
 import { CRLF, newMsgId, safeToken, splitPayload } from './leader';
 
 export const SERVER_VERSION = 'v0.9.4';

@@ -34,7 +34,9 @@ describe('sip-server command', () => {
       const srf = new Srf();
       const hostport = await new Promise<string>((resolve, reject) => {
         srf.on('connect', (err: Error | null, hp: string) => (err ? reject(err) : resolve(hp)));
-        srf.connect({ host: '127.0.0.1', port: controlPort, secret: 'bin-secret' });
+        // drachtio-srf's types say connect() returns a promise; it returns nothing and reports
+        // through the 'connect' event handled above.
+        void srf.connect({ host: '127.0.0.1', port: controlPort, secret: 'bin-secret' });
       });
       expect(hostport).toContain(`udp/127.0.0.1:${sipPort}`);
       srf.disconnect();

@@ -79,7 +79,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
           else resolve();
         });
         srf.on('error', () => undefined);
-        srf.connect({ host: server.control.host, port: server.control.port, secret: SECRET });
+        // drachtio-srf's types say connect() returns a promise; it returns nothing and reports
+        // through the 'connect' event handled above.
+        void srf.connect({ host: server.control.host, port: server.control.port, secret: SECRET });
       });
       return srf;
     },

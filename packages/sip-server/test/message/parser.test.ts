@@ -19,7 +19,7 @@ const BASE = [
   'Call-ID: c1@127.0.0.2',
 ];
 
-function options(extra: string[] = [], body = ''): Buffer {
+function options(extra: string[] = [], body: string | Buffer = ''): Buffer {
   return sip(['OPTIONS sip:201@127.0.0.1 SIP/2.0', ...BASE, 'CSeq: 1 OPTIONS', 'Max-Forwards: 70', ...extra], body);
 }
 

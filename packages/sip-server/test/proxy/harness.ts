@@ -80,7 +80,9 @@ export async function startProxyBed(): Promise<ProxyBed> {
         if (err) reject(err);
         else resolve();
       });
-      srf.connect({ host: server.control.host, port: server.control.port, secret: SECRET });
+      // drachtio-srf's types say connect() returns a promise; it returns nothing and reports
+      // through the 'connect' event handled above.
+      void srf.connect({ host: server.control.host, port: server.control.port, secret: SECRET });
     });
   } catch (err) {
     srf.disconnect();

@@ -17,7 +17,8 @@ const C = 'sip:127.0.0.1:5073';
 
 /** Feeds events in order and collects every effect. */
 function drive(cfg: Partial<ProxyConfig>, targets: string[], events: ProxyEvent[]): { s: ProxyState; fx: ProxyEffect[]; steps: ProxyEffect[][] } {
-  let [s, fx] = startProxy({ ...base, ...cfg }, targets);
+  const [first, fx] = startProxy({ ...base, ...cfg }, targets);
+  let s = first;
   const steps: ProxyEffect[][] = [fx];
   const all = [...fx];
   for (const e of events) {

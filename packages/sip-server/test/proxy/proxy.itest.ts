@@ -156,7 +156,7 @@ describe('proxy (srf.proxyRequest through the embedded server)', () => {
     expect([...statusesOf(r)].sort()).toEqual([486, 503]);
     // The transaction is over: proxying it again is refused.
     await expect(bed.proxy(proxied!, { targets: [`127.0.0.1:${busy.port}`], opts: {} })).rejects.toThrow(
-      `Unknown transaction id: ${proxied!.stackTxnId}`,
+      `Unknown transaction id: ${(proxied as Srf.SrfRequest & { stackTxnId: string }).stackTxnId}`,
     );
   });
 
