@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs `npm run check` (types, lint, formatting), then every test (unit and integration) and
 # prints one `N passed, N failed` line; fails when either fails. Integration tests need the real
-# SIP peer `sipp` (Debian package sip-tester); as root this script installs it, otherwise it says
-# what to install. Extra arguments go to jest (e.g. --selectProjects unit).
+# peers `sipp` (Debian package sip-tester) and `baresip` (audio through the media server), and
+# Debian's `docker-compose` to validate docker-compose.yml offline; as root this script installs
+# them, otherwise it says what to install. Extra arguments go to jest (e.g. --selectProjects unit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_pkgs=()
 command -v sipp >/dev/null 2>&1 || need_pkgs+=(sip-tester)
+command -v baresip >/dev/null 2>&1 || need_pkgs+=(baresip)
+command -v docker-compose >/dev/null 2>&1 || need_pkgs+=(docker-compose)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing test peers: ${need_pkgs[*]}"
