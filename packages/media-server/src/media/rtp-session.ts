@@ -1,0 +1,382 @@
+import { EventEmitter } from 'node:events';
+import { randomInt } from 'node:crypto';
+import type { Socket, RemoteInfo } from 'node:dgram';
+import type { Logger } from '../logger';
+import { DtmfReceiver, DtmfSender } from './dtmf';
+import { FRAME_SAMPLES, SILENCE } from './frames';
+import { decodeG711, encodeG711, PCMA, PCMU } from './g711';
+import { JitterBuffer } from './jitter-buffer';
+import { DropCounter } from './rate-limited-log';
+import { buildSenderReport } from './rtcp';
+import {
+  parseRtp,
+  parseTelephoneEvent,
+  RTP_HEADER_SIZE,
+  serializeTelephoneEvent,
+  writeRtpHeader,
+} from './rtp-packet';
+import type { Ticker, TickClient } from './ticker';
+import type {
+  AudioSink,
+  AudioSource,
+  DtmfEvent,
+  PlaybackResult,
+  RemoteMedia,
+  RtpSession,
+} from './types';
+
+export interface SessionSockets {
+  rtp: Socket;
+  rtcp: Socket;
+  /** Frees the port pair once both sockets are closed. */
+  release(): void;
+}
+
+/** Something that feeds a session's outgoing audio each tick (a bridge or a mixer). */
+export interface FeedOwner {
+  readonly kind: 'bridge' | 'mixer';
+}
+
+/** Send an RTCP sender report about every 5 s (RFC 3550 6.2 for a two-party session). */
+const RTCP_INTERVAL_FRAMES = 250;
+
+/**
+ * One RTP/RTCP port pair and everything that happens on it: receive (source check, symmetric
+ * latching, jitter buffer, DTMF), send (playback or feed, DTMF events, mute, direction) and the
+ * taps. Driven by the engine's shared ticker.
+ *
+ * Source rule: before latching, RTP is accepted only from the signalled IP address (any port, to
+ * survive port-changing NAT); the first valid RTP packet latches its address:port and from then
+ * on only that source is accepted and we send there. `setRemote` with a different address or port
+ * clears the latch.
+ */
+export class MediaSession extends EventEmitter implements RtpSession, TickClient {
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly ssrc = randomInt(0, 2 ** 32 - 1) >>> 0;
+  private remote: RemoteMedia | undefined;
+  private latched: { address: string; port: number } | undefined;
+  private readonly jb = new JitterBuffer({ minFrames: 1, maxFrames: 10 });
+  private readonly sinks = new Set<AudioSink>();
+  private readonly dtmfIn = new DtmfReceiver();
+  private readonly dtmfOut = new DtmfSender();
+  private readonly drops: DropCounter;
+  private playback:
+    | { source: AudioSource; samples: number; resolve: (r: PlaybackResult) => void }
+    | undefined;
+  /** Audio a bridge or mixer put here for this tick's send phase. */
+  feed: Int16Array | null = null;
+  feedOwner: FeedOwner | undefined;
+  private seq = randomInt(0, 65536);
+  private readonly tsBase = randomInt(0, 2 ** 32 - 1) >>> 0;
+  private readonly startFrame: number;
+  private inSsrc: number | undefined;
+  private muteRead = false;
+  private muteWrite = false;
+  private marker = true;
+  private closed = false;
+  private packetsSent = 0;
+  private octetsSent = 0;
+  private lastSentTs = 0;
+  private markReleased: () => void = () => undefined;
+  /** Resolves once both sockets are closed and the port pair is free again. */
+  readonly released = new Promise<void>((resolve) => (this.markReleased = resolve));
+  /** Counters for tests and stats. */
+  readonly counters = { received: 0, sent: 0, dtmfIn: 0 };
+
+  constructor(
+    address: string,
+    private readonly sockets: SessionSockets,
+    private readonly ticker: Ticker,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.localAddress = address;
+    this.localPort = sockets.rtp.address().port;
+    this.drops = new DropCounter(log);
+    this.startFrame = ticker.currentFrame;
+    sockets.rtp.on('message', this.onRtp);
+    sockets.rtcp.on('message', this.onRtcp);
+    const onError = (err: Error): void => this.log.warn({ err }, 'rtp socket error');
+    sockets.rtp.on('error', onError);
+    sockets.rtcp.on('error', onError);
+    ticker.add(this);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** The current far end, if any. */
+  get remoteMedia(): RemoteMedia | undefined {
+    return this.remote;
+  }
+
+  /** Totals of dropped input by reason. */
+  dropTotals(): Record<string, number> {
+    return this.drops.totals();
+  }
+
+  setRemote(remote: RemoteMedia): void {
+    const prev = this.remote;
+    if (!prev || prev.address !== remote.address || prev.port !== remote.port) {
+      this.latched = undefined;
+      this.jb.reset();
+      this.inSsrc = undefined;
+    }
+    this.remote = { ...remote, codec: { ...remote.codec } };
+  }
+
+  play(source: AudioSource): Promise<PlaybackResult> {
+    if (this.closed) {
+      source.close();
+      return Promise.resolve({ reason: 'hangup', ms: 0, samples: 0 });
+    }
+    this.finishPlayback('break');
+    return new Promise((resolve) => {
+      this.playback = { source, samples: 0, resolve };
+    });
+  }
+
+  stopPlayback(): void {
+    this.finishPlayback('break');
+  }
+
+  /** True while a play() is running. */
+  get playing(): boolean {
+    return this.playback !== undefined;
+  }
+
+  private finishPlayback(reason: PlaybackResult['reason']): void {
+    const p = this.playback;
+    if (!p) return;
+    this.playback = undefined;
+    p.source.close();
+    p.resolve({ reason, samples: p.samples, ms: Math.round(p.samples / 8) });
+  }
+
+  addSink(sink: AudioSink): void {
+    this.sinks.add(sink);
+  }
+
+  removeSink(sink: AudioSink): void {
+    this.sinks.delete(sink);
+  }
+
+  sendDtmf(digits: string, msPerDigit = 100): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.dtmfOut.enqueue(digits, msPerDigit, resolve));
+  }
+
+  /** Forwards a received digit (bridge): same duration, our own timestamps. */
+  forwardDtmf(e: DtmfEvent): void {
+    if (!this.closed) this.dtmfOut.enqueueEvent(e.digit, e.durationSamples);
+  }
+
+  setMute(which: 'read' | 'write', on: boolean): void {
+    if (which === 'read') this.muteRead = on;
+    else this.muteWrite = on;
+  }
+
+  override on(event: 'dtmf', listener: (e: DtmfEvent) => void): this;
+  override on(event: 'close', listener: () => void): this;
+  override on(event: string, listener: (e: DtmfEvent) => void): this {
+    return super.on(event, listener);
+  }
+
+  override off(event: 'dtmf', listener: (e: DtmfEvent) => void): this;
+  override off(event: 'close', listener: () => void): this;
+  override off(event: string, listener: (e: DtmfEvent) => void): this {
+    return super.off(event, listener);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ticker.delete(this);
+    this.finishPlayback('hangup');
+    this.dtmfOut.clear();
+    this.sinks.clear();
+    this.feed = null;
+    let open = 2;
+    const done = (): void => {
+      if (--open === 0) {
+        this.sockets.release();
+        this.markReleased();
+      }
+    };
+    for (const s of [this.sockets.rtp, this.sockets.rtcp]) {
+      s.removeAllListeners('message');
+      try {
+        s.close(done);
+      } catch {
+        done();
+      }
+    }
+    this.safeEmit('close');
+    this.removeAllListeners();
+  }
+
+  private safeEmit(event: string, ...args: unknown[]): void {
+    try {
+      this.emit(event, ...args);
+    } catch (err) {
+      this.log.error({ err, event }, 'media session listener threw');
+    }
+  }
+
+  private get receiving(): boolean {
+    const d = this.remote?.direction;
+    return d === 'sendrecv' || d === 'recvonly';
+  }
+
+  private get sending(): boolean {
+    const d = this.remote?.direction;
+    return d === 'sendrecv' || d === 'sendonly';
+  }
+
+  private readonly onRtp = (msg: Buffer, rinfo: RemoteInfo): void => {
+    if (this.closed) return;
+    const remote = this.remote;
+    if (!remote) return this.drops.drop('no remote yet', { from: rinfo.address });
+    if (this.latched) {
+      if (rinfo.address !== this.latched.address || rinfo.port !== this.latched.port) {
+        return this.drops.drop('unexpected source', { from: `${rinfo.address}:${rinfo.port}` });
+      }
+    } else if (rinfo.address !== remote.address) {
+      return this.drops.drop('unexpected source', { from: `${rinfo.address}:${rinfo.port}` });
+    }
+    const parsed = parseRtp(msg);
+    if (!parsed.ok) return this.drops.drop('bad rtp', { error: parsed.error });
+    const p = parsed.packet;
+    let codec: typeof PCMU | undefined;
+    if (p.payloadType === remote.codec.payloadType) codec = remote.codec;
+    else if (p.payloadType === PCMU.payloadType) codec = PCMU;
+    else if (p.payloadType === PCMA.payloadType) codec = PCMA;
+    const isEvent =
+      remote.telephoneEventPayloadType !== undefined &&
+      p.payloadType === remote.telephoneEventPayloadType;
+    if (!codec && !isEvent) return this.drops.drop('unexpected payload type', { pt: p.payloadType });
+    if (!this.latched) this.latched = { address: rinfo.address, port: rinfo.port };
+    this.counters.received++;
+    // Direction sendonly/inactive: we do not expect media; ignore it (still latched for NAT).
+    if (!this.receiving) return;
+    const now = performance.now();
+    if (isEvent) {
+      const e = parseTelephoneEvent(p.payload);
+      if (!e) return this.drops.drop('bad telephone-event');
+      for (const d of this.dtmfIn.receive(p.timestamp, e, now)) this.emitDtmf(d);
+      return;
+    }
+    if (this.inSsrc !== p.ssrc) {
+      if (this.inSsrc !== undefined) this.jb.reset();
+      this.inSsrc = p.ssrc;
+    }
+    this.jb.push(p.timestamp, decodeG711((codec as typeof PCMU).name, p.payload), now);
+  };
+
+  private emitDtmf(e: DtmfEvent): void {
+    this.counters.dtmfIn++;
+    this.safeEmit('dtmf', e);
+  }
+
+  private readonly onRtcp = (msg: Buffer): void => {
+    // RTCP is only counted: reports are informative and we do not adapt to them.
+    if (msg.length < 8 || (msg[0] as number) >> 6 !== 2) this.drops.drop('bad rtcp');
+  };
+
+  /** Tick phase 1: play the jitter buffer out to the sinks. */
+  receive(frame: number): void {
+    let f = this.jb.pull() ?? SILENCE;
+    if (this.muteRead) f = SILENCE;
+    for (const s of this.sinks) s.writeFrame(f);
+    if (frame % 25 === 0) for (const d of this.dtmfIn.poll(performance.now())) this.emitDtmf(d);
+  }
+
+  /** Tick phase 3: one packet (audio or event) to the far end. */
+  send(frame: number): void {
+    const ts = (this.tsBase + (frame - this.startFrame) * FRAME_SAMPLES) >>> 0;
+    const remote = this.remote;
+    const event = remote?.telephoneEventPayloadType !== undefined ? this.dtmfOut.tick(ts) : undefined;
+    if (remote === undefined || remote.telephoneEventPayloadType === undefined) {
+      // @NOTE Without a negotiated telephone-event type digits are dropped (no in-band tones).
+      if (this.dtmfOut.busy) this.dtmfOut.clear();
+    }
+    let audio: Int16Array | null = this.feed;
+    this.feed = null;
+    if (this.playback) {
+      const f = this.playback.source.readFrame();
+      if (f) {
+        this.playback.samples += FRAME_SAMPLES;
+        audio = f;
+      } else {
+        this.finishPlayback('done');
+      }
+    }
+    if (!remote || !this.sending) return;
+    const to = this.latched ?? remote;
+    if (event) {
+      const payload = serializeTelephoneEvent(event.event);
+      const buf = Buffer.allocUnsafe(RTP_HEADER_SIZE + payload.length);
+      writeRtpHeader(buf, {
+        marker: event.marker,
+        payloadType: remote.telephoneEventPayloadType as number,
+        sequenceNumber: this.nextSeq(),
+        timestamp: event.timestamp,
+        ssrc: this.ssrc,
+      });
+      buf.set(payload, RTP_HEADER_SIZE);
+      this.transmit(buf, to, event.timestamp);
+      this.marker = true;
+    } else if (audio) {
+      if (this.muteWrite) audio = SILENCE;
+      const buf = Buffer.allocUnsafe(RTP_HEADER_SIZE + audio.length);
+      writeRtpHeader(buf, {
+        marker: this.marker,
+        payloadType: remote.codec.payloadType,
+        sequenceNumber: this.nextSeq(),
+        timestamp: ts,
+        ssrc: this.ssrc,
+      });
+      encodeG711(remote.codec.name, audio, buf.subarray(RTP_HEADER_SIZE));
+      this.transmit(buf, to, ts);
+      this.marker = false;
+    } else {
+      // RFC 3551 4.1: the first packet after a pause carries the marker bit.
+      this.marker = true;
+    }
+    if ((frame - this.startFrame) % RTCP_INTERVAL_FRAMES === RTCP_INTERVAL_FRAMES - 1) {
+      this.sendRtcp(to);
+    }
+  }
+
+  private nextSeq(): number {
+    const s = this.seq;
+    this.seq = (this.seq + 1) & 0xffff;
+    return s;
+  }
+
+  private transmit(buf: Buffer, to: { address: string; port: number }, ts: number): void {
+    this.packetsSent++;
+    this.octetsSent += buf.length - RTP_HEADER_SIZE;
+    this.lastSentTs = ts;
+    this.counters.sent++;
+    this.sockets.rtp.send(buf, to.port, to.address, this.onSendError);
+  }
+
+  private sendRtcp(to: { address: string; port: number }): void {
+    if (this.packetsSent === 0) return;
+    const sr = buildSenderReport({
+      ssrc: this.ssrc,
+      rtpTimestamp: this.lastSentTs,
+      packetCount: this.packetsSent,
+      octetCount: this.octetsSent,
+    });
+    // RFC 3550 11: RTCP goes to the RTP port + 1 unless signalled otherwise.
+    this.sockets.rtcp.send(sr, to.port + 1, to.address, this.onSendError);
+  }
+
+  private readonly onSendError = (err: Error | null): void => {
+    if (err) this.drops.drop('send failed', { code: (err as NodeJS.ErrnoException).code });
+  };
+}
