@@ -13,3 +13,5 @@ export { parseWav, loadWav, openWavRecorder } from './wav';
 export type { WavRecorder } from './wav';
 export { Ticker } from './ticker';
 export { FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE } from './frames';
+export { accumulate, mixMinusOwn } from './mixer';
+export { DtmfReceiver, DtmfSender } from './dtmf';

@@ -1,6 +1,6 @@
 import type { Logger } from '../logger';
 import { MediaStateError } from './errors';
-import { FRAME_SAMPLES, SILENCE } from './frames';
+import { FRAME_SAMPLES, SILENCE, clamp16 } from './frames';
 import type { FeedOwner } from './rtp-session';
 import { MediaSession } from './rtp-session';
 import type { Ticker, TickClient } from './ticker';
@@ -160,14 +160,13 @@ export class Mixer implements ConferenceMixer, TickClient, FeedOwner {
     let any = false;
     for (const m of this.members) {
       if (m.mute || !m.input || m.input === SILENCE) continue;
-      const x = m.input;
-      for (let i = 0; i < FRAME_SAMPLES; i++) acc[i] = (acc[i] as number) + (x[i] as number);
+      accumulate(acc, m.input);
       any = true;
     }
     if (this.playback) {
       const f = readPlaying(this.playback);
       if (f) {
-        for (let i = 0; i < FRAME_SAMPLES; i++) acc[i] = (acc[i] as number) + (f[i] as number);
+        accumulate(acc, f);
         any = true;
       } else {
         finish(this.playback, 'done');
@@ -178,7 +177,7 @@ export class Mixer implements ConferenceMixer, TickClient, FeedOwner {
     const sharedFrame = (): Int16Array => {
       if (!shared) {
         shared = any ? new Int16Array(FRAME_SAMPLES) : SILENCE;
-        if (any) for (let i = 0; i < FRAME_SAMPLES; i++) shared[i] = clamp(acc[i] as number);
+        if (any) for (let i = 0; i < FRAME_SAMPLES; i++) shared[i] = clamp16(acc[i] as number);
       }
       return shared;
     };
@@ -205,14 +204,7 @@ export class Mixer implements ConferenceMixer, TickClient, FeedOwner {
         m.session.feed = sharedFrame();
         continue;
       }
-      const out = new Int16Array(FRAME_SAMPLES);
-      for (let i = 0; i < FRAME_SAMPLES; i++) {
-        let v = acc[i] as number;
-        if (own) v -= own[i] as number;
-        if (priv) v += priv[i] as number;
-        out[i] = clamp(v);
-      }
-      m.session.feed = out;
+      m.session.feed = mixMinusOwn(acc, own, priv);
     }
   }
 
@@ -230,6 +222,23 @@ export class Mixer implements ConferenceMixer, TickClient, FeedOwner {
   }
 }
 
-function clamp(v: number): number {
-  return v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+/** Adds a 16-bit frame into the Int32 accumulator (no clamping: 65536 members fit). */
+export function accumulate(acc: Int32Array, frame: Int16Array): void {
+  for (let i = 0; i < acc.length; i++) acc[i] = (acc[i] as number) + (frame[i] as number);
+}
+
+/** One member's output: the sum minus its own contribution plus its private audio, clamped. */
+export function mixMinusOwn(
+  acc: Int32Array,
+  own: Int16Array | null,
+  priv: Int16Array | null,
+  out: Int16Array = new Int16Array(acc.length),
+): Int16Array {
+  for (let i = 0; i < acc.length; i++) {
+    let v = acc[i] as number;
+    if (own) v -= own[i] as number;
+    if (priv) v += priv[i] as number;
+    out[i] = clamp16(v);
+  }
+  return out;
 }
