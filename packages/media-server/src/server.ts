@@ -46,7 +46,10 @@ export async function startMediaServer(options: MediaServerOptions = {}): Promis
       host: opts.sip.host,
       port: opts.sip.port,
       logger: log,
-      onRequest: (req) => handler?.onRequest(req) ?? void req.respond(503),
+      onRequest: (req) => {
+        if (handler) handler.onRequest(req);
+        else void req.respond(503);
+      },
       onAck: (ack) => handler?.onAck(ack),
     });
   } catch (err) {
