@@ -46,9 +46,11 @@ const RTCP_INTERVAL_FRAMES = 250;
  * taps. Driven by the engine's shared ticker.
  *
  * Source rule: before latching, RTP is accepted only from the signalled IP address (any port, to
- * survive port-changing NAT); the first valid RTP packet latches its address:port and from then
- * on only that source is accepted and we send there. `setRemote` with a different address or port
- * clears the latch.
+ * survive port-changing NAT); the first valid RTP packet (parsed, negotiated payload type)
+ * latches its address:port, and from then on only that source is accepted and we send there.
+ * Packets from the exact signalled address:port are always accepted and take the latch back, so a
+ * stranger on the same IP cannot lock the real peer out. `setRemote` with a different address or
+ * port clears the latch.
  */
 export class MediaSession extends EventEmitter implements RtpSession, TickClient {
   readonly localAddress: string;
@@ -239,11 +241,15 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
     if (this.closed) return;
     const remote = this.remote;
     if (!remote) return this.drops.drop('no remote yet', { from: rinfo.address });
-    if (this.latched) {
-      if (rinfo.address !== this.latched.address || rinfo.port !== this.latched.port) {
-        return this.drops.drop('unexpected source', { from: `${rinfo.address}:${rinfo.port}` });
-      }
-    } else if (rinfo.address !== remote.address) {
+    const fromSignalled = rinfo.address === remote.address && rinfo.port === remote.port;
+    const fromLatched =
+      this.latched !== undefined &&
+      rinfo.address === this.latched.address &&
+      rinfo.port === this.latched.port;
+    // Unlatched: any port of the signalled IP. Latched: only the latched source, except that the
+    // exact signalled address:port always wins the latch back (a stranger on the same IP cannot
+    // keep the real peer out).
+    if (!fromLatched && !fromSignalled && (this.latched || rinfo.address !== remote.address)) {
       return this.drops.drop('unexpected source', { from: `${rinfo.address}:${rinfo.port}` });
     }
     const parsed = parseRtp(msg);
@@ -253,19 +259,27 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
     if (p.payloadType === remote.codec.payloadType) codec = remote.codec;
     else if (p.payloadType === PCMU.payloadType) codec = PCMU;
     else if (p.payloadType === PCMA.payloadType) codec = PCMA;
-    const isEvent =
+    const event =
       remote.telephoneEventPayloadType !== undefined &&
-      p.payloadType === remote.telephoneEventPayloadType;
-    if (!codec && !isEvent) return this.drops.drop('unexpected payload type', { pt: p.payloadType });
-    if (!this.latched) this.latched = { address: rinfo.address, port: rinfo.port };
+      p.payloadType === remote.telephoneEventPayloadType
+        ? parseTelephoneEvent(p.payload)
+        : undefined;
+    if (!codec && !event) {
+      return this.drops.drop(
+        p.payloadType === remote.telephoneEventPayloadType ? 'bad telephone-event' : 'unexpected payload type',
+        { pt: p.payloadType },
+      );
+    }
+    if (!fromLatched) {
+      this.latched = { address: rinfo.address, port: rinfo.port };
+      this.log.debug({ to: `${rinfo.address}:${rinfo.port}` }, 'rtp source latched');
+    }
     this.counters.received++;
     // Direction sendonly/inactive: we do not expect media; ignore it (still latched for NAT).
     if (!this.receiving) return;
     const now = performance.now();
-    if (isEvent) {
-      const e = parseTelephoneEvent(p.payload);
-      if (!e) return this.drops.drop('bad telephone-event');
-      for (const d of this.dtmfIn.receive(p.timestamp, e, now)) this.emitDtmf(d);
+    if (event) {
+      for (const d of this.dtmfIn.receive(p.timestamp, event, now)) this.emitDtmf(d);
       return;
     }
     if (this.inSsrc !== p.ssrc) {
