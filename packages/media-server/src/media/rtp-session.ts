@@ -270,7 +270,7 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
         { pt: p.payloadType },
       );
     }
-    if (!fromLatched) {
+    if (!fromLatched && remote.symmetric !== false) {
       this.latched = { address: rinfo.address, port: rinfo.port };
       this.log.debug({ to: `${rinfo.address}:${rinfo.port}` }, 'rtp source latched');
     }

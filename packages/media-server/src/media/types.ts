@@ -29,6 +29,12 @@ export interface RemoteMedia {
   telephoneEventPayloadType?: number;
   /** Direction as seen from our side (our SDP's a= line). sendonly = we send, do not expect. */
   direction: MediaDirection;
+  /**
+   * Symmetric RTP (default true): latch to the source of the received RTP and send there. false =
+   * always send to `address:port` and accept RTP from any port of `address` (FreeSWITCH's
+   * `disable_rtp_auto_adjust`; the bench uses it to send and receive from different processes).
+   */
+  symmetric?: boolean;
 }
 
 /** One 20 ms frame of 160 samples, 8 kHz, or null when the source has ended. */
