@@ -13,6 +13,7 @@ export interface MediaServerConfig {
   sipAddress: string;
   sipPort: number;
   soundsDir?: string;
+  recordingsDir?: string;
   maxSessions: number;
   /** What an unknown application does: hang up like FreeSWITCH, or complete with -ERR. */
   unknownApplication: 'hangup' | 'error';

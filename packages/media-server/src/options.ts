@@ -14,6 +14,8 @@ export const mediaServerOptionsSchema = z
       .refine((r) => r.portMin < r.portMax, { message: 'rtp port range: min must be below max' })
       .prefault({}),
     soundsDir: z.string().optional(),
+    /** Where relative recording paths go (default: the working directory). */
+    recordingsDir: z.string().optional(),
     /** sofia profile name (fsmrf `profile` option, default drachtio_mrf). */
     profile: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('drachtio_mrf'),
     maxSessions: z.number().int().positive().default(1000),

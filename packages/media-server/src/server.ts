@@ -64,7 +64,7 @@ export async function startMediaServer(options: MediaServerOptions = {}): Promis
     engine,
     bus,
     identity: { coreUuid: randomUUID(), hostname: opts.hostname ?? os.hostname(), ipv4: opts.sip.host },
-    config: { profile: opts.profile, sipAddress: opts.sip.host, sipPort, soundsDir: opts.soundsDir, maxSessions: opts.maxSessions, unknownApplication: opts.unknownApplication },
+    config: { profile: opts.profile, sipAddress: opts.sip.host, sipPort, soundsDir: opts.soundsDir, recordingsDir: opts.recordingsDir, maxSessions: opts.maxSessions, unknownApplication: opts.unknownApplication },
     channels,
     conferences,
     ua,

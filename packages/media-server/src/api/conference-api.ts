@@ -1,4 +1,5 @@
 /** `conference …` API (spec §3.7): list, get/set, member ops, lock, play, recording, transfer. */
+import path from 'node:path';
 import type { ServerContext } from '../context';
 import type { Conference, Member } from '../conference/conference';
 import { MediaFileError } from '../media/types';
@@ -75,7 +76,8 @@ function dummyChannelLike(): Parameters<typeof resolvePlayable>[0] {
 }
 
 async function recording(ctx: ServerContext, c: Conference, args: string[]): Promise<string> {
-  const [op, file] = args;
+  const [op, given] = args;
+  const file = given === undefined || given === 'all' || path.isAbsolute(given) ? given : path.resolve(ctx.config.recordingsDir ?? '.', given);
   switch (op) {
     case 'start':
       if (!file) return '-ERR no file\n';
@@ -83,10 +85,10 @@ async function recording(ctx: ServerContext, c: Conference, args: string[]): Pro
         await c.mixer.startRecording(file);
         c.recordings.add(file);
         c.fire('start-recording', undefined, [['Path', file]]);
-        return `+OK Record file ${file}\n`;
+        return `+OK Record file ${given}\n`;
       } catch (err) {
         c.fire('start-recording', undefined, [['Path', file], ['Error', String(err)]]);
-        return `-ERR Record file ${file} failed\n`;
+        return `-ERR Record file ${given} failed\n`;
       }
     case 'stop': {
       const targets = file === undefined || file === 'all' ? [...c.recordings] : c.recordings.has(file) ? [file] : [];
@@ -95,7 +97,7 @@ async function recording(ctx: ServerContext, c: Conference, args: string[]): Pro
         await c.mixer.stopRecording(f);
         c.recordings.delete(f);
         c.fire('stop-recording', undefined, [['Path', f]]);
-        out += `Stopped recording file ${f}\n`;
+        out += `Stopped recording file ${f === file && given !== undefined ? given : f}\n`;
       }
       return `${out}+OK Stopped recording ${targets.length} file${targets.length === 1 ? '' : 's'}\n`;
     }
@@ -103,7 +105,7 @@ async function recording(ctx: ServerContext, c: Conference, args: string[]): Pro
     case 'resume':
       // Pausing a conference recording is not supported by the mixer; acknowledged as FreeSWITCH words it.
       c.fire(`${op}-recording`, undefined, [['Path', file ?? '']]);
-      return `+OK ${op === 'pause' ? 'Pause' : 'Resume'} recording file ${file ?? ''}\n`;
+      return `+OK ${op === 'pause' ? 'Pause' : 'Resume'} recording file ${given ?? ''}\n`;
     case 'check':
       return c.recordings.size > 0 ? [...c.recordings].map((f) => `Record file ${f}\n`).join('') : `Conference is not being recorded.\n`;
     default:

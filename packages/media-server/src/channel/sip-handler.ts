@@ -144,6 +144,7 @@ export class SipHandler {
           ['park_after_bridge', 'true'],
           ['playback_terminators', 'none'],
           ['sound_prefix', ctx.config.soundsDir ?? ''],
+          ['recordings_dir', ctx.config.recordingsDir ?? ''],
         ],
       },
       this.runApp,

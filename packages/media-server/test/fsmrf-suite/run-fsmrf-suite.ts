@@ -54,7 +54,7 @@ export async function prepareFsmrfSuite(): Promise<FsmrfSuite> {
   };
   let rtpBase = 34000 + (process.pid % 20) * 300;
   const ms = async (profile?: string): Promise<MediaServerHandle> => {
-    const m = await startMediaServer({ sip: { host: '127.0.0.1', port: 0 }, esl: { host: '127.0.0.1', port: 0 }, rtp: { portMin: rtpBase, portMax: rtpBase + 99 }, soundsDir: sounds, profile });
+    const m = await startMediaServer({ sip: { host: '127.0.0.1', port: 0 }, esl: { host: '127.0.0.1', port: 0 }, rtp: { portMin: rtpBase, portMax: rtpBase + 99 }, soundsDir: sounds, recordingsDir: dir, profile });
     rtpBase += 100;
     media.push(m);
     return m;
