@@ -99,7 +99,9 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
     this.startFrame = ticker.currentFrame;
     sockets.rtp.on('message', this.onRtp);
     sockets.rtcp.on('message', this.onRtcp);
-    const onError = (err: Error): void => this.log.warn({ err }, 'rtp socket error');
+    // Send errors (no callback per packet: cheaper) arrive here too; count them, log rate-limited.
+    const onError = (err: Error): void =>
+      this.drops.drop('socket error', { code: (err as NodeJS.ErrnoException).code });
     sockets.rtp.on('error', onError);
     sockets.rtcp.on('error', onError);
     ticker.add(this);
@@ -375,7 +377,7 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
     this.octetsSent += buf.length - RTP_HEADER_SIZE;
     this.lastSentTs = ts;
     this.counters.sent++;
-    this.sockets.rtp.send(buf, to.port, to.address, this.onSendError);
+    this.sockets.rtp.send(buf, to.port, to.address);
   }
 
   private sendRtcp(to: { address: string; port: number }): void {
@@ -387,10 +389,6 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
       octetCount: this.octetsSent,
     });
     // RFC 3550 11: RTCP goes to the RTP port + 1 unless signalled otherwise.
-    this.sockets.rtcp.send(sr, to.port + 1, to.address, this.onSendError);
+    this.sockets.rtcp.send(sr, to.port + 1, to.address);
   }
-
-  private readonly onSendError = (err: Error | null): void => {
-    if (err) this.drops.drop('send failed', { code: (err as NodeJS.ErrnoException).code });
-  };
 }

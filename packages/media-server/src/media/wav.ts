@@ -1,4 +1,4 @@
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { FRAME_SAMPLES, SAMPLE_RATE } from './frames';
 import { MediaFileError } from './types';
 import type { AudioSink, AudioSource, RecordingResult } from './types';
@@ -92,16 +92,57 @@ export function downsample16kTo8k(input: Int16Array): Int16Array {
   return out;
 }
 
-/** Reads and decodes a WAV file; rejects with MediaFileError. */
+/**
+ * Decoded files, shared by every channel playing them (music on hold, prompts): samples are never
+ * written after decoding. An entry is reused while the file's size and mtime are unchanged; the
+ * oldest entries go once the cache holds more than CACHE_SAMPLES samples.
+ */
+const cache = new Map<string, { size: number; mtimeMs: number; samples: Int16Array }>();
+let cachedSamples = 0;
+const CACHE_SAMPLES = 16 * 1024 * 1024; // 32 MiB
+
+/** Reads and decodes a WAV file (cached); rejects with MediaFileError. */
 export async function loadWav(path: string): Promise<Int16Array> {
+  let st: Awaited<ReturnType<typeof stat>>;
+  try {
+    st = await stat(path);
+  } catch (err) {
+    throw fileError(path, err);
+  }
+  const hit = cache.get(path);
+  if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) {
+    cache.delete(path);
+    cache.set(path, hit); // most recently used last
+    return hit.samples;
+  }
+  const samples = await decodeFile(path);
+  if (hit) {
+    cache.delete(path);
+    cachedSamples -= hit.samples.length;
+  }
+  cache.set(path, { size: st.size, mtimeMs: st.mtimeMs, samples });
+  cachedSamples += samples.length;
+  for (const [key, e] of cache) {
+    if (cachedSamples <= CACHE_SAMPLES || key === path) break;
+    cache.delete(key);
+    cachedSamples -= e.samples.length;
+  }
+  return samples;
+}
+
+function fileError(path: string, err: unknown): MediaFileError {
+  const code = (err as NodeJS.ErrnoException).code;
+  return new MediaFileError(code === 'ENOENT' || code === 'ENOTDIR' ? 'not-found' : 'unsupported', path, {
+    cause: err,
+  });
+}
+
+async function decodeFile(path: string): Promise<Int16Array> {
   let buf: Buffer;
   try {
     buf = await readFile(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new MediaFileError(code === 'ENOENT' || code === 'ENOTDIR' ? 'not-found' : 'unsupported', path, {
-      cause: err,
-    });
+    throw fileError(path, err);
   }
   const parsed = parseWav(buf);
   if (!parsed.ok) throw new MediaFileError('unsupported', path, { cause: new Error(parsed.error) });

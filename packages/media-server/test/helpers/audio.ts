@@ -7,8 +7,8 @@
  * - `detectTones(samples, candidates, { ratio })`: which candidates are clearly present: power at
  *   least `ratio` (default 0.1) of the strongest candidate and above an absolute floor, so silence
  *   yields [].
- * - `dominantFrequency(samples, { from, to, step })`: the strongest frequency on a grid, for "it is
- *   1 kHz and nothing else".
+ * - `dominantFrequency(samples, { from, to, step })`: the strongest frequency on a grid (25 Hz by
+ *   default, Hann-windowed blocks so off-grid tones land on the nearest point), for "it is 1 kHz".
  * - `sine(freq, ms, { rate, amplitude })`: a test tone as Int16Array.
  * - `rms(samples)`: loudness, to tell silence from sound.
  *
@@ -60,10 +60,24 @@ export function dominantFrequency(
   options: { from?: number; to?: number; step?: number; rate?: number } = {},
 ): number {
   const { from = 100, to = 3900, step = 25, rate = 8000 } = options;
+  // Hann-windowed blocks of 256 samples: each probe sees about ±60 Hz around it, so a tone
+  // between two grid points is not missed (a long unwindowed block has nulls every rate/n Hz).
+  const block = 256;
+  const windowed: Float64Array[] = [];
+  for (let at = 0; at + block <= samples.length; at += block) {
+    const w = new Float64Array(block);
+    for (let i = 0; i < block; i++) {
+      const hann = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (block - 1));
+      w[i] = (samples[at + i] as number) * hann;
+    }
+    windowed.push(w);
+  }
+  if (windowed.length === 0) windowed.push(Float64Array.from(samples as ArrayLike<number>));
   let best = from;
   let bestPower = -1;
   for (let f = from; f <= to; f += step) {
-    const p = goertzel(samples, f, rate);
+    let p = 0;
+    for (const w of windowed) p += goertzel(w, f, rate);
     if (p > bestPower) {
       bestPower = p;
       best = f;

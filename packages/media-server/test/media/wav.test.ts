@@ -59,6 +59,17 @@ describe('WAV reader', () => {
     expect(parseWav(buf).ok).toBe(false);
   });
 
+  it('shares the decoded samples of an unchanged file and reloads a changed one', async () => {
+    const path = join(dir, 'moh.wav');
+    writeFileSync(path, wav(8000, sine(440, 100)));
+    const first = await loadWav(path);
+    expect(await loadWav(path)).toBe(first);
+    writeFileSync(path, wav(8000, sine(880, 200)));
+    const second = await loadWav(path);
+    expect(second).not.toBe(first);
+    expect(dominantFrequency(second)).toBe(875);
+  });
+
   it('loadWav rejects with MediaFileError not-found / unsupported', async () => {
     await expect(loadWav(join(dir, 'missing.wav'))).rejects.toMatchObject({
       name: 'MediaFileError',
