@@ -1,5 +1,8 @@
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
+import { lookup } from 'node:dns';
+import type { LookupOneOptions } from 'node:dns';
+import { isIP } from 'node:net';
 import { PortRangeExhaustedError } from './errors';
 
 /**
@@ -47,10 +50,24 @@ export class PortPool {
   }
 }
 
+/**
+ * dgram resolves the destination of every send through `lookup`; the default (dns.lookup) answers
+ * IP literals on the next tick, one extra callback per packet. Ours answers them at once.
+ */
+function literalLookup(
+  host: string,
+  options: LookupOneOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(host);
+  if (family !== 0) callback(null, host, family);
+  else lookup(host, options, callback);
+}
+
 /** Binds a UDP socket, or resolves undefined if the port is taken. */
 function bindUdp(address: string, port: number): Promise<Socket | undefined> {
   return new Promise((resolve) => {
-    const s = createSocket({ type: 'udp4' });
+    const s = createSocket({ type: 'udp4', lookup: literalLookup });
     const onError = (): void => {
       s.close();
       resolve(undefined);

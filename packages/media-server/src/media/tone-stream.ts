@@ -54,6 +54,12 @@ export function parseToneStream(text: string): ToneParseResult {
 /** Peak amplitude of a whole tone (about -10 dBFS), shared between its frequencies. */
 const TONE_PEAK = 10000;
 
+/**
+ * sin(2π·k/8000) for k in 0..7999: sample n of an integer frequency f is SINE[(f·n) mod 8000],
+ * exact and several times cheaper than Math.sin per sample. Frequencies are rounded to 1 Hz.
+ */
+const SINE = Float64Array.from({ length: SAMPLE_RATE }, (_, k) => Math.sin((2 * Math.PI * k) / SAMPLE_RATE));
+
 /** Generates a parsed tone spec frame by frame. `endless` overrides `loops`. */
 export class ToneSource implements AudioSource {
   private segment = 0;
@@ -94,7 +100,7 @@ export class ToneSource implements AudioSource {
       if (this.sampleInSegment < onSamples && seg.freqs.length > 0) {
         const amp = TONE_PEAK / seg.freqs.length;
         let v = 0;
-        for (const f of seg.freqs) v += Math.sin((2 * Math.PI * f * this.phase) / SAMPLE_RATE);
+        for (const f of seg.freqs) v += SINE[(Math.round(f) * this.phase) % SAMPLE_RATE] as number;
         out[i] = Math.round(v * amp);
       }
       this.phase++;
