@@ -24,6 +24,10 @@ export class RawEslClient {
     socket.on('error', () => undefined);
   }
 
+  static wrap(socket: net.Socket): RawEslClient {
+    return new RawEslClient(socket);
+  }
+
   static connect(port: number): Promise<RawEslClient> {
     return new Promise((resolve, reject) => {
       const s = net.createConnection({ host: '127.0.0.1', port }, () => resolve(new RawEslClient(s)));
