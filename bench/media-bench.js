@@ -13,6 +13,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const BOUND_MS = 2;
+const BASELINE_STREAMS = 40;
 const WARM_MS = 1500;
 const MEASURE_MS = 4000;
 
@@ -21,46 +22,55 @@ function receiverMain() {
   const sockets = [];
   let last = new Map();
   let hist = new Uint32Array(4001); // |Δ - 20 ms| in 0.05 ms bins, last bin = ≥ 200 ms
+  let floorHist = new Uint32Array(4001); // the same for the plain sender's baseline streams
   let packets = 0;
   let measuring = false;
-  const onMessage = (buf) => {
+  let lastFloor = new Map();
+  const onMessage = (buf, baseline) => {
     const t = Number(process.hrtime.bigint()) / 1e6;
     if (!measuring || buf.length < 12) return;
     packets++;
     const ssrc = buf.readUInt32BE(8);
-    const prev = last.get(ssrc);
-    last.set(ssrc, t);
+    const seen = baseline ? lastFloor : last;
+    const prev = seen.get(ssrc);
+    seen.set(ssrc, t);
     if (prev === undefined) return;
     const dev = Math.abs(t - prev - 20);
-    hist[Math.min(hist.length - 1, Math.floor(dev / 0.05))]++;
+    const h = baseline ? floorHist : hist;
+    h[Math.min(h.length - 1, Math.floor(dev / 0.05))]++;
   };
   process.on('message', async (m) => {
     if (m.type === 'open') {
-      for (let i = 0; i < m.count; i++) {
+      for (let i = 0; i < m.count + m.baseline; i++) {
         const s = dgram.createSocket({ type: 'udp4', recvBufferSize: 8 * 1024 * 1024 });
-        s.on('message', onMessage);
+        const baseline = i >= m.count;
+        s.on('message', (buf) => onMessage(buf, baseline));
         await new Promise((r) => s.bind(0, '127.0.0.1', r));
         sockets.push(s);
       }
       process.send({ type: 'ports', ports: sockets.map((s) => s.address().port) });
     } else if (m.type === 'start') {
       last = new Map();
+      lastFloor = new Map();
       hist = new Uint32Array(hist.length);
+      floorHist = new Uint32Array(hist.length);
       packets = 0;
       measuring = true;
       process.send({ type: 'started' });
     } else if (m.type === 'stop') {
       measuring = false;
-      const total = hist.reduce((a, b) => a + b, 0);
-      const q = (p) => {
+      const quantile = (h, p) => {
+        const total = h.reduce((a, b) => a + b, 0);
         let acc = 0;
-        for (let i = 0; i < hist.length; i++) {
-          acc += hist[i];
+        for (let i = 0; i < h.length; i++) {
+          acc += h[i];
           if (acc >= p * total) return i * 0.05;
         }
         return Infinity;
       };
-      process.send({ type: 'result', streams: last.size, packets, intervals: total, p50: q(0.5), p99: q(0.99), p999: q(0.999) });
+      const q = (p) => quantile(hist, p);
+      const streams = last.size;
+      process.send({ type: 'result', streams, packets, p50: q(0.5), p99: q(0.99), p999: q(0.999), floorP99: quantile(floorHist, 0.99), floorP50: quantile(floorHist, 0.5) });
     } else if (m.type === 'exit') {
       for (const s of sockets) s.close();
       process.exit(0);
@@ -73,11 +83,18 @@ function senderMain() {
   const { mulaw } = require('alawmulaw');
   const sock = dgram.createSocket({ type: 'udp4', sendBufferSize: 8 * 1024 * 1024 });
   let targets = [];
+  let baseline = [];
   let timer;
   process.on('message', (m) => {
-    if (m.type === 'targets') {
+    if (m.type === 'baseline') {
+      baseline = m.ports;
+      process.send({ type: 'baseline' });
+    } else if (m.type === 'targets') {
       // Each member talks: its own tone, so the mixer has real work (no silent-input shortcut).
-      targets = m.ports.map((port, i) => {
+      // The baseline streams go straight to the receiver: this machine's timing noise, measured
+      // at the same moment and under the same load as the engine's streams.
+      const ports = [...m.ports, ...baseline];
+      targets = ports.map((port, i) => {
         const f = 300 + (i % 7) * 150;
         const pcm = new Int16Array(160 * 50);
         for (let k = 0; k < pcm.length; k++) pcm[k] = Math.round(4000 * Math.sin((2 * Math.PI * f * k) / 8000));
@@ -152,9 +169,8 @@ function gcMemory() {
 }
 
 /** Opens n sessions sending to the receiver, sets them up with `arrange`, measures, closes. */
-async function step(media, receiver, sender, n, arrange) {
+async function step(media, receiver, sender, withInput, n, arrange) {
   const { PCMU } = media.mod;
-  const before = gcMemory();
   const sessions = [];
   for (let i = 0; i < n; i++) {
     const s = await media.engine.openSession();
@@ -162,9 +178,8 @@ async function step(media, receiver, sender, n, arrange) {
     sessions.push(s);
   }
   const teardown = await arrange(sessions);
-  if (sender) await sender.ask({ type: 'targets', ports: sessions.map((s) => s.localPort) }, 'sending');
+  await sender.ask({ type: 'targets', ports: withInput ? sessions.map((s) => s.localPort) : [] }, 'sending');
   await sleep(WARM_MS);
-  const mem = gcMemory();
   await receiver.ask({ type: 'start' }, 'started');
   const late0 = media.engine.stats().lateTicks;
   const cpu0 = process.cpuUsage();
@@ -174,7 +189,7 @@ async function step(media, receiver, sender, n, arrange) {
   const wall = performance.now() - t0;
   const r = await receiver.ask({ type: 'stop' }, 'result');
   const lateTicks = media.engine.stats().lateTicks - late0;
-  if (sender) await sender.ask({ type: 'targets', ports: [] }, 'sending');
+  await sender.ask({ type: 'targets', ports: [] }, 'sending');
   teardown();
   for (const s of sessions) s.close();
   await Promise.all(sessions.map((s) => s.released));
@@ -186,21 +201,58 @@ async function step(media, receiver, sender, n, arrange) {
     ok: r.p99 <= BOUND_MS && r.streams >= n * 0.99 && lateTicks === 0,
     cpuUsPerFrame: (cpu.user + cpu.system) / frames,
     cpuPct: ((cpu.user + cpu.system) / 1000 / wall) * 100,
-    memPerChannel: (mem.js - before.js) / n,
-    rssPerChannel: (mem.rss - before.rss) / n,
   };
 }
 
+/**
+ * Ramps up the count. `best` = largest step within ±2 ms at p99 (absolute). On a loaded machine
+ * even a plain Node sender misses that bound, so the ramp goes on while the engine keeps up (no
+ * skipped frame, every stream arriving, CPU < 90 %, p99 < 40 ms) to show how timing and CPU scale.
+ */
 async function ramp(counts, fn, log) {
   let best;
-  let broke;
+  const steps = [];
   for (const n of counts) {
     const r = await fn(n);
-    log(`  ${n}: p99 ±${r.p99.toFixed(2)} ms (p50 ${r.p50.toFixed(2)}, p99.9 ${r.p999.toFixed(2)}), ${r.streams}/${n} streams, lateTicks ${r.lateTicks}, CPU ${r.cpuPct.toFixed(0)} %, ${r.cpuUsPerFrame.toFixed(1)} µs/frame ${r.ok ? 'ok' : 'OVER'}`);
-    if (!r.ok) { broke = r; break; }
-    best = r;
+    steps.push(r);
+    log(`  ${n}: p99 ±${r.p99.toFixed(2)} ms (p50 ${r.p50.toFixed(2)}, p99.9 ${r.p999.toFixed(2)}; plain sender p99 ±${r.floorP99.toFixed(2)}), ${r.streams}/${n} streams, lateTicks ${r.lateTicks}, CPU ${r.cpuPct.toFixed(0)} %, ${r.cpuUsPerFrame.toFixed(1)} µs/frame${r.ok ? ' ok' : ''}`);
+    if (r.ok) best = r;
+    if (r.lateTicks > 0 || r.streams < n * 0.99 || r.cpuPct > 90 || r.p99 > 40) break;
   }
-  return { best, broke };
+  return { best, steps };
+}
+
+function rampRows(what, unit, targetCount, res) {
+  const { best, steps } = res;
+  const at = (r) => `p99 ±${r.p99.toFixed(2)} ms (plain Node sender at the same time ±${r.floorP99.toFixed(2)} ms), CPU ${r.cpuPct.toFixed(0)} %, lateTicks ${r.lateTicks}`;
+  const last = steps[steps.length - 1];
+  const atTarget = steps.find((r) => r.n === targetCount);
+  const perCore = last ? Math.round(last.n / (last.cpuPct / 100)) : 0;
+  const rows = [
+    { name: `${what}, each receiving every 20 ms ± 2 ms at p99`, value: best ? best.n : 0, unit, target: `≥ ${targetCount}`, ok: !!best && best.n >= targetCount,
+      note: best ? `at ${best.n}: ${at(best)}` : `no step within ±2 ms; first step ${steps[0] ? `${steps[0].n}: ${at(steps[0])}` : 'none'}` },
+  ];
+  if (atTarget) rows.push({ name: `${what}: p99 |Δ − 20 ms| at ${targetCount}`, value: atTarget.p99.toFixed(2), unit: 'ms', target: '≤ 2', ok: atTarget.ok, note: at(atTarget) });
+  if (last) rows.push({ name: `${what}: CPU-bound estimate (count / CPU share at the largest step)`, value: perCore, unit: `${unit}/core`, note: `largest step ${last.n}: ${at(last)}` });
+  return rows;
+}
+
+/** Memory per channel: n sessions set up as `arrange` does, running for a second, after GC. */
+async function memoryPer(media, n, arrange) {
+  const before = gcMemory();
+  const sessions = [];
+  for (let i = 0; i < n; i++) {
+    const s = await media.engine.openSession();
+    s.setRemote({ address: '127.0.0.1', port: media.recvPorts[i % media.recvPorts.length], codec: media.mod.PCMU, direction: 'sendrecv', symmetric: false });
+    sessions.push(s);
+  }
+  const teardown = await arrange(sessions);
+  await sleep(1000);
+  const after = gcMemory();
+  teardown();
+  for (const s of sessions) s.close();
+  await Promise.all(sessions.map((s) => s.released));
+  return { js: (after.js - before.js) / n, rss: (after.rss - before.rss) / n };
 }
 
 function toneWav(dir) {
@@ -240,50 +292,40 @@ async function run() {
   const sender = child('sender');
   const rows = [];
   try {
-    const { ports: recvPorts } = await receiver.ask({ type: 'open', count: 16 }, 'ports');
+    const { ports } = await receiver.ask({ type: 'open', count: 16, baseline: 4 }, 'ports');
+    const recvPorts = ports.slice(0, 16);
+    const floorPorts = ports.slice(16);
     const media = { mod, engine, recvPorts };
     const wav = toneWav(dir);
 
-    // The noise floor of this machine: the plain sender child straight to the receiver child.
-    await sender.ask({ type: 'targets', ports: Array.from({ length: 200 }, (_, i) => recvPorts[i % recvPorts.length]) }, 'sending');
-    await sleep(WARM_MS);
-    await receiver.ask({ type: 'start' }, 'started');
-    await sleep(MEASURE_MS);
-    const floor = await receiver.ask({ type: 'stop' }, 'result');
-    await sender.ask({ type: 'targets', ports: [] }, 'sending');
-    log(`bench media: noise floor (no engine) p99 ±${floor.p99.toFixed(2)} ms, p50 ${floor.p50.toFixed(2)} ms; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
-    rows.push({ name: 'Timing noise floor: plain Node sender → receiver, 200 streams, p99 |Δ − 20 ms|', value: floor.p99.toFixed(2), unit: 'ms',
-      note: `no engine involved; p50 ${floor.p50.toFixed(2)} ms; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores while measuring` });
-
+    await sender.ask({ type: 'baseline', ports: Array.from({ length: BASELINE_STREAMS }, (_, i) => floorPorts[i % floorPorts.length]) }, 'baseline');
     log('bench media: conferences of 5, every member talking');
-    const conf = await ramp([50, 100, 150, 200, 250, 300, 400, 500, 600, 800, 1000], (n) =>
-      step(media, receiver, sender, n, async (sessions) => {
-        const mixers = [];
-        for (let i = 0; i < sessions.length; i += 5) {
-          const m = engine.createMixer();
-          for (const s of sessions.slice(i, i + 5)) m.addMember(s);
-          mixers.push(m);
-        }
-        return () => mixers.forEach((m) => m.close());
-      }), log);
-    const cb = conf.best;
-    rows.push({ name: 'Conference members mixed (conferences of 5), each receiving every 20 ms ± 2 ms at p99', value: cb ? cb.n : 0, unit: 'members', target: '≥ 200', ok: !!cb && cb.n >= 200,
-      note: `${cb ? `at ${cb.n}: p99 ±${cb.p99.toFixed(2)} ms, CPU ${cb.cpuPct.toFixed(0)} %` : 'none passed'}; ${conf.broke ? `broke at ${conf.broke.n} (p99 ±${conf.broke.p99.toFixed(2)} ms, lateTicks ${conf.broke.lateTicks})` : 'did not break up to the largest step'}` });
-
+    const conference = async (sessions) => {
+      const mixers = [];
+      for (let i = 0; i < sessions.length; i += 5) {
+        const m = engine.createMixer();
+        for (const s of sessions.slice(i, i + 5)) m.addMember(s);
+        mixers.push(m);
+      }
+      return () => mixers.forEach((m) => m.close());
+    };
+    const playFile = async (sessions) => {
+      for (const s of sessions) void s.play(await engine.openSource(wav, { loop: true }));
+      return () => undefined;
+    };
+    const conf = await ramp([50, 100, 200, 300, 400, 600, 800, 1000], (n) => step(media, receiver, sender, true, n, conference), log);
+    rows.push(...rampRows('Conference members mixed (conferences of 5)', 'members', 200, conf));
+    const cb = conf.steps.find((r) => r.n === 200) ?? conf.steps[conf.steps.length - 1];
     log('bench media: channels playing a WAV file');
-    const play = await ramp([100, 200, 300, 500, 700, 900, 1200, 1500, 2000], (n) =>
-      step(media, receiver, null, n, async (sessions) => {
-        for (const s of sessions) void s.play(await engine.openSource(wav, { loop: true }));
-        return () => undefined;
-      }), log);
-    const pb = play.best;
-    rows.push({ name: 'Channels playing a WAV file, each sending every 20 ms ± 2 ms at p99', value: pb ? pb.n : 0, unit: 'channels', target: '≥ 500', ok: !!pb && pb.n >= 500,
-      note: `${pb ? `at ${pb.n}: p99 ±${pb.p99.toFixed(2)} ms, CPU ${pb.cpuPct.toFixed(0)} %` : 'none passed'}; ${play.broke ? `broke at ${play.broke.n} (p99 ±${play.broke.p99.toFixed(2)} ms, lateTicks ${play.broke.lateTicks})` : 'did not break up to the largest step'}` });
-
+    const play = await ramp([100, 200, 500, 800, 1200, 1600, 2000], (n) => step(media, receiver, sender, false, n, playFile), log);
+    rows.push(...rampRows('Channels playing a WAV file', 'channels', 500, play));
+    const pb = play.steps.find((r) => r.n === 500) ?? play.steps[play.steps.length - 1];
     if (pb) rows.push({ name: 'CPU per playing channel', value: pb.cpuUsPerFrame.toFixed(1), unit: 'µs/20 ms frame', note: `at ${pb.n} channels (send path: file → G.711 → UDP)` });
     if (cb) rows.push({ name: 'CPU per conference member', value: cb.cpuUsPerFrame.toFixed(1), unit: 'µs/20 ms frame', note: `at ${cb.n} members (receive + jitter buffer + mix + send)` });
-    if (pb) rows.push({ name: 'Memory per playing channel', value: (pb.memPerChannel / 1024).toFixed(1), unit: 'KiB', note: `JS heap + external after GC, file shared? no (one 47 KiB decoded copy each); RSS ${(pb.rssPerChannel / 1024).toFixed(1)} KiB/channel` });
-    if (cb) rows.push({ name: 'Memory per conference member', value: (cb.memPerChannel / 1024).toFixed(1), unit: 'KiB', note: `JS heap + external after GC; RSS ${(cb.rssPerChannel / 1024).toFixed(1)} KiB/member` });
+    const mp = await memoryPer(media, 500, playFile);
+    rows.push({ name: 'Memory per playing channel', value: (mp.js / 1024).toFixed(1), unit: 'KiB', note: `500 channels; JS heap + external after GC (the decoded file is shared); RSS ${(mp.rss / 1024).toFixed(1)} KiB/channel` });
+    const mc = await memoryPer(media, 500, conference);
+    rows.push({ name: 'Memory per conference member', value: (mc.js / 1024).toFixed(1), unit: 'KiB', note: `500 members in 100 conferences; JS heap + external after GC; RSS ${(mc.rss / 1024).toFixed(1)} KiB/member` });
     rows.push({ name: 'Mixer maths per member per frame (5-member sum, minus own, clamp)', value: mixerMath(mod).toFixed(2), unit: 'µs', note: 'in-process, no I/O: why the mixer stays on the main thread' });
   } finally {
     await engine.close();

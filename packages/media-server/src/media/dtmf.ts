@@ -54,8 +54,7 @@ export interface DtmfPacket {
 }
 
 type Step =
-  | { kind: 'digit'; event: number; durationSamples: number }
-  | { kind: 'pause'; frames: number };
+  { kind: 'digit'; event: number; durationSamples: number } | { kind: 'pause'; frames: number };
 
 /** Frames of normal audio between two digits. */
 const GAP_FRAMES = 3;
@@ -72,8 +71,7 @@ const VOLUME = 10;
 export class DtmfSender {
   private steps: { step: Step; done?: () => void }[] = [];
   private active:
-    | { event: number; total: number; startTs: number; sent: number; ends: number }
-    | undefined;
+    { event: number; total: number; startTs: number; sent: number; ends: number } | undefined;
   private pauseLeft = 0;
 
   get busy(): boolean {
@@ -96,7 +94,9 @@ export class DtmfSender {
       done();
       return;
     }
-    steps.forEach((step, i) => this.steps.push({ step, done: i === steps.length - 1 ? done : undefined }));
+    steps.forEach((step, i) =>
+      this.steps.push({ step, done: i === steps.length - 1 ? done : undefined }),
+    );
   }
 
   /** Queues one received event for forwarding (bridges). */
@@ -125,7 +125,13 @@ export class DtmfSender {
         next.done?.();
         return undefined;
       }
-      this.active = { event: next.step.event, total: next.step.durationSamples, startTs: ts, sent: 0, ends: 0 };
+      this.active = {
+        event: next.step.event,
+        total: next.step.durationSamples,
+        startTs: ts,
+        sent: 0,
+        ends: 0,
+      };
       this.onActiveDone = next.done;
     }
     const a = this.active;

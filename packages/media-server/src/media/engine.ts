@@ -27,7 +27,9 @@ export interface MediaEngineInternals extends MediaEngine {
  * Creates the media engine: a port pool on `address` within [rtpPortMin, rtpPortMax] and one
  * shared ticker. Throws RangeError for a range without a single even/odd port pair.
  */
-export async function createMediaEngine(options: MediaEngineOptions): Promise<MediaEngineInternals> {
+export async function createMediaEngine(
+  options: MediaEngineOptions,
+): Promise<MediaEngineInternals> {
   const { address, rtpPortMin, rtpPortMax } = options;
   if (
     !Number.isInteger(rtpPortMin) ||

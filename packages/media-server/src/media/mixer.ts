@@ -83,9 +83,11 @@ export class Mixer implements ConferenceMixer, TickClient, FeedOwner {
 
   addMember(session: RtpSession, options: MixerMemberOptions = {}): MixerMember {
     if (this.closed) throw new MediaStateError('mixer is closed');
-    if (!(session instanceof MediaSession)) throw new MediaStateError('not a session of this engine');
+    if (!(session instanceof MediaSession))
+      throw new MediaStateError('not a session of this engine');
     if (session.isClosed) throw new MediaStateError('session is closed');
-    if (session.feedOwner) throw new MediaStateError(`session is already in a ${session.feedOwner.kind}`);
+    if (session.feedOwner)
+      throw new MediaStateError(`session is already in a ${session.feedOwner.kind}`);
     const m = new Member(session, options.mute === true, options.deaf === true);
     session.feedOwner = this;
     session.addSink(m.sink);
@@ -216,7 +218,9 @@ export class Mixer implements ConferenceMixer, TickClient, FeedOwner {
     if (this.playback) finish(this.playback, 'hangup');
     this.playback = undefined;
     for (const [path, r] of this.recorders) {
-      r.close().catch((err: unknown) => this.log.warn({ err, path }, 'conference recording failed'));
+      r.close().catch((err: unknown) =>
+        this.log.warn({ err, path }, 'conference recording failed'),
+      );
     }
     this.recorders.clear();
   }

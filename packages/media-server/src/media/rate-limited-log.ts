@@ -5,7 +5,10 @@ import type { Logger } from '../logger';
  * the count since the last line: a flood of garbage costs a counter increment, not a log write.
  */
 export class DropCounter {
-  private readonly counts = new Map<string, { total: number; sinceLog: number; lastLogMs: number }>();
+  private readonly counts = new Map<
+    string,
+    { total: number; sinceLog: number; lastLogMs: number }
+  >();
 
   constructor(
     private readonly log: Logger,
@@ -23,7 +26,10 @@ export class DropCounter {
     c.sinceLog++;
     const t = this.now();
     if (t - c.lastLogMs >= this.intervalMs) {
-      this.log.warn({ ...fields, reason, dropped: c.sinceLog, total: c.total }, 'media input dropped');
+      this.log.warn(
+        { ...fields, reason, dropped: c.sinceLog, total: c.total },
+        'media input dropped',
+      );
       c.sinceLog = 0;
       c.lastLogMs = t;
     }

@@ -55,10 +55,7 @@ export function parseRtp(buf: Uint8Array): RtpParseResult {
 export const RTP_HEADER_SIZE = 12;
 
 /** Writes a 12-byte header at the start of `buf`. */
-export function writeRtpHeader(
-  buf: Uint8Array,
-  h: Omit<RtpPacket, 'payload'>,
-): void {
+export function writeRtpHeader(buf: Uint8Array, h: Omit<RtpPacket, 'payload'>): void {
   buf[0] = 0x80;
   buf[1] = (h.marker ? 0x80 : 0) | (h.payloadType & 0x7f);
   buf[2] = (h.sequenceNumber >> 8) & 0xff;

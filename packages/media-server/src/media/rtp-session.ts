@@ -64,8 +64,7 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
   private readonly dtmfOut = new DtmfSender();
   private readonly drops: DropCounter;
   private playback:
-    | { source: AudioSource; samples: number; resolve: (r: PlaybackResult) => void }
-    | undefined;
+    { source: AudioSource; samples: number; resolve: (r: PlaybackResult) => void } | undefined;
   /** Audio a bridge or mixer put here for this tick's send phase. */
   feed: Int16Array | null = null;
   feedOwner: FeedOwner | undefined;
@@ -268,7 +267,9 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
         : undefined;
     if (!codec && !event) {
       return this.drops.drop(
-        p.payloadType === remote.telephoneEventPayloadType ? 'bad telephone-event' : 'unexpected payload type',
+        p.payloadType === remote.telephoneEventPayloadType
+          ? 'bad telephone-event'
+          : 'unexpected payload type',
         { pt: p.payloadType },
       );
     }
@@ -313,7 +314,8 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
   send(frame: number): void {
     const ts = (this.tsBase + (frame - this.startFrame) * FRAME_SAMPLES) >>> 0;
     const remote = this.remote;
-    const event = remote?.telephoneEventPayloadType !== undefined ? this.dtmfOut.tick(ts) : undefined;
+    const event =
+      remote?.telephoneEventPayloadType !== undefined ? this.dtmfOut.tick(ts) : undefined;
     if (remote === undefined || remote.telephoneEventPayloadType === undefined) {
       // @NOTE Without a negotiated telephone-event type digits are dropped (no in-band tones).
       if (this.dtmfOut.busy) this.dtmfOut.clear();

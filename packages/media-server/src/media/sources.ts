@@ -7,7 +7,10 @@ import { SamplesSource, loadWav } from './wav';
  * Opens what `playback` names: `silence_stream://`, `tone_stream://` or an absolute WAV path.
  * `loop` makes any of them endless (endless_playback, music on hold).
  */
-export async function openSource(spec: string, options: { loop?: boolean } = {}): Promise<AudioSource> {
+export async function openSource(
+  spec: string,
+  options: { loop?: boolean } = {},
+): Promise<AudioSource> {
   const loop = options.loop === true;
   if (spec.startsWith('silence_stream://')) {
     const p = SilenceSource.parse(spec.slice('silence_stream://'.length));

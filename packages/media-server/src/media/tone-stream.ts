@@ -47,7 +47,8 @@ export function parseToneStream(text: string): ToneParseResult {
     segments.push({ onMs: Number(m[1]), offMs: Number(m[2]), freqs });
   }
   if (segments.length === 0) return { ok: false, error: 'no tone segment' };
-  if (segments.every((s) => s.onMs + s.offMs === 0)) return { ok: false, error: 'zero-length tone' };
+  if (segments.every((s) => s.onMs + s.offMs === 0))
+    return { ok: false, error: 'zero-length tone' };
   return { ok: true, spec: { segments, loops } };
 }
 
@@ -58,7 +59,9 @@ const TONE_PEAK = 10000;
  * sin(2π·k/8000) for k in 0..7999: sample n of an integer frequency f is SINE[(f·n) mod 8000],
  * exact and several times cheaper than Math.sin per sample. Frequencies are rounded to 1 Hz.
  */
-const SINE = Float64Array.from({ length: SAMPLE_RATE }, (_, k) => Math.sin((2 * Math.PI * k) / SAMPLE_RATE));
+const SINE = Float64Array.from({ length: SAMPLE_RATE }, (_, k) =>
+  Math.sin((2 * Math.PI * k) / SAMPLE_RATE),
+);
 
 /** Generates a parsed tone spec frame by frame. `endless` overrides `loops`. */
 export class ToneSource implements AudioSource {

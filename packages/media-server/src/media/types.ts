@@ -12,6 +12,8 @@
  * writing the change into packages/media-server/INTERFACE-NOTES.md.
  */
 
+import type { Logger } from '../logger';
+
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
 export interface AudioCodec {
@@ -144,7 +146,10 @@ export class MediaFileError extends Error {
     readonly path: string,
     options?: ErrorOptions,
   ) {
-    super(`${code === 'not-found' ? 'file not found' : 'not a playable WAV file'}: ${path}`, options);
+    super(
+      `${code === 'not-found' ? 'file not found' : 'not a playable WAV file'}: ${path}`,
+      options,
+    );
   }
 }
 
@@ -153,5 +158,5 @@ export interface MediaEngineOptions {
   address: string;
   rtpPortMin: number;
   rtpPortMax: number;
-  logger?: import('../logger').Logger;
+  logger?: Logger;
 }

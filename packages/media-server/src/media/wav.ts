@@ -11,8 +11,7 @@ import type { AudioSink, AudioSource, RecordingResult } from './types';
  */
 
 export type WavParseResult =
-  | { ok: true; sampleRate: number; samples: Int16Array }
-  | { ok: false; error: string };
+  { ok: true; sampleRate: number; samples: Int16Array } | { ok: false; error: string };
 
 const WAVE_FORMAT_PCM = 1;
 const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
@@ -44,7 +43,10 @@ export function parseWav(buf: Uint8Array): WavParseResult {
     } else if (id === 'data') {
       if (!fmt) return { ok: false, error: 'data before fmt' };
       if (fmt.format !== WAVE_FORMAT_PCM || fmt.bits !== 16 || fmt.channels !== 1) {
-        return { ok: false, error: `unsupported format ${fmt.format}/${fmt.bits} bit/${fmt.channels} ch` };
+        return {
+          ok: false,
+          error: `unsupported format ${fmt.format}/${fmt.bits} bit/${fmt.channels} ch`,
+        };
       }
       if (fmt.rate !== 8000 && fmt.rate !== 16000) {
         return { ok: false, error: `unsupported sample rate ${fmt.rate}` };
@@ -132,9 +134,13 @@ export async function loadWav(path: string): Promise<Int16Array> {
 
 function fileError(path: string, err: unknown): MediaFileError {
   const code = (err as NodeJS.ErrnoException).code;
-  return new MediaFileError(code === 'ENOENT' || code === 'ENOTDIR' ? 'not-found' : 'unsupported', path, {
-    cause: err,
-  });
+  return new MediaFileError(
+    code === 'ENOENT' || code === 'ENOTDIR' ? 'not-found' : 'unsupported',
+    path,
+    {
+      cause: err,
+    },
+  );
 }
 
 async function decodeFile(path: string): Promise<Int16Array> {

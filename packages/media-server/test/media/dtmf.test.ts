@@ -16,8 +16,26 @@ describe('DtmfSender (RFC 4733 out)', () => {
     const ev = pkts.filter((p): p is DtmfPacket => p !== undefined);
     // 100 ms = 800 samples = 5 packets of growing duration + 3 end packets.
     expect(ev.map((p) => p.event.duration)).toEqual([160, 320, 480, 640, 800, 800, 800, 800]);
-    expect(ev.map((p) => p.event.end)).toEqual([false, false, false, false, false, true, true, true]);
-    expect(ev.map((p) => p.marker)).toEqual([true, false, false, false, false, false, false, false]);
+    expect(ev.map((p) => p.event.end)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      true,
+      true,
+      true,
+    ]);
+    expect(ev.map((p) => p.marker)).toEqual([
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
     expect(new Set(ev.map((p) => p.timestamp))).toEqual(new Set([1000]));
     expect(ev.every((p) => p.event.event === 5)).toBe(true);
     expect(done).toBe(true);
@@ -30,7 +48,9 @@ describe('DtmfSender (RFC 4733 out)', () => {
     const s = new DtmfSender();
     s.enqueue('1w#', 40, () => undefined);
     const pkts = runSender(s, 60);
-    const starts = [...new Set(pkts.filter((p) => p).map((p) => `${p?.event.event}@${p?.timestamp}`))];
+    const starts = [
+      ...new Set(pkts.filter((p) => p).map((p) => `${p?.event.event}@${p?.timestamp}`)),
+    ];
     expect(starts).toHaveLength(2);
     const firstHash = pkts.findIndex((p) => p?.event.event === 11);
     // digit 1 (2 + 3 packets) + 3 gap + 25 pause frames before '#'.
@@ -79,6 +99,8 @@ describe('DtmfReceiver (RFC 4733 in)', () => {
   });
 
   it('ignores events that are not digits', () => {
-    expect(new DtmfReceiver().receive(1, { event: 70, end: true, volume: 0, duration: 1 }, 0)).toEqual([]);
+    expect(
+      new DtmfReceiver().receive(1, { event: 70, end: true, volume: 0, duration: 1 }, 0),
+    ).toEqual([]);
   });
 });

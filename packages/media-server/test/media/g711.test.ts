@@ -3,21 +3,24 @@ import { alaw, mulaw } from 'alawmulaw';
 import { sine, goertzel, dominantFrequency } from '../helpers/audio';
 
 describe('G.711', () => {
-  it.each(['PCMU', 'PCMA'] as const)('%s round trip keeps a 1 kHz tone within the companding error', (name) => {
-    const input = sine(1000, 100, { amplitude: 10000 });
-    const back = decodeG711(name, encodeG711(name, input));
-    expect(back).toHaveLength(input.length);
-    let maxErr = 0;
-    for (let i = 0; i < input.length; i++) {
-      const x = input[i] as number;
-      const err = Math.abs((back[i] as number) - x);
-      // Companding keeps about 12 bits of relative precision (error ≤ ~3 % of the value + step).
-      expect(err).toBeLessThanOrEqual(Math.abs(x) * 0.04 + 16);
-      maxErr = Math.max(maxErr, err);
-    }
-    expect(maxErr).toBeGreaterThan(0);
-    expect(dominantFrequency(back)).toBe(1000);
-  });
+  it.each(['PCMU', 'PCMA'] as const)(
+    '%s round trip keeps a 1 kHz tone within the companding error',
+    (name) => {
+      const input = sine(1000, 100, { amplitude: 10000 });
+      const back = decodeG711(name, encodeG711(name, input));
+      expect(back).toHaveLength(input.length);
+      let maxErr = 0;
+      for (let i = 0; i < input.length; i++) {
+        const x = input[i] as number;
+        const err = Math.abs((back[i] as number) - x);
+        // Companding keeps about 12 bits of relative precision (error ≤ ~3 % of the value + step).
+        expect(err).toBeLessThanOrEqual(Math.abs(x) * 0.04 + 16);
+        maxErr = Math.max(maxErr, err);
+      }
+      expect(maxErr).toBeGreaterThan(0);
+      expect(dominantFrequency(back)).toBe(1000);
+    },
+  );
 
   it('tables agree with alawmulaw for every 16-bit value and every byte', () => {
     const all = new Int16Array(65536);

@@ -8,7 +8,11 @@ import { concatFrames } from '../helpers/audio';
 /** An engine on 127.0.0.1 with a random 200-port range (busy ports are skipped by the pool). */
 export async function engine(pairs = 100): Promise<MediaEngineInternals> {
   const min = 20000 + 2 * randomInt(0, 15000);
-  return createMediaEngine({ address: '127.0.0.1', rtpPortMin: min, rtpPortMax: min + 2 * pairs - 1 });
+  return createMediaEngine({
+    address: '127.0.0.1',
+    rtpPortMin: min,
+    rtpPortMax: min + 2 * pairs - 1,
+  });
 }
 
 /** Points two sessions at each other. */
@@ -18,8 +22,20 @@ export function connect(
   opts: { codec?: AudioCodec; dirA?: MediaDirection; dirB?: MediaDirection } = {},
 ): void {
   const codec = opts.codec ?? PCMU;
-  a.setRemote({ address: b.localAddress, port: b.localPort, codec, telephoneEventPayloadType: 101, direction: opts.dirA ?? 'sendrecv' });
-  b.setRemote({ address: a.localAddress, port: a.localPort, codec, telephoneEventPayloadType: 101, direction: opts.dirB ?? 'sendrecv' });
+  a.setRemote({
+    address: b.localAddress,
+    port: b.localPort,
+    codec,
+    telephoneEventPayloadType: 101,
+    direction: opts.dirA ?? 'sendrecv',
+  });
+  b.setRemote({
+    address: a.localAddress,
+    port: a.localPort,
+    codec,
+    telephoneEventPayloadType: 101,
+    direction: opts.dirB ?? 'sendrecv',
+  });
 }
 
 /** A sink that keeps every frame heard. */
@@ -42,7 +58,11 @@ export class Collector implements AudioSink {
 }
 
 /** Waits until `cond()` holds, checking every 10 ms; fails after `timeoutMs`. */
-export async function waitFor(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  cond: () => boolean,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

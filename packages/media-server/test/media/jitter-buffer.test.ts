@@ -95,7 +95,8 @@ describe('JitterBuffer', () => {
 
   it('assembles 10 ms packets into 20 ms frames', () => {
     const jb = new JitterBuffer({ minFrames: 1 });
-    for (let i = 0; i < 6; i++) jb.push((1000 + i * 80) >>> 0, new Int16Array(80).fill(i + 1), i * 10);
+    for (let i = 0; i < 6; i++)
+      jb.push((1000 + i * 80) >>> 0, new Int16Array(80).fill(i + 1), i * 10);
     const a = jb.pull();
     const b = jb.pull();
     const c = jb.pull();

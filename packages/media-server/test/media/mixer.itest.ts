@@ -43,14 +43,19 @@ describe('bridge and conference mixer on loopback', () => {
       peer,
       server: srv,
       heard,
-      talk: async (freq) => peer.play(await phones.openSource(`tone_stream://%(1000,0,${freq})`, { loop: true })),
+      talk: async (freq) =>
+        peer.play(await phones.openSource(`tone_stream://%(1000,0,${freq})`, { loop: true })),
     };
   }
 
   /** Waits for `frames` more frames at every phone, then returns what each heard in them. */
   async function listen(ps: Phone[], frames = 25): Promise<Int16Array[]> {
     const start = ps.map((p) => p.heard.frames.length);
-    await waitFor(() => ps.every((p, i) => p.heard.frames.length >= (start[i] as number) + frames), 5000, 'audio');
+    await waitFor(
+      () => ps.every((p, i) => p.heard.frames.length >= (start[i] as number) + frames),
+      5000,
+      'audio',
+    );
     return ps.map((p, i) => p.heard.samples(start[i]));
   }
 

@@ -37,7 +37,9 @@ describe('RTP header codec', () => {
     const r = parseRtp(withCsrc);
     expect(r.ok && Array.from(r.packet.payload)).toEqual([0xaa]);
     expect(parseRtp(withCsrc.subarray(0, 14)).ok).toBe(false);
-    const withExt = Uint8Array.from([0x90, 0x00, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0xbe, 0xde, 0, 1, 1, 2, 3, 4, 0xbb]);
+    const withExt = Uint8Array.from([
+      0x90, 0x00, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0xbe, 0xde, 0, 1, 1, 2, 3, 4, 0xbb,
+    ]);
     const e = parseRtp(withExt);
     expect(e.ok && Array.from(e.packet.payload)).toEqual([0xbb]);
     expect(parseRtp(withExt.subarray(0, 18)).ok).toBe(false);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PCMA, PCMU } from '../../src/media/g711';
-import { MediaSession } from '../../src/media/rtp-session';
+import type { MediaSession } from '../../src/media/rtp-session';
 import { loadWav } from '../../src/media/wav';
 import { serializeRtp } from '../../src/media/rtp-packet';
 import type { MediaEngineInternals } from '../../src/media/engine';
@@ -42,7 +42,11 @@ describe('RTP sessions on loopback', () => {
     expect(result).toMatchObject({ reason: 'done', ms: 1000, samples: 8000 });
     // 90 %: a loaded machine may stall the loop and the jitter buffer then drops a late packet.
     await waitFor(() => heard.soundFrames >= 45, 3000, 'the tone');
-    await waitFor(() => heard.frames.slice(-5).every((f) => f.every((x) => Math.abs(x) < 16)), 3000, 'silence after it');
+    await waitFor(
+      () => heard.frames.slice(-5).every((f) => f.every((x) => Math.abs(x) < 16)),
+      3000,
+      'silence after it',
+    );
     rx.removeSink(rec);
     const r = await rec.close();
     expect(r.samples).toBeGreaterThanOrEqual(8000);
@@ -63,7 +67,10 @@ describe('RTP sessions on loopback', () => {
     expect(got.map((e) => e.digit).join('')).toBe('15*#A');
     expect(got.every((e) => e.durationSamples === 800 && e.source === 'RTP')).toBe(true);
     // Every packet sent (incl. the end retransmissions) has arrived: still five digits.
-    await waitFor(() => (rx as MediaSession).counters.received === (tx as MediaSession).counters.sent, 3000);
+    await waitFor(
+      () => (rx as MediaSession).counters.received === (tx as MediaSession).counters.sent,
+      3000,
+    );
     expect(got).toHaveLength(5);
   });
 
@@ -127,13 +134,26 @@ describe('RTP sessions on loopback', () => {
     const stranger = await bind('127.0.0.2');
     try {
       // Signalled port is wrong (NAT); the peer sends from its real port.
-      rx.setRemote({ address: '127.0.0.1', port: 9, codec: PCMU, telephoneEventPayloadType: 101, direction: 'sendrecv' });
+      rx.setRemote({
+        address: '127.0.0.1',
+        port: 9,
+        codec: PCMU,
+        telephoneEventPayloadType: 101,
+        direction: 'sendrecv',
+      });
       const heard = new Collector();
       rx.addSink(heard);
       const back: Buffer[] = [];
       peer.on('message', (m) => back.push(m));
       const tone = (n: number, ssrc: number, value: number): Uint8Array =>
-        serializeRtp({ marker: n === 0, payloadType: 0, sequenceNumber: n, timestamp: n * 160, ssrc, payload: new Uint8Array(160).fill(value) });
+        serializeRtp({
+          marker: n === 0,
+          payloadType: 0,
+          sequenceNumber: n,
+          timestamp: n * 160,
+          ssrc,
+          payload: new Uint8Array(160).fill(value),
+        });
       // Before latching: a packet from another address is dropped.
       stranger.send(tone(0, 2, 0x10), rx.localPort, '127.0.0.1');
       await waitFor(() => (rx as MediaSession).dropTotals()['unexpected source'] === 1, 2000);
@@ -167,14 +187,36 @@ describe('RTP sessions on loopback', () => {
         Buffer.from('hello'),
         Buffer.from([0x80, 0x00, 0x00]),
         Buffer.from([0x8f, 0x00, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1]), // 15 CSRCs announced, none there
-        Buffer.from(serializeRtp({ marker: false, payloadType: 96, sequenceNumber: 1, timestamp: 1, ssrc: 1, payload: new Uint8Array(160) })),
+        Buffer.from(
+          serializeRtp({
+            marker: false,
+            payloadType: 96,
+            sequenceNumber: 1,
+            timestamp: 1,
+            ssrc: 1,
+            payload: new Uint8Array(160),
+          }),
+        ),
         Buffer.from([0x80, 101, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1]), // truncated telephone-event
         Buffer.alloc(1500, 0xff),
-        Buffer.from(serializeRtp({ marker: false, payloadType: 0, sequenceNumber: 9, timestamp: 9, ssrc: 9, payload: new Uint8Array(160) })),
+        Buffer.from(
+          serializeRtp({
+            marker: false,
+            payloadType: 0,
+            sequenceNumber: 9,
+            timestamp: 9,
+            ssrc: 9,
+            payload: new Uint8Array(160),
+          }),
+        ),
       ];
       for (const j of junk) attacker.send(j, rx.localPort, '127.0.0.1');
       for (const j of junk) attacker.send(j, rx.localPort + 1, '127.0.0.1'); // RTCP port too
-      await waitFor(() => Object.values((rx as MediaSession).dropTotals()).reduce((x, y) => x + y, 0) >= 6, 2000, 'drops');
+      await waitFor(
+        () => Object.values((rx as MediaSession).dropTotals()).reduce((x, y) => x + y, 0) >= 6,
+        2000,
+        'drops',
+      );
       const drops = (rx as MediaSession).dropTotals();
       expect(drops['bad rtp']).toBeGreaterThanOrEqual(4);
       expect(drops['unexpected payload type']).toBe(1);
@@ -192,7 +234,13 @@ describe('RTP sessions on loopback', () => {
 
   it('hands out even RTP ports, says clearly when the range is exhausted, and releases on close', async () => {
     const small = await import('../../src/media/engine').then((m) =>
-      m.createMediaEngine({ address: '127.0.0.1', rtpPortMin: 41000 + 2 * Math.floor(Math.random() * 500), rtpPortMax: 0 }).catch((e: unknown) => e),
+      m
+        .createMediaEngine({
+          address: '127.0.0.1',
+          rtpPortMin: 41000 + 2 * Math.floor(Math.random() * 500),
+          rtpPortMax: 0,
+        })
+        .catch((e: unknown) => e),
     );
     expect(small).toBeInstanceOf(RangeError);
     const e = await engine(2);
@@ -221,13 +269,23 @@ describe('RTP sessions on loopback', () => {
   });
 
   it('openSource rejects a missing file and a non-WAV file with MediaFileError', async () => {
-    await expect(a.openSource(join(dir, 'nope.wav'))).rejects.toMatchObject({ name: 'MediaFileError', code: 'not-found' });
+    await expect(a.openSource(join(dir, 'nope.wav'))).rejects.toMatchObject({
+      name: 'MediaFileError',
+      code: 'not-found',
+    });
     const txt = join(dir, 'x.wav');
     writeFileSync(txt, 'not a wav');
-    await expect(a.openSource(txt)).rejects.toMatchObject({ name: 'MediaFileError', code: 'unsupported' });
+    await expect(a.openSource(txt)).rejects.toMatchObject({
+      name: 'MediaFileError',
+      code: 'unsupported',
+    });
     await expect(a.openSource('tone_stream://%(x)')).rejects.toMatchObject({ code: 'unsupported' });
-    await expect(a.openSource('http://example.invalid/a.wav')).rejects.toMatchObject({ code: 'unsupported' });
-    await expect(a.openRecorder(join(dir, 'no-such-dir', 'r.wav'))).rejects.toMatchObject({ code: 'not-found' });
+    await expect(a.openSource('http://example.invalid/a.wav')).rejects.toMatchObject({
+      code: 'unsupported',
+    });
+    await expect(a.openRecorder(join(dir, 'no-such-dir', 'r.wav'))).rejects.toMatchObject({
+      code: 'not-found',
+    });
   });
 
   it('plays a WAV file (8 kHz) to the far end', async () => {

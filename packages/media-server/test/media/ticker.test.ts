@@ -61,7 +61,11 @@ describe('Ticker', () => {
     const ticker = new Ticker({ now: () => clock.t, onError: (e) => errors.push(e) });
     let sent = 0;
     const good = { send: () => sent++ };
-    ticker.add({ receive: () => { throw new Error('boom'); } });
+    ticker.add({
+      receive: () => {
+        throw new Error('boom');
+      },
+    });
     ticker.add(good);
     advance(clock, 40);
     expect(sent).toBe(3);

@@ -24,12 +24,17 @@ describe('tone_stream parser', () => {
     expect(r.ok && r.spec.loops).toBe(-1);
   });
 
-  it.each(['', 'garbage', '%(100,100)', '%(a,b,c)', '%(100,100,5000)', 'loops=0;%(1,1,400)', '%(0,0,400)'])(
-    'rejects %p',
-    (text) => {
-      expect(parseToneStream(text).ok).toBe(false);
-    },
-  );
+  it.each([
+    '',
+    'garbage',
+    '%(100,100)',
+    '%(a,b,c)',
+    '%(100,100,5000)',
+    'loops=0;%(1,1,400)',
+    '%(0,0,400)',
+  ])('rejects %p', (text) => {
+    expect(parseToneStream(text).ok).toBe(false);
+  });
 });
 
 describe('ToneSource', () => {

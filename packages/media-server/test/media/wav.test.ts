@@ -43,7 +43,12 @@ describe('WAV reader', () => {
     const s = Int16Array.of(1, 2, 3, 4);
     const head = wavHeader(100); // claims 100 bytes, has 8
     const junk = Buffer.from('LIST\x03\x00\x00\x00abc\x00', 'latin1');
-    const buf = Buffer.concat([head.subarray(0, 36), junk, head.subarray(36), Buffer.from(s.buffer)]);
+    const buf = Buffer.concat([
+      head.subarray(0, 36),
+      junk,
+      head.subarray(36),
+      Buffer.from(s.buffer),
+    ]);
     const r = parseWav(buf);
     expect(r.ok && Array.from(r.samples)).toEqual([1, 2, 3, 4]);
   });
