@@ -32,14 +32,21 @@ export interface MediaServerHandle {
 export type MediaServerOptions = MediaServerOptionsInput & { logger?: Logger };
 
 /** Starts the media server; rejects with a ZodError for bad options or the bind error. */
-export async function startMediaServer(options: MediaServerOptions = {}): Promise<MediaServerHandle> {
+export async function startMediaServer(
+  options: MediaServerOptions = {},
+): Promise<MediaServerHandle> {
   const { logger, ...rest } = options;
   const opts = mediaServerOptionsSchema.parse(rest);
   const log = (logger ?? silentLogger).child({ component: 'media-server' });
   const rtpAddress = opts.rtp.address ?? opts.sip.host;
-  const engine = await createMediaEngine({ address: rtpAddress, rtpPortMin: opts.rtp.portMin, rtpPortMax: opts.rtp.portMax, logger: log.child({ component: 'media' }) });
+  const engine = await createMediaEngine({
+    address: rtpAddress,
+    rtpPortMin: opts.rtp.portMin,
+    rtpPortMax: opts.rtp.portMax,
+    logger: log.child({ component: 'media' }),
+  });
   const bus = new EventBus();
-  let handler: SipHandler | undefined;
+  const route: { handler?: SipHandler } = {};
   let ua;
   try {
     ua = await startSipUserAgent({
@@ -47,10 +54,10 @@ export async function startMediaServer(options: MediaServerOptions = {}): Promis
       port: opts.sip.port,
       logger: log,
       onRequest: (req) => {
-        if (handler) handler.onRequest(req);
+        if (route.handler) route.handler.onRequest(req);
         else void req.respond(503);
       },
-      onAck: (ack) => handler?.onAck(ack),
+      onAck: (ack) => route.handler?.onAck(ack),
     });
   } catch (err) {
     await engine.close();
@@ -63,8 +70,20 @@ export async function startMediaServer(options: MediaServerOptions = {}): Promis
     log,
     engine,
     bus,
-    identity: { coreUuid: randomUUID(), hostname: opts.hostname ?? os.hostname(), ipv4: opts.sip.host },
-    config: { profile: opts.profile, sipAddress: opts.sip.host, sipPort, soundsDir: opts.soundsDir, recordingsDir: opts.recordingsDir, maxSessions: opts.maxSessions, unknownApplication: opts.unknownApplication },
+    identity: {
+      coreUuid: randomUUID(),
+      hostname: opts.hostname ?? os.hostname(),
+      ipv4: opts.sip.host,
+    },
+    config: {
+      profile: opts.profile,
+      sipAddress: opts.sip.host,
+      sipPort,
+      soundsDir: opts.soundsDir,
+      recordingsDir: opts.recordingsDir,
+      maxSessions: opts.maxSessions,
+      unknownApplication: opts.unknownApplication,
+    },
     channels,
     conferences,
     ua,
@@ -72,7 +91,7 @@ export async function startMediaServer(options: MediaServerOptions = {}): Promis
     fire: (event) => bus.fire(event),
     sessionsSinceStartup: 0,
   };
-  handler = new SipHandler(ctx);
+  route.handler = new SipHandler(ctx);
   let inbound;
   try {
     inbound = await startInboundServer(ctx, opts.esl);
@@ -82,10 +101,20 @@ export async function startMediaServer(options: MediaServerOptions = {}): Promis
     throw err;
   }
   const heartbeat = setInterval(() => {
-    ctx.fire({ name: 'HEARTBEAT', headers: [...standardHeaders('HEARTBEAT', ctx.identity), ...heartbeatHeaders(ctx)] });
+    ctx.fire({
+      name: 'HEARTBEAT',
+      headers: [...standardHeaders('HEARTBEAT', ctx.identity), ...heartbeatHeaders(ctx)],
+    });
   }, opts.heartbeatSeconds * 1000);
   heartbeat.unref();
-  log.info({ sip: `${opts.sip.host}:${sipPort}`, esl: `${inbound.host}:${inbound.port}`, rtp: `${rtpAddress}:${opts.rtp.portMin}-${opts.rtp.portMax}` }, 'media-server listening');
+  log.info(
+    {
+      sip: `${opts.sip.host}:${sipPort}`,
+      esl: `${inbound.host}:${inbound.port}`,
+      rtp: `${rtpAddress}:${opts.rtp.portMin}-${opts.rtp.portMax}`,
+    },
+    'media-server listening',
+  );
 
   let closing: Promise<void> | undefined;
   const uaRef = ua;
@@ -96,7 +125,12 @@ export async function startMediaServer(options: MediaServerOptions = {}): Promis
     rtp: { address: rtpAddress, portMin: opts.rtp.portMin, portMax: opts.rtp.portMax },
     stats: () => {
       const s = engine.stats();
-      return { channels: channels.size, conferences: conferences.list().length, portsInUse: s.portsInUse, sessions: s.sessions };
+      return {
+        channels: channels.size,
+        conferences: conferences.list().length,
+        portsInUse: s.portsInUse,
+        sessions: s.sessions,
+      };
     },
     close: () => {
       closing ??= (async () => {

@@ -9,18 +9,60 @@ import type { ApiCommand } from './index';
 function listLines(c: Conference): string {
   return [...c.members.values()]
     .map((m) => {
-      const flags = [m.flags.deaf ? '' : 'hear', m.flags.mute ? '' : 'speak', m.flags.moderator ? 'moderator' : '', m.flags.endconf ? 'endconf' : ''].filter(Boolean).join('|');
+      const flags = [
+        m.flags.deaf ? '' : 'hear',
+        m.flags.mute ? '' : 'speak',
+        m.flags.moderator ? 'moderator' : '',
+        m.flags.endconf ? 'endconf' : '',
+      ]
+        .filter(Boolean)
+        .join('|');
       return `${m.id};${m.ch.name};${m.ch.uuid};drachtio;drachtio;${flags};0;0;100\n`;
     })
     .join('');
 }
 
 const MEMBER_OPS: Record<string, { word: string; apply: (c: Conference, m: Member) => void }> = {
-  mute: { word: 'mute', apply: (c, m) => { m.flags.mute = true; m.mixer.setMute(true); c.fire('mute-member', m); } },
-  unmute: { word: 'unmute', apply: (c, m) => { m.flags.mute = false; m.mixer.setMute(false); c.fire('unmute-member', m); } },
-  tmute: { word: 'mute', apply: (c, m) => { m.flags.mute = !m.flags.mute; m.mixer.setMute(m.flags.mute); c.fire(m.flags.mute ? 'mute-member' : 'unmute-member', m); } },
-  deaf: { word: 'deaf', apply: (c, m) => { m.flags.deaf = true; m.mixer.setDeaf(true); c.fire('deaf-member', m); } },
-  undeaf: { word: 'undeaf', apply: (c, m) => { m.flags.deaf = false; m.mixer.setDeaf(false); c.fire('undeaf-member', m); } },
+  mute: {
+    word: 'mute',
+    apply: (c, m) => {
+      m.flags.mute = true;
+      m.mixer.setMute(true);
+      c.fire('mute-member', m);
+    },
+  },
+  unmute: {
+    word: 'unmute',
+    apply: (c, m) => {
+      m.flags.mute = false;
+      m.mixer.setMute(false);
+      c.fire('unmute-member', m);
+    },
+  },
+  tmute: {
+    word: 'mute',
+    apply: (c, m) => {
+      m.flags.mute = !m.flags.mute;
+      m.mixer.setMute(m.flags.mute);
+      c.fire(m.flags.mute ? 'mute-member' : 'unmute-member', m);
+    },
+  },
+  deaf: {
+    word: 'deaf',
+    apply: (c, m) => {
+      m.flags.deaf = true;
+      m.mixer.setDeaf(true);
+      c.fire('deaf-member', m);
+    },
+  },
+  undeaf: {
+    word: 'undeaf',
+    apply: (c, m) => {
+      m.flags.deaf = false;
+      m.mixer.setDeaf(false);
+      c.fire('undeaf-member', m);
+    },
+  },
   kick: { word: 'kicked', apply: (_c, m) => m.leaveWith('kick') },
   hup: { word: 'hup', apply: (_c, m) => m.leaveWith('hup') },
   vmute: { word: 'vmute', apply: () => undefined },
@@ -44,9 +86,13 @@ async function play(ctx: ServerContext, c: Conference, args: string[]): Promise<
   const file = args[0];
   if (!file) return '-ERR (play) no file\n';
   const memberId = args.length > 1 ? args[args.length - 1] : undefined;
-  const member = memberId !== undefined && /^\d+$/.test(memberId) ? c.members.get(Number(memberId)) : undefined;
-  if (memberId !== undefined && /^\d+$/.test(memberId) && !member) return `-ERR Member: ${memberId} not found.\n`;
-  const spec = member ? resolvePlayable(member.ch, ctx.config.soundsDir, file) : resolvePlayable(dummyChannelLike(), ctx.config.soundsDir, file);
+  const member =
+    memberId !== undefined && /^\d+$/.test(memberId) ? c.members.get(Number(memberId)) : undefined;
+  if (memberId !== undefined && /^\d+$/.test(memberId) && !member)
+    return `-ERR Member: ${memberId} not found.\n`;
+  const spec = member
+    ? resolvePlayable(member.ch, ctx.config.soundsDir, file)
+    : resolvePlayable(dummyChannelLike(), ctx.config.soundsDir, file);
   let source;
   try {
     source = await ctx.engine.openSource(spec);
@@ -67,18 +113,25 @@ async function play(ctx: ServerContext, c: Conference, args: string[]): Promise<
     },
     (err: unknown) => ctx.log.warn({ err: String(err) }, 'conference play failed'),
   );
-  return member ? `+OK (play) Playing file ${file} to member ${member.id}\n` : `+OK (play) Playing file ${file}\n`;
+  return member
+    ? `+OK (play) Playing file ${file} to member ${member.id}\n`
+    : `+OK (play) Playing file ${file}\n`;
 }
 
 /** Relative conference play files resolve against the sounds dir only. */
 function dummyChannelLike(): Parameters<typeof resolvePlayable>[0] {
-  return { expand: (s: string) => s, vars: new Map<string, string>() } as unknown as Parameters<typeof resolvePlayable>[0];
+  return { expand: (s: string) => s, vars: new Map<string, string>() } as unknown as Parameters<
+    typeof resolvePlayable
+  >[0];
 }
 
 async function recording(ctx: ServerContext, c: Conference, args: string[]): Promise<string> {
   const [op, given] = args;
-  const file = given === undefined || given === 'all' || path.isAbsolute(given) ? given : path.resolve(ctx.config.recordingsDir ?? '.', given);
-  switch (op) {
+  const file =
+    given === undefined || given === 'all' || path.isAbsolute(given)
+      ? given
+      : path.resolve(ctx.config.recordingsDir ?? '.', given);
+  switch (op ?? '') {
     case 'start':
       if (!file) return '-ERR no file\n';
       try {
@@ -87,11 +140,19 @@ async function recording(ctx: ServerContext, c: Conference, args: string[]): Pro
         c.fire('start-recording', undefined, [['Path', file]]);
         return `+OK Record file ${given}\n`;
       } catch (err) {
-        c.fire('start-recording', undefined, [['Path', file], ['Error', String(err)]]);
+        c.fire('start-recording', undefined, [
+          ['Path', file],
+          ['Error', String(err)],
+        ]);
         return `-ERR Record file ${given} failed\n`;
       }
     case 'stop': {
-      const targets = file === undefined || file === 'all' ? [...c.recordings] : c.recordings.has(file) ? [file] : [];
+      const targets =
+        file === undefined || file === 'all'
+          ? [...c.recordings]
+          : c.recordings.has(file)
+            ? [file]
+            : [];
       let out = '';
       for (const f of targets) {
         await c.mixer.stopRecording(f);
@@ -107,7 +168,9 @@ async function recording(ctx: ServerContext, c: Conference, args: string[]): Pro
       c.fire(`${op}-recording`, undefined, [['Path', file ?? '']]);
       return `+OK ${op === 'pause' ? 'Pause' : 'Resume'} recording file ${given ?? ''}\n`;
     case 'check':
-      return c.recordings.size > 0 ? [...c.recordings].map((f) => `Record file ${f}\n`).join('') : `Conference is not being recorded.\n`;
+      return c.recordings.size > 0
+        ? [...c.recordings].map((f) => `Record file ${f}\n`).join('')
+        : `Conference is not being recorded.\n`;
     default:
       ctx.log.debug({ op }, 'conference recording: unknown op');
       return '-ERR Usage: recording start|stop|check|pause|resume <file>\n';
@@ -119,7 +182,12 @@ export const conferenceApi: ApiCommand = async (ctx, args) => {
   if (name === undefined || name === 'list') {
     const all = ctx.conferences.list();
     if (all.length === 0) return '+OK No active conferences.\n';
-    return all.map((c) => `+OK Conference ${c.name} (${c.size} member${c.size === 1 ? '' : 's'} rate: 8000 flags: running|answered)\n${listLines(c)}`).join('');
+    return all
+      .map(
+        (c) =>
+          `+OK Conference ${c.name} (${c.size} member${c.size === 1 ? '' : 's'} rate: 8000 flags: running|answered)\n${listLines(c)}`,
+      )
+      .join('');
   }
   const c = ctx.conferences.get(name);
   if (!c) return `-ERR Conference ${name} not found\n`;
@@ -169,7 +237,10 @@ export const conferenceApi: ApiCommand = async (ctx, args) => {
           continue;
         }
         m.leaveWith('transfer', to);
-        c.fire('transfer', m, [['Old-Conference-Name', c.name], ['New-Conference-Name', to]]);
+        c.fire('transfer', m, [
+          ['Old-Conference-Name', c.name],
+          ['New-Conference-Name', to],
+        ]);
         out += `+OK Member '${id}' sent to conference ${to}.\n`;
       }
       return out;
@@ -188,10 +259,12 @@ export const conferenceApi: ApiCommand = async (ctx, args) => {
       if (!op) return `-ERR Unknown conference command ${cmd}\n`;
       const members = c.select(rest[0]);
       if (members.length === 0) return `-ERR Member: ${rest[0] ?? ''} not found.\n`;
-      return members.map((m) => {
-        op.apply(c, m);
-        return `+OK ${op.word} ${m.id}\n`;
-      }).join('');
+      return members
+        .map((m) => {
+          op.apply(c, m);
+          return `+OK ${op.word} ${m.id}\n`;
+        })
+        .join('');
     }
   }
 };

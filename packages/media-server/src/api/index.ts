@@ -6,12 +6,27 @@ import type { ServerContext } from '../context';
 import { splitArgs } from '../esl/encoding';
 import { conferenceApi } from './conference-api';
 import { sofiaStatus, statusText } from './status';
-import { uuidBreak, uuidBridge, uuidDump, uuidKill, uuidSetMediaStats, uuidSetvar, uuidTransfer, uuidExists, uuidGetvar } from './uuid';
+import {
+  uuidBreak,
+  uuidBridge,
+  uuidDump,
+  uuidKill,
+  uuidSetMediaStats,
+  uuidSetvar,
+  uuidTransfer,
+  uuidExists,
+  uuidGetvar,
+} from './uuid';
 
-export type ApiCommand = (ctx: ServerContext, args: string[], raw: string) => Promise<string> | string;
+export type ApiCommand = (
+  ctx: ServerContext,
+  args: string[],
+  raw: string,
+) => Promise<string> | string;
 
 const COMMANDS: Record<string, ApiCommand> = {
-  sofia: (ctx, args) => (args[0] === 'status' ? sofiaStatus(ctx) : '-ERR unsupported sofia command\n'),
+  sofia: (ctx, args) =>
+    args[0] === 'status' ? sofiaStatus(ctx) : '-ERR unsupported sofia command\n',
   status: (ctx) => statusText(ctx),
   uuid_dump: uuidDump,
   uuid_set_media_stats: uuidSetMediaStats,
@@ -25,7 +40,10 @@ const COMMANDS: Record<string, ApiCommand> = {
   conference: conferenceApi,
   hostname: (ctx) => ctx.identity.hostname,
   version: () => 'FreeSWITCH Version 1.10.11-release (pbx media-server)\n',
-  show: (ctx, args) => (args[0] === 'channels' && args[1] === 'count' ? `\n${ctx.channels.size} total.\n` : '-ERR unsupported show command\n'),
+  show: (ctx, args) =>
+    args[0] === 'channels' && args[1] === 'count'
+      ? `\n${ctx.channels.size} total.\n`
+      : '-ERR unsupported show command\n',
 };
 
 export async function runApi(ctx: ServerContext, line: string): Promise<string> {

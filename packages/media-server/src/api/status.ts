@@ -22,7 +22,10 @@ function uptime(ctx: ServerContext): { ms: number; text: string } {
   s -= h * 3600;
   const m = Math.floor(s / 60);
   s -= m * 60;
-  return { ms, text: `0 years, 0 days, ${h} hours, ${m} minutes, ${s} seconds, ${ms % 1000} milliseconds, 0 microseconds` };
+  return {
+    ms,
+    text: `0 years, 0 days, ${h} hours, ${m} minutes, ${s} seconds, ${ms % 1000} milliseconds, 0 microseconds`,
+  };
 }
 
 export function statusText(ctx: ServerContext): string {

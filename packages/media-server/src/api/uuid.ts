@@ -20,7 +20,10 @@ export const uuidDump: ApiCommand = (ctx, args) => {
 export const uuidSetMediaStats: ApiCommand = (ctx, args) => {
   const ch = find(ctx, args[0]);
   if (!ch) return '-ERR No such channel!\n';
-  ch.setVar('rtp_audio_in_media_packet_count', ch.vars.get('rtp_audio_in_media_packet_count') ?? '0');
+  ch.setVar(
+    'rtp_audio_in_media_packet_count',
+    ch.vars.get('rtp_audio_in_media_packet_count') ?? '0',
+  );
   return '+OK:\n';
 };
 
@@ -59,7 +62,8 @@ export const uuidTransfer: ApiCommand = (ctx, args) => {
   const both = args[1] === '-both';
   const bleg = args[1] === '-bleg';
   const dest = args.slice(both || bleg ? 2 : 1);
-  if (dest[0] !== 'park') ctx.log.info({ dest: dest.join(' ') }, 'uuid_transfer: only park is supported; parking');
+  if (dest[0] !== 'park')
+    ctx.log.info({ dest: dest.join(' ') }, 'uuid_transfer: only park is supported; parking');
   const partner = ch.bridge?.partner;
   const targets = bleg ? (partner ? [partner] : []) : both && partner ? [ch, partner] : [ch];
   unbridge(ch);

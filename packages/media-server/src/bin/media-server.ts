@@ -24,7 +24,8 @@ function fail(msg: string): never {
 function num(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!/^\d+$/.test(v) || !Number.isInteger(n)) fail(`--${name} must be a whole number (got "${v}")`);
+  if (!/^\d+$/.test(v) || !Number.isInteger(n))
+    fail(`--${name} must be a whole number (got "${v}")`);
   return n;
 }
 
@@ -55,7 +56,8 @@ async function main(): Promise<void> {
     return;
   }
   const level = values['log-level'] ?? 'info';
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) fail(`--log-level must be one of fatal, error, warn, info, debug, trace (got "${level}")`);
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level))
+    fail(`--log-level must be one of fatal, error, warn, info, debug, trace (got "${level}")`);
   let rtp: { portMin: number; portMax: number } | undefined;
   if (values['rtp-ports'] !== undefined) {
     const m = /^(\d+)-(\d+)$/.exec(values['rtp-ports']);
@@ -67,14 +69,19 @@ async function main(): Promise<void> {
   try {
     server = await startMediaServer({
       sip: { host: values['sip-host'], port: num('sip-port', values['sip-port']) },
-      esl: { host: values['esl-host'], port: num('esl-port', values['esl-port']), password: values['esl-password'] },
+      esl: {
+        host: values['esl-host'],
+        port: num('esl-port', values['esl-port']),
+        password: values['esl-password'],
+      },
       rtp,
       soundsDir: values['sounds-dir'],
       profile: values.profile,
       logger,
     });
   } catch (err) {
-    if (err instanceof ZodError) fail(err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    if (err instanceof ZodError)
+      fail(err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     logger.fatal({ err }, 'media-server failed to start');
     process.exit(1);
   }
@@ -84,7 +91,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'media-server stopping');
-    void server.close().then(() => process.exit(0), () => process.exit(1));
+    void server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -27,7 +27,11 @@ export interface ChannelInit {
   variables: Array<[string, string]>;
 }
 
-export type AppRunner = (ch: Channel, item: ExecuteItem, signal: AbortSignal) => Promise<string | undefined>;
+export type AppRunner = (
+  ch: Channel,
+  item: ExecuteItem,
+  signal: AbortSignal,
+) => Promise<string | undefined>;
 
 export class Channel {
   readonly uuid = randomUUID();
@@ -65,7 +69,10 @@ export class Channel {
     this.codec = init.codec;
     this.telephoneEvent = init.telephoneEvent;
     for (const [k, v] of init.variables) this.vars.set(k, v);
-    this.queue = new ExecuteQueue({ run: (item, signal) => this.runItem(item, signal, runApp), nestable });
+    this.queue = new ExecuteQueue({
+      run: (item, signal) => this.runItem(item, signal, runApp),
+      nestable,
+    });
     this.rtp.on('dtmf', this.onDtmf);
   }
 
@@ -117,14 +124,26 @@ export class Channel {
   }
 
   /** Fires a channel event to every connection that wants it. */
-  fire(name: string, extra: HeaderList = [], opts: { vars?: boolean; subclass?: string; body?: string } = {}): void {
-    const headers = [...standardHeaders(name, this.ctx.identity, opts.subclass), ...this.headers(opts.vars ?? true), ...extra];
+  fire(
+    name: string,
+    extra: HeaderList = [],
+    opts: { vars?: boolean; subclass?: string; body?: string } = {},
+  ): void {
+    const headers = [
+      ...standardHeaders(name, this.ctx.identity, opts.subclass),
+      ...this.headers(opts.vars ?? true),
+      ...extra,
+    ];
     this.ctx.fire({ name, subclass: opts.subclass, headers, body: opts.body });
   }
 
   /** The CHANNEL_DATA headers of the outbound `connect` reply (§2.4). */
   channelData(): HeaderList {
-    return [...standardHeaders('CHANNEL_DATA', this.ctx.identity), ['Channel-Unique-ID', this.uuid], ...this.headers(true)];
+    return [
+      ...standardHeaders('CHANNEL_DATA', this.ctx.identity),
+      ['Channel-Unique-ID', this.uuid],
+      ...this.headers(true),
+    ];
   }
 
   /** Hangs the channel up: apps end (COMPLETE still sent), CALLSTATE HANGUP, BYE, notice, close. */
@@ -152,24 +171,35 @@ export class Channel {
     this.fire('CHANNEL_HANGUP', [['Hangup-Cause', cause]]);
     this.fire('CHANNEL_CALLSTATE', [['Original-Channel-Call-State', 'ACTIVE']]);
     if (!opts.remote) {
-      const { request, dest } = this.dialog.build('BYE', { headers: [{ name: 'Reason', value: `Q.850;cause=16;text="${cause}"` }] });
-      void this.ctx.ua.request(request, dest).catch((err: unknown) => log.debug({ err: String(err) }, 'BYE failed'));
+      const { request, dest } = this.dialog.build('BYE', {
+        headers: [{ name: 'Reason', value: `Q.850;cause=16;text="${cause}"` }],
+      });
+      void this.ctx.ua
+        .request(request, dest)
+        .catch((err: unknown) => log.debug({ err: String(err) }, 'BYE failed'));
     }
     this.rtp.off('dtmf', this.onDtmf);
     this.rtp.close();
     this.ctx.channels.delete(this.uuid);
     this.fire('CHANNEL_HANGUP_COMPLETE', [['Hangup-Cause', cause]]);
     this.fire('CHANNEL_DESTROY');
-    this.esl?.end([['Controlled-Session-UUID', this.uuid], ['Content-Disposition', 'disconnect']]);
+    this.esl?.end([
+      ['Controlled-Session-UUID', this.uuid],
+      ['Content-Disposition', 'disconnect'],
+    ]);
     this.onGone?.();
   }
 
   private handleDtmf(e: DtmfEvent): void {
-    this.fire('DTMF', [
-      ['DTMF-Digit', e.digit],
-      ['DTMF-Duration', String(e.durationSamples)],
-      ['DTMF-Source', 'RTP'],
-    ], { vars: false });
+    this.fire(
+      'DTMF',
+      [
+        ['DTMF-Digit', e.digit],
+        ['DTMF-Duration', String(e.durationSamples)],
+        ['DTMF-Source', 'RTP'],
+      ],
+      { vars: false },
+    );
     this.digitListener?.(e.digit);
   }
 
@@ -189,6 +219,9 @@ export class Channel {
       response = '-ERR application failed';
     }
     this.vars.set('current_application_response', response ?? '_none_');
-    this.fire('CHANNEL_EXECUTE_COMPLETE', [...base, ['Application-Response', response ?? '_none_']]);
+    this.fire('CHANNEL_EXECUTE_COMPLETE', [
+      ...base,
+      ['Application-Response', response ?? '_none_'],
+    ]);
   }
 }

@@ -75,7 +75,12 @@ export class ExecuteQueue {
     const item = this.items.shift();
     if (!item) return;
     const abort = new AbortController();
-    const entry: RunningApp = { item, abort, nestable: this.runner.nestable(item.app), done: Promise.resolve() };
+    const entry: RunningApp = {
+      item,
+      abort,
+      nestable: this.runner.nestable(item.app),
+      done: Promise.resolve(),
+    };
     this.stack.push(entry);
     entry.done = this.runner.run(item, abort.signal).finally(() => {
       const i = this.stack.indexOf(entry);

@@ -19,7 +19,13 @@ export interface LocalSdpState {
 }
 
 export type OfferResult =
-  | { ok: true; remote: RemoteMedia; codec: AudioCodec; telephoneEvent?: number; remoteDirection: MediaDirection }
+  | {
+      ok: true;
+      remote: RemoteMedia;
+      codec: AudioCodec;
+      telephoneEvent?: number;
+      remoteDirection: MediaDirection;
+    }
   | { ok: false; reason: 'unparsable' | 'no-audio' | 'srtp' | 'no-common-codec' };
 
 function asDirection(v: string | undefined): MediaDirection {
@@ -41,10 +47,15 @@ export function readRemoteSdp(text: string, codecString?: string): OfferResult {
   } catch {
     return { ok: false, reason: 'unparsable' };
   }
-  const audio = parsed.media?.find((m) => m.type === 'audio' && m.port !== 0) ?? parsed.media?.find((m) => m.type === 'audio');
+  const audio =
+    parsed.media?.find((m) => m.type === 'audio' && m.port !== 0) ??
+    parsed.media?.find((m) => m.type === 'audio');
   if (!audio) return { ok: false, reason: 'no-audio' };
   if (/SAVP/.test(audio.protocol)) return { ok: false, reason: 'srtp' };
-  const pts = String(audio.payloads ?? '').split(/\s+/).filter(Boolean).map(Number);
+  const pts = String(audio.payloads ?? '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number);
   const nameOf = (pt: number): string | undefined => {
     const r = audio.rtp.find((x) => x.payload === pt);
     if (r) return r.codec.toUpperCase();
@@ -61,7 +72,9 @@ export function readRemoteSdp(text: string, codecString?: string): OfferResult {
     }
   }
   if (!codec) return { ok: false, reason: 'no-common-codec' };
-  const te = audio.rtp.find((r) => r.codec.toLowerCase() === 'telephone-event' && r.rate === 8000)?.payload;
+  const te = audio.rtp.find(
+    (r) => r.codec.toLowerCase() === 'telephone-event' && r.rate === 8000,
+  )?.payload;
   const remoteDirection = asDirection(audio.direction ?? parsed.direction);
   const address = audio.connection?.ip ?? parsed.connection?.ip ?? '0.0.0.0';
   const remote: RemoteMedia = {
@@ -83,7 +96,14 @@ export function buildLocalSdp(
   const te = opts.telephoneEvent ?? 101;
   const desc: sdpTransform.SessionDescription = {
     version: 0,
-    origin: { username: s.username, sessionId: s.sessionId, sessionVersion: s.version, netType: 'IN', ipVer: 4, address: s.address },
+    origin: {
+      username: s.username,
+      sessionId: s.sessionId,
+      sessionVersion: s.version,
+      netType: 'IN',
+      ipVer: 4,
+      address: s.address,
+    },
     name: s.username,
     connection: { version: 4, ip: s.address },
     timing: { start: 0, stop: 0 },
@@ -93,7 +113,10 @@ export function buildLocalSdp(
         port: s.port,
         protocol: 'RTP/AVP',
         payloads: [...codecs.map((c) => c.payloadType), te].join(' '),
-        rtp: [...codecs.map((c) => ({ payload: c.payloadType, codec: c.name, rate: 8000 })), { payload: te, codec: 'telephone-event', rate: 8000 }],
+        rtp: [
+          ...codecs.map((c) => ({ payload: c.payloadType, codec: c.name, rate: 8000 })),
+          { payload: te, codec: 'telephone-event', rate: 8000 },
+        ],
         fmtp: [{ payload: te, config: '0-16' }],
         ptime: 20,
         direction: opts.direction ?? 'sendrecv',

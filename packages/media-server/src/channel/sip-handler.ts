@@ -50,7 +50,12 @@ export class SipHandler {
         else void this.onInvite(req);
         return;
       case 'OPTIONS':
-        void req.respond(200, { headers: [{ name: 'Allow', value: ALLOW }, { name: 'Accept', value: 'application/sdp' }] });
+        void req.respond(200, {
+          headers: [
+            { name: 'Allow', value: ALLOW },
+            { name: 'Accept', value: 'application/sdp' },
+          ],
+        });
         return;
       case 'BYE':
       case 'INFO':
@@ -107,17 +112,38 @@ export class SipHandler {
       rtp.close();
       return;
     }
-    const local = { sessionId: Math.floor(Date.now() / 1000), version: 1, address: rtp.localAddress, port: rtp.localPort, username: 'FreeSWITCH' };
+    const local = {
+      sessionId: Math.floor(Date.now() / 1000),
+      version: 1,
+      address: rtp.localAddress,
+      port: rtp.localPort,
+      username: 'FreeSWITCH',
+    };
     const dialog = new UasDialog({
       invite: msg,
       info: req.info,
       localTag: req.localTag,
       localContact: this.contact(),
-      via: { protocol: req.info.source.protocol, host: ctx.config.sipAddress, port: ctx.config.sipPort },
+      via: {
+        protocol: req.info.source.protocol,
+        host: ctx.config.sipAddress,
+        port: ctx.config.sipPort,
+      },
     });
-    const xHeaders: Array<[string, string]> = msg.headers.filter((h) => /^X-/i.test(h.name)).map((h) => [`sip_h_${h.name}`, h.value]);
+    const xHeaders: Array<[string, string]> = msg.headers
+      .filter((h) => /^X-/i.test(h.name))
+      .map((h) => [`sip_h_${h.name}`, h.value]);
     const codec = parsed?.ok ? parsed.codec : undefined;
-    const localSdp = buildLocalSdp(local, parsed?.ok ? { codec, telephoneEvent: parsed.telephoneEvent ?? 101, direction: parsed.remote.direction } : {});
+    const localSdp = buildLocalSdp(
+      local,
+      parsed?.ok
+        ? {
+            codec,
+            telephoneEvent: parsed.telephoneEvent ?? 101,
+            direction: parsed.remote.direction,
+          }
+        : {},
+    );
     const ch = new Channel(
       ctx,
       {
@@ -176,7 +202,10 @@ export class SipHandler {
       ch.esl = await connectOutbound(ctx, ch, target);
       if (!ch.isUp) ch.esl.end();
     } catch (err) {
-      ctx.log.warn({ uuid: ch.uuid, err: String(err) }, 'outbound ESL connection failed: hanging up');
+      ctx.log.warn(
+        { uuid: ch.uuid, err: String(err) },
+        'outbound ESL connection failed: hanging up',
+      );
       await ch.hangup('DESTINATION_OUT_OF_ORDER');
     }
   }
@@ -199,7 +228,11 @@ export class SipHandler {
           direction = r.remote.direction;
         }
         ch.local = { ...ch.local, version: ch.local.version + 1 };
-        const sdp = buildLocalSdp(ch.local, { codec: ch.codec, telephoneEvent: ch.telephoneEvent ?? 101, direction });
+        const sdp = buildLocalSdp(ch.local, {
+          codec: ch.codec,
+          telephoneEvent: ch.telephoneEvent ?? 101,
+          direction,
+        });
         ch.setVar('rtp_local_sdp_str', sdp);
         await req.respond(200, { headers: this.headers(true), body: Buffer.from(sdp) });
         return;

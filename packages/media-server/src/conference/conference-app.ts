@@ -21,11 +21,21 @@ export function parseConferenceArg(arg: string): ConferenceArg {
   }
   const namePart = rest.split('+')[0] ?? '';
   const [name = '', profile = 'default'] = namePart.split('@');
-  const set = new Set(flagText.split('|').map((x) => x.trim()).filter(Boolean));
+  const set = new Set(
+    flagText
+      .split('|')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
   return {
     name,
     profile,
-    flags: { mute: set.has('mute'), deaf: set.has('deaf'), endconf: set.has('endconf'), moderator: set.has('moderator') },
+    flags: {
+      mute: set.has('mute'),
+      deaf: set.has('deaf'),
+      endconf: set.has('endconf'),
+      moderator: set.has('moderator'),
+    },
   };
 }
 
@@ -43,9 +53,13 @@ export const conferenceApp: Application = async ({ ctx, ch, arg, signal }) => {
     const onAbort = (): void => member.leaveWith('hangup');
     // uuid_transfer/park breaks the app; plain uuid_break does not drop a conference member.
     const abortReason = (): string => String(signal.reason);
-    signal.addEventListener('abort', () => {
-      if (abortReason() !== 'break') onAbort();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        if (abortReason() !== 'break') onAbort();
+      },
+      { once: true },
+    );
     const outcome = await member.left;
     if (outcome.reason === 'transfer' && outcome.transferTo && ch.isUp) {
       name = outcome.transferTo;

@@ -66,10 +66,19 @@ export class Conference {
     ];
     if (member) {
       h.push(
-        ['Floor', 'false'], ['Video', 'false'], ['Hear', String(!member.flags.deaf)], ['See', 'true'],
-        ['Speak', String(!member.flags.mute)], ['Talking', 'false'], ['Mute-Detect', 'false'], ['Hold', 'false'],
-        ['Member-ID', String(member.id)], ['Member-Type', member.flags.moderator ? 'moderator' : 'member'],
-        ['Member-Ghost', 'false'], ['Energy-Level', '100'], ['Current-Energy', '0'],
+        ['Floor', 'false'],
+        ['Video', 'false'],
+        ['Hear', String(!member.flags.deaf)],
+        ['See', 'true'],
+        ['Speak', String(!member.flags.mute)],
+        ['Talking', 'false'],
+        ['Mute-Detect', 'false'],
+        ['Hold', 'false'],
+        ['Member-ID', String(member.id)],
+        ['Member-Type', member.flags.moderator ? 'moderator' : 'member'],
+        ['Member-Ghost', 'false'],
+        ['Energy-Level', '100'],
+        ['Current-Energy', '0'],
         ...member.ch.headers(true),
       );
     }
@@ -79,7 +88,8 @@ export class Conference {
 
   /** Adds a channel; undefined when the conference is locked or full. */
   add(ch: Channel, flags: MemberFlags): Member | undefined {
-    if (this.ended || this.locked || (this.maxMembers > 0 && this.size >= this.maxMembers)) return undefined;
+    if (this.ended || this.locked || (this.maxMembers > 0 && this.size >= this.maxMembers))
+      return undefined;
     let settle: (v: { reason: LeaveReason; transferTo?: string }) => void = () => undefined;
     const left = new Promise<{ reason: LeaveReason; transferTo?: string }>((resolve) => {
       settle = resolve;
@@ -103,7 +113,12 @@ export class Conference {
     return member;
   }
 
-  private remove(member: Member, reason: LeaveReason, transferTo: string | undefined, settle: (v: { reason: LeaveReason; transferTo?: string }) => void): void {
+  private remove(
+    member: Member,
+    reason: LeaveReason,
+    transferTo: string | undefined,
+    settle: (v: { reason: LeaveReason; transferTo?: string }) => void,
+  ): void {
     if (!this.members.has(member.id)) return;
     this.members.delete(member.id);
     this.mixer.removeMember(member.mixer);

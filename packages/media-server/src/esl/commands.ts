@@ -26,10 +26,17 @@ function reply(conn: EslConnection, text: string, extra: Array<[string, string]>
 
 /** Sends one HEARTBEAT to a connection that just subscribed to it (harmless deviation, §6.2). */
 function heartbeatNow(ctx: ServerContext, conn: EslConnection): void {
-  conn.deliver({ name: 'HEARTBEAT', headers: [...standardHeaders('HEARTBEAT', ctx.identity), ...heartbeatHeaders(ctx)] });
+  conn.deliver({
+    name: 'HEARTBEAT',
+    headers: [...standardHeaders('HEARTBEAT', ctx.identity), ...heartbeatHeaders(ctx)],
+  });
 }
 
-export async function handleCommonCommand(cmd: EslCommand, conn: EslConnection, scope: CommandScope): Promise<void> {
+export async function handleCommonCommand(
+  cmd: EslCommand,
+  conn: EslConnection,
+  scope: CommandScope,
+): Promise<void> {
   const { ctx } = scope;
   const [word = '', ...args] = cmd.line.split(/\s+/);
   const rest = cmd.line.slice(word.length).trim();
@@ -58,10 +65,13 @@ export async function handleCommonCommand(cmd: EslCommand, conn: EslConnection, 
       return reply(conn, '+OK events nixed');
     }
     case 'myevents': {
-      const uuid = args[0] && args[0] !== 'json' && args[0] !== 'plain' ? args[0] : scope.channel?.uuid;
+      const uuid =
+        args[0] && args[0] !== 'json' && args[0] !== 'plain' ? args[0] : scope.channel?.uuid;
       if (!uuid) return reply(conn, '-ERR invalid session id');
       const format = args.find((a) => a === 'json' || a === 'plain') ?? conn.subs.format;
-      const s = subscribe({ ...conn.subs, format: format === 'json' ? 'json' : 'plain' }, ['ALL']).state;
+      const s = subscribe({ ...conn.subs, format: format === 'json' ? 'json' : 'plain' }, [
+        'ALL',
+      ]).state;
       conn.subs = { ...s, filters: [...s.filters, ['Unique-ID', uuid]] };
       return reply(conn, '+OK Events Enabled');
     }
@@ -77,7 +87,12 @@ export async function handleCommonCommand(cmd: EslCommand, conn: EslConnection, 
         const [cmdName = '', ...cmdArgs] = rest.split(' ');
         ctx.fire({
           name: 'BACKGROUND_JOB',
-          headers: [...standardHeaders('BACKGROUND_JOB', ctx.identity), ['Job-UUID', jobUuid], ['Job-Command', cmdName], ['Job-Command-Arg', cmdArgs.join(' ')]],
+          headers: [
+            ...standardHeaders('BACKGROUND_JOB', ctx.identity),
+            ['Job-UUID', jobUuid],
+            ['Job-Command', cmdName],
+            ['Job-Command-Arg', cmdArgs.join(' ')],
+          ],
           body,
         });
       });
@@ -98,7 +113,12 @@ export async function handleCommonCommand(cmd: EslCommand, conn: EslConnection, 
   }
 }
 
-function sendmsg(cmd: EslCommand, conn: EslConnection, scope: CommandScope, uuidArg: string | undefined): void {
+function sendmsg(
+  cmd: EslCommand,
+  conn: EslConnection,
+  scope: CommandScope,
+  uuidArg: string | undefined,
+): void {
   const { ctx } = scope;
   const ch = uuidArg ? ctx.channels.get(uuidArg) : scope.channel;
   if (!ch || !ch.isUp) return reply(conn, `-ERR invalid session id [${uuidArg ?? ''}]`);

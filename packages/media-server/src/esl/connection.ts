@@ -54,7 +54,11 @@ export class EslConnection {
   /** Writes the event if this connection subscribed to it and its filters let it through. */
   deliver(event: EslEvent): void {
     if (this.closed || !wants(this.subs, event)) return;
-    this.write(this.subs.format === 'json' ? eventJsonFrame(event.headers, event.body) : eventPlainFrame(event.headers, event.body));
+    this.write(
+      this.subs.format === 'json'
+        ? eventJsonFrame(event.headers, event.body)
+        : eventPlainFrame(event.headers, event.body),
+    );
   }
 
   /** Disconnect notice (optional extra headers), then close once written. */

@@ -7,7 +7,9 @@ export function urlEncode(value: string): string {
   let out = '';
   for (const ch of value) {
     if (SAFE.test(ch)) out += ch;
-    else for (const b of Buffer.from(ch, 'utf8')) out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    else
+      for (const b of Buffer.from(ch, 'utf8'))
+        out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
 }

@@ -41,7 +41,8 @@ export function eventJsonFrame(headers: HeaderList, body?: string): string {
 /** An event as `text/event-plain`: URL-encoded header lines, then the event body if any. */
 export function eventPlainFrame(headers: HeaderList, body?: string): string {
   let inner = headerBlock(headers);
-  if (body !== undefined && body.length > 0) inner += `Content-Length: ${Buffer.byteLength(body)}\n\n${body}`;
+  if (body !== undefined && body.length > 0)
+    inner += `Content-Length: ${Buffer.byteLength(body)}\n\n${body}`;
   else inner += '\n';
   return `Content-Length: ${Buffer.byteLength(inner)}\nContent-Type: text/event-plain\n\n${inner}`;
 }

@@ -11,7 +11,10 @@ export interface InboundServer {
   close(): Promise<void>;
 }
 
-export async function startInboundServer(ctx: ServerContext, opts: { host: string; port: number; password: string }): Promise<InboundServer> {
+export async function startInboundServer(
+  ctx: ServerContext,
+  opts: { host: string; port: number; password: string },
+): Promise<InboundServer> {
   const log = ctx.log.child({ component: 'esl-inbound' });
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {

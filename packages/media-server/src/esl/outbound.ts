@@ -11,7 +11,9 @@ import { EslConnection } from './connection';
 import { commandReplyFrame } from './frames';
 
 /** Splits `host:port` at the last colon. */
-export function parseHostPort(text: string | undefined): { host: string; port: number } | undefined {
+export function parseHostPort(
+  text: string | undefined,
+): { host: string; port: number } | undefined {
   if (!text) return undefined;
   const i = text.lastIndexOf(':');
   if (i <= 0) return undefined;
@@ -22,7 +24,12 @@ export function parseHostPort(text: string | undefined): { host: string; port: n
 }
 
 /** Connects the channel's outbound socket; rejects on failure or after `timeoutMs`. */
-export function connectOutbound(ctx: ServerContext, ch: Channel, target: { host: string; port: number }, timeoutMs = 4000): Promise<EslConnection> {
+export function connectOutbound(
+  ctx: ServerContext,
+  ch: Channel,
+  target: { host: string; port: number },
+  timeoutMs = 4000,
+): Promise<EslConnection> {
   const log = ctx.log.child({ component: 'esl-outbound', uuid: ch.uuid });
   return new Promise((resolve, reject) => {
     const socket = net.createConnection({ host: target.host, port: target.port });
@@ -42,7 +49,13 @@ export function connectOutbound(ctx: ServerContext, ch: Channel, target: { host:
         if (word === 'connect') {
           if (connected) return c.write(commandReplyFrame('-ERR already connected'));
           connected = true;
-          c.write(commandReplyFrame('+OK\n', [...ch.channelData(), ['Socket-Mode', 'async'], ['Control', 'full']]));
+          c.write(
+            commandReplyFrame('+OK\n', [
+              ...ch.channelData(),
+              ['Socket-Mode', 'async'],
+              ['Control', 'full'],
+            ]),
+          );
           return;
         }
         await handleCommonCommand(cmd, c, { ctx, channel: ch });

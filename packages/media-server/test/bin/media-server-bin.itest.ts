@@ -14,9 +14,25 @@ describe('media-server command', () => {
   it('logs ready, serves ESL with the given password and stops cleanly on SIGTERM', async () => {
     const sipPort = await freePort('both');
     const eslPort = await freePort('tcp');
-    const child = spawn(process.execPath, [BIN, '--sip-host', '127.0.0.1', '--sip-port', String(sipPort), '--esl-port', String(eslPort), '--esl-password', 'sekrit', '--rtp-ports', '37000-37019'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        '--sip-host',
+        '127.0.0.1',
+        '--sip-port',
+        String(sipPort),
+        '--esl-port',
+        String(eslPort),
+        '--esl-password',
+        'sekrit',
+        '--rtp-ports',
+        '37000-37019',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     try {
       let out = '';
       await new Promise<void>((resolve, reject) => {
@@ -36,7 +52,9 @@ describe('media-server command', () => {
       expect((await c.next()).headers['Reply-Text']).toBe('+OK accepted');
       expect((await c.next()).body).toContain(`sip:mod_sofia@127.0.0.1:${sipPort}`);
       c.close();
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('exit', (code) => resolve(code)),
+      );
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     } finally {

@@ -24,7 +24,11 @@ describe('outbound channel connection', () => {
   const accepted: Array<(c: RawEslClient) => void> = [];
 
   beforeAll(async () => {
-    server = await startMediaServer({ sip: { host: '127.0.0.1', port: 0 }, esl: { host: '127.0.0.1', port: 0 }, rtp: { portMin: 36100, portMax: 36119 } });
+    server = await startMediaServer({
+      sip: { host: '127.0.0.1', port: 0 },
+      esl: { host: '127.0.0.1', port: 0 },
+      rtp: { portMin: 36100, portMax: 36119 },
+    });
     listener = net.createServer((socket) => {
       const waiter = accepted.shift();
       if (waiter) waiter(RawEslClient.wrap(socket));
@@ -47,7 +51,12 @@ describe('outbound channel connection', () => {
     });
   const eslTarget = (): string => `127.0.0.1:${(listener.address() as net.AddressInfo).port}`;
   const sipp = (scenario: string, keys: Record<string, string> = {}): ReturnType<typeof runSipp> =>
-    runSipp({ scenario: path.join(SCENARIOS, scenario), target: `127.0.0.1:${server.sip.port}`, keys, timeoutMs: 20_000 });
+    runSipp({
+      scenario: path.join(SCENARIOS, scenario),
+      target: `127.0.0.1:${server.sip.port}`,
+      keys,
+      timeoutMs: 20_000,
+    });
 
   async function nextEvent(c: RawEslClient, name: string): Promise<Record<string, string>> {
     for (;;) {
@@ -72,12 +81,19 @@ describe('outbound channel connection', () => {
     expect(data['variable_rtp_local_sdp_str']).toMatch(/m=audio \d+ RTP\/AVP 8 101/);
     expect(data['variable_playback_terminators']).toBe('none');
     const uuid = data['Unique-ID']!;
-    c.send('event json CHANNEL_EXECUTE CHANNEL_EXECUTE_COMPLETE CHANNEL_CALLSTATE CUSTOM conference::maintenance BACKGROUND_JOB\n\n');
+    c.send(
+      'event json CHANNEL_EXECUTE CHANNEL_EXECUTE_COMPLETE CHANNEL_CALLSTATE CUSTOM conference::maintenance BACKGROUND_JOB\n\n',
+    );
     expect((await c.next()).headers['Reply-Text']).toBe('+OK event listener enabled json');
     c.send(`filter Unique-ID ${uuid}\n\n`);
     expect((await c.next()).headers['Reply-Text']).toBe(`+OK filter added. [Unique-ID]=[${uuid}]`);
-    const exec = (app: string, arg: string, id: string): string => `sendmsg ${uuid}\nexecute-app-name: ${app}\nexecute-app-arg: ${arg}\ncall-command: execute\nEvent-UUID: ${id}\n\n`;
-    c.send(exec('endless_playback', 'silence_stream://-1', 'e1') + exec('set', 'foo=bar', 'e2') + exec('no_such_app', 'x', 'e3'));
+    const exec = (app: string, arg: string, id: string): string =>
+      `sendmsg ${uuid}\nexecute-app-name: ${app}\nexecute-app-arg: ${arg}\ncall-command: execute\nEvent-UUID: ${id}\n\n`;
+    c.send(
+      exec('endless_playback', 'silence_stream://-1', 'e1') +
+        exec('set', 'foo=bar', 'e2') +
+        exec('no_such_app', 'x', 'e3'),
+    );
     const seen: string[] = [];
     let breakSent = false;
     for (;;) {
@@ -87,13 +103,17 @@ describe('outbound channel connection', () => {
       else if (type === 'api/response') seen.push(`api ${f.body.trim()}`);
       else if (type === 'text/event-json') {
         const e = json(f);
-        const what = e['Event-Name'] === 'CHANNEL_CALLSTATE' ? `CALLSTATE ${e['Channel-Call-State']} ${e['Hangup-Cause'] ?? ''}` : `${e['Event-Name']} ${e['Application-UUID']} ${e['Application-Response'] ?? ''}`;
+        const what =
+          e['Event-Name'] === 'CHANNEL_CALLSTATE'
+            ? `CALLSTATE ${e['Channel-Call-State']} ${e['Hangup-Cause'] ?? ''}`
+            : `${e['Event-Name']} ${e['Application-UUID']} ${e['Application-Response'] ?? ''}`;
         seen.push(what.trim());
         if (e['Event-Name'] === 'CHANNEL_EXECUTE' && e['Application-UUID'] === 'e1' && !breakSent) {
           breakSent = true;
           c.send(`api uuid_break ${uuid}\n\n`);
         }
-        if (e['Event-Name'] === 'CHANNEL_EXECUTE_COMPLETE' && e['Application-UUID'] === 'e2') expect(e['variable_foo']).toBe('bar');
+        if (e['Event-Name'] === 'CHANNEL_EXECUTE_COMPLETE' && e['Application-UUID'] === 'e2')
+          expect(e['variable_foo']).toBe('bar');
       } else if (type === 'text/disconnect-notice') {
         seen.push('disconnect');
         expect(f.headers['Controlled-Session-UUID']).toBe(uuid);
@@ -101,7 +121,11 @@ describe('outbound channel connection', () => {
       }
     }
     // Replies are in command order; events in fire order (the two streams may interleave).
-    expect(seen.filter((x) => x.startsWith('reply'))).toEqual(['reply +OK', 'reply +OK', 'reply +OK']);
+    expect(seen.filter((x) => x.startsWith('reply'))).toEqual([
+      'reply +OK',
+      'reply +OK',
+      'reply +OK',
+    ]);
     expect(seen.filter((x) => !x.startsWith('reply'))).toEqual([
       'CHANNEL_EXECUTE e1',
       'api +OK',
@@ -123,7 +147,10 @@ describe('outbound channel connection', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as net.AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    expectSippSuccess(await sipp('uac-fsmrf.xml', { ua: 'drachtio-fsmrf:x', esl: `127.0.0.1:${port}` }), 'unreachable outbound');
+    expectSippSuccess(
+      await sipp('uac-fsmrf.xml', { ua: 'drachtio-fsmrf:x', esl: `127.0.0.1:${port}` }),
+      'unreachable outbound',
+    );
     expect(server.stats()).toMatchObject({ channels: 0, portsInUse: 0 });
   });
 
@@ -137,12 +164,16 @@ describe('outbound channel connection', () => {
     const c = await conn;
     c.send('connect\n\n');
     const uuid = (await c.next()).headers['Unique-ID']!;
-    c.send('sendmsg nope\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: a=b\n\napi uuid_kill nope\n\n');
+    c.send(
+      'sendmsg nope\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: a=b\n\napi uuid_kill nope\n\n',
+    );
     expect((await c.next()).headers['Reply-Text']).toBe('-ERR invalid session id [nope]');
     expect((await c.next()).body).toBe('-ERR No such channel!\n');
     c.send('event json CHANNEL_CALLSTATE\n\n');
     await c.next();
-    c.send(`sendmsg ${uuid}\ncall-command: execute\nexecute-app-name: hangup\nexecute-app-arg: \n\n`);
+    c.send(
+      `sendmsg ${uuid}\ncall-command: execute\nexecute-app-name: hangup\nexecute-app-arg: \n\n`,
+    );
     expect((await c.next()).headers['Reply-Text']).toBe('+OK');
     const hang = await nextEvent(c, 'CHANNEL_CALLSTATE');
     expect(hang['Hangup-Cause']).toBe('NORMAL_CLEARING');

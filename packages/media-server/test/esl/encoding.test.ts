@@ -1,6 +1,11 @@
 import { splitArgs, urlEncode } from '../../src/esl/encoding';
 import { CommandParser, CommandTooLargeError } from '../../src/esl/command-parser';
-import { apiResponseFrame, commandReplyFrame, dumpText, eventJsonFrame } from '../../src/esl/frames';
+import {
+  apiResponseFrame,
+  commandReplyFrame,
+  dumpText,
+  eventJsonFrame,
+} from '../../src/esl/frames';
 
 describe('urlEncode', () => {
   it('keeps the unreserved set and round-trips through decodeURIComponent', () => {
@@ -13,7 +18,12 @@ describe('urlEncode', () => {
 
 describe('splitArgs (switch_separate_string)', () => {
   it('collapses runs of spaces and drops leading/trailing ones', () => {
-    expect(splitArgs('  conference  room1   list count ')).toEqual(['conference', 'room1', 'list', 'count']);
+    expect(splitArgs('  conference  room1   list count ')).toEqual([
+      'conference',
+      'room1',
+      'list',
+      'count',
+    ]);
   });
   it('groups single quotes and honours backslash escapes', () => {
     expect(splitArgs("a 'b c' d\\ e")).toEqual(['a', 'b c', 'd e']);
@@ -29,7 +39,10 @@ describe('CommandParser', () => {
     expect(p.push('\n\nauth Clue')).toEqual([]);
     const cmds = p.push('Con\n\nsendmsg abc\r\ncall-command: execute\r\nexecute-app-arg: \r\n\r\n');
     expect(cmds.map((c) => c.line)).toEqual(['auth ClueCon', 'sendmsg abc']);
-    expect(cmds[1]!.headers).toEqual([['call-command', 'execute'], ['execute-app-arg', '']]);
+    expect(cmds[1]!.headers).toEqual([
+      ['call-command', 'execute'],
+      ['execute-app-arg', ''],
+    ]);
   });
   it('refuses a frame beyond the limit', () => {
     const p = new CommandParser(100);
@@ -43,15 +56,33 @@ describe('frames', () => {
     expect(f).toBe('Content-Type: api/response\nContent-Length: 3\n\nü\n');
   });
   it('URL-encodes reply headers', () => {
-    expect(commandReplyFrame('+OK accepted')).toBe('Content-Type: command/reply\nReply-Text: %2BOK%20accepted\n\n');
+    expect(commandReplyFrame('+OK accepted')).toBe(
+      'Content-Type: command/reply\nReply-Text: %2BOK%20accepted\n\n',
+    );
   });
   it('writes JSON events with the body length of the JSON', () => {
-    const f = eventJsonFrame([['Event-Name', 'X'], ['A', 'ü']], 'body');
+    const f = eventJsonFrame(
+      [
+        ['Event-Name', 'X'],
+        ['A', 'ü'],
+      ],
+      'body',
+    );
     const [head, json] = f.split('\n\n');
     expect(head).toBe(`Content-Length: ${Buffer.byteLength(json!)}\nContent-Type: text/event-json`);
-    expect(JSON.parse(json!)).toEqual({ 'Event-Name': 'X', A: 'ü', 'Content-Length': '4', _body: 'body' });
+    expect(JSON.parse(json!)).toEqual({
+      'Event-Name': 'X',
+      A: 'ü',
+      'Content-Length': '4',
+      _body: 'body',
+    });
   });
   it('dumps empty values as _undef_', () => {
-    expect(dumpText([['a', ''], ['b', 'x y']])).toBe('a: _undef_\nb: x%20y\n\n');
+    expect(
+      dumpText([
+        ['a', ''],
+        ['b', 'x y'],
+      ]),
+    ).toBe('a: _undef_\nb: x%20y\n\n');
   });
 });

@@ -11,7 +11,11 @@ describe('inbound Event Socket', () => {
   const clients: RawEslClient[] = [];
 
   beforeAll(async () => {
-    server = await startMediaServer({ sip: { host: '127.0.0.1', port: 0 }, esl: { host: '127.0.0.1', port: 0, password: 'pw' }, rtp: { portMin: 36000, portMax: 36019 } });
+    server = await startMediaServer({
+      sip: { host: '127.0.0.1', port: 0 },
+      esl: { host: '127.0.0.1', port: 0, password: 'pw' },
+      rtp: { portMin: 36000, portMax: 36019 },
+    });
   });
   afterAll(async () => {
     for (const c of clients) c.close();
@@ -39,10 +43,14 @@ describe('inbound Event Socket', () => {
 
   it('answers every command once and in order, with errors for bad ones', async () => {
     const c = await authed();
-    c.send('api sofia status\n\nnonsense here\n\napi no_such_cmd x\n\napi uuid_dump 1234\n\nsendmsg 1234\ncall-command: execute\nexecute-app-name: playback\n\nevent json NOPE\n\nfilter Unique-ID abc\n\napi conference none list count\n\n');
+    c.send(
+      'api sofia status\n\nnonsense here\n\napi no_such_cmd x\n\napi uuid_dump 1234\n\nsendmsg 1234\ncall-command: execute\nexecute-app-name: playback\n\nevent json NOPE\n\nfilter Unique-ID abc\n\napi conference none list count\n\n',
+    );
     const sofia = await c.next();
     expect(sofia.headers['Content-Type']).toBe('api/response');
-    expect(sofia.body).toMatch(new RegExp(`^\\s*drachtio_mrf\\s.*sip:mod_sofia@127\\.0\\.0\\.1:${server.sip.port}`, 'm'));
+    expect(sofia.body).toMatch(
+      new RegExp(`^\\s*drachtio_mrf\\s.*sip:mod_sofia@127\\.0\\.0\\.1:${server.sip.port}`, 'm'),
+    );
     expect((await c.next()).headers['Reply-Text']).toBe('-ERR command not found');
     expect((await c.next()).body).toBe('-ERR no_such_cmd Command not found!\n');
     expect((await c.next()).body).toBe('-ERR No such channel!\n');

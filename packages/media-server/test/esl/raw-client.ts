@@ -30,7 +30,9 @@ export class RawEslClient {
 
   static connect(port: number): Promise<RawEslClient> {
     return new Promise((resolve, reject) => {
-      const s = net.createConnection({ host: '127.0.0.1', port }, () => resolve(new RawEslClient(s)));
+      const s = net.createConnection({ host: '127.0.0.1', port }, () =>
+        resolve(new RawEslClient(s)),
+      );
       s.once('error', reject);
     });
   }

@@ -9,10 +9,21 @@ const ev = (name: string, headers: Array<[string, string]> = [], subclass?: stri
 
 describe('subscriptions', () => {
   it('treats every token after CUSTOM as a subclass (BACKGROUND_JOB included)', () => {
-    const r = subscribe(noSubscriptions, ['json', 'CHANNEL_EXECUTE_COMPLETE', 'SWITCH_EVENT_PLAYBACK_START', 'CUSTOM', 'conference::maintenance', 'BACKGROUND_JOB']);
+    const r = subscribe(noSubscriptions, [
+      'json',
+      'CHANNEL_EXECUTE_COMPLETE',
+      'SWITCH_EVENT_PLAYBACK_START',
+      'CUSTOM',
+      'conference::maintenance',
+      'BACKGROUND_JOB',
+    ]);
     expect(r.ok).toBe(true);
     expect(r.state.format).toBe('json');
-    expect([...r.state.names].sort()).toEqual(['CHANNEL_EXECUTE_COMPLETE', 'CUSTOM', 'PLAYBACK_START']);
+    expect([...r.state.names].sort()).toEqual([
+      'CHANNEL_EXECUTE_COMPLETE',
+      'CUSTOM',
+      'PLAYBACK_START',
+    ]);
     expect([...r.state.subclasses].sort()).toEqual(['BACKGROUND_JOB', 'conference::maintenance']);
     expect(wants(r.state, ev('BACKGROUND_JOB'))).toBe(false);
     expect(wants(r.state, ev('CUSTOM', [], 'conference::maintenance'))).toBe(true);
@@ -31,7 +42,19 @@ describe('subscriptions', () => {
     expect(r.reply).toBe('+OK filter added. [Conference-Unique-ID]=[c1]');
     s = r.state;
     expect(wants(s, ev('DTMF', [['Unique-ID', 'aaa']]))).toBe(true);
-    expect(wants(s, ev('CUSTOM', [['Unique-ID', 'zzz'], ['Conference-Unique-ID', 'c1']], 'conference::maintenance'))).toBe(true);
+    expect(
+      wants(
+        s,
+        ev(
+          'CUSTOM',
+          [
+            ['Unique-ID', 'zzz'],
+            ['Conference-Unique-ID', 'c1'],
+          ],
+          'conference::maintenance',
+        ),
+      ),
+    ).toBe(true);
     expect(wants(s, ev('DTMF', [['Unique-ID', 'zzz']]))).toBe(false);
     s = applyFilter(s, ['delete', 'all']).state;
     s = applyFilter(s, ['Unique-ID', '/^z+$/']).state;

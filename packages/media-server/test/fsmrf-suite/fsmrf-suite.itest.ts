@@ -16,7 +16,9 @@ describe('drachtio-fsmrf test suite against the embedded servers', () => {
   }, 60_000);
 
   afterAll(async () => {
-    process.stdout.write(`${results.map((r) => `${r.file}: ${r.passed} passed, ${r.failed} failed${r.failures.map((f) => `\n  not ok ${f}`).join('')}`).join('\n')}\n`);
+    process.stdout.write(
+      `${results.map((r) => `${r.file}: ${r.passed} passed, ${r.failed} failed${r.failures.map((f) => `\n  not ok ${f}`).join('')}`).join('\n')}\n`,
+    );
     await suite?.dispose();
   }, 30_000);
 
@@ -25,8 +27,13 @@ describe('drachtio-fsmrf test suite against the embedded servers', () => {
     async (file) => {
       const r = await suite!.runFile(file);
       results.push(r);
-      const unexpected = r.failures.filter((f) => !(EXPECTED_FAILURES[file] ?? []).some((e) => f.includes(e)));
-      if (unexpected.length > 0) throw new Error(`${file}: unexpected failures:\n${unexpected.join('\n')}\n--- tail ---\n${r.outputTail}`);
+      const unexpected = r.failures.filter(
+        (f) => !(EXPECTED_FAILURES[file] ?? []).some((e) => f.includes(e)),
+      );
+      if (unexpected.length > 0)
+        throw new Error(
+          `${file}: unexpected failures:\n${unexpected.join('\n')}\n--- tail ---\n${r.outputTail}`,
+        );
       expect(r.passed).toBeGreaterThan(0);
     },
     180_000,

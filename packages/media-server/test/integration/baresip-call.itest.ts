@@ -21,7 +21,22 @@ describe('baresip phone through srf + fsmrf + media server', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baresip-call-'));
-    execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', path.join(dir, 'phone-440.wav'), 'synth', '6', 'sine', '440', 'vol', '0.5']);
+    execFileSync('sox', [
+      '-n',
+      '-r',
+      '8000',
+      '-c',
+      '1',
+      '-b',
+      '16',
+      path.join(dir, 'phone-440.wav'),
+      'synth',
+      '6',
+      'sine',
+      '440',
+      'vol',
+      '0.5',
+    ]);
     stack = await startStack({ soundsDir: dir });
   });
   afterAll(async () => {
@@ -49,7 +64,13 @@ describe('baresip phone through srf + fsmrf + media server', () => {
     const sipUdp = stack.sip.sipAddresses.find((a) => a.protocol === 'udp')!;
     let port = await freePort('both');
     while (!(await isFree(port + 1))) port = await freePort('both');
-    const phone = startBaresip({ dir: path.join(dir, 'phone'), sipPort: port, rtpPorts: [38600, 38699], sourceWav: path.join(dir, 'phone-440.wav'), dial: `sip:app@127.0.0.1:${sipUdp.port}` });
+    const phone = startBaresip({
+      dir: path.join(dir, 'phone'),
+      sipPort: port,
+      rtpPorts: [38600, 38699],
+      sourceWav: path.join(dir, 'phone-440.wav'),
+      dial: `sip:app@127.0.0.1:${sipUdp.port}`,
+    });
     try {
       await withTimeout(done, 15000, 'call handled by the app');
       await phone.waitFor(/terminated|closed|BYE/i, 5000).catch(() => undefined);

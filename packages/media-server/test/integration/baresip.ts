@@ -18,7 +18,13 @@ export interface Baresip {
   stop(): Promise<void>;
 }
 
-export function startBaresip(opts: { dir: string; sipPort: number; rtpPorts: [number, number]; sourceWav: string; dial?: string }): Baresip {
+export function startBaresip(opts: {
+  dir: string;
+  sipPort: number;
+  rtpPorts: [number, number];
+  sourceWav: string;
+  dial?: string;
+}): Baresip {
   fs.mkdirSync(opts.dir, { recursive: true });
   fs.writeFileSync(
     path.join(opts.dir, 'config'),
@@ -56,7 +62,8 @@ export function startBaresip(opts: { dir: string; sipPort: number; rtpPorts: [nu
     waitFor: async (re, ms) => {
       const deadline = Date.now() + ms;
       while (!re.test(out)) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`baresip: no ${String(re)} in:\n${out}`);
+        if (Date.now() > deadline || child.exitCode !== null)
+          throw new Error(`baresip: no ${String(re)} in:\n${out}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },

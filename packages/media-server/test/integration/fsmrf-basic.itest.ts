@@ -77,7 +77,15 @@ describe('drachtio-fsmrf 4.1.2 against the embedded media server', () => {
     const [a, b]: [Any, Any] = await endpointPair(stack.ms);
     const dtmfSeen: string[] = [];
     a.on('dtmf', (e: { dtmf: string }) => dtmfSeen.push(e.dtmf));
-    const collect = a.playCollect({ file: 'silence_stream://200', min: 1, max: 4, tries: 1, timeout: 4000, digitTimeout: 1500, terminators: '#' });
+    const collect = a.playCollect({
+      file: 'silence_stream://200',
+      min: 1,
+      max: 4,
+      tries: 1,
+      timeout: 4000,
+      digitTimeout: 1500,
+      terminators: '#',
+    });
     setTimeout(() => void b.execute('send_dtmf', '123#@100'), 400);
     const r = await withTimeout(collect, 8000, 'playCollect');
     expect(r.digits).toBe('123');

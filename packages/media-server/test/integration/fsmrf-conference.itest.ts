@@ -36,7 +36,9 @@ describe('conference through drachtio-fsmrf', () => {
     // Each member's far end records what the member hears, then plays that member's tone.
     const recs = pairs.map((_, i) => path.join(dir, `hears-${i}.wav`));
     for (let i = 0; i < 3; i++) await pairs[i]![1].execute('record_session', recs[i]);
-    await Promise.all(pairs.map(([, far], i) => far.play(`tone_stream://%(1500,0,${tones[i]});loops=1`)));
+    await Promise.all(
+      pairs.map(([, far], i) => far.play(`tone_stream://%(1500,0,${tones[i]});loops=1`)),
+    );
     for (let i = 0; i < 3; i++) await pairs[i]![1].execute('stop_record_session', recs[i]);
     for (let i = 0; i < 3; i++) {
       const s = await loadWav(recs[i]!);
@@ -49,7 +51,9 @@ describe('conference through drachtio-fsmrf', () => {
     expect(await stack.ms.api('conference room1 list count')).toBe('4');
     expect(await stack.ms.api('conference room1 get max_members')).toBe('5');
     expect(await stack.ms.api('conference room1 mute 2')).toBe('+OK mute 2\n');
-    expect(await stack.ms.api('conference nosuch list count')).toBe('-ERR Conference nosuch not found\n');
+    expect(await stack.ms.api('conference nosuch list count')).toBe(
+      '-ERR Conference nosuch not found\n',
+    );
     await pairs[0]![0].unjoin();
     expect(await conf.getSize()).toBe(3);
     // Destroying the conference (endconf control leg) hangs up the remaining members.

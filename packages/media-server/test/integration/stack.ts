@@ -25,10 +25,18 @@ export interface Stack {
 let portBase = 32000 + (process.pid % 50) * 200;
 
 export async function startStack(opts: { soundsDir?: string } = {}): Promise<Stack> {
-  const sip = await startSipServer({ sip: { host: '127.0.0.1', port: 0, protocols: ['udp', 'tcp'] }, control: { host: '127.0.0.1', port: 0, secret: 'cymru' } });
+  const sip = await startSipServer({
+    sip: { host: '127.0.0.1', port: 0, protocols: ['udp', 'tcp'] },
+    control: { host: '127.0.0.1', port: 0, secret: 'cymru' },
+  });
   const rtpMin = portBase;
   portBase += 100;
-  const media = await startMediaServer({ sip: { host: '127.0.0.1', port: 0 }, esl: { host: '127.0.0.1', port: 0 }, rtp: { portMin: rtpMin, portMax: rtpMin + 99 }, soundsDir: opts.soundsDir });
+  const media = await startMediaServer({
+    sip: { host: '127.0.0.1', port: 0 },
+    esl: { host: '127.0.0.1', port: 0 },
+    rtp: { portMin: rtpMin, portMax: rtpMin + 99 },
+    soundsDir: opts.soundsDir,
+  });
   const srf = new Srf();
   await new Promise<void>((resolve, reject) => {
     srf.once('connect', (err: Error | undefined) => (err ? reject(err) : resolve()));
@@ -36,7 +44,12 @@ export async function startStack(opts: { soundsDir?: string } = {}): Promise<Sta
     srf.connect({ host: '127.0.0.1', port: sip.control.port, secret: 'cymru' });
   });
   const mrf = new Mrf(srf);
-  const ms = await mrf.connect({ address: '127.0.0.1', port: media.esl.port, secret: 'ClueCon', listenAddress: '127.0.0.1' });
+  const ms = await mrf.connect({
+    address: '127.0.0.1',
+    port: media.esl.port,
+    secret: 'ClueCon',
+    listenAddress: '127.0.0.1',
+  });
   return {
     sip,
     media,

@@ -2,7 +2,16 @@
  * The UAS side of an INVITE dialog (RFC 3261 §12.1.1): what the user agent needs to send its own
  * in-dialog requests (BYE, re-INVITE) back to the caller and to recognise the caller's.
  */
-import { callId, cseq, fromTag, getHeader, getHeaders, parseNameAddr, randomBranch, toTag } from '../message';
+import {
+  callId,
+  cseq,
+  fromTag,
+  getHeader,
+  getHeaders,
+  parseNameAddr,
+  randomBranch,
+  toTag,
+} from '../message';
 import type { SipHeader, SipRequest } from '../message/types';
 import type { Destination, ReceiveInfo } from '../transport/types';
 
@@ -50,7 +59,9 @@ export class UasDialog {
 
   /** True when `req` belongs to this dialog (Call-ID and both tags). */
   matches(req: SipRequest): boolean {
-    return callId(req) === this.callId && fromTag(req) === this.remoteTag && toTag(req) === this.localTag;
+    return (
+      callId(req) === this.callId && fromTag(req) === this.remoteTag && toTag(req) === this.localTag
+    );
   }
 
   /** Records an in-dialog request from the peer; false if its CSeq is old (answer 500). */
@@ -64,11 +75,17 @@ export class UasDialog {
   }
 
   /** Builds our next in-dialog request and where to send it. */
-  build(method: string, extra: { headers?: SipHeader[]; body?: Buffer } = {}): { request: SipRequest; dest: Destination } {
+  build(
+    method: string,
+    extra: { headers?: SipHeader[]; body?: Buffer } = {},
+  ): { request: SipRequest; dest: Destination } {
     this.localSeq += 1;
     const v = this.opts.via;
     const headers: SipHeader[] = [
-      { name: 'Via', value: `SIP/2.0/${v.protocol.toUpperCase()} ${v.host}:${v.port};rport;branch=${randomBranch()}` },
+      {
+        name: 'Via',
+        value: `SIP/2.0/${v.protocol.toUpperCase()} ${v.host}:${v.port};rport;branch=${randomBranch()}`,
+      },
       { name: 'Max-Forwards', value: '70' },
       { name: 'From', value: this.localNameAddr },
       { name: 'To', value: this.remoteNameAddr },
@@ -79,7 +96,13 @@ export class UasDialog {
       ...(extra.headers ?? []),
     ];
     return {
-      request: { kind: 'request', method, uri: this.remoteTarget, headers, body: extra.body ?? Buffer.alloc(0) },
+      request: {
+        kind: 'request',
+        method,
+        uri: this.remoteTarget,
+        headers,
+        body: extra.body ?? Buffer.alloc(0),
+      },
       dest: this.dest,
     };
   }

@@ -72,7 +72,9 @@ export async function startSipUserAgent(opts: SipUserAgentOptions): Promise<SipU
       if (req.method === 'CANCEL') {
         const invite = transactions.findInviteServerTransaction(req);
         const target = invite ? pending.get(invite) : undefined;
-        void txn.respond(makeResponse(req, target ? 200 : 481, undefined, { toTag: randomTag() })).catch(() => undefined);
+        void txn
+          .respond(makeResponse(req, target ? 200 : 481, undefined, { toTag: randomTag() }))
+          .catch(() => undefined);
         target?.cancel();
         return;
       }
@@ -92,7 +94,9 @@ export async function startSipUserAgent(opts: SipUserAgentOptions): Promise<SipU
   });
 
   await transport.start();
-  const addresses = transport.listenAddresses().map((l) => ({ protocol: l.protocol, address: l.address, port: l.port }));
+  const addresses = transport
+    .listenAddresses()
+    .map((l) => ({ protocol: l.protocol, address: l.address, port: l.port }));
   let stopped: Promise<void> | undefined;
   return {
     addresses,

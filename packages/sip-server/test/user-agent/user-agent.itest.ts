@@ -25,8 +25,19 @@ describe('startSipUserAgent', () => {
   let acks: SipRequest[] = [];
 
   beforeAll(async () => {
-    uas = await startSipUserAgent({ host: '127.0.0.1', port: 0, protocols: ['udp'], onRequest: (r) => onRequest(r), onAck: (a) => acks.push(a) });
-    uac = await startSipUserAgent({ host: '127.0.0.1', port: 0, protocols: ['udp'], onRequest: (r) => uacRequests(r) });
+    uas = await startSipUserAgent({
+      host: '127.0.0.1',
+      port: 0,
+      protocols: ['udp'],
+      onRequest: (r) => onRequest(r),
+      onAck: (a) => acks.push(a),
+    });
+    uac = await startSipUserAgent({
+      host: '127.0.0.1',
+      port: 0,
+      protocols: ['udp'],
+      onRequest: (r) => uacRequests(r),
+    });
   });
   afterAll(async () => {
     await uas.stop();
@@ -53,13 +64,26 @@ describe('startSipUserAgent', () => {
     ],
     body: Buffer.alloc(0),
   });
-  const dest = (): { protocol: 'udp'; address: string; port: number } => ({ protocol: 'udp', address: '127.0.0.1', port: uasPort() });
+  const dest = (): { protocol: 'udp'; address: string; port: number } => ({
+    protocol: 'udp',
+    address: '127.0.0.1',
+    port: uasPort(),
+  });
 
   it('answers an INVITE, passes the ACK up and sends BYE in the dialog', async () => {
     let dialog: UasDialog | undefined;
     onRequest = (r) => {
-      dialog = new UasDialog({ invite: r.message, info: r.info, localTag: r.localTag, localContact: `sip:mod_sofia@127.0.0.1:${uasPort()}`, via: { protocol: 'udp', host: '127.0.0.1', port: uasPort() } });
-      void r.respond(200, { body: Buffer.from('v=0\r\n'), headers: [{ name: 'Content-Type', value: 'application/sdp' }] });
+      dialog = new UasDialog({
+        invite: r.message,
+        info: r.info,
+        localTag: r.localTag,
+        localContact: `sip:mod_sofia@127.0.0.1:${uasPort()}`,
+        via: { protocol: 'udp', host: '127.0.0.1', port: uasPort() },
+      });
+      void r.respond(200, {
+        body: Buffer.from('v=0\r\n'),
+        headers: [{ name: 'Content-Type', value: 'application/sdp' }],
+      });
     };
     const req = invite();
     const res: SipResponse = await uac.request(req, dest());
@@ -70,7 +94,16 @@ describe('startSipUserAgent', () => {
       ...req,
       method: 'ACK',
       headers: req.headers.map((h) =>
-        h.name === 'Via' ? { name: 'Via', value: `SIP/2.0/UDP 127.0.0.1:${uacPort()};rport;branch=${randomBranch()}` } : h.name === 'To' ? { name: 'To', value: toHeader } : h.name === 'CSeq' ? { name: 'CSeq', value: '1 ACK' } : h,
+        h.name === 'Via'
+          ? {
+              name: 'Via',
+              value: `SIP/2.0/UDP 127.0.0.1:${uacPort()};rport;branch=${randomBranch()}`,
+            }
+          : h.name === 'To'
+            ? { name: 'To', value: toHeader }
+            : h.name === 'CSeq'
+              ? { name: 'CSeq', value: '1 ACK' }
+              : h,
       ),
     };
     const gotAck = waitFor<void>((resolve) => {
@@ -118,7 +151,13 @@ describe('startSipUserAgent', () => {
         }
       }, 10);
     });
-    const cancel: SipRequest = { ...req, method: 'CANCEL', headers: req.headers.map((h) => (h.name === 'CSeq' ? { name: 'CSeq', value: '1 CANCEL' } : h)) };
+    const cancel: SipRequest = {
+      ...req,
+      method: 'CANCEL',
+      headers: req.headers.map((h) =>
+        h.name === 'CSeq' ? { name: 'CSeq', value: '1 CANCEL' } : h,
+      ),
+    };
     const cancelRes = await uac.request(cancel, dest());
     expect(cancelRes.status).toBe(200);
     await cancelled;
@@ -132,7 +171,10 @@ describe('startSipUserAgent', () => {
   });
 
   it('hands OPTIONS to the handler', async () => {
-    onRequest = (r) => void r.respond(200, { headers: [{ name: 'Allow', value: 'INVITE, ACK, BYE, CANCEL, OPTIONS' }] });
+    onRequest = (r) =>
+      void r.respond(200, {
+        headers: [{ name: 'Allow', value: 'INVITE, ACK, BYE, CANCEL, OPTIONS' }],
+      });
     const res = await uac.request(invite('OPTIONS'), dest());
     expect(res.status).toBe(200);
     expect(res.headers.find((h) => h.name === 'Allow')?.value).toContain('OPTIONS');

@@ -9,40 +9,41 @@ function assign(text: string): [string, string] | undefined {
   return [text.slice(0, i).trim(), text.slice(i + 1)];
 }
 
-export const set: Application = async ({ ch, arg }) => {
+export const set: Application = ({ ch, arg }) => {
   const kv = assign(arg);
   if (kv) ch.setVar(kv[0], ch.expand(kv[1]));
-  return undefined;
+  return Promise.resolve(undefined);
 };
 
 /** `export` also sets the variable on a bridged partner. */
-export const exportVar: Application = async ({ ch, arg }) => {
+export const exportVar: Application = ({ ch, arg }) => {
   const kv = assign(arg.replace(/^nolocal:/, ''));
-  if (!kv) return undefined;
+  if (!kv) return Promise.resolve(undefined);
   const value = ch.expand(kv[1]);
   ch.setVar(kv[0], value);
   ch.bridge?.partner.setVar(kv[0], value);
-  return undefined;
+  return Promise.resolve(undefined);
 };
 
-export const unset: Application = async ({ ch, arg }) => {
+export const unset: Application = ({ ch, arg }) => {
   ch.vars.delete(arg.trim());
-  return undefined;
+  return Promise.resolve(undefined);
 };
 
-export const multiset: Application = async ({ ch, arg }) => {
+export const multiset: Application = ({ ch, arg }) => {
   for (const part of splitArgs(arg)) {
     const kv = assign(part);
     if (kv) ch.setVar(kv[0], ch.expand(kv[1]));
   }
-  return undefined;
+  return Promise.resolve(undefined);
 };
 
-export const setMute: Application = async ({ ch, arg }) => {
+export const setMute: Application = ({ ch, arg }) => {
   const [which, flag] = arg.trim().split(/\s+/);
-  if (which !== 'read' && which !== 'write') return '-ERR usage: read|write true|false';
+  if (which !== 'read' && which !== 'write')
+    return Promise.resolve('-ERR usage: read|write true|false');
   ch.rtp.setMute(which, flag === 'true');
-  return undefined;
+  return Promise.resolve(undefined);
 };
 
 export const sendDtmf: Application = async ({ ch, arg }) => {
@@ -52,13 +53,13 @@ export const sendDtmf: Application = async ({ ch, arg }) => {
   return undefined;
 };
 
-export const hangup: Application = async ({ ch, arg }) => {
+export const hangup: Application = ({ ch, arg }) => {
   // Let this app's COMPLETE go out first, then hang up.
   setImmediate(() => void ch.hangup(arg.trim() || 'NORMAL_CLEARING'));
-  return undefined;
+  return Promise.resolve(undefined);
 };
 
-export const answer: Application = async () => undefined;
+export const answer: Application = () => Promise.resolve(undefined);
 
 /** park: do nothing until broken (uuid_break / transfer) or hangup. Lets others run nested. */
 export const park: Application = async ({ signal }) => {

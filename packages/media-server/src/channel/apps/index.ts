@@ -2,7 +2,18 @@
 import type { ServerContext } from '../../context';
 import type { AppRunner } from '../channel';
 import { conferenceApp } from '../../conference/conference-app';
-import { answer, exportVar, hangup, multiset, park, sendDtmf, set, setMute, sleep, unset } from './basic';
+import {
+  answer,
+  exportVar,
+  hangup,
+  multiset,
+  park,
+  sendDtmf,
+  set,
+  setMute,
+  sleep,
+  unset,
+} from './basic';
 import { playAndGetDigits } from './play-and-get-digits';
 import { endlessPlayback, playback } from './playback';
 import { record, recordSession, stopRecordSession } from './record';
@@ -42,7 +53,8 @@ export function appRunner(ctx: ServerContext): AppRunner {
     const app = APPS[item.app];
     if (!app) {
       ctx.log.warn({ uuid: ch.uuid, app: item.app }, 'invalid application');
-      if (ctx.config.unknownApplication === 'hangup') setImmediate(() => void ch.hangup('DESTINATION_OUT_OF_ORDER'));
+      if (ctx.config.unknownApplication === 'hangup')
+        setImmediate(() => void ch.hangup('DESTINATION_OUT_OF_ORDER'));
       return '-ERR unsupported';
     }
     return app({ ctx, ch, arg: item.arg, signal });

@@ -15,7 +15,15 @@ interface Collected {
 }
 
 /** Collects digits already buffered plus new ones until max, a terminator, or a timeout. */
-function collect(ch: Channel, signal: AbortSignal, buffered: string[], max: number, terminators: string, firstMs: number, nextMs: number): Promise<Collected> {
+function collect(
+  ch: Channel,
+  signal: AbortSignal,
+  buffered: string[],
+  max: number,
+  terminators: string,
+  firstMs: number,
+  nextMs: number,
+): Promise<Collected> {
   return new Promise((resolve) => {
     let digits = '';
     let timer: NodeJS.Timeout | undefined;
@@ -74,14 +82,18 @@ export const playAndGetDigits: Application = async (call: AppCall) => {
         return true;
       },
     });
-    if (outcome.status === 'not-found') ctx(call).log.info({ file }, 'play_and_get_digits: prompt not found');
+    if (outcome.status === 'not-found')
+      ctx(call).log.info({ file }, 'play_and_get_digits: prompt not found');
     ch.setVar('playback_seconds', String(Math.floor(outcome.ms / 1000)));
     ch.setVar('playback_ms', String(outcome.ms));
     if (signal.aborted || !ch.isUp) break;
     const got = await collect(ch, signal, buffered, max, terminators, timeout, digitTimeout);
     if (got.terminator) ch.setVar('read_terminator_used', got.terminator);
     lastTimeout = got.timedOut && got.digits.length === 0;
-    if (got.digits.length >= min && (got.digits.length === 0 ? min === 0 : regexp.test(got.digits))) {
+    if (
+      got.digits.length >= min &&
+      (got.digits.length === 0 ? min === 0 : regexp.test(got.digits))
+    ) {
       ch.setVar(varName, got.digits);
       ch.setVar('read_result', 'success');
       return undefined;

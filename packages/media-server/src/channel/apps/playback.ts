@@ -68,7 +68,10 @@ export async function playFiles(
         source = await ctx.engine.openSource(spec, { loop: opts.loop });
       } catch (err) {
         if (err instanceof MediaFileError) {
-          ctx.log.info({ uuid: ch.uuid, file: spec, code: err.code }, 'playback: file not playable');
+          ctx.log.info(
+            { uuid: ch.uuid, file: spec, code: err.code },
+            'playback: file not playable',
+          );
           return { status: 'not-found', ...total };
         }
         ctx.log.warn({ err, file: spec }, 'playback: could not open');
@@ -84,10 +87,17 @@ export async function playFiles(
       }
       total = { ms: total.ms + result.ms, samples: total.samples + result.samples };
       const status = result.reason === 'done' ? 'done' : 'break';
-      ch.fire('PLAYBACK_STOP', [['Playback-File-Path', spec], ['Playback-Status', status]]);
+      ch.fire('PLAYBACK_STOP', [
+        ['Playback-File-Path', spec],
+        ['Playback-Status', status],
+      ]);
       if (result.reason !== 'done') return { status: 'break', ...total, terminator };
     }
-    return { status: terminator ? 'terminated' : stopAll ? 'break' : 'played', ...total, terminator };
+    return {
+      status: terminator ? 'terminated' : stopAll ? 'break' : 'played',
+      ...total,
+      terminator,
+    };
   } finally {
     if (timer) clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);

@@ -9,7 +9,10 @@ import { isTerminator, resolveRecordPath } from '../files';
 import { aborted } from './types';
 import type { AppCall, Application } from './types';
 
-async function openRecorder(call: AppCall, file: string): ReturnType<AppCall['ctx']['engine']['openRecorder']> {
+async function openRecorder(
+  call: AppCall,
+  file: string,
+): ReturnType<AppCall['ctx']['engine']['openRecorder']> {
   await fs.promises.mkdir(path.dirname(file), { recursive: true });
   return call.ctx.engine.openRecorder(file);
 }
