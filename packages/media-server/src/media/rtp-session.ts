@@ -3,7 +3,7 @@ import { randomInt } from 'node:crypto';
 import type { Socket, RemoteInfo } from 'node:dgram';
 import type { Logger } from '../logger';
 import { DtmfReceiver, DtmfSender } from './dtmf';
-import { FRAME_SAMPLES, SILENCE } from './frames';
+import { clamp16, FRAME_SAMPLES, SILENCE } from './frames';
 import { decodeG711, encodeG711, PCMA, PCMU } from './g711';
 import { JitterBuffer } from './jitter-buffer';
 import { DropCounter } from './rate-limited-log';
@@ -60,6 +60,10 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
   private latched: { address: string; port: number } | undefined;
   private readonly jb = new JitterBuffer({ minFrames: 1, maxFrames: 10 });
   private readonly sinks = new Set<AudioSink>();
+  private readonly writeSinks = new Set<AudioSink>();
+  private readonly bothSinks = new Set<AudioSink>();
+  /** What the read taps got this frame, for the 'both' taps in the send phase. */
+  private lastRead: Int16Array = SILENCE;
   private readonly dtmfIn = new DtmfReceiver();
   private readonly dtmfOut = new DtmfSender();
   private readonly drops: DropCounter;
@@ -158,12 +162,18 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
     p.resolve({ reason, samples: p.samples, ms: Math.round(p.samples / 8) });
   }
 
-  addSink(sink: AudioSink): void {
-    this.sinks.add(sink);
+  /**
+   * Taps: `read` (default) gets what we receive, `write` what we send (silence while nothing
+   * goes out), `both` the two summed (record_session).
+   */
+  addSink(sink: AudioSink, tap: 'read' | 'write' | 'both' = 'read'): void {
+    (tap === 'read' ? this.sinks : tap === 'write' ? this.writeSinks : this.bothSinks).add(sink);
   }
 
   removeSink(sink: AudioSink): void {
     this.sinks.delete(sink);
+    this.writeSinks.delete(sink);
+    this.bothSinks.delete(sink);
   }
 
   sendDtmf(digits: string, msPerDigit = 100): Promise<void> {
@@ -200,6 +210,8 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
     this.finishPlayback('hangup');
     this.dtmfOut.clear();
     this.sinks.clear();
+    this.writeSinks.clear();
+    this.bothSinks.clear();
     this.feed = null;
     let open = 2;
     const done = (): void => {
@@ -306,6 +318,7 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
   receive(frame: number): void {
     let f = this.jb.pull() ?? SILENCE;
     if (this.muteRead) f = SILENCE;
+    this.lastRead = f;
     for (const s of this.sinks) s.writeFrame(f);
     if (frame % 25 === 0) for (const d of this.dtmfIn.poll(performance.now())) this.emitDtmf(d);
   }
@@ -331,6 +344,11 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
         this.finishPlayback('done');
       }
     }
+    if (this.muteWrite && audio) audio = SILENCE;
+    if (this.writeSinks.size > 0 || this.bothSinks.size > 0) {
+      const out = !remote || !this.sending || event || !audio ? SILENCE : audio;
+      this.tapWrite(out);
+    }
     if (!remote || !this.sending) return;
     const to = this.latched ?? remote;
     if (event) {
@@ -347,7 +365,6 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
       this.transmit(buf, to, event.timestamp);
       this.marker = true;
     } else if (audio) {
-      if (this.muteWrite) audio = SILENCE;
       const buf = Buffer.allocUnsafe(RTP_HEADER_SIZE + audio.length);
       writeRtpHeader(buf, {
         marker: this.marker,
@@ -366,6 +383,16 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
     if ((frame - this.startFrame) % RTCP_INTERVAL_FRAMES === RTCP_INTERVAL_FRAMES - 1) {
       this.sendRtcp(to);
     }
+  }
+
+  private tapWrite(out: Int16Array): void {
+    for (const s of this.writeSinks) s.writeFrame(out);
+    if (this.bothSinks.size === 0) return;
+    const r = this.lastRead;
+    const both = new Int16Array(FRAME_SAMPLES);
+    for (let i = 0; i < FRAME_SAMPLES; i++)
+      both[i] = clamp16((r[i] as number) + (out[i] as number));
+    for (const s of this.bothSinks) s.writeFrame(both);
   }
 
   private nextSeq(): number {

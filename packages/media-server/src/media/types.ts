@@ -78,8 +78,10 @@ export interface RtpSession {
   play(source: AudioSource): Promise<PlaybackResult>;
   /** Stops the current playback (its promise resolves with reason 'break'). */
   stopPlayback(): void;
-  /** Receive-side taps: every decoded frame heard from the far end (silence while none arrives). */
-  addSink(sink: AudioSink): void;
+  /** Receive-side taps: every decoded frame heard from the far end (silence while none arrives).
+   *  `tap` (added): 'write' = every frame we send (silence while nothing goes out), 'both' = the
+   *  two summed, for record_session. Default 'read'. */
+  addSink(sink: AudioSink, tap?: 'read' | 'write' | 'both'): void;
   removeSink(sink: AudioSink): void;
   /** Send RFC 4733 events; `w`/`W` pause 0.5 s / 1 s. Resolves when sent. */
   sendDtmf(digits: string, msPerDigit?: number): Promise<void>;

@@ -56,6 +56,27 @@ describe('RTP sessions on loopback', () => {
     expect(detectTones(samples, CANDIDATES, { ratio: 0.01 })).toEqual([1000]);
   });
 
+  it('taps what it sends (write) and both directions summed (both)', async () => {
+    const tx = await a.openSession();
+    const rx = await b.openSession();
+    connect(tx, rx);
+    const wrote = new Collector();
+    const both = new Collector();
+    rx.addSink(wrote, 'write');
+    rx.addSink(both, 'both');
+    void tx.play(await a.openSource('tone_stream://%(1000,0,1000)', { loop: true }));
+    void rx.play(await b.openSource('tone_stream://%(1000,0,500)', { loop: true }));
+    await waitFor(() => both.soundFrames >= 40, 5000, 'audio both ways');
+    const from = both.frames.length;
+    await waitFor(() => both.frames.length >= from + 25, 5000);
+    expect(detectTones(wrote.samples(from), CANDIDATES)).toEqual([500]);
+    expect(detectTones(both.samples(from), CANDIDATES)).toEqual([500, 1000]);
+    rx.removeSink(both);
+    const n = both.frames.length;
+    await waitFor(() => wrote.frames.length >= n + 5, 2000);
+    expect(both.frames.length).toBe(n);
+  });
+
   it('sends RFC 4733 digits that the far end reports once each with their duration', async () => {
     const tx = await a.openSession();
     const rx = await b.openSession();
@@ -266,6 +287,7 @@ describe('RTP sessions on loopback', () => {
       await e.close();
     }
     expect(e.stats()).toMatchObject({ sessions: 0, portsInUse: 0 });
+    expect(e.ticker.size).toBe(0); // no session or timer left behind
   });
 
   it('openSource rejects a missing file and a non-WAV file with MediaFileError', async () => {
