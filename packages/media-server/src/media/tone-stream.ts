@@ -3,7 +3,8 @@ import type { AudioSource } from './types';
 
 /**
  * `tone_stream://` as FreeSWITCH's mod_tone_stream reads it for the subset apps use:
- * `%(on,off,f1[,f2…])` segments separated by `;`, and `loops=n` (-1 = endless) anywhere in the list.
+ * `%(on,off,f1[,f2…])` segments separated by `;`, `loops=n` (-1 = endless) and `v=dB` anywhere in
+ * the list; other `x=n` settings are accepted and ignored.
  */
 export interface ToneSegment {
   onMs: number;
@@ -15,6 +16,8 @@ export interface ToneSpec {
   segments: ToneSegment[];
   /** Times the whole list is played; -1 = endless. */
   loops: number;
+  /** `v=` volume in dBFS of the whole tone (FreeSWITCH's default -7). */
+  volumeDb: number;
 }
 
 export type ToneParseResult = { ok: true; spec: ToneSpec } | { ok: false; error: string };
@@ -25,6 +28,7 @@ const SEGMENT = /^%\(\s*(\d+)\s*,\s*(\d+)\s*((?:,\s*\d+(?:\.\d+)?\s*)+)\)$/;
 export function parseToneStream(text: string): ToneParseResult {
   const segments: ToneSegment[] = [];
   let loops = 1;
+  let volumeDb = -7;
   for (const raw of text.split(';')) {
     const part = raw.trim();
     if (part === '') continue;
@@ -34,6 +38,13 @@ export function parseToneStream(text: string): ToneParseResult {
       if (loops === 0 || loops < -1) return { ok: false, error: `bad loops: ${part}` };
       continue;
     }
+    const volume = /^v=(-?\d+(?:\.\d+)?)$/.exec(part);
+    if (volume) {
+      volumeDb = Math.min(0, Math.max(-63, Number(volume[1])));
+      continue;
+    }
+    // Other teletone settings (d=, w=, r=, …) only matter for forms we do not generate.
+    if (/^[a-z]+=-?[\d.]+$/i.test(part)) continue;
     const m = SEGMENT.exec(part);
     if (!m) return { ok: false, error: `bad tone segment: ${part}` };
     const freqs = (m[3] as string)
@@ -49,11 +60,8 @@ export function parseToneStream(text: string): ToneParseResult {
   if (segments.length === 0) return { ok: false, error: 'no tone segment' };
   if (segments.every((s) => s.onMs + s.offMs === 0))
     return { ok: false, error: 'zero-length tone' };
-  return { ok: true, spec: { segments, loops } };
+  return { ok: true, spec: { segments, loops, volumeDb } };
 }
-
-/** Peak amplitude of a whole tone (about -10 dBFS), shared between its frequencies. */
-const TONE_PEAK = 10000;
 
 /**
  * sin(2π·k/8000) for k in 0..7999: sample n of an integer frequency f is SINE[(f·n) mod 8000],
@@ -70,11 +78,15 @@ export class ToneSource implements AudioSource {
   private loopsDone = 0;
   private closed = false;
   private phase = 0;
+  /** Peak of the whole tone, shared between its frequencies so a dual tone does not clip. */
+  private readonly peak: number;
 
   constructor(
     private readonly spec: ToneSpec,
     private readonly endless = false,
-  ) {}
+  ) {
+    this.peak = 32767 * 10 ** (spec.volumeDb / 20);
+  }
 
   readFrame(): Int16Array | null {
     if (this.closed) return null;
@@ -101,7 +113,7 @@ export class ToneSource implements AudioSource {
         total = onSamples + (seg.offMs * SAMPLE_RATE) / 1000;
       }
       if (this.sampleInSegment < onSamples && seg.freqs.length > 0) {
-        const amp = TONE_PEAK / seg.freqs.length;
+        const amp = this.peak / seg.freqs.length;
         let v = 0;
         for (const f of seg.freqs) v += SINE[(Math.round(f) * this.phase) % SAMPLE_RATE] as number;
         out[i] = Math.round(v * amp);

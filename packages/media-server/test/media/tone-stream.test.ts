@@ -18,8 +18,11 @@ describe('tone_stream parser', () => {
           { onMs: 500, offMs: 0, freqs: [1000] },
         ],
         loops: 3,
+        volumeDb: -7,
       },
     });
+    const v = parseToneStream('v=-20;%(100,0,400);d=100');
+    expect(v.ok && v.spec.volumeDb).toBe(-20);
     const r = parseToneStream('%(2000,4000,440,480);loops=-1');
     expect(r.ok && r.spec.loops).toBe(-1);
   });
@@ -54,6 +57,9 @@ describe('ToneSource', () => {
     if (!r.ok) throw new Error(r.error);
     expect(drain(new ToneSource(r.spec))).toHaveLength(2);
     expect(drain(new ToneSource(r.spec, true), 500)).toHaveLength(500);
+    const loud = Math.max(...drain(new ToneSource(r.spec))[0]!.map(Math.abs));
+    expect(loud).toBeGreaterThan(14000); // -7 dBFS
+    expect(loud).toBeLessThanOrEqual(14700);
     const src = new ToneSource(r.spec, true);
     src.close();
     expect(src.readFrame()).toBeNull();
