@@ -166,7 +166,17 @@ export class Channel {
     }
     for (const stop of this.sessionRecordings.values()) await stop().catch(() => undefined);
     this.sessionRecordings.clear();
-    await this.queue.close();
+    const dropped = await this.queue.close();
+    // FreeSWITCH skips queued executes silently, leaving the client's promises pending forever;
+    // here each gets its COMPLETE (nothing ran) before the channel goes down.
+    for (const item of dropped) {
+      this.fire('CHANNEL_EXECUTE_COMPLETE', [
+        ['Application', item.app],
+        ['Application-Data', item.arg],
+        ['Application-UUID', item.eventUuid],
+        ['Application-Response', '-ERR channel hung up'],
+      ]);
+    }
     this.callState = 'HANGUP';
     this.fire('CHANNEL_HANGUP', [['Hangup-Cause', cause]]);
     this.fire('CHANNEL_CALLSTATE', [['Original-Channel-Call-State', 'ACTIVE']]);

@@ -52,10 +52,13 @@ export class ExecuteQueue {
     else this.current?.abort.abort(reason);
   }
 
-  /** Hangup: drop queued items (no events) and stop every running app; resolves when they ended. */
-  async close(timeoutMs = 2000): Promise<void> {
+  /**
+   * Hangup: stop every running app and resolve when they ended (bounded), returning the queued
+   * items that never ran (the channel completes them so no client promise is left pending).
+   */
+  async close(timeoutMs = 2000): Promise<ExecuteItem[]> {
     this.closed = true;
-    this.items.length = 0;
+    const dropped = this.items.splice(0);
     const running = [...this.stack];
     for (const r of running) r.abort.abort('hangup');
     let timer: NodeJS.Timeout | undefined;
@@ -66,6 +69,7 @@ export class ExecuteQueue {
       }),
     ]);
     if (timer) clearTimeout(timer);
+    return dropped;
   }
 
   private pump(): void {

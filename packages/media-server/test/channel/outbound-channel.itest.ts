@@ -180,4 +180,38 @@ describe('outbound channel connection', () => {
     await c.waitClosed();
     expectSippSuccess(await call, 'hangup app');
   });
+  it('completes the running and the queued executes when the channel is killed', async () => {
+    const conn = nextConnection();
+    const call = sipp('uac-fsmrf.xml', { ua: 'drachtio-fsmrf:k', esl: eslTarget() });
+    const c = await conn;
+    c.send('connect\n\n');
+    const uuid = (await c.next()).headers['Unique-ID']!;
+    c.send('event json CHANNEL_EXECUTE_COMPLETE CHANNEL_CALLSTATE\n\n');
+    await c.next();
+    const exec = (app: string, arg: string, id: string): string =>
+      `sendmsg ${uuid}\nexecute-app-name: ${app}\nexecute-app-arg: ${arg}\ncall-command: execute\nEvent-UUID: ${id}\n\n`;
+    c.send(
+      exec('sleep', '10000', 'k1') +
+        exec('set', 'x=y', 'k2') +
+        `api uuid_kill ${uuid} USER_BUSY\n\n`,
+    );
+    const seen: string[] = [];
+    for (;;) {
+      const f = await c.next(5000);
+      if (f.headers['Content-Type'] === 'text/disconnect-notice') break;
+      if (f.headers['Content-Type'] !== 'text/event-json') continue;
+      const e = json(f);
+      seen.push(
+        e['Event-Name'] === 'CHANNEL_CALLSTATE'
+          ? `CALLSTATE ${e['Channel-Call-State']} ${e['Hangup-Cause']}`
+          : `COMPLETE ${e['Application-UUID']} ${e['Application-Response']}`,
+      );
+    }
+    expect(seen).toEqual([
+      'COMPLETE k1 _none_',
+      'COMPLETE k2 -ERR channel hung up',
+      'CALLSTATE HANGUP USER_BUSY',
+    ]);
+    expectSippSuccess(await call, 'uuid_kill');
+  });
 });
