@@ -172,3 +172,42 @@ export class DtmfSender {
     for (const d of dones) d?.();
   }
 }
+
+/** DTMF row and column frequencies (ITU-T Q.23) for events 0-15. */
+const DTMF_FREQS: readonly (readonly [number, number])[] = [
+  [941, 1336],
+  [697, 1209],
+  [697, 1336],
+  [697, 1477],
+  [770, 1209],
+  [770, 1336],
+  [770, 1477],
+  [852, 1209],
+  [852, 1336],
+  [852, 1477],
+  [941, 1209],
+  [941, 1477],
+  [697, 1633],
+  [770, 1633],
+  [852, 1633],
+  [941, 1633],
+];
+
+/**
+ * One frame of an in-band DTMF tone, for far ends that did not negotiate telephone-event:
+ * `offset` = samples of this digit already played, so the phase runs on across frames.
+ */
+export function dtmfToneFrame(event: number, offset: number): Int16Array {
+  const out = new Int16Array(FRAME_SAMPLES);
+  const f = DTMF_FREQS[event];
+  if (!f) return out;
+  // Each frequency at about -10 dBFS (the Q.24 range for the pair is well inside this).
+  const amp = 7000;
+  for (let i = 0; i < FRAME_SAMPLES; i++) {
+    const n = offset + i;
+    out[i] = Math.round(
+      amp * (Math.sin((2 * Math.PI * f[0] * n) / 8000) + Math.sin((2 * Math.PI * f[1] * n) / 8000)),
+    );
+  }
+  return out;
+}

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { randomInt } from 'node:crypto';
 import type { Socket, RemoteInfo } from 'node:dgram';
 import type { Logger } from '../logger';
-import { DtmfReceiver, DtmfSender } from './dtmf';
+import { DtmfReceiver, DtmfSender, dtmfToneFrame } from './dtmf';
 import { clamp16, FRAME_SAMPLES, SILENCE } from './frames';
 import { decodeG711, encodeG711, PCMA, PCMU } from './g711';
 import { JitterBuffer } from './jitter-buffer';
@@ -327,12 +327,10 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
   send(frame: number): void {
     const ts = (this.tsBase + (frame - this.startFrame) * FRAME_SAMPLES) >>> 0;
     const remote = this.remote;
-    const event =
-      remote?.telephoneEventPayloadType !== undefined ? this.dtmfOut.tick(ts) : undefined;
-    if (remote === undefined || remote.telephoneEventPayloadType === undefined) {
-      // @NOTE Without a negotiated telephone-event type digits are dropped (no in-band tones).
-      if (this.dtmfOut.busy) this.dtmfOut.clear();
-    }
+    const dtmf = this.dtmfOut.busy ? this.dtmfOut.tick(ts) : undefined;
+    // Without a negotiated telephone-event type digits go in-band as dual tones instead.
+    const inband = remote !== undefined && remote.telephoneEventPayloadType === undefined;
+    const event = inband ? undefined : dtmf;
     let audio: Int16Array | null = this.feed;
     this.feed = null;
     if (this.playback) {
@@ -343,6 +341,11 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
       } else {
         this.finishPlayback('done');
       }
+    }
+    if (dtmf && inband) {
+      audio = dtmf.event.end
+        ? SILENCE
+        : dtmfToneFrame(dtmf.event.event, dtmf.event.duration - FRAME_SAMPLES);
     }
     if (this.muteWrite && audio) audio = SILENCE;
     if (this.writeSinks.size > 0 || this.bothSinks.size > 0) {

@@ -95,6 +95,26 @@ describe('RTP sessions on loopback', () => {
     expect(got).toHaveLength(5);
   });
 
+  it('sends digits in-band as dual tones when telephone-event was not negotiated', async () => {
+    const tx = await a.openSession();
+    const rx = await b.openSession();
+    connect(tx, rx);
+    tx.setRemote({
+      address: rx.localAddress,
+      port: rx.localPort,
+      codec: PCMU,
+      direction: 'sendrecv',
+    });
+    const heard = new Collector();
+    rx.addSink(heard);
+    await tx.sendDtmf('5', 200);
+    await waitFor(() => heard.soundFrames >= 8, 3000, 'the in-band digit');
+    const tone = heard.samples(heard.frames.findIndex((f) => f.some((x) => x !== 0)));
+    expect(
+      detectTones(tone.subarray(0, 1280), [697, 770, 852, 941, 1209, 1336, 1477, 1633]),
+    ).toEqual([770, 1336]);
+  });
+
   it('respects direction: recvonly/inactive send nothing, sendonly/inactive ignore what arrives', async () => {
     const tx = await a.openSession();
     const rx = await b.openSession();
