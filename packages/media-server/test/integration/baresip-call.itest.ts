@@ -50,6 +50,7 @@ describe('baresip phone through srf + fsmrf + media server', () => {
       stack.srf.invite(async (req: Any, res: Any) => {
         try {
           const { endpoint, dialog } = await stack.ms.connectCaller(req, res);
+          await endpoint.set('RECORD_READ_ONLY', 'true');
           await endpoint.execute('record_session', appRec);
           await endpoint.play('tone_stream://%(2000,0,700);loops=1');
           await endpoint.execute('stop_record_session', appRec);

@@ -63,6 +63,20 @@ describe('drachtio-fsmrf 4.1.2 against the embedded media server', () => {
     await b.destroy();
   });
 
+  it('record_session records both directions by default', async () => {
+    const [a, b]: [Any, Any] = await endpointPair(stack.ms);
+    const rec = path.join(dir, 'both.wav');
+    await b.execute('record_session', rec);
+    await Promise.all([
+      a.play('tone_stream://%(1000,0,700);loops=1'),
+      b.play('tone_stream://%(1000,0,440);loops=1'),
+    ]);
+    await b.execute('stop_record_session', rec);
+    expect(detectTones(await loadWav(rec), [440, 700, 1000])).toEqual([440, 700]);
+    await a.destroy();
+    await b.destroy();
+  });
+
   it('rejects a missing file with FILE NOT FOUND and a non-WAV file too, and the channel lives on', async () => {
     const [a, b]: [Any, Any] = await endpointPair(stack.ms);
     await expect(a.play('no-such-file.wav')).rejects.toThrow();

@@ -33,13 +33,17 @@ describe('conference through drachtio-fsmrf', () => {
     for (const [member] of pairs) joins.push(await member.join('room1'));
     expect(joins.map((j: { memberId: number }) => j.memberId)).toEqual([2, 3, 4]);
     expect(await conf.getSize()).toBe(4);
-    // Each member's far end records what the member hears, then plays that member's tone.
+    // Each member records what the conference sends it (record_session of the write direction);
+    // each member's far end plays that member's tone into the conference.
     const recs = pairs.map((_, i) => path.join(dir, `hears-${i}.wav`));
-    for (let i = 0; i < 3; i++) await pairs[i]![1].execute('record_session', recs[i]);
+    for (let i = 0; i < 3; i++) {
+      await pairs[i]![0].set('RECORD_WRITE_ONLY', 'true');
+      await pairs[i]![0].execute('record_session', recs[i]);
+    }
     await Promise.all(
       pairs.map(([, far], i) => far.play(`tone_stream://%(1500,0,${tones[i]});loops=1`)),
     );
-    for (let i = 0; i < 3; i++) await pairs[i]![1].execute('stop_record_session', recs[i]);
+    for (let i = 0; i < 3; i++) await pairs[i]![0].execute('stop_record_session', recs[i]);
     for (let i = 0; i < 3; i++) {
       const s = await loadWav(recs[i]!);
       const level = (f: number): number => goertzel(s, f);

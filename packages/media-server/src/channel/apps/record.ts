@@ -85,7 +85,14 @@ export const recordSession: Application = async (call) => {
     ctx.log.warn({ err: String(err), file }, 'record_session: cannot open file');
     return '-ERR cannot open file';
   }
-  ch.rtp.addSink(recorder);
+  // FreeSWITCH records both directions mixed unless RECORD_READ_ONLY / RECORD_WRITE_ONLY is set.
+  const tap =
+    ch.vars.get('RECORD_READ_ONLY') === 'true'
+      ? 'read'
+      : ch.vars.get('RECORD_WRITE_ONLY') === 'true'
+        ? 'write'
+        : 'both';
+  ch.rtp.addSink(recorder, tap);
   let timer: NodeJS.Timeout | undefined;
   let done = false;
   const stop = async (): Promise<void> => {
