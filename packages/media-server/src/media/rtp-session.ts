@@ -7,6 +7,7 @@ import { clamp16, FRAME_SAMPLES, SILENCE } from './frames';
 import { decodeG711, encodeG711, PCMA, PCMU } from './g711';
 import { JitterBuffer } from './jitter-buffer';
 import { DropCounter } from './rate-limited-log';
+import { checkSource } from './source-rule';
 import { buildSenderReport } from './rtcp';
 import {
   parseRtp,
@@ -45,12 +46,8 @@ const RTCP_INTERVAL_FRAMES = 250;
  * latching, jitter buffer, DTMF), send (playback or feed, DTMF events, mute, direction) and the
  * taps. Driven by the engine's shared ticker.
  *
- * Source rule: before latching, RTP is accepted only from the signalled IP address (any port, to
- * survive port-changing NAT); the first valid RTP packet (parsed, negotiated payload type)
- * latches its address:port, and from then on only that source is accepted and we send there.
- * Packets from the exact signalled address:port are always accepted and take the latch back, so a
- * stranger on the same IP cannot lock the real peer out. `setRemote` with a different address or
- * port clears the latch.
+ * Source rule in `source-rule.ts`: the first valid RTP packet from the signalled IP latches its
+ * address:port and we send there; `setRemote` with a different address or port clears the latch.
  */
 export class MediaSession extends EventEmitter implements RtpSession, TickClient {
   readonly localAddress: string;
@@ -254,15 +251,8 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
     if (this.closed) return;
     const remote = this.remote;
     if (!remote) return this.drops.drop('no remote yet', { from: rinfo.address });
-    const fromSignalled = rinfo.address === remote.address && rinfo.port === remote.port;
-    const fromLatched =
-      this.latched !== undefined &&
-      rinfo.address === this.latched.address &&
-      rinfo.port === this.latched.port;
-    // Unlatched: any port of the signalled IP. Latched: only the latched source, except that the
-    // exact signalled address:port always wins the latch back (a stranger on the same IP cannot
-    // keep the real peer out).
-    if (!fromLatched && !fromSignalled && (this.latched || rinfo.address !== remote.address)) {
+    const verdict = checkSource(rinfo, remote, this.latched, remote.symmetric !== false);
+    if (!verdict.accept) {
       return this.drops.drop('unexpected source', { from: `${rinfo.address}:${rinfo.port}` });
     }
     const parsed = parseRtp(msg);
@@ -285,7 +275,7 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
         { pt: p.payloadType },
       );
     }
-    if (!fromLatched && remote.symmetric !== false) {
+    if (verdict.latch) {
       this.latched = { address: rinfo.address, port: rinfo.port };
       this.log.debug({ to: `${rinfo.address}:${rinfo.port}` }, 'rtp source latched');
     }
