@@ -70,7 +70,16 @@ function receiverMain() {
       };
       const q = (p) => quantile(hist, p);
       const streams = last.size;
-      process.send({ type: 'result', streams, packets, p50: q(0.5), p99: q(0.99), p999: q(0.999), floorP99: quantile(floorHist, 0.99), floorP50: quantile(floorHist, 0.5) });
+      process.send({
+        type: 'result',
+        streams,
+        packets,
+        p50: q(0.5),
+        p99: q(0.99),
+        p999: q(0.999),
+        floorP99: quantile(floorHist, 0.99),
+        floorP50: quantile(floorHist, 0.5),
+      });
     } else if (m.type === 'exit') {
       for (const s of sockets) s.close();
       process.exit(0);
@@ -97,8 +106,16 @@ function senderMain() {
       targets = ports.map((port, i) => {
         const f = 300 + (i % 7) * 150;
         const pcm = new Int16Array(160 * 50);
-        for (let k = 0; k < pcm.length; k++) pcm[k] = Math.round(4000 * Math.sin((2 * Math.PI * f * k) / 8000));
-        return { port, ssrc: (0x10000000 + i) >>> 0, seq: 0, ts: 0, audio: mulaw.encode(pcm), frame: 0 };
+        for (let k = 0; k < pcm.length; k++)
+          pcm[k] = Math.round(4000 * Math.sin((2 * Math.PI * f * k) / 8000));
+        return {
+          port,
+          ssrc: (0x10000000 + i) >>> 0,
+          seq: 0,
+          ts: 0,
+          audio: mulaw.encode(pcm),
+          frame: 0,
+        };
       });
       if (timer) clearTimeout(timer);
       const start = Number(process.hrtime.bigint()) / 1e6;
@@ -124,7 +141,10 @@ function senderMain() {
           }
           slot++;
         }
-        timer = setTimeout(tick, Math.max(0, start + (slot) * 5 - Number(process.hrtime.bigint()) / 1e6 - 1));
+        timer = setTimeout(
+          tick,
+          Math.max(0, start + slot * 5 - Number(process.hrtime.bigint()) / 1e6 - 1),
+        );
       };
       tick();
       process.send({ type: 'sending' });
@@ -149,7 +169,13 @@ function child(role) {
     ask(msg, replyType) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`${role}: no ${replyType}`)), 30000);
-        waiters.push({ type: replyType, resolve: (m) => { clearTimeout(timer); resolve(m); } });
+        waiters.push({
+          type: replyType,
+          resolve: (m) => {
+            clearTimeout(timer);
+            resolve(m);
+          },
+        });
         c.send(msg);
       });
     },
@@ -163,7 +189,10 @@ function child(role) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function gcMemory() {
-  if (global.gc) { global.gc(); global.gc(); }
+  if (global.gc) {
+    global.gc();
+    global.gc();
+  }
   const m = process.memoryUsage();
   return { js: m.heapUsed + m.external, rss: m.rss };
 }
@@ -174,11 +203,20 @@ async function step(media, receiver, sender, withInput, n, arrange) {
   const sessions = [];
   for (let i = 0; i < n; i++) {
     const s = await media.engine.openSession();
-    s.setRemote({ address: '127.0.0.1', port: media.recvPorts[i % media.recvPorts.length], codec: PCMU, direction: 'sendrecv', symmetric: false });
+    s.setRemote({
+      address: '127.0.0.1',
+      port: media.recvPorts[i % media.recvPorts.length],
+      codec: PCMU,
+      direction: 'sendrecv',
+      symmetric: false,
+    });
     sessions.push(s);
   }
   const teardown = await arrange(sessions);
-  await sender.ask({ type: 'targets', ports: withInput ? sessions.map((s) => s.localPort) : [] }, 'sending');
+  await sender.ask(
+    { type: 'targets', ports: withInput ? sessions.map((s) => s.localPort) : [] },
+    'sending',
+  );
   await sleep(WARM_MS);
   await receiver.ask({ type: 'start' }, 'started');
   const late0 = media.engine.stats().lateTicks;
@@ -215,7 +253,9 @@ async function ramp(counts, fn, log) {
   for (const n of counts) {
     const r = await fn(n);
     steps.push(r);
-    log(`  ${n}: p99 ±${r.p99.toFixed(2)} ms (p50 ${r.p50.toFixed(2)}, p99.9 ${r.p999.toFixed(2)}; plain sender p99 ±${r.floorP99.toFixed(2)}), ${r.streams}/${n} streams, lateTicks ${r.lateTicks}, CPU ${r.cpuPct.toFixed(0)} %, ${r.cpuUsPerFrame.toFixed(1)} µs/frame${r.ok ? ' ok' : ''}`);
+    log(
+      `  ${n}: p99 ±${r.p99.toFixed(2)} ms (p50 ${r.p50.toFixed(2)}, p99.9 ${r.p999.toFixed(2)}; plain sender p99 ±${r.floorP99.toFixed(2)}), ${r.streams}/${n} streams, lateTicks ${r.lateTicks}, CPU ${r.cpuPct.toFixed(0)} %, ${r.cpuUsPerFrame.toFixed(1)} µs/frame${r.ok ? ' ok' : ''}`,
+    );
     if (r.ok) best = r;
     if (r.lateTicks > 0 || r.streams < n * 0.99 || r.cpuPct > 90 || r.p99 > 40) break;
   }
@@ -224,16 +264,39 @@ async function ramp(counts, fn, log) {
 
 function rampRows(what, unit, targetCount, res) {
   const { best, steps } = res;
-  const at = (r) => `p99 ±${r.p99.toFixed(2)} ms (plain Node sender at the same time ±${r.floorP99.toFixed(2)} ms), CPU ${r.cpuPct.toFixed(0)} %, lateTicks ${r.lateTicks}`;
+  const at = (r) =>
+    `p99 ±${r.p99.toFixed(2)} ms (plain Node sender at the same time ±${r.floorP99.toFixed(2)} ms), CPU ${r.cpuPct.toFixed(0)} %, lateTicks ${r.lateTicks}`;
   const last = steps[steps.length - 1];
   const atTarget = steps.find((r) => r.n === targetCount);
   const perCore = last ? Math.round(last.n / (last.cpuPct / 100)) : 0;
   const rows = [
-    { name: `${what}, each receiving every 20 ms ± 2 ms at p99`, value: best ? best.n : 0, unit, target: `≥ ${targetCount}`, ok: !!best && best.n >= targetCount,
-      note: best ? `at ${best.n}: ${at(best)}` : `no step within ±2 ms; first step ${steps[0] ? `${steps[0].n}: ${at(steps[0])}` : 'none'}` },
+    {
+      name: `${what}, each receiving every 20 ms ± 2 ms at p99`,
+      value: best ? best.n : 0,
+      unit,
+      target: `≥ ${targetCount}`,
+      ok: !!best && best.n >= targetCount,
+      note: best
+        ? `at ${best.n}: ${at(best)}`
+        : `no step within ±2 ms; first step ${steps[0] ? `${steps[0].n}: ${at(steps[0])}` : 'none'}`,
+    },
   ];
-  if (atTarget) rows.push({ name: `${what}: p99 |Δ − 20 ms| at ${targetCount}`, value: atTarget.p99.toFixed(2), unit: 'ms', target: '≤ 2', ok: atTarget.ok, note: at(atTarget) });
-  if (last) rows.push({ name: `${what}: CPU-bound estimate (count / CPU share at the largest step)`, value: perCore, unit: `${unit}/core`, note: `largest step ${last.n}: ${at(last)}` });
+  if (atTarget)
+    rows.push({
+      name: `${what}: p99 |Δ − 20 ms| at ${targetCount}`,
+      value: atTarget.p99.toFixed(2),
+      unit: 'ms',
+      target: '≤ 2',
+      ok: atTarget.ok,
+      note: at(atTarget),
+    });
+  if (last)
+    rows.push({
+      name: `${what}: CPU-bound estimate (count / CPU share at the largest step)`,
+      value: perCore,
+      unit: `${unit}/core`,
+      note: `largest step ${last.n}: ${at(last)}`,
+    });
   return rows;
 }
 
@@ -243,7 +306,13 @@ async function memoryPer(media, n, arrange) {
   const sessions = [];
   for (let i = 0; i < n; i++) {
     const s = await media.engine.openSession();
-    s.setRemote({ address: '127.0.0.1', port: media.recvPorts[i % media.recvPorts.length], codec: media.mod.PCMU, direction: 'sendrecv', symmetric: false });
+    s.setRemote({
+      address: '127.0.0.1',
+      port: media.recvPorts[i % media.recvPorts.length],
+      codec: media.mod.PCMU,
+      direction: 'sendrecv',
+      symmetric: false,
+    });
     sessions.push(s);
   }
   const teardown = await arrange(sessions);
@@ -259,17 +328,30 @@ function toneWav(dir) {
   const file = path.join(dir, 'prompt.wav');
   const n = 8000 * 3;
   const buf = Buffer.alloc(44 + n * 2);
-  buf.write('RIFF', 0); buf.writeUInt32LE(36 + n * 2, 4); buf.write('WAVE', 8); buf.write('fmt ', 12);
-  buf.writeUInt32LE(16, 16); buf.writeUInt16LE(1, 20); buf.writeUInt16LE(1, 22); buf.writeUInt32LE(8000, 24);
-  buf.writeUInt32LE(16000, 28); buf.writeUInt16LE(2, 32); buf.writeUInt16LE(16, 34); buf.write('data', 36); buf.writeUInt32LE(n * 2, 40);
-  for (let i = 0; i < n; i++) buf.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)), 44 + i * 2);
+  buf.write('RIFF', 0);
+  buf.writeUInt32LE(36 + n * 2, 4);
+  buf.write('WAVE', 8);
+  buf.write('fmt ', 12);
+  buf.writeUInt32LE(16, 16);
+  buf.writeUInt16LE(1, 20);
+  buf.writeUInt16LE(1, 22);
+  buf.writeUInt32LE(8000, 24);
+  buf.writeUInt32LE(16000, 28);
+  buf.writeUInt16LE(2, 32);
+  buf.writeUInt16LE(16, 34);
+  buf.write('data', 36);
+  buf.writeUInt32LE(n * 2, 40);
+  for (let i = 0; i < n; i++)
+    buf.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)), 44 + i * 2);
   fs.writeFileSync(file, buf);
   return file;
 }
 
 function mixerMath(mod) {
   const { accumulate, mixMinusOwn } = mod;
-  const members = Array.from({ length: 5 }, (_, m) => Int16Array.from({ length: 160 }, (_, i) => Math.round(3000 * Math.sin(i * (m + 1) / 10))));
+  const members = Array.from({ length: 5 }, (_, m) =>
+    Int16Array.from({ length: 160 }, (_, i) => Math.round(3000 * Math.sin((i * (m + 1)) / 10))),
+  );
   const acc = new Int32Array(160);
   const out = new Int16Array(160);
   const rounds = 200000;
@@ -287,7 +369,11 @@ async function run() {
   const log = (s) => process.stderr.write(`${s}\n`);
   const mod = require('../packages/media-server/dist/media');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-media-'));
-  const engine = await mod.createMediaEngine({ address: '127.0.0.1', rtpPortMin: 30000, rtpPortMax: 39999 });
+  const engine = await mod.createMediaEngine({
+    address: '127.0.0.1',
+    rtpPortMin: 30000,
+    rtpPortMax: 39999,
+  });
   const receiver = child('receiver');
   const sender = child('sender');
   const rows = [];
@@ -298,7 +384,16 @@ async function run() {
     const media = { mod, engine, recvPorts };
     const wav = toneWav(dir);
 
-    await sender.ask({ type: 'baseline', ports: Array.from({ length: BASELINE_STREAMS }, (_, i) => floorPorts[i % floorPorts.length]) }, 'baseline');
+    await sender.ask(
+      {
+        type: 'baseline',
+        ports: Array.from(
+          { length: BASELINE_STREAMS },
+          (_, i) => floorPorts[i % floorPorts.length],
+        ),
+      },
+      'baseline',
+    );
     log('bench media: conferences of 5, every member talking');
     const conference = async (sessions) => {
       const mixers = [];
@@ -313,20 +408,55 @@ async function run() {
       for (const s of sessions) void s.play(await engine.openSource(wav, { loop: true }));
       return () => undefined;
     };
-    const conf = await ramp([50, 100, 200, 300, 400, 600, 800, 1000], (n) => step(media, receiver, sender, true, n, conference), log);
+    const conf = await ramp(
+      [50, 100, 200, 300, 400, 600, 800, 1000],
+      (n) => step(media, receiver, sender, true, n, conference),
+      log,
+    );
     rows.push(...rampRows('Conference members mixed (conferences of 5)', 'members', 200, conf));
     const cb = conf.steps.find((r) => r.n === 200) ?? conf.steps[conf.steps.length - 1];
     log('bench media: channels playing a WAV file');
-    const play = await ramp([100, 200, 500, 800, 1200, 1600, 2000], (n) => step(media, receiver, sender, false, n, playFile), log);
+    const play = await ramp(
+      [100, 200, 500, 800, 1200, 1600, 2000],
+      (n) => step(media, receiver, sender, false, n, playFile),
+      log,
+    );
     rows.push(...rampRows('Channels playing a WAV file', 'channels', 500, play));
     const pb = play.steps.find((r) => r.n === 500) ?? play.steps[play.steps.length - 1];
-    if (pb) rows.push({ name: 'CPU per playing channel', value: pb.cpuUsPerFrame.toFixed(1), unit: 'µs/20 ms frame', note: `at ${pb.n} channels (send path: file → G.711 → UDP)` });
-    if (cb) rows.push({ name: 'CPU per conference member', value: cb.cpuUsPerFrame.toFixed(1), unit: 'µs/20 ms frame', note: `at ${cb.n} members (receive + jitter buffer + mix + send)` });
+    if (pb)
+      rows.push({
+        name: 'CPU per playing channel',
+        value: pb.cpuUsPerFrame.toFixed(1),
+        unit: 'µs/20 ms frame',
+        note: `at ${pb.n} channels (send path: file → G.711 → UDP)`,
+      });
+    if (cb)
+      rows.push({
+        name: 'CPU per conference member',
+        value: cb.cpuUsPerFrame.toFixed(1),
+        unit: 'µs/20 ms frame',
+        note: `at ${cb.n} members (receive + jitter buffer + mix + send)`,
+      });
     const mp = await memoryPer(media, 500, playFile);
-    rows.push({ name: 'Memory per playing channel', value: (mp.js / 1024).toFixed(1), unit: 'KiB', note: `500 channels; JS heap + external after GC (the decoded file is shared); RSS ${(mp.rss / 1024).toFixed(1)} KiB/channel` });
+    rows.push({
+      name: 'Memory per playing channel',
+      value: (mp.js / 1024).toFixed(1),
+      unit: 'KiB',
+      note: `500 channels; JS heap + external after GC (the decoded file is shared); RSS ${(mp.rss / 1024).toFixed(1)} KiB/channel`,
+    });
     const mc = await memoryPer(media, 500, conference);
-    rows.push({ name: 'Memory per conference member', value: (mc.js / 1024).toFixed(1), unit: 'KiB', note: `500 members in 100 conferences; JS heap + external after GC; RSS ${(mc.rss / 1024).toFixed(1)} KiB/member` });
-    rows.push({ name: 'Mixer maths per member per frame (5-member sum, minus own, clamp)', value: mixerMath(mod).toFixed(2), unit: 'µs', note: 'in-process, no I/O: why the mixer stays on the main thread' });
+    rows.push({
+      name: 'Memory per conference member',
+      value: (mc.js / 1024).toFixed(1),
+      unit: 'KiB',
+      note: `500 members in 100 conferences; JS heap + external after GC; RSS ${(mc.rss / 1024).toFixed(1)} KiB/member`,
+    });
+    rows.push({
+      name: 'Mixer maths per member per frame (5-member sum, minus own, clamp)',
+      value: mixerMath(mod).toFixed(2),
+      unit: 'µs',
+      note: 'in-process, no I/O: why the mixer stays on the main thread',
+    });
   } finally {
     await engine.close();
     await receiver.stop();
@@ -342,5 +472,15 @@ if (require.main === module) {
   const role = process.argv[2];
   if (role === 'receiver') receiverMain();
   else if (role === 'sender') senderMain();
-  else run().then((rows) => { console.table(rows); process.exit(0); }, (err) => { console.error(err); process.exit(1); });
+  else
+    run().then(
+      (rows) => {
+        console.table(rows);
+        process.exit(0);
+      },
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
 }
