@@ -394,7 +394,6 @@ async function run() {
       },
       'baseline',
     );
-    log('bench media: conferences of 5, every member talking');
     const conference = async (sessions) => {
       const mixers = [];
       for (let i = 0; i < sessions.length; i += 5) {
@@ -408,6 +407,23 @@ async function run() {
       for (const s of sessions) void s.play(await engine.openSource(wav, { loop: true }));
       return () => undefined;
     };
+    // Memory first, on a fresh heap (after the ramps, freed sockets and buffers blur the delta).
+    const memRows = [];
+    const mp = await memoryPer(media, 1000, playFile);
+    memRows.push({
+      name: 'Memory per playing channel',
+      value: (mp.js / 1024).toFixed(1),
+      unit: 'KiB',
+      note: `1000 channels; JS heap + external after GC (the decoded file is shared); RSS ${(mp.rss / 1024).toFixed(1)} KiB/channel`,
+    });
+    const mc = await memoryPer(media, 1000, conference);
+    memRows.push({
+      name: 'Memory per conference member',
+      value: (mc.js / 1024).toFixed(1),
+      unit: 'KiB',
+      note: `1000 members in 200 conferences; JS heap + external after GC; RSS ${(mc.rss / 1024).toFixed(1)} KiB/member`,
+    });
+    log('bench media: conferences of 5, every member talking');
     const conf = await ramp(
       [50, 100, 200, 300, 400, 600, 800, 1000],
       (n) => step(media, receiver, sender, true, n, conference),
@@ -437,20 +453,7 @@ async function run() {
         unit: 'µs/20 ms frame',
         note: `at ${cb.n} members (receive + jitter buffer + mix + send)`,
       });
-    const mp = await memoryPer(media, 500, playFile);
-    rows.push({
-      name: 'Memory per playing channel',
-      value: (mp.js / 1024).toFixed(1),
-      unit: 'KiB',
-      note: `500 channels; JS heap + external after GC (the decoded file is shared); RSS ${(mp.rss / 1024).toFixed(1)} KiB/channel`,
-    });
-    const mc = await memoryPer(media, 500, conference);
-    rows.push({
-      name: 'Memory per conference member',
-      value: (mc.js / 1024).toFixed(1),
-      unit: 'KiB',
-      note: `500 members in 100 conferences; JS heap + external after GC; RSS ${(mc.rss / 1024).toFixed(1)} KiB/member`,
-    });
+    rows.push(...memRows);
     rows.push({
       name: 'Mixer maths per member per frame (5-member sum, minus own, clamp)',
       value: mixerMath(mod).toFixed(2),
