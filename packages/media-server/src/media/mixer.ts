@@ -26,6 +26,7 @@ class Member implements MixerMember {
   input: Int16Array | null = null;
   playback: Playing | undefined;
   readonly sink: AudioSink = { writeFrame: (f) => (this.input = f) };
+  onClose: () => void = () => undefined;
 
   constructor(
     readonly session: MediaSession,
@@ -91,7 +92,8 @@ export class Mixer implements ConferenceMixer, TickClient, FeedOwner {
     const m = new Member(session, options.mute === true, options.deaf === true);
     session.feedOwner = this;
     session.addSink(m.sink);
-    session.on('close', () => this.removeMember(m));
+    m.onClose = () => this.removeMember(m);
+    session.on('close', m.onClose);
     this.members.push(m);
     return m;
   }
@@ -102,6 +104,7 @@ export class Mixer implements ConferenceMixer, TickClient, FeedOwner {
     const m = this.members[i] as Member;
     this.members.splice(i, 1);
     m.session.removeSink(m.sink);
+    m.session.off('close', m.onClose);
     if (m.session.feedOwner === this) {
       m.session.feedOwner = undefined;
       m.session.feed = null;
