@@ -300,7 +300,10 @@ function rampRows(what, unit, targetCount, res) {
   return rows;
 }
 
-/** Memory per channel: n sessions set up as `arrange` does, running for a second, after GC. */
+/**
+ * Memory per channel: n sessions set up as `arrange` does, running for a second; JS heap +
+ * external held (after GC) minus what is left once they are closed; RSS growth while open.
+ */
 async function memoryPer(media, n, arrange) {
   const before = gcMemory();
   const sessions = [];
@@ -321,7 +324,11 @@ async function memoryPer(media, n, arrange) {
   teardown();
   for (const s of sessions) s.close();
   await Promise.all(sessions.map((s) => s.released));
-  return { js: (after.js - before.js) / n, rss: (after.rss - before.rss) / n };
+  sessions.length = 0;
+  await sleep(200);
+  // What closing frees is what the channels held: robust against garbage left by earlier steps.
+  const freed = gcMemory();
+  return { js: (after.js - freed.js) / n, rss: (after.rss - before.rss) / n };
 }
 
 function toneWav(dir) {
