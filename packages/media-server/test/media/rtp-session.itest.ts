@@ -215,6 +215,31 @@ describe('RTP sessions on loopback', () => {
     }
   });
 
+  it('sends an RTCP sender report to RTP port + 1 about every 5 s', async () => {
+    // A raw peer on a port pair: borrow one from an engine, then bind raw sockets on it.
+    const probe = await b.openSession();
+    const port = probe.localPort;
+    probe.close();
+    await (probe as MediaSession).released;
+    const rtp = await bind('127.0.0.1', port);
+    const rtcp = await bind('127.0.0.1', port + 1);
+    try {
+      const tx = await a.openSession();
+      tx.setRemote({ address: '127.0.0.1', port, codec: PCMU, direction: 'sendrecv' });
+      const reports: Buffer[] = [];
+      rtcp.on('message', (m) => reports.push(m));
+      void tx.play(await a.openSource('silence_stream://-1'));
+      await waitFor(() => reports.length > 0, 8000, 'a sender report');
+      const sr = reports[0] as Buffer;
+      expect(sr[1]).toBe(200);
+      expect(sr.readUInt32BE(4)).toBe((tx as MediaSession).ssrc);
+      expect(sr.readUInt32BE(20)).toBeGreaterThanOrEqual(240); // packets sent so far
+    } finally {
+      rtp.close();
+      rtcp.close();
+    }
+  }, 15000);
+
   it('drops garbage, truncated packets and wrong payload types without a crash, then still works', async () => {
     const tx = await a.openSession();
     const rx = await b.openSession();
