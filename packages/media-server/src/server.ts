@@ -135,7 +135,17 @@ export async function startMediaServer(
     close: () => {
       closing ??= (async () => {
         clearInterval(heartbeat);
-        await Promise.all([...channels.values()].map((ch) => ch.hangup('SYSTEM_SHUTDOWN')));
+        const up = [...channels.values()];
+        await Promise.all(up.map((ch) => ch.hangup('SYSTEM_SHUTDOWN')));
+        // Let the BYEs complete (bounded) before the SIP socket goes away.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.all(up.map((ch) => ch.byeDone)),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, 2000);
+          }),
+        ]);
+        if (timer) clearTimeout(timer);
         for (const c of bus.all()) c.end();
         await inboundRef.close();
         await uaRef.stop();

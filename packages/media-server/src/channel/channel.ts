@@ -52,6 +52,8 @@ export class Channel {
   /** The running app's DTMF hook (playback terminators, digit collection). */
   digitListener?: (digit: string) => void;
   readonly queue: ExecuteQueue;
+  /** Settles when our BYE got its final response (or failed); undefined if we sent none. */
+  byeDone?: Promise<void>;
   /** Called once the hangup sequence is done (the SIP side forgets the Call-ID). */
   onGone?: () => void;
   private hungUp = false;
@@ -184,9 +186,10 @@ export class Channel {
       const { request, dest } = this.dialog.build('BYE', {
         headers: [{ name: 'Reason', value: `Q.850;cause=16;text="${cause}"` }],
       });
-      void this.ctx.ua
-        .request(request, dest)
-        .catch((err: unknown) => log.debug({ err: String(err) }, 'BYE failed'));
+      this.byeDone = this.ctx.ua.request(request, dest).then(
+        () => undefined,
+        (err: unknown) => log.debug({ err: String(err) }, 'BYE failed'),
+      );
     }
     this.rtp.off('dtmf', this.onDtmf);
     this.rtp.close();

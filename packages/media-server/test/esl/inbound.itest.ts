@@ -78,6 +78,25 @@ describe('inbound Event Socket', () => {
     expect(job._body).toMatch(/^UP /);
   });
 
+  it('writes plain events with URL-encoded headers inside the body', async () => {
+    const c = await authed();
+    c.send('event plain HEARTBEAT\n\n');
+    expect((await c.next()).headers['Reply-Text']).toBe('+OK event listener enabled plain');
+    const f = await c.next();
+    expect(f.headers['Content-Type']).toBe('text/event-plain');
+    const inner = Object.fromEntries(
+      f.body
+        .split('\n')
+        .filter((l) => l.includes(': '))
+        .map((l) => [
+          l.slice(0, l.indexOf(': ')),
+          decodeURIComponent(l.slice(l.indexOf(': ') + 2)),
+        ]),
+    );
+    expect(inner['Event-Name']).toBe('HEARTBEAT');
+    expect(inner['Event-Info']).toBe('System Ready');
+  });
+
   it('closes a connection that sends an oversized frame, and keeps serving others', async () => {
     const bad = await authed();
     bad.send('x'.repeat(300 * 1024));

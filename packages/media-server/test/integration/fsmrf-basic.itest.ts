@@ -46,6 +46,16 @@ describe('drachtio-fsmrf 4.1.2 against the embedded media server', () => {
 
   it('connects and learns the SIP address from sofia status', () => {
     expect(stack.ms.sip.ipv4.udp.address).toBe(`127.0.0.1:${stack.media.sip.port}`);
+    expect(stack.ms.hasCapability(['ipv4', 'udp'])).toBe(true);
+  });
+
+  it('gets a HEARTBEAT right after subscribing (stats filled without waiting 20 s)', async () => {
+    const deadline = Date.now() + 3000;
+    while (!(stack.ms.maxSessions > 0) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(stack.ms.maxSessions).toBe(1000);
+    expect(stack.ms.currentSessions).toBe(0);
+    expect(stack.ms.cpuIdle).toBeGreaterThanOrEqual(0);
   });
 
   it('plays a WAV to one endpoint and the other endpoint records the tone', async () => {
