@@ -87,6 +87,24 @@ describe('drachtio-fsmrf 4.1.2 against the embedded media server', () => {
     await b.destroy();
   });
 
+  it('answers re-INVITEs (hold, unhold) without disturbing the channel; uuid_dump follows the SDP', async () => {
+    const [a, b]: [Any, Any] = await endpointPair(stack.ms);
+    expect(Number(a.remote.mediaPort)).toBe(Number(b.local.mediaPort));
+    const held: string = await a.dialog.modify('hold');
+    expect(held).toMatch(/a=(inactive|recvonly)/);
+    const unheld: string = await a.dialog.modify('unhold');
+    expect(unheld).toMatch(/a=sendrecv/);
+    const rec = path.join(dir, 'after-hold.wav');
+    await b.execute('record_session', rec);
+    await a.play('tone_stream://%(800,0,1000);loops=1');
+    await b.execute('stop_record_session', rec);
+    expect(detectTones(await loadWav(rec), [440, 700, 1000])).toEqual([1000]);
+    const vars = await a.getChannelVariables(true);
+    expect(vars['variable_rtp_local_sdp_str']).toContain('a=sendrecv');
+    await a.destroy();
+    await b.destroy();
+  });
+
   it('rejects a missing file with FILE NOT FOUND and a non-WAV file too, and the channel lives on', async () => {
     const [a, b]: [Any, Any] = await endpointPair(stack.ms);
     await expect(a.play('no-such-file.wav')).rejects.toThrow();
