@@ -220,6 +220,7 @@ async function step(media, receiver, sender, withInput, n, arrange) {
   await sleep(WARM_MS);
   await receiver.ask({ type: 'start' }, 'started');
   const late0 = media.engine.stats().lateTicks;
+  const frames0 = media.engine.ticker.frames;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await sleep(MEASURE_MS);
@@ -227,11 +228,13 @@ async function step(media, receiver, sender, withInput, n, arrange) {
   const wall = performance.now() - t0;
   const r = await receiver.ask({ type: 'stop' }, 'result');
   const lateTicks = media.engine.stats().lateTicks - late0;
+  const framesRun = media.engine.ticker.frames - frames0;
   await sender.ask({ type: 'targets', ports: [] }, 'sending');
   teardown();
   for (const s of sessions) s.close();
   await Promise.all(sessions.map((s) => s.released));
-  const frames = (wall / 20) * n;
+  // Frames the ticker really ran (skipped ones cost nothing), times the channels.
+  const frames = Math.max(1, framesRun) * n;
   return {
     n,
     ...r,
@@ -244,8 +247,8 @@ async function step(media, receiver, sender, withInput, n, arrange) {
 
 /**
  * Ramps up the count. `best` = largest step within ±2 ms at p99 (absolute). On a loaded machine
- * even a plain Node sender misses that bound, so the ramp goes on while the engine keeps up (no
- * skipped frame, every stream arriving, CPU < 90 %, p99 < 40 ms) to show how timing and CPU scale.
+ * even a plain Node sender misses that bound, so the ramp goes on while every stream arrives and
+ * the engine uses < 85 % of a core, to show how timing and CPU scale.
  */
 async function ramp(counts, fn, log) {
   let best;
@@ -257,7 +260,7 @@ async function ramp(counts, fn, log) {
       `  ${n}: p99 ±${r.p99.toFixed(2)} ms (p50 ${r.p50.toFixed(2)}, p99.9 ${r.p999.toFixed(2)}; plain sender p99 ±${r.floorP99.toFixed(2)}), ${r.streams}/${n} streams, lateTicks ${r.lateTicks}, CPU ${r.cpuPct.toFixed(0)} %, ${r.cpuUsPerFrame.toFixed(1)} µs/frame${r.ok ? ' ok' : ''}`,
     );
     if (r.ok) best = r;
-    if (r.lateTicks > 0 || r.streams < n * 0.99 || r.cpuPct > 90 || r.p99 > 40) break;
+    if (r.streams < n * 0.99 || r.cpuPct > 85) break;
   }
   return { best, steps };
 }
@@ -266,7 +269,9 @@ function rampRows(what, unit, targetCount, res) {
   const { best, steps } = res;
   const at = (r) =>
     `p99 ±${r.p99.toFixed(2)} ms (plain Node sender at the same time ±${r.floorP99.toFixed(2)} ms), CPU ${r.cpuPct.toFixed(0)} %, lateTicks ${r.lateTicks}`;
-  const last = steps[steps.length - 1];
+  // The largest step that ran every frame: CPU per frame there is not diluted by skipped frames.
+  const clean = steps.filter((r) => r.lateTicks === 0);
+  const last = clean[clean.length - 1] ?? steps[0];
   const atTarget = steps.find((r) => r.n === targetCount);
   const perCore = last ? Math.round(last.n / (last.cpuPct / 100)) : 0;
   const rows = [
@@ -292,7 +297,7 @@ function rampRows(what, unit, targetCount, res) {
     });
   if (last)
     rows.push({
-      name: `${what}: CPU-bound estimate (count / CPU share at the largest step)`,
+      name: `${what}: CPU-bound estimate (count / CPU share, largest step without skipped frames)`,
       value: perCore,
       unit: `${unit}/core`,
       note: `largest step ${last.n}: ${at(last)}`,
