@@ -16,19 +16,24 @@ export interface Endpoint {
 
 export type SourceVerdict = { accept: false } | { accept: true; latch: boolean };
 
+// Shared verdicts: this runs for every received packet, so it allocates nothing.
+const REJECT: SourceVerdict = Object.freeze({ accept: false });
+const KEEP: SourceVerdict = Object.freeze({ accept: true, latch: false });
+const LATCH: SourceVerdict = Object.freeze({ accept: true, latch: true });
+
 export function checkSource(
   from: Endpoint,
   signalled: Endpoint | undefined,
   latched: Endpoint | undefined,
   symmetric = true,
 ): SourceVerdict {
-  if (!signalled) return { accept: false };
+  if (!signalled) return REJECT;
   const isLatched =
     latched !== undefined && from.address === latched.address && from.port === latched.port;
-  if (isLatched) return { accept: true, latch: false };
+  if (isLatched) return KEEP;
   const isSignalled = from.address === signalled.address && from.port === signalled.port;
   if (isSignalled || (!latched && from.address === signalled.address)) {
-    return { accept: true, latch: symmetric };
+    return symmetric ? LATCH : KEEP;
   }
-  return { accept: false };
+  return REJECT;
 }
