@@ -140,7 +140,7 @@ export async function startMediaServer(
         // Let the BYEs complete (bounded) before the SIP socket goes away.
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
-          Promise.all(up.map((ch) => ch.byeDone)),
+          Promise.all(up.map((ch) => ch.byeDone ?? Promise.resolve())),
           new Promise<void>((resolve) => {
             timer = setTimeout(resolve, 2000);
           }),

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ServerContext } from '../context';
 import type { Conference, Member } from '../conference/conference';
 import { MediaFileError } from '../media/types';
-import { resolvePlayable } from '../channel/files';
+import { noVariables, resolvePlayable } from '../channel/files';
 import type { ApiCommand } from './index';
 
 function listLines(c: Conference): string {
@@ -92,7 +92,7 @@ async function play(ctx: ServerContext, c: Conference, args: string[]): Promise<
     return `-ERR Member: ${memberId} not found.\n`;
   const spec = member
     ? resolvePlayable(member.ch, ctx.config.soundsDir, file)
-    : resolvePlayable(dummyChannelLike(), ctx.config.soundsDir, file);
+    : resolvePlayable(noVariables, ctx.config.soundsDir, file);
   let source;
   try {
     source = await ctx.engine.openSource(spec);
@@ -116,13 +116,6 @@ async function play(ctx: ServerContext, c: Conference, args: string[]): Promise<
   return member
     ? `+OK (play) Playing file ${file} to member ${member.id}\n`
     : `+OK (play) Playing file ${file}\n`;
-}
-
-/** Relative conference play files resolve against the sounds dir only. */
-function dummyChannelLike(): Parameters<typeof resolvePlayable>[0] {
-  return { expand: (s: string) => s, vars: new Map<string, string>() } as unknown as Parameters<
-    typeof resolvePlayable
-  >[0];
 }
 
 async function recording(ctx: ServerContext, c: Conference, args: string[]): Promise<string> {

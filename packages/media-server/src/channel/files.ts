@@ -4,7 +4,17 @@ import path from 'node:path';
 import type { Channel } from './channel';
 
 /** Resolves a playback spec: streams pass through; relative names go under the sound prefix. */
-export function resolvePlayable(ch: Channel, soundsDir: string | undefined, spec: string): string {
+/** What name resolution reads from a channel (variables); conference plays have none. */
+export type VariableScope = Pick<Channel, 'expand' | 'vars'>;
+
+/** A scope without variables. */
+export const noVariables: VariableScope = { expand: (text) => text, vars: new Map() };
+
+export function resolvePlayable(
+  ch: VariableScope,
+  soundsDir: string | undefined,
+  spec: string,
+): string {
   const s = ch.expand(spec).trim();
   if (/^[a-z_]+:\/\//.test(s) || path.isAbsolute(s)) return s;
   const prefix = ch.vars.get('sound_prefix') ?? soundsDir;
