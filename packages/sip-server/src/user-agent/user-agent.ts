@@ -11,6 +11,7 @@ import type { SipHeader, SipRequest, SipResponse } from '../message/types';
 import { TransactionLayer } from '../transaction';
 import type { ServerTransaction } from '../transaction';
 import type { TransactionTimerOptions } from '../transaction';
+import dgram from 'node:dgram';
 import { TransportLayer } from '../transport';
 import type { Destination, ReceiveInfo, TransportProtocol } from '../transport/types';
 
@@ -60,10 +61,7 @@ export interface SipUserAgent {
 export async function startSipUserAgent(opts: SipUserAgentOptions): Promise<SipUserAgent> {
   const log = (opts.logger ?? silentLogger).child({ component: 'sip-ua' });
   const protocols = opts.protocols ?? ['udp', 'tcp'];
-  const transport = new TransportLayer({
-    listen: protocols.map((protocol) => ({ protocol, address: opts.host, port: opts.port })),
-    logger: log,
-  });
+  const transport = await startTransport(opts.host, opts.port, protocols, log);
   const transactions = new TransactionLayer({ transport, timers: opts.timers, logger: log });
   const pending = new Map<ServerTransaction, IncomingRequestImpl>();
 
@@ -93,7 +91,6 @@ export async function startSipUserAgent(opts: SipUserAgentOptions): Promise<SipU
     }
   });
 
-  await transport.start();
   const addresses = transport
     .listenAddresses()
     .map((l) => ({ protocol: l.protocol, address: l.address, port: l.port }));
@@ -126,6 +123,43 @@ export async function startSipUserAgent(opts: SipUserAgentOptions): Promise<SipU
       return stopped;
     },
   };
+}
+
+/**
+ * Binds the listeners. With port 0 and both UDP and TCP, one free port is picked for both (a SIP
+ * address is one port for every transport), retried a few times if TCP finds it taken.
+ */
+async function startTransport(
+  host: string,
+  port: number,
+  protocols: Array<'udp' | 'tcp'>,
+  log: Logger,
+): Promise<TransportLayer> {
+  const shared = port === 0 && protocols.length > 1;
+  for (let attempt = 1; ; attempt++) {
+    const p = shared ? await freeUdpPort(host) : port;
+    const transport = new TransportLayer({
+      listen: protocols.map((protocol) => ({ protocol, address: host, port: p })),
+      logger: log,
+    });
+    try {
+      await transport.start();
+      return transport;
+    } catch (err) {
+      if (!shared || attempt >= 5) throw err;
+    }
+  }
+}
+
+function freeUdpPort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = dgram.createSocket('udp4');
+    s.once('error', reject);
+    s.bind(0, host, () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
 }
 
 class IncomingRequestImpl implements IncomingSipRequest {

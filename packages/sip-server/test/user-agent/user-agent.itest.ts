@@ -165,6 +165,20 @@ describe('startSipUserAgent', () => {
     expect(pending!.answered).toBe(true);
   });
 
+  it('binds UDP and TCP on one port when asked for port 0', async () => {
+    const both = await startSipUserAgent({
+      host: '127.0.0.1',
+      port: 0,
+      onRequest: () => undefined,
+    });
+    try {
+      expect(both.addresses.map((a) => a.protocol).sort()).toEqual(['tcp', 'udp']);
+      expect(both.addresses[0]!.port).toBe(both.addresses[1]!.port);
+    } finally {
+      await both.stop();
+    }
+  });
+
   it('answers CANCEL for an unknown INVITE with 481', async () => {
     const res = await uac.request(invite('CANCEL'), dest());
     expect(res.status).toBe(481);
