@@ -39,6 +39,7 @@ export class Conference {
   endGraceTime = 0;
   private nextId = 1;
   private ended = false;
+  private destroyed = false;
 
   constructor(
     private readonly ctx: ServerContext,
@@ -141,7 +142,9 @@ export class Conference {
   }
 
   private destroy(): void {
-    if (this.ended && this.size > 0) return;
+    // Reached again when the last member of an ended conference leaves inside end().
+    if (this.destroyed || this.size > 0) return;
+    this.destroyed = true;
     this.ended = true;
     for (const file of this.recordings) void this.mixer.stopRecording(file).catch(() => undefined);
     this.recordings.clear();
