@@ -4,14 +4,42 @@ export { createMediaEngine } from './engine';
 export type { MediaEngineInternals } from './engine';
 export { PortRangeExhaustedError, MediaStateError } from './errors';
 export { PCMU, PCMA, encodeG711, decodeG711 } from './g711';
-export { parseRtp, serializeRtp, parseTelephoneEvent, serializeTelephoneEvent } from './rtp-packet';
-export type { RtpPacket, TelephoneEvent } from './rtp-packet';
+export {
+  parseRtp,
+  serializeRtp,
+  writeRtpHeader,
+  parseTelephoneEvent,
+  serializeTelephoneEvent,
+  digitToEvent,
+  eventToDigit,
+  RTP_HEADER_SIZE,
+} from './rtp-packet';
+export type { RtpPacket, RtpParseResult, TelephoneEvent } from './rtp-packet';
+export { buildSenderReport } from './rtcp';
 export { JitterBuffer } from './jitter-buffer';
-export { parseToneStream } from './tone-stream';
-export type { ToneSpec, ToneSegment } from './tone-stream';
-export { parseWav, loadWav, openWavRecorder } from './wav';
-export type { WavRecorder } from './wav';
+export type { JitterBufferOptions, JitterBufferStats, PushResult } from './jitter-buffer';
+export { parseToneStream, ToneSource, SilenceSource } from './tone-stream';
+export type { ToneSpec, ToneSegment, ToneParseResult } from './tone-stream';
+export { openSource } from './sources';
+export {
+  parseWav,
+  loadWav,
+  openWavRecorder,
+  downsample16kTo8k,
+  SamplesSource,
+  wavHeader,
+} from './wav';
+export type { WavRecorder, WavParseResult } from './wav';
 export { Ticker } from './ticker';
-export { FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE } from './frames';
-export { accumulate, mixMinusOwn } from './mixer';
-export { DtmfReceiver, DtmfSender } from './dtmf';
+export type { TickClient, TickerOptions } from './ticker';
+export { PortPool } from './port-pool';
+export { MediaSession } from './rtp-session';
+export type { FeedOwner, SessionSockets } from './rtp-session';
+export { checkSource } from './source-rule';
+export type { Endpoint, SourceVerdict } from './source-rule';
+export { Bridge } from './bridge';
+export { Mixer, accumulate, mixMinusOwn } from './mixer';
+export { DtmfReceiver, DtmfSender, dtmfToneFrame } from './dtmf';
+export type { DtmfPacket } from './dtmf';
+export { DropCounter } from './rate-limited-log';
+export { FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE, SILENCE, clamp16 } from './frames';
