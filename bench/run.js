@@ -7,6 +7,7 @@ const SUITES = [
   ['SIP server (issue 2)', './sip-server-bench'],
   ['Registrar (issue 3)', './registrar-bench'],
   ['Calls (issue 4)', './calls-bench'],
+  ['Media engine', './media-bench'],
 ];
 
 async function main() {

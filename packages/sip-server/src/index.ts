@@ -6,3 +6,8 @@ export { silentLogger } from './logger';
 export * from './errors';
 /** The SIP grammar, for apps that read header text (e.g. the registrar). */
 export { parseUri, parseVia, splitHeaderValues } from './message';
+/** A small in-process user agent (UAS/UAC primitives) on the same transport and transactions. */
+export * from './user-agent';
+export { getHeader, getHeaders, makeResponse, randomBranch, randomCallId, randomTag, callId, cseq } from './message';
+export type { SipHeader, SipRequest, SipResponse } from './message/types';
+export type { Destination, ReceiveInfo } from './transport/types';

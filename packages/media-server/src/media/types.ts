@@ -12,6 +12,8 @@
  * writing the change into packages/media-server/INTERFACE-NOTES.md.
  */
 
+import type { Logger } from '../logger';
+
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
 export interface AudioCodec {
@@ -29,6 +31,12 @@ export interface RemoteMedia {
   telephoneEventPayloadType?: number;
   /** Direction as seen from our side (our SDP's a= line). sendonly = we send, do not expect. */
   direction: MediaDirection;
+  /**
+   * Symmetric RTP (default true): latch to the source of the received RTP and send there. false =
+   * always send to `address:port` and accept RTP from any port of `address` (FreeSWITCH's
+   * `disable_rtp_auto_adjust`; the bench uses it to send and receive from different processes).
+   */
+  symmetric?: boolean;
 }
 
 /** One 20 ms frame of 160 samples, 8 kHz, or null when the source has ended. */
@@ -70,8 +78,10 @@ export interface RtpSession {
   play(source: AudioSource): Promise<PlaybackResult>;
   /** Stops the current playback (its promise resolves with reason 'break'). */
   stopPlayback(): void;
-  /** Receive-side taps: every decoded frame heard from the far end (silence while none arrives). */
-  addSink(sink: AudioSink): void;
+  /** Receive-side taps: every decoded frame heard from the far end (silence while none arrives).
+   *  `tap` (added): 'write' = every frame we send (silence while nothing goes out), 'both' = the
+   *  two summed, for record_session. Default 'read'. */
+  addSink(sink: AudioSink, tap?: 'read' | 'write' | 'both'): void;
   removeSink(sink: AudioSink): void;
   /** Send RFC 4733 events; `w`/`W` pause 0.5 s / 1 s. Resolves when sent. */
   sendDtmf(digits: string, msPerDigit?: number): Promise<void>;
@@ -138,7 +148,10 @@ export class MediaFileError extends Error {
     readonly path: string,
     options?: ErrorOptions,
   ) {
-    super(`${code === 'not-found' ? 'file not found' : 'not a playable WAV file'}: ${path}`, options);
+    super(
+      `${code === 'not-found' ? 'file not found' : 'not a playable WAV file'}: ${path}`,
+      options,
+    );
   }
 }
 
@@ -147,5 +160,5 @@ export interface MediaEngineOptions {
   address: string;
   rtpPortMin: number;
   rtpPortMax: number;
-  logger?: import('../logger').Logger;
+  logger?: Logger;
 }

@@ -1,0 +1,27 @@
+import { SilenceSource, ToneSource, parseToneStream } from './tone-stream';
+import { MediaFileError } from './types';
+import type { AudioSource } from './types';
+import { SamplesSource, loadWav } from './wav';
+
+/**
+ * Opens what `playback` names: `silence_stream://`, `tone_stream://` or an absolute WAV path.
+ * `loop` makes any of them endless (endless_playback, music on hold).
+ */
+export async function openSource(
+  spec: string,
+  options: { loop?: boolean } = {},
+): Promise<AudioSource> {
+  const loop = options.loop === true;
+  if (spec.startsWith('silence_stream://')) {
+    const p = SilenceSource.parse(spec.slice('silence_stream://'.length));
+    if (!p) throw new MediaFileError('unsupported', spec);
+    return new SilenceSource(p.ms, p.level, loop);
+  }
+  if (spec.startsWith('tone_stream://')) {
+    const p = parseToneStream(spec.slice('tone_stream://'.length));
+    if (!p.ok) throw new MediaFileError('unsupported', spec, { cause: new Error(p.error) });
+    return new ToneSource(p.spec, loop);
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) throw new MediaFileError('unsupported', spec);
+  return new SamplesSource(await loadWav(spec), loop);
+}

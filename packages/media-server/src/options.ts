@@ -1,0 +1,40 @@
+/** Options of {@link startMediaServer}, validated with zod (clear messages for the bin's exit 2). */
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+
+export const mediaServerOptionsSchema = z
+  .object({
+    sip: z.object({ host: z.ipv4().default('127.0.0.1'), port: port.default(5080) }).prefault({}),
+    esl: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: port.default(8021),
+        password: z.string().min(1).default('ClueCon'),
+      })
+      .prefault({}),
+    rtp: z
+      .object({
+        address: z.ipv4().optional(),
+        portMin: z.number().int().min(1024).max(65534).default(20000),
+        portMax: z.number().int().min(1025).max(65535).default(20999),
+      })
+      .refine((r) => r.portMin < r.portMax, { message: 'rtp port range: min must be below max' })
+      .prefault({}),
+    soundsDir: z.string().optional(),
+    /** Where relative recording paths go (default: the working directory). */
+    recordingsDir: z.string().optional(),
+    /** sofia profile name (fsmrf `profile` option, default drachtio_mrf). */
+    profile: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/)
+      .default('drachtio_mrf'),
+    maxSessions: z.number().int().positive().default(1000),
+    heartbeatSeconds: z.number().positive().default(20),
+    unknownApplication: z.enum(['hangup', 'error']).default('hangup'),
+    hostname: z.string().optional(),
+  })
+  .strict();
+
+export type MediaServerOptionsInput = z.input<typeof mediaServerOptionsSchema>;
+export type MediaServerOptionsResolved = z.output<typeof mediaServerOptionsSchema>;

@@ -1,0 +1,158 @@
+/**
+ * startMediaServer: the media engine, the SIP user agent (UAS for fsmrf's INVITEs), the Event
+ * Socket listener and the HEARTBEAT timer, wired into one handle with `close()`.
+ */
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { startSipUserAgent } from '@pbx/sip-server';
+import type { ConferenceRegistry as Registry } from './conference/registry';
+import { ConferenceRegistry } from './conference/registry';
+import type { ServerContext } from './context';
+import { heartbeatHeaders } from './api/status';
+import { SipHandler } from './channel/sip-handler';
+import { EventBus } from './esl/event-bus';
+import { standardHeaders } from './esl/event';
+import { startInboundServer } from './esl/inbound-server';
+import type { Logger } from './logger';
+import { silentLogger } from './logger';
+import { createMediaEngine } from './media';
+import { mediaServerOptionsSchema } from './options';
+import type { MediaServerOptionsInput } from './options';
+import type { Channel } from './channel/channel';
+
+export interface MediaServerHandle {
+  readonly sip: { address: string; port: number };
+  readonly esl: { host: string; port: number };
+  readonly rtp: { address: string; portMin: number; portMax: number };
+  /** Channels up now, RTP ports in use (for tests and leak checks). */
+  stats(): { channels: number; conferences: number; portsInUse: number; sessions: number };
+  close(): Promise<void>;
+}
+
+export type MediaServerOptions = MediaServerOptionsInput & { logger?: Logger };
+
+/** Starts the media server; rejects with a ZodError for bad options or the bind error. */
+export async function startMediaServer(
+  options: MediaServerOptions = {},
+): Promise<MediaServerHandle> {
+  const { logger, ...rest } = options;
+  const opts = mediaServerOptionsSchema.parse(rest);
+  const log = (logger ?? silentLogger).child({ component: 'media-server' });
+  const rtpAddress = opts.rtp.address ?? opts.sip.host;
+  const engine = await createMediaEngine({
+    address: rtpAddress,
+    rtpPortMin: opts.rtp.portMin,
+    rtpPortMax: opts.rtp.portMax,
+    logger: log.child({ component: 'media' }),
+  });
+  const bus = new EventBus();
+  const route: { handler?: SipHandler } = {};
+  let ua;
+  try {
+    ua = await startSipUserAgent({
+      host: opts.sip.host,
+      port: opts.sip.port,
+      logger: log,
+      onRequest: (req) => {
+        if (route.handler) route.handler.onRequest(req);
+        else void req.respond(503);
+      },
+      onAck: (ack) => route.handler?.onAck(ack),
+    });
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
+  const sipPort = ua.addresses[0]?.port ?? opts.sip.port;
+  const channels = new Map<string, Channel>();
+  const conferences: Registry = new ConferenceRegistry();
+  const ctx: ServerContext = {
+    log,
+    engine,
+    bus,
+    identity: {
+      coreUuid: randomUUID(),
+      hostname: opts.hostname ?? os.hostname(),
+      ipv4: opts.sip.host,
+    },
+    config: {
+      profile: opts.profile,
+      sipAddress: opts.sip.host,
+      sipPort,
+      soundsDir: opts.soundsDir,
+      recordingsDir: opts.recordingsDir,
+      maxSessions: opts.maxSessions,
+      unknownApplication: opts.unknownApplication,
+    },
+    channels,
+    conferences,
+    ua,
+    startedAt: Date.now(),
+    fire: (event) => bus.fire(event),
+    sessionsSinceStartup: 0,
+  };
+  route.handler = new SipHandler(ctx);
+  let inbound;
+  try {
+    inbound = await startInboundServer(ctx, opts.esl);
+  } catch (err) {
+    await ua.stop();
+    await engine.close();
+    throw err;
+  }
+  const heartbeat = setInterval(() => {
+    ctx.fire({
+      name: 'HEARTBEAT',
+      headers: [...standardHeaders('HEARTBEAT', ctx.identity), ...heartbeatHeaders(ctx)],
+    });
+  }, opts.heartbeatSeconds * 1000);
+  heartbeat.unref();
+  log.info(
+    {
+      sip: `${opts.sip.host}:${sipPort}`,
+      esl: `${inbound.host}:${inbound.port}`,
+      rtp: `${rtpAddress}:${opts.rtp.portMin}-${opts.rtp.portMax}`,
+    },
+    'media-server listening',
+  );
+
+  let closing: Promise<void> | undefined;
+  const uaRef = ua;
+  const inboundRef = inbound;
+  return {
+    sip: { address: opts.sip.host, port: sipPort },
+    esl: { host: inbound.host, port: inbound.port },
+    rtp: { address: rtpAddress, portMin: opts.rtp.portMin, portMax: opts.rtp.portMax },
+    stats: () => {
+      const s = engine.stats();
+      return {
+        channels: channels.size,
+        conferences: conferences.list().length,
+        portsInUse: s.portsInUse,
+        sessions: s.sessions,
+      };
+    },
+    close: () => {
+      closing ??= (async () => {
+        clearInterval(heartbeat);
+        const up = [...channels.values()];
+        await Promise.all(up.map((ch) => ch.hangup('SYSTEM_SHUTDOWN')));
+        // Let the BYEs complete (bounded) before the SIP socket goes away.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.all(up.map((ch) => ch.byeDone ?? Promise.resolve())),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, 2000);
+          }),
+        ]);
+        if (timer) clearTimeout(timer);
+        for (const c of bus.all()) c.end();
+        await inboundRef.close();
+        await uaRef.stop();
+        await engine.close();
+        log.info('media-server stopped');
+      })();
+      return closing;
+    },
+  };
+}
