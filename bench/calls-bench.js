@@ -18,7 +18,7 @@ async function withPbx(fn) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-pbx-'));
   const sipPort = await freePort();
   const pbx = await startPbx({
-    env: { PBX_DB: path.join(dir, 'pbx.sqlite'), PBX_SIP_HOST: '127.0.0.1', PBX_SIP_PORT: String(sipPort), PBX_CONTROL_PORT: '0', PBX_LICENSE_MAX_STATIONS: '5000' },
+    env: { PBX_DB: path.join(dir, 'pbx.sqlite'), PBX_SIP_HOST: '127.0.0.1', PBX_SIP_PORT: String(sipPort), PBX_CONTROL_PORT: '0', PBX_MEDIA_SIP_PORT: '0', PBX_MEDIA_ESL_PORT: '0', PBX_LICENSE_MAX_STATIONS: '5000' },
     logger: pino({ level: process.env.BENCH_LOG_LEVEL || 'silent' }),
   });
   try {

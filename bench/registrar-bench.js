@@ -59,6 +59,8 @@ async function run() {
     env: { PBX_DB: dbPath, PBX_SIP_HOST: '127.0.0.1', PBX_SIP_PORT: String(sipPort), PBX_DOMAIN: 'pbx.local' },
     overrides: (c) => {
       c.control.port = 0;
+      c.media.sipPort = 0;
+      c.media.eslPort = 0;
       c.license.maxStations = STATIONS + 10;
     },
     logger: pino({ level: 'silent' }),

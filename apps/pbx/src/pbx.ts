@@ -8,6 +8,7 @@ import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { loadConfig, CONFIG_REDACT_PATHS, type PbxConfig } from '@pbx/config';
 import { Store, type ChangeWatcher } from '@pbx/store';
+import { startMediaServer, type MediaServerHandle } from '@pbx/media-server';
 import { startSipServer, type SipServer } from '@pbx/sip-server';
 import { AppliedChanges } from './applied-changes';
 import type { AppContext } from './context';
@@ -29,6 +30,8 @@ export interface RunningPbx extends AsyncDisposable {
   /** SIP address phones use (first UDP listener). */
   sip: { host: string; port: number };
   sipServer?: SipServer;
+  /** The embedded media server (media.mode embedded): drachtio-fsmrf's Event Socket and SIP peer. */
+  mediaServer?: MediaServerHandle;
   /** The registrar's handles (bindings, qualify, blocks, static bindings for tests). */
   registrar: RegistrarModule;
   /** Call control's handles (live stations, calls, park slots, hooks, call records). */
@@ -89,6 +92,13 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
       const udp = sipServer.sipAddresses.find((a) => a.protocol === 'udp') ?? sipServer.sipAddresses[0];
       if (udp) config.sip.port = udp.port;
     }
+    const mediaServer = config.media.mode === 'embedded' ? await startEmbeddedMedia(config, dbPath, log) : undefined;
+    if (mediaServer) {
+      stopAll.push(() => mediaServer.close());
+      // With port 0 (tests) the real ports are known only now.
+      config.media.sipPort = mediaServer.sip.port;
+      config.media.eslPort = mediaServer.esl.port;
+    }
     const srf = await connectSrf({ host: config.control.host, port: config.control.port, secret: config.control.secret, log });
     stopAll.push(() => srf.disconnect());
     const ctx: AppContext = { config, store, log, now: Date.now };
@@ -130,6 +140,7 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
       ctx,
       sip: { host, port: config.sip.port },
       sipServer,
+      mediaServer,
       registrar,
       calls: installed.calls,
       changes,
@@ -140,6 +151,25 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
     await stop();
     throw err;
   }
+}
+
+/**
+ * The embedded FreeSWITCH-compatible media server, in this process: SIP and RTP on `media.host`,
+ * the Event Socket on loopback only (it carries the password and full call control), sounds and
+ * recordings beside the database.
+ */
+async function startEmbeddedMedia(config: PbxConfig, dbPath: string, log: Logger): Promise<MediaServerHandle> {
+  const dataDir = path.dirname(dbPath);
+  const media = await startMediaServer({
+    sip: { host: config.media.host, port: config.media.sipPort },
+    esl: { host: '127.0.0.1', port: config.media.eslPort, password: config.media.eslPassword },
+    rtp: { portMin: config.media.rtpPortMin, portMax: config.media.rtpPortMax },
+    soundsDir: path.join(dataDir, 'sounds'),
+    recordingsDir: path.join(dataDir, 'recordings'),
+    logger: log,
+  });
+  log.info({ sip: `${media.sip.address}:${media.sip.port}`, esl: `${media.esl.host}:${media.esl.port}` }, 'media server started');
+  return media;
 }
 
 async function readTls(cert: string, key: string): Promise<{ cert: Buffer; key: Buffer }> {

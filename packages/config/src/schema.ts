@@ -143,6 +143,13 @@ export const PbxConfigSchema = z
         message: `is required when sip.${given} is set (TLS needs both)`,
       });
     }
+    if (c.media.mode === 'embedded' && isIP(c.media.host) !== 4) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['media', 'host'],
+        message: 'must be an IPv4 address in embedded mode (it is advertised in SDP)',
+      });
+    }
     if (c.media.rtpPortMax - c.media.rtpPortMin < 3) {
       ctx.addIssue({
         code: 'custom',

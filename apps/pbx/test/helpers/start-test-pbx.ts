@@ -57,6 +57,8 @@ export async function startTestPbx(opts: TestPbxOptions = {}): Promise<TestPbx> 
         overrides: (c) => {
           c.control.host = '127.0.0.1';
           c.control.port = 0;
+          c.media.sipPort = 0;
+          c.media.eslPort = 0;
           opts.overrides?.(c);
         },
         logger: opts.logger ?? testLogger(),

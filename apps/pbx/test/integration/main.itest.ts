@@ -72,6 +72,31 @@ async function portFree(port: number): Promise<boolean> {
   return udp && tcp;
 }
 
+/** The first frame an Event Socket listener at `hostPort` sends. */
+function eslGreeting(hostPort: string): Promise<string> {
+  const [host, port] = [hostPort.slice(0, hostPort.lastIndexOf(':')), Number(hostPort.slice(hostPort.lastIndexOf(':') + 1))];
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no greeting from ${hostPort}`));
+    }, 5_000);
+    let text = '';
+    socket.on('data', (d: Buffer) => {
+      text += d.toString();
+      if (text.includes('\n\n')) {
+        clearTimeout(timer);
+        socket.end();
+        resolve(text);
+      }
+    });
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
 describe('pbx main', () => {
   let dir: string;
   beforeEach(() => {
@@ -81,7 +106,7 @@ describe('pbx main', () => {
 
   it('starts on embedded defaults, creates its database and stops on SIGTERM', async () => {
     const db = path.join(dir, 'data', 'pbx.sqlite');
-    const env = { ...process.env, PBX_DB: db, PBX_SIP_HOST: '127.0.0.1', PBX_SIP_PORT: String(await freePort('both')), PBX_CONTROL_PORT: String(await freePort('tcp')), LOG_LEVEL: 'info' };
+    const env = { ...process.env, PBX_DB: db, PBX_SIP_HOST: '127.0.0.1', PBX_SIP_PORT: String(await freePort('both')), PBX_CONTROL_PORT: String(await freePort('tcp')), PBX_MEDIA_SIP_PORT: '0', PBX_MEDIA_ESL_PORT: '0', LOG_LEVEL: 'info' };
     const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let out = '';
@@ -98,6 +123,12 @@ describe('pbx main', () => {
       });
       expect(existsSync(db)).toBe(true);
       expect(out).not.toMatch(/"secret":"(?!\*\*\*)/);
+      expect(out).not.toMatch(/"eslPassword":"(?!\*\*\*)/);
+      // The embedded media server came up with it: its Event Socket greets like FreeSWITCH's.
+      const mediaLine = out.split('\n').find((l) => l.includes('"msg":"media server started"'));
+      expect(mediaLine).toBeDefined();
+      const esl = (JSON.parse(mediaLine!) as { esl: string }).esl;
+      expect(await eslGreeting(esl)).toMatch(/^Content-Type: auth\/request/);
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
@@ -134,6 +165,8 @@ describe('pbx main', () => {
       PBX_SIP_HOST: '127.0.0.1',
       PBX_SIP_PORT: String(sipPort),
       PBX_CONTROL_PORT: String(await freePort('tcp')),
+      PBX_MEDIA_SIP_PORT: '0',
+      PBX_MEDIA_ESL_PORT: '0',
       LOG_LEVEL: 'info',
     };
     const npm = spawn('npm', ['start', '--ignore-scripts', '--silent'], { cwd: ROOT, env, detached: true });
