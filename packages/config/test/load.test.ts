@@ -209,7 +209,7 @@ describe('loadConfig errors name the key and the rule', () => {
       errorOf(() => loadConfig({ env: { PBX_MEDIA_RTP_PORT_MIN: '30000', PBX_MEDIA_RTP_PORT_MAX: '30001' }, ...quiet })).message,
     ).toMatch(/^media\.rtpPortMax: must be at least media\.rtpPortMin \+ 3/);
     expect(errorOf(() => loadConfig({ env: { PBX_MEDIA_HOST: 'media.example' }, ...quiet })).message).toBe(
-      'media.host: must be an IPv4 address in embedded mode (it is advertised in SDP)',
+      'media.host: must be an IPv4 address in embedded mode (it is advertised in SDP) (got "media.example" from PBX_MEDIA_HOST)',
     );
     expect(loadConfig({ env: { PBX_MEDIA_MODE: 'external', PBX_MEDIA_HOST: 'freeswitch', PBX_MEDIA_ESL_PASSWORD: 'pw' }, ...quiet }).media.host).toBe('freeswitch');
   });
