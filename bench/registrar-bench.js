@@ -56,7 +56,12 @@ async function run() {
 
   const sipPort = await freePort();
   const pbx = await startPbx({
-    env: { PBX_DB: dbPath, PBX_SIP_HOST: '127.0.0.1', PBX_SIP_PORT: String(sipPort), PBX_DOMAIN: 'pbx.local' },
+    env: {
+      PBX_DB: dbPath,
+      PBX_SIP_HOST: '127.0.0.1',
+      PBX_SIP_PORT: String(sipPort),
+      PBX_DOMAIN: 'pbx.local',
+    },
     overrides: (c) => {
       c.control.port = 0;
       c.media.sipPort = 0;
@@ -70,15 +75,37 @@ async function run() {
     const before = memory(gc);
 
     const r = await runSipp([
-      '-sf', path.join(SCEN, 'uac-register-auth-csv.xml'), `127.0.0.1:${sipPort}`,
-      '-p', String(await freePort()), '-inf', csv, '-au', '[field0]', '-ap', '[field1]',
-      '-r', String(RATE), '-rp', '1000', '-m', String(STATIONS), '-l', String(STATIONS), '-timeout', '120s',
+      '-sf',
+      path.join(SCEN, 'uac-register-auth-csv.xml'),
+      `127.0.0.1:${sipPort}`,
+      '-p',
+      String(await freePort()),
+      '-inf',
+      csv,
+      '-au',
+      '[field0]',
+      '-ap',
+      '[field1]',
+      '-r',
+      String(RATE),
+      '-rp',
+      '1000',
+      '-m',
+      String(STATIONS),
+      '-l',
+      String(STATIONS),
+      '-timeout',
+      '120s',
     ]);
     const registered = await store.registrations.countRegisteredStations();
     // Finished SIP transactions linger for timer J (32 s over UDP); measure once they are gone,
     // so what remains is the registrations (and the caches they filled).
     const drainUntil = Date.now() + 40_000;
-    while (Date.now() < drainUntil && pbx.sipServer && pbx.sipServer.stats().serverTransactions > 0) {
+    while (
+      Date.now() < drainUntil &&
+      pbx.sipServer &&
+      pbx.sipServer.stats().serverTransactions > 0
+    ) {
       await new Promise((r) => setTimeout(r, 500));
     }
     const after = memory(gc);

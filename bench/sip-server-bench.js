@@ -12,7 +12,10 @@ const SCEN = path.join(__dirname, 'scenarios');
 
 async function withServerAndApp(fn) {
   const sipPort = await freePort();
-  const server = await startSipServer({ sip: { host: '127.0.0.1', port: sipPort, protocols: ['udp'] }, control: { port: 0, secret: 'bench-secret' } });
+  const server = await startSipServer({
+    sip: { host: '127.0.0.1', port: sipPort, protocols: ['udp'] },
+    control: { port: 0, secret: 'bench-secret' },
+  });
   const srf = new Srf();
   await new Promise((resolve, reject) => {
     srf.on('connect', (err) => (err ? reject(err) : resolve()));
@@ -27,31 +30,62 @@ async function withServerAndApp(fn) {
 }
 
 function gcMemory() {
-  if (global.gc) { global.gc(); global.gc(); }
+  if (global.gc) {
+    global.gc();
+    global.gc();
+  }
   const m = process.memoryUsage();
   return { rss: m.rss, heap: m.heapUsed };
 }
 
 async function registerRate() {
   return withServerAndApp(async ({ srf, sipPort }) => {
-    srf.register((req, res) => res.send(200, { headers: { Contact: req.get('Contact'), Expires: '600' } }));
+    srf.register((req, res) =>
+      res.send(200, { headers: { Contact: req.get('Contact'), Expires: '600' } }),
+    );
     const total = 30000;
-    const r = await runSipp(['-sf', path.join(SCEN, 'register-expect-200.xml'), `127.0.0.1:${sipPort}`,
-      '-p', String(await freePort()), '-r', '4000', '-rp', '1000', '-m', String(total), '-l', '20000', '-timeout', '60s']);
-    return { name: 'REGISTER → app 200 (UDP)', value: Math.round((r.successful / r.elapsedMs) * 1000), unit: 'req/s', target: '≥ 2000', note: `${r.successful} ok, ${r.failed} failed` , ok: r.failed === 0 && r.successful === total };
+    const r = await runSipp([
+      '-sf',
+      path.join(SCEN, 'register-expect-200.xml'),
+      `127.0.0.1:${sipPort}`,
+      '-p',
+      String(await freePort()),
+      '-r',
+      '4000',
+      '-rp',
+      '1000',
+      '-m',
+      String(total),
+      '-l',
+      '20000',
+      '-timeout',
+      '60s',
+    ]);
+    return {
+      name: 'REGISTER → app 200 (UDP)',
+      value: Math.round((r.successful / r.elapsedMs) * 1000),
+      unit: 'req/s',
+      target: '≥ 2000',
+      note: `${r.successful} ok, ${r.failed} failed`,
+      ok: r.failed === 0 && r.successful === total,
+    };
   });
 }
 
 async function b2buaApp(srf, uasPort) {
   srf.invite(async (req, res) => {
     try {
-      const { uas, uac } = await srf.createB2BUA(req, res, `sip:service@127.0.0.1:${uasPort}`, { localSdpB: req.body });
+      const { uas, uac } = await srf.createB2BUA(req, res, `sip:service@127.0.0.1:${uasPort}`, {
+        localSdpB: req.body,
+      });
       uas.on('destroy', () => uac.destroy().catch(() => undefined));
       uac.on('destroy', () => uas.destroy().catch(() => undefined));
       // A BYE read together with the 200's echo was handled before these listeners existed.
       if (!uac.connected) uas.destroy().catch(() => undefined);
       else if (!uas.connected) uac.destroy().catch(() => undefined);
-    } catch { /* failure counted by sipp */ }
+    } catch {
+      /* failure counted by sipp */
+    }
   });
 }
 
@@ -62,10 +96,34 @@ async function callRate() {
     await b2buaApp(srf, uasPort);
     await new Promise((r) => setTimeout(r, 300));
     const total = 6000;
-    const r = await runSipp(['-sn', 'uac', `127.0.0.1:${sipPort}`, '-p', String(await freePort()), '-r', '400', '-rp', '1000',
-      '-m', String(total), '-l', '4000', '-d', '0', '-timeout', '90s']);
+    const r = await runSipp([
+      '-sn',
+      'uac',
+      `127.0.0.1:${sipPort}`,
+      '-p',
+      String(await freePort()),
+      '-r',
+      '400',
+      '-rp',
+      '1000',
+      '-m',
+      String(total),
+      '-l',
+      '4000',
+      '-d',
+      '0',
+      '-timeout',
+      '90s',
+    ]);
     await uas.stop();
-    return { name: 'INVITE B2BUA → sipp UAS (UDP)', value: Math.round((r.successful / r.elapsedMs) * 1000), unit: 'calls/s', target: '≥ 300', note: `${r.successful} ok, ${r.failed} failed`, ok: r.failed === 0 && r.successful === total };
+    return {
+      name: 'INVITE B2BUA → sipp UAS (UDP)',
+      value: Math.round((r.successful / r.elapsedMs) * 1000),
+      unit: 'calls/s',
+      target: '≥ 300',
+      note: `${r.successful} ok, ${r.failed} failed`,
+      ok: r.failed === 0 && r.successful === total,
+    };
   });
 }
 
@@ -77,8 +135,25 @@ async function concurrentMemory() {
     await new Promise((r) => setTimeout(r, 300));
     const before = gcMemory();
     const calls = 2000;
-    const run = runSipp(['-sf', path.join(SCEN, 'uac-hold-call.xml'), `127.0.0.1:${sipPort}`, '-s', 'service', '-p', String(await freePort()),
-      '-r', '300', '-rp', '1000', '-m', String(calls), '-l', String(calls), '-timeout', '90s']);
+    const run = runSipp([
+      '-sf',
+      path.join(SCEN, 'uac-hold-call.xml'),
+      `127.0.0.1:${sipPort}`,
+      '-s',
+      'service',
+      '-p',
+      String(await freePort()),
+      '-r',
+      '300',
+      '-rp',
+      '1000',
+      '-m',
+      String(calls),
+      '-l',
+      String(calls),
+      '-timeout',
+      '90s',
+    ]);
     // All calls are up after calls/600 s (+ margin), and stay up 20 s.
     await new Promise((r) => setTimeout(r, (calls / 300) * 1000 + 3000));
     const up = server.stats().dialogs / 2;
@@ -87,7 +162,13 @@ async function concurrentMemory() {
     await uas.stop();
     const perK = ((during.heap - before.heap) / up) * 1000;
     const rssPerK = ((during.rss - before.rss) / up) * 1000;
-    return { name: 'Memory per 1,000 concurrent B2BUA calls', value: (perK / 1048576).toFixed(1), unit: 'MiB heap', note: `${Math.round(up)} calls up; RSS ${(rssPerK / 1048576).toFixed(1)} MiB/1000; ${r.failed} failed`, ok: r.failed === 0 };
+    return {
+      name: 'Memory per 1,000 concurrent B2BUA calls',
+      value: (perK / 1048576).toFixed(1),
+      unit: 'MiB heap',
+      note: `${Math.round(up)} calls up; RSS ${(rssPerK / 1048576).toFixed(1)} MiB/1000; ${r.failed} failed`,
+      ok: r.failed === 0,
+    };
   });
 }
 

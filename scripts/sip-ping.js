@@ -20,7 +20,10 @@ const fail = (why) => {
   socket.close();
   process.exit(1);
 };
-const timer = setTimeout(() => fail(`no answer from ${host}:${port} within ${timeoutMs} ms`), timeoutMs);
+const timer = setTimeout(
+  () => fail(`no answer from ${host}:${port} within ${timeoutMs} ms`),
+  timeoutMs,
+);
 
 socket.on('error', (err) => fail(err.message));
 socket.on('message', (msg) => {

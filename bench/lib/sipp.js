@@ -16,7 +16,10 @@ function freePort() {
         const { port } = srv.address();
         srv.close(() => {
           const u = dgram.createSocket('udp4');
-          u.once('error', () => { u.close(); tryOne(); });
+          u.once('error', () => {
+            u.close();
+            tryOne();
+          });
           u.bind(port, '127.0.0.1', () => u.close(() => resolve(port)));
         });
       });
@@ -29,13 +32,28 @@ function freePort() {
 function runSipp(args, { timeoutMs = 120000 } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-sipp-'));
   const statFile = path.join(dir, 'stat.csv');
-  const full = ['-i', '127.0.0.1', '-mi', '127.0.0.1', '-nostdin', '-buff_size', '4194304',
-    '-trace_stat', '-stf', statFile, '-fd', '1', ...args];
+  const full = [
+    '-i',
+    '127.0.0.1',
+    '-mi',
+    '127.0.0.1',
+    '-nostdin',
+    '-buff_size',
+    '4194304',
+    '-trace_stat',
+    '-stf',
+    statFile,
+    '-fd',
+    '1',
+    ...args,
+  ];
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn('sipp', full, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     child.stdout.on('data', () => undefined);
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('exit', (code) => {
@@ -49,7 +67,9 @@ function runSipp(args, { timeoutMs = 120000 } = {}) {
         const last = lines[lines.length - 1].split(';');
         successful = Number(last[head.indexOf('SuccessfulCall(C)')]);
         failed = Number(last[head.indexOf('FailedCall(C)')]);
-      } catch { failed = -1; /* sipp did not run: see stderr */ }
+      } catch {
+        failed = -1; /* sipp did not run: see stderr */
+      }
       fs.rmSync(dir, { recursive: true, force: true });
       resolve({ code, successful, failed, elapsedMs, stderr });
     });
@@ -58,10 +78,19 @@ function runSipp(args, { timeoutMs = 120000 } = {}) {
 
 /** Starts a background sipp (e.g. a UAS); returns { done, stop }. */
 function startSipp(args) {
-  const child = spawn('sipp', ['-i', '127.0.0.1', '-mi', '127.0.0.1', '-nostdin', '-buff_size', '4194304', ...args],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    'sipp',
+    ['-i', '127.0.0.1', '-mi', '127.0.0.1', '-nostdin', '-buff_size', '4194304', ...args],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   const done = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  return { done, stop: () => { if (child.exitCode === null) child.kill('SIGTERM'); return done; } };
+  return {
+    done,
+    stop: () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return done;
+    },
+  };
 }
 
 module.exports = { freePort, runSipp, startSipp };

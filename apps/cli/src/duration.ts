@@ -1,6 +1,12 @@
 import { UsageError } from './errors';
 
-const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const UNITS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 
 /**
  * A point in time from `--since`: an ISO time (`2024-05-01T10:00:00Z`, `2024-05-01`) or a
@@ -30,5 +36,7 @@ export function parseDurationSeconds(text: string, flag: string): number {
     const unit = m[2].toLowerCase();
     return unit === 'ms' ? Number(m[1]) / 1000 : (Number(m[1]) * (UNITS[unit] ?? 0)) / 1000;
   }
-  throw new UsageError(`${flag}: must be a duration such as 90s, 10m, 1h (got ${JSON.stringify(text)})`);
+  throw new UsageError(
+    `${flag}: must be a duration such as 90s, 10m, 1h (got ${JSON.stringify(text)})`,
+  );
 }

@@ -35,10 +35,16 @@ export function describeError(err: unknown): { code: number; lines: string[] } {
   if (err instanceof LicenceError) {
     return {
       code: EXIT_FAILURE,
-      lines: [`licence full: ${err.limit} stations allowed (license.maxStations); remove a station or raise the limit`],
+      lines: [
+        `licence full: ${err.limit} stations allowed (license.maxStations); remove a station or raise the limit`,
+      ],
     };
   }
-  if (err instanceof NotFoundError || err instanceof ConflictError || err instanceof CommandFailedError) {
+  if (
+    err instanceof NotFoundError ||
+    err instanceof ConflictError ||
+    err instanceof CommandFailedError
+  ) {
     return { code: EXIT_FAILURE, lines: [err.message] };
   }
   if (err instanceof SecretKeyError) {

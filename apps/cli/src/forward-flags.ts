@@ -10,7 +10,8 @@ const FORWARDS = [
 
 type ForwardField = (typeof FORWARDS)[number][0];
 
-const isSet = (v: unknown): boolean => v !== undefined && !(typeof v === 'string' && v.trim().toLowerCase() === 'none');
+const isSet = (v: unknown): boolean =>
+  v !== undefined && !(typeof v === 'string' && v.trim().toLowerCase() === 'none');
 
 /**
  * A station has one call forward at a time, as with the codes 601-604 (each replaces the
@@ -19,7 +20,10 @@ const isSet = (v: unknown): boolean => v !== undefined && !(typeof v === 'string
  * fields to write besides the parsed input: the other forward types cleared when one is set, or
  * all four cleared by `--forward-clear`.
  */
-export function forwardPatch(raw: Readonly<Record<string, unknown>>, clear: boolean): Partial<Record<ForwardField, null>> {
+export function forwardPatch(
+  raw: Readonly<Record<string, unknown>>,
+  clear: boolean,
+): Partial<Record<ForwardField, null>> {
   const given = FORWARDS.filter(([field]) => isSet(raw[field]));
   if (given.length > 1) {
     throw new UsageError(

@@ -21,7 +21,9 @@ export async function loadNumberPlan(store: Store): Promise<NumberPlan> {
 }
 
 /** Station and ring group numbers, for the clash checks. */
-export async function dialledNumbers(store: Store): Promise<{ stations: string[]; groups: string[] }> {
+export async function dialledNumbers(
+  store: Store,
+): Promise<{ stations: string[]; groups: string[] }> {
   const stations = (await store.stations.list()).map((s) => s.tel);
   return { stations, groups: await store.ringGroups.numbers() };
 }
@@ -32,17 +34,25 @@ export async function dialledNumbers(store: Store): Promise<{ stations: string[]
  * (for a station) or a station (for a group). Bad syntax is a usage error (exit 2), a clash a
  * failure (exit 1).
  */
-export async function assertNumberFree(store: Store, number: string, kind: 'station' | 'group'): Promise<void> {
+export async function assertNumberFree(
+  store: Store,
+  number: string,
+  kind: 'station' | 'group',
+): Promise<void> {
   const problems = checkNewNumber(await loadNumberPlan(store), number, kind);
   const syntax = problems.find((p) => p.kind === 'syntax');
   if (syntax) throw new UsageError(syntax.message);
   const messages = problems.map((p) => p.message);
   const self = { number, owner: { kind } } as const;
   if (kind === 'station' && (await store.ringGroups.exists(number))) {
-    messages.push(`${describeEntry(self)} is the same number as ${describeEntry({ number, owner: { kind: 'group' } })}`);
+    messages.push(
+      `${describeEntry(self)} is the same number as ${describeEntry({ number, owner: { kind: 'group' } })}`,
+    );
   }
   if (kind === 'group' && (await store.stations.exists(number))) {
-    messages.push(`${describeEntry(self)} is the same number as ${describeEntry({ number, owner: { kind: 'station' } })}`);
+    messages.push(
+      `${describeEntry(self)} is the same number as ${describeEntry({ number, owner: { kind: 'station' } })}`,
+    );
   }
   if (messages.length > 0) throw new CommandFailedError(messages.join('; '));
 }

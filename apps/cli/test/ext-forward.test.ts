@@ -9,7 +9,12 @@ interface StationJson {
   dnd: boolean;
 }
 
-const forwards = (s: StationJson): (string | null)[] => [s.forwardAll, s.forwardBusy, s.forwardNoAnswer, s.forwardBusyNoAnswer];
+const forwards = (s: StationJson): (string | null)[] => [
+  s.forwardAll,
+  s.forwardBusy,
+  s.forwardNoAnswer,
+  s.forwardBusyNoAnswer,
+];
 
 describe('pbx ext set: forward and DND', () => {
   let f: CliFixture;
@@ -27,8 +32,20 @@ describe('pbx ext set: forward and DND', () => {
     expect(forwards(await show())).toEqual(['202', null, null, null]);
     await f.ok('ext', 'set', '201', '--forward-busy', '90123');
     expect(forwards(await show())).toEqual([null, '90123', null, null]);
-    await f.ok('ext', 'set', '201', '--forward-no-answer', '202', '--forward-no-answer-timer', '25');
-    expect(await show()).toMatchObject({ forwardNoAnswer: '202', forwardBusy: null, forwardNoAnswerTimer: 25 });
+    await f.ok(
+      'ext',
+      'set',
+      '201',
+      '--forward-no-answer',
+      '202',
+      '--forward-no-answer-timer',
+      '25',
+    );
+    expect(await show()).toMatchObject({
+      forwardNoAnswer: '202',
+      forwardBusy: null,
+      forwardNoAnswerTimer: 25,
+    });
     await f.ok('ext', 'set', '201', '--forward-busy-no-answer', '202');
     expect(forwards(await show())).toEqual([null, null, null, '202']);
     // Setting one type to none leaves the others alone.
@@ -40,7 +57,17 @@ describe('pbx ext set: forward and DND', () => {
   });
 
   it('clears every forward with --forward-clear, like 600; the timer and DND stay', async () => {
-    await f.ok('ext', 'set', '201', '--forward-busy', '202', '--forward-no-answer-timer', '30', '--dnd', 'on');
+    await f.ok(
+      'ext',
+      'set',
+      '201',
+      '--forward-busy',
+      '202',
+      '--forward-no-answer-timer',
+      '30',
+      '--dnd',
+      'on',
+    );
     expect(await f.ok('ext', 'set', '201', '--forward-clear')).toBe('station 201 updated\n');
     expect(await show()).toMatchObject({
       forwardAll: null,
@@ -61,14 +88,32 @@ describe('pbx ext set: forward and DND', () => {
       2,
       '--forward-busy, --forward-no-answer: give one forward destination; a station has one call forward at a time (as with 601-604)',
     );
-    expectFailure(await f.pbx('ext', 'set', '201', '--forward-clear', '--forward-busy', '202'), 2, '--forward-clear: cannot be combined with --forward-busy');
     expectFailure(
-      await f.pbx('ext', 'add', '203', '--password', 'secret3', '--forward-all', '201', '--forward-busy', '202'),
+      await f.pbx('ext', 'set', '201', '--forward-clear', '--forward-busy', '202'),
+      2,
+      '--forward-clear: cannot be combined with --forward-busy',
+    );
+    expectFailure(
+      await f.pbx(
+        'ext',
+        'add',
+        '203',
+        '--password',
+        'secret3',
+        '--forward-all',
+        '201',
+        '--forward-busy',
+        '202',
+      ),
       2,
       /^error: --forward-all, --forward-busy: give one forward destination/,
     );
     expect(forwards(await show())).toEqual(['202', null, null, null]);
-    expectFailure(await f.pbx('ext', 'set', '201', '--dnd', 'maybe'), 2, '--dnd: must be on or off');
+    expectFailure(
+      await f.pbx('ext', 'set', '201', '--dnd', 'maybe'),
+      2,
+      '--dnd: must be on or off',
+    );
     expectFailure(await f.pbx('ext', 'set', '299', '--forward-clear'), 1, 'station 299 not found');
   });
 });

@@ -23,15 +23,24 @@ describe('pbx numplan', () => {
     const rows = await f.json<Row[]>('numplan', 'list');
     expect(rows).toEqual(describePlan(defaultNumberPlan()).map((r) => ({ ...r, changed: false })));
     expect(rows.find((r) => r.feature === 'dnd')).toMatchObject({ code: '40', argument: 'onOff' });
-    expect(rows.find((r) => r.feature === 'pickup.myGroup')).toMatchObject({ code: null, dial: '(unassigned)' });
+    expect(rows.find((r) => r.feature === 'pickup.myGroup')).toMatchObject({
+      code: null,
+      dial: '(unassigned)',
+    });
     const table = await f.ok('numplan', 'list');
-    expect(table).toMatch(/│ 601\s+│ forward\.all\s+│ station\s+│ 601\s+│ Call forward all: every call goes/);
-    expect(table).toMatch(/│ \(unassigned\)\s+│ pickup\.myGroup \(MYGPICK\)\s+│ none\s+│ \(unassigned\)\s+│ My-group pickup/);
+    expect(table).toMatch(
+      /│ 601\s+│ forward\.all\s+│ station\s+│ 601\s+│ Call forward all: every call goes/,
+    );
+    expect(table).toMatch(
+      /│ \(unassigned\)\s+│ pickup\.myGroup \(MYGPICK\)\s+│ none\s+│ \(unassigned\)\s+│ My-group pickup/,
+    );
     expect(table).toMatch(/│ 11\s+│ park \(HOLD\)/);
   });
 
   it('sets, clears and resets codes; the change shows in list and in the database', async () => {
-    expect(await f.ok('numplan', 'set', 'pickup.myGroup', '15')).toBe('pickup.myGroup: code 15 (default: unassigned)\n');
+    expect(await f.ok('numplan', 'set', 'pickup.myGroup', '15')).toBe(
+      'pickup.myGroup: code 15 (default: unassigned)\n',
+    );
     expect(await f.ok('numplan', 'set', 'dnd', '*48')).toBe('dnd: code *48 (default: 40)\n');
     expect(await f.ok('numplan', 'clear', 'conference')).toBe('conference: unassigned\n');
     const rows = await f.json<Row[]>('numplan', 'list');
@@ -42,13 +51,21 @@ describe('pbx numplan', () => {
     ]);
     const store = await f.store();
     try {
-      expect(await store.numberPlan.overrides()).toEqual({ dnd: '*48', conference: null, 'pickup.myGroup': '15' });
+      expect(await store.numberPlan.overrides()).toEqual({
+        dnd: '*48',
+        conference: null,
+        'pickup.myGroup': '15',
+      });
     } finally {
       await store.close();
     }
     expect(await f.ok('numplan', 'reset', 'dnd')).toBe('dnd: code 40 (the default)\n');
-    expect(await f.ok('numplan', 'set', 'conference', '46')).toBe('conference: code 46 (the default)\n');
-    expect(await f.ok('numplan', 'reset', 'pickup.myGroup')).toBe('pickup.myGroup: unassigned (the default)\n');
+    expect(await f.ok('numplan', 'set', 'conference', '46')).toBe(
+      'conference: code 46 (the default)\n',
+    );
+    expect(await f.ok('numplan', 'reset', 'pickup.myGroup')).toBe(
+      'pickup.myGroup: unassigned (the default)\n',
+    );
     expect((await f.json<Row[]>('numplan', 'list')).filter((r) => r.changed)).toEqual([]);
     const again = await f.store();
     try {
@@ -82,38 +99,92 @@ describe('pbx numplan', () => {
       1,
       'code 20 (pickup.myGroup) is a prefix of station 201; code 20 (pickup.myGroup) is a prefix of station 202',
     );
-    expectFailure(await f.pbx('numplan', 'set', 'dnd', '2011'), 1, 'station 201 is a prefix of code 2011 (dnd)');
-    expectFailure(await f.pbx('numplan', 'set', 'dnd', '500'), 1, 'code 500 (dnd) is the same number as ring group 500');
-    expectFailure(await f.pbx('numplan', 'set', 'dnd', '5'), 1, 'code 5 (dnd) is a prefix of ring group 500');
-    expectFailure(await f.pbx('numplan', 'set', 'dnd', '601'), 1, 'code 601 (dnd) is the same number as code 601 (forward.all)');
-    expectFailure(await f.pbx('numplan', 'set', 'dnd', '6'), 1, /^error: code 6 \(dnd\) is a prefix of code 600 \(forward\.clear\); /);
-    expectFailure(await f.pbx('numplan', 'set', 'park', '1'), 1, /code 1 \(park\) is a prefix of code 12 \(parkRetrieve\)/);
+    expectFailure(
+      await f.pbx('numplan', 'set', 'dnd', '2011'),
+      1,
+      'station 201 is a prefix of code 2011 (dnd)',
+    );
+    expectFailure(
+      await f.pbx('numplan', 'set', 'dnd', '500'),
+      1,
+      'code 500 (dnd) is the same number as ring group 500',
+    );
+    expectFailure(
+      await f.pbx('numplan', 'set', 'dnd', '5'),
+      1,
+      'code 5 (dnd) is a prefix of ring group 500',
+    );
+    expectFailure(
+      await f.pbx('numplan', 'set', 'dnd', '601'),
+      1,
+      'code 601 (dnd) is the same number as code 601 (forward.all)',
+    );
+    expectFailure(
+      await f.pbx('numplan', 'set', 'dnd', '6'),
+      1,
+      /^error: code 6 \(dnd\) is a prefix of code 600 \(forward\.clear\); /,
+    );
+    expectFailure(
+      await f.pbx('numplan', 'set', 'park', '1'),
+      1,
+      /code 1 \(park\) is a prefix of code 12 \(parkRetrieve\)/,
+    );
     expect(await codeOf('dnd')).toBe('40');
     // A code freed by `clear` can be taken by another feature.
     await f.ok('numplan', 'clear', 'forward.all');
     expect(await f.ok('numplan', 'set', 'dnd', '601')).toBe('dnd: code 601 (default: 40)\n');
     // The default of a feature can clash too, so reset is checked like set.
-    expectFailure(await f.pbx('numplan', 'reset', 'forward.all'), 1, 'code 601 (forward.all) is the same number as code 601 (dnd)');
+    expectFailure(
+      await f.pbx('numplan', 'reset', 'forward.all'),
+      1,
+      'code 601 (forward.all) is the same number as code 601 (dnd)',
+    );
   });
 
   it('refuses unknown features and undialable codes (exit 2)', async () => {
-    expectFailure(await f.pbx('numplan', 'set', 'voicemail', '17'), 2, /^error: voicemail: unknown feature; one of forward\.clear, /);
+    expectFailure(
+      await f.pbx('numplan', 'set', 'voicemail', '17'),
+      2,
+      /^error: voicemail: unknown feature; one of forward\.clear, /,
+    );
     expectFailure(await f.pbx('numplan', 'clear', 'DND'), 2, /DND: unknown feature/);
-    expectFailure(await f.pbx('numplan', 'set', 'dnd', '4a'), 2, 'code 4a (dnd) is not dialable: use 1 to 8 of the characters 0-9 * #');
+    expectFailure(
+      await f.pbx('numplan', 'set', 'dnd', '4a'),
+      2,
+      'code 4a (dnd) is not dialable: use 1 to 8 of the characters 0-9 * #',
+    );
     expectFailure(await f.pbx('numplan', 'set', 'dnd', '123456789'), 2, /is not dialable/);
     expectFailure(await f.pbx('numplan', 'set', 'dnd'), 2, "missing required argument 'code'");
     expect(await codeOf('dnd')).toBe('40');
   });
 
   it('makes ext add refuse station numbers that clash with codes and groups', async () => {
-    expectFailure(await f.pbx('ext', 'add', '401', '--password', 'secret1'), 1, 'code 40 (dnd) is a prefix of station 401');
-    expectFailure(await f.pbx('ext', 'add', '46', '--password', 'secret1'), 1, 'station 46 is the same number as code 46 (conference)');
-    expectFailure(await f.pbx('ext', 'add', '6000', '--password', 'secret1'), 1, 'code 600 (forward.clear) is a prefix of station 6000');
+    expectFailure(
+      await f.pbx('ext', 'add', '401', '--password', 'secret1'),
+      1,
+      'code 40 (dnd) is a prefix of station 401',
+    );
+    expectFailure(
+      await f.pbx('ext', 'add', '46', '--password', 'secret1'),
+      1,
+      'station 46 is the same number as code 46 (conference)',
+    );
+    expectFailure(
+      await f.pbx('ext', 'add', '6000', '--password', 'secret1'),
+      1,
+      'code 600 (forward.clear) is a prefix of station 6000',
+    );
     await f.ok('group', 'add', '500');
-    expectFailure(await f.pbx('ext', 'add', '500', '--password', 'secret1'), 1, 'station 500 is the same number as ring group 500');
+    expectFailure(
+      await f.pbx('ext', 'add', '500', '--password', 'secret1'),
+      1,
+      'station 500 is the same number as ring group 500',
+    );
     expect(await f.ok('ext', 'list')).toBe('no stations\n');
     // Move the code, and the number is free.
     await f.ok('numplan', 'set', 'dnd', '48');
-    expect(await f.ok('ext', 'add', '401', '--password', 'secret1')).toBe('station 401 added (user ID 401)\n');
+    expect(await f.ok('ext', 'add', '401', '--password', 'secret1')).toBe(
+      'station 401 added (user ID 401)\n',
+    );
   });
 });

@@ -5,7 +5,10 @@ import { defaultNumberPlan, planMarkdownTable } from '@pbx/dialplan';
 describe('apps/cli/README.md', () => {
   it('shows the feature code table exactly as planMarkdownTable prints the default plan', () => {
     const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Feature codes'), readme.indexOf('## Output and exit status'));
+    const section = readme.slice(
+      readme.indexOf('## Feature codes'),
+      readme.indexOf('## Output and exit status'),
+    );
     expect(section.length).toBeGreaterThan(0);
     const table = section
       .split('\n')

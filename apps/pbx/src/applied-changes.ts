@@ -29,9 +29,15 @@ export class AppliedChanges extends EventEmitter<AppliedChangesEvents> {
 
   /** Records that `area` has been applied up to `counter` (or failed to) and emits `applied`. */
   record(area: ChangeArea, counter: number, error?: unknown): AppliedChange {
-    const change: AppliedChange = { area, counter, seq: ++this.seq, ...(error !== undefined ? { error } : {}) };
+    const change: AppliedChange = {
+      area,
+      counter,
+      seq: ++this.seq,
+      ...(error !== undefined ? { error } : {}),
+    };
     // Two changes of one area can finish out of order; the higher counter covers the lower.
-    if (error === undefined) this.counters.set(area, Math.max(counter, this.counters.get(area) ?? 0));
+    if (error === undefined)
+      this.counters.set(area, Math.max(counter, this.counters.get(area) ?? 0));
     this.emit('applied', change);
     return change;
   }
@@ -54,7 +60,8 @@ export class AppliedChanges extends EventEmitter<AppliedChangesEvents> {
       const onApplied = (c: AppliedChange): void => {
         if (c.area !== area || c.counter < counter) return;
         finish();
-        if (c.error !== undefined) reject(new Error(`applying the ${area} change failed`, { cause: c.error }));
+        if (c.error !== undefined)
+          reject(new Error(`applying the ${area} change failed`, { cause: c.error }));
         else resolve(c);
       };
       const timer = setTimeout(() => {

@@ -41,7 +41,15 @@ export interface RunningPbx extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-const REDACT = [...CONFIG_REDACT_PATHS, 'password', '*.password', 'authorization', '*.authorization', 'secret', '*.secret'];
+const REDACT = [
+  ...CONFIG_REDACT_PATHS,
+  'password',
+  '*.password',
+  'authorization',
+  '*.authorization',
+  'secret',
+  '*.secret',
+];
 
 export function makeLogger(level: string): Logger {
   return pino({ level, redact: { paths: REDACT, censor: '***' } });
@@ -67,7 +75,11 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
   };
   try {
     const loadFull = async (): Promise<PbxConfig> => {
-      const config = loadConfig({ env, dbOptions: await store.options.all(), generateSecret: () => boot.control.secret });
+      const config = loadConfig({
+        env,
+        dbOptions: await store.options.all(),
+        generateSecret: () => boot.control.secret,
+      });
       opts.overrides?.(config);
       return config;
     };
@@ -81,25 +93,39 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
           host: config.sip.host,
           port: config.sip.port,
           tlsPort: config.sip.tlsPort,
-          tls: config.sip.tlsCert && config.sip.tlsKey ? await readTls(config.sip.tlsCert, config.sip.tlsKey) : undefined,
+          tls:
+            config.sip.tlsCert && config.sip.tlsKey
+              ? await readTls(config.sip.tlsCert, config.sip.tlsKey)
+              : undefined,
         },
-        control: { host: config.control.host, port: config.control.port, secret: config.control.secret },
+        control: {
+          host: config.control.host,
+          port: config.control.port,
+          secret: config.control.secret,
+        },
         logger: log,
       });
       stopAll.push(() => sipServer!.stop());
       // With port 0 (tests) the real ports are known only now.
       config.control.port = sipServer.control.port;
-      const udp = sipServer.sipAddresses.find((a) => a.protocol === 'udp') ?? sipServer.sipAddresses[0];
+      const udp =
+        sipServer.sipAddresses.find((a) => a.protocol === 'udp') ?? sipServer.sipAddresses[0];
       if (udp) config.sip.port = udp.port;
     }
-    const mediaServer = config.media.mode === 'embedded' ? await startEmbeddedMedia(config, dbPath, log) : undefined;
+    const mediaServer =
+      config.media.mode === 'embedded' ? await startEmbeddedMedia(config, dbPath, log) : undefined;
     if (mediaServer) {
       stopAll.push(() => mediaServer.close());
       // With port 0 (tests) the real ports are known only now.
       config.media.sipPort = mediaServer.sip.port;
       config.media.eslPort = mediaServer.esl.port;
     }
-    const srf = await connectSrf({ host: config.control.host, port: config.control.port, secret: config.control.secret, log });
+    const srf = await connectSrf({
+      host: config.control.host,
+      port: config.control.port,
+      secret: config.control.secret,
+      log,
+    });
     stopAll.push(() => srf.disconnect());
     const ctx: AppContext = { config, store, log, now: Date.now };
     const installed = await installModules(ctx, srf);
@@ -134,7 +160,10 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
         },
       );
     });
-    log.info({ sip: `${config.sip.host}:${config.sip.port}`, db: dbPath, domain: config.sip.domain }, 'pbx started');
+    log.info(
+      { sip: `${config.sip.host}:${config.sip.port}`, db: dbPath, domain: config.sip.domain },
+      'pbx started',
+    );
     const host = config.sip.host === '0.0.0.0' ? '127.0.0.1' : config.sip.host;
     return {
       ctx,
@@ -158,7 +187,11 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
  * the Event Socket on loopback only (it carries the password and full call control), sounds and
  * recordings beside the database.
  */
-async function startEmbeddedMedia(config: PbxConfig, dbPath: string, log: Logger): Promise<MediaServerHandle> {
+async function startEmbeddedMedia(
+  config: PbxConfig,
+  dbPath: string,
+  log: Logger,
+): Promise<MediaServerHandle> {
   const dataDir = path.dirname(dbPath);
   const media = await startMediaServer({
     sip: { host: config.media.host, port: config.media.sipPort },
@@ -168,7 +201,10 @@ async function startEmbeddedMedia(config: PbxConfig, dbPath: string, log: Logger
     recordingsDir: path.join(dataDir, 'recordings'),
     logger: log,
   });
-  log.info({ sip: `${media.sip.address}:${media.sip.port}`, esl: `${media.esl.host}:${media.esl.port}` }, 'media server started');
+  log.info(
+    { sip: `${media.sip.address}:${media.sip.port}`, esl: `${media.esl.host}:${media.esl.port}` },
+    'media server started',
+  );
   return media;
 }
 

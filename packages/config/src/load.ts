@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError, type ConfigIssue } from './errors';
-import { coerceOptionText, envNamesOf, findOption, OPTIONS, showValue, type OptionSpec } from './options';
+import {
+  coerceOptionText,
+  envNamesOf,
+  findOption,
+  OPTIONS,
+  showValue,
+  type OptionSpec,
+} from './options';
 import { PbxConfigSchema, type PbxConfig } from './schema';
 
 /** Environment variables, as `process.env` holds them. */
@@ -68,19 +75,29 @@ function readFile(path: string): Record<string, unknown> {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new ConfigError([{ key: 'PBX_CONFIG', message: `cannot read config file ${path} (${code})` }], { cause: err });
+    throw new ConfigError(
+      [{ key: 'PBX_CONFIG', message: `cannot read config file ${path} (${code})` }],
+      { cause: err },
+    );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
     throw new ConfigError(
-      [{ key: 'PBX_CONFIG', message: `config file ${path} is not valid JSON (${(err as Error).message})` }],
+      [
+        {
+          key: 'PBX_CONFIG',
+          message: `config file ${path} is not valid JSON (${(err as Error).message})`,
+        },
+      ],
       { cause: err },
     );
   }
   if (!isPlainObject(parsed)) {
-    throw new ConfigError([{ key: 'PBX_CONFIG', message: `config file ${path} must hold a JSON object` }]);
+    throw new ConfigError([
+      { key: 'PBX_CONFIG', message: `config file ${path} must hold a JSON object` },
+    ]);
   }
   return parsed;
 }
@@ -89,7 +106,11 @@ function typed(option: OptionSpec, value: unknown): unknown {
   return typeof value === 'string' ? coerceOptionText(option, value) : value;
 }
 
-function setPath(target: Record<string, Record<string, unknown>>, key: string, value: unknown): void {
+function setPath(
+  target: Record<string, Record<string, unknown>>,
+  key: string,
+  value: unknown,
+): void {
   const [section, name] = key.split('.');
   if (section === undefined || name === undefined) return;
   (target[section] ??= {})[name] = value;
@@ -113,7 +134,8 @@ export function resolveConfig(input: LoadConfigInput = {}): ResolvedConfig {
   const warnings: string[] = [];
 
   for (const option of OPTIONS) {
-    if (option.default !== undefined) slots.set(option.key, { value: option.default, source: 'default' });
+    if (option.default !== undefined)
+      slots.set(option.key, { value: option.default, source: 'default' });
   }
 
   // File.
@@ -127,7 +149,11 @@ export function resolveConfig(input: LoadConfigInput = {}): ResolvedConfig {
     for (const [name, value] of flatten(fileContent)) {
       const option = findOption(name);
       if (!option) {
-        issues.push({ key: name, message: 'unknown option', source: describeSource('file', filePath) });
+        issues.push({
+          key: name,
+          message: 'unknown option',
+          source: describeSource('file', filePath),
+        });
         continue;
       }
       if (value === null) slots.delete(option.key);
@@ -143,7 +169,9 @@ export function resolveConfig(input: LoadConfigInput = {}): ResolvedConfig {
       continue;
     }
     if (!option.settable) {
-      warnings.push(`ignored ${option.key} stored in the database (set it in the file or environment)`);
+      warnings.push(
+        `ignored ${option.key} stored in the database (set it in the file or environment)`,
+      );
       continue;
     }
     slots.set(option.key, { value: typed(option, value), source: 'database' });
@@ -153,7 +181,9 @@ export function resolveConfig(input: LoadConfigInput = {}): ResolvedConfig {
   for (const option of OPTIONS) {
     const given = envNamesOf(option)
       .map((name) => ({ name, text: env[name] }))
-      .filter((e): e is { name: string; text: string } => e.text !== undefined && e.text.trim() !== '');
+      .filter(
+        (e): e is { name: string; text: string } => e.text !== undefined && e.text.trim() !== '',
+      );
     const first = given[0];
     if (!first) continue;
     const clash = given.find((g) => g.text.trim() !== first.text.trim());
@@ -172,7 +202,10 @@ export function resolveConfig(input: LoadConfigInput = {}): ResolvedConfig {
     if (slots.get('control.mode')?.value === 'drachtio') {
       issues.push({ key: 'control.secret', message: 'is required when control.mode is drachtio' });
     } else {
-      slots.set('control.secret', { value: (input.generateSecret ?? randomSecret)(), source: 'generated' });
+      slots.set('control.secret', {
+        value: (input.generateSecret ?? randomSecret)(),
+        source: 'generated',
+      });
     }
   }
 
@@ -181,7 +214,10 @@ export function resolveConfig(input: LoadConfigInput = {}): ResolvedConfig {
     if (slots.get('media.mode')?.value === 'external') {
       issues.push({ key: 'media.eslPassword', message: 'is required when media.mode is external' });
     } else {
-      slots.set('media.eslPassword', { value: (input.generateSecret ?? randomSecret)(), source: 'generated' });
+      slots.set('media.eslPassword', {
+        value: (input.generateSecret ?? randomSecret)(),
+        source: 'generated',
+      });
     }
   }
 

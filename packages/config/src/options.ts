@@ -49,40 +49,91 @@ function spec(
  * 15 s); the rest are this project's choices (see the README).
  */
 export const OPTIONS: readonly OptionSpec[] = [
-  spec('sip.host', 'string', '0.0.0.0', 'address the SIP transports bind to', { restart: true, aliases: ['PBX_SIP_HOST'] }),
-  spec('sip.port', 'int', 5060, 'Signal Port (UDP and TCP)', { restart: true, aliases: ['PBX_SIP_PORT'] }),
-  spec('sip.tlsPort', 'int', 5061, 'TLS port (TLS is on only with sip.tlsCert and sip.tlsKey)', { restart: true }),
+  spec('sip.host', 'string', '0.0.0.0', 'address the SIP transports bind to', {
+    restart: true,
+    aliases: ['PBX_SIP_HOST'],
+  }),
+  spec('sip.port', 'int', 5060, 'Signal Port (UDP and TCP)', {
+    restart: true,
+    aliases: ['PBX_SIP_PORT'],
+  }),
+  spec('sip.tlsPort', 'int', 5061, 'TLS port (TLS is on only with sip.tlsCert and sip.tlsKey)', {
+    restart: true,
+  }),
   spec('sip.tlsCert', 'string', undefined, 'TLS certificate file (PEM)', { restart: true }),
   spec('sip.tlsKey', 'string', undefined, 'TLS private key file (PEM)', { restart: true }),
-  spec('sip.domain', 'string', 'pbx.local', 'SIP domain and digest realm', { aliases: ['PBX_DOMAIN'] }),
+  spec('sip.domain', 'string', 'pbx.local', 'SIP domain and digest realm', {
+    aliases: ['PBX_DOMAIN'],
+  }),
   spec('sip.expireTime', 'int', 600, 'SIP Expire Time (s): longest registration granted'),
   spec('sip.natRegExpireTime', 'int', 60, 'NAT Reg Expire Time (s): registration time behind NAT'),
-  spec('control.mode', 'enum', 'embedded', 'embedded SIP server or external drachtio-server', { settable: false, restart: true }),
-  spec('control.host', 'string', '127.0.0.1', 'drachtio control address', { settable: false, restart: true }),
+  spec('control.mode', 'enum', 'embedded', 'embedded SIP server or external drachtio-server', {
+    settable: false,
+    restart: true,
+  }),
+  spec('control.host', 'string', '127.0.0.1', 'drachtio control address', {
+    settable: false,
+    restart: true,
+  }),
   spec('control.port', 'int', 9022, 'drachtio control port', { settable: false, restart: true }),
-  spec('control.secret', 'string', undefined, 'drachtio shared secret (random when unset in embedded mode)', {
-    settable: false,
+  spec(
+    'control.secret',
+    'string',
+    undefined,
+    'drachtio shared secret (random when unset in embedded mode)',
+    {
+      settable: false,
+      restart: true,
+      secret: true,
+    },
+  ),
+  spec(
+    'media.mode',
+    'enum',
+    'embedded',
+    'embedded media server, or an external FreeSWITCH (drachtio-freeswitch-mrf)',
+    {
+      settable: false,
+      restart: true,
+    },
+  ),
+  spec(
+    'media.host',
+    'string',
+    '127.0.0.1',
+    'media server address (embedded: where it binds and advertises SIP and RTP)',
+    {
+      restart: true,
+    },
+  ),
+  spec('media.sipPort', 'int', 5080, 'media server SIP port (the leg drachtio-fsmrf sets up)', {
     restart: true,
-    secret: true,
   }),
-  spec('media.mode', 'enum', 'embedded', 'embedded media server, or an external FreeSWITCH (drachtio-freeswitch-mrf)', {
-    settable: false,
-    restart: true,
-  }),
-  spec('media.host', 'string', '127.0.0.1', 'media server address (embedded: where it binds and advertises SIP and RTP)', {
-    restart: true,
-  }),
-  spec('media.sipPort', 'int', 5080, 'media server SIP port (the leg drachtio-fsmrf sets up)', { restart: true }),
   spec('media.eslPort', 'int', 8021, 'media server Event Socket port', { restart: true }),
-  spec('media.eslPassword', 'string', undefined, 'Event Socket password (random when unset in embedded mode)', {
-    settable: false,
+  spec(
+    'media.eslPassword',
+    'string',
+    undefined,
+    'Event Socket password (random when unset in embedded mode)',
+    {
+      settable: false,
+      restart: true,
+      secret: true,
+    },
+  ),
+  spec('media.rtpPortMin', 'int', 20000, 'first RTP port of the embedded media server', {
     restart: true,
-    secret: true,
   }),
-  spec('media.rtpPortMin', 'int', 20000, 'first RTP port of the embedded media server', { restart: true }),
-  spec('media.rtpPortMax', 'int', 20999, 'last RTP port of the embedded media server', { restart: true }),
+  spec('media.rtpPortMax', 'int', 20999, 'last RTP port of the embedded media server', {
+    restart: true,
+  }),
   spec('security.commExclusive', 'enum', 'response', 'Comm Exclusive: response | no-response'),
-  spec('security.registerRetryLimit', 'int', 2, 'Register Retry Limit: failures before an IP is blocked'),
+  spec(
+    'security.registerRetryLimit',
+    'int',
+    2,
+    'Register Retry Limit: failures before an IP is blocked',
+  ),
   spec('security.registerBlockTimer', 'seconds', 60, 'Register MSG Block Timer (s)'),
   spec('security.commonBlockTimer', 'seconds', 600, 'Common MSG Block Timer (s)'),
   spec('security.accessLogLimit', 'int', 10000, 'rows kept in the access log'),
@@ -93,9 +144,19 @@ export const OPTIONS: readonly OptionSpec[] = [
     aliases: ['PBX_DB'],
   }),
   spec('log.level', 'enum', 'info', 'log level', { aliases: ['LOG_LEVEL'] }),
-  spec('features.forwardNoAnswerTimer', 'seconds', 15, 'ringing time before a no-answer forward (s)'),
+  spec(
+    'features.forwardNoAnswerTimer',
+    'seconds',
+    15,
+    'ringing time before a no-answer forward (s)',
+  ),
   spec('features.parkRecallTime', 'seconds', 60, 'time before a parked call recalls (s)'),
-  spec('features.ringingTimeout', 'seconds', 60, 'time an unanswered call rings before it ends (s)'),
+  spec(
+    'features.ringingTimeout',
+    'seconds',
+    60,
+    'time an unanswered call rings before it ends (s)',
+  ),
 ];
 
 const BY_KEY = new Map(OPTIONS.map((o) => [o.key, o]));
@@ -133,8 +194,12 @@ type AnySchema = z.ZodType<unknown>;
 /** The zod schema of one option (the same one loadConfig applies). */
 export function optionSchema(key: string): AnySchema {
   const [section, name] = key.split('.');
-  const shape = PbxConfigSchema.shape as unknown as Record<string, { shape: Record<string, AnySchema> } | undefined>;
-  const leaf = section !== undefined && name !== undefined ? shape[section]?.shape[name] : undefined;
+  const shape = PbxConfigSchema.shape as unknown as Record<
+    string,
+    { shape: Record<string, AnySchema> } | undefined
+  >;
+  const leaf =
+    section !== undefined && name !== undefined ? shape[section]?.shape[name] : undefined;
   if (!leaf) throw new Error(`no schema for option ${key}`);
   return leaf;
 }

@@ -136,7 +136,8 @@ export const PbxConfigSchema = z
   })
   .superRefine((c, ctx) => {
     if ((c.sip.tlsCert === undefined) !== (c.sip.tlsKey === undefined)) {
-      const [missing, given] = c.sip.tlsCert === undefined ? ['tlsCert', 'tlsKey'] : ['tlsKey', 'tlsCert'];
+      const [missing, given] =
+        c.sip.tlsCert === undefined ? ['tlsCert', 'tlsKey'] : ['tlsKey', 'tlsCert'];
       ctx.addIssue({
         code: 'custom',
         path: ['sip', missing],
@@ -158,7 +159,11 @@ export const PbxConfigSchema = z
       });
     }
     if (c.sip.tlsCert !== undefined && c.sip.tlsPort !== 0 && c.sip.tlsPort === c.sip.port) {
-      ctx.addIssue({ code: 'custom', path: ['sip', 'tlsPort'], message: 'must differ from sip.port' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sip', 'tlsPort'],
+        message: 'must differ from sip.port',
+      });
     }
   });
 

@@ -11,9 +11,7 @@ export const PASSWORD_CHARS_RULE = 'may contain only letters, digits and !@#$%^&
 export const PASSWORD_MIN = 6;
 export const PASSWORD_MAX = 64;
 
-export const TelSchema = z
-  .string({ error: TEL_RULE })
-  .regex(/^\d{2,8}$/, { error: TEL_RULE });
+export const TelSchema = z.string({ error: TEL_RULE }).regex(/^\d{2,8}$/, { error: TEL_RULE });
 
 export const UserIdSchema = z
   .string({ error: USER_ID_RULE })
@@ -52,7 +50,10 @@ function enumOf<const T extends readonly [string, ...string[]]>(values: T) {
 const DIGITS_RULE = 'must be 1 to 32 digits, or none';
 const digitsOrNone = z.preprocess(
   noneToNull,
-  z.string({ error: DIGITS_RULE }).regex(/^\d{1,32}$/, { error: DIGITS_RULE }).nullable(),
+  z
+    .string({ error: DIGITS_RULE })
+    .regex(/^\d{1,32}$/, { error: DIGITS_RULE })
+    .nullable(),
 );
 
 const STATION_OR_NONE_RULE = 'must be a station number (2 to 8 digits), or none';
@@ -67,17 +68,24 @@ export const StationSettingsSchema = z
       .string({ error: 'must be text of at most 64 characters' })
       .max(64, { error: 'must be text of at most 64 characters' })
       // eslint-disable-next-line no-control-regex
-      .regex(/^[^\u0000-\u001f\u007f"<>]*$/, { error: 'must not contain control characters, quotes or < >' }),
+      .regex(/^[^\u0000-\u001f\u007f"<>]*$/, {
+        error: 'must not contain control characters, quotes or < >',
+      }),
     toneSource: enumOf(['system', 'phone'] as const),
     callWaiting: OnOffSchema,
     forwardUnreachable: z.preprocess(
       noneToNull,
-      z.string({ error: STATION_OR_NONE_RULE }).regex(/^\d{2,8}$/, { error: STATION_OR_NONE_RULE }).nullable(),
+      z
+        .string({ error: STATION_OR_NONE_RULE })
+        .regex(/^\d{2,8}$/, { error: STATION_OR_NONE_RULE })
+        .nullable(),
     ),
     dtmfType: enumOf(['rfc2833', 'info'] as const),
     insertTrunkPort: z.preprocess(
       (v) => (noneToNull(v) === null ? '' : v),
-      z.string({ error: 'must be up to 8 digits, or none' }).regex(/^\d{0,8}$/, { error: 'must be up to 8 digits, or none' }),
+      z
+        .string({ error: 'must be up to 8 digits, or none' })
+        .regex(/^\d{0,8}$/, { error: 'must be up to 8 digits, or none' }),
     ),
     insertTrunkType: enumOf(['incoming', 'outgoing', 'none'] as const),
     natCheck: enumOf(['ip', 'ip-port'] as const),
@@ -88,11 +96,16 @@ export const StationSettingsSchema = z
     forwardNoAnswer: digitsOrNone,
     forwardBusyNoAnswer: digitsOrNone,
     forwardNoAnswerTimer: z.preprocess(
-      (v) => (typeof v === 'string' && ['default', 'none', ''].includes(v.trim().toLowerCase()) ? null : textToNumber(v)),
+      (v) =>
+        typeof v === 'string' && ['default', 'none', ''].includes(v.trim().toLowerCase())
+          ? null
+          : textToNumber(v),
       z
         .number({ error: 'must be a number of seconds greater than 0 and at most 600, or default' })
         .gt(0, { error: 'must be a number of seconds greater than 0 and at most 600, or default' })
-        .max(600, { error: 'must be a number of seconds greater than 0 and at most 600, or default' })
+        .max(600, {
+          error: 'must be a number of seconds greater than 0 and at most 600, or default',
+        })
         .nullable(),
     ),
     dnd: OnOffSchema,

@@ -56,8 +56,10 @@ test('images are pinned to versions, never latest', () => {
 
   test('is valid once .env.example is filled in', () => {
     const envFile = path.join(dir, 'filled.env');
-    const filled = readFileSync(path.join(ROOT, '.env.example'), 'utf8').replace(/^(PBX_[A-Z_]+)=$/gm, (_, k: string) =>
-      k === 'PBX_EXTERNAL_IP' ? `${k}=127.0.0.1` : `${k}=value-${k.toLowerCase()}`,
+    const filled = readFileSync(path.join(ROOT, '.env.example'), 'utf8').replace(
+      /^(PBX_[A-Z_]+)=$/gm,
+      (_, k: string) =>
+        k === 'PBX_EXTERNAL_IP' ? `${k}=127.0.0.1` : `${k}=value-${k.toLowerCase()}`,
     );
     writeFileSync(envFile, filled);
     const r = run(envFile);

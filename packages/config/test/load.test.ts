@@ -29,7 +29,14 @@ describe('loadConfig defaults', () => {
   it('uses the OfficeServ defaults', () => {
     const c = loadConfig({ env: {}, ...quiet });
     expect(c).toEqual({
-      sip: { host: '0.0.0.0', port: 5060, tlsPort: 5061, domain: 'pbx.local', expireTime: 600, natRegExpireTime: 60 },
+      sip: {
+        host: '0.0.0.0',
+        port: 5060,
+        tlsPort: 5061,
+        domain: 'pbx.local',
+        expireTime: 600,
+        natRegExpireTime: 60,
+      },
       control: { mode: 'embedded', host: '127.0.0.1', port: 9022, secret: 'generated-secret' },
       media: {
         mode: 'embedded',
@@ -66,7 +73,10 @@ describe('loadConfig defaults', () => {
     expect(errorOf(() => loadConfig({ env: { PBX_CONTROL_MODE: 'drachtio' } })).message).toBe(
       'control.secret: is required when control.mode is drachtio',
     );
-    expect(loadConfig({ env: { PBX_CONTROL_MODE: 'drachtio', PBX_CONTROL_SECRET: 'cymru' } }).control.secret).toBe('cymru');
+    expect(
+      loadConfig({ env: { PBX_CONTROL_MODE: 'drachtio', PBX_CONTROL_SECRET: 'cymru' } }).control
+        .secret,
+    ).toBe('cymru');
   });
 });
 
@@ -79,7 +89,10 @@ describe('loadConfig precedence: defaults < file < database < environment', () =
     const file = join(dir, 'pbx.json');
     writeFileSync(
       file,
-      JSON.stringify({ sip: { port: 5070, domain: 'file.example', expireTime: 300 }, security: { registerRetryLimit: 5 } }),
+      JSON.stringify({
+        sip: { port: 5070, domain: 'file.example', expireTime: 300 },
+        security: { registerRetryLimit: 5 },
+      }),
     );
     const r = resolveConfig({
       env: { PBX_CONFIG: file, PBX_SIP_PORT: '5080', PBX_SECURITY_REGISTER_RETRY_LIMIT: '7' },
@@ -101,7 +114,13 @@ describe('loadConfig precedence: defaults < file < database < environment', () =
 
   it('takes the short environment names of the issue', () => {
     const c = loadConfig({
-      env: { PBX_DB: '/tmp/x.sqlite', PBX_SIP_HOST: '127.0.0.1', PBX_SIP_PORT: '0', PBX_DOMAIN: 'office.example', LOG_LEVEL: 'DEBUG' },
+      env: {
+        PBX_DB: '/tmp/x.sqlite',
+        PBX_SIP_HOST: '127.0.0.1',
+        PBX_SIP_PORT: '0',
+        PBX_DOMAIN: 'office.example',
+        LOG_LEVEL: 'DEBUG',
+      },
       ...quiet,
     });
     expect(c.db.path).toBe('/tmp/x.sqlite');
@@ -111,7 +130,11 @@ describe('loadConfig precedence: defaults < file < database < environment', () =
 
   it('accepts fractional and unit timer values so tests run fast', () => {
     const c = loadConfig({
-      env: { PBX_SECURITY_REGISTER_BLOCK_TIMER: '0.25', PBX_SECURITY_COMMON_BLOCK_TIMER: '500ms', PBX_FEATURES_PARK_RECALL_TIME: '2m' },
+      env: {
+        PBX_SECURITY_REGISTER_BLOCK_TIMER: '0.25',
+        PBX_SECURITY_COMMON_BLOCK_TIMER: '500ms',
+        PBX_FEATURES_PARK_RECALL_TIME: '2m',
+      },
       ...quiet,
     });
     expect(c.security.registerBlockTimer).toBe(0.25);
@@ -120,7 +143,11 @@ describe('loadConfig precedence: defaults < file < database < environment', () =
   });
 
   it('ignores empty environment variables and unknown or file-only database rows (with warnings)', () => {
-    const r = resolveConfig({ env: { PBX_SIP_PORT: '' }, dbOptions: { 'db.path': '/elsewhere', 'no.such': 1 }, ...quiet });
+    const r = resolveConfig({
+      env: { PBX_SIP_PORT: '' },
+      dbOptions: { 'db.path': '/elsewhere', 'no.such': 1 },
+      ...quiet,
+    });
     expect(r.config.sip.port).toBe(5060);
     expect(r.config.db.path).toBe('./data/pbx.sqlite');
     expect(r.warnings).toHaveLength(2);
@@ -129,18 +156,24 @@ describe('loadConfig precedence: defaults < file < database < environment', () =
   });
 
   it('lets null in the file unset an option', () => {
-    expect(loadConfig({ env: {}, file: { sip: { tlsCert: null, tlsKey: null } }, ...quiet }).sip.tlsCert).toBeUndefined();
+    expect(
+      loadConfig({ env: {}, file: { sip: { tlsCert: null, tlsKey: null } }, ...quiet }).sip.tlsCert,
+    ).toBeUndefined();
   });
 
   it('names the file when it is missing, not JSON, or not an object', () => {
-    expect(errorOf(() => loadConfig({ env: { PBX_CONFIG: join(dir, 'none.json') } })).message).toMatch(
-      /^PBX_CONFIG: cannot read config file .*none\.json \(ENOENT\)$/,
-    );
+    expect(
+      errorOf(() => loadConfig({ env: { PBX_CONFIG: join(dir, 'none.json') } })).message,
+    ).toMatch(/^PBX_CONFIG: cannot read config file .*none\.json \(ENOENT\)$/);
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{ nope');
-    expect(errorOf(() => loadConfig({ env: {}, file: bad })).message).toMatch(/^PBX_CONFIG: config file .*bad\.json is not valid JSON/);
+    expect(errorOf(() => loadConfig({ env: {}, file: bad })).message).toMatch(
+      /^PBX_CONFIG: config file .*bad\.json is not valid JSON/,
+    );
     writeFileSync(bad, '[1]');
-    expect(errorOf(() => loadConfig({ env: {}, file: bad })).message).toMatch(/must hold a JSON object/);
+    expect(errorOf(() => loadConfig({ env: {}, file: bad })).message).toMatch(
+      /must hold a JSON object/,
+    );
   });
 });
 
@@ -183,47 +216,79 @@ describe('loadConfig errors name the key and the rule', () => {
     string: '!!bad host!!',
   };
 
-  it.each(OPTIONS.filter((o) => o.key !== 'db.path' && o.key !== 'control.secret' && o.key !== 'media.eslPassword' && !o.key.startsWith('sip.tls')).map((o) => [o.key, o]))(
-    'a bad %s names the key',
-    (key, option) => {
-      const name = envNameOf(option.key);
-      const err = errorOf(() => loadConfig({ env: { [name]: BAD[option.kind] ?? 'x' }, ...quiet }));
-      expect(err.issues).toHaveLength(1);
-      expect(err.message.startsWith(`${key}: must be`)).toBe(true);
-      expect(err.message).toContain(`from ${name}`);
-    },
-  );
+  it.each(
+    OPTIONS.filter(
+      (o) =>
+        o.key !== 'db.path' &&
+        o.key !== 'control.secret' &&
+        o.key !== 'media.eslPassword' &&
+        !o.key.startsWith('sip.tls'),
+    ).map((o) => [o.key, o]),
+  )('a bad %s names the key', (key, option) => {
+    const name = envNameOf(option.key);
+    const err = errorOf(() => loadConfig({ env: { [name]: BAD[option.kind] ?? 'x' }, ...quiet }));
+    expect(err.issues).toHaveLength(1);
+    expect(err.message.startsWith(`${key}: must be`)).toBe(true);
+    expect(err.message).toContain(`from ${name}`);
+  });
 
   it('refuses an over-long path and names db.path', () => {
-    expect(errorOf(() => loadConfig({ env: { PBX_DB: 'x'.repeat(5000) } })).message).toMatch(/^db\.path: must be a file path/);
+    expect(errorOf(() => loadConfig({ env: { PBX_DB: 'x'.repeat(5000) } })).message).toMatch(
+      /^db\.path: must be a file path/,
+    );
   });
 
   it('requires the Event Socket password for an external media server, and a usable RTP range', () => {
-    expect(errorOf(() => loadConfig({ env: { PBX_MEDIA_MODE: 'external' }, ...quiet })).message).toBe(
-      'media.eslPassword: is required when media.mode is external',
-    );
-    const c = loadConfig({ env: { PBX_MEDIA_MODE: 'external', PBX_MEDIA_ESL_PASSWORD: 'JambonzR0ck$' }, ...quiet });
+    expect(
+      errorOf(() => loadConfig({ env: { PBX_MEDIA_MODE: 'external' }, ...quiet })).message,
+    ).toBe('media.eslPassword: is required when media.mode is external');
+    const c = loadConfig({
+      env: { PBX_MEDIA_MODE: 'external', PBX_MEDIA_ESL_PASSWORD: 'JambonzR0ck$' },
+      ...quiet,
+    });
     expect(c.media).toMatchObject({ mode: 'external', eslPassword: 'JambonzR0ck$' });
     expect(redactConfig(c).media.eslPassword).toBe('***');
     expect(
-      errorOf(() => loadConfig({ env: { PBX_MEDIA_RTP_PORT_MIN: '30000', PBX_MEDIA_RTP_PORT_MAX: '30001' }, ...quiet })).message,
+      errorOf(() =>
+        loadConfig({
+          env: { PBX_MEDIA_RTP_PORT_MIN: '30000', PBX_MEDIA_RTP_PORT_MAX: '30001' },
+          ...quiet,
+        }),
+      ).message,
     ).toMatch(/^media\.rtpPortMax: must be at least media\.rtpPortMin \+ 3/);
-    expect(errorOf(() => loadConfig({ env: { PBX_MEDIA_HOST: 'media.example' }, ...quiet })).message).toBe(
+    expect(
+      errorOf(() => loadConfig({ env: { PBX_MEDIA_HOST: 'media.example' }, ...quiet })).message,
+    ).toBe(
       'media.host: must be an IPv4 address in embedded mode (it is advertised in SDP) (got "media.example" from PBX_MEDIA_HOST)',
     );
-    expect(loadConfig({ env: { PBX_MEDIA_MODE: 'external', PBX_MEDIA_HOST: 'freeswitch', PBX_MEDIA_ESL_PASSWORD: 'pw' }, ...quiet }).media.host).toBe('freeswitch');
+    expect(
+      loadConfig({
+        env: {
+          PBX_MEDIA_MODE: 'external',
+          PBX_MEDIA_HOST: 'freeswitch',
+          PBX_MEDIA_ESL_PASSWORD: 'pw',
+        },
+        ...quiet,
+      }).media.host,
+    ).toBe('freeswitch');
   });
 
   it('checks TLS settings together', () => {
-    expect(errorOf(() => loadConfig({ env: { PBX_SIP_TLS_CERT: '/c.pem' }, ...quiet })).message).toBe(
-      'sip.tlsKey: is required when sip.tlsCert is set (TLS needs both)',
-    );
+    expect(
+      errorOf(() => loadConfig({ env: { PBX_SIP_TLS_CERT: '/c.pem' }, ...quiet })).message,
+    ).toBe('sip.tlsKey: is required when sip.tlsCert is set (TLS needs both)');
     expect(
       errorOf(() =>
-        loadConfig({ env: { PBX_SIP_TLS_CERT: '/c.pem', PBX_SIP_TLS_KEY: '/k.pem', PBX_SIP_TLS_PORT: '5060' }, ...quiet }),
+        loadConfig({
+          env: { PBX_SIP_TLS_CERT: '/c.pem', PBX_SIP_TLS_KEY: '/k.pem', PBX_SIP_TLS_PORT: '5060' },
+          ...quiet,
+        }),
       ).message,
     ).toMatch(/^sip\.tlsPort: must differ from sip\.port/);
-    const c = loadConfig({ env: { PBX_SIP_TLS_CERT: '/c.pem', PBX_SIP_TLS_KEY: '/k.pem' }, ...quiet });
+    const c = loadConfig({
+      env: { PBX_SIP_TLS_CERT: '/c.pem', PBX_SIP_TLS_KEY: '/k.pem' },
+      ...quiet,
+    });
     expect(tlsEnabled(c)).toBe(true);
   });
 
@@ -236,7 +301,9 @@ describe('loadConfig errors name the key and the rule', () => {
 
   it('never prints the secret', () => {
     const err = errorOf(() => loadConfig({ env: { PBX_CONTROL_SECRET: 'x'.repeat(300) } }));
-    expect(err.message).toBe('control.secret: must be a non-empty string of at most 256 characters (got "***" from PBX_CONTROL_SECRET)');
+    expect(err.message).toBe(
+      'control.secret: must be a non-empty string of at most 256 characters (got "***" from PBX_CONTROL_SECRET)',
+    );
   });
 });
 

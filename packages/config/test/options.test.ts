@@ -1,4 +1,13 @@
-import { ConfigError, findOption, getOptionValue, loadConfig, OPTIONS, optionSchema, parseOptionValue, settableOptions } from '../src';
+import {
+  ConfigError,
+  findOption,
+  getOptionValue,
+  loadConfig,
+  OPTIONS,
+  optionSchema,
+  parseOptionValue,
+  settableOptions,
+} from '../src';
 
 describe('option table', () => {
   it('has a schema and a unique name for every option', () => {
@@ -8,13 +17,17 @@ describe('option table', () => {
   });
 
   it('covers every leaf of the configuration', () => {
-    const c = loadConfig({ env: { PBX_SIP_TLS_CERT: 'c', PBX_SIP_TLS_KEY: 'k' }, generateSecret: () => 'secret' });
+    const c = loadConfig({
+      env: { PBX_SIP_TLS_CERT: 'c', PBX_SIP_TLS_KEY: 'k' },
+      generateSecret: () => 'secret',
+    });
     const leaves = Object.entries(c).flatMap(([s, v]) => Object.keys(v).map((k) => `${s}.${k}`));
     expect(leaves.sort()).toEqual(OPTIONS.map((o) => o.key).sort());
     // The table's defaults are the ones loadConfig applies (`?? o.default` made this always pass).
     const withDefault = OPTIONS.filter((o) => o.default !== undefined);
     expect(withDefault.length).toBeGreaterThan(0);
-    for (const o of withDefault) expect([o.key, getOptionValue(c, o.key)]).toEqual([o.key, o.default]);
+    for (const o of withDefault)
+      expect([o.key, getOptionValue(c, o.key)]).toEqual([o.key, o.default]);
   });
 
   it('keeps start-up-only options out of `pbx config set`', () => {
@@ -47,11 +60,27 @@ describe('parseOptionValue (what `pbx config set` checks)', () => {
   });
 
   it.each([
-    ['sip.expireTime', 'soon', 'sip.expireTime: must be an integer between 1 and 86400 (got "soon")'],
+    [
+      'sip.expireTime',
+      'soon',
+      'sip.expireTime: must be an integer between 1 and 86400 (got "soon")',
+    ],
     ['sip.port', '65536', 'sip.port: must be an integer between 0 and 65535 (got "65536")'],
-    ['security.commExclusive', 'sometimes', 'security.commExclusive: must be response or no-response (got "sometimes")'],
-    ['security.registerBlockTimer', '0', 'security.registerBlockTimer: must be a number of seconds greater than 0 and at most 604800 (got "0")'],
-    ['sip.domain', 'bad domain', 'sip.domain: must be a domain name or IP address (letters, digits, "-" and ".") (got "bad domain")'],
+    [
+      'security.commExclusive',
+      'sometimes',
+      'security.commExclusive: must be response or no-response (got "sometimes")',
+    ],
+    [
+      'security.registerBlockTimer',
+      '0',
+      'security.registerBlockTimer: must be a number of seconds greater than 0 and at most 604800 (got "0")',
+    ],
+    [
+      'sip.domain',
+      'bad domain',
+      'sip.domain: must be a domain name or IP address (letters, digits, "-" and ".") (got "bad domain")',
+    ],
     ['nope.nothing', '1', 'nope.nothing: unknown option (see `pbx config list`)'],
   ])('%s %s is refused', (name, text, message) => {
     expect(() => parseOptionValue(name, text)).toThrow(ConfigError);
@@ -62,7 +91,12 @@ describe('parseOptionValue (what `pbx config set` checks)', () => {
 describe('SettableOptionsSchema', () => {
   it('accepts settable options by dotted name and refuses the rest', async () => {
     const { SettableOptionsSchema } = await import('../src');
-    expect(SettableOptionsSchema.safeParse({ 'sip.expireTime': 300, 'security.commExclusive': 'no-response' }).success).toBe(true);
+    expect(
+      SettableOptionsSchema.safeParse({
+        'sip.expireTime': 300,
+        'security.commExclusive': 'no-response',
+      }).success,
+    ).toBe(true);
     expect(SettableOptionsSchema.safeParse({ 'db.path': '/x' }).success).toBe(false);
     const bad = SettableOptionsSchema.safeParse({ 'sip.expireTime': 0 });
     expect(bad.success).toBe(false);

@@ -26,7 +26,12 @@ export type FeatureErrorReason =
 export type Classification =
   | { readonly kind: 'station'; readonly number: string }
   | { readonly kind: 'group'; readonly number: string }
-  | { readonly kind: 'feature'; readonly feature: FeatureId; readonly code: string; readonly arg?: string }
+  | {
+      readonly kind: 'feature';
+      readonly feature: FeatureId;
+      readonly code: string;
+      readonly arg?: string;
+    }
   | {
       readonly kind: 'featureError';
       readonly feature: FeatureId;
@@ -58,7 +63,8 @@ export function classify(digits: string, plan: ClassifyPlan): Classification {
   if (plan.isGroup(digits)) return { kind: 'group', number: digits };
 
   const match = longestCode(digits, plan.codes);
-  if (match) return classifyFeature(match.feature, match.code, digits.slice(match.code.length), plan);
+  if (match)
+    return classifyFeature(match.feature, match.code, digits.slice(match.code.length), plan);
 
   const prefix = plan.trunkPrefix;
   if (prefix && digits.startsWith(prefix) && digits.length > prefix.length) {
@@ -94,21 +100,40 @@ function classifyFeature(
   const kind = FEATURE_CODES[feature].argument;
   switch (kind) {
     case 'none':
-      if (arg !== '') return fail('unexpected-argument', `${feature} code ${code} takes no digits after it, got ${arg}`);
+      if (arg !== '')
+        return fail(
+          'unexpected-argument',
+          `${feature} code ${code} takes no digits after it, got ${arg}`,
+        );
       return { kind: 'feature', feature, code };
     case 'station':
-      if (arg === '') return fail('missing-argument', `${feature} code ${code} needs a station number after it`);
-      if (!plan.isStation(arg)) return fail('unknown-station', `${arg} after ${feature} code ${code} is not a station`);
+      if (arg === '')
+        return fail('missing-argument', `${feature} code ${code} needs a station number after it`);
+      if (!plan.isStation(arg))
+        return fail('unknown-station', `${arg} after ${feature} code ${code} is not a station`);
       return { kind: 'feature', feature, code, arg };
     case 'onOff':
-      if (arg === '') return fail('missing-argument', `${feature} code ${code} needs 1 (on) or 0 (off) after it`);
-      if (arg !== '0' && arg !== '1') return fail('bad-argument', `${feature} code ${code} takes 1 or 0, got ${arg}`);
+      if (arg === '')
+        return fail('missing-argument', `${feature} code ${code} needs 1 (on) or 0 (off) after it`);
+      if (arg !== '0' && arg !== '1')
+        return fail('bad-argument', `${feature} code ${code} takes 1 or 0, got ${arg}`);
       return { kind: 'feature', feature, code, arg };
     case 'pickupGroup': {
-      if (arg === '') return fail('missing-argument', `${feature} code ${code} needs a pickup group number after it`);
-      if (!PICKUP_GROUP.test(arg)) return fail('bad-argument', `${arg} after ${feature} code ${code} is not a pickup group number`);
+      if (arg === '')
+        return fail(
+          'missing-argument',
+          `${feature} code ${code} needs a pickup group number after it`,
+        );
+      if (!PICKUP_GROUP.test(arg))
+        return fail(
+          'bad-argument',
+          `${arg} after ${feature} code ${code} is not a pickup group number`,
+        );
       if (plan.isPickupGroup && !plan.isPickupGroup(arg)) {
-        return fail('unknown-pickup-group', `${arg} after ${feature} code ${code} is not a pickup group`);
+        return fail(
+          'unknown-pickup-group',
+          `${arg} after ${feature} code ${code} is not a pickup group`,
+        );
       }
       return { kind: 'feature', feature, code, arg };
     }

@@ -146,7 +146,9 @@ export function defaultCodes(): FeatureCodes {
 
 /** The number plan a fresh system starts with. */
 export function defaultNumberPlan(trunkPrefix?: string): NumberPlan {
-  return trunkPrefix === undefined ? { codes: defaultCodes() } : { codes: defaultCodes(), trunkPrefix };
+  return trunkPrefix === undefined
+    ? { codes: defaultCodes() }
+    : { codes: defaultCodes(), trunkPrefix };
 }
 
 /** Narrows an arbitrary string (CLI argument, database column) to a feature id. */

@@ -10,7 +10,13 @@ export {
   isFeatureId,
   isValidCodeSyntax,
 } from './feature-codes';
-export type { ArgumentKind, FeatureCodeDefinition, FeatureCodes, FeatureId, NumberPlan } from './feature-codes';
+export type {
+  ArgumentKind,
+  FeatureCodeDefinition,
+  FeatureCodes,
+  FeatureId,
+  NumberPlan,
+} from './feature-codes';
 export { classify } from './classify';
 export type { Classification, ClassifyPlan, FeatureErrorReason } from './classify';
 export { checkCodeChange, checkNewNumber, describeEntry, validatePlan } from './validate';

@@ -22,7 +22,12 @@ export interface PlanEntry {
 /** Something that makes a plan unusable, with a sentence for the CLI. */
 export type PlanProblem =
   | { readonly kind: 'syntax'; readonly entry: PlanEntry; readonly message: string }
-  | { readonly kind: 'clash'; readonly entry: PlanEntry; readonly other: PlanEntry; readonly message: string };
+  | {
+      readonly kind: 'clash';
+      readonly entry: PlanEntry;
+      readonly other: PlanEntry;
+      readonly message: string;
+    };
 
 /** The outcome of `checkCodeChange`: the new plan, or why it is refused. */
 export type CodeChangeResult =
@@ -72,7 +77,8 @@ export function checkCodeChange(
   groupNumbers: Iterable<string>,
 ): CodeChangeResult {
   const codes: FeatureCodes = { ...plan.codes, [feature]: code };
-  const next: NumberPlan = plan.trunkPrefix === undefined ? { codes } : { codes, trunkPrefix: plan.trunkPrefix };
+  const next: NumberPlan =
+    plan.trunkPrefix === undefined ? { codes } : { codes, trunkPrefix: plan.trunkPrefix };
   if (code === null) return { ok: true, plan: next };
 
   const entry: PlanEntry = { number: code, owner: { kind: 'feature', feature } };
@@ -93,8 +99,15 @@ export function checkCodeChange(
  * Checks a station or ring group number about to be added against the codes and trunk prefix,
  * for `pbx ext add` and `pbx group add`. An empty array means the number is free of clashes.
  */
-export function checkNewNumber(plan: NumberPlan, number: string, kind: 'station' | 'group'): PlanProblem[] {
-  const entry: PlanEntry = { number, owner: kind === 'station' ? { kind: 'station' } : { kind: 'group' } };
+export function checkNewNumber(
+  plan: NumberPlan,
+  number: string,
+  kind: 'station' | 'group',
+): PlanProblem[] {
+  const entry: PlanEntry = {
+    number,
+    owner: kind === 'station' ? { kind: 'station' } : { kind: 'group' },
+  };
   const syntax = syntaxProblem(entry);
   if (syntax) return [syntax];
   return planEntries(plan, [], []).flatMap((other) => clashBetween(entry, other) ?? []);
@@ -122,9 +135,11 @@ function planEntries(
   const entries: PlanEntry[] = [];
   for (const feature of FEATURE_IDS) {
     const code = plan.codes[feature];
-    if (code !== null && code !== undefined) entries.push({ number: code, owner: { kind: 'feature', feature } });
+    if (code !== null && code !== undefined)
+      entries.push({ number: code, owner: { kind: 'feature', feature } });
   }
-  if (plan.trunkPrefix !== undefined) entries.push({ number: plan.trunkPrefix, owner: { kind: 'trunkPrefix' } });
+  if (plan.trunkPrefix !== undefined)
+    entries.push({ number: plan.trunkPrefix, owner: { kind: 'trunkPrefix' } });
   for (const number of stationNumbers) entries.push({ number, owner: { kind: 'station' } });
   for (const number of groupNumbers) entries.push({ number, owner: { kind: 'group' } });
   return entries;
@@ -140,7 +155,11 @@ function syntaxProblem(entry: PlanEntry): PlanProblem | undefined {
     entry.owner.kind === 'station' || entry.owner.kind === 'group'
       ? '1 to 8 digits'
       : '1 to 8 of the characters 0-9 * #';
-  return { kind: 'syntax', entry, message: `${describeEntry(entry)} is not dialable: use ${allowed}` };
+  return {
+    kind: 'syntax',
+    entry,
+    message: `${describeEntry(entry)} is not dialable: use ${allowed}`,
+  };
 }
 
 /** A code or the trunk prefix must not be equal to or a prefix of any other number. */
@@ -149,16 +168,36 @@ function clashBetween(a: PlanEntry, b: PlanEntry): PlanProblem | undefined {
   if (!prefixMatters) {
     const sameKind = a.owner.kind === b.owner.kind;
     if (sameKind || a.number !== b.number) return undefined;
-    return { kind: 'clash', entry: a, other: b, message: `${describeEntry(a)} is the same number as ${describeEntry(b)}` };
+    return {
+      kind: 'clash',
+      entry: a,
+      other: b,
+      message: `${describeEntry(a)} is the same number as ${describeEntry(b)}`,
+    };
   }
   if (a.number === b.number) {
-    return { kind: 'clash', entry: a, other: b, message: `${describeEntry(a)} is the same number as ${describeEntry(b)}` };
+    return {
+      kind: 'clash',
+      entry: a,
+      other: b,
+      message: `${describeEntry(a)} is the same number as ${describeEntry(b)}`,
+    };
   }
   if (b.number.startsWith(a.number)) {
-    return { kind: 'clash', entry: a, other: b, message: `${describeEntry(a)} is a prefix of ${describeEntry(b)}` };
+    return {
+      kind: 'clash',
+      entry: a,
+      other: b,
+      message: `${describeEntry(a)} is a prefix of ${describeEntry(b)}`,
+    };
   }
   if (a.number.startsWith(b.number)) {
-    return { kind: 'clash', entry: a, other: b, message: `${describeEntry(b)} is a prefix of ${describeEntry(a)}` };
+    return {
+      kind: 'clash',
+      entry: a,
+      other: b,
+      message: `${describeEntry(b)} is a prefix of ${describeEntry(a)}`,
+    };
   }
   return undefined;
 }

@@ -76,15 +76,27 @@ describe('classify feature errors', () => {
 
   it('checks the pickup group when the plan knows the groups', () => {
     const p = plan({ isPickupGroup: (n) => n === '1' || n === '2' });
-    expect(classify('142', p)).toMatchObject({ kind: 'feature', feature: 'pickup.group', arg: '2' });
-    expect(classify('143', p)).toMatchObject({ kind: 'featureError', reason: 'unknown-pickup-group', arg: '3' });
+    expect(classify('142', p)).toMatchObject({
+      kind: 'feature',
+      feature: 'pickup.group',
+      arg: '2',
+    });
+    expect(classify('143', p)).toMatchObject({
+      kind: 'featureError',
+      reason: 'unknown-pickup-group',
+      arg: '3',
+    });
   });
 });
 
 describe('classify with changed codes', () => {
   it('uses an assigned my-group pickup code', () => {
     const codes = { ...defaultCodes(), 'pickup.myGroup': '15' };
-    expect(classify('15', plan({ codes }))).toEqual({ kind: 'feature', feature: 'pickup.myGroup', code: '15' });
+    expect(classify('15', plan({ codes }))).toEqual({
+      kind: 'feature',
+      feature: 'pickup.myGroup',
+      code: '15',
+    });
   });
 
   it('leaves an unassigned code unknown', () => {
@@ -94,13 +106,27 @@ describe('classify with changed codes', () => {
   it('takes the longest matching code', () => {
     // Not a valid plan (4 is a prefix of 40), but classify must still be deterministic.
     const codes = { ...defaultCodes(), conference: '4' };
-    expect(classify('401', plan({ codes }))).toEqual({ kind: 'feature', feature: 'dnd', code: '40', arg: '1' });
-    expect(classify('4', plan({ codes }))).toEqual({ kind: 'feature', feature: 'conference', code: '4' });
+    expect(classify('401', plan({ codes }))).toEqual({
+      kind: 'feature',
+      feature: 'dnd',
+      code: '40',
+      arg: '1',
+    });
+    expect(classify('4', plan({ codes }))).toEqual({
+      kind: 'feature',
+      feature: 'conference',
+      code: '4',
+    });
   });
 
   it('accepts star codes', () => {
     const codes = { ...defaultCodes(), dnd: '*78' };
-    expect(classify('*781', plan({ codes }))).toEqual({ kind: 'feature', feature: 'dnd', code: '*78', arg: '1' });
+    expect(classify('*781', plan({ codes }))).toEqual({
+      kind: 'feature',
+      feature: 'dnd',
+      code: '*78',
+      arg: '1',
+    });
     expect(classify('401', plan({ codes }))).toEqual({ kind: 'unknown' });
   });
 
@@ -114,6 +140,9 @@ describe('classify with changed codes', () => {
   });
 
   it('strips a longer trunk prefix', () => {
-    expect(classify('8001234', plan({ trunkPrefix: '800' }))).toEqual({ kind: 'trunk', digits: '1234' });
+    expect(classify('8001234', plan({ trunkPrefix: '800' }))).toEqual({
+      kind: 'trunk',
+      digits: '1234',
+    });
   });
 });

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultCodes, describePlan, defaultNumberPlan, planMarkdownTable, FEATURE_IDS } from '@pbx/dialplan';
+import {
+  defaultCodes,
+  describePlan,
+  defaultNumberPlan,
+  planMarkdownTable,
+  FEATURE_IDS,
+} from '@pbx/dialplan';
 
 describe('describePlan', () => {
   it('lists every feature once, in code-table order', () => {
@@ -23,13 +29,28 @@ describe('describePlan', () => {
 
   it('shows the code in force next to the default', () => {
     const rows = describePlan({ codes: { ...defaultCodes(), dnd: '48', conference: null } });
-    expect(rows.find((r) => r.feature === 'dnd')).toMatchObject({ code: '48', defaultCode: '40', dial: '48 + 1 (on) / 0 (off)' });
-    expect(rows.find((r) => r.feature === 'conference')).toMatchObject({ code: null, defaultCode: '46', dial: '(unassigned)' });
+    expect(rows.find((r) => r.feature === 'dnd')).toMatchObject({
+      code: '48',
+      defaultCode: '40',
+      dial: '48 + 1 (on) / 0 (off)',
+    });
+    expect(rows.find((r) => r.feature === 'conference')).toMatchObject({
+      code: null,
+      defaultCode: '46',
+      dial: '(unassigned)',
+    });
   });
 
   it('gives the manual names HOLD, HOLDPK, DND and MYGPICK', () => {
-    const names = Object.fromEntries(describePlan(defaultNumberPlan()).map((r) => [r.feature, r.officeServName]));
-    expect(names).toMatchObject({ park: 'HOLD', parkRetrieve: 'HOLDPK', dnd: 'DND', 'pickup.myGroup': 'MYGPICK' });
+    const names = Object.fromEntries(
+      describePlan(defaultNumberPlan()).map((r) => [r.feature, r.officeServName]),
+    );
+    expect(names).toMatchObject({
+      park: 'HOLD',
+      parkRetrieve: 'HOLDPK',
+      dnd: 'DND',
+      'pickup.myGroup': 'MYGPICK',
+    });
   });
 });
 

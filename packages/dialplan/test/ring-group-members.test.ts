@@ -10,7 +10,11 @@ describe('checkRingGroupMembers', () => {
     ['eleven stations', members(11), ['a ring group has at most 10 SIP members, got 11']],
     ['unknown member', ['201', '999'], ['999 is not a station']],
     ['duplicate', ['201', '202', '201'], ['201 is listed more than once']],
-    ['duplicates do not count twice toward the limit', [...members(10), '201'], ['201 is listed more than once']],
+    [
+      'duplicates do not count twice toward the limit',
+      [...members(10), '201'],
+      ['201 is listed more than once'],
+    ],
   ];
   it.each(cases)('%s', (_name, list, problems) => {
     expect(checkRingGroupMembers(list, isStation)).toEqual(problems);

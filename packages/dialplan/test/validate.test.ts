@@ -18,33 +18,93 @@ describe('validatePlan', () => {
 
   const cases: Array<[string, NumberPlan, string[], string[], string[]]> = [
     // name, plan, stations, groups, expected messages
-    ['station behind DND code', defaultNumberPlan(), ['401'], [], ['code 40 (dnd) is a prefix of station 401']],
-    ['station equal to conference code', defaultNumberPlan(), ['46'], [], ['code 46 (conference) is the same number as station 46']],
-    ['station prefix of forward code', defaultNumberPlan(), ['60'], [], [
-      'station 60 is a prefix of code 600 (forward.clear)',
-      'station 60 is a prefix of code 601 (forward.all)',
-      'station 60 is a prefix of code 602 (forward.busy)',
-      'station 60 is a prefix of code 603 (forward.noAnswer)',
-      'station 60 is a prefix of code 604 (forward.busyNoAnswer)',
-    ]],
-    ['group behind park code', defaultNumberPlan(), [], ['115'], ['code 11 (park) is a prefix of ring group 115']],
-    ['code prefix of code', { codes: { ...defaultCodes(), 'pickup.myGroup': '1' } }, [], [], [
-      'code 1 (pickup.myGroup) is a prefix of code 11 (park)',
-      'code 1 (pickup.myGroup) is a prefix of code 12 (parkRetrieve)',
-      'code 1 (pickup.myGroup) is a prefix of code 13 (pickup.directed)',
-      'code 1 (pickup.myGroup) is a prefix of code 14 (pickup.group)',
-    ]],
-    ['trunk prefix behind station', defaultNumberPlan('2'), ['201'], [], ['trunk prefix 2 is a prefix of station 201']],
-    ['trunk prefix clashes with codes', defaultNumberPlan('60'), [], [], [
-      'trunk prefix 60 is a prefix of code 600 (forward.clear)',
-      'trunk prefix 60 is a prefix of code 601 (forward.all)',
-      'trunk prefix 60 is a prefix of code 602 (forward.busy)',
-      'trunk prefix 60 is a prefix of code 603 (forward.noAnswer)',
-      'trunk prefix 60 is a prefix of code 604 (forward.busyNoAnswer)',
-    ]],
-    ['station equal to group', defaultNumberPlan(), ['500'], ['500'], ['station 500 is the same number as ring group 500']],
-    ['bad code syntax', { codes: { ...defaultCodes(), dnd: '4a' } }, [], [], ['code 4a (dnd) is not dialable: use 1 to 8 of the characters 0-9 * #']],
-    ['bad station syntax', defaultNumberPlan(), ['2*1'], [], ['station 2*1 is not dialable: use 1 to 8 digits']],
+    [
+      'station behind DND code',
+      defaultNumberPlan(),
+      ['401'],
+      [],
+      ['code 40 (dnd) is a prefix of station 401'],
+    ],
+    [
+      'station equal to conference code',
+      defaultNumberPlan(),
+      ['46'],
+      [],
+      ['code 46 (conference) is the same number as station 46'],
+    ],
+    [
+      'station prefix of forward code',
+      defaultNumberPlan(),
+      ['60'],
+      [],
+      [
+        'station 60 is a prefix of code 600 (forward.clear)',
+        'station 60 is a prefix of code 601 (forward.all)',
+        'station 60 is a prefix of code 602 (forward.busy)',
+        'station 60 is a prefix of code 603 (forward.noAnswer)',
+        'station 60 is a prefix of code 604 (forward.busyNoAnswer)',
+      ],
+    ],
+    [
+      'group behind park code',
+      defaultNumberPlan(),
+      [],
+      ['115'],
+      ['code 11 (park) is a prefix of ring group 115'],
+    ],
+    [
+      'code prefix of code',
+      { codes: { ...defaultCodes(), 'pickup.myGroup': '1' } },
+      [],
+      [],
+      [
+        'code 1 (pickup.myGroup) is a prefix of code 11 (park)',
+        'code 1 (pickup.myGroup) is a prefix of code 12 (parkRetrieve)',
+        'code 1 (pickup.myGroup) is a prefix of code 13 (pickup.directed)',
+        'code 1 (pickup.myGroup) is a prefix of code 14 (pickup.group)',
+      ],
+    ],
+    [
+      'trunk prefix behind station',
+      defaultNumberPlan('2'),
+      ['201'],
+      [],
+      ['trunk prefix 2 is a prefix of station 201'],
+    ],
+    [
+      'trunk prefix clashes with codes',
+      defaultNumberPlan('60'),
+      [],
+      [],
+      [
+        'trunk prefix 60 is a prefix of code 600 (forward.clear)',
+        'trunk prefix 60 is a prefix of code 601 (forward.all)',
+        'trunk prefix 60 is a prefix of code 602 (forward.busy)',
+        'trunk prefix 60 is a prefix of code 603 (forward.noAnswer)',
+        'trunk prefix 60 is a prefix of code 604 (forward.busyNoAnswer)',
+      ],
+    ],
+    [
+      'station equal to group',
+      defaultNumberPlan(),
+      ['500'],
+      ['500'],
+      ['station 500 is the same number as ring group 500'],
+    ],
+    [
+      'bad code syntax',
+      { codes: { ...defaultCodes(), dnd: '4a' } },
+      [],
+      [],
+      ['code 4a (dnd) is not dialable: use 1 to 8 of the characters 0-9 * #'],
+    ],
+    [
+      'bad station syntax',
+      defaultNumberPlan(),
+      ['2*1'],
+      [],
+      ['station 2*1 is not dialable: use 1 to 8 digits'],
+    ],
   ];
 
   it.each(cases)('%s', (_name, plan, st, gr, expected) => {
@@ -85,7 +145,10 @@ describe('checkCodeChange', () => {
 
   it('accepts a free code and returns the new plan without changing the old one', () => {
     const result = checkCodeChange(base, 'pickup.myGroup', '15', stations, groups);
-    expect(result).toEqual({ ok: true, plan: { codes: { ...defaultCodes(), 'pickup.myGroup': '15' }, trunkPrefix: '9' } });
+    expect(result).toEqual({
+      ok: true,
+      plan: { codes: { ...defaultCodes(), 'pickup.myGroup': '15' }, trunkPrefix: '9' },
+    });
     expect(base.codes['pickup.myGroup']).toBeNull();
   });
 
@@ -122,12 +185,16 @@ describe('checkNewNumber', () => {
     ['210', 'station', []],
     ['550', 'group', []],
     ['401', 'station', ['code 40 (dnd) is a prefix of station 401']],
-    ['1', 'station', [
-      'station 1 is a prefix of code 11 (park)',
-      'station 1 is a prefix of code 12 (parkRetrieve)',
-      'station 1 is a prefix of code 13 (pickup.directed)',
-      'station 1 is a prefix of code 14 (pickup.group)',
-    ]],
+    [
+      '1',
+      'station',
+      [
+        'station 1 is a prefix of code 11 (park)',
+        'station 1 is a prefix of code 12 (parkRetrieve)',
+        'station 1 is a prefix of code 13 (pickup.directed)',
+        'station 1 is a prefix of code 14 (pickup.group)',
+      ],
+    ],
     ['912', 'group', ['trunk prefix 9 is a prefix of ring group 912']],
     ['20a', 'station', ['station 20a is not dialable: use 1 to 8 digits']],
   ];

@@ -8,6 +8,15 @@ export * from './errors';
 export { parseUri, parseVia, splitHeaderValues } from './message';
 /** A small in-process user agent (UAS/UAC primitives) on the same transport and transactions. */
 export * from './user-agent';
-export { getHeader, getHeaders, makeResponse, randomBranch, randomCallId, randomTag, callId, cseq } from './message';
+export {
+  getHeader,
+  getHeaders,
+  makeResponse,
+  randomBranch,
+  randomCallId,
+  randomTag,
+  callId,
+  cseq,
+} from './message';
 export type { SipHeader, SipRequest, SipResponse } from './message/types';
 export type { Destination, ReceiveInfo } from './transport/types';

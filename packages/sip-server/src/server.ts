@@ -43,7 +43,13 @@ export interface SipServer extends AsyncDisposable {
   readonly control: { host: string; port: number };
   readonly sipAddresses: Array<{ protocol: TransportProtocol; address: string; port: number }>;
   /** Counts for tests and the bench: live dialogs and requests in flight. */
-  stats(): { dialogs: number; incoming: number; outgoing: number; serverTransactions: number; clientTransactions: number };
+  stats(): {
+    dialogs: number;
+    incoming: number;
+    outgoing: number;
+    serverTransactions: number;
+    clientTransactions: number;
+  };
   /** Replaces the admission check (see {@link SipServerOptions.admission}). */
   setAdmission(admission: SipServerOptions['admission']): void;
   /**
@@ -54,7 +60,9 @@ export interface SipServer extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-export async function startSipServer(opts: SipServerOptions = { control: { secret: '' } }): Promise<SipServer> {
+export async function startSipServer(
+  opts: SipServerOptions = { control: { secret: '' } },
+): Promise<SipServer> {
   const log = (opts.logger ?? silentLogger).child({ component: 'sip-server' });
   const host = opts.sip?.host ?? '0.0.0.0';
   const port = opts.sip?.port ?? 5060;
@@ -63,14 +71,36 @@ export async function startSipServer(opts: SipServerOptions = { control: { secre
   const secret = opts.control?.secret;
   if (!secret) throw new Error('sip-server: control.secret is required');
 
-  const listen: Array<{ protocol: TransportProtocol; address: string; port: number; externalAddress?: string; tls?: { cert: string | Buffer; key: string | Buffer } }> = [];
+  const listen: Array<{
+    protocol: TransportProtocol;
+    address: string;
+    port: number;
+    externalAddress?: string;
+    tls?: { cert: string | Buffer; key: string | Buffer };
+  }> = [];
   // UDP and TCP share one port number; with port 0 the UDP port is chosen first and reused.
-  for (const protocol of protocols) listen.push({ protocol, address: host, port, externalAddress: external });
-  if (opts.sip?.tls) listen.push({ protocol: 'tls', address: host, port: opts.sip.tlsPort ?? 5061, externalAddress: external, tls: opts.sip.tls });
+  for (const protocol of protocols)
+    listen.push({ protocol, address: host, port, externalAddress: external });
+  if (opts.sip?.tls)
+    listen.push({
+      protocol: 'tls',
+      address: host,
+      port: opts.sip.tlsPort ?? 5061,
+      externalAddress: external,
+      tls: opts.sip.tls,
+    });
 
-  const transport = new TransportLayer({ listen, logger: log.child({ layer: 'transport' }), admission: opts.admission });
+  const transport = new TransportLayer({
+    listen,
+    logger: log.child({ layer: 'transport' }),
+    admission: opts.admission,
+  });
   const t1 = opts.timers?.t1 ?? 500;
-  const transactions = new TransactionLayer({ transport, timers: opts.timers, logger: log.child({ layer: 'transaction' }) });
+  const transactions = new TransactionLayer({
+    transport,
+    timers: opts.timers,
+    logger: log.child({ layer: 'transaction' }),
+  });
   const listenAddresses = (): ListenAddress[] => transport.listenAddresses();
   const core = new SipCore({
     logger: log,
@@ -88,14 +118,24 @@ export async function startSipServer(opts: SipServerOptions = { control: { secre
     const loc: string[] = [];
     for (const l of listenAddresses()) {
       const concrete = localAddressFor([l], l.protocol)?.address ?? l.address;
-      ext.push(`${l.protocol}/${hostPortText(l.advertisedAddress === l.address ? concrete : l.advertisedAddress, l.port)}`);
+      ext.push(
+        `${l.protocol}/${hostPortText(l.advertisedAddress === l.address ? concrete : l.advertisedAddress, l.port)}`,
+      );
       loc.push(`${l.protocol}/${hostPortText(concrete, l.port)}`);
     }
     return { external: ext.join(','), local: loc.join(',') };
   };
   const control = new ControlServer(
-    { host: opts.control?.host ?? '127.0.0.1', port: opts.control?.port ?? 9022, secret, logger: log.child({ layer: 'control' }), hostports },
-    commandHandler(core, (conn, msgId, tokens, sip) => proxyCommand(core, conn, msgId, tokens, sip)),
+    {
+      host: opts.control?.host ?? '127.0.0.1',
+      port: opts.control?.port ?? 9022,
+      secret,
+      logger: log.child({ layer: 'control' }),
+      hostports,
+    },
+    commandHandler(core, (conn, msgId, tokens, sip) =>
+      proxyCommand(core, conn, msgId, tokens, sip),
+    ),
   );
   core.control = control;
 
@@ -121,7 +161,11 @@ export async function startSipServer(opts: SipServerOptions = { control: { secre
     await transport.stop();
     throw err;
   }
-  const sipAddresses = listenAddresses().map((l) => ({ protocol: l.protocol, address: l.address, port: l.port }));
+  const sipAddresses = listenAddresses().map((l) => ({
+    protocol: l.protocol,
+    address: l.address,
+    port: l.port,
+  }));
   log.info({ sip: sipAddresses, control: control.port }, 'sip-server started');
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {

@@ -46,7 +46,10 @@ export class PasswordCipher {
     const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, IV_BYTES));
     decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
     try {
-      return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+      return Buffer.concat([
+        decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)),
+        decipher.final(),
+      ]).toString('utf8');
     } catch (err) {
       throw new SecretKeyError('stored password does not decrypt with this key (wrong key file?)', {
         cause: err,
@@ -79,7 +82,9 @@ export function loadOrCreateKey(path: string): Buffer {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
       if (err instanceof SecretKeyError) throw err;
-      throw new SecretKeyError(`cannot read key file ${path}: ${(err as Error).message}`, { cause: err });
+      throw new SecretKeyError(`cannot read key file ${path}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
   const hex = randomBytes(32).toString('hex');
@@ -92,7 +97,9 @@ export function loadOrCreateKey(path: string): Buffer {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
       return parseKey(readFileSync(path, 'utf8'), path);
     }
-    throw new SecretKeyError(`cannot create key file ${path}: ${(err as Error).message}`, { cause: err });
+    throw new SecretKeyError(`cannot create key file ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
   } finally {
     try {
       unlinkSync(tmp);

@@ -135,7 +135,14 @@ export class Database implements Queryable {
     }
     const raw = await new Promise<sqlite3.Database>((resolve, reject) => {
       const db: sqlite3.Database = new sqlite3.Database(path, (err: Error | null) => {
-        if (err) reject(new StoreError(`cannot open database ${path}: ${err.message}`, (err as { code?: string }).code, { cause: err }));
+        if (err)
+          reject(
+            new StoreError(
+              `cannot open database ${path}: ${err.message}`,
+              (err as { code?: string }).code,
+              { cause: err },
+            ),
+          );
         else resolve(db);
       });
     });
@@ -186,7 +193,8 @@ export class Database implements Queryable {
     const raw = this.raw;
     let active = true;
     const guard = (): void => {
-      if (!active) throw new StoreError('transaction handle used after the transaction ended', undefined);
+      if (!active)
+        throw new StoreError('transaction handle used after the transaction ended', undefined);
     };
     const tx: Queryable = {
       run: async (sql, params = []) => (guard(), rawRun(raw, sql, params)),

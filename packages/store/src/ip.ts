@@ -107,7 +107,7 @@ export function formatIp(ip: IpAddress): string {
   for (let i = 7; i >= 0; i--) groups.push(Number((ip.value >> BigInt(i * 16)) & 0xffffn));
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -189,10 +189,16 @@ export function parseWhitelistEntry(input: string): WhitelistEntry {
     }
     if (open > 0) {
       const prefix = 32 - open * 8;
-      return { cidr: formatCidr({ family: 4, network: ip.value & mask(4, prefix), prefix }), form: 'broadcast' };
+      return {
+        cidr: formatCidr({ family: 4, network: ip.value & mask(4, prefix), prefix }),
+        form: 'broadcast',
+      };
     }
   }
-  return { cidr: formatCidr({ family: ip.family, network: ip.value, prefix: BITS[ip.family] }), form: 'address' };
+  return {
+    cidr: formatCidr({ family: ip.family, network: ip.value, prefix: BITS[ip.family] }),
+    form: 'address',
+  };
 }
 
 /** True when `ip` lies in the block. */

@@ -66,7 +66,9 @@ export function listMigrations(dir: string): MigrationFile[] {
     const prev = files[i - 1];
     const cur = files[i];
     if (prev && cur && prev.version === cur.version) {
-      throw new MigrationError(`two migrations have version ${cur.version}: ${prev.file}, ${cur.file}`);
+      throw new MigrationError(
+        `two migrations have version ${cur.version}: ${prev.file}, ${cur.file}`,
+      );
     }
   }
   return files;
@@ -110,7 +112,9 @@ export async function migrate(db: Database, options: MigrateOptions = {}): Promi
     if (options.upTo !== undefined && file.version > options.upTo) break;
     const sql = readFileSync(file.file, 'utf8');
     const did = await db.transaction(async (tx) => {
-      const row = await tx.get('SELECT version FROM schema_migrations WHERE version = ?', [file.version]);
+      const row = await tx.get('SELECT version FROM schema_migrations WHERE version = ?', [
+        file.version,
+      ]);
       if (row) return false;
       try {
         await tx.exec(sql);

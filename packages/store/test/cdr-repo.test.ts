@@ -43,7 +43,13 @@ describe('CdrRepo', () => {
   afterEach(() => done());
 
   it('records an attempt, its answer and its end; duration is talk time', async () => {
-    const a = await store.cdrs.start({ callRef: 'c1', callerTel: '201', callerName: 'Alice', calleeTel: '202', dialled: '202' });
+    const a = await store.cdrs.start({
+      callRef: 'c1',
+      callerTel: '201',
+      callerName: 'Alice',
+      calleeTel: '202',
+      dialled: '202',
+    });
     expect(a).toEqual({
       id: a.id,
       callRef: 'c1',
@@ -72,8 +78,18 @@ describe('CdrRepo', () => {
     now += 100;
     expect((await store.cdrs.answer(a.id)).answerAt).toBe(b.answerAt);
     now += 61_900;
-    const c = await store.cdrs.end(a.id, { disposition: 'answered', sipStatus: 200, hangupSide: 'callee' });
-    expect(c).toMatchObject({ endAt: now, disposition: 'answered', sipStatus: 200, hangupSide: 'callee', durationMs: 62_000 });
+    const c = await store.cdrs.end(a.id, {
+      disposition: 'answered',
+      sipStatus: 200,
+      hangupSide: 'callee',
+    });
+    expect(c).toMatchObject({
+      endAt: now,
+      disposition: 'answered',
+      sipStatus: 200,
+      hangupSide: 'callee',
+      durationMs: 62_000,
+    });
     // A late end (BYE after CANCEL, say) changes nothing.
     now += 5_000;
     expect(await store.cdrs.end(a.id, { disposition: 'failed', sipStatus: 500 })).toEqual(c);
@@ -89,21 +105,46 @@ describe('CdrRepo', () => {
       forwardedFrom: '202',
       forwardReason: 'unconditional',
     });
-    await store.cdrs.update(a.id, { forwardedFrom: '203', forwardReason: 'no-answer', calleeTel: '204' });
+    await store.cdrs.update(a.id, {
+      forwardedFrom: '203',
+      forwardReason: 'no-answer',
+      calleeTel: '204',
+    });
     const b = await store.cdrs.answer(a.id, { calleeTel: '205', pickedUpFrom: '204' });
-    expect(b).toMatchObject({ calleeTel: '205', pickedUpFrom: '204', forwardedFrom: '203', forwardReason: 'no-answer' });
-    const c = await store.cdrs.end(a.id, { disposition: 'answered', sipStatus: 200, hangupSide: 'caller', transferredBy: '205' });
+    expect(b).toMatchObject({
+      calleeTel: '205',
+      pickedUpFrom: '204',
+      forwardedFrom: '203',
+      forwardReason: 'no-answer',
+    });
+    const c = await store.cdrs.end(a.id, {
+      disposition: 'answered',
+      sipStatus: 200,
+      hangupSide: 'caller',
+      transferredBy: '205',
+    });
     expect(c.transferredBy).toBe('205');
     await expect(store.cdrs.update(9999, { note: 'x' })).rejects.toThrow(NotFoundError);
-    await expect(store.cdrs.update(a.id, { forwardReason: 'sideways' as never })).rejects.toThrow(/CHECK constraint/);
+    await expect(store.cdrs.update(a.id, { forwardReason: 'sideways' as never })).rejects.toThrow(
+      /CHECK constraint/,
+    );
   });
 
   it('refuses impossible ends: answered without an answer, feature without a feature id', async () => {
-    const a = await store.cdrs.start({ callRef: 'c3', callerTel: '201', calleeTel: '202', dialled: '202' });
+    const a = await store.cdrs.start({
+      callRef: 'c3',
+      callerTel: '201',
+      calleeTel: '202',
+      dialled: '202',
+    });
     await expect(store.cdrs.end(a.id, { disposition: 'answered' })).rejects.toThrow(ConflictError);
-    await expect(store.cdrs.end(a.id, { disposition: 'feature' })).rejects.toThrow(/names no feature/);
+    await expect(store.cdrs.end(a.id, { disposition: 'feature' })).rejects.toThrow(
+      /names no feature/,
+    );
     expect((await store.cdrs.get(a.id))?.disposition).toBeNull();
-    await expect(store.cdrs.end(a.id, { disposition: 'busy', sipStatus: 486, hangupSide: 'callee' })).resolves.toMatchObject({
+    await expect(
+      store.cdrs.end(a.id, { disposition: 'busy', sipStatus: 486, hangupSide: 'callee' }),
+    ).resolves.toMatchObject({
       disposition: 'busy',
       durationMs: null,
     });
@@ -142,11 +183,68 @@ describe('CdrRepo', () => {
     // 206 → 207 transferred by 207 to 208; an hour later 207 → 208 busy.
     beforeEach(async () => {
       const t0 = now;
-      await store.cdrs.record({ callRef: 'a', callerTel: '201', calleeTel: '202', dialled: '202', startAt: t0, at: t0 + 10_000, answerAt: t0 + 1_000, disposition: 'answered', sipStatus: 200, hangupSide: 'caller' });
-      await store.cdrs.record({ callRef: 'b', callerTel: '203', calleeTel: '204', dialled: '202', forwardedFrom: '202', forwardReason: 'unconditional', startAt: t0 + 20_000, at: t0 + 21_000, disposition: 'no-answer', sipStatus: 480, hangupSide: 'system' });
-      await store.cdrs.record({ callRef: 'c', callerTel: '205', calleeTel: '201', dialled: '206', pickedUpFrom: '206', startAt: t0 + 30_000, at: t0 + 40_000, answerAt: t0 + 32_000, disposition: 'answered', sipStatus: 200, hangupSide: 'callee' });
-      await store.cdrs.record({ callRef: 'd', callerTel: '206', calleeTel: '208', dialled: '207', transferredBy: '207', startAt: t0 + 50_000, at: t0 + 60_000, answerAt: t0 + 51_000, disposition: 'answered', sipStatus: 200, hangupSide: 'caller' });
-      await store.cdrs.record({ callRef: 'e', callerTel: '207', calleeTel: '208', dialled: '208', startAt: t0 + 3_600_000, at: t0 + 3_601_000, disposition: 'busy', sipStatus: 486, hangupSide: 'callee' });
+      await store.cdrs.record({
+        callRef: 'a',
+        callerTel: '201',
+        calleeTel: '202',
+        dialled: '202',
+        startAt: t0,
+        at: t0 + 10_000,
+        answerAt: t0 + 1_000,
+        disposition: 'answered',
+        sipStatus: 200,
+        hangupSide: 'caller',
+      });
+      await store.cdrs.record({
+        callRef: 'b',
+        callerTel: '203',
+        calleeTel: '204',
+        dialled: '202',
+        forwardedFrom: '202',
+        forwardReason: 'unconditional',
+        startAt: t0 + 20_000,
+        at: t0 + 21_000,
+        disposition: 'no-answer',
+        sipStatus: 480,
+        hangupSide: 'system',
+      });
+      await store.cdrs.record({
+        callRef: 'c',
+        callerTel: '205',
+        calleeTel: '201',
+        dialled: '206',
+        pickedUpFrom: '206',
+        startAt: t0 + 30_000,
+        at: t0 + 40_000,
+        answerAt: t0 + 32_000,
+        disposition: 'answered',
+        sipStatus: 200,
+        hangupSide: 'callee',
+      });
+      await store.cdrs.record({
+        callRef: 'd',
+        callerTel: '206',
+        calleeTel: '208',
+        dialled: '207',
+        transferredBy: '207',
+        startAt: t0 + 50_000,
+        at: t0 + 60_000,
+        answerAt: t0 + 51_000,
+        disposition: 'answered',
+        sipStatus: 200,
+        hangupSide: 'caller',
+      });
+      await store.cdrs.record({
+        callRef: 'e',
+        callerTel: '207',
+        calleeTel: '208',
+        dialled: '208',
+        startAt: t0 + 3_600_000,
+        at: t0 + 3_601_000,
+        disposition: 'busy',
+        sipStatus: 486,
+        hangupSide: 'callee',
+      });
     });
 
     const refs = (rs: { callRef: string }[]): string[] => rs.map((r) => r.callRef);
@@ -160,7 +258,10 @@ describe('CdrRepo', () => {
     it('filters by time and by a number in any role', async () => {
       const t0 = now;
       expect(refs(await store.cdrs.list({ since: t0 + 20_000 }))).toEqual(['b', 'c', 'd', 'e']);
-      expect(refs(await store.cdrs.list({ since: t0 + 20_000, until: t0 + 50_000 }))).toEqual(['b', 'c']);
+      expect(refs(await store.cdrs.list({ since: t0 + 20_000, until: t0 + 50_000 }))).toEqual([
+        'b',
+        'c',
+      ]);
       expect(refs(await store.cdrs.list({ ext: '201' }))).toEqual(['a', 'c']);
       expect(refs(await store.cdrs.list({ ext: '202' }))).toEqual(['a', 'b']);
       expect(refs(await store.cdrs.list({ ext: '206' }))).toEqual(['c', 'd']);
@@ -198,7 +299,9 @@ describe('CdrRepo', () => {
       expect(text).toMatch(/cdrs_callee_tel/);
       expect(text).toMatch(/cdrs_forwarded_from/);
       expect(text).not.toMatch(/SCAN cdrs/);
-      const since = await store.db.all<{ detail: string }>('EXPLAIN QUERY PLAN SELECT * FROM cdrs WHERE start_at >= 1');
+      const since = await store.db.all<{ detail: string }>(
+        'EXPLAIN QUERY PLAN SELECT * FROM cdrs WHERE start_at >= 1',
+      );
       expect(since.map((p) => p.detail).join('\n')).toMatch(/cdrs_start_at/);
     });
 
@@ -247,7 +350,13 @@ describe('CdrRepo', () => {
 
   it('exports in chunks, waiting on the writer', async () => {
     for (let i = 0; i < 1_203; i++) {
-      await store.cdrs.record({ callRef: `r${i}`, callerTel: '201', dialled: '202', disposition: 'cancelled', sipStatus: 487 });
+      await store.cdrs.record({
+        callRef: `r${i}`,
+        callerTel: '201',
+        dialled: '202',
+        disposition: 'cancelled',
+        sipStatus: 487,
+      });
     }
     const chunks: string[] = [];
     const n = await store.cdrs.exportCsv({}, async (s) => {
@@ -261,8 +370,20 @@ describe('CdrRepo', () => {
 
   it('prunes records started before a time and does not bump a change counter', async () => {
     const before = await store.changes.counters();
-    await store.cdrs.record({ callRef: 'old', callerTel: '201', dialled: '202', disposition: 'failed', startAt: now - 10, at: now - 5 });
-    await store.cdrs.record({ callRef: 'new', callerTel: '201', dialled: '202', disposition: 'failed' });
+    await store.cdrs.record({
+      callRef: 'old',
+      callerTel: '201',
+      dialled: '202',
+      disposition: 'failed',
+      startAt: now - 10,
+      at: now - 5,
+    });
+    await store.cdrs.record({
+      callRef: 'new',
+      callerTel: '201',
+      dialled: '202',
+      disposition: 'failed',
+    });
     expect(await store.cdrs.prune(now)).toBe(1);
     expect((await store.cdrs.list()).map((r) => r.callRef)).toEqual(['new']);
     expect(await store.changes.counters()).toEqual(before);

@@ -32,10 +32,14 @@ describe('ChangeWatcher', () => {
     const watcher = await store.watch({ intervalMs: 50 });
     const cli = await Store.open({ path });
     try {
-      const changed = new Promise<string>((resolve) => watcher.once('change', (area) => resolve(area)));
+      const changed = new Promise<string>((resolve) =>
+        watcher.once('change', (area) => resolve(area)),
+      );
       const t0 = Date.now();
       await cli.stations.create({ tel: '201', password: 'secret1' }, { realm: 'pbx.local' });
-      const timeout = new Promise<string>((_, reject) => setTimeout(() => reject(new Error('no change seen')), 1000).unref());
+      const timeout = new Promise<string>((_, reject) =>
+        setTimeout(() => reject(new Error('no change seen')), 1000).unref(),
+      );
       expect(await Promise.race([changed, timeout])).toBe('stations');
       expect(Date.now() - t0).toBeLessThan(1000);
     } finally {

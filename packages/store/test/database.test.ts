@@ -94,7 +94,9 @@ describe('Database', () => {
     await db.transaction(async (tx) => {
       saved = tx;
     });
-    await expect(saved!.run('INSERT INTO t (v) VALUES (?)', ['x'])).rejects.toThrow(/after the transaction/);
+    await expect(saved!.run('INSERT INTO t (v) VALUES (?)', ['x'])).rejects.toThrow(
+      /after the transaction/,
+    );
   });
 
   it('refuses statements after close', async () => {

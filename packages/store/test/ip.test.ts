@@ -1,4 +1,12 @@
-import { AddressMatcher, formatIp, InvalidAddressError, normalizeIp, parseCidr, parseIp, parseWhitelistEntry } from '../src';
+import {
+  AddressMatcher,
+  formatIp,
+  InvalidAddressError,
+  normalizeIp,
+  parseCidr,
+  parseIp,
+  parseWhitelistEntry,
+} from '../src';
 
 describe('IP parsing', () => {
   it.each([
@@ -18,12 +26,20 @@ describe('IP parsing', () => {
     expect(normalizeIp(input)).toBe(out);
   });
 
-  it.each(['256.1.1.1', '1.2.3', '01.2.3.4', '1.2.3.4.5', 'abc', '', '1::2::3', '1:2:3:4:5:6:7:8:9', 'g::1', '::1.2.3'])(
-    'rejects %s',
-    (input) => {
-      expect(parseIp(input)).toBeUndefined();
-    },
-  );
+  it.each([
+    '256.1.1.1',
+    '1.2.3',
+    '01.2.3.4',
+    '1.2.3.4.5',
+    'abc',
+    '',
+    '1::2::3',
+    '1:2:3:4:5:6:7:8:9',
+    'g::1',
+    '::1.2.3',
+  ])('rejects %s', (input) => {
+    expect(parseIp(input)).toBeUndefined();
+  });
 
   it('formats a parsed v6 address back', () => {
     expect(formatIp(parseIp('2001:db8:0:1::')!)).toBe('2001:db8:0:1::');

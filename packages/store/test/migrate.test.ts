@@ -30,7 +30,9 @@ describe('listMigrations', () => {
     const files = listMigrations(REPO_MIGRATIONS);
     expect(files[0]).toMatchObject({ version: 1, name: 'init' });
     expect(files[1]).toMatchObject({ version: 2, name: 'station_forward' });
-    expect(files.map((f) => f.version)).toEqual([...files.map((f) => f.version)].sort((a, b) => a - b));
+    expect(files.map((f) => f.version)).toEqual(
+      [...files.map((f) => f.version)].sort((a, b) => a - b),
+    );
   });
 
   it('rejects badly named and duplicate files', () => {
@@ -80,7 +82,10 @@ describe('migrate', () => {
     const dir = join(t.dir, 'm');
     mkdirSync(dir);
     writeFileSync(join(dir, '0001_a.sql'), 'CREATE TABLE a (x INTEGER);');
-    writeFileSync(join(dir, '0002_b.sql'), 'CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);');
+    writeFileSync(
+      join(dir, '0002_b.sql'),
+      'CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);',
+    );
     const err = await migrate(db, { dir }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MigrationError);
     expect((err as Error).message).toMatch(/migration 2_b failed: .*nowhere/);
@@ -94,7 +99,9 @@ describe('migrate', () => {
     writeFileSync(join(dir, '0001_a.sql'), 'CREATE TABLE a (x INTEGER);');
     await migrate(db, { dir });
     await db.run("INSERT INTO schema_migrations VALUES (7, 'future', '2030-01-01T00:00:00Z')");
-    await expect(migrate(db, { dir })).rejects.toThrow(/version 7 is newer than this program knows \(1\)/);
+    await expect(migrate(db, { dir })).rejects.toThrow(
+      /version 7 is newer than this program knows \(1\)/,
+    );
   });
 
   it('is safe when two connections migrate the same file at once', async () => {
@@ -143,8 +150,18 @@ describe('upgrade in place', () => {
       cseq: 7,
     });
     await old.whitelist.add('192.168.1.255', 'office');
-    await old.accessLog.add({ at: 5000, ip: '127.0.0.9', callerId: '299', reason: 'SIP REGISTER IP/TELNO Invalid' });
-    await old.blocks.block({ ip: '127.0.0.9', blockedUntil: 9_999_999_999_999, reason: 'retry limit', failures: 3 });
+    await old.accessLog.add({
+      at: 5000,
+      ip: '127.0.0.9',
+      callerId: '299',
+      reason: 'SIP REGISTER IP/TELNO Invalid',
+    });
+    await old.blocks.block({
+      ip: '127.0.0.9',
+      blockedUntil: 9_999_999_999_999,
+      reason: 'retry limit',
+      failures: 3,
+    });
     await old.options.set('sip.expireTime', 300);
     await old.close();
 
@@ -189,12 +206,18 @@ describe('upgrade in place', () => {
       const regs = await store.registrations.list();
       expect(regs).toHaveLength(1);
       expect(regs[0]).toMatchObject({ tel: '201', userAgent: 'Old Phone 1.0', cseq: 7 });
-      expect((await store.whitelist.list()).map((w) => [w.cidr, w.note])).toEqual([['192.168.1.0/24', 'office']]);
+      expect((await store.whitelist.list()).map((w) => [w.cidr, w.note])).toEqual([
+        ['192.168.1.0/24', 'office'],
+      ]);
       expect(await store.accessLog.list()).toMatchObject([{ at: 5000, callerId: '299' }]);
       expect(await store.blocks.get('127.0.0.9', 0)).toMatchObject({ failures: 3 });
       expect(await store.options.all()).toEqual({ 'sip.expireTime': 300 });
       // The new columns work on the upgraded rows.
-      const updated = await store.stations.update('201', { forwardAll: '202', dnd: true }, { realm: 'pbx.local' });
+      const updated = await store.stations.update(
+        '201',
+        { forwardAll: '202', dnd: true },
+        { realm: 'pbx.local' },
+      );
       expect(updated).toMatchObject({ forwardAll: '202', dnd: true, name: 'Reception' });
     } finally {
       await store.close();

@@ -15,21 +15,34 @@ export function registerAccessLog(program: Command, ctx: () => CliContext): void
     .action(async (opts: { since?: string; limit: string; json?: boolean }) => {
       const c = ctx();
       if (!/^\d+$/.test(opts.limit) || Number(opts.limit) < 1) {
-        throw new UsageError(`--limit: must be a positive integer (got ${JSON.stringify(opts.limit)})`);
+        throw new UsageError(
+          `--limit: must be a positive integer (got ${JSON.stringify(opts.limit)})`,
+        );
       }
       const since = opts.since === undefined ? undefined : parseSince(opts.since, c.now());
       const entries = await (await c.store()).accessLog.list({ since, limit: Number(opts.limit) });
       if (opts.json) {
         return printJson(
           c.io,
-          entries.map((e) => ({ date: isoTime(e.at), ip: e.ip, port: e.port, callerId: e.callerId, reason: e.reason })),
+          entries.map((e) => ({
+            date: isoTime(e.at),
+            ip: e.ip,
+            port: e.port,
+            callerId: e.callerId,
+            reason: e.reason,
+          })),
         );
       }
       if (entries.length === 0) return say(c.io, 'no access log entries');
       printTable(
         c.io,
         ['Date', 'IP Address', 'Caller ID', 'Reason'],
-        entries.map((e) => [isoTime(e.at), e.port === null ? e.ip : `${e.ip}:${e.port}`, e.callerId, e.reason]),
+        entries.map((e) => [
+          isoTime(e.at),
+          e.port === null ? e.ip : `${e.ip}:${e.port}`,
+          e.callerId,
+          e.reason,
+        ]),
       );
     });
 }

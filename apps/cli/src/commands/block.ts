@@ -40,7 +40,13 @@ export function registerBlock(program: Command, ctx: () => CliContext): void {
       printTable(
         c.io,
         ['IP Address', 'Blocked Until', 'Remaining', 'Failures', 'Reason'],
-        rows.map((b) => [b.ip, isoTime(b.blockedUntil), remaining(b.blockedUntil, now), b.failures, b.reason]),
+        rows.map((b) => [
+          b.ip,
+          isoTime(b.blockedUntil),
+          remaining(b.blockedUntil, now),
+          b.failures,
+          b.reason,
+        ]),
       );
     });
 
@@ -58,7 +64,11 @@ export function registerBlock(program: Command, ctx: () => CliContext): void {
           : (await c.config()).config.security.commonBlockTimer;
       const store = await c.store();
       const now = c.now();
-      const b = await store.blocks.block({ ip, blockedUntil: now + Math.round(seconds * 1000), reason: opts.reason });
+      const b = await store.blocks.block({
+        ip,
+        blockedUntil: now + Math.round(seconds * 1000),
+        reason: opts.reason,
+      });
       await store.accessLog.add({ at: now, ip, reason: opts.reason });
       say(c.io, `blocked ${ip} until ${isoTime(b.blockedUntil)}`);
     });

@@ -19,7 +19,9 @@ function parseFilter(c: CliContext, opts: FilterOptions): CdrFilter {
   if (opts.until !== undefined) filter.until = parseSince(opts.until, c.now(), '--until');
   if (opts.ext !== undefined) {
     if (!/^[0-9*#]{1,32}$/.test(opts.ext)) {
-      throw new UsageError(`--ext: must be a station or dialled number (digits) (got ${JSON.stringify(opts.ext)})`);
+      throw new UsageError(
+        `--ext: must be a station or dialled number (digits) (got ${JSON.stringify(opts.ext)})`,
+      );
     }
     filter.ext = opts.ext;
   }
@@ -41,7 +43,8 @@ function duration(ms: number | null): string {
 /** Forward, pickup, transfer and feature markers as one short column. */
 function details(r: CallRecord): string {
   const parts: string[] = [];
-  if (r.forwardedFrom !== null) parts.push(`forwarded by ${r.forwardedFrom}${r.forwardReason ? ` (${r.forwardReason})` : ''}`);
+  if (r.forwardedFrom !== null)
+    parts.push(`forwarded by ${r.forwardedFrom}${r.forwardReason ? ` (${r.forwardReason})` : ''}`);
   if (r.pickedUpFrom !== null) parts.push(`picked up from ${r.pickedUpFrom}`);
   if (r.transferredBy !== null) parts.push(`transferred by ${r.transferredBy}`);
   if (r.feature !== null) parts.push(r.feature);
@@ -64,20 +67,27 @@ async function writeTo(stream: WriteStream, chunk: string): Promise<void> {
 
 /** `pbx cdr list|export`: call records. */
 export function registerCdr(program: Command, ctx: () => CliContext): void {
-  const cdr = program.command('cdr').description('call records: every call attempt with its outcome');
+  const cdr = program
+    .command('cdr')
+    .description('call records: every call attempt with its outcome');
 
   cdr
     .command('list')
     .description('the newest call records, oldest first')
     .option('--since <when>', 'ISO time or duration back from now (30m, 1h, 2d)')
     .option('--until <when>', 'ISO time or duration back from now')
-    .option('--ext <tel>', 'only calls involving this number (caller, callee, forwarding, pickup, transfer)')
+    .option(
+      '--ext <tel>',
+      'only calls involving this number (caller, callee, forwarding, pickup, transfer)',
+    )
     .option('--limit <n>', 'newest records to show', '50')
     .option('--json', 'print JSON')
     .action(async (opts: FilterOptions & { limit: string; json?: boolean }) => {
       const c = ctx();
       if (!/^\d+$/.test(opts.limit) || Number(opts.limit) < 1) {
-        throw new UsageError(`--limit: must be a positive integer (got ${JSON.stringify(opts.limit)})`);
+        throw new UsageError(
+          `--limit: must be a positive integer (got ${JSON.stringify(opts.limit)})`,
+        );
       }
       const filter = parseFilter(c, opts);
       const records = await (await c.store()).cdrs.list({ ...filter, limit: Number(opts.limit) });

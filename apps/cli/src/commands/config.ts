@@ -29,18 +29,26 @@ function sourceText(source: string | undefined): string {
 }
 
 /** After a realm change, stored HA1 values are re-derived so the PBX need not do it per request. */
-async function rehashIfRealmChanged(c: CliContext, before: string | undefined, after: string): Promise<void> {
+async function rehashIfRealmChanged(
+  c: CliContext,
+  before: string | undefined,
+  after: string,
+): Promise<void> {
   if (before === after) return;
   const r = await (await c.store()).stations.rehash(after);
-  if (r.updated > 0) say(c.io, `re-derived the digest credentials of ${r.updated} stations for realm ${after}`);
-  if (r.failed.length) say(c.io, `warning: could not decrypt the password of ${r.failed.join(', ')}`);
+  if (r.updated > 0)
+    say(c.io, `re-derived the digest credentials of ${r.updated} stations for realm ${after}`);
+  if (r.failed.length)
+    say(c.io, `warning: could not decrypt the password of ${r.failed.join(', ')}`);
 }
 
 /** `pbx config list|get|set|unset`: system options, validated with packages/config. */
 export function registerConfig(program: Command, ctx: () => CliContext): void {
   const config = program
     .command('config')
-    .description('system options (SIP Stack/Ext/Trunk Options); names like sip.expireTime or sip.expire-time');
+    .description(
+      'system options (SIP Stack/Ext/Trunk Options); names like sip.expireTime or sip.expire-time',
+    );
 
   config
     .command('list')
@@ -87,7 +95,7 @@ export function registerConfig(program: Command, ctx: () => CliContext): void {
       if (opts.json) {
         return printJson(c.io, {
           key: option.key,
-          value: option.secret && value !== undefined ? '***' : value ?? null,
+          value: option.secret && value !== undefined ? '***' : (value ?? null),
           source: sources[option.key] ?? null,
         });
       }
@@ -96,7 +104,9 @@ export function registerConfig(program: Command, ctx: () => CliContext): void {
 
   config
     .command('set <option> <value> [more...]')
-    .description('store options in the database: pbx config set <option> <value> [<option> <value> ...]')
+    .description(
+      'store options in the database: pbx config set <option> <value> [<option> <value> ...]',
+    )
     .action(async (first: string, firstValue: string, more: string[]) => {
       const c = ctx();
       const words = [first, firstValue, ...more];
@@ -108,7 +118,9 @@ export function registerConfig(program: Command, ctx: () => CliContext): void {
         const option = optionArg(words[i] ?? '');
         if (!option.settable) {
           const names = envNamesOf(option).join(' or ');
-          throw new UsageError(`${option.key}: cannot be set with pbx config set; use ${names} or the PBX_CONFIG file`);
+          throw new UsageError(
+            `${option.key}: cannot be set with pbx config set; use ${names} or the PBX_CONFIG file`,
+          );
         }
         const { key, value } = parseOptionValue(option.key, words[i + 1]);
         updates[key] = value;
@@ -144,7 +156,12 @@ export function registerConfig(program: Command, ctx: () => CliContext): void {
       const stored = await store.options.all();
       await store.options.setMany(removal);
       for (const o of options) {
-        say(c.io, o.key in stored ? `${o.key} unset (now ${shown(o, getOptionValue(after.config, o.key))})` : `${o.key} was not set`);
+        say(
+          c.io,
+          o.key in stored
+            ? `${o.key} unset (now ${shown(o, getOptionValue(after.config, o.key))})`
+            : `${o.key} was not set`,
+        );
       }
       await rehashIfRealmChanged(c, before?.config.sip.domain, after.config.sip.domain);
     });

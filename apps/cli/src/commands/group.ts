@@ -14,7 +14,9 @@ function parseTelList(text: string, flag: string): string[] {
     .filter((s) => s !== '');
   for (const tel of items) {
     if (!/^[0-9]{1,8}$/.test(tel)) {
-      throw new UsageError(`${flag}: ${JSON.stringify(tel)} is not a station number (digits, comma-separated)`);
+      throw new UsageError(
+        `${flag}: ${JSON.stringify(tel)} is not a station number (digits, comma-separated)`,
+      );
     }
   }
   return items;
@@ -49,7 +51,9 @@ interface SetOptions {
 export function registerGroup(program: Command, ctx: () => CliContext): void {
   const group = program
     .command('group')
-    .description('ring groups: a number that rings up to 10 stations, 4 at a time, first to answer wins');
+    .description(
+      'ring groups: a number that rings up to 10 stations, 4 at a time, first to answer wins',
+    );
 
   group
     .command('add <number>')
@@ -76,9 +80,12 @@ export function registerGroup(program: Command, ctx: () => CliContext): void {
     .action(async (number: string, opts: SetOptions) => {
       const c = ctx();
       if (Object.values(opts).every((v) => v === undefined)) {
-        throw new UsageError('group set: nothing to change; give --name, --members, --add or --remove');
+        throw new UsageError(
+          'group set: nothing to change; give --name, --members, --add or --remove',
+        );
       }
-      const replace = opts.members === undefined ? undefined : parseTelList(opts.members, '--members');
+      const replace =
+        opts.members === undefined ? undefined : parseTelList(opts.members, '--members');
       const add = opts.add === undefined ? [] : parseTelList(opts.add, '--add');
       const remove = opts.remove === undefined ? [] : parseTelList(opts.remove, '--remove');
       const store = await c.store();
@@ -86,11 +93,13 @@ export function registerGroup(program: Command, ctx: () => CliContext): void {
       if (!current) throw new NotFoundError('ring group', number);
       let members = replace ?? [...current.members];
       for (const tel of add) {
-        if (members.includes(tel)) throw new CommandFailedError(`--add: ${tel} is already a member of ring group ${number}`);
+        if (members.includes(tel))
+          throw new CommandFailedError(`--add: ${tel} is already a member of ring group ${number}`);
         members.push(tel);
       }
       for (const tel of remove) {
-        if (!members.includes(tel)) throw new CommandFailedError(`--remove: ${tel} is not a member of ring group ${number}`);
+        if (!members.includes(tel))
+          throw new CommandFailedError(`--remove: ${tel} is not a member of ring group ${number}`);
         members = members.filter((m) => m !== tel);
       }
       await checkMembers(store, members, opts.members === undefined ? '--add' : '--members');

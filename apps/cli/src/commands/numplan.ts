@@ -73,13 +73,18 @@ export function registerNumplan(program: Command, ctx: () => CliContext): void {
 
   numplan
     .command('set <feature> <code>')
-    .description('give a feature a code (1-8 of 0-9 * #); refused if it clashes with a station, group or code')
+    .description(
+      'give a feature a code (1-8 of 0-9 * #); refused if it clashes with a station, group or code',
+    )
     .action(async (feature: string, code: string) => {
       const c = ctx();
       const id = featureArg(feature);
       await changeCode(c, id, code);
       const def = FEATURE_CODES[id].defaultCode;
-      say(c.io, `${id}: code ${code}${code === def ? ' (the default)' : ` (default: ${def ?? 'unassigned'})`}`);
+      say(
+        c.io,
+        `${id}: code ${code}${code === def ? ' (the default)' : ` (default: ${def ?? 'unassigned'})`}`,
+      );
     });
 
   numplan
@@ -100,6 +105,9 @@ export function registerNumplan(program: Command, ctx: () => CliContext): void {
       const id = featureArg(feature);
       const def = FEATURE_CODES[id].defaultCode;
       await changeCode(c, id, def);
-      say(c.io, `${id}: ${def === null ? 'unassigned (the default)' : `code ${def} (the default)`}`);
+      say(
+        c.io,
+        `${id}: ${def === null ? 'unassigned (the default)' : `code ${def} (the default)`}`,
+      );
     });
 }

@@ -85,7 +85,16 @@ export function registerStatus(program: Command, ctx: () => CliContext): void {
       }
       printTable(
         c.io,
-        ['Tel Number', 'Current Status', 'Phone Type', 'Public IP Address', 'Public Port', 'Signal Port', 'Protocol', 'Expires'],
+        [
+          'Tel Number',
+          'Current Status',
+          'Phone Type',
+          'Public IP Address',
+          'Public Port',
+          'Signal Port',
+          'Protocol',
+          'Expires',
+        ],
         rows.map((r) => [
           r.tel,
           r.registered ? 'Registered' : 'Not Registered',

@@ -6,7 +6,9 @@ import { isoTime, printJson, printTable, say } from '../format';
 export function registerWhitelist(program: Command, ctx: () => CliContext): void {
   const wl = program
     .command('whitelist')
-    .description('Phone IP White List: addresses, CIDR blocks or broadcast addresses (192.168.1.255 = 192.168.1.0/24)');
+    .description(
+      'Phone IP White List: addresses, CIDR blocks or broadcast addresses (192.168.1.255 = 192.168.1.0/24)',
+    );
 
   wl.command('add <entry>')
     .description('allow an IP, a CIDR block, or a broadcast address')
@@ -39,6 +41,10 @@ export function registerWhitelist(program: Command, ctx: () => CliContext): void
         );
       }
       if (rows.length === 0) return say(c.io, 'white list is empty');
-      printTable(c.io, ['CIDR', 'Note', 'Added'], rows.map((r) => [r.cidr, r.note, isoTime(r.createdAt)]));
+      printTable(
+        c.io,
+        ['CIDR', 'Note', 'Added'],
+        rows.map((r) => [r.cidr, r.note, isoTime(r.createdAt)]),
+      );
     });
 }

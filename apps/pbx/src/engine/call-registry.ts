@@ -7,9 +7,19 @@
  * legProgress, legRemoved), which is what busy, BLF and pickup read.
  */
 import { randomUUID } from 'node:crypto';
-import { callRef as brandCallRef, legId as brandLegId, type CallRef, type LegId } from '../state/ids';
+import {
+  callRef as brandCallRef,
+  legId as brandLegId,
+  type CallRef,
+  type LegId,
+} from '../state/ids';
 import { startLeg, type LegState } from '../state/call-leg';
-import { initialMedia, isHolding, type MediaDirectionState, type Side } from '../state/media-direction';
+import {
+  initialMedia,
+  isHolding,
+  type MediaDirectionState,
+  type Side,
+} from '../state/media-direction';
 import type { StationLeg } from '../state/station-state';
 import type { CallStore, HeldCall } from '../state/features';
 import type { ForwardReason } from '@pbx/store';
@@ -226,7 +236,10 @@ export class CallRegistry implements CallStore {
         direction,
         state: 'trying',
         since: this.now(),
-        peer: { number: peer.number, ...(peer.displayName ? { displayName: peer.displayName } : {}) },
+        peer: {
+          number: peer.number,
+          ...(peer.displayName ? { displayName: peer.displayName } : {}),
+        },
         dialog: { ...leg.sipIds },
       },
     });
@@ -236,7 +249,12 @@ export class CallRegistry implements CallStore {
   progress(leg: Leg, state: 'early' | 'confirmed'): void {
     const station = leg.party.station;
     if (!station || !leg.tracked) return;
-    this.stations.apply(station, { type: 'legProgress', legId: leg.id, state, dialog: { ...leg.sipIds } });
+    this.stations.apply(station, {
+      type: 'legProgress',
+      legId: leg.id,
+      state,
+      dialog: { ...leg.sipIds },
+    });
   }
 
   /** Stops reporting the leg (it ended, or it left the station). */
@@ -253,7 +271,11 @@ export class CallRegistry implements CallStore {
     for (const leg of this.legs.values()) {
       const d = leg.sipIds;
       if (d.callId !== callId) continue;
-      if ((d.localTag === tagA && d.remoteTag === tagB) || (d.localTag === tagB && d.remoteTag === tagA)) return leg;
+      if (
+        (d.localTag === tagA && d.remoteTag === tagB) ||
+        (d.localTag === tagB && d.remoteTag === tagA)
+      )
+        return leg;
     }
     return undefined;
   }

@@ -34,7 +34,14 @@ export function createRouter(deps: RouterDeps): (invite: IncomingInvite) => void
     await env.stations.load();
   };
 
-  const refuse = (invite: IncomingInvite, caller: Party, status: number, disposition: CdrDisposition, note: string, answer = true): void => {
+  const refuse = (
+    invite: IncomingInvite,
+    caller: Party,
+    status: number,
+    disposition: CdrDisposition,
+    note: string,
+    answer = true,
+  ): void => {
     if (answer) invite.reject(status);
     const now = env.now();
     env.cdr.record({
@@ -55,18 +62,40 @@ export function createRouter(deps: RouterDeps): (invite: IncomingInvite) => void
     const fromUser = invite.from.user ?? '';
     await knowStations(fromUser, invite.requestUser);
     const row = env.stations.row(fromUser);
-    const stranger: Party = { number: fromUser || invite.from.uri, ...(invite.from.displayName ? { displayName: invite.from.displayName } : {}) };
+    const stranger: Party = {
+      number: fromUser || invite.from.uri,
+      ...(invite.from.displayName ? { displayName: invite.from.displayName } : {}),
+    };
     if (!row || !env.registrations.matchesSource(fromUser, invite.source, row.natCheck)) {
-      env.log.warn({ from: fromUser, source: `${invite.source.address}:${invite.source.port}`, dialled: invite.requestUser }, 'call from an address that is no registered station refused');
+      env.log.warn(
+        {
+          from: fromUser,
+          source: `${invite.source.address}:${invite.source.port}`,
+          dialled: invite.requestUser,
+        },
+        'call from an address that is no registered station refused',
+      );
       refuse(invite, stranger, 403, 'rejected', 'not a registered station address');
       return;
     }
     const displayName = row.name || invite.from.displayName;
-    const caller: Party & { station: string } = { number: fromUser, station: fromUser, ...(displayName ? { displayName } : {}) };
+    const caller: Party & { station: string } = {
+      number: fromUser,
+      station: fromUser,
+      ...(displayName ? { displayName } : {}),
+    };
 
     if (invite.replaces) {
       const refused = await deps.features.replaces(invite, caller, invite.replaces);
-      if (refused !== undefined) refuse(invite, caller, refused, refused === 486 ? 'busy' : 'rejected', 'Replaces: nothing to take over', false);
+      if (refused !== undefined)
+        refuse(
+          invite,
+          caller,
+          refused,
+          refused === 486 ? 'busy' : 'rejected',
+          'Replaces: nothing to take over',
+          false,
+        );
       return;
     }
 

@@ -104,7 +104,11 @@ export function dial(env: CallEnv, req: DialRequest): Leg {
           if (leg.ended || status <= 100 || status >= 200) return;
           if (toTag) leg.sipIds = { ...leg.sipIds, localTag: toTag };
           if (sdp) leg.sdp = sdp;
-          legEvent(env, leg, { type: 'provisional', status: status === 183 ? 183 : 180, sdp: sdp !== undefined });
+          legEvent(env, leg, {
+            type: 'provisional',
+            status: status === 183 ? 183 : 180,
+            sdp: sdp !== undefined,
+          });
           env.registry.progress(leg, 'early');
           req.onRinging?.(leg, status, sdp);
         },
@@ -116,7 +120,11 @@ export function dial(env: CallEnv, req: DialRequest): Leg {
         const released = leg.ended;
         leg.outgoing = undefined;
         leg.sdp = dialog.remoteSdp;
-        leg.sipIds = { callId: dialog.callId, localTag: dialog.remoteTag, remoteTag: dialog.localTag };
+        leg.sipIds = {
+          callId: dialog.callId,
+          localTag: dialog.remoteTag,
+          remoteTag: dialog.localTag,
+        };
         attachDialog(env, leg, dialog);
         // A 2xx that crossed our CANCEL: the reducer answers with a BYE.
         legEvent(env, leg, { type: 'answered' });
@@ -191,7 +199,12 @@ export function releaseLeg(env: CallEnv, leg: Leg, status = 487): void {
 }
 
 /** Sends the caller 180 (or 183 with early media) once. */
-export async function progressCaller(env: CallEnv, call: Call, status: number, sdp?: string): Promise<void> {
+export async function progressCaller(
+  env: CallEnv,
+  call: Call,
+  status: number,
+  sdp?: string,
+): Promise<void> {
   const a = call.aLeg;
   if (!a.invite || a.ended || a.state.kind === 'ringing') return;
   const early = status === 183 && sdp !== undefined;
@@ -205,7 +218,12 @@ export async function progressCaller(env: CallEnv, call: Call, status: number, s
  * Answers the caller's INVITE with the SDP of `b` (which has answered) and connects the call.
  * Returns false when the caller was gone meanwhile (then `b` is hung up).
  */
-export async function answerCaller(env: CallEnv, call: Call, b: Leg, sdp = b.sdp): Promise<boolean> {
+export async function answerCaller(
+  env: CallEnv,
+  call: Call,
+  b: Leg,
+  sdp = b.sdp,
+): Promise<boolean> {
   const a = call.aLeg;
   const invite = a.invite;
   if (!invite && a.dialog && !a.ended && !call.ended) {
@@ -249,7 +267,12 @@ export async function answerCaller(env: CallEnv, call: Call, b: Leg, sdp = b.sdp
  * A new connected call between two legs that already have dialogs (transfer, replacement). The
  * legs leave their calls at once; `reconnect` then exchanges their media.
  */
-export function bridge(env: CallEnv, x: Leg, y: Leg, record: Omit<CallInfo, 'answeredAt' | 'status'>): Call {
+export function bridge(
+  env: CallEnv,
+  x: Leg,
+  y: Leg,
+  record: Omit<CallInfo, 'answeredAt' | 'status'>,
+): Call {
   const call = new Call(x, record);
   env.registry.add(call);
   call.connect(y);
@@ -262,7 +285,11 @@ export function bridge(env: CallEnv, x: Leg, y: Leg, record: Omit<CallInfo, 'ans
  * Points the two parties of `call` at each other: a re-INVITE to the b-leg with the a-leg's SDP,
  * then one to the a-leg with the b-leg's answer. Ends the call if either refuses.
  */
-export async function reconnect(env: CallEnv, call: Call, options: { bHasA?: boolean } = {}): Promise<boolean> {
+export async function reconnect(
+  env: CallEnv,
+  call: Call,
+  options: { bHasA?: boolean } = {},
+): Promise<boolean> {
   const x = call.aLeg;
   const y = call.bLeg;
   if (!y?.dialog || !x.dialog || x.ended || y.ended) {
@@ -342,7 +369,8 @@ export function writeRecord(env: CallEnv, call: Call, cause: EndCause = {}): voi
   const r = call.record;
   const answered = r.answeredAt !== null;
   const status = answered ? 200 : (cause.status ?? r.status ?? 487);
-  const disposition: CdrDisposition = cause.disposition ?? (answered ? 'answered' : dispositionOf(status));
+  const disposition: CdrDisposition =
+    cause.disposition ?? (answered ? 'answered' : dispositionOf(status));
   let hangupSide: HangupSide | null = null;
   if (cause.by) hangupSide = cause.by === call.aLeg ? 'caller' : 'callee';
   else if (answered || cause.status !== undefined) hangupSide = 'system';

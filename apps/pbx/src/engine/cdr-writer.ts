@@ -36,13 +36,21 @@ export class CdrWriter {
 
   record(record: CallRecordInput): void {
     this.log.info(
-      { callRef: record.callRef, caller: record.callerTel, callee: record.calleeTel, disposition: record.disposition, status: record.sipStatus },
+      {
+        callRef: record.callRef,
+        caller: record.callerTel,
+        callee: record.calleeTel,
+        disposition: record.disposition,
+        status: record.sipStatus,
+      },
       'call record',
     );
     const sink = this.sink;
     this.pending = this.pending
       .then(() => sink.write(record))
-      .catch((err: unknown) => this.log.error({ err, callRef: record.callRef }, 'call record not written'));
+      .catch((err: unknown) =>
+        this.log.error({ err, callRef: record.callRef }, 'call record not written'),
+      );
   }
 
   /** Resolves when every record so far is written. */

@@ -6,7 +6,13 @@
  * A leg whose partner is gone (a parked party) gets its re-INVITEs answered with what we last
  * sent it.
  */
-import { nextMedia, other, type MediaEffect, type MediaEvent, type Side } from '../state/media-direction';
+import {
+  nextMedia,
+  other,
+  type MediaEffect,
+  type MediaEvent,
+  type Side,
+} from '../state/media-direction';
 import { sdpDirection, withDirection } from '../sip/sdp';
 import { statusOf, type IncomingReinvite } from './sip-port';
 import { assertNever } from '../state/errors';
@@ -14,7 +20,11 @@ import type { CallEnv } from './call-env';
 import type { Call, Leg } from './call-registry';
 
 /** The SDP to give `to`: its partner's last SDP, with `direction`. */
-function partnerSdp(call: Call, to: Side, direction: Parameters<typeof withDirection>[1]): string | undefined {
+function partnerSdp(
+  call: Call,
+  to: Side,
+  direction: Parameters<typeof withDirection>[1],
+): string | undefined {
   const from = call.leg(other(to));
   const target = call.leg(to);
   if (!from || !target || !from.sdp) return undefined;
@@ -39,7 +49,12 @@ export function onReinvite(env: CallEnv, leg: Leg, r: IncomingReinvite): void {
     if (r.sdp) leg.sdp = r.sdp;
     else leg.answerDueInAckOf = r.cseq;
   }
-  apply(env, call, { type: 'offer', from: side, direction: r.sdp ? sdpDirection(r.sdp) : null }, hadPending ? r : undefined);
+  apply(
+    env,
+    call,
+    { type: 'offer', from: side, direction: r.sdp ? sdpDirection(r.sdp) : null },
+    hadPending ? r : undefined,
+  );
 }
 
 export function onAck(env: CallEnv, leg: Leg, sdp: string | undefined, cseq: number): void {
@@ -70,7 +85,10 @@ export function apply(env: CallEnv, call: Call, e: MediaEvent, current?: Incomin
   for (const eff of effects) run(env, call, eff, current);
 }
 
-function respond(leg: Leg | undefined, current: IncomingReinvite | undefined): IncomingReinvite | undefined {
+function respond(
+  leg: Leg | undefined,
+  current: IncomingReinvite | undefined,
+): IncomingReinvite | undefined {
   if (current) return current;
   if (!leg) return undefined;
   const r = leg.waitingReinvite;
@@ -81,9 +99,15 @@ function respond(leg: Leg | undefined, current: IncomingReinvite | undefined): I
 /** The call timer of a pending retry of our re-INVITE to `side` after glare. */
 const retryTimer = (side: Side): string => `media-retry-${side}`;
 
-function run(env: CallEnv, call: Call, eff: MediaEffect, current: IncomingReinvite | undefined): void {
+function run(
+  env: CallEnv,
+  call: Call,
+  eff: MediaEffect,
+  current: IncomingReinvite | undefined,
+): void {
   // An offer to a side, or an answer to its own, tells it what it needs: no retry is due then.
-  if (eff.type === 'sendOffer' || eff.type === 'sendAnswer' || eff.type === 'offerInAnswer') call.clearTimer(retryTimer(eff.to));
+  if (eff.type === 'sendOffer' || eff.type === 'sendAnswer' || eff.type === 'offerInAnswer')
+    call.clearTimer(retryTimer(eff.to));
   switch (eff.type) {
     case 'sendOffer': {
       const target = call.leg(eff.to);
@@ -102,7 +126,11 @@ function run(env: CallEnv, call: Call, eff: MediaEffect, current: IncomingReinvi
           if (call.sideOf(target) !== eff.to) return;
           const status = statusOf(err);
           env.log.info({ callRef: call.ref, status, to: target.party.number }, 're-INVITE refused');
-          apply(env, call, { type: 'offerRejected', from: eff.to, status: status === 481 ? 500 : status });
+          apply(env, call, {
+            type: 'offerRejected',
+            from: eff.to,
+            status: status === 481 ? 500 : status,
+          });
         },
       );
       return;
@@ -131,7 +159,10 @@ function run(env: CallEnv, call: Call, eff: MediaEffect, current: IncomingReinvi
       else delete call.connection.heldAt[holderSide];
       const station = holder.party.station;
       const toneSource = station ? env.stations.row(station)?.toneSource : undefined;
-      env.log.info({ callRef: call.ref, held: held.party.number, onHold: eff.onHold }, eff.onHold ? 'call held' : 'call resumed');
+      env.log.info(
+        { callRef: call.ref, held: held.party.number, onHold: eff.onHold },
+        eff.onHold ? 'call held' : 'call resumed',
+      );
       try {
         env.hooks.onHoldChanged?.({ call, held, holder, onHold: eff.onHold, toneSource });
       } catch (err) {
@@ -143,7 +174,10 @@ function run(env: CallEnv, call: Call, eff: MediaEffect, current: IncomingReinvi
       // RFC 3261 14.1: 2.1-4 s on the dialog whose Call-ID we made (the b-leg: we called it),
       // 0-2 s on the other, so the two ends of a glare pick different moments.
       const ms = eff.to === 'b' ? 2_100 + Math.random() * 1_900 : Math.random() * 2_000;
-      env.log.info({ callRef: call.ref, to: call.leg(eff.to)?.party.number, ms: Math.round(ms) }, 'our re-INVITE met one from the phone (491): retrying');
+      env.log.info(
+        { callRef: call.ref, to: call.leg(eff.to)?.party.number, ms: Math.round(ms) },
+        'our re-INVITE met one from the phone (491): retrying',
+      );
       call.setTimer(retryTimer(eff.to), ms, () => {
         const conn = call.connection;
         if (!conn || call.ended) return;

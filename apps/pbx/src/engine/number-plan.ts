@@ -28,7 +28,9 @@ export class MemoryNumberPlan implements NumberPlanSource {
   }
 
   plan(): NumberPlan {
-    return this.trunkPrefix === undefined ? { codes: this.codes } : { codes: this.codes, trunkPrefix: this.trunkPrefix };
+    return this.trunkPrefix === undefined
+      ? { codes: this.codes }
+      : { codes: this.codes, trunkPrefix: this.trunkPrefix };
   }
 
   group(number: string): RingGroupDefinition | undefined {

@@ -90,11 +90,17 @@ export interface SipDialog {
    * `cseq` its CSeq number (which INVITE it acknowledges).
    */
   onAck(listener: (sdp: string | undefined, cseq: number) => void): void;
-  onRequest(method: 'REFER' | 'NOTIFY' | 'INFO', listener: (r: IncomingDialogRequest) => void): void;
+  onRequest(
+    method: 'REFER' | 'NOTIFY' | 'INFO',
+    listener: (r: IncomingDialogRequest) => void,
+  ): void;
   /** Sends a re-INVITE with `sdp`; resolves with the answer, rejects with SipStatusError. */
   reinvite(sdp: string): Promise<string>;
   /** Sends an in-dialog request; resolves with the final status. */
-  request(method: 'NOTIFY' | 'INFO' | 'REFER', options: { headers?: Record<string, string>; body?: string }): Promise<number>;
+  request(
+    method: 'NOTIFY' | 'INFO' | 'REFER',
+    options: { headers?: Record<string, string>; body?: string },
+  ): Promise<number>;
   /** Sends BYE (no-op when already ended). */
   bye(): Promise<void>;
 }
@@ -147,7 +153,11 @@ export class SipStatusError extends Error {
 /** The status of a failure: its SIP status, or 500 for anything else. */
 export function statusOf(err: unknown): number {
   if (err instanceof SipStatusError) return err.status;
-  if (typeof err === 'object' && err !== null && typeof (err as { status?: unknown }).status === 'number') {
+  if (
+    typeof err === 'object' &&
+    err !== null &&
+    typeof (err as { status?: unknown }).status === 'number'
+  ) {
     return (err as { status: number }).status;
   }
   return 500;

@@ -34,7 +34,11 @@ export interface FeatureCodeActions {
 }
 
 export interface FeatureRunner {
-  run(invite: IncomingInvite, caller: Party & { station: string }, c: FeatureClassification): Promise<FeatureResult>;
+  run(
+    invite: IncomingInvite,
+    caller: Party & { station: string },
+    c: FeatureClassification,
+  ): Promise<FeatureResult>;
 }
 
 /** A one-line account of what a feature did, for the log and the call record. */
@@ -86,9 +90,15 @@ export function featureRunner(env: CallEnv, actions: FeatureCodeActions): Featur
       }
       const summary = describeResult(result);
       if (result.effect === 'none') {
-        env.log.info({ station: caller.station, feature, dialled: invite.requestUser, note: result.note }, `feature code refused: ${result.detail}`);
+        env.log.info(
+          { station: caller.station, feature, dialled: invite.requestUser, note: result.note },
+          `feature code refused: ${result.detail}`,
+        );
       } else {
-        env.log.info({ station: caller.station, feature, dialled: invite.requestUser }, `feature code: ${summary}`);
+        env.log.info(
+          { station: caller.station, feature, dialled: invite.requestUser },
+          `feature code: ${summary}`,
+        );
       }
       let status = 480;
       switch (result.effect) {

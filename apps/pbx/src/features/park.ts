@@ -7,12 +7,26 @@
  * park recall time.
  */
 import { withDirection } from '../sip/sdp';
-import { emptySlots, nextParkSlots, type ParkEffect, type ParkEvent, type ParkedCall, type ParkSlots } from '../state/park-slots';
+import {
+  emptySlots,
+  nextParkSlots,
+  type ParkEffect,
+  type ParkEvent,
+  type ParkedCall,
+  type ParkSlots,
+} from '../state/park-slots';
 import type { ParkStore } from '../state/features';
 import { statusOf, type IncomingInvite } from '../engine/sip-port';
 import type { CallEnv } from '../engine/call-env';
 import { Call, type Leg, type Party } from '../engine/call-registry';
-import { answerCaller, callerLeg, dial, endCall, releaseLeg, writeRecord } from '../engine/call-setup';
+import {
+  answerCaller,
+  callerLeg,
+  dial,
+  endCall,
+  releaseLeg,
+  writeRecord,
+} from '../engine/call-setup';
 
 /** The park slots over the park reducer, with the recall timers. */
 export class ParkRuntime implements ParkStore {
@@ -28,7 +42,11 @@ export class ParkRuntime implements ParkStore {
   }
 
   async park(call: ParkedCall): Promise<void> {
-    this.apply({ type: 'park', call, recallMs: Math.round(this.env.config.features.parkRecallTime * 1000) });
+    this.apply({
+      type: 'park',
+      call,
+      recallMs: Math.round(this.env.config.features.parkRecallTime * 1000),
+    });
   }
 
   async take(slot: string): Promise<ParkedCall | undefined> {
@@ -77,7 +95,8 @@ export class ParkRuntime implements ParkStore {
 
   /** A parked party hung up: free its slot (the call ends as usual). */
   private onHangup(leg: Leg): boolean {
-    if ([...this.slots.values()].some((p) => p.legId === leg.id)) this.apply({ type: 'parkedHungUp', legId: leg.id });
+    if ([...this.slots.values()].some((p) => p.legId === leg.id))
+      this.apply({ type: 'parkedHungUp', legId: leg.id });
     return false;
   }
 }
@@ -107,13 +126,22 @@ export function parkCall(env: CallEnv, parked: ParkedCall, holderLegId: Leg['id'
   });
   waiting.record.answeredAt = env.now();
   env.registry.add(waiting);
-  env.log.info({ callRef: waiting.ref, slot: parked.slot, party: parked.party, by: parked.parkedBy }, 'call parked');
+  env.log.info(
+    { callRef: waiting.ref, slot: parked.slot, party: parked.party, by: parked.parkedBy },
+    'call parked',
+  );
 }
 
 /**
  * 12 + station found a parked call: the retriever's INVITE is connected to the parked party.
  */
-export async function retrieveCall(env: CallEnv, parks: ParkRuntime, invite: IncomingInvite, retriever: Party, parked: ParkedCall): Promise<void> {
+export async function retrieveCall(
+  env: CallEnv,
+  parks: ParkRuntime,
+  invite: IncomingInvite,
+  retriever: Party,
+  parked: ParkedCall,
+): Promise<void> {
   const held = env.registry.leg(parked.legId);
   const waiting = held ? env.registry.call(held.callRef) : undefined;
   if (!held?.dialog || held.ended || !waiting) {
@@ -121,7 +149,14 @@ export async function retrieveCall(env: CallEnv, parks: ParkRuntime, invite: Inc
     return;
   }
   const a = callerLeg(env, invite, retriever);
-  const call = new Call(a, { kind: 'retrieve', dialled: invite.requestUser, caller: retriever, startedAt: env.now(), callee: held.party.number, forwardedFrom: null });
+  const call = new Call(a, {
+    kind: 'retrieve',
+    dialled: invite.requestUser,
+    caller: retriever,
+    startedAt: env.now(),
+    callee: held.party.number,
+    forwardedFrom: null,
+  });
   env.registry.add(call);
   env.registry.track(a, 'outbound', held.party);
   let answer: string;
@@ -137,7 +172,10 @@ export async function retrieveCall(env: CallEnv, parks: ParkRuntime, invite: Inc
   waiting.ended = true;
   env.registry.remove(waiting);
   writeRecord(env, waiting, { note: `retrieved by ${retriever.number}` });
-  env.log.info({ callRef: call.ref, slot: parked.slot, by: retriever.number }, 'parked call retrieved');
+  env.log.info(
+    { callRef: call.ref, slot: parked.slot, by: retriever.number },
+    'parked call retrieved',
+  );
   await answerCaller(env, call, held, answer);
 }
 

@@ -12,7 +12,15 @@ import { answerFromOffer, withDirection } from '../sip/sdp';
 import { statusOf, type IncomingInvite, type ReplacesHeader } from '../engine/sip-port';
 import type { CallEnv } from '../engine/call-env';
 import { Call, type Party } from '../engine/call-registry';
-import { answerCaller, attachDialog, callerLeg, endCall, legEvent, releaseLeg, writeRecord } from '../engine/call-setup';
+import {
+  answerCaller,
+  attachDialog,
+  callerLeg,
+  endCall,
+  legEvent,
+  releaseLeg,
+  writeRecord,
+} from '../engine/call-setup';
 
 /** A ringing call to take, as the pickup handlers and Replaces matching name it. */
 export interface PickupTarget {
@@ -24,7 +32,12 @@ export interface PickupTarget {
  * Connects the picking phone (its INVITE) to the caller of a ringing call. Returns false (and
  * answers the picker) when the call stopped ringing meanwhile or the phones share no codec.
  */
-export async function pickUp(env: CallEnv, invite: IncomingInvite, picker: Party, target: PickupTarget): Promise<boolean> {
+export async function pickUp(
+  env: CallEnv,
+  invite: IncomingInvite,
+  picker: Party,
+  target: PickupTarget,
+): Promise<boolean> {
   const call = env.registry.call(target.callRef);
   if (!call || call.ended || call.connection || !call.aLeg.invite || call.aLeg.ended) {
     invite.reject(480);
@@ -38,7 +51,8 @@ export async function pickUp(env: CallEnv, invite: IncomingInvite, picker: Party
     return false;
   }
   const from = [...call.attempts].map((l) => l.party.number);
-  const ringingAt = env.registry.leg(target.legId as Call['aLeg']['id'])?.party.number ?? from[0] ?? null;
+  const ringingAt =
+    env.registry.leg(target.legId as Call['aLeg']['id'])?.party.number ?? from[0] ?? null;
   for (const leg of [...call.attempts]) {
     releaseLeg(env, leg);
     call.attempts.delete(leg);
@@ -70,7 +84,12 @@ export async function pickUp(env: CallEnv, invite: IncomingInvite, picker: Party
  * RFC 3891 §3: no match → 481; a confirmed dialog with `early-only` → 486. Returns the status
  * of a refusal made here (the caller records it), undefined once a call took over the INVITE.
  */
-export async function handleReplaces(env: CallEnv, invite: IncomingInvite, caller: Party, r: ReplacesHeader): Promise<number | undefined> {
+export async function handleReplaces(
+  env: CallEnv,
+  invite: IncomingInvite,
+  caller: Party,
+  r: ReplacesHeader,
+): Promise<number | undefined> {
   const leg = env.registry.findBySipIds(r.callId, r.toTag, r.fromTag);
   const call = leg ? env.registry.call(leg.callRef) : undefined;
   const refuse = (status: number): number => {
@@ -83,14 +102,22 @@ export async function handleReplaces(env: CallEnv, invite: IncomingInvite, calle
   }
   if (leg.state.kind !== 'answered') {
     if (!call.attempts.has(leg)) return refuse(481);
-    return (await pickUp(env, invite, caller, { callRef: call.ref, legId: leg.id })) ? undefined : 480;
+    return (await pickUp(env, invite, caller, { callRef: call.ref, legId: leg.id }))
+      ? undefined
+      : 480;
   }
   if (r.earlyOnly) return refuse(486);
   await replaceConnected(env, invite, caller, call, leg);
   return undefined;
 }
 
-async function replaceConnected(env: CallEnv, invite: IncomingInvite, caller: Party, call: Call, replaced: NonNullable<Call['bLeg']>): Promise<void> {
+async function replaceConnected(
+  env: CallEnv,
+  invite: IncomingInvite,
+  caller: Party,
+  call: Call,
+  replaced: NonNullable<Call['bLeg']>,
+): Promise<void> {
   const side = call.sideOf(replaced);
   const partner = side ? call.leg(side === 'a' ? 'b' : 'a') : undefined;
   if (!partner?.dialog || partner.ended) {
@@ -98,7 +125,14 @@ async function replaceConnected(env: CallEnv, invite: IncomingInvite, caller: Pa
     return;
   }
   const a = callerLeg(env, invite, caller);
-  const next = new Call(a, { kind: 'transfer', dialled: invite.requestUser, caller, startedAt: env.now(), callee: partner.party.number, forwardedFrom: null });
+  const next = new Call(a, {
+    kind: 'transfer',
+    dialled: invite.requestUser,
+    caller,
+    startedAt: env.now(),
+    callee: partner.party.number,
+    forwardedFrom: null,
+  });
   env.registry.add(next);
   env.registry.track(a, 'outbound', partner.party);
   let answer: string;

@@ -4,12 +4,27 @@
  * answer is connected and the others get CANCEL (or BYE when their 2xx crossed ours).
  */
 import { isBusy } from '../state/station-state';
-import { nextRingGroup, ringableMembers, startRingGroup, type RingGroupEffect, type RingGroupEvent, type RingGroupState } from '../state/ring-group';
+import {
+  nextRingGroup,
+  ringableMembers,
+  startRingGroup,
+  type RingGroupEffect,
+  type RingGroupEvent,
+  type RingGroupState,
+} from '../state/ring-group';
 import type { IncomingInvite } from '../engine/sip-port';
 import type { RingGroupDefinition } from '../engine/number-plan';
 import type { CallEnv } from '../engine/call-env';
 import { Call, type Leg, type Party } from '../engine/call-registry';
-import { answerCaller, callerLeg, dial, endCall, progressCaller, releaseLeg, watchCaller } from '../engine/call-setup';
+import {
+  answerCaller,
+  callerLeg,
+  dial,
+  endCall,
+  progressCaller,
+  releaseLeg,
+  watchCaller,
+} from '../engine/call-setup';
 
 /** 486 when every member is busy or in DND, else 480. */
 function nobodyStatus(env: CallEnv, members: readonly string[]): 480 | 486 {
@@ -18,9 +33,21 @@ function nobodyStatus(env: CallEnv, members: readonly string[]): 480 | 486 {
   return 480;
 }
 
-export function startGroupCall(env: CallEnv, invite: IncomingInvite, caller: Party, group: RingGroupDefinition): Call {
+export function startGroupCall(
+  env: CallEnv,
+  invite: IncomingInvite,
+  caller: Party,
+  group: RingGroupDefinition,
+): Call {
   const a = callerLeg(env, invite, caller);
-  const call = new Call(a, { kind: 'group', dialled: invite.requestUser, caller, startedAt: env.now(), callee: group.number, forwardedFrom: null });
+  const call = new Call(a, {
+    kind: 'group',
+    dialled: invite.requestUser,
+    caller,
+    startedAt: env.now(),
+    callee: group.number,
+    forwardedFrom: null,
+  });
   env.registry.add(call);
   env.registry.track(a, 'outbound', { number: group.number });
   watchCaller(env, call);

@@ -21,7 +21,15 @@ import { reasonPhrase } from '../sip/status';
 import type { IncomingDialogRequest } from '../engine/sip-port';
 import type { CallEnv } from '../engine/call-env';
 import { Call, type Leg } from '../engine/call-registry';
-import { bridge, callerStatus, dial, endCall, reconnect, releaseLeg, writeRecord } from '../engine/call-setup';
+import {
+  bridge,
+  callerStatus,
+  dial,
+  endCall,
+  reconnect,
+  releaseLeg,
+  writeRecord,
+} from '../engine/call-setup';
 
 /** NOTIFYs (Event: refer) to the transferor, one at a time so they arrive in order. */
 function referNotifier(env: CallEnv, leg: Leg): (status: number, final: boolean) => Promise<void> {
@@ -37,7 +45,8 @@ function referNotifier(env: CallEnv, leg: Leg): (status: number, final: boolean)
         },
         body: `SIP/2.0 ${status} ${reasonPhrase(status)}\r\n`,
       });
-      if (code >= 300) env.log.info({ status: code, party: leg.party.number }, 'refer NOTIFY refused');
+      if (code >= 300)
+        env.log.info({ status: code, party: leg.party.number }, 'refer NOTIFY refused');
     });
     return chain;
   };
@@ -53,7 +62,11 @@ function partnerOf(call: Call | undefined, leg: Leg): Leg | undefined {
 }
 
 /** The held party and the holder's leg of the call `station` holds, other than `except`. */
-function heldByStation(env: CallEnv, station: string, except: Call['ref']): { call: Call; held: Leg; holder: Leg } | undefined {
+function heldByStation(
+  env: CallEnv,
+  station: string,
+  except: Call['ref'],
+): { call: Call; held: Leg; holder: Leg } | undefined {
   const candidates = env.registry.heldCalls(station).filter((h) => h.callRef !== except);
   const latest = candidates.sort((x, y) => y.heldAt - x.heldAt)[0];
   if (!latest) return undefined;
@@ -75,7 +88,10 @@ function recallTransferor(env: CallEnv, call: Call, party: Leg, transferor: stri
     releaseLeg(env, leg);
     call.attempts.delete(leg);
   }
-  env.log.info({ callRef: call.ref, party: party.party.number, to: transferor }, 'transfer not answered: recall');
+  env.log.info(
+    { callRef: call.ref, party: party.party.number, to: transferor },
+    'transfer not answered: recall',
+  );
   call.record.callee = transferor;
   const leg = dial(env, {
     call,
@@ -109,7 +125,10 @@ function handOver(env: CallEnv, ringing: Call, party: Leg, transferor: string): 
     else env.registry.untrack(old);
   }
   ringing.unanswered = () => recallTransferor(env, ringing, party, transferor);
-  env.log.info({ callRef: ringing.ref, party: party.party.number, by: transferor }, 'ringing call handed over');
+  env.log.info(
+    { callRef: ringing.ref, party: party.party.number, by: transferor },
+    'ringing call handed over',
+  );
 }
 
 /** Ends a call the transferor left (its record says transferred). */
@@ -151,7 +170,12 @@ function cancelTransfer(env: CallEnv, leg: Leg, call: Call): boolean {
   return true;
 }
 
-async function onRefer(env: CallEnv, leg: Leg, call: Call | undefined, req: IncomingDialogRequest): Promise<void> {
+async function onRefer(
+  env: CallEnv,
+  leg: Leg,
+  call: Call | undefined,
+  req: IncomingDialogRequest,
+): Promise<void> {
   const target = parseReferTo(req.header('Refer-To'));
   const transferee = partnerOf(call, leg);
   if (!target) {
@@ -166,7 +190,16 @@ async function onRefer(env: CallEnv, leg: Leg, call: Call | undefined, req: Inco
   const notify = referNotifier(env, leg);
   void notify(100, false);
   const transferor = leg.party.number;
-  env.log.info({ callRef: call.ref, by: transferor, transferee: transferee.party.number, to: target.user, attended: !!target.replaces }, 'REFER');
+  env.log.info(
+    {
+      callRef: call.ref,
+      by: transferor,
+      transferee: transferee.party.number,
+      to: target.user,
+      attended: !!target.replaces,
+    },
+    'REFER',
+  );
 
   if (target.replaces) {
     const r = target.replaces;
@@ -205,7 +238,11 @@ async function onRefer(env: CallEnv, leg: Leg, call: Call | undefined, req: Inco
   }
 
   // Blind: the transferee calls the target.
-  const route = routeCall({ target: target.user, lookup: env.stations.lookup, ...(transferee.party.station ? { caller: transferee.party.station } : {}) });
+  const route = routeCall({
+    target: target.user,
+    lookup: env.stations.lookup,
+    ...(transferee.party.station ? { caller: transferee.party.station } : {}),
+  });
   if (route.kind === 'reject') {
     await notify(route.status, true);
     return;
@@ -257,7 +294,9 @@ async function onRefer(env: CallEnv, leg: Leg, call: Call | undefined, req: Inco
 /** Installs the REFER handler and the hang-up transfer on the call runners. */
 export function installTransfer(env: CallEnv): void {
   env.intercept.refer = (leg, call, req) => {
-    onRefer(env, leg, call, req).catch((err: unknown) => env.log.error({ err }, 'REFER handling failed'));
+    onRefer(env, leg, call, req).catch((err: unknown) =>
+      env.log.error({ err }, 'REFER handling failed'),
+    );
   };
   env.intercept.hangup.push((leg, call) => hangupTransfer(env, leg, call));
   env.intercept.cancel.push((leg, call) => cancelTransfer(env, leg, call));

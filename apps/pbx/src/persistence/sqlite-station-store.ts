@@ -9,7 +9,11 @@ import type { StationEffect, StationEvent, StationState } from '../state/station
 import { sameSettings, settingsFromStation, stationPatchFromSettings } from './station-settings';
 
 /** Told about every reducer effect (busy lamps listen for `presenceChanged`). */
-export type StationEffectListener = (station: string, effect: StationEffect, state: StationState) => void;
+export type StationEffectListener = (
+  station: string,
+  effect: StationEffect,
+  state: StationState,
+) => void;
 
 export interface SqliteStationStoreOptions {
   /** `features.forwardNoAnswerTimer` in seconds, read at each load (it can change live). */
@@ -117,7 +121,8 @@ export class SqliteStationStore implements StationStore {
       const settings = settingsFromStation(row, defaultSeconds);
       const live = this.memory.peek(row.tel);
       if (!live) this.memory.add(row.tel, settings, false);
-      else if (!sameSettings(live.settings, settings)) this.memory.apply(row.tel, { type: 'settingsLoaded', settings });
+      else if (!sameSettings(live.settings, settings))
+        this.memory.apply(row.tel, { type: 'settingsLoaded', settings });
     }
     for (const s of await this.memory.list()) {
       if (seen.has(s.number) || s.legs.length > 0) continue;
@@ -139,16 +144,23 @@ export class SqliteStationStore implements StationStore {
     }
   }
 
-  private persist(station: string, effect: Extract<StationEffect, { type: 'persistSettings' }>): void {
+  private persist(
+    station: string,
+    effect: Extract<StationEffect, { type: 'persistSettings' }>,
+  ): void {
     const patch = stationPatchFromSettings(effect.settings);
     this.pendingWrites.set(station, (this.pendingWrites.get(station) ?? 0) + 1);
     const write = this.writes
       .then(async () => {
-        const row = await this.store.stations.update(station, patch, { realm: this.options.realm() });
+        const row = await this.store.stations.update(station, patch, {
+          realm: this.options.realm(),
+        });
         this.rows.set(station, row);
         this.options.logger?.debug({ station, dnd: row.dnd }, 'station settings saved');
       })
-      .catch((err: unknown) => this.options.logger?.error({ err, station }, 'station settings not saved'))
+      .catch((err: unknown) =>
+        this.options.logger?.error({ err, station }, 'station settings not saved'),
+      )
       .finally(() => {
         const n = (this.pendingWrites.get(station) ?? 1) - 1;
         if (n > 0) this.pendingWrites.set(station, n);

@@ -10,9 +10,12 @@ import type { ForwardSetting, StationSettings } from '../state/station-state';
  * (one forward at a time, as 601-604 replace each other, and `pbx ext set` keeps it so). Should
  * an older database hold several, the strongest wins: all, then busy/no answer, busy, no answer.
  */
-export function forwardOf(s: Pick<Station, 'forwardAll' | 'forwardBusy' | 'forwardNoAnswer' | 'forwardBusyNoAnswer'>): ForwardSetting | null {
+export function forwardOf(
+  s: Pick<Station, 'forwardAll' | 'forwardBusy' | 'forwardNoAnswer' | 'forwardBusyNoAnswer'>,
+): ForwardSetting | null {
   if (s.forwardAll !== null) return { type: 'all', target: s.forwardAll };
-  if (s.forwardBusyNoAnswer !== null) return { type: 'busyNoAnswer', target: s.forwardBusyNoAnswer };
+  if (s.forwardBusyNoAnswer !== null)
+    return { type: 'busyNoAnswer', target: s.forwardBusyNoAnswer };
   if (s.forwardBusy !== null) return { type: 'busy', target: s.forwardBusy };
   if (s.forwardNoAnswer !== null) return { type: 'noAnswer', target: s.forwardNoAnswer };
   return null;

@@ -20,7 +20,10 @@ export interface RingGroupView {
  * another or unassigns it (`null`). Ids this program does not know are ignored (a newer program
  * wrote them).
  */
-export function planFromOverrides(overrides: Readonly<Record<string, string | null>>, trunkPrefix?: string): NumberPlan {
+export function planFromOverrides(
+  overrides: Readonly<Record<string, string | null>>,
+  trunkPrefix?: string,
+): NumberPlan {
   const codes = defaultCodes();
   for (const [feature, code] of Object.entries(overrides)) {
     if (isFeatureId(feature)) codes[feature] = code;
@@ -83,9 +86,17 @@ export class StoreNumberPlan {
   }
 
   private async readAll(): Promise<void> {
-    const [overrides, groups] = await Promise.all([this.store.numberPlan.overrides(), this.store.ringGroups.list()]);
+    const [overrides, groups] = await Promise.all([
+      this.store.numberPlan.overrides(),
+      this.store.ringGroups.list(),
+    ]);
     this.current = planFromOverrides(overrides, this.options.trunkPrefix);
-    this.groupsByNumber = new Map(groups.map((g) => [g.number, { number: g.number, name: g.name, members: g.members }]));
-    this.options.logger?.debug({ codes: this.current.codes, groups: groups.length }, 'number plan loaded');
+    this.groupsByNumber = new Map(
+      groups.map((g) => [g.number, { number: g.number, name: g.name, members: g.members }]),
+    );
+    this.options.logger?.debug(
+      { codes: this.current.codes, groups: groups.length },
+      'number plan loaded',
+    );
   }
 }

@@ -25,7 +25,11 @@ export class WhitelistCache {
 }
 
 /** Whether a station that uses the white list may register from `ip`. */
-export function whitelistAllows(station: { useWhitelist: boolean }, ip: string, list: Pick<WhitelistCache, 'has'>): boolean {
+export function whitelistAllows(
+  station: { useWhitelist: boolean },
+  ip: string,
+  list: Pick<WhitelistCache, 'has'>,
+): boolean {
   return !station.useWhitelist || list.has(ip);
 }
 
@@ -33,6 +37,10 @@ export function whitelistAllows(station: { useWhitelist: boolean }, ip: string, 
  * Whether the licence lets `alreadyRegistered` (this station has a live binding) register when
  * `registeredStations` stations are registered and `maxStations` are allowed.
  */
-export function licenceAllows(alreadyRegistered: boolean, registeredStations: number, maxStations: number): boolean {
+export function licenceAllows(
+  alreadyRegistered: boolean,
+  registeredStations: number,
+  maxStations: number,
+): boolean {
   return alreadyRegistered || registeredStations < maxStations;
 }

@@ -79,7 +79,12 @@ export class CommExclusive {
    * Counts a failed registration from `ip`. When the count reaches the retry limit the address is
    * blocked (persisted, written to the access log) and 'blocked' is returned.
    */
-  async recordFailure(ip: string, port: number, callerId: string, now: number): Promise<'counted' | 'blocked'> {
+  async recordFailure(
+    ip: string,
+    port: number,
+    callerId: string,
+    now: number,
+  ): Promise<'counted' | 'blocked'> {
     const s = this.opts.settings();
     const prev = this.failures.get(ip);
     const count = prev && now - prev.lastAt <= this.windowMs ? prev.count + 1 : 1;
@@ -91,7 +96,10 @@ export class CommExclusive {
     const until = now + s.blockMs;
     this.blocked.set(ip, until);
     const reason = REASON.blocked(count);
-    this.opts.log.warn({ ip, port, callerId, failures: count, blockedForMs: s.blockMs, mode: s.mode }, 'ip blocked');
+    this.opts.log.warn(
+      { ip, port, callerId, failures: count, blockedForMs: s.blockMs, mode: s.mode },
+      'ip blocked',
+    );
     await this.opts.blocks.block({ ip, blockedUntil: until, reason, failures: count });
     await this.opts.accessLog.add({ at: now, ip, port, callerId, reason });
     return 'blocked';
@@ -140,6 +148,10 @@ export class CommExclusive {
   }
 
   stats(): { trackedIps: number; blockedIps: number; turnedAway: number } {
-    return { trackedIps: this.failures.size, blockedIps: this.blocked.size, turnedAway: this.turnedAway };
+    return {
+      trackedIps: this.failures.size,
+      blockedIps: this.blocked.size,
+      turnedAway: this.turnedAway,
+    };
   }
 }

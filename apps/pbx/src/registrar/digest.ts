@@ -79,7 +79,8 @@ export function parseDigestCredentials(header: string): DigestCredentials | unde
     params.set(name, value);
   }
   // An empty username is well-formed (and matches no station); the others must have a value.
-  for (const key of REQUIRED) if (key === 'username' ? !params.has(key) : !params.get(key)) return undefined;
+  for (const key of REQUIRED)
+    if (key === 'username' ? !params.has(key) : !params.get(key)) return undefined;
   const opt = (k: string): string | undefined => params.get(k);
   return {
     username: params.get('username')!,

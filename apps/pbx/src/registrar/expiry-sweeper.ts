@@ -57,7 +57,10 @@ export class ExpirySweeper {
     if (expired.length > 0) {
       await this.opts.registrations.purgeExpired(now);
       for (const r of expired) {
-        this.opts.log.info({ tel: r.tel, contact: r.contact, ip: r.sourceIp }, 'registration expired');
+        this.opts.log.info(
+          { tel: r.tel, contact: r.contact, ip: r.sourceIp },
+          'registration expired',
+        );
         this.opts.onExpired?.(r);
       }
     }

@@ -105,7 +105,10 @@ export async function installRegistrar(
   await directory.load();
   await whitelist.load();
   await comm.reload(start);
-  log.info({ restored: bindings.size.bindings, stations: bindings.size.stations }, 'registrar ready');
+  log.info(
+    { restored: bindings.size.bindings, stations: bindings.size.stations },
+    'registrar ready',
+  );
 
   const sweeper = new ExpirySweeper({
     bindings,

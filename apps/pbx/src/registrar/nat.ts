@@ -30,7 +30,8 @@ export interface ContactTarget {
   via: 'contact' | 'source';
 }
 
-const sameIp = (a: string, b: string): boolean => (normalizeIp(a) ?? a.toLowerCase()) === (normalizeIp(b) ?? b.toLowerCase());
+const sameIp = (a: string, b: string): boolean =>
+  (normalizeIp(a) ?? a.toLowerCase()) === (normalizeIp(b) ?? b.toLowerCase());
 
 const hostText = (ip: string): string => (isIP(ip) === 6 ? `[${ip}]` : ip);
 
@@ -38,7 +39,11 @@ const hostText = (ip: string): string => (isIP(ip) === 6 ? `[${ip}]` : ip);
  * True when the phone looks to be behind NAT: the top Via's sent-by (host, and port over UDP)
  * or a Contact's IP address differs from the packet source. Host names are not compared.
  */
-export function isBehindNat(source: PacketSource, via: ViaParts | undefined, contacts: readonly ContactValue[]): boolean {
+export function isBehindNat(
+  source: PacketSource,
+  via: ViaParts | undefined,
+  contacts: readonly ContactValue[],
+): boolean {
   if (via && isIP(via.host) !== 0) {
     if (!sameIp(via.host, source.ip)) return true;
     if (source.protocol === 'udp' && (via.port ?? 5060) !== source.port) return true;
@@ -62,7 +67,9 @@ export function contactTarget(
   const requestUri = registration.contact;
   if (station.natCheck === 'ip') return { requestUri, via: 'contact' };
   const uri = parseSipUri(registration.contact);
-  const contactPort = uri ? (uri.port ?? defaultPort(uri.scheme, registration.protocol)) : undefined;
+  const contactPort = uri
+    ? (uri.port ?? defaultPort(uri.scheme, registration.protocol))
+    : undefined;
   if (uri && sameIp(uri.host, registration.sourceIp) && contactPort === registration.sourcePort) {
     return { requestUri, via: 'contact' };
   }

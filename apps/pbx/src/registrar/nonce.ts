@@ -35,9 +35,7 @@ export interface NonceOptions {
 
 /** What {@link NonceService.check} found out about a nonce. */
 export type NonceState =
-  | { kind: 'valid'; issuedAt: number }
-  | { kind: 'stale'; issuedAt: number }
-  | { kind: 'invalid' };
+  { kind: 'valid'; issuedAt: number } | { kind: 'stale'; issuedAt: number } | { kind: 'invalid' };
 
 interface Tracked {
   nc: number;
@@ -69,9 +67,11 @@ export class NonceService {
   check(nonce: string, now: number): NonceState {
     if (nonce.length !== Math.ceil((TOTAL_BYTES * 4) / 3)) return { kind: 'invalid' };
     const buf = Buffer.from(nonce, 'base64url');
-    if (buf.length !== TOTAL_BYTES || buf.toString('base64url') !== nonce) return { kind: 'invalid' };
+    if (buf.length !== TOTAL_BYTES || buf.toString('base64url') !== nonce)
+      return { kind: 'invalid' };
     const expected = this.mac(buf.subarray(0, TIME_BYTES + RANDOM_BYTES));
-    if (!timingSafeEqual(expected, buf.subarray(TIME_BYTES + RANDOM_BYTES))) return { kind: 'invalid' };
+    if (!timingSafeEqual(expected, buf.subarray(TIME_BYTES + RANDOM_BYTES)))
+      return { kind: 'invalid' };
     const issuedAt = buf.readUIntBE(0, TIME_BYTES);
     if (issuedAt > now + FUTURE_SLACK_MS) return { kind: 'invalid' };
     if (now - issuedAt > this.ttlMs) return { kind: 'stale', issuedAt };

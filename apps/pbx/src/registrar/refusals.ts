@@ -5,7 +5,8 @@
  */
 import { reasonPhrase } from '../sip/status';
 
-export type RefusalKind = 'unknown-station' | 'wrong-user-id' | 'bad-password' | 'not-whitelisted' | 'licence-full';
+export type RefusalKind =
+  'unknown-station' | 'wrong-user-id' | 'bad-password' | 'not-whitelisted' | 'licence-full';
 
 export interface Refusal {
   status: number;
@@ -52,5 +53,6 @@ export const REFUSALS: Readonly<Record<RefusalKind, Refusal>> = Object.freeze({
 
 export const REASON = {
   /** Access log reason of a Comm Exclusive block. */
-  blocked: (failures: number): string => `IP blocked after ${failures} failed registrations (Comm Exclusive)`,
+  blocked: (failures: number): string =>
+    `IP blocked after ${failures} failed registrations (Comm Exclusive)`,
 } as const;

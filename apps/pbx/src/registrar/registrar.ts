@@ -31,7 +31,12 @@ import { isBehindNat, type PacketSource } from './nat';
 import type { NonceService } from './nonce';
 import { REFUSALS, type RefusalKind } from './refusals';
 import { reasonPhrase } from '../sip/status';
-import { parseContacts, parseTopVia, userOfNameAddr, type ContactValue } from '../sip/header-values';
+import {
+  parseContacts,
+  parseTopVia,
+  userOfNameAddr,
+  type ContactValue,
+} from '../sip/header-values';
 import type { CredentialDirectory } from './credential-directory';
 
 /** The parts of a REGISTER the registrar reads. Header values are as received (joined by commas). */
@@ -93,7 +98,10 @@ export interface RegistrarDeps {
 /** Events for other modules: a contact was bound (new or refreshed) or unbound. */
 export interface RegistrarEvents {
   bound: [registration: Registration, fresh: boolean];
-  unbound: [registration: Registration, cause: 'unregistered' | 'expired' | 'station-removed' | 'replaced'];
+  unbound: [
+    registration: Registration,
+    cause: 'unregistered' | 'expired' | 'station-removed' | 'replaced',
+  ];
 }
 
 /** Extra details stored with each registration (the `extra` JSON column). */
@@ -147,11 +155,16 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const tel = userOfNameAddr(req.to) ?? '';
     const entry = tel ? await this.deps.directory.lookup(tel) : undefined;
     if (!entry) return this.refuse('unknown-station', req, creds, tel, now);
-    if (creds.username !== entry.credentials.userId) return this.refuse('wrong-user-id', req, creds, tel, now);
-    if (!verifyDigest(entry.credentials.ha1, 'REGISTER', creds)) return this.refuse('bad-password', req, creds, tel, now);
+    if (creds.username !== entry.credentials.userId)
+      return this.refuse('wrong-user-id', req, creds, tel, now);
+    if (!verifyDigest(entry.credentials.ha1, 'REGISTER', creds))
+      return this.refuse('bad-password', req, creds, tel, now);
     const use = nonces.use(creds.nonce, nonce.issuedAt, nonceCount(creds));
     if (use === 'replayed') {
-      log.warn({ ip: src.ip, port: src.port, tel }, 'digest nonce count replayed, challenging again');
+      log.warn(
+        { ip: src.ip, port: src.port, tel },
+        'digest nonce count replayed, challenging again',
+      );
       return this.challenge(s.realm, now, false);
     }
     if (use === 'forgotten') return this.challenge(s.realm, now, true);
@@ -209,12 +222,16 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   ): Promise<RegisterOutcome> {
     const r = REFUSALS[kind];
     const { ip, port } = req.source;
-    this.deps.log.warn({ ip, port, tel, user: creds.username, reason: r.reason }, 'registration refused');
+    this.deps.log.warn(
+      { ip, port, tel, user: creds.username, reason: r.reason },
+      'registration refused',
+    );
     await this.deps.accessLog.add({ at: now, ip, port, callerId: tel, reason: r.reason });
     if (r.countsAsFailure) {
       const counted = await this.deps.comm.recordFailure(ip, port, tel, now);
       // The request that trips the block is the first one left unanswered in no-response mode.
-      if (counted === 'blocked' && this.deps.settings().commExclusive === 'no-response') return DROP;
+      if (counted === 'blocked' && this.deps.settings().commExclusive === 'no-response')
+        return DROP;
     }
     return reply(r.status, r.phrase);
   }
@@ -241,11 +258,17 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
       return reply(200, reasonPhrase(200), { Date: new Date(now).toUTCString() });
     }
 
-    const addresses = contacts.filter((c): c is Extract<ContactValue, { kind: 'address' }> => c.kind === 'address');
+    const addresses = contacts.filter(
+      (c): c is Extract<ContactValue, { kind: 'address' }> => c.kind === 'address',
+    );
     const natted = isBehindNat(req.source, parseTopVia(req.via), addresses);
     const cap = natted ? s.natRegExpireTime : s.expireTime;
     const headerExpires = parseDeltaSeconds(req.expires);
-    const adds: Array<{ contact: Extract<ContactValue, { kind: 'address' }>; requested: number; granted: number }> = [];
+    const adds: Array<{
+      contact: Extract<ContactValue, { kind: 'address' }>;
+      requested: number;
+      granted: number;
+    }> = [];
     const removes: string[] = [];
     for (const c of addresses) {
       const requested = parseDeltaSeconds(c.params.get('expires')) ?? headerExpires ?? s.expireTime;
@@ -254,7 +277,10 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     }
 
     const wasRegistered = bindings.isRegistered(tel, now);
-    if (adds.length > 0 && !licenceAllows(wasRegistered, bindings.registeredStations(now, s.maxStations), s.maxStations)) {
+    if (
+      adds.length > 0 &&
+      !licenceAllows(wasRegistered, bindings.registeredStations(now, s.maxStations), s.maxStations)
+    ) {
       return this.refuse('licence-full', req, creds, tel, now);
     }
 
@@ -270,7 +296,8 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
       // A phone that re-registers under the same Call-ID with a new Contact (new address or
       // port) replaces its old binding instead of leaving it to expire.
       for (const r of bindings.live(tel, 0)) {
-        if (r.callId === req.callId && !listed.has(r.contact) && bindings.remove(tel, r.contact)) unbound.push([r, 'replaced']);
+        if (r.callId === req.callId && !listed.has(r.contact) && bindings.remove(tel, r.contact))
+          unbound.push([r, 'replaced']);
       }
     }
     const bound: Array<[Registration, boolean]> = [];
@@ -321,13 +348,20 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
 
     for (const [r, cause] of unbound) this.emit('unbound', r, cause);
     for (const [r, fresh] of bound) this.emit('bound', r, fresh);
-    const logFields = { tel, ip: req.source.ip, port: req.source.port, protocol: req.source.protocol, natted };
+    const logFields = {
+      tel,
+      ip: req.source.ip,
+      port: req.source.port,
+      protocol: req.source.protocol,
+      natted,
+    };
     if (bound.some(([, fresh]) => fresh)) {
       log.info({ ...logFields, expires: adds.map((a) => a.granted) }, 'station registered');
     } else if (bound.length > 0) {
       log.debug({ ...logFields, expires: adds.map((a) => a.granted) }, 'registration refreshed');
     }
-    if (unbound.length > 0) log.info({ ...logFields, contacts: unbound.length }, 'contacts unregistered');
+    if (unbound.length > 0)
+      log.info({ ...logFields, contacts: unbound.length }, 'contacts unregistered');
 
     const headers: Record<string, string> = { Date: new Date(now).toUTCString() };
     const live = bindings.live(tel, now);
@@ -344,6 +378,10 @@ export function formatBinding(r: Registration, now: number): string {
   return `<${r.contact}>${params};expires=${left}`;
 }
 
-function reply(status: number, phrase?: string, headers: Record<string, string> = {}): RegisterOutcome {
+function reply(
+  status: number,
+  phrase?: string,
+  headers: Record<string, string> = {},
+): RegisterOutcome {
   return { kind: 'reply', status, phrase, headers };
 }

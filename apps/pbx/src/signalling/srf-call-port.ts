@@ -56,7 +56,10 @@ function cseqOf(req: SrfRequest): number {
   return Number.parseInt(header(req, 'CSeq') ?? '', 10);
 }
 
-function responseOpts(options: ResponseOptions | undefined, body?: string): Record<string, unknown> {
+function responseOpts(
+  options: ResponseOptions | undefined,
+  body?: string,
+): Record<string, unknown> {
   const headers: Record<string, string> = { ...(options?.headers ?? {}) };
   if (body) headers['Content-Type'] = 'application/sdp';
   return { headers, ...(body ? { body } : {}) };
@@ -80,7 +83,8 @@ function send(
 
 function errorStatus(err: unknown): SipStatusError {
   const status = (err as { status?: unknown })?.status;
-  if (typeof status === 'number') return new SipStatusError(status, (err as { reason?: string }).reason);
+  if (typeof status === 'number')
+    return new SipStatusError(status, (err as { reason?: string }).reason);
   return new SipStatusError(500, (err as Error)?.message ?? 'local failure', { cause: err });
 }
 
@@ -90,7 +94,9 @@ function errorStatus(err: unknown): SipStatusError {
  * waits for ever (after a 491, the retry would never go out). Frees it the way srf does.
  */
 function releaseReinviteSlot(d: SrfDialog): void {
-  const q = (d as unknown as { _reinvitesInProgress?: { count: number; admitOne: Array<() => void> } })._reinvitesInProgress;
+  const q = (
+    d as unknown as { _reinvitesInProgress?: { count: number; admitOne: Array<() => void> } }
+  )._reinvitesInProgress;
   if (!q || q.count <= 0) return;
   q.count--;
   const next = q.admitOne.shift();
@@ -156,7 +162,10 @@ class SrfSipDialog implements SipDialog {
     this.d.on('ack', (req: SrfRequest) => listener(req.body ? req.body : undefined, cseqOf(req)));
   }
 
-  onRequest(method: 'REFER' | 'NOTIFY' | 'INFO', listener: (r: IncomingDialogRequest) => void): void {
+  onRequest(
+    method: 'REFER' | 'NOTIFY' | 'INFO',
+    listener: (r: IncomingDialogRequest) => void,
+  ): void {
     const event = method.toLowerCase() as 'refer';
     this.d.on(event, (req: SrfRequest, res: SrfResponse) => {
       listener({
@@ -179,7 +188,10 @@ class SrfSipDialog implements SipDialog {
     }
   }
 
-  async request(method: 'NOTIFY' | 'INFO' | 'REFER', options: { headers?: Record<string, string>; body?: string }): Promise<number> {
+  async request(
+    method: 'NOTIFY' | 'INFO' | 'REFER',
+    options: { headers?: Record<string, string>; body?: string },
+  ): Promise<number> {
     if (this.ended) return 481;
     try {
       // drachtio-srf's typings want a whole request object here; it reads method, headers, body.
@@ -235,7 +247,11 @@ class SrfIncomingInvite implements IncomingInvite {
     this.requestUri = req.uri;
     this.requestUser = parseSipUri(req.uri)?.user ?? '';
     this.sdp = req.body ?? '';
-    this.source = { address: req.source_address, port: Number(req.source_port), protocol: req.protocol };
+    this.source = {
+      address: req.source_address,
+      port: Number(req.source_port),
+      protocol: req.protocol,
+    };
     const replaces = parseReplaces(header(req, 'Replaces'));
     if (replaces) this.replaces = replaces;
     req.on('cancel', () => {
@@ -278,7 +294,10 @@ class SrfIncomingInvite implements IncomingInvite {
     if (this.finished) throw new SipStatusError(487, 'request already finished');
     this.finished = true;
     try {
-      const headers: Record<string, string> = { ...(options?.headers ?? {}), 'Content-Type': 'application/sdp' };
+      const headers: Record<string, string> = {
+        ...(options?.headers ?? {}),
+        'Content-Type': 'application/sdp',
+      };
       const d = await this.srf.createUAS(this.req, this.res, { localSdp: sdp, headers });
       const dialog = new SrfSipDialog(d, this.log);
       this.localTag = dialog.localTag;
@@ -320,7 +339,11 @@ export function srfCallPort(srf: SrfApp, log: Logger): CallSipPort {
           log.debug({ err }, 'CANCEL not sent');
         }
       };
-      const headers: Record<string, string> = { ...(options.headers ?? {}), From: options.from, To: options.to };
+      const headers: Record<string, string> = {
+        ...(options.headers ?? {}),
+        From: options.from,
+        To: options.to,
+      };
       const opts: Srf.CreateUACOptions = {
         headers,
         localSdp: options.sdp,
@@ -334,7 +357,10 @@ export function srfCallPort(srf: SrfApp, log: Logger): CallSipPort {
             if (err || !sentReq) return;
             const req = sentReq as SrfRequest;
             sent = req;
-            events.onSent?.({ callId: req.get('Call-ID'), fromTag: nameAddr(req, 'from').tag ?? '' });
+            events.onSent?.({
+              callId: req.get('Call-ID'),
+              fromTag: nameAddr(req, 'from').tag ?? '',
+            });
             if (cancelWanted) cancelNow(req);
           },
           cbProvisional: (res: unknown) => {

@@ -82,7 +82,10 @@ export function answerOptions(srf: SrfApp): void {
 export function answerUnservedSubscribe(srf: SrfApp, served: readonly string[], log: Logger): void {
   srf.use('subscribe', (req, res) => {
     const r = badEventResponse(served);
-    log.debug({ event: req.get('Event'), ip: req.source_address }, 'SUBSCRIBE for an event not served');
+    log.debug(
+      { event: req.get('Event'), ip: req.source_address },
+      'SUBSCRIBE for an event not served',
+    );
     res.send(r.status, r.reason, { headers: r.headers });
   });
 }

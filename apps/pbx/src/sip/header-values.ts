@@ -102,7 +102,10 @@ export function parseContact(value: string): ContactValue | undefined {
   if (lt >= 0) {
     const gt = v.indexOf('>', lt);
     if (gt < 0) return undefined;
-    displayName = v.slice(0, lt).trim().replace(/^"(.*)"$/, '$1');
+    displayName = v
+      .slice(0, lt)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     uri = v.slice(lt + 1, gt).trim();
     rest = v.slice(gt + 1);
   } else {
@@ -112,7 +115,13 @@ export function parseContact(value: string): ContactValue | undefined {
     rest = semi < 0 ? '' : v.slice(semi);
   }
   if (!parseSipUri(uri)) return undefined;
-  return { kind: 'address', uri, displayName, params: parseParams(rest), otherParams: paramsWithoutExpires(rest) };
+  return {
+    kind: 'address',
+    uri,
+    displayName,
+    params: parseParams(rest),
+    otherParams: paramsWithoutExpires(rest),
+  };
 }
 
 function findUnquoted(s: string, ch: string): number {
@@ -150,13 +159,20 @@ export function parseSipUri(uri: string): SipUriParts | undefined {
     user: u.user ?? '',
     host: u.host.toLowerCase(),
     port: u.port,
-    params: new Map(Object.entries(u.params).map(([k, v]) => [k.toLowerCase(), v === null ? null : unquoteParam(v)])),
+    params: new Map(
+      Object.entries(u.params).map(([k, v]) => [
+        k.toLowerCase(),
+        v === null ? null : unquoteParam(v),
+      ]),
+    ),
     headers: u.headers,
   };
 }
 
 function unquoteParam(v: string): string {
-  return v.length >= 2 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1).replace(/\\(.)/g, '$1') : v;
+  return v.length >= 2 && v.startsWith('"') && v.endsWith('"')
+    ? v.slice(1, -1).replace(/\\(.)/g, '$1')
+    : v;
 }
 
 /** The URI inside a To/From value (`"n" <uri>;tag=x`, `<uri>` or `uri;tag=x`). */
@@ -187,7 +203,12 @@ export function parseTopVia(header: string | undefined): ViaParts | undefined {
     transport: via.transport.toUpperCase(),
     host: via.host.toLowerCase(),
     port: via.port,
-    params: new Map(Object.entries(via.params).map(([k, v]) => [k.toLowerCase(), v === null ? null : unquoteParam(v)])),
+    params: new Map(
+      Object.entries(via.params).map(([k, v]) => [
+        k.toLowerCase(),
+        v === null ? null : unquoteParam(v),
+      ]),
+    ),
   };
 }
 

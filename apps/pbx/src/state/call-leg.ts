@@ -18,9 +18,19 @@ import { assertNever } from './errors';
  */
 export type LegState =
   | { readonly kind: 'trying'; readonly since: number }
-  | { readonly kind: 'ringing'; readonly early: boolean; readonly since: number; readonly ringingSince: number }
+  | {
+      readonly kind: 'ringing';
+      readonly early: boolean;
+      readonly since: number;
+      readonly ringingSince: number;
+    }
   | { readonly kind: 'answered'; readonly since: number; readonly answeredAt: number }
-  | { readonly kind: 'ended'; readonly cause: EndCause; readonly status?: number; readonly endedAt: number };
+  | {
+      readonly kind: 'ended';
+      readonly cause: EndCause;
+      readonly status?: number;
+      readonly endedAt: number;
+    };
 
 /**
  * Why a leg ended.
@@ -31,7 +41,8 @@ export type LegState =
  * - `remote-bye` / `local-bye`: the peer / we ended an established (or early) dialog.
  * - `released`: we stopped an unanswered leg (caller gone, answered elsewhere, picked up).
  */
-export type EndCause = 'busy' | 'rejected' | 'cancelled' | 'no-answer' | 'remote-bye' | 'local-bye' | 'released';
+export type EndCause =
+  'busy' | 'rejected' | 'cancelled' | 'no-answer' | 'remote-bye' | 'local-bye' | 'released';
 
 /** What happened on the leg, plus the one command the call gives it (`release`). */
 export type LegEvent =
@@ -63,7 +74,9 @@ export const DEFAULT_NO_ANSWER_MS = 15_000;
 /** A new leg that has just sent or received its INVITE. */
 export function startLeg(now: number, options: LegOptions): [LegState, LegEffect[]] {
   const effects: LegEffect[] =
-    options.noAnswerMs === null ? [] : [{ type: 'startTimer', timer: 'noAnswer', ms: options.noAnswerMs }];
+    options.noAnswerMs === null
+      ? []
+      : [{ type: 'startTimer', timer: 'noAnswer', ms: options.noAnswerMs }];
   return [{ kind: 'trying', since: now }, effects];
 }
 
@@ -80,7 +93,8 @@ export function nextLeg(s: LegState, e: LegEvent, now: number): [LegState, LegEf
     case 'ended':
       // RFC 3261 15 / 9.1: a 2xx that crossed our CANCEL (or arrived after we gave up) creates
       // a dialog we do not want; the runner ACKs it and sends BYE.
-      if (e.type === 'answered' && (s.cause === 'released' || s.cause === 'no-answer')) return [s, [{ type: 'hangup' }]];
+      if (e.type === 'answered' && (s.cause === 'released' || s.cause === 'no-answer'))
+        return [s, [{ type: 'hangup' }]];
       return [s, []];
     default:
       return assertNever(s);
@@ -95,7 +109,8 @@ function unanswered(
   switch (e.type) {
     case 'provisional': {
       const early = e.status === 183 || e.sdp === true;
-      if (s.kind === 'trying') return [{ kind: 'ringing', early, since: s.since, ringingSince: now }, []];
+      if (s.kind === 'trying')
+        return [{ kind: 'ringing', early, since: s.since, ringingSince: now }, []];
       // A 180 after a 183 keeps the early media the caller is already hearing.
       if (early && !s.early) return [{ ...s, early: true }, []];
       return [s, []];
@@ -111,12 +126,21 @@ function unanswered(
       return [{ kind: 'ended', cause: 'cancelled', endedAt: now }, [CANCEL_TIMER]];
     case 'bye':
       // RFC 3261 15.1.2: a caller may BYE an early dialog; the pending INVITE still gets a 487.
-      return [{ kind: 'ended', cause: 'remote-bye', endedAt: now }, [CANCEL_TIMER, { type: 'terminate', status: 487 }]];
+      return [
+        { kind: 'ended', cause: 'remote-bye', endedAt: now },
+        [CANCEL_TIMER, { type: 'terminate', status: 487 }],
+      ];
     case 'timer.noAnswer':
-      return [{ kind: 'ended', cause: 'no-answer', status: 480, endedAt: now }, [{ type: 'terminate', status: 480 }]];
+      return [
+        { kind: 'ended', cause: 'no-answer', status: 480, endedAt: now },
+        [{ type: 'terminate', status: 480 }],
+      ];
     case 'release': {
       const status = e.status ?? 487;
-      return [{ kind: 'ended', cause: 'released', status, endedAt: now }, [CANCEL_TIMER, { type: 'terminate', status }]];
+      return [
+        { kind: 'ended', cause: 'released', status, endedAt: now },
+        [CANCEL_TIMER, { type: 'terminate', status }],
+      ];
     }
     default:
       return assertNever(e);

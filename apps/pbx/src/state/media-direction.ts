@@ -35,7 +35,13 @@ export interface MediaDirectionState {
 /** The one offer/answer exchange in progress (RFC 3264 allows one at a time per dialog). */
 export type PendingOffer =
   /** `from` sent a re-INVITE with SDP; we relayed it to the other side as `sent`. */
-  | { readonly kind: 'relayed'; readonly from: Side; readonly offered: Direction; readonly sent: Direction; readonly before: SideMedia }
+  | {
+      readonly kind: 'relayed';
+      readonly from: Side;
+      readonly offered: Direction;
+      readonly sent: Direction;
+      readonly before: SideMedia;
+    }
   /** `from` sent a re-INVITE without SDP; our 2xx to it offered `sent`. */
   | { readonly kind: 'offerless'; readonly from: Side; readonly sent: Direction }
   /** We sent our own re-INVITE to `to`, offering `sent`. */
@@ -158,7 +164,10 @@ function holdEffects(before: MediaDirectionState, after: MediaDirectionState): M
 }
 
 /** The media-direction reducer. */
-export function nextMedia(s: MediaDirectionState, e: MediaEvent): [MediaDirectionState, MediaEffect[]] {
+export function nextMedia(
+  s: MediaDirectionState,
+  e: MediaEvent,
+): [MediaDirectionState, MediaEffect[]] {
   switch (e.type) {
     case 'offer':
       return onOffer(s, e.from, e.direction);
@@ -169,14 +178,21 @@ export function nextMedia(s: MediaDirectionState, e: MediaEvent): [MediaDirectio
     case 'reoffer': {
       if (s.pending) throw new InvalidStateError('media-direction', s.pending.kind, 'reoffer');
       const sent = directionToOffer(s[other(e.to)], s[e.to]);
-      return [{ ...s, pending: { kind: 'pbx', to: e.to, sent } }, [{ type: 'sendOffer', to: e.to, direction: sent }]];
+      return [
+        { ...s, pending: { kind: 'pbx', to: e.to, sent } },
+        [{ type: 'sendOffer', to: e.to, direction: sent }],
+      ];
     }
     default:
       return assertNever(e);
   }
 }
 
-function onOffer(s: MediaDirectionState, from: Side, direction: Direction | null): [MediaDirectionState, MediaEffect[]] {
+function onOffer(
+  s: MediaDirectionState,
+  from: Side,
+  direction: Direction | null,
+): [MediaDirectionState, MediaEffect[]] {
   if (s.pending) {
     // RFC 3261 14.2: a second re-INVITE from the same side before we answered the first gets
     // 500; one that crosses ours (glare) gets 491 and the UA retries after a random wait.
@@ -188,7 +204,10 @@ function onOffer(s: MediaDirectionState, from: Side, direction: Direction | null
     // RFC 3261 14.1 / RFC 3264 §5: with no offer in the re-INVITE, the 2xx must carry one. We
     // answer locally from the other side's last SDP rather than disturb the other phone.
     const sent = directionToOffer(s[to], s[from]);
-    return [{ ...s, pending: { kind: 'offerless', from, sent } }, [{ type: 'offerInAnswer', to: from, direction: sent }]];
+    return [
+      { ...s, pending: { kind: 'offerless', from, sent } },
+      [{ type: 'offerInAnswer', to: from, direction: sent }],
+    ];
   }
   const before = s[from];
   const next = withSide(s, from, fromOffer(before, s[to], direction));
@@ -199,7 +218,11 @@ function onOffer(s: MediaDirectionState, from: Side, direction: Direction | null
   ];
 }
 
-function onAnswer(s: MediaDirectionState, from: Side, direction: Direction): [MediaDirectionState, MediaEffect[]] {
+function onAnswer(
+  s: MediaDirectionState,
+  from: Side,
+  direction: Direction,
+): [MediaDirectionState, MediaEffect[]] {
   const p = s.pending;
   if (!p) return [s, []]; // A retransmitted 2xx or ACK: already handled.
   switch (p.kind) {
@@ -211,14 +234,20 @@ function onAnswer(s: MediaDirectionState, from: Side, direction: Direction): [Me
     }
     case 'offerless': {
       if (from !== p.from) return [s, []];
-      const learned = { ...withSide(s, from, fromAnswer(s[from], p.sent, direction)), pending: null };
+      const learned = {
+        ...withSide(s, from, fromAnswer(s[from], p.sent, direction)),
+        pending: null,
+      };
       const effects = holdEffects(s, learned);
       const to = other(from);
       const now = directionToOffer(learned[from], learned[to]);
       const had = directionToOffer(s[from], s[to]);
       if (now === had) return [learned, effects];
       // The answer changed what `from` wants (it held or resumed): tell the other side.
-      return [{ ...learned, pending: { kind: 'pbx', to, sent: now } }, [{ type: 'sendOffer', to, direction: now }, ...effects]];
+      return [
+        { ...learned, pending: { kind: 'pbx', to, sent: now } },
+        [{ type: 'sendOffer', to, direction: now }, ...effects],
+      ];
     }
     case 'pbx': {
       if (from !== p.to) return [s, []];
@@ -230,7 +259,11 @@ function onAnswer(s: MediaDirectionState, from: Side, direction: Direction): [Me
   }
 }
 
-function onRejected(s: MediaDirectionState, from: Side, status: number): [MediaDirectionState, MediaEffect[]] {
+function onRejected(
+  s: MediaDirectionState,
+  from: Side,
+  status: number,
+): [MediaDirectionState, MediaEffect[]] {
   const p = s.pending;
   if (!p) return [s, []];
   switch (p.kind) {

@@ -35,7 +35,12 @@ export type ParkEvent =
   | { readonly type: 'parkedHungUp'; readonly legId: LegId };
 
 export type ParkEffect =
-  | { readonly type: 'startTimer'; readonly timer: 'recall'; readonly slot: string; readonly ms: number }
+  | {
+      readonly type: 'startTimer';
+      readonly timer: 'recall';
+      readonly slot: string;
+      readonly ms: number;
+    }
   | { readonly type: 'cancelTimer'; readonly timer: 'recall'; readonly slot: string }
   /** Ring the parking station with the parked call (E-Hold recall). */
   | { readonly type: 'recall'; readonly call: ParkedCall };
@@ -57,7 +62,8 @@ function without(s: ParkSlots, slot: string): ParkSlots {
 export function nextParkSlots(s: ParkSlots, e: ParkEvent): [ParkSlots, ParkEffect[]] {
   switch (e.type) {
     case 'park': {
-      if (s.has(e.call.slot)) throw new InvalidStateError('park-slots', `slot ${e.call.slot} occupied`, 'park');
+      if (s.has(e.call.slot))
+        throw new InvalidStateError('park-slots', `slot ${e.call.slot} occupied`, 'park');
       const next = new Map(s);
       next.set(e.call.slot, e.call);
       return [next, [{ type: 'startTimer', timer: 'recall', slot: e.call.slot, ms: e.recallMs }]];

@@ -31,7 +31,10 @@ export interface ScheduleOptions {
  * When each member of an unconditional ring group starts ringing: in member order, 4 at a time,
  * batch n at n × 50 ms. Members past the tenth are dropped; duplicates ring once.
  */
-export function ringSchedule(members: readonly string[], options: ScheduleOptions = {}): RingSchedule {
+export function ringSchedule(
+  members: readonly string[],
+  options: ScheduleOptions = {},
+): RingSchedule {
   const size = options.batchSize ?? RING_GROUP_BATCH_SIZE;
   const gap = options.gapMs ?? RING_GROUP_BATCH_GAP_MS;
   const max = options.maxMembers ?? RING_GROUP_MAX_SIP_MEMBERS;
@@ -48,7 +51,10 @@ export function ringSchedule(members: readonly string[], options: ScheduleOption
  * The members that can ring now: registered, not in DND and not busy. Members' own forwards are
  * not followed for group calls, and an unknown number is skipped.
  */
-export function ringableMembers(members: readonly string[], lookup: (n: string) => RoutingView | undefined): string[] {
+export function ringableMembers(
+  members: readonly string[],
+  lookup: (n: string) => RoutingView | undefined,
+): string[] {
   return members.filter((n) => {
     const s = lookup(n);
     return s !== undefined && s.registered && !s.dnd && !s.busy;
@@ -100,11 +106,21 @@ export type RingGroupEffect =
  * Starts a group call: the first batch rings now, a timer brings each next batch. With no member
  * to ring the caller gets 480.
  */
-export function startRingGroup(group: string, members: readonly string[], options: ScheduleOptions = {}): [RingGroupState, RingGroupEffect[]] {
+export function startRingGroup(
+  group: string,
+  members: readonly string[],
+  options: ScheduleOptions = {},
+): [RingGroupState, RingGroupEffect[]] {
   const { batches } = ringSchedule(members, options);
   const all: Record<string, MemberState> = {};
   for (const b of batches) for (const m of b.members) all[m] = 'waiting';
-  const base: RingGroupState = { kind: 'ringing', group, pending: batches, members: all, failures: [] };
+  const base: RingGroupState = {
+    kind: 'ringing',
+    group,
+    pending: batches,
+    members: all,
+    failures: [],
+  };
   if (batches.length === 0) return [{ ...base, kind: 'failed' }, [{ type: 'reject', status: 480 }]];
   return startNextBatch(base);
 }
@@ -121,10 +137,14 @@ function startNextBatch(s: RingGroupState): [RingGroupState, RingGroupEffect[]] 
 }
 
 /** The ring group reducer. */
-export function nextRingGroup(s: RingGroupState, e: RingGroupEvent): [RingGroupState, RingGroupEffect[]] {
+export function nextRingGroup(
+  s: RingGroupState,
+  e: RingGroupEvent,
+): [RingGroupState, RingGroupEffect[]] {
   if (s.kind !== 'ringing') {
     // The race: a member answered just after the winner or after the caller left.
-    if (e.type === 'memberAnswered' && s.winner !== e.member) return [s, [{ type: 'release', member: e.member }]];
+    if (e.type === 'memberAnswered' && s.winner !== e.member)
+      return [s, [{ type: 'release', member: e.member }]];
     return [s, []];
   }
   switch (e.type) {

@@ -95,12 +95,23 @@ export function routeCall(req: RouteRequest): Route {
  * it is now (the user may have changed it while the call rang); without a usable no-answer
  * forward the call ends with 480.
  */
-export function routeNoAnswer(ring: Extract<Route, { kind: 'ring' }>, lookup: StationLookup, maxForwards = DEFAULT_MAX_FORWARDS): Route {
+export function routeNoAnswer(
+  ring: Extract<Route, { kind: 'ring' }>,
+  lookup: StationLookup,
+  maxForwards = DEFAULT_MAX_FORWARDS,
+): Route {
   const chain: Chain = { lookup, maxForwards, visited: ring.visited, diversions: ring.diversions };
   const station = lookup(ring.station);
   const target = station ? noAnswerTarget(station, chain) : null;
   if (target === null) {
-    return { kind: 'reject', status: 480, cause: 'no-answer', station: ring.station, diversions: ring.diversions, visited: ring.visited };
+    return {
+      kind: 'reject',
+      status: 480,
+      cause: 'no-answer',
+      station: ring.station,
+      diversions: ring.diversions,
+      visited: ring.visited,
+    };
   }
   return resolve(target, divert(chain, ring.station, 'no-answer'));
 }

@@ -51,7 +51,11 @@ export interface StationLeg {
   /** The other party, as shown on a display and in dialog-info `<remote>`. */
   readonly peer: { readonly number: string; readonly displayName?: string };
   /** The SIP dialog to report in dialog-info, which a BLF pickup names in `Replaces`. */
-  readonly dialog: { readonly callId: string; readonly localTag?: string; readonly remoteTag?: string };
+  readonly dialog: {
+    readonly callId: string;
+    readonly localTag?: string;
+    readonly remoteTag?: string;
+  };
 }
 
 /** The live state of one station. */
@@ -72,7 +76,12 @@ export type StationEvent =
   /** Settings reloaded after the CLI changed them in the database. */
   | { readonly type: 'settingsLoaded'; readonly settings: StationSettings }
   | { readonly type: 'legAdded'; readonly leg: StationLeg }
-  | { readonly type: 'legProgress'; readonly legId: LegId; readonly state: 'early' | 'confirmed'; readonly dialog?: StationLeg['dialog'] }
+  | {
+      readonly type: 'legProgress';
+      readonly legId: LegId;
+      readonly state: 'early' | 'confirmed';
+      readonly dialog?: StationLeg['dialog'];
+    }
   | { readonly type: 'legRemoved'; readonly legId: LegId };
 
 export type StationEffect =
@@ -82,7 +91,10 @@ export type StationEffect =
   | { readonly type: 'persistSettings'; readonly settings: StationSettings };
 
 /** A station as it is before its first registration. */
-export function initialStation(number: string, settings: StationSettings = DEFAULT_STATION_SETTINGS): StationState {
+export function initialStation(
+  number: string,
+  settings: StationSettings = DEFAULT_STATION_SETTINGS,
+): StationState {
   return { number, registered: false, settings, legs: [] };
 }
 
@@ -138,12 +150,17 @@ export function dialogInfo(s: StationState): DialogInfo[] {
     }));
 }
 
-function withPresence(before: StationState, after: StationState, extra: StationEffect[] = []): [StationState, StationEffect[]] {
+function withPresence(
+  before: StationState,
+  after: StationState,
+  extra: StationEffect[] = [],
+): [StationState, StationEffect[]] {
   const was = presence(before);
   const is = presence(after);
   const legsChanged = before.legs !== after.legs;
   // A NOTIFY also goes out when a dialog changes without the summary changing (a second leg).
-  const effects: StationEffect[] = was !== is || legsChanged ? [{ type: 'presenceChanged', presence: is }] : [];
+  const effects: StationEffect[] =
+    was !== is || legsChanged ? [{ type: 'presenceChanged', presence: is }] : [];
   return [after, [...extra, ...effects]];
 }
 
@@ -175,8 +192,15 @@ export function nextStation(s: StationState, e: StationEvent): [StationState, St
       // A 180 relayed after the 200 must not turn a connected leg back to ringing.
       if (leg.state === 'confirmed' && e.state === 'early') return [s, []];
       if (leg.state === e.state && e.dialog === undefined) return [s, []];
-      const updated: StationLeg = { ...leg, state: e.state, ...(e.dialog ? { dialog: e.dialog } : {}) };
-      return withPresence(s, { ...s, legs: s.legs.map((l) => (l.legId === e.legId ? updated : l)) });
+      const updated: StationLeg = {
+        ...leg,
+        state: e.state,
+        ...(e.dialog ? { dialog: e.dialog } : {}),
+      };
+      return withPresence(s, {
+        ...s,
+        legs: s.legs.map((l) => (l.legId === e.legId ? updated : l)),
+      });
     }
     case 'legRemoved': {
       if (!s.legs.some((l) => l.legId === e.legId)) return [s, []];

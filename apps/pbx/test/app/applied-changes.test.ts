@@ -20,7 +20,10 @@ describe('AppliedChanges', () => {
   test('waitFor resolves at once for a counter already applied, later for one still to come', async () => {
     const changes = new AppliedChanges();
     changes.record('stations', 4);
-    await expect(changes.waitFor('stations', 4, 10)).resolves.toMatchObject({ area: 'stations', counter: 4 });
+    await expect(changes.waitFor('stations', 4, 10)).resolves.toMatchObject({
+      area: 'stations',
+      counter: 4,
+    });
     const later = changes.waitFor('stations', 6, 1_000);
     changes.record('config', 9);
     changes.record('stations', 5);

@@ -34,7 +34,8 @@ describe('statuses and records', () => {
       { from: '202', reason: 'unconditional', counter: 1 },
     ] as const;
     expect(diversionHeaders(hops, 'pbx.local')).toEqual({
-      Diversion: '<sip:203@pbx.local>;reason=no-answer;counter=1, <sip:202@pbx.local>;reason=unconditional;counter=1',
+      Diversion:
+        '<sip:203@pbx.local>;reason=no-answer;counter=1, <sip:202@pbx.local>;reason=unconditional;counter=1',
     });
     expect(diversionHeaders([], 'pbx.local')).toEqual({});
     expect(lastDiversion(hops)).toEqual({ forwardedFrom: '203', forwardReason: 'no-answer' });

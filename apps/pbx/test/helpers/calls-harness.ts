@@ -6,12 +6,24 @@
  */
 import type { StationSettings } from '@pbx/store';
 import type { CallControl } from '../../src/call-control';
-import { describeSippResult, freePort, runSipp, scenario, startSippUas, type SippPeer, type SippResult } from './sipp';
+import {
+  describeSippResult,
+  freePort,
+  runSipp,
+  scenario,
+  startSippUas,
+  type SippPeer,
+  type SippResult,
+} from './sipp';
 import { startTestPbx, type TestPbx, type TestPbxOptions } from './start-test-pbx';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, withinMs = 3_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  cond: () => boolean | Promise<boolean>,
+  withinMs = 3_000,
+): Promise<void> {
   const deadline = Date.now() + withinMs;
   while (Date.now() < deadline) {
     if (await cond()) return;
@@ -34,7 +46,12 @@ export interface CallsPbx extends AsyncDisposable {
   /** Runs a sipp UAC phone for `tel` (registered from its port first) to completion. */
   call(tel: string, dial: string, scenarioName: string, opts?: CallOptions): Promise<SippResult>;
   /** Starts a UAC phone in the background. */
-  startCall(tel: string, dial: string, scenarioName: string, opts?: CallOptions): Promise<{ port: number; done: Promise<SippResult> }>;
+  startCall(
+    tel: string,
+    dial: string,
+    scenarioName: string,
+    opts?: CallOptions,
+  ): Promise<{ port: number; done: Promise<SippResult> }>;
   /** Waits for call records and settings writes to reach the database. */
   settle(): Promise<void>;
 }
@@ -80,9 +97,18 @@ export async function startCallsPbx(options: TestPbxOptions = {}): Promise<Calls
     });
   };
   const unregister = (tel: string): Promise<void> => pbx.registrar.registrar.removeBindings(tel);
-  const keysFor = (tel: string, keys: Record<string, string> = {}): Record<string, string> => ({ tel, name: `Phone ${tel}`, ...keys });
+  const keysFor = (tel: string, keys: Record<string, string> = {}): Record<string, string> => ({
+    tel,
+    name: `Phone ${tel}`,
+    ...keys,
+  });
 
-  const startCall = async (tel: string, dial: string, scenarioName: string, opts: CallOptions = {}) => {
+  const startCall = async (
+    tel: string,
+    dial: string,
+    scenarioName: string,
+    opts: CallOptions = {},
+  ) => {
     const ip = opts.ip ?? '127.0.0.1';
     const port = opts.port ?? (await freePort('udp', ip));
     if (!opts.unregistered) await register(tel, port, ip);
@@ -95,7 +121,10 @@ export async function startCallsPbx(options: TestPbxOptions = {}): Promise<Calls
       timeoutMs: opts.timeoutMs ?? 15_000,
       traceMessages: true,
       keys: keysFor(tel, opts.keys),
-      extraArgs: [...(opts.pauseMs !== undefined ? ['-d', String(opts.pauseMs)] : []), ...(opts.args ?? [])],
+      extraArgs: [
+        ...(opts.pauseMs !== undefined ? ['-d', String(opts.pauseMs)] : []),
+        ...(opts.args ?? []),
+      ],
     });
     return { port, done };
   };

@@ -1,5 +1,12 @@
 /** Registering a station with sipp against a test PBX, and reading what the PBX granted. */
-import { describeSippResult, freePort, runSipp, scenario, type SippResult, type SippTransport } from './sipp';
+import {
+  describeSippResult,
+  freePort,
+  runSipp,
+  scenario,
+  type SippResult,
+  type SippTransport,
+} from './sipp';
 
 export interface SippRegisterOptions {
   tel: string;
@@ -33,7 +40,10 @@ export interface SippRegisterResult extends SippResult {
 }
 
 /** Runs one registration scenario; never throws for a failed scenario (look at `ok`). */
-export async function sippRegister(target: string, o: SippRegisterOptions): Promise<SippRegisterResult> {
+export async function sippRegister(
+  target: string,
+  o: SippRegisterOptions,
+): Promise<SippRegisterResult> {
   const localIp = o.localIp ?? '127.0.0.1';
   const localPort = o.localPort ?? (await freePort(o.transport === 't1' ? 'tcp' : 'udp', localIp));
   const result = await runSipp({

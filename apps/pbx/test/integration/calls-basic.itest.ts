@@ -58,7 +58,15 @@ describe('basic calls', () => {
     expect(findReceived(caller, /^SIP\/2\.0 180 /)).toBeDefined();
 
     const cdr = await lastCdr('201');
-    expect(cdr).toMatchObject({ callerTel: '201', callerName: 'Alice', calleeTel: '202', dialled: '202', disposition: 'answered', hangupSide: 'caller', sipStatus: 200 });
+    expect(cdr).toMatchObject({
+      callerTel: '201',
+      callerName: 'Alice',
+      calleeTel: '202',
+      dialled: '202',
+      disposition: 'answered',
+      hangupSide: 'caller',
+      sipStatus: 200,
+    });
     expect(cdr?.answerAt).not.toBeNull();
   });
 
@@ -72,10 +80,21 @@ describe('basic calls', () => {
     expectPhoneOk(busy, '205 calling busy 204');
     expectPhoneOk(await callee.done, 'callee 204 hanging up');
     expectPhoneOk(await first.done, 'caller 203 receiving BYE');
-    await waitFor('stations idle', () => (h.cc.stations.peek('204')?.legs.length ?? 1) === 0 && (h.cc.stations.peek('203')?.legs.length ?? 1) === 0);
-    const cdr = (await h.pbx.ctx.store.cdrs.list({ ext: '203', limit: 5 })).find((c) => c.dialled === '204');
+    await waitFor(
+      'stations idle',
+      () =>
+        (h.cc.stations.peek('204')?.legs.length ?? 1) === 0 &&
+        (h.cc.stations.peek('203')?.legs.length ?? 1) === 0,
+    );
+    const cdr = (await h.pbx.ctx.store.cdrs.list({ ext: '203', limit: 5 })).find(
+      (c) => c.dialled === '204',
+    );
     expect(cdr).toMatchObject({ disposition: 'answered', hangupSide: 'callee' });
-    expect(await lastCdr('205')).toMatchObject({ disposition: 'busy', sipStatus: 486, calleeTel: '204' });
+    expect(await lastCdr('205')).toMatchObject({
+      disposition: 'busy',
+      sipStatus: 486,
+      calleeTel: '204',
+    });
   });
 
   test('DND: 486 without ringing the phone', async () => {
@@ -92,7 +111,11 @@ describe('basic calls', () => {
     expectPhoneOk(await h.call('205', '299', 'uac-invite-expect-404.xml'), 'unknown number');
     await h.unregister('206');
     expectPhoneOk(await h.call('205', '206', 'uac-invite-expect-480.xml'), 'unregistered station');
-    expect(await lastCdr('205')).toMatchObject({ disposition: 'rejected', sipStatus: 480, calleeTel: '206' });
+    expect(await lastCdr('205')).toMatchObject({
+      disposition: 'rejected',
+      sipStatus: 480,
+      calleeTel: '206',
+    });
   });
 
   test('an INVITE without SDP (delayed offer) is refused with 488 and recorded', async () => {
@@ -105,7 +128,11 @@ describe('basic calls', () => {
     const caller = await h.call('201', '202', 'uac-invite-cancel-expect-487.xml', { pauseMs: 300 });
     expectPhoneOk(caller, 'caller cancelling');
     expectPhoneOk(await callee.done, 'callee receiving CANCEL');
-    expect(await lastCdr('201')).toMatchObject({ disposition: 'cancelled', hangupSide: 'caller', calleeTel: '202' });
+    expect(await lastCdr('201')).toMatchObject({
+      disposition: 'cancelled',
+      hangupSide: 'caller',
+      calleeTel: '202',
+    });
   });
 
   test('a phone that refuses by itself (486) makes the caller hear busy', async () => {
@@ -124,7 +151,11 @@ describe('basic calls', () => {
       expectPhoneOk(await h.call('201', '202', 'uac-invite-expect-480.xml'), 'caller');
       expect(Date.now() - started).toBeGreaterThanOrEqual(450);
       expectPhoneOk(await callee.done, 'callee');
-      expect(await lastCdr('201')).toMatchObject({ disposition: 'no-answer', sipStatus: 480, hangupSide: 'system' });
+      expect(await lastCdr('201')).toMatchObject({
+        disposition: 'no-answer',
+        sipStatus: 480,
+        hangupSide: 'system',
+      });
     } finally {
       config.features.ringingTimeout = before;
     }
@@ -135,17 +166,41 @@ describe('basic calls', () => {
     const callerPort = await freePort('udp');
     await h.unregister('203');
     await h.unregister('205');
-    expectOk(await sippRegister(h.pbx.target, { tel: '205', password: 'secret205', localPort: calleePort }), 'register 205');
-    expectOk(await sippRegister(h.pbx.target, { tel: '203', password: 'secret203', localPort: callerPort }), 'register 203');
+    expectOk(
+      await sippRegister(h.pbx.target, {
+        tel: '205',
+        password: 'secret205',
+        localPort: calleePort,
+      }),
+      'register 205',
+    );
+    expectOk(
+      await sippRegister(h.pbx.target, {
+        tel: '203',
+        password: 'secret203',
+        localPort: callerPort,
+      }),
+      'register 203',
+    );
     const callee = await h.phone('205', 'uas-answer.xml', { port: calleePort, unregistered: true });
-    expectPhoneOk(await h.call('203', '205', 'uac-invite-expect-200.xml', { port: callerPort, unregistered: true }), 'caller 203');
+    expectPhoneOk(
+      await h.call('203', '205', 'uac-invite-expect-200.xml', {
+        port: callerPort,
+        unregistered: true,
+      }),
+      'caller 203',
+    );
     expectPhoneOk(await callee.done, 'callee 205');
   });
 
   test('ten calls at once each connect their own pair', async () => {
-    const callees = await Promise.all([...Array(10).keys()].map((i) => h.phone(String(400 + i), 'uas-answer.xml')));
+    const callees = await Promise.all(
+      [...Array(10).keys()].map((i) => h.phone(String(400 + i), 'uas-answer.xml')),
+    );
     const calls = await Promise.all(
-      [...Array(10).keys()].map((i) => h.call(String(300 + i), String(400 + i), 'uac-invite-expect-200.xml', { pauseMs: 500 })),
+      [...Array(10).keys()].map((i) =>
+        h.call(String(300 + i), String(400 + i), 'uac-invite-expect-200.xml', { pauseMs: 500 }),
+      ),
     );
     calls.forEach((r, i) => expectPhoneOk(r, `caller ${300 + i}`));
     const results = await Promise.all(callees.map((c) => c.done));

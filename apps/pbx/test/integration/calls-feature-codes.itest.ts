@@ -37,14 +37,26 @@ describe('feature codes', () => {
     return out;
   };
   const features = async (tel: string) =>
-    (await h.pbx.ctx.store.cdrs.list({ ext: tel, disposition: 'feature' })).sort((a, b) => a.id - b.id);
+    (await h.pbx.ctx.store.cdrs.list({ ext: tel, disposition: 'feature' })).sort(
+      (a, b) => a.id - b.id,
+    );
 
   test('601 + station sets forward all: 480, stored, and a feature call record', async () => {
     await dial('201', '601202');
-    expect(await row('201')).toMatchObject({ forwardAll: '202', forwardBusy: null, forwardNoAnswer: null });
+    expect(await row('201')).toMatchObject({
+      forwardAll: '202',
+      forwardBusy: null,
+      forwardNoAnswer: null,
+    });
     expect(await extShow('201')).toMatch(/Forward All\s+│?\s*202/);
     const [cdr] = (await features('201')).slice(-1);
-    expect(cdr).toMatchObject({ callerTel: '201', dialled: '601202', disposition: 'feature', feature: 'forward.all', sipStatus: 480 });
+    expect(cdr).toMatchObject({
+      callerTel: '201',
+      dialled: '601202',
+      disposition: 'feature',
+      feature: 'forward.all',
+      sipStatus: 480,
+    });
     expect(cdr?.note).toContain('forward-set');
   });
 
@@ -56,7 +68,12 @@ describe('feature codes', () => {
     await dial('201', '604203');
     expect(await row('201')).toMatchObject({ forwardNoAnswer: null, forwardBusyNoAnswer: '203' });
     await dial('201', '600');
-    expect(await row('201')).toMatchObject({ forwardAll: null, forwardBusy: null, forwardNoAnswer: null, forwardBusyNoAnswer: null });
+    expect(await row('201')).toMatchObject({
+      forwardAll: null,
+      forwardBusy: null,
+      forwardNoAnswer: null,
+      forwardBusyNoAnswer: null,
+    });
   });
 
   test('401 turns DND on and 400 off, each answered 480', async () => {
@@ -98,7 +115,10 @@ describe('feature codes', () => {
 
   test('an unknown number gets 404 and a call from an unregistered address 403', async () => {
     await dial('201', '777', 404);
-    const r = await h.call('201', '601202', 'uac-invite-expect-403.xml', { unregistered: true, ip: '127.0.0.2' });
+    const r = await h.call('201', '601202', 'uac-invite-expect-403.xml', {
+      unregistered: true,
+      ip: '127.0.0.2',
+    });
     expectPhoneOk(r, 'unregistered caller');
     await h.settle();
     expect((await row('201')).forwardAll).toBeNull();

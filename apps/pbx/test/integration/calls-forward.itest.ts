@@ -4,7 +4,14 @@
  * forwarding station, and the call record naming it too.
  */
 import type { StationSettings } from '@pbx/store';
-import { expectPhoneOk, findReceived, headerOf, startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
+import {
+  expectPhoneOk,
+  findReceived,
+  headerOf,
+  startCallsPbx,
+  waitFor,
+  type CallsPbx,
+} from '../helpers/calls-harness';
 
 jest.setTimeout(30_000);
 
@@ -28,7 +35,8 @@ describe('call forward', () => {
     await h?.[Symbol.asyncDispose]();
   });
   afterEach(async () => {
-    for (const tel of ['202', '203', '204', '205']) await h.pbx.ctx.store.stations.update(tel, NONE, { realm: 'pbx.local' });
+    for (const tel of ['202', '203', '204', '205'])
+      await h.pbx.ctx.store.stations.update(tel, NONE, { realm: 'pbx.local' });
     await h.cc.stations.load();
   });
 
@@ -48,9 +56,17 @@ describe('call forward', () => {
     const r = await target.done;
     expectPhoneOk(r, 'forward target');
     const invite = findReceived(r, /^INVITE /);
-    expect(headerOf(invite, 'Diversion')).toBe('<sip:202@pbx.local>;reason=unconditional;counter=1');
+    expect(headerOf(invite, 'Diversion')).toBe(
+      '<sip:202@pbx.local>;reason=unconditional;counter=1',
+    );
     expect(headerOf(invite, 'From')).toMatch(/^"Alice" <sip:201@/);
-    expect(await lastCdr('201')).toMatchObject({ calleeTel: '203', dialled: '202', forwardedFrom: '202', forwardReason: 'unconditional', disposition: 'answered' });
+    expect(await lastCdr('201')).toMatchObject({
+      calleeTel: '203',
+      dialled: '202',
+      forwardedFrom: '202',
+      forwardReason: 'unconditional',
+      disposition: 'answered',
+    });
   });
 
   test('forward busy: a station in a call sends the next caller on (reason=user-busy)', async () => {
@@ -62,7 +78,9 @@ describe('call forward', () => {
     expectPhoneOk(await h.call('201', '202', 'uac-invite-expect-200.xml'), 'second caller');
     const r = await target.done;
     expectPhoneOk(r, 'busy forward target');
-    expect(headerOf(findReceived(r, /^INVITE /), 'Diversion')).toBe('<sip:202@pbx.local>;reason=user-busy;counter=1');
+    expect(headerOf(findReceived(r, /^INVITE /), 'Diversion')).toBe(
+      '<sip:202@pbx.local>;reason=user-busy;counter=1',
+    );
     expectPhoneOk(await first.done, 'first caller');
     expectPhoneOk(await busyWith.done, '202');
   });
@@ -77,8 +95,14 @@ describe('call forward', () => {
     const r = await target.done;
     expectPhoneOk(r, 'no-answer target');
     expect(Date.now() - started).toBeGreaterThanOrEqual(400);
-    expect(headerOf(findReceived(r, /^INVITE /), 'Diversion')).toBe('<sip:202@pbx.local>;reason=no-answer;counter=1');
-    expect(await lastCdr('201')).toMatchObject({ calleeTel: '203', forwardedFrom: '202', forwardReason: 'no-answer' });
+    expect(headerOf(findReceived(r, /^INVITE /), 'Diversion')).toBe(
+      '<sip:202@pbx.local>;reason=no-answer;counter=1',
+    );
+    expect(await lastCdr('201')).toMatchObject({
+      calleeTel: '203',
+      forwardedFrom: '202',
+      forwardReason: 'no-answer',
+    });
   });
 
   test('the system no-answer time applies when the station has none', async () => {
@@ -91,7 +115,9 @@ describe('call forward', () => {
       const target = await h.phone('203', 'uas-answer.xml');
       expectPhoneOk(await h.call('201', '202', 'uac-invite-expect-200.xml'), 'caller');
       expectPhoneOk(await ringing.done, '202 cancelled');
-      expect(headerOf(findReceived(await target.done, /^INVITE /), 'Diversion')).toContain('reason=no-answer');
+      expect(headerOf(findReceived(await target.done, /^INVITE /), 'Diversion')).toContain(
+        'reason=no-answer',
+      );
     } finally {
       config.features.forwardNoAnswerTimer = before;
       await h.cc.stations.load();
@@ -103,7 +129,9 @@ describe('call forward', () => {
     await h.unregister('205');
     const target = await h.phone('203', 'uas-answer.xml');
     expectPhoneOk(await h.call('201', '205', 'uac-invite-expect-200.xml'), 'caller');
-    expect(headerOf(findReceived(await target.done, /^INVITE /), 'Diversion')).toBe('<sip:205@pbx.local>;reason=unavailable;counter=1');
+    expect(headerOf(findReceived(await target.done, /^INVITE /), 'Diversion')).toBe(
+      '<sip:205@pbx.local>;reason=unavailable;counter=1',
+    );
   });
 
   test('chained forwards: one Diversion per hop, newest first', async () => {
@@ -122,7 +150,9 @@ describe('call forward', () => {
     await set('203', { forwardAll: '202' });
     const target = await h.phone('203', 'uas-answer.xml');
     expectPhoneOk(await h.call('201', '202', 'uac-invite-expect-200.xml'), 'caller');
-    expect(headerOf(findReceived(await target.done, /^INVITE /), 'Diversion')).toBe('<sip:202@pbx.local>;reason=unconditional;counter=1');
+    expect(headerOf(findReceived(await target.done, /^INVITE /), 'Diversion')).toBe(
+      '<sip:202@pbx.local>;reason=unconditional;counter=1',
+    );
   });
 
   test('a forward set by feature code applies to the next call', async () => {
@@ -130,6 +160,8 @@ describe('call forward', () => {
     await h.settle();
     const target = await h.phone('204', 'uas-answer.xml');
     expectPhoneOk(await h.call('201', '202', 'uac-invite-expect-200.xml'), 'caller');
-    expect(headerOf(findReceived(await target.done, /^INVITE /), 'Diversion')).toContain('<sip:202@pbx.local>');
+    expect(headerOf(findReceived(await target.done, /^INVITE /), 'Diversion')).toContain(
+      '<sip:202@pbx.local>',
+    );
   });
 });

@@ -4,7 +4,14 @@
  * hook (station tone source `system`).
  */
 import type { HoldChange } from '../../src/engine/call-env';
-import { bodyOf, expectPhoneOk, received, startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
+import {
+  bodyOf,
+  expectPhoneOk,
+  received,
+  startCallsPbx,
+  waitFor,
+  type CallsPbx,
+} from '../helpers/calls-harness';
 import type { SippResult } from '../helpers/sipp';
 
 jest.setTimeout(30_000);
@@ -15,7 +22,9 @@ function inviteTimes(r: SippResult): number[] {
   for (const block of (r.messages ?? '').split(/^(?=-{10,} )/m)) {
     const stamp = /^-{10,} (\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})\.(\d+)/.exec(block);
     if (!stamp || !/message received/.test(block) || !/^INVITE /m.test(block)) continue;
-    times.push(new Date(`${stamp[1]}T${stamp[2]}.${(stamp[3] ?? '0').padEnd(3, '0').slice(0, 3)}`).getTime());
+    times.push(
+      new Date(`${stamp[1]}T${stamp[2]}.${(stamp[3] ?? '0').padEnd(3, '0').slice(0, 3)}`).getTime(),
+    );
   }
   return times;
 }
@@ -30,7 +39,12 @@ function reinviteDirections(r: SippResult): Array<string | undefined> {
 
 describe('hold and resume', () => {
   let h: CallsPbx;
-  const changes: Array<{ held: string; holder: string; onHold: boolean; toneSource: HoldChange['toneSource'] }> = [];
+  const changes: Array<{
+    held: string;
+    holder: string;
+    onHold: boolean;
+    toneSource: HoldChange['toneSource'];
+  }> = [];
 
   beforeAll(async () => {
     h = await startCallsPbx();
@@ -38,7 +52,12 @@ describe('hold and resume', () => {
     await h.station('202', { toneSource: 'phone' });
     await h.station('203');
     h.cc.hooks.onHoldChanged = (c) =>
-      changes.push({ held: c.held.party.number, holder: c.holder.party.number, onHold: c.onHold, toneSource: c.toneSource });
+      changes.push({
+        held: c.held.party.number,
+        holder: c.holder.party.number,
+        onHold: c.onHold,
+        toneSource: c.toneSource,
+      });
   });
   afterAll(async () => {
     await h?.[Symbol.asyncDispose]();
@@ -56,8 +75,12 @@ describe('hold and resume', () => {
     expectPhoneOk(await caller, 'caller 201');
     const r = await callee.done;
     expectPhoneOk(r, 'callee 203');
-    const reinvites = received(r).filter((m) => m.startsWith('INVITE ')).slice(1);
-    expect(reinvites.map((m) => /^a=(sendonly|recvonly|sendrecv|inactive)/m.exec(bodyOf(m))?.[1])).toEqual(['sendonly', 'sendrecv']);
+    const reinvites = received(r)
+      .filter((m) => m.startsWith('INVITE '))
+      .slice(1);
+    expect(
+      reinvites.map((m) => /^a=(sendonly|recvonly|sendrecv|inactive)/m.exec(bodyOf(m))?.[1]),
+    ).toEqual(['sendonly', 'sendrecv']);
     // The relayed SDP is 201's media with the PBX's origin version going up each time.
     const versions = received(r)
       .filter((m) => m.startsWith('INVITE '))
@@ -72,7 +95,9 @@ describe('hold and resume', () => {
 
   test('the callee holds and resumes: relayed to the caller the other way', async () => {
     const callee = await h.phone('202', 'uas-answer-hold-resume.xml', { pauseMs: 200 });
-    const caller = await h.call('203', '202', 'uac-invite-expect-hold-resume.xml', { pauseMs: 100 });
+    const caller = await h.call('203', '202', 'uac-invite-expect-hold-resume.xml', {
+      pauseMs: 100,
+    });
     expectPhoneOk(caller, 'caller 203');
     expectPhoneOk(await callee.done, 'callee 202');
     expect(changes).toEqual([
@@ -87,7 +112,9 @@ describe('hold and resume', () => {
     expectPhoneOk(caller, 'caller 201');
     expectPhoneOk(await callee.done, 'callee 203');
     // The offer in the 200 is the callee's media.
-    const okWithOffer = received(caller).filter((m) => m.startsWith('SIP/2.0 200 ') && /CSeq: 2 INVITE/i.test(m))[0];
+    const okWithOffer = received(caller).filter(
+      (m) => m.startsWith('SIP/2.0 200 ') && /CSeq: 2 INVITE/i.test(m),
+    )[0];
     expect(bodyOf(okWithOffer)).toMatch(/^o=203 /m);
     expect(changes.map((c) => c.onHold)).toEqual([true, false]);
     expect(reinviteDirections(await callee.done)).toEqual(['sendonly', 'sendrecv']);
@@ -98,7 +125,9 @@ describe('hold and resume', () => {
   // the hold in the second ACK was dropped and the callee was later offered the wrong direction).
   test('a late ACK of the first INVITE is not taken for the answer to the PBX offer', async () => {
     const callee = await h.phone('203', 'uas-hold-resume.xml');
-    const caller = await h.call('201', '203', 'uac-invite-late-ack-reinvite-nosdp.xml', { pauseMs: 300 });
+    const caller = await h.call('201', '203', 'uac-invite-late-ack-reinvite-nosdp.xml', {
+      pauseMs: 300,
+    });
     expectPhoneOk(caller, 'caller 201');
     const r = await callee.done;
     expectPhoneOk(r, 'callee 203');

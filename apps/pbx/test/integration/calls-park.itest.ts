@@ -4,7 +4,14 @@
  * connects that station to the parked party (re-INVITE with the retriever's SDP); unretrieved, the
  * call recalls the parking station after the park recall time.
  */
-import { bodyOf, expectPhoneOk, received, startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
+import {
+  bodyOf,
+  expectPhoneOk,
+  received,
+  startCallsPbx,
+  waitFor,
+  type CallsPbx,
+} from '../helpers/calls-harness';
 
 jest.setTimeout(30_000);
 
@@ -28,7 +35,9 @@ describe('call park', () => {
     // A feature code dialled while a call is up (the phone's second line).
     expectPhoneOk(await h.call('201', `11${slot}`, 'uac-invite-expect-480.xml'), `11${slot}`);
     expectPhoneOk(await parker.done, 'parker 201 gets BYE');
-    expect(h.cc.parks.list()).toEqual([expect.objectContaining({ slot, party: '202', parkedBy: '201' })]);
+    expect(h.cc.parks.list()).toEqual([
+      expect.objectContaining({ slot, party: '202', parkedBy: '201' }),
+    ]);
     await waitFor('201 idle', () => h.cc.stations.peek('201')?.legs.length === 0);
     expect(h.cc.stations.peek('202')?.legs).toHaveLength(1);
     return parked;
@@ -48,11 +57,19 @@ describe('call park', () => {
     expect(reconnectedWith(p)).toBe('203');
     expect(h.cc.parks.list()).toEqual([]);
     await h.settle();
-    const feature = (await h.pbx.ctx.store.cdrs.list({ ext: '201', disposition: 'feature', limit: 1 }))[0];
+    const feature = (
+      await h.pbx.ctx.store.cdrs.list({ ext: '201', disposition: 'feature', limit: 1 })
+    )[0];
     expect(feature).toMatchObject({ dialled: '11201', feature: 'park', sipStatus: 480 });
     expect(feature?.note).toContain('parked: 202 at 201');
-    const retrieved = (await h.pbx.ctx.store.cdrs.list({ ext: '203', limit: 5 })).find((c) => c.dialled === '12201' && c.disposition !== 'feature');
-    expect(retrieved).toMatchObject({ callerTel: '203', calleeTel: '202', disposition: 'answered' });
+    const retrieved = (await h.pbx.ctx.store.cdrs.list({ ext: '203', limit: 5 })).find(
+      (c) => c.dialled === '12201' && c.disposition !== 'feature',
+    );
+    expect(retrieved).toMatchObject({
+      callerTel: '203',
+      calleeTel: '202',
+      disposition: 'answered',
+    });
   });
 
   test('an unretrieved call recalls the parking station after the park recall time', async () => {
@@ -77,17 +94,36 @@ describe('call park', () => {
     const other = await h.phone('203', 'uas-held-then-reconnected.xml', { pauseMs: 100 });
     const parker = await h.startCall('201', '203', 'uac-invite-hold-expect-bye.xml');
     await waitFor('201 holding 203', () => h.cc.env.registry.heldCalls('201').length === 1);
-    expectPhoneOk(await h.call('201', '11203', 'uac-invite-expect-480.xml'), 'park into taken slot');
+    expectPhoneOk(
+      await h.call('201', '11203', 'uac-invite-expect-480.xml'),
+      'park into taken slot',
+    );
     expect(h.cc.parks.list()).toHaveLength(1);
     await h.settle();
-    const feature = (await h.pbx.ctx.store.cdrs.list({ ext: '201', disposition: 'feature', limit: 1 }))[0];
+    const feature = (
+      await h.pbx.ctx.store.cdrs.list({ ext: '201', disposition: 'feature', limit: 1 })
+    )[0];
     expect(feature?.note).toContain('slot-in-use');
     // The held call can still go to a free slot; then both are retrieved.
-    expectPhoneOk(await h.call('201', '11202', 'uac-invite-expect-480.xml'), 'park into a free slot');
+    expectPhoneOk(
+      await h.call('201', '11202', 'uac-invite-expect-480.xml'),
+      'park into a free slot',
+    );
     expectPhoneOk(await parker.done, 'parker 201 gets BYE');
-    expect(h.cc.parks.list().map((p) => p.slot).sort()).toEqual(['202', '203']);
-    expectPhoneOk(await h.call('201', '12203', 'uac-invite-expect-200-recv-bye.xml'), 'retrieve 203');
-    expectPhoneOk(await h.call('201', '12202', 'uac-invite-expect-200-recv-bye.xml'), 'retrieve 202');
+    expect(
+      h.cc.parks
+        .list()
+        .map((p) => p.slot)
+        .sort(),
+    ).toEqual(['202', '203']);
+    expectPhoneOk(
+      await h.call('201', '12203', 'uac-invite-expect-200-recv-bye.xml'),
+      'retrieve 203',
+    );
+    expectPhoneOk(
+      await h.call('201', '12202', 'uac-invite-expect-200-recv-bye.xml'),
+      'retrieve 202',
+    );
     expectPhoneOk(await parked.done, 'parked 202');
     expectPhoneOk(await other.done, 'parked 203');
   });

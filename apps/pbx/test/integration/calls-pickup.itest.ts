@@ -3,7 +3,14 @@
  * feature code, and busy-lamp pickup by INVITE with Replaces naming the ringing dialog. The
  * picking phone is connected to the caller and the ringing phone gets CANCEL.
  */
-import { bodyOf, expectPhoneOk, findReceived, startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
+import {
+  bodyOf,
+  expectPhoneOk,
+  findReceived,
+  startCallsPbx,
+  waitFor,
+  type CallsPbx,
+} from '../helpers/calls-harness';
 
 jest.setTimeout(30_000);
 
@@ -21,14 +28,25 @@ describe('call pickup', () => {
     await h?.[Symbol.asyncDispose]();
   });
 
-  const ringing = (tel: string) => () => h.cc.stations.peek(tel)?.legs.some((l) => l.direction === 'inbound' && l.state === 'early') ?? false;
+  const ringing = (tel: string) => () =>
+    h.cc.stations.peek(tel)?.legs.some((l) => l.direction === 'inbound' && l.state === 'early') ??
+    false;
 
   /** 201 calls `callee`, `picker` takes the call with `dial` (a scenario expecting 200). */
-  async function pickup(callee: string, picker: string, dial: string, scenarioName = 'uac-invite-expect-200.xml', keys?: () => Record<string, string>) {
+  async function pickup(
+    callee: string,
+    picker: string,
+    dial: string,
+    scenarioName = 'uac-invite-expect-200.xml',
+    keys?: () => Record<string, string>,
+  ) {
     const ringingPhone = await h.phone(callee, 'uas-ring-expect-cancel.xml');
     const caller = await h.startCall('201', callee, 'uac-invite-expect-200-recv-bye.xml');
     await waitFor(`${callee} ringing`, ringing(callee));
-    const r = await h.call(picker, dial, scenarioName, { pauseMs: 200, ...(keys ? { keys: keys() } : {}) });
+    const r = await h.call(picker, dial, scenarioName, {
+      pauseMs: 200,
+      ...(keys ? { keys: keys() } : {}),
+    });
     expectPhoneOk(r, `picker ${picker}`);
     expectPhoneOk(await ringingPhone.done, `ringing ${callee} cancelled`);
     const c = await caller.done;
@@ -42,7 +60,12 @@ describe('call pickup', () => {
 
   test('directed pickup: 13 + the ringing station', async () => {
     const cdr = await pickup('202', '203', '13202');
-    expect(cdr).toMatchObject({ callerTel: '201', calleeTel: '203', pickedUpFrom: '202', disposition: 'answered' });
+    expect(cdr).toMatchObject({
+      callerTel: '201',
+      calleeTel: '203',
+      pickedUpFrom: '202',
+      disposition: 'answered',
+    });
   });
 
   test('group pickup: 14 + the pickup group of the ringing station', async () => {
@@ -69,9 +92,15 @@ describe('call pickup', () => {
   });
 
   test('Replaces naming no dialog gets 481', async () => {
-    const r = await h.call('203', '202', 'uac-invite-replaces-expect-481.xml', { keys: { replaces: 'nothing@127.0.0.1;to-tag=a;from-tag=b' } });
+    const r = await h.call('203', '202', 'uac-invite-replaces-expect-481.xml', {
+      keys: { replaces: 'nothing@127.0.0.1;to-tag=a;from-tag=b' },
+    });
     expectPhoneOk(r, 'replaces nothing');
     await h.settle();
-    expect((await h.pbx.ctx.store.cdrs.list({ ext: '203', limit: 1 }))[0]).toMatchObject({ dialled: '202', sipStatus: 481, disposition: 'rejected' });
+    expect((await h.pbx.ctx.store.cdrs.list({ ext: '203', limit: 1 }))[0]).toMatchObject({
+      dialled: '202',
+      sipStatus: 481,
+      disposition: 'rejected',
+    });
   });
 });

@@ -3,7 +3,16 @@
  * second call answered, and while it still rings), and consultation toggling between two calls.
  * NOTIFY message/sipfrag progress goes to the transferor.
  */
-import { bodyOf, expectPhoneOk, findReceived, headerOf, received, startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
+import {
+  bodyOf,
+  expectPhoneOk,
+  findReceived,
+  headerOf,
+  received,
+  startCallsPbx,
+  waitFor,
+  type CallsPbx,
+} from '../helpers/calls-harness';
 import type { SippResult } from '../helpers/sipp';
 
 jest.setTimeout(30_000);
@@ -32,16 +41,22 @@ describe('transfer', () => {
   const held = (n: number) => () => h.cc.env.registry.heldCalls('201').length === n;
   const transferRecord = async () => {
     await h.settle();
-    return (await h.pbx.ctx.store.cdrs.list({ ext: '201', limit: 10 })).find((c) => c.transferredBy === '201' && c.disposition === 'answered');
+    return (await h.pbx.ctx.store.cdrs.list({ ext: '201', limit: 10 })).find(
+      (c) => c.transferredBy === '201' && c.disposition === 'answered',
+    );
   };
 
   test('blind REFER: the transferee is offered to the target; NOTIFY 100, 180, 200; the transferor gets BYE', async () => {
     const b = await h.phone('202', 'uas-held-then-reconnected.xml', { pauseMs: 300 });
     const c = await h.phone('203', 'uas-answer.xml');
-    const a = await h.call('201', '202', 'uac-invite-hold-refer-blind.xml', { keys: { target: '203' } });
+    const a = await h.call('201', '202', 'uac-invite-hold-refer-blind.xml', {
+      keys: { target: '203' },
+    });
     expectPhoneOk(a, 'transferor 201');
     expect(notifies(a)).toEqual(['SIP/2.0 100 Trying', 'SIP/2.0 180 Ringing', 'SIP/2.0 200 OK']);
-    const last = received(a).filter((m) => m.startsWith('NOTIFY ')).pop();
+    const last = received(a)
+      .filter((m) => m.startsWith('NOTIFY '))
+      .pop();
     expect(headerOf(last, 'Subscription-State')).toMatch(/^terminated/);
     expect(headerOf(last, 'Content-Type')).toMatch(/^message\/sipfrag/);
     const br = await b.done;
@@ -62,7 +77,9 @@ describe('transfer', () => {
     await h.cc.stations.load();
     try {
       const b = await h.phone('202', 'uas-hold-resume.xml');
-      const a = await h.call('201', '202', 'uac-invite-hold-refer-expect-failure.xml', { keys: { target: '203' } });
+      const a = await h.call('201', '202', 'uac-invite-hold-refer-expect-failure.xml', {
+        keys: { target: '203' },
+      });
       expectPhoneOk(a, 'transferor 201');
       expect(notifies(a)).toEqual(['SIP/2.0 100 Trying', 'SIP/2.0 486 Busy Here']);
       expectPhoneOk(await b.done, 'transferee 202 resumed and hung up by 201');
@@ -72,14 +89,17 @@ describe('transfer', () => {
     }
   });
 
-  test('attended REFER with Replaces joins the two remote parties and ends both of the transferor\'s calls', async () => {
+  test("attended REFER with Replaces joins the two remote parties and ends both of the transferor's calls", async () => {
     const b = await h.phone('202', 'uas-held-then-reconnected.xml', { pauseMs: 300 });
     const c = await h.phone('203', 'uas-answer-expect-reinvite.xml');
     const first = await h.startCall('201', '202', 'uac-invite-hold-expect-bye.xml');
     await waitFor('202 held', held(1));
     const d = h.cc.stations.peek('201')!.legs[0]!.dialog;
     const replaces = encodeURIComponent(`${d.callId};to-tag=${d.remoteTag};from-tag=${d.localTag}`);
-    const second = await h.call('201', '203', 'uac-invite-refer-replaces.xml', { pauseMs: 100, keys: { target: '202', replaces } });
+    const second = await h.call('201', '203', 'uac-invite-refer-replaces.xml', {
+      pauseMs: 100,
+      keys: { target: '202', replaces },
+    });
     expectPhoneOk(second, 'transferor second call');
     expect(notifies(second)).toEqual(['SIP/2.0 100 Trying', 'SIP/2.0 200 OK']);
     expectPhoneOk(await first.done, 'transferor first call gets BYE');
@@ -96,7 +116,10 @@ describe('transfer', () => {
     const c = await h.phone('203', 'uas-answer-expect-reinvite.xml');
     const first = await h.startCall('201', '202', 'uac-invite-hold-expect-bye.xml');
     await waitFor('202 held', held(1));
-    expectPhoneOk(await h.call('201', '203', 'uac-invite-expect-200.xml', { pauseMs: 200 }), 'consultation call');
+    expectPhoneOk(
+      await h.call('201', '203', 'uac-invite-expect-200.xml', { pauseMs: 200 }),
+      'consultation call',
+    );
     expectPhoneOk(await first.done, 'held call ended by the PBX');
     const br = await b.done;
     expectPhoneOk(br, '202');
@@ -112,7 +135,10 @@ describe('transfer', () => {
     const c = await h.phone('203', 'uas-answer-expect-reinvite.xml', { pauseMs: 700 });
     const first = await h.startCall('201', '202', 'uac-invite-hold-expect-bye.xml');
     await waitFor('202 held', held(1));
-    expectPhoneOk(await h.call('201', '203', 'uac-invite-cancel-expect-487.xml', { pauseMs: 100 }), 'consultation call cancelled');
+    expectPhoneOk(
+      await h.call('201', '203', 'uac-invite-cancel-expect-487.xml', { pauseMs: 100 }),
+      'consultation call cancelled',
+    );
     expectPhoneOk(await first.done, 'held call ended by the PBX');
     const cr = await c.done;
     expectPhoneOk(cr, '203');
@@ -131,7 +157,10 @@ describe('transfer', () => {
     const before = config.features.ringingTimeout;
     config.features.ringingTimeout = 0.6;
     try {
-      expectPhoneOk(await h.call('201', '203', 'uac-invite-cancel-expect-487.xml', { pauseMs: 100 }), 'consultation call cancelled');
+      expectPhoneOk(
+        await h.call('201', '203', 'uac-invite-cancel-expect-487.xml', { pauseMs: 100 }),
+        'consultation call cancelled',
+      );
       expectPhoneOk(await first.done, 'held call ended by the PBX');
       const recalled = await h.phone('201', 'uas-answer.xml');
       expectPhoneOk(await c.done, '203 rang out');

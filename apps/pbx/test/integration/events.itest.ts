@@ -18,18 +18,21 @@ describe('SUBSCRIBE', () => {
     await pbx?.[Symbol.asyncDispose]();
   });
 
-  test.each(['presence', 'dialog', 'message-summary', 'x-unknown'])('for %s is answered 489 Bad Event without Allow-Events', async (event) => {
-    const r = await runSipp({
-      scenario: scenario('uac-subscribe-expect-489.xml'),
-      target: pbx.target,
-      service: '201',
-      keys: { tel: '202', event },
-      traceMessages: true,
-      timeoutMs: 10_000,
-    });
-    if (r.code !== 0 || r.killed) throw new Error(`SUBSCRIBE ${event}\n${describeSippResult(r)}`);
-    const finals = received(r).filter((m) => /^SIP\/2\.0 [2-6]\d\d /.test(m));
-    expect(finals.map((m) => m.split(/\r?\n/)[0])).toEqual(['SIP/2.0 489 Bad Event']);
-    expect(headerOf(finals[0], 'Allow-Events')).toBeUndefined();
-  });
+  test.each(['presence', 'dialog', 'message-summary', 'x-unknown'])(
+    'for %s is answered 489 Bad Event without Allow-Events',
+    async (event) => {
+      const r = await runSipp({
+        scenario: scenario('uac-subscribe-expect-489.xml'),
+        target: pbx.target,
+        service: '201',
+        keys: { tel: '202', event },
+        traceMessages: true,
+        timeoutMs: 10_000,
+      });
+      if (r.code !== 0 || r.killed) throw new Error(`SUBSCRIBE ${event}\n${describeSippResult(r)}`);
+      const finals = received(r).filter((m) => /^SIP\/2\.0 [2-6]\d\d /.test(m));
+      expect(finals.map((m) => m.split(/\r?\n/)[0])).toEqual(['SIP/2.0 489 Bad Event']);
+      expect(headerOf(finals[0], 'Allow-Events')).toBeUndefined();
+    },
+  );
 });

@@ -18,16 +18,30 @@ interface LogLine {
 
 function capture(): { logger: pino.Logger; lines: LogLine[] } {
   const lines: LogLine[] = [];
-  const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as LogLine) });
+  const logger = pino(
+    { level: 'info' },
+    { write: (s: string) => void lines.push(JSON.parse(s) as LogLine) },
+  );
   return { logger, lines };
 }
 
 async function cli(pbx: TestPbx, ...argv: string[]): Promise<number> {
-  return runCli(['--db', pbx.dbPath, ...argv], { stdout: { write: () => true }, stderr: { write: () => true }, env: {} });
+  return runCli(['--db', pbx.dbPath, ...argv], {
+    stdout: { write: () => true },
+    stderr: { write: () => true },
+    env: {},
+  });
 }
 
 async function options(pbx: TestPbx): Promise<void> {
-  expectSippSuccess(await runSipp({ scenario: scenario('uac-options-expect-200.xml'), target: pbx.target, timeoutMs: 10_000 }), 'OPTIONS');
+  expectSippSuccess(
+    await runSipp({
+      scenario: scenario('uac-options-expect-200.xml'),
+      target: pbx.target,
+      timeoutMs: 10_000,
+    }),
+    'OPTIONS',
+  );
 }
 
 const DEBUG = 20;

@@ -15,10 +15,17 @@ const MAIN = path.resolve(__dirname, '../../dist/main.js');
 const ROOT = path.resolve(__dirname, '../../../..');
 
 /** Resolves with everything the process and its descendants wrote once `pattern` appears; rejects after `withinMs`. */
-function outputUntil(child: ChildProcessWithoutNullStreams, pattern: RegExp, withinMs: number): Promise<string> {
+function outputUntil(
+  child: ChildProcessWithoutNullStreams,
+  pattern: RegExp,
+  withinMs: number,
+): Promise<string> {
   let out = '';
   return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${String(pattern)} within ${withinMs} ms: ${out}`)), withinMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no ${String(pattern)} within ${withinMs} ms: ${out}`)),
+      withinMs,
+    );
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (pattern.test(out)) {
@@ -34,7 +41,10 @@ function outputUntil(child: ChildProcessWithoutNullStreams, pattern: RegExp, wit
 function stdoutClosed(child: ChildProcessWithoutNullStreams, withinMs: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (child.stdout.readableEnded) return resolve();
-    const timer = setTimeout(() => reject(new Error(`the PBX still runs ${withinMs} ms after the stop`)), withinMs);
+    const timer = setTimeout(
+      () => reject(new Error(`the PBX still runs ${withinMs} ms after the stop`)),
+      withinMs,
+    );
     child.stdout.once('close', () => {
       clearTimeout(timer);
       resolve();
@@ -74,7 +84,10 @@ async function portFree(port: number): Promise<boolean> {
 
 /** The first frame an Event Socket listener at `hostPort` sends. */
 function eslGreeting(hostPort: string): Promise<string> {
-  const [host, port] = [hostPort.slice(0, hostPort.lastIndexOf(':')), Number(hostPort.slice(hostPort.lastIndexOf(':') + 1))];
+  const [host, port] = [
+    hostPort.slice(0, hostPort.lastIndexOf(':')),
+    Number(hostPort.slice(hostPort.lastIndexOf(':') + 1)),
+  ];
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port });
     const timer = setTimeout(() => {
@@ -106,7 +119,16 @@ describe('pbx main', () => {
 
   it('starts on embedded defaults, creates its database and stops on SIGTERM', async () => {
     const db = path.join(dir, 'data', 'pbx.sqlite');
-    const env = { ...process.env, PBX_DB: db, PBX_SIP_HOST: '127.0.0.1', PBX_SIP_PORT: String(await freePort('both')), PBX_CONTROL_PORT: String(await freePort('tcp')), PBX_MEDIA_SIP_PORT: '0', PBX_MEDIA_ESL_PORT: '0', LOG_LEVEL: 'info' };
+    const env = {
+      ...process.env,
+      PBX_DB: db,
+      PBX_SIP_HOST: '127.0.0.1',
+      PBX_SIP_PORT: String(await freePort('both')),
+      PBX_CONTROL_PORT: String(await freePort('tcp')),
+      PBX_MEDIA_SIP_PORT: '0',
+      PBX_MEDIA_ESL_PORT: '0',
+      LOG_LEVEL: 'info',
+    };
     const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let out = '';
@@ -129,7 +151,9 @@ describe('pbx main', () => {
       expect(mediaLine).toBeDefined();
       const esl = (JSON.parse(mediaLine!) as { esl: string }).esl;
       expect(await eslGreeting(esl)).toMatch(/^Content-Type: auth\/request/);
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('exit', (code) => resolve(code)),
+      );
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     } finally {
@@ -169,7 +193,11 @@ describe('pbx main', () => {
       PBX_MEDIA_ESL_PORT: '0',
       LOG_LEVEL: 'info',
     };
-    const npm = spawn('npm', ['start', '--ignore-scripts', '--silent'], { cwd: ROOT, env, detached: true });
+    const npm = spawn('npm', ['start', '--ignore-scripts', '--silent'], {
+      cwd: ROOT,
+      env,
+      detached: true,
+    });
     let pbxPid: number | undefined;
     try {
       const out = await outputUntil(npm, /"msg":"pbx started"/, 20_000);

@@ -35,7 +35,10 @@ async function setup(mode: 'response' | 'no-response', blockSeconds: number): Pr
     },
   });
   for (const tel of ['201', '202']) {
-    await pbx.ctx.store.stations.create({ tel, password: `secret${tel}`, useWhitelist: false }, { realm: pbx.ctx.config.sip.domain });
+    await pbx.ctx.store.stations.create(
+      { tel, password: `secret${tel}`, useWhitelist: false },
+      { realm: pbx.ctx.config.sip.domain },
+    );
   }
   return pbx;
 }
@@ -48,16 +51,25 @@ test('response mode: blocked after the retry limit, answered 403 without a chall
   const attacker = '127.0.0.2';
   const since = Date.now();
   for (let i = 0; i < 2; i++) {
-    const r = await sippRegister(pbx.target, { ...wrong(attacker), scenario: 'uac-register-auth-expect-403.xml' });
+    const r = await sippRegister(pbx.target, {
+      ...wrong(attacker),
+      scenario: 'uac-register-auth-expect-403.xml',
+    });
     expectOk(r, `failure ${i + 1}`);
   }
   expect(await pbx.ctx.store.blocks.isBlocked(attacker)).toBe(true);
-  const blocked = await sippRegister(pbx.target, { ...good(attacker), scenario: 'uac-register-expect-403.xml' });
+  const blocked = await sippRegister(pbx.target, {
+    ...good(attacker),
+    scenario: 'uac-register-expect-403.xml',
+  });
   expectOk(blocked, 'blocked address');
   expect(blocked.statuses).toEqual([403]);
 
   // Another address is not affected.
-  expectOk(await sippRegister(pbx.target, { tel: '201', password: 'secret201' }), 'good phone while attacker blocked');
+  expectOk(
+    await sippRegister(pbx.target, { tel: '201', password: 'secret201' }),
+    'good phone while attacker blocked',
+  );
 
   const log = await pbx.ctx.store.accessLog.list({ since, ip: attacker });
   expect(log.map((e) => e.reason)).toEqual([
@@ -76,14 +88,29 @@ test('no-response mode: the tripping failure and everything after it get no answ
   await using pbx = await setup('no-response', 4);
   const attacker = '127.0.0.3';
   // Control: before the block, the silence scenario fails on the 401 it gets.
-  const answered = await sippRegister(pbx.target, { ...good(attacker), scenario: 'uac-register-expect-silence.xml' });
+  const answered = await sippRegister(pbx.target, {
+    ...good(attacker),
+    scenario: 'uac-register-expect-silence.xml',
+  });
   expect(answered.ok).toBe(false);
   expect(answered.statuses).toContain(401);
-  expectOk(await sippRegister(pbx.target, { ...wrong(attacker), scenario: 'uac-register-auth-expect-403.xml' }), 'failure 1');
-  const tripping = await sippRegister(pbx.target, { ...wrong(attacker), scenario: 'uac-register-auth-expect-silence.xml' });
+  expectOk(
+    await sippRegister(pbx.target, {
+      ...wrong(attacker),
+      scenario: 'uac-register-auth-expect-403.xml',
+    }),
+    'failure 1',
+  );
+  const tripping = await sippRegister(pbx.target, {
+    ...wrong(attacker),
+    scenario: 'uac-register-auth-expect-silence.xml',
+  });
   expectOk(tripping, 'failure 2 unanswered');
   expect(tripping.statuses).toEqual([401]);
-  const silent = await sippRegister(pbx.target, { ...good(attacker), scenario: 'uac-register-expect-silence.xml' });
+  const silent = await sippRegister(pbx.target, {
+    ...good(attacker),
+    scenario: 'uac-register-expect-silence.xml',
+  });
   expectOk(silent, 'no 401 while blocked');
   expect(silent.statuses).toEqual([]);
   // OPTIONS from the blocked address are dropped too: sipp gets nothing and times out.
@@ -96,11 +123,18 @@ test('no-response mode: the tripping failure and everything after it get no answ
   expect(options.code).not.toBe(0);
   expect(options.stderr + options.errors).not.toMatch(/SIP\/2\.0 \d{3}/);
 
-  expectOk(await sippRegister(pbx.target, { tel: '201', password: 'secret201' }), 'good phone while attacker blocked');
+  expectOk(
+    await sippRegister(pbx.target, { tel: '201', password: 'secret201' }),
+    'good phone while attacker blocked',
+  );
   const block = await pbx.ctx.store.blocks.get(attacker);
   expect(block).toBeDefined();
   expect(registrarOf(pbx).admission(attacker)).toBe('drop');
-  await waitFor('the block to end', () => registrarOf(pbx).admission(attacker) === 'ok', block!.blockedUntil - Date.now() + 2_000);
+  await waitFor(
+    'the block to end',
+    () => registrarOf(pbx).admission(attacker) === 'ok',
+    block!.blockedUntil - Date.now() + 2_000,
+  );
   expectOk(await sippRegister(pbx.target, good(attacker)), 'register after the block timer');
 });
 
@@ -108,9 +142,18 @@ test('`pbx block remove` lifts a block within a second', async () => {
   await using pbx = await setup('response', 60);
   const attacker = '127.0.0.4';
   for (let i = 0; i < 2; i++) {
-    expectOk(await sippRegister(pbx.target, { ...wrong(attacker), scenario: 'uac-register-auth-expect-403.xml' }), `failure ${i + 1}`);
+    expectOk(
+      await sippRegister(pbx.target, {
+        ...wrong(attacker),
+        scenario: 'uac-register-auth-expect-403.xml',
+      }),
+      `failure ${i + 1}`,
+    );
   }
-  expectOk(await sippRegister(pbx.target, { ...good(attacker), scenario: 'uac-register-expect-403.xml' }), 'blocked');
+  expectOk(
+    await sippRegister(pbx.target, { ...good(attacker), scenario: 'uac-register-expect-403.xml' }),
+    'blocked',
+  );
   let out = '';
   const code = await runCli(['--db', pbx.dbPath, 'block', 'remove', attacker], {
     stdout: { write: (s: string) => (out += s) },
@@ -126,8 +169,20 @@ test('`pbx block remove` lifts a block within a second', async () => {
 test('a flood from a blocked address does not hold up a good phone', async () => {
   await using pbx = await setup('no-response', 60);
   const attacker = '127.0.0.5';
-  expectOk(await sippRegister(pbx.target, { ...wrong(attacker), scenario: 'uac-register-auth-expect-403.xml' }), 'failure 1');
-  expectOk(await sippRegister(pbx.target, { ...wrong(attacker), scenario: 'uac-register-auth-expect-silence.xml' }), 'failure 2');
+  expectOk(
+    await sippRegister(pbx.target, {
+      ...wrong(attacker),
+      scenario: 'uac-register-auth-expect-403.xml',
+    }),
+    'failure 1',
+  );
+  expectOk(
+    await sippRegister(pbx.target, {
+      ...wrong(attacker),
+      scenario: 'uac-register-auth-expect-silence.xml',
+    }),
+    'failure 2',
+  );
   expect(await pbx.ctx.store.blocks.isBlocked(attacker)).toBe(true);
   const heapBefore = process.memoryUsage().heapUsed;
   // 3,000 REGISTERs at 1,000/s from the blocked address, each waiting 1 s for an answer it never gets.
@@ -146,7 +201,10 @@ test('a flood from a blocked address does not hold up a good phone', async () =>
   const before = comm.stats().turnedAway;
   await waitFor('the flood to reach the PBX', () => comm.stats().turnedAway - before >= 500, 5_000);
   const t0 = Date.now();
-  expectOk(await sippRegister(pbx.target, { tel: '201', password: 'secret201' }), 'good phone during the flood');
+  expectOk(
+    await sippRegister(pbx.target, { tel: '201', password: 'secret201' }),
+    'good phone during the flood',
+  );
   const tookMs = Date.now() - t0;
   const result = await flood;
   expect(result.code).toBe(0); // every flood request went unanswered

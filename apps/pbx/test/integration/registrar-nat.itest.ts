@@ -16,7 +16,11 @@ let pbx: TestPbx;
 
 beforeAll(async () => {
   pbx = await startTestPbx();
-  for (const [tel, natCheck] of [['201', 'ip'], ['202', 'ip-port'], ['203', 'ip']] as const) {
+  for (const [tel, natCheck] of [
+    ['201', 'ip'],
+    ['202', 'ip-port'],
+    ['203', 'ip'],
+  ] as const) {
     await pbx.ctx.store.stations.create(
       { tel, password: `secret${tel}`, useWhitelist: false, natCheck: natCheck as NatCheck },
       { realm: pbx.ctx.config.sip.domain },
@@ -27,10 +31,17 @@ afterAll(async () => {
   await pbx?.[Symbol.asyncDispose]();
 });
 
-async function whoAnswers(tel: string): Promise<{ source: boolean; contact: boolean; status: unknown }> {
+async function whoAnswers(
+  tel: string,
+): Promise<{ source: boolean; contact: boolean; status: unknown }> {
   const [sourcePort, contactPort] = await freePorts(2);
   expectOk(
-    await sippRegister(pbx.target, { tel, password: `secret${tel}`, localPort: sourcePort, contactPort }),
+    await sippRegister(pbx.target, {
+      tel,
+      password: `secret${tel}`,
+      localPort: sourcePort,
+      contactPort,
+    }),
     `register ${tel}`,
   );
   const reg = (await pbx.ctx.store.registrations.listByTel(tel))[0];
@@ -39,12 +50,20 @@ async function whoAnswers(tel: string): Promise<{ source: boolean; contact: bool
   const peers: SippPeer[] = [];
   try {
     for (const port of [sourcePort!, contactPort!]) {
-      peers.push(await startSippUas({ scenario: scenario('uas-answer-options.xml'), localPort: port, timeoutMs: 10_000 }));
+      peers.push(
+        await startSippUas({
+          scenario: scenario('uas-answer-options.xml'),
+          localPort: port,
+          timeoutMs: 10_000,
+        }),
+      );
     }
     const [result] = await pbx.registrar.qualify(tel, { timeoutMs: 3_000 });
     // The asked phone exits once it has answered its one OPTIONS (or at its own time limit);
     // the other one was never asked and is still waiting when stopped.
-    const first = await Promise.race(peers.map((p, i) => p.done.then((r) => ({ i, ok: r.code === 0 && !r.killed }))));
+    const first = await Promise.race(
+      peers.map((p, i) => p.done.then((r) => ({ i, ok: r.code === 0 && !r.killed }))),
+    );
     const other = await peers[1 - first.i]!.stop();
     const answered = [false, false];
     answered[first.i] = first.ok;
@@ -64,13 +83,26 @@ test('NAT Check ip-port: requests go to the packet source when the Contact port 
 });
 
 test('a Contact address other than the packet source gets the NAT Reg Expire Time; the same address the SIP Expire Time', async () => {
-  const behind = await sippRegister(pbx.target, { tel: '203', password: 'secret203', expires: 3600, contactHost: '127.0.0.9' });
+  const behind = await sippRegister(pbx.target, {
+    tel: '203',
+    password: 'secret203',
+    expires: 3600,
+    contactHost: '127.0.0.9',
+  });
   expectOk(behind, 'register behind NAT');
   expect(behind.granted).toBe(60);
   const [reg] = await pbx.ctx.store.registrations.listByTel('203');
-  expect(reg).toMatchObject({ contact: 'sip:203@127.0.0.9:' + String(behind.localPort), sourceIp: '127.0.0.1', extra: { natted: true } });
+  expect(reg).toMatchObject({
+    contact: 'sip:203@127.0.0.9:' + String(behind.localPort),
+    sourceIp: '127.0.0.1',
+    extra: { natted: true },
+  });
 
-  const direct = await sippRegister(pbx.target, { tel: '203', password: 'secret203', expires: 3600 });
+  const direct = await sippRegister(pbx.target, {
+    tel: '203',
+    password: 'secret203',
+    expires: 3600,
+  });
   expectOk(direct, 'register without NAT');
   expect(direct.granted).toBe(600);
 });

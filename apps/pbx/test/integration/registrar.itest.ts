@@ -10,7 +10,11 @@ import { startTestPbx, type TestPbx } from '../helpers/start-test-pbx';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor(what: string, cond: () => Promise<boolean>, withinMs = 2_000): Promise<void> {
+async function waitFor(
+  what: string,
+  cond: () => Promise<boolean>,
+  withinMs = 2_000,
+): Promise<void> {
   const deadline = Date.now() + withinMs;
   while (Date.now() < deadline) {
     if (await cond()) return;
@@ -19,14 +23,21 @@ async function waitFor(what: string, cond: () => Promise<boolean>, withinMs = 2_
   throw new Error(`timed out waiting for ${what}`);
 }
 
-async function addStation(pbx: TestPbx, tel: string, extra: { userId?: string; useWhitelist?: boolean } = {}): Promise<void> {
+async function addStation(
+  pbx: TestPbx,
+  tel: string,
+  extra: { userId?: string; useWhitelist?: boolean } = {},
+): Promise<void> {
   await pbx.ctx.store.stations.create(
     { tel, password: `secret${tel}`, useWhitelist: false, ...extra },
     { realm: pbx.ctx.config.sip.domain },
   );
 }
 
-async function cli(pbx: TestPbx, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  pbx: TestPbx,
+  ...argv: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const code = await runCli(['--db', pbx.dbPath, ...argv], {
@@ -63,7 +74,12 @@ describe('registrar', () => {
     expect(challenge).toMatch(/opaque="[0-9a-f]+"/);
     expect(r.granted).toBe(600);
 
-    const short = await sippRegister(pbx.target, { tel: '201', password: 'secret201', expires: 120, localPort: r.localPort });
+    const short = await sippRegister(pbx.target, {
+      tel: '201',
+      password: 'secret201',
+      expires: 120,
+      localPort: r.localPort,
+    });
     expectOk(short, 'refresh 201');
     expect(short.granted).toBe(120);
 
@@ -99,32 +115,58 @@ describe('registrar', () => {
     const cases = [
       { tel: '202', user: '202', password: 'wrongpw1', reason: REFUSALS['bad-password'].reason },
       { tel: '210', user: '210', password: 'secret210', reason: REFUSALS['wrong-user-id'].reason },
-      { tel: '299', user: '299', password: 'secret299', reason: REFUSALS['unknown-station'].reason },
+      {
+        tel: '299',
+        user: '299',
+        password: 'secret299',
+        reason: REFUSALS['unknown-station'].reason,
+      },
     ];
     for (const c of cases) {
-      const r = await sippRegister(pbx.target, { ...c, scenario: 'uac-register-auth-expect-403.xml' });
+      const r = await sippRegister(pbx.target, {
+        ...c,
+        scenario: 'uac-register-auth-expect-403.xml',
+      });
       expectOk(r, `refusal of ${c.tel}`);
       expect(r.statuses).toEqual([401, 403]);
     }
     const log = await pbx.ctx.store.accessLog.list({ since });
-    expect(log.map((e) => [e.callerId, e.ip, e.reason])).toEqual(cases.map((c) => [c.tel, '127.0.0.1', c.reason]));
+    expect(log.map((e) => [e.callerId, e.ip, e.reason])).toEqual(
+      cases.map((c) => [c.tel, '127.0.0.1', c.reason]),
+    );
     expect(await pbx.ctx.store.registrations.isRegistered('202')).toBe(false);
 
     // The user ID, not the tel number, authenticates station 210.
-    expectOk(await sippRegister(pbx.target, { tel: '210', user: 'alice', password: 'secret210' }), 'register 210 as alice');
+    expectOk(
+      await sippRegister(pbx.target, { tel: '210', user: 'alice', password: 'secret210' }),
+      'register 210 as alice',
+    );
   });
 
   test('white list: refused while the address is not listed, accepted once `pbx whitelist add` is applied', async () => {
-    await pbx.ctx.store.stations.update('203', { useWhitelist: true }, { realm: pbx.ctx.config.sip.domain });
+    await pbx.ctx.store.stations.update(
+      '203',
+      { useWhitelist: true },
+      { realm: pbx.ctx.config.sip.domain },
+    );
     await pbx.changeApplied('stations');
     const since = Date.now();
-    const refused = await sippRegister(pbx.target, { tel: '203', password: 'secret203', scenario: 'uac-register-auth-expect-403.xml' });
+    const refused = await sippRegister(pbx.target, {
+      tel: '203',
+      password: 'secret203',
+      scenario: 'uac-register-auth-expect-403.xml',
+    });
     expectOk(refused, 'white-list refusal');
-    expect((await pbx.ctx.store.accessLog.list({ since })).map((e) => e.reason)).toEqual([REFUSALS['not-whitelisted'].reason]);
+    expect((await pbx.ctx.store.accessLog.list({ since })).map((e) => e.reason)).toEqual([
+      REFUSALS['not-whitelisted'].reason,
+    ]);
 
     expect((await cli(pbx, 'whitelist', 'add', '127.0.0.255')).code).toBe(0);
     await pbx.changeApplied('whitelist');
-    expectOk(await sippRegister(pbx.target, { tel: '203', password: 'secret203' }), 'white-listed register');
+    expectOk(
+      await sippRegister(pbx.target, { tel: '203', password: 'secret203' }),
+      'white-listed register',
+    );
     expect((await cli(pbx, 'whitelist', 'remove', '127.0.0.255')).code).toBe(0);
   });
 
@@ -135,7 +177,12 @@ describe('registrar', () => {
     expectOk(b, 'contact b');
     expect(await pbx.ctx.store.registrations.listByTel('204')).toHaveLength(2);
 
-    const zero = await sippRegister(pbx.target, { tel: '204', password: 'secret204', expires: 0, localPort: a.localPort });
+    const zero = await sippRegister(pbx.target, {
+      tel: '204',
+      password: 'secret204',
+      expires: 0,
+      localPort: a.localPort,
+    });
     expectOk(zero, 'Expires: 0');
     expect((await pbx.ctx.store.registrations.listByTel('204')).map((r) => r.contact)).toEqual([
       `sip:204@127.0.0.1:${b.localPort}`,
@@ -157,19 +204,40 @@ describe('registrar', () => {
     const set = await cli(pbx, 'ext', 'set', '202', '--password', 'changed202');
     expect(set).toMatchObject({ code: 0, stderr: '' });
     await pbx.changeApplied('stations');
-    expectOk(await sippRegister(pbx.target, { tel: '202', password: 'secret202', scenario: 'uac-register-auth-expect-403.xml' }), 'old password refused');
-    expectOk(await sippRegister(pbx.target, { tel: '202', password: 'changed202' }), 'new password');
+    expectOk(
+      await sippRegister(pbx.target, {
+        tel: '202',
+        password: 'secret202',
+        scenario: 'uac-register-auth-expect-403.xml',
+      }),
+      'old password refused',
+    );
+    expectOk(
+      await sippRegister(pbx.target, { tel: '202', password: 'changed202' }),
+      'new password',
+    );
   });
 
   test('over TCP the registration records protocol tcp', async () => {
-    const r = await sippRegister(pbx.target, { tel: '206', password: 'secret206', transport: 't1' });
+    const r = await sippRegister(pbx.target, {
+      tel: '206',
+      password: 'secret206',
+      transport: 't1',
+    });
     expectOk(r, 'register over TCP');
     expect(r.granted).toBe(600);
-    expect((await pbx.ctx.store.registrations.listByTel('206'))[0]).toMatchObject({ protocol: 'tcp', sourceIp: '127.0.0.1' });
+    expect((await pbx.ctx.store.registrations.listByTel('206'))[0]).toMatchObject({
+      protocol: 'tcp',
+      sourceIp: '127.0.0.1',
+    });
   });
 
   test('OPTIONS to the PBX is answered 200', async () => {
-    const r = await runSipp({ scenario: scenario('uac-options-expect-200.xml'), target: pbx.target, timeoutMs: 10_000 });
+    const r = await runSipp({
+      scenario: scenario('uac-options-expect-200.xml'),
+      target: pbx.target,
+      timeoutMs: 10_000,
+    });
     expectSippSuccess(r, 'OPTIONS');
   });
 
@@ -178,11 +246,19 @@ describe('registrar', () => {
     await pbx.changeApplied('config');
     expect(pbx.ctx.config.sip.expireTime).toBe(1);
     try {
-      const r = await sippRegister(pbx.target, { tel: '205', password: 'secret205', expires: 3600 });
+      const r = await sippRegister(pbx.target, {
+        tel: '205',
+        password: 'secret205',
+        expires: 3600,
+      });
       expectOk(r, 'register 205');
       expect(r.granted).toBe(1);
       expect(await pbx.ctx.store.registrations.listByTel('205')).toHaveLength(1);
-      await waitFor('the registration to be swept', async () => (await pbx.ctx.store.registrations.listByTel('205')).length === 0, 2_500);
+      await waitFor(
+        'the registration to be swept',
+        async () => (await pbx.ctx.store.registrations.listByTel('205')).length === 0,
+        2_500,
+      );
     } finally {
       expect((await cli(pbx, 'config', 'unset', 'sip.expireTime')).code).toBe(0);
       await pbx.changeApplied('config');
@@ -199,21 +275,46 @@ describe('registrar licence and restart', () => {
     const a = await sippRegister(first.target, { tel: '201', password: 'secret201' });
     expectOk(a, 'first station');
     const since = Date.now();
-    const b = await sippRegister(first.target, { tel: '202', password: 'secret202', scenario: 'uac-register-auth-expect-403.xml' });
+    const b = await sippRegister(first.target, {
+      tel: '202',
+      password: 'secret202',
+      scenario: 'uac-register-auth-expect-403.xml',
+    });
     expectOk(b, 'second station refused');
     expect(b.messages).toMatch(/^SIP\/2\.0 403 Licence Full/m);
-    expect((await first.ctx.store.accessLog.list({ since })).map((e) => [e.callerId, e.reason])).toEqual([
-      ['202', REFUSALS['licence-full'].reason],
-    ]);
-    expectOk(await sippRegister(first.target, { tel: '201', password: 'secret201', localPort: a.localPort }), 'refresh');
+    expect(
+      (await first.ctx.store.accessLog.list({ since })).map((e) => [e.callerId, e.reason]),
+    ).toEqual([['202', REFUSALS['licence-full'].reason]]);
+    expectOk(
+      await sippRegister(first.target, {
+        tel: '201',
+        password: 'secret201',
+        localPort: a.localPort,
+      }),
+      'refresh',
+    );
 
     // Restart on the same database: the binding is restored, and still counts for the licence.
     await first.stop();
-    await using second = await startTestPbx({ dataDir: first.dataDir, overrides: (c) => (c.license.maxStations = 1) });
+    await using second = await startTestPbx({
+      dataDir: first.dataDir,
+      overrides: (c) => (c.license.maxStations = 1),
+    });
     const regs = await second.ctx.store.registrations.listByTel('201', { activeAt: Date.now() });
     expect(regs.map((r) => r.contact)).toEqual([`sip:201@127.0.0.1:${a.localPort}`]);
-    const again = await sippRegister(second.target, { tel: '202', password: 'secret202', scenario: 'uac-register-auth-expect-403.xml' });
+    const again = await sippRegister(second.target, {
+      tel: '202',
+      password: 'secret202',
+      scenario: 'uac-register-auth-expect-403.xml',
+    });
     if (!again.ok) throw new Error(describeSippResult(again));
-    expectOk(await sippRegister(second.target, { tel: '201', password: 'secret201', localPort: a.localPort }), 'refresh after restart');
+    expectOk(
+      await sippRegister(second.target, {
+        tel: '201',
+        password: 'secret201',
+        localPort: a.localPort,
+      }),
+      'refresh after restart',
+    );
   });
 });

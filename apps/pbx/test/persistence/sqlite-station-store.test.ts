@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Store, type Station } from '@pbx/store';
-import { SqliteStationStore, forwardOf, settingsFromStation, stationPatchFromSettings } from '../../src/persistence';
+import {
+  SqliteStationStore,
+  forwardOf,
+  settingsFromStation,
+  stationPatchFromSettings,
+} from '../../src/persistence';
 import {
   FEATURE_HANDLERS,
   MemoryCallStore,
@@ -44,14 +49,18 @@ function station(over: Partial<Station> = {}): Station {
 
 describe('station settings mapping', () => {
   it('reads the row: timer default, pickup group 0 is none, unreachable target', () => {
-    expect(settingsFromStation(station({ forwardUnreachable: '205', pickupGroup: 0 }), 15)).toEqual({
-      dnd: false,
-      forward: null,
-      unreachableTarget: '205',
-      noAnswerMs: 15_000,
-      pickupGroup: null,
-    });
-    expect(settingsFromStation(station({ forwardNoAnswerTimer: 7.5, pickupGroup: 3, dnd: true }), 15)).toMatchObject({
+    expect(settingsFromStation(station({ forwardUnreachable: '205', pickupGroup: 0 }), 15)).toEqual(
+      {
+        dnd: false,
+        forward: null,
+        unreachableTarget: '205',
+        noAnswerMs: 15_000,
+        pickupGroup: null,
+      },
+    );
+    expect(
+      settingsFromStation(station({ forwardNoAnswerTimer: 7.5, pickupGroup: 3, dnd: true }), 15),
+    ).toMatchObject({
       dnd: true,
       noAnswerMs: 7_500,
       pickupGroup: '3',
@@ -60,17 +69,36 @@ describe('station settings mapping', () => {
 
   it('takes the one forward set; of several (old data) the strongest', () => {
     expect(forwardOf(station({ forwardBusy: '202' }))).toEqual({ type: 'busy', target: '202' });
-    expect(forwardOf(station({ forwardNoAnswer: '203' }))).toEqual({ type: 'noAnswer', target: '203' });
-    expect(forwardOf(station({ forwardBusy: '202', forwardNoAnswer: '203', forwardBusyNoAnswer: '204' }))).toEqual({
+    expect(forwardOf(station({ forwardNoAnswer: '203' }))).toEqual({
+      type: 'noAnswer',
+      target: '203',
+    });
+    expect(
+      forwardOf(
+        station({ forwardBusy: '202', forwardNoAnswer: '203', forwardBusyNoAnswer: '204' }),
+      ),
+    ).toEqual({
       type: 'busyNoAnswer',
       target: '204',
     });
-    expect(forwardOf(station({ forwardAll: '205', forwardBusy: '202' }))).toEqual({ type: 'all', target: '205' });
+    expect(forwardOf(station({ forwardAll: '205', forwardBusy: '202' }))).toEqual({
+      type: 'all',
+      target: '205',
+    });
   });
 
   it('writes DND and exactly one forward column, nothing the administrator owns', () => {
-    const settings = settingsFromStation(station({ forwardUnreachable: '209', forwardNoAnswerTimer: 20 }), 15);
-    expect(stationPatchFromSettings({ ...settings, dnd: true, forward: { type: 'noAnswer', target: '202' } })).toEqual({
+    const settings = settingsFromStation(
+      station({ forwardUnreachable: '209', forwardNoAnswerTimer: 20 }),
+      15,
+    );
+    expect(
+      stationPatchFromSettings({
+        ...settings,
+        dnd: true,
+        forward: { type: 'noAnswer', target: '202' },
+      }),
+    ).toEqual({
       dnd: true,
       forwardAll: null,
       forwardBusy: null,
@@ -97,9 +125,13 @@ describe('SqliteStationStore', () => {
     dir = mkdtempSync(join(tmpdir(), 'pbx-persist-'));
     store = await Store.open({ path: join(dir, 'pbx.sqlite') });
     timer = 15;
-    for (const tel of ['201', '202', '203']) await store.stations.create({ tel, password: `secret${tel}` }, { realm });
+    for (const tel of ['201', '202', '203'])
+      await store.stations.create({ tel, password: `secret${tel}` }, { realm });
     await store.stations.update('203', { pickupGroup: 2, forwardNoAnswerTimer: 25 }, { realm });
-    stations = new SqliteStationStore(store, { defaultNoAnswerSeconds: () => timer, realm: () => realm });
+    stations = new SqliteStationStore(store, {
+      defaultNoAnswerSeconds: () => timer,
+      realm: () => realm,
+    });
     await stations.load();
   });
   afterEach(async () => {
@@ -130,7 +162,11 @@ describe('SqliteStationStore', () => {
 
   it('loads every station unregistered with its settings', async () => {
     expect((await stations.list()).map((s) => s.number).sort()).toEqual(['201', '202', '203']);
-    expect(stations.peek('201')).toMatchObject({ registered: false, legs: [], settings: { noAnswerMs: 15_000, pickupGroup: '1' } });
+    expect(stations.peek('201')).toMatchObject({
+      registered: false,
+      legs: [],
+      settings: { noAnswerMs: 15_000, pickupGroup: '1' },
+    });
     expect(stations.peek('203')?.settings).toMatchObject({ noAnswerMs: 25_000, pickupGroup: '2' });
     expect(stations.has('202')).toBe(true);
     expect(stations.has('299')).toBe(false);
@@ -140,7 +176,11 @@ describe('SqliteStationStore', () => {
   it('stores what feature codes change, before dispatch returns', async () => {
     const r = await FEATURE_HANDLERS['forward.busy'].run(ctx('201'), '202');
     expect(r).toMatchObject({ reply: 480, effect: 'forward-set' });
-    expect(await store.stations.get('201')).toMatchObject({ forwardBusy: '202', forwardAll: null, dnd: false });
+    expect(await store.stations.get('201')).toMatchObject({
+      forwardBusy: '202',
+      forwardAll: null,
+      dnd: false,
+    });
     await FEATURE_HANDLERS['forward.all'].run(ctx('201'), '203');
     expect(await store.stations.get('201')).toMatchObject({ forwardAll: '203', forwardBusy: null });
     await FEATURE_HANDLERS.dnd.run(ctx('201'), '1');
@@ -158,15 +198,25 @@ describe('SqliteStationStore', () => {
 
   it('changes nothing in the database on a refused code', async () => {
     const before = await store.stations.get('201');
-    expect(await FEATURE_HANDLERS['forward.all'].run(ctx('201'), '299')).toMatchObject({ effect: 'none', note: 'unknown-station' });
-    expect(await FEATURE_HANDLERS.dnd.run(ctx('201'), '7')).toMatchObject({ effect: 'none', note: 'bad-argument' });
+    expect(await FEATURE_HANDLERS['forward.all'].run(ctx('201'), '299')).toMatchObject({
+      effect: 'none',
+      note: 'unknown-station',
+    });
+    expect(await FEATURE_HANDLERS.dnd.run(ctx('201'), '7')).toMatchObject({
+      effect: 'none',
+      note: 'bad-argument',
+    });
     expect(await store.stations.get('201')).toEqual(before);
   });
 
   it('picks up CLI changes on reload, keeping registration and live legs', async () => {
     stations.apply('202', { type: 'registration', registered: true });
     stations.apply('202', { type: 'legAdded', leg: leg(1) });
-    await store.stations.update('202', { dnd: true, forwardNoAnswer: '201', forwardNoAnswerTimer: 9 }, { realm });
+    await store.stations.update(
+      '202',
+      { dnd: true, forwardNoAnswer: '201', forwardNoAnswerTimer: 9 },
+      { realm },
+    );
     await store.stations.create({ tel: '204', password: 'secret204' }, { realm });
     await stations.onChange('stations');
     expect(stations.peek('202')).toMatchObject({
@@ -215,7 +265,10 @@ describe('SqliteStationStore', () => {
         },
       },
     } as unknown as Store;
-    const slow = new SqliteStationStore(slowStore, { defaultNoAnswerSeconds: () => 15, realm: () => realm });
+    const slow = new SqliteStationStore(slowStore, {
+      defaultNoAnswerSeconds: () => 15,
+      realm: () => realm,
+    });
     await slow.load();
     slow.apply('201', { type: 'dndSet', on: true });
     await slow.load();
@@ -236,8 +289,15 @@ describe('SqliteStationStore', () => {
     expect(seen).toEqual(['201:presenceChanged', '201:persistSettings']);
 
     const errors: unknown[] = [];
-    const logger = { error: (o: unknown) => errors.push(o), debug: () => undefined } as unknown as Logger;
-    const failing = new SqliteStationStore(store, { defaultNoAnswerSeconds: () => 15, realm: () => realm, logger });
+    const logger = {
+      error: (o: unknown) => errors.push(o),
+      debug: () => undefined,
+    } as unknown as Logger;
+    const failing = new SqliteStationStore(store, {
+      defaultNoAnswerSeconds: () => 15,
+      realm: () => realm,
+      logger,
+    });
     await failing.load();
     await store.stations.remove('202');
     // 202 is gone from the table but still live here: the write fails, the live state keeps it.

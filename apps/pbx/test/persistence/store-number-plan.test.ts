@@ -9,8 +9,18 @@ const realm = 'pbx.local';
 
 describe('planFromOverrides', () => {
   it('puts stored codes and unassignments over the defaults, ignoring unknown ids', () => {
-    const plan = planFromOverrides({ dnd: '48', conference: null, 'pickup.myGroup': '15', 'voicemail.future': '17' });
-    expect(plan.codes).toEqual({ ...defaultCodes(), dnd: '48', conference: null, 'pickup.myGroup': '15' });
+    const plan = planFromOverrides({
+      dnd: '48',
+      conference: null,
+      'pickup.myGroup': '15',
+      'voicemail.future': '17',
+    });
+    expect(plan.codes).toEqual({
+      ...defaultCodes(),
+      dnd: '48',
+      conference: null,
+      'pickup.myGroup': '15',
+    });
     expect(plan).not.toHaveProperty('trunkPrefix');
     expect(planFromOverrides({}, '9')).toEqual({ codes: defaultCodes(), trunkPrefix: '9' });
   });
@@ -24,7 +34,8 @@ describe('StoreNumberPlan', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pbx-persist-'));
     store = await Store.open({ path: join(dir, 'pbx.sqlite') });
-    for (const tel of ['201', '202', '203']) await store.stations.create({ tel, password: `secret${tel}` }, { realm });
+    for (const tel of ['201', '202', '203'])
+      await store.stations.create({ tel, password: `secret${tel}` }, { realm });
     plan = new StoreNumberPlan(store);
   });
   afterEach(async () => {
@@ -33,7 +44,11 @@ describe('StoreNumberPlan', () => {
   });
 
   const classifyWith = (digits: string) =>
-    classify(digits, { codes: plan.plan().codes, isStation: (n) => ['201', '202', '203'].includes(n), isGroup: plan.isGroup });
+    classify(digits, {
+      codes: plan.plan().codes,
+      isStation: (n) => ['201', '202', '203'].includes(n),
+      isGroup: plan.isGroup,
+    });
 
   it('holds the defaults and no groups before and after the first load of an empty database', async () => {
     expect(plan.plan().codes).toEqual(defaultCodes());
@@ -87,7 +102,9 @@ describe('StoreNumberPlan', () => {
         });
       });
       await store.ringGroups.create({ number: '500', members: ['203'] });
-      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no reload')), 2_000).unref());
+      const timeout = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('no reload')), 2_000).unref(),
+      );
       await Promise.race([reloaded, timeout]);
       expect(plan.group('500')?.members).toEqual(['203']);
     } finally {

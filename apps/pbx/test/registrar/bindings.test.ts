@@ -20,7 +20,15 @@ const reg = (tel: string, contact: string, expiresAt: number, callId = 'c1'): Re
 
 test('several contacts per station; counts, removal and expiry', () => {
   const t = new BindingTable();
-  t.load([reg('201', 'sip:a', 1_000), reg('201', 'sip:b', 2_000), reg('202', 'sip:c', 500), reg('203', 'sip:d', 50)], 100);
+  t.load(
+    [
+      reg('201', 'sip:a', 1_000),
+      reg('201', 'sip:b', 2_000),
+      reg('202', 'sip:c', 500),
+      reg('203', 'sip:d', 50),
+    ],
+    100,
+  );
   expect(t.size).toEqual({ stations: 2, bindings: 3 }); // 203 had expired at load
   expect(t.live('201', 1_500).map((r) => r.contact)).toEqual(['sip:b']);
   expect(t.isRegistered('202', 499)).toBe(true);

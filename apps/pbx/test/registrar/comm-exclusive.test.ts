@@ -13,11 +13,19 @@ function fakeRepos() {
     accessLog,
     blockRepo: {
       block: jest.fn(async (b: BlockInput) => {
-        const row = { ip: b.ip, blockedUntil: b.blockedUntil, reason: b.reason ?? '', failures: b.failures ?? 0, blockedAt: T0 };
+        const row = {
+          ip: b.ip,
+          blockedUntil: b.blockedUntil,
+          reason: b.reason ?? '',
+          failures: b.failures ?? 0,
+          blockedAt: T0,
+        };
         blocks.set(b.ip, row);
         return row;
       }),
-      list: jest.fn(async (o: { activeAt?: number } = {}) => [...blocks.values()].filter((b) => b.blockedUntil > (o.activeAt ?? 0))),
+      list: jest.fn(async (o: { activeAt?: number } = {}) =>
+        [...blocks.values()].filter((b) => b.blockedUntil > (o.activeAt ?? 0)),
+      ),
       purgeExpired: jest.fn(async (now: number) => {
         let n = 0;
         for (const [ip, b] of blocks) if (b.blockedUntil <= now && blocks.delete(ip)) n++;
@@ -33,9 +41,17 @@ function fakeRepos() {
   };
 }
 
-function make(settings: Partial<CommExclusiveSettings> = {}, extra: { maxTrackedIps?: number; failureWindowMs?: number } = {}) {
+function make(
+  settings: Partial<CommExclusiveSettings> = {},
+  extra: { maxTrackedIps?: number; failureWindowMs?: number } = {},
+) {
   const repos = fakeRepos();
-  const s: CommExclusiveSettings = { mode: 'response', retryLimit: 2, blockMs: 60_000, ...settings };
+  const s: CommExclusiveSettings = {
+    mode: 'response',
+    retryLimit: 2,
+    blockMs: 60_000,
+    ...settings,
+  };
   const comm = new CommExclusive({
     blocks: repos.blockRepo,
     accessLog: repos.accessLogRepo,
@@ -52,8 +68,14 @@ test('the retry limit-th failure blocks the address for the block timer, persist
   expect(await comm.recordFailure('10.0.0.9', 5060, '201', T0 + 1)).toBe('counted');
   expect(comm.admission('10.0.0.9', T0 + 2)).toBe('ok');
   expect(await comm.recordFailure('10.0.0.9', 5060, '201', T0 + 2)).toBe('blocked');
-  expect(repos.blocks.get('10.0.0.9')).toMatchObject({ blockedUntil: T0 + 2 + 60_000, failures: 3, reason: REASON.blocked(3) });
-  expect(repos.accessLog).toEqual([{ at: T0 + 2, ip: '10.0.0.9', port: 5060, callerId: '201', reason: REASON.blocked(3) }]);
+  expect(repos.blocks.get('10.0.0.9')).toMatchObject({
+    blockedUntil: T0 + 2 + 60_000,
+    failures: 3,
+    reason: REASON.blocked(3),
+  });
+  expect(repos.accessLog).toEqual([
+    { at: T0 + 2, ip: '10.0.0.9', port: 5060, callerId: '201', reason: REASON.blocked(3) },
+  ]);
   expect(comm.isBlocked('10.0.0.9', T0 + 60_001)).toBe(true);
   expect(comm.isBlocked('10.0.0.9', T0 + 60_002)).toBe(false);
   // Other addresses are untouched.
@@ -81,7 +103,8 @@ test('a success clears the failures; old failures are forgotten after the window
 
 test('failure counters are bounded: a spray from many addresses keeps at most maxTrackedIps', async () => {
   const { comm } = make({ retryLimit: 5 }, { maxTrackedIps: 100 });
-  for (let i = 0; i < 5_000; i++) await comm.recordFailure(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, 1, '', T0);
+  for (let i = 0; i < 5_000; i++)
+    await comm.recordFailure(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, 1, '', T0);
   expect(comm.stats().trackedIps).toBe(100);
 });
 
@@ -90,7 +113,13 @@ test('reload mirrors the table: a block removed by the CLI ends at once and its 
   await comm.recordFailure('10.0.0.9', 1, '', T0);
   await comm.recordFailure('10.0.0.9', 1, '', T0);
   repos.blocks.delete('10.0.0.9');
-  repos.blocks.set('10.0.0.7', { ip: '10.0.0.7', blockedUntil: T0 + 5_000, reason: 'by hand', failures: 0, blockedAt: T0 });
+  repos.blocks.set('10.0.0.7', {
+    ip: '10.0.0.7',
+    blockedUntil: T0 + 5_000,
+    reason: 'by hand',
+    failures: 0,
+    blockedAt: T0,
+  });
   await comm.reload(T0 + 1);
   expect(comm.admission('10.0.0.9', T0 + 1)).toBe('ok');
   expect(comm.admission('10.0.0.7', T0 + 1)).toBe('refuse');

@@ -7,7 +7,9 @@ test('stations come from one list query; credentials are fetched once per statio
   const repo = {
     list: jest.fn(() => store.stations.list()),
     get: jest.fn((tel: string) => store.stations.get(tel)),
-    getCredentials: jest.fn((tel: string, realm: string) => store.stations.getCredentials(tel, realm)),
+    getCredentials: jest.fn((tel: string, realm: string) =>
+      store.stations.getCredentials(tel, realm),
+    ),
   };
   let realm = 'a.local';
   const dir = new CredentialDirectory(repo, () => realm);

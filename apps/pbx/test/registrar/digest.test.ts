@@ -33,7 +33,9 @@ describe('parseDigestCredentials', () => {
   });
 
   test('handles commas and escaped quotes inside quoted values, no spaces, any scheme case', () => {
-    const c = parseDigestCredentials('digest username="a\\"b",realm="x,y",nonce="n",uri="sip:h",response="r",algorithm=MD5');
+    const c = parseDigestCredentials(
+      'digest username="a\\"b",realm="x,y",nonce="n",uri="sip:h",response="r",algorithm=MD5',
+    );
     expect(c).toMatchObject({ username: 'a"b', realm: 'x,y', algorithm: 'MD5' });
   });
 
@@ -50,7 +52,10 @@ describe('parseDigestCredentials', () => {
   });
 
   test('an empty username is well-formed', () => {
-    expect(parseDigestCredentials('Digest username="", realm="r", nonce="n", uri="u", response="x"')?.username).toBe('');
+    expect(
+      parseDigestCredentials('Digest username="", realm="r", nonce="n", uri="u", response="x"')
+        ?.username,
+    ).toBe('');
   });
 });
 
@@ -61,7 +66,9 @@ describe('responses', () => {
     expect(verifyDigest(RFC_HA1, 'GET', c)).toBe(true);
     expect(verifyDigest(RFC_HA1, 'GET', { ...c, response: c.response.toUpperCase() })).toBe(true);
     expect(verifyDigest(RFC_HA1, 'POST', c)).toBe(false);
-    expect(verifyDigest(computeHa1('Mufasa', 'testrealm@host.com', 'circle of life'), 'GET', c)).toBe(false);
+    expect(
+      verifyDigest(computeHa1('Mufasa', 'testrealm@host.com', 'circle of life'), 'GET', c),
+    ).toBe(false);
     expect(verifyDigest(RFC_HA1, 'GET', { ...c, nc: '00000002' })).toBe(false);
     expect(verifyDigest(RFC_HA1, 'GET', { ...c, response: 'abc' })).toBe(false);
   });
@@ -78,7 +85,9 @@ describe('responses', () => {
     const base = parseDigestCredentials(RFC_HEADER)!;
     expect(checkDigestForm(base)).toBeUndefined();
     expect(checkDigestForm({ ...base, algorithm: 'md5' })).toBeUndefined();
-    expect(checkDigestForm({ ...base, qop: undefined, nc: undefined, cnonce: undefined })).toBeUndefined();
+    expect(
+      checkDigestForm({ ...base, qop: undefined, nc: undefined, cnonce: undefined }),
+    ).toBeUndefined();
     expect(checkDigestForm({ ...base, algorithm: 'SHA-256' })).toBe('algorithm');
     expect(checkDigestForm({ ...base, qop: 'auth-int' })).toBe('qop');
     expect(checkDigestForm({ ...base, cnonce: undefined })).toBe('qop');
@@ -95,5 +104,7 @@ test('formatChallenge offers MD5 with qop="auth", stale only when asked', () => 
   const stale = formatChallenge({ realm: 'p"q', nonce: 'abc', opaque: '0f', stale: true });
   expect(stale).toContain('realm="p\\"q"');
   expect(stale.endsWith(', stale=true')).toBe(true);
-  expect(parseDigestCredentials(`${stale}, username="u", uri="u", response="r"`)?.realm).toBe('p"q');
+  expect(parseDigestCredentials(`${stale}, username="u", uri="u", response="r"`)?.realm).toBe(
+    'p"q',
+  );
 });

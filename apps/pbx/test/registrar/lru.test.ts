@@ -6,7 +6,10 @@ test('keeps at most maxEntries, pushing out the least recently used', () => {
   lru.set('b', 2);
   expect(lru.get('a')).toBe(1); // a is now newer than b
   expect(lru.set('c', 3)).toEqual(['b', 2]);
-  expect([...lru.entries()]).toEqual([['a', 1], ['c', 3]]);
+  expect([...lru.entries()]).toEqual([
+    ['a', 1],
+    ['c', 3],
+  ]);
   expect(lru.peek('a')).toBe(1);
   expect(lru.set('d', 4)).toEqual(['a', 1]); // peek did not refresh a
   lru.set('c', 30);

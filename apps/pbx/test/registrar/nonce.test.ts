@@ -20,7 +20,7 @@ describe('NonceService.check', () => {
 
   test('tampered, foreign, truncated or future nonces are invalid', () => {
     const n = svc.issue(T0);
-    const flipped = (n[5] === 'A' ? 'B' : 'A');
+    const flipped = n[5] === 'A' ? 'B' : 'A';
     expect(svc.check(n.slice(0, 5) + flipped + n.slice(6), T0).kind).toBe('invalid');
     expect(svc.check(new NonceService().issue(T0), T0).kind).toBe('invalid');
     expect(svc.check(n.slice(0, 39), T0).kind).toBe('invalid');
@@ -31,7 +31,9 @@ describe('NonceService.check', () => {
 
   test('the same key checks nonces of another instance (restart with a configured key)', () => {
     const key = Buffer.alloc(32, 7);
-    expect(new NonceService({ key }).check(new NonceService({ key }).issue(T0), T0).kind).toBe('valid');
+    expect(new NonceService({ key }).check(new NonceService({ key }).issue(T0), T0).kind).toBe(
+      'valid',
+    );
   });
 });
 

@@ -46,7 +46,11 @@ async function harness(): Promise<Harness> {
   const comm = new CommExclusive({
     blocks: store.blocks,
     accessLog: store.accessLog,
-    settings: () => ({ mode: settings.commExclusive, retryLimit: settings.retryLimit, blockMs: 10_000 }),
+    settings: () => ({
+      mode: settings.commExclusive,
+      retryLimit: settings.retryLimit,
+      blockMs: 10_000,
+    }),
     log,
   });
   const bindings = new BindingTable();
@@ -65,16 +69,25 @@ async function harness(): Promise<Harness> {
     now: () => clock.now,
   });
   for (const tel of ['201', '202', '203']) {
-    await store.stations.create({ tel, password: `secret${tel}`, useWhitelist: false }, { realm: REALM });
+    await store.stations.create(
+      { tel, password: `secret${tel}`, useWhitelist: false },
+      { realm: REALM },
+    );
   }
-  await store.stations.create({ tel: '210', userId: 'alice', password: 'secret210', useWhitelist: true }, { realm: REALM });
+  await store.stations.create(
+    { tel: '210', userId: 'alice', password: 'secret210', useWhitelist: true },
+    { realm: REALM },
+  );
   return { store, registrar, bindings, whitelist, settings, clock };
 }
 
 let callSeq = 0;
 
 /** A phone at `ip:port` registering `tel` (Contact on the same address unless given). */
-function request(tel: string, o: Partial<RegisterRequest> & { ip?: string; port?: number } = {}): RegisterRequest {
+function request(
+  tel: string,
+  o: Partial<RegisterRequest> & { ip?: string; port?: number } = {},
+): RegisterRequest {
   const ip = o.ip ?? '10.0.0.5';
   const port = o.port ?? 5062;
   return {
@@ -93,12 +106,21 @@ function request(tel: string, o: Partial<RegisterRequest> & { ip?: string; port?
 }
 
 function challengeOf(out: RegisterOutcome): Record<string, string> {
-  if (out.kind !== 'reply' || out.status !== 401) throw new Error(`expected 401, got ${JSON.stringify(out)}`);
+  if (out.kind !== 'reply' || out.status !== 401)
+    throw new Error(`expected 401, got ${JSON.stringify(out)}`);
   const h = out.headers['WWW-Authenticate']!;
-  return Object.fromEntries([...h.matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]+))/g)].map((m) => [m[1]!, m[2] ?? m[3]!]));
+  return Object.fromEntries(
+    [...h.matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]+))/g)].map((m) => [m[1]!, m[2] ?? m[3]!]),
+  );
 }
 
-function authorize(ch: Record<string, string>, user: string, password: string, nc = 1, realm = ch.realm!): string {
+function authorize(
+  ch: Record<string, string>,
+  user: string,
+  password: string,
+  nc = 1,
+  realm = ch.realm!,
+): string {
   const ha1 = md5(`${user}:${realm}:${password}`);
   const ncText = nc.toString(16).padStart(8, '0');
   const uri = `sip:${REALM}`;
@@ -107,10 +129,19 @@ function authorize(ch: Record<string, string>, user: string, password: string, n
 }
 
 /** Challenge, then answer; returns the second outcome. */
-async function register(h: Harness, tel: string, password: string, o: Partial<RegisterRequest> & { ip?: string; port?: number; user?: string } = {}): Promise<RegisterOutcome> {
+async function register(
+  h: Harness,
+  tel: string,
+  password: string,
+  o: Partial<RegisterRequest> & { ip?: string; port?: number; user?: string } = {},
+): Promise<RegisterOutcome> {
   const first = request(tel, o);
   const ch = challengeOf(await h.registrar.handle(first));
-  return h.registrar.handle({ ...first, cseq: 2, authorization: authorize(ch, o.user ?? tel, password) });
+  return h.registrar.handle({
+    ...first,
+    cseq: 2,
+    authorization: authorize(ch, o.user ?? tel, password),
+  });
 }
 
 const status = (o: RegisterOutcome): number | 'drop' => (o.kind === 'drop' ? 'drop' : o.status);
@@ -147,8 +178,13 @@ describe('Registrar', () => {
   });
 
   test('a shorter request is granted as asked; the Contact expires parameter wins over Expires', async () => {
-    const out = await register(h, '201', 'secret201', { contact: '<sip:201@10.0.0.5:5062>;expires=30;+sip.instance="<urn:x>"' });
-    expect(out).toMatchObject({ status: 200, headers: { Contact: '<sip:201@10.0.0.5:5062>;+sip.instance="<urn:x>";expires=30' } });
+    const out = await register(h, '201', 'secret201', {
+      contact: '<sip:201@10.0.0.5:5062>;expires=30;+sip.instance="<urn:x>"',
+    });
+    expect(out).toMatchObject({
+      status: 200,
+      headers: { Contact: '<sip:201@10.0.0.5:5062>;+sip.instance="<urn:x>";expires=30' },
+    });
   });
 
   test('behind NAT (Contact address differs from the source): NAT Reg Expire Time', async () => {
@@ -158,24 +194,33 @@ describe('Registrar', () => {
       source: { ip: '203.0.113.9', port: 40001, protocol: 'udp' },
     });
     expect(out).toMatchObject({ status: 200, headers: { Expires: '60' } });
-    expect((await h.store.registrations.listByTel('201'))[0]).toMatchObject({ sourceIp: '203.0.113.9', sourcePort: 40001, extra: { natted: true } });
+    expect((await h.store.registrations.listByTel('201'))[0]).toMatchObject({
+      sourceIp: '203.0.113.9',
+      sourcePort: 40001,
+      extra: { natted: true },
+    });
   });
 
   test.each([
     ['unknown station', '299', '299', 'secret299', REFUSALS['unknown-station'].reason],
     ['wrong user ID', '210', '210', 'secret210', REFUSALS['wrong-user-id'].reason],
     ['bad password', '201', '201', 'secret202', REFUSALS['bad-password'].reason],
-  ])('%s → 403 after the challenge, written to the access log', async (_what, tel, user, password, reason) => {
-    const out = await register(h, tel, password, { user });
-    expect(status(out)).toBe(403);
-    expect(await h.store.accessLog.list()).toEqual([
-      expect.objectContaining({ ip: '10.0.0.5', port: 5062, callerId: tel, reason }),
-    ]);
-  });
+  ])(
+    '%s → 403 after the challenge, written to the access log',
+    async (_what, tel, user, password, reason) => {
+      const out = await register(h, tel, password, { user });
+      expect(status(out)).toBe(403);
+      expect(await h.store.accessLog.list()).toEqual([
+        expect.objectContaining({ ip: '10.0.0.5', port: 5062, callerId: tel, reason }),
+      ]);
+    },
+  );
 
   test('the white list: refused until the address is listed', async () => {
     expect(status(await register(h, '210', 'secret210', { user: 'alice' }))).toBe(403);
-    expect((await h.store.accessLog.list()).map((e) => e.reason)).toEqual([REFUSALS['not-whitelisted'].reason]);
+    expect((await h.store.accessLog.list()).map((e) => e.reason)).toEqual([
+      REFUSALS['not-whitelisted'].reason,
+    ]);
     await h.store.whitelist.add('10.0.0.255');
     await h.whitelist.load();
     expect(status(await register(h, '210', 'secret210', { user: 'alice' }))).toBe(200);
@@ -188,9 +233,25 @@ describe('Registrar', () => {
     expect(status(await h.registrar.handle(answer))).toBe(200);
     expect(challengeOf(await h.registrar.handle({ ...answer, cseq: 3 })).stale).toBeUndefined();
     // The next count on the same nonce is fine.
-    expect(status(await h.registrar.handle({ ...answer, cseq: 4, authorization: authorize(ch, '201', 'secret201', 2) }))).toBe(200);
+    expect(
+      status(
+        await h.registrar.handle({
+          ...answer,
+          cseq: 4,
+          authorization: authorize(ch, '201', 'secret201', 2),
+        }),
+      ),
+    ).toBe(200);
     h.clock.now += 300_001;
-    expect(challengeOf(await h.registrar.handle({ ...answer, cseq: 5, authorization: authorize(ch, '201', 'secret201', 3) })).stale).toBe('true');
+    expect(
+      challengeOf(
+        await h.registrar.handle({
+          ...answer,
+          cseq: 5,
+          authorization: authorize(ch, '201', 'secret201', 3),
+        }),
+      ).stale,
+    ).toBe('true');
     // None of these was a failure.
     expect(await h.store.accessLog.count()).toBe(0);
   });
@@ -198,9 +259,25 @@ describe('Registrar', () => {
   test('a foreign realm or a forged nonce gets a new challenge, not a refusal', async () => {
     const first = request('201');
     const ch = challengeOf(await h.registrar.handle(first));
-    expect(status(await h.registrar.handle({ ...first, authorization: authorize(ch, '201', 'secret201', 1, 'other.realm') }))).toBe(401);
-    expect(status(await h.registrar.handle({ ...first, authorization: authorize({ ...ch, nonce: 'x'.repeat(40) }, '201', 'secret201') }))).toBe(401);
-    expect(status(await h.registrar.handle({ ...first, authorization: 'Digest garbage' }))).toBe(401);
+    expect(
+      status(
+        await h.registrar.handle({
+          ...first,
+          authorization: authorize(ch, '201', 'secret201', 1, 'other.realm'),
+        }),
+      ),
+    ).toBe(401);
+    expect(
+      status(
+        await h.registrar.handle({
+          ...first,
+          authorization: authorize({ ...ch, nonce: 'x'.repeat(40) }, '201', 'secret201'),
+        }),
+      ),
+    ).toBe(401);
+    expect(status(await h.registrar.handle({ ...first, authorization: 'Digest garbage' }))).toBe(
+      401,
+    );
     expect(await h.store.accessLog.count()).toBe(0);
   });
 
@@ -214,7 +291,9 @@ describe('Registrar', () => {
     // Once 201's binding expires, 202 may register.
     h.clock.now += 601_000;
     expect(status(await register(h, '202', 'secret202'))).toBe(200);
-    expect((await h.store.accessLog.list()).map((e) => e.reason)).toEqual([REFUSALS['licence-full'].reason]);
+    expect((await h.store.accessLog.list()).map((e) => e.reason)).toEqual([
+      REFUSALS['licence-full'].reason,
+    ]);
   });
 
   test('un-register: expires=0 removes one contact, Contact: * all of them', async () => {
@@ -222,8 +301,13 @@ describe('Registrar', () => {
     await register(h, '201', 'secret201', { port: 5064 });
     expect(h.bindings.live('201', h.clock.now)).toHaveLength(2);
     const one = await register(h, '201', 'secret201', { port: 5062, expires: '0' });
-    expect(one).toMatchObject({ status: 200, headers: { Contact: '<sip:201@10.0.0.5:5064>;expires=600' } });
-    expect((await h.store.registrations.listByTel('201')).map((r) => r.contact)).toEqual(['sip:201@10.0.0.5:5064']);
+    expect(one).toMatchObject({
+      status: 200,
+      headers: { Contact: '<sip:201@10.0.0.5:5064>;expires=600' },
+    });
+    expect((await h.store.registrations.listByTel('201')).map((r) => r.contact)).toEqual([
+      'sip:201@10.0.0.5:5064',
+    ]);
     const all = await register(h, '201', 'secret201', { contact: '*', expires: '0' });
     expect(all).toMatchObject({ status: 200 });
     if (all.kind === 'reply') expect(all.headers.Contact).toBeUndefined();
@@ -234,9 +318,14 @@ describe('Registrar', () => {
   test('a REGISTER without Contact lists the bindings; a new Contact under the same Call-ID replaces the old', async () => {
     await register(h, '201', 'secret201', { port: 5062, callId: 'phone-1' });
     const query = await register(h, '201', 'secret201', { contact: undefined, callId: 'phone-1' });
-    expect(query).toMatchObject({ status: 200, headers: { Contact: '<sip:201@10.0.0.5:5062>;expires=600' } });
+    expect(query).toMatchObject({
+      status: 200,
+      headers: { Contact: '<sip:201@10.0.0.5:5062>;expires=600' },
+    });
     await register(h, '201', 'secret201', { port: 5070, callId: 'phone-1' });
-    expect((await h.store.registrations.listByTel('201')).map((r) => r.contact)).toEqual(['sip:201@10.0.0.5:5070']);
+    expect((await h.store.registrations.listByTel('201')).map((r) => r.contact)).toEqual([
+      'sip:201@10.0.0.5:5070',
+    ]);
   });
 
   test('Comm Exclusive: the failure at the retry limit blocks; response mode answers 403 without a challenge', async () => {

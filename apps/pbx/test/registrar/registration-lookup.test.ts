@@ -21,13 +21,19 @@ const reg = (over: Partial<Registration> = {}): Registration => ({
 describe('matchesRegistration (the manual source check)', () => {
   test('NAT check ip: the IP must match, any port', () => {
     expect(matchesRegistration([reg()], { address: '203.0.113.7', port: 1 }, 'ip')).toBe(true);
-    expect(matchesRegistration([reg()], { address: '::ffff:203.0.113.7', port: 1 }, 'ip')).toBe(true);
+    expect(matchesRegistration([reg()], { address: '::ffff:203.0.113.7', port: 1 }, 'ip')).toBe(
+      true,
+    );
     expect(matchesRegistration([reg()], { address: '203.0.113.8', port: 40000 }, 'ip')).toBe(false);
   });
 
   test('NAT check ip-port: the port must match too', () => {
-    expect(matchesRegistration([reg()], { address: '203.0.113.7', port: 40000 }, 'ip-port')).toBe(true);
-    expect(matchesRegistration([reg()], { address: '203.0.113.7', port: 40001 }, 'ip-port')).toBe(false);
+    expect(matchesRegistration([reg()], { address: '203.0.113.7', port: 40000 }, 'ip-port')).toBe(
+      true,
+    );
+    expect(matchesRegistration([reg()], { address: '203.0.113.7', port: 40001 }, 'ip-port')).toBe(
+      false,
+    );
   });
 
   test('no registration, no match', () => {
@@ -42,7 +48,12 @@ describe('inviteTarget', () => {
   });
 
   test('NAT check ip-port behind NAT: the source address is the next hop', () => {
-    expect(inviteTarget(reg(), 'ip-port')).toEqual({ uri: 'sip:201@10.0.0.5:5062', nextHop: 'sip:203.0.113.7:40000' });
-    expect(inviteTarget(reg({ protocol: 'tcp' }), 'ip-port').nextHop).toBe('sip:203.0.113.7:40000;transport=tcp');
+    expect(inviteTarget(reg(), 'ip-port')).toEqual({
+      uri: 'sip:201@10.0.0.5:5062',
+      nextHop: 'sip:203.0.113.7:40000',
+    });
+    expect(inviteTarget(reg({ protocol: 'tcp' }), 'ip-port').nextHop).toBe(
+      'sip:203.0.113.7:40000;transport=tcp',
+    );
   });
 });

@@ -9,12 +9,21 @@ import {
 
 describe('Contact', () => {
   test('a joined header splits outside quotes and brackets', () => {
-    expect(splitList('"Doe, John" <sip:a@h;x=1,2>;q=1, <sip:b@h>')).toEqual(['"Doe, John" <sip:a@h;x=1,2>;q=1', '<sip:b@h>']);
+    expect(splitList('"Doe, John" <sip:a@h;x=1,2>;q=1, <sip:b@h>')).toEqual([
+      '"Doe, John" <sip:a@h;x=1,2>;q=1',
+      '<sip:b@h>',
+    ]);
   });
 
   test('name-addr with header parameters; expires is read and left out of the others', () => {
-    const c = parseContact('"Desk" <sip:201@192.168.1.2:5062;transport=tcp>;expires=120;+sip.instance="<urn:uuid:1>";reg-id=1');
-    expect(c).toMatchObject({ kind: 'address', uri: 'sip:201@192.168.1.2:5062;transport=tcp', displayName: 'Desk' });
+    const c = parseContact(
+      '"Desk" <sip:201@192.168.1.2:5062;transport=tcp>;expires=120;+sip.instance="<urn:uuid:1>";reg-id=1',
+    );
+    expect(c).toMatchObject({
+      kind: 'address',
+      uri: 'sip:201@192.168.1.2:5062;transport=tcp',
+      displayName: 'Desk',
+    });
     if (c?.kind !== 'address') throw new Error('not an address');
     expect(c.params.get('expires')).toBe('120');
     expect(c.params.get('+sip.instance')).toBe('<urn:uuid:1>');
@@ -44,7 +53,11 @@ describe('URIs and Via', () => {
       host: '2001:db8::1',
       port: 5061,
     });
-    expect(parseSipUri('sip:Example.COM')).toMatchObject({ user: '', host: 'example.com', port: undefined });
+    expect(parseSipUri('sip:Example.COM')).toMatchObject({
+      user: '',
+      host: 'example.com',
+      port: undefined,
+    });
     expect(parseSipUri('sip:201:pw@h')?.user).toBe('201');
     expect(parseSipUri('sip:a@h:70000')).toBeUndefined();
     expect(parseSipUri('tel:+1234')).toBeUndefined();
@@ -58,12 +71,20 @@ describe('URIs and Via', () => {
   });
 
   test('parseTopVia reads the first sent-by of a joined header', () => {
-    expect(parseTopVia('SIP/2.0/UDP 192.168.1.50:5062;branch=z9hG4bK1;rport=40000;received=1.2.3.4, SIP/2.0/TCP p:5060')).toMatchObject({
+    expect(
+      parseTopVia(
+        'SIP/2.0/UDP 192.168.1.50:5062;branch=z9hG4bK1;rport=40000;received=1.2.3.4, SIP/2.0/TCP p:5060',
+      ),
+    ).toMatchObject({
       transport: 'UDP',
       host: '192.168.1.50',
       port: 5062,
     });
-    expect(parseTopVia('SIP / 2.0 / tcp [::1];branch=z')).toMatchObject({ transport: 'TCP', host: '::1', port: undefined });
+    expect(parseTopVia('SIP / 2.0 / tcp [::1];branch=z')).toMatchObject({
+      transport: 'TCP',
+      host: '::1',
+      port: undefined,
+    });
     expect(parseTopVia('garbage')).toBeUndefined();
     expect(parseTopVia(undefined)).toBeUndefined();
   });

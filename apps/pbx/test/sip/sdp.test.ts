@@ -1,7 +1,16 @@
 import { answerFromOffer, SdpOrigin } from '../../src/sip/sdp';
 
 const sdp = (origin: string, formats: string, extra: string[] = [], eol = '\r\n'): string =>
-  ['v=0', `o=${origin} IN IP4 127.0.0.1`, 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', `m=audio 4000 RTP/AVP ${formats}`, ...extra, ''].join(eol);
+  [
+    'v=0',
+    `o=${origin} IN IP4 127.0.0.1`,
+    's=-',
+    'c=IN IP4 127.0.0.1',
+    't=0 0',
+    `m=audio 4000 RTP/AVP ${formats}`,
+    ...extra,
+    '',
+  ].join(eol);
 
 describe('SdpOrigin', () => {
   test('keeps the first session id and bumps the version only when the body changes', () => {
@@ -22,8 +31,16 @@ describe('SdpOrigin', () => {
 
 describe('answerFromOffer', () => {
   test('cuts the counterpart to the formats the offer lists, by encoding name', () => {
-    const offer = sdp('a 1 1', '8 101', ['a=rtpmap:8 PCMA/8000', 'a=rtpmap:101 telephone-event/8000']);
-    const other = sdp('b 1 1', '0 8 96', ['a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:96 telephone-event/8000', 'a=fmtp:96 0-16']);
+    const offer = sdp('a 1 1', '8 101', [
+      'a=rtpmap:8 PCMA/8000',
+      'a=rtpmap:101 telephone-event/8000',
+    ]);
+    const other = sdp('b 1 1', '0 8 96', [
+      'a=rtpmap:0 PCMU/8000',
+      'a=rtpmap:8 PCMA/8000',
+      'a=rtpmap:96 telephone-event/8000',
+      'a=fmtp:96 0-16',
+    ]);
     const answer = answerFromOffer(offer, other)!;
     expect(answer).toMatch(/^m=audio 4000 RTP\/AVP 8 96$/m);
     expect(answer).not.toContain('PCMU');
@@ -32,7 +49,10 @@ describe('answerFromOffer', () => {
 
   test('undefined when only telephone-event is shared', () => {
     const offer = sdp('a 1 1', '18 101', ['a=rtpmap:101 telephone-event/8000']);
-    const other = sdp('b 1 1', '0 101', ['a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000']);
+    const other = sdp('b 1 1', '0 101', [
+      'a=rtpmap:0 PCMU/8000',
+      'a=rtpmap:101 telephone-event/8000',
+    ]);
     expect(answerFromOffer(offer, other)).toBeUndefined();
   });
 

@@ -24,7 +24,10 @@ const CANCEL_TIMER: LegEffect = { type: 'cancelTimer', timer: 'noAnswer' };
 
 describe('startLeg', () => {
   it('starts trying with the no-answer timer', () => {
-    expect(startLeg(T0, { noAnswerMs: 15_000 })).toEqual([trying, [{ type: 'startTimer', timer: 'noAnswer', ms: 15_000 }]]);
+    expect(startLeg(T0, { noAnswerMs: 15_000 })).toEqual([
+      trying,
+      [{ type: 'startTimer', timer: 'noAnswer', ms: 15_000 }],
+    ]);
   });
   it('starts trying without a timer when none is wanted', () => {
     expect(startLeg(T0, { noAnswerMs: null })).toEqual([trying, []]);
@@ -36,26 +39,134 @@ describe('startLeg', () => {
 
 describe('nextLeg transitions', () => {
   const cases: Array<[string, LegState, LegEvent, LegState, LegEffect[]]> = [
-    ['180 rings', trying, { type: 'provisional', status: 180 }, { kind: 'ringing', early: false, since: T0, ringingSince: NOW }, []],
-    ['183 is early media', trying, { type: 'provisional', status: 183 }, { kind: 'ringing', early: true, since: T0, ringingSince: NOW }, []],
-    ['180 with SDP is early media', trying, { type: 'provisional', status: 180, sdp: true }, { kind: 'ringing', early: true, since: T0, ringingSince: NOW }, []],
-    ['183 after 180 turns early', ringing, { type: 'provisional', status: 183 }, { ...ringing, early: true }, []],
+    [
+      '180 rings',
+      trying,
+      { type: 'provisional', status: 180 },
+      { kind: 'ringing', early: false, since: T0, ringingSince: NOW },
+      [],
+    ],
+    [
+      '183 is early media',
+      trying,
+      { type: 'provisional', status: 183 },
+      { kind: 'ringing', early: true, since: T0, ringingSince: NOW },
+      [],
+    ],
+    [
+      '180 with SDP is early media',
+      trying,
+      { type: 'provisional', status: 180, sdp: true },
+      { kind: 'ringing', early: true, since: T0, ringingSince: NOW },
+      [],
+    ],
+    [
+      '183 after 180 turns early',
+      ringing,
+      { type: 'provisional', status: 183 },
+      { ...ringing, early: true },
+      [],
+    ],
     ['180 after 183 stays early', early, { type: 'provisional', status: 180 }, early, []],
     ['repeated 180 ignored', ringing, { type: 'provisional', status: 180 }, ringing, []],
-    ['2xx from trying', trying, { type: 'answered' }, { kind: 'answered', since: T0, answeredAt: NOW }, [CANCEL_TIMER]],
-    ['2xx from ringing', ringing, { type: 'answered' }, { kind: 'answered', since: T0, answeredAt: NOW }, [CANCEL_TIMER]],
-    ['486 is busy', ringing, { type: 'rejected', status: 486 }, { kind: 'ended', cause: 'busy', status: 486, endedAt: NOW }, [CANCEL_TIMER]],
-    ['600 is busy', trying, { type: 'rejected', status: 600 }, { kind: 'ended', cause: 'busy', status: 600, endedAt: NOW }, [CANCEL_TIMER]],
-    ['603 is rejected', ringing, { type: 'rejected', status: 603 }, { kind: 'ended', cause: 'rejected', status: 603, endedAt: NOW }, [CANCEL_TIMER]],
-    ['404 is rejected', trying, { type: 'rejected', status: 404 }, { kind: 'ended', cause: 'rejected', status: 404, endedAt: NOW }, [CANCEL_TIMER]],
-    ['caller CANCEL', ringing, { type: 'cancelled' }, { kind: 'ended', cause: 'cancelled', endedAt: NOW }, [CANCEL_TIMER]],
-    ['BYE on early dialog', early, { type: 'bye' }, { kind: 'ended', cause: 'remote-bye', endedAt: NOW }, [CANCEL_TIMER, { type: 'terminate', status: 487 }]],
-    ['no-answer timer', ringing, { type: 'timer.noAnswer' }, { kind: 'ended', cause: 'no-answer', status: 480, endedAt: NOW }, [{ type: 'terminate', status: 480 }]],
-    ['no-answer timer before any 1xx', trying, { type: 'timer.noAnswer' }, { kind: 'ended', cause: 'no-answer', status: 480, endedAt: NOW }, [{ type: 'terminate', status: 480 }]],
-    ['release unanswered', ringing, { type: 'release' }, { kind: 'ended', cause: 'released', status: 487, endedAt: NOW }, [CANCEL_TIMER, { type: 'terminate', status: 487 }]],
-    ['release with a status (a-leg reject)', trying, { type: 'release', status: 486 }, { kind: 'ended', cause: 'released', status: 486, endedAt: NOW }, [CANCEL_TIMER, { type: 'terminate', status: 486 }]],
-    ['remote BYE', answered, { type: 'bye' }, { kind: 'ended', cause: 'remote-bye', endedAt: NOW }, []],
-    ['release answered hangs up', answered, { type: 'release' }, { kind: 'ended', cause: 'local-bye', endedAt: NOW }, [{ type: 'hangup' }]],
+    [
+      '2xx from trying',
+      trying,
+      { type: 'answered' },
+      { kind: 'answered', since: T0, answeredAt: NOW },
+      [CANCEL_TIMER],
+    ],
+    [
+      '2xx from ringing',
+      ringing,
+      { type: 'answered' },
+      { kind: 'answered', since: T0, answeredAt: NOW },
+      [CANCEL_TIMER],
+    ],
+    [
+      '486 is busy',
+      ringing,
+      { type: 'rejected', status: 486 },
+      { kind: 'ended', cause: 'busy', status: 486, endedAt: NOW },
+      [CANCEL_TIMER],
+    ],
+    [
+      '600 is busy',
+      trying,
+      { type: 'rejected', status: 600 },
+      { kind: 'ended', cause: 'busy', status: 600, endedAt: NOW },
+      [CANCEL_TIMER],
+    ],
+    [
+      '603 is rejected',
+      ringing,
+      { type: 'rejected', status: 603 },
+      { kind: 'ended', cause: 'rejected', status: 603, endedAt: NOW },
+      [CANCEL_TIMER],
+    ],
+    [
+      '404 is rejected',
+      trying,
+      { type: 'rejected', status: 404 },
+      { kind: 'ended', cause: 'rejected', status: 404, endedAt: NOW },
+      [CANCEL_TIMER],
+    ],
+    [
+      'caller CANCEL',
+      ringing,
+      { type: 'cancelled' },
+      { kind: 'ended', cause: 'cancelled', endedAt: NOW },
+      [CANCEL_TIMER],
+    ],
+    [
+      'BYE on early dialog',
+      early,
+      { type: 'bye' },
+      { kind: 'ended', cause: 'remote-bye', endedAt: NOW },
+      [CANCEL_TIMER, { type: 'terminate', status: 487 }],
+    ],
+    [
+      'no-answer timer',
+      ringing,
+      { type: 'timer.noAnswer' },
+      { kind: 'ended', cause: 'no-answer', status: 480, endedAt: NOW },
+      [{ type: 'terminate', status: 480 }],
+    ],
+    [
+      'no-answer timer before any 1xx',
+      trying,
+      { type: 'timer.noAnswer' },
+      { kind: 'ended', cause: 'no-answer', status: 480, endedAt: NOW },
+      [{ type: 'terminate', status: 480 }],
+    ],
+    [
+      'release unanswered',
+      ringing,
+      { type: 'release' },
+      { kind: 'ended', cause: 'released', status: 487, endedAt: NOW },
+      [CANCEL_TIMER, { type: 'terminate', status: 487 }],
+    ],
+    [
+      'release with a status (a-leg reject)',
+      trying,
+      { type: 'release', status: 486 },
+      { kind: 'ended', cause: 'released', status: 486, endedAt: NOW },
+      [CANCEL_TIMER, { type: 'terminate', status: 486 }],
+    ],
+    [
+      'remote BYE',
+      answered,
+      { type: 'bye' },
+      { kind: 'ended', cause: 'remote-bye', endedAt: NOW },
+      [],
+    ],
+    [
+      'release answered hangs up',
+      answered,
+      { type: 'release' },
+      { kind: 'ended', cause: 'local-bye', endedAt: NOW },
+      [{ type: 'hangup' }],
+    ],
     // Late input after answer.
     ['180 after 200', answered, { type: 'provisional', status: 180 }, answered, []],
     ['2xx retransmission', answered, { type: 'answered' }, answered, []],
@@ -64,7 +175,13 @@ describe('nextLeg transitions', () => {
     ['stray final after 200', answered, { type: 'rejected', status: 486 }, answered, []],
     // Ended.
     ['2xx crossing our CANCEL', released, { type: 'answered' }, released, [{ type: 'hangup' }]],
-    ['2xx after the no-answer timer', timedOut, { type: 'answered' }, timedOut, [{ type: 'hangup' }]],
+    [
+      '2xx after the no-answer timer',
+      timedOut,
+      { type: 'answered' },
+      timedOut,
+      [{ type: 'hangup' }],
+    ],
     ['2xx after a rejection ignored', rejected, { type: 'answered' }, rejected, []],
     ['release after end ignored', hungUp, { type: 'release' }, hungUp, []],
     ['BYE after end ignored', hungUp, { type: 'bye' }, hungUp, []],
@@ -104,7 +221,12 @@ describe('a leg under a runner with fake timers', () => {
     jest.advanceTimersByTime(14_999);
     expect(h.state.kind).toBe('ringing');
     jest.advanceTimersByTime(1);
-    expect(h.state).toEqual({ kind: 'ended', cause: 'no-answer', status: 480, endedAt: T0 + 15_000 });
+    expect(h.state).toEqual({
+      kind: 'ended',
+      cause: 'no-answer',
+      status: 480,
+      endedAt: T0 + 15_000,
+    });
     expect(h.log.at(-1)).toEqual({ type: 'terminate', status: 480 });
   });
 

@@ -10,7 +10,9 @@ export class Harness<S, E, F extends { type: string }> {
   constructor(
     public state: S,
     private readonly reduce: (s: S, e: E, now: number) => [S, F[]],
-    private readonly timerOf: (f: F) => { key: string; ms?: number; fire?: E; cancel?: boolean } | undefined,
+    private readonly timerOf: (
+      f: F,
+    ) => { key: string; ms?: number; fire?: E; cancel?: boolean } | undefined,
     initialEffects: F[] = [],
   ) {
     this.run(initialEffects);

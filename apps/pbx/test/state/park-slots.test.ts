@@ -24,13 +24,43 @@ describe('nextParkSlots', () => {
   const one = new Map([['220', parked('220')]]) as ParkSlots;
 
   const cases: Array<[string, ParkSlots, ParkEvent, string[], ParkEffect[]]> = [
-    ['park in an empty slot', emptySlots(), { type: 'park', call: parked('220'), recallMs: 60_000 }, ['220'], [{ type: 'startTimer', timer: 'recall', slot: '220', ms: 60_000 }]],
-    ['park in another slot', one, { type: 'park', call: parked('221', 'L2'), recallMs: 1_000 }, ['220', '221'], [{ type: 'startTimer', timer: 'recall', slot: '221', ms: 1_000 }]],
-    ['retrieve', one, { type: 'retrieve', slot: '220' }, [], [{ type: 'cancelTimer', timer: 'recall', slot: '220' }]],
+    [
+      'park in an empty slot',
+      emptySlots(),
+      { type: 'park', call: parked('220'), recallMs: 60_000 },
+      ['220'],
+      [{ type: 'startTimer', timer: 'recall', slot: '220', ms: 60_000 }],
+    ],
+    [
+      'park in another slot',
+      one,
+      { type: 'park', call: parked('221', 'L2'), recallMs: 1_000 },
+      ['220', '221'],
+      [{ type: 'startTimer', timer: 'recall', slot: '221', ms: 1_000 }],
+    ],
+    [
+      'retrieve',
+      one,
+      { type: 'retrieve', slot: '220' },
+      [],
+      [{ type: 'cancelTimer', timer: 'recall', slot: '220' }],
+    ],
     ['retrieve an empty slot', one, { type: 'retrieve', slot: '221' }, ['220'], []],
-    ['recall', one, { type: 'timer.recall', slot: '220' }, [], [{ type: 'recall', call: parked('220') }]],
+    [
+      'recall',
+      one,
+      { type: 'timer.recall', slot: '220' },
+      [],
+      [{ type: 'recall', call: parked('220') }],
+    ],
     ['recall after retrieve', emptySlots(), { type: 'timer.recall', slot: '220' }, [], []],
-    ['parked party hangs up', one, { type: 'parkedHungUp', legId: legId('L1') }, [], [{ type: 'cancelTimer', timer: 'recall', slot: '220' }]],
+    [
+      'parked party hangs up',
+      one,
+      { type: 'parkedHungUp', legId: legId('L1') },
+      [],
+      [{ type: 'cancelTimer', timer: 'recall', slot: '220' }],
+    ],
     ['someone else hangs up', one, { type: 'parkedHungUp', legId: legId('L9') }, ['220'], []],
   ];
 
@@ -46,7 +76,9 @@ describe('nextParkSlots', () => {
   });
 
   it('throws when parking in an occupied slot', () => {
-    expect(() => nextParkSlots(one, { type: 'park', call: parked('220', 'L2'), recallMs: 1 })).toThrow(InvalidStateError);
+    expect(() =>
+      nextParkSlots(one, { type: 'park', call: parked('220', 'L2'), recallMs: 1 }),
+    ).toThrow(InvalidStateError);
   });
 
   it('defaults the recall time to 60 s', () => {

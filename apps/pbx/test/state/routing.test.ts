@@ -24,17 +24,47 @@ const fwd = (type: ForwardSetting['type'], target: string): ForwardSetting => ({
 
 describe('routeCall', () => {
   const cases: Array<[string, Record<string, Spec>, string, Partial<Route>]> = [
-    ['free station rings', { '201': {} }, '201', { kind: 'ring', station: '201', diversions: [], noAnswer: null }],
+    [
+      'free station rings',
+      { '201': {} },
+      '201',
+      { kind: 'ring', station: '201', diversions: [], noAnswer: null },
+    ],
     ['unknown number', {}, '299', { kind: 'reject', status: 404, cause: 'not-found' }],
-    ['DND gives 486', { '201': { dnd: true } }, '201', { kind: 'reject', status: 486, cause: 'dnd', station: '201' }],
-    ['busy gives 486', { '201': { busy: true } }, '201', { kind: 'reject', status: 486, cause: 'busy' }],
-    ['not registered gives 480', { '201': { registered: false } }, '201', { kind: 'reject', status: 480, cause: 'unregistered' }],
-    ['DND beats busy forward', { '201': { dnd: true, busy: true, forward: fwd('busy', '202') }, '202': {} }, '201', { kind: 'reject', status: 486, cause: 'dnd' }],
+    [
+      'DND gives 486',
+      { '201': { dnd: true } },
+      '201',
+      { kind: 'reject', status: 486, cause: 'dnd', station: '201' },
+    ],
+    [
+      'busy gives 486',
+      { '201': { busy: true } },
+      '201',
+      { kind: 'reject', status: 486, cause: 'busy' },
+    ],
+    [
+      'not registered gives 480',
+      { '201': { registered: false } },
+      '201',
+      { kind: 'reject', status: 480, cause: 'unregistered' },
+    ],
+    [
+      'DND beats busy forward',
+      { '201': { dnd: true, busy: true, forward: fwd('busy', '202') }, '202': {} },
+      '201',
+      { kind: 'reject', status: 486, cause: 'dnd' },
+    ],
     [
       'forward all diverts unconditionally',
       { '201': { forward: fwd('all', '202') }, '202': {} },
       '201',
-      { kind: 'ring', station: '202', diversions: [{ from: '201', reason: 'unconditional', counter: 1 }], visited: ['201', '202'] },
+      {
+        kind: 'ring',
+        station: '202',
+        diversions: [{ from: '201', reason: 'unconditional', counter: 1 }],
+        visited: ['201', '202'],
+      },
     ],
     [
       'forward all applies even with DND',
@@ -52,13 +82,21 @@ describe('routeCall', () => {
       'busy forward',
       { '201': { busy: true, forward: fwd('busy', '202') }, '202': {} },
       '201',
-      { kind: 'ring', station: '202', diversions: [{ from: '201', reason: 'user-busy', counter: 1 }] },
+      {
+        kind: 'ring',
+        station: '202',
+        diversions: [{ from: '201', reason: 'user-busy', counter: 1 }],
+      },
     ],
     [
       'busy/no-answer forward when busy',
       { '201': { busy: true, forward: fwd('busyNoAnswer', '202') }, '202': {} },
       '201',
-      { kind: 'ring', station: '202', diversions: [{ from: '201', reason: 'user-busy', counter: 1 }] },
+      {
+        kind: 'ring',
+        station: '202',
+        diversions: [{ from: '201', reason: 'user-busy', counter: 1 }],
+      },
     ],
     [
       'busy forward not used when free',
@@ -70,7 +108,12 @@ describe('routeCall', () => {
       'no-answer forward rings first, with its timer',
       { '201': { forward: fwd('noAnswer', '202'), noAnswerMs: 20_000 }, '202': {} },
       '201',
-      { kind: 'ring', station: '201', diversions: [], noAnswer: { afterMs: 20_000, forwardTo: '202' } },
+      {
+        kind: 'ring',
+        station: '201',
+        diversions: [],
+        noAnswer: { afterMs: 20_000, forwardTo: '202' },
+      },
     ],
     [
       'busy/no-answer forward rings first when free',
@@ -88,11 +131,19 @@ describe('routeCall', () => {
       'unreachable forward',
       { '201': { registered: false, unreachableTarget: '202' }, '202': {} },
       '201',
-      { kind: 'ring', station: '202', diversions: [{ from: '201', reason: 'unavailable', counter: 1 }] },
+      {
+        kind: 'ring',
+        station: '202',
+        diversions: [{ from: '201', reason: 'unavailable', counter: 1 }],
+      },
     ],
     [
       'chain: all → busy → ring, newest diversion first',
-      { '201': { forward: fwd('all', '202') }, '202': { busy: true, forward: fwd('busy', '203') }, '203': {} },
+      {
+        '201': { forward: fwd('all', '202') },
+        '202': { busy: true, forward: fwd('busy', '203') },
+        '203': {},
+      },
       '201',
       {
         kind: 'ring',
@@ -108,13 +159,23 @@ describe('routeCall', () => {
       'chain ending at a busy station',
       { '201': { forward: fwd('all', '202') }, '202': { busy: true } },
       '201',
-      { kind: 'reject', status: 486, cause: 'busy', station: '202', diversions: [{ from: '201', reason: 'unconditional', counter: 1 }] },
+      {
+        kind: 'reject',
+        status: 486,
+        cause: 'busy',
+        station: '202',
+        diversions: [{ from: '201', reason: 'unconditional', counter: 1 }],
+      },
     ],
     [
       'loop 201 ↔ 202 rings 202, the last station before the loop',
       { '201': { forward: fwd('all', '202') }, '202': { forward: fwd('all', '201') } },
       '201',
-      { kind: 'ring', station: '202', diversions: [{ from: '201', reason: 'unconditional', counter: 1 }] },
+      {
+        kind: 'ring',
+        station: '202',
+        diversions: [{ from: '201', reason: 'unconditional', counter: 1 }],
+      },
     ],
     [
       'loop whose last station is busy gives 486',
@@ -148,7 +209,12 @@ describe('routeCall', () => {
 
   it('ignores a forward back to the caller', () => {
     const lookup = office({ '203': { busy: true }, '202': { forward: fwd('all', '203') } });
-    expect(routeCall({ target: '202', lookup, caller: '203' })).toMatchObject({ kind: 'ring', station: '202', diversions: [], visited: ['203', '202'] });
+    expect(routeCall({ target: '202', lookup, caller: '203' })).toMatchObject({
+      kind: 'ring',
+      station: '202',
+      diversions: [],
+      visited: ['203', '202'],
+    });
   });
 
   it('follows at most maxForwards forwards, then rings where it stands', () => {
@@ -181,7 +247,11 @@ describe('routeNoAnswer', () => {
   });
 
   it('continues a chain: the next station may itself forward on no answer', () => {
-    const { r, lookup } = ringing({ '201': { forward: fwd('noAnswer', '202') }, '202': { forward: fwd('busyNoAnswer', '203') }, '203': {} });
+    const { r, lookup } = ringing({
+      '201': { forward: fwd('noAnswer', '202') },
+      '202': { forward: fwd('busyNoAnswer', '203') },
+      '203': {},
+    });
     const second = routeNoAnswer(r, lookup);
     expect(second).toMatchObject({ kind: 'ring', station: '202', noAnswer: { forwardTo: '203' } });
     if (second.kind !== 'ring') throw new Error('expected ring');
@@ -199,18 +269,31 @@ describe('routeNoAnswer', () => {
     const specs: Record<string, Spec> = { '201': { forward: fwd('noAnswer', '202') }, '202': {} };
     const { r } = ringing(specs);
     const cleared = office({ ...specs, '201': {} });
-    expect(routeNoAnswer(r, cleared)).toMatchObject({ kind: 'reject', status: 480, cause: 'no-answer', station: '201' });
+    expect(routeNoAnswer(r, cleared)).toMatchObject({
+      kind: 'reject',
+      status: 480,
+      cause: 'no-answer',
+      station: '201',
+    });
   });
 
   it('the no-answer target may be busy and forward on', () => {
-    const { r, lookup } = ringing({ '201': { forward: fwd('noAnswer', '202') }, '202': { busy: true, forward: fwd('busy', '203') }, '203': {} });
+    const { r, lookup } = ringing({
+      '201': { forward: fwd('noAnswer', '202') },
+      '202': { busy: true, forward: fwd('busy', '203') },
+      '203': {},
+    });
     expect(routeNoAnswer(r, lookup)).toMatchObject({ kind: 'ring', station: '203' });
   });
 
   it('does not forward back to the caller', () => {
     const { r, lookup } = ringing({ '201': { forward: fwd('noAnswer', '209') }, '209': {} });
     expect(r.noAnswer).toBeNull();
-    expect(routeNoAnswer(r, lookup)).toMatchObject({ kind: 'reject', status: 480, cause: 'no-answer' });
+    expect(routeNoAnswer(r, lookup)).toMatchObject({
+      kind: 'reject',
+      status: 480,
+      cause: 'no-answer',
+    });
   });
 });
 

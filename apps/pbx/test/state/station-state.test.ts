@@ -14,7 +14,12 @@ import {
   type StationState,
 } from '../../src/state/station-state';
 
-function leg(id: string, direction: StationLeg['direction'], state: StationLeg['state'], since = 1): StationLeg {
+function leg(
+  id: string,
+  direction: StationLeg['direction'],
+  state: StationLeg['state'],
+  since = 1,
+): StationLeg {
   return {
     legId: legId(id),
     callRef: callRef(`call-${id}`),
@@ -43,7 +48,13 @@ describe('derived busy, ringing and presence', () => {
     ['call to it answered', [leg('1', 'inbound', 'confirmed')], true, false, 'confirmed'],
     ['placing a call', [leg('1', 'outbound', 'trying')], true, false, 'confirmed'],
     ['placing a call that rings', [leg('1', 'outbound', 'early')], true, false, 'confirmed'],
-    ['in a call and a second one rings', [leg('1', 'outbound', 'confirmed'), leg('2', 'inbound', 'early')], true, true, 'confirmed'],
+    [
+      'in a call and a second one rings',
+      [leg('1', 'outbound', 'confirmed'), leg('2', 'inbound', 'early')],
+      true,
+      true,
+      'confirmed',
+    ],
   ];
   it.each(cases)('%s', (_name, legs, busy, ringing, p) => {
     const s = station(legs);
@@ -64,16 +75,23 @@ describe('nextStation', () => {
   it('persists DND and forward changes', () => {
     const [s1, fx1] = nextStation(station(), { type: 'dndSet', on: true });
     expect(s1.settings.dnd).toBe(true);
-    expect(fx1).toEqual([{ type: 'persistSettings', settings: { ...DEFAULT_STATION_SETTINGS, dnd: true } }]);
+    expect(fx1).toEqual([
+      { type: 'persistSettings', settings: { ...DEFAULT_STATION_SETTINGS, dnd: true } },
+    ]);
     const forward = { type: 'busy', target: '205' } as const;
     const [s2, fx2] = nextStation(s1, { type: 'forwardSet', forward });
     expect(s2.settings.forward).toEqual(forward);
-    expect(fx2).toEqual([{ type: 'persistSettings', settings: { ...DEFAULT_STATION_SETTINGS, dnd: true, forward } }]);
+    expect(fx2).toEqual([
+      { type: 'persistSettings', settings: { ...DEFAULT_STATION_SETTINGS, dnd: true, forward } },
+    ]);
   });
 
   it('reloads settings from the database without persisting them again', () => {
     const settings = { ...DEFAULT_STATION_SETTINGS, unreachableTarget: '209', noAnswerMs: 20_000 };
-    expect(nextStation(station(), { type: 'settingsLoaded', settings })).toEqual([{ ...station(), settings }, []]);
+    expect(nextStation(station(), { type: 'settingsLoaded', settings })).toEqual([
+      { ...station(), settings },
+      [],
+    ]);
   });
 
   it('notifies the busy lamp through a call’s life: early, confirmed, idle', () => {
@@ -93,22 +111,36 @@ describe('nextStation', () => {
   it('fills in the dialog tags when the leg progresses', () => {
     const l = { ...leg('1', 'inbound', 'trying'), dialog: { callId: 'c1' } };
     const dialog = { callId: 'c1', localTag: 'a', remoteTag: 'b' };
-    const s = apply(station(), { type: 'legAdded', leg: l }, { type: 'legProgress', legId: l.legId, state: 'early', dialog });
+    const s = apply(
+      station(),
+      { type: 'legAdded', leg: l },
+      { type: 'legProgress', legId: l.legId, state: 'early', dialog },
+    );
     expect(s.legs[0]?.dialog).toEqual(dialog);
   });
 
   it('ignores late input', () => {
     const l = leg('1', 'inbound', 'confirmed');
     const s = station([l]);
-    expect(nextStation(s, { type: 'legProgress', legId: l.legId, state: 'early' })).toEqual([s, []]);
-    expect(nextStation(s, { type: 'legProgress', legId: l.legId, state: 'confirmed' })).toEqual([s, []]);
-    expect(nextStation(s, { type: 'legProgress', legId: legId('gone'), state: 'confirmed' })).toEqual([s, []]);
+    expect(nextStation(s, { type: 'legProgress', legId: l.legId, state: 'early' })).toEqual([
+      s,
+      [],
+    ]);
+    expect(nextStation(s, { type: 'legProgress', legId: l.legId, state: 'confirmed' })).toEqual([
+      s,
+      [],
+    ]);
+    expect(
+      nextStation(s, { type: 'legProgress', legId: legId('gone'), state: 'confirmed' }),
+    ).toEqual([s, []]);
     expect(nextStation(s, { type: 'legRemoved', legId: legId('gone') })).toEqual([s, []]);
   });
 
   it('throws on a leg added twice', () => {
     const l = leg('1', 'inbound', 'trying');
-    expect(() => nextStation(station([l]), { type: 'legAdded', leg: l })).toThrow(InvalidStateError);
+    expect(() => nextStation(station([l]), { type: 'legAdded', leg: l })).toThrow(
+      InvalidStateError,
+    );
   });
 });
 
@@ -120,15 +152,37 @@ describe('dialogInfo (what a dialog-info NOTIFY lists)', () => {
   it('describes each leg from the station’s side, oldest first', () => {
     const s = station([leg('2', 'inbound', 'early', 20), leg('1', 'outbound', 'confirmed', 10)]);
     expect(dialogInfo(s)).toEqual([
-      { id: '1', callId: 'cid-1@127.0.0.1', localTag: 'lt-1', remoteTag: 'rt-1', direction: 'initiator', state: 'confirmed', remote: '203', remoteDisplayName: 'Bob' },
-      { id: '2', callId: 'cid-2@127.0.0.1', localTag: 'lt-2', remoteTag: 'rt-2', direction: 'recipient', state: 'early', remote: '202', remoteDisplayName: 'Bob' },
+      {
+        id: '1',
+        callId: 'cid-1@127.0.0.1',
+        localTag: 'lt-1',
+        remoteTag: 'rt-1',
+        direction: 'initiator',
+        state: 'confirmed',
+        remote: '203',
+        remoteDisplayName: 'Bob',
+      },
+      {
+        id: '2',
+        callId: 'cid-2@127.0.0.1',
+        localTag: 'lt-2',
+        remoteTag: 'rt-2',
+        direction: 'recipient',
+        state: 'early',
+        remote: '202',
+        remoteDisplayName: 'Bob',
+      },
     ]);
   });
 });
 
 describe('routingView', () => {
   it('carries what routing needs', () => {
-    const s = apply(station([leg('1', 'inbound', 'confirmed')]), { type: 'dndSet', on: true }, { type: 'forwardSet', forward: { type: 'all', target: '205' } });
+    const s = apply(
+      station([leg('1', 'inbound', 'confirmed')]),
+      { type: 'dndSet', on: true },
+      { type: 'forwardSet', forward: { type: 'all', target: '205' } },
+    );
     expect(routingView(s)).toEqual({
       number: '201',
       registered: true,

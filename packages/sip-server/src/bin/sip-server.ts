@@ -21,7 +21,8 @@ function fail(msg: string): never {
 function port(name: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) fail(`--${name} must be a port number 0-65535 (got "${v}")`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    fail(`--${name} must be a port number 0-65535 (got "${v}")`);
   return n;
 }
 
@@ -55,11 +56,16 @@ async function main(): Promise<void> {
   const secret = values.secret ?? process.env['DRACHTIO_SECRET'];
   if (!secret) fail('--secret is required');
   if (secret.includes('|')) fail('--secret must not contain "|"');
-  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) fail('--tls-cert and --tls-key go together');
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined))
+    fail('--tls-cert and --tls-key go together');
   const t1 = values.t1 === undefined ? undefined : Number(values.t1);
-  if (t1 !== undefined && (!Number.isFinite(t1) || t1 <= 0)) fail(`--t1 must be a positive number of milliseconds (got "${values.t1}")`);
+  if (t1 !== undefined && (!Number.isFinite(t1) || t1 <= 0))
+    fail(`--t1 must be a positive number of milliseconds (got "${values.t1}")`);
 
-  const logger = pino({ level: process.env['LOG_LEVEL'] ?? 'info', redact: ['secret', '*.secret'] });
+  const logger = pino({
+    level: process.env['LOG_LEVEL'] ?? 'info',
+    redact: ['secret', '*.secret'],
+  });
   let tls;
   if (values['tls-cert'] && values['tls-key']) {
     try {
@@ -76,7 +82,11 @@ async function main(): Promise<void> {
       tls,
       externalAddress: values['external-ip'],
     },
-    control: { host: values['control-host'] ?? '127.0.0.1', port: port('control-port', values['control-port'], 9022), secret },
+    control: {
+      host: values['control-host'] ?? '127.0.0.1',
+      port: port('control-port', values['control-port'], 9022),
+      secret,
+    },
     timers: t1 ? { t1 } : undefined,
     optionsAutoAnswer: values['options-auto-answer'] ?? false,
     logger,

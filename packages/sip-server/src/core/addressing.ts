@@ -72,8 +72,11 @@ function interfaceAddresses(): os.NetworkInterfaceInfo[] {
 }
 
 function concreteAddress(peer: string | undefined, v6: boolean): string {
-  if (peer && (peer.startsWith('127.') || peer === '::1')) return peer === '::1' ? '::1' : '127.0.0.1';
-  const found = interfaceAddresses().find((i) => !i.internal && (v6 ? i.family === 'IPv6' : i.family === 'IPv4'));
+  if (peer && (peer.startsWith('127.') || peer === '::1'))
+    return peer === '::1' ? '::1' : '127.0.0.1';
+  const found = interfaceAddresses().find(
+    (i) => !i.internal && (v6 ? i.family === 'IPv6' : i.family === 'IPv4'),
+  );
   return found?.address ?? (v6 ? '::1' : '127.0.0.1');
 }
 
@@ -98,7 +101,12 @@ export function hostPortText(address: string, port: number): string {
  * `sip:100@localhost` → `<sip:100@ourIP:ourPort>`, keeping display name and parameters. With
  * `anyLocalhost` (From of a new request) a bare `localhost` host is rewritten too.
  */
-export function rewriteLocalhost(value: string, address: string, port: number, anyLocalhost = false): string {
+export function rewriteLocalhost(
+  value: string,
+  address: string,
+  port: number,
+  anyLocalhost = false,
+): string {
   if (!value.includes('@localhost') && !(anyLocalhost && value.includes('localhost'))) return value;
   const na = parseNameAddr(value);
   if (!na || na.uri.host.toLowerCase() !== 'localhost') return value;

@@ -8,7 +8,10 @@ import { finishUnanswered } from './incoming';
 import { sendBye } from './dialog-requests';
 import { stopSessionTimer } from './session-timer';
 
-export function commandHandler(core: SipCore, proxy: (conn: ControlConnection, msgId: string, tokens: string[], sip: string) => void): CommandHandler {
+export function commandHandler(
+  core: SipCore,
+  proxy: (conn: ControlConnection, msgId: string, tokens: string[], sip: string) => void,
+): CommandHandler {
   return {
     onSipCommand(conn, msgId, tokens, sip) {
       const txnId = tokens[2] ?? '';
@@ -26,11 +29,15 @@ export function commandHandler(core: SipCore, proxy: (conn: ControlConnection, m
       }
       const fail = (err: unknown): void => {
         core.log.error({ err }, 'sip command failed');
-        conn.respond(msgId, ['NOK', `Server error: ${err instanceof Error ? err.message : String(err)}`]);
+        conn.respond(msgId, [
+          'NOK',
+          `Server error: ${err instanceof Error ? err.message : String(err)}`,
+        ]);
       };
       if (dialogId) return void sendInDialog(core, conn, msgId, dialogId, m).catch(fail);
       if (txnId) {
-        if (m.method !== 'CANCEL') return conn.respond(msgId, ['NOK', `unexpected ${m.method} with a transaction id`]);
+        if (m.method !== 'CANCEL')
+          return conn.respond(msgId, ['NOK', `unexpected ${m.method} with a transaction id`]);
         return sendCancel(core, conn, msgId, txnId, m);
       }
       return void sendNewRequest(core, conn, msgId, m, routeUrl).catch(fail);
@@ -38,13 +45,15 @@ export function commandHandler(core: SipCore, proxy: (conn: ControlConnection, m
     onProxyCommand: proxy,
     onClientClosed(conn) {
       for (const rec of [...core.incoming.values()]) {
-        if (rec.conn === conn && !rec.final) finishUnanswered(core, rec, rec.req.method === 'INVITE' ? 480 : 503);
+        if (rec.conn === conn && !rec.final)
+          finishUnanswered(core, rec, rec.req.method === 'INVITE' ? 480 : 503);
       }
       abandonOutgoing(core, conn);
       for (const d of core.dialogs.forConnection(conn)) {
         core.dialogs.remove(d);
         stopSessionTimer(d);
-        if (d.state === 'confirmed' && d.kind === 'invite') sendBye(core, d, 'Client disconnected', false);
+        if (d.state === 'confirmed' && d.kind === 'invite')
+          sendBye(core, d, 'Client disconnected', false);
       }
     },
   };

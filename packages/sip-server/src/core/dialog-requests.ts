@@ -7,7 +7,17 @@ import type { SipCore } from './sip-core';
 import { hostPortText, localAddressFor, resolveUri, AddressError } from './addressing';
 import { defaultContentType } from './content-type';
 
-const OWNED = new Set(['from', 'to', 'call-id', 'cseq', 'max-forwards', 'via', 'route', 'record-route', 'content-length']);
+const OWNED = new Set([
+  'from',
+  'to',
+  'call-id',
+  'cseq',
+  'max-forwards',
+  'via',
+  'route',
+  'record-route',
+  'content-length',
+]);
 
 export interface InDialogOptions {
   uri?: string;
@@ -26,7 +36,12 @@ export async function dialogDestination(d: Dialog): Promise<Destination> {
   const dest = await resolveUri(hop);
   if (dest.protocol === d.peer.protocol && dest.protocol !== 'udp') {
     // Stream transports reuse the dialog's connection (phones behind NAT cannot be dialled back).
-    return { ...dest, address: d.peer.address, port: d.peer.port, connectionId: d.peer.connectionId };
+    return {
+      ...dest,
+      address: d.peer.address,
+      port: d.peer.port,
+      connectionId: d.peer.connectionId,
+    };
   }
   return dest;
 }
@@ -40,7 +55,8 @@ export async function buildInDialogRequest(
   const dest = await dialogDestination(d);
   const local = localAddressFor(core.listen(), dest.protocol, dest.address);
   if (!local) throw new AddressError('requested protocol/transport not available');
-  let uri = opts.uri && !opts.uri.includes('placeholder') && method !== 'ACK' ? opts.uri : d.remoteTarget;
+  let uri =
+    opts.uri && !opts.uri.includes('placeholder') && method !== 'ACK' ? opts.uri : d.remoteTarget;
   let routes = [...d.routeSet];
   const first = routes[0] ? parseNameAddr(routes[0]) : undefined;
   if (first && first.uri.params['lr'] === undefined) {
@@ -50,7 +66,10 @@ export async function buildInDialogRequest(
   }
   const seq = opts.seq ?? ++d.localSeq;
   const headers: SipHeader[] = [
-    { name: 'Via', value: `SIP/2.0/${dest.protocol.toUpperCase()} ${hostPortText(local.address, local.port)};rport;branch=${randomBranch()}` },
+    {
+      name: 'Via',
+      value: `SIP/2.0/${dest.protocol.toUpperCase()} ${hostPortText(local.address, local.port)};rport;branch=${randomBranch()}`,
+    },
     { name: 'Max-Forwards', value: '70' },
     ...routes.map((r) => ({ name: 'Route', value: r })),
     { name: 'From', value: d.localNameAddr },
@@ -61,7 +80,10 @@ export async function buildInDialogRequest(
   const extra = (opts.headers ?? []).filter((h) => !OWNED.has(h.name.toLowerCase()));
   headers.push(...extra);
   const body = opts.body ?? Buffer.alloc(0);
-  if ((method === 'INVITE' || method === 'SUBSCRIBE' || method === 'REFER') && !extra.some((h) => h.name.toLowerCase() === 'contact')) {
+  if (
+    (method === 'INVITE' || method === 'SUBSCRIBE' || method === 'REFER') &&
+    !extra.some((h) => h.name.toLowerCase() === 'contact')
+  ) {
     headers.push({ name: 'Contact', value: d.localContact });
   }
   const req: SipRequest = { kind: 'request', method, uri, headers, body };
@@ -84,12 +106,18 @@ export function sendBye(core: SipCore, d: Dialog, reasonText: string, tellClient
         onTimeout: () => undefined,
         onTransportError: () => undefined,
       });
-      core.cdr('stop', 'application', reasonText === 'Session timer expired' ? 'session-expired' : 'normal-release', req);
+      core.cdr(
+        'stop',
+        'application',
+        reasonText === 'Session timer expired' ? 'session-expired' : 'normal-release',
+        req,
+      );
       if (tellClient && !d.conn.closed) {
         core.deliver(d.conn, req, dest, 'unsolicited', d.id, { source: 'application' });
       }
       core.log.info({ dialogId: d.id, reason: reasonText }, 'server sent BYE');
     })
-    .catch((err: unknown) => core.log.warn({ dialogId: d.id, err: String(err) }, 'could not send BYE'));
+    .catch((err: unknown) =>
+      core.log.warn({ dialogId: d.id, err: String(err) }, 'could not send BYE'),
+    );
 }
-

@@ -25,16 +25,39 @@ import { sendBye } from './dialog-requests';
 import { stopSessionTimer } from './session-timer';
 
 /** Methods a client can route for requests outside a dialog (wire spec §6.7). */
-const ROUTABLE = new Set(['INVITE', 'REGISTER', 'SUBSCRIBE', 'MESSAGE', 'OPTIONS', 'INFO', 'NOTIFY', 'PUBLISH']);
+const ROUTABLE = new Set([
+  'INVITE',
+  'REGISTER',
+  'SUBSCRIBE',
+  'MESSAGE',
+  'OPTIONS',
+  'INFO',
+  'NOTIFY',
+  'PUBLISH',
+]);
 /** With an unmatched To tag these are taken as new requests (e.g. a NOTIFY overtaking a 202). */
 const TAGGED_AS_NEW = new Set(['NOTIFY', 'OPTIONS', 'INFO', 'MESSAGE', 'PUBLISH', 'SUBSCRIBE']);
 
-export function reply(txn: ServerTransaction, req: SipRequest, status: number, reason?: string, headers: { name: string; value: string }[] = []): void {
-  const res = makeResponse(req, status, reason, { toTag: toTag(req) ? undefined : randomTag(), headers });
+export function reply(
+  txn: ServerTransaction,
+  req: SipRequest,
+  status: number,
+  reason?: string,
+  headers: { name: string; value: string }[] = [],
+): void {
+  const res = makeResponse(req, status, reason, {
+    toTag: toTag(req) ? undefined : randomTag(),
+    headers,
+  });
   respondSafely(txn, res);
 }
 
-export function handleRequest(core: SipCore, req: SipRequest, info: ReceiveInfo, txn: ServerTransaction): void {
+export function handleRequest(
+  core: SipCore,
+  req: SipRequest,
+  info: ReceiveInfo,
+  txn: ServerTransaction,
+): void {
   const method = req.method.toUpperCase();
   if (method === 'CANCEL') return handleCancel(core, req, info, txn);
   const cid = callId(req) ?? '';
@@ -48,7 +71,8 @@ export function handleRequest(core: SipCore, req: SipRequest, info: ReceiveInfo,
   }
   if (!ROUTABLE.has(method)) {
     if (method === 'BYE' || method === 'UPDATE' || method === 'PRACK') return reply(txn, req, 481);
-    if (method === 'REFER') return reply(txn, req, 405, undefined, [{ name: 'Allow', value: [...ROUTABLE].join(', ') }]);
+    if (method === 'REFER')
+      return reply(txn, req, 405, undefined, [{ name: 'Allow', value: [...ROUTABLE].join(', ') }]);
     return reply(txn, req, 501);
   }
   if (method === 'REGISTER') {
@@ -59,7 +83,8 @@ export function handleRequest(core: SipCore, req: SipRequest, info: ReceiveInfo,
   if (!conn) {
     if (method === 'OPTIONS' && core.opts.optionsAutoAnswer) return reply(txn, req, 200);
     core.log.debug({ method }, 'no client routes this method');
-    if (method === 'INVITE') core.cdr('stop', 'application', 'call-rejected', makeResponse(req, 503));
+    if (method === 'INVITE')
+      core.cdr('stop', 'application', 'call-rejected', makeResponse(req, 503));
     return reply(txn, req, 503);
   }
   const rec: IncomingRecord = {
@@ -93,7 +118,10 @@ export function track(core: SipCore, rec: IncomingRecord): void {
     if (rec.final) return;
     const isInvite = rec.req.method === 'INVITE';
     if (isInvite && rec.responded) return;
-    core.log.warn({ method: rec.req.method, txnId: rec.txnId }, 'client never answered, answering for it');
+    core.log.warn(
+      { method: rec.req.method, txnId: rec.txnId },
+      'client never answered, answering for it',
+    );
     finishUnanswered(core, rec, isInvite ? 480 : 408);
   }, 64 * core.opts.t1);
   rec.guard.unref();
@@ -102,7 +130,9 @@ export function track(core: SipCore, rec: IncomingRecord): void {
 export function finishUnanswered(core: SipCore, rec: IncomingRecord, status: number): void {
   if (rec.final) return;
   rec.final = true;
-  const res = makeResponse(rec.req, status, undefined, { toTag: toTag(rec.req) ? undefined : (rec.localTag ?? randomTag()) });
+  const res = makeResponse(rec.req, status, undefined, {
+    toTag: toTag(rec.req) ? undefined : (rec.localTag ?? randomTag()),
+  });
   respondSafely(rec.txn, res, core.log);
   if (rec.dialog && rec.dialogCreating) core.dialogs.remove(rec.dialog);
   core.incoming.delete(rec.txnId);
@@ -113,7 +143,8 @@ function checkRegisterContacts(req: SipRequest): string | undefined {
   for (const c of contacts) {
     if (c.trim() === '*') {
       const exp = getHeader(req, 'Expires');
-      if (contacts.length > 1 || exp === undefined || Number(exp) !== 0) return 'Invalid Contact: * with non-zero Expires';
+      if (contacts.length > 1 || exp === undefined || Number(exp) !== 0)
+        return 'Invalid Contact: * with non-zero Expires';
       continue;
     }
     if (!parseNameAddr(c)) return 'Bad Contact Header';
@@ -121,7 +152,13 @@ function checkRegisterContacts(req: SipRequest): string | undefined {
   return undefined;
 }
 
-function handleInDialog(core: SipCore, d: Dialog, req: SipRequest, info: ReceiveInfo, txn: ServerTransaction): void {
+function handleInDialog(
+  core: SipCore,
+  d: Dialog,
+  req: SipRequest,
+  info: ReceiveInfo,
+  txn: ServerTransaction,
+): void {
   const method = req.method.toUpperCase();
   if (d.conn.closed) return reply(txn, req, 481);
   const seq = cseq(req)?.seq ?? 0;
@@ -150,12 +187,16 @@ function handleInDialog(core: SipCore, d: Dialog, req: SipRequest, info: Receive
     case 'UPDATE': {
       const se = getHeader(req, 'Session-Expires');
       if (se !== undefined && parseInt(se, 10) < core.opts.minSe) {
-        return reply(txn, req, 422, undefined, [{ name: 'Min-SE', value: String(core.opts.minSe) }]);
+        return reply(txn, req, 422, undefined, [
+          { name: 'Min-SE', value: String(core.opts.minSe) },
+        ]);
       }
-      const inProgress = method === 'UPDATE' && d.state === 'early' ? pendingInviteOf(core, d) : undefined;
+      const inProgress =
+        method === 'UPDATE' && d.state === 'early' ? pendingInviteOf(core, d) : undefined;
       if (inProgress) {
         // UPDATE during INVITE setup: delivered with the INVITE's txnId (wire spec §3.3 e).
-        if (inProgress.pendingUpdate) return reply(txn, req, 500, undefined, [{ name: 'Retry-After', value: '1' }]);
+        if (inProgress.pendingUpdate)
+          return reply(txn, req, 500, undefined, [{ name: 'Retry-After', value: '1' }]);
         inProgress.pendingUpdate = { txn, req };
         txn.once('terminated', () => {
           if (inProgress.pendingUpdate?.txn === txn) inProgress.pendingUpdate = undefined;
@@ -183,7 +224,8 @@ function handleInDialog(core: SipCore, d: Dialog, req: SipRequest, info: Receive
     case 'NOTIFY': {
       const state = getHeader(req, 'Subscription-State') ?? '';
       const event = getHeader(req, 'Event') ?? '';
-      if (d.kind === 'subscribe' && /^\s*terminated/i.test(state) && !/^\s*refer/i.test(event)) core.dialogs.remove(d);
+      if (d.kind === 'subscribe' && /^\s*terminated/i.test(state) && !/^\s*refer/i.test(event))
+        core.dialogs.remove(d);
       break;
     }
     default:
@@ -199,7 +241,12 @@ export function pendingInviteOf(core: SipCore, d: Dialog): IncomingRecord | unde
   return rec && !rec.final ? rec : undefined;
 }
 
-function handleCancel(core: SipCore, cancel: SipRequest, info: ReceiveInfo, txn: ServerTransaction): void {
+function handleCancel(
+  core: SipCore,
+  cancel: SipRequest,
+  info: ReceiveInfo,
+  txn: ServerTransaction,
+): void {
   const inviteTxn = core.transactions.findInviteServerTransaction(cancel);
   const proxied = inviteTxn ? core.proxied.get(inviteTxn) : undefined;
   if (proxied) return proxied.cancel(cancel, info, txn);
@@ -207,7 +254,13 @@ function handleCancel(core: SipCore, cancel: SipRequest, info: ReceiveInfo, txn:
   if (!rec) return reply(txn, cancel, 481);
   if (rec.final) {
     const d = rec.dialog;
-    if (d && rec.req.method === 'INVITE' && d.state === 'confirmed' && core.dialogs.get(d.id) === d && d.lastAckSeq === undefined) {
+    if (
+      d &&
+      rec.req.method === 'INVITE' &&
+      d.state === 'confirmed' &&
+      core.dialogs.get(d.id) === d &&
+      d.lastAckSeq === undefined
+    ) {
       // CANCEL crossed our 2xx (wire spec §5.3): 481, then tear the call down.
       reply(txn, cancel, 481);
       core.dialogs.remove(d);
@@ -219,7 +272,9 @@ function handleCancel(core: SipCore, cancel: SipRequest, info: ReceiveInfo, txn:
   reply(txn, cancel, 200);
   rec.cancelled = true;
   rec.final = true;
-  const res: SipResponse = makeResponse(rec.req, 487, undefined, { toTag: rec.localTag ?? randomTag() });
+  const res: SipResponse = makeResponse(rec.req, 487, undefined, {
+    toTag: rec.localTag ?? randomTag(),
+  });
   respondSafely(rec.txn, res, core.log);
   core.cdr('stop', 'network', 'call-canceled', cancel);
   const d = rec.dialog;

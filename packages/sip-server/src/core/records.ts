@@ -23,7 +23,13 @@ export interface IncomingRecord {
   /** UPDATE received while this INVITE is in progress (wire spec §3.3 e). */
   pendingUpdate?: { txn: ServerTransaction; req: SipRequest };
   /** Reliable provisional waiting for its PRACK (RFC 3262). */
-  reliable?: { rseq: number; response: SipResponse; timer?: NodeJS.Timeout; interval: number; deadline: number };
+  reliable?: {
+    rseq: number;
+    response: SipResponse;
+    timer?: NodeJS.Timeout;
+    interval: number;
+    deadline: number;
+  };
   nextRseq: number;
   guard?: NodeJS.Timeout;
 }

@@ -19,7 +19,14 @@ import type { ControlConnection } from '../wire/control-server';
 import { takeHeader, type ClientMessage } from '../wire/client-message';
 import type { SipCore } from './sip-core';
 import type { OutgoingRecord } from './records';
-import { AddressError, hostPortText, isSelf, localAddressFor, resolveUri, rewriteLocalhost } from './addressing';
+import {
+  AddressError,
+  hostPortText,
+  isSelf,
+  localAddressFor,
+  resolveUri,
+  rewriteLocalhost,
+} from './addressing';
 import { aorKey } from './connection-registry';
 import { buildInDialogRequest, sendBye } from './dialog-requests';
 import { applyUacSessionTimer, stopSessionTimer } from './session-timer';
@@ -37,13 +44,24 @@ function nok(conn: ControlConnection, msgId: string, err: unknown): void {
 }
 
 /** (a) A new request outside any dialog. */
-export async function sendNewRequest(core: SipCore, conn: ControlConnection, msgId: string, m: ClientRequest, routeUrl?: string): Promise<void> {
+export async function sendNewRequest(
+  core: SipCore,
+  conn: ControlConnection,
+  msgId: string,
+  m: ClientRequest,
+  routeUrl?: string,
+): Promise<void> {
   const method = m.method;
   const uri = parseUri(m.uri);
   if (!uri) return nok(conn, msgId, `invalid request-uri: ${m.uri}`);
-  let dest = !routeUrl && REUSE_METHODS.has(method) ? core.connections.lookup(aorKey(uri.user, uri.host)) : undefined;
+  let dest =
+    !routeUrl && REUSE_METHODS.has(method)
+      ? core.connections.lookup(aorKey(uri.user, uri.host))
+      : undefined;
   if (!dest) {
-    const hopUri = routeUrl ? parseUri(/^sips?:/i.test(routeUrl) ? routeUrl : `sip:${routeUrl}`) : uri;
+    const hopUri = routeUrl
+      ? parseUri(/^sips?:/i.test(routeUrl) ? routeUrl : `sip:${routeUrl}`)
+      : uri;
     if (!hopUri) return nok(conn, msgId, `invalid route: ${routeUrl}`);
     try {
       dest = await resolveUri(hopUri);
@@ -58,23 +76,31 @@ export async function sendNewRequest(core: SipCore, conn: ControlConnection, msg
   const hostport = hostPortText(local.address, local.port);
   const headers = [...m.headers];
   for (const h of headers) {
-    if (LOCALHOST_HEADERS.includes(h.name)) h.value = rewriteLocalhost(h.value, local.address, local.port, h.name === 'From');
+    if (LOCALHOST_HEADERS.includes(h.name))
+      h.value = rewriteLocalhost(h.value, local.address, local.port, h.name === 'From');
   }
   let from = takeHeader(headers, 'From') ?? `<sip:${hostport}>`;
   if (!/;\s*tag=/i.test(from)) from += `;tag=${randomTag()}`;
   const to = takeHeader(headers, 'To') ?? `<${m.uri}>`;
   const cid = takeHeader(headers, 'Call-ID') ?? randomCallId();
   const appCseq = takeHeader(headers, 'CSeq');
-  const seq = appCseq && /^\s*\d+/.test(appCseq) ? parseInt(appCseq, 10) : 1 + Math.floor(Math.random() * 0x7fff0000);
+  const seq =
+    appCseq && /^\s*\d+/.test(appCseq)
+      ? parseInt(appCseq, 10)
+      : 1 + Math.floor(Math.random() * 0x7fff0000);
   const maxForwards = takeHeader(headers, 'Max-Forwards') ?? '70';
   let contact = takeHeader(headers, 'Contact');
-  if (!contact && (method === 'INVITE' || method === 'SUBSCRIBE')) contact = contactFor(dest.protocol, hostport);
+  if (!contact && (method === 'INVITE' || method === 'SUBSCRIBE'))
+    contact = contactFor(dest.protocol, hostport);
   const req: SipRequest = {
     kind: 'request',
     method,
     uri: m.uri,
     headers: [
-      { name: 'Via', value: `SIP/2.0/${dest.protocol.toUpperCase()} ${hostport};rport;branch=${randomBranch()}` },
+      {
+        name: 'Via',
+        value: `SIP/2.0/${dest.protocol.toUpperCase()} ${hostport};rport;branch=${randomBranch()}`,
+      },
       { name: 'Max-Forwards', value: maxForwards },
       { name: 'From', value: from },
       { name: 'To', value: to },
@@ -89,7 +115,13 @@ export async function sendNewRequest(core: SipCore, conn: ControlConnection, msg
 
   const initial = method === 'INVITE' || method === 'SUBSCRIBE';
   const fromTagValue = /;\s*tag=([^;>\s]+)/i.exec(from)?.[1] ?? '';
-  const rec = startOutgoing(core, { conn, req, dest, dialogId: initial ? dialogIdOf(cid, fromTagValue) : '', initial });
+  const rec = startOutgoing(core, {
+    conn,
+    req,
+    dest,
+    dialogId: initial ? dialogIdOf(cid, fromTagValue) : '',
+    initial,
+  });
   // The echo goes out before any response can be delivered (wire spec §1.5 ordering rule).
   core.echoRequest(conn, msgId, req, dest, rec.txnId);
   if (method === 'INVITE') core.cdr('attempt', 'application', undefined, req);
@@ -100,7 +132,14 @@ function startOutgoing(
   core: SipCore,
   r: Pick<OutgoingRecord, 'conn' | 'req' | 'dest' | 'dialogId' | 'initial' | 'dialog'>,
 ): OutgoingRecord {
-  const rec: OutgoingRecord = { ...r, txnId: core.newTxnId(), cancelRequested: false, provisional: false, final: false, seen2xxTags: new Set() };
+  const rec: OutgoingRecord = {
+    ...r,
+    txnId: core.newTxnId(),
+    cancelRequested: false,
+    provisional: false,
+    final: false,
+    seen2xxTags: new Set(),
+  };
   core.outgoing.set(rec.txnId, rec);
   startClientTransaction(core, rec);
   return rec;
@@ -111,7 +150,8 @@ function startClientTransaction(core: SipCore, rec: OutgoingRecord): void {
     onResponse: (res, info) => onResponse(core, rec, res, info),
     onTimeout: () => {
       if (rec.final) return;
-      if (rec.req.method === 'INVITE' && rec.provisional) sendCancelNow(core, rec, cancelFor(rec.req, []));
+      if (rec.req.method === 'INVITE' && rec.provisional)
+        sendCancelNow(core, rec, cancelFor(rec.req, []));
       synthesize(core, rec, 408);
     },
     onTransportError: (err) => {
@@ -125,7 +165,11 @@ function startClientTransaction(core: SipCore, rec: OutgoingRecord): void {
 /** A response generated locally (timeout, transport failure) that looks like a network one. */
 function synthesize(core: SipCore, rec: OutgoingRecord, status: number): void {
   const res = makeResponse(rec.req, status);
-  const info: ReceiveInfo = { source: { protocol: rec.dest.protocol, address: rec.dest.address, port: rec.dest.port }, local: { address: '', port: 0 }, bytes: 0 };
+  const info: ReceiveInfo = {
+    source: { protocol: rec.dest.protocol, address: rec.dest.address, port: rec.dest.port },
+    local: { address: '', port: 0 },
+    bytes: 0,
+  };
   onResponse(core, rec, res, info);
 }
 
@@ -140,14 +184,21 @@ function onResponse(core: SipCore, rec: OutgoingRecord, res: SipResponse, info: 
       rec.cancelPending = undefined;
     }
     if (rec.final || rec.conn.closed) return;
-    if (rec.initial && method === 'INVITE' && getHeader(res, 'RSeq') && toTag(res) && !core.dialogs.get(rec.dialogId)) {
+    if (
+      rec.initial &&
+      method === 'INVITE' &&
+      getHeader(res, 'RSeq') &&
+      toTag(res) &&
+      !core.dialogs.get(rec.dialogId)
+    ) {
       // A reliable 1xx makes the early dialog addressable, for the PRACK (wire spec §5.2).
       core.dialogs.add(createUacDialog(core, rec, res, info, 'early'));
     }
     core.deliver(rec.conn, res, info.source, rec.txnId, rec.dialogId);
     return;
   }
-  if (res.status < 300 && rec.initial && method === 'INVITE') return onInvite2xx(core, rec, res, info);
+  if (res.status < 300 && rec.initial && method === 'INVITE')
+    return onInvite2xx(core, rec, res, info);
   if (rec.final) return;
   rec.final = true;
   rec.cancelPending = undefined;
@@ -160,13 +211,19 @@ function onResponse(core: SipCore, rec: OutgoingRecord, res: SipResponse, info: 
       const early = core.dialogs.get(rec.dialogId);
       if (early && early.role === 'uac') core.dialogs.remove(early);
       core.rememberFailedDialog(rec.dialogId);
-      if (method === 'INVITE') core.cdr('stop', 'network', res.status === 487 ? 'call-canceled' : 'call-rejected', res);
+      if (method === 'INVITE')
+        core.cdr('stop', 'network', res.status === 487 ? 'call-canceled' : 'call-rejected', res);
     }
   }
   if (!rec.conn.closed) core.deliver(rec.conn, res, info.source, rec.txnId, rec.dialogId);
 }
 
-function onInvite2xx(core: SipCore, rec: OutgoingRecord, res: SipResponse, info: ReceiveInfo): void {
+function onInvite2xx(
+  core: SipCore,
+  rec: OutgoingRecord,
+  res: SipResponse,
+  info: ReceiveInfo,
+): void {
   const tag = toTag(res) ?? '';
   const d0 = core.dialogs.get(rec.dialogId);
   if (rec.seen2xxTags.has(tag)) {
@@ -213,7 +270,13 @@ function ackThenBye(core: SipCore, d: Dialog, reason: string | undefined): void 
     .catch(() => undefined);
 }
 
-function onInDialogResponse(core: SipCore, rec: OutgoingRecord, d: Dialog, res: SipResponse, info: ReceiveInfo): void {
+function onInDialogResponse(
+  core: SipCore,
+  rec: OutgoingRecord,
+  d: Dialog,
+  res: SipResponse,
+  info: ReceiveInfo,
+): void {
   const method = rec.req.method;
   if (method === 'INVITE' && res.status >= 200 && res.status < 300) {
     const tag = toTag(res) ?? '';
@@ -237,30 +300,56 @@ function onInDialogResponse(core: SipCore, rec: OutgoingRecord, d: Dialog, res: 
     rec.final = true;
     core.outgoing.delete(rec.txnId);
     if (method === 'BYE' && res.status !== 401 && res.status !== 407) core.dialogs.remove(d);
-    if (method === 'NOTIFY' && d.kind === 'subscribe' && /^\s*terminated/i.test(getHeader(rec.req, 'Subscription-State') ?? '')) core.dialogs.remove(d);
+    if (
+      method === 'NOTIFY' &&
+      d.kind === 'subscribe' &&
+      /^\s*terminated/i.test(getHeader(rec.req, 'Subscription-State') ?? '')
+    )
+      core.dialogs.remove(d);
   }
   if (!rec.conn.closed) core.deliver(rec.conn, res, info.source, rec.txnId, d.id);
 }
 
 /** (d) A request inside a dialog, including ACK and PRACK. */
-export async function sendInDialog(core: SipCore, conn: ControlConnection, msgId: string, dialogId: string, m: ClientRequest): Promise<void> {
+export async function sendInDialog(
+  core: SipCore,
+  conn: ControlConnection,
+  msgId: string,
+  dialogId: string,
+  m: ClientRequest,
+): Promise<void> {
   const d = core.dialogs.get(dialogId);
   if (!d) {
     if (m.method === 'ACK' && core.failedDialogs.has(dialogId)) {
-      return nok(conn, msgId, 'ACK for non-success final response is automatically generated by server');
+      return nok(
+        conn,
+        msgId,
+        'ACK for non-success final response is automatically generated by server',
+      );
     }
     return nok(conn, msgId, 'Server error: unable to find dialog for dialog id provided');
   }
   if (m.method === 'ACK') return sendAck(core, conn, msgId, d, m);
   let built: { req: SipRequest; dest: HostPort & { connectionId?: string } };
   try {
-    built = await buildInDialogRequest(core, d, m.method, { uri: m.uri, headers: m.headers, body: m.body });
+    built = await buildInDialogRequest(core, d, m.method, {
+      uri: m.uri,
+      headers: m.headers,
+      body: m.body,
+    });
   } catch (err) {
-    return nok(conn, msgId, err instanceof AddressError ? err.message : `Server error: ${String(err)}`);
+    return nok(
+      conn,
+      msgId,
+      err instanceof AddressError ? err.message : `Server error: ${String(err)}`,
+    );
   }
   const { req, dest } = built;
   if (m.method === 'INVITE' && req.body.length > 0) {
-    d.localSdp = { body: req.body, contentType: getHeader(req, 'Content-Type') ?? 'application/sdp' };
+    d.localSdp = {
+      body: req.body,
+      contentType: getHeader(req, 'Content-Type') ?? 'application/sdp',
+    };
   }
   if (m.method === 'BYE') {
     stopSessionTimer(d);
@@ -271,10 +360,20 @@ export async function sendInDialog(core: SipCore, conn: ControlConnection, msgId
 }
 
 /** (c) ACK for a 2xx to an INVITE the client sent (the server ACKs everything else). */
-async function sendAck(core: SipCore, conn: ControlConnection, msgId: string, d: Dialog, m: ClientRequest): Promise<void> {
+async function sendAck(
+  core: SipCore,
+  conn: ControlConnection,
+  msgId: string,
+  d: Dialog,
+  m: ClientRequest,
+): Promise<void> {
   const seq = d.inviteSeq;
   if (seq === undefined || (!d.awaitingClientAck.has(seq) && !d.acks.has(seq))) {
-    return nok(conn, msgId, 'ACK for non-success final response is automatically generated by server');
+    return nok(
+      conn,
+      msgId,
+      'ACK for non-success final response is automatically generated by server',
+    );
   }
   let built;
   try {
@@ -287,7 +386,9 @@ async function sendAck(core: SipCore, conn: ControlConnection, msgId: string, d:
   const now = Date.now();
   for (const [k, v] of d.acks) if (v.until < now) d.acks.delete(k);
   d.acks.set(seq, { ack: req, dest, until: now + 64 * core.opts.t1 });
-  core.transactions.sendStateless(req, dest).catch((err: unknown) => core.log.warn({ err: String(err) }, 'ACK not sent'));
+  core.transactions
+    .sendStateless(req, dest)
+    .catch((err: unknown) => core.log.warn({ err: String(err) }, 'ACK not sent'));
   core.echoRequest(conn, msgId, req, dest, core.newTxnId());
   if (d.cancelRace) {
     core.dialogs.remove(d);
@@ -296,7 +397,13 @@ async function sendAck(core: SipCore, conn: ControlConnection, msgId: string, d:
 }
 
 /** (e) CANCEL of an INVITE the client sent. */
-export function sendCancel(core: SipCore, conn: ControlConnection, msgId: string, txnId: string, m: ClientRequest): void {
+export function sendCancel(
+  core: SipCore,
+  conn: ControlConnection,
+  msgId: string,
+  txnId: string,
+  m: ClientRequest,
+): void {
   const rec = core.outgoing.get(txnId);
   if (!rec || rec.final || rec.req.method !== 'INVITE' || rec.dialog) {
     return nok(conn, msgId, `unable to cancel unknown transaction id: ${txnId}`);
@@ -309,7 +416,18 @@ export function sendCancel(core: SipCore, conn: ControlConnection, msgId: string
   core.echoRequest(conn, msgId, cancel, rec.dest, core.newTxnId());
 }
 
-const CANCEL_OWNED = new Set(['via', 'from', 'to', 'call-id', 'cseq', 'max-forwards', 'route', 'content-length', 'content-type', 'contact']);
+const CANCEL_OWNED = new Set([
+  'via',
+  'from',
+  'to',
+  'call-id',
+  'cseq',
+  'max-forwards',
+  'route',
+  'content-length',
+  'content-type',
+  'contact',
+]);
 
 function cancelFor(invite: SipRequest, extra: SipHeader[]): SipRequest {
   const seq = cseq(invite)?.seq ?? 1;
@@ -333,7 +451,11 @@ function cancelFor(invite: SipRequest, extra: SipHeader[]): SipRequest {
 }
 
 function sendCancelNow(core: SipCore, rec: OutgoingRecord, cancel: SipRequest): void {
-  core.transactions.sendRequest(cancel, rec.dest, { onResponse: () => undefined, onTimeout: () => undefined, onTransportError: () => undefined });
+  core.transactions.sendRequest(cancel, rec.dest, {
+    onResponse: () => undefined,
+    onTimeout: () => undefined,
+    onTransportError: () => undefined,
+  });
 }
 
 /** A departed client: cancel its INVITEs in progress (wire spec §5.8, recommended behaviour). */
@@ -347,4 +469,3 @@ export function abandonOutgoing(core: SipCore, conn: ControlConnection): void {
     }
   }
 }
-

@@ -14,7 +14,9 @@ export function stopSessionTimer(d: Dialog): void {
   d.sessionTimer = undefined;
 }
 
-function parseSe(value: string | undefined): { delta: number; refresher?: 'uac' | 'uas' } | undefined {
+function parseSe(
+  value: string | undefined,
+): { delta: number; refresher?: 'uac' | 'uas' } | undefined {
   if (!value) return undefined;
   const m = /^\s*(\d+)(.*)$/.exec(value);
   if (!m) return undefined;
@@ -23,7 +25,12 @@ function parseSe(value: string | undefined): { delta: number; refresher?: 'uac' 
 }
 
 /** Our 2xx to an INVITE or UPDATE the peer sent: decide, add Session-Expires, and arm. */
-export function applyUasSessionTimer(core: SipCore, d: Dialog, req: SipRequest, res: SipResponse): void {
+export function applyUasSessionTimer(
+  core: SipCore,
+  d: Dialog,
+  req: SipRequest,
+  res: SipResponse,
+): void {
   stopSessionTimer(d);
   const fromApp = parseSe(getHeader(res, 'Session-Expires'));
   if (fromApp) {

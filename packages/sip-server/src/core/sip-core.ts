@@ -106,21 +106,58 @@ export class SipCore {
   }
 
   /** Echo of a request we sent for the client (wire spec §4.1). */
-  echoRequest(conn: ControlConnection, msgId: string, req: SipRequest, to: HostPort, txnId: string): void {
+  echoRequest(
+    conn: ControlConnection,
+    msgId: string,
+    req: SipRequest,
+    to: HostPort,
+    txnId: string,
+  ): void {
     const text = serializeMessage(req).toString('utf8');
     conn.respond(
       msgId,
-      ['OK', 'application', String(Buffer.byteLength(text)), to.protocol, to.address, String(to.port), stackTime(), txnId, 'Msg sent:', ''],
+      [
+        'OK',
+        'application',
+        String(Buffer.byteLength(text)),
+        to.protocol,
+        to.address,
+        String(to.port),
+        stackTime(),
+        txnId,
+        'Msg sent:',
+        '',
+      ],
       text,
     );
   }
 
   /** Echo of a response we sent for the client (wire spec §4.1). */
-  echoResponse(conn: ControlConnection, msgId: string, res: SipResponse, to: HostPort, txnId: string, dialogId: string): void {
+  echoResponse(
+    conn: ControlConnection,
+    msgId: string,
+    res: SipResponse,
+    to: HostPort,
+    txnId: string,
+    dialogId: string,
+  ): void {
     const text = serializeMessage(res).toString('utf8');
     conn.respond(
       msgId,
-      ['OK', 'application', String(Buffer.byteLength(text)), to.protocol, to.address, String(to.port), stackTime(), txnId, dialogId, '', 'Msg sent:', ''],
+      [
+        'OK',
+        'application',
+        String(Buffer.byteLength(text)),
+        to.protocol,
+        to.address,
+        String(to.port),
+        stackTime(),
+        txnId,
+        dialogId,
+        '',
+        'Msg sent:',
+        '',
+      ],
       text,
     );
   }
@@ -142,7 +179,8 @@ export class SipCore {
     const now = Date.now();
     this.failedDialogs.set(id, now);
     if (this.failedDialogs.size > 1000) {
-      for (const [k, t] of this.failedDialogs) if (now - t > 64 * this.opts.t1) this.failedDialogs.delete(k);
+      for (const [k, t] of this.failedDialogs)
+        if (now - t > 64 * this.opts.t1) this.failedDialogs.delete(k);
     }
   }
 
@@ -152,7 +190,12 @@ export class SipCore {
   }
 
   /** CDR events (wire spec §2.4), when enabled and a client routed the kind. */
-  cdr(kind: 'attempt' | 'start' | 'stop', source: 'network' | 'application', extra: string | undefined, msg: SipMessage): void {
+  cdr(
+    kind: 'attempt' | 'start' | 'stop',
+    source: 'network' | 'application',
+    extra: string | undefined,
+    msg: SipMessage,
+  ): void {
     if (!this.opts.cdrs) return;
     const conn = this.control.pickClient(`cdr:${kind}`);
     if (!conn) return;

@@ -1,6 +1,15 @@
 /** Dialogs created by requests the client sent (UAC side, RFC 3261 §12.1.2). */
 import type { SipResponse } from '../message/types';
-import { callId, cseq, fromTag, getHeader, getHeaders, parseNameAddr, formatUri, toTag } from '../message';
+import {
+  callId,
+  cseq,
+  fromTag,
+  getHeader,
+  getHeaders,
+  parseNameAddr,
+  formatUri,
+  toTag,
+} from '../message';
 import type { ReceiveInfo } from '../transport/types';
 import type { Dialog } from '../dialog/dialog';
 import type { SipCore } from './sip-core';
@@ -43,11 +52,18 @@ export function createUacDialog(
   };
   const firstHop = rr[0] ? parseNameAddr(rr[0])?.uri.host : undefined;
   // NAT route (wire spec §6.9): answers whose Contact is not where they came from.
-  if (info.source.protocol === 'udp' && ((rr.length === 0 && target && target.host !== info.source.address) || (firstHop && isPrivateAddress(firstHop) && firstHop !== info.source.address))) {
+  if (
+    info.source.protocol === 'udp' &&
+    ((rr.length === 0 && target && target.host !== info.source.address) ||
+      (firstHop && isPrivateAddress(firstHop) && firstHop !== info.source.address))
+  ) {
     d.natRoute = { ...info.source };
   }
   if (req.body.length > 0) {
-    d.localSdp = { body: req.body, contentType: getHeader(req, 'Content-Type') ?? 'application/sdp' };
+    d.localSdp = {
+      body: req.body,
+      contentType: getHeader(req, 'Content-Type') ?? 'application/sdp',
+    };
   }
   return d;
 }

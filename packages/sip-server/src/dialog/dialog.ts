@@ -94,7 +94,11 @@ export class DialogStore {
    * Finds the dialog an incoming request belongs to: a dialog we answered (its id carries the
    * request's From tag) or one we started (its id carries our tag, now in the request's To).
    */
-  match(callId: string, fromTag: string | undefined, toTag: string | undefined): Dialog | undefined {
+  match(
+    callId: string,
+    fromTag: string | undefined,
+    toTag: string | undefined,
+  ): Dialog | undefined {
     if (fromTag) {
       const d = this.byId.get(dialogIdOf(callId, fromTag));
       if (d && d.role === 'uas' && d.localTag === toTag) return d;

@@ -14,7 +14,11 @@ export interface HeaderEnd {
  * Finds the empty line that ends the headers in `buf[from, to)`. CRLF is the rule; a bare LF
  * empty line is accepted too (@NOTE not RFC compliant: lenient towards hand-written messages).
  */
-export function findHeaderEnd(buf: Buffer, from: number, to: number = buf.length): HeaderEnd | undefined {
+export function findHeaderEnd(
+  buf: Buffer,
+  from: number,
+  to: number = buf.length,
+): HeaderEnd | undefined {
   const view = to === buf.length ? buf : buf.subarray(0, to);
   const crlf = view.indexOf(CRLFCRLF, from);
   const lfView = crlf < 0 ? view : buf.subarray(0, crlf + 2);

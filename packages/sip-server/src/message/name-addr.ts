@@ -26,7 +26,7 @@ export function parseNameAddr(input: string): NameAddr | undefined {
     if (s.charCodeAt(lt) !== 0x3c) return undefined;
   } else {
     lt = s.indexOf('<');
-    if (lt < 0 || s.indexOf(';') >= 0 && s.indexOf(';') < lt) return parseAddrSpec(s);
+    if (lt < 0 || (s.indexOf(';') >= 0 && s.indexOf(';') < lt)) return parseAddrSpec(s);
     const dn = trimLws(s.slice(0, lt));
     if (dn.indexOf('"') >= 0) return undefined;
     if (dn.length > 0) displayName = dn;
@@ -63,6 +63,7 @@ function parseHeaderParams(s: string, from: number): Params | undefined {
 
 /** Writes a name-addr, always with angle brackets; a display name is always quoted. */
 export function formatNameAddr(n: NameAddr): string {
-  const dn = n.displayName !== undefined && n.displayName.length > 0 ? `${quote(n.displayName)} ` : '';
+  const dn =
+    n.displayName !== undefined && n.displayName.length > 0 ? `${quote(n.displayName)} ` : '';
   return `${dn}<${formatUri(n.uri)}>${formatParams(n.params)}`;
 }

@@ -36,7 +36,8 @@ export function makeResponse(
   copy('Call-ID');
   copy('CSeq');
   if (status === 100) copy('Timestamp');
-  for (const h of opts.headers ?? []) headers.push({ name: canonicalHeaderName(h.name), value: h.value });
+  for (const h of opts.headers ?? [])
+    headers.push({ name: canonicalHeaderName(h.name), value: h.value });
   return {
     kind: 'response',
     status,

@@ -153,7 +153,15 @@ const PHRASES: Record<number, string> = {
   608: 'Rejected',
 };
 
-const CLASS_PHRASES = ['', 'Provisional', 'Success', 'Redirection', 'Client Error', 'Server Error', 'Global Failure'];
+const CLASS_PHRASES = [
+  '',
+  'Provisional',
+  'Success',
+  'Redirection',
+  'Client Error',
+  'Server Error',
+  'Global Failure',
+];
 
 /**
  * The usual reason phrase for a status code (RFC 3261 §21 and later RFCs); an unknown code gets

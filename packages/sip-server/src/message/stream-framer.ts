@@ -79,7 +79,10 @@ export class StreamFramer {
         out.push(msg);
       }
     } catch (err) {
-      this.failure = err instanceof SipParseError ? err : new SipParseError('Framing failed', 400, { cause: err });
+      this.failure =
+        err instanceof SipParseError
+          ? err
+          : new SipParseError('Framing failed', 400, { cause: err });
       if (out.length === 0) throw this.failure;
     }
     this.release();

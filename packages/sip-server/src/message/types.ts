@@ -80,7 +80,8 @@ export interface SipResponse extends SipMessageBase {
 
 export type SipMessage = SipRequest | SipResponse;
 
-export type ParseResult<T = SipMessage> = { ok: true; message: T } | { ok: false; error: SipParseErrorInfo };
+export type ParseResult<T = SipMessage> =
+  { ok: true; message: T } | { ok: false; error: SipParseErrorInfo };
 
 export interface SipParseErrorInfo {
   /** Human readable reason, suitable for the reason phrase of a 400. */

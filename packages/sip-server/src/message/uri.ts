@@ -138,7 +138,11 @@ function emptyHeaders(): Record<string, string> {
 
 /** Loose IPv6 check: hex digits, colons, dots (embedded IPv4), at least one colon. */
 /** host (RFC 3261 §25.1: hostname, IPv4 or `[IPv6]`) from `i`; `host` comes without brackets. */
-export function readHost(s: string, i: number, end: number): { host: string; next: number } | undefined {
+export function readHost(
+  s: string,
+  i: number,
+  end: number,
+): { host: string; next: number } | undefined {
   if (s.charCodeAt(i) === 0x5b) {
     const close = s.indexOf(']', i);
     if (close < 0 || close >= end) return undefined;
@@ -155,7 +159,11 @@ export function readHost(s: string, i: number, end: number): { host: string; nex
 }
 
 /** port: 1 to 5 digits, at most 65535. */
-export function readPort(s: string, i: number, end: number): { port: number; next: number } | undefined {
+export function readPort(
+  s: string,
+  i: number,
+  end: number,
+): { port: number; next: number } | undefined {
   const start = i;
   let port = 0;
   while (i < end) {

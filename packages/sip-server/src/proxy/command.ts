@@ -30,7 +30,10 @@ export function parseDuration(text: string | undefined): number | undefined {
   return Number.isFinite(ms) && ms > 0 ? Math.round(ms) : undefined;
 }
 
-export function parseProxyCommand(tokens: readonly string[], sip: string): ProxyCommand | { error: string } {
+export function parseProxyCommand(
+  tokens: readonly string[],
+  sip: string,
+): ProxyCommand | { error: string } {
   const txnId = tokens[2] ?? '';
   if (!txnId) return { error: 'transaction id missing' };
   const destinations = tokens

@@ -123,7 +123,10 @@ export function buildBranchRequest(prepared: SipRequest, o: BranchRequestOptions
       const require = getHeaders(out, 'Require').map((v) => v.toLowerCase());
       if (!require.includes('path')) out.headers.push({ name: 'Require', value: 'path' });
     } else {
-      out.headers.splice(firstIndex(out, 'Record-Route'), 0, { name: 'Record-Route', value: o.recordRoute });
+      out.headers.splice(firstIndex(out, 'Record-Route'), 0, {
+        name: 'Record-Route',
+        value: o.recordRoute,
+      });
     }
   }
   out.headers.unshift({ name: 'Via', value: o.via });
@@ -149,7 +152,8 @@ export function withoutTopVia(res: SipResponse): SipResponse {
 
 /** RFC 3261 §9.1: CANCEL for a branch: same Request-URI, top Via, Route, From, To, Call-ID. */
 export function buildCancel(branchReq: SipRequest): SipRequest {
-  const pick = (name: string): SipHeader[] => branchReq.headers.filter((h) => isNamed(h, name)).map((h) => ({ ...h }));
+  const pick = (name: string): SipHeader[] =>
+    branchReq.headers.filter((h) => isNamed(h, name)).map((h) => ({ ...h }));
   const via = getHeaders(branchReq, 'Via')[0] ?? '';
   return {
     kind: 'request',

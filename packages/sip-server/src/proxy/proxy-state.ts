@@ -131,14 +131,31 @@ function draftOf(s: ProxyState): Draft {
 }
 
 function freeze(d: Draft): ProxyState {
-  const common: ProxyCommon = { cfg: d.cfg, pending: d.pending, branches: d.branches, nextId: d.nextId, seq: d.seq };
-  if (d.kind === 'finished') return { ...common, kind: 'finished', outcome: d.outcome ?? 'rejected' };
+  const common: ProxyCommon = {
+    cfg: d.cfg,
+    pending: d.pending,
+    branches: d.branches,
+    nextId: d.nextId,
+    seq: d.seq,
+  };
+  if (d.kind === 'finished')
+    return { ...common, kind: 'finished', outcome: d.outcome ?? 'rejected' };
   return { ...common, kind: d.kind };
 }
 
 /** Starts the proxy: the first branch (serial) or all of them (simultaneous). */
-export function startProxy(cfg: ProxyConfig, targets: readonly string[]): [ProxyState, ProxyEffect[]] {
-  const d: Draft = { kind: 'searching', cfg, pending: [...targets], branches: [], nextId: 1, seq: 0 };
+export function startProxy(
+  cfg: ProxyConfig,
+  targets: readonly string[],
+): [ProxyState, ProxyEffect[]] {
+  const d: Draft = {
+    kind: 'searching',
+    cfg,
+    pending: [...targets],
+    branches: [],
+    nextId: 1,
+    seq: 0,
+  };
   const fx: ProxyEffect[] = [];
   advance(d, fx);
   return [freeze(d), fx];
@@ -171,20 +188,32 @@ export function nextProxy(s: ProxyState, e: ProxyEvent): [ProxyState, ProxyEffec
       giveUp(d, fx, b, 503);
       break;
     case 'branch.unsent':
-      if (b.kind === 'calling') complete(d, fx, b, 503, { received: false, candidate: false, unsent: true });
+      if (b.kind === 'calling')
+        complete(d, fx, b, 503, { received: false, candidate: false, unsent: true });
       break;
     case 'timer.provisional':
-      if (b.kind === 'calling') complete(d, fx, b, 408, { received: false, candidate: true, cancelOnProvisional: d.cfg.invite });
+      if (b.kind === 'calling')
+        complete(d, fx, b, 408, {
+          received: false,
+          candidate: true,
+          cancelOnProvisional: d.cfg.invite,
+        });
       break;
     case 'timer.final':
-      if (b.kind === 'calling') complete(d, fx, b, 408, { received: false, candidate: true, cancelOnProvisional: d.cfg.invite });
+      if (b.kind === 'calling')
+        complete(d, fx, b, 408, {
+          received: false,
+          candidate: true,
+          cancelOnProvisional: d.cfg.invite,
+        });
       else if (b.kind === 'proceeding') {
         if (d.cfg.invite) fx.push({ type: 'cancelBranch', branch: b.id });
         complete(d, fx, b, 408, { received: false, candidate: true });
       }
       break;
     case 'timer.cancelGuard':
-      if (b.kind === 'cancelling') complete(d, fx, { ...b, guarded: false }, b.assumed, { received: false, candidate: false });
+      if (b.kind === 'cancelling')
+        complete(d, fx, { ...b, guarded: false }, b.assumed, { received: false, candidate: false });
       break;
     default:
       return assertNever(e);
@@ -197,12 +226,15 @@ function onProvisional(d: Draft, fx: ProxyEffect[], b: BranchState, status: numb
   switch (b.kind) {
     case 'calling':
       replace(d, { id: b.id, target: b.target, kind: 'proceeding' });
-      if (d.cfg.provisionalTimeoutMs !== undefined) fx.push({ type: 'cancelTimer', timer: 'provisional', branch: b.id });
+      if (d.cfg.provisionalTimeoutMs !== undefined)
+        fx.push({ type: 'cancelTimer', timer: 'provisional', branch: b.id });
       // RFC 3261 §16.7 step 3: 100 is not forwarded; the server transaction sent its own.
-      if (d.kind === 'searching' && status > 100) fx.push({ type: 'forwardProvisional', branch: b.id });
+      if (d.kind === 'searching' && status > 100)
+        fx.push({ type: 'forwardProvisional', branch: b.id });
       return;
     case 'proceeding':
-      if (d.kind === 'searching' && status > 100) fx.push({ type: 'forwardProvisional', branch: b.id });
+      if (d.kind === 'searching' && status > 100)
+        fx.push({ type: 'forwardProvisional', branch: b.id });
       return;
     case 'cancelling':
       return;
@@ -236,7 +268,14 @@ function on2xx(d: Draft, fx: ProxyEffect[], b: BranchState, status: number): voi
   fx.push({ type: 'forwardLate2xx', branch: b.id });
 }
 
-function onFailure(d: Draft, fx: ProxyEffect[], b: BranchState, status: number, contacts: string[], challenge: boolean): void {
+function onFailure(
+  d: Draft,
+  fx: ProxyEffect[],
+  b: BranchState,
+  status: number,
+  contacts: string[],
+  challenge: boolean,
+): void {
   if (b.kind === 'completed') return;
   if (b.kind === 'cancelling' || d.kind !== 'searching') {
     complete(d, fx, b, status, { received: true, candidate: false });
@@ -277,7 +316,11 @@ function cancelOthers(d: Draft, fx: ProxyEffect[], except: number | undefined): 
   for (const b of [...d.branches]) {
     if (b.id === except) continue;
     if (b.kind === 'calling') {
-      complete(d, fx, b, 487, { received: false, candidate: false, cancelOnProvisional: d.cfg.invite });
+      complete(d, fx, b, 487, {
+        received: false,
+        candidate: false,
+        cancelOnProvisional: d.cfg.invite,
+      });
     } else if (b.kind === 'proceeding') {
       if (!d.cfg.invite) {
         complete(d, fx, b, 487, { received: false, candidate: false });
@@ -288,7 +331,13 @@ function cancelOthers(d: Draft, fx: ProxyEffect[], except: number | undefined): 
       // Once finished nobody waits for the branch: no guard needed.
       const guarded = d.kind !== 'finished';
       replace(d, { id: b.id, target: b.target, kind: 'cancelling', assumed: 487, guarded });
-      if (guarded) fx.push({ type: 'startTimer', timer: 'cancelGuard', branch: b.id, ms: d.cfg.cancelGuardMs });
+      if (guarded)
+        fx.push({
+          type: 'startTimer',
+          timer: 'cancelGuard',
+          branch: b.id,
+          ms: d.cfg.cancelGuardMs,
+        });
     }
   }
 }
@@ -317,8 +366,15 @@ function launch(d: Draft, fx: ProxyEffect[], target: string): void {
   const id = d.nextId++;
   d.branches.push({ id, target, kind: 'calling' });
   fx.push({ type: 'startBranch', branch: id, target });
-  if (d.cfg.provisionalTimeoutMs !== undefined) fx.push({ type: 'startTimer', timer: 'provisional', branch: id, ms: d.cfg.provisionalTimeoutMs });
-  if (d.cfg.finalTimeoutMs !== undefined) fx.push({ type: 'startTimer', timer: 'final', branch: id, ms: d.cfg.finalTimeoutMs });
+  if (d.cfg.provisionalTimeoutMs !== undefined)
+    fx.push({
+      type: 'startTimer',
+      timer: 'provisional',
+      branch: id,
+      ms: d.cfg.provisionalTimeoutMs,
+    });
+  if (d.cfg.finalTimeoutMs !== undefined)
+    fx.push({ type: 'startTimer', timer: 'final', branch: id, ms: d.cfg.finalTimeoutMs });
 }
 
 function finishSearch(d: Draft, fx: ProxyEffect[]): void {
@@ -328,7 +384,10 @@ function finishSearch(d: Draft, fx: ProxyEffect[]): void {
     if (d.branches.length > 0 && d.branches.every((b) => b.kind === 'completed' && b.unsent)) {
       d.outcome = 'unsent';
       fx.push({ type: 'respondUpstream', status: 500 });
-      fx.push({ type: 'fail', reason: `error proxying request to ${d.branches.map((b) => b.target).join(', ')}` });
+      fx.push({
+        type: 'fail',
+        reason: `error proxying request to ${d.branches.map((b) => b.target).join(', ')}`,
+      });
       return;
     }
     // RFC 3261 §16.7 step 6: no final at all counts as 408.
@@ -369,9 +428,12 @@ function complete(
 }
 
 function stopTimers(d: Draft, fx: ProxyEffect[], b: BranchState): void {
-  if (b.kind === 'calling' && d.cfg.provisionalTimeoutMs !== undefined) fx.push({ type: 'cancelTimer', timer: 'provisional', branch: b.id });
-  if ((b.kind === 'calling' || b.kind === 'proceeding') && d.cfg.finalTimeoutMs !== undefined) fx.push({ type: 'cancelTimer', timer: 'final', branch: b.id });
-  if (b.kind === 'cancelling' && b.guarded) fx.push({ type: 'cancelTimer', timer: 'cancelGuard', branch: b.id });
+  if (b.kind === 'calling' && d.cfg.provisionalTimeoutMs !== undefined)
+    fx.push({ type: 'cancelTimer', timer: 'provisional', branch: b.id });
+  if ((b.kind === 'calling' || b.kind === 'proceeding') && d.cfg.finalTimeoutMs !== undefined)
+    fx.push({ type: 'cancelTimer', timer: 'final', branch: b.id });
+  if (b.kind === 'cancelling' && b.guarded)
+    fx.push({ type: 'cancelTimer', timer: 'cancelGuard', branch: b.id });
 }
 
 function replace(d: Draft, b: BranchState): void {
@@ -389,7 +451,8 @@ function hasActive(d: ProxyCommon): boolean {
  */
 export function responseRank(status: number): number {
   if (status >= 600) return 0;
-  const preferred = status === 401 || status === 407 || status === 415 || status === 420 || status === 484;
+  const preferred =
+    status === 401 || status === 407 || status === 415 || status === 420 || status === 484;
   return Math.floor(status / 100) * 10 + (preferred ? 0 : 1);
 }
 

@@ -108,7 +108,9 @@ export class ProxyTransaction {
   /** Starts the branches and takes over CANCELs of the upstream INVITE. */
   start(): void {
     if (this.invite) {
-      this.core.proxied.set(this.upstream.txn, { cancel: (cancel, _info, txn) => this.onUpstreamCancel(cancel, txn) });
+      this.core.proxied.set(this.upstream.txn, {
+        cancel: (cancel, _info, txn) => this.onUpstreamCancel(cancel, txn),
+      });
       this.upstream.txn.once('terminated', () => this.core.proxied.delete(this.upstream.txn));
     }
     const [s, effects] = startProxy(
@@ -132,8 +134,13 @@ export class ProxyTransaction {
   }
 
   private onUpstreamCancel(cancel: SipRequest, txn: ServerTransaction): void {
-    respondSafely(txn, makeResponse(cancel, 200, undefined, { toTag: toTag(cancel) ? undefined : randomTag() }), this.log);
-    if (this.state?.kind === 'searching' && this.opts.cdrs) this.core.cdr('stop', 'network', 'call-canceled', cancel);
+    respondSafely(
+      txn,
+      makeResponse(cancel, 200, undefined, { toTag: toTag(cancel) ? undefined : randomTag() }),
+      this.log,
+    );
+    if (this.state?.kind === 'searching' && this.opts.cdrs)
+      this.core.cdr('stop', 'network', 'call-canceled', cancel);
     this.dispatch({ type: 'upstream.cancel' });
   }
 
@@ -146,7 +153,12 @@ export class ProxyTransaction {
     this.dispatching = true;
     try {
       this.step(e, current);
-      for (let next = this.pendingEvents.shift(); next !== undefined; next = this.pendingEvents.shift()) this.step(next.e, next.current);
+      for (
+        let next = this.pendingEvents.shift();
+        next !== undefined;
+        next = this.pendingEvents.shift()
+      )
+        this.step(next.e, next.current);
     } finally {
       this.dispatching = false;
     }
@@ -157,7 +169,8 @@ export class ProxyTransaction {
     const before = this.state.kind;
     const [s, effects] = nextProxy(this.state, e);
     this.state = s;
-    if (s.kind !== before) this.log.debug({ from: before, to: s.kind, event: e.type }, 'proxy transition');
+    if (s.kind !== before)
+      this.log.debug({ from: before, to: s.kind, event: e.type }, 'proxy transition');
     this.current = current;
     try {
       this.run(effects);
@@ -188,7 +201,8 @@ export class ProxyTransaction {
         this.cancelBranch(f.branch);
         return;
       case 'forwardProvisional':
-        if (this.current?.branch === f.branch) this.respondUpstream(withoutTopVia(this.current.res));
+        if (this.current?.branch === f.branch)
+          this.respondUpstream(withoutTopVia(this.current.res));
         return;
       case 'forwardFinal': {
         const rt = this.runtime.get(f.branch);
@@ -205,18 +219,25 @@ export class ProxyTransaction {
       case 'forwardLate2xx':
         if (this.current?.branch === f.branch) {
           const res = withoutTopVia(this.current.res);
-          this.core.transactions.sendStateless(res, responseDestination(res, this.upstream.info)).catch(() => undefined);
+          this.core.transactions
+            .sendStateless(res, responseDestination(res, this.upstream.info))
+            .catch(() => undefined);
         }
         return;
       case 'respondUpstream': {
-        const res = makeResponse(this.upstream.req, f.status, undefined, { toTag: toTag(this.upstream.req) ? undefined : randomTag() });
+        const res = makeResponse(this.upstream.req, f.status, undefined, {
+          toTag: toTag(this.upstream.req) ? undefined : randomTag(),
+        });
         this.respondUpstream(res);
-        if (this.opts.cdrs && f.status >= 300 && f.status !== 487) this.core.cdr('stop', 'application', 'call-rejected', res);
+        if (this.opts.cdrs && f.status >= 300 && f.status !== 487)
+          this.core.cdr('stop', 'application', 'call-rejected', res);
         return;
       }
       case 'synthesize': {
         const rt = this.branch(f.branch);
-        const res = makeResponse(this.upstream.req, f.status, undefined, { toTag: toTag(this.upstream.req) ? undefined : randomTag() });
+        const res = makeResponse(this.upstream.req, f.status, undefined, {
+          toTag: toTag(this.upstream.req) ? undefined : randomTag(),
+        });
         rt.final = res;
         rt.received = res;
         rt.real = false;
@@ -293,7 +314,9 @@ export class ProxyTransaction {
       target: uri,
       replaceUri: this.opts.replaceUri,
       via: `SIP/2.0/${dest.protocol.toUpperCase()} ${hostport};rport;branch=${randomBranch()}`,
-      ...(this.opts.recordRoute ? { recordRoute: ourRouteValue(local.address, local.port, dest.protocol) } : {}),
+      ...(this.opts.recordRoute
+        ? { recordRoute: ourRouteValue(local.address, local.port, dest.protocol) }
+        : {}),
       headers: this.opts.headers,
     });
     rt.req = req;
@@ -313,7 +336,10 @@ export class ProxyTransaction {
   private onBranchResponse(id: number, res: SipResponse, info: ReceiveInfo): void {
     const rt = this.branch(id);
     if (res.status < 200) {
-      this.dispatch({ type: 'branch.provisional', branch: id, status: res.status }, { branch: id, res });
+      this.dispatch(
+        { type: 'branch.provisional', branch: id, status: res.status },
+        { branch: id, res },
+      );
       return;
     }
     // A branch given up earlier keeps its made-up final, unless it answers after all.
@@ -325,7 +351,16 @@ export class ProxyTransaction {
       rt.from = { ...info.source };
     }
     const contacts = res.status >= 300 && res.status < 400 ? redirectTargets(res) : [];
-    this.dispatch({ type: 'branch.final', branch: id, status: res.status, contacts, challenge: isChallenge(res) }, { branch: id, res });
+    this.dispatch(
+      {
+        type: 'branch.final',
+        branch: id,
+        status: res.status,
+        contacts,
+        challenge: isChallenge(res),
+      },
+      { branch: id, res },
+    );
   }
 
   private cancelBranch(id: number): void {

@@ -14,36 +14,55 @@ import type { ReceiveInfo } from '../transport/types';
 import type { ServerTransaction } from '../transaction';
 import type { SipCore } from '../core/sip-core';
 import { hostPortText, isSelf, localAddressFor, resolveUri } from '../core/addressing';
-import { isOurUri, maxForwardsOf, nextHopUri, parseTarget, prepareForward, topRouteIsOurs } from './forward';
+import {
+  isOurUri,
+  maxForwardsOf,
+  nextHopUri,
+  parseTarget,
+  prepareForward,
+  topRouteIsOurs,
+} from './forward';
 import { ProxyTransaction } from './proxy-transaction';
 
 /**
  * Takes over an in-dialog request that no dialog of ours matched when its top Route names us and
  * its next hop is elsewhere. Returns false to leave the request to normal handling.
  */
-export function relayRequest(core: SipCore, req: SipRequest, info: ReceiveInfo, txn: ServerTransaction): boolean {
+export function relayRequest(
+  core: SipCore,
+  req: SipRequest,
+  info: ReceiveInfo,
+  txn: ServerTransaction,
+): boolean {
   const listen = core.listen();
   if (!topRouteIsOurs(req, listen)) return false;
   const prepared = prepareForward(req, listen);
   const target = parseTarget(prepared.uri);
-  if (!target || target.scheme === 'tel' || isOurUri(nextHopUri(prepared, target), listen)) return false;
+  if (!target || target.scheme === 'tel' || isOurUri(nextHopUri(prepared, target), listen))
+    return false;
   if (maxForwardsOf(req) === 0) {
     // RFC 3261 §16.3 step 3.
-    txn.respond(makeResponse(req, 483, undefined, { toTag: toTag(req) ? undefined : randomTag() })).catch(() => undefined);
+    txn
+      .respond(makeResponse(req, 483, undefined, { toTag: toTag(req) ? undefined : randomTag() }))
+      .catch(() => undefined);
     return true;
   }
   const cdrs = req.method === 'BYE';
   if (cdrs) core.cdr('stop', 'network', 'normal-release', req);
   core.log.debug({ method: req.method, callId: callId(req) }, 'relaying in-dialog request');
-  new ProxyTransaction(core, { txn, req, info }, {
-    targets: [prepared.uri],
-    serial: true,
-    followRedirects: false,
-    recordRoute: false,
-    replaceUri: false,
-    headers: [],
-    cdrs: false,
-  }).start();
+  new ProxyTransaction(
+    core,
+    { txn, req, info },
+    {
+      targets: [prepared.uri],
+      serial: true,
+      followRedirects: false,
+      recordRoute: false,
+      replaceUri: false,
+      headers: [],
+      cdrs: false,
+    },
+  ).start();
   return true;
 }
 
@@ -68,6 +87,8 @@ export function relayAck(core: SipCore, ack: SipRequest, _info: ReceiveInfo): bo
       });
       return core.transactions.sendStateless(prepared, dest);
     })
-    .catch((err: unknown) => core.log.warn({ err: String(err), callId: callId(ack) }, 'ACK not relayed'));
+    .catch((err: unknown) =>
+      core.log.warn({ err: String(err), callId: callId(ack) }, 'ACK not relayed'),
+    );
   return true;
 }

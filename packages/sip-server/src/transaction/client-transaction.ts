@@ -72,7 +72,12 @@ export abstract class ClientTransactionBase<S extends { kind: string }> {
     this.pendingEffects = effects;
   }
 
-  protected abstract reduce(s: S, e: ClientEvent, now: number, cfg: TransactionConfig): [S, ClientEffect[]];
+  protected abstract reduce(
+    s: S,
+    e: ClientEvent,
+    now: number,
+    cfg: TransactionConfig,
+  ): [S, ClientEffect[]];
 
   get state(): S['kind'] | 'terminated' {
     return this.stopped ? 'terminated' : this.s.kind;
@@ -132,7 +137,8 @@ export abstract class ClientTransactionBase<S extends { kind: string }> {
           this.transmit(this.bytes);
           break;
         case 'sendAck':
-          if (this.current) this.transmit(serializeMessage(buildAckForNon2xx(this.request, this.current.res)));
+          if (this.current)
+            this.transmit(serializeMessage(buildAckForNon2xx(this.request, this.current.res)));
           break;
         case 'passUp':
           if (this.current) {

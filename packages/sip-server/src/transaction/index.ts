@@ -10,13 +10,29 @@ export { ClientTransactionBase } from './client-transaction';
 export type { ClientTransactionUser, TransactionTransport } from './client-transaction';
 export { ServerTransactionBase } from './server-transaction';
 export type { ServerTransactionEvents } from './server-transaction';
-export { InviteClientTransaction, nextInviteClient, startInviteClient } from './invite-client-transaction';
+export {
+  InviteClientTransaction,
+  nextInviteClient,
+  startInviteClient,
+} from './invite-client-transaction';
 export type { InviteClientState } from './invite-client-transaction';
-export { NonInviteClientTransaction, nextNonInviteClient, startNonInviteClient } from './non-invite-client-transaction';
+export {
+  NonInviteClientTransaction,
+  nextNonInviteClient,
+  startNonInviteClient,
+} from './non-invite-client-transaction';
 export type { NonInviteClientState } from './non-invite-client-transaction';
-export { InviteServerTransaction, nextInviteServer, startInviteServer } from './invite-server-transaction';
+export {
+  InviteServerTransaction,
+  nextInviteServer,
+  startInviteServer,
+} from './invite-server-transaction';
 export type { InviteServerState } from './invite-server-transaction';
-export { NonInviteServerTransaction, nextNonInviteServer, startNonInviteServer } from './non-invite-server-transaction';
+export {
+  NonInviteServerTransaction,
+  nextNonInviteServer,
+  startNonInviteServer,
+} from './non-invite-server-transaction';
 export type { NonInviteServerState } from './non-invite-server-transaction';
 export { DEFAULT_TIMERS, resolveTimers } from './state-table';
 export type {

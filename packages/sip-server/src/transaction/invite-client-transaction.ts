@@ -79,7 +79,12 @@ export function nextInviteClient(
         if (cfg.reliable) {
           return [
             { kind: 'terminated', reason: 'completed' },
-            [...leaving, { type: 'sendAck' }, { type: 'passUp' }, { type: 'terminated', reason: 'completed' }],
+            [
+              ...leaving,
+              { type: 'sendAck' },
+              { type: 'passUp' },
+              { type: 'terminated', reason: 'completed' },
+            ],
           ];
         }
         return [
@@ -90,7 +95,13 @@ export function nextInviteClient(
       if (e.type === 'transportError') {
         return [
           { kind: 'terminated', reason: 'transportError' },
-          [cancel('A'), cancel('B'), cancel('C'), { type: 'transportError' }, { type: 'terminated', reason: 'transportError' }],
+          [
+            cancel('A'),
+            cancel('B'),
+            cancel('C'),
+            { type: 'transportError' },
+            { type: 'terminated', reason: 'transportError' },
+          ],
         ];
       }
       if (s.kind === 'calling') {
@@ -114,23 +125,36 @@ export function nextInviteClient(
         return [{ kind: 'proceeding', timedOut: true }, [{ type: 'timeout' }, start('B', 64 * t1)]];
       }
       if (e.timer === 'B' && s.timedOut) {
-        return [{ kind: 'terminated', reason: 'timeout' }, [cancel('C'), { type: 'terminated', reason: 'timeout' }]];
+        return [
+          { kind: 'terminated', reason: 'timeout' },
+          [cancel('C'), { type: 'terminated', reason: 'timeout' }],
+        ];
       }
       return [s, []];
     }
     case 'completed':
       if (e.type === 'response' && e.status >= 300) return [s, [{ type: 'sendAck' }]];
       if (e.type === 'timer' && e.timer === 'D') {
-        return [{ kind: 'terminated', reason: 'completed' }, [{ type: 'terminated', reason: 'completed' }]];
+        return [
+          { kind: 'terminated', reason: 'completed' },
+          [{ type: 'terminated', reason: 'completed' }],
+        ];
       }
       if (e.type === 'transportError') {
-        return [{ kind: 'terminated', reason: 'transportError' }, [cancel('D'), { type: 'terminated', reason: 'transportError' }]];
+        return [
+          { kind: 'terminated', reason: 'transportError' },
+          [cancel('D'), { type: 'terminated', reason: 'transportError' }],
+        ];
       }
       return [s, []];
     case 'accepted':
-      if (e.type === 'response' && e.status >= 200 && e.status < 300) return [s, [{ type: 'passUp' }]];
+      if (e.type === 'response' && e.status >= 200 && e.status < 300)
+        return [s, [{ type: 'passUp' }]];
       if (e.type === 'timer' && e.timer === 'M') {
-        return [{ kind: 'terminated', reason: 'completed' }, [{ type: 'terminated', reason: 'completed' }]];
+        return [
+          { kind: 'terminated', reason: 'completed' },
+          [{ type: 'terminated', reason: 'completed' }],
+        ];
       }
       return [s, []];
     case 'terminated':
@@ -139,7 +163,6 @@ export function nextInviteClient(
       return assertNever(s);
   }
 }
-
 
 /** INVITE client transaction runner: see {@link nextInviteClient}. */
 export class InviteClientTransaction extends ClientTransactionBase<InviteClientState> {

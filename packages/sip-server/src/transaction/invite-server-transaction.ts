@@ -67,16 +67,26 @@ export function nextInviteServer(
           ];
         }
         // RFC 3261 17.2.1: non-2xx final → Completed, timer G (UDP) and H.
-        return [{ kind: 'completed', interval: t1 }, [cancel('guard'), { type: 'send' }, ...g, start('H', 64 * t1)]];
+        return [
+          { kind: 'completed', interval: t1 },
+          [cancel('guard'), { type: 'send' }, ...g, start('H', 64 * t1)],
+        ];
       }
       if (e.type === 'request') return [s, [{ type: 'retransmit' }]];
       if (e.type === 'timer' && e.timer === 'guard') {
-        return [{ kind: 'terminated', reason: 'timeout' }, [{ type: 'timeout' }, { type: 'terminated', reason: 'timeout' }]];
+        return [
+          { kind: 'terminated', reason: 'timeout' },
+          [{ type: 'timeout' }, { type: 'terminated', reason: 'timeout' }],
+        ];
       }
       if (e.type === 'transportError') {
         return [
           { kind: 'terminated', reason: 'transportError' },
-          [cancel('guard'), { type: 'transportError' }, { type: 'terminated', reason: 'transportError' }],
+          [
+            cancel('guard'),
+            { type: 'transportError' },
+            { type: 'terminated', reason: 'transportError' },
+          ],
         ];
       }
       return [s, []];
@@ -86,14 +96,22 @@ export function nextInviteServer(
       if (e.type === 'ack') {
         // RFC 3261 17.2.1: ACK → Confirmed, absorbed; timer I (zero when reliable).
         if (cfg.reliable) {
-          return [{ kind: 'terminated', reason: 'completed' }, [cancel('G'), cancel('H'), { type: 'terminated', reason: 'completed' }]];
+          return [
+            { kind: 'terminated', reason: 'completed' },
+            [cancel('G'), cancel('H'), { type: 'terminated', reason: 'completed' }],
+          ];
         }
         return [{ kind: 'confirmed' }, [cancel('G'), cancel('H'), start('I', t4)]];
       }
       if (e.type === 'transportError') {
         return [
           { kind: 'terminated', reason: 'transportError' },
-          [cancel('G'), cancel('H'), { type: 'transportError' }, { type: 'terminated', reason: 'transportError' }],
+          [
+            cancel('G'),
+            cancel('H'),
+            { type: 'transportError' },
+            { type: 'terminated', reason: 'transportError' },
+          ],
         ];
       }
       if (e.timer === 'G') {
@@ -110,7 +128,10 @@ export function nextInviteServer(
     case 'confirmed':
       if (e.type === 'respond') return invalid('IST', s, e);
       if (e.type === 'timer' && e.timer === 'I') {
-        return [{ kind: 'terminated', reason: 'completed' }, [{ type: 'terminated', reason: 'completed' }]];
+        return [
+          { kind: 'terminated', reason: 'completed' },
+          [{ type: 'terminated', reason: 'completed' }],
+        ];
       }
       return [s, []];
     case 'accepted':
@@ -125,18 +146,29 @@ export function nextInviteServer(
           ];
         }
         // Stay until L to absorb ACK retransmissions (RFC 6026 7.1).
-        return [{ kind: 'accepted', interval: s.interval, acked: true }, [cancel('G'), { type: 'passAck' }]];
+        return [
+          { kind: 'accepted', interval: s.interval, acked: true },
+          [cancel('G'), { type: 'passAck' }],
+        ];
       }
       if (e.type === 'transportError') {
         // The 2xx could not be sent: the dialog layer learns it from ackTimeout-like handling.
         return [
           { kind: 'terminated', reason: 'transportError' },
-          [cancel('G'), cancel('L'), { type: 'transportError' }, { type: 'terminated', reason: 'transportError' }],
+          [
+            cancel('G'),
+            cancel('L'),
+            { type: 'transportError' },
+            { type: 'terminated', reason: 'transportError' },
+          ],
         ];
       }
       if (e.timer === 'G' && !s.acked) {
         const interval = Math.min(s.interval * 2, t2);
-        return [{ kind: 'accepted', interval, acked: false }, [{ type: 'retransmit' }, start('G', interval)]];
+        return [
+          { kind: 'accepted', interval, acked: false },
+          [{ type: 'retransmit' }, start('G', interval)],
+        ];
       }
       if (e.timer === 'L') {
         const reason: TerminationReason = s.acked ? 'completed' : 'ackTimeout';
@@ -153,7 +185,6 @@ export function nextInviteServer(
       return assertNever(s);
   }
 }
-
 
 /** INVITE server transaction runner: see {@link nextInviteServer}. */
 export class InviteServerTransaction extends ServerTransactionBase<InviteServerState> {

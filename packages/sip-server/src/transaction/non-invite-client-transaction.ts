@@ -38,7 +38,9 @@ export type NonInviteClientState =
   | { kind: 'completed' }
   | { kind: 'terminated'; reason: TerminationReason };
 
-export function startNonInviteClient(cfg: TransactionConfig): [NonInviteClientState, ClientEffect[]] {
+export function startNonInviteClient(
+  cfg: TransactionConfig,
+): [NonInviteClientState, ClientEffect[]] {
   const { t1 } = cfg.timers;
   const effects: ClientEffect[] = [{ type: 'transmit' }];
   if (!cfg.reliable) effects.push(start('E', t1));
@@ -57,18 +59,27 @@ export function nextNonInviteClient(
     case 'trying':
     case 'proceeding':
       if (e.type === 'response') {
-        if (e.status < 200) return [{ kind: 'proceeding', interval: s.interval }, [{ type: 'passUp' }]];
+        if (e.status < 200)
+          return [{ kind: 'proceeding', interval: s.interval }, [{ type: 'passUp' }]];
         // RFC 3261 17.1.2.2: final response → Completed, timer K (zero when reliable).
         const leaving: ClientEffect[] = [cancel('E'), cancel('F'), { type: 'passUp' }];
         if (cfg.reliable) {
-          return [{ kind: 'terminated', reason: 'completed' }, [...leaving, { type: 'terminated', reason: 'completed' }]];
+          return [
+            { kind: 'terminated', reason: 'completed' },
+            [...leaving, { type: 'terminated', reason: 'completed' }],
+          ];
         }
         return [{ kind: 'completed' }, [...leaving, start('K', t4)]];
       }
       if (e.type === 'transportError') {
         return [
           { kind: 'terminated', reason: 'transportError' },
-          [cancel('E'), cancel('F'), { type: 'transportError' }, { type: 'terminated', reason: 'transportError' }],
+          [
+            cancel('E'),
+            cancel('F'),
+            { type: 'transportError' },
+            { type: 'terminated', reason: 'transportError' },
+          ],
         ];
       }
       if (e.timer === 'E') {
@@ -85,7 +96,10 @@ export function nextNonInviteClient(
       return [s, []];
     case 'completed':
       if (e.type === 'timer' && e.timer === 'K') {
-        return [{ kind: 'terminated', reason: 'completed' }, [{ type: 'terminated', reason: 'completed' }]];
+        return [
+          { kind: 'terminated', reason: 'completed' },
+          [{ type: 'terminated', reason: 'completed' }],
+        ];
       }
       return [s, []];
     case 'terminated':
@@ -94,7 +108,6 @@ export function nextNonInviteClient(
       return assertNever(s);
   }
 }
-
 
 /** Non-INVITE client transaction runner: see {@link nextNonInviteClient}. */
 export class NonInviteClientTransaction extends ClientTransactionBase<NonInviteClientState> {

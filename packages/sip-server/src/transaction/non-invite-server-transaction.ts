@@ -35,7 +35,9 @@ export type NonInviteServerState =
   | { kind: 'completed' }
   | { kind: 'terminated'; reason: TerminationReason };
 
-export function startNonInviteServer(cfg: TransactionConfig): [NonInviteServerState, ServerEffect[]] {
+export function startNonInviteServer(
+  cfg: TransactionConfig,
+): [NonInviteServerState, ServerEffect[]] {
   // The client gives up after 64·T1 (timer F); T4 more covers its last retransmission in flight,
   // which would otherwise open a second transaction.
   return [{ kind: 'trying' }, [start('guard', 64 * cfg.timers.t1 + cfg.timers.t4)]];
@@ -59,17 +61,27 @@ export function nextNonInviteServer(
             [cancel('guard'), { type: 'send' }, { type: 'terminated', reason: 'completed' }],
           ];
         }
-        return [{ kind: 'completed' }, [cancel('guard'), { type: 'send' }, start('J', 64 * cfg.timers.t1)]];
+        return [
+          { kind: 'completed' },
+          [cancel('guard'), { type: 'send' }, start('J', 64 * cfg.timers.t1)],
+        ];
       }
       // RFC 3261 17.2.2: retransmissions in Trying are discarded, in Proceeding answered.
       if (e.type === 'request') return [s, s.kind === 'proceeding' ? [{ type: 'retransmit' }] : []];
       if (e.type === 'timer' && e.timer === 'guard') {
-        return [{ kind: 'terminated', reason: 'timeout' }, [{ type: 'timeout' }, { type: 'terminated', reason: 'timeout' }]];
+        return [
+          { kind: 'terminated', reason: 'timeout' },
+          [{ type: 'timeout' }, { type: 'terminated', reason: 'timeout' }],
+        ];
       }
       if (e.type === 'transportError') {
         return [
           { kind: 'terminated', reason: 'transportError' },
-          [cancel('guard'), { type: 'transportError' }, { type: 'terminated', reason: 'transportError' }],
+          [
+            cancel('guard'),
+            { type: 'transportError' },
+            { type: 'terminated', reason: 'transportError' },
+          ],
         ];
       }
       return [s, []];
@@ -77,13 +89,20 @@ export function nextNonInviteServer(
       if (e.type === 'respond') return invalid('NIST', s, e);
       if (e.type === 'request') return [s, [{ type: 'retransmit' }]];
       if (e.type === 'timer' && e.timer === 'J') {
-        return [{ kind: 'terminated', reason: 'completed' }, [{ type: 'terminated', reason: 'completed' }]];
+        return [
+          { kind: 'terminated', reason: 'completed' },
+          [{ type: 'terminated', reason: 'completed' }],
+        ];
       }
       if (e.type === 'transportError') {
         // RFC 3261 17.2.4: the final response could not be sent; the TU is told.
         return [
           { kind: 'terminated', reason: 'transportError' },
-          [cancel('J'), { type: 'transportError' }, { type: 'terminated', reason: 'transportError' }],
+          [
+            cancel('J'),
+            { type: 'transportError' },
+            { type: 'terminated', reason: 'transportError' },
+          ],
         ];
       }
       return [s, []];

@@ -45,9 +45,18 @@ export interface ServerTransactionEvents {
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- a merge repeats the class's type parameters.
 export interface ServerTransactionBase<S extends { kind: string }> {
   on<E extends keyof ServerTransactionEvents>(event: E, listener: ServerTransactionEvents[E]): this;
-  once<E extends keyof ServerTransactionEvents>(event: E, listener: ServerTransactionEvents[E]): this;
-  off<E extends keyof ServerTransactionEvents>(event: E, listener: ServerTransactionEvents[E]): this;
-  emit<E extends keyof ServerTransactionEvents>(event: E, ...args: Parameters<ServerTransactionEvents[E]>): boolean;
+  once<E extends keyof ServerTransactionEvents>(
+    event: E,
+    listener: ServerTransactionEvents[E],
+  ): this;
+  off<E extends keyof ServerTransactionEvents>(
+    event: E,
+    listener: ServerTransactionEvents[E],
+  ): this;
+  emit<E extends keyof ServerTransactionEvents>(
+    event: E,
+    ...args: Parameters<ServerTransactionEvents[E]>
+  ): boolean;
 }
 
 /**
@@ -83,7 +92,12 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     this.run(effects);
   }
 
-  protected abstract reduce(s: S, e: ServerEvent, now: number, cfg: TransactionConfig): [S, ServerEffect[]];
+  protected abstract reduce(
+    s: S,
+    e: ServerEvent,
+    now: number,
+    cfg: TransactionConfig,
+  ): [S, ServerEffect[]];
 
   get state(): S['kind'] | 'terminated' {
     return this.stopped ? 'terminated' : this.s.kind;
@@ -101,14 +115,20 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
   respond(res: SipResponse): Promise<SendResult> {
     if (this.stopped) throw new InvalidStateError('transaction layer stopped');
     const before = this.s.kind;
-    const [s, effects] = this.reduce(this.s, { type: 'respond', status: res.status }, this.ctx.clock.now(), this.config);
+    const [s, effects] = this.reduce(
+      this.s,
+      { type: 'respond', status: res.status },
+      this.ctx.clock.now(),
+      this.config,
+    );
     this.s = s;
     this.logTransition(before, s.kind, `respond ${res.status}`, false);
     if (res.status >= 200) this.final = true;
     const bytes = serializeMessage(res);
     const dest = responseDestination(res, this.info);
     this.last = { bytes, dest };
-    if (res.status >= 200 && res.status < 300 && this.request.method === 'INVITE') this.ctx.onAccepted(this, res);
+    if (res.status >= 200 && res.status < 300 && this.request.method === 'INVITE')
+      this.ctx.onAccepted(this, res);
     let sent: Promise<SendResult> | undefined;
     this.run(effects, () => {
       sent = this.transmit();
@@ -199,7 +219,8 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     const sending = this.ctx.transport.send(last.dest, last.bytes);
     sending.then(
       (result) => {
-        if (result.connectionId && this.last === last) last.dest = { ...last.dest, connectionId: result.connectionId };
+        if (result.connectionId && this.last === last)
+          last.dest = { ...last.dest, connectionId: result.connectionId };
       },
       (err: unknown) => {
         this.lastError = err instanceof Error ? err : new Error(String(err));

@@ -87,24 +87,24 @@ export interface TransactionConfig {
  * RFC 3261 timer letters, plus `L` and `M` from RFC 6026 and `guard`, which ends a server
  * transaction whose transaction user never sends a final response.
  */
-export type TimerName = 'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'M' | 'guard';
+export type TimerName =
+  'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'M' | 'guard';
 
 export type TimerEffect =
-  | { type: 'startTimer'; timer: TimerName; ms: number }
-  | { type: 'cancelTimer'; timer: TimerName };
+  { type: 'startTimer'; timer: TimerName; ms: number } | { type: 'cancelTimer'; timer: TimerName };
 
 export type TerminationReason =
-  | 'completed'
-  | 'timeout'
-  | 'transportError'
-  | 'ackTimeout'
-  | 'stopped';
+  'completed' | 'timeout' | 'transportError' | 'ackTimeout' | 'stopped';
 
 export function assertNever(x: never): never {
   throw new Error(`unhandled case: ${JSON.stringify(x)}`);
 }
 
-export const start = (timer: TimerName, ms: number): TimerEffect => ({ type: 'startTimer', timer, ms });
+export const start = (timer: TimerName, ms: number): TimerEffect => ({
+  type: 'startTimer',
+  timer,
+  ms,
+});
 export const cancel = (timer: TimerName): TimerEffect => ({ type: 'cancelTimer', timer });
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,11 @@ import type { SipMessage, SipRequest, SipResponse } from '../message/types';
 import { LogLimiter } from '../transport/log-limiter';
 import { responseDestination } from '../transport/response-destination';
 import type { Destination, ReceiveInfo, SendResult } from '../transport/types';
-import type { ClientTransactionContext, ClientTransactionUser, TransactionTransport } from './client-transaction';
+import type {
+  ClientTransactionContext,
+  ClientTransactionUser,
+  TransactionTransport,
+} from './client-transaction';
 import { systemClock, type Clock } from './clock';
 import { InviteClientTransaction } from './invite-client-transaction';
 import { InviteServerTransaction } from './invite-server-transaction';
@@ -14,7 +18,12 @@ import { ackDialogKey, clientTransactionKey, serverTransactionKey } from './matc
 import { NonInviteClientTransaction } from './non-invite-client-transaction';
 import { NonInviteServerTransaction } from './non-invite-server-transaction';
 import type { ServerTransactionContext } from './server-transaction';
-import { resolveTimers, type TransactionConfig, type TransactionTimerOptions, type TransactionTimers } from './state-table';
+import {
+  resolveTimers,
+  type TransactionConfig,
+  type TransactionTimerOptions,
+  type TransactionTimers,
+} from './state-table';
 
 export type ClientTransaction = InviteClientTransaction | NonInviteClientTransaction;
 export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
@@ -61,7 +70,10 @@ export interface TransactionLayer {
   on<E extends keyof TransactionLayerEvents>(event: E, listener: TransactionLayerEvents[E]): this;
   once<E extends keyof TransactionLayerEvents>(event: E, listener: TransactionLayerEvents[E]): this;
   off<E extends keyof TransactionLayerEvents>(event: E, listener: TransactionLayerEvents[E]): this;
-  emit<E extends keyof TransactionLayerEvents>(event: E, ...args: Parameters<TransactionLayerEvents[E]>): boolean;
+  emit<E extends keyof TransactionLayerEvents>(
+    event: E,
+    ...args: Parameters<TransactionLayerEvents[E]>
+  ): boolean;
 }
 
 /**
@@ -141,7 +153,8 @@ export class TransactionLayer extends EventEmitter {
     const id = branch(req);
     const key = clientTransactionKey(req);
     if (!id || !key) throw new TypeError('request needs a top Via with a branch, and a CSeq');
-    if (this.clients.has(key)) throw new InvalidStateError(`client transaction ${key} already exists`);
+    if (this.clients.has(key))
+      throw new InvalidStateError(`client transaction ${key} already exists`);
     const cfg: TransactionConfig = { reliable: dest.protocol !== 'udp', timers: this.timers };
     const txn =
       req.method === 'INVITE'
@@ -207,12 +220,21 @@ export class TransactionLayer extends EventEmitter {
       return;
     }
     if (this.servers.size >= this.maxServerTransactions) {
-      this.limiter.warn('server-txn-limit', { limit: this.maxServerTransactions }, 'too many transactions: 503');
-      const res = makeResponse(req, 503, 'Service Unavailable', { headers: [{ name: 'Retry-After', value: '5' }] });
+      this.limiter.warn(
+        'server-txn-limit',
+        { limit: this.maxServerTransactions },
+        'too many transactions: 503',
+      );
+      const res = makeResponse(req, 503, 'Service Unavailable', {
+        headers: [{ name: 'Retry-After', value: '5' }],
+      });
       this.sendStateless(res, responseDestination(res, info)).catch(() => undefined);
       return;
     }
-    const cfg: TransactionConfig = { reliable: info.source.protocol !== 'udp', timers: this.timers };
+    const cfg: TransactionConfig = {
+      reliable: info.source.protocol !== 'udp',
+      timers: this.timers,
+    };
     const txn =
       req.method === 'INVITE'
         ? new InviteServerTransaction(req, info, key, cfg, this.serverCtx)
@@ -272,4 +294,3 @@ export class TransactionLayer extends EventEmitter {
     }
   }
 }
-

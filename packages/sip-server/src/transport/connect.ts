@@ -17,7 +17,10 @@ export interface OpenStreamOptions {
  * can destroy it); `ready` resolves when it is usable and rejects with TransportError on error or
  * timeout, leaving the socket destroyed.
  */
-export function openStream(o: OpenStreamOptions): { socket: net.Socket; ready: Promise<net.Socket> } {
+export function openStream(o: OpenStreamOptions): {
+  socket: net.Socket;
+  ready: Promise<net.Socket>;
+} {
   const local = o.localAddress ? { localAddress: o.localAddress } : {};
   let socket: net.Socket;
   if (o.protocol === 'tls') {
@@ -43,7 +46,11 @@ export function openStream(o: OpenStreamOptions): { socket: net.Socket; ready: P
     const fail = (err: Error): void => {
       cleanup();
       socket.destroy();
-      reject(new TransportError(`${o.protocol} connect to ${o.host}:${o.port} failed: ${err.message}`, { cause: err }));
+      reject(
+        new TransportError(`${o.protocol} connect to ${o.host}:${o.port} failed: ${err.message}`, {
+          cause: err,
+        }),
+      );
     };
     const closed = (): void => fail(new Error('closed before ready'));
     const done = (): void => {

@@ -56,7 +56,11 @@ export function bindUdp(l: ListenOptions, handlers: UdpHandlers): Promise<UdpLis
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => {
       socket.close();
-      reject(new TransportError(`cannot bind udp ${l.address}:${l.port}: ${err.message}`, { cause: err }));
+      reject(
+        new TransportError(`cannot bind udp ${l.address}:${l.port}: ${err.message}`, {
+          cause: err,
+        }),
+      );
     };
     socket.once('error', onError);
     socket.bind(l.port, l.address, () => {
@@ -69,7 +73,14 @@ export function bindUdp(l: ListenOptions, handlers: UdpHandlers): Promise<UdpLis
       } catch {
         // Not fatal: the kernel keeps its default.
       }
-      const listener: UdpListener = { protocol: 'udp', opts: l, socket, address: l.address, port: socket.address().port, family };
+      const listener: UdpListener = {
+        protocol: 'udp',
+        opts: l,
+        socket,
+        address: l.address,
+        port: socket.address().port,
+        family,
+      };
       socket.on('error', (err) => handlers.onError(listener, err));
       socket.on('message', (buf, rinfo) => handlers.onDatagram(listener, buf, rinfo));
       resolve(listener);
@@ -82,8 +93,15 @@ export function bindStream(l: ListenOptions, handlers: StreamHandlers): Promise<
   const protocol = l.protocol === 'tls' ? 'tls' : 'tcp';
   let server: net.Server;
   if (protocol === 'tls') {
-    if (!l.tls) return Promise.reject(new TransportError(`tls listener ${l.address}:${l.port} has no certificate`));
-    const tlsServer = tls.createServer({ cert: l.tls.cert, key: l.tls.key, handshakeTimeout: handlers.handshakeTimeoutMs });
+    if (!l.tls)
+      return Promise.reject(
+        new TransportError(`tls listener ${l.address}:${l.port} has no certificate`),
+      );
+    const tlsServer = tls.createServer({
+      cert: l.tls.cert,
+      key: l.tls.key,
+      handshakeTimeout: handlers.handshakeTimeoutMs,
+    });
     tlsServer.on('connection', (raw: net.Socket) => handlers.onTlsRawConnection(raw));
     tlsServer.on('secureConnection', (socket) => {
       handlers.onTlsHandshakeDone(socket);
@@ -95,11 +113,22 @@ export function bindStream(l: ListenOptions, handlers: StreamHandlers): Promise<
     server = net.createServer((socket) => handlers.onAccepted(listener, socket));
   }
   server.maxConnections = handlers.maxConnections;
-  const listener: StreamListener = { protocol, opts: l, server, address: l.address, port: l.port, family: familyOf(l.address) };
+  const listener: StreamListener = {
+    protocol,
+    opts: l,
+    server,
+    address: l.address,
+    port: l.port,
+    family: familyOf(l.address),
+  };
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => {
       server.close();
-      reject(new TransportError(`cannot listen ${protocol} ${l.address}:${l.port}: ${err.message}`, { cause: err }));
+      reject(
+        new TransportError(`cannot listen ${protocol} ${l.address}:${l.port}: ${err.message}`, {
+          cause: err,
+        }),
+      );
     };
     server.once('error', onError);
     server.listen(l.port, l.address, () => {

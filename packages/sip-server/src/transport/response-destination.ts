@@ -27,7 +27,8 @@ export function viaProtocol(transport: string): TransportProtocol {
 export function responseDestination(res: SipResponse, info?: ReceiveInfo): Destination {
   const via = topVia(res);
   if (!via) {
-    if (info) return { ...info.source, ...(info.connectionId ? { connectionId: info.connectionId } : {}) };
+    if (info)
+      return { ...info.source, ...(info.connectionId ? { connectionId: info.connectionId } : {}) };
     throw new TypeError('response has no Via header');
   }
   const protocol = info?.source.protocol ?? viaProtocol(via.transport);

@@ -82,7 +82,8 @@ export class StreamConnection {
     if (this.messages > 0 || this.outbound) this.armTimer(this.limits.idleTimeoutMs);
     return new Promise((resolve, reject) => {
       this.socket.write(data, (err) => {
-        if (err) reject(new TransportError(`write to ${this.id} failed: ${err.message}`, { cause: err }));
+        if (err)
+          reject(new TransportError(`write to ${this.id} failed: ${err.message}`, { cause: err }));
         else resolve();
       });
     });

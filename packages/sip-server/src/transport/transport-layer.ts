@@ -4,7 +4,14 @@ import type net from 'node:net';
 import type tls from 'node:tls';
 import { TransportError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
-import { makeResponse, parseMessage, randomTag, reasonPhrase, serializeMessage, toTag } from '../message';
+import {
+  makeResponse,
+  parseMessage,
+  randomTag,
+  reasonPhrase,
+  serializeMessage,
+  toTag,
+} from '../message';
 import type { SipMessage, SipParseErrorInfo } from '../message/types';
 import { openStream } from './connect';
 import { LogLimiter } from './log-limiter';
@@ -79,7 +86,6 @@ export interface SendOptions {
   localAddress?: string;
 }
 
-
 /**
  * SIP over UDP, TCP and TLS (RFC 3261 §18). Receives and parses messages, stamps rport/received on
  * requests, answers unparsable but answerable requests with 400/413/505, reuses connections in both
@@ -135,7 +141,8 @@ export class TransportLayer extends EventEmitter<{
       onAccepted: (l, socket) => this.safely(() => this.onAccepted(l, socket)),
       onTlsRawConnection: (raw) => this.safely(() => this.onTlsRawConnection(raw)),
       onTlsHandshakeDone: (socket) => this.safely(() => this.handshakeDone(socket)),
-      onTlsClientError: (err) => this.limiter.warn('tls-handshake', { err: err.message }, 'tls handshake failed'),
+      onTlsClientError: (err) =>
+        this.limiter.warn('tls-handshake', { err: err.message }, 'tls handshake failed'),
       onError: (l, err) => this.log.warn({ err, port: l.port }, 'listener error'),
     };
   }
@@ -147,13 +154,20 @@ export class TransportLayer extends EventEmitter<{
     this.stopping = false;
     try {
       for (const l of this.opts.listen) {
-        this.bound.push(l.protocol === 'udp' ? await bindUdp(l, this.udpHandlers) : await bindStream(l, this.streamHandlers));
+        this.bound.push(
+          l.protocol === 'udp'
+            ? await bindUdp(l, this.udpHandlers)
+            : await bindStream(l, this.streamHandlers),
+        );
       }
     } catch (err) {
       await this.stop();
-      throw err instanceof TransportError ? err : new TransportError(`listen failed: ${String(err)}`, { cause: err });
+      throw err instanceof TransportError
+        ? err
+        : new TransportError(`listen failed: ${String(err)}`, { cause: err });
     }
-    for (const l of this.bound) this.log.info({ protocol: l.protocol, address: l.address, port: l.port }, 'listening');
+    for (const l of this.bound)
+      this.log.info({ protocol: l.protocol, address: l.address, port: l.port }, 'listening');
   }
 
   /** Closes listeners, connections and timers. Safe to call more than once. */
@@ -209,7 +223,13 @@ export class TransportLayer extends EventEmitter<{
     if (dest.protocol === 'udp') return this.sendUdp(dest, data, options);
     const conn = await this.streamFor(dest, options);
     await conn.write(data);
-    return { connectionId: conn.id, local: { address: conn.socket.localAddress ?? conn.local.address, port: conn.socket.localPort ?? conn.local.port } };
+    return {
+      connectionId: conn.id,
+      local: {
+        address: conn.socket.localAddress ?? conn.local.address,
+        port: conn.socket.localPort ?? conn.local.port,
+      },
+    };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -228,8 +248,15 @@ export class TransportLayer extends EventEmitter<{
 
   /** A TCP connection to a TLS listener: bounded in number and in handshake time. */
   private onTlsRawConnection(raw: net.Socket): void {
-    if (this.stopping || this.connections.size + this.handshaking.size >= this.limits.maxConnections) {
-      this.limiter.warn('conn-limit-tls', { limit: this.limits.maxConnections }, 'connection refused: limit reached');
+    if (
+      this.stopping ||
+      this.connections.size + this.handshaking.size >= this.limits.maxConnections
+    ) {
+      this.limiter.warn(
+        'conn-limit-tls',
+        { limit: this.limits.maxConnections },
+        'connection refused: limit reached',
+      );
       raw.destroy();
       return;
     }
@@ -255,7 +282,11 @@ export class TransportLayer extends EventEmitter<{
 
   private onAccepted(l: StreamListener, socket: net.Socket): void {
     if (this.stopping || this.connections.size >= this.limits.maxConnections) {
-      this.limiter.warn(`conn-limit-${l.protocol}`, { limit: this.limits.maxConnections }, 'connection refused: limit reached');
+      this.limiter.warn(
+        `conn-limit-${l.protocol}`,
+        { limit: this.limits.maxConnections },
+        'connection refused: limit reached',
+      );
       socket.destroy();
       return;
     }
@@ -328,12 +359,19 @@ export class TransportLayer extends EventEmitter<{
     let msg: SipMessage = result.message;
     if (msg.kind === 'request') msg = applyReceived(msg, info.source);
     if (this.log.isLevelEnabled('trace')) {
-      this.log.trace({ source: info.source, connectionId: info.connectionId, sip: buf.toString('utf8') }, 'recv');
+      this.log.trace(
+        { source: info.source, connectionId: info.connectionId, sip: buf.toString('utf8') },
+        'recv',
+      );
     }
     this.emit('message', msg, info);
   }
 
-  private onParseError(error: SipParseErrorInfo, info: ReceiveInfo, conn: StreamConnection | undefined): void {
+  private onParseError(
+    error: SipParseErrorInfo,
+    info: ReceiveInfo,
+    conn: StreamConnection | undefined,
+  ): void {
     this.malformed(error.reason, info);
     const req = error.answerable;
     if (!req || req.kind !== 'request' || req.method === 'ACK') return;
@@ -341,12 +379,20 @@ export class TransportLayer extends EventEmitter<{
     const res = makeResponse(req, error.status, reason, toTag(req) ? {} : { toTag: randomTag() });
     const data = serializeMessage(res);
     // Stateless answer straight back to the packet source (same connection for streams).
-    const sending = conn ? conn.write(data) : this.sendUdp(info.source, data, { localAddress: info.local.address });
-    sending.catch((err: unknown) => this.log.debug({ err, source: info.source }, 'could not answer malformed request'));
+    const sending = conn
+      ? conn.write(data)
+      : this.sendUdp(info.source, data, { localAddress: info.local.address });
+    sending.catch((err: unknown) =>
+      this.log.debug({ err, source: info.source }, 'could not answer malformed request'),
+    );
   }
 
   private malformed(reason: string, info: ReceiveInfo): void {
-    this.limiter.warn(`malformed-${info.source.protocol}`, { reason, source: info.source }, 'malformed message');
+    this.limiter.warn(
+      `malformed-${info.source.protocol}`,
+      { reason, source: info.source },
+      'malformed message',
+    );
     this.emit('malformed', reason, info);
   }
 
@@ -359,11 +405,17 @@ export class TransportLayer extends EventEmitter<{
       return Promise.reject(new TransportError(`no udp listener for ${dest.address}`));
     }
     if (data.length > this.limits.maxMessageBytes) {
-      return Promise.reject(new TransportError(`message of ${data.length} bytes too large for udp`));
+      return Promise.reject(
+        new TransportError(`message of ${data.length} bytes too large for udp`),
+      );
     }
     return new Promise((resolve, reject) => {
       const failed = (err: Error): void =>
-        reject(new TransportError(`udp send to ${dest.address}:${dest.port} failed: ${err.message}`, { cause: err }));
+        reject(
+          new TransportError(`udp send to ${dest.address}:${dest.port} failed: ${err.message}`, {
+            cause: err,
+          }),
+        );
       try {
         l.socket.send(data, dest.port, dest.address, (err) => {
           if (err) failed(err);
@@ -380,7 +432,11 @@ export class TransportLayer extends EventEmitter<{
       const conn = this.connections.get(dest.connectionId);
       if (conn?.isOpen) return conn;
     }
-    const key = remoteKey({ protocol: dest.protocol, address: normalizeAddress(dest.address), port: dest.port });
+    const key = remoteKey({
+      protocol: dest.protocol,
+      address: normalizeAddress(dest.address),
+      port: dest.port,
+    });
     const existing = this.byRemote.get(key);
     if (existing?.isOpen) return existing;
     let pending = this.connecting.get(key);

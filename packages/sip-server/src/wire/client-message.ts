@@ -35,7 +35,8 @@ export function parseClientMessage(text: string): ClientMessage | { error: strin
   }
   const body = Buffer.from(bodyText, 'utf8');
   const resp = /^SIP\/2\.0\s+(\d{3})\s*(.*)$/i.exec(start);
-  if (resp) return { kind: 'response', status: Number(resp[1]), reason: resp[2] ?? '', headers, body };
+  if (resp)
+    return { kind: 'response', status: Number(resp[1]), reason: resp[2] ?? '', headers, body };
   const req = /^([A-Za-z]+)\s+(\S+)\s+SIP\/2\.0\s*$/i.exec(start);
   if (!req) return { error: `invalid request-uri: ${start.slice(0, 80)}` };
   return { kind: 'request', method: req[1]!.toUpperCase(), uri: req[2]!, headers, body };

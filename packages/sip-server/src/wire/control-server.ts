@@ -49,7 +49,8 @@ export class ControlConnection {
   /** Writes one frame; silently ignored once the connection closed. */
   send(payload: string): void {
     if (this.closed || this.socket.destroyed) return;
-    if (this.log.isLevelEnabled('trace')) this.log.trace({ conn: this.id, payload }, 'control send');
+    if (this.log.isLevelEnabled('trace'))
+      this.log.trace({ conn: this.id, payload }, 'control send');
     this.socket.write(encodeFrame(payload));
   }
 
@@ -128,7 +129,9 @@ export class ControlServer extends EventEmitter {
    * clients that routed it (wire spec §2.2).
    */
   pickClient(verb: string): ControlConnection | undefined {
-    const candidates = [...this.conns].filter((c) => c.authenticated && !c.closed && c.routes.has(verb));
+    const candidates = [...this.conns].filter(
+      (c) => c.authenticated && !c.closed && c.routes.has(verb),
+    );
     if (candidates.length === 0) return undefined;
     const n = (this.rr.get(verb) ?? 0) % candidates.length;
     this.rr.set(verb, n + 1);
@@ -147,7 +150,10 @@ export class ControlServer extends EventEmitter {
       try {
         payloads = conn.decode(chunk);
       } catch (err) {
-        log.warn({ conn: conn.id, err: (err as FrameError).message }, 'malformed control frame, closing');
+        log.warn(
+          { conn: conn.id, err: (err as FrameError).message },
+          'malformed control frame, closing',
+        );
         conn.close();
         return;
       }
@@ -226,7 +232,10 @@ export class ControlServer extends EventEmitter {
     const want = Buffer.from(this.opts.secret, 'utf8');
     const ok = given.length === want.length && timingSafeEqual(given, want);
     if (!ok) {
-      this.opts.logger.warn({ conn: conn.id, remote: conn.remoteAddress }, 'control client gave a wrong secret');
+      this.opts.logger.warn(
+        { conn: conn.id, remote: conn.remoteAddress },
+        'control client gave a wrong secret',
+      );
       conn.respond(msgId, ['NO', 'incorrect secret']);
       conn.close();
       return;

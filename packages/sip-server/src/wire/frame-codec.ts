@@ -28,7 +28,8 @@ export class FrameDecoder {
       this.buffered += chunk.length;
     }
     const out: string[] = [];
-    let buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
+    let buf =
+      this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
     let offset = 0;
     for (;;) {
       const hash = buf.indexOf(0x23 /* # */, offset);

@@ -14,10 +14,24 @@ describe('sip-server command', () => {
   it('logs ready, serves a drachtio-srf client and stops cleanly on SIGTERM', async () => {
     const sipPort = await freePort('both');
     const controlPort = await freePort('tcp');
-    const child = spawn(process.execPath, [BIN, '--sip-host', '127.0.0.1', '--sip-port', String(sipPort), '--control-port', String(controlPort), '--secret', 'bin-secret'], {
-      env: { ...process.env, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        '--sip-host',
+        '127.0.0.1',
+        '--sip-port',
+        String(sipPort),
+        '--control-port',
+        String(controlPort),
+        '--secret',
+        'bin-secret',
+      ],
+      {
+        env: { ...process.env, LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     try {
       let out = '';
       await new Promise<void>((resolve, reject) => {
@@ -40,7 +54,9 @@ describe('sip-server command', () => {
       });
       expect(hostport).toContain(`udp/127.0.0.1:${sipPort}`);
       srf.disconnect();
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('exit', (code) => resolve(code)),
+      );
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     } finally {
@@ -53,7 +69,10 @@ describe('sip-server command', () => {
     [['--sip-port', '5070'], '--secret'],
     [['--bogus', '--secret', 'x'], 'bogus'],
   ])('refuses %j with exit 2 naming %s', (args, named) => {
-    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, DRACHTIO_SECRET: '' } });
+    const r = spawnSync(process.execPath, [BIN, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, DRACHTIO_SECRET: '' },
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(named);
   });

@@ -25,7 +25,9 @@ describe('CDR events', () => {
     try {
       const cdr = srf as unknown as { on(ev: string, fn: (...a: unknown[]) => void): void };
       cdr.on('cdr:attempt', (source) => events.push(`attempt:${String(source)}`));
-      cdr.on('cdr:start', (source, _time, role) => events.push(`start:${String(source)}:${String(role)}`));
+      cdr.on('cdr:start', (source, _time, role) =>
+        events.push(`start:${String(source)}:${String(role)}`),
+      );
       let onStop: () => void = () => undefined;
       const stopped = new Promise<void>((r) => (onStop = r));
       cdr.on('cdr:stop', (source, _time, reason) => {
@@ -37,9 +39,21 @@ describe('CDR events', () => {
       });
       await server.whenRouted(['invite', 'cdr:attempt', 'cdr:start', 'cdr:stop']);
       const udp = server.sipAddresses.find((a) => a.protocol === 'udp')!;
-      expectSippSuccess(await runSipp({ scenario: 'uac', target: `127.0.0.1:${udp.port}` }), 'caller');
-      await Promise.race([stopped, new Promise((_, reject) => setTimeout(() => reject(new Error('no cdr:stop within 2 s')), 2_000).unref())]);
-      expect(events).toEqual(['attempt:network', 'start:application:uas', 'stop:network:normal-release']);
+      expectSippSuccess(
+        await runSipp({ scenario: 'uac', target: `127.0.0.1:${udp.port}` }),
+        'caller',
+      );
+      await Promise.race([
+        stopped,
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('no cdr:stop within 2 s')), 2_000).unref(),
+        ),
+      ]);
+      expect(events).toEqual([
+        'attempt:network',
+        'start:application:uas',
+        'stop:network:normal-release',
+      ]);
     } finally {
       srf.disconnect();
     }

@@ -6,8 +6,22 @@ import { join } from 'node:path';
 
 import type Srf from 'drachtio-srf';
 
-import { expectSippSuccess, runSipp, startSippUas, type SippPeer, type SippTransport } from '../helpers/sipp';
-import { dialogRequest, eventually, handlers, protocolOf, startHarness, transportParam, type Harness } from './harness';
+import {
+  expectSippSuccess,
+  runSipp,
+  startSippUas,
+  type SippPeer,
+  type SippTransport,
+} from '../helpers/sipp';
+import {
+  dialogRequest,
+  eventually,
+  handlers,
+  protocolOf,
+  startHarness,
+  transportParam,
+  type Harness,
+} from './harness';
 
 jest.setTimeout(60_000);
 
@@ -33,7 +47,11 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf B2BUA over %s', (transport
     onLegs: (legs: Legs) => void = () => undefined,
     opts: Srf.CreateB2BUAOptions = {},
   ): Promise<{ callee: SippPeer; failures: unknown[]; legs: Legs[] }> {
-    const callee = await startSippUas({ scenario: join(scenarios, calleeScenario), transport, timeoutMs: 15_000 });
+    const callee = await startSippUas({
+      scenario: join(scenarios, calleeScenario),
+      transport,
+      timeoutMs: 15_000,
+    });
     const srf = await harness.connectSrf();
     const failures: unknown[] = [];
     const legs: Legs[] = [];

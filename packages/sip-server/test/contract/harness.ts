@@ -119,8 +119,15 @@ export function dialogRequest(dialog: Srf.Dialog, opts: RequestOptions): Promise
 }
 
 /** `srf.request(uri, opts)` resolving with the final response. */
-export async function requestFinal(srf: Srf, uri: string, opts: RequestOptions): Promise<Srf.SrfResponse> {
-  const request = srf.request as unknown as (u: string, o: RequestOptions) => Promise<Srf.SrfRequest>;
+export async function requestFinal(
+  srf: Srf,
+  uri: string,
+  opts: RequestOptions,
+): Promise<Srf.SrfResponse> {
+  const request = srf.request as unknown as (
+    u: string,
+    o: RequestOptions,
+  ) => Promise<Srf.SrfRequest>;
   const sent = await request.call(srf, uri, opts);
   return new Promise((resolve) => {
     sent.on('response', (res?: Srf.SrfResponse) => {
@@ -143,7 +150,11 @@ export function sdp(port = 15000, extra = ''): string {
 }
 
 /** Resolves with the value once `predicate` holds, polling every 20 ms for at most `withinMs`. */
-export async function eventually<T>(probe: () => T | undefined, withinMs = 5_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  probe: () => T | undefined,
+  withinMs = 5_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + withinMs;
   for (;;) {
     const value = probe();

@@ -36,7 +36,9 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf proxyRequest over %s', (tr
         opts: { remainInDialog: boolean },
       ) => Promise<ProxyResults>;
       void proxy
-        .call(srf, req, `sip:callee@127.0.0.1:${callee.port}${transportParam(transport)}`, { remainInDialog: true })
+        .call(srf, req, `sip:callee@127.0.0.1:${callee.port}${transportParam(transport)}`, {
+          remainInDialog: true,
+        })
         .then((r) => results.push(r));
     });
     await harness.server.whenRouted(['invite']);
@@ -54,6 +56,8 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf proxyRequest over %s', (tr
     // The caller's in-dialog requests carried a Route naming the proxy.
     const sent = (caller.messages ?? '').split(/-{20,}/).filter((m) => /message sent/.test(m));
     const bye = sent.find((m) => /^\s*BYE /m.test(m)) ?? '';
-    expect(bye).toMatch(new RegExp(`^Route: <sip:[^>]*127\\.0\\.0\\.1:${harness.sipPort(protocol)}[^>]*;lr`, 'mi'));
+    expect(bye).toMatch(
+      new RegExp(`^Route: <sip:[^>]*127\\.0\\.0\\.1:${harness.sipPort(protocol)}[^>]*;lr`, 'mi'),
+    );
   });
 });

@@ -27,7 +27,12 @@ const scenarios = join(__dirname, '..', 'sipp');
 describe.each<[SippTransport]>([['u1'], ['t1']])('non-INVITE requests over %s', (transport) => {
   const protocol = protocolOf(transport);
   const call = (harness: Harness, scenario: string) =>
-    runSipp({ scenario: join(scenarios, scenario), target: harness.sipTarget(protocol), transport, timeoutMs: 15_000 });
+    runSipp({
+      scenario: join(scenarios, scenario),
+      target: harness.sipTarget(protocol),
+      transport,
+      timeoutMs: 15_000,
+    });
 
   it('delivers OPTIONS to the app, which answers 200', async () => {
     await using harness = await startHarness();
@@ -60,7 +65,9 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('non-INVITE requests over %s', 
     });
     await harness.server.whenRouted(['message']);
     expectSippSuccess(await call(harness, 'uac-message-expect-200.xml'));
-    expect(messages).toEqual([{ type: 'text/plain', body: expect.stringContaining('hello from sipp') }]);
+    expect(messages).toEqual([
+      { type: 'text/plain', body: expect.stringContaining('hello from sipp') },
+    ]);
   });
 
   it('delivers an unsolicited NOTIFY outside a dialog', async () => {
@@ -82,7 +89,10 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('non-INVITE requests over %s', 
     const notified: number[] = [];
     handlers(srf).subscribe((req, res) => {
       void (async () => {
-        const dialog = await srf.createUAS(req, res, { localSdp: '', headers: { Expires: '60' } } as Srf.CreateUASOptions);
+        const dialog = await srf.createUAS(req, res, {
+          localSdp: '',
+          headers: { Expires: '60' },
+        } as Srf.CreateUASOptions);
         const active = await dialogRequest(dialog, {
           method: 'NOTIFY',
           headers: {
@@ -161,11 +171,15 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('non-INVITE requests over %s', 
       transport,
       timeoutMs: 15_000,
     });
-    const message = await requestFinal(srf, `sip:peer@127.0.0.1:${messagePeer.port}${transportParam(transport)}`, {
-      method: 'MESSAGE',
-      headers: { From: 'sip:app@localhost', 'Content-Type': 'text/plain' },
-      body: 'hello peer',
-    });
+    const message = await requestFinal(
+      srf,
+      `sip:peer@127.0.0.1:${messagePeer.port}${transportParam(transport)}`,
+      {
+        method: 'MESSAGE',
+        headers: { From: 'sip:app@localhost', 'Content-Type': 'text/plain' },
+        body: 'hello peer',
+      },
+    );
     expect(message.status).toBe(200);
     expectSippSuccess(await messagePeer.done);
 
@@ -174,10 +188,14 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('non-INVITE requests over %s', 
       transport,
       timeoutMs: 15_000,
     });
-    const options = await requestFinal(srf, `sip:peer@127.0.0.1:${optionsPeer.port}${transportParam(transport)}`, {
-      method: 'OPTIONS',
-      headers: { From: 'sip:app@localhost' },
-    });
+    const options = await requestFinal(
+      srf,
+      `sip:peer@127.0.0.1:${optionsPeer.port}${transportParam(transport)}`,
+      {
+        method: 'OPTIONS',
+        headers: { From: 'sip:app@localhost' },
+      },
+    );
     expect(options.status).toBe(200);
     expect(options.get('Allow')).toContain('INVITE');
     expectSippSuccess(await optionsPeer.done);

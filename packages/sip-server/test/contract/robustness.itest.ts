@@ -32,7 +32,10 @@ function cseqMismatch(target: string, via: string, id: string): string {
 
 /** A request with a header line that has no colon. */
 function brokenHeader(target: string, via: string, id: string): string {
-  return cseqMismatch(target, via, id).replace('CSeq: 1 INVITE', 'CSeq: 1 OPTIONS\r\nThis line is not a header');
+  return cseqMismatch(target, via, id).replace(
+    'CSeq: 1 INVITE',
+    'CSeq: 1 OPTIONS\r\nThis line is not a header',
+  );
 }
 
 function statusOf(text: string): number | undefined {
@@ -40,7 +43,9 @@ function statusOf(text: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-async function udpProbe(harness: Harness): Promise<{ answers: string[]; send(text: string | Buffer): void; close(): void; via: string }> {
+async function udpProbe(
+  harness: Harness,
+): Promise<{ answers: string[]; send(text: string | Buffer): void; close(): void; via: string }> {
   const socket = dgram.createSocket('udp4');
   const answers: string[] = [];
   socket.on('message', (msg) => answers.push(msg.toString('latin1')));
@@ -49,18 +54,25 @@ async function udpProbe(harness: Harness): Promise<{ answers: string[]; send(tex
   return {
     answers,
     via: `SIP/2.0/UDP 127.0.0.1:${socket.address().port}`,
-    send: (text) => socket.send(typeof text === 'string' ? Buffer.from(text, 'latin1') : text, port, '127.0.0.1'),
+    send: (text) =>
+      socket.send(typeof text === 'string' ? Buffer.from(text, 'latin1') : text, port, '127.0.0.1'),
     close: () => socket.close(),
   };
 }
 
-async function tcpProbe(harness: Harness): Promise<{ answers: () => string; socket: net.Socket; via: string }> {
+async function tcpProbe(
+  harness: Harness,
+): Promise<{ answers: () => string; socket: net.Socket; via: string }> {
   const socket = net.connect({ port: harness.sipPort('tcp'), host: '127.0.0.1' });
   let received = '';
   socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
   socket.on('error', () => undefined);
   await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-  return { answers: () => received, socket, via: `SIP/2.0/TCP 127.0.0.1:${socket.localPort as number}` };
+  return {
+    answers: () => received,
+    socket,
+    via: `SIP/2.0/TCP 127.0.0.1:${socket.localPort as number}`,
+  };
 }
 
 describe.each<[SippTransport]>([['u1'], ['t1']])('malformed input over %s', (transport) => {
@@ -101,8 +113,17 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('malformed input over %s', (tra
         probe.send(cseqMismatch(target, probe.via, 'udp-cseq'));
         probe.send(brokenHeader(target, probe.via, 'udp-header'));
         // A good OPTIONS last: the app's 200 to it comes after every answer to the bad input.
-        probe.send(cseqMismatch(target, probe.via, 'udp-marker').replace('CSeq: 1 INVITE', 'CSeq: 1 OPTIONS'));
-        await eventually(() => probe.answers.some((a) => a.includes('udp-marker@127.0.0.1')), 3_000, 'the 200 to the last OPTIONS');
+        probe.send(
+          cseqMismatch(target, probe.via, 'udp-marker').replace(
+            'CSeq: 1 INVITE',
+            'CSeq: 1 OPTIONS',
+          ),
+        );
+        await eventually(
+          () => probe.answers.some((a) => a.includes('udp-marker@127.0.0.1')),
+          3_000,
+          'the 200 to the last OPTIONS',
+        );
         const [marker, ...bad] = [...probe.answers].reverse();
         expect(marker && statusOf(marker)).toBe(200);
         const cseqAnswer = bad.find((a) => a.includes('udp-cseq@127.0.0.1'));
@@ -117,7 +138,11 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('malformed input over %s', (tra
       const idle = await tcpProbe(harness);
       const bad = await tcpProbe(harness);
       bad.socket.write(cseqMismatch(target, bad.via, 'tcp-cseq'));
-      await eventually(() => bad.answers().includes('\r\n\r\n'), 3_000, 'an answer to the bad request on TCP');
+      await eventually(
+        () => bad.answers().includes('\r\n\r\n'),
+        3_000,
+        'an answer to the bad request on TCP',
+      );
       expect(statusOf(bad.answers())).toBe(400);
       expect(bad.answers()).toContain('tcp-cseq@127.0.0.1');
       for (const probe of [garbage, idle, bad]) probe.socket.destroy();

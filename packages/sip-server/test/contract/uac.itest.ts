@@ -22,7 +22,8 @@ function hangUp(dialog: Srf.Dialog): Promise<unknown> {
 describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAC over %s', (transport) => {
   const peer = (scenario: string) =>
     startSippUas({ scenario: join(scenarios, scenario), transport, timeoutMs: 15_000 });
-  const uri = (port: number, user = 'callee') => `sip:${user}@127.0.0.1:${port}${transportParam(transport)}`;
+  const uri = (port: number, user = 'callee') =>
+    `sip:${user}@127.0.0.1:${port}${transportParam(transport)}`;
   const caller = { From: 'sip:caller@localhost' };
 
   it('answers a 401 challenge on INVITE with a digest the far end verifies', async () => {
@@ -44,7 +45,11 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAC over %s', (transport) 
     const srf = await harness.connectSrf();
     await using uas = await peer('uas-challenge-invite-401.xml');
     await expect(
-      srf.createUAC(uri(uas.port), { localSdp: sdp(), headers: caller, auth: { username: 'foo', password: 'wrong' } }),
+      srf.createUAC(uri(uas.port), {
+        localSdp: sdp(),
+        headers: caller,
+        auth: { username: 'foo', password: 'wrong' },
+      }),
     ).rejects.toMatchObject({ status: 403 });
     expectSippSuccess(await uas.done);
   });
@@ -98,7 +103,9 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAC over %s', (transport) 
     await using harness = await startHarness();
     const srf = await harness.connectSrf();
     await using uas = await peer('uas-reject-486.xml');
-    await expect(srf.createUAC(uri(uas.port), { localSdp: sdp(), headers: caller })).rejects.toMatchObject({
+    await expect(
+      srf.createUAC(uri(uas.port), { localSdp: sdp(), headers: caller }),
+    ).rejects.toMatchObject({
       status: 486,
     });
     expectSippSuccess(await uas.done);

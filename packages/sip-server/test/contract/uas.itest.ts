@@ -15,8 +15,18 @@ const scenarios = join(__dirname, '..', 'sipp');
 
 describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) => {
   const protocol = protocolOf(transport);
-  const call = (scenario: string, target: string, extra: Partial<Parameters<typeof runSipp>[0]> = {}) =>
-    runSipp({ scenario: join(scenarios, scenario), target, transport, timeoutMs: 15_000, ...extra });
+  const call = (
+    scenario: string,
+    target: string,
+    extra: Partial<Parameters<typeof runSipp>[0]> = {},
+  ) =>
+    runSipp({
+      scenario: join(scenarios, scenario),
+      target,
+      transport,
+      timeoutMs: 15_000,
+      ...extra,
+    });
 
   it('answers a call with createUAS and sees the caller hang up', async () => {
     await using harness = await startHarness();
@@ -77,7 +87,9 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) 
       });
     });
     await harness.server.whenRouted(['invite']);
-    expectSippSuccess(await call('uac-invite-expect-200-recv-bye.xml', harness.sipTarget(protocol)));
+    expectSippSuccess(
+      await call('uac-invite-expect-200-recv-bye.xml', harness.sipTarget(protocol)),
+    );
     await eventually(() => byeStatus.length === 1, 2_000, 'destroy() resolved');
   });
 
@@ -123,7 +135,9 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) 
       setTimeout(() => void srf.createUAS(req, res, { localSdp: sdp() }), 600);
     });
     await harness.server.whenRouted(['invite']);
-    expectSippSuccess(await call('uac-invite-retransmit-expect-200.xml', harness.sipTarget(protocol)));
+    expectSippSuccess(
+      await call('uac-invite-retransmit-expect-200.xml', harness.sipTarget(protocol)),
+    );
     expect(invites).toBe(1);
   });
 
@@ -132,7 +146,9 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) 
     const srf = await harness.connectSrf();
     let acks = 0;
     handlers(srf).invite((req, res) => {
-      void srf.createUAS(req, res, { localSdp: sdp() }).then((dialog) => dialog.on('ack', () => acks++));
+      void srf
+        .createUAS(req, res, { localSdp: sdp() })
+        .then((dialog) => dialog.on('ack', () => acks++));
     });
     await harness.server.whenRouted(['invite']);
     const result = await call('uac-invite-delay-ack-expect-200.xml', harness.sipTarget(protocol), {
@@ -141,7 +157,9 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) 
     expectSippSuccess(result);
     const okForInvite = (result.messages ?? '')
       .split(/-{20,}/)
-      .filter((m) => /received/.test(m) && /SIP\/2\.0 200 OK/.test(m) && /CSeq:\s*1 INVITE/i.test(m));
+      .filter(
+        (m) => /received/.test(m) && /SIP\/2\.0 200 OK/.test(m) && /CSeq:\s*1 INVITE/i.test(m),
+      );
     if (protocol === 'udp') expect(okForInvite.length).toBeGreaterThanOrEqual(2);
     else expect(okForInvite.length).toBeGreaterThanOrEqual(1);
     expect(acks).toBe(1);

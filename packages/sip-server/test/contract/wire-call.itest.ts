@@ -99,7 +99,8 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('inbound call on the wire (%s)'
     const localTag = tagOf(header(ringing.sip as string, 'To'));
     expect(localTag).toBeTruthy();
 
-    const sdp = 'v=0\r\no=app 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 15000 RTP/AVP 0\r\n';
+    const sdp =
+      'v=0\r\no=app 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 15000 RTP/AVP 0\r\n';
     const okId = app.command(
       `sip|${txnId}|\r\n${responseFor(request, '200 OK', ['Content-Type: application/sdp'], sdp)}`,
     );
@@ -127,7 +128,9 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('inbound call on the wire (%s)'
     expectNetworkSip(bye, protocol);
     expect(bye.sip).toMatch(/^BYE /);
     expect(bye.tokens[9]).toBe(dialogId);
-    const byeOkId = app.command(`sip|${bye.tokens[8] as string}|\r\n${responseFor(bye.sip as string, '200 OK')}`);
+    const byeOkId = app.command(
+      `sip|${bye.tokens[8] as string}|\r\n${responseFor(bye.sip as string, '200 OK')}`,
+    );
     const byeOk = await app.responseTo(byeOkId);
     expect(byeOk.tokens[3]).toBe('OK');
     expect(byeOk.tokens[11]).toBe('');
@@ -157,10 +160,15 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('inbound call on the wire (%s)'
     await using harness = await startHarness();
     await using app = await WireClient.connect(harness.server.control.port);
     expect((await app.authenticate(harness.secret)).tokens[3]).toBe('OK');
-    await using peer = await startSippUas({ scenario: join(scenarios, 'uas-answer-options.xml'), transport });
+    await using peer = await startSippUas({
+      scenario: join(scenarios, 'uas-answer-options.xml'),
+      transport,
+    });
     const target = `sip:peer@127.0.0.1:${peer.port}${transport === 't1' ? ';transport=tcp' : ''}`;
     const msgId = randomUUID();
-    app.send(`${msgId}|sip||\r\nOPTIONS ${target} SIP/2.0\r\nfrom: <sip:app@localhost>\r\nContent-Length: 0\r\n\r\n`);
+    app.send(
+      `${msgId}|sip||\r\nOPTIONS ${target} SIP/2.0\r\nfrom: <sip:app@localhost>\r\nContent-Length: 0\r\n\r\n`,
+    );
     const echo = await app.responseTo(msgId);
     // §4.1: request echo tokens: ... |10 txnId |11 'Msg sent:' |12 ''.
     expect(echo.tokens).toHaveLength(13);
@@ -169,7 +177,9 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('inbound call on the wire (%s)'
     const sent = echo.sip as string;
     expect(sent).toMatch(/^OPTIONS sip:peer@127\.0\.0\.1:\d+/);
     // The @localhost placeholder is rewritten to our address (§4.2), a From tag is added.
-    expect(header(sent, 'From')).toMatch(new RegExp(`<sip:app@127\\.0\\.0\\.1:${harness.sipPort(protocol)}>;tag=`));
+    expect(header(sent, 'From')).toMatch(
+      new RegExp(`<sip:app@127\\.0\\.0\\.1:${harness.sipPort(protocol)}>;tag=`),
+    );
     expect(header(sent, 'Via')).toMatch(/;branch=z9hG4bK/);
     const response = await app.next(5_000);
     expectNetworkSip(response, protocol);

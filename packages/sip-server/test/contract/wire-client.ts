@@ -100,7 +100,10 @@ export class WireClient implements AsyncDisposable {
   }
 
   /** The next `response` frame answering `msgId`; other frames before it are returned in `skipped`. */
-  async responseTo(msgId: string, timeoutMs = 3_000): Promise<WireFrame & { skipped: WireFrame[] }> {
+  async responseTo(
+    msgId: string,
+    timeoutMs = 3_000,
+  ): Promise<WireFrame & { skipped: WireFrame[] }> {
     const skipped: WireFrame[] = [];
     const deadline = Date.now() + timeoutMs;
     for (;;) {

@@ -56,11 +56,16 @@ describe('control port wire protocol', () => {
       const tcp = `tcp/127.0.0.1:${harness.sipPort('tcp')}`;
       expect(hostports?.split(',')).toEqual(expect.arrayContaining([udp, tcp]));
       expect(local?.split(',')).toEqual(expect.arrayContaining([udp, tcp]));
-      for (const hp of hostports?.split(',') ?? []) expect(hp).toMatch(/^(udp|tcp|tls|ws|wss)\/[^,|]+:\d+$/);
+      for (const hp of hostports?.split(',') ?? [])
+        expect(hp).toMatch(/^(udp|tcp|tls|ws|wss)\/[^,|]+:\d+$/);
       // srf pings only when this parses as vX.Y.Z >= v0.8.2.
       const semver = /^v(\d+)\.(\d+)\.(\d+)/.exec(version ?? '');
       expect(semver).not.toBeNull();
-      const [major, minor, patch] = (semver as RegExpExecArray).slice(1).map(Number) as [number, number, number];
+      const [major, minor, patch] = (semver as RegExpExecArray).slice(1).map(Number) as [
+        number,
+        number,
+        number,
+      ];
       expect(major * 1e6 + minor * 1e3 + patch).toBeGreaterThanOrEqual(8_002);
     });
 
@@ -96,7 +101,12 @@ describe('control port wire protocol', () => {
   describe('session messages', () => {
     it('answers route, a repeated route, remove_route and ping', async () => {
       const c = await authenticated();
-      for (const rest of ['route|invite', 'route|invite', 'route|cdr:start', 'remove_route|invite']) {
+      for (const rest of [
+        'route|invite',
+        'route|invite',
+        'route|cdr:start',
+        'remove_route|invite',
+      ]) {
         const msgId = c.command(rest);
         const answer = await c.responseTo(msgId);
         expect(answer.tokens.slice(1, 4)).toEqual(['response', msgId, 'OK']);
@@ -138,7 +148,10 @@ describe('control port wire protocol', () => {
         await new Promise((r) => setImmediate(r));
         c.sendRaw(bytes.subarray(offset));
         const answer = await c.next();
-        expect({ offset, tokens: answer.tokens.slice(2) }).toEqual({ offset, tokens: [msgId, 'OK', 'pong'] });
+        expect({ offset, tokens: answer.tokens.slice(2) }).toEqual({
+          offset,
+          tokens: [msgId, 'OK', 'pong'],
+        });
       }
       const routeId = randomUUID();
       for (const byte of frame(`${routeId}|route|options`)) {
@@ -152,7 +165,11 @@ describe('control port wire protocol', () => {
       const c = await authenticated();
       const ids = [randomUUID(), randomUUID(), randomUUID()];
       c.sendRaw(
-        Buffer.concat([frame(`${ids[0]}|ping`), frame(`${ids[1]}|route|message`), frame(`${ids[2]}|ping`)]),
+        Buffer.concat([
+          frame(`${ids[0]}|ping`),
+          frame(`${ids[1]}|route|message`),
+          frame(`${ids[2]}|ping`),
+        ]),
       );
       const answers = [await c.next(), await c.next(), await c.next()];
       expect(answers.map((a) => a.tokens[2])).toEqual(ids);

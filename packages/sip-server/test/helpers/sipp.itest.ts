@@ -66,7 +66,9 @@ describe('sipp helper', () => {
   );
 
   it('runs a pair of our own scenarios, with the service set', async () => {
-    await using uas = await startSippUas({ scenario: join(scenarios, 'uas-ring-expect-cancel.xml') });
+    await using uas = await startSippUas({
+      scenario: join(scenarios, 'uas-ring-expect-cancel.xml'),
+    });
     const uac = await runSipp({
       scenario: join(scenarios, 'uac-invite-cancel-expect-487.xml'),
       target: `127.0.0.1:${uas.port}`,
@@ -113,7 +115,11 @@ describe('sipp helper', () => {
   it('fails with a timeout when nobody answers', async () => {
     const silentPort = await freePort('udp');
     const started = Date.now();
-    const uac = await runSipp({ scenario: 'uac', target: `127.0.0.1:${silentPort}`, timeoutMs: 2_000 });
+    const uac = await runSipp({
+      scenario: 'uac',
+      target: `127.0.0.1:${silentPort}`,
+      timeoutMs: 2_000,
+    });
     expect(uac.code).not.toBe(0);
     expect(uac.errors).toMatch(/timed out/);
     expect(Date.now() - started).toBeLessThan(10_000);

@@ -171,7 +171,8 @@ function buildArgs(
   args.push('-nostdin', '-timeout', `${timeoutS}s`, '-timeout_error');
   args.push('-trace_err', '-error_file', errorFile);
   if (messageFile !== undefined) args.push('-trace_msg', '-message_file', messageFile);
-  if (opts.injectionFile !== undefined) args.push('-inf', resolve(opts.cwd ?? process.cwd(), opts.injectionFile));
+  if (opts.injectionFile !== undefined)
+    args.push('-inf', resolve(opts.cwd ?? process.cwd(), opts.injectionFile));
   for (const [key, value] of Object.entries(opts.keys ?? {})) args.push('-key', key, value);
   args.push(...(opts.extraArgs ?? []));
   return args;
@@ -299,7 +300,9 @@ export async function startSippUas(opts: SippOptions): Promise<SippPeer> {
   if (!bound) {
     launched.kill();
     const result = await done;
-    throw new Error(`sipp did not listen on ${protocol} ${host}:${launched.localPort}\n${describeSippResult(result)}`);
+    throw new Error(
+      `sipp did not listen on ${protocol} ${host}:${launched.localPort}\n${describeSippResult(result)}`,
+    );
   }
   const stop = async (): Promise<SippResult> => {
     launched.kill();

@@ -20,9 +20,7 @@ import {
 import { invite, parseRequest, parseResponse, sip } from './helpers';
 
 describe('accessors', () => {
-  const req = parseRequest(
-    invite(['Via: SIP/2.0/UDP 127.0.0.9;branch=z9hG4bKsecond']),
-  );
+  const req = parseRequest(invite(['Via: SIP/2.0/UDP 127.0.0.9;branch=z9hG4bKsecond']));
 
   it('read the hot headers of a request', () => {
     expect(callId(req)).toBe('a84b4c76e66710@127.0.0.2');
@@ -51,11 +49,28 @@ describe('accessors', () => {
   });
 
   it('return undefined when headers are missing or malformed', () => {
-    const empty = { kind: 'request' as const, method: 'X', uri: 'sip:a@b', headers: [], body: Buffer.alloc(0) };
-    expect([callId(empty), cseq(empty), fromTag(empty), toTag(empty), topVia(empty), branch(empty)]).toEqual(
-      [undefined, undefined, undefined, undefined, undefined, undefined],
-    );
-    const bad = { ...empty, headers: [{ name: 'Via', value: 'garbage' }, { name: 'CSeq', value: 'x' }] };
+    const empty = {
+      kind: 'request' as const,
+      method: 'X',
+      uri: 'sip:a@b',
+      headers: [],
+      body: Buffer.alloc(0),
+    };
+    expect([
+      callId(empty),
+      cseq(empty),
+      fromTag(empty),
+      toTag(empty),
+      topVia(empty),
+      branch(empty),
+    ]).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
+    const bad = {
+      ...empty,
+      headers: [
+        { name: 'Via', value: 'garbage' },
+        { name: 'CSeq', value: 'x' },
+      ],
+    };
     expect(topVia(bad)).toBeUndefined();
     expect(cseq(bad)).toBeUndefined();
   });
@@ -83,7 +98,9 @@ describe('makeResponse (RFC 3261 §8.2.6)', () => {
     const res = makeResponse(req, 200, undefined, { toTag: 'srv1' });
     expect(getHeader(res, 'To')).toBe('<sip:201@127.0.0.1>;tag=srv1');
     expect(toTag(res)).toBe('srv1');
-    const again = makeResponse({ ...req, headers: res.headers }, 200, undefined, { toTag: 'other' });
+    const again = makeResponse({ ...req, headers: res.headers }, 200, undefined, {
+      toTag: 'other',
+    });
     expect(toTag(again)).toBe('srv1');
   });
 
@@ -105,31 +122,57 @@ describe('makeResponse (RFC 3261 §8.2.6)', () => {
   });
 
   it('builds a 400 for an answerable parse failure', () => {
-    const r = parseMessage(sip([
-      'OPTIONS sip:201@127.0.0.1 SIP/2.0',
-      'Via: SIP/2.0/UDP 127.0.0.2;branch=z9hG4bKq',
-      'From: <sip:a@127.0.0.1>;tag=f',
-      'To: <sip:b@127.0.0.1>',
-      'Call-ID: c',
-      'CSeq: 1 INVITE',
-    ]));
+    const r = parseMessage(
+      sip([
+        'OPTIONS sip:201@127.0.0.1 SIP/2.0',
+        'Via: SIP/2.0/UDP 127.0.0.2;branch=z9hG4bKq',
+        'From: <sip:a@127.0.0.1>;tag=f',
+        'To: <sip:b@127.0.0.1>',
+        'Call-ID: c',
+        'CSeq: 1 INVITE',
+      ]),
+    );
     expect(r.ok).toBe(false);
     if (r.ok || !r.error.answerable) throw new Error('expected answerable');
-    const res = makeResponse(r.error.answerable, r.error.status, r.error.reason, { toTag: randomTag() });
+    const res = makeResponse(r.error.answerable, r.error.status, r.error.reason, {
+      toTag: randomTag(),
+    });
     const text = serializeMessage(res).toString();
-    expect(text.startsWith('SIP/2.0 400 CSeq Method Mismatch\r\nVia: SIP/2.0/UDP 127.0.0.2;branch=z9hG4bKq\r\n')).toBe(true);
+    expect(
+      text.startsWith(
+        'SIP/2.0 400 CSeq Method Mismatch\r\nVia: SIP/2.0/UDP 127.0.0.2;branch=z9hG4bKq\r\n',
+      ),
+    ).toBe(true);
   });
 });
 
 describe('reasonPhrase and StatusCode', () => {
   it.each([
-    [100, 'Trying'], [180, 'Ringing'], [183, 'Session Progress'], [200, 'OK'], [202, 'Accepted'],
-    [204, 'No Notification'], [302, 'Moved Temporarily'], [400, 'Bad Request'], [401, 'Unauthorized'],
-    [407, 'Proxy Authentication Required'], [413, 'Request Entity Too Large'], [422, 'Session Interval Too Small'],
-    [429, 'Provide Referrer Identity'], [480, 'Temporarily Unavailable'], [481, 'Call/Transaction Does Not Exist'],
-    [486, 'Busy Here'], [487, 'Request Terminated'], [489, 'Bad Event'], [491, 'Request Pending'],
-    [494, 'Security Agreement Required'], [500, 'Server Internal Error'], [503, 'Service Unavailable'],
-    [505, 'Version Not Supported'], [603, 'Decline'], [604, 'Does Not Exist Anywhere'],
+    [100, 'Trying'],
+    [180, 'Ringing'],
+    [183, 'Session Progress'],
+    [200, 'OK'],
+    [202, 'Accepted'],
+    [204, 'No Notification'],
+    [302, 'Moved Temporarily'],
+    [400, 'Bad Request'],
+    [401, 'Unauthorized'],
+    [407, 'Proxy Authentication Required'],
+    [413, 'Request Entity Too Large'],
+    [422, 'Session Interval Too Small'],
+    [429, 'Provide Referrer Identity'],
+    [480, 'Temporarily Unavailable'],
+    [481, 'Call/Transaction Does Not Exist'],
+    [486, 'Busy Here'],
+    [487, 'Request Terminated'],
+    [489, 'Bad Event'],
+    [491, 'Request Pending'],
+    [494, 'Security Agreement Required'],
+    [500, 'Server Internal Error'],
+    [503, 'Service Unavailable'],
+    [505, 'Version Not Supported'],
+    [603, 'Decline'],
+    [604, 'Does Not Exist Anywhere'],
   ])('%i %s', (status, phrase) => {
     expect(reasonPhrase(status)).toBe(phrase);
   });
@@ -142,11 +185,29 @@ describe('reasonPhrase and StatusCode', () => {
 
   it('names the codes', () => {
     expect(StatusCode).toMatchObject({
-      Trying: 100, Ringing: 180, Ok: 200, Accepted: 202, BadRequest: 400, Unauthorized: 401, Forbidden: 403,
-      NotFound: 404, ProxyAuthenticationRequired: 407, RequestTimeout: 408, RequestEntityTooLarge: 413,
-      SessionIntervalTooSmall: 422, TemporarilyUnavailable: 480, CallTransactionDoesNotExist: 481, TooManyHops: 483,
-      BusyHere: 486, RequestTerminated: 487, NotAcceptableHere: 488, RequestPending: 491, ServerInternalError: 500,
-      ServiceUnavailable: 503, VersionNotSupported: 505, Decline: 603,
+      Trying: 100,
+      Ringing: 180,
+      Ok: 200,
+      Accepted: 202,
+      BadRequest: 400,
+      Unauthorized: 401,
+      Forbidden: 403,
+      NotFound: 404,
+      ProxyAuthenticationRequired: 407,
+      RequestTimeout: 408,
+      RequestEntityTooLarge: 413,
+      SessionIntervalTooSmall: 422,
+      TemporarilyUnavailable: 480,
+      CallTransactionDoesNotExist: 481,
+      TooManyHops: 483,
+      BusyHere: 486,
+      RequestTerminated: 487,
+      NotAcceptableHere: 488,
+      RequestPending: 491,
+      ServerInternalError: 500,
+      ServiceUnavailable: 503,
+      VersionNotSupported: 505,
+      Decline: 603,
     });
     for (const code of Object.values(StatusCode)) expect(reasonPhrase(code)).not.toBe('');
   });

@@ -31,7 +31,11 @@ function rng(seed: number): () => number {
 const DIR = join(__dirname, '../fixtures/torture');
 const corpus: Buffer[] = [
   invite(),
-  ...['valid', 'invalid'].flatMap((d) => readdirSync(join(DIR, d)).filter((f) => f.endsWith('.sip')).map((f) => readFileSync(join(DIR, d, f)))),
+  ...['valid', 'invalid'].flatMap((d) =>
+    readdirSync(join(DIR, d))
+      .filter((f) => f.endsWith('.sip'))
+      .map((f) => readFileSync(join(DIR, d, f))),
+  ),
 ];
 
 /** Parses and, when it worked, exercises the helpers on the result: nothing may throw. */
@@ -61,8 +65,38 @@ describe('fuzz', () => {
 
   it('random SIP-ish text never makes parseMessage throw', () => {
     const next = rng(2);
-    const alphabet = ['\r\n', ' ', ':', ';', ',', '"', '<', '>', '\\', '=', '@', '[', ']', '/', 'SIP/2.0', 'Via', 'v',
-      'To', 'From', 'Call-ID', 'CSeq', '1', 'INVITE', 'sip:', 'Content-Length', '\t', '\r\n ', '%', '?', 'z9hG4bK'];
+    const alphabet = [
+      '\r\n',
+      ' ',
+      ':',
+      ';',
+      ',',
+      '"',
+      '<',
+      '>',
+      '\\',
+      '=',
+      '@',
+      '[',
+      ']',
+      '/',
+      'SIP/2.0',
+      'Via',
+      'v',
+      'To',
+      'From',
+      'Call-ID',
+      'CSeq',
+      '1',
+      'INVITE',
+      'sip:',
+      'Content-Length',
+      '\t',
+      '\r\n ',
+      '%',
+      '?',
+      'z9hG4bK',
+    ];
     for (let i = 0; i < 3000; i++) {
       let s = '';
       const n = Math.floor(next() * 80);
@@ -85,7 +119,8 @@ describe('fuzz', () => {
       const src = corpus[Math.floor(next() * corpus.length)] as Buffer;
       const data = Buffer.from(src);
       const edits = 1 + Math.floor(next() * 5);
-      for (let e = 0; e < edits; e++) data[Math.floor(next() * data.length)] = Math.floor(next() * 256);
+      for (let e = 0; e < edits; e++)
+        data[Math.floor(next() * data.length)] = Math.floor(next() * 256);
       expect(() => exercise(data)).not.toThrow();
     }
   });
@@ -98,7 +133,8 @@ describe('fuzz', () => {
         for (let k = 0; k < 20; k++) {
           const src = corpus[Math.floor(next() * corpus.length)] as Buffer;
           const data = Buffer.from(src.subarray(Math.floor(next() * src.length)));
-          if (data.length > 0 && next() < 0.3) data[Math.floor(next() * data.length)] = Math.floor(next() * 256);
+          if (data.length > 0 && next() < 0.3)
+            data[Math.floor(next() * data.length)] = Math.floor(next() * 256);
           for (const frame of framer.push(data)) exercise(frame);
         }
       } catch (err) {

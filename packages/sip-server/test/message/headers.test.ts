@@ -89,7 +89,11 @@ describe('splitHeaderValues', () => {
 
 describe('header helpers', () => {
   it('getHeader finds the first value by full or compact name, case-insensitively', () => {
-    const m = request([['Via', 'v1'], ['Call-ID', 'abc'], ['Via', 'v2']]);
+    const m = request([
+      ['Via', 'v1'],
+      ['Call-ID', 'abc'],
+      ['Via', 'v2'],
+    ]);
     expect(getHeader(m, 'call-id')).toBe('abc');
     expect(getHeader(m, 'i')).toBe('abc');
     expect(getHeader(m, 'VIA')).toBe('v1');
@@ -114,12 +118,19 @@ describe('header helpers', () => {
       ['Accept', 'application/sdp, text/plain'],
       ['Allow-Events', 'talk, hold, refer'],
     ]);
-    expect(getHeaders(m, 'Route')).toEqual(['<sip:p1@127.0.0.3;lr>', '<sip:p2@127.0.0.4;lr>', '<sip:p3@127.0.0.5;lr>']);
+    expect(getHeaders(m, 'Route')).toEqual([
+      '<sip:p1@127.0.0.3;lr>',
+      '<sip:p2@127.0.0.4;lr>',
+      '<sip:p3@127.0.0.5;lr>',
+    ]);
     expect(getHeaders(m, 'Allow')).toEqual(['INVITE', 'ACK', 'BYE']);
     expect(getHeaders(m, 'k')).toEqual(['timer', 'replaces']);
     expect(getHeaders(m, 'Require')).toEqual(['100rel']);
     expect(getHeaders(m, 'Record-Route')).toHaveLength(2);
-    expect(getHeaders(m, 'm')).toEqual(['"A, B" <sip:a@127.0.0.8>;expires=60', '<sip:b@127.0.0.9>']);
+    expect(getHeaders(m, 'm')).toEqual([
+      '"A, B" <sip:a@127.0.0.8>;expires=60',
+      '<sip:b@127.0.0.9>',
+    ]);
     expect(getHeaders(m, 'Accept')).toEqual(['application/sdp', 'text/plain']);
     expect(getHeaders(m, 'u')).toEqual(['talk', 'hold', 'refer']);
   });
@@ -146,7 +157,12 @@ describe('header helpers', () => {
   });
 
   it('setHeader replaces all at the first position, or appends', () => {
-    const m = request([['Via', 'v'], ['Contact', 'c1'], ['To', 't'], ['m', 'c2']]);
+    const m = request([
+      ['Via', 'v'],
+      ['Contact', 'c1'],
+      ['To', 't'],
+      ['m', 'c2'],
+    ]);
     setHeader(m, 'contact', 'new');
     expect(names(m)).toEqual(['Via: v', 'Contact: new', 'To: t']);
     setHeader(m, 'Expires', '60');
@@ -154,7 +170,11 @@ describe('header helpers', () => {
   });
 
   it('setHeader keeps the same array (others may hold it)', () => {
-    const m = request([['Via', 'v'], ['Contact', 'c1'], ['Contact', 'c2']]);
+    const m = request([
+      ['Via', 'v'],
+      ['Contact', 'c1'],
+      ['Contact', 'c2'],
+    ]);
     const array = m.headers;
     setHeader(m, 'Contact', 'x');
     removeHeader(m, 'Via');
@@ -165,22 +185,42 @@ describe('header helpers', () => {
     const m = request([['Via', 'v']]);
     addHeader(m, 'x', '1800');
     addHeader(m, 'record-route', '<sip:127.0.0.1;lr>');
-    expect(names(m)).toEqual(['Via: v', 'Session-Expires: 1800', 'Record-Route: <sip:127.0.0.1;lr>']);
+    expect(names(m)).toEqual([
+      'Via: v',
+      'Session-Expires: 1800',
+      'Record-Route: <sip:127.0.0.1;lr>',
+    ]);
   });
 
   it('prependHeader inserts before the first of that name; Via goes to the top', () => {
-    const m = request([['To', 't'], ['Via', 'v1'], ['Route', 'r1']]);
+    const m = request([
+      ['To', 't'],
+      ['Via', 'v1'],
+      ['Route', 'r1'],
+    ]);
     prependHeader(m, 'Via', 'v0');
     prependHeader(m, 'Route', 'r0');
     prependHeader(m, 'Record-Route', 'rr');
-    expect(names(m)).toEqual(['To: t', 'Via: v0', 'Via: v1', 'Route: r0', 'Route: r1', 'Record-Route: rr']);
+    expect(names(m)).toEqual([
+      'To: t',
+      'Via: v0',
+      'Via: v1',
+      'Route: r0',
+      'Route: r1',
+      'Record-Route: rr',
+    ]);
     const empty = request([['To', 't']]);
     prependHeader(empty, 'v', 'top');
     expect(names(empty)).toEqual(['Via: top', 'To: t']);
   });
 
   it('removeHeader removes every line of that name and counts them', () => {
-    const m = request([['Via', 'v'], ['Route', 'r1'], ['To', 't'], ['route', 'r2']]);
+    const m = request([
+      ['Via', 'v'],
+      ['Route', 'r1'],
+      ['To', 't'],
+      ['route', 'r2'],
+    ]);
     expect(removeHeader(m, 'Route')).toBe(2);
     expect(removeHeader(m, 'Route')).toBe(0);
     expect(names(m)).toEqual(['Via: v', 'To: t']);

@@ -20,7 +20,10 @@ const BASE = [
 ];
 
 function options(extra: string[] = [], body: string | Buffer = ''): Buffer {
-  return sip(['OPTIONS sip:201@127.0.0.1 SIP/2.0', ...BASE, 'CSeq: 1 OPTIONS', 'Max-Forwards: 70', ...extra], body);
+  return sip(
+    ['OPTIONS sip:201@127.0.0.1 SIP/2.0', ...BASE, 'CSeq: 1 OPTIONS', 'Max-Forwards: 70', ...extra],
+    body,
+  );
 }
 
 function failure(data: Buffer, maxBytes?: number) {
@@ -33,9 +36,21 @@ describe('parseMessage: start lines', () => {
   it('reads a request line and its headers in order', () => {
     const m = parseRequest(invite());
     expect(m).toMatchObject({ kind: 'request', method: 'INVITE', uri: 'sip:201@127.0.0.1:5060' });
-    expect(m.headers[0]).toEqual({ name: 'Via', value: 'SIP/2.0/UDP 127.0.0.2:5062;branch=z9hG4bK776asdhds;rport' });
+    expect(m.headers[0]).toEqual({
+      name: 'Via',
+      value: 'SIP/2.0/UDP 127.0.0.2:5062;branch=z9hG4bK776asdhds;rport',
+    });
     expect(m.headers.map((h) => h.name)).toEqual([
-      'Via', 'Max-Forwards', 'From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Allow', 'Content-Type', 'Content-Length',
+      'Via',
+      'Max-Forwards',
+      'From',
+      'To',
+      'Call-ID',
+      'CSeq',
+      'Contact',
+      'Allow',
+      'Content-Type',
+      'Content-Length',
     ]);
     expect(m.body.toString()).toBe(SDP);
   });
@@ -71,7 +86,9 @@ describe('parseMessage: start lines', () => {
   });
 
   it('treats the version case-insensitively', () => {
-    expect(parseRequest(sip(['OPTIONS sip:201@127.0.0.1 sip/2.0', ...BASE, 'CSeq: 1 OPTIONS'])).method).toBe('OPTIONS');
+    expect(
+      parseRequest(sip(['OPTIONS sip:201@127.0.0.1 sip/2.0', ...BASE, 'CSeq: 1 OPTIONS'])).method,
+    ).toBe('OPTIONS');
   });
 
   it.each([
@@ -99,38 +116,60 @@ describe('parseMessage: start lines', () => {
   });
 
   it('accepts other URI schemes in the Request-URI', () => {
-    expect(parseRequest(sip(['OPTIONS urn:service:sos SIP/2.0', ...BASE, 'CSeq: 1 OPTIONS'])).uri).toBe('urn:service:sos');
-    expect(parseRequest(sip(['OPTIONS tel:+4930123 SIP/2.0', ...BASE, 'CSeq: 1 OPTIONS'])).uri).toBe('tel:+4930123');
+    expect(
+      parseRequest(sip(['OPTIONS urn:service:sos SIP/2.0', ...BASE, 'CSeq: 1 OPTIONS'])).uri,
+    ).toBe('urn:service:sos');
+    expect(
+      parseRequest(sip(['OPTIONS tel:+4930123 SIP/2.0', ...BASE, 'CSeq: 1 OPTIONS'])).uri,
+    ).toBe('tel:+4930123');
   });
 });
 
 describe('parseMessage: headers', () => {
   it('expands compact forms to canonical names', () => {
     const m = parseOk(
-      sip([
-        'INVITE sip:201@127.0.0.1 SIP/2.0',
-        'v: SIP/2.0/TCP 127.0.0.2;branch=z9hG4bK1',
-        'f: <sip:200@127.0.0.1>;tag=a',
-        't: <sip:201@127.0.0.1>',
-        'i: compact@127.0.0.2',
-        'CSeq: 5 INVITE',
-        'm: <sip:200@127.0.0.2>',
-        'k: timer',
-        'o: refer',
-        'u: talk, hold',
-        'r: <sip:202@127.0.0.1>',
-        'b: <sip:200@127.0.0.1>',
-        'x: 1800;refresher=uac',
-        'y: abc',
-        'e: gzip',
-        's: Hello',
-        'c: text/plain',
-        'l: 2',
-      ], 'hi'),
+      sip(
+        [
+          'INVITE sip:201@127.0.0.1 SIP/2.0',
+          'v: SIP/2.0/TCP 127.0.0.2;branch=z9hG4bK1',
+          'f: <sip:200@127.0.0.1>;tag=a',
+          't: <sip:201@127.0.0.1>',
+          'i: compact@127.0.0.2',
+          'CSeq: 5 INVITE',
+          'm: <sip:200@127.0.0.2>',
+          'k: timer',
+          'o: refer',
+          'u: talk, hold',
+          'r: <sip:202@127.0.0.1>',
+          'b: <sip:200@127.0.0.1>',
+          'x: 1800;refresher=uac',
+          'y: abc',
+          'e: gzip',
+          's: Hello',
+          'c: text/plain',
+          'l: 2',
+        ],
+        'hi',
+      ),
     );
     expect(m.headers.map((h) => h.name)).toEqual([
-      'Via', 'From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Supported', 'Event', 'Allow-Events', 'Refer-To',
-      'Referred-By', 'Session-Expires', 'Identity', 'Content-Encoding', 'Subject', 'Content-Type', 'Content-Length',
+      'Via',
+      'From',
+      'To',
+      'Call-ID',
+      'CSeq',
+      'Contact',
+      'Supported',
+      'Event',
+      'Allow-Events',
+      'Refer-To',
+      'Referred-By',
+      'Session-Expires',
+      'Identity',
+      'Content-Encoding',
+      'Subject',
+      'Content-Type',
+      'Content-Length',
     ]);
     expect(callId(m)).toBe('compact@127.0.0.2');
     expect(getHeader(m, 'i')).toBe('compact@127.0.0.2');
@@ -139,10 +178,24 @@ describe('parseMessage: headers', () => {
 
   it('canonicalises full names in any case, keeps X- spelling', () => {
     const m = parseOk(
-      options(['call-info: <http://x>', 'WWW-AUTHENTICATE: Digest realm="a"', 'min-se: 90', 'X-MyHeader: 1', 'p-charging-vector: icid=1', 'rack: 1 1 INVITE', 'RSEQ: 1']),
+      options([
+        'call-info: <http://x>',
+        'WWW-AUTHENTICATE: Digest realm="a"',
+        'min-se: 90',
+        'X-MyHeader: 1',
+        'p-charging-vector: icid=1',
+        'rack: 1 1 INVITE',
+        'RSEQ: 1',
+      ]),
     );
     expect(m.headers.slice(6).map((h) => h.name)).toEqual([
-      'Call-Info', 'WWW-Authenticate', 'Min-SE', 'X-MyHeader', 'P-Charging-Vector', 'RAck', 'RSeq',
+      'Call-Info',
+      'WWW-Authenticate',
+      'Min-SE',
+      'X-MyHeader',
+      'P-Charging-Vector',
+      'RAck',
+      'RSeq',
     ]);
   });
 
@@ -153,7 +206,11 @@ describe('parseMessage: headers', () => {
   });
 
   it('keeps a comma list on one line as one header, split by getHeaders', () => {
-    const m = parseOk(options(['Via: SIP/2.0/UDP 127.0.0.3;branch=z9hG4bK2, SIP/2.0/UDP 127.0.0.4;branch=z9hG4bK3']));
+    const m = parseOk(
+      options([
+        'Via: SIP/2.0/UDP 127.0.0.3;branch=z9hG4bK2, SIP/2.0/UDP 127.0.0.4;branch=z9hG4bK3',
+      ]),
+    );
     expect(m.headers.filter((h) => h.name === 'Via')).toHaveLength(2);
     expect(getHeaders(m, 'Via')).toHaveLength(3);
     expect(topVia(m)?.host).toBe('127.0.0.2');
@@ -184,8 +241,13 @@ describe('parseMessage: headers', () => {
         'CSeq: 1 OPTIONS',
       ]),
     );
-    expect(parseNameAddr(getHeader(m, 'From') ?? '')?.displayName).toBe('A "quoted" name, with comma');
-    expect(getHeaders(m, 'Contact')).toEqual(['"x,y" <sip:a@127.0.0.2>', '<sip:b@127.0.0.3>;q=0.5']);
+    expect(parseNameAddr(getHeader(m, 'From') ?? '')?.displayName).toBe(
+      'A "quoted" name, with comma',
+    );
+    expect(getHeaders(m, 'Contact')).toEqual([
+      '"x,y" <sip:a@127.0.0.2>',
+      '<sip:b@127.0.0.3>;q=0.5',
+    ]);
   });
 
   it('decodes header values as UTF-8', () => {
@@ -209,7 +271,14 @@ describe('parseMessage: headers', () => {
   });
 
   it('accepts bare LF line ends', () => {
-    const text = ['OPTIONS sip:201@127.0.0.1 SIP/2.0', ...BASE, 'CSeq: 1 OPTIONS', 'Content-Length: 3', '', 'abc'].join('\n');
+    const text = [
+      'OPTIONS sip:201@127.0.0.1 SIP/2.0',
+      ...BASE,
+      'CSeq: 1 OPTIONS',
+      'Content-Length: 3',
+      '',
+      'abc',
+    ].join('\n');
     const m = parseOk(Buffer.from(text));
     expect(callId(m)).toBe('c1@127.0.0.2');
     expect(m.body.toString()).toBe('abc');
@@ -225,12 +294,16 @@ describe('parseMessage: mandatory headers', () => {
     ['Call-ID', 'Missing Call-ID Header'],
     ['CSeq', 'Missing CSeq Header'],
   ])('refuses a request without %s, unanswerable', (name, reason) => {
-    const err = failure(sip(['OPTIONS sip:201@127.0.0.1 SIP/2.0', ...all.filter((l) => !l.startsWith(`${name}:`))]));
+    const err = failure(
+      sip(['OPTIONS sip:201@127.0.0.1 SIP/2.0', ...all.filter((l) => !l.startsWith(`${name}:`))]),
+    );
     expect(err).toEqual({ reason, status: 400 });
   });
 
   it('refuses a response without Call-ID', () => {
-    expect(failure(sip(['SIP/2.0 200 OK', ...BASE.slice(0, 3), 'CSeq: 1 OPTIONS'])).reason).toBe('Missing Call-ID Header');
+    expect(failure(sip(['SIP/2.0 200 OK', ...BASE.slice(0, 3), 'CSeq: 1 OPTIONS'])).reason).toBe(
+      'Missing Call-ID Header',
+    );
   });
 
   it.each([
@@ -242,13 +315,21 @@ describe('parseMessage: mandatory headers', () => {
     ['CSeq: 2147483648 OPTIONS', 'Bad CSeq Header'],
   ])('refuses %j', (line, reason) => {
     const name = line.slice(0, line.indexOf(':'));
-    const err = failure(sip(['OPTIONS sip:201@127.0.0.1 SIP/2.0', line, ...all.filter((l) => !l.startsWith(`${name}:`))]));
+    const err = failure(
+      sip([
+        'OPTIONS sip:201@127.0.0.1 SIP/2.0',
+        line,
+        ...all.filter((l) => !l.startsWith(`${name}:`)),
+      ]),
+    );
     expect(err.reason).toBe(reason);
     expect(err.answerable).toBeUndefined();
   });
 
   it('accepts CSeq 2**31-1 and a request without Max-Forwards', () => {
-    const m = parseOk(sip(['OPTIONS sip:201@127.0.0.1 SIP/2.0', ...BASE, 'CSeq: 2147483647 OPTIONS']));
+    const m = parseOk(
+      sip(['OPTIONS sip:201@127.0.0.1 SIP/2.0', ...BASE, 'CSeq: 2147483647 OPTIONS']),
+    );
     expect(cseq(m)?.seq).toBe(2147483647);
   });
 
@@ -258,12 +339,16 @@ describe('parseMessage: mandatory headers', () => {
       expect(err.reason).toBe('CSeq Method Mismatch');
       expect(err.answerable?.method).toBe(method);
     }
-    expect(parseRequest(sip(['ACK sip:201@127.0.0.1 SIP/2.0', ...BASE, 'CSeq: 1 ACK'])).method).toBe('ACK');
+    expect(
+      parseRequest(sip(['ACK sip:201@127.0.0.1 SIP/2.0', ...BASE, 'CSeq: 1 ACK'])).method,
+    ).toBe('ACK');
   });
 
   it('answers a non-numeric Max-Forwards with 400', () => {
     expect(failure(options(['Max-Forwards: ten'])).reason).toBe('Multiple Max-Forwards Headers');
-    const err = failure(sip(['OPTIONS sip:201@127.0.0.1 SIP/2.0', ...BASE, 'CSeq: 1 OPTIONS', 'Max-Forwards: ten']));
+    const err = failure(
+      sip(['OPTIONS sip:201@127.0.0.1 SIP/2.0', ...BASE, 'CSeq: 1 OPTIONS', 'Max-Forwards: ten']),
+    );
     expect(err.reason).toBe('Bad Max-Forwards Header');
     expect(err.answerable).toMatchObject({ method: 'OPTIONS' });
   });
@@ -286,23 +371,34 @@ describe('parseMessage: body', () => {
   });
 
   it.each(['-1', '1.5', 'abc', '+3', '99999999999'])('answers Content-Length %j with 400', (v) => {
-    expect(failure(options([`Content-Length: ${v}`], 'abc')).reason).toBe('Bad Content-Length Header');
+    expect(failure(options([`Content-Length: ${v}`], 'abc')).reason).toBe(
+      'Bad Content-Length Header',
+    );
   });
 
   it('accepts repeated equal Content-Length, refuses different ones', () => {
     expect(parseOk(options(['Content-Length: 3', 'l: 3'], 'abc')).body.toString()).toBe('abc');
-    expect(failure(options(['Content-Length: 3', 'l: 2'], 'abc')).reason).toBe('Multiple Content-Length Headers');
+    expect(failure(options(['Content-Length: 3', 'l: 2'], 'abc')).reason).toBe(
+      'Multiple Content-Length Headers',
+    );
   });
 
   it('keeps binary bodies byte for byte', () => {
     const body = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
-    const m = parseOk(options(['Content-Type: application/octet-stream', 'Content-Length: 256'], body));
+    const m = parseOk(
+      options(['Content-Type: application/octet-stream', 'Content-Length: 256'], body),
+    );
     expect(m.body.equals(body)).toBe(true);
   });
 
   it('counts Content-Length in bytes for multi-byte UTF-8 bodies', () => {
     const text = 'Grüße aus Köln — 東京 👋';
-    const m = parseOk(options(['Content-Type: text/plain;charset=utf-8', `Content-Length: ${Buffer.byteLength(text)}`], text));
+    const m = parseOk(
+      options(
+        ['Content-Type: text/plain;charset=utf-8', `Content-Length: ${Buffer.byteLength(text)}`],
+        text,
+      ),
+    );
     expect(m.body.toString('utf8')).toBe(text);
   });
 
@@ -314,7 +410,9 @@ describe('parseMessage: body', () => {
   });
 
   it('reads a datagram whose headers lack the final empty line', () => {
-    const data = Buffer.from(['OPTIONS sip:201@127.0.0.1 SIP/2.0', ...BASE, 'CSeq: 1 OPTIONS', 'l: 0', ''].join('\r\n'));
+    const data = Buffer.from(
+      ['OPTIONS sip:201@127.0.0.1 SIP/2.0', ...BASE, 'CSeq: 1 OPTIONS', 'l: 0', ''].join('\r\n'),
+    );
     expect(parseOk(data).body.length).toBe(0);
   });
 });
@@ -371,16 +469,29 @@ describe('serializeMessage', () => {
   });
 
   it('appends Content-Length last when there is none', () => {
-    const text = serializeMessage({ kind: 'response', status: 200, reason: 'OK', headers: [{ name: 'Call-ID', value: 'x' }], body: Buffer.alloc(0) }).toString();
+    const text = serializeMessage({
+      kind: 'response',
+      status: 200,
+      reason: 'OK',
+      headers: [{ name: 'Call-ID', value: 'x' }],
+      body: Buffer.alloc(0),
+    }).toString();
     expect(text).toBe('SIP/2.0 200 OK\r\nCall-ID: x\r\nContent-Length: 0\r\n\r\n');
   });
 
   it('round-trips parse → serialize → parse', () => {
     const binary = Buffer.from([0, 1, 2, 0xff, 0xfe, 13, 10, 13, 10, 0x80]);
-    for (const data of [invite(), options(['Subject: Grüße', 'l: 10'], binary), sip(['SIP/2.0 180 Ringing', ...BASE, 'CSeq: 1 INVITE'])]) {
+    for (const data of [
+      invite(),
+      options(['Subject: Grüße', 'l: 10'], binary),
+      sip(['SIP/2.0 180 Ringing', ...BASE, 'CSeq: 1 INVITE']),
+    ]) {
       const first = parseOk(data);
       const again = parseOk(serializeMessage(first));
-      const noLength = (m: SipMessage) => ({ ...m, headers: m.headers.filter((h) => h.name !== 'Content-Length') });
+      const noLength = (m: SipMessage) => ({
+        ...m,
+        headers: m.headers.filter((h) => h.name !== 'Content-Length'),
+      });
       expect(noLength(again)).toEqual(noLength(first));
       expect(getHeader(again, 'Content-Length')).toBe(String(first.body.length));
       expect(parseOk(serializeMessage(again))).toEqual(again);

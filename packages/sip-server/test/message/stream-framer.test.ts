@@ -10,7 +10,15 @@ const BASE = [
 ];
 
 function message(n: number, body = ''): Buffer {
-  return sip([`MESSAGE sip:201@127.0.0.1 SIP/2.0`, ...BASE, `CSeq: ${n} MESSAGE`, `Content-Length: ${Buffer.byteLength(body)}`], body);
+  return sip(
+    [
+      `MESSAGE sip:201@127.0.0.1 SIP/2.0`,
+      ...BASE,
+      `CSeq: ${n} MESSAGE`,
+      `Content-Length: ${Buffer.byteLength(body)}`,
+    ],
+    body,
+  );
 }
 
 function pushAll(framer: StreamFramer, chunks: Buffer[]): Buffer[] {
@@ -54,7 +62,11 @@ describe('StreamFramer', () => {
     for (let i = 0; i <= stream.length; i += 7) {
       for (let j = i; j <= stream.length; j += 13) {
         const framer = new StreamFramer();
-        const frames = pushAll(framer, [stream.subarray(0, i), stream.subarray(i, j), stream.subarray(j)]);
+        const frames = pushAll(framer, [
+          stream.subarray(0, i),
+          stream.subarray(i, j),
+          stream.subarray(j),
+        ]);
         expect(frames.map((f) => f.length)).toEqual([a.length, b.length, c.length]);
       }
     }
@@ -144,19 +156,31 @@ describe('StreamFramer', () => {
     });
 
     it.each(['-1', 'abc', '1 2', ''])('refuses Content-Length %j', (v) => {
-      const data = sip(['OPTIONS sip:201@127.0.0.1 SIP/2.0', ...BASE, 'CSeq: 1 OPTIONS', `Content-Length: ${v}`]);
+      const data = sip([
+        'OPTIONS sip:201@127.0.0.1 SIP/2.0',
+        ...BASE,
+        'CSeq: 1 OPTIONS',
+        `Content-Length: ${v}`,
+      ]);
       expectError(() => new StreamFramer().push(data), 400, /Content-Length/);
     });
 
     it('reads the compact and folded Content-Length', () => {
-      const data = sip(['OPTIONS sip:201@127.0.0.1 SIP/2.0', ...BASE, 'CSeq: 1 OPTIONS', 'l:', ' 3'], 'abc');
+      const data = sip(
+        ['OPTIONS sip:201@127.0.0.1 SIP/2.0', ...BASE, 'CSeq: 1 OPTIONS', 'l:', ' 3'],
+        'abc',
+      );
       expect(new StreamFramer().push(data)[0]?.equals(data)).toBe(true);
     });
 
     it('refuses a header block larger than maxHeaderBytes without an empty line', () => {
       const framer = new StreamFramer({ maxHeaderBytes: 1000 });
       framer.push(Buffer.from('OPTIONS sip:201@127.0.0.1 SIP/2.0\r\n'));
-      expectError(() => framer.push(Buffer.from(`X-Big: ${'a'.repeat(1000)}\r\n`)), 413, /Header block too large/);
+      expectError(
+        () => framer.push(Buffer.from(`X-Big: ${'a'.repeat(1000)}\r\n`)),
+        413,
+        /Header block too large/,
+      );
     });
 
     it('uses 65535 header bytes by default', () => {
@@ -166,7 +190,12 @@ describe('StreamFramer', () => {
     });
 
     it('refuses a body over maxBodyBytes before it arrives', () => {
-      const data = sip(['MESSAGE sip:201@127.0.0.1 SIP/2.0', ...BASE, 'CSeq: 1 MESSAGE', 'Content-Length: 1048577']);
+      const data = sip([
+        'MESSAGE sip:201@127.0.0.1 SIP/2.0',
+        ...BASE,
+        'CSeq: 1 MESSAGE',
+        'Content-Length: 1048577',
+      ]);
       expectError(() => new StreamFramer().push(data), 413, /Body too large/);
       const small = new StreamFramer({ maxBodyBytes: 10 });
       expectError(() => small.push(message(1, 'eleven byte')), 413, /Body too large/);
@@ -174,10 +203,19 @@ describe('StreamFramer', () => {
 
     it('accepts a 1 MiB body in small chunks', () => {
       const body = Buffer.alloc(1024 * 1024, 0x61);
-      const data = sip(['MESSAGE sip:201@127.0.0.1 SIP/2.0', ...BASE, 'CSeq: 1 MESSAGE', `Content-Length: ${body.length}`], body);
+      const data = sip(
+        [
+          'MESSAGE sip:201@127.0.0.1 SIP/2.0',
+          ...BASE,
+          'CSeq: 1 MESSAGE',
+          `Content-Length: ${body.length}`,
+        ],
+        body,
+      );
       const framer = new StreamFramer();
       const frames: Buffer[] = [];
-      for (let i = 0; i < data.length; i += 1400) frames.push(...framer.push(data.subarray(i, i + 1400)));
+      for (let i = 0; i < data.length; i += 1400)
+        frames.push(...framer.push(data.subarray(i, i + 1400)));
       expect(frames).toHaveLength(1);
       expect(frames[0]?.equals(data)).toBe(true);
     });

@@ -21,7 +21,8 @@ import {
 import { parseRequest, parseResponse } from './helpers';
 
 const DIR = join(__dirname, '../fixtures/torture');
-const load = (dir: 'valid' | 'invalid', name: string): Buffer => readFileSync(join(DIR, dir, `${name}.sip`));
+const load = (dir: 'valid' | 'invalid', name: string): Buffer =>
+  readFileSync(join(DIR, dir, `${name}.sip`));
 
 describe('RFC 4475 valid messages (§3.1.1) and semantically odd but parsable ones (§3.2-§3.4)', () => {
   const files = readdirSync(join(DIR, 'valid')).filter((f) => f.endsWith('.sip'));
@@ -46,7 +47,9 @@ describe('RFC 4475 valid messages (§3.1.1) and semantically odd but parsable on
     expect(cseq(m)).toEqual({ seq: 17, method: 'INVITE' });
     expect(callId(m)).toBe('folded.4471c0de@127.0.0.9');
     expect(getHeader(m, 'Subject')).toBe('');
-    expect(getHeader(m, 'weird-folded-remark')).toBe('the first half of a remark and its second half');
+    expect(getHeader(m, 'weird-folded-remark')).toBe(
+      'the first half of a remark and its second half',
+    );
     expect(getHeader(m, 'Only-Separators')).toBe(',;;,;,,;');
     const vias = getHeaders(m, 'Via').map((v) => parseVia(v));
     expect(vias.map((v) => [v?.transport, v?.host, v?.params['branch']])).toEqual([
@@ -57,12 +60,28 @@ describe('RFC 4475 valid messages (§3.1.1) and semantically odd but parsable on
     const contact = parseNameAddr(getHeader(m, 'Contact') ?? '');
     expect(contact?.displayName).toBe('Desk "" phone');
     expect({ ...contact?.params }).toEqual({ colour: 'amber', flagonly: null, q: '0.7' });
-    expect({ ...parseNameAddr(getHeader(m, 'Route') ?? '')?.uri.params }).toEqual({ lr: null, flavour: 'mint', 'bare-flag': null });
+    expect({ ...parseNameAddr(getHeader(m, 'Route') ?? '')?.uri.params }).toEqual({
+      lr: null,
+      flavour: 'mint',
+      'bare-flag': null,
+    });
     expect(m.body.length).toBe(185);
     expect(m.body.subarray(0, 5).toString()).toBe('v=0\r\n');
     expect(m.headers.map((h) => h.name)).toEqual([
-      'To', 'From', 'Max-Forwards', 'Call-ID', 'Content-Length', 'CSeq', 'Via', 'Subject',
-      'Weird-Folded-Remark', 'Only-Separators', 'Content-Type', 'Route', 'Via', 'Contact',
+      'To',
+      'From',
+      'Max-Forwards',
+      'Call-ID',
+      'Content-Length',
+      'CSeq',
+      'Via',
+      'Subject',
+      'Weird-Folded-Remark',
+      'Only-Separators',
+      'Content-Type',
+      'Route',
+      'Via',
+      'Contact',
     ]);
   });
 
@@ -88,7 +107,10 @@ describe('RFC 4475 valid messages (§3.1.1) and semantically odd but parsable on
 
   it('escaped-uri-parts (§3.1.1.3): escapes are resolved in users and URI parameters, once', () => {
     const m = parseRequest(load('valid', 'escaped-uri-parts'));
-    expect(parseUri(m.uri)).toMatchObject({ user: 'sip:reception@pbx.example.invalid', host: 'gw.example.invalid' });
+    expect(parseUri(m.uri)).toMatchObject({
+      user: 'sip:reception@pbx.example.invalid',
+      host: 'gw.example.invalid',
+    });
     expect(parseNameAddr(getHeader(m, 'To') ?? '')?.uri.user).toBe('reception');
     expect(parseNameAddr(getHeader(m, 'From') ?? '')?.uri.user).toBe('front desk night');
     const contact = parseNameAddr(getHeader(m, 'Contact') ?? '');
@@ -101,14 +123,20 @@ describe('RFC 4475 valid messages (§3.1.1) and semantically odd but parsable on
   it('escaped-nul-users (§3.1.1.4): escaped NULs in users', () => {
     const m = parseRequest(load('valid', 'escaped-nul-users'));
     expect(parseNameAddr(getHeader(m, 'To') ?? '')?.uri.user).toBe('zero\u0000byte');
-    expect(getHeaders(m, 'Contact').map((c) => parseNameAddr(c)?.uri.user)).toEqual(['a\u0000', '\u0000\u0000\u0000']);
+    expect(getHeaders(m, 'Contact').map((c) => parseNameAddr(c)?.uri.user)).toEqual([
+      'a\u0000',
+      '\u0000\u0000\u0000',
+    ]);
   });
 
   it('percent-not-escape (§3.1.1.5): % in method, header name, quoted string and branch stays as is', () => {
     const m = parseRequest(load('valid', 'percent-not-escape'));
     expect(m.method).toBe('OP%54IONS');
     expect(cseq(m)?.method).toBe('OP%54IONS');
-    expect(getHeaders(m, 'Contact').map((c) => parseNameAddr(c)?.uri.user)).toEqual(['first', 'second']);
+    expect(getHeaders(m, 'Contact').map((c) => parseNameAddr(c)?.uri.user)).toEqual([
+      'first',
+      'second',
+    ]);
     expect(getHeader(m, 'Cont%61ct')).toBe('<sip:not-a-contact@127.0.0.7>');
     expect(parseNameAddr(getHeader(m, 'To') ?? '')?.displayName).toBe('50%zz %41');
     expect(branch(m)).toBe('z9hG4bKq%g5-esc');
@@ -116,8 +144,14 @@ describe('RFC 4475 valid messages (§3.1.1) and semantically odd but parsable on
 
   it('display-name-no-space (§3.1.1.6): no LWS between display name and <', () => {
     const m = parseRequest(load('valid', 'display-name-no-space'));
-    expect(parseNameAddr(getHeader(m, 'From') ?? '')).toMatchObject({ displayName: 'Reception', uri: { user: 'reception' } });
-    expect(parseNameAddr(getHeader(m, 'To') ?? '')).toMatchObject({ displayName: 'Operator', uri: { user: 'operator' } });
+    expect(parseNameAddr(getHeader(m, 'From') ?? '')).toMatchObject({
+      displayName: 'Reception',
+      uri: { user: 'reception' },
+    });
+    expect(parseNameAddr(getHeader(m, 'To') ?? '')).toMatchObject({
+      displayName: 'Operator',
+      uri: { user: 'operator' },
+    });
   });
 
   it('oversized-values (§3.1.1.7): long values and many Vias', () => {
@@ -143,9 +177,16 @@ describe('RFC 4475 valid messages (§3.1.1) and semantically odd but parsable on
 
   it('semicolon-in-user (§3.1.1.9): semicolon in the user part; folded Accept list', () => {
     const m = parseRequest(load('valid', 'semicolon-in-user'));
-    expect(parseUri(m.uri)).toMatchObject({ user: 'desk;room=b@west.example.invalid', host: 'pbx.example.invalid' });
+    expect(parseUri(m.uri)).toMatchObject({
+      user: 'desk;room=b@west.example.invalid',
+      host: 'pbx.example.invalid',
+    });
     expect(getHeaders(m, 'Accept')).toEqual([
-      'text/plain', 'application/sdp', 'application/dtmf-relay', 'message/sipfrag', 'multipart/alternative',
+      'text/plain',
+      'application/sdp',
+      'application/dtmf-relay',
+      'message/sipfrag',
+      'multipart/alternative',
     ]);
   });
 
@@ -191,17 +232,23 @@ describe('RFC 4475 valid messages (§3.1.1) and semantically odd but parsable on
   });
 
   it('contact-param-unbracketed / -bracketed (§3.3.12, §3.3.13): whose parameter it is', () => {
-    const bare = parseNameAddr(getHeader(parseRequest(load('valid', 'contact-param-unbracketed')), 'Contact') ?? '');
+    const bare = parseNameAddr(
+      getHeader(parseRequest(load('valid', 'contact-param-unbracketed')), 'Contact') ?? '',
+    );
     expect({ ...bare?.params }).toEqual({ deskphone: null });
     expect({ ...bare?.uri.params }).toEqual({});
-    const bracketed = parseNameAddr(getHeader(parseRequest(load('valid', 'contact-param-bracketed')), 'Contact') ?? '');
+    const bracketed = parseNameAddr(
+      getHeader(parseRequest(load('valid', 'contact-param-bracketed')), 'Contact') ?? '',
+    );
     expect({ ...bracketed?.params }).toEqual({});
     expect({ ...bracketed?.uri.params }).toEqual({ deskphone: null });
   });
 
   it('contact-escaped-header (§3.3.14): escaped header inside a bracketed Contact URI', () => {
     const m = parseRequest(load('valid', 'contact-escaped-header'));
-    expect({ ...parseNameAddr(getHeader(m, 'Contact') ?? '')?.uri.headers }).toEqual({ Route: '<sip:proxy.example.invalid;lr>' });
+    expect({ ...parseNameAddr(getHeader(m, 'Contact') ?? '')?.uri.headers }).toEqual({
+      Route: '<sip:proxy.example.invalid;lr>',
+    });
   });
 
   it('rfc2543-invite (§3.4.1): RFC 2543 request without Content-Length takes the rest of the datagram', () => {
@@ -211,44 +258,119 @@ describe('RFC 4475 valid messages (§3.1.1) and semantically odd but parsable on
     expect(fromTag(m)).toBeUndefined();
     expect(getHeader(m, 'Content-Length')).toBeUndefined();
     expect(m.body.length).toBe(182);
-    expect(m.body.toString()).toMatch(/^v=0\r\n[\s\S]*m=audio 40080 RTP\/AVP 8 0 101\r\n[\s\S]*a=sendrecv\r\n$/);
+    expect(m.body.toString()).toMatch(
+      /^v=0\r\n[\s\S]*m=audio 40080 RTP\/AVP 8 0 101\r\n[\s\S]*a=sendrecv\r\n$/,
+    );
   });
 });
 
 type Expect =
-  | { ok: false; status: 400 | 505; answerable: boolean; reason: string }
-  | { ok: true; why: string };
+  { ok: false; status: 400 | 505; answerable: boolean; reason: string } | { ok: true; why: string };
 
 /** RFC 4475 §3.1.2 and the §3.3 messages our parser refuses (or, where the RFC allows, reads leniently). */
 const INVALID: Record<string, Expect> = {
   'empty-params-in-via': { ok: false, status: 400, answerable: false, reason: 'Bad Via Header' },
-  'content-length-too-large': { ok: false, status: 400, answerable: true, reason: 'Content-Length Larger Than Message' },
-  'negative-content-length': { ok: false, status: 400, answerable: true, reason: 'Bad Content-Length Header' },
-  'overlarge-scalars-request': { ok: false, status: 400, answerable: false, reason: 'Bad CSeq Header' },
-  'overlarge-scalars-response': { ok: false, status: 400, answerable: false, reason: 'Bad CSeq Header' },
+  'content-length-too-large': {
+    ok: false,
+    status: 400,
+    answerable: true,
+    reason: 'Content-Length Larger Than Message',
+  },
+  'negative-content-length': {
+    ok: false,
+    status: 400,
+    answerable: true,
+    reason: 'Bad Content-Length Header',
+  },
+  'overlarge-scalars-request': {
+    ok: false,
+    status: 400,
+    answerable: false,
+    reason: 'Bad CSeq Header',
+  },
+  'overlarge-scalars-response': {
+    ok: false,
+    status: 400,
+    answerable: false,
+    reason: 'Bad CSeq Header',
+  },
   'unterminated-quote': { ok: false, status: 400, answerable: false, reason: 'Bad To Header' },
-  'angle-brackets-request-uri': { ok: false, status: 400, answerable: true, reason: 'Bad Request-URI' },
-  'spaces-in-request-uri': { ok: false, status: 400, answerable: false, reason: 'Bad Request Line' },
-  'extra-spaces-request-line': { ok: true, why: '§3.1.2.9: extra SP in the request line may be ignored' },
-  'trailing-space-request-line': { ok: true, why: '§3.1.2.10: trailing SP in the request line may be ignored' },
+  'angle-brackets-request-uri': {
+    ok: false,
+    status: 400,
+    answerable: true,
+    reason: 'Bad Request-URI',
+  },
+  'spaces-in-request-uri': {
+    ok: false,
+    status: 400,
+    answerable: false,
+    reason: 'Bad Request Line',
+  },
+  'extra-spaces-request-line': {
+    ok: true,
+    why: '§3.1.2.9: extra SP in the request line may be ignored',
+  },
+  'trailing-space-request-line': {
+    ok: true,
+    why: '§3.1.2.10: trailing SP in the request line may be ignored',
+  },
   'headers-in-request-uri': { ok: false, status: 400, answerable: true, reason: 'Bad Request-URI' },
   'date-not-gmt': { ok: true, why: '§3.1.2.12: Date is not interpreted by the parser' },
-  'contact-query-unbracketed': { ok: true, why: '§3.1.2.13: Contact is not checked here; parseNameAddr refuses it' },
+  'contact-query-unbracketed': {
+    ok: true,
+    why: '§3.1.2.13: Contact is not checked here; parseNameAddr refuses it',
+  },
   'spaces-inside-angle-brackets': { ok: true, why: '§3.1.2.14: spaces inside <> may be ignored' },
-  'unquoted-display-name-comma': { ok: true, why: '§3.1.2.15: unquoted non-token display name read liberally' },
-  'unknown-sip-version': { ok: false, status: 505, answerable: false, reason: 'Version Not Supported' },
-  'cseq-method-mismatch': { ok: false, status: 400, answerable: true, reason: 'CSeq Method Mismatch' },
-  'cseq-mismatch-unknown-method': { ok: false, status: 400, answerable: true, reason: 'CSeq Method Mismatch' },
+  'unquoted-display-name-comma': {
+    ok: true,
+    why: '§3.1.2.15: unquoted non-token display name read liberally',
+  },
+  'unknown-sip-version': {
+    ok: false,
+    status: 505,
+    answerable: false,
+    reason: 'Version Not Supported',
+  },
+  'cseq-method-mismatch': {
+    ok: false,
+    status: 400,
+    answerable: true,
+    reason: 'CSeq Method Mismatch',
+  },
+  'cseq-mismatch-unknown-method': {
+    ok: false,
+    status: 400,
+    answerable: true,
+    reason: 'CSeq Method Mismatch',
+  },
   'huge-status-code': { ok: false, status: 400, answerable: false, reason: 'Bad Status Line' },
-  'missing-from-to-callid': { ok: false, status: 400, answerable: false, reason: 'Missing From Header' },
+  'missing-from-to-callid': {
+    ok: false,
+    status: 400,
+    answerable: false,
+    reason: 'Missing From Header',
+  },
   'non-sip-from-to': { ok: false, status: 400, answerable: false, reason: 'Bad From Header' },
-  'repeated-single-headers': { ok: false, status: 400, answerable: true, reason: 'Multiple To Headers' },
-  'conflicting-content-lengths': { ok: false, status: 400, answerable: true, reason: 'Multiple Content-Length Headers' },
+  'repeated-single-headers': {
+    ok: false,
+    status: 400,
+    answerable: true,
+    reason: 'Multiple To Headers',
+  },
+  'conflicting-content-lengths': {
+    ok: false,
+    status: 400,
+    answerable: true,
+    reason: 'Multiple Content-Length Headers',
+  },
 };
 
 describe('RFC 4475 invalid messages (§3.1.2, and §3.3.1/§3.3.4/§3.3.8/§3.3.9)', () => {
   it('has a verdict for every fixture', () => {
-    const files = readdirSync(join(DIR, 'invalid')).filter((f) => f.endsWith('.sip')).map((f) => f.slice(0, -4));
+    const files = readdirSync(join(DIR, 'invalid'))
+      .filter((f) => f.endsWith('.sip'))
+      .map((f) => f.slice(0, -4));
     expect(files).toHaveLength(23);
     expect(files.sort()).toEqual(Object.keys(INVALID).sort());
   });
@@ -278,8 +400,12 @@ describe('RFC 4475 invalid messages (§3.1.2, and §3.3.1/§3.3.4/§3.3.8/§3.3.
   });
 
   it('lenient readings give the sensible values', () => {
-    expect(parseRequest(load('invalid', 'extra-spaces-request-line')).uri).toBe('sip:ext254@pbx.example.invalid');
-    expect(parseRequest(load('invalid', 'trailing-space-request-line')).uri).toBe('sip:ext256@pbx.example.invalid');
+    expect(parseRequest(load('invalid', 'extra-spaces-request-line')).uri).toBe(
+      'sip:ext254@pbx.example.invalid',
+    );
+    expect(parseRequest(load('invalid', 'trailing-space-request-line')).uri).toBe(
+      'sip:ext256@pbx.example.invalid',
+    );
     const padded = parseRequest(load('invalid', 'spaces-inside-angle-brackets'));
     expect(parseNameAddr(getHeader(padded, 'To') ?? '')).toMatchObject({
       displayName: 'Desk, Front',

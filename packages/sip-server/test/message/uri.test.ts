@@ -12,11 +12,18 @@ import {
   unquote,
 } from '../../src/message';
 
-const plain = <T extends object>(o: T | undefined): T | undefined => (o === undefined ? o : (JSON.parse(JSON.stringify(o)) as T));
+const plain = <T extends object>(o: T | undefined): T | undefined =>
+  o === undefined ? o : (JSON.parse(JSON.stringify(o)) as T);
 
 describe('parseUri', () => {
   it('reads all parts of a SIP URI', () => {
-    expect(plain(parseUri('sip:alice:secret@example.com:5070;transport=TCP;LR;Maddr=127.0.0.9?Subject=hi%20there&Priority=urgent'))).toEqual({
+    expect(
+      plain(
+        parseUri(
+          'sip:alice:secret@example.com:5070;transport=TCP;LR;Maddr=127.0.0.9?Subject=hi%20there&Priority=urgent',
+        ),
+      ),
+    ).toEqual({
       scheme: 'sip',
       user: 'alice',
       password: 'secret',
@@ -29,20 +36,34 @@ describe('parseUri', () => {
 
   it('lower-cases the scheme and parameter names, keeps host and values', () => {
     expect(plain(parseUri('SIPS:Bob@Biloxi.EXAMPLE.com;User=Phone'))).toEqual({
-      scheme: 'sips', user: 'Bob', host: 'Biloxi.EXAMPLE.com', params: { user: 'Phone' }, headers: {},
+      scheme: 'sips',
+      user: 'Bob',
+      host: 'Biloxi.EXAMPLE.com',
+      params: { user: 'Phone' },
+      headers: {},
     });
   });
 
   it('reads IPv4 and IPv6 hosts; IPv6 is stored without brackets', () => {
     expect(parseUri('sip:127.0.0.1')).toMatchObject({ host: '127.0.0.1' });
     expect(parseUri('sip:127.0.0.1')?.port).toBeUndefined();
-    expect(parseUri('sip:200@[2001:db8::1]:5060;transport=udp')).toMatchObject({ host: '2001:db8::1', port: 5060, user: '200' });
+    expect(parseUri('sip:200@[2001:db8::1]:5060;transport=udp')).toMatchObject({
+      host: '2001:db8::1',
+      port: 5060,
+      user: '200',
+    });
     expect(parseUri('sip:[::ffff:127.0.0.1]')).toMatchObject({ host: '::ffff:127.0.0.1' });
   });
 
   it('resolves escapes (UTF-8) in user, password, params and headers', () => {
-    const u = parseUri('sip:J%C3%BCrgen%40home:p%3Ass@127.0.0.1;na%6De=v%61l;other=%E6%9D%B1?x=%3Csip:a@b%3E');
-    expect(u).toMatchObject({ user: 'Jürgen@home', password: 'p:ss', params: { name: 'val', other: '東' } });
+    const u = parseUri(
+      'sip:J%C3%BCrgen%40home:p%3Ass@127.0.0.1;na%6De=v%61l;other=%E6%9D%B1?x=%3Csip:a@b%3E',
+    );
+    expect(u).toMatchObject({
+      user: 'Jürgen@home',
+      password: 'p:ss',
+      params: { name: 'val', other: '東' },
+    });
     expect(u?.headers).toMatchObject({ x: '<sip:a@b>' });
   });
 
@@ -52,7 +73,11 @@ describe('parseUri', () => {
 
   it('reads tel URIs with the number in user', () => {
     expect(plain(parseUri('tel:+1-201-555-0123;phone-context=example.com'))).toEqual({
-      scheme: 'tel', user: '+1-201-555-0123', host: '', params: { 'phone-context': 'example.com' }, headers: {},
+      scheme: 'tel',
+      user: '+1-201-555-0123',
+      host: '',
+      params: { 'phone-context': 'example.com' },
+      headers: {},
     });
   });
 
@@ -96,10 +121,19 @@ describe('formatUri', () => {
   });
 
   it('escapes what must be escaped and re-brackets IPv6', () => {
-    expect(formatUri({ scheme: 'sip', user: 'a b@c', host: '::1', port: 5060, params: { 'x y': 'v;w' }, headers: { h: '<x>' } })).toBe(
-      'sip:a%20b%40c@[::1]:5060;x%20y=v%3Bw?h=%3Cx%3E',
+    expect(
+      formatUri({
+        scheme: 'sip',
+        user: 'a b@c',
+        host: '::1',
+        port: 5060,
+        params: { 'x y': 'v;w' },
+        headers: { h: '<x>' },
+      }),
+    ).toBe('sip:a%20b%40c@[::1]:5060;x%20y=v%3Bw?h=%3Cx%3E');
+    expect(formatUri({ scheme: 'sip', user: 'Jürgen', host: 'h', params: {}, headers: {} })).toBe(
+      'sip:J%C3%BCrgen@h',
     );
-    expect(formatUri({ scheme: 'sip', user: 'Jürgen', host: 'h', params: {}, headers: {} })).toBe('sip:J%C3%BCrgen@h');
   });
 
   it('normalises escaped characters that need no escape', () => {
@@ -110,9 +144,15 @@ describe('formatUri', () => {
 
 describe('parseNameAddr / formatNameAddr', () => {
   it('reads a quoted display name with escapes, URI params and header params', () => {
-    const n = parseNameAddr('"Alice \\"Al\\" Smith" <sip:alice@127.0.0.1;transport=tcp>;tag=88sja8x;expires=60');
+    const n = parseNameAddr(
+      '"Alice \\"Al\\" Smith" <sip:alice@127.0.0.1;transport=tcp>;tag=88sja8x;expires=60',
+    );
     expect(n?.displayName).toBe('Alice "Al" Smith');
-    expect(n?.uri).toMatchObject({ user: 'alice', host: '127.0.0.1', params: { transport: 'tcp' } });
+    expect(n?.uri).toMatchObject({
+      user: 'alice',
+      host: '127.0.0.1',
+      params: { transport: 'tcp' },
+    });
     expect({ ...n?.params }).toEqual({ tag: '88sja8x', expires: '60' });
   });
 
@@ -135,9 +175,13 @@ describe('parseNameAddr / formatNameAddr', () => {
   });
 
   it('keeps quoted param values with their quotes', () => {
-    const n = parseNameAddr('<sip:200@127.0.0.2>;+sip.instance="<urn:uuid:00000000-0000-1000-8000-000A95A0E128>";reg-id=1');
+    const n = parseNameAddr(
+      '<sip:200@127.0.0.2>;+sip.instance="<urn:uuid:00000000-0000-1000-8000-000A95A0E128>";reg-id=1',
+    );
     expect(n?.params['+sip.instance']).toBe('"<urn:uuid:00000000-0000-1000-8000-000A95A0E128>"');
-    expect(unquote(n?.params['+sip.instance'] ?? '')).toBe('<urn:uuid:00000000-0000-1000-8000-000A95A0E128>');
+    expect(unquote(n?.params['+sip.instance'] ?? '')).toBe(
+      '<urn:uuid:00000000-0000-1000-8000-000A95A0E128>',
+    );
   });
 
   it('reads IPv6 and tel URIs', () => {
@@ -174,19 +218,32 @@ describe('parseNameAddr / formatNameAddr', () => {
 
 describe('parseVia / formatVia', () => {
   it('reads protocol, sent-by and params', () => {
-    expect(plain(parseVia('SIP/2.0/UDP 127.0.0.2:5062;branch=z9hG4bK776;rport;received=127.0.0.3'))).toEqual({
-      transport: 'UDP', host: '127.0.0.2', port: 5062, params: { branch: 'z9hG4bK776', rport: null, received: '127.0.0.3' },
+    expect(
+      plain(parseVia('SIP/2.0/UDP 127.0.0.2:5062;branch=z9hG4bK776;rport;received=127.0.0.3')),
+    ).toEqual({
+      transport: 'UDP',
+      host: '127.0.0.2',
+      port: 5062,
+      params: { branch: 'z9hG4bK776', rport: null, received: '127.0.0.3' },
     });
   });
 
   it('allows whitespace around / : ; and = and lower-case transport', () => {
-    expect(plain(parseVia('  sip / 2.0 / tcp   host.example.com : 5060 ; Branch = z9hG4bKx ;  rport  '))).toEqual({
-      transport: 'TCP', host: 'host.example.com', port: 5060, params: { branch: 'z9hG4bKx', rport: null },
+    expect(
+      plain(parseVia('  sip / 2.0 / tcp   host.example.com : 5060 ; Branch = z9hG4bKx ;  rport  ')),
+    ).toEqual({
+      transport: 'TCP',
+      host: 'host.example.com',
+      port: 5060,
+      params: { branch: 'z9hG4bKx', rport: null },
     });
   });
 
   it('reads IPv6 sent-by', () => {
-    expect(parseVia('SIP/2.0/TLS [2001:db8::9]:5061;branch=z9hG4bKa')).toMatchObject({ host: '2001:db8::9', port: 5061 });
+    expect(parseVia('SIP/2.0/TLS [2001:db8::9]:5061;branch=z9hG4bKa')).toMatchObject({
+      host: '2001:db8::9',
+      port: 5061,
+    });
   });
 
   it.each([
@@ -207,10 +264,16 @@ describe('parseVia / formatVia', () => {
 
   it('formats and round-trips', () => {
     const v = parseVia('SIP/2.0/UDP [::1]:5062;branch=z9hG4bK1;rport=5062;received=::1');
-    expect(v && formatVia(v)).toBe('SIP/2.0/UDP [::1]:5062;branch=z9hG4bK1;rport=5062;received=::1');
-    expect(formatVia({ transport: 'TCP', host: '127.0.0.1', params: { branch: 'z9hG4bKb', rport: null } })).toBe(
-      'SIP/2.0/TCP 127.0.0.1;branch=z9hG4bKb;rport',
+    expect(v && formatVia(v)).toBe(
+      'SIP/2.0/UDP [::1]:5062;branch=z9hG4bK1;rport=5062;received=::1',
     );
+    expect(
+      formatVia({
+        transport: 'TCP',
+        host: '127.0.0.1',
+        params: { branch: 'z9hG4bKb', rport: null },
+      }),
+    ).toBe('SIP/2.0/TCP 127.0.0.1;branch=z9hG4bKb;rport');
   });
 });
 
@@ -225,17 +288,29 @@ describe('parseCSeq', () => {
     expect(formatCSeq(expected)).toBe(`${expected.seq} ${expected.method}`);
   });
 
-  it.each(['', 'INVITE', '1', '1INVITE', '-1 INVITE', '2147483648 INVITE', '36893488147419103232 REGISTER', '1 INV<ITE', '1 INVITE x'])(
-    'refuses %j',
-    (s) => {
-      expect(parseCSeq(s)).toBeUndefined();
-    },
-  );
+  it.each([
+    '',
+    'INVITE',
+    '1',
+    '1INVITE',
+    '-1 INVITE',
+    '2147483648 INVITE',
+    '36893488147419103232 REGISTER',
+    '1 INV<ITE',
+    '1 INVITE x',
+  ])('refuses %j', (s) => {
+    expect(parseCSeq(s)).toBeUndefined();
+  });
 });
 
 describe('parseParams / formatParams', () => {
   it('reads flags, values, quoted values; names lower-cased', () => {
-    expect({ ...parseParams(';Tag=AbC;lr; q = 0.5 ;x="a;b c"') }).toEqual({ tag: 'AbC', lr: null, q: '0.5', x: '"a;b c"' });
+    expect({ ...parseParams(';Tag=AbC;lr; q = 0.5 ;x="a;b c"') }).toEqual({
+      tag: 'AbC',
+      lr: null,
+      q: '0.5',
+      x: '"a;b c"',
+    });
     expect({ ...parseParams('expires=60') }).toEqual({ expires: '60' });
     expect({ ...parseParams('') }).toEqual({});
   });

@@ -16,7 +16,9 @@ import {
 } from '../../src/proxy/forward';
 import { parseDuration, parseProxyCommand } from '../../src/proxy/command';
 
-const listen: ListenAddress[] = [{ protocol: 'udp', address: '127.0.0.1', port: 5080, advertisedAddress: '127.0.0.1' }];
+const listen: ListenAddress[] = [
+  { protocol: 'udp', address: '127.0.0.1', port: 5080, advertisedAddress: '127.0.0.1' },
+];
 
 function parse<T extends SipRequest | SipResponse>(lines: string[]): T {
   const r = parseMessage(Buffer.from(`${lines.join('\r\n')}\r\n\r\n`));
@@ -52,10 +54,16 @@ describe('our addresses', () => {
   });
 
   it('removes only the top Route entries that name us', () => {
-    const req = invite(['Route: <sip:127.0.0.1:5080;lr>, <sip:127.0.0.9:5060;lr>', 'Route: <sip:127.0.0.1:5080;lr>']);
+    const req = invite([
+      'Route: <sip:127.0.0.1:5080;lr>, <sip:127.0.0.9:5060;lr>',
+      'Route: <sip:127.0.0.1:5080;lr>',
+    ]);
     expect(topRouteIsOurs(req, listen)).toBe(true);
     expect(removeOurRoutes(req, listen)).toBe(1);
-    expect(getHeaders(req, 'Route')).toEqual(['<sip:127.0.0.9:5060;lr>', '<sip:127.0.0.1:5080;lr>']);
+    expect(getHeaders(req, 'Route')).toEqual([
+      '<sip:127.0.0.9:5060;lr>',
+      '<sip:127.0.0.1:5080;lr>',
+    ]);
     expect(topRouteIsOurs(req, listen)).toBe(false);
   });
 });
@@ -77,7 +85,10 @@ describe('prepareForward', () => {
   });
 
   it('sends to the next Route when one remains, else to the target', () => {
-    const routed = prepareForward(invite(['Route: <sip:127.0.0.1:5080;lr>, <sip:127.0.0.9:5070;lr>']), listen);
+    const routed = prepareForward(
+      invite(['Route: <sip:127.0.0.1:5080;lr>, <sip:127.0.0.9:5070;lr>']),
+      listen,
+    );
     expect(nextHopUri(routed, target)).toMatchObject({ host: '127.0.0.9', port: 5070 });
     expect(nextHopUri(prepareForward(invite(), listen), target)).toBe(target);
   });
@@ -93,7 +104,10 @@ describe('buildBranchRequest', () => {
       headers: [{ name: 'X-Proxied', value: 'yes' }],
     });
     expect(out.uri).toBe('sip:127.0.0.1:5090');
-    expect(getHeaders(out, 'Via')).toEqual([ourVia, 'SIP/2.0/UDP 127.0.0.2:5062;branch=z9hG4bK776asdhds;rport=5062;received=127.0.0.2']);
+    expect(getHeaders(out, 'Via')).toEqual([
+      ourVia,
+      'SIP/2.0/UDP 127.0.0.2:5062;branch=z9hG4bK776asdhds;rport=5062;received=127.0.0.2',
+    ]);
     expect(getHeader(out, 'Record-Route')).toBe('<sip:127.0.0.1:5080;transport=udp;lr>');
     expect(getHeader(out, 'X-Proxied')).toBe('yes');
     expect(out.headers[0]?.name).toBe('Via');
@@ -112,14 +126,20 @@ describe('buildBranchRequest', () => {
   });
 
   it('puts our Record-Route above the ones already there', () => {
-    const out = buildBranchRequest(prepareForward(invite(['Record-Route: <sip:127.0.0.7;lr>']), listen), {
-      target,
-      replaceUri: true,
-      via: ourVia,
-      recordRoute: ourRouteValue('127.0.0.1', 5080, 'udp'),
-      headers: [],
-    });
-    expect(getHeaders(out, 'Record-Route')).toEqual(['<sip:127.0.0.1:5080;transport=udp;lr>', '<sip:127.0.0.7;lr>']);
+    const out = buildBranchRequest(
+      prepareForward(invite(['Record-Route: <sip:127.0.0.7;lr>']), listen),
+      {
+        target,
+        replaceUri: true,
+        via: ourVia,
+        recordRoute: ourRouteValue('127.0.0.1', 5080, 'udp'),
+        headers: [],
+      },
+    );
+    expect(getHeaders(out, 'Record-Route')).toEqual([
+      '<sip:127.0.0.1:5080;transport=udp;lr>',
+      '<sip:127.0.0.7;lr>',
+    ]);
   });
 
   it('uses Path and Require: path for REGISTER (RFC 3327)', () => {
@@ -147,7 +167,12 @@ describe('buildBranchRequest', () => {
   });
 
   it('serialises to a message that parses again', () => {
-    const out = buildBranchRequest(prepareForward(invite(), listen), { target, replaceUri: true, via: ourVia, headers: [] });
+    const out = buildBranchRequest(prepareForward(invite(), listen), {
+      target,
+      replaceUri: true,
+      via: ourVia,
+      headers: [],
+    });
     const again = parseMessage(serializeMessage(out));
     expect(again.ok).toBe(true);
   });
@@ -170,12 +195,15 @@ describe('responses and CANCEL', () => {
   });
 
   it('builds the CANCEL of a branch from its INVITE (RFC 3261 §9.1)', () => {
-    const branchReq = buildBranchRequest(prepareForward(invite(['Route: <sip:127.0.0.9;lr>']), listen), {
-      target,
-      replaceUri: true,
-      via: ourVia,
-      headers: [],
-    });
+    const branchReq = buildBranchRequest(
+      prepareForward(invite(['Route: <sip:127.0.0.9;lr>']), listen),
+      {
+        target,
+        replaceUri: true,
+        via: ourVia,
+        headers: [],
+      },
+    );
     const cancel = buildCancel(branchReq);
     expect(cancel.method).toBe('CANCEL');
     expect(cancel.uri).toBe(branchReq.uri);
@@ -201,9 +229,24 @@ describe('responses and CANCEL', () => {
   });
 
   it('knows a challenge only when it carries its header', () => {
-    const common = [`Via: ${ourVia}`, 'From: <sip:a@127.0.0.1>;tag=1', 'To: <sip:b@127.0.0.1>;tag=2', 'Call-ID: c', 'CSeq: 1 INVITE'];
-    const with401 = parse<SipResponse>(['SIP/2.0 401 Unauthorized', ...common, 'WWW-Authenticate: Digest realm="x", nonce="y"', 'Content-Length: 0']);
-    const bare407 = parse<SipResponse>(['SIP/2.0 407 Proxy Authentication Required', ...common, 'Content-Length: 0']);
+    const common = [
+      `Via: ${ourVia}`,
+      'From: <sip:a@127.0.0.1>;tag=1',
+      'To: <sip:b@127.0.0.1>;tag=2',
+      'Call-ID: c',
+      'CSeq: 1 INVITE',
+    ];
+    const with401 = parse<SipResponse>([
+      'SIP/2.0 401 Unauthorized',
+      ...common,
+      'WWW-Authenticate: Digest realm="x", nonce="y"',
+      'Content-Length: 0',
+    ]);
+    const bare407 = parse<SipResponse>([
+      'SIP/2.0 407 Proxy Authentication Required',
+      ...common,
+      'Content-Length: 0',
+    ]);
     expect(isChallenge(with401)).toBe(true);
     expect(isChallenge(bare407)).toBe(false);
   });
@@ -213,7 +256,19 @@ describe('proxy command', () => {
   const sipPart = 'INVITE sip:127.0.0.1:5090 SIP/2.0\r\nX-Foo: bar\r\nContent-Length: 0\r\n\r\n';
 
   it('reads the tokens as drachtio-srf writes them', () => {
-    const tokens = ['m1', 'proxy', 'txn-1', 'remainInDialog', 'fullResponse', '', 'simultaneous', '2s', '', 'sip:127.0.0.1:5090', 'sip:127.0.0.1:5091'];
+    const tokens = [
+      'm1',
+      'proxy',
+      'txn-1',
+      'remainInDialog',
+      'fullResponse',
+      '',
+      'simultaneous',
+      '2s',
+      '',
+      'sip:127.0.0.1:5090',
+      'sip:127.0.0.1:5091',
+    ];
     expect(parseProxyCommand(tokens, sipPart)).toEqual({
       txnId: 'txn-1',
       remainInDialog: true,
@@ -227,9 +282,19 @@ describe('proxy command', () => {
   });
 
   it('defaults to serial and rejects a command without destinations', () => {
-    const cmd = parseProxyCommand(['m1', 'proxy', 't', '', 'fullResponse', 'followRedirects', 'serial', '', '1500ms', 'sip:a'], '');
-    expect(cmd).toMatchObject({ forking: 'serial', followRedirects: true, remainInDialog: false, finalTimeoutMs: 1500 });
-    expect(parseProxyCommand(['m1', 'proxy', 't', '', 'fullResponse', '', 'serial', '', ''], '')).toEqual({ error: 'no destination to proxy to' });
+    const cmd = parseProxyCommand(
+      ['m1', 'proxy', 't', '', 'fullResponse', 'followRedirects', 'serial', '', '1500ms', 'sip:a'],
+      '',
+    );
+    expect(cmd).toMatchObject({
+      forking: 'serial',
+      followRedirects: true,
+      remainInDialog: false,
+      finalTimeoutMs: 1500,
+    });
+    expect(
+      parseProxyCommand(['m1', 'proxy', 't', '', 'fullResponse', '', 'serial', '', ''], ''),
+    ).toEqual({ error: 'no destination to proxy to' });
   });
 
   it.each([

@@ -12,8 +12,15 @@ const SECRET = 'proxy-test-secret';
 export interface ProxyResults {
   connected: boolean;
   finalStatus?: number;
-  finalResponse?: { status: number; msg: { status: number; get(name: string): string | undefined } };
-  responses: Array<{ address: string; port: number; msgs: Array<{ time: string; status: number }> }>;
+  finalResponse?: {
+    status: number;
+    msg: { status: number; get(name: string): string | undefined };
+  };
+  responses: Array<{
+    address: string;
+    port: number;
+    msgs: Array<{ time: string; status: number }>;
+  }>;
 }
 
 export interface ProxyPlan {
@@ -104,7 +111,11 @@ export async function startProxyBed(): Promise<ProxyBed> {
     },
     proxyNext: (plan) => {
       const p = new Promise<ProxyResults>((resolve, reject) => {
-        plans.push({ plan, settle: (err, r) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(r!)) });
+        plans.push({
+          plan,
+          settle: (err, r) =>
+            err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(r!),
+        });
       });
       // A plan discarded after a failed test must not surface as an unhandled rejection.
       p.catch(() => undefined);
@@ -121,7 +132,11 @@ export function statusesOf(r: ProxyResults): number[] {
 }
 
 /** The messages sipp sent or received (from its `-trace_msg` file) whose start line matches. */
-export function tracedMessages(trace: string | undefined, direction: 'sent' | 'received', startLine: RegExp): string[] {
+export function tracedMessages(
+  trace: string | undefined,
+  direction: 'sent' | 'received',
+  startLine: RegExp,
+): string[] {
   if (!trace) return [];
   const out: string[] = [];
   // Each traced message follows a line of dashes with a timestamp, then "UDP message sent (…):".

@@ -44,7 +44,11 @@ describe('proxy (srf.proxyRequest through the embedded server)', () => {
   });
 
   async function uas(name: string, keys?: Record<string, string>): Promise<SippPeer> {
-    const peer = await startSippUas({ scenario: scenario(name), traceMessages: true, ...(keys ? { keys } : {}) });
+    const peer = await startSippUas({
+      scenario: scenario(name),
+      traceMessages: true,
+      ...(keys ? { keys } : {}),
+    });
     peers.push(peer);
     return peer;
   }
@@ -56,7 +60,12 @@ describe('proxy (srf.proxyRequest through the embedded server)', () => {
       targets: [`127.0.0.1:${failing.port}`, `sip:127.0.0.1:${answering.port}`],
       opts: { recordRoute: true },
     });
-    const uac = await runSipp({ scenario: scenario('uac-invite-expect-200.xml'), target: bed.target, service: '201', traceMessages: true });
+    const uac = await runSipp({
+      scenario: scenario('uac-invite-expect-200.xml'),
+      target: bed.target,
+      service: '201',
+      traceMessages: true,
+    });
     expectSippSuccess(uac, 'caller');
     expectSippSuccess(await failing.done, 'failing target');
     const callee = await answering.done;
@@ -70,8 +79,12 @@ describe('proxy (srf.proxyRequest through the embedded server)', () => {
     // The target saw the Request-URI replaced (it named us), our Via on top and our Record-Route.
     const [invite] = tracedMessages(callee.messages, 'received', /^INVITE /);
     expect(invite).toMatch(new RegExp(`^INVITE sip:127\\.0\\.0\\.1:${answering.port} SIP/2\\.0`));
-    expect(header(invite!, 'Via')[0]).toMatch(new RegExp(`^SIP/2\\.0/UDP 127\\.0\\.0\\.1:${bed.port};`));
-    expect(header(invite!, 'Record-Route')).toEqual([`<sip:127.0.0.1:${bed.port};transport=udp;lr>`]);
+    expect(header(invite!, 'Via')[0]).toMatch(
+      new RegExp(`^SIP/2\\.0/UDP 127\\.0\\.0\\.1:${bed.port};`),
+    );
+    expect(header(invite!, 'Record-Route')).toEqual([
+      `<sip:127.0.0.1:${bed.port};transport=udp;lr>`,
+    ]);
     expect(header(invite!, 'Max-Forwards')).toEqual(['69']);
 
     // The caller's ACK and BYE went through the proxy: our Route gone, our Via added.
@@ -86,7 +99,9 @@ describe('proxy (srf.proxyRequest through the embedded server)', () => {
     const [ok] = tracedMessages(uac.messages, 'received', /^SIP\/2\.0 200/);
     expect(header(ok!, 'Via')).toHaveLength(1);
     expect(header(ok!, 'Record-Route')).toEqual([`<sip:127.0.0.1:${bed.port};transport=udp;lr>`]);
-    const byeOk = tracedMessages(uac.messages, 'received', /^SIP\/2\.0 200/).find((m) => /CSeq:\s*2 BYE/i.test(m));
+    const byeOk = tracedMessages(uac.messages, 'received', /^SIP\/2\.0 200/).find((m) =>
+      /CSeq:\s*2 BYE/i.test(m),
+    );
     expect(byeOk).toBeDefined();
     expect(header(byeOk!, 'Via')).toHaveLength(1);
     await eventually(() => bed.server.stats().incoming === 0);
@@ -94,14 +109,24 @@ describe('proxy (srf.proxyRequest through the embedded server)', () => {
 
   it('relays a BYE from the callee along the record-routed path', async () => {
     const callee = await uas('proxy-uas-answer-then-bye.xml');
-    const results = bed.proxyNext({ targets: [`127.0.0.1:${callee.port}`], opts: { recordRoute: true } });
-    const uac = await runSipp({ scenario: scenario('uac-invite-expect-200-recv-bye.xml'), target: bed.target, service: '202', traceMessages: true });
+    const results = bed.proxyNext({
+      targets: [`127.0.0.1:${callee.port}`],
+      opts: { recordRoute: true },
+    });
+    const uac = await runSipp({
+      scenario: scenario('uac-invite-expect-200-recv-bye.xml'),
+      target: bed.target,
+      service: '202',
+      traceMessages: true,
+    });
     expectSippSuccess(uac, 'caller');
     expectSippSuccess(await callee.done, 'callee');
     expect((await results).connected).toBe(true);
     const [bye] = tracedMessages(uac.messages, 'received', /^BYE /);
     expect(header(bye!, 'Route')).toEqual([]);
-    expect(header(bye!, 'Via')[0]).toMatch(new RegExp(`^SIP/2\\.0/UDP 127\\.0\\.0\\.1:${bed.port};`));
+    expect(header(bye!, 'Via')[0]).toMatch(
+      new RegExp(`^SIP/2\\.0/UDP 127\\.0\\.0\\.1:${bed.port};`),
+    );
     expect(header(bye!, 'Max-Forwards')).toEqual(['69']);
   });
 
@@ -112,7 +137,11 @@ describe('proxy (srf.proxyRequest through the embedded server)', () => {
       targets: [`127.0.0.1:${ringing.port}`, `127.0.0.1:${answering.port}`],
       opts: { recordRoute: true, forking: 'simultaneous' },
     });
-    const uac = await runSipp({ scenario: scenario('uac-invite-expect-200.xml'), target: bed.target, service: '203' });
+    const uac = await runSipp({
+      scenario: scenario('uac-invite-expect-200.xml'),
+      target: bed.target,
+      service: '203',
+    });
     expectSippSuccess(uac, 'caller');
     expectSippSuccess(await answering.done, 'answering target');
     const rang = await ringing.done;
@@ -126,11 +155,23 @@ describe('proxy (srf.proxyRequest through the embedded server)', () => {
 
   it('a CANCEL from the caller gets 200, the caller 487, and the target is CANCELled', async () => {
     const ringing = await uas('uas-ring-expect-cancel.xml');
-    const results = bed.proxyNext({ targets: [`127.0.0.1:${ringing.port}`], opts: { recordRoute: true } });
-    const uac = await runSipp({ scenario: scenario('uac-invite-cancel-expect-487.xml'), target: bed.target, service: 'cancel-me', traceMessages: true });
+    const results = bed.proxyNext({
+      targets: [`127.0.0.1:${ringing.port}`],
+      opts: { recordRoute: true },
+    });
+    const uac = await runSipp({
+      scenario: scenario('uac-invite-cancel-expect-487.xml'),
+      target: bed.target,
+      service: 'cancel-me',
+      traceMessages: true,
+    });
     expectSippSuccess(uac, 'caller');
     expectSippSuccess(await ringing.done, 'ringing target');
-    expect(tracedMessages(uac.messages, 'received', /^SIP\/2\.0 200/).some((m) => /CSeq:\s*1 CANCEL/i.test(m))).toBe(true);
+    expect(
+      tracedMessages(uac.messages, 'received', /^SIP\/2\.0 200/).some((m) =>
+        /CSeq:\s*1 CANCEL/i.test(m),
+      ),
+    ).toBe(true);
     const r = await results;
     expect(r.connected).toBe(false);
     expect(r.finalStatus).toBe(487);
@@ -147,7 +188,11 @@ describe('proxy (srf.proxyRequest through the embedded server)', () => {
       onRequest: (req) => (proxied = req),
     });
     // The caller's scenario fails on anything but 486.
-    const uac = await runSipp({ scenario: scenario('uac-invite-expect-486.xml'), target: bed.target, service: '204' });
+    const uac = await runSipp({
+      scenario: scenario('uac-invite-expect-486.xml'),
+      target: bed.target,
+      service: '204',
+    });
     expectSippSuccess(uac, 'caller');
     expectSippSuccess(await unavailable.done, '503 target');
     expectSippSuccess(await busy.done, '486 target');
@@ -155,15 +200,25 @@ describe('proxy (srf.proxyRequest through the embedded server)', () => {
     expect(r.connected).toBe(false);
     expect([...statusesOf(r)].sort()).toEqual([486, 503]);
     // The transaction is over: proxying it again is refused.
-    await expect(bed.proxy(proxied!, { targets: [`127.0.0.1:${busy.port}`], opts: {} })).rejects.toThrow(
+    await expect(
+      bed.proxy(proxied!, { targets: [`127.0.0.1:${busy.port}`], opts: {} }),
+    ).rejects.toThrow(
       `Unknown transaction id: ${(proxied as Srf.SrfRequest & { stackTxnId: string }).stackTxnId}`,
     );
   });
 
   it('a caller on TCP reaches a UDP target; ACK and BYE follow the record-route', async () => {
     const answering = await uas('uas-answer-check-record-route.xml');
-    const results = bed.proxyNext({ targets: [`127.0.0.1:${answering.port}`], opts: { recordRoute: true } });
-    const uac = await runSipp({ scenario: scenario('uac-invite-expect-200.xml'), target: bed.tcpTarget, service: '206', transport: 't1' });
+    const results = bed.proxyNext({
+      targets: [`127.0.0.1:${answering.port}`],
+      opts: { recordRoute: true },
+    });
+    const uac = await runSipp({
+      scenario: scenario('uac-invite-expect-200.xml'),
+      target: bed.tcpTarget,
+      service: '206',
+      transport: 't1',
+    });
     expectSippSuccess(uac, 'caller on TCP');
     expectSippSuccess(await answering.done, 'target on UDP');
     expect((await results).finalStatus).toBe(200);
@@ -172,7 +227,11 @@ describe('proxy (srf.proxyRequest through the embedded server)', () => {
   it('proxies a MESSAGE (non-INVITE) and relays its 200', async () => {
     const target = await uas('uas-answer-message.xml');
     const results = bed.proxyNext({ targets: [`127.0.0.1:${target.port}`], opts: {} });
-    const uac = await runSipp({ scenario: scenario('uac-message-expect-200.xml'), target: bed.target, service: '207' });
+    const uac = await runSipp({
+      scenario: scenario('uac-message-expect-200.xml'),
+      target: bed.target,
+      service: '207',
+    });
     expectSippSuccess(uac, 'sender');
     const received = await target.done;
     expectSippSuccess(received, 'target');

@@ -46,7 +46,10 @@ async function setup() {
     /** Resolves once the app's dialog has ended; rejects after `withinMs`. */
     dialogEnded: (withinMs = 3_000): Promise<void> =>
       new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the app's dialog did not end within ${withinMs} ms`)), withinMs);
+        const timer = setTimeout(
+          () => reject(new Error(`the app's dialog did not end within ${withinMs} ms`)),
+          withinMs,
+        );
         void firstDestroy.then(() => {
           clearTimeout(timer);
           resolve();

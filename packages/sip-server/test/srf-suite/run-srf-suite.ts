@@ -60,9 +60,18 @@ export const SRF_CANNOT_PASS: ReadonlyArray<{ file: string; reason: string }> = 
 
 /** Parts of the package's test folder this runner does not run, and why. */
 export const SRF_NOT_RUN: ReadonlyArray<{ file: string; reason: string }> = [
-  { file: 'index.js', reason: 'aggregator that requires every file in one process; each file runs on its own instead' },
-  { file: 'docker_start.js / docker_stop.js', reason: 'docker-compose up/down of the testbed; replaced by local peers' },
-  { file: 'unit-tests/*', reason: 'client-only mocha tests (no server involved); mocha is not installed' },
+  {
+    file: 'index.js',
+    reason: 'aggregator that requires every file in one process; each file runs on its own instead',
+  },
+  {
+    file: 'docker_start.js / docker_stop.js',
+    reason: 'docker-compose up/down of the testbed; replaced by local peers',
+  },
+  {
+    file: 'unit-tests/*',
+    reason: 'client-only mocha tests (no server involved); mocha is not installed',
+  },
   { file: 'benchmark/*', reason: 'separate package with its own dependencies; not a test' },
 ];
 
@@ -146,7 +155,11 @@ interface ServerSlot {
 }
 
 /** Transpiles one of our TypeScript files into the copied suite (CommonJS). */
-async function emitJs(source: string, target: string, rewrite: (js: string) => string = (js) => js): Promise<void> {
+async function emitJs(
+  source: string,
+  target: string,
+  rewrite: (js: string) => string = (js) => js,
+): Promise<void> {
   const text = await readFile(source, 'utf8');
   const out = ts.transpileModule(text, {
     fileName: source,
@@ -178,14 +191,19 @@ export async function prepareSrfSuite(opts: SrfSuiteOptions = {}): Promise<SrfSu
   const configDir = join(dir, 'config');
   const peers: Map<string, SippPeer> = new Map();
   try {
-    const drachtioSrfVersion = (JSON.parse(await readFile(join(srfRoot, 'package.json'), 'utf8')) as { version: string }).version;
+    const drachtioSrfVersion = (
+      JSON.parse(await readFile(join(srfRoot, 'package.json'), 'utf8')) as { version: string }
+    ).version;
     await mkdir(configDir, { recursive: true });
     await cp(join(srfRoot, 'test'), testDir, {
       recursive: true,
       filter: (src) => !src.includes(`${join(srfRoot, 'test', 'benchmark')}`),
     });
     // `require('..')` in the tests and `require('../..')` in test/scripts reach the real package.
-    await writeFile(join(pkgDir, 'index.js'), `module.exports = require(${JSON.stringify(srfRoot)});\n`);
+    await writeFile(
+      join(pkgDir, 'index.js'),
+      `module.exports = require(${JSON.stringify(srfRoot)});\n`,
+    );
 
     // One address per testbed container and server, fixed for the whole run.
     const ports = await freePorts(TESTBED_SIPP.length + TESTBED_SERVERS.length * 2);
@@ -218,14 +236,18 @@ export async function prepareSrfSuite(opts: SrfSuiteOptions = {}): Promise<SrfSu
     for (const file of await listFiles(testDir, '.js')) {
       if (basename(file) === 'sipp.js' && dirname(file) === testDir) continue;
       const text = await readFile(file, 'utf8');
-      unknown.push(...unknownTestbedReferences(text, names, addresses).map((ref) => `${ref} in ${file}`));
+      unknown.push(
+        ...unknownTestbedReferences(text, names, addresses).map((ref) => `${ref} in ${file}`),
+      );
       const localised = localiseAddresses(text, names, addresses);
       if (localised !== text) await writeFile(file, localised);
     }
     const patchedScenarios: Array<{ file: string; change: string }> = [];
     for (const file of await listFiles(join(testDir, 'scenarios'), '.xml')) {
       const text = await readFile(file, 'latin1');
-      unknown.push(...unknownTestbedReferences(text, names, addresses).map((ref) => `${ref} in ${file}`));
+      unknown.push(
+        ...unknownTestbedReferences(text, names, addresses).map((ref) => `${ref} in ${file}`),
+      );
       const localised = localiseAddresses(text, new Map(), addresses);
       const escaped = escapeAttributeBrackets(localised);
       if (escaped !== text) {
@@ -233,12 +255,18 @@ export async function prepareSrfSuite(opts: SrfSuiteOptions = {}): Promise<SrfSu
         const changes = [...addresses.keys()]
           .filter((ip) => text.includes(ip))
           .map((ip) => `hard-coded ${ip} → ${addresses.get(ip) as string}`);
-        if (escaped !== localised) changes.push('`<`/`>` in attribute values escaped (sipp 3.6.1 rejects them)');
-        patchedScenarios.push({ file: `test/scenarios/${basename(file)}`, change: changes.join('; ') });
+        if (escaped !== localised)
+          changes.push('`<`/`>` in attribute values escaped (sipp 3.6.1 rejects them)');
+        patchedScenarios.push({
+          file: `test/scenarios/${basename(file)}`,
+          change: changes.join('; '),
+        });
       }
     }
     if (unknown.length > 0) {
-      throw new Error(`testbed references missing from testbed.ts:\n${[...new Set(unknown)].join('\n')}`);
+      throw new Error(
+        `testbed references missing from testbed.ts:\n${[...new Set(unknown)].join('\n')}`,
+      );
     }
 
     // Our sipp.js: the shim plus a copy of our sipp helper it imports.
@@ -342,7 +370,10 @@ export async function prepareSrfSuite(opts: SrfSuiteOptions = {}): Promise<SrfSu
         const tap = parseTap(run.stdout);
         const failures = [...tap.failures];
         if (run.timedOut) failures.push(`killed after ${fileTimeoutMs(file)} ms without finishing`);
-        else if (!tap.complete) failures.push(`no complete TAP plan (exit ${String(run.exitCode)}, signal ${String(run.signal)})`);
+        else if (!tap.complete)
+          failures.push(
+            `no complete TAP plan (exit ${String(run.exitCode)}, signal ${String(run.signal)})`,
+          );
         const failed = tap.failed + (failures.length > tap.failures.length ? 1 : 0);
         const result: TapFileResult = {
           file,
@@ -439,7 +470,12 @@ interface ChildRun {
  * Runs one tape file in its own process group (so the sipp processes it starts go with it) and
  * stops the group at the time limit, or 5 s after tape printed its closing summary.
  */
-function runTapFile(file: string, cwd: string, timeoutMs: number, env: Record<string, string>): Promise<ChildRun> {
+function runTapFile(
+  file: string,
+  cwd: string,
+  timeoutMs: number,
+  env: Record<string, string>,
+): Promise<ChildRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [file], {
       cwd,
@@ -519,7 +555,9 @@ export async function runSrfSuite(
 export function formatSrfSummary(summary: SrfSuiteSummary): string {
   const rows = summary.files.map((r) => {
     const status = fileSucceeded(r) ? 'pass' : 'FAIL';
-    const notes = [r.timedOut ? 'timed out' : '', r.lingered ? 'did not exit by itself' : ''].filter(Boolean).join(', ');
+    const notes = [r.timedOut ? 'timed out' : '', r.lingered ? 'did not exit by itself' : '']
+      .filter(Boolean)
+      .join(', ');
     return `| ${r.file} | ${status} | ${r.passed} | ${r.failed} | ${r.failures.join('; ')}${notes ? ` (${notes})` : ''} |`;
   });
   return [

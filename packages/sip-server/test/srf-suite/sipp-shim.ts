@@ -62,7 +62,8 @@ const api = {
   sippUas(file: string, containerName: string): Promise<void> {
     const table = peers();
     const address = splitHostPort(containerName) ?? splitHostPort(table.named[containerName] ?? '');
-    if (!address) return Promise.reject(new Error(`no local address for sipp peer ${containerName}`));
+    if (!address)
+      return Promise.reject(new Error(`no local address for sipp peer ${containerName}`));
     return run({
       scenario: `${table.scenarioDir}/${file}`,
       localIp: address.host,

@@ -58,5 +58,8 @@ describe('drachtio-srf test suite against the embedded server', () => {
   );
 
   // Listed with their reason in the summary; run them with runSrfSuite({ files }) to see them fail.
-  it.skip.each(SRF_CANNOT_PASS.map((c) => [c.file, c.reason]))('%s cannot pass: %s', () => undefined);
+  it.skip.each(SRF_CANNOT_PASS.map((c) => [c.file, c.reason]))(
+    '%s cannot pass: %s',
+    () => undefined,
+  );
 });

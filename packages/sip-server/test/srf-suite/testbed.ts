@@ -37,13 +37,25 @@ export const TESTBED_SIPP: readonly TestbedSipp[] = [
   },
   { name: 'sipp-uas-refer', dockerIp: '172.29.0.18', scenario: 'uas-refer.xml' },
   { name: 'sipp-uas-fast-reinvite', dockerIp: '172.29.0.20', scenario: 'uas-reinvite.xml' },
-  { name: 'sipp-uas-reinvite-overlap', dockerIp: '172.29.0.21', scenario: 'uas-reinvite-overlap.xml' },
+  {
+    name: 'sipp-uas-reinvite-overlap',
+    dockerIp: '172.29.0.21',
+    scenario: 'uas-reinvite-overlap.xml',
+  },
   { name: 'sipp-uas-302', dockerIp: '172.29.0.22', scenario: 'uas-302.xml' },
   { name: 'sipp-uas-prack', dockerIp: '172.29.0.23', scenario: 'uas-prack.xml' },
   { name: 'sipp-uas-bye-with-auth', dockerIp: '172.29.0.24', scenario: 'uas-bye-with-auth.xml' },
-  { name: 'sipp-uas-reinvite-with-auth', dockerIp: '172.29.0.25', scenario: 'uas-reinvite-with-auth.xml' },
+  {
+    name: 'sipp-uas-reinvite-with-auth',
+    dockerIp: '172.29.0.25',
+    scenario: 'uas-reinvite-with-auth.xml',
+  },
   { name: 'sipp-uas-options', dockerIp: '172.29.0.26', scenario: 'uas-options-expect-200.xml' },
-  { name: 'sipp-uas-407-no-auth-header', dockerIp: '172.29.0.27', scenario: 'uas-407-no-auth-header.xml' },
+  {
+    name: 'sipp-uas-407-no-auth-header',
+    dockerIp: '172.29.0.27',
+    scenario: 'uas-407-no-auth-header.xml',
+  },
   {
     name: 'sipp-uas-200-ok-no-contact-cancel',
     dockerIp: '172.29.0.28',
@@ -122,8 +134,10 @@ export function escapeAttributeBrackets(xml: string): string {
     .map((part) =>
       part.startsWith('<![CDATA[')
         ? part
-        : part.replace(/(\s[A-Za-z_:][\w:.-]*=")([^"]*)"/g, (_all, head: string, value: string) =>
-            `${head}${value.replace(/</g, '&lt;').replace(/>/g, '&gt;')}"`,
+        : part.replace(
+            /(\s[A-Za-z_:][\w:.-]*=")([^"]*)"/g,
+            (_all, head: string, value: string) =>
+              `${head}${value.replace(/</g, '&lt;').replace(/>/g, '&gt;')}"`,
           ),
     )
     .join('');

@@ -10,7 +10,11 @@ import { request, response } from './messages';
 const udpDest: Destination = { protocol: 'udp', address: '127.0.0.2', port: 5070 };
 const tcpDest: Destination = { protocol: 'tcp', address: '127.0.0.2', port: 5070 };
 
-function user(): ClientTransactionUser & { responses: number[]; timeouts: number; errors: Error[] } {
+function user(): ClientTransactionUser & {
+  responses: number[];
+  timeouts: number;
+  errors: Error[];
+} {
   const u = {
     responses: [] as number[],
     timeouts: 0,
@@ -49,7 +53,11 @@ describe('client transactions through the TransactionLayer (fake timers)', () =>
     expect(transport.requests('OPTIONS').map((s) => s.at)).toEqual([
       0, 500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500,
     ]);
-    expect(transport.requests('OPTIONS').every((s) => s.dest === udpDest || s.dest.address === '127.0.0.2')).toBe(true);
+    expect(
+      transport
+        .requests('OPTIONS')
+        .every((s) => s.dest === udpDest || s.dest.address === '127.0.0.2'),
+    ).toBe(true);
     expect(u.timeouts).toBe(1);
     expect(txn.state).toBe('terminated');
     expect(layer.clientTransactionCount).toBe(0);
@@ -76,7 +84,11 @@ describe('client transactions through the TransactionLayer (fake timers)', () =>
       method: 'INVITE',
       branch: 'z9hG4bK-i1',
       cseq: 7,
-      extra: ['Route: <sip:127.0.0.3;lr>', 'Route: <sip:127.0.0.4;lr>', 'Contact: <sip:alice@127.0.0.1>'],
+      extra: [
+        'Route: <sip:127.0.0.3;lr>',
+        'Route: <sip:127.0.0.4;lr>',
+        'Contact: <sip:alice@127.0.0.1>',
+      ],
     });
     layer.sendRequest(invite, udpDest, u);
     transport.deliver(response(invite, 180), udpInfo);
@@ -129,7 +141,9 @@ describe('client transactions through the TransactionLayer (fake timers)', () =>
     const u = user();
     layer.sendRequest(request({ method: 'INVITE', branch: 'z9hG4bK-i3' }), udpDest, u);
     jest.advanceTimersByTime(33_000);
-    expect(transport.requests('INVITE').map((s) => s.at)).toEqual([0, 500, 1500, 3500, 7500, 15500, 31500]);
+    expect(transport.requests('INVITE').map((s) => s.at)).toEqual([
+      0, 500, 1500, 3500, 7500, 15500, 31500,
+    ]);
     expect(u.timeouts).toBe(1);
     expect(layer.clientTransactionCount).toBe(0);
   });
@@ -153,12 +167,20 @@ describe('client transactions through the TransactionLayer (fake timers)', () =>
 
   test('over TCP: no retransmission; the ACK uses the same connection; non-2xx ends it at once', async () => {
     const u = user();
-    const invite = request({ method: 'INVITE', branch: 'z9hG4bK-i5', via: 'SIP/2.0/TCP 127.0.0.1:5060' });
+    const invite = request({
+      method: 'INVITE',
+      branch: 'z9hG4bK-i5',
+      via: 'SIP/2.0/TCP 127.0.0.1:5060',
+    });
     layer.sendRequest(invite, tcpDest, u);
     await Promise.resolve(); // Let the send result (connection id) come back.
     jest.advanceTimersByTime(10_000);
     expect(transport.requests('INVITE')).toHaveLength(1);
-    transport.deliver(response(invite, 603), { ...udpInfo, source: { ...udpInfo.source, protocol: 'tcp' }, connectionId: 'conn-new' });
+    transport.deliver(response(invite, 603), {
+      ...udpInfo,
+      source: { ...udpInfo.source, protocol: 'tcp' },
+      connectionId: 'conn-new',
+    });
     expect(transport.requests('ACK')[0]?.dest.connectionId).toBe('conn-new');
     expect(layer.clientTransactionCount).toBe(0);
   });
@@ -190,7 +212,9 @@ describe('client transactions through the TransactionLayer (fake timers)', () =>
   test('refuses ACK, a request without branch, and a branch already in use', () => {
     expect(() => layer.sendRequest(request({ method: 'ACK' }), udpDest, user())).toThrow(TypeError);
     const noBranch = request({ method: 'OPTIONS' });
-    noBranch.headers = noBranch.headers.map((h) => (h.name === 'Via' ? { name: 'Via', value: 'SIP/2.0/UDP 127.0.0.1:5060' } : h));
+    noBranch.headers = noBranch.headers.map((h) =>
+      h.name === 'Via' ? { name: 'Via', value: 'SIP/2.0/UDP 127.0.0.1:5060' } : h,
+    );
     expect(() => layer.sendRequest(noBranch, udpDest, user())).toThrow(TypeError);
     const req = request({ method: 'OPTIONS', branch: 'z9hG4bK-d1' });
     layer.sendRequest(req, udpDest, user());
@@ -216,7 +240,9 @@ describe('client transactions through the TransactionLayer (fake timers)', () =>
     const ack = request({ method: 'ACK', branch: 'z9hG4bK-a2', toTag: 'x' });
     await layer.sendAck(ack, udpDest);
     await layer.sendStateless(response(request({}), 404), udpDest);
-    expect(transport.sent.map((s) => (s.msg.kind === 'request' ? s.msg.method : s.msg.status))).toEqual(['ACK', 404]);
+    expect(
+      transport.sent.map((s) => (s.msg.kind === 'request' ? s.msg.method : s.msg.status)),
+    ).toEqual(['ACK', 404]);
     expect(layer.clientTransactionCount).toBe(0);
   });
 });
@@ -225,7 +251,10 @@ test('transitions are logged at debug with the branch and method bound', () => {
   jest.useFakeTimers({ now: 0 });
   try {
     const lines: Array<Record<string, unknown>> = [];
-    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const logger = pino(
+      { level: 'debug' },
+      { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+    );
     const transport = new FakeTransport();
     const layer = new TransactionLayer({ transport, logger });
     const req = request({ method: 'OPTIONS', branch: 'z9hG4bK-log1' });
@@ -233,7 +262,12 @@ test('transitions are logged at debug with the branch and method bound', () => {
     transport.deliver(response(req, 200), udpInfo);
     layer.stop();
     const transition = lines.find((l) => l.msg === 'transition');
-    expect(transition).toMatchObject({ branch: 'z9hG4bK-log1', method: 'OPTIONS', from: 'trying', to: 'completed' });
+    expect(transition).toMatchObject({
+      branch: 'z9hG4bK-log1',
+      method: 'OPTIONS',
+      from: 'trying',
+      to: 'completed',
+    });
   } finally {
     jest.useRealTimers();
   }

@@ -33,13 +33,15 @@ export class FakeTransport extends EventEmitter implements TransactionLayerTrans
 
   requests(method?: string): Array<Sent & { msg: SipRequest }> {
     return this.sent.filter(
-      (s): s is Sent & { msg: SipRequest } => s.msg.kind === 'request' && (!method || s.msg.method === method),
+      (s): s is Sent & { msg: SipRequest } =>
+        s.msg.kind === 'request' && (!method || s.msg.method === method),
     );
   }
 
   responses(status?: number): Array<Sent & { msg: SipResponse }> {
     return this.sent.filter(
-      (s): s is Sent & { msg: SipResponse } => s.msg.kind === 'response' && (!status || s.msg.status === status),
+      (s): s is Sent & { msg: SipResponse } =>
+        s.msg.kind === 'response' && (!status || s.msg.status === status),
     );
   }
 }

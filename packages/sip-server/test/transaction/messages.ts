@@ -4,7 +4,8 @@ import { requestText } from '../transport/helpers';
 
 export function request(opts: Parameters<typeof requestText>[0]): SipRequest {
   const r = parseMessage(Buffer.from(requestText(opts)));
-  if (!r.ok || r.message.kind !== 'request') throw new Error(`bad fixture: ${r.ok ? 'response' : r.error.reason}`);
+  if (!r.ok || r.message.kind !== 'request')
+    throw new Error(`bad fixture: ${r.ok ? 'response' : r.error.reason}`);
   return r.message;
 }
 

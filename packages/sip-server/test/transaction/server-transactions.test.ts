@@ -48,7 +48,11 @@ describe('server transactions through the TransactionLayer (fake timers)', () =>
     incoming({ method: 'INVITE', branch: 'z9hG4bK-s1' });
     expect(transport.responses().map((s) => s.msg.status)).toEqual([100]);
     // Sent to the RFC 3581 destination: received + rport.
-    expect(transport.responses()[0]!.dest).toEqual({ protocol: 'udp', address: '127.0.0.2', port: 5070 });
+    expect(transport.responses()[0]!.dest).toEqual({
+      protocol: 'udp',
+      address: '127.0.0.2',
+      port: 5070,
+    });
     const txn = only();
     expect(txn.state).toBe('proceeding');
     incoming({ method: 'INVITE', branch: 'z9hG4bK-s1' });
@@ -159,8 +163,16 @@ describe('server transactions through the TransactionLayer (fake timers)', () =>
     void txn.respond(response(txn.request, 200, 'lt'));
     jest.advanceTimersByTime(10_000);
     expect(transport.responses(200)).toHaveLength(1);
-    expect(transport.responses(200)[0]!.dest).toEqual({ protocol: 'tcp', address: '127.0.0.2', port: 5999, connectionId: 'conn-1' });
-    transport.deliver(request({ method: 'ACK', branch: 'z9hG4bK-ack-t', via: tcpVia, toTag: 'lt' }), tcpInfo);
+    expect(transport.responses(200)[0]!.dest).toEqual({
+      protocol: 'tcp',
+      address: '127.0.0.2',
+      port: 5999,
+      connectionId: 'conn-1',
+    });
+    transport.deliver(
+      request({ method: 'ACK', branch: 'z9hG4bK-ack-t', via: tcpVia, toTag: 'lt' }),
+      tcpInfo,
+    );
     expect(seen.acks).toHaveLength(1);
     expect(layer.serverTransactionCount).toBe(0);
   });
@@ -204,7 +216,9 @@ describe('server transactions through the TransactionLayer (fake timers)', () =>
     const invite = incoming({ method: 'CANCEL', branch: 'z9hG4bK-c1' });
     expect(seen.requests.map((r) => r.req.method)).toEqual(['INVITE', 'CANCEL']);
     expect(layer.findInviteServerTransaction(invite)).toBe(seen.requests[0]!.txn);
-    expect(layer.findInviteServerTransaction(request({ method: 'CANCEL', branch: 'z9hG4bK-none', via }))).toBeUndefined();
+    expect(
+      layer.findInviteServerTransaction(request({ method: 'CANCEL', branch: 'z9hG4bK-none', via })),
+    ).toBeUndefined();
   });
 
   test('RFC 2543 peers (no magic cookie): retransmission still matched', () => {

@@ -4,7 +4,10 @@ import {
   startInviteClient,
   type InviteClientState,
 } from '../../src/transaction/invite-client-transaction';
-import { nextInviteServer, startInviteServer } from '../../src/transaction/invite-server-transaction';
+import {
+  nextInviteServer,
+  startInviteServer,
+} from '../../src/transaction/invite-server-transaction';
 import {
   nextNonInviteClient,
   startNonInviteClient,
@@ -65,7 +68,9 @@ describe('retransmission schedules and timeouts (UDP, T1=500 T2=4000)', () => {
     s.send(respond(486));
     s.advance(60_000);
     expect(s.times('send')).toEqual([0]);
-    expect(s.times('retransmit')).toEqual([500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500]);
+    expect(s.times('retransmit')).toEqual([
+      500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500,
+    ]);
     expect(s.times('ackTimeout')).toEqual([32000]);
     expect(s.state).toEqual({ kind: 'terminated', reason: 'ackTimeout' });
     expect(s.timers.size).toBe(0);
@@ -76,7 +81,9 @@ describe('retransmission schedules and timeouts (UDP, T1=500 T2=4000)', () => {
     s.send(respond(200));
     expect(s.state.kind).toBe('accepted');
     s.advance(60_000);
-    expect(s.times('retransmit')).toEqual([500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500]);
+    expect(s.times('retransmit')).toEqual([
+      500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500,
+    ]);
     expect(s.times('ackTimeout')).toEqual([32000]);
     expect(s.timers.size).toBe(0);
   });
@@ -144,21 +151,24 @@ describe('INVITE client transaction', () => {
     expect(s.times('timeout')).toEqual([285_000]);
   });
 
-  test.each([300, 404, 486, 603])('%i: ACK sent and passed up once; retransmissions re-ACKed; timer D', (status) => {
-    const s = ict();
-    s.advance(700);
-    const effects = s.send(res(status));
-    const kinds = effects.map((e) => e.type);
-    expect(kinds.indexOf('sendAck')).toBeLessThan(kinds.indexOf('passUp'));
-    expect(s.state.kind).toBe('completed');
-    expect(s.send(res(status)).map((e) => e.type)).toEqual(['sendAck']);
-    s.advance(10_000);
-    expect(s.send(res(status)).map((e) => e.type)).toEqual(['sendAck']);
-    expect(s.times('passUp')).toEqual([700]);
-    expect(s.times('transmit')).toEqual([0, 500]);
-    s.advance(100_000);
-    expect(s.times('terminated')).toEqual([32_700]);
-  });
+  test.each([300, 404, 486, 603])(
+    '%i: ACK sent and passed up once; retransmissions re-ACKed; timer D',
+    (status) => {
+      const s = ict();
+      s.advance(700);
+      const effects = s.send(res(status));
+      const kinds = effects.map((e) => e.type);
+      expect(kinds.indexOf('sendAck')).toBeLessThan(kinds.indexOf('passUp'));
+      expect(s.state.kind).toBe('completed');
+      expect(s.send(res(status)).map((e) => e.type)).toEqual(['sendAck']);
+      s.advance(10_000);
+      expect(s.send(res(status)).map((e) => e.type)).toEqual(['sendAck']);
+      expect(s.times('passUp')).toEqual([700]);
+      expect(s.times('transmit')).toEqual([0, 500]);
+      s.advance(100_000);
+      expect(s.times('terminated')).toEqual([32_700]);
+    },
+  );
 
   test('non-2xx over TCP: ACK, pass up and terminate at once (timer D = 0)', () => {
     const s = ict(tcp);
@@ -335,8 +345,18 @@ describe('non-INVITE server transaction', () => {
 
 describe('resolveTimers', () => {
   test('defaults, explicit undefined ignored, timer D follows T1', () => {
-    expect(resolveTimers()).toEqual({ t1: 500, t2: 4000, t4: 5000, timerC: 185_000, timerD: 32_000 });
-    expect(resolveTimers({ t1: undefined, t2: 2000 })).toMatchObject({ t1: 500, t2: 2000, timerD: 32_000 });
+    expect(resolveTimers()).toEqual({
+      t1: 500,
+      t2: 4000,
+      t4: 5000,
+      timerC: 185_000,
+      timerD: 32_000,
+    });
+    expect(resolveTimers({ t1: undefined, t2: 2000 })).toMatchObject({
+      t1: 500,
+      t2: 2000,
+      timerD: 32_000,
+    });
     expect(resolveTimers({ t1: 50 })).toMatchObject({ t1: 50, timerD: 3200 });
     expect(resolveTimers({ t1: 50, timerD: 40_000 }).timerD).toBe(40_000);
   });

@@ -11,7 +11,13 @@ function request(text: string): SipRequest {
 }
 
 function responseFor(req: SipRequest): SipResponse {
-  return { kind: 'response', status: 200, reason: 'OK', headers: req.headers.filter((h) => h.name !== 'Max-Forwards'), body: Buffer.alloc(0) };
+  return {
+    kind: 'response',
+    status: 200,
+    reason: 'OK',
+    headers: req.headers.filter((h) => h.name !== 'Max-Forwards'),
+    body: Buffer.alloc(0),
+  };
 }
 
 describe('applyReceived (RFC 3581, drachtio §6.9)', () => {
@@ -39,7 +45,11 @@ describe('applyReceived (RFC 3581, drachtio §6.9)', () => {
     const text = requestText({
       via: 'SIP/2.0/UDP 127.0.0.9:5060;branch=z9hG4bK-top, SIP/2.0/UDP 127.0.0.8:5070',
     });
-    const req = applyReceived(request(text), { protocol: 'udp', address: '127.0.0.1', port: 42000 });
+    const req = applyReceived(request(text), {
+      protocol: 'udp',
+      address: '127.0.0.1',
+      port: 42000,
+    });
     const vias = getHeaders(req, 'Via');
     expect(vias).toHaveLength(2);
     expect(vias[0]).toContain('rport=42000');
@@ -61,15 +71,30 @@ describe('responseDestination (RFC 3261 §18.2.2 + RFC 3581)', () => {
   };
 
   test('UDP: received and rport win', () => {
-    const req = applyReceived(request(requestText({ via: 'SIP/2.0/UDP 127.0.0.9:5999' })), udpInfo.source);
-    expect(responseDestination(responseFor(req), udpInfo)).toEqual({ protocol: 'udp', address: '127.0.0.1', port: 40000 });
+    const req = applyReceived(
+      request(requestText({ via: 'SIP/2.0/UDP 127.0.0.9:5999' })),
+      udpInfo.source,
+    );
+    expect(responseDestination(responseFor(req), udpInfo)).toEqual({
+      protocol: 'udp',
+      address: '127.0.0.1',
+      port: 40000,
+    });
   });
 
   test('UDP without rport/received: Via host and port, default 5060', () => {
     const withPort = request(requestText({ via: 'SIP/2.0/UDP 127.0.0.9:5999' }));
-    expect(responseDestination(responseFor(withPort))).toEqual({ protocol: 'udp', address: '127.0.0.9', port: 5999 });
+    expect(responseDestination(responseFor(withPort))).toEqual({
+      protocol: 'udp',
+      address: '127.0.0.9',
+      port: 5999,
+    });
     const noPort = request(requestText({ via: 'SIP/2.0/UDP 127.0.0.9' }));
-    expect(responseDestination(responseFor(noPort))).toEqual({ protocol: 'udp', address: '127.0.0.9', port: 5060 });
+    expect(responseDestination(responseFor(noPort))).toEqual({
+      protocol: 'udp',
+      address: '127.0.0.9',
+      port: 5060,
+    });
   });
 
   test('TCP: same connection, fallback to received at the Via port', () => {
@@ -79,7 +104,10 @@ describe('responseDestination (RFC 3261 §18.2.2 + RFC 3581)', () => {
       connectionId: 'conn-1',
       bytes: 100,
     };
-    const req = applyReceived(request(requestText({ via: 'SIP/2.0/TCP 127.0.0.9:5999' })), info.source);
+    const req = applyReceived(
+      request(requestText({ via: 'SIP/2.0/TCP 127.0.0.9:5999' })),
+      info.source,
+    );
     expect(responseDestination(responseFor(req), info)).toEqual({
       protocol: 'tcp',
       address: '127.0.0.1',
@@ -90,6 +118,10 @@ describe('responseDestination (RFC 3261 §18.2.2 + RFC 3581)', () => {
 
   test('TLS without a port in Via defaults to 5061', () => {
     const req = request(requestText({ via: 'SIP/2.0/TLS 127.0.0.9' }));
-    expect(responseDestination(responseFor(req))).toEqual({ protocol: 'tls', address: '127.0.0.9', port: 5061 });
+    expect(responseDestination(responseFor(req))).toEqual({
+      protocol: 'tls',
+      address: '127.0.0.9',
+      port: 5061,
+    });
   });
 });

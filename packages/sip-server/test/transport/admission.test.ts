@@ -5,7 +5,9 @@ import { portOf, requestText, startTransport, waitUntil } from './helpers';
 describe('TransportLayer admission', () => {
   it('drops everything from a refused source before parsing, and takes it again once admitted', async () => {
     const refused = new Set<number>();
-    const layer = await startTransport([{ protocol: 'udp' }], { admission: (src) => !refused.has(src.port) });
+    const layer = await startTransport([{ protocol: 'udp' }], {
+      admission: (src) => !refused.has(src.port),
+    });
     const got: SipMessage[] = [];
     const malformed: string[] = [];
     layer.on('message', (m) => got.push(m));

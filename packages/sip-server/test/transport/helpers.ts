@@ -1,5 +1,9 @@
 import type { EventEmitter } from 'node:events';
-import { TransportLayer, type ListenOptions, type TransportLayerOptions } from '../../src/transport';
+import {
+  TransportLayer,
+  type ListenOptions,
+  type TransportLayerOptions,
+} from '../../src/transport';
 
 /** Builds a request as text; every host is on loopback. */
 export function requestText(opts: {
@@ -32,7 +36,11 @@ export function requestText(opts: {
 }
 
 /** Resolves with the arguments of the next `event`, or rejects after `ms`. */
-export function nextEvent<T extends unknown[]>(emitter: EventEmitter, event: string, ms = 2000): Promise<T> {
+export function nextEvent<T extends unknown[]>(
+  emitter: EventEmitter,
+  event: string,
+  ms = 2000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       emitter.off(event, on);

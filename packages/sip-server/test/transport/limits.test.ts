@@ -38,7 +38,8 @@ describe('TransportLayer limits', () => {
     t = await startTransport([{ protocol: 'tcp' }], { limits: { firstMessageTimeoutMs: 200 } });
     const sockets = await open(50, portOf(t, 'tcp'));
     // Slowloris: a start line and part of a header, trickled.
-    for (const s of sockets) s.write('INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1');
+    for (const s of sockets)
+      s.write('INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1');
     await waitUntil(() => t?.connectionCount === 50);
     const started = Date.now();
     await Promise.all(sockets.map(closed));
@@ -59,7 +60,9 @@ describe('TransportLayer limits', () => {
   });
 
   test('an idle connection is closed after the idle timeout once it has carried messages', async () => {
-    t = await startTransport([{ protocol: 'tcp' }], { limits: { firstMessageTimeoutMs: 5000, idleTimeoutMs: 250 } });
+    t = await startTransport([{ protocol: 'tcp' }], {
+      limits: { firstMessageTimeoutMs: 5000, idleTimeoutMs: 250 },
+    });
     const [s] = await open(1, portOf(t, 'tcp'));
     const got = nextEvent(t, 'message');
     s?.write(requestText({}));
@@ -123,7 +126,11 @@ describe('TransportLayer limits', () => {
 
   test('limits given as undefined fall back to the defaults', async () => {
     t = await startTransport([{ protocol: 'tcp' }], {
-      limits: { firstMessageTimeoutMs: undefined, maxConnections: undefined, idleTimeoutMs: undefined },
+      limits: {
+        firstMessageTimeoutMs: undefined,
+        maxConnections: undefined,
+        idleTimeoutMs: undefined,
+      },
     });
     const [s] = await open(1, portOf(t, 'tcp'));
     // A connection that sends its first message slowly, in two writes, is served: no limit of 0
@@ -142,7 +149,9 @@ describe('TransportLayer limits', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      await expect(startTransport([{ protocol: 'udp' }, { protocol: 'tcp', port }])).rejects.toMatchObject({
+      await expect(
+        startTransport([{ protocol: 'udp' }, { protocol: 'tcp', port }]),
+      ).rejects.toMatchObject({
         name: 'TransportError',
       });
     } finally {

@@ -56,14 +56,20 @@ describe('TransportLayer over TCP (loopback)', () => {
     const bPort = portOf(b, 'tcp');
     const got = nextEvent<[SipMessage, ReceiveInfo]>(b, 'message');
     const text = requestText({ via: `SIP/2.0/TCP 127.0.0.9:${portOf(a, 'tcp')}` });
-    const sent = await a.send({ protocol: 'tcp', address: '127.0.0.1', port: bPort }, Buffer.from(text));
+    const sent = await a.send(
+      { protocol: 'tcp', address: '127.0.0.1', port: bPort },
+      Buffer.from(text),
+    );
     expect(sent.connectionId).toBeDefined();
     const [req, info] = await got;
     expect(info.connectionId).toBeDefined();
     expect(info.local).toEqual({ address: '127.0.0.1', port: bPort });
     expect(info.source.protocol).toBe('tcp');
     expect(info.source.port).toBe(sent.local.port);
-    expect(topVia(req)?.params).toMatchObject({ rport: String(info.source.port), received: '127.0.0.1' });
+    expect(topVia(req)?.params).toMatchObject({
+      rport: String(info.source.port),
+      received: '127.0.0.1',
+    });
 
     // The response goes back on the same connection.
     const res = makeResponse(req as SipRequest, 200, 'OK', { toTag: 't' });
@@ -75,12 +81,18 @@ describe('TransportLayer over TCP (loopback)', () => {
 
     // A new request from B to A's address:port reuses the accepted connection.
     const again = nextEvent<[SipMessage, ReceiveInfo]>(a, 'message');
-    const r2 = await b.send(info.source, Buffer.from(requestText({ via: 'SIP/2.0/TCP 127.0.0.1:5999', branch: 'z9hG4bK-2' })));
+    const r2 = await b.send(
+      info.source,
+      Buffer.from(requestText({ via: 'SIP/2.0/TCP 127.0.0.1:5999', branch: 'z9hG4bK-2' })),
+    );
     expect(r2.connectionId).toBe(info.connectionId);
     expect((await again)[1].connectionId).toBe(sent.connectionId);
 
     // And A's next request to B's listening address reuses its outgoing connection.
-    const r3 = await a.send({ protocol: 'tcp', address: '127.0.0.1', port: bPort }, Buffer.from(text));
+    const r3 = await a.send(
+      { protocol: 'tcp', address: '127.0.0.1', port: bPort },
+      Buffer.from(text),
+    );
     expect(r3.connectionId).toBe(sent.connectionId);
     expect(a.connectionCount).toBe(1);
     expect(b.connectionCount).toBe(1);
@@ -97,7 +109,11 @@ describe('TransportLayer over TCP (loopback)', () => {
     s.write(one.slice(20) + two + two.slice(0, 10));
     s.write(two.slice(10));
     await waitUntil(() => msgs.length === 3);
-    expect(msgs.map((m) => topVia(m)?.params.branch)).toEqual(['z9hG4bK-a', 'z9hG4bK-b', 'z9hG4bK-b']);
+    expect(msgs.map((m) => topVia(m)?.params.branch)).toEqual([
+      'z9hG4bK-a',
+      'z9hG4bK-b',
+      'z9hG4bK-b',
+    ]);
     expect(msgs[0]?.body.toString()).toBe('hello');
   });
 
@@ -136,7 +152,10 @@ describe('TransportLayer over TCP (loopback)', () => {
 
   test('a peer closing is reported; a stale connectionId falls back to a new connection', async () => {
     const bPort = portOf(b, 'tcp');
-    const first = await a.send({ protocol: 'tcp', address: '127.0.0.1', port: bPort }, Buffer.from(requestText({})));
+    const first = await a.send(
+      { protocol: 'tcp', address: '127.0.0.1', port: bPort },
+      Buffer.from(requestText({})),
+    );
     await waitUntil(() => b.connectionCount === 1);
     const closedOnA = nextEvent<[string]>(a, 'connectionClosed');
     await b.stop();
@@ -145,7 +164,12 @@ describe('TransportLayer over TCP (loopback)', () => {
     b = await startTransport([{ protocol: 'tcp', port: bPort }]);
     const got = nextEvent(b, 'message');
     const second = await a.send(
-      { protocol: 'tcp', address: '127.0.0.1', port: bPort, connectionId: first.connectionId ?? '' },
+      {
+        protocol: 'tcp',
+        address: '127.0.0.1',
+        port: bPort,
+        connectionId: first.connectionId ?? '',
+      },
       Buffer.from(requestText({})),
     );
     await got;
@@ -157,7 +181,9 @@ describe('TransportLayer over TCP (loopback)', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
     const port = (probe.address() as net.AddressInfo).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    await expect(a.send({ protocol: 'tcp', address: '127.0.0.1', port }, Buffer.from('x'))).rejects.toMatchObject({
+    await expect(
+      a.send({ protocol: 'tcp', address: '127.0.0.1', port }, Buffer.from('x')),
+    ).rejects.toMatchObject({
       name: 'TransportError',
     });
     expect(a.connectionCount).toBe(0);

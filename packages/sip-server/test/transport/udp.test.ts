@@ -35,7 +35,11 @@ describe('TransportLayer over UDP (loopback)', () => {
 
   test('reports the real port bound for port 0', () => {
     const [addr] = a.listenAddresses();
-    expect(addr).toMatchObject({ protocol: 'udp', address: '127.0.0.1', advertisedAddress: '127.0.0.1' });
+    expect(addr).toMatchObject({
+      protocol: 'udp',
+      address: '127.0.0.1',
+      advertisedAddress: '127.0.0.1',
+    });
     expect(addr?.port).toBeGreaterThan(0);
   });
 
@@ -45,7 +49,10 @@ describe('TransportLayer over UDP (loopback)', () => {
     const got = nextEvent<[SipMessage, ReceiveInfo]>(b, 'message');
     // The Via names another loopback address than the packet source.
     const text = requestText({ via: `SIP/2.0/UDP 127.0.0.9:${aPort}` });
-    const sent = await a.send({ protocol: 'udp', address: '127.0.0.1', port: bPort }, Buffer.from(text));
+    const sent = await a.send(
+      { protocol: 'udp', address: '127.0.0.1', port: bPort },
+      Buffer.from(text),
+    );
     expect(sent.local).toEqual({ address: '127.0.0.1', port: aPort });
     const [msg, info] = await got;
     expect(msg.kind).toBe('request');
@@ -74,7 +81,11 @@ describe('TransportLayer over UDP (loopback)', () => {
     raw.send('\r\n'.repeat(20), portOf(b, 'udp'), '127.0.0.1');
     // A real request afterwards proves the earlier datagrams were processed (in order).
     const got = nextEvent(b, 'message');
-    raw.send(requestText({ via: `SIP/2.0/UDP 127.0.0.1:${rawPort}` }), portOf(b, 'udp'), '127.0.0.1');
+    raw.send(
+      requestText({ via: `SIP/2.0/UDP 127.0.0.1:${rawPort}` }),
+      portOf(b, 'udp'),
+      '127.0.0.1',
+    );
     await got;
     expect(malformed).not.toHaveBeenCalled();
     expect(message).toHaveBeenCalledTimes(1);
@@ -99,10 +110,18 @@ describe('TransportLayer over UDP (loopback)', () => {
     b.on('malformed', (r) => reasons.push(r));
     const replies: string[] = [];
     raw.on('message', (m) => replies.push(m.toString()));
-    raw.send(requestText({ method: 'ACK', via: `SIP/2.0/UDP 127.0.0.1:${rawPort}`, maxForwards: 'x' }), portOf(b, 'udp'), '127.0.0.1');
+    raw.send(
+      requestText({ method: 'ACK', via: `SIP/2.0/UDP 127.0.0.1:${rawPort}`, maxForwards: 'x' }),
+      portOf(b, 'udp'),
+      '127.0.0.1',
+    );
     raw.send('hello world', portOf(b, 'udp'), '127.0.0.1');
     const ok = nextEvent(b, 'message');
-    raw.send(requestText({ via: `SIP/2.0/UDP 127.0.0.1:${rawPort}` }), portOf(b, 'udp'), '127.0.0.1');
+    raw.send(
+      requestText({ via: `SIP/2.0/UDP 127.0.0.1:${rawPort}` }),
+      portOf(b, 'udp'),
+      '127.0.0.1',
+    );
     await ok;
     expect(reasons).toHaveLength(2);
     // A datagram b sends raw now arrives after any answer b would have sent to the bad ones.
@@ -138,7 +157,9 @@ describe('TransportLayer over UDP (loopback)', () => {
   test('send after stop rejects with TransportError; stop frees the port', async () => {
     const port = portOf(a, 'udp');
     await a.stop();
-    await expect(a.send({ protocol: 'udp', address: '127.0.0.1', port: 9 }, Buffer.from('x'))).rejects.toMatchObject({
+    await expect(
+      a.send({ protocol: 'udp', address: '127.0.0.1', port: 9 }, Buffer.from('x')),
+    ).rejects.toMatchObject({
       name: 'TransportError',
     });
     const again = dgram.createSocket('udp4');

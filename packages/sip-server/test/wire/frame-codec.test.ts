@@ -35,9 +35,12 @@ describe('drachtio framing', () => {
     expect(got).toEqual(payloads);
   });
 
-  it.each([['x5#hello'], ['#hello'], ['0#'], ['12a#x'], ['99999999999#x']])('rejects a malformed length: %s', (bad) => {
-    expect(() => new FrameDecoder().push(Buffer.from(bad))).toThrow(FrameError);
-  });
+  it.each([['x5#hello'], ['#hello'], ['0#'], ['12a#x'], ['99999999999#x']])(
+    'rejects a malformed length: %s',
+    (bad) => {
+      expect(() => new FrameDecoder().push(Buffer.from(bad))).toThrow(FrameError);
+    },
+  );
 
   it('keeps empty tokens positional when splitting a leader', () => {
     const { tokens, sip } = splitPayload('id|sip|||\r\nBYE sip:x SIP/2.0\r\n\r\n');

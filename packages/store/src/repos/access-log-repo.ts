@@ -47,10 +47,18 @@ export class AccessLogRepo {
   ) {}
 
   async add(input: AccessLogInput): Promise<AccessLogEntry> {
-    const row = (await this.db.all<Row>(
-      'INSERT INTO access_log (at, ip, port, caller_id, reason) VALUES (?, ?, ?, ?, ?) RETURNING *',
-      [input.at ?? this.clock(), input.ip, input.port ?? null, input.callerId ?? '', input.reason],
-    ))[0];
+    const row = (
+      await this.db.all<Row>(
+        'INSERT INTO access_log (at, ip, port, caller_id, reason) VALUES (?, ?, ?, ?, ?) RETURNING *',
+        [
+          input.at ?? this.clock(),
+          input.ip,
+          input.port ?? null,
+          input.callerId ?? '',
+          input.reason,
+        ],
+      )
+    )[0];
     return toEntry(row as Row);
   }
 
@@ -58,7 +66,9 @@ export class AccessLogRepo {
    * Entries oldest first. `since`/`until` bound the time (epoch ms, inclusive/exclusive); with
    * `limit`, the newest `limit` entries of that range.
    */
-  async list(options: { since?: number; until?: number; limit?: number; ip?: string } = {}): Promise<AccessLogEntry[]> {
+  async list(
+    options: { since?: number; until?: number; limit?: number; ip?: string } = {},
+  ): Promise<AccessLogEntry[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (options.since !== undefined) {
@@ -92,7 +102,8 @@ export class AccessLogRepo {
   async prune(options: { before?: number; keep?: number }): Promise<number> {
     let removed = 0;
     if (options.before !== undefined) {
-      removed += (await this.db.run('DELETE FROM access_log WHERE at < ?', [options.before])).changes;
+      removed += (await this.db.run('DELETE FROM access_log WHERE at < ?', [options.before]))
+        .changes;
     }
     if (options.keep !== undefined) {
       removed += (

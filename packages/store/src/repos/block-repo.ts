@@ -44,19 +44,24 @@ export class BlockRepo {
 
   /** Blocks `ip` until `blockedUntil`, replacing an earlier block of the same address. */
   async block(input: BlockInput): Promise<Block> {
-    const row = (await this.db.all<Row>(
-      `INSERT INTO blocks (ip, blocked_until, reason, failures, blocked_at) VALUES (?, ?, ?, ?, ?)
+    const row = (
+      await this.db.all<Row>(
+        `INSERT INTO blocks (ip, blocked_until, reason, failures, blocked_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (ip) DO UPDATE SET blocked_until = excluded.blocked_until, reason = excluded.reason,
          failures = excluded.failures, blocked_at = excluded.blocked_at
        RETURNING *`,
-      [input.ip, input.blockedUntil, input.reason ?? '', input.failures ?? 0, this.clock()],
-    ))[0];
+        [input.ip, input.blockedUntil, input.reason ?? '', input.failures ?? 0, this.clock()],
+      )
+    )[0];
     return toBlock(row as Row);
   }
 
   /** The block of `ip` still in force at `now`, if any. */
   async get(ip: string, now: number = this.clock()): Promise<Block | undefined> {
-    const row = await this.db.get<Row>('SELECT * FROM blocks WHERE ip = ? AND blocked_until > ?', [ip, now]);
+    const row = await this.db.get<Row>('SELECT * FROM blocks WHERE ip = ? AND blocked_until > ?', [
+      ip,
+      now,
+    ]);
     return row ? toBlock(row) : undefined;
   }
 
@@ -68,9 +73,10 @@ export class BlockRepo {
   async list(options: { activeAt?: number; all?: boolean } = {}): Promise<Block[]> {
     const rows = options.all
       ? await this.db.all<Row>('SELECT * FROM blocks ORDER BY blocked_at, ip')
-      : await this.db.all<Row>('SELECT * FROM blocks WHERE blocked_until > ? ORDER BY blocked_at, ip', [
-          options.activeAt ?? this.clock(),
-        ]);
+      : await this.db.all<Row>(
+          'SELECT * FROM blocks WHERE blocked_until > ? ORDER BY blocked_at, ip',
+          [options.activeAt ?? this.clock()],
+        );
     return rows.map(toBlock);
   }
 

@@ -2,7 +2,8 @@ import type { Database, Queryable } from '../database';
 import { ConflictError, NotFoundError } from '../errors';
 
 /** How a call attempt ended. `feature`: the digits were a feature code (answered 480). */
-export type CdrDisposition = 'answered' | 'no-answer' | 'busy' | 'rejected' | 'cancelled' | 'failed' | 'feature';
+export type CdrDisposition =
+  'answered' | 'no-answer' | 'busy' | 'rejected' | 'cancelled' | 'failed' | 'feature';
 /** Who ended the call: a party's BYE/CANCEL, or the PBX (timeout, error, feature code). */
 export type HangupSide = 'caller' | 'callee' | 'system';
 /** RFC 5806 diversion reasons. */
@@ -290,7 +291,8 @@ export class CdrRepo {
   async answer(id: number, input: CallAnswer = {}): Promise<CallRecord> {
     return this.db.transaction(async (tx) => {
       const current = await mustGet(tx, id);
-      const extra: Record<string, unknown> = current.answerAt === null ? { answer_at: input.at ?? this.clock() } : {};
+      const extra: Record<string, unknown> =
+        current.answerAt === null ? { answer_at: input.at ?? this.clock() } : {};
       await applyPatch(tx, id, input, extra);
       return mustGet(tx, id);
     });
@@ -322,7 +324,10 @@ export class CdrRepo {
 
   /** The newest record of a call. */
   async findByCallRef(callRef: string): Promise<CallRecord | undefined> {
-    const row = await this.db.get<Row>('SELECT * FROM cdrs WHERE call_ref = ? ORDER BY id DESC LIMIT 1', [callRef]);
+    const row = await this.db.get<Row>(
+      'SELECT * FROM cdrs WHERE call_ref = ? ORDER BY id DESC LIMIT 1',
+      [callRef],
+    );
     return row ? toRecord(row) : undefined;
   }
 
@@ -343,7 +348,10 @@ export class CdrRepo {
 
   async count(filter: CdrFilter = {}): Promise<number> {
     const { where, params } = whereClause(filter);
-    const row = await this.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM cdrs ${sqlWhere(where)}`, params);
+    const row = await this.db.get<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM cdrs ${sqlWhere(where)}`,
+      params,
+    );
     return row?.n ?? 0;
   }
 
@@ -353,11 +361,10 @@ export class CdrRepo {
     for (;;) {
       const { where, params } = whereClause(filter);
       where.push('id > ?');
-      const rows = await this.db.all<Row>(`SELECT * FROM cdrs ${sqlWhere(where)} ORDER BY id LIMIT ?`, [
-        ...params,
-        after,
-        Math.max(1, pageSize),
-      ]);
+      const rows = await this.db.all<Row>(
+        `SELECT * FROM cdrs ${sqlWhere(where)} ORDER BY id LIMIT ?`,
+        [...params, after, Math.max(1, pageSize)],
+      );
       for (const r of rows) yield toRecord(r);
       const last = rows.at(-1);
       if (!last || rows.length < pageSize) return;
@@ -423,7 +430,12 @@ function whereClause(filter: CdrFilter): { where: string[]; params: unknown[] } 
 }
 
 /** `answered` needs an answer time and `feature` a feature id (the table checks both too). */
-function checkEnd(id: number | undefined, disposition: CdrDisposition, answerAt: number | null, feature: string | null): void {
+function checkEnd(
+  id: number | undefined,
+  disposition: CdrDisposition,
+  answerAt: number | null,
+  feature: string | null,
+): void {
   const what = id === undefined ? 'a call record' : `call record ${id}`;
   if (disposition === 'answered' && answerAt === null) {
     throw new ConflictError(`${what} cannot end as answered: it was never answered`);

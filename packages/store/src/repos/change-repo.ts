@@ -6,13 +6,7 @@ import type { Database } from '../database';
  * `groups` (ring groups and their members, 0004); later migrations may add areas.
  */
 export type ChangeArea =
-  | 'stations'
-  | 'whitelist'
-  | 'config'
-  | 'blocks'
-  | 'numplan'
-  | 'groups'
-  | (string & {});
+  'stations' | 'whitelist' | 'config' | 'blocks' | 'numplan' | 'groups' | (string & {});
 
 /** The `change_counter` table. */
 export class ChangeRepo {
@@ -21,7 +15,9 @@ export class ChangeRepo {
   /** Current counter of each area. */
   async counters(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
-    for (const r of await this.db.all<{ area: string; counter: number }>('SELECT area, counter FROM change_counter')) {
+    for (const r of await this.db.all<{ area: string; counter: number }>(
+      'SELECT area, counter FROM change_counter',
+    )) {
       out[r.area] = r.counter;
     }
     return out;

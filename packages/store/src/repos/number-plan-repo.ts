@@ -16,7 +16,11 @@ interface Row {
   updated_at: number;
 }
 
-const toEntry = (r: Row): NumberPlanEntry => ({ feature: r.feature, code: r.code, updatedAt: r.updated_at });
+const toEntry = (r: Row): NumberPlanEntry => ({
+  feature: r.feature,
+  code: r.code,
+  updatedAt: r.updated_at,
+});
 
 /**
  * The `number_plan` table: the feature codes that differ from the defaults. A feature without a
@@ -65,11 +69,21 @@ export class NumberPlanRepo {
       )[0];
       return toEntry(row as Row);
     } catch (err) {
-      if (err instanceof StoreError && err.code === 'SQLITE_CONSTRAINT' && /UNIQUE/.test(err.message)) {
-        const other = await this.db.get<Row>('SELECT * FROM number_plan WHERE code = ? AND feature <> ?', [code, feature]);
-        throw new ConflictError(`code ${String(code)} is already used by ${other?.feature ?? 'another feature'}`, {
-          cause: err,
-        });
+      if (
+        err instanceof StoreError &&
+        err.code === 'SQLITE_CONSTRAINT' &&
+        /UNIQUE/.test(err.message)
+      ) {
+        const other = await this.db.get<Row>(
+          'SELECT * FROM number_plan WHERE code = ? AND feature <> ?',
+          [code, feature],
+        );
+        throw new ConflictError(
+          `code ${String(code)} is already used by ${other?.feature ?? 'another feature'}`,
+          {
+            cause: err,
+          },
+        );
       }
       throw err;
     }

@@ -57,7 +57,9 @@ interface RegistrationRow {
 function parseExtra(text: string): Record<string, unknown> {
   try {
     const v: unknown = JSON.parse(text);
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+    return v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : {};
   } catch {
     return {};
   }
@@ -104,8 +106,9 @@ export class RegistrationRepo {
   async upsert(input: RegistrationInput): Promise<Registration> {
     this.writes++;
     const now = this.clock();
-    const row = (await this.db.all<RegistrationRow>(
-      `INSERT INTO registrations (tel, contact, source_ip, source_port, protocol, user_agent,
+    const row = (
+      await this.db.all<RegistrationRow>(
+        `INSERT INTO registrations (tel, contact, source_ip, source_port, protocol, user_agent,
          expires_at, call_id, cseq, extra, registered_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (tel, contact) DO UPDATE SET
@@ -114,21 +117,22 @@ export class RegistrationRepo {
          expires_at = excluded.expires_at, call_id = excluded.call_id, cseq = excluded.cseq,
          extra = excluded.extra, updated_at = excluded.updated_at
        RETURNING *`,
-      [
-        input.tel,
-        input.contact,
-        input.sourceIp,
-        input.sourcePort,
-        input.protocol,
-        input.userAgent ?? '',
-        input.expiresAt,
-        input.callId,
-        input.cseq,
-        JSON.stringify(input.extra ?? {}),
-        now,
-        now,
-      ],
-    ))[0];
+        [
+          input.tel,
+          input.contact,
+          input.sourceIp,
+          input.sourcePort,
+          input.protocol,
+          input.userAgent ?? '',
+          input.expiresAt,
+          input.callId,
+          input.cseq,
+          JSON.stringify(input.extra ?? {}),
+          now,
+          now,
+        ],
+      )
+    )[0];
     // RETURNING always yields the row written.
     return toRegistration(row as RegistrationRow);
   }
@@ -144,7 +148,10 @@ export class RegistrationRepo {
   /** Removes one binding; true when it existed. */
   async remove(tel: string, contact: string): Promise<boolean> {
     this.writes++;
-    const r = await this.db.run('DELETE FROM registrations WHERE tel = ? AND contact = ?', [tel, contact]);
+    const r = await this.db.run('DELETE FROM registrations WHERE tel = ? AND contact = ?', [
+      tel,
+      contact,
+    ]);
     return r.changes > 0;
   }
 
@@ -158,7 +165,9 @@ export class RegistrationRepo {
   async listByTel(tel: string, options: { activeAt?: number } = {}): Promise<Registration[]> {
     const rows =
       options.activeAt === undefined
-        ? await this.db.all<RegistrationRow>(`SELECT * FROM registrations WHERE tel = ? ${ORDER}`, [tel])
+        ? await this.db.all<RegistrationRow>(`SELECT * FROM registrations WHERE tel = ? ${ORDER}`, [
+            tel,
+          ])
         : await this.db.all<RegistrationRow>(
             `SELECT * FROM registrations WHERE tel = ? AND expires_at > ? ${ORDER}`,
             [tel, options.activeAt],
@@ -171,9 +180,10 @@ export class RegistrationRepo {
     const rows =
       options.activeAt === undefined
         ? await this.db.all<RegistrationRow>(`SELECT * FROM registrations ${ORDER}`)
-        : await this.db.all<RegistrationRow>(`SELECT * FROM registrations WHERE expires_at > ? ${ORDER}`, [
-            options.activeAt,
-          ]);
+        : await this.db.all<RegistrationRow>(
+            `SELECT * FROM registrations WHERE expires_at > ? ${ORDER}`,
+            [options.activeAt],
+          );
     return rows.map(toRegistration);
   }
 
@@ -203,8 +213,10 @@ export class RegistrationRepo {
   /** True when the station has at least one live binding. */
   async isRegistered(tel: string, now: number = this.clock()): Promise<boolean> {
     return (
-      (await this.db.get('SELECT 1 FROM registrations WHERE tel = ? AND expires_at > ? LIMIT 1', [tel, now])) !==
-      undefined
+      (await this.db.get('SELECT 1 FROM registrations WHERE tel = ? AND expires_at > ? LIMIT 1', [
+        tel,
+        now,
+      ])) !== undefined
     );
   }
 }

@@ -66,15 +66,15 @@ export class RingGroupRepo {
         throw new ConflictError(`ring group ${input.number} already exists`);
       }
       if (await tx.get('SELECT 1 FROM stations WHERE tel = ?', [input.number])) {
-        throw new ConflictError(`ring group ${input.number} is the same number as station ${input.number}`);
+        throw new ConflictError(
+          `ring group ${input.number} is the same number as station ${input.number}`,
+        );
       }
       await assertMembers(tx, input.number, members);
-      await tx.run('INSERT INTO ring_groups (number, name, created_at, updated_at) VALUES (?, ?, ?, ?)', [
-        input.number,
-        input.name ?? '',
-        now,
-        now,
-      ]);
+      await tx.run(
+        'INSERT INTO ring_groups (number, name, created_at, updated_at) VALUES (?, ?, ?, ?)',
+        [input.number, input.name ?? '', now, now],
+      );
       await writeMembers(tx, input.number, members);
       return mustGet(tx, input.number);
     });
@@ -91,11 +91,13 @@ export class RingGroupRepo {
       if (!current) throw new NotFoundError('ring group', number);
       let members = patch.members ? [...patch.members] : [...current.members];
       for (const tel of patch.add ?? []) {
-        if (members.includes(tel)) throw new ConflictError(`station ${tel} is already a member of ring group ${number}`);
+        if (members.includes(tel))
+          throw new ConflictError(`station ${tel} is already a member of ring group ${number}`);
         members.push(tel);
       }
       for (const tel of patch.remove ?? []) {
-        if (!members.includes(tel)) throw new NotFoundError('member', `${tel} of ring group ${number}`);
+        if (!members.includes(tel))
+          throw new NotFoundError('member', `${tel} of ring group ${number}`);
         members = members.filter((m) => m !== tel);
       }
       const membersChanged = members.join(',') !== current.members.join(',');
@@ -130,7 +132,9 @@ export class RingGroupRepo {
   }
 
   async exists(number: string): Promise<boolean> {
-    return (await this.db.get('SELECT 1 FROM ring_groups WHERE number = ?', [number])) !== undefined;
+    return (
+      (await this.db.get('SELECT 1 FROM ring_groups WHERE number = ?', [number])) !== undefined
+    );
   }
 
   /** Every group with its members, in numeric order of the group number. */
@@ -150,7 +154,9 @@ export class RingGroupRepo {
 
   /** Every group number (for the number-plan clash checks). */
   async numbers(): Promise<string[]> {
-    return (await this.db.all<{ number: string }>(`SELECT number FROM ring_groups ${ORDER}`)).map((r) => r.number);
+    return (await this.db.all<{ number: string }>(`SELECT number FROM ring_groups ${ORDER}`)).map(
+      (r) => r.number,
+    );
   }
 
   /** The groups `tel` is a member of. */
@@ -164,7 +170,13 @@ export class RingGroupRepo {
 }
 
 function toGroup(r: GroupRow, members: string[]): RingGroup {
-  return { number: r.number, name: r.name, members, createdAt: r.created_at, updatedAt: r.updated_at };
+  return {
+    number: r.number,
+    name: r.name,
+    members,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
 }
 
 async function getGroup(q: Queryable, number: string): Promise<RingGroup | undefined> {
@@ -186,10 +198,15 @@ async function mustGet(q: Queryable, number: string): Promise<RingGroup> {
   return group;
 }
 
-async function assertMembers(q: Queryable, group: string, members: readonly string[]): Promise<void> {
+async function assertMembers(
+  q: Queryable,
+  group: string,
+  members: readonly string[],
+): Promise<void> {
   const seen = new Set<string>();
   for (const tel of members) {
-    if (seen.has(tel)) throw new ConflictError(`station ${tel} is listed twice for ring group ${group}`);
+    if (seen.has(tel))
+      throw new ConflictError(`station ${tel} is listed twice for ring group ${group}`);
     seen.add(tel);
   }
   if (members.length > RING_GROUP_MEMBER_LIMIT) {
@@ -198,12 +215,21 @@ async function assertMembers(q: Queryable, group: string, members: readonly stri
     );
   }
   for (const tel of members) {
-    if (!(await q.get('SELECT 1 FROM stations WHERE tel = ?', [tel]))) throw new NotFoundError('station', tel);
+    if (!(await q.get('SELECT 1 FROM stations WHERE tel = ?', [tel])))
+      throw new NotFoundError('station', tel);
   }
 }
 
-async function writeMembers(q: Queryable, group: string, members: readonly string[]): Promise<void> {
+async function writeMembers(
+  q: Queryable,
+  group: string,
+  members: readonly string[],
+): Promise<void> {
   for (const [position, tel] of members.entries()) {
-    await q.run('INSERT INTO ring_group_members (group_number, tel, position) VALUES (?, ?, ?)', [group, tel, position]);
+    await q.run('INSERT INTO ring_group_members (group_number, tel, position) VALUES (?, ?, ?)', [
+      group,
+      tel,
+      position,
+    ]);
   }
 }

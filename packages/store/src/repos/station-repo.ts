@@ -196,11 +196,15 @@ export class StationRepo {
    * {@link ConflictError} when the tel number or user ID is taken, and {@link NotFoundError}
    * when `forwardUnreachable` names no station.
    */
-  async create(input: NewStation, options: RealmOption & { maxStations?: number }): Promise<Station> {
+  async create(
+    input: NewStation,
+    options: RealmOption & { maxStations?: number },
+  ): Promise<Station> {
     const userId = input.userId ?? input.tel;
     const settings: StationSettings = { ...STATION_DEFAULTS };
     for (const key of SETTING_KEYS) {
-      if (input[key] !== undefined) (settings as unknown as Record<string, unknown>)[key] = input[key];
+      if (input[key] !== undefined)
+        (settings as unknown as Record<string, unknown>)[key] = input[key];
     }
     const now = this.clock();
     return this.db.transaction(async (tx) => {
@@ -212,8 +216,17 @@ export class StationRepo {
         throw new ConflictError(`station ${input.tel} already exists`);
       }
       await assertUserIdFree(tx, userId, input.tel);
-      if (settings.forwardUnreachable !== null) await assertStation(tx, settings.forwardUnreachable);
-      const cols = ['tel', 'user_id', 'ha1', 'ha1_realm', 'password_enc', 'created_at', 'updated_at'];
+      if (settings.forwardUnreachable !== null)
+        await assertStation(tx, settings.forwardUnreachable);
+      const cols = [
+        'tel',
+        'user_id',
+        'ha1',
+        'ha1_realm',
+        'password_enc',
+        'created_at',
+        'updated_at',
+      ];
       const values: unknown[] = [
         input.tel,
         userId,
@@ -255,7 +268,11 @@ export class StationRepo {
         const password = patch.password ?? this.cipher.decrypt(row.password_enc);
         options.validate?.({ tel, userId, password });
         sets.push('ha1 = ?', 'ha1_realm = ?', 'password_enc = ?');
-        values.push(computeHa1(userId, options.realm, password), options.realm, this.cipher.encrypt(password));
+        values.push(
+          computeHa1(userId, options.realm, password),
+          options.realm,
+          this.cipher.encrypt(password),
+        );
       }
       if (patch.forwardUnreachable != null) await assertStation(tx, patch.forwardUnreachable);
       for (const key of SETTING_KEYS) {
@@ -318,12 +335,14 @@ export class StationRepo {
    * cannot be decrypted.
    */
   async getCredentials(tel: string, realm: string): Promise<StationCredentials | undefined> {
-    const row = await this.db.get<Pick<StationRow, 'tel' | 'user_id' | 'ha1' | 'ha1_realm' | 'password_enc'>>(
-      'SELECT tel, user_id, ha1, ha1_realm, password_enc FROM stations WHERE tel = ?',
-      [tel],
-    );
+    const row = await this.db.get<
+      Pick<StationRow, 'tel' | 'user_id' | 'ha1' | 'ha1_realm' | 'password_enc'>
+    >('SELECT tel, user_id, ha1, ha1_realm, password_enc FROM stations WHERE tel = ?', [tel]);
     if (!row) return undefined;
-    const ha1 = row.ha1_realm === realm ? row.ha1 : computeHa1(row.user_id, realm, this.cipher.decrypt(row.password_enc));
+    const ha1 =
+      row.ha1_realm === realm
+        ? row.ha1
+        : computeHa1(row.user_id, realm, this.cipher.decrypt(row.password_enc));
     return { tel: row.tel, userId: row.user_id, realm, ha1 };
   }
 
@@ -365,10 +384,10 @@ async function countRows(q: Queryable): Promise<number> {
 }
 
 async function assertUserIdFree(q: Queryable, userId: string, tel: string): Promise<void> {
-  const other = await q.get<{ tel: string }>('SELECT tel FROM stations WHERE user_id = ? AND tel <> ?', [
-    userId,
-    tel,
-  ]);
+  const other = await q.get<{ tel: string }>(
+    'SELECT tel FROM stations WHERE user_id = ? AND tel <> ?',
+    [userId, tel],
+  );
   if (other) throw new ConflictError(`user ID ${userId} is already used by station ${other.tel}`);
 }
 

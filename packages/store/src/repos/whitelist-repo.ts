@@ -30,10 +30,12 @@ export class WhitelistRepo {
    */
   async add(entry: string, note = ''): Promise<WhitelistRow & { form: WhitelistForm }> {
     const parsed = parseWhitelistEntry(entry);
-    const row = (await this.db.all<Row>(
-      'INSERT INTO whitelist (cidr, note, created_at) VALUES (?, ?, ?) ON CONFLICT (cidr) DO NOTHING RETURNING *',
-      [parsed.cidr, note, this.clock()],
-    ))[0];
+    const row = (
+      await this.db.all<Row>(
+        'INSERT INTO whitelist (cidr, note, created_at) VALUES (?, ?, ?) ON CONFLICT (cidr) DO NOTHING RETURNING *',
+        [parsed.cidr, note, this.clock()],
+      )
+    )[0];
     if (!row) throw new ConflictError(`${parsed.cidr} is already on the white list`);
     return { ...toRow(row), form: parsed.form };
   }
@@ -41,7 +43,9 @@ export class WhitelistRepo {
   /** Removes the entry `entry` normalises to; throws {@link NotFoundError} when absent. */
   async remove(entry: string): Promise<WhitelistRow> {
     const parsed = parseWhitelistEntry(entry);
-    const row = (await this.db.all<Row>('DELETE FROM whitelist WHERE cidr = ? RETURNING *', [parsed.cidr]))[0];
+    const row = (
+      await this.db.all<Row>('DELETE FROM whitelist WHERE cidr = ? RETURNING *', [parsed.cidr])
+    )[0];
     if (!row) throw new NotFoundError('white-list entry', parsed.cidr);
     return toRow(row);
   }

@@ -15,9 +15,14 @@ const TYPE_OF: Record<ForwardFeature, ForwardSetting['type']> = {
  * or unknown target, or the caller's own number, changes nothing. A target that forwards back is
  * accepted: routing ignores a forward that would loop.
  */
-async function setForward(feature: ForwardFeature, ctx: FeatureContext, arg: string | undefined): Promise<FeatureResult> {
+async function setForward(
+  feature: ForwardFeature,
+  ctx: FeatureContext,
+  arg: string | undefined,
+): Promise<FeatureResult> {
   const station = ctx.caller.station;
-  if (arg === undefined || arg === '') return refuse('missing-argument', `${feature} needs a destination station`);
+  if (arg === undefined || arg === '')
+    return refuse('missing-argument', `${feature} needs a destination station`);
   if (arg === station) return refuse('forward-to-self', `${station} cannot forward to itself`);
   if (!(await ctx.stations.get(arg))) return refuse('unknown-station', `${arg} is not a station`);
   const forward: ForwardSetting = { type: TYPE_OF[feature], target: arg };

@@ -22,13 +22,27 @@ export const conference: FeatureHandler<'conference'> = {
     if (held) {
       const members = room?.members ?? [];
       if (members.length + 1 >= MAX_CONFERENCE_PARTIES) {
-        return refuse('conference-full', `${owner}'s conference already has ${MAX_CONFERENCE_PARTIES} parties`);
+        return refuse(
+          'conference-full',
+          `${owner}'s conference already has ${MAX_CONFERENCE_PARTIES} parties`,
+        );
       }
-      const next: ConferenceRoom = { owner, members: [...members, held], started: room?.started ?? false };
+      const next: ConferenceRoom = {
+        owner,
+        members: [...members, held],
+        started: room?.started ?? false,
+      };
       await ctx.conferences.put(next);
-      return { reply: 480, effect: 'conference-joined', owner, member: held, size: next.members.length + 1 };
+      return {
+        reply: 480,
+        effect: 'conference-joined',
+        owner,
+        member: held,
+        size: next.members.length + 1,
+      };
     }
-    if (!room || room.members.length === 0) return refuse('no-held-call', `${owner} has no call on hold to conference`);
+    if (!room || room.members.length === 0)
+      return refuse('no-held-call', `${owner} has no call on hold to conference`);
     const started: ConferenceRoom = { ...room, started: true };
     await ctx.conferences.put(started);
     return { reply: 480, effect: 'conference-started', room: started };

@@ -1,5 +1,11 @@
 import type { Classification, FeatureId } from '@pbx/dialplan';
-import { forwardAll, forwardBusy, forwardBusyNoAnswer, forwardClear, forwardNoAnswer } from './call-forward';
+import {
+  forwardAll,
+  forwardBusy,
+  forwardBusyNoAnswer,
+  forwardClear,
+  forwardNoAnswer,
+} from './call-forward';
 import { conference } from './conference';
 import { dnd } from './dnd';
 import { park, parkRetrieve } from './park';
@@ -31,7 +37,12 @@ export function runFeature(
   ctx: FeatureContext,
 ): Promise<FeatureResult> {
   if (c.kind === 'featureError') {
-    const note = c.reason === 'unknown-station' ? 'unknown-station' : c.reason === 'missing-argument' ? 'missing-argument' : 'bad-argument';
+    const note =
+      c.reason === 'unknown-station'
+        ? 'unknown-station'
+        : c.reason === 'missing-argument'
+          ? 'missing-argument'
+          : 'bad-argument';
     return Promise.resolve(refuse(note, c.detail));
   }
   const handler: FeatureHandler = FEATURE_HANDLERS[c.feature];
@@ -39,11 +50,24 @@ export function runFeature(
 }
 
 export * from './types';
-export { forwardAll, forwardBusy, forwardBusyNoAnswer, forwardClear, forwardNoAnswer } from './call-forward';
+export {
+  forwardAll,
+  forwardBusy,
+  forwardBusyNoAnswer,
+  forwardClear,
+  forwardNoAnswer,
+} from './call-forward';
 export { conference, MAX_CONFERENCE_PARTIES } from './conference';
 export { dnd } from './dnd';
 export { latestHeld, park, parkRetrieve } from './park';
-export { chooseRinging, findReplacedLeg, pickupDirected, pickupGroup, pickupMyGroup, ringingCalls } from './pickup';
+export {
+  chooseRinging,
+  findReplacedLeg,
+  pickupDirected,
+  pickupGroup,
+  pickupMyGroup,
+  ringingCalls,
+} from './pickup';
 export type { ReplacesTarget } from './pickup';
 export { MemoryCallStore, MemoryConferenceStore, MemoryParkStore } from './memory-store';
 export { StationStateMap } from './station-state-map';

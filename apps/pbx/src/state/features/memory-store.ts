@@ -1,4 +1,10 @@
-import { emptySlots, nextParkSlots, type ParkEffect, type ParkedCall, type ParkSlots } from '../park-slots';
+import {
+  emptySlots,
+  nextParkSlots,
+  type ParkEffect,
+  type ParkedCall,
+  type ParkSlots,
+} from '../park-slots';
 import type { CallStore, ConferenceRoom, ConferenceStore, HeldCall, ParkStore } from './types';
 
 /** Held calls in memory, set by the call runner from its media-direction state. */

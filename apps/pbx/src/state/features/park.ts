@@ -3,7 +3,10 @@ import { refuse, type FeatureHandler, type HeldCall } from './types';
 
 /** The call a station most recently put on hold. */
 export function latestHeld(calls: readonly HeldCall[]): HeldCall | undefined {
-  return calls.reduce<HeldCall | undefined>((best, c) => (best === undefined || c.heldAt > best.heldAt ? c : best), undefined);
+  return calls.reduce<HeldCall | undefined>(
+    (best, c) => (best === undefined || c.heldAt > best.heldAt ? c : best),
+    undefined,
+  );
 }
 
 /**
@@ -15,12 +18,17 @@ export const park: FeatureHandler<'park'> = {
   needs: 'media',
   async run(ctx, arg) {
     const station = ctx.caller.station;
-    if (arg === undefined || arg === '') return refuse('missing-argument', 'park needs a station number');
+    if (arg === undefined || arg === '')
+      return refuse('missing-argument', 'park needs a station number');
     if (!(await ctx.stations.get(arg))) return refuse('unknown-station', `${arg} is not a station`);
     const held = latestHeld(await ctx.calls.heldBy(station));
     if (!held) return refuse('no-held-call', `${station} has no call on hold to park`);
     const inSlot = await ctx.parks.get(arg);
-    if (inSlot) return refuse('slot-in-use', `park slot ${arg} already holds ${inSlot.party}, parked by ${inSlot.parkedBy}`);
+    if (inSlot)
+      return refuse(
+        'slot-in-use',
+        `park slot ${arg} already holds ${inSlot.party}, parked by ${inSlot.parkedBy}`,
+      );
     const parked: ParkedCall = {
       slot: arg,
       callRef: held.callRef,
@@ -30,7 +38,13 @@ export const park: FeatureHandler<'park'> = {
       parkedAt: ctx.now,
     };
     await ctx.parks.park(parked);
-    return { reply: 480, effect: 'parked', parked, holderLegId: held.holderLegId, recallMs: ctx.parkRecallMs };
+    return {
+      reply: 480,
+      effect: 'parked',
+      parked,
+      holderLegId: held.holderLegId,
+      recallMs: ctx.parkRecallMs,
+    };
   },
 };
 
@@ -39,7 +53,8 @@ export const parkRetrieve: FeatureHandler<'parkRetrieve'> = {
   feature: 'parkRetrieve',
   needs: 'none',
   async run(ctx, arg) {
-    if (arg === undefined || arg === '') return refuse('missing-argument', 'park retrieve needs a station number');
+    if (arg === undefined || arg === '')
+      return refuse('missing-argument', 'park retrieve needs a station number');
     const parked = await ctx.parks.take(arg);
     if (!parked) return refuse('slot-empty', `nothing is parked at ${arg}`);
     return { reply: 'connect', effect: 'retrieved', parked };

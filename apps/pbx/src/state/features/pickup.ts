@@ -1,11 +1,23 @@
 import type { StationLeg, StationState } from '../station-state';
-import { refuse, type FeatureContext, type FeatureHandler, type FeatureResult, type RingingCall } from './types';
+import {
+  refuse,
+  type FeatureContext,
+  type FeatureHandler,
+  type FeatureResult,
+  type RingingCall,
+} from './types';
 
 /** The calls ringing at a station (inbound, 180/183 received, not answered), oldest first. */
 export function ringingCalls(s: StationState): RingingCall[] {
   return s.legs
     .filter((l) => l.direction === 'inbound' && l.state === 'early')
-    .map((l) => ({ callRef: l.callRef, legId: l.legId, station: s.number, caller: l.peer.number, since: l.since }))
+    .map((l) => ({
+      callRef: l.callRef,
+      legId: l.legId,
+      station: s.number,
+      caller: l.peer.number,
+      since: l.since,
+    }))
     .sort((x, y) => x.since - y.since);
 }
 
@@ -13,7 +25,10 @@ export function ringingCalls(s: StationState): RingingCall[] {
  * The call to pick among stations: the one ringing longest. A call the picker placed itself is
  * never picked (it would connect the picker to itself).
  */
-export function chooseRinging(stations: readonly StationState[], picker: string): RingingCall | undefined {
+export function chooseRinging(
+  stations: readonly StationState[],
+  picker: string,
+): RingingCall | undefined {
   return stations
     .filter((s) => s.number !== picker)
     .flatMap(ringingCalls)
@@ -30,7 +45,8 @@ export const pickupDirected: FeatureHandler<'pickup.directed'> = {
   feature: 'pickup.directed',
   needs: 'none',
   async run(ctx, arg) {
-    if (arg === undefined || arg === '') return refuse('missing-argument', 'directed pickup needs a station number');
+    if (arg === undefined || arg === '')
+      return refuse('missing-argument', 'directed pickup needs a station number');
     const target = await ctx.stations.get(arg);
     if (!target) return refuse('unknown-station', `${arg} is not a station`);
     return picked(chooseRinging([target], ctx.caller.station), `no call is ringing at ${arg}`);
@@ -39,7 +55,10 @@ export const pickupDirected: FeatureHandler<'pickup.directed'> = {
 
 async function pickupInGroup(ctx: FeatureContext, group: string): Promise<FeatureResult> {
   const members = (await ctx.stations.list()).filter((s) => s.settings.pickupGroup === group);
-  return picked(chooseRinging(members, ctx.caller.station), `no call is ringing in pickup group ${group}`);
+  return picked(
+    chooseRinging(members, ctx.caller.station),
+    `no call is ringing in pickup group ${group}`,
+  );
 }
 
 /** 14 + group: picks up a call ringing at any member of that pickup group. */
@@ -47,7 +66,8 @@ export const pickupGroup: FeatureHandler<'pickup.group'> = {
   feature: 'pickup.group',
   needs: 'none',
   async run(ctx, arg) {
-    if (arg === undefined || arg === '') return refuse('missing-argument', 'group pickup needs a pickup group number');
+    if (arg === undefined || arg === '')
+      return refuse('missing-argument', 'group pickup needs a pickup group number');
     return pickupInGroup(ctx, arg);
   },
 };
@@ -59,7 +79,8 @@ export const pickupMyGroup: FeatureHandler<'pickup.myGroup'> = {
   async run(ctx) {
     const me = await ctx.stations.get(ctx.caller.station);
     const group = me?.settings.pickupGroup ?? null;
-    if (group === null) return refuse('no-pickup-group', `${ctx.caller.station} is in no pickup group`);
+    if (group === null)
+      return refuse('no-pickup-group', `${ctx.caller.station} is in no pickup group`);
     return pickupInGroup(ctx, group);
   },
 };

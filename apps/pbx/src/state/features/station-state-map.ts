@@ -1,5 +1,12 @@
 import { NotFoundError } from '../errors';
-import { initialStation, nextStation, type StationEffect, type StationEvent, type StationSettings, type StationState } from '../station-state';
+import {
+  initialStation,
+  nextStation,
+  type StationEffect,
+  type StationEvent,
+  type StationSettings,
+  type StationState,
+} from '../station-state';
 import type { StationStore } from './types';
 
 /**

@@ -97,12 +97,39 @@ export interface RingingCall {
  * and joined to that call, as the manual's pickup and park diagrams show.
  */
 export type FeatureResult =
-  | { readonly reply: 480; readonly effect: 'none'; readonly note: FeatureNote; readonly detail: string }
-  | { readonly reply: 480; readonly effect: 'forward-set'; readonly station: string; readonly forward: ForwardSetting }
+  | {
+      readonly reply: 480;
+      readonly effect: 'none';
+      readonly note: FeatureNote;
+      readonly detail: string;
+    }
+  | {
+      readonly reply: 480;
+      readonly effect: 'forward-set';
+      readonly station: string;
+      readonly forward: ForwardSetting;
+    }
   | { readonly reply: 480; readonly effect: 'forward-cleared'; readonly station: string }
-  | { readonly reply: 480; readonly effect: 'dnd-set'; readonly station: string; readonly on: boolean }
-  | { readonly reply: 480; readonly effect: 'parked'; readonly parked: ParkedCall; readonly holderLegId: LegId; readonly recallMs: number }
-  | { readonly reply: 480; readonly effect: 'conference-joined'; readonly owner: string; readonly member: HeldCall; readonly size: number }
+  | {
+      readonly reply: 480;
+      readonly effect: 'dnd-set';
+      readonly station: string;
+      readonly on: boolean;
+    }
+  | {
+      readonly reply: 480;
+      readonly effect: 'parked';
+      readonly parked: ParkedCall;
+      readonly holderLegId: LegId;
+      readonly recallMs: number;
+    }
+  | {
+      readonly reply: 480;
+      readonly effect: 'conference-joined';
+      readonly owner: string;
+      readonly member: HeldCall;
+      readonly size: number;
+    }
   | { readonly reply: 480; readonly effect: 'conference-started'; readonly room: ConferenceRoom }
   | { readonly reply: 'connect'; readonly effect: 'retrieved'; readonly parked: ParkedCall }
   | { readonly reply: 'connect'; readonly effect: 'picked-up'; readonly call: RingingCall };

@@ -3,7 +3,12 @@ import type { ForwardSetting } from '../../../src/state/station-state';
 import { office } from './fixture';
 
 describe('call forward 601-604', () => {
-  const cases: Array<['forward.all' | 'forward.busy' | 'forward.noAnswer' | 'forward.busyNoAnswer', ForwardSetting['type']]> = [
+  const cases: Array<
+    [
+      'forward.all' | 'forward.busy' | 'forward.noAnswer' | 'forward.busyNoAnswer',
+      ForwardSetting['type'],
+    ]
+  > = [
     ['forward.all', 'all'],
     ['forward.busy', 'busy'],
     ['forward.noAnswer', 'noAnswer'],
@@ -13,9 +18,19 @@ describe('call forward 601-604', () => {
   it.each(cases)('%s 202 sets a %s forward and persists it', async (feature, type) => {
     const { stations, ctx } = office();
     const result = await FEATURE_HANDLERS[feature].run(ctx('201'), '202');
-    expect(result).toEqual({ reply: 480, effect: 'forward-set', station: '201', forward: { type, target: '202' } });
+    expect(result).toEqual({
+      reply: 480,
+      effect: 'forward-set',
+      station: '201',
+      forward: { type, target: '202' },
+    });
     expect(stations.peek('201')?.settings.forward).toEqual({ type, target: '202' });
-    expect(stations.effects).toEqual([{ station: '201', effect: { type: 'persistSettings', settings: stations.peek('201')?.settings } }]);
+    expect(stations.effects).toEqual([
+      {
+        station: '201',
+        effect: { type: 'persistSettings', settings: stations.peek('201')?.settings },
+      },
+    ]);
   });
 
   const refusals: Array<[string, string | undefined, string]> = [
@@ -25,15 +40,21 @@ describe('call forward 601-604', () => {
     ['with empty digits', '', 'missing-argument'],
   ];
 
-  it.each(refusals)('refuses a forward %s, answers 480 and changes nothing', async (_name, arg, note) => {
-    const { stations, ctx } = office();
-    await stations.dispatch('201', { type: 'forwardSet', forward: { type: 'busy', target: '203' } });
-    stations.effects.length = 0;
-    const result = await FEATURE_HANDLERS['forward.all'].run(ctx('201'), arg);
-    expect(result).toMatchObject({ reply: 480, effect: 'none', note });
-    expect(stations.peek('201')?.settings.forward).toEqual({ type: 'busy', target: '203' });
-    expect(stations.effects).toEqual([]);
-  });
+  it.each(refusals)(
+    'refuses a forward %s, answers 480 and changes nothing',
+    async (_name, arg, note) => {
+      const { stations, ctx } = office();
+      await stations.dispatch('201', {
+        type: 'forwardSet',
+        forward: { type: 'busy', target: '203' },
+      });
+      stations.effects.length = 0;
+      const result = await FEATURE_HANDLERS['forward.all'].run(ctx('201'), arg);
+      expect(result).toMatchObject({ reply: 480, effect: 'none', note });
+      expect(stations.peek('201')?.settings.forward).toEqual({ type: 'busy', target: '203' });
+      expect(stations.effects).toEqual([]);
+    },
+  );
 
   it('a new forward replaces the old one', async () => {
     const { stations, ctx } = office();
@@ -47,7 +68,10 @@ describe('call forward 601-604', () => {
     stations.add('207', { unreachableTarget: '202', forward: { type: 'all', target: '203' } });
     const result = await forwardClear.run(ctx('207'), undefined);
     expect(result).toEqual({ reply: 480, effect: 'forward-cleared', station: '207' });
-    expect(stations.peek('207')?.settings).toMatchObject({ forward: null, unreachableTarget: '202' });
+    expect(stations.peek('207')?.settings).toMatchObject({
+      forward: null,
+      unreachableTarget: '202',
+    });
   });
 });
 
@@ -67,7 +91,11 @@ describe('DND 40', () => {
   it('turning DND on twice still answers 480 and leaves it on', async () => {
     const { stations, ctx } = office();
     await dnd.run(ctx('201'), '1');
-    expect(await dnd.run(ctx('201'), '1')).toMatchObject({ reply: 480, effect: 'dnd-set', on: true });
+    expect(await dnd.run(ctx('201'), '1')).toMatchObject({
+      reply: 480,
+      effect: 'dnd-set',
+      on: true,
+    });
     expect(stations.peek('201')?.settings.dnd).toBe(true);
   });
 });

@@ -1,5 +1,10 @@
 import { classify, defaultCodes } from '@pbx/dialplan';
-import { conference, FEATURE_HANDLERS, MAX_CONFERENCE_PARTIES, runFeature } from '../../../src/state/features';
+import {
+  conference,
+  FEATURE_HANDLERS,
+  MAX_CONFERENCE_PARTIES,
+  runFeature,
+} from '../../../src/state/features';
 import { FEATURE_IDS } from '@pbx/dialplan';
 import { held, office } from './fixture';
 
@@ -8,19 +13,37 @@ describe('conference 46 (the manual’s sequence)', () => {
     const { calls, conferences, ctx } = office();
     // SIPP1 (201) holds SIPP2 (202) and dials 46.
     calls.setHeld('201', [held('201', '202', 10)]);
-    expect(await conference.run(ctx('201'), undefined)).toMatchObject({ reply: 480, effect: 'conference-joined', owner: '201', member: { party: '202' }, size: 2 });
+    expect(await conference.run(ctx('201'), undefined)).toMatchObject({
+      reply: 480,
+      effect: 'conference-joined',
+      owner: '201',
+      member: { party: '202' },
+      size: 2,
+    });
     // 201 calls 203, holds it and dials 46 (the old call to 202 is still listed as held).
     calls.setHeld('201', [held('201', '202', 10), held('201', '203', 20)]);
-    expect(await conference.run(ctx('201'), undefined)).toMatchObject({ effect: 'conference-joined', member: { party: '203' }, size: 3 });
+    expect(await conference.run(ctx('201'), undefined)).toMatchObject({
+      effect: 'conference-joined',
+      member: { party: '203' },
+      size: 3,
+    });
     // 46 again, no newly held call: start.
     const started = await conference.run(ctx('201'), undefined);
-    expect(started).toMatchObject({ reply: 480, effect: 'conference-started', room: { owner: '201', started: true } });
+    expect(started).toMatchObject({
+      reply: 480,
+      effect: 'conference-started',
+      room: { owner: '201', started: true },
+    });
     expect((await conferences.get('201'))?.members.map((m) => m.party)).toEqual(['202', '203']);
   });
 
   it('46 without a held call or a room answers 480 and changes nothing', async () => {
     const { conferences, ctx } = office();
-    expect(await conference.run(ctx('201'), undefined)).toMatchObject({ reply: 480, effect: 'none', note: 'no-held-call' });
+    expect(await conference.run(ctx('201'), undefined)).toMatchObject({
+      reply: 480,
+      effect: 'none',
+      note: 'no-held-call',
+    });
     expect(await conferences.get('201')).toBeUndefined();
   });
 
@@ -28,9 +51,13 @@ describe('conference 46 (the manual’s sequence)', () => {
     const { calls, conferences, ctx } = office();
     const parties = ['202', '203', '204', '205', '206'];
     for (let i = 0; i < parties.length; i++) {
-      calls.setHeld('201', parties.slice(0, i + 1).map((p, j) => held('201', p, j)));
+      calls.setHeld(
+        '201',
+        parties.slice(0, i + 1).map((p, j) => held('201', p, j)),
+      );
       const result = await conference.run(ctx('201'), undefined);
-      if (i < MAX_CONFERENCE_PARTIES - 1) expect(result).toMatchObject({ effect: 'conference-joined', size: i + 2 });
+      if (i < MAX_CONFERENCE_PARTIES - 1)
+        expect(result).toMatchObject({ effect: 'conference-joined', size: i + 2 });
       else expect(result).toMatchObject({ reply: 480, effect: 'none', note: 'conference-full' });
     }
     expect((await conferences.get('201'))?.members).toHaveLength(4);
@@ -68,7 +95,8 @@ describe('FEATURE_HANDLERS and runFeature', () => {
   it.each(cases)('201 dials %s', async (digits, expected) => {
     const { ctx } = office();
     const c = classify(digits, plan);
-    if (c.kind !== 'feature' && c.kind !== 'featureError') throw new Error(`${digits} is ${c.kind}`);
+    if (c.kind !== 'feature' && c.kind !== 'featureError')
+      throw new Error(`${digits} is ${c.kind}`);
     const result = await runFeature(c, ctx('201'));
     expect(result).toMatchObject(expected);
     // Every refusal says why, for the log.

@@ -44,7 +44,11 @@ export function ring(
     state,
     since,
     peer: { number: caller },
-    dialog: { callId: `cid-${since}@127.0.0.1`, localTag: `to-${since}`, remoteTag: `from-${since}` },
+    dialog: {
+      callId: `cid-${since}@127.0.0.1`,
+      localTag: `to-${since}`,
+      remoteTag: `from-${since}`,
+    },
   };
   stations.apply(callee, { type: 'legAdded', leg });
   return leg;
