@@ -57,7 +57,9 @@ export class FakeDialog implements SipDialog {
   byeSent = false;
   private readonly byeListeners: Array<() => void> = [];
   private readonly reinviteListeners: Array<(r: IncomingReinvite) => void> = [];
-  private readonly ackListeners: Array<(sdp: string | undefined) => void> = [];
+  private readonly ackListeners: Array<(sdp: string | undefined, cseq: number) => void> = [];
+  /** CSeq of the phone's last INVITE or re-INVITE (the ACK of its 2xx carries the same). */
+  private cseq = 1;
   private readonly requestListeners = new Map<string, (r: IncomingDialogRequest) => void>();
   /** How the phone answers our re-INVITEs: its SDP with the direction it would answer. */
   answerReinvite: (offer: string) => string | SipStatusError;
@@ -77,7 +79,7 @@ export class FakeDialog implements SipDialog {
   onReinvite(listener: (r: IncomingReinvite) => void): void {
     this.reinviteListeners.push(listener);
   }
-  onAck(listener: (sdp: string | undefined) => void): void {
+  onAck(listener: (sdp: string | undefined, cseq: number) => void): void {
     this.ackListeners.push(listener);
   }
   onRequest(
@@ -120,10 +122,12 @@ export class FakeDialog implements SipDialog {
 
   /** The phone sends a re-INVITE; resolves with our answer (or the status we refused with). */
   phoneReinvite(sdp: string): Promise<{ answer?: string; status?: number }> {
+    const cseq = ++this.cseq;
     return new Promise((resolve) => {
       for (const l of this.reinviteListeners) {
         l({
           sdp,
+          cseq,
           accept: (answer) => resolve({ answer }),
           reject: (status) => resolve({ status }),
         });

@@ -62,7 +62,7 @@ describe('drachtio-fsmrf 4.1.2 against the embedded media server', () => {
     const [a, b]: [Any, Any] = await endpointPair(stack.ms);
     const rec = path.join(dir, 'heard.wav');
     await b.execute('record_session', rec);
-    const result = await withTimeout(a.play('tone-700.wav'), 5000, 'play');
+    const result = await withTimeout<Any>(a.play('tone-700.wav'), 5000, 'play');
     expect(Number(result.playbackMilliseconds)).toBeGreaterThanOrEqual(900);
     await b.execute('stop_record_session', rec);
     const samples = await loadWav(rec);
@@ -129,7 +129,7 @@ describe('drachtio-fsmrf 4.1.2 against the embedded media server', () => {
       terminators: '#',
     });
     setTimeout(() => void b.execute('send_dtmf', '123#@100'), 400);
-    const r = await withTimeout(collect, 8000, 'playCollect');
+    const r = await withTimeout<Any>(collect, 8000, 'playCollect');
     expect(r.digits).toBe('123');
     expect(r.terminatorUsed).toBe('#');
     expect(dtmfSeen.join('')).toBe('123#');
@@ -142,7 +142,7 @@ describe('drachtio-fsmrf 4.1.2 against the embedded media server', () => {
     const rec = path.join(dir, 'recorded.wav');
     const recording = a.record(rec, { timeLimitSecs: 2 });
     await b.play('tone_stream://%(1000,0,440);loops=1');
-    const r = await withTimeout(recording, 6000, 'record');
+    const r = await withTimeout<Any>(recording, 6000, 'record');
     expect(Number(r.recordMilliseconds)).toBeGreaterThanOrEqual(1500);
     const samples = await loadWav(rec);
     expect(detectTones(samples, [440, 700, 1000])).toEqual([440]);
