@@ -21,7 +21,7 @@ import {
 } from '../engine/sip-port';
 import { parseSipUri } from '../sip/header-values';
 import { parseReplaces } from '../sip/replaces';
-import { REASON_PHRASES } from '../sip/status';
+import { reasonPhrase } from '../sip/status';
 import type { SrfApp, SrfRequest, SrfResponse } from './srf';
 
 type SrfDialog = Srf.Dialog;
@@ -73,11 +73,9 @@ function send(
   body?: string,
   callback?: (err: unknown, msg: Srf.SipMessage) => void,
 ): void {
-  const reason = options?.reason ?? REASON_PHRASES[status];
+  const reason = options?.reason ?? reasonPhrase(status);
   const opts = responseOpts(options, body);
-  // Without a phrase of ours, drachtio picks the standard one.
-  if (reason === undefined) res.send(status, opts);
-  else if (callback) res.send(status, reason, opts, callback);
+  if (callback) res.send(status, reason, opts, callback);
   else res.send(status, reason, opts);
 }
 
