@@ -147,8 +147,10 @@ export class Ticker {
     }
     const dueAt = this.startMs + (target - this.baseSub) * this.subMs;
     const wait = dueAt - this.now();
-    // Timers fire up to ~1 ms late; aiming that much early keeps packets inside the bound.
-    this.timer = setTimeout(this.onTimer, Math.max(0, Math.floor(wait - 1)));
+    // Node timers count whole ms of a truncated loop clock: `ceil(wait)` fires between 1 ms
+    // before and ~1 ms after the due time, and up to EARLY_MS early runs at once, so each
+    // sub-tick costs one wake-up and runs within about ±1 ms of its due time.
+    this.timer = setTimeout(this.onTimer, Math.max(0, Math.ceil(wait)));
     this.timer.unref();
   }
 

@@ -65,10 +65,10 @@ describe('Ticker', () => {
     }
     advance(clock, 200);
     ticker.stop();
-    // Least loaded slot first: two clients per 5 ms slot, each run up to 1 ms early (the first
-    // frame runs when the clock starts, at 1 ms here).
+    // Least loaded slot first: two clients per 5 ms slot (the first frame runs when the first
+    // timer fires, at 1 ms here; from then on on time).
     const offsets = [...sends.values()].map((t) => (t[1] as number) % 20);
-    expect(offsets.sort((x, y) => x - y)).toEqual([4, 4, 9, 9, 14, 14, 19, 19]);
+    expect(offsets.sort((x, y) => x - y)).toEqual([0, 0, 5, 5, 10, 10, 15, 15]);
     for (const times of sends.values()) {
       expect(times.length).toBeGreaterThanOrEqual(9);
       // Always 20 ms apart: the slot never moves while the client runs.
