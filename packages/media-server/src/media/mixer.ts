@@ -92,6 +92,8 @@ export class Mixer implements ConferenceMixer, TickClient, FeedOwner {
     const m = new Member(session, options.mute === true, options.deaf === true);
     session.feedOwner = this;
     session.addSink(m.sink);
+    // Members run in the mixer's sub-tick: receive, mix and send of one frame back to back.
+    this.ticker.colocate(session, this);
     m.onClose = () => this.removeMember(m);
     session.on('close', m.onClose);
     this.members.push(m);

@@ -161,4 +161,9 @@ export interface MediaEngineOptions {
   rtpPortMin: number;
   rtpPortMax: number;
   logger?: Logger;
+  /**
+   * Sub-ticks per 20 ms frame (default 10): sessions are spread over them so one tick never sends
+   * every packet in one burst. 1 = every session at the frame boundary.
+   */
+  tickSlots?: number;
 }

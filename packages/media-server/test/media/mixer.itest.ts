@@ -85,6 +85,8 @@ describe('bridge and conference mixer on loopback', () => {
   it('bridges two sessions: each hears the other, and DTMF is forwarded as RFC 4733', async () => {
     const [p, q] = [await phone(), await phone()];
     const bridge = server.bridge(p.server, q.server);
+    // Both legs in one sub-tick: what one receives leaves through the other in the same frame.
+    expect(server.ticker.slotOf(p.server)).toBe(server.ticker.slotOf(q.server));
     void p.talk(700);
     void q.talk(1200);
     await settle([p, q]);
@@ -108,6 +110,11 @@ describe('bridge and conference mixer on loopback', () => {
     const mixer = server.createMixer();
     const members = ps.map((p) => mixer.addMember(p.server));
     expect(mixer.size).toBe(3);
+    // Members run in the mixer's sub-tick (spread over several by default).
+    expect(server.ticker.slotCount).toBeGreaterThan(1);
+    const slot = server.ticker.slotOf(mixer);
+    expect(slot).toBeDefined();
+    for (const p of ps) expect(server.ticker.slotOf(p.server)).toBe(slot);
     const freqs = [500, 900, 1400];
     ps.forEach((p, i) => void p.talk(freqs[i] as number));
     await settle(ps);
