@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { waitForOutput } from '../../../../packages/sip-server/test/helpers/child-output';
 import { freePort } from '../helpers/sipp';
 
 const MAIN = path.resolve(__dirname, '../../dist/main.js');
@@ -131,18 +132,8 @@ describe('pbx main', () => {
     };
     const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      let out = '';
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`not started: ${out}`)), 15_000);
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('"msg":"pbx started"')) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-        child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
-      });
+      // The output ends early when the PBX exits instead of starting.
+      const out = await waitForOutput(child.stdout, '"msg":"pbx started"', 15_000);
       expect(existsSync(db)).toBe(true);
       expect(out).not.toMatch(/"secret":"(?!\*\*\*)/);
       expect(out).not.toMatch(/"eslPassword":"(?!\*\*\*)/);

@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../../../sip-server/test/helpers/sipp';
 import { RawEslClient } from '../esl/raw-client';
+import { waitForOutput } from '../../../sip-server/test/helpers/child-output';
 
 const BIN = path.resolve(__dirname, '../../dist/bin/media-server.js');
 
@@ -34,17 +35,7 @@ describe('media-server command', () => {
       },
     );
     try {
-      let out = '';
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ready line: ${out}`)), 10_000);
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('"msg":"media-server ready"')) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-      });
+      const out = await waitForOutput(child.stdout, '"msg":"media-server ready"', 10_000);
       expect(out).not.toContain('sekrit');
       const c = await RawEslClient.connect(eslPort);
       await c.next();

@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import Srf from 'drachtio-srf';
 import { freePort } from '../helpers/sipp';
+import { waitForOutput } from '../helpers/child-output';
 
 const BIN = path.resolve(__dirname, '../../dist/bin/sip-server.js');
 
@@ -33,17 +34,7 @@ describe('sip-server command', () => {
       },
     );
     try {
-      let out = '';
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ready line: ${out}`)), 10_000);
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('"msg":"sip-server ready"')) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-      });
+      const out = await waitForOutput(child.stdout, '"msg":"sip-server ready"', 10_000);
       expect(out).not.toContain('bin-secret');
       const srf = new Srf();
       const hostport = await new Promise<string>((resolve, reject) => {
