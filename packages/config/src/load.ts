@@ -116,6 +116,15 @@ function setPath(
   (target[section] ??= {})[name] = value;
 }
 
+/**
+ * Secrets between the PBX and a server it talks to: the drachtio secret and the media server's
+ * Event Socket password.
+ */
+const GENERATED_SECRETS = [
+  { key: 'control.secret', modeKey: 'control.mode', externalMode: 'drachtio' },
+  { key: 'media.eslPassword', modeKey: 'media.mode', externalMode: 'external' },
+] as const;
+
 /** A random drachtio secret (never logged; see `redactConfig`). */
 export function randomSecret(): string {
   return randomBytes(24).toString('base64url');
@@ -197,27 +206,13 @@ export function resolveConfig(input: LoadConfigInput = {}): ResolvedConfig {
     slots.set(option.key, { value: typed(option, first.text), source: `env:${first.name}` });
   }
 
-  // The drachtio secret: generated for the embedded server, required for an external one.
-  if (!slots.has('control.secret')) {
-    if (slots.get('control.mode')?.value === 'drachtio') {
-      issues.push({ key: 'control.secret', message: 'is required when control.mode is drachtio' });
+  // Shared secrets: generated for an embedded server, required for an external one.
+  for (const g of GENERATED_SECRETS) {
+    if (slots.has(g.key)) continue;
+    if (slots.get(g.modeKey)?.value === g.externalMode) {
+      issues.push({ key: g.key, message: `is required when ${g.modeKey} is ${g.externalMode}` });
     } else {
-      slots.set('control.secret', {
-        value: (input.generateSecret ?? randomSecret)(),
-        source: 'generated',
-      });
-    }
-  }
-
-  // The Event Socket password: generated for the embedded media server, required for FreeSWITCH.
-  if (!slots.has('media.eslPassword')) {
-    if (slots.get('media.mode')?.value === 'external') {
-      issues.push({ key: 'media.eslPassword', message: 'is required when media.mode is external' });
-    } else {
-      slots.set('media.eslPassword', {
-        value: (input.generateSecret ?? randomSecret)(),
-        source: 'generated',
-      });
+      slots.set(g.key, { value: (input.generateSecret ?? randomSecret)(), source: 'generated' });
     }
   }
 
