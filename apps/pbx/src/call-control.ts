@@ -38,6 +38,14 @@ export async function installCalls(
   registrations: RegistrationLookup,
 ): Promise<CallControl> {
   const log = ctx.log.child({ component: 'calls' });
+  // Calls that were connected when the PBX last stopped without ending them (a crash, kill -9):
+  // their records are still open. Close them before any new call is taken.
+  try {
+    const closed = await ctx.store.cdrs.closeInterrupted(ctx.now());
+    if (closed > 0) log.warn({ closed }, 'call records of calls cut by the last stop closed');
+  } catch (err) {
+    log.error({ err }, 'could not close the call records left open by the last stop');
+  }
   const stations = new LiveStations(ctx.store, () => ctx.config, registrations, log);
   await stations.load();
   const registry = new CallRegistry(stations, ctx.now);
