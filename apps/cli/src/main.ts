@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerAccessLog } from './commands/access-log';
+import { registerBackup } from './commands/backup';
 import { registerBlock } from './commands/block';
 import { registerCdr } from './commands/cdr';
 import { registerConfig } from './commands/config';
@@ -75,6 +76,7 @@ function buildProgram(
   registerNumplan(program, ctx);
   registerGroup(program, ctx);
   registerCdr(program, ctx);
+  registerBackup(program, ctx);
   program.hook('preAction', (_program, action) => onCommand(commandPath(action)));
   // Subcommands inherit exitOverride and output only when set before they are added; set them
   // on every command so a usage error anywhere throws instead of exiting the process.
