@@ -14,6 +14,7 @@ import { LiveStations } from './engine/live-stations';
 import type { NumberPlanSource } from './engine/number-plan';
 import type { RegistrationLookup } from './engine/registration-lookup';
 import type { CallSipPort } from './engine/sip-port';
+import type { InviteAuthenticator } from './engine/invite-auth';
 import { installFeatures } from './features';
 import type { ParkRuntime } from './features/park';
 import { StoreNumberPlan } from './persistence';
@@ -36,6 +37,7 @@ export async function installCalls(
   ctx: AppContext,
   sip: CallSipPort,
   registrations: RegistrationLookup,
+  inviteAuth?: InviteAuthenticator,
 ): Promise<CallControl> {
   const log = ctx.log.child({ component: 'calls' });
   // Calls that were connected when the PBX last stopped without ending them (a crash, kill -9):
@@ -62,6 +64,7 @@ export async function installCalls(
     hooks,
     intercept: { hangup: [], cancel: [] },
     registrations,
+    ...(inviteAuth ? { inviteAuth } : {}),
     locate: (station) => registrations.locate(station, stations.row(station)?.natCheck ?? 'ip'),
   };
   const plan = new StoreNumberPlan(ctx.store, { logger: log });

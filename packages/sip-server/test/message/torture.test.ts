@@ -353,7 +353,7 @@ const INVALID: Record<string, Expect> = {
     reason: 'Missing From Header',
   },
   // RFC 3261 §25.1 allows any absoluteURI in From/To; RFC 4475 §3.3.4 asks parsers to accept it.
-  'non-sip-from-to': { ok: true },
+  'non-sip-from-to': { ok: true, why: 'any absoluteURI is allowed in From/To' },
   'repeated-single-headers': {
     ok: false,
     status: 400,
