@@ -93,8 +93,9 @@ describe('kill -9 of the PBX under load', () => {
       PBX_SIP_HOST: '127.0.0.1',
       PBX_SIP_PORT: String(sipPort),
       PBX_CONTROL_PORT: String(await freePort('tcp')),
-      PBX_MEDIA_SIP_PORT: '0',
-      PBX_MEDIA_ESL_PORT: '0',
+      // Fixed ports for every embedded server, so the restart proves each is reusable at once.
+      PBX_MEDIA_SIP_PORT: String(await freePort('both')),
+      PBX_MEDIA_ESL_PORT: String(await freePort('tcp')),
       LOG_LEVEL: 'info',
     };
     const target = `127.0.0.1:${sipPort}`;
