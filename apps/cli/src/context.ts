@@ -98,6 +98,11 @@ export class CliContext {
     }
   }
 
+  /** The store when a command already opened it (never opens or creates the database). */
+  openedStore(): Promise<Store> | undefined {
+    return this.storePromise;
+  }
+
   private async openStore(): Promise<Store> {
     this.checkDbPath();
     return Store.open({ path: this.dbPath });

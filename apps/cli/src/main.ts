@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerAccessLog } from './commands/access-log';
+import { actorOf, auditDetails, AUDITED_COMMANDS } from './audit';
+import { registerAudit } from './commands/audit';
+import { registerBackup } from './commands/backup';
 import { registerBlock } from './commands/block';
 import { registerCdr } from './commands/cdr';
 import { registerConfig } from './commands/config';
@@ -49,7 +52,7 @@ function cliVersion(): string {
 function buildProgram(
   io: CliIo,
   ctx: () => CliContext,
-  onCommand: (path: string) => void,
+  onCommand: (path: string, action: Command) => void,
 ): Command {
   const program = new Command('pbx')
     .description(
@@ -75,7 +78,9 @@ function buildProgram(
   registerNumplan(program, ctx);
   registerGroup(program, ctx);
   registerCdr(program, ctx);
-  program.hook('preAction', (_program, action) => onCommand(commandPath(action)));
+  registerBackup(program, ctx);
+  registerAudit(program, ctx);
+  program.hook('preAction', (_program, action) => onCommand(commandPath(action), action));
   // Subcommands inherit exitOverride and output only when set before they are added; set them
   // on every command so a usage error anywhere throws instead of exiting the process.
   const walk = (cmd: Command): void => {
@@ -100,6 +105,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let context: CliContext | undefined;
   let program: Command | undefined;
   let mayCreateDb = false;
+  let audited: { action: string; details: Record<string, unknown> } | undefined;
   const ctx = (): CliContext => {
     if (!context) {
       context = new CliContext(io, (program?.opts() ?? {}) as GlobalOptions);
@@ -108,10 +114,13 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return context;
   };
   try {
-    program = buildProgram(io, ctx, (path) => {
+    program = buildProgram(io, ctx, (path, action) => {
       mayCreateDb = CREATING_COMMANDS.has(path);
+      if (AUDITED_COMMANDS.has(path))
+        audited = { action: path, details: auditDetails(path, action) };
     });
     await program.parseAsync([...argv], { from: 'user' });
+    if (audited) await writeAudit(io, ctx(), audited, 'ok', '');
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
@@ -120,9 +129,44 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     }
     const { code, lines } = describeError(err);
     for (const line of lines) io.stderr.write(`error: ${line}\n`);
+    if (audited) await writeAudit(io, ctx(), audited, 'failed', lines[0] ?? '');
     return code;
   } finally {
     await context?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Writes one audit log entry. A command that failed before the database could be opened (a wrong
+ * --db) leaves none; a command that succeeded but cannot be audited says so on stderr.
+ */
+async function writeAudit(
+  io: CliIo,
+  c: CliContext,
+  entry: { action: string; details: Record<string, unknown> },
+  outcome: 'ok' | 'failed',
+  error: string,
+): Promise<void> {
+  // A failed command writes only to a database it opened itself: a failure must not create one.
+  const opening = outcome === 'ok' ? c.store() : c.openedStore();
+  if (!opening) return;
+  let store;
+  try {
+    store = await opening;
+  } catch {
+    return;
+  }
+  try {
+    await store.audit.add({
+      at: c.now(),
+      actor: actorOf(io),
+      action: entry.action,
+      details: entry.details,
+      outcome,
+      error,
+    });
+  } catch (err) {
+    io.stderr.write(`warning: not written to the audit log: ${(err as Error).message}\n`);
   }
 }
 

@@ -267,3 +267,28 @@ describe('pbx ext', () => {
     expectFailure(await f.pbx('ext', 'show', '201'), 1, 'station 201 not found');
   });
 });
+
+describe('pbx ext --challenge-invites', () => {
+  let f: CliFixture;
+  beforeEach(() => {
+    f = new CliFixture();
+  });
+  afterEach(() => f.cleanup());
+
+  it('is off by default, set on and off, shown; a bad value is refused', async () => {
+    await f.ok('ext', 'add', '201', '--password', 'secret1');
+    expect(await f.ok('ext', 'show', '201')).toMatch(/Challenge INVITEs\s*│?\s*off/);
+    await f.ok('ext', 'set', '201', '--challenge-invites', 'on');
+    expect(await f.ok('ext', 'show', '201')).toMatch(/Challenge INVITEs\s*│?\s*on/);
+    const bad = await f.pbx('ext', 'set', '201', '--challenge-invites', 'maybe');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--challenge-invites/);
+    await f.ok('ext', 'set', '201', '--challenge-invites', 'off');
+    const store = await f.store();
+    try {
+      expect((await store.stations.get('201'))?.challengeInvites).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
+});

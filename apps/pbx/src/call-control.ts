@@ -14,6 +14,7 @@ import { LiveStations } from './engine/live-stations';
 import type { NumberPlanSource } from './engine/number-plan';
 import type { RegistrationLookup } from './engine/registration-lookup';
 import type { CallSipPort } from './engine/sip-port';
+import type { InviteAuthenticator } from './engine/invite-auth';
 import { installFeatures } from './features';
 import type { ParkRuntime } from './features/park';
 import { StoreNumberPlan } from './persistence';
@@ -36,8 +37,17 @@ export async function installCalls(
   ctx: AppContext,
   sip: CallSipPort,
   registrations: RegistrationLookup,
+  inviteAuth?: InviteAuthenticator,
 ): Promise<CallControl> {
   const log = ctx.log.child({ component: 'calls' });
+  // Calls that were connected when the PBX last stopped without ending them (a crash, kill -9):
+  // their records are still open. Close them before any new call is taken.
+  try {
+    const closed = await ctx.store.cdrs.closeInterrupted(ctx.now());
+    if (closed > 0) log.warn({ closed }, 'call records of calls cut by the last stop closed');
+  } catch (err) {
+    log.error({ err }, 'could not close the call records left open by the last stop');
+  }
   const stations = new LiveStations(ctx.store, () => ctx.config, registrations, log);
   await stations.load();
   const registry = new CallRegistry(stations, ctx.now);
@@ -54,6 +64,7 @@ export async function installCalls(
     hooks,
     intercept: { hangup: [], cancel: [] },
     registrations,
+    ...(inviteAuth ? { inviteAuth } : {}),
     locate: (station) => registrations.locate(station, stations.row(station)?.natCheck ?? 'ip'),
   };
   const plan = new StoreNumberPlan(ctx.store, { logger: log });

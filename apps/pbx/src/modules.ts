@@ -31,6 +31,7 @@ export async function installModules(ctx: AppContext, srf: SrfApp): Promise<Inst
       ctx,
       srfCallPort(srf, ctx.log.child({ component: 'calls' })),
       registrar.lookup,
+      registrar.inviteAuth,
     );
     return { registrar, calls, all: [registrar, calls] };
   } catch (err) {

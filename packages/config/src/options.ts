@@ -137,6 +137,18 @@ export const OPTIONS: readonly OptionSpec[] = [
   spec('security.registerBlockTimer', 'seconds', 60, 'Register MSG Block Timer (s)'),
   spec('security.commonBlockTimer', 'seconds', 600, 'Common MSG Block Timer (s)'),
   spec('security.accessLogLimit', 'int', 10000, 'rows kept in the access log'),
+  spec(
+    'security.nonceLifetime',
+    'seconds',
+    300,
+    'digest nonce lifetime (s): older answers are challenged again with stale=true',
+  ),
+  spec(
+    'security.failureWindow',
+    'seconds',
+    600,
+    'failed registrations further apart than this (s) do not add up to the retry limit',
+  ),
   spec('license.maxStations', 'int', 128, 'maximum number of SIP stations (licence)'),
   spec('db.path', 'string', './data/pbx.sqlite', 'SQLite database file', {
     settable: false,

@@ -95,6 +95,10 @@ export const SecuritySchema = z.object({
   commonBlockTimer: secondsUpTo(604800),
   /** Rows kept in the access log; older rows are pruned. */
   accessLogLimit: intBetween(100, 10_000_000),
+  /** How long a digest nonce is accepted after it was issued (s); later answers are `stale`. */
+  nonceLifetime: secondsUpTo(86400),
+  /** Failures further apart than this (s) do not add up towards the retry limit. */
+  failureWindow: secondsUpTo(604800),
 });
 
 /** The SIP station licence. */

@@ -109,6 +109,7 @@ export const StationSettingsSchema = z
         .nullable(),
     ),
     dnd: OnOffSchema,
+    challengeInvites: OnOffSchema,
   })
   .partial()
   .strict();

@@ -53,6 +53,8 @@ describe('loadConfig defaults', () => {
         registerBlockTimer: 60,
         commonBlockTimer: 600,
         accessLogLimit: 10000,
+        nonceLifetime: 300,
+        failureWindow: 600,
       },
       license: { maxStations: 128 },
       db: { path: './data/pbx.sqlite' },

@@ -55,6 +55,8 @@ describe('parseOptionValue (what `pbx config set` checks)', () => {
     ['license.maxStations', '10000', 'license.maxStations', 10000],
     ['sip.domain', 'office.example.com', 'sip.domain', 'office.example.com'],
     ['log.level', 'warn', 'log.level', 'warn'],
+    ['security.nonceLifetime', '60', 'security.nonceLifetime', 60],
+    ['security.failure-window', '15m', 'security.failureWindow', 900],
   ])('%s %s → %s = %p', (name, text, key, value) => {
     expect(parseOptionValue(name, text)).toEqual({ key, value });
   });
@@ -66,6 +68,16 @@ describe('parseOptionValue (what `pbx config set` checks)', () => {
       'sip.expireTime: must be an integer between 1 and 86400 (got "soon")',
     ],
     ['sip.port', '65536', 'sip.port: must be an integer between 0 and 65535 (got "65536")'],
+    [
+      'security.nonceLifetime',
+      '0',
+      'security.nonceLifetime: must be a number of seconds greater than 0 and at most 86400 (got "0")',
+    ],
+    [
+      'security.failureWindow',
+      'ever',
+      'security.failureWindow: must be a number of seconds greater than 0 and at most 604800 (got "ever")',
+    ],
     [
       'security.commExclusive',
       'sometimes',

@@ -13,6 +13,7 @@ import { commandHandler } from './core/commands';
 import { handleAck, handleRequest } from './core/incoming';
 import { localAddressFor, hostPortText } from './core/addressing';
 import { proxyCommand, relayAck, relayRequest } from './proxy';
+import { DEFAULT_SUPPORTED_OPTION_TAGS } from './core/request-checks';
 
 export interface SipServerOptions {
   sip?: {
@@ -32,6 +33,12 @@ export interface SipServerOptions {
   sessionTimerDefaultRefresher?: 'none' | 'uac' | 'uas';
   /** RFC 4028 Min-SE in seconds (default 90); tests lower it to see expiry quickly. */
   minSessionExpires?: number;
+  /**
+   * Option tags the server and its application support. A request whose Require or Proxy-Require
+   * names any other tag is answered `420 Bad Extension` with `Unsupported` before an application
+   * sees it. Default: `100rel`, `replaces`, `timer`.
+   */
+  supportedOptionTags?: string[];
   /** Emit cdr:attempt/start/stop to clients that route them. Default true. */
   cdrs?: boolean;
   logger?: Logger;
@@ -49,6 +56,11 @@ export interface SipServer extends AsyncDisposable {
     outgoing: number;
     serverTransactions: number;
     clientTransactions: number;
+    /**
+     * Requests answered by the server itself before any application (`refused-416`,
+     * `refused-420`) and messages dropped unanswered (`dropped-<why>`), counted by kind.
+     */
+    refusals: Record<string, number>;
   };
   /** Replaces the admission check (see {@link SipServerOptions.admission}). */
   setAdmission(admission: SipServerOptions['admission']): void;
@@ -111,6 +123,7 @@ export async function startSipServer(
     sessionTimerDefaultRefresher: opts.sessionTimerDefaultRefresher ?? 'none',
     minSe: opts.minSessionExpires ?? 90,
     cdrs: opts.cdrs ?? true,
+    supportedOptionTags: opts.supportedOptionTags ?? [...DEFAULT_SUPPORTED_OPTION_TAGS],
     relay: { request: relayRequest, ack: relayAck },
   });
   const hostports = (): { external: string; local: string } => {
@@ -187,6 +200,7 @@ export async function startSipServer(
       outgoing: core.outgoing.size,
       serverTransactions: transactions.serverTransactionCount,
       clientTransactions: transactions.clientTransactionCount,
+      refusals: Object.fromEntries([...core.refusals, ...transport.drops, ...transactions.drops]),
     }),
     setAdmission: (admission) => transport.setAdmission(admission),
     whenRouted: (verbs, withinMs = 5_000) =>

@@ -114,6 +114,48 @@ function rawExec(db: sqlite3.Database, sql: string): Promise<void> {
   });
 }
 
+/** node-sqlite3's Backup object (present at run time, missing from its typings). */
+interface SqliteBackup {
+  step(pages: number, cb: (err: Error | null) => void): void;
+  finish(cb?: (err: Error | null) => void): void;
+  readonly completed: boolean;
+  readonly failed: boolean;
+  /** SQLite result codes on which step() is simply tried again. */
+  retryErrors: number[];
+}
+
+/** Runs SQLite's online backup of `raw` into the file `dest` to completion. */
+export function onlineBackup(raw: sqlite3.Database, dest: string): Promise<void> {
+  const withBackup = raw as unknown as {
+    backup(file: string, cb: (err: Error | null) => void): SqliteBackup;
+  };
+  return new Promise<void>((resolve, reject) => {
+    const fail = (err: Error): void =>
+      reject(
+        new StoreError(
+          `backup to ${dest} failed: ${err.message}`,
+          (err as { code?: string }).code,
+          { cause: err },
+        ),
+      );
+    const backup = withBackup.backup(dest, (err) => {
+      if (err) return fail(err);
+      // SQLITE_BUSY (5) and SQLITE_LOCKED (6): another connection is writing; step again.
+      backup.retryErrors = [5, 6];
+      const step = (): void =>
+        backup.step(-1, (stepErr) => {
+          if (stepErr) {
+            backup.finish();
+            return fail(stepErr);
+          }
+          if (!backup.completed) return void setTimeout(step, 10);
+          backup.finish((finishErr) => (finishErr ? fail(finishErr) : resolve()));
+        });
+      step();
+    });
+  });
+}
+
 /**
  * One SQLite connection with a promise API. WAL, `foreign_keys=ON` and a busy timeout are set at
  * open, because the CLI and the running PBX share the file.
@@ -223,6 +265,21 @@ export class Database implements Queryable {
     } finally {
       active = false;
       this.gate.release(true);
+    }
+  }
+
+  /**
+   * Copies the whole database into `dest` with SQLite's online backup API: a consistent snapshot
+   * taken while this connection (and others, e.g. the running PBX) keep reading and writing.
+   * `dest` is overwritten.
+   */
+  async backupTo(dest: string): Promise<void> {
+    this.assertOpen();
+    await this.gate.acquire(false);
+    try {
+      await onlineBackup(this.raw, dest);
+    } finally {
+      this.gate.release(false);
     }
   }
 

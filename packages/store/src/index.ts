@@ -72,3 +72,7 @@ export { Store } from './store';
 export type { StoreOptions } from './store';
 export type { Logger } from './logger';
 export { silentLogger } from './logger';
+export { backupDatabase, checkBackup, restoreDatabase } from './backup';
+export type { BackupResult, BackupSummary } from './backup';
+export { AuditRepo } from './repos/audit-repo';
+export type { AuditEntry, AuditInput } from './repos/audit-repo';

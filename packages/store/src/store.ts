@@ -6,6 +6,7 @@ import { Database } from './database';
 import type { Logger } from './logger';
 import { migrate, type MigrateResult } from './migrate';
 import { AccessLogRepo } from './repos/access-log-repo';
+import { AuditRepo } from './repos/audit-repo';
 import { BlockRepo } from './repos/block-repo';
 import { CdrRepo } from './repos/cdr-repo';
 import { ChangeRepo } from './repos/change-repo';
@@ -47,6 +48,7 @@ export class Store {
   readonly numberPlan: NumberPlanRepo;
   readonly ringGroups: RingGroupRepo;
   readonly cdrs: CdrRepo;
+  readonly audit: AuditRepo;
 
   private constructor(
     readonly db: Database,
@@ -65,6 +67,7 @@ export class Store {
     this.numberPlan = new NumberPlanRepo(db, clock);
     this.ringGroups = new RingGroupRepo(db, clock);
     this.cdrs = new CdrRepo(db, clock);
+    this.audit = new AuditRepo(db, clock);
   }
 
   /** Opens and migrates the database. */

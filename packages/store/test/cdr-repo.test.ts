@@ -42,6 +42,62 @@ describe('CdrRepo', () => {
   });
   afterEach(() => done());
 
+  it('a connected call written open is completed by its end record (one row)', async () => {
+    await store.cdrs.openConnected({
+      callRef: 'open-1',
+      callerTel: '201',
+      dialled: '202',
+      calleeTel: '202',
+      startAt: now - 4_000,
+      answerAt: now,
+    });
+    expect((await store.cdrs.findByCallRef('open-1'))?.disposition).toBeNull();
+    now += 10_000;
+    const done = await store.cdrs.record({
+      callRef: 'open-1',
+      callerTel: '201',
+      dialled: '202',
+      calleeTel: '202',
+      startAt: now - 14_000,
+      answerAt: now - 10_000,
+      disposition: 'answered',
+      hangupSide: 'caller',
+      sipStatus: 200,
+    });
+    expect(await store.cdrs.count()).toBe(1);
+    expect(done).toMatchObject({ disposition: 'answered', durationMs: 10_000, endReason: null });
+  });
+
+  it('closeInterrupted ends records left open by a crash as ended by the restart', async () => {
+    await store.cdrs.openConnected({
+      callRef: 'cut-1',
+      callerTel: '201',
+      dialled: '202',
+      calleeTel: '202',
+      answerAt: now,
+    });
+    await store.cdrs.record({
+      callRef: 'done-1',
+      callerTel: '203',
+      dialled: '204',
+      disposition: 'busy',
+      sipStatus: 486,
+    });
+    now += 60_000;
+    expect(await store.cdrs.closeInterrupted(now)).toBe(1);
+    expect(await store.cdrs.findByCallRef('cut-1')).toMatchObject({
+      disposition: 'answered',
+      endAt: now,
+      durationMs: 60_000,
+      hangupSide: 'system',
+      endReason: 'restart',
+      note: 'ended by PBX restart',
+      sipStatus: 200,
+    });
+    expect((await store.cdrs.findByCallRef('done-1'))?.endReason).toBeNull();
+    expect(await store.cdrs.closeInterrupted(now)).toBe(0);
+  });
+
   it('records an attempt, its answer and its end; duration is talk time', async () => {
     const a = await store.cdrs.start({
       callRef: 'c1',
@@ -70,6 +126,7 @@ describe('CdrRepo', () => {
       hangupSide: null,
       durationMs: null,
       note: '',
+      endReason: null,
     });
     now += 3_000;
     const b = await store.cdrs.answer(a.id);

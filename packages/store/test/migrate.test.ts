@@ -193,6 +193,7 @@ describe('upgrade in place', () => {
         forwardBusyNoAnswer: null,
         forwardNoAnswerTimer: null,
         dnd: false,
+        challengeInvites: false,
         createdAt: 1000,
         updatedAt: 2000,
       });

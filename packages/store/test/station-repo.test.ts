@@ -42,6 +42,7 @@ describe('StationRepo', () => {
       forwardBusyNoAnswer: null,
       forwardNoAnswerTimer: null,
       dnd: false,
+      challengeInvites: false,
       createdAt: 1_700_000_000_000,
       updatedAt: 1_700_000_000_000,
     });

@@ -123,6 +123,12 @@ const STATION_FLAGS: StationFlag[] = [
     help: 'ringing time before a no-answer forward',
   },
   { field: 'dnd', attr: 'dnd', flag: '--dnd <on|off>', help: 'do not disturb' },
+  {
+    field: 'challengeInvites',
+    attr: 'challengeInvites',
+    flag: '--challenge-invites <on|off>',
+    help: "challenge the station's INVITEs with 407 digest authentication (default off)",
+  },
 ];
 
 const FLAG_OF_FIELD = new Map(STATION_FLAGS.map((f) => [f.field, f.flag.split(' ')[0] ?? f.flag]));
@@ -178,6 +184,7 @@ function stationPairs(s: Station, defaultTimer: number | undefined): [string, st
     ['Insert Trunk Type', s.insertTrunkType],
     ['NAT Check', s.natCheck],
     ['Use IP White List', onOff(s.useWhitelist)],
+    ['Challenge INVITEs', onOff(s.challengeInvites)],
     ['Pickup Group', s.pickupGroup === 0 ? 'none' : s.pickupGroup],
     ['Forward All', orNone(s.forwardAll)],
     ['Forward Busy', orNone(s.forwardBusy)],

@@ -2,6 +2,7 @@
  * What every call runner gets: configuration, SIP, the live stations and calls, call records and
  * the hooks other modules plug into. Built once by the composition root (call-control.ts).
  */
+import type { InviteAuthenticator } from './invite-auth';
 import type { Logger } from 'pino';
 import type { PbxConfig } from '@pbx/config';
 import type { InviteTarget, RegistrationLookup } from './registration-lookup';
@@ -52,6 +53,8 @@ export interface CallEnv {
   readonly intercept: CallInterceptors;
   /** The registrar's live bindings. */
   readonly registrations: RegistrationLookup;
+  /** Digest challenge of INVITEs from stations with `challengeInvites` on (absent: none). */
+  readonly inviteAuth?: InviteAuthenticator;
   /** Where to send an INVITE to the station now; undefined when it is not registered. */
   locate(station: string): InviteTarget | undefined;
 }

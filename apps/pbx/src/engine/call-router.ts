@@ -11,6 +11,7 @@ import type { Party } from './call-registry';
 import type { CdrDisposition } from './cdr-writer';
 import type { NumberPlanSource } from './number-plan';
 import type { IncomingInvite } from './sip-port';
+import { assertNever } from '../state/errors';
 
 export interface RouterDeps {
   readonly env: CallEnv;
@@ -77,6 +78,26 @@ export function createRouter(deps: RouterDeps): (invite: IncomingInvite) => void
       );
       refuse(invite, stranger, 403, 'rejected', 'not a registered station address');
       return;
+    }
+    if (env.inviteAuth && row.challengeInvites) {
+      const verdict = await env.inviteAuth.check(invite, fromUser);
+      switch (verdict.kind) {
+        case 'ok':
+          break;
+        case 'challenge':
+          // A challenge is not a call attempt: no call record.
+          invite.reject(407, { headers: verdict.headers });
+          return;
+        case 'refuse':
+          invite.reject(verdict.status, { reason: verdict.reason });
+          refuse(invite, stranger, verdict.status, 'rejected', verdict.note, false);
+          return;
+        case 'drop':
+          refuse(invite, stranger, 403, 'rejected', verdict.note, false);
+          return;
+        default:
+          return assertNever(verdict);
+      }
     }
     const displayName = row.name || invite.from.displayName;
     const caller: Party & { station: string } = {

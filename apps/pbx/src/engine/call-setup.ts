@@ -260,6 +260,7 @@ export async function answerCaller(
   }
   env.registry.progress(a, 'confirmed');
   env.log.info({ callRef: call.ref, a: a.party.number, b: b.party.number }, 'call connected');
+  openRecord(env, call);
   return true;
 }
 
@@ -312,6 +313,7 @@ export async function reconnect(
   env.registry.progress(x, 'confirmed');
   env.registry.progress(y, 'confirmed');
   env.log.info({ callRef: call.ref, a: x.party.number, b: y.party.number }, 'parties reconnected');
+  openRecord(env, call);
   return true;
 }
 
@@ -362,6 +364,27 @@ export function endCall(env: CallEnv, call: Call, cause: EndCause = {}): void {
   }
   env.registry.remove(call);
   writeRecord(env, call, cause);
+}
+
+/**
+ * Writes the record of a call that has just connected, still open, so a crash cannot lose it
+ * (the next start closes it as ended by the restart); {@link writeRecord} completes it.
+ */
+export function openRecord(env: CallEnv, call: Call): void {
+  const r = call.record;
+  if (r.answeredAt === null) return;
+  env.cdr.open({
+    callRef: call.ref,
+    callerTel: r.caller.number,
+    callerName: r.caller.displayName ?? '',
+    calleeTel: r.callee,
+    dialled: r.dialled,
+    forwardedFrom: r.forwardedFrom,
+    forwardReason: r.forwardReason ?? null,
+    startAt: r.startedAt,
+    answerAt: r.answeredAt,
+    note: r.note ?? '',
+  });
 }
 
 /** Writes the call record of `call` (once it has ended, or was handed on). */

@@ -11,9 +11,14 @@ export type { CdrDisposition, HangupSide };
 /** A finished call attempt, as `CdrRepo.record` takes it. */
 export type CallRecordInput = CallAttempt & CallEnd & { answerAt?: number | null };
 
+/** A call that has just connected, as `CdrRepo.openConnected` takes it. */
+export type OpenCallInput = CallAttempt & { answerAt: number };
+
 /** Where call records go. */
 export interface CdrSink {
   write(record: CallRecordInput): Promise<void>;
+  /** Writes a connected call before its end (so a crash cannot lose it); optional. */
+  open?(record: OpenCallInput): Promise<void>;
 }
 
 /** The database sink. */
@@ -21,6 +26,9 @@ export function storeCdrSink(store: Store): CdrSink {
   return {
     async write(record) {
       await store.cdrs.record(record);
+    },
+    async open(record) {
+      await store.cdrs.openConnected(record);
     },
   };
 }
@@ -50,6 +58,18 @@ export class CdrWriter {
       .then(() => sink.write(record))
       .catch((err: unknown) =>
         this.log.error({ err, callRef: record.callRef }, 'call record not written'),
+      );
+  }
+
+  /** Writes a call that has just connected, ahead of its end (see CdrRepo.openConnected). */
+  open(record: OpenCallInput): void {
+    const sink = this.sink;
+    if (!sink.open) return;
+    const open = sink.open.bind(sink);
+    this.pending = this.pending
+      .then(() => open(record))
+      .catch((err: unknown) =>
+        this.log.error({ err, callRef: record.callRef }, 'open call record not written'),
       );
   }
 

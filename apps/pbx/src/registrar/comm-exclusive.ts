@@ -19,6 +19,8 @@ export interface CommExclusiveSettings {
   mode: CommExclusiveMode;
   retryLimit: number;
   blockMs: number;
+  /** Failures further apart than this are not added up (default: the constructor's window). */
+  failureWindowMs?: number;
 }
 
 /** What to do with a request from an address. */
@@ -87,7 +89,8 @@ export class CommExclusive {
   ): Promise<'counted' | 'blocked'> {
     const s = this.opts.settings();
     const prev = this.failures.get(ip);
-    const count = prev && now - prev.lastAt <= this.windowMs ? prev.count + 1 : 1;
+    const windowMs = s.failureWindowMs ?? this.windowMs;
+    const count = prev && now - prev.lastAt <= windowMs ? prev.count + 1 : 1;
     if (count < s.retryLimit) {
       this.failures.set(ip, { count, lastAt: now });
       return 'counted';
@@ -113,7 +116,8 @@ export class CommExclusive {
   /** Failures counted for `ip` (0 when none or forgotten). */
   failureCount(ip: string, now: number): number {
     const f = this.failures.peek(ip);
-    return f && now - f.lastAt <= this.windowMs ? f.count : 0;
+    const windowMs = this.opts.settings().failureWindowMs ?? this.windowMs;
+    return f && now - f.lastAt <= windowMs ? f.count : 0;
   }
 
   /**

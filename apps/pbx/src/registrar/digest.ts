@@ -150,3 +150,18 @@ export function formatChallenge(c: DigestChallenge): string {
   if (c.stale) parts.push('stale=true');
   return `Digest ${parts.join(', ')}`;
 }
+
+/**
+ * Whether the `uri` of digest credentials names the request's Request-URI (RFC 2617 §3.2.2.5,
+ * RFC 7616 §3.4.6): credentials computed for another URI are a replay or a forgery. The comparison
+ * ignores case (scheme and host are case-insensitive; phones copy the Request-URI verbatim) and
+ * surrounding angle brackets or spaces.
+ */
+export function sameDigestUri(digestUri: string, requestUri: string): boolean {
+  const norm = (u: string): string =>
+    u
+      .trim()
+      .replace(/^<(.*)>$/, '$1')
+      .toLowerCase();
+  return norm(digestUri) === norm(requestUri);
+}

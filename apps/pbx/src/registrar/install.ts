@@ -19,6 +19,8 @@ import { BindingTable } from './bindings';
 import { CommExclusive, type Admission } from './comm-exclusive';
 import { CredentialDirectory } from './credential-directory';
 import { ExpirySweeper } from './expiry-sweeper';
+import { DigestInviteAuthenticator } from './invite-auth';
+import type { InviteAuthenticator } from '../engine/invite-auth';
 import { NonceService, type NonceOptions } from './nonce';
 import { qualifyStation, type QualifyResult } from './qualify';
 import { Registrar, type RegistrarSettings } from './registrar';
@@ -48,6 +50,8 @@ export interface RegistrarModule {
   readonly comm: CommExclusive;
   /** The live bindings as call control reads them. */
   readonly lookup: RegistrationLookup;
+  /** Digest challenge of INVITEs from stations with `challengeInvites` on. */
+  readonly inviteAuth: InviteAuthenticator;
   /** What to do with any request from `ip` now (the hook the SIP server can call first). */
   admission(ip: string): Admission;
   /** OPTIONS to every live contact of `tel` (where the PBX reaches the phone). */
@@ -78,6 +82,7 @@ export async function installRegistrar(
       mode: ctx.config.security.commExclusive,
       retryLimit: ctx.config.security.registerRetryLimit,
       blockMs: Math.round(ctx.config.security.registerBlockTimer * 1000),
+      failureWindowMs: Math.round(ctx.config.security.failureWindow * 1000),
     }),
     log,
     maxTrackedIps: options.maxTrackedIps,
@@ -85,13 +90,27 @@ export async function installRegistrar(
   const bindings = new BindingTable();
   const whitelist = new WhitelistCache(store.whitelist);
   const directory = new CredentialDirectory(store.stations, () => ctx.config.sip.domain);
+  const nonces = new NonceService({
+    ttlMs: () => Math.round(ctx.config.security.nonceLifetime * 1000),
+    ...options.nonce,
+  });
+  const inviteAuth = new DigestInviteAuthenticator({
+    directory,
+    nonces,
+    comm,
+    accessLog: store.accessLog,
+    realm: () => ctx.config.sip.domain,
+    mode: () => ctx.config.security.commExclusive,
+    log,
+    now,
+  });
   const registrar = new Registrar({
     registrations: store.registrations,
     accessLog: store.accessLog,
     directory,
     whitelist,
     comm,
-    nonces: new NonceService(options.nonce),
+    nonces,
     bindings,
     settings,
     log,
@@ -148,6 +167,7 @@ export async function installRegistrar(
     bindings,
     comm,
     lookup: bindingLookup(registrar, bindings, now),
+    inviteAuth,
     admission: (ip) => comm.admission(ip, now()),
     qualify: (tel, opts) =>
       qualifyStation(

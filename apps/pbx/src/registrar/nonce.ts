@@ -29,7 +29,8 @@ const SINGLE_USE = Number.MAX_SAFE_INTEGER;
 export interface NonceOptions {
   /** HMAC key; random per process by default. */
   key?: Buffer;
-  ttlMs?: number;
+  /** Lifetime, or a function read at each check (so `pbx config set` applies at once). */
+  ttlMs?: number | (() => number);
   maxTracked?: number;
 }
 
@@ -44,14 +45,20 @@ interface Tracked {
 
 export class NonceService {
   private readonly key: Buffer;
-  readonly ttlMs: number;
+  private readonly ttl: () => number;
   private readonly counts: BoundedLru<string, Tracked>;
   private watermark = -1;
 
   constructor(opts: NonceOptions = {}) {
     this.key = opts.key ?? randomBytes(32);
-    this.ttlMs = opts.ttlMs ?? DEFAULT_NONCE_TTL_MS;
+    const ttl = opts.ttlMs ?? DEFAULT_NONCE_TTL_MS;
+    this.ttl = typeof ttl === 'function' ? ttl : () => ttl;
     this.counts = new BoundedLru(opts.maxTracked ?? DEFAULT_MAX_TRACKED_NONCES);
+  }
+
+  /** The lifetime in force now (ms). */
+  get ttlMs(): number {
+    return this.ttl();
   }
 
   /** A fresh nonce issued at `now` (epoch ms). */

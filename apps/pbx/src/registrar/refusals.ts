@@ -6,7 +6,12 @@
 import { reasonPhrase } from '../sip/status';
 
 export type RefusalKind =
-  'unknown-station' | 'wrong-user-id' | 'bad-password' | 'not-whitelisted' | 'licence-full';
+  | 'unknown-station'
+  | 'wrong-user-id'
+  | 'bad-password'
+  | 'not-whitelisted'
+  | 'licence-full'
+  | 'digest-uri-mismatch';
 
 export interface Refusal {
   status: number;
@@ -48,6 +53,13 @@ export const REFUSALS: Readonly<Record<RefusalKind, Refusal>> = Object.freeze({
     phrase: 'Licence Full',
     reason: 'SIP REGISTER refused (licence full)',
     countsAsFailure: false,
+  },
+  // RFC 2617 §3.2.2.5: credentials computed for another Request-URI are a replay or a forgery.
+  'digest-uri-mismatch': {
+    status: 400,
+    phrase: 'Digest URI Mismatch',
+    reason: 'SIP REGISTER refused (digest uri is not the Request-URI)',
+    countsAsFailure: true,
   },
 });
 

@@ -25,6 +25,7 @@ import {
   nonceCount,
   parseDigestCredentials,
   verifyDigest,
+  sameDigestUri,
   type DigestCredentials,
 } from './digest';
 import { isBehindNat, type PacketSource } from './nat';
@@ -153,6 +154,8 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     if (nonce.kind === 'stale') return this.challenge(s.realm, now, true);
 
     const tel = userOfNameAddr(req.to) ?? '';
+    if (!sameDigestUri(creds.uri, req.requestUri))
+      return this.refuse('digest-uri-mismatch', req, creds, tel, now);
     const entry = tel ? await this.deps.directory.lookup(tel) : undefined;
     if (!entry) return this.refuse('unknown-station', req, creds, tel, now);
     if (creds.username !== entry.credentials.userId)

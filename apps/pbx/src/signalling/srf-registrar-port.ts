@@ -42,6 +42,25 @@ function toRegisterRequest(req: SrfRequest): RegisterRequest {
   };
 }
 
+/**
+ * What a database that cannot be written means to a phone (read-only file or mount, full disk,
+ * I/O error): a 503 it will retry later, with a reason that says so, instead of a bare 500.
+ */
+export function storageFailure(err: unknown): { phrase: string; why: string } | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  switch (code) {
+    case 'SQLITE_READONLY':
+      return { phrase: 'Database Read-Only', why: 'the database is read-only' };
+    case 'SQLITE_FULL':
+      return { phrase: 'Database Full', why: 'the disk holding the database is full' };
+    case 'SQLITE_IOERR':
+    case 'SQLITE_CANTOPEN':
+      return { phrase: 'Database Unavailable', why: 'the database cannot be written (I/O error)' };
+    default:
+      return undefined;
+  }
+}
+
 function send(res: SrfResponse, outcome: RegisterOutcome): void {
   if (outcome.kind === 'drop') return;
   res.send(outcome.status, outcome.phrase ?? reasonPhrase(outcome.status), {
@@ -66,6 +85,16 @@ export function srfRegistrarPort(srf: SrfApp, log: Logger): RegistrarSipPort {
         handle(toRegisterRequest(req))
           .then((outcome) => send(res, outcome))
           .catch((err: unknown) => {
+            const storage = storageFailure(err);
+            if (storage) {
+              log.error(
+                { err: (err as Error).message, code: (err as { code?: string }).code },
+                `REGISTER not stored: ${storage.why}; phones are answered 503 until it is fixed`,
+              );
+              if (!res.finalResponseSent)
+                res.send(503, storage.phrase, { headers: { 'Retry-After': '60' } });
+              return;
+            }
             log.error({ err }, 'REGISTER handling failed');
             if (!res.finalResponseSent) res.send(500, reasonPhrase(500), { headers: {} });
           });

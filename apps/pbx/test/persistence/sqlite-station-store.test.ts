@@ -33,6 +33,7 @@ function station(over: Partial<Station> = {}): Station {
     insertTrunkPort: '',
     insertTrunkType: 'none',
     natCheck: 'ip',
+    challengeInvites: false,
     useWhitelist: true,
     pickupGroup: 1,
     forwardAll: null,

@@ -135,3 +135,14 @@ test('sweep ends blocks whose timer ran out and purges them', async () => {
   expect(repos.blocks.size).toBe(0);
   expect(comm.stats().blockedIps).toBe(0);
 });
+
+test('the failure window from the settings (security.failureWindow) wins and applies at once', async () => {
+  const { comm } = make({ retryLimit: 2, failureWindowMs: 5_000 }, { failureWindowMs: 1_000 });
+  await comm.recordFailure('10.0.0.7', 1, '', T0);
+  // 3 s apart: inside the 5 s window of the settings, outside the constructor's 1 s.
+  expect(await comm.recordFailure('10.0.0.7', 1, '', T0 + 3_000)).toBe('blocked');
+  const narrow = make({ retryLimit: 2, failureWindowMs: 1_000 });
+  await narrow.comm.recordFailure('10.0.0.8', 1, '', T0);
+  expect(await narrow.comm.recordFailure('10.0.0.8', 1, '', T0 + 3_000)).toBe('counted');
+  expect(narrow.comm.failureCount('10.0.0.8', T0 + 3_500)).toBe(1);
+});

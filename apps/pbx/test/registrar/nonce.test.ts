@@ -18,6 +18,16 @@ describe('NonceService.check', () => {
     expect(svc.check(n, T0 + 300_001)).toEqual({ kind: 'stale', issuedAt: T0 });
   });
 
+  test('a lifetime given as a function is read at each check (config changes apply at once)', () => {
+    let ttl = 300_000;
+    const live = new NonceService({ ttlMs: () => ttl });
+    const n = live.issue(T0);
+    expect(live.check(n, T0 + 60_001).kind).toBe('valid');
+    ttl = 60_000;
+    expect(live.check(n, T0 + 60_001).kind).toBe('stale');
+    expect(live.ttlMs).toBe(60_000);
+  });
+
   test('tampered, foreign, truncated or future nonces are invalid', () => {
     const n = svc.issue(T0);
     const flipped = n[5] === 'A' ? 'B' : 'A';

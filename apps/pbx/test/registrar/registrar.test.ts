@@ -216,6 +216,35 @@ describe('Registrar', () => {
     },
   );
 
+  test('digest uri other than the Request-URI → 400 Digest URI Mismatch, logged, counted', async () => {
+    const first = request('201');
+    const ch = challengeOf(await h.registrar.handle(first));
+    // Credentials computed for sip:<realm> sent with another Request-URI (a replayed answer).
+    const out = await h.registrar.handle({
+      ...first,
+      requestUri: 'sip:elsewhere.invalid',
+      cseq: 2,
+      authorization: authorize(ch, '201', 'secret201'),
+    });
+    expect(out).toMatchObject({ kind: 'reply', status: 400, phrase: 'Digest URI Mismatch' });
+    expect((await h.store.accessLog.list()).map((e) => e.reason)).toEqual([
+      REFUSALS['digest-uri-mismatch'].reason,
+    ]);
+    expect(h.bindings.isRegistered('201', h.clock.now)).toBe(false);
+    // Case and angle brackets do not matter: the same URI written otherwise is accepted.
+    const again = request('201', { requestUri: `SIP:${REALM.toUpperCase()}` });
+    const ch2 = challengeOf(await h.registrar.handle(again));
+    expect(
+      status(
+        await h.registrar.handle({
+          ...again,
+          cseq: 2,
+          authorization: authorize(ch2, '201', 'secret201'),
+        }),
+      ),
+    ).toBe(200);
+  });
+
   test('the white list: refused until the address is listed', async () => {
     expect(status(await register(h, '210', 'secret210', { user: 'alice' }))).toBe(403);
     expect((await h.store.accessLog.list()).map((e) => e.reason)).toEqual([

@@ -13,6 +13,7 @@ import {
   getHeaders,
   makeResponse,
   parseNameAddr,
+  parseAnyNameAddr,
   formatUri,
   randomTag,
 } from '../message';
@@ -23,6 +24,7 @@ import { respondSafely, type SipCore } from './sip-core';
 import type { IncomingRecord } from './records';
 import { sendBye } from './dialog-requests';
 import { stopSessionTimer } from './session-timer';
+import { checkRequest } from './request-checks';
 
 /** Methods a client can route for requests outside a dialog (wire spec §6.7). */
 const ROUTABLE = new Set([
@@ -60,6 +62,13 @@ export function handleRequest(
 ): void {
   const method = req.method.toUpperCase();
   if (method === 'CANCEL') return handleCancel(core, req, info, txn);
+  const refusal = checkRequest(req, core.supportedTags);
+  if (refusal) {
+    core.refused(refusal.status, refusal.why, method, info);
+    if (method === 'INVITE')
+      core.cdr('stop', 'application', 'call-rejected', makeResponse(req, refusal.status));
+    return reply(txn, req, refusal.status, undefined, refusal.headers);
+  }
   const cid = callId(req) ?? '';
   const tt = toTag(req);
   if (tt) {
@@ -147,7 +156,8 @@ function checkRegisterContacts(req: SipRequest): string | undefined {
         return 'Invalid Contact: * with non-zero Expires';
       continue;
     }
-    if (!parseNameAddr(c)) return 'Bad Contact Header';
+    // Any URI scheme may be registered (RFC 3261 §10.2.1 shows mailto:); the registrar decides.
+    if (!parseAnyNameAddr(c)) return 'Bad Contact Header';
   }
   return undefined;
 }
@@ -288,7 +298,7 @@ export function handleAck(core: SipCore, ack: SipRequest, info: ReceiveInfo): vo
   const d = core.dialogs.match(callId(ack) ?? '', fromTag(ack), toTag(ack));
   if (!d && core.opts.relay.ack(core, ack, info)) return;
   if (!d || d.conn.closed) {
-    core.log.debug({ callId: callId(ack) }, 'ACK matches no dialog, dropped');
+    core.dropped('ack-no-dialog', 'ACK matches no dialog', info);
     return;
   }
   const seq = cseq(ack)?.seq ?? 0;

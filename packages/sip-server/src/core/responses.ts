@@ -74,8 +74,14 @@ export function sendResponse(
       res.headers.push({ name: 'Record-Route', value: rr });
   res.headers.push(...m.headers.filter((h) => !OWNED.has(h.name.toLowerCase())));
 
-  const reliable =
-    m.status > 100 && m.status < 200 && getHeaders(res, 'Require').some((v) => /100rel/i.test(v));
+  const provisional = m.status > 100 && m.status < 200;
+  const required100rel =
+    req.method === 'INVITE' && getHeaders(req, 'Require').some((v) => /^100rel$/i.test(v.trim()));
+  // RFC 3262 §3: when the INVITE requires 100rel every provisional must be reliable, whether or
+  // not the application asked for it.
+  if (provisional && required100rel && !getHeaders(res, 'Require').some((v) => /100rel/i.test(v)))
+    res.headers.push({ name: 'Require', value: '100rel' });
+  const reliable = provisional && getHeaders(res, 'Require').some((v) => /100rel/i.test(v));
   if (reliable) {
     const supported = [...getHeaders(req, 'Supported'), ...getHeaders(req, 'Require')].some((v) =>
       /100rel/i.test(v),

@@ -13,6 +13,7 @@ import type { ControlConnection, ControlServer } from '../wire/control-server';
 import { CRLF, stackTime } from '../wire/leader';
 import type { IncomingRecord, OutgoingRecord } from './records';
 import { ConnectionRegistry } from './connection-registry';
+import { LogLimiter } from '../transport/log-limiter';
 
 /**
  * Sends a response on a server transaction without ever throwing: the transaction may have
@@ -38,6 +39,8 @@ export interface CoreOptions {
   /** Smallest session interval accepted (RFC 4028 Min-SE), seconds; 90 unless a test lowers it. */
   minSe: number;
   cdrs: boolean;
+  /** Option tags accepted in Require/Proxy-Require (lower case); others get 420. */
+  supportedOptionTags: readonly string[];
   /** Passes on in-dialog requests of dialogs we record-routed as a proxy (proxy/relay.ts). */
   relay: RouteRelay;
 }
@@ -72,9 +75,29 @@ export class SipCore {
   readonly connections = new ConnectionRegistry();
   control!: ControlServer;
   readonly log: Logger;
+  readonly supportedTags: ReadonlySet<string>;
+  /** Requests the core refused or dropped before any application saw them, by reason. */
+  readonly refusals = new Map<string, number>();
+  private readonly limiter: LogLimiter;
 
   constructor(readonly opts: CoreOptions) {
     this.log = opts.logger;
+    this.supportedTags = new Set(opts.supportedOptionTags.map((t) => t.toLowerCase()));
+    this.limiter = new LogLimiter(this.log);
+  }
+
+  /** Counts and logs (at most once a second per kind) a request answered by the core itself. */
+  refused(status: number, why: string, method: string, info: ReceiveInfo): void {
+    const key = `refused-${status}`;
+    this.refusals.set(key, (this.refusals.get(key) ?? 0) + 1);
+    this.limiter.warn(key, { status, why, method, source: info.source }, 'request refused');
+  }
+
+  /** Counts and logs (rate-limited) a message dropped without an answer. */
+  dropped(kind: string, why: string, info: ReceiveInfo): void {
+    const key = `dropped-${kind}`;
+    this.refusals.set(key, (this.refusals.get(key) ?? 0) + 1);
+    this.limiter.warn(key, { why, source: info.source }, 'message dropped');
   }
 
   get transactions(): TransactionLayer {

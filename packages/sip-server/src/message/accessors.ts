@@ -1,7 +1,7 @@
 import { parseCSeq } from './cseq';
 import { splitHeaderValues } from './grammar';
 import { getHeader } from './headers';
-import { parseNameAddr } from './name-addr';
+import { parseAnyNameAddr } from './name-addr';
 import type { CSeq, SipMessage, Via } from './types';
 import { unquote } from './grammar';
 import { parseVia } from './via';
@@ -19,7 +19,8 @@ export function cseq(msg: SipMessage): CSeq | undefined {
 
 function tagOf(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  const tag = parseNameAddr(value)?.params['tag'];
+  // Any URI scheme: a From of `<mailto:...>;tag=x` still has a tag (RFC 4475 §3.3.4).
+  const tag = parseAnyNameAddr(value)?.params['tag'];
   return tag === null || tag === undefined ? undefined : unquote(tag);
 }
 

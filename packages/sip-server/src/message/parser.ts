@@ -2,7 +2,7 @@ import { parseCSeq } from './cseq';
 import { findHeaderEnd, skipLineBreaks } from './framing';
 import { isToken, splitHeaderValues, trimLws } from './grammar';
 import { canonicalHeaderName } from './header-names';
-import { parseNameAddr } from './name-addr';
+import { parseAnyNameAddr } from './name-addr';
 import type { ParseResult, SipHeader, SipMessage, SipParseErrorInfo, SipRequest } from './types';
 import { parseUri } from './uri';
 import { parseVia } from './via';
@@ -170,7 +170,21 @@ function parse(data: Buffer, maxBytes: number): ParseResult {
   const isRequest = startLine.kind === 'request';
   const fatal = checkMandatory(seen, isRequest ? startLine.method : undefined);
   if (fatal !== undefined) {
-    if (isRequest && startLine.badVersion) return fail('Version Not Supported', 505);
+    if (isRequest && startLine.badVersion) {
+      // RFC 4475 §3.1.2.16: the Via carries the same unknown version; the request is still
+      // answered 505 (over UDP the answer goes to the packet's source, not the Via).
+      const answerable =
+        fatal === 'Bad Via Header' && seen.via !== undefined && viaOkApartFromVersion(seen)
+          ? {
+              kind: 'request' as const,
+              method: startLine.method,
+              uri: startLine.uri,
+              headers,
+              body: Buffer.alloc(0),
+            }
+          : undefined;
+      return fail('Version Not Supported', 505, answerable);
+    }
     return fail(fatal);
   }
 
@@ -247,15 +261,24 @@ function checkMandatory(seen: Seen, method: string | undefined): string | undefi
   const topVia = splitHeaderValues(seen.via)[0];
   if (topVia === undefined || parseVia(topVia) === undefined) return 'Bad Via Header';
   if (seen.from === undefined) return 'Missing From Header';
-  if (parseNameAddr(seen.from) === undefined) return 'Bad From Header';
+  if (parseAnyNameAddr(seen.from) === undefined) return 'Bad From Header';
   if (seen.to === undefined) return 'Missing To Header';
-  if (parseNameAddr(seen.to) === undefined) return 'Bad To Header';
+  if (parseAnyNameAddr(seen.to) === undefined) return 'Bad To Header';
   if (seen.callId === undefined || seen.callId.length === 0) return 'Missing Call-ID Header';
   if (seen.cseq === undefined) return 'Missing CSeq Header';
   const cseq = parseCSeq(seen.cseq);
   if (cseq === undefined) return 'Bad CSeq Header';
   if (method !== undefined && cseq.method !== method) seen.problem ??= 'CSeq Method Mismatch';
   return undefined;
+}
+
+/** True when the top Via parses once its protocol version is read as 2.0, and the rest is fine. */
+function viaOkApartFromVersion(seen: Seen): boolean {
+  const top = splitHeaderValues(seen.via ?? '')[0];
+  if (top === undefined) return false;
+  const fixed = top.replace(/^\s*SIP\s*\/\s*[0-9]+\.[0-9]+\s*\//i, 'SIP/2.0/');
+  if (fixed === top || parseVia(fixed) === undefined) return false;
+  return checkMandatory({ ...seen, via: fixed }, undefined) === undefined;
 }
 
 /** Too large: refuse with 413, but say whom to answer when the request itself is readable. */

@@ -108,6 +108,11 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     return this.final;
   }
 
+  /** The final response as sent, and where (undefined before the final). */
+  get finalResponse(): { bytes: Buffer; dest: Destination } | undefined {
+    return this.final ? this.last : undefined;
+  }
+
   /**
    * Sends a response: any number of 1xx, then one final. Throws InvalidStateError after the
    * final or once terminated. The promise settles with the first transmission.

@@ -25,6 +25,9 @@ import {
   type TransactionTimers,
 } from './state-table';
 
+/** Answers remembered for requests on reliable transports (see TransactionLayer.recent). */
+const MAX_RECENT = 10_000;
+
 export type ClientTransaction = InviteClientTransaction | NonInviteClientTransaction;
 export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
 
@@ -90,7 +93,16 @@ export class TransactionLayer extends EventEmitter {
   private readonly autoTrying: boolean;
   private readonly maxServerTransactions: number;
   private readonly limiter: LogLimiter;
+  /** Requests dropped or answered statelessly here, by kind. */
+  readonly drops = new Map<string, number>();
   private readonly servers = new Map<string, ServerTransaction>();
+  /**
+   * Final answers of transactions that ended at once because their transport is reliable (timers
+   * J and I are zero there). A peer that sends the same request again anyway (a new connection
+   * after a failure, a broken stack) gets the same answer again instead of a second one from the
+   * application. Kept 64·T1, at most {@link MAX_RECENT}.
+   */
+  private readonly recent = new Map<string, { bytes: Buffer; dest: Destination; until: number }>();
   private readonly clients = new Map<string, ClientTransaction>();
   /** ACK dialog key → INVITE server transaction that sent a 2xx. */
   private readonly accepted = new Map<string, ServerTransaction>();
@@ -189,6 +201,7 @@ export class TransactionLayer extends EventEmitter {
     for (const txn of this.servers.values()) txn.stop();
     for (const txn of this.clients.values()) txn.stop();
     this.servers.clear();
+    this.recent.clear();
     this.clients.clear();
     this.accepted.clear();
     this.acceptedKeys.clear();
@@ -211,7 +224,12 @@ export class TransactionLayer extends EventEmitter {
     }
     const key = serverTransactionKey(req);
     if (!key) {
-      this.log.debug({ method: req.method }, 'request without Via dropped');
+      this.drops.set('dropped-no-via', (this.drops.get('dropped-no-via') ?? 0) + 1);
+      this.limiter.warn(
+        'no-via',
+        { method: req.method, source: info.source },
+        'request dropped: no usable Via',
+      );
       return;
     }
     const existing = this.servers.get(key);
@@ -219,7 +237,16 @@ export class TransactionLayer extends EventEmitter {
       existing.receiveRequest();
       return;
     }
+    const done = this.recent.get(key);
+    if (done && done.until > this.clock.now()) {
+      const dest: Destination = info.connectionId
+        ? { ...done.dest, connectionId: info.connectionId }
+        : done.dest;
+      this.transport.send(dest, done.bytes).catch(() => undefined);
+      return;
+    }
     if (this.servers.size >= this.maxServerTransactions) {
+      this.drops.set('refused-503', (this.drops.get('refused-503') ?? 0) + 1);
       this.limiter.warn(
         'server-txn-limit',
         { limit: this.maxServerTransactions },
@@ -276,6 +303,17 @@ export class TransactionLayer extends EventEmitter {
 
   private forgetServer(txn: ServerTransaction): void {
     if (this.servers.get(txn.key) === txn) this.servers.delete(txn.key);
+    const final = txn.finalResponse;
+    if (final && txn.info.source.protocol !== 'udp' && !this.stopped) {
+      const now = this.clock.now();
+      if (this.recent.size >= MAX_RECENT) {
+        for (const [k, v] of this.recent) {
+          if (v.until > now && this.recent.size < MAX_RECENT) break;
+          this.recent.delete(k);
+        }
+      }
+      this.recent.set(txn.key, { ...final, until: now + 64 * this.timers.t1 });
+    }
     const dialogKey = this.acceptedKeys.get(txn);
     if (dialogKey !== undefined) {
       this.acceptedKeys.delete(txn);

@@ -99,6 +99,8 @@ export class TransportLayer extends EventEmitter<{
   private readonly limits: TransportLimits;
   private admission: Admission | undefined;
   private readonly limiter: LogLimiter;
+  /** Messages dropped or answered statelessly here, by kind (`dropped-malformed`, ...). */
+  readonly drops = new Map<string, number>();
   private readonly bound: Listener[] = [];
   private readonly connections = new Map<string, StreamConnection>();
   /** `protocol|address|port` of the peer → newest open connection to it. */
@@ -348,6 +350,12 @@ export class TransportLayer extends EventEmitter<{
 
   private onBytes(buf: Buffer, info: ReceiveInfo, conn: StreamConnection | undefined): void {
     if (this.admission && !this.admission(info.source)) {
+      this.count('dropped-blocked-source');
+      this.limiter.warn(
+        'blocked-source',
+        { source: info.source },
+        'message dropped: source not admitted',
+      );
       this.emit('refused', info);
       return;
     }
@@ -387,7 +395,12 @@ export class TransportLayer extends EventEmitter<{
     );
   }
 
+  private count(kind: string): void {
+    this.drops.set(kind, (this.drops.get(kind) ?? 0) + 1);
+  }
+
   private malformed(reason: string, info: ReceiveInfo): void {
+    this.count('malformed');
     this.limiter.warn(
       `malformed-${info.source.protocol}`,
       { reason, source: info.source },

@@ -23,6 +23,8 @@ export interface Harness extends AsyncDisposable {
 
 export interface HarnessOptions {
   timers?: { t1?: number; t2?: number; t4?: number; timerC?: number };
+  /** Replaces the test logger (e.g. to read what the server logs). */
+  logger?: pino.Logger;
 }
 
 export function protocolOf(transport: SippTransport): 'udp' | 'tcp' {
@@ -47,7 +49,7 @@ function testLogger(): pino.Logger {
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const server = await startSipServer({
-    logger: testLogger(),
+    logger: opts.logger ?? testLogger(),
     sip: { host: '127.0.0.1', port: 0, protocols: ['udp', 'tcp'] },
     control: { host: '127.0.0.1', port: 0, secret: SECRET },
     ...(opts.timers ? { timers: opts.timers } : {}),

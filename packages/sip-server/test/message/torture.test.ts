@@ -12,6 +12,7 @@ import {
   getHeader,
   getHeaders,
   parseMessage,
+  parseAnyNameAddr,
   parseNameAddr,
   parseUri,
   parseVia,
@@ -329,7 +330,7 @@ const INVALID: Record<string, Expect> = {
   'unknown-sip-version': {
     ok: false,
     status: 505,
-    answerable: false,
+    answerable: true,
     reason: 'Version Not Supported',
   },
   'cseq-method-mismatch': {
@@ -351,7 +352,8 @@ const INVALID: Record<string, Expect> = {
     answerable: false,
     reason: 'Missing From Header',
   },
-  'non-sip-from-to': { ok: false, status: 400, answerable: false, reason: 'Bad From Header' },
+  // RFC 3261 §25.1 allows any absoluteURI in From/To; RFC 4475 §3.3.4 asks parsers to accept it.
+  'non-sip-from-to': { ok: true, why: 'any absoluteURI is allowed in From/To' },
   'repeated-single-headers': {
     ok: false,
     status: 400,
@@ -386,6 +388,18 @@ describe('RFC 4475 invalid messages (§3.1.2, and §3.3.1/§3.3.4/§3.3.8/§3.3.
     expect(r.error.reason).toBe(expected.reason);
     expect(r.error.status).toBe(expected.status);
     expect(r.error.answerable !== undefined).toBe(expected.answerable);
+  });
+
+  it('non-SIP From/To keep their tags and URIs as text (RFC 4475 §3.3.4)', () => {
+    const m = parseRequest(load('invalid', 'non-sip-from-to'));
+    expect(fromTag(m)).toBe('web-34');
+    expect(toTag(m)).toBeUndefined();
+    expect(parseAnyNameAddr(getHeader(m, 'From') ?? '')?.uri).toBe(
+      'https://pbx.example.invalid/users/ext272',
+    );
+    expect(parseAnyNameAddr('isbn:2983792873')?.uri).toBe('isbn:2983792873');
+    expect(parseAnyNameAddr('<not a uri>')).toBeUndefined();
+    expect(parseAnyNameAddr('<:nothing>')).toBeUndefined();
   });
 
   it('answerable requests keep what a 400 needs', () => {

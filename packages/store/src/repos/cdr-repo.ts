@@ -63,6 +63,8 @@ export interface CallRecord {
   durationMs: number | null;
   /** A feature's result or why it changed nothing. */
   note: string;
+  /** `restart`: the call was up when the PBX stopped without ending it; the next start closed it. */
+  endReason: 'restart' | null;
 }
 
 /** Fields that may be filled in or corrected while the call goes on. */
@@ -147,6 +149,7 @@ interface Row {
   hangup_side: HangupSide | null;
   duration_ms: number | null;
   note: string;
+  end_reason: 'restart' | null;
 }
 
 const toRecord = (r: Row): CallRecord => ({
@@ -169,6 +172,7 @@ const toRecord = (r: Row): CallRecord => ({
   hangupSide: r.hangup_side,
   durationMs: r.duration_ms,
   note: r.note,
+  endReason: r.end_reason ?? null,
 });
 
 const PATCH_COLUMNS: Record<keyof CallRecordPatch, string> = {
@@ -248,34 +252,118 @@ export class CdrRepo {
     const endAt = input.at ?? this.clock();
     const answerAt = input.answerAt ?? null;
     checkEnd(undefined, input.disposition, answerAt, input.feature ?? null);
-    const row = (
-      await this.db.all<Row>(
-        `INSERT INTO cdrs (call_ref, caller_tel, caller_name, callee_tel, dialled, forwarded_from,
-           forward_reason, picked_up_from, transferred_by, feature, note, start_at, answer_at, end_at,
-           disposition, sip_status, hangup_side)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-        [
-          input.callRef,
-          input.callerTel,
-          input.callerName ?? '',
-          input.calleeTel ?? null,
-          input.dialled,
-          input.forwardedFrom ?? null,
-          input.forwardReason ?? null,
-          input.pickedUpFrom ?? null,
-          input.transferredBy ?? null,
-          input.feature ?? null,
-          input.note ?? '',
-          input.startAt ?? endAt,
-          answerAt,
-          endAt,
-          input.disposition,
-          input.sipStatus ?? null,
-          input.hangupSide ?? null,
-        ],
-      )
-    )[0];
-    return toRecord(row as Row);
+    const values = [
+      input.callerTel,
+      input.callerName ?? '',
+      input.calleeTel ?? null,
+      input.dialled,
+      input.forwardedFrom ?? null,
+      input.forwardReason ?? null,
+      input.pickedUpFrom ?? null,
+      input.transferredBy ?? null,
+      input.feature ?? null,
+      input.note ?? '',
+      input.startAt ?? endAt,
+      answerAt,
+      endAt,
+      input.disposition,
+      input.sipStatus ?? null,
+      input.hangupSide ?? null,
+    ];
+    return this.db.transaction(async (tx) => {
+      // A connected call was written when it connected (openConnected): complete that row.
+      const open = await tx.get<{ id: number }>(
+        'SELECT id FROM cdrs WHERE call_ref = ? AND disposition IS NULL ORDER BY id DESC LIMIT 1',
+        [input.callRef],
+      );
+      if (open) {
+        await tx.run(
+          `UPDATE cdrs SET caller_tel = ?, caller_name = ?, callee_tel = ?, dialled = ?,
+             forwarded_from = ?, forward_reason = ?, picked_up_from = ?, transferred_by = ?,
+             feature = ?, note = ?, start_at = ?, answer_at = ?, end_at = ?, disposition = ?,
+             sip_status = ?, hangup_side = ?
+           WHERE id = ?`,
+          [...values, open.id],
+        );
+        return mustGet(tx, open.id);
+      }
+      const row = (
+        await tx.all<Row>(
+          `INSERT INTO cdrs (call_ref, caller_tel, caller_name, callee_tel, dialled, forwarded_from,
+             forward_reason, picked_up_from, transferred_by, feature, note, start_at, answer_at,
+             end_at, disposition, sip_status, hangup_side)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+          [input.callRef, ...values],
+        )
+      )[0];
+      return toRecord(row as Row);
+    });
+  }
+
+  /**
+   * Writes a call that has just connected, still open (disposition null), so that a crash before
+   * its end cannot lose it: {@link record} completes this row when the call ends, and
+   * {@link closeInterrupted} closes it at the next start if the PBX never got there.
+   */
+  async openConnected(input: CallAttempt & { answerAt: number }): Promise<CallRecord> {
+    return this.db.transaction(async (tx) => {
+      const open = await tx.get<{ id: number }>(
+        'SELECT id FROM cdrs WHERE call_ref = ? AND disposition IS NULL ORDER BY id DESC LIMIT 1',
+        [input.callRef],
+      );
+      const startAt = Math.min(input.startAt ?? input.answerAt, input.answerAt);
+      const values = [
+        input.callerTel,
+        input.callerName ?? '',
+        input.calleeTel ?? null,
+        input.dialled,
+        input.forwardedFrom ?? null,
+        input.forwardReason ?? null,
+        input.feature ?? null,
+        input.note ?? '',
+        startAt,
+        input.answerAt,
+      ];
+      if (open) {
+        await tx.run(
+          `UPDATE cdrs SET caller_tel = ?, caller_name = ?, callee_tel = ?, dialled = ?,
+             forwarded_from = ?, forward_reason = ?, feature = ?, note = ?, start_at = ?,
+             answer_at = ? WHERE id = ?`,
+          [...values, open.id],
+        );
+        return mustGet(tx, open.id);
+      }
+      const row = (
+        await tx.all<Row>(
+          `INSERT INTO cdrs (call_ref, caller_tel, caller_name, callee_tel, dialled, forwarded_from,
+             forward_reason, feature, note, start_at, answer_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+          [input.callRef, ...values],
+        )
+      )[0];
+      return toRecord(row as Row);
+    });
+  }
+
+  /**
+   * Closes every record still open: calls the PBX was carrying when it stopped without ending
+   * them. They end at `at` (the restart; the real end is unknown but not later), by the system,
+   * with `end_reason` 'restart'. Returns how many were closed.
+   */
+  async closeInterrupted(at: number = this.clock()): Promise<number> {
+    const r = await this.db.run(
+      `UPDATE cdrs SET
+         end_at = MAX(?, start_at, COALESCE(answer_at, start_at)),
+         disposition = CASE WHEN answer_at IS NULL THEN 'failed' ELSE 'answered' END,
+         sip_status = COALESCE(sip_status, CASE WHEN answer_at IS NULL THEN 500 ELSE 200 END),
+         hangup_side = 'system',
+         end_reason = 'restart',
+         note = CASE WHEN note = '' THEN 'ended by PBX restart'
+                ELSE note || '; ended by PBX restart' END
+       WHERE disposition IS NULL`,
+      [at],
+    );
+    return r.changes;
   }
 
   /** Fills in or corrects fields of a record (a forward found, a pickup, a transfer). */

@@ -35,6 +35,8 @@ export interface StationSettings {
   /** Seconds before a no-answer forward; null means the system default. */
   forwardNoAnswerTimer: number | null;
   dnd: boolean;
+  /** Challenge this station's INVITEs with 407 (digest) besides the source check. */
+  challengeInvites: boolean;
 }
 
 /** A station as stored, without its credentials. */
@@ -86,6 +88,7 @@ export const STATION_DEFAULTS: Readonly<StationSettings> = Object.freeze({
   forwardBusyNoAnswer: null,
   forwardNoAnswerTimer: null,
   dnd: false,
+  challengeInvites: false,
 });
 
 const COLUMNS: Record<keyof StationSettings, string> = {
@@ -105,10 +108,18 @@ const COLUMNS: Record<keyof StationSettings, string> = {
   forwardBusyNoAnswer: 'forward_busy_no_answer',
   forwardNoAnswerTimer: 'forward_no_answer_timer',
   dnd: 'dnd',
+  challengeInvites: 'challenge_invites',
 };
 
-const BOOLEAN_SETTINGS = new Set<keyof StationSettings>(['callWaiting', 'useWhitelist', 'dnd']);
+const BOOLEAN_SETTINGS = new Set<keyof StationSettings>([
+  'callWaiting',
+  'useWhitelist',
+  'dnd',
+  'challengeInvites',
+]);
 const SETTING_KEYS = Object.keys(COLUMNS) as (keyof StationSettings)[];
+/** Settings whose columns a later migration added (0008: challenge_invites). */
+const LATER_COLUMNS = new Set<keyof StationSettings>(['challengeInvites']);
 
 interface StationRow {
   tel: string;
@@ -132,6 +143,7 @@ interface StationRow {
   forward_busy_no_answer: string | null;
   forward_no_answer_timer: number | null;
   dnd: number;
+  challenge_invites: number;
   created_at: number;
   updated_at: number;
 }
@@ -156,6 +168,7 @@ function toStation(r: StationRow): Station {
     forwardBusyNoAnswer: r.forward_busy_no_answer,
     forwardNoAnswerTimer: r.forward_no_answer_timer,
     dnd: r.dnd === 1,
+    challengeInvites: r.challenge_invites === 1,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -237,6 +250,9 @@ export class StationRepo {
         now,
       ];
       for (const key of SETTING_KEYS) {
+        // Columns added by later migrations are left to their default when at it, so stations
+        // can still be created in a database migrated only part way (upgrade tests).
+        if (LATER_COLUMNS.has(key) && settings[key] === STATION_DEFAULTS[key]) continue;
         cols.push(COLUMNS[key]);
         values.push(toColumnValue(key, settings[key]));
       }
