@@ -7,6 +7,7 @@ import type { Logger } from './logger';
 import { migrate, type MigrateResult } from './migrate';
 import { AccessLogRepo } from './repos/access-log-repo';
 import { BlockRepo } from './repos/block-repo';
+import { BillingRepo } from './repos/billing-repo';
 import { CdrRepo } from './repos/cdr-repo';
 import { ChangeRepo } from './repos/change-repo';
 import { NumberPlanRepo } from './repos/number-plan-repo';
@@ -14,6 +15,7 @@ import { RegistrationRepo } from './repos/registration-repo';
 import { RingGroupRepo } from './repos/ring-group-repo';
 import { StationRepo } from './repos/station-repo';
 import { SystemOptionRepo } from './repos/system-option-repo';
+import { TrunkRepo } from './repos/trunk-repo';
 import { WhitelistRepo } from './repos/whitelist-repo';
 
 /** Options of {@link Store.open}. */
@@ -47,6 +49,8 @@ export class Store {
   readonly numberPlan: NumberPlanRepo;
   readonly ringGroups: RingGroupRepo;
   readonly cdrs: CdrRepo;
+  readonly trunks: TrunkRepo;
+  readonly billing: BillingRepo;
 
   private constructor(
     readonly db: Database,
@@ -65,6 +69,8 @@ export class Store {
     this.numberPlan = new NumberPlanRepo(db, clock);
     this.ringGroups = new RingGroupRepo(db, clock);
     this.cdrs = new CdrRepo(db, clock);
+    this.trunks = new TrunkRepo(db, cipher, clock);
+    this.billing = new BillingRepo(db, clock);
   }
 
   /** Opens and migrates the database. */

@@ -70,6 +70,9 @@ describe('CdrRepo', () => {
       hangupSide: null,
       durationMs: null,
       note: '',
+      trunk: null,
+      account: null,
+      charge: null,
     });
     now += 3_000;
     const b = await store.cdrs.answer(a.id);

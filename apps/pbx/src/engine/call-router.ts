@@ -130,6 +130,10 @@ export function createRouter(deps: RouterDeps): (invite: IncomingInvite) => void
         // @TODO trunks (a later issue).
         refuse(invite, caller, 404, 'rejected', 'no trunk');
         return;
+      case 'authError':
+        env.log.info({ from: fromUser, detail: c.detail }, 'auth code dialling refused');
+        refuse(invite, caller, 403, 'rejected', `auth code: ${c.detail}`);
+        return;
       case 'unknown':
         env.log.info({ from: fromUser, dialled: invite.requestUser }, 'unknown number');
         refuse(invite, caller, 404, 'rejected', 'unknown number');

@@ -63,6 +63,12 @@ export interface CallRecord {
   durationMs: number | null;
   /** A feature's result or why it changed nothing. */
   note: string;
+  /** The trunk of an outside call (in or out); null for internal calls. */
+  trunk: string | null;
+  /** The account the call is billed to (a station or an auth code's account). */
+  account: string | null;
+  /** The rated price in micro-units; null when not rated. */
+  charge: number | null;
 }
 
 /** Fields that may be filled in or corrected while the call goes on. */
@@ -74,6 +80,9 @@ export interface CallRecordPatch {
   pickedUpFrom?: string | null;
   transferredBy?: string | null;
   note?: string;
+  trunk?: string | null;
+  account?: string | null;
+  charge?: number | null;
 }
 
 /** Input of {@link CdrRepo.start}: what is known when the INVITE arrives. */
@@ -117,6 +126,10 @@ export interface CdrFilter {
   ext?: string;
   callRef?: string;
   disposition?: CdrDisposition;
+  /** Calls billed to this account. */
+  account?: string;
+  /** Calls on this trunk. */
+  trunk?: string;
 }
 
 /** One page of {@link CdrRepo.list}. */
@@ -147,6 +160,9 @@ interface Row {
   hangup_side: HangupSide | null;
   duration_ms: number | null;
   note: string;
+  trunk: string | null;
+  account: string | null;
+  charge: number | null;
 }
 
 const toRecord = (r: Row): CallRecord => ({
@@ -169,6 +185,9 @@ const toRecord = (r: Row): CallRecord => ({
   hangupSide: r.hangup_side,
   durationMs: r.duration_ms,
   note: r.note,
+  trunk: r.trunk,
+  account: r.account,
+  charge: r.charge,
 });
 
 const PATCH_COLUMNS: Record<keyof CallRecordPatch, string> = {
@@ -179,6 +198,9 @@ const PATCH_COLUMNS: Record<keyof CallRecordPatch, string> = {
   pickedUpFrom: 'picked_up_from',
   transferredBy: 'transferred_by',
   note: 'note',
+  trunk: 'trunk',
+  account: 'account',
+  charge: 'charge',
 };
 const PATCH_KEYS = Object.keys(PATCH_COLUMNS) as (keyof CallRecordPatch)[];
 
@@ -203,6 +225,9 @@ export const CDR_CSV_COLUMNS = [
   'sip_status',
   'hangup_side',
   'note',
+  'trunk',
+  'account',
+  'charge',
 ] as const;
 
 /**
@@ -252,8 +277,8 @@ export class CdrRepo {
       await this.db.all<Row>(
         `INSERT INTO cdrs (call_ref, caller_tel, caller_name, callee_tel, dialled, forwarded_from,
            forward_reason, picked_up_from, transferred_by, feature, note, start_at, answer_at, end_at,
-           disposition, sip_status, hangup_side)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+           disposition, sip_status, hangup_side, trunk, account, charge)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
         [
           input.callRef,
           input.callerTel,
@@ -272,6 +297,9 @@ export class CdrRepo {
           input.disposition,
           input.sipStatus ?? null,
           input.hangupSide ?? null,
+          input.trunk ?? null,
+          input.account ?? null,
+          input.charge ?? null,
         ],
       )
     )[0];
@@ -422,6 +450,14 @@ function whereClause(filter: CdrFilter): { where: string[]; params: unknown[] } 
     where.push('call_ref = ?');
     params.push(filter.callRef);
   }
+  if (filter.account !== undefined) {
+    where.push('account = ?');
+    params.push(filter.account);
+  }
+  if (filter.trunk !== undefined) {
+    where.push('trunk = ?');
+    params.push(filter.trunk);
+  }
   if (filter.disposition !== undefined) {
     where.push('disposition = ?');
     params.push(filter.disposition);
@@ -497,10 +533,25 @@ function csvFields(r: CallRecord): string[] {
     r.sipStatus === null ? '' : String(r.sipStatus),
     r.hangupSide ?? '',
     r.note,
+    r.trunk ?? '',
+    r.account ?? '',
+    r.charge === null ? '' : formatMoney(r.charge),
   ];
 }
 
 /** One RFC 4180 record: fields with a comma, quote, CR or LF are quoted, quotes doubled. */
 export function csvLine(fields: readonly string[]): string {
   return `${fields.map((f) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',')}\r\n`;
+}
+
+/** Micro-units as a decimal amount with up to 6 places, trailing zeros kept to 2 (`1.5` → `1.50`). */
+export function formatMoney(micros: number): string {
+  const sign = micros < 0 ? '-' : '';
+  const abs = Math.abs(micros);
+  const whole = Math.floor(abs / 1_000_000);
+  let frac = String(abs % 1_000_000)
+    .padStart(6, '0')
+    .replace(/0+$/, '');
+  if (frac.length < 2) frac = frac.padEnd(2, '0');
+  return `${sign}${whole}.${frac}`;
 }
