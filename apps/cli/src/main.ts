@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerAccessLog } from './commands/access-log';
+import { registerAuthcode } from './commands/authcode';
 import { registerBlock } from './commands/block';
 import { registerCdr } from './commands/cdr';
 import { registerConfig } from './commands/config';
@@ -9,6 +10,7 @@ import { registerExt } from './commands/ext';
 import { registerGroup } from './commands/group';
 import { registerNumplan } from './commands/numplan';
 import { registerStatus } from './commands/status';
+import { registerTrunk } from './commands/trunk';
 import { registerWhitelist } from './commands/whitelist';
 import { CliContext, type GlobalOptions } from './context';
 import { describeError, EXIT_USAGE } from './errors';
@@ -29,6 +31,10 @@ const CREATING_COMMANDS = new Set([
   'numplan set',
   'numplan clear',
   'group add',
+  'trunk add',
+  'trunk did add',
+  'trunk route add',
+  'authcode add',
 ]);
 
 /** The `name sub` path of a command below the program (`ext add`). */
@@ -53,7 +59,7 @@ function buildProgram(
 ): Command {
   const program = new Command('pbx')
     .description(
-      'administer the office PBX: stations, white list, status, access log, system options, feature codes, ring groups, call records',
+      'administer the office PBX: stations, white list, status, access log, system options, feature codes, ring groups, call records, trunks, auth codes',
     )
     .version(cliVersion(), '-V, --version', 'print the version')
     .option(
@@ -75,6 +81,8 @@ function buildProgram(
   registerNumplan(program, ctx);
   registerGroup(program, ctx);
   registerCdr(program, ctx);
+  registerTrunk(program, ctx);
+  registerAuthcode(program, ctx);
   program.hook('preAction', (_program, action) => onCommand(commandPath(action)));
   // Subcommands inherit exitOverride and output only when set before they are added; set them
   // on every command so a usage error anywhere throws instead of exiting the process.

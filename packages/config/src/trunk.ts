@@ -108,7 +108,8 @@ function toIssues(error: z.ZodError, what: string): ConfigIssue[] {
   return error.issues.flatMap((i) =>
     i.code === 'unrecognized_keys'
       ? i.keys.map((key) => ({ key, message: `is not a ${what} setting` }))
-      : [{ key: i.path.map(String).join('.') || what, message: i.message }],
+      : // An array field's element (`codecs.1`) is named by the field.
+        [{ key: String(i.path[0] ?? what), message: i.message }],
   );
 }
 

@@ -351,7 +351,7 @@ function checkCredentials(s: TrunkSettings, hasPassword: boolean): void {
   if (!s.register) return;
   if (s.username === '' || !hasPassword)
     throw new ConflictError(
-      'a registering trunk needs a username and a password (or use --no-register for an IP-authenticated trunk)',
+      'a registering trunk needs a username and a password (or --register off for an IP-authenticated trunk)',
     );
 }
 
