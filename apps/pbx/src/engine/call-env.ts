@@ -24,6 +24,8 @@ export interface HoldChange {
 export interface CallHooks {
   /** Music-on-hold hook (the media issue fills it in). */
   onHoldChanged?(change: HoldChange): void;
+  /** A call's record is about to be written: billing rates trunk calls here. */
+  onRecord?(call: Call): void;
 }
 
 /**
