@@ -101,7 +101,8 @@ async function mainTrunk(w: World, extra: Record<string, unknown> = {}): Promise
   await w.h.pbx.changeApplied('trunks');
   await waitFor(
     'trunk main registered',
-    async () => (await store.trunks.statuses()).some((s) => s.trunk === 'main' && s.state === 'registered'),
+    async () =>
+      (await store.trunks.statuses()).some((s) => s.trunk === 'main' && s.state === 'registered'),
     10_000,
   ).catch(async (err: unknown) => {
     throw new Error(
@@ -116,7 +117,12 @@ async function records(h: CallsPbx): Promise<CallRecord[]> {
 }
 
 async function pbxCli(h: CallsPbx, ...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, [CLI, '--db', h.pbx.dbPath, ...args]);
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    CLI,
+    '--db',
+    h.pbx.dbPath,
+    ...args,
+  ]);
   return stdout;
 }
 
@@ -129,6 +135,241 @@ describe('trunk registration', () => {
     expect(regs[0]).toMatch(/from 127\.0\.0\.1:\d+\/tcp au=<null>/);
     expect(regs[1]).toContain(`/tcp au=${USER}`);
     const list = await pbxCli(w.h, 'trunk', 'list');
-    expect(list).toMatch(/│ main\s+│ 127\.0\.0\.10:\d+\/tcp\s+│ 0399990000 │ registered \((\d+h )?\d+m( \d+s)? left\)\s+│ -/);
+    expect(list).toMatch(
+      /│ main\s+│ 127\.0\.0\.10:\d+\/tcp\s+│ 0399990000 │ registered \((\d+h )?\d+m( \d+s)? left\)\s+│ -/,
+    );
+  });
+});
+
+describe('trunk registration failure and recovery', () => {
+  it('backs off on a refused password, shows the error, and registers once the password is right', async () => {
+    await using w = await world();
+    const store = w.h.pbx.ctx.store;
+    await store.trunks.create({
+      name: 'main',
+      host: KAM_IP,
+      port: w.kam.port,
+      transport: 'udp',
+      username: USER,
+      password: 'wrong-password',
+    });
+    await w.h.pbx.changeApplied('trunks');
+    await waitFor(
+      'registration failed',
+      async () => (await store.trunks.statuses()).some((s) => s.state === 'failed'),
+      8_000,
+    );
+    // Back-off: more attempts follow (0.3 s, then 0.6 s, capped at 1 s), each one refused.
+    await waitFor(
+      'retries',
+      () =>
+        w.kam.requests().filter((l) => l.includes(`REGISTER`) && l.includes(`au=${USER}`)).length >=
+        3,
+      8_000,
+    );
+    const failed = (await store.trunks.statuses())[0];
+    expect(failed?.lastError).toMatch(/^401 /);
+    expect(await pbxCli(w.h, 'trunk', 'list')).toMatch(
+      /│ (failed \(retry in \d+s\)|registering)\s+│ 401 Unauthorized/,
+    );
+    await store.trunks.update('main', { password: PASSWORD });
+    await w.h.pbx.changeApplied('trunks');
+    await waitFor(
+      'registered after the fix',
+      async () => (await store.trunks.statuses())[0]?.state === 'registered',
+      8_000,
+    );
+    expect((await store.trunks.statuses())[0]?.lastError).toBe('');
+  });
+});
+
+describe('outgoing trunk calls', () => {
+  it('goes out through the proxy with digest on the 407, honours its Record-Route, and records the call', async () => {
+    await using w = await world();
+    await mainTrunk(w, { callerId: '0399990001' });
+    await w.h.station('201', { name: 'Alice' });
+    const r = await w.h.call('201', `9${NUMBER}`, 'uac-invite-expect-200.xml', { pauseMs: 300 });
+    expectPhoneOk(r, 'station 201');
+    const gw = await w.gwA.done;
+    expectPhoneOk(gw, 'gateway A');
+    const invite = findReceived(gw, /^INVITE /);
+    // The digits the provider receives: the number without the trunk access code.
+    expect(invite?.split('\r\n')[0]).toMatch(
+      new RegExp(`^INVITE sip:${NUMBER}@${KAM_IP.replace(/\./g, '\\.')}`),
+    );
+    expect(headerOf(invite, 'From')).toMatch(/<sip:0399990001@127\.0\.0\.10>/);
+    // 407 then the INVITE with credentials, through Kamailio.
+    const invites = w.kam.requests().filter((l) => l.startsWith('REQ INVITE'));
+    expect(invites[0]).toContain('au=<null>');
+    expect(invites[1]).toContain(`au=${USER}`);
+    // Record-Route honoured: the ACK and the BYE reached the gateway through Kamailio.
+    for (const method of ['ACK', 'BYE']) {
+      const m = findReceived(gw, new RegExp(`^${method} `));
+      expect(headerOf(m, 'Via')).toContain(KAM_IP);
+    }
+    expect(w.kam.requests().some((l) => l.startsWith('REQ BYE'))).toBe(true);
+    const rec = (await records(w.h)).at(-1);
+    expect(rec).toMatchObject({
+      callerTel: '201',
+      calleeTel: NUMBER,
+      dialled: `9${NUMBER}`,
+      disposition: 'answered',
+      trunk: 'main',
+      account: '201',
+    });
+  });
+
+  it('lets only registered stations call out (by source IP): others get 403 and nothing reaches the provider', async () => {
+    await using w = await world();
+    await mainTrunk(w);
+    await w.h.station('201');
+    const r = await w.h.call('201', `9${NUMBER}`, 'uac-invite-expect-403.xml', {
+      unregistered: true,
+      ip: '127.0.0.2',
+    });
+    expectPhoneOk(r, 'unregistered 201');
+    expect(w.kam.requests().some((l) => l.startsWith('REQ INVITE'))).toBe(false);
+  });
+
+  it('fails over to the second trunk on 503', async () => {
+    await using w = await world('uas-gateway-answer.xml', 'uas-gateway-503.xml');
+    await mainTrunk(w);
+    const store = w.h.pbx.ctx.store;
+    // "cheap": IP-authenticated, through Kamailio's second port, whose gateway answers 503.
+    await store.trunks.create({
+      name: 'cheap',
+      host: KAM_IP,
+      port: w.kam.ipAuthPort,
+      register: false,
+    });
+    await store.trunks.setRoute({
+      prefix: '03',
+      trunk: 'cheap',
+      priority: 1,
+      strip: 0,
+      addPrefix: '',
+    });
+    await store.trunks.setRoute({
+      prefix: '03',
+      trunk: 'main',
+      priority: 2,
+      strip: 0,
+      addPrefix: '',
+    });
+    await w.h.pbx.changeApplied('trunks');
+    await w.h.station('201');
+    const r = await w.h.call('201', `9${NUMBER}`, 'uac-invite-expect-200.xml', { pauseMs: 300 });
+    expectPhoneOk(r, 'station 201');
+    const b = await w.gwB.done;
+    expectPhoneOk(b, 'gateway B (503)');
+    expect(findReceived(b, /^INVITE /)?.split('\r\n')[0]).toContain(`sip:${NUMBER}@`);
+    expectPhoneOk(await w.gwA.done, 'gateway A (answered)');
+    const rec = (await records(w.h)).at(-1);
+    expect(rec).toMatchObject({ disposition: 'answered', trunk: 'main', calleeTel: NUMBER });
+  });
+
+  it('Insert Trunk Type OUTGOING: numbers longer than 4 digits get the code, 4 digits do not', async () => {
+    await using w = await world();
+    await mainTrunk(w);
+    await w.h.station('201', { insertTrunkType: 'outgoing', insertTrunkPort: '9' });
+    const r = await w.h.call('201', NUMBER, 'uac-invite-expect-200.xml', { pauseMs: 300 });
+    expectPhoneOk(r, 'station 201 dialling without the code');
+    const gw = await w.gwA.done;
+    expect(findReceived(gw, /^INVITE /)?.split('\r\n')[0]).toMatch(
+      new RegExp(`^INVITE sip:${NUMBER}@`),
+    );
+    const short = await w.h.call('201', '5678', 'uac-invite-expect-404.xml');
+    expectPhoneOk(short, '4 digits: no code added, unknown number');
+    const recs = await records(w.h);
+    expect(recs.map((c) => [c.dialled, c.trunk, c.sipStatus])).toEqual([
+      [NUMBER, 'main', 200],
+      ['5678', null, 404],
+    ]);
+  });
+
+  it('auth code dialling: auth feature code + auth code + trunk code + number in one INVITE, billed to the code', async () => {
+    await using w = await world();
+    await mainTrunk(w);
+    await w.h.pbx.ctx.store.billing.addAuthCode({ code: '4321', account: 'sales', note: '' });
+    await w.h.pbx.changeApplied('trunks');
+    await w.h.station('201');
+    const r = await w.h.call('201', `1643219${NUMBER}`, 'uac-invite-expect-200.xml', {
+      pauseMs: 300,
+    });
+    expectPhoneOk(r, 'station 201');
+    const gw = await w.gwA.done;
+    expect(findReceived(gw, /^INVITE /)?.split('\r\n')[0]).toMatch(
+      new RegExp(`^INVITE sip:${NUMBER}@`),
+    );
+    const bad = await w.h.call('201', `16999${'9'}${NUMBER}`, 'uac-invite-expect-403.xml');
+    expectPhoneOk(bad, 'unknown auth code');
+    const recs = await records(w.h);
+    expect(recs.map((c) => [c.dialled, c.account, c.trunk, c.sipStatus])).toEqual([
+      [`1643219${NUMBER}`, 'sales', 'main', 200],
+      [`169999${NUMBER}`, null, null, 403],
+    ]);
+  });
+});
+
+describe('incoming trunk calls', () => {
+  const pstnCall = (w: World, did: string, cid = NUMBER, expect200 = true) =>
+    runSipp({
+      scenario: scenario(expect200 ? 'uac-pstn-invite.xml' : 'uac-invite-expect-404.xml'),
+      target: `${KAM_IP}:${w.kam.port}`,
+      service: did,
+      localIp: PSTN_IP,
+      timeoutMs: 20_000,
+      traceMessages: true,
+      keys: { cid, tel: cid, name: 'PSTN' },
+      extraArgs: ['-d', '300'],
+    });
+
+  it("rings the DID's station with the Insert Trunk Port before the caller ID in From and Contact", async () => {
+    await using w = await world();
+    await mainTrunk(w);
+    await w.h.station('201', { insertTrunkType: 'incoming', insertTrunkPort: '802' });
+    await w.h.pbx.ctx.store.trunks.setDid({ did: '0398720001', trunk: 'main', target: '201' });
+    await w.h.pbx.changeApplied('trunks');
+    const phone = await w.h.phone('201', 'uas-answer.xml');
+    const caller = await pstnCall(w, '0398720001');
+    expectPhoneOk(caller, 'PSTN caller');
+    const seen = await phone.done;
+    expectPhoneOk(seen, 'station 201');
+    const invite = findReceived(seen, /^INVITE /);
+    expect(headerOf(invite, 'From')).toMatch(/<sip:8020398722900@/);
+    expect(headerOf(invite, 'Contact')).toMatch(/<sip:8020398722900@127\.0\.0\.1:\d+/);
+    const rec = (await records(w.h)).at(-1);
+    expect(rec).toMatchObject({
+      callerTel: NUMBER,
+      calleeTel: '201',
+      dialled: '0398720001',
+      trunk: 'main',
+      disposition: 'answered',
+    });
+  });
+
+  it('refuses an unknown DID (404) and a DID call from an address that is no trunk (403)', async () => {
+    await using w = await world();
+    await mainTrunk(w);
+    await w.h.station('201');
+    const unknown = await pstnCall(w, '0398729999', NUMBER, false);
+    expectPhoneOk(unknown, 'unknown DID');
+    await w.h.pbx.ctx.store.trunks.setDid({ did: '0398720001', trunk: 'main', target: '201' });
+    await w.h.pbx.changeApplied('trunks');
+    // Straight to the PBX from an address no trunk lists.
+    const stranger = await runSipp({
+      scenario: scenario('uac-invite-expect-403.xml'),
+      target: w.h.pbx.target,
+      service: '0398720001',
+      localIp: PSTN_IP,
+      timeoutMs: 10_000,
+      keys: { tel: NUMBER, name: 'Stranger' },
+    });
+    expectPhoneOk(stranger, 'stranger');
+    const recs = await records(w.h);
+    expect(recs.map((c) => [c.dialled, c.sipStatus, c.trunk])).toEqual([
+      ['0398729999', 404, 'main'],
+      ['0398720001', 403, null],
+    ]);
   });
 });
