@@ -8,6 +8,7 @@ import type { Store } from '@pbx/store';
 import type { CallEnv } from '../engine/call-env';
 import type { CallFeatures, TrunkRunners } from '../engine/call-features';
 import type { NumberPlanSource } from '../engine/number-plan';
+import { endCall } from '../engine/call-setup';
 import { Billing } from './billing';
 import { TrunkDirectory } from './directory';
 import { incomingTrunkCall } from './incoming-call';
@@ -53,6 +54,25 @@ export async function installTrunks(deps: {
     }),
   });
   registrations.sync();
+  const outsideDigits = (n: string): string | undefined => {
+    const prefix = deps.plan.plan().trunkPrefix;
+    return prefix && n.startsWith(prefix) && n.length > prefix.length
+      ? n.slice(prefix.length)
+      : undefined;
+  };
+  env.hooks.isOutside = (n) => outsideDigits(n) !== undefined;
+  env.hooks.forwardOutside = (call, number, diversion) => {
+    const invite = call.aLeg.invite;
+    const digits = outsideDigits(number);
+    if (!invite || digits === undefined) {
+      endCall(env, call, { status: 404, note: 'forward outside: no trunk' });
+      return;
+    }
+    startTrunkCall(
+      { env, directory, billing },
+      { invite, caller: call.record.caller, digits, diversion, call },
+    );
+  };
   const runners: TrunkRunners = {
     incoming: (invite) =>
       incomingTrunkCall({ env, directory, plan: deps.plan, features: deps.features }, invite),

@@ -89,7 +89,8 @@ export function startTrunkCall(deps: OutgoingDeps, req: OutgoingRequest): Call {
     watchCaller(env, call);
   } else {
     call.record.callee = req.digits;
-    call.record.account ??= account;
+    // A forwarded call leaving on a trunk is billed to the station that forwarded it.
+    call.record.account ??= call.record.forwardedFrom ?? account;
   }
   const c = call;
   const choices = chooseRoutes(req.digits, directory.routes(), directory.names());

@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { PbxConfig } from '@pbx/config';
 import type { CallRecord } from '@pbx/store';
 import {
   expectPhoneOk,
@@ -40,7 +41,7 @@ interface World extends AsyncDisposable {
 async function world(
   gwAScenario = 'uas-gateway-answer.xml',
   gwBScenario = 'uas-gateway-answer.xml',
-  overrides: (c: import('@pbx/config').PbxConfig) => void = () => undefined,
+  overrides: (c: PbxConfig) => void = () => undefined,
 ): Promise<World> {
   const h = await startCallsPbx({
     overrides: (c) => {
@@ -307,6 +308,55 @@ describe('outgoing trunk calls', () => {
     expect(recs.map((c) => [c.dialled, c.account, c.trunk, c.sipStatus])).toEqual([
       [`1643219${NUMBER}`, 'sales', 'main', 200],
       [`169999${NUMBER}`, null, null, 403],
+    ]);
+  });
+});
+
+describe('forwards and channels on trunks', () => {
+  it('passes Diversion on when a forwarded call leaves on a trunk, billed to the forwarding station', async () => {
+    await using w = await world();
+    await mainTrunk(w);
+    await w.h.station('201');
+    await w.h.station('202', { forwardAll: `9${NUMBER}` });
+    const r = await w.h.call('201', '202', 'uac-invite-expect-200.xml', { pauseMs: 300 });
+    expectPhoneOk(r, 'station 201');
+    const gw = await w.gwA.done;
+    expectPhoneOk(gw, 'gateway A');
+    const invite = findReceived(gw, /^INVITE /);
+    expect(invite?.split('\r\n')[0]).toMatch(new RegExp(`^INVITE sip:${NUMBER}@`));
+    expect(headerOf(invite, 'Diversion')).toBe(
+      '<sip:202@pbx.local>;reason=unconditional;counter=1',
+    );
+    const rec = (await records(w.h)).at(-1);
+    expect(rec).toMatchObject({
+      callerTel: '201',
+      dialled: '202',
+      forwardedFrom: '202',
+      forwardReason: 'unconditional',
+      trunk: 'main',
+      account: '202',
+      disposition: 'answered',
+    });
+  });
+
+  it("refuses a call beyond the trunk's maximum channels (503) while the first one talks", async () => {
+    await using w = await world();
+    await mainTrunk(w, { maxChannels: 1 });
+    await w.h.station('201');
+    await w.h.station('202');
+    const first = await w.h.startCall('201', `9${NUMBER}`, 'uac-invite-expect-200.xml', {
+      pauseMs: 2_000,
+    });
+    await waitFor('first call connected', () =>
+      w.h.cc.env.registry.all().some((c) => c.connection !== undefined),
+    );
+    const second = await w.h.call('202', `9${NUMBER}`, 'uac-invite-expect-503.xml');
+    expectPhoneOk(second, 'second call');
+    expectPhoneOk(await first.done, 'first call');
+    const recs = await records(w.h);
+    expect(recs.map((c) => [c.callerTel, c.sipStatus, c.disposition])).toEqual([
+      ['202', 503, 'failed'],
+      ['201', 200, 'answered'],
     ]);
   });
 });
