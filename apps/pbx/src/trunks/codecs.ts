@@ -15,6 +15,11 @@ export function offerCodecs(sdp: string, allowed: readonly string[]): string | u
   }
   const nameOf = (pt: string): string => names.get(pt) ?? STATIC[pt] ?? '';
   const want = allowed.map((c) => c.toUpperCase());
+  // The trunk's order; telephone-event (DTMF) after the voice codecs.
+  const rank = (pt: string): number => {
+    const i = want.indexOf(nameOf(pt));
+    return i === -1 ? want.length : i;
+  };
   let ok = true;
   const out: string[] = [];
   let dropped = new Set<string>();
@@ -26,7 +31,7 @@ export function offerCodecs(sdp: string, allowed: readonly string[]): string | u
       const pts = m[3]!.trim().split(/\s+/);
       const keep = pts
         .filter((pt) => want.includes(nameOf(pt)) || nameOf(pt) === 'TELEPHONE-EVENT')
-        .sort((a, b) => want.indexOf(nameOf(a)) - want.indexOf(nameOf(b)));
+        .sort((a, b) => rank(a) - rank(b));
       if (!keep.some((pt) => nameOf(pt) !== 'TELEPHONE-EVENT')) ok = false;
       dropped = new Set(pts.filter((pt) => !keep.includes(pt)));
       out.push(`m=audio ${m[1]} ${m[2]} ${keep.join(' ')}`);

@@ -188,7 +188,11 @@ export async function startKamailio(o: KamailioOptions): Promise<Kamailio> {
     ipAuthPort,
     pid: child.pid ?? -1,
     log: () => output,
-    requests: () => output.split('\n').filter((l) => l.includes('REQ ')).map((l) => l.replace(/^.*REQ /, 'REQ ')),
+    requests: () =>
+      output
+        .split('\n')
+        .filter((l) => l.includes('REQ '))
+        .map((l) => l.replace(/^.*REQ /, 'REQ ')),
     stop,
     [Symbol.asyncDispose]: stop,
   };

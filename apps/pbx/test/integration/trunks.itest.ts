@@ -269,6 +269,45 @@ describe('outgoing trunk calls', () => {
     expect(rec).toMatchObject({ disposition: 'answered', trunk: 'main', calleeTel: NUMBER });
   });
 
+  it('fails over to the next trunk when a provider does not answer within trunks.inviteTimeout', async () => {
+    await using w = await world('uas-gateway-answer.xml', 'uas-gateway-silent.xml', (c) => {
+      c.trunks.inviteTimeout = 1;
+    });
+    await mainTrunk(w);
+    const store = w.h.pbx.ctx.store;
+    await store.trunks.create({
+      name: 'slow',
+      host: KAM_IP,
+      port: w.kam.ipAuthPort,
+      register: false,
+    });
+    await store.trunks.setRoute({
+      prefix: '',
+      trunk: 'slow',
+      priority: 1,
+      strip: 0,
+      addPrefix: '',
+    });
+    await store.trunks.setRoute({
+      prefix: '',
+      trunk: 'main',
+      priority: 2,
+      strip: 0,
+      addPrefix: '',
+    });
+    await w.h.pbx.changeApplied('trunks');
+    await w.h.station('201');
+    const started = Date.now();
+    const r = await w.h.call('201', `9${NUMBER}`, 'uac-invite-expect-200.xml', { pauseMs: 300 });
+    expectPhoneOk(r, 'station 201');
+    const b = await w.gwB.done;
+    expectPhoneOk(b, 'gateway B (silent, cancelled)');
+    expect(findReceived(b, /^CANCEL /)).toBeDefined();
+    expectPhoneOk(await w.gwA.done, 'gateway A');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    expect((await records(w.h)).at(-1)).toMatchObject({ trunk: 'main', disposition: 'answered' });
+  });
+
   it('Insert Trunk Type OUTGOING: numbers longer than 4 digits get the code, 4 digits do not', async () => {
     await using w = await world();
     await mainTrunk(w);
