@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerAccessLog } from './commands/access-log';
 import { registerAuthcode } from './commands/authcode';
+import { registerBilling } from './commands/billing';
 import { registerBlock } from './commands/block';
 import { registerCdr } from './commands/cdr';
 import { registerConfig } from './commands/config';
@@ -35,6 +36,8 @@ const CREATING_COMMANDS = new Set([
   'trunk did add',
   'trunk route add',
   'authcode add',
+  'rate import',
+  'account add',
 ]);
 
 /** The `name sub` path of a command below the program (`ext add`). */
@@ -59,7 +62,7 @@ function buildProgram(
 ): Command {
   const program = new Command('pbx')
     .description(
-      'administer the office PBX: stations, white list, status, access log, system options, feature codes, ring groups, call records, trunks, auth codes',
+      'administer the office PBX: stations, white list, status, access log, system options, feature codes, ring groups, call records, trunks, auth codes, rates, accounts',
     )
     .version(cliVersion(), '-V, --version', 'print the version')
     .option(
@@ -83,6 +86,7 @@ function buildProgram(
   registerCdr(program, ctx);
   registerTrunk(program, ctx);
   registerAuthcode(program, ctx);
+  registerBilling(program, ctx);
   program.hook('preAction', (_program, action) => onCommand(commandPath(action)));
   // Subcommands inherit exitOverride and output only when set before they are added; set them
   // on every command so a usage error anywhere throws instead of exiting the process.
