@@ -19,6 +19,8 @@ import { affordableSeconds, chargeFor, firstIncrementPrice, rateFor } from './ra
 interface Rated {
   readonly rate: Rate | undefined;
   readonly account: Account | undefined;
+  /** Prepaid: the talk time the balance pays for (s); the call is cut there. */
+  limit?: number;
 }
 
 export class Billing {
@@ -53,8 +55,11 @@ export class Billing {
     if (r?.account?.kind !== 'prepaid' || !r.rate) return;
     const seconds = affordableSeconds(r.account.balance, r.rate);
     if (!Number.isFinite(seconds)) return;
+    r.limit = seconds;
     this.log.info({ callRef: call.ref, account: r.account.id, seconds }, 'prepaid call limit');
-    call.setTimer('prepaid', seconds * 1000, () => {
+    // From the answer time the record bills from.
+    const since = call.record.answeredAt ?? this.env.now();
+    call.setTimer('prepaid', Math.max(0, since + seconds * 1000 - this.env.now()), () => {
       if (call.ended) return;
       this.log.info({ callRef: call.ref, account: r.account?.id }, 'prepaid balance spent: cut');
       endCall(this.env, call, { note: 'prepaid balance spent' });
@@ -69,12 +74,11 @@ export class Billing {
     const rec = call.record;
     if (!r.rate) return;
     const answered = rec.answeredAt;
+    // A prepaid call cut at its limit is billed the limit (the BYE takes a few ms more).
+    const talked = answered === null ? 0 : this.env.now() - answered;
+    const billedMs = r.limit === undefined ? talked : Math.min(talked, r.limit * 1000);
     const charge =
-      answered === null
-        ? 0
-        : r.account?.kind === 'flat'
-          ? 0
-          : chargeFor(this.env.now() - answered, r.rate);
+      answered === null || r.account?.kind === 'flat' ? 0 : chargeFor(billedMs, r.rate);
     rec.charge = charge;
     const account = r.account;
     if (!account || account.kind === 'flat' || charge === 0) return;

@@ -400,6 +400,47 @@ describe('forwards and channels on trunks', () => {
   });
 });
 
+describe('billing', () => {
+  it('rates the call, refuses a prepaid account that cannot pay, and cuts a prepaid call at the right second', async () => {
+    await using w = await world();
+    await mainTrunk(w);
+    const store = w.h.pbx.ctx.store;
+    // 0.60 a minute, per second: 0.01 a second; 0.02 pays exactly 2 s.
+    await store.billing.replaceRates([
+      { prefix: '03', perMinute: 600_000, minSeconds: 0, incrementSeconds: 1, setupFee: 0 },
+    ]);
+    await store.billing.createAccount({ id: '201', kind: 'prepaid' });
+    await store.billing.createAccount({ id: '202', kind: 'prepaid' });
+    await store.billing.post('201', 20_000, { note: 'top-up' });
+    await store.billing.post('202', 9_999, { note: 'top-up' });
+    await w.h.station('201');
+    await w.h.station('202');
+    const poor = await w.h.call('202', `9${NUMBER}`, 'uac-invite-expect-402.xml');
+    expectPhoneOk(poor, 'station 202 (balance too low)');
+    const r = await w.h.call('201', `9${NUMBER}`, 'uac-invite-expect-200-recv-bye.xml', {
+      timeoutMs: 15_000,
+    });
+    expectPhoneOk(r, 'station 201 (cut)');
+    expectPhoneOk(await w.gwA.done, 'gateway A (BYE from the PBX)');
+    const recs = await records(w.h);
+    const refused = recs.find((c) => c.callerTel === '202');
+    expect(refused).toMatchObject({ sipStatus: 402, account: '202', trunk: null });
+    const cut = recs.find((c) => c.callerTel === '201');
+    expect(cut).toMatchObject({
+      disposition: 'answered',
+      trunk: 'main',
+      account: '201',
+      charge: 20_000,
+    });
+    expect(cut?.note).toContain('prepaid balance spent');
+    const talk = (cut?.endAt ?? 0) - (cut?.answerAt ?? 0);
+    expect(talk).toBeGreaterThanOrEqual(2_000);
+    expect(talk).toBeLessThan(2_600);
+    await w.h.cc.trunks.billing.flush();
+    expect((await store.billing.account('201'))?.balance).toBe(0);
+  });
+});
+
 describe('incoming trunk calls', () => {
   const pstnCall = (w: World, did: string, cid = NUMBER, expect200 = true) =>
     runSipp({
