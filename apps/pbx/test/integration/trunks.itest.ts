@@ -308,6 +308,39 @@ describe('outgoing trunk calls', () => {
     expect((await records(w.h)).at(-1)).toMatchObject({ trunk: 'main', disposition: 'answered' });
   });
 
+  it('goes through the outbound proxy to a provider known only by its domain, and can hide the caller', async () => {
+    await using w = await world();
+    const store = w.h.pbx.ctx.store;
+    await store.trunks.create({
+      name: 'viaproxy',
+      host: 'itsp.test',
+      port: w.kam.port,
+      transport: 'udp',
+      outboundProxy: `${KAM_IP}:${w.kam.port}`,
+      username: USER,
+      password: PASSWORD,
+      anonymous: true,
+      callerId: '0399990001',
+    });
+    await w.h.pbx.changeApplied('trunks');
+    await waitFor(
+      'registered through the proxy',
+      async () => (await store.trunks.statuses())[0]?.state === 'registered',
+      8_000,
+    );
+    expect(w.kam.requests().find((l) => l.includes(`au=${USER}`))).toMatch(
+      /^REQ REGISTER sip:itsp\.test:\d+ from 127\.0\.0\.1:\d+\/udp/,
+    );
+    await w.h.station('201');
+    const r = await w.h.call('201', `9${NUMBER}`, 'uac-invite-expect-200.xml', { pauseMs: 300 });
+    expectPhoneOk(r, 'station 201');
+    const invite = findReceived(await w.gwA.done, /^INVITE /);
+    expect(invite?.split('\r\n')[0]).toMatch(new RegExp(`^INVITE sip:${NUMBER}@itsp\\.test`));
+    expect(headerOf(invite, 'From')).toMatch(/^"Anonymous" <sip:anonymous@anonymous\.invalid>/);
+    expect(headerOf(invite, 'Privacy')).toBe('id');
+    expect(headerOf(invite, 'P-Asserted-Identity')).toBe('<sip:0399990001@itsp.test>');
+  });
+
   it('Insert Trunk Type OUTGOING: numbers longer than 4 digits get the code, 4 digits do not', async () => {
     await using w = await world();
     await mainTrunk(w);
@@ -473,6 +506,33 @@ describe('incoming trunk calls', () => {
       callerTel: NUMBER,
       calleeTel: '201',
       dialled: '0398720001',
+      trunk: 'main',
+      disposition: 'answered',
+    });
+  });
+
+  it("sends an unknown DID to the operator when configured, with the target's forward applied", async () => {
+    await using w = await world('uas-gateway-answer.xml', 'uas-gateway-answer.xml', (c) => {
+      c.trunks.unknownDid = 'operator';
+      c.trunks.operator = '200';
+    });
+    await mainTrunk(w);
+    await w.h.station('200', { forwardAll: '201' });
+    await w.h.station('201');
+    const phone = await w.h.phone('201', 'uas-answer.xml');
+    const caller = await pstnCall(w, '0398729999');
+    expectPhoneOk(caller, 'PSTN caller');
+    const seen = await phone.done;
+    expectPhoneOk(seen, 'station 201 (operator forwarded)');
+    const invite = findReceived(seen, /^INVITE /);
+    expect(headerOf(invite, 'From')).toMatch(new RegExp(`<sip:${NUMBER}@`));
+    expect(headerOf(invite, 'Diversion')).toBe(
+      '<sip:200@pbx.local>;reason=unconditional;counter=1',
+    );
+    expect((await records(w.h)).at(-1)).toMatchObject({
+      dialled: '0398729999',
+      calleeTel: '201',
+      forwardedFrom: '200',
       trunk: 'main',
       disposition: 'answered',
     });
