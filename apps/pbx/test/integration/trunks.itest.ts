@@ -538,6 +538,28 @@ describe('incoming trunk calls', () => {
     });
   });
 
+  it("rings a ring group for its DID, with a member's DND applied", async () => {
+    await using w = await world();
+    await mainTrunk(w);
+    await w.h.station('201');
+    await w.h.station('202', { dnd: true });
+    await w.h.pbx.ctx.store.ringGroups.create({ number: '500', members: ['202', '201'] });
+    await w.h.cc.plan.reload();
+    await w.h.pbx.ctx.store.trunks.setDid({ did: '0398720500', trunk: 'main', target: '500' });
+    await w.h.pbx.changeApplied('trunks');
+    // 202 is on DND, so only 201 rings.
+    const phone = await w.h.phone('201', 'uas-answer.xml');
+    const caller = await pstnCall(w, '0398720500');
+    expectPhoneOk(caller, 'PSTN caller');
+    expectPhoneOk(await phone.done, 'station 201 (group member)');
+    expect((await records(w.h)).at(-1)).toMatchObject({
+      dialled: '0398720500',
+      calleeTel: '201',
+      trunk: 'main',
+      disposition: 'answered',
+    });
+  });
+
   it('refuses an unknown DID (404) and a DID call from an address that is no trunk (403)', async () => {
     await using w = await world();
     await mainTrunk(w);
