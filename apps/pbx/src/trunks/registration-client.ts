@@ -190,19 +190,25 @@ export class RegistrationClient {
     this.event(e, ev);
   }
 
-  private async status(
+  /** Status writes run one after the other, so a late `registering` never hides `registered`. */
+  private writes: Promise<void> = Promise.resolve();
+
+  private status(
     trunk: string,
     state: 'registering' | 'registered' | 'failed' | 'ip',
     lastError: string,
     untilAt: number | null,
   ): Promise<void> {
-    try {
-      // A failure keeps its message while the next attempt runs.
-      const keep = state === 'registering' ? await this.lastError(trunk) : lastError;
-      await this.deps.store.trunks.setStatus({ trunk, state, lastError: keep, untilAt });
-    } catch (err) {
-      this.deps.log.error({ err, trunk }, 'trunk status not written');
-    }
+    this.writes = this.writes.then(async () => {
+      try {
+        // A failure keeps its message while the next attempt runs.
+        const keep = state === 'registering' ? await this.lastError(trunk) : lastError;
+        await this.deps.store.trunks.setStatus({ trunk, state, lastError: keep, untilAt });
+      } catch (err) {
+        this.deps.log.error({ err, trunk }, 'trunk status not written');
+      }
+    });
+    return this.writes;
   }
 
   private async lastError(trunk: string): Promise<string> {
