@@ -52,7 +52,8 @@ const layerTable = {
     engine: ['state', 'sip', 'persistence'],
     features: ['engine', 'state', 'sip'],
     registrar: ['engine', 'state', 'sip', 'persistence'],
-    signalling: ['engine', 'registrar', 'sip', 'state'],
+    trunks: ['engine', 'state', 'sip', 'persistence'],
+    signalling: ['engine', 'registrar', 'trunks', 'sip', 'state'],
   },
 };
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs `npm run check` (types, lint, formatting), then every test (unit and integration) and
 # prints one `N passed, N failed` line; fails when either fails. Integration tests need the real
-# peers `sipp` (Debian package sip-tester) and `baresip` (audio through the media server), and
+# peers `sipp` (Debian package sip-tester), `baresip` (audio through the media server), `kamailio`
+# (a provider's registrar and record-routing proxy for the trunk tests), and
 # Debian's `docker-compose` to validate docker-compose.yml offline; as root this script installs
 # them, otherwise it says what to install. Extra arguments go to jest (e.g. --selectProjects unit).
 set -euo pipefail
@@ -10,6 +11,7 @@ cd "$(dirname "$0")/.."
 need_pkgs=()
 command -v sipp >/dev/null 2>&1 || need_pkgs+=(sip-tester)
 command -v baresip >/dev/null 2>&1 || need_pkgs+=(baresip)
+command -v kamailio >/dev/null 2>&1 || need_pkgs+=(kamailio)
 command -v docker-compose >/dev/null 2>&1 || need_pkgs+=(docker-compose)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

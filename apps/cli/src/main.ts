@@ -5,6 +5,8 @@ import { registerAccessLog } from './commands/access-log';
 import { actorOf, auditDetails, AUDITED_COMMANDS } from './audit';
 import { registerAudit } from './commands/audit';
 import { registerBackup } from './commands/backup';
+import { registerAuthcode } from './commands/authcode';
+import { registerBilling } from './commands/billing';
 import { registerBlock } from './commands/block';
 import { registerCdr } from './commands/cdr';
 import { registerConfig } from './commands/config';
@@ -12,6 +14,7 @@ import { registerExt } from './commands/ext';
 import { registerGroup } from './commands/group';
 import { registerNumplan } from './commands/numplan';
 import { registerStatus } from './commands/status';
+import { registerTrunk } from './commands/trunk';
 import { registerWhitelist } from './commands/whitelist';
 import { CliContext, type GlobalOptions } from './context';
 import { describeError, EXIT_USAGE } from './errors';
@@ -32,6 +35,12 @@ const CREATING_COMMANDS = new Set([
   'numplan set',
   'numplan clear',
   'group add',
+  'trunk add',
+  'trunk did add',
+  'trunk route add',
+  'authcode add',
+  'rate import',
+  'account add',
 ]);
 
 /** The `name sub` path of a command below the program (`ext add`). */
@@ -56,7 +65,7 @@ function buildProgram(
 ): Command {
   const program = new Command('pbx')
     .description(
-      'administer the office PBX: stations, white list, status, access log, system options, feature codes, ring groups, call records',
+      'administer the office PBX: stations, white list, status, access log, system options, feature codes, ring groups, call records, trunks, auth codes, rates, accounts',
     )
     .version(cliVersion(), '-V, --version', 'print the version')
     .option(
@@ -80,6 +89,9 @@ function buildProgram(
   registerCdr(program, ctx);
   registerBackup(program, ctx);
   registerAudit(program, ctx);
+  registerTrunk(program, ctx);
+  registerAuthcode(program, ctx);
+  registerBilling(program, ctx);
   program.hook('preAction', (_program, action) => onCommand(commandPath(action), action));
   // Subcommands inherit exitOverride and output only when set before they are added; set them
   // on every command so a usage error anywhere throws instead of exiting the process.

@@ -1,23 +1,14 @@
-import {
-  checkNewNumber,
-  defaultCodes,
-  describeEntry,
-  isFeatureId,
-  type NumberPlan,
-} from '@pbx/dialplan';
+import { checkNewNumber, describeEntry, planFromStored, type NumberPlan } from '@pbx/dialplan';
 import type { Store } from '@pbx/store';
 import { CommandFailedError, UsageError } from './errors';
 
 /**
- * The number plan in force: the dialplan defaults with the stored changes on top. Rows naming a
- * feature this program does not know (written by a newer one) are ignored.
+ * The number plan in force: the dialplan defaults (feature codes, trunk access code, auth feature
+ * code) with the stored changes on top. Rows naming an id this program does not know (written by
+ * a newer one) are ignored.
  */
 export async function loadNumberPlan(store: Store): Promise<NumberPlan> {
-  const codes = defaultCodes();
-  for (const [feature, code] of Object.entries(await store.numberPlan.overrides())) {
-    if (isFeatureId(feature)) codes[feature] = code;
-  }
-  return { codes };
+  return planFromStored(await store.numberPlan.overrides());
 }
 
 /** Station and ring group numbers, for the clash checks. */

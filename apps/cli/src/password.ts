@@ -21,7 +21,7 @@ export interface PasswordOptions {
 export async function readPassword(
   io: CliIo,
   opts: PasswordOptions,
-  { required, tel }: { required: boolean; tel: string },
+  { required, tel, label }: { required: boolean; tel: string; label?: string },
 ): Promise<string | undefined> {
   if (opts.passwordStdin && opts.password !== undefined) {
     throw new UsageError('--password and --password-stdin: give only one');
@@ -30,7 +30,7 @@ export async function readPassword(
   const stdin = io.stdin;
   if (opts.passwordStdin) {
     if (!stdin) throw new UsageError('--password-stdin: no standard input');
-    if (stdin.isTTY) return prompt(io, tel);
+    if (stdin.isTTY) return prompt(io, label ?? `station ${tel}`);
     return oneLine(await stdin.readAll(MAX_STDIN_BYTES));
   }
   if (opts.password === true || required) {
@@ -40,16 +40,16 @@ export async function readPassword(
           'give --password <pw> or --password-stdin, or run in a terminal to be asked',
       );
     }
-    return prompt(io, tel);
+    return prompt(io, label ?? `station ${tel}`);
   }
   return undefined;
 }
 
 /** Asks twice (nothing is echoed, so a typo would go unseen) and returns the password. */
-async function prompt(io: CliIo, tel: string): Promise<string> {
+async function prompt(io: CliIo, whose: string): Promise<string> {
   const stdin = io.stdin;
   if (!stdin) throw new UsageError('no standard input');
-  const first = await stdin.promptSecret(`Password for station ${tel}: `);
+  const first = await stdin.promptSecret(`Password for ${whose}: `);
   if (first === '') throw new UsageError('no password given');
   if ((await stdin.promptSecret('Retype the password: ')) !== first) {
     throw new UsageError('the passwords typed do not match');

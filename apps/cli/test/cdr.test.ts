@@ -177,7 +177,7 @@ describe('pbx cdr', () => {
     expect(lines).toHaveLength(5); // header, a, c, d, and the empty tail after the last CRLF
     expect(lines[4]).toBe('');
     expect(lines[1]).toBe(
-      '1,a,2024-05-01T10:00:00.000Z,2024-05-01T10:00:03.000Z,2024-05-01T10:01:05.000Z,62,201,Alice,202,202,,,,,,answered,200,callee,',
+      '1,a,2024-05-01T10:00:00.000Z,2024-05-01T10:00:03.000Z,2024-05-01T10:01:05.000Z,62,201,Alice,202,202,,,,,,answered,200,callee,,,,',
     );
     expect(lines[2]).toContain(',205,"Doe, ""Jane""",201,201,');
     expect(lines[3]).toContain(',forward.all,feature,480,system,forward-set');

@@ -21,7 +21,12 @@ describe('pbx numplan', () => {
 
   it('lists the manual defaults with description and argument (JSON is describePlan plus changed)', async () => {
     const rows = await f.json<Row[]>('numplan', 'list');
-    expect(rows).toEqual(describePlan(defaultNumberPlan()).map((r) => ({ ...r, changed: false })));
+    const features = describePlan(defaultNumberPlan());
+    expect(rows.slice(0, features.length)).toEqual(features.map((r) => ({ ...r, changed: false })));
+    expect(rows.slice(features.length)).toMatchObject([
+      { feature: 'trunk', code: '9', dial: '9 + number', changed: false },
+      { feature: 'authCode', code: '16', dial: '16 + auth code + 9 + number', changed: false },
+    ]);
     expect(rows.find((r) => r.feature === 'dnd')).toMatchObject({ code: '40', argument: 'onOff' });
     expect(rows.find((r) => r.feature === 'pickup.myGroup')).toMatchObject({
       code: null,
@@ -186,5 +191,36 @@ describe('pbx numplan', () => {
     expect(await f.ok('ext', 'add', '401', '--password', 'secret1')).toBe(
       'station 401 added (user ID 401)\n',
     );
+  });
+
+  it('sets the trunk access and auth codes, refusing clashes like any code', async () => {
+    await f.ok('ext', 'add', '201', '--password', 'secret12');
+    expectFailure(
+      await f.pbx('numplan', 'set', 'trunk', '2'),
+      1,
+      /trunk access code 2 is a prefix of station 201/,
+    );
+    expectFailure(
+      await f.pbx('numplan', 'set', 'trunk', '60'),
+      1,
+      /trunk access code 60 is a prefix of code 600/,
+    );
+    expectFailure(
+      await f.pbx('numplan', 'set', 'authCode', '9'),
+      1,
+      /auth code 9 is the same number as trunk access code 9/,
+    );
+    expectFailure(await f.pbx('numplan', 'set', 'trunk', 'x1'), 2, /not dialable/);
+    expect(await f.ok('numplan', 'set', 'trunk', '0')).toContain('trunk: code 0 (default: 9)');
+    expect(await codeOf('trunk')).toBe('0');
+    expectFailure(
+      await f.pbx('ext', 'add', '0123', '--password', 'secret12'),
+      1,
+      /trunk access code 0/,
+    );
+    await f.ok('numplan', 'clear', 'authCode');
+    expect(await codeOf('authCode')).toBeNull();
+    await f.ok('numplan', 'reset', 'trunk');
+    expect(await codeOf('trunk')).toBe('9');
   });
 });

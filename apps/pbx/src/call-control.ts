@@ -18,6 +18,7 @@ import type { InviteAuthenticator } from './engine/invite-auth';
 import { installFeatures } from './features';
 import type { ParkRuntime } from './features/park';
 import { StoreNumberPlan } from './persistence';
+import { installTrunks, type TrunkModule, type TrunkSipPort } from './trunks';
 
 /** What the call-control module exposes to the rest of the app. */
 export interface CallControl {
@@ -27,6 +28,8 @@ export interface CallControl {
   readonly plan: NumberPlanSource;
   readonly parks: ParkRuntime;
   readonly hooks: CallHooks;
+  /** Trunks: directory, registrations, billing. */
+  readonly trunks: TrunkModule;
   /** Resolves when every call record so far is written. */
   flushCdrs(): Promise<void>;
   onChange(area: string): Promise<void>;
@@ -37,6 +40,7 @@ export async function installCalls(
   ctx: AppContext,
   sip: CallSipPort,
   registrations: RegistrationLookup,
+  trunkSip: TrunkSipPort,
   inviteAuth?: InviteAuthenticator,
 ): Promise<CallControl> {
   const log = ctx.log.child({ component: 'calls' });
@@ -70,7 +74,17 @@ export async function installCalls(
   const plan = new StoreNumberPlan(ctx.store, { logger: log });
   await plan.reload();
   const features = installFeatures(env);
-  sip.onInvite(createRouter({ env, plan, features: features.table }));
+  const trunks = await installTrunks({
+    env,
+    store: ctx.store,
+    sip: trunkSip,
+    plan,
+    features: features.table,
+    log: ctx.log.child({ component: 'trunks' }),
+  });
+  sip.onInvite(
+    createRouter({ env, plan, features: { ...features.table, trunks: trunks.runners } }),
+  );
 
   return {
     name: 'calls',
@@ -79,12 +93,18 @@ export async function installCalls(
     plan,
     parks: features.parks,
     hooks,
-    flushCdrs: () => cdr.flush(),
+    trunks,
+    flushCdrs: async () => {
+      await cdr.flush();
+      await trunks.billing.flush();
+    },
     async onChange(area) {
       await stations.onChange(area);
       await plan.onChange(area);
+      await trunks.onChange(area);
     },
     async stop() {
+      trunks.stop();
       features.stop();
       for (const call of registry.all()) endCall(env, call, { status: 503, note: 'pbx stopping' });
       await cdr.flush();

@@ -9,6 +9,7 @@ import { installRegistrar, type RegistrarModule } from './registrar';
 import { answerOptions, answerUnservedSubscribe, type SrfApp } from './signalling/srf';
 import { srfCallPort } from './signalling/srf-call-port';
 import { srfRegistrarPort } from './signalling/srf-registrar-port';
+import { srfTrunkPort } from './signalling/srf-trunk-port';
 
 /** Every installed module, by name, and in installation order. */
 export interface InstalledModules {
@@ -31,6 +32,7 @@ export async function installModules(ctx: AppContext, srf: SrfApp): Promise<Inst
       ctx,
       srfCallPort(srf, ctx.log.child({ component: 'calls' })),
       registrar.lookup,
+      srfTrunkPort(srf, ctx.log.child({ component: 'trunks' })),
       registrar.inviteAuth,
     );
     return { registrar, calls, all: [registrar, calls] };

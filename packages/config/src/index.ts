@@ -9,6 +9,7 @@ export {
   DbSchema,
   LogSchema,
   FeaturesSchema,
+  TrunksSchema,
   LOG_LEVELS,
   tlsEnabled,
   intBetween,
@@ -49,3 +50,15 @@ export {
   PASSWORD_MAX,
 } from './station';
 export type { StationCreateInput, StationSettingsInput, StationUpdateInput } from './station';
+export {
+  AccountIdSchema,
+  AuthCodeSchema,
+  DidSchema,
+  RoutePrefixSchema,
+  TrunkNameSchema,
+  TrunkSettingsSchema,
+  parseMoney,
+  parseTrunkCreate,
+  parseTrunkUpdate,
+} from './trunk';
+export type { TrunkSettingsInput } from './trunk';

@@ -169,6 +169,21 @@ export const OPTIONS: readonly OptionSpec[] = [
     60,
     'time an unanswered call rings before it ends (s)',
   ),
+  spec('trunks.unknownDid', 'enum', 'refuse', 'incoming call to an unknown DID: refuse | operator'),
+  spec(
+    'trunks.operator',
+    'string',
+    '',
+    'operator station for unknown DIDs and DIDs without target',
+  ),
+  spec(
+    'trunks.inviteTimeout',
+    'seconds',
+    8,
+    'seconds without an answer from a provider before the next trunk is tried',
+  ),
+  spec('trunks.registerRetryMin', 'seconds', 5, 'first wait after a failed trunk registration (s)'),
+  spec('trunks.registerRetryMax', 'seconds', 300, 'longest wait between trunk registrations (s)'),
 ];
 
 const BY_KEY = new Map(OPTIONS.map((o) => [o.key, o]));

@@ -126,6 +126,21 @@ export const FeaturesSchema = z.object({
   ringingTimeout: secondsUpTo(3600),
 });
 
+/** Trunks to telephone providers: incoming DIDs, fail-over and registration back-off. */
+export const TrunksSchema = z.object({
+  /** What an incoming call to a DID no trunk lists gets: `refuse` (404) or the operator. */
+  unknownDid: z.enum(['refuse', 'operator'], { error: 'must be refuse or operator' }),
+  /** The operator station: unknown DIDs (with `operator`) and DIDs without a target ring it. */
+  operator: z
+    .string({ error: 'must be a station number (2 to 8 digits) or empty' })
+    .regex(/^(\d{2,8})?$/, { error: 'must be a station number (2 to 8 digits) or empty' }),
+  /** Seconds without any answer from a provider before the next trunk of the route is tried. */
+  inviteTimeout: secondsUpTo(120),
+  /** First wait after a failed registration (s); doubled on each failure up to the maximum. */
+  registerRetryMin: secondsUpTo(3600),
+  registerRetryMax: secondsUpTo(86400),
+});
+
 /** The whole configuration after defaults, file, database and environment are merged. */
 export const PbxConfigSchema = z
   .object({
@@ -137,6 +152,7 @@ export const PbxConfigSchema = z
     db: DbSchema,
     log: LogSchema,
     features: FeaturesSchema,
+    trunks: TrunksSchema,
   })
   .superRefine((c, ctx) => {
     if ((c.sip.tlsCert === undefined) !== (c.sip.tlsKey === undefined)) {
@@ -160,6 +176,13 @@ export const PbxConfigSchema = z
         code: 'custom',
         path: ['media', 'rtpPortMax'],
         message: 'must be at least media.rtpPortMin + 3 (one RTP/RTCP pair needs two ports)',
+      });
+    }
+    if (c.trunks.registerRetryMax < c.trunks.registerRetryMin) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['trunks', 'registerRetryMax'],
+        message: 'must be at least trunks.registerRetryMin',
       });
     }
     if (c.sip.tlsCert !== undefined && c.sip.tlsPort !== 0 && c.sip.tlsPort === c.sip.port) {

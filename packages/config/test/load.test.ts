@@ -60,6 +60,13 @@ describe('loadConfig defaults', () => {
       db: { path: './data/pbx.sqlite' },
       log: { level: 'info' },
       features: { forwardNoAnswerTimer: 15, parkRecallTime: 60, ringingTimeout: 60 },
+      trunks: {
+        unknownDid: 'refuse',
+        operator: '',
+        inviteTimeout: 8,
+        registerRetryMin: 5,
+        registerRetryMax: 300,
+      },
     });
     expect(tlsEnabled(c)).toBe(false);
   });
@@ -321,5 +328,29 @@ describe('environment names and redaction', () => {
     expect(redactConfig(c).control.secret).toBe('***');
     expect(c.control.secret).toBe('generated-secret');
     expect(CONFIG_REDACT_PATHS).toContain('control.secret');
+  });
+});
+
+describe('trunks options', () => {
+  it('names a bad operator, DID policy and back-off order', () => {
+    expect(() =>
+      loadConfig({
+        env: {
+          PBX_TRUNKS_OPERATOR: '2a',
+          PBX_TRUNKS_UNKNOWN_DID: 'ring',
+        },
+      }),
+    ).toThrow(
+      /trunks\.operator[^\n]*station number[\s\S]*trunks\.unknownDid[^\n]*refuse or operator|trunks\.unknownDid[^\n]*refuse or operator[\s\S]*trunks\.operator/,
+    );
+    expect(() =>
+      loadConfig({
+        env: { PBX_TRUNKS_REGISTER_RETRY_MIN: '60', PBX_TRUNKS_REGISTER_RETRY_MAX: '10' },
+      }),
+    ).toThrow(/trunks\.registerRetryMax[^\n]*at least trunks\.registerRetryMin/);
+    const c = loadConfig({
+      env: { PBX_TRUNKS_OPERATOR: '201', PBX_TRUNKS_UNKNOWN_DID: 'operator' },
+    });
+    expect(c.trunks).toMatchObject({ operator: '201', unknownDid: 'operator' });
   });
 });

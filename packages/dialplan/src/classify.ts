@@ -12,6 +12,10 @@ export interface ClassifyPlan {
   isPickupGroup?(n: string): boolean;
   /** Digits that start an outside call, for example `9`. */
   readonly trunkPrefix?: string;
+  /** The auth feature code: auth code + trunk access code + number follow it. */
+  readonly authCode?: string;
+  /** True for a configured authorisation code (`pbx authcode add`). */
+  isAuthCode?(code: string): boolean;
 }
 
 /** Why a feature code could not be used. */
@@ -41,7 +45,18 @@ export type Classification =
       readonly detail: string;
       readonly arg?: string;
     }
-  | { readonly kind: 'trunk'; readonly digits: string }
+  | {
+      readonly kind: 'trunk';
+      /** The outside number, without the trunk access code. */
+      readonly digits: string;
+      /** The authorisation code dialled before it (auth code dialling). */
+      readonly authCode?: string;
+    }
+  | {
+      readonly kind: 'authError';
+      /** A sentence for the log: what in the digits is not an auth code call. */
+      readonly detail: string;
+    }
   | { readonly kind: 'unknown' };
 
 /** Dialable characters. Anything else (letters, `+`, spaces) is not ours to classify. */
@@ -70,7 +85,31 @@ export function classify(digits: string, plan: ClassifyPlan): Classification {
   if (prefix && digits.startsWith(prefix) && digits.length > prefix.length) {
     return { kind: 'trunk', digits: digits.slice(prefix.length) };
   }
+  const auth = plan.authCode;
+  if (auth && digits.startsWith(auth)) return classifyAuth(digits.slice(auth.length), plan);
   return { kind: 'unknown' };
+}
+
+/**
+ * After the auth feature code: an auth code, the trunk access code and the number, in one string
+ * (the manual: not overlap sending). Auth codes may differ in length, so every split is tried,
+ * shortest auth code first.
+ */
+function classifyAuth(rest: string, plan: ClassifyPlan): Classification {
+  const prefix = plan.trunkPrefix;
+  if (!prefix) return { kind: 'authError', detail: 'no trunk access code is assigned' };
+  for (let i = 1; i < rest.length; i++) {
+    const code = rest.slice(0, i);
+    const after = rest.slice(i);
+    if (!after.startsWith(prefix) || after.length <= prefix.length) continue;
+    if (plan.isAuthCode?.(code)) {
+      return { kind: 'trunk', digits: after.slice(prefix.length), authCode: code };
+    }
+  }
+  return {
+    kind: 'authError',
+    detail: `no auth code followed by trunk access code ${prefix} and a number in ${rest || '(nothing)'}`,
+  };
 }
 
 function longestCode(

@@ -135,6 +135,8 @@ export interface NumberPlan {
   readonly codes: Readonly<FeatureCodes>;
   /** Digits that start an outside (trunk) call, for example `9`. Absent: no trunk access. */
   readonly trunkPrefix?: string;
+  /** The auth feature code (auth code dialling). Absent: unassigned. */
+  readonly authCode?: string;
 }
 
 /** The codes a fresh system starts with. Returns a new object each call. */

@@ -19,7 +19,15 @@ export type {
 } from './feature-codes';
 export { classify } from './classify';
 export type { Classification, ClassifyPlan, FeatureErrorReason } from './classify';
-export { checkCodeChange, checkNewNumber, describeEntry, validatePlan } from './validate';
+export {
+  checkCodeChange,
+  checkNewNumber,
+  checkPlanCodeChange,
+  describeEntry,
+  validatePlan,
+} from './validate';
+export { PLAN_CODE_IDS, PLAN_CODES, isPlanCodeId, planFromStored } from './plan-codes';
+export type { PlanCodeDefinition, PlanCodeId } from './plan-codes';
 export type { CodeChangeResult, NumberOwner, PlanEntry, PlanProblem } from './validate';
 export { describePlan, dialPattern, planMarkdownTable } from './describe';
 export type { PlanRow } from './describe';

@@ -11,7 +11,8 @@ export type NumberOwner =
   | { readonly kind: 'feature'; readonly feature: FeatureId }
   | { readonly kind: 'station' }
   | { readonly kind: 'group' }
-  | { readonly kind: 'trunkPrefix' };
+  | { readonly kind: 'trunkPrefix' }
+  | { readonly kind: 'authCode' };
 
 /** One number of the plan with its owner. */
 export interface PlanEntry {
@@ -77,8 +78,7 @@ export function checkCodeChange(
   groupNumbers: Iterable<string>,
 ): CodeChangeResult {
   const codes: FeatureCodes = { ...plan.codes, [feature]: code };
-  const next: NumberPlan =
-    plan.trunkPrefix === undefined ? { codes } : { codes, trunkPrefix: plan.trunkPrefix };
+  const next: NumberPlan = { ...plan, codes };
   if (code === null) return { ok: true, plan: next };
 
   const entry: PlanEntry = { number: code, owner: { kind: 'feature', feature } };
@@ -123,7 +123,9 @@ export function describeEntry(entry: PlanEntry): string {
     case 'group':
       return `ring group ${entry.number}`;
     case 'trunkPrefix':
-      return `trunk prefix ${entry.number}`;
+      return `trunk access code ${entry.number}`;
+    case 'authCode':
+      return `auth code ${entry.number}`;
   }
 }
 
@@ -140,6 +142,8 @@ function planEntries(
   }
   if (plan.trunkPrefix !== undefined)
     entries.push({ number: plan.trunkPrefix, owner: { kind: 'trunkPrefix' } });
+  if (plan.authCode !== undefined)
+    entries.push({ number: plan.authCode, owner: { kind: 'authCode' } });
   for (const number of stationNumbers) entries.push({ number, owner: { kind: 'station' } });
   for (const number of groupNumbers) entries.push({ number, owner: { kind: 'group' } });
   return entries;
@@ -203,5 +207,39 @@ function clashBetween(a: PlanEntry, b: PlanEntry): PlanProblem | undefined {
 }
 
 function isCodeLike(entry: PlanEntry): boolean {
-  return entry.owner.kind === 'feature' || entry.owner.kind === 'trunkPrefix';
+  return (
+    entry.owner.kind === 'feature' ||
+    entry.owner.kind === 'trunkPrefix' ||
+    entry.owner.kind === 'authCode'
+  );
+}
+
+/**
+ * Checks `pbx numplan set trunk|authCode <code>` (or `clear` when `code` is null) like
+ * {@link checkCodeChange}: refused when the new code clashes with a feature code, the other plan
+ * code, a station or a ring group.
+ */
+export function checkPlanCodeChange(
+  plan: NumberPlan,
+  id: 'trunk' | 'authCode',
+  code: string | null,
+  stationNumbers: Iterable<string>,
+  groupNumbers: Iterable<string>,
+): CodeChangeResult {
+  const key = id === 'trunk' ? 'trunkPrefix' : 'authCode';
+  const { [key]: _old, ...rest } = plan;
+  void _old;
+  const next: NumberPlan = code === null ? rest : { ...rest, [key]: code };
+  if (code === null) return { ok: true, plan: next };
+  const entry: PlanEntry = {
+    number: code,
+    owner: id === 'trunk' ? { kind: 'trunkPrefix' } : { kind: 'authCode' },
+  };
+  const syntax = syntaxProblem(entry);
+  if (syntax) return { ok: false, message: syntax.message, problems: [syntax] };
+  const others = planEntries(rest, stationNumbers, groupNumbers);
+  const problems = others.flatMap((other) => clashBetween(entry, other) ?? []);
+  if (problems.length > 0)
+    return { ok: false, message: problems.map((p) => p.message).join('; '), problems };
+  return { ok: true, plan: next };
 }

@@ -146,3 +146,38 @@ describe('classify with changed codes', () => {
     });
   });
 });
+
+describe('classify: trunk access and auth code dialling', () => {
+  const plan = {
+    codes: defaultCodes(),
+    isStation: (n: string) => n === '201',
+    isGroup: () => false,
+    trunkPrefix: '9',
+    authCode: '16',
+    isAuthCode: (c: string) => c === '4321' || c === '77',
+  };
+
+  it('strips the trunk access code', () => {
+    expect(classify('90398722900', plan)).toEqual({ kind: 'trunk', digits: '0398722900' });
+    expect(classify('9', plan)).toEqual({ kind: 'unknown' });
+  });
+
+  it('splits auth feature code + auth code + trunk access code + number', () => {
+    expect(classify('16432190398722900', plan)).toEqual({
+      kind: 'trunk',
+      digits: '0398722900',
+      authCode: '4321',
+    });
+    expect(classify('1677901234', plan)).toEqual({
+      kind: 'trunk',
+      digits: '01234',
+      authCode: '77',
+    });
+  });
+
+  it('refuses an unknown auth code or a missing trunk code', () => {
+    expect(classify('16999990398', plan)).toMatchObject({ kind: 'authError' });
+    expect(classify('164321', plan)).toMatchObject({ kind: 'authError' });
+    expect(classify('16', plan)).toMatchObject({ kind: 'authError' });
+  });
+});

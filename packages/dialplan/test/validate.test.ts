@@ -1,6 +1,7 @@
 import {
   checkCodeChange,
   checkNewNumber,
+  checkPlanCodeChange,
   defaultCodes,
   defaultNumberPlan,
   validatePlan,
@@ -12,7 +13,7 @@ const stations = ['201', '202', '203', '301'];
 const groups = ['500'];
 
 describe('validatePlan', () => {
-  it('accepts the default plan with 2xx/3xx stations, a 5xx group and trunk prefix 9', () => {
+  it('accepts the default plan with 2xx/3xx stations, a 5xx group and trunk access code 9', () => {
     expect(validatePlan(defaultNumberPlan('9'), stations, groups)).toEqual([]);
   });
 
@@ -69,7 +70,7 @@ describe('validatePlan', () => {
       defaultNumberPlan('2'),
       ['201'],
       [],
-      ['trunk prefix 2 is a prefix of station 201'],
+      ['trunk access code 2 is a prefix of station 201'],
     ],
     [
       'trunk prefix clashes with codes',
@@ -77,11 +78,11 @@ describe('validatePlan', () => {
       [],
       [],
       [
-        'trunk prefix 60 is a prefix of code 600 (forward.clear)',
-        'trunk prefix 60 is a prefix of code 601 (forward.all)',
-        'trunk prefix 60 is a prefix of code 602 (forward.busy)',
-        'trunk prefix 60 is a prefix of code 603 (forward.noAnswer)',
-        'trunk prefix 60 is a prefix of code 604 (forward.busyNoAnswer)',
+        'trunk access code 60 is a prefix of code 600 (forward.clear)',
+        'trunk access code 60 is a prefix of code 601 (forward.all)',
+        'trunk access code 60 is a prefix of code 602 (forward.busy)',
+        'trunk access code 60 is a prefix of code 603 (forward.noAnswer)',
+        'trunk access code 60 is a prefix of code 604 (forward.busyNoAnswer)',
       ],
     ],
     [
@@ -126,7 +127,7 @@ describe('checkCodeChange', () => {
     ['pickup.myGroup', '5', 'code 5 (pickup.myGroup) is a prefix of ring group 500'],
     ['pickup.myGroup', '46', 'code 46 (pickup.myGroup) is the same number as code 46 (conference)'],
     ['pickup.myGroup', '4', 'code 4 (pickup.myGroup) is a prefix of code 40 (dnd)'],
-    ['dnd', '90', 'trunk prefix 9 is a prefix of code 90 (dnd)'],
+    ['dnd', '90', 'trunk access code 9 is a prefix of code 90 (dnd)'],
     ['dnd', '4 0', 'code 4 0 (dnd) is not dialable: use 1 to 8 of the characters 0-9 * #'],
   ];
   it.each(refused)('refuses %s = %s', (feature, code, message) => {
@@ -195,10 +196,34 @@ describe('checkNewNumber', () => {
         'station 1 is a prefix of code 14 (pickup.group)',
       ],
     ],
-    ['912', 'group', ['trunk prefix 9 is a prefix of ring group 912']],
+    ['912', 'group', ['trunk access code 9 is a prefix of ring group 912']],
     ['20a', 'station', ['station 20a is not dialable: use 1 to 8 digits']],
   ];
   it.each(cases)('%s as %s', (number, kind, expected) => {
     expect(checkNewNumber(base, number, kind).map((p) => p.message)).toEqual(expected);
+  });
+});
+
+describe('checkPlanCodeChange (trunk access and auth codes)', () => {
+  const plan = { codes: defaultCodes(), trunkPrefix: '9', authCode: '16' };
+
+  it('refuses a trunk access code that clashes with a code or station', () => {
+    const r = checkPlanCodeChange(plan, 'trunk', '60', ['201'], []);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.message).toContain('trunk access code 60 is a prefix of code 600');
+    const s = checkPlanCodeChange(plan, 'trunk', '2', ['201'], []);
+    expect(!s.ok && s.message).toBe('trunk access code 2 is a prefix of station 201');
+    const a = checkPlanCodeChange(plan, 'authCode', '9', ['201'], []);
+    expect(!a.ok && a.message).toBe('auth code 9 is the same number as trunk access code 9');
+  });
+
+  it('accepts a free code, refuses bad syntax, and clears', () => {
+    const r = checkPlanCodeChange(plan, 'trunk', '0', ['201'], []);
+    expect(r).toMatchObject({ ok: true, plan: { trunkPrefix: '0', authCode: '16' } });
+    const bad = checkPlanCodeChange(plan, 'trunk', '9a', [], []);
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.problems[0]?.kind).toBe('syntax');
+    const cleared = checkPlanCodeChange(plan, 'authCode', null, [], []);
+    expect(cleared.ok && cleared.plan.authCode).toBeUndefined();
   });
 });

@@ -51,7 +51,21 @@ export { NumberPlanRepo } from './repos/number-plan-repo';
 export type { NumberPlanEntry } from './repos/number-plan-repo';
 export { RingGroupRepo, RING_GROUP_MEMBER_LIMIT } from './repos/ring-group-repo';
 export type { NewRingGroup, RingGroup, RingGroupPatch } from './repos/ring-group-repo';
-export { CdrRepo, CDR_CSV_COLUMNS, CDR_DISPOSITIONS, csvLine } from './repos/cdr-repo';
+export { CdrRepo, CDR_CSV_COLUMNS, CDR_DISPOSITIONS, csvLine, formatMoney } from './repos/cdr-repo';
+export { TrunkRepo, TRUNK_DEFAULTS } from './repos/trunk-repo';
+export type {
+  NewTrunk,
+  Trunk,
+  TrunkDid,
+  TrunkPatch,
+  TrunkRoute,
+  TrunkSettings,
+  TrunkState,
+  TrunkStatus,
+  TrunkTransport,
+} from './repos/trunk-repo';
+export { BillingRepo } from './repos/billing-repo';
+export type { Account, AccountKind, AuthCode, LedgerEntry, Rate } from './repos/billing-repo';
 export type {
   CallAnswer,
   CallAttempt,

@@ -8,6 +8,7 @@ import { migrate, type MigrateResult } from './migrate';
 import { AccessLogRepo } from './repos/access-log-repo';
 import { AuditRepo } from './repos/audit-repo';
 import { BlockRepo } from './repos/block-repo';
+import { BillingRepo } from './repos/billing-repo';
 import { CdrRepo } from './repos/cdr-repo';
 import { ChangeRepo } from './repos/change-repo';
 import { NumberPlanRepo } from './repos/number-plan-repo';
@@ -15,6 +16,7 @@ import { RegistrationRepo } from './repos/registration-repo';
 import { RingGroupRepo } from './repos/ring-group-repo';
 import { StationRepo } from './repos/station-repo';
 import { SystemOptionRepo } from './repos/system-option-repo';
+import { TrunkRepo } from './repos/trunk-repo';
 import { WhitelistRepo } from './repos/whitelist-repo';
 
 /** Options of {@link Store.open}. */
@@ -49,6 +51,8 @@ export class Store {
   readonly ringGroups: RingGroupRepo;
   readonly cdrs: CdrRepo;
   readonly audit: AuditRepo;
+  readonly trunks: TrunkRepo;
+  readonly billing: BillingRepo;
 
   private constructor(
     readonly db: Database,
@@ -68,6 +72,8 @@ export class Store {
     this.ringGroups = new RingGroupRepo(db, clock);
     this.cdrs = new CdrRepo(db, clock);
     this.audit = new AuditRepo(db, clock);
+    this.trunks = new TrunkRepo(db, cipher, clock);
+    this.billing = new BillingRepo(db, clock);
   }
 
   /** Opens and migrates the database. */

@@ -127,6 +127,9 @@ describe('CdrRepo', () => {
       durationMs: null,
       note: '',
       endReason: null,
+      trunk: null,
+      account: null,
+      charge: null,
     });
     now += 3_000;
     const b = await store.cdrs.answer(a.id);

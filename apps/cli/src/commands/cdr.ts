@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { CallRecord, CdrFilter } from '@pbx/store';
+import { formatMoney, type CallRecord, type CdrFilter } from '@pbx/store';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { parseSince } from '../duration';
@@ -11,6 +11,8 @@ interface FilterOptions {
   since?: string;
   until?: string;
   ext?: string;
+  account?: string;
+  trunk?: string;
 }
 
 function parseFilter(c: CliContext, opts: FilterOptions): CdrFilter {
@@ -25,6 +27,8 @@ function parseFilter(c: CliContext, opts: FilterOptions): CdrFilter {
     }
     filter.ext = opts.ext;
   }
+  if (opts.account !== undefined) filter.account = opts.account;
+  if (opts.trunk !== undefined) filter.trunk = opts.trunk;
   return filter;
 }
 
@@ -80,6 +84,8 @@ export function registerCdr(program: Command, ctx: () => CliContext): void {
       '--ext <tel>',
       'only calls involving this number (caller, callee, forwarding, pickup, transfer)',
     )
+    .option('--account <id>', 'only calls billed to this account')
+    .option('--trunk <name>', 'only calls on this trunk')
     .option('--limit <n>', 'newest records to show', '50')
     .option('--json', 'print JSON')
     .action(async (opts: FilterOptions & { limit: string; json?: boolean }) => {
@@ -95,7 +101,20 @@ export function registerCdr(program: Command, ctx: () => CliContext): void {
       if (records.length === 0) return say(c.io, 'no call records');
       printTable(
         c.io,
-        ['Start', 'Caller', 'Dialled', 'Callee', 'Result', 'SIP', 'Talk', 'Hung up', 'Details'],
+        [
+          'Start',
+          'Caller',
+          'Dialled',
+          'Callee',
+          'Result',
+          'SIP',
+          'Talk',
+          'Hung up',
+          'Details',
+          'Trunk',
+          'Price',
+          'Account',
+        ],
         records.map((r) => [
           isoTime(r.startAt),
           r.callerName ? `${r.callerTel} (${r.callerName})` : r.callerTel,
@@ -106,6 +125,9 @@ export function registerCdr(program: Command, ctx: () => CliContext): void {
           duration(r.durationMs),
           r.hangupSide ?? '',
           details(r),
+          r.trunk ?? '',
+          r.charge === null ? '' : formatMoney(r.charge),
+          r.account ?? '',
         ]),
       );
     });
@@ -116,6 +138,8 @@ export function registerCdr(program: Command, ctx: () => CliContext): void {
     .option('--since <when>', 'ISO time or duration back from now (30m, 1h, 2d)')
     .option('--until <when>', 'ISO time or duration back from now')
     .option('--ext <tel>', 'only calls involving this number')
+    .option('--account <id>', 'only calls billed to this account')
+    .option('--trunk <name>', 'only calls on this trunk')
     .option('--out <file>', 'write to this file instead of standard output')
     .action(async (opts: FilterOptions & { out?: string }) => {
       const c = ctx();

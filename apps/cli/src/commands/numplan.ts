@@ -1,10 +1,16 @@
 import {
   checkCodeChange,
+  checkPlanCodeChange,
   describePlan,
   FEATURE_CODES,
   FEATURE_IDS,
   isFeatureId,
+  isPlanCodeId,
+  PLAN_CODE_IDS,
+  PLAN_CODES,
+  type CodeChangeResult,
   type FeatureId,
+  type PlanCodeId,
 } from '@pbx/dialplan';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
@@ -12,28 +18,37 @@ import { CommandFailedError, UsageError } from '../errors';
 import { printJson, printTable, say } from '../format';
 import { dialledNumbers, loadNumberPlan } from '../number-plan';
 
-function featureArg(feature: string): FeatureId {
-  if (!isFeatureId(feature)) {
-    throw new UsageError(`${feature}: unknown feature; one of ${FEATURE_IDS.join(', ')}`);
+type CodeId = FeatureId | PlanCodeId;
+
+function featureArg(feature: string): CodeId {
+  if (!isFeatureId(feature) && !isPlanCodeId(feature)) {
+    throw new UsageError(
+      `${feature}: unknown feature; one of ${[...FEATURE_IDS, ...PLAN_CODE_IDS].join(', ')}`,
+    );
   }
   return feature;
 }
+
+const defaultOf = (id: CodeId): string | null =>
+  isPlanCodeId(id) ? PLAN_CODES[id].defaultCode : FEATURE_CODES[id].defaultCode;
 
 /**
  * Checks a change with dialplan's rules against the codes, stations and ring groups, then stores
  * it. A code equal to the default is stored as "no change" (the row is removed), so the table only
  * holds differences from the defaults.
  */
-async function changeCode(c: CliContext, feature: FeatureId, code: string | null): Promise<void> {
+async function changeCode(c: CliContext, feature: CodeId, code: string | null): Promise<void> {
   const store = await c.store();
   const plan = await loadNumberPlan(store);
   const { stations, groups } = await dialledNumbers(store);
-  const result = checkCodeChange(plan, feature, code, stations, groups);
+  const result: CodeChangeResult = isPlanCodeId(feature)
+    ? checkPlanCodeChange(plan, feature, code, stations, groups)
+    : checkCodeChange(plan, feature, code, stations, groups);
   if (!result.ok) {
     const syntax = result.problems.some((p) => p.kind === 'syntax');
     throw syntax ? new UsageError(result.message) : new CommandFailedError(result.message);
   }
-  if (code === FEATURE_CODES[feature].defaultCode) await store.numberPlan.reset(feature);
+  if (code === defaultOf(feature)) await store.numberPlan.reset(feature);
   else await store.numberPlan.set(feature, code);
 }
 
@@ -43,7 +58,9 @@ const shownCode = (code: string | null): string => code ?? '(unassigned)';
 export function registerNumplan(program: Command, ctx: () => CliContext): void {
   const numplan = program
     .command('numplan')
-    .description('feature codes (number plan): call forward, DND, conference, park, pickup');
+    .description(
+      'feature codes (number plan): call forward, DND, conference, park, pickup, trunk access, auth code',
+    );
 
   numplan
     .command('list')
@@ -51,23 +68,52 @@ export function registerNumplan(program: Command, ctx: () => CliContext): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const c = ctx();
-      const rows = describePlan(await loadNumberPlan(await c.store()));
+      const plan = await loadNumberPlan(await c.store());
+      const rows = describePlan(plan);
+      const planRows = PLAN_CODE_IDS.map((id) => {
+        const code = (id === 'trunk' ? plan.trunkPrefix : plan.authCode) ?? null;
+        const trunk = plan.trunkPrefix ?? '(trunk code)';
+        return {
+          feature: id,
+          code,
+          defaultCode: PLAN_CODES[id].defaultCode,
+          argument: id === 'trunk' ? 'number' : 'auth code + trunk code + number',
+          dial:
+            code === null
+              ? '(unassigned)'
+              : id === 'trunk'
+                ? `${code} + number`
+                : `${code} + auth code + ${trunk} + number`,
+          description: PLAN_CODES[id].description,
+          officeServName: '',
+        };
+      });
       if (opts.json) {
-        return printJson(
-          c.io,
-          rows.map((r) => ({ ...r, changed: r.code !== r.defaultCode })),
-        );
+        return printJson(c.io, [
+          ...rows.map((r) => ({ ...r, changed: r.code !== r.defaultCode })),
+          ...planRows.map((r) => ({ ...r, changed: r.code !== r.defaultCode })),
+        ]);
       }
       printTable(
         c.io,
         ['Code', 'Feature', 'Argument', 'Default', 'Description'],
-        rows.map((r) => [
-          shownCode(r.code),
-          r.officeServName ? `${r.feature} (${r.officeServName})` : r.feature,
-          r.argument,
-          shownCode(r.defaultCode),
-          r.description,
-        ]),
+        rows
+          .map((r) => [
+            shownCode(r.code),
+            r.officeServName ? `${r.feature} (${r.officeServName})` : r.feature,
+            r.argument,
+            shownCode(r.defaultCode),
+            r.description,
+          ])
+          .concat(
+            planRows.map((r) => [
+              shownCode(r.code),
+              r.feature,
+              r.argument,
+              shownCode(r.defaultCode),
+              r.description,
+            ]),
+          ),
       );
     });
 
@@ -80,7 +126,7 @@ export function registerNumplan(program: Command, ctx: () => CliContext): void {
       const c = ctx();
       const id = featureArg(feature);
       await changeCode(c, id, code);
-      const def = FEATURE_CODES[id].defaultCode;
+      const def = defaultOf(id);
       say(
         c.io,
         `${id}: code ${code}${code === def ? ' (the default)' : ` (default: ${def ?? 'unassigned'})`}`,
@@ -103,7 +149,7 @@ export function registerNumplan(program: Command, ctx: () => CliContext): void {
     .action(async (feature: string) => {
       const c = ctx();
       const id = featureArg(feature);
-      const def = FEATURE_CODES[id].defaultCode;
+      const def = defaultOf(id);
       await changeCode(c, id, def);
       say(
         c.io,

@@ -25,6 +25,15 @@ export interface HoldChange {
 export interface CallHooks {
   /** Music-on-hold hook (the media issue fills it in). */
   onHoldChanged?(change: HoldChange): void;
+  /** A call's record is about to be written: billing rates trunk calls here. */
+  onRecord?(call: Call): void;
+  /** True for an outside number (trunk access code + digits) a forward may point at. */
+  isOutside?(number: string): boolean;
+  /**
+   * A forwarded call leaves on a trunk (the trunk module): `diversion` is the Diversion header
+   * value to pass on (RFC 5806, newest first).
+   */
+  forwardOutside?(call: Call, number: string, diversion: string): void;
 }
 
 /**

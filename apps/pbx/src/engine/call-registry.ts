@@ -36,6 +36,8 @@ export interface Party {
   readonly displayName?: string;
   /** Set when the party is one of our stations. */
   readonly station?: string;
+  /** The trunk the party called in on (its number is the caller ID from the provider). */
+  readonly trunk?: string;
 }
 
 /**
@@ -101,7 +103,7 @@ export interface Connection {
 
 /** The facts of one call attempt, for its call record. */
 export interface CallInfo {
-  kind: 'station' | 'group' | 'pickup' | 'park' | 'retrieve' | 'transfer';
+  kind: 'station' | 'group' | 'pickup' | 'park' | 'retrieve' | 'transfer' | 'trunk';
   dialled: string;
   caller: Party;
   startedAt: number;
@@ -113,6 +115,12 @@ export interface CallInfo {
   pickedUpFrom?: string | null;
   transferredBy?: string | null;
   note?: string;
+  /** The trunk of an outside call (the one in use, or the last one tried). */
+  trunk?: string | null;
+  /** The account billed (a station, or an auth code's account). */
+  account?: string | null;
+  /** The rated price in micro-units (trunk calls that were rated). */
+  charge?: number | null;
   answeredAt: number | null;
   /** The final status the caller got. */
   status: number | null;

@@ -68,6 +68,8 @@ export function createRouter(deps: RouterDeps): (invite: IncomingInvite) => void
       ...(invite.from.displayName ? { displayName: invite.from.displayName } : {}),
     };
     if (!row || !env.registrations.matchesSource(fromUser, invite.source, row.natCheck)) {
+      // Not a station: a call from a provider's address is an incoming trunk call.
+      if (deps.features.trunks?.incoming(invite)) return;
       env.log.warn(
         {
           from: fromUser,
@@ -121,12 +123,28 @@ export function createRouter(deps: RouterDeps): (invite: IncomingInvite) => void
     }
 
     const plan = deps.plan.plan();
-    const c: Classification = classify(invite.requestUser, {
+    const trunks = deps.features.trunks;
+    const classifyPlan = {
       codes: plan.codes,
-      isStation: (n) => env.stations.has(n),
-      isGroup: (n) => deps.plan.group(n) !== undefined,
+      isStation: (n: string) => env.stations.has(n),
+      isGroup: (n: string) => deps.plan.group(n) !== undefined,
       ...(plan.trunkPrefix !== undefined ? { trunkPrefix: plan.trunkPrefix } : {}),
-    });
+      ...(plan.authCode !== undefined ? { authCode: plan.authCode } : {}),
+      ...(trunks ? { isAuthCode: (code: string) => trunks.isAuthCode(code) } : {}),
+    };
+    let c: Classification = classify(invite.requestUser, classifyPlan);
+    // Insert Trunk Type OUTGOING (the manual): a dialled number longer than 4 digits gets the
+    // station's Insert Trunk Port in front. @NOTE applied only to numbers that are nothing else
+    // (not a station, group, feature code or already an outside number), so feature codes with
+    // a station argument (601205) keep working on such a phone.
+    if (
+      c.kind === 'unknown' &&
+      row.insertTrunkType === 'outgoing' &&
+      row.insertTrunkPort !== '' &&
+      invite.requestUser.length > 4
+    ) {
+      c = classify(`${row.insertTrunkPort}${invite.requestUser}`, classifyPlan);
+    }
     // @NOTE delayed offer (an INVITE without SDP) is not relayed yet: such calls get 488.
     if (!invite.sdp && c.kind !== 'feature' && c.kind !== 'featureError' && c.kind !== 'unknown') {
       env.log.info({ from: fromUser, dialled: invite.requestUser }, 'INVITE without SDP refused');
@@ -148,8 +166,12 @@ export function createRouter(deps: RouterDeps): (invite: IncomingInvite) => void
         return;
       }
       case 'trunk':
-        // @TODO trunks (a later issue).
-        refuse(invite, caller, 404, 'rejected', 'no trunk');
+        if (trunks) trunks.outgoing(invite, caller, c);
+        else refuse(invite, caller, 404, 'rejected', 'no trunk');
+        return;
+      case 'authError':
+        env.log.info({ from: fromUser, detail: c.detail }, 'auth code dialling refused');
+        refuse(invite, caller, 403, 'rejected', `auth code: ${c.detail}`);
         return;
       case 'unknown':
         env.log.info({ from: fromUser, dialled: invite.requestUser }, 'unknown number');

@@ -47,7 +47,23 @@ export function stationParty(env: CallEnv, station: string): Party {
 
 export interface DialRequest {
   readonly call: Call;
+  /** The station rung; for an outside destination, the number (the party shown). */
   readonly station: string;
+  /**
+   * Where the INVITE goes when it is not a station's registration (a trunk): Request-URI, next
+   * hop, To, and the provider's digest credentials. The leg then belongs to no station.
+   */
+  readonly outside?: {
+    readonly uri: string;
+    readonly nextHop?: string;
+    readonly to: string;
+    readonly from: string;
+    readonly auth?: {
+      readonly username: string;
+      readonly password: string;
+      readonly realm?: string;
+    };
+  };
   /** Who the callee sees calling. */
   readonly from: Party;
   /** The offer (the caller's SDP). */
@@ -67,7 +83,8 @@ export interface DialRequest {
  */
 export function dial(env: CallEnv, req: DialRequest): Leg {
   const { call, station } = req;
-  const leg = new Leg(call.ref, 'uac', stationParty(env, station), env.now(), '');
+  const party: Party = req.outside ? { number: station } : stationParty(env, station);
+  const leg = new Leg(call.ref, 'uac', party, env.now(), '');
   call.attempts.add(leg);
   env.registry.track(leg, 'inbound', req.from);
   const fail = (status: number): void => {
@@ -78,7 +95,7 @@ export function dial(env: CallEnv, req: DialRequest): Leg {
   void (async () => {
     // Stay asynchronous: the runner finishes setting up the leg before any failure arrives.
     await Promise.resolve();
-    const target = env.locate(station);
+    const target = req.outside ?? env.locate(station);
     if (leg.ended) return;
     if (!target) {
       legEvent(env, leg, { type: 'rejected', status: 480 });
@@ -86,14 +103,21 @@ export function dial(env: CallEnv, req: DialRequest): Leg {
       return;
     }
     const domain = env.config.sip.domain;
+    const caller = req.outside ? undefined : insertTrunkIncoming(env, req.from, station);
     const out = env.sip.invite(
       {
         uri: target.uri,
         ...(target.nextHop ? { nextHop: target.nextHop } : {}),
-        from: partyHeader(req.from, domain),
-        to: `<sip:${station}@${domain}>`,
+        from: req.outside ? req.outside.from : partyHeader(caller ?? req.from, domain),
+        to: req.outside ? req.outside.to : `<sip:${station}@${domain}>`,
         sdp: leg.stamp(req.sdp),
-        ...(req.headers ? { headers: req.headers } : {}),
+        ...(req.outside?.auth ? { auth: req.outside.auth } : {}),
+        headers: {
+          ...(req.headers ?? {}),
+          // The manual's INCOMING insert: From and Contact carry the code + caller ID, so the
+          // phone's call log redials through a trunk.
+          ...(caller ? { Contact: `<sip:${caller.number}@localhost>` } : {}),
+        },
       },
       {
         onSent: ({ callId, fromTag }) => {
@@ -155,6 +179,18 @@ export function dial(env: CallEnv, req: DialRequest): Leg {
     }
   });
   return leg;
+}
+
+/**
+ * Insert Trunk Type INCOMING (the manual, "Insert Trunk Port"): a call that came in on a trunk
+ * reaches a station whose type is INCOMING; the station's Insert Trunk Port is put before the
+ * caller ID ("802" + 0398722900). Undefined when the rule does not apply.
+ */
+function insertTrunkIncoming(env: CallEnv, from: Party, station: string): Party | undefined {
+  if (!from.trunk) return undefined;
+  const row = env.stations.row(station);
+  if (row?.insertTrunkType !== 'incoming' || row.insertTrunkPort === '') return undefined;
+  return { ...from, number: `${row.insertTrunkPort}${from.number}` };
 }
 
 /** The status the caller gets when the called phone refuses. */
@@ -389,6 +425,7 @@ export function openRecord(env: CallEnv, call: Call): void {
 
 /** Writes the call record of `call` (once it has ended, or was handed on). */
 export function writeRecord(env: CallEnv, call: Call, cause: EndCause = {}): void {
+  env.hooks.onRecord?.(call);
   const r = call.record;
   const answered = r.answeredAt !== null;
   const status = answered ? 200 : (cause.status ?? r.status ?? 487);
@@ -415,5 +452,8 @@ export function writeRecord(env: CallEnv, call: Call, cause: EndCause = {}): voi
     hangupSide,
     sipStatus: status,
     note: notes.join('; '),
+    trunk: r.trunk ?? r.caller.trunk ?? null,
+    account: r.account ?? null,
+    charge: r.charge ?? null,
   });
 }

@@ -114,6 +114,8 @@ export interface OutgoingInviteOptions {
   readonly to: string;
   readonly sdp: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Digest credentials for a 401/407 (a provider's trunk); `realm`: answer only that realm. */
+  readonly auth?: { readonly username: string; readonly password: string; readonly realm?: string };
 }
 
 export interface OutgoingInviteEvents {

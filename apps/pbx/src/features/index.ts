@@ -31,12 +31,8 @@ export function installFeatures(env: CallEnv): InstalledFeatures {
     park: (parked, holderLegId) => parkCall(env, parked, holderLegId),
   });
   const table: CallFeatures = {
-    stationCall: (invite, caller, target) => {
-      startStationCall(env, invite, caller, target);
-    },
-    groupCall: (invite, caller, group) => {
-      startGroupCall(env, invite, caller, group);
-    },
+    stationCall: (invite, caller, target) => startStationCall(env, invite, caller, target),
+    groupCall: (invite, caller, group) => startGroupCall(env, invite, caller, group),
     featureCode: async (invite, caller, c) => {
       await codes.run(invite, caller, c);
     },

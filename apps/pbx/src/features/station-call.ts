@@ -85,6 +85,7 @@ export function startStationCall(
     target,
     lookup: env.stations.lookup,
     ...(caller.station ? { caller: caller.station } : {}),
+    ...(env.hooks.isOutside ? { isOutside: env.hooks.isOutside } : {}),
   });
   follow(env, call, route);
   return call;
@@ -94,6 +95,16 @@ export function startStationCall(
 function follow(env: CallEnv, call: Call, route: Route): void {
   if (call.ended) return;
   Object.assign(call.record, lastDiversion(route.diversions));
+  if (route.kind === 'outside') {
+    const diversion = diversionHeaders(route.diversions, env.config.sip.domain)['Diversion'] ?? '';
+    env.log.info(
+      { callRef: call.ref, to: route.number, chain: route.visited },
+      'forwarded outside',
+    );
+    if (env.hooks.forwardOutside) env.hooks.forwardOutside(call, route.number, diversion);
+    else endCall(env, call, { status: 404, disposition: 'rejected', note: 'no trunk' });
+    return;
+  }
   call.record.callee = route.station;
   if (route.kind === 'reject') {
     env.log.info(
@@ -152,6 +163,10 @@ function armNoAnswer(
     );
     releaseLeg(env, leg);
     call.attempts.delete(leg);
-    follow(env, call, routeNoAnswer(route, env.stations.lookup));
+    follow(
+      env,
+      call,
+      routeNoAnswer(route, env.stations.lookup, undefined, env.hooks.isOutside?.bind(env.hooks)),
+    );
   });
 }

@@ -247,6 +247,11 @@ async function onRefer(
     await notify(route.status, true);
     return;
   }
+  // Without isOutside the route never leaves on a trunk; a transfer to a trunk is not offered.
+  if (route.kind === 'outside') {
+    await notify(404, true);
+    return;
+  }
   const next = new Call(transferee, {
     kind: 'transfer',
     dialled: target.user,

@@ -4,7 +4,7 @@
  * reloaded when `pbx numplan` or `pbx group` bump their change areas.
  */
 import type { Logger } from 'pino';
-import { defaultCodes, isFeatureId, type NumberPlan } from '@pbx/dialplan';
+import { planFromStored, type NumberPlan } from '@pbx/dialplan';
 import type { Store } from '@pbx/store';
 
 /** A ring group as routing needs it. */
@@ -16,23 +16,21 @@ export interface RingGroupView {
 }
 
 /**
- * The plan in force from the stored changes: each feature's default code unless a row sets
- * another or unassigns it (`null`). Ids this program does not know are ignored (a newer program
- * wrote them).
+ * The plan in force from the stored changes: each feature code, the trunk access code and the
+ * auth feature code take their default unless a row sets another or unassigns it (`null`). Ids
+ * this program does not know are ignored (a newer program wrote them). `trunkPrefix`, when
+ * given, replaces the stored trunk access code (tests).
  */
 export function planFromOverrides(
   overrides: Readonly<Record<string, string | null>>,
   trunkPrefix?: string,
 ): NumberPlan {
-  const codes = defaultCodes();
-  for (const [feature, code] of Object.entries(overrides)) {
-    if (isFeatureId(feature)) codes[feature] = code;
-  }
-  return trunkPrefix === undefined ? { codes } : { codes, trunkPrefix };
+  const plan = planFromStored(overrides);
+  return trunkPrefix === undefined ? plan : { ...plan, trunkPrefix };
 }
 
 export interface StoreNumberPlanOptions {
-  /** Digits that start an outside call; none today (no trunks yet). */
+  /** Replaces the stored trunk access code (tests). */
   trunkPrefix?: string;
   logger?: Logger;
 }

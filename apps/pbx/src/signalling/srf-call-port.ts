@@ -23,6 +23,7 @@ import { parseSipUri } from '../sip/header-values';
 import { parseReplaces } from '../sip/replaces';
 import { reasonPhrase } from '../sip/status';
 import type { SrfApp, SrfRequest, SrfResponse } from './srf';
+import { digestAuth } from './srf-trunk-port';
 
 type SrfDialog = Srf.Dialog;
 
@@ -346,6 +347,10 @@ export function srfCallPort(srf: SrfApp, log: Logger): CallSipPort {
         headers,
         localSdp: options.sdp,
         ...(options.nextHop ? { proxy: options.nextHop } : {}),
+        // srf accepts a function here (lib/digest-client.js); its typings know only the object.
+        ...(options.auth
+          ? { auth: digestAuth(options.auth) as unknown as { username: string; password: string } }
+          : {}),
       };
       const answered = srf
         .createUAC(options.uri, opts, {

@@ -28,6 +28,13 @@ export type Route =
       readonly noAnswer: { readonly afterMs: number; readonly forwardTo: string } | null;
     }
   | {
+      /** A forward to an outside number (trunk access code + digits): the call leaves on a trunk. */
+      readonly kind: 'outside';
+      readonly number: string;
+      readonly diversions: readonly Diversion[];
+      readonly visited: readonly string[];
+    }
+  | {
       readonly kind: 'reject';
       readonly status: 404 | 480 | 486;
       readonly cause: RejectCause;
@@ -54,6 +61,8 @@ export interface RouteRequest {
   readonly caller?: string;
   /** Most forwards one call may follow. */
   readonly maxForwards?: number;
+  /** True for an outside number a forward may point at (trunk access code + digits). */
+  readonly isOutside?: (number: string) => boolean;
 }
 
 /** Chained forwards followed at most (a sixth is ignored like a loop). */
@@ -61,6 +70,7 @@ export const DEFAULT_MAX_FORWARDS = 5;
 
 interface Chain {
   readonly lookup: StationLookup;
+  readonly isOutside?: ((number: string) => boolean) | undefined;
   readonly maxForwards: number;
   readonly visited: readonly string[];
   readonly diversions: readonly Diversion[];
@@ -83,6 +93,7 @@ interface Chain {
 export function routeCall(req: RouteRequest): Route {
   const chain: Chain = {
     lookup: req.lookup,
+    isOutside: req.isOutside,
     maxForwards: req.maxForwards ?? DEFAULT_MAX_FORWARDS,
     visited: req.caller === undefined ? [] : [req.caller],
     diversions: [],
@@ -99,8 +110,15 @@ export function routeNoAnswer(
   ring: Extract<Route, { kind: 'ring' }>,
   lookup: StationLookup,
   maxForwards = DEFAULT_MAX_FORWARDS,
+  isOutside?: (number: string) => boolean,
 ): Route {
-  const chain: Chain = { lookup, maxForwards, visited: ring.visited, diversions: ring.diversions };
+  const chain: Chain = {
+    lookup,
+    isOutside,
+    maxForwards,
+    visited: ring.visited,
+    diversions: ring.diversions,
+  };
   const station = lookup(ring.station);
   const target = station ? noAnswerTarget(station, chain) : null;
   if (target === null) {
@@ -128,7 +146,12 @@ function resolve(target: string, chain: Chain): Route {
     diversions: chain.diversions,
     visited,
   });
-  if (!s) return reject(404, 'not-found');
+  if (!s) {
+    // Only a forward reaches an outside number here (the dialled one was classified before).
+    if (chain.diversions.length > 0 && chain.isOutside?.(target))
+      return { kind: 'outside', number: target, diversions: chain.diversions, visited };
+    return reject(404, 'not-found');
+  }
 
   const fwd = s.forward;
   if (fwd?.type === 'all' && canFollow(fwd.target, here)) {
@@ -166,7 +189,7 @@ function canFollow(target: string, chain: Chain): boolean {
   return (
     !chain.visited.includes(target) &&
     chain.diversions.length < chain.maxForwards &&
-    chain.lookup(target) !== undefined
+    (chain.lookup(target) !== undefined || chain.isOutside?.(target) === true)
   );
 }
 

@@ -21,8 +21,13 @@ describe('planFromOverrides', () => {
       conference: null,
       'pickup.myGroup': '15',
     });
-    expect(plan).not.toHaveProperty('trunkPrefix');
-    expect(planFromOverrides({}, '9')).toEqual({ codes: defaultCodes(), trunkPrefix: '9' });
+    // The trunk access code and the auth feature code have defaults too (9 and 16).
+    expect(plan).toMatchObject({ trunkPrefix: '9', authCode: '16' });
+    expect(planFromOverrides({ trunk: '0', authCode: null })).toEqual({
+      codes: defaultCodes(),
+      trunkPrefix: '0',
+    });
+    expect(planFromOverrides({}, '8').trunkPrefix).toBe('8');
   });
 });
 

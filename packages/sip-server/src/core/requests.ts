@@ -174,15 +174,19 @@ function synthesize(core: SipCore, rec: OutgoingRecord, status: number): void {
 }
 
 function onResponse(core: SipCore, rec: OutgoingRecord, res: SipResponse, info: ReceiveInfo): void {
-  if (res.status === 100) return;
-  if (rec.dialog) return onInDialogResponse(core, rec, rec.dialog, res, info);
-  const method = rec.req.method;
-  if (res.status < 200) {
+  if (res.status < 200 && !rec.dialog) {
+    // RFC 3261 §9.1: any provisional response, 100 Trying included, lets a held CANCEL go (a
+    // proxy's 100 may be all that comes before the app gives up on the INVITE).
     rec.provisional = true;
     if (rec.cancelPending) {
       sendCancelNow(core, rec, rec.cancelPending);
       rec.cancelPending = undefined;
     }
+  }
+  if (res.status === 100) return;
+  if (rec.dialog) return onInDialogResponse(core, rec, rec.dialog, res, info);
+  const method = rec.req.method;
+  if (res.status < 200) {
     if (rec.final || rec.conn.closed) return;
     if (
       rec.initial &&

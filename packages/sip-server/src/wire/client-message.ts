@@ -47,10 +47,19 @@ export function findHeader(headers: SipHeader[], name: string): SipHeader | unde
   return headers.find((h) => h.name.toLowerCase() === n);
 }
 
+/**
+ * Removes every `name` header (any letter case) and returns the last value given. For the
+ * single-valued headers the server builds a request around (From, To, Call-ID, CSeq,
+ * Max-Forwards, Contact): drachtio-srf's digest client re-sends the app's headers with its own
+ * `call-id` added beside an app's `Call-ID`, and the request must still carry one.
+ */
 export function takeHeader(headers: SipHeader[], name: string): string | undefined {
   const n = name.toLowerCase();
-  const i = headers.findIndex((h) => h.name.toLowerCase() === n);
-  if (i === -1) return undefined;
-  const [h] = headers.splice(i, 1);
-  return h!.value;
+  let value: string | undefined;
+  for (let i = headers.length - 1; i >= 0; i--) {
+    if (headers[i]!.name.toLowerCase() !== n) continue;
+    value ??= headers[i]!.value;
+    headers.splice(i, 1);
+  }
+  return value;
 }

@@ -65,6 +65,12 @@ export interface CallRecord {
   note: string;
   /** `restart`: the call was up when the PBX stopped without ending it; the next start closed it. */
   endReason: 'restart' | null;
+  /** The trunk of an outside call (in or out); null for internal calls. */
+  trunk: string | null;
+  /** The account the call is billed to (a station or an auth code's account). */
+  account: string | null;
+  /** The rated price in micro-units; null when not rated. */
+  charge: number | null;
 }
 
 /** Fields that may be filled in or corrected while the call goes on. */
@@ -76,6 +82,9 @@ export interface CallRecordPatch {
   pickedUpFrom?: string | null;
   transferredBy?: string | null;
   note?: string;
+  trunk?: string | null;
+  account?: string | null;
+  charge?: number | null;
 }
 
 /** Input of {@link CdrRepo.start}: what is known when the INVITE arrives. */
@@ -119,6 +128,10 @@ export interface CdrFilter {
   ext?: string;
   callRef?: string;
   disposition?: CdrDisposition;
+  /** Calls billed to this account. */
+  account?: string;
+  /** Calls on this trunk. */
+  trunk?: string;
 }
 
 /** One page of {@link CdrRepo.list}. */
@@ -150,6 +163,9 @@ interface Row {
   duration_ms: number | null;
   note: string;
   end_reason: 'restart' | null;
+  trunk: string | null;
+  account: string | null;
+  charge: number | null;
 }
 
 const toRecord = (r: Row): CallRecord => ({
@@ -173,6 +189,9 @@ const toRecord = (r: Row): CallRecord => ({
   durationMs: r.duration_ms,
   note: r.note,
   endReason: r.end_reason ?? null,
+  trunk: r.trunk,
+  account: r.account,
+  charge: r.charge,
 });
 
 const PATCH_COLUMNS: Record<keyof CallRecordPatch, string> = {
@@ -183,6 +202,9 @@ const PATCH_COLUMNS: Record<keyof CallRecordPatch, string> = {
   pickedUpFrom: 'picked_up_from',
   transferredBy: 'transferred_by',
   note: 'note',
+  trunk: 'trunk',
+  account: 'account',
+  charge: 'charge',
 };
 const PATCH_KEYS = Object.keys(PATCH_COLUMNS) as (keyof CallRecordPatch)[];
 
@@ -207,6 +229,9 @@ export const CDR_CSV_COLUMNS = [
   'sip_status',
   'hangup_side',
   'note',
+  'trunk',
+  'account',
+  'charge',
 ] as const;
 
 /**
@@ -269,6 +294,9 @@ export class CdrRepo {
       input.disposition,
       input.sipStatus ?? null,
       input.hangupSide ?? null,
+      input.trunk ?? null,
+      input.account ?? null,
+      input.charge ?? null,
     ];
     return this.db.transaction(async (tx) => {
       // A connected call was written when it connected (openConnected): complete that row.
@@ -281,7 +309,7 @@ export class CdrRepo {
           `UPDATE cdrs SET caller_tel = ?, caller_name = ?, callee_tel = ?, dialled = ?,
              forwarded_from = ?, forward_reason = ?, picked_up_from = ?, transferred_by = ?,
              feature = ?, note = ?, start_at = ?, answer_at = ?, end_at = ?, disposition = ?,
-             sip_status = ?, hangup_side = ?
+             sip_status = ?, hangup_side = ?, trunk = ?, account = ?, charge = ?
            WHERE id = ?`,
           [...values, open.id],
         );
@@ -291,8 +319,8 @@ export class CdrRepo {
         await tx.all<Row>(
           `INSERT INTO cdrs (call_ref, caller_tel, caller_name, callee_tel, dialled, forwarded_from,
              forward_reason, picked_up_from, transferred_by, feature, note, start_at, answer_at,
-             end_at, disposition, sip_status, hangup_side)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+             end_at, disposition, sip_status, hangup_side, trunk, account, charge)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
           [input.callRef, ...values],
         )
       )[0];
@@ -510,6 +538,14 @@ function whereClause(filter: CdrFilter): { where: string[]; params: unknown[] } 
     where.push('call_ref = ?');
     params.push(filter.callRef);
   }
+  if (filter.account !== undefined) {
+    where.push('account = ?');
+    params.push(filter.account);
+  }
+  if (filter.trunk !== undefined) {
+    where.push('trunk = ?');
+    params.push(filter.trunk);
+  }
   if (filter.disposition !== undefined) {
     where.push('disposition = ?');
     params.push(filter.disposition);
@@ -585,10 +621,25 @@ function csvFields(r: CallRecord): string[] {
     r.sipStatus === null ? '' : String(r.sipStatus),
     r.hangupSide ?? '',
     r.note,
+    r.trunk ?? '',
+    r.account ?? '',
+    r.charge === null ? '' : formatMoney(r.charge),
   ];
 }
 
 /** One RFC 4180 record: fields with a comma, quote, CR or LF are quoted, quotes doubled. */
 export function csvLine(fields: readonly string[]): string {
   return `${fields.map((f) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',')}\r\n`;
+}
+
+/** Micro-units as a decimal amount with up to 6 places, trailing zeros kept to 2 (`1.5` → `1.50`). */
+export function formatMoney(micros: number): string {
+  const sign = micros < 0 ? '-' : '';
+  const abs = Math.abs(micros);
+  const whole = Math.floor(abs / 1_000_000);
+  let frac = String(abs % 1_000_000)
+    .padStart(6, '0')
+    .replace(/0+$/, '');
+  if (frac.length < 2) frac = frac.padEnd(2, '0');
+  return `${sign}${whole}.${frac}`;
 }
