@@ -52,7 +52,9 @@ const layerTable = {
     engine: ['state', 'sip', 'persistence'],
     features: ['engine', 'state', 'sip'],
     registrar: ['engine', 'state', 'sip', 'persistence'],
-    signalling: ['engine', 'registrar', 'sip', 'state'],
+    // Busy lamps, presence, message-waiting and instant messages (issue 9).
+    presence: ['engine', 'state', 'sip', 'persistence'],
+    signalling: ['engine', 'registrar', 'presence', 'sip', 'state'],
   },
 };
 

@@ -6,7 +6,9 @@
 import type { AppContext, PbxModule } from './context';
 import { installCalls, type CallControl } from './call-control';
 import { installRegistrar, type RegistrarModule } from './registrar';
-import { answerOptions, answerUnservedSubscribe, type SrfApp } from './signalling/srf';
+import { installPresence, type PresenceControl } from './presence-control';
+import { answerOptions, type SrfApp } from './signalling/srf';
+import { srfEventPort } from './signalling/srf-event-port';
 import { srfCallPort } from './signalling/srf-call-port';
 import { srfRegistrarPort } from './signalling/srf-registrar-port';
 
@@ -14,6 +16,7 @@ import { srfRegistrarPort } from './signalling/srf-registrar-port';
 export interface InstalledModules {
   readonly registrar: RegistrarModule;
   readonly calls: CallControl;
+  readonly presence: PresenceControl;
   /** In installation order (stopped in reverse). */
   readonly all: readonly PbxModule[];
 }
@@ -24,15 +27,19 @@ export async function installModules(ctx: AppContext, srf: SrfApp): Promise<Inst
     srfRegistrarPort(srf, ctx.log.child({ module: 'registrar' })),
   );
   answerOptions(srf);
-  // No event package is served yet: presence and message-waiting will register theirs here.
-  answerUnservedSubscribe(srf, [], ctx.log.child({ module: 'events' }));
   try {
     const calls = await installCalls(
       ctx,
       srfCallPort(srf, ctx.log.child({ component: 'calls' })),
       registrar.lookup,
     );
-    return { registrar, calls, all: [registrar, calls] };
+    const presence = installPresence(
+      ctx,
+      srfEventPort(srf, ctx.log.child({ module: 'presence' })),
+      calls,
+      registrar.lookup,
+    );
+    return { registrar, calls, presence, all: [registrar, calls, presence] };
   } catch (err) {
     await registrar.stop();
     throw err;

@@ -157,6 +157,26 @@ export const OPTIONS: readonly OptionSpec[] = [
     60,
     'time an unanswered call rings before it ends (s)',
   ),
+  spec('presence.dndAsBusy', 'enum', 'yes', 'busy lamp of a station in DND is lit: yes | no'),
+  spec(
+    'presence.forwardAllAsBusy',
+    'enum',
+    'yes',
+    'busy lamp of a station forwarding all calls is lit: yes | no',
+  ),
+  spec(
+    'presence.subscribeDefaultExpires',
+    'int',
+    3600,
+    'subscription time when a SUBSCRIBE asks for none (s)',
+  ),
+  spec(
+    'presence.subscribeMinExpires',
+    'int',
+    60,
+    'shortest subscription accepted; shorter gets 423 (s)',
+  ),
+  spec('presence.subscribeMaxExpires', 'int', 3600, 'longest subscription granted (s)'),
 ];
 
 const BY_KEY = new Map(OPTIONS.map((o) => [o.key, o]));

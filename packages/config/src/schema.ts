@@ -122,6 +122,22 @@ export const FeaturesSchema = z.object({
   ringingTimeout: secondsUpTo(3600),
 });
 
+const yesNo = () => z.enum(['yes', 'no'], { error: 'must be yes or no' });
+
+/** Busy lamps, presence, message-waiting and subscriptions (RFC 6665). */
+export const PresenceSchema = z.object({
+  /** A station in DND lights its busy lamp steady (as if in a call). */
+  dndAsBusy: yesNo(),
+  /** A station forwarding all calls lights its busy lamp steady. */
+  forwardAllAsBusy: yesNo(),
+  /** Subscription time granted when a SUBSCRIBE asks for none (s). */
+  subscribeDefaultExpires: intBetween(1, 86_400),
+  /** Shorter subscriptions are refused with 423 Interval Too Brief (s). */
+  subscribeMinExpires: intBetween(1, 86_400),
+  /** Longer subscriptions are cut to this (s). */
+  subscribeMaxExpires: intBetween(1, 86_400),
+});
+
 /** The whole configuration after defaults, file, database and environment are merged. */
 export const PbxConfigSchema = z
   .object({
@@ -133,6 +149,7 @@ export const PbxConfigSchema = z
     db: DbSchema,
     log: LogSchema,
     features: FeaturesSchema,
+    presence: PresenceSchema,
   })
   .superRefine((c, ctx) => {
     if ((c.sip.tlsCert === undefined) !== (c.sip.tlsKey === undefined)) {
@@ -156,6 +173,13 @@ export const PbxConfigSchema = z
         code: 'custom',
         path: ['media', 'rtpPortMax'],
         message: 'must be at least media.rtpPortMin + 3 (one RTP/RTCP pair needs two ports)',
+      });
+    }
+    if (c.presence.subscribeMinExpires > c.presence.subscribeMaxExpires) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['presence', 'subscribeMinExpires'],
+        message: 'must be at most presence.subscribeMaxExpires',
       });
     }
     if (c.sip.tlsCert !== undefined && c.sip.tlsPort !== 0 && c.sip.tlsPort === c.sip.port) {

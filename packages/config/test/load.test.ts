@@ -58,6 +58,13 @@ describe('loadConfig defaults', () => {
       db: { path: './data/pbx.sqlite' },
       log: { level: 'info' },
       features: { forwardNoAnswerTimer: 15, parkRecallTime: 60, ringingTimeout: 60 },
+      presence: {
+        dndAsBusy: 'yes',
+        forwardAllAsBusy: 'yes',
+        subscribeDefaultExpires: 3600,
+        subscribeMinExpires: 60,
+        subscribeMaxExpires: 3600,
+      },
     });
     expect(tlsEnabled(c)).toBe(false);
   });

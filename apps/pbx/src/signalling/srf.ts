@@ -5,7 +5,6 @@
  */
 import Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
-import { badEventResponse } from '../sip/events';
 import { reasonPhrase } from '../sip/status';
 
 export type SrfApp = InstanceType<typeof Srf>;
@@ -49,6 +48,7 @@ export function connectSrf(opts: SrfConnectOptions): Promise<SrfApp> {
 export interface OutOfDialogRequest {
   method: string;
   headers?: Record<string, string>;
+  body?: string;
   proxy?: string;
 }
 
@@ -72,20 +72,5 @@ const ALLOW =
 export function answerOptions(srf: SrfApp): void {
   srf.use('options', (_req, res) => {
     res.send(200, reasonPhrase(200), { headers: { Allow: ALLOW, Accept: 'application/sdp' } });
-  });
-}
-
-/**
- * Answers every SUBSCRIBE that no event package took with `489 Bad Event`. `served` lists the
- * packages served (presence, message-summary, … add themselves before this last handler).
- */
-export function answerUnservedSubscribe(srf: SrfApp, served: readonly string[], log: Logger): void {
-  srf.use('subscribe', (req, res) => {
-    const r = badEventResponse(served);
-    log.debug(
-      { event: req.get('Event'), ip: req.source_address },
-      'SUBSCRIBE for an event not served',
-    );
-    res.send(r.status, r.reason, { headers: r.headers });
   });
 }

@@ -1,0 +1,81 @@
+/**
+ * The presence module, wired: the notifier (RFC 6665) with its event packages on the event SIP
+ * port, fed by the call engine's station effects, the park slots and CLI changes. Part of the
+ * composition root (modules.ts installs it after call control).
+ */
+import type { AppContext, PbxModule } from './context';
+import type { CallControl } from './call-control';
+import { BlfSource, parkResource } from './presence/blf-source';
+import { DialogPackage } from './presence/dialog-package';
+import { Notifier } from './presence/notifier';
+import type { EventSipPort } from './presence/sip-port';
+import type { RegistrationLookup } from './engine/registration-lookup';
+
+/** What the presence module exposes (tests, the CLI's live view, the bench). */
+export interface PresenceControl extends PbxModule {
+  readonly name: 'presence';
+  readonly notifier: Notifier;
+  readonly blf: BlfSource;
+}
+
+export function installPresence(
+  ctx: AppContext,
+  sip: EventSipPort,
+  calls: CallControl,
+  registrations: RegistrationLookup,
+): PresenceControl {
+  const log = ctx.log.child({ module: 'presence' });
+  const { stations } = calls;
+  const blf = new BlfSource({
+    stations,
+    registry: calls.env.registry,
+    plan: calls.plan,
+    parked: () => calls.parks.list(),
+    domain: () => ctx.config.sip.domain,
+    policy: () => ({
+      dndAsBusy: ctx.config.presence.dndAsBusy === 'yes',
+      forwardAllAsBusy: ctx.config.presence.forwardAllAsBusy === 'yes',
+    }),
+  });
+  const notifier = new Notifier({
+    sip,
+    packages: [new DialogPackage(blf)],
+    policy: () => ({
+      defaultExpires: ctx.config.presence.subscribeDefaultExpires,
+      minExpires: ctx.config.presence.subscribeMinExpires,
+      maxExpires: ctx.config.presence.subscribeMaxExpires,
+    }),
+    isStationAt: (tel, source) =>
+      stations.has(tel) &&
+      registrations.matchesSource(tel, source, stations.row(tel)?.natCheck ?? 'ip'),
+    log,
+    now: ctx.now,
+  });
+
+  /** Lamps that are not a station (ring groups, park slots) may follow any station's calls. */
+  const nonStationLamps = (): void => {
+    for (const r of notifier.watched('dialog'))
+      if (!blf.isStation(r)) notifier.changed('dialog', r);
+  };
+  stations.onStationEffect((tel) => {
+    notifier.changed('dialog', tel);
+    nonStationLamps();
+  });
+  calls.parks.onSlotChanged((slot) => notifier.changed('dialog', parkResource(slot)));
+
+  return {
+    name: 'presence',
+    notifier,
+    blf,
+    onChange(area) {
+      // Settings changed with `pbx` (DND, forward) and policy options reach the lamps at once.
+      if (['stations', 'config', 'groups', 'numplan'].includes(area)) notifier.changedAll('dialog');
+      if (area === 'stations') {
+        for (const r of notifier.watched('dialog'))
+          if (blf.resolve(r.startsWith('park:') ? '' : r) === undefined && !r.startsWith('park:'))
+            notifier.removeResource('dialog', r);
+      }
+    },
+    stop: () => notifier.stop(),
+  };
+}
