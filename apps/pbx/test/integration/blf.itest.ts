@@ -5,7 +5,7 @@
  * path of the issue is one test.
  */
 import { expectPhoneOk, startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
-import { expectLampCycle } from '../helpers/event-watchers';
+import { expectLampCycle, lamp, notifies, parseDialogInfo } from '../helpers/event-watchers';
 
 jest.setTimeout(40_000);
 
@@ -16,7 +16,9 @@ describe('busy lamps', () => {
     h = await startCallsPbx();
     await h.station('201', { name: 'Alice' });
     await h.station('202', { name: 'Bob' });
-    for (const tel of ['203', '204', '205', '206', '207', '208']) await h.station(tel);
+    for (const tel of ['203', '204', '205', '206', '207', '208', '209']) await h.station(tel);
+    await h.pbx.ctx.store.ringGroups.create({ number: '500', members: ['205', '206'] });
+    await h.cc.plan.reload();
   });
   afterAll(async () => {
     await h?.[Symbol.asyncDispose]();
@@ -53,7 +55,150 @@ describe('busy lamps', () => {
     expect(d.callId).toMatch(/./);
     expect(d.localTag).toMatch(/./);
     expect(d.remoteTag).toMatch(/./);
-    if (process.env.BLF_DUMP) console.log(JSON.stringify(docs, null, 1));
     expect(watchers('202')).toHaveLength(0);
+  });
+
+  /** The whole lamp cycle of `resource` around `scenario`, which must make it light and end. */
+  async function cycle(resource: string, act: () => Promise<void>, key = resource) {
+    const w = await watch('209', resource, key);
+    await act();
+    const r = await w.done;
+    expectPhoneOk(r, `watcher of ${resource}`);
+    return expectLampCycle(r, key);
+  }
+
+  test('cancelled: the caller gives up while it rings', async () => {
+    const docs = await cycle('202', async () => {
+      const callee = await h.phone('202', 'uas-ring-expect-cancel.xml');
+      expectPhoneOk(
+        await h.call('201', '202', 'uac-invite-cancel-expect-487.xml', { pauseMs: 300 }),
+        'caller',
+      );
+      expectPhoneOk(await callee.done, 'callee');
+    });
+    expect(docs.map(lamp)).toContain('early');
+    expect(docs.map(lamp)).not.toContain('confirmed');
+  });
+
+  test('busy: the callee refuses (486); the caller lamp ends idle too', async () => {
+    await cycle('201', async () => {
+      const callee = await h.phone('202', 'uas-reject-486.xml');
+      expectPhoneOk(await h.call('201', '202', 'uac-invite-expect-486.xml'), 'caller');
+      expectPhoneOk(await callee.done, 'callee');
+    });
+  });
+
+  test('forwarded: the forwarding station never lights, the target does and ends idle', async () => {
+    await h.cc.stations.dispatch('202', {
+      type: 'forwardSet',
+      forward: { type: 'all', target: '203' },
+    });
+    h.pbx.ctx.config.presence.forwardAllAsBusy = 'no';
+    try {
+      await cycle('203', async () => {
+        const target = await h.phone('203', 'uas-answer.xml');
+        expectPhoneOk(await h.call('201', '202', 'uac-invite-expect-200.xml'), 'caller');
+        expectPhoneOk(await target.done, 'target');
+      });
+    } finally {
+      h.pbx.ctx.config.presence.forwardAllAsBusy = 'yes';
+      await h.cc.stations.dispatch('202', { type: 'forwardSet', forward: null });
+    }
+  });
+
+  test('DND and forward-all light the lamp steady (configurable); clearing them turns it off', async () => {
+    const docs = await cycle('204', async () => {
+      await h.cc.stations.dispatch('204', { type: 'dndSet', on: true });
+      await waitFor('dnd lamp', () => h.pbx.presence.blf.dialogs('204').length === 1);
+      await h.cc.stations.dispatch('204', { type: 'dndSet', on: false });
+    });
+    expect(docs.map(lamp)).toContain('confirmed');
+    await h.cc.stations.dispatch('204', {
+      type: 'forwardSet',
+      forward: { type: 'all', target: '203' },
+    });
+    expect(h.pbx.presence.blf.dialogs('204')).toHaveLength(1);
+    h.pbx.ctx.config.presence.forwardAllAsBusy = 'no';
+    expect(h.pbx.presence.blf.dialogs('204')).toHaveLength(0);
+    h.pbx.ctx.config.presence.forwardAllAsBusy = 'yes';
+    await h.cc.stations.dispatch('204', { type: 'forwardSet', forward: null });
+  });
+
+  test('picked up from the lamp: INVITE with Replaces built from the NOTIFY; both lamps end idle', async () => {
+    const ringing = await h.phone('202', 'uas-ring-expect-cancel.xml');
+    const callerWatch = await watch('209', '202');
+    const lit = await h.startCall('203', '202', 'uac-subscribe-dialog-until-lit.xml', {
+      keys: { expires: '600' },
+    });
+    const caller = await h.startCall('201', '202', 'uac-invite-expect-200-recv-bye.xml');
+    const litResult = await lit.done;
+    expectPhoneOk(litResult, 'lamp key of 203');
+    const early = notifies(litResult)
+      .map((n) => parseDialogInfo(n.body))
+      .flatMap((d) => d.dialogs)
+      .find((d) => d.state === 'early');
+    expect(early).toMatchObject({ direction: 'recipient', remote: 'sip:201@pbx.local' });
+    // The key sends what seed 002's Snom sends: the remote tag as to-tag, the local as from-tag.
+    const replaces = `${early!.callId};to-tag=${early!.remoteTag};from-tag=${early!.localTag}`;
+    const picker = await h.call('203', '202', 'uac-invite-replaces-expect-200.xml', {
+      keys: { replaces },
+      pauseMs: 300,
+    });
+    expectPhoneOk(picker, 'picker 203');
+    expectPhoneOk(await ringing.done, 'ringing 202 cancelled');
+    expectPhoneOk(await caller.done, 'caller 201');
+    const r = await callerWatch.done;
+    expectPhoneOk(r, 'watcher of 202');
+    expect(expectLampCycle(r, '202').map(lamp)).toContain('early');
+  });
+
+  test('blind transfer: the transferor lamp ends idle', async () => {
+    await cycle('201', async () => {
+      const b = await h.phone('202', 'uas-held-then-reconnected.xml', { pauseMs: 300 });
+      const c = await h.phone('203', 'uas-answer.xml');
+      expectPhoneOk(
+        await h.call('201', '202', 'uac-invite-hold-refer-blind.xml', { keys: { target: '203' } }),
+        'transferor',
+      );
+      expectPhoneOk(await b.done, 'transferee');
+      expectPhoneOk(await c.done, 'target');
+    });
+  });
+
+  test('parked and retrieved: the park slot lamp (12 + slot) and the parker end idle', async () => {
+    const docs = await cycle(
+      'park:201',
+      async () => {
+        const parked = await h.phone('202', 'uas-held-then-reconnected.xml', { pauseMs: 300 });
+        const parker = await h.startCall('201', '202', 'uac-invite-hold-expect-bye.xml');
+        await waitFor('202 held', () => h.cc.env.registry.heldCalls('201').length === 1);
+        expectPhoneOk(await h.call('201', '11201', 'uac-invite-expect-480.xml'), '11201');
+        expectPhoneOk(await parker.done, 'parker');
+        expectPhoneOk(
+          await h.call('203', '12201', 'uac-invite-expect-200-recv-bye.xml'),
+          'retriever',
+        );
+        expectPhoneOk(await parked.done, 'parked');
+      },
+      '12201',
+    );
+    expect(docs.map(lamp)).toContain('confirmed');
+  });
+
+  test('ring group: the group lamp and a member that lost end idle', async () => {
+    const member = await watch('208', '206');
+    await cycle('500', async () => {
+      const a = await h.phone('205', 'uas-answer.xml');
+      const b = await h.phone('206', 'uas-ring-expect-cancel.xml');
+      expectPhoneOk(
+        await h.call('201', '500', 'uac-invite-expect-200.xml', { pauseMs: 300 }),
+        'caller',
+      );
+      expectPhoneOk(await a.done, 'winner');
+      expectPhoneOk(await b.done, 'loser');
+    });
+    const r = await member.done;
+    expectPhoneOk(r, 'watcher of the losing member');
+    expectLampCycle(r, '206');
   });
 });
