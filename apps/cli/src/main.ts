@@ -7,6 +7,7 @@ import { registerCdr } from './commands/cdr';
 import { registerConfig } from './commands/config';
 import { registerExt } from './commands/ext';
 import { registerGroup } from './commands/group';
+import { registerMwi } from './commands/mwi';
 import { registerNumplan } from './commands/numplan';
 import { registerStatus } from './commands/status';
 import { registerWhitelist } from './commands/whitelist';
@@ -72,6 +73,7 @@ function buildProgram(
   registerAccessLog(program, ctx);
   registerConfig(program, ctx);
   registerBlock(program, ctx);
+  registerMwi(program, ctx);
   registerNumplan(program, ctx);
   registerGroup(program, ctx);
   registerCdr(program, ctx);

@@ -33,7 +33,7 @@ export async function installModules(ctx: AppContext, srf: SrfApp): Promise<Inst
       srfCallPort(srf, ctx.log.child({ component: 'calls' })),
       registrar.lookup,
     );
-    const presence = installPresence(
+    const presence = await installPresence(
       ctx,
       srfEventPort(srf, ctx.log.child({ module: 'presence' })),
       calls,

@@ -7,6 +7,9 @@ import type { AppContext, PbxModule } from './context';
 import type { CallControl } from './call-control';
 import { BlfSource, parkResource } from './presence/blf-source';
 import { DialogPackage } from './presence/dialog-package';
+import { StoreMailboxes } from './presence/mailboxes';
+import { MessageSummaryPackage } from './presence/mwi-package';
+import { UnsolicitedMwi } from './presence/mwi-unsolicited';
 import { Notifier } from './presence/notifier';
 import type { EventSipPort } from './presence/sip-port';
 import type { RegistrationLookup } from './engine/registration-lookup';
@@ -16,14 +19,16 @@ export interface PresenceControl extends PbxModule {
   readonly name: 'presence';
   readonly notifier: Notifier;
   readonly blf: BlfSource;
+  /** The mailbox counts message-waiting shows (the voice-mail module writes them with `set`). */
+  readonly mailboxes: StoreMailboxes;
 }
 
-export function installPresence(
+export async function installPresence(
   ctx: AppContext,
   sip: EventSipPort,
   calls: CallControl,
   registrations: RegistrationLookup,
-): PresenceControl {
+): Promise<PresenceControl> {
   const log = ctx.log.child({ module: 'presence' });
   const { stations } = calls;
   const blf = new BlfSource({
@@ -37,9 +42,16 @@ export function installPresence(
       forwardAllAsBusy: ctx.config.presence.forwardAllAsBusy === 'yes',
     }),
   });
+  const mailboxes = new StoreMailboxes(ctx.store, log);
+  await mailboxes.load();
+  const mwi = new MessageSummaryPackage(
+    mailboxes,
+    (tel) => stations.has(tel),
+    () => ctx.config.sip.domain,
+  );
   const notifier = new Notifier({
     sip,
-    packages: [new DialogPackage(blf)],
+    packages: [new DialogPackage(blf), mwi],
     policy: () => ({
       defaultExpires: ctx.config.presence.subscribeDefaultExpires,
       minExpires: ctx.config.presence.subscribeMinExpires,
@@ -63,11 +75,35 @@ export function installPresence(
   });
   calls.parks.onSlotChanged((slot) => notifier.changed('dialog', parkResource(slot)));
 
+  const unsolicited = new UnsolicitedMwi({
+    sip,
+    mailboxes,
+    pkg: mwi,
+    locate: (tel) => calls.env.locate(tel),
+    subscribed: (tel) => notifier.watched('message-summary').includes(tel),
+    domain: () => ctx.config.sip.domain,
+    log,
+  });
+  mailboxes.onChanged((tel) => {
+    notifier.changed('message-summary', tel);
+    unsolicited.send(tel);
+  });
+  // A phone that (re)registers after being away gets its lamp set again.
+  const registered = new Set<string>();
+  registrations.onChange((tel) => {
+    const now = registrations.isRegistered(tel);
+    if (now && !registered.has(tel)) unsolicited.send(tel);
+    if (now) registered.add(tel);
+    else registered.delete(tel);
+  });
+
   return {
     name: 'presence',
     notifier,
     blf,
-    onChange(area) {
+    mailboxes,
+    async onChange(area) {
+      await mailboxes.onChange(area);
       // Settings changed with `pbx` (DND, forward) and policy options reach the lamps at once.
       if (['stations', 'config', 'groups', 'numplan'].includes(area)) notifier.changedAll('dialog');
       if (area === 'stations') {

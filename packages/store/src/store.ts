@@ -9,6 +9,7 @@ import { AccessLogRepo } from './repos/access-log-repo';
 import { BlockRepo } from './repos/block-repo';
 import { CdrRepo } from './repos/cdr-repo';
 import { ChangeRepo } from './repos/change-repo';
+import { MailboxRepo } from './repos/mailbox-repo';
 import { NumberPlanRepo } from './repos/number-plan-repo';
 import { RegistrationRepo } from './repos/registration-repo';
 import { RingGroupRepo } from './repos/ring-group-repo';
@@ -47,6 +48,7 @@ export class Store {
   readonly numberPlan: NumberPlanRepo;
   readonly ringGroups: RingGroupRepo;
   readonly cdrs: CdrRepo;
+  readonly mailboxes: MailboxRepo;
 
   private constructor(
     readonly db: Database,
@@ -65,6 +67,7 @@ export class Store {
     this.numberPlan = new NumberPlanRepo(db, clock);
     this.ringGroups = new RingGroupRepo(db, clock);
     this.cdrs = new CdrRepo(db, clock);
+    this.mailboxes = new MailboxRepo(db, clock);
   }
 
   /** Opens and migrates the database. */
