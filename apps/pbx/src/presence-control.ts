@@ -11,6 +11,7 @@ import { StoreMailboxes } from './presence/mailboxes';
 import { MessageSummaryPackage } from './presence/mwi-package';
 import { UnsolicitedMwi } from './presence/mwi-unsolicited';
 import { Notifier } from './presence/notifier';
+import { PresencePackage } from './presence/presence-package';
 import type { EventSipPort } from './presence/sip-port';
 import type { RegistrationLookup } from './engine/registration-lookup';
 
@@ -51,7 +52,14 @@ export async function installPresence(
   );
   const notifier = new Notifier({
     sip,
-    packages: [new DialogPackage(blf), mwi],
+    packages: [
+      new DialogPackage(blf),
+      mwi,
+      new PresencePackage(
+        (tel) => stations.peek(tel),
+        () => ctx.config.sip.domain,
+      ),
+    ],
     policy: () => ({
       defaultExpires: ctx.config.presence.subscribeDefaultExpires,
       minExpires: ctx.config.presence.subscribeMinExpires,
@@ -71,6 +79,7 @@ export async function installPresence(
   };
   stations.onStationEffect((tel) => {
     notifier.changed('dialog', tel);
+    notifier.changed('presence', tel);
     nonStationLamps();
   });
   calls.parks.onSlotChanged((slot) => notifier.changed('dialog', parkResource(slot)));
@@ -91,6 +100,8 @@ export async function installPresence(
   // A phone that (re)registers after being away gets its lamp set again.
   const registered = new Set<string>();
   registrations.onChange((tel) => {
+    // LiveStations updates the registered flag from the same event; presence reads it after.
+    queueMicrotask(() => notifier.changed('presence', tel));
     const now = registrations.isRegistered(tel);
     if (now && !registered.has(tel)) unsolicited.send(tel);
     if (now) registered.add(tel);
@@ -106,6 +117,7 @@ export async function installPresence(
       await mailboxes.onChange(area);
       // Settings changed with `pbx` (DND, forward) and policy options reach the lamps at once.
       if (['stations', 'config', 'groups', 'numplan'].includes(area)) notifier.changedAll('dialog');
+      if (area === 'stations') notifier.changedAll('presence');
       if (area === 'stations') {
         for (const r of notifier.watched('dialog'))
           if (blf.resolve(r.startsWith('park:') ? '' : r) === undefined && !r.startsWith('park:'))
