@@ -165,6 +165,33 @@ describe('busy lamps', () => {
     });
   });
 
+  test('attended transfer: the transferor lamp (two calls) ends idle', async () => {
+    const docs = await cycle('201', async () => {
+      const b = await h.phone('202', 'uas-held-then-reconnected.xml', { pauseMs: 300 });
+      const c = await h.phone('203', 'uas-answer-expect-reinvite.xml');
+      const first = await h.startCall('201', '202', 'uac-invite-hold-expect-bye.xml');
+      await waitFor('202 held', () => h.cc.env.registry.heldCalls('201').length === 1);
+      const d = h.cc.stations.peek('201')!.legs[0]!.dialog;
+      const replaces = encodeURIComponent(
+        `${d.callId};to-tag=${d.remoteTag};from-tag=${d.localTag}`,
+      );
+      expectPhoneOk(
+        await h.call('201', '203', 'uac-invite-refer-replaces.xml', {
+          pauseMs: 100,
+          keys: { target: '202', replaces },
+        }),
+        'transferor second call',
+      );
+      expectPhoneOk(await first.done, 'transferor first call');
+      expectPhoneOk(await b.done, '202');
+      expectPhoneOk(await c.done, '203');
+    });
+    // Both of the transferor's calls were on the lamp at once.
+    expect(
+      Math.max(...docs.map((x) => x.dialogs.filter((d) => d.state !== 'terminated').length)),
+    ).toBe(2);
+  });
+
   test('parked and retrieved: the park slot lamp (12 + slot) and the parker end idle', async () => {
     const docs = await cycle(
       'park:201',
