@@ -54,7 +54,8 @@ const layerTable = {
     registrar: ['engine', 'state', 'sip', 'persistence'],
     // Busy lamps, presence, message-waiting and instant messages (issue 9).
     presence: ['engine', 'state', 'sip', 'persistence'],
-    signalling: ['engine', 'registrar', 'presence', 'sip', 'state'],
+    messages: ['engine', 'state', 'sip', 'persistence'],
+    signalling: ['engine', 'registrar', 'presence', 'messages', 'sip', 'state'],
   },
 };
 

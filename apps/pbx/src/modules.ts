@@ -6,9 +6,11 @@
 import type { AppContext, PbxModule } from './context';
 import { installCalls, type CallControl } from './call-control';
 import { installRegistrar, type RegistrarModule } from './registrar';
+import { installMessages, type MessagesControl } from './messages-control';
 import { installPresence, type PresenceControl } from './presence-control';
 import { answerOptions, type SrfApp } from './signalling/srf';
 import { srfEventPort } from './signalling/srf-event-port';
+import { srfMessagePort } from './signalling/srf-message-port';
 import { srfCallPort } from './signalling/srf-call-port';
 import { srfRegistrarPort } from './signalling/srf-registrar-port';
 
@@ -17,6 +19,7 @@ export interface InstalledModules {
   readonly registrar: RegistrarModule;
   readonly calls: CallControl;
   readonly presence: PresenceControl;
+  readonly messages: MessagesControl;
   /** In installation order (stopped in reverse). */
   readonly all: readonly PbxModule[];
 }
@@ -39,7 +42,13 @@ export async function installModules(ctx: AppContext, srf: SrfApp): Promise<Inst
       calls,
       registrar.lookup,
     );
-    return { registrar, calls, presence, all: [registrar, calls, presence] };
+    const messages = installMessages(
+      ctx,
+      srfMessagePort(srf, ctx.log.child({ module: 'messages' })),
+      calls,
+      registrar.lookup,
+    );
+    return { registrar, calls, presence, messages, all: [registrar, calls, presence, messages] };
   } catch (err) {
     await registrar.stop();
     throw err;

@@ -15,6 +15,7 @@ import type { AppContext } from './context';
 import type { CallControl } from './call-control';
 import type { RegistrarModule } from './registrar';
 import type { PresenceControl } from './presence-control';
+import type { MessagesControl } from './messages-control';
 import { connectSrf } from './signalling/srf';
 import { installModules } from './modules';
 
@@ -39,6 +40,8 @@ export interface RunningPbx extends AsyncDisposable {
   calls: CallControl;
   /** Busy lamps, presence, message-waiting: the notifier and its packages. */
   presence: PresenceControl;
+  /** Instant messages between stations and from the PBX. */
+  messages: MessagesControl;
   /** Emits `applied` once a change written to the database is live (see applied-changes.ts). */
   changes: AppliedChanges;
   stop(): Promise<void>;
@@ -176,6 +179,7 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
       registrar,
       calls: installed.calls,
       presence: installed.presence,
+      messages: installed.messages,
       changes,
       stop,
       [Symbol.asyncDispose]: stop,

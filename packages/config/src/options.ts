@@ -177,6 +177,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     'shortest subscription accepted; shorter gets 423 (s)',
   ),
   spec('presence.subscribeMaxExpires', 'int', 3600, 'longest subscription granted (s)'),
+  spec('messages.maxBytes', 'int', 4096, 'largest MESSAGE body; larger gets 413 (bytes)'),
+  spec(
+    'messages.welcome',
+    'string',
+    '',
+    'text the PBX sends a station when it registers (empty: none)',
+  ),
 ];
 
 const BY_KEY = new Map(OPTIONS.map((o) => [o.key, o]));

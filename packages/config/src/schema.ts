@@ -138,6 +138,14 @@ export const PresenceSchema = z.object({
   subscribeMaxExpires: intBetween(1, 86_400),
 });
 
+/** Instant messages (RFC 3428). */
+export const MessagesSchema = z.object({
+  /** Larger MESSAGE bodies get 413 Request Entity Too Large (bytes). */
+  maxBytes: intBetween(1, 65_536),
+  /** Sent by the PBX to a station when it registers (empty: none). */
+  welcome: z.string().max(4000, { error: 'must be at most 4000 characters' }),
+});
+
 /** The whole configuration after defaults, file, database and environment are merged. */
 export const PbxConfigSchema = z
   .object({
@@ -150,6 +158,7 @@ export const PbxConfigSchema = z
     log: LogSchema,
     features: FeaturesSchema,
     presence: PresenceSchema,
+    messages: MessagesSchema,
   })
   .superRefine((c, ctx) => {
     if ((c.sip.tlsCert === undefined) !== (c.sip.tlsKey === undefined)) {

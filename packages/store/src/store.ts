@@ -10,6 +10,7 @@ import { BlockRepo } from './repos/block-repo';
 import { CdrRepo } from './repos/cdr-repo';
 import { ChangeRepo } from './repos/change-repo';
 import { MailboxRepo } from './repos/mailbox-repo';
+import { MessageRepo } from './repos/message-repo';
 import { NumberPlanRepo } from './repos/number-plan-repo';
 import { RegistrationRepo } from './repos/registration-repo';
 import { RingGroupRepo } from './repos/ring-group-repo';
@@ -49,6 +50,7 @@ export class Store {
   readonly ringGroups: RingGroupRepo;
   readonly cdrs: CdrRepo;
   readonly mailboxes: MailboxRepo;
+  readonly messages: MessageRepo;
 
   private constructor(
     readonly db: Database,
@@ -68,6 +70,7 @@ export class Store {
     this.ringGroups = new RingGroupRepo(db, clock);
     this.cdrs = new CdrRepo(db, clock);
     this.mailboxes = new MailboxRepo(db, clock);
+    this.messages = new MessageRepo(db, clock);
   }
 
   /** Opens and migrates the database. */
