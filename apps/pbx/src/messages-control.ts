@@ -14,12 +14,12 @@ export interface MessagesControl extends PbxModule {
   readonly relay: MessageRelay;
 }
 
-export function installMessages(
+export async function installMessages(
   ctx: AppContext,
   sip: MessageSipPort,
   calls: CallControl,
   registrations: RegistrationLookup,
-): MessagesControl {
+): Promise<MessagesControl> {
   const log = ctx.log.child({ module: 'messages' });
   const { stations } = calls;
   const natCheck = (tel: string) => stations.row(tel)?.natCheck ?? 'ip';
@@ -37,6 +37,7 @@ export function installMessages(
     log,
     now: ctx.now,
   });
+  await relay.load();
   // Registered after being away (or for the first time since start-up).
   const registered = new Set<string>();
   registrations.onChange((tel) => {

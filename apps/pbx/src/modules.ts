@@ -42,7 +42,7 @@ export async function installModules(ctx: AppContext, srf: SrfApp): Promise<Inst
       calls,
       registrar.lookup,
     );
-    const messages = installMessages(
+    const messages = await installMessages(
       ctx,
       srfMessagePort(srf, ctx.log.child({ module: 'messages' })),
       calls,

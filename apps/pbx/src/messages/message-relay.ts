@@ -32,6 +32,8 @@ export const PBX_SENDER = 'pbx';
 export class MessageRelay {
   /** One delivery run per recipient at a time, so queued messages keep their order. */
   private readonly running = new Map<string, Promise<void>>();
+  /** Stations with messages waiting in the table (delivered in order before any new one). */
+  private readonly waiting = new Set<string>();
   private readonly now: () => number;
 
   constructor(private readonly d: MessageRelayDeps) {
@@ -52,23 +54,32 @@ export class MessageRelay {
     if (!this.d.isStation(msg.toUser)) return 404;
     // RFC 3428 §7: a body the recipient side will not take is refused with 413.
     if (msg.size > this.d.maxBytes()) return 413;
-    const stored = await this.d.store.messages.add({
+    const message = {
       fromTel: msg.fromUser,
       toTel: msg.toUser,
       contentType: msg.contentType,
       body: msg.body,
       createdAt: this.now(),
-    });
-    // Older queued messages go first: the new one waits its turn in the queue.
-    const queuedBefore = (await this.d.store.messages.pending(msg.toUser)).some(
-      (m) => m.id < stored.id,
-    );
-    if (queuedBefore || this.d.contacts(msg.toUser).length === 0) {
-      void this.deliverPending(msg.toUser);
-      return 202;
+    };
+    const contacts = this.d.contacts(msg.toUser);
+    // Older messages still waiting for this station go first: this one joins the queue.
+    if (!this.waiting.has(msg.toUser) && contacts.length > 0) {
+      const status = await this.send(message, contacts, false);
+      if (status >= 200 && status < 300) {
+        // One write per delivered message: stored as history once a contact took it.
+        await this.d.store.messages.add({ ...message, deliveredAt: this.now() });
+        return 200;
+      }
     }
-    const status = await this.deliver(stored);
-    return status >= 200 && status < 300 ? 200 : 202;
+    await this.d.store.messages.add(message);
+    this.waiting.add(msg.toUser);
+    void this.deliverPending(msg.toUser);
+    return 202;
+  }
+
+  /** Reads which stations have messages waiting (at start-up). */
+  async load(): Promise<void> {
+    for (const m of await this.d.store.messages.pending()) this.waiting.add(m.toTel);
   }
 
   /** Sends the PBX's own message to a station (delivered now or when it registers). */
@@ -95,11 +106,15 @@ export class MessageRelay {
   deliverPending(tel: string): Promise<void> {
     const prev = this.running.get(tel) ?? Promise.resolve();
     const run = prev.then(async () => {
-      for (const m of await this.d.store.messages.pending(tel)) {
+      const queue = await this.d.store.messages.pending(tel);
+      if (queue.length > 0) this.waiting.add(tel);
+      for (const m of queue) {
         if (this.d.contacts(tel).length === 0) return;
-        const status = await this.deliver(m, true);
+        const status = await this.deliver(m);
         if (status < 200 || status >= 300) return;
       }
+      // Messages queued while this run was sending are taken by the run queued after it.
+      if ((await this.d.store.messages.pending(tel)).length === 0) this.waiting.delete(tel);
     });
     const settled = run.catch((err: unknown) =>
       this.d.log.error({ err, tel }, 'queued messages not delivered'),
@@ -111,10 +126,21 @@ export class MessageRelay {
     return settled;
   }
 
-  /** Sends `m` to every contact of its recipient; marks it delivered on the first 2xx. */
-  private async deliver(m: StoredMessage, dated = false): Promise<number> {
+  /** Sends a queued message (with its original `Date`); marks it delivered on the first 2xx. */
+  private async deliver(m: StoredMessage): Promise<number> {
     const contacts = this.d.contacts(m.toTel);
     if (contacts.length === 0) return 480;
+    const status = await this.send(m, contacts, true);
+    if (status >= 200 && status < 300) await this.d.store.messages.markDelivered(m.id, this.now());
+    return status;
+  }
+
+  /** Sends `m` to every contact; resolves with the first 2xx, else the highest failure. */
+  private async send(
+    m: Pick<StoredMessage, 'fromTel' | 'toTel' | 'contentType' | 'body' | 'createdAt'>,
+    contacts: InviteTarget[],
+    dated: boolean,
+  ): Promise<number> {
     const domain = this.d.domain();
     const name = m.fromTel === PBX_SENDER ? 'PBX' : this.d.displayName(m.fromTel);
     const from = `${name ? `"${name.replace(/["\\]/g, '')}" ` : ''}<sip:${m.fromTel}@${domain}>`;
@@ -141,10 +167,7 @@ export class MessageRelay {
           });
       }
     });
-    if (ok !== undefined) {
-      await this.d.store.messages.markDelivered(m.id, this.now());
-      return ok;
-    }
+    if (ok !== undefined) return ok;
     this.d.log.info({ to: m.toTel, statuses }, 'MESSAGE kept for later delivery');
     return Math.max(...statuses);
   }

@@ -76,8 +76,10 @@ export class Notifier {
   private readonly packages = new Map<string, EventPackage>();
   private readonly now: () => number;
   private readonly pending = new Set<Promise<unknown>>();
-  /** Listeners told when a NOTIFY was handed to SIP (the bench measures fan-out with it). */
   private readonly sentListeners: Array<(event: string, resource: string) => void> = [];
+  private readonly answeredListeners: Array<
+    (event: string, resource: string, status: number) => void
+  > = [];
 
   constructor(private readonly opts: NotifierOptions) {
     this.now = opts.now ?? Date.now;
@@ -133,8 +135,14 @@ export class Notifier {
     }));
   }
 
+  /** Told when a NOTIFY was handed to SIP (the bench measures fan-out with it). */
   onNotifySent(listener: (event: string, resource: string) => void): void {
     this.sentListeners.push(listener);
+  }
+
+  /** Told when a NOTIFY's final answer (or its timeout, as 408) arrived. */
+  onNotifyAnswered(listener: (event: string, resource: string, status: number) => void): void {
+    this.answeredListeners.push(listener);
   }
 
   /** Ends every subscription with `deactivated` (the subscriber may re-subscribe at once). */
@@ -297,6 +305,7 @@ export class Notifier {
         return 408;
       })
       .then((status) => {
+        for (const l of this.answeredListeners) l(sub.pkg.name, sub.resource, status);
         if (!live) return;
         const outcome = notifyOutcome(status);
         if (outcome !== 'ok') sub.log.info({ status }, 'NOTIFY failed');

@@ -14,7 +14,7 @@ import type {
 } from '../presence/sip-port';
 import { parseSipUri, splitList, userOfNameAddr } from '../sip/header-values';
 import { reasonPhrase } from '../sip/status';
-import { sendRequest, type SrfApp, type SrfRequest, type SrfResponse } from './srf';
+import { requestFinalStatus, type SrfApp, type SrfRequest, type SrfResponse } from './srf';
 
 /** How long an out-of-dialog NOTIFY waits for its answer before it counts as 408. */
 const NOTIFY_TIMEOUT_MS = 32_000;
@@ -139,21 +139,17 @@ export function srfEventPort(srf: SrfApp, log: Logger): EventSipPort {
       });
     },
     async sendNotify(target: RequestTarget, from: string, to: string, req: NotifyRequest) {
-      const sent = await sendRequest(srf, target.uri, {
-        method: 'NOTIFY',
-        headers: { From: from, To: to, ...notifyHeaders(req) },
-        ...(req.body === undefined ? {} : { body: req.body }),
-        ...(target.nextHop === undefined ? {} : { proxy: target.nextHop }),
-      });
-      return new Promise<number>((resolve) => {
-        const timer = setTimeout(() => resolve(408), NOTIFY_TIMEOUT_MS);
-        timer.unref();
-        sent.on('response', (res: { status: number } | undefined) => {
-          if (!res || res.status < 200) return;
-          clearTimeout(timer);
-          resolve(res.status);
-        });
-      });
+      return requestFinalStatus(
+        srf,
+        target.uri,
+        {
+          method: 'NOTIFY',
+          headers: { From: from, To: to, ...notifyHeaders(req) },
+          ...(req.body === undefined ? {} : { body: req.body }),
+          ...(target.nextHop === undefined ? {} : { proxy: target.nextHop }),
+        },
+        NOTIFY_TIMEOUT_MS,
+      );
     },
   };
 }

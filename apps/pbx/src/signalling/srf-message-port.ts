@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { MessageSipPort } from '../messages/sip-port';
 import { parseSipUri, userOfNameAddr } from '../sip/header-values';
 import { reasonPhrase } from '../sip/status';
-import { sendRequest, type SrfApp } from './srf';
+import { requestFinalStatus, type SrfApp } from './srf';
 
 /** How long a MESSAGE waits for its answer before it counts as 408. */
 const MESSAGE_TIMEOUT_MS = 32_000;
@@ -41,26 +41,22 @@ export function srfMessagePort(srf: SrfApp, log: Logger): MessageSipPort {
       });
     },
     async sendMessage(target, msg) {
-      const sent = await sendRequest(srf, target.uri, {
-        method: 'MESSAGE',
-        headers: {
-          From: msg.from,
-          To: msg.to,
-          'Content-Type': msg.contentType,
-          ...(msg.date ? { Date: msg.date.toUTCString() } : {}),
+      return requestFinalStatus(
+        srf,
+        target.uri,
+        {
+          method: 'MESSAGE',
+          headers: {
+            From: msg.from,
+            To: msg.to,
+            'Content-Type': msg.contentType,
+            ...(msg.date ? { Date: msg.date.toUTCString() } : {}),
+          },
+          body: msg.body,
+          ...(target.nextHop === undefined ? {} : { proxy: target.nextHop }),
         },
-        body: msg.body,
-        ...(target.nextHop === undefined ? {} : { proxy: target.nextHop }),
-      });
-      return new Promise<number>((resolve) => {
-        const timer = setTimeout(() => resolve(408), MESSAGE_TIMEOUT_MS);
-        timer.unref();
-        sent.on('response', (res: { status: number } | undefined) => {
-          if (!res || res.status < 200) return;
-          clearTimeout(timer);
-          resolve(res.status);
-        });
-      });
+        MESSAGE_TIMEOUT_MS,
+      );
     },
   };
 }

@@ -74,3 +74,35 @@ export function answerOptions(srf: SrfApp): void {
     res.send(200, reasonPhrase(200), { headers: { Allow: ALLOW, Accept: 'application/sdp' } });
   });
 }
+
+/**
+ * Sends a request outside any dialog and resolves with its final status (408 when none came
+ * within `timeoutMs`). The `response` listener is attached in srf's callback, synchronously: with
+ * the promise form (`sendRequest`), a response that arrives in the same read as the server's
+ * "sent" acknowledgement is emitted before an awaiting caller can listen, and is lost (seen under
+ * MESSAGE load).
+ */
+export function requestFinalStatus(
+  srf: SrfApp,
+  uri: string,
+  opts: OutOfDialogRequest,
+  timeoutMs: number,
+): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => resolve(408), timeoutMs);
+    timer.unref();
+    const callback = (err: Error | null, req: SrfRequest): void => {
+      if (err) {
+        clearTimeout(timer);
+        reject(err);
+        return;
+      }
+      req.on('response', (res: { status: number } | undefined) => {
+        if (!res || res.status < 200) return;
+        clearTimeout(timer);
+        resolve(res.status);
+      });
+    };
+    Reflect.apply(srf.request, srf, [uri, opts, callback]);
+  });
+}
