@@ -12,6 +12,8 @@ import { MessageSummaryPackage } from './presence/mwi-package';
 import { UnsolicitedMwi } from './presence/mwi-unsolicited';
 import { Notifier } from './presence/notifier';
 import { PresencePackage } from './presence/presence-package';
+import { Publications } from './presence/publications';
+import { grantExpires } from './presence/notifier';
 import type { EventSipPort } from './presence/sip-port';
 import type { RegistrationLookup } from './engine/registration-lookup';
 
@@ -50,6 +52,9 @@ export async function installPresence(
     (tel) => stations.has(tel),
     () => ctx.config.sip.domain,
   );
+  // Late-bound: the notifier is built with the package that reads the publications.
+  let onPublished = (_tel: string): void => undefined;
+  const publications = new Publications((tel) => onPublished(tel), ctx.now);
   const notifier = new Notifier({
     sip,
     packages: [
@@ -58,6 +63,7 @@ export async function installPresence(
       new PresencePackage(
         (tel) => stations.peek(tel),
         () => ctx.config.sip.domain,
+        (tel) => publications.get(tel),
       ),
     ],
     policy: () => ({
@@ -70,6 +76,44 @@ export async function installPresence(
       registrations.matchesSource(tel, source, stations.row(tel)?.natCheck ?? 'ip'),
     log,
     now: ctx.now,
+  });
+
+  onPublished = (tel) => notifier.changed('presence', tel);
+  sip.onPublish((req, answer) => {
+    if (req.event !== 'presence') {
+      answer(489, { 'Allow-Events': 'presence' });
+      return;
+    }
+    // A client publishes its own presence, from where its station is registered.
+    if (
+      req.resource !== req.publisher ||
+      !stations.has(req.publisher) ||
+      !registrations.matchesSource(
+        req.publisher,
+        req.source,
+        stations.row(req.publisher)?.natCheck ?? 'ip',
+      )
+    ) {
+      answer(403);
+      return;
+    }
+    if (req.body !== undefined && !/pidf\+xml/i.test(req.contentType ?? '')) {
+      answer(415, { Accept: 'application/pidf+xml' });
+      return;
+    }
+    const policy = {
+      defaultExpires: ctx.config.presence.subscribeDefaultExpires,
+      minExpires: ctx.config.presence.subscribeMinExpires,
+      maxExpires: ctx.config.presence.subscribeMaxExpires,
+    };
+    const expires = grantExpires(req.expires, policy);
+    if (expires === 'tooBrief') {
+      answer(423, { 'Min-Expires': String(policy.minExpires) });
+      return;
+    }
+    const out = publications.publish(req.publisher, req.ifMatch, req.body, expires);
+    if (out.status === 200) answer(200, { 'SIP-ETag': out.etag, Expires: String(out.expires) });
+    else answer(out.status);
   });
 
   /** Lamps that are not a station (ring groups, park slots) may follow any station's calls. */
@@ -124,6 +168,9 @@ export async function installPresence(
             notifier.removeResource('dialog', r);
       }
     },
-    stop: () => notifier.stop(),
+    async stop() {
+      publications.stop();
+      await notifier.stop();
+    },
   };
 }

@@ -6,6 +6,7 @@
 import type { StationState } from '../state/station-state';
 import { PIDF_TYPE, pidfXml, type PresenceFacts } from '../sip/event-bodies';
 import type { EventPackage, SubscribeVerdict, SubscriptionView } from './event-package';
+import type { PublishedState } from './publications';
 import type { IncomingSubscribe } from './sip-port';
 
 /** What a station's presence is made of. */
@@ -23,7 +24,20 @@ export class PresencePackage implements EventPackage {
   constructor(
     private readonly station: (tel: string) => StationState | undefined,
     private readonly domain: () => string,
+    private readonly published: (tel: string) => PublishedState | undefined = () => undefined,
   ) {}
+
+  /** The derived facts, with what the client published (status text, open/closed) over them. */
+  facts(tel: string): PresenceFacts {
+    const derived = presenceFacts(this.station(tel));
+    const pub = this.published(tel);
+    if (!pub || (derived.basic === 'closed' && derived.activity === 'away')) return derived;
+    return {
+      ...derived,
+      ...(pub.basic ? { basic: pub.basic } : {}),
+      ...(pub.note ? { note: pub.note } : {}),
+    };
+  }
 
   authorize(req: IncomingSubscribe): SubscribeVerdict {
     return this.station(req.resource)
@@ -32,12 +46,12 @@ export class PresencePackage implements EventPackage {
   }
 
   fingerprint(resource: string): string {
-    const f = presenceFacts(this.station(resource));
+    const f = this.facts(resource);
     return `${f.basic}|${f.activity ?? ''}|${f.note ?? ''}`;
   }
 
   render(sub: SubscriptionView): string {
     const entity = `sip:${sub.resource}@${this.domain()}`;
-    return pidfXml(entity, { ...presenceFacts(this.station(sub.resource)), contact: entity });
+    return pidfXml(entity, { ...this.facts(sub.resource), contact: entity });
   }
 }

@@ -62,8 +62,24 @@ export interface RequestTarget {
   readonly nextHop?: string;
 }
 
+/** A PUBLISH (RFC 3903) as the presence module reads it. */
+export interface IncomingPublish {
+  readonly event: string;
+  readonly resource: string;
+  readonly publisher: string;
+  readonly expires: number | undefined;
+  readonly ifMatch: string | undefined;
+  readonly contentType: string | undefined;
+  readonly body: string | undefined;
+  readonly source: { readonly address: string; readonly port: number };
+}
+
+/** The answer to a PUBLISH: a status and its headers (SIP-ETag, Expires, Min-Expires, ...). */
+export type PublishAnswer = (status: number, headers?: Record<string, string>) => void;
+
 /** The notifier's SIP. */
 export interface EventSipPort {
+  onPublish(handler: (req: IncomingPublish, answer: PublishAnswer) => void): void;
   onSubscribe(handler: (req: IncomingSubscribe, answer: InitialSubscribeAnswer) => void): void;
   /** An out-of-dialog NOTIFY (unsolicited message-summary, RFC 3842 §3). */
   sendNotify(

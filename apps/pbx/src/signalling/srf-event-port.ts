@@ -138,6 +138,30 @@ export function srfEventPort(srf: SrfApp, log: Logger): EventSipPort {
         }
       });
     },
+    onPublish(handler) {
+      srf.use('publish', (req, res) => {
+        const eventHeader = header(req, 'Event')?.trim() ?? '';
+        const body = typeof req.body === 'string' && req.body.length > 0 ? req.body : undefined;
+        try {
+          handler(
+            {
+              event: (eventHeader.split(';')[0] ?? '').trim().toLowerCase(),
+              resource: parseSipUri(req.uri)?.user ?? '',
+              publisher: userOfNameAddr(header(req, 'From')) ?? '',
+              expires: expiresOf(req),
+              ifMatch: header(req, 'SIP-If-Match')?.trim(),
+              contentType: header(req, 'Content-Type')?.trim(),
+              body,
+              source: { address: req.source_address, port: Number(req.source_port) },
+            },
+            (status, headers) => reject(res, status, headers),
+          );
+        } catch (err) {
+          log.error({ err }, 'PUBLISH handling failed');
+          reject(res, 500);
+        }
+      });
+    },
     async sendNotify(target: RequestTarget, from: string, to: string, req: NotifyRequest) {
       return requestFinalStatus(
         srf,

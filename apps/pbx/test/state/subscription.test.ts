@@ -45,7 +45,7 @@ describe('subscription reducer (RFC 6665)', () => {
   test.each([
     ['failed', 'kept, retried after a backoff'],
     ['ok', 'kept'],
-  ] as const)('NOTIFY %s: the subscription is %s', (outcome) => {
+  ] as const)('NOTIFY %s: the subscription is %s', (outcome, _what) => {
     const [s, effects] = run([accepted, { type: 'notifyAnswered', outcome }]);
     expect(s.kind).toBe('active');
     expect(effects.some((e) => e.type === 'release')).toBe(false);
