@@ -53,7 +53,10 @@ const layerTable = {
     features: ['engine', 'state', 'sip'],
     registrar: ['engine', 'state', 'sip', 'persistence'],
     trunks: ['engine', 'state', 'sip', 'persistence'],
-    signalling: ['engine', 'registrar', 'trunks', 'sip', 'state'],
+    // Busy lamps, presence, message-waiting and instant messages (issue 9).
+    presence: ['engine', 'state', 'sip', 'persistence'],
+    messages: ['engine', 'state', 'sip', 'persistence'],
+    signalling: ['engine', 'registrar', 'trunks', 'presence', 'messages', 'sip', 'state'],
   },
 };
 

@@ -9,6 +9,7 @@ const SUITES = [
   ['Calls (issue 4)', './calls-bench'],
   ['Media engine', './media-bench'],
   ['Trunks (issue 14)', './trunks-bench'],
+  ['Presence and messages (issue 9)', './presence-bench'],
 ];
 
 async function main() {

@@ -12,6 +12,8 @@ import { registerCdr } from './commands/cdr';
 import { registerConfig } from './commands/config';
 import { registerExt } from './commands/ext';
 import { registerGroup } from './commands/group';
+import { registerMessage } from './commands/message';
+import { registerMwi } from './commands/mwi';
 import { registerNumplan } from './commands/numplan';
 import { registerStatus } from './commands/status';
 import { registerTrunk } from './commands/trunk';
@@ -84,6 +86,8 @@ function buildProgram(
   registerAccessLog(program, ctx);
   registerConfig(program, ctx);
   registerBlock(program, ctx);
+  registerMwi(program, ctx);
+  registerMessage(program, ctx);
   registerNumplan(program, ctx);
   registerGroup(program, ctx);
   registerCdr(program, ctx);

@@ -6,7 +6,11 @@
 import type { AppContext, PbxModule } from './context';
 import { installCalls, type CallControl } from './call-control';
 import { installRegistrar, type RegistrarModule } from './registrar';
-import { answerOptions, answerUnservedSubscribe, type SrfApp } from './signalling/srf';
+import { installMessages, type MessagesControl } from './messages-control';
+import { installPresence, type PresenceControl } from './presence-control';
+import { answerOptions, type SrfApp } from './signalling/srf';
+import { srfEventPort } from './signalling/srf-event-port';
+import { srfMessagePort } from './signalling/srf-message-port';
 import { srfCallPort } from './signalling/srf-call-port';
 import { srfRegistrarPort } from './signalling/srf-registrar-port';
 import { srfTrunkPort } from './signalling/srf-trunk-port';
@@ -15,6 +19,8 @@ import { srfTrunkPort } from './signalling/srf-trunk-port';
 export interface InstalledModules {
   readonly registrar: RegistrarModule;
   readonly calls: CallControl;
+  readonly presence: PresenceControl;
+  readonly messages: MessagesControl;
   /** In installation order (stopped in reverse). */
   readonly all: readonly PbxModule[];
 }
@@ -25,8 +31,6 @@ export async function installModules(ctx: AppContext, srf: SrfApp): Promise<Inst
     srfRegistrarPort(srf, ctx.log.child({ module: 'registrar' })),
   );
   answerOptions(srf);
-  // No event package is served yet: presence and message-waiting will register theirs here.
-  answerUnservedSubscribe(srf, [], ctx.log.child({ module: 'events' }));
   try {
     const calls = await installCalls(
       ctx,
@@ -35,7 +39,19 @@ export async function installModules(ctx: AppContext, srf: SrfApp): Promise<Inst
       srfTrunkPort(srf, ctx.log.child({ component: 'trunks' })),
       registrar.inviteAuth,
     );
-    return { registrar, calls, all: [registrar, calls] };
+    const presence = await installPresence(
+      ctx,
+      srfEventPort(srf, ctx.log.child({ module: 'presence' })),
+      calls,
+      registrar.lookup,
+    );
+    const messages = await installMessages(
+      ctx,
+      srfMessagePort(srf, ctx.log.child({ module: 'messages' })),
+      calls,
+      registrar.lookup,
+    );
+    return { registrar, calls, presence, messages, all: [registrar, calls, presence, messages] };
   } catch (err) {
     await registrar.stop();
     throw err;

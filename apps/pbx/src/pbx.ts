@@ -14,6 +14,8 @@ import { AppliedChanges } from './applied-changes';
 import type { AppContext } from './context';
 import type { CallControl } from './call-control';
 import type { RegistrarModule } from './registrar';
+import type { PresenceControl } from './presence-control';
+import type { MessagesControl } from './messages-control';
 import { connectSrf } from './signalling/srf';
 import { installModules } from './modules';
 
@@ -36,6 +38,10 @@ export interface RunningPbx extends AsyncDisposable {
   registrar: RegistrarModule;
   /** Call control's handles (live stations, calls, park slots, hooks, call records). */
   calls: CallControl;
+  /** Busy lamps, presence, message-waiting: the notifier and its packages. */
+  presence: PresenceControl;
+  /** Instant messages between stations and from the PBX. */
+  messages: MessagesControl;
   /** Emits `applied` once a change written to the database is live (see applied-changes.ts). */
   changes: AppliedChanges;
   stop(): Promise<void>;
@@ -172,6 +178,8 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
       mediaServer,
       registrar,
       calls: installed.calls,
+      presence: installed.presence,
+      messages: installed.messages,
       changes,
       stop,
       [Symbol.asyncDispose]: stop,

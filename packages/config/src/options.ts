@@ -184,6 +184,33 @@ export const OPTIONS: readonly OptionSpec[] = [
   ),
   spec('trunks.registerRetryMin', 'seconds', 5, 'first wait after a failed trunk registration (s)'),
   spec('trunks.registerRetryMax', 'seconds', 300, 'longest wait between trunk registrations (s)'),
+  spec('presence.dndAsBusy', 'enum', 'yes', 'busy lamp of a station in DND is lit: yes | no'),
+  spec(
+    'presence.forwardAllAsBusy',
+    'enum',
+    'yes',
+    'busy lamp of a station forwarding all calls is lit: yes | no',
+  ),
+  spec(
+    'presence.subscribeDefaultExpires',
+    'int',
+    3600,
+    'subscription time when a SUBSCRIBE asks for none (s)',
+  ),
+  spec(
+    'presence.subscribeMinExpires',
+    'int',
+    60,
+    'shortest subscription accepted; shorter gets 423 (s)',
+  ),
+  spec('presence.subscribeMaxExpires', 'int', 3600, 'longest subscription granted (s)'),
+  spec('messages.maxBytes', 'int', 4096, 'largest MESSAGE body; larger gets 413 (bytes)'),
+  spec(
+    'messages.welcome',
+    'string',
+    '',
+    'text the PBX sends a station when it registers (empty: none)',
+  ),
 ];
 
 const BY_KEY = new Map(OPTIONS.map((o) => [o.key, o]));

@@ -141,6 +141,30 @@ export const TrunksSchema = z.object({
   registerRetryMax: secondsUpTo(86400),
 });
 
+const yesNo = () => z.enum(['yes', 'no'], { error: 'must be yes or no' });
+
+/** Busy lamps, presence, message-waiting and subscriptions (RFC 6665). */
+export const PresenceSchema = z.object({
+  /** A station in DND lights its busy lamp steady (as if in a call). */
+  dndAsBusy: yesNo(),
+  /** A station forwarding all calls lights its busy lamp steady. */
+  forwardAllAsBusy: yesNo(),
+  /** Subscription time granted when a SUBSCRIBE asks for none (s). */
+  subscribeDefaultExpires: intBetween(1, 86_400),
+  /** Shorter subscriptions are refused with 423 Interval Too Brief (s). */
+  subscribeMinExpires: intBetween(1, 86_400),
+  /** Longer subscriptions are cut to this (s). */
+  subscribeMaxExpires: intBetween(1, 86_400),
+});
+
+/** Instant messages (RFC 3428). */
+export const MessagesSchema = z.object({
+  /** Larger MESSAGE bodies get 413 Request Entity Too Large (bytes). */
+  maxBytes: intBetween(1, 65_536),
+  /** Sent by the PBX to a station when it registers (empty: none). */
+  welcome: z.string().max(4000, { error: 'must be at most 4000 characters' }),
+});
+
 /** The whole configuration after defaults, file, database and environment are merged. */
 export const PbxConfigSchema = z
   .object({
@@ -153,6 +177,8 @@ export const PbxConfigSchema = z
     log: LogSchema,
     features: FeaturesSchema,
     trunks: TrunksSchema,
+    presence: PresenceSchema,
+    messages: MessagesSchema,
   })
   .superRefine((c, ctx) => {
     if ((c.sip.tlsCert === undefined) !== (c.sip.tlsKey === undefined)) {
@@ -183,6 +209,13 @@ export const PbxConfigSchema = z
         code: 'custom',
         path: ['trunks', 'registerRetryMax'],
         message: 'must be at least trunks.registerRetryMin',
+      });
+    }
+    if (c.presence.subscribeMinExpires > c.presence.subscribeMaxExpires) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['presence', 'subscribeMinExpires'],
+        message: 'must be at most presence.subscribeMaxExpires',
       });
     }
     if (c.sip.tlsCert !== undefined && c.sip.tlsPort !== 0 && c.sip.tlsPort === c.sip.port) {

@@ -67,6 +67,14 @@ describe('loadConfig defaults', () => {
         registerRetryMin: 5,
         registerRetryMax: 300,
       },
+      presence: {
+        dndAsBusy: 'yes',
+        forwardAllAsBusy: 'yes',
+        subscribeDefaultExpires: 3600,
+        subscribeMinExpires: 60,
+        subscribeMaxExpires: 3600,
+      },
+      messages: { maxBytes: 4096, welcome: '' },
     });
     expect(tlsEnabled(c)).toBe(false);
   });
@@ -231,6 +239,8 @@ describe('loadConfig errors name the key and the rule', () => {
         o.key !== 'db.path' &&
         o.key !== 'control.secret' &&
         o.key !== 'media.eslPassword' &&
+        // Free text: any text is a welcome message; only its length is limited (below).
+        o.key !== 'messages.welcome' &&
         !o.key.startsWith('sip.tls'),
     ).map((o) => [o.key, o]),
   )('a bad %s names the key', (key, option) => {
@@ -239,6 +249,11 @@ describe('loadConfig errors name the key and the rule', () => {
     expect(err.issues).toHaveLength(1);
     expect(err.message.startsWith(`${key}: must be`)).toBe(true);
     expect(err.message).toContain(`from ${name}`);
+  });
+
+  it('refuses an over-long welcome message and names messages.welcome', () => {
+    const err = errorOf(() => loadConfig({ env: { PBX_MESSAGES_WELCOME: 'x'.repeat(4001) } }));
+    expect(err.message).toMatch(/^messages\.welcome: must be at most 4000 characters/);
   });
 
   it('refuses an over-long path and names db.path', () => {

@@ -37,6 +37,10 @@ export type {
   RealmOption,
   UpdateOptions,
 } from './repos/station-repo';
+export { MailboxRepo } from './repos/mailbox-repo';
+export type { Mailbox } from './repos/mailbox-repo';
+export { MessageRepo } from './repos/message-repo';
+export type { NewMessage, StoredMessage } from './repos/message-repo';
 export { RegistrationRepo } from './repos/registration-repo';
 export type { Registration, RegistrationInput, SipProtocol } from './repos/registration-repo';
 export { WhitelistRepo } from './repos/whitelist-repo';

@@ -11,6 +11,8 @@ import { BlockRepo } from './repos/block-repo';
 import { BillingRepo } from './repos/billing-repo';
 import { CdrRepo } from './repos/cdr-repo';
 import { ChangeRepo } from './repos/change-repo';
+import { MailboxRepo } from './repos/mailbox-repo';
+import { MessageRepo } from './repos/message-repo';
 import { NumberPlanRepo } from './repos/number-plan-repo';
 import { RegistrationRepo } from './repos/registration-repo';
 import { RingGroupRepo } from './repos/ring-group-repo';
@@ -53,6 +55,8 @@ export class Store {
   readonly audit: AuditRepo;
   readonly trunks: TrunkRepo;
   readonly billing: BillingRepo;
+  readonly mailboxes: MailboxRepo;
+  readonly messages: MessageRepo;
 
   private constructor(
     readonly db: Database,
@@ -74,6 +78,8 @@ export class Store {
     this.audit = new AuditRepo(db, clock);
     this.trunks = new TrunkRepo(db, cipher, clock);
     this.billing = new BillingRepo(db, clock);
+    this.mailboxes = new MailboxRepo(db, clock);
+    this.messages = new MessageRepo(db, clock);
   }
 
   /** Opens and migrates the database. */

@@ -18,6 +18,8 @@ export interface RegistrationLookup {
   isRegistered(tel: string): boolean;
   /** Where to send an INVITE to the station now (its newest binding); undefined when none. */
   locate(tel: string, natCheck: NatCheck): InviteTarget | undefined;
+  /** Every live binding of the station, newest first (a MESSAGE goes to all of them). */
+  locateAll(tel: string, natCheck: NatCheck): InviteTarget[];
   /**
    * The manual's source check: the station is registered from `source` (the IP; also the port
    * when its NAT check is `ip-port`).

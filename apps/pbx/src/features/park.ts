@@ -32,6 +32,7 @@ import {
 export class ParkRuntime implements ParkStore {
   private slots: ParkSlots = emptySlots();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly listeners: Array<(slot: string) => void> = [];
 
   constructor(private readonly env: CallEnv) {
     env.intercept.hangup.push((leg) => this.onHangup(leg));
@@ -64,10 +65,20 @@ export class ParkRuntime implements ParkStore {
     this.timers.clear();
   }
 
+  /** Tells `listener` the slot of every park, retrieve, recall or hang-up (busy lamps). */
+  onSlotChanged(listener: (slot: string) => void): void {
+    this.listeners.push(listener);
+  }
+
   apply(e: ParkEvent): void {
+    const before = this.slots;
     const [next, effects] = nextParkSlots(this.slots, e);
     this.slots = next;
     for (const eff of effects) this.run(eff);
+    if (next !== before) {
+      for (const slot of new Set([...before.keys(), ...next.keys()]))
+        if (before.get(slot) !== next.get(slot)) for (const l of this.listeners) l(slot);
+    }
   }
 
   private run(eff: ParkEffect): void {

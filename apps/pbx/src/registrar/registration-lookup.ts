@@ -49,6 +49,10 @@ export function bindingLookup(
       const newest = live.reduce((a, b) => (b.updatedAt > a.updatedAt ? b : a));
       return inviteTarget(newest, natCheck);
     },
+    locateAll: (tel, natCheck) =>
+      [...bindings.live(tel, now())]
+        .sort((a, b) => b.updatedAt - a.updatedAt)
+        .map((r) => inviteTarget(r, natCheck)),
     matchesSource: (tel, source, natCheck) =>
       matchesRegistration(bindings.live(tel, now()), source, natCheck),
     onChange(listener) {

@@ -5,7 +5,6 @@
  */
 import Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
-import { badEventResponse } from '../sip/events';
 import { reasonPhrase } from '../sip/status';
 
 export type SrfApp = InstanceType<typeof Srf>;
@@ -49,6 +48,7 @@ export function connectSrf(opts: SrfConnectOptions): Promise<SrfApp> {
 export interface OutOfDialogRequest {
   method: string;
   headers?: Record<string, string>;
+  body?: string;
   proxy?: string;
 }
 
@@ -76,16 +76,33 @@ export function answerOptions(srf: SrfApp): void {
 }
 
 /**
- * Answers every SUBSCRIBE that no event package took with `489 Bad Event`. `served` lists the
- * packages served (presence, message-summary, … add themselves before this last handler).
+ * Sends a request outside any dialog and resolves with its final status (408 when none came
+ * within `timeoutMs`). The `response` listener is attached in srf's callback, synchronously: with
+ * the promise form (`sendRequest`), a response that arrives in the same read as the server's
+ * "sent" acknowledgement is emitted before an awaiting caller can listen, and is lost (seen under
+ * MESSAGE load).
  */
-export function answerUnservedSubscribe(srf: SrfApp, served: readonly string[], log: Logger): void {
-  srf.use('subscribe', (req, res) => {
-    const r = badEventResponse(served);
-    log.debug(
-      { event: req.get('Event'), ip: req.source_address },
-      'SUBSCRIBE for an event not served',
-    );
-    res.send(r.status, r.reason, { headers: r.headers });
+export function requestFinalStatus(
+  srf: SrfApp,
+  uri: string,
+  opts: OutOfDialogRequest,
+  timeoutMs: number,
+): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => resolve(408), timeoutMs);
+    timer.unref();
+    const callback = (err: Error | null, req: SrfRequest): void => {
+      if (err) {
+        clearTimeout(timer);
+        reject(err);
+        return;
+      }
+      req.on('response', (res: { status: number } | undefined) => {
+        if (!res || res.status < 200) return;
+        clearTimeout(timer);
+        resolve(res.status);
+      });
+    };
+    Reflect.apply(srf.request, srf, [uri, opts, callback]);
   });
 }

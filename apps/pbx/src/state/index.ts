@@ -8,3 +8,4 @@ export * from './routing';
 export * from './ring-group';
 export * from './park-slots';
 export * as features from './features';
+export * from './subscription';

@@ -38,6 +38,10 @@ export class FakeRegistrations implements RegistrationLookup {
       ? { uri: `sip:${tel}@127.0.0.1:${5000 + Number(tel.slice(-2))}` }
       : undefined;
   }
+  locateAll(tel: string, natCheck: NatCheck): InviteTarget[] {
+    const t = this.locate(tel, natCheck);
+    return t ? [t] : [];
+  }
   matchesSource(tel: string): boolean {
     return this.registered.has(tel);
   }
