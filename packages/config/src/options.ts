@@ -157,6 +157,12 @@ export const OPTIONS: readonly OptionSpec[] = [
     60,
     'time an unanswered call rings before it ends (s)',
   ),
+  spec(
+    'features.conferenceMaxParties',
+    'int',
+    5,
+    'parties in one conference (46 or a room), the owner included',
+  ),
 ];
 
 const BY_KEY = new Map(OPTIONS.map((o) => [o.key, o]));

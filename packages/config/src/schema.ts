@@ -120,6 +120,8 @@ export const FeaturesSchema = z.object({
   parkRecallTime: secondsUpTo(3600),
   /** Seconds a call may ring unanswered before it is ended. */
   ringingTimeout: secondsUpTo(3600),
+  /** Parties in one conference, its owner included (the manual's limit is five). */
+  conferenceMaxParties: intBetween(3, 32),
 });
 
 /** The whole configuration after defaults, file, database and environment are merged. */

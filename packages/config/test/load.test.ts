@@ -57,7 +57,12 @@ describe('loadConfig defaults', () => {
       license: { maxStations: 128 },
       db: { path: './data/pbx.sqlite' },
       log: { level: 'info' },
-      features: { forwardNoAnswerTimer: 15, parkRecallTime: 60, ringingTimeout: 60 },
+      features: {
+        forwardNoAnswerTimer: 15,
+        parkRecallTime: 60,
+        ringingTimeout: 60,
+        conferenceMaxParties: 5,
+      },
     });
     expect(tlsEnabled(c)).toBe(false);
   });
