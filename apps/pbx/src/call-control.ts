@@ -14,6 +14,7 @@ import { LiveStations } from './engine/live-stations';
 import type { NumberPlanSource } from './engine/number-plan';
 import type { RegistrationLookup } from './engine/registration-lookup';
 import type { CallSipPort } from './engine/sip-port';
+import type { MediaPort } from './engine/media-port';
 import { installFeatures } from './features';
 import type { ParkRuntime } from './features/park';
 import { StoreNumberPlan } from './persistence';
@@ -36,6 +37,7 @@ export async function installCalls(
   ctx: AppContext,
   sip: CallSipPort,
   registrations: RegistrationLookup,
+  media: MediaPort,
 ): Promise<CallControl> {
   const log = ctx.log.child({ component: 'calls' });
   const stations = new LiveStations(ctx.store, () => ctx.config, registrations, log);
@@ -48,6 +50,7 @@ export async function installCalls(
     log,
     now: ctx.now,
     sip,
+    media,
     stations,
     registry,
     cdr,

@@ -4,6 +4,7 @@
  * call control reads registrations from it.
  */
 import type { AppContext, PbxModule } from './context';
+import type { MediaPort } from './engine/media-port';
 import { installCalls, type CallControl } from './call-control';
 import { installRegistrar, type RegistrarModule } from './registrar';
 import { answerOptions, answerUnservedSubscribe, type SrfApp } from './signalling/srf';
@@ -18,7 +19,11 @@ export interface InstalledModules {
   readonly all: readonly PbxModule[];
 }
 
-export async function installModules(ctx: AppContext, srf: SrfApp): Promise<InstalledModules> {
+export async function installModules(
+  ctx: AppContext,
+  srf: SrfApp,
+  media: MediaPort,
+): Promise<InstalledModules> {
   const registrar = await installRegistrar(
     ctx,
     srfRegistrarPort(srf, ctx.log.child({ module: 'registrar' })),
@@ -31,6 +36,7 @@ export async function installModules(ctx: AppContext, srf: SrfApp): Promise<Inst
       ctx,
       srfCallPort(srf, ctx.log.child({ component: 'calls' })),
       registrar.lookup,
+      media,
     );
     return { registrar, calls, all: [registrar, calls] };
   } catch (err) {

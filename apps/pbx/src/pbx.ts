@@ -15,6 +15,7 @@ import type { AppContext } from './context';
 import type { CallControl } from './call-control';
 import type { RegistrarModule } from './registrar';
 import { connectSrf } from './signalling/srf';
+import { MediaConnection, type MediaTarget } from './media/media-connection';
 import { installModules } from './modules';
 
 export interface StartPbxOptions {
@@ -32,6 +33,11 @@ export interface RunningPbx extends AsyncDisposable {
   sipServer?: SipServer;
   /** The embedded media server (media.mode embedded): drachtio-fsmrf's Event Socket and SIP peer. */
   mediaServer?: MediaServerHandle;
+  /**
+   * The connection to the media server (embedded or external) through drachtio-fsmrf: the media
+   * port call control uses; `waitUntilAvailable()` for tests that need media.
+   */
+  media: MediaConnection;
   /** The registrar's handles (bindings, qualify, blocks, static bindings for tests). */
   registrar: RegistrarModule;
   /** Call control's handles (live stations, calls, park slots, hooks, call records). */
@@ -128,7 +134,15 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
     });
     stopAll.push(() => srf.disconnect());
     const ctx: AppContext = { config, store, log, now: Date.now };
-    const installed = await installModules(ctx, srf);
+    // Connected in the background: calls that need no media never wait for the media server.
+    const media = new MediaConnection({
+      srf,
+      log: log.child({ component: 'media' }),
+      target: () => mediaTarget(ctx.config),
+    });
+    media.start();
+    stopAll.push(() => media.stop());
+    const installed = await installModules(ctx, srf, media);
     const modules = installed.all;
     stopAll.push(async () => {
       for (const m of [...modules].reverse()) await m.stop?.();
@@ -170,6 +184,7 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
       sip: { host, port: config.sip.port },
       sipServer,
       mediaServer,
+      media,
       registrar,
       calls: installed.calls,
       changes,
@@ -180,6 +195,18 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
     await stop();
     throw err;
   }
+}
+
+/** Where the media connection finds the Event Socket: the embedded server on loopback, or config's. */
+function mediaTarget(config: PbxConfig): MediaTarget {
+  const embedded = config.media.mode === 'embedded';
+  return {
+    address: embedded ? '127.0.0.1' : config.media.host,
+    port: config.media.eslPort,
+    secret: config.media.eslPassword,
+    // The embedded server connects back on loopback; an external one to this host's address.
+    ...(embedded ? { listenAddress: '127.0.0.1' } : {}),
+  };
 }
 
 /**

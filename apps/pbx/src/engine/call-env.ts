@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { PbxConfig } from '@pbx/config';
 import type { InviteTarget, RegistrationLookup } from './registration-lookup';
 import type { CallSipPort, IncomingDialogRequest } from './sip-port';
+import type { MediaPort } from './media-port';
 import type { LiveStations } from './live-stations';
 import type { Call, CallRegistry, Leg } from './call-registry';
 import type { CdrWriter } from './cdr-writer';
@@ -45,6 +46,8 @@ export interface CallEnv {
   readonly log: Logger;
   readonly now: () => number;
   readonly sip: CallSipPort;
+  /** The media server (music on hold, tones, conference mixers); may be unavailable. */
+  readonly media: MediaPort;
   readonly stations: LiveStations;
   readonly registry: CallRegistry;
   readonly cdr: CdrWriter;
