@@ -55,7 +55,7 @@ export async function installCalls(
     registry,
     cdr,
     hooks,
-    intercept: { hangup: [], cancel: [] },
+    intercept: { hangup: [], cancel: [], reinvite: [] },
     registrations,
     locate: (station) => registrations.locate(station, stations.row(station)?.natCheck ?? 'ip'),
   };
@@ -77,7 +77,7 @@ export async function installCalls(
       await plan.onChange(area);
     },
     async stop() {
-      features.stop();
+      await features.stop();
       for (const call of registry.all()) endCall(env, call, { status: 503, note: 'pbx stopping' });
       await cdr.flush();
     },

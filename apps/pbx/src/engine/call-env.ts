@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { PbxConfig } from '@pbx/config';
 import type { InviteTarget, RegistrationLookup } from './registration-lookup';
-import type { CallSipPort, IncomingDialogRequest } from './sip-port';
+import type { CallSipPort, IncomingDialogRequest, IncomingReinvite } from './sip-port';
 import type { MediaPort } from './media-port';
 import type { LiveStations } from './live-stations';
 import type { Call, CallRegistry, Leg } from './call-registry';
@@ -36,6 +36,11 @@ export interface CallInterceptors {
   readonly hangup: Array<(leg: Leg, call: Call | undefined) => boolean>;
   /** A caller cancelled its unanswered call. */
   readonly cancel: Array<(leg: Leg, call: Call) => boolean>;
+  /**
+   * A re-INVITE on a leg whose SDP another feature owns (a conference party on the media
+   * server): answered there instead of being relayed to a partner.
+   */
+  readonly reinvite: Array<(leg: Leg, r: IncomingReinvite) => boolean>;
   /** An in-dialog REFER (transfer). */
   refer?: (leg: Leg, call: Call | undefined, req: IncomingDialogRequest) => void;
 }

@@ -101,7 +101,7 @@ export interface Connection {
 
 /** The facts of one call attempt, for its call record. */
 export interface CallInfo {
-  kind: 'station' | 'group' | 'pickup' | 'park' | 'retrieve' | 'transfer';
+  kind: 'station' | 'group' | 'pickup' | 'park' | 'retrieve' | 'transfer' | 'conference';
   dialled: string;
   caller: Party;
   startedAt: number;
@@ -286,6 +286,16 @@ export class CallRegistry implements CallStore {
   }
 
   heldCalls(station: string): HeldCall[] {
+    return this.callsOf(station, true);
+  }
+
+  /** CallStore: connected calls in which `station` talks (does not hold). */
+  async talkingWith(station: string): Promise<readonly HeldCall[]> {
+    return this.callsOf(station, false);
+  }
+
+  /** `station`'s connected two-party calls in which it holds (or does not hold) the other party. */
+  private callsOf(station: string, holding: boolean): HeldCall[] {
     const out: HeldCall[] = [];
     for (const call of this.calls.values()) {
       const conn = call.connection;
@@ -294,13 +304,14 @@ export class CallRegistry implements CallStore {
         const holder = call.leg(side);
         const held = call.leg(side === 'a' ? 'b' : 'a');
         if (!holder || !held || holder.party.station !== station) continue;
-        if (!isHolding(conn.media, side)) continue;
+        if (holder.callRef !== call.ref || held.callRef !== call.ref) continue;
+        if (isHolding(conn.media, side) !== holding) continue;
         out.push({
           callRef: call.ref,
           legId: held.id,
           holderLegId: holder.id,
           party: held.party.number,
-          heldAt: conn.heldAt[side] ?? 0,
+          heldAt: (holding ? conn.heldAt[side] : call.record.answeredAt) ?? 0,
         });
       }
     }

@@ -32,6 +32,8 @@ function partnerSdp(
 }
 
 export function onReinvite(env: CallEnv, leg: Leg, r: IncomingReinvite): void {
+  // A leg on the media server (a conference party) is answered by its feature, not relayed.
+  for (const take of env.intercept.reinvite) if (take(leg, r)) return;
   const call = env.registry.call(leg.callRef);
   const side = call?.sideOf(leg);
   const partner = call && side ? call.leg(other(side)) : undefined;

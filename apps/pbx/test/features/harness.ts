@@ -121,7 +121,7 @@ export async function startEngine(): Promise<EngineHarness> {
     registry,
     cdr,
     hooks: {},
-    intercept: { hangup: [], cancel: [] },
+    intercept: { hangup: [], cancel: [], reinvite: [] },
     registrations,
     locate: (station) => registrations.locate(station, stations.row(station)?.natCheck ?? 'ip'),
   };
@@ -149,7 +149,7 @@ export async function startEngine(): Promise<EngineHarness> {
     },
     settle: () => settle(),
     async close() {
-      features.stop();
+      await features.stop();
       await stations.flush();
       await cdr.flush();
       await store.close();
