@@ -17,6 +17,7 @@ import type { CallSipPort } from './engine/sip-port';
 import type { MediaPort } from './engine/media-port';
 import { installFeatures } from './features';
 import type { ParkRuntime } from './features/park';
+import type { ConferenceRuntime } from './features/conference';
 import { StoreNumberPlan } from './persistence';
 
 /** What the call-control module exposes to the rest of the app. */
@@ -26,6 +27,8 @@ export interface CallControl {
   readonly stations: LiveStations;
   readonly plan: NumberPlanSource;
   readonly parks: ParkRuntime;
+  /** The conferences on the media server (46 and rooms). */
+  readonly conferences: ConferenceRuntime;
   readonly hooks: CallHooks;
   /** Resolves when every call record so far is written. */
   flushCdrs(): Promise<void>;
@@ -70,6 +73,7 @@ export async function installCalls(
     stations,
     plan,
     parks: features.parks,
+    conferences: features.conferences,
     hooks,
     flushCdrs: () => cdr.flush(),
     async onChange(area) {

@@ -94,6 +94,17 @@ export class ConferenceRuntime implements ConferenceStore {
     return [...this.byId.values()].map((c) => c.state);
   }
 
+  /** Resolves once every step asked of conference `id` so far is done (re-INVITEs answered). */
+  async idle(id: string): Promise<void> {
+    for (;;) {
+      const c = this.byId.get(id);
+      if (!c) return;
+      const q = c.queue;
+      await q;
+      if (c.queue === q) return;
+    }
+  }
+
   /** Ends every conference (PBX stopping). */
   async stop(): Promise<void> {
     const all = [...this.byId.values()];
