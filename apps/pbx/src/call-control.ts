@@ -16,6 +16,8 @@ import type { RegistrationLookup } from './engine/registration-lookup';
 import type { CallSipPort } from './engine/sip-port';
 import type { MediaPort } from './engine/media-port';
 import { installFeatures } from './features';
+import { holdRecall } from './features/hold-recall';
+import { hearWhileWaiting, musicOnHold } from './engine/waiting-media';
 import type { ParkRuntime } from './features/park';
 import type { ConferenceRuntime } from './features/conference';
 import { StoreNumberPlan } from './persistence';
@@ -65,6 +67,10 @@ export async function installCalls(
   const plan = new StoreNumberPlan(ctx.store, { logger: log });
   await plan.reload();
   const features = installFeatures(env);
+  // Music on hold, park music and ringback from the media server; hold recall.
+  hooks.onMediaIdle = (call) => musicOnHold(env, call);
+  hooks.waiting = (leg, sound, why) => hearWhileWaiting(env, leg, sound, why);
+  hooks.onHoldChanged = holdRecall(env);
   sip.onInvite(createRouter({ env, plan, features: features.table }));
 
   return {

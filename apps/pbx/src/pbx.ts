@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
-import { loadConfig, CONFIG_REDACT_PATHS, type PbxConfig } from '@pbx/config';
+import { checkPlayableWav, loadConfig, CONFIG_REDACT_PATHS, type PbxConfig } from '@pbx/config';
 import { Store, type ChangeWatcher } from '@pbx/store';
 import { startMediaServer, type MediaServerHandle } from '@pbx/media-server';
 import { startSipServer, type SipServer } from '@pbx/sip-server';
@@ -16,6 +16,7 @@ import type { CallControl } from './call-control';
 import type { RegistrarModule } from './registrar';
 import { connectSrf } from './signalling/srf';
 import { MediaConnection, type MediaTarget } from './media/media-connection';
+import { ensureHoldTune } from './media/hold-tune';
 import { installModules } from './modules';
 
 export interface StartPbxOptions {
@@ -120,6 +121,7 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
     }
     const mediaServer =
       config.media.mode === 'embedded' ? await startEmbeddedMedia(config, dbPath, log) : undefined;
+    checkHoldMusic(config, log);
     if (mediaServer) {
       stopAll.push(() => mediaServer.close());
       // With port 0 (tests) the real ports are known only now.
@@ -220,6 +222,8 @@ async function startEmbeddedMedia(
   log: Logger,
 ): Promise<MediaServerHandle> {
   const dataDir = path.dirname(dbPath);
+  // The generated hold tune, where the media server resolves `hold-music.wav`.
+  await ensureHoldTune(path.join(dataDir, 'sounds'));
   const media = await startMediaServer({
     sip: { host: config.media.host, port: config.media.sipPort },
     esl: { host: '127.0.0.1', port: config.media.eslPort, password: config.media.eslPassword },
@@ -233,6 +237,21 @@ async function startEmbeddedMedia(
     'media server started',
   );
   return media;
+}
+
+/** Says at start-up when the configured hold music cannot be played (the PBX falls back). */
+function checkHoldMusic(config: PbxConfig, log: Logger): void {
+  const file = config.media.holdMusic;
+  // Relative names and external media servers: the file lives where the media server is.
+  if (!file || !path.isAbsolute(file) || config.media.mode !== 'embedded') return;
+  try {
+    checkPlayableWav(file);
+  } catch (err) {
+    log.warn(
+      { holdMusic: file, reason: (err as Error).message },
+      'media.holdMusic cannot be played: the generated tune is used instead',
+    );
+  }
 }
 
 async function readTls(cert: string, key: string): Promise<{ cert: Buffer; key: Buffer }> {

@@ -23,8 +23,19 @@ export interface HoldChange {
 }
 
 export interface CallHooks {
-  /** Music-on-hold hook (the media issue fills it in). */
+  /** A party was held or resumed (music on hold, hold recall). */
   onHoldChanged?(change: HoldChange): void;
+  /**
+   * No offer/answer exchange is under way in `call` any more (a relayed hold or resume has been
+   * answered): the moment to send a party our own re-INVITE (music on hold).
+   */
+  onMediaIdle?(call: Call): void;
+  /**
+   * A party waits with nobody on the other end: parked (`music` until retrieved or recalled) or
+   * transferred to a station that rings (`ringback` until it answers). Any SDP the PBX sends the
+   * party afterwards ends it (Leg.stamp).
+   */
+  waiting?(leg: Leg, sound: 'music' | 'ringback', why: string): void;
 }
 
 /**

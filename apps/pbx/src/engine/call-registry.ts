@@ -38,6 +38,12 @@ export interface Party {
   readonly station?: string;
 }
 
+/** What a leg on a media-server endpoint holds on to (engine/waiting-media.ts). */
+export interface WaitingMediaHandle {
+  /** Hangs up the endpoint; called once the phone has been sent other media. */
+  release(): void;
+}
+
 /**
  * One SIP dialog with one phone. `uas`: the phone called us (its INVITE); `uac`: we called it.
  */
@@ -67,6 +73,11 @@ export class Leg {
   lastSent = '';
   /** Set while the leg is reported to its station. */
   tracked = false;
+  /**
+   * Set while the phone's media goes to a media-server endpoint (music on hold, park, ringback:
+   * waiting-media.ts). Sending the phone any other SDP (`stamp`) or ending the leg lets it go.
+   */
+  waitingMedia: WaitingMediaHandle | undefined;
 
   constructor(
     public callRef: CallRef,
@@ -83,8 +94,24 @@ export class Leg {
 
   /** `sdp` as we send it to this phone (our origin line), remembered as the last sent. */
   stamp(sdp: string): string {
+    this.letGoOfWaitingMedia();
     this.lastSent = this.origin.stamp(sdp);
     return this.lastSent;
+  }
+
+  /** `sdp` of the media-server endpoint behind `handle`, as we send it to this phone. */
+  stampWaiting(sdp: string, handle: WaitingMediaHandle): string {
+    if (this.waitingMedia !== handle) this.letGoOfWaitingMedia();
+    this.waitingMedia = handle;
+    this.lastSent = this.origin.stamp(sdp);
+    return this.lastSent;
+  }
+
+  /** The phone leaves its media-server endpoint (it is sent other media, or the leg ended). */
+  letGoOfWaitingMedia(): void {
+    const handle = this.waitingMedia;
+    this.waitingMedia = undefined;
+    handle?.release();
   }
 
   get ended(): boolean {
