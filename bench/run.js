@@ -8,6 +8,7 @@ const SUITES = [
   ['Registrar (issue 3)', './registrar-bench'],
   ['Calls (issue 4)', './calls-bench'],
   ['Media engine', './media-bench'],
+  ['Conferences (issue 12)', './conference-bench'],
 ];
 
 async function main() {

@@ -71,6 +71,8 @@ export class ConferenceRuntime implements ConferenceStore {
   /** Offers waiting for a mixer answer: a room caller's INVITE, an owner's resume re-INVITE. */
   private readonly pending = new Map<LegId, IncomingInvite | IncomingReinvite>();
   private seq = 0;
+  /** Set by stop(): endpoints ending now are the shutdown, not a lost media server. */
+  private stopping = false;
 
   constructor(private readonly env: CallEnv) {
     // Before transfer's hang-up interceptor: a conference leg is never "held" for a transfer.
@@ -107,6 +109,7 @@ export class ConferenceRuntime implements ConferenceStore {
 
   /** Ends every conference (PBX stopping). */
   async stop(): Promise<void> {
+    this.stopping = true;
     const all = [...this.byId.values()];
     for (const c of all) this.forget(c);
     await Promise.all(all.map(async (c) => (await c.mixer?.catch(() => undefined))?.destroy()));
@@ -388,7 +391,7 @@ export class ConferenceRuntime implements ConferenceStore {
   /** The media server hung an endpoint up on its own (it went away): the party leaves. */
   private watch(c: LiveConference, legId: LegId, ep: MediaEndpoint): void {
     ep.onEnded((reason) => {
-      if (c.endpoints.get(legId) !== ep || c.state.phase === 'ended') return;
+      if (this.stopping || c.endpoints.get(legId) !== ep || c.state.phase === 'ended') return;
       c.endpoints.delete(legId);
       this.env.log.warn({ conference: c.state.id, reason }, 'conference: mixer endpoint lost');
       this.byLeg.delete(legId);
