@@ -231,4 +231,26 @@ describe('conference 46 with baresip phones, audio decoded', () => {
     expect(heard.get('201')).toEqual([TONES['205']]);
     expect(heard.get('205')).toEqual([TONES['201']]);
   });
+
+  test('a conference room: three stations dial 801, each hears the other two and not itself', async () => {
+    const three = ['202', '203', '204'];
+    for (const tel of three) {
+      const p = await phone(tel);
+      const since = p.events.length;
+      await p.dial('801');
+      await p.waitForEvent(
+        (e) => e.type === 'CALL_ESTABLISHED' && e.peeruri === p.uri('801'),
+        10_000,
+        since,
+      );
+    }
+    await h.cc.conferences.idle('801');
+    expect(h.cc.conferences.list()).toEqual([
+      expect.objectContaining({ id: '801', kind: 'room', phase: 'started' }),
+    ]);
+    const heard = await listen(three);
+    for (const tel of three) expect([tel, heard.get(tel)]).toEqual([tel, others(tel, three)]);
+    for (const tel of three) await phones.get(tel)!.command('hangup');
+    await waitFor('room 801 closed', () => h.cc.conferences.list().length === 0);
+  });
 });
