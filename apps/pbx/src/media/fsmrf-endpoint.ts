@@ -113,6 +113,9 @@ export class FsmrfEndpoint implements MediaEndpoint {
 
   async destroy(): Promise<void> {
     if (this.isEnded) return;
+    // The hangup fsmrf sends is queued behind a running application (a looped playback never
+    // ends by itself), as on FreeSWITCH: break it first.
+    await this.ep.api('uuid_break', `${this.ep.uuid} all`).catch(() => undefined);
     // fsmrf resolves destroy when the media server's BYE arrives; a server that went away never
     // sends one, so do not wait longer than the channel's own end.
     await Promise.race([this.ep.destroy(), this.endedPromise]).catch((err: unknown) =>

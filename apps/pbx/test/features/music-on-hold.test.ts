@@ -2,7 +2,7 @@
  * Music on hold, park music and ringback on a fake SIP port and a fake media port: who is
  * re-INVITEd onto a media-server endpoint, with what, and when the endpoint is let go.
  */
-import { isHearing, hearWhileWaiting, musicOnHold } from '../../src/engine/waiting-media';
+import { isHearing, hearWhileWaiting, musicOnHold, RINGBACK } from '../../src/engine/waiting-media';
 import { FakeMediaPort } from './fake-media-port';
 import { phoneSdp } from './fake-sip-port';
 import { connected, h, useEngine } from './engine-test-setup';
@@ -108,5 +108,46 @@ describe('music on hold', () => {
     expect(retriever.final).toBe(200);
     expect(callee.reinvites.at(-1)).toContain('o=203');
     expect(media.live()).toEqual([]);
+  });
+
+  test('a blind-transferred party hears ringback while the target rings; the answer takes it off', async () => {
+    const { caller, callee } = await connected();
+    expect(await caller.phoneRefer('<sip:203@pbx.local>')).toBe(202);
+    await settle();
+    const [target] = h.sip.to('203');
+    expect(media.endpoints).toEqual([]);
+    target!.ring();
+    await until('ringback playing', () => (media.endpoints[0]?.played.length ?? 0) === 1);
+    expect(media.endpoints[0]!.played[0]).toEqual({ source: RINGBACK, loop: true });
+    expect(callee.reinvites.at(-1)).toContain('127.0.0.9');
+    target!.answer(phoneSdp('203'));
+    await until('connected to 203', () => (callee.reinvites.at(-1) ?? '').includes('o=203'));
+    expect(media.live()).toEqual([]);
+  });
+
+  test('the transfer fails: off the ringback and back to the original call', async () => {
+    const { caller, callee } = await connected();
+    await caller.phoneReinvite(phoneSdp('201', 'sendonly'));
+    await until('on the music', () => (media.endpoints[0]?.played.length ?? 0) === 1);
+    expect(await caller.phoneRefer('<sip:203@pbx.local>')).toBe(202);
+    await settle();
+    const [target] = h.sip.to('203');
+    target!.ring();
+    // Same endpoint: the hold music gives way to ringback.
+    await until('ringback', () => media.endpoints[0]!.played.length === 2);
+    expect(media.endpoints).toHaveLength(1);
+    expect(media.endpoints[0]!.played[1]!.source).toEqual(RINGBACK);
+    const before = callee.reinvites.length;
+    target!.refuse(486);
+    // Back to the original call's media (the holder's SDP, still on hold), then the hold music
+    // again on a new endpoint.
+    await until('music again', () => (media.endpoints[1]?.played.length ?? 0) === 1);
+    const after = callee.reinvites.slice(before);
+    expect(after).toHaveLength(2);
+    expect(after[0]).toContain('o=201');
+    expect(after[0]).toContain('a=sendonly');
+    expect(after[1]).toContain('127.0.0.9');
+    expect(media.endpoints[0]!.ended).toBe(true);
+    expect(media.endpoints[1]!.played[0]!.source).toEqual({ file: 'hold-music.wav' });
   });
 });

@@ -13,6 +13,8 @@ export interface CapturedRtp {
   /** Capture time, ms since the epoch (kernel timestamp). */
   readonly at: number;
   readonly dstPort: number;
+  /** The sender's port (media server, or which phone). */
+  readonly srcPort: number;
   readonly pt: number;
   readonly payload: Buffer;
 }
@@ -75,10 +77,12 @@ export function readPcap(buf: Buffer): CapturedRtp[] {
     const len = u32(at + 8);
     const data = buf.subarray(at + 16, at + 16 + len);
     at += 16 + len;
+    if (data.length < len) break; // the last record, still being written
     let ip = linkType === 1 ? 14 : 0;
     if (linkType === 1 && data.readUInt16BE(12) !== 0x0800) continue;
     if (data.length < ip + 20 || data[ip]! >> 4 !== 4 || data[ip + 9] !== 17) continue;
     ip += (data[ip]! & 0x0f) * 4;
+    const srcPort = data.readUInt16BE(ip);
     const dstPort = data.readUInt16BE(ip + 2);
     const rtp = data.subarray(ip + 8);
     if (rtp.length < 12 || rtp[0]! >> 6 !== 2) continue;
@@ -88,6 +92,7 @@ export function readPcap(buf: Buffer): CapturedRtp[] {
     out.push({
       at: sec * 1000 + (nanos ? frac / 1e6 : frac / 1000),
       dstPort,
+      srcPort,
       pt,
       payload: rtp.subarray(12 + cc * 4),
     });
@@ -98,12 +103,24 @@ export function readPcap(buf: Buffer): CapturedRtp[] {
 /** The audio sent to ports `from..to` between `since` and `until`, decoded to 8 kHz samples. */
 export function heardOn(
   packets: readonly CapturedRtp[],
+  range: readonly [number, number],
+  since = 0,
+  until = Infinity,
+): Int16Array {
+  return heardFrom(packets, range, [0, 65535], since, until);
+}
+
+/** As {@link heardOn}, counting only what was sent from ports `sources` (one sender's audio). */
+export function heardFrom(
+  packets: readonly CapturedRtp[],
   [from, to]: readonly [number, number],
+  sources: readonly [number, number],
   since = 0,
   until = Infinity,
 ): Int16Array {
   const chunks = packets
     .filter((p) => p.dstPort >= from && p.dstPort <= to && p.at >= since && p.at <= until)
+    .filter((p) => p.srcPort >= sources[0] && p.srcPort <= sources[1])
     .filter((p) => p.pt === 0 || p.pt === 8)
     .map((p) => decodeG711(p.pt === 0 ? 'PCMU' : 'PCMA', p.payload));
   const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
