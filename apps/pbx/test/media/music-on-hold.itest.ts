@@ -210,6 +210,48 @@ describe('music on hold and park music (baresip, audio decoded)', () => {
     }
   });
 
+  test('hold recall: held past the recall time, the holding phone rings with the held party and answering reconnects them', async () => {
+    const a = await phone('201');
+    const b = await phone('202');
+    const saved = h.pbx.ctx.config.features.holdRecallTime;
+    h.pbx.ctx.config.features.holdRecallTime = 2;
+    try {
+      await listenTo(a, b);
+      await call(a, '202');
+      await a.command('hold');
+      await waitFor('201 holding 202', () => h.cc.env.registry.heldCalls('201').length === 1);
+      const held = Date.now();
+      // The phone answers the recall by itself (auto answer): a second call from 202 is set up
+      // and the held one is closed by the PBX.
+      const since = a.events.length;
+      // The recall comes from the held party (From: 202 at the PBX's domain).
+      const recall = await a.waitForEvent(
+        (e) =>
+          e.type === 'CALL_ESTABLISHED' &&
+          /^sip:202@/.test(e.peeruri ?? '') &&
+          e.peeruri !== a.uri('202'),
+        10_000,
+        since,
+      );
+      expect(recall.at - held).toBeGreaterThanOrEqual(1_900);
+      await a.waitForEvent((e) => e.type === 'CALL_CLOSED', 10_000, since);
+      await waitFor('201 and 202 connected again, not held', () => {
+        const calls = h.cc.env.registry.all();
+        return (
+          calls.length === 1 &&
+          !!calls[0]!.connection &&
+          h.cc.env.registry.heldCalls('201').length === 0 &&
+          !legOf('202')?.waitingMedia
+        );
+      });
+      const back = Date.now();
+      expect(await heard(b, a, back + 300)).toEqual([TONES['201']]);
+      expect(await heard(a, b, back + 300)).toEqual([TONES['202']]);
+    } finally {
+      h.pbx.ctx.config.features.holdRecallTime = saved;
+    }
+  });
+
   test('a parked call hears the music, then talks both ways with the retriever', async () => {
     const a = await phone('201');
     const b = await phone('202');
