@@ -9,6 +9,7 @@ const SUITES = [
   ['Calls (issue 4)', './calls-bench'],
   ['Media engine', './media-bench'],
   ['Conferences (issue 12)', './conference-bench'],
+  ['Music on hold (issue 12)', './moh-bench'],
 ];
 
 async function main() {
