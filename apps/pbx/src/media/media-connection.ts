@@ -83,16 +83,20 @@ export class MediaConnection implements MediaPort {
   waitUntilAvailable(withinMs = 10_000): Promise<void> {
     if (this.ms) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new MediaUnavailableError(`${this.reason} (waited ${withinMs} ms)`)),
-        withinMs,
-      );
       const listener = (up: boolean): void => {
         if (!up) return;
-        clearTimeout(timer);
-        this.listeners.splice(this.listeners.indexOf(listener), 1);
+        done();
         resolve();
       };
+      const done = (): void => {
+        clearTimeout(timer);
+        const at = this.listeners.indexOf(listener);
+        if (at >= 0) this.listeners.splice(at, 1);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new MediaUnavailableError(`${this.reason} (waited ${withinMs} ms)`));
+      }, withinMs);
       this.listeners.push(listener);
     });
   }

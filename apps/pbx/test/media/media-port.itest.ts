@@ -6,7 +6,9 @@
 import { startMediaServer } from '@pbx/media-server';
 import path from 'node:path';
 import { dominantFrequency, rms } from '../../../../packages/media-server/test/helpers/audio';
+import pino from 'pino';
 import { MediaUnavailableError } from '../../src/engine/media-port';
+import { MediaConnection } from '../../src/media/media-connection';
 import { startRtpPhone, type RtpPhone } from '../helpers/rtp-phone';
 import { startTestPbx, type TestPbx } from '../helpers/start-test-pbx';
 
@@ -92,6 +94,30 @@ describe('media port (drachtio-fsmrf → embedded media server)', () => {
     } finally {
       await pbx.media.stop();
       await again.close();
+    }
+  });
+
+  it('a wrong Event Socket password: unavailable, and the reason says so', async () => {
+    const server = await startMediaServer({
+      sip: { host: '127.0.0.1', port: 0 },
+      esl: { host: '127.0.0.1', port: 0, password: 'right-password' },
+      rtp: { portMin: 29000, portMax: 29099 },
+    });
+    const conn = new MediaConnection({
+      srf: {},
+      log: pino({ level: 'silent' }),
+      target: () => ({ address: '127.0.0.1', port: server.esl.port, secret: 'wrong-password' }),
+      retry: { firstMs: 50, maxMs: 200 },
+    });
+    try {
+      conn.start();
+      await expect(conn.waitUntilAvailable(1_000)).rejects.toThrow(/refused the password/);
+      expect(conn.available).toBe(false);
+      expect(conn.unavailableReason).toMatch(/refused the password \(media\.eslPassword\)/);
+      await expect(conn.createOffer()).rejects.toBeInstanceOf(MediaUnavailableError);
+    } finally {
+      await conn.stop();
+      await server.close();
     }
   });
 });
