@@ -120,7 +120,7 @@ describe('music on hold and park music (baresip, audio decoded)', () => {
     ms = 1_500,
   ): Promise<number[]> {
     const sources = from === 'media server' ? mediaServerPorts() : from.rtpPorts;
-    let samples = new Int16Array(0);
+    let samples: Int16Array = new Int16Array(0);
     await waitFor(
       `${ms} ms of audio at ${to.tel} from ${from === 'media server' ? from : from.tel}`,
       () => {
@@ -339,7 +339,7 @@ describe('media server down, then back (baresip, audio decoded)', () => {
     const pcap = path.join(dir, 'capture.pcap');
     const capture = await startRtpCapture({ file: pcap, ranges: [b.rtpPorts], maxMs: 90_000 });
     const heard = async (from: [number, number], since: number): Promise<number[]> => {
-      let samples = new Int16Array(0);
+      let samples: Int16Array = new Int16Array(0);
       await waitFor(
         `1500 ms of audio at 202 from ${from.join('-')}`,
         () => {
