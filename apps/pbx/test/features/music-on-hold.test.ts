@@ -5,7 +5,7 @@
 import { isHearing, hearWhileWaiting, musicOnHold, RINGBACK } from '../../src/engine/waiting-media';
 import { FakeMediaPort } from './fake-media-port';
 import { phoneSdp } from './fake-sip-port';
-import { connected, h, useEngine } from './engine-test-setup';
+import { advance, connected, h, useEngine } from './engine-test-setup';
 import { settle, until } from './harness';
 
 useEngine();
@@ -107,6 +107,22 @@ describe('music on hold', () => {
     await until('retrieved', () => retriever.final !== undefined);
     expect(retriever.final).toBe(200);
     expect(callee.reinvites.at(-1)).toContain('o=203');
+    expect(media.live()).toEqual([]);
+  });
+
+  test('a parked party hears the music until the park recall is answered', async () => {
+    const { caller, callee } = await connected();
+    await caller.phoneReinvite(phoneSdp('201', 'sendonly'));
+    const code = h.sip.call('201', '11201');
+    await until('parked', () => code.final !== undefined);
+    await until('on the music', () => (media.endpoints[0]?.played.length ?? 0) === 1);
+    // Still the hold's endpoint: parking does not restart the music.
+    expect(media.endpoints).toHaveLength(1);
+    await advance(h.config.features.parkRecallTime * 1000);
+    const recall = h.sip.to('201').at(-1)!;
+    expect(media.live()).toHaveLength(1); // music while the recall rings
+    recall.answer(phoneSdp('201'));
+    await until('reconnected', () => (callee.reinvites.at(-1) ?? '').includes('o=201'));
     expect(media.live()).toEqual([]);
   });
 
