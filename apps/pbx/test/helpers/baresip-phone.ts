@@ -69,10 +69,13 @@ async function sipPortPair(): Promise<number> {
   }
 }
 
-/** Twenty RTP ports, free now, outside the media server's default 20000-20999. */
+/**
+ * Twenty RTP ports, free now, between the media server's default 20000-20999 and the kernel's
+ * ephemeral range (32768 up), so no port the system hands out elsewhere lands among them.
+ */
 async function rtpRange(): Promise<[number, number]> {
   for (;;) {
-    const base = 30000 + 20 * Math.floor(Math.random() * 1000);
+    const base = 21000 + 20 * Math.floor(Math.random() * 580);
     if ((await isFree(base, 'udp')) && (await isFree(base + 10, 'udp'))) return [base, base + 19];
   }
 }
