@@ -167,7 +167,7 @@ export async function startBaresipPhone(opts: {
       const timer = setTimeout(() => {
         waiting.delete(t);
         reject(new Error(`baresip ${opts.tel}: no reply to ${cmd}`));
-      }, 5_000);
+      }, 15_000);
       waiting.set(t, (r) => {
         clearTimeout(timer);
         if (r.ok) resolve(r.data);
