@@ -57,6 +57,8 @@ const layerTable = {
     presence: ['engine', 'state', 'sip', 'persistence'],
     messages: ['engine', 'state', 'sip', 'persistence'],
     signalling: ['engine', 'registrar', 'trunks', 'presence', 'messages', 'sip', 'state'],
+    // The media port on drachtio-fsmrf (the only folder that imports it).
+    media: ['engine', 'sip', 'state'],
   },
 };
 
@@ -131,7 +133,8 @@ export default tseslint.config(
     },
   },
   {
-    // drachtio-srf and drachtio-fsmrf stay behind the signalling adapters (STYLE.md §1).
+    // drachtio-srf stays behind the signalling adapters, drachtio-fsmrf behind the media port's
+    // implementation (STYLE.md §1).
     files: ['apps/pbx/src/**/*.ts'],
     ignores: ['apps/pbx/src/signalling/**'],
     rules: {
@@ -145,7 +148,39 @@ export default tseslint.config(
             },
             {
               name: 'drachtio-fsmrf',
-              message: 'Only apps/pbx/src/signalling/ imports drachtio-fsmrf.',
+              message: 'Only apps/pbx/src/media/ imports drachtio-fsmrf.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['apps/pbx/src/signalling/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'drachtio-fsmrf',
+              message: 'Only apps/pbx/src/media/ imports drachtio-fsmrf.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['apps/pbx/src/media/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'drachtio-srf',
+              message: 'Only apps/pbx/src/signalling/ imports drachtio-srf.',
             },
           ],
         },

@@ -10,6 +10,8 @@ const SUITES = [
   ['Media engine', './media-bench'],
   ['Trunks (issue 14)', './trunks-bench'],
   ['Presence and messages (issue 9)', './presence-bench'],
+  ['Conferences (issue 12)', './conference-bench'],
+  ['Music on hold (issue 12)', './moh-bench'],
 ];
 
 async function main() {

@@ -173,10 +173,40 @@ const cases: Case[] = [
     expect: ["no-restricted-imports: 'drachtio-srf' import is restricted"],
   },
   {
-    name: 'only signalling/ imports drachtio-fsmrf',
+    name: 'only media/ imports drachtio-fsmrf (not engine/)',
     filePath: 'apps/pbx/src/engine/a.ts',
     code: "import Mrf from 'drachtio-fsmrf';\nexport const m = Mrf;\n",
     expect: ["no-restricted-imports: 'drachtio-fsmrf' import is restricted"],
+  },
+  {
+    name: 'only media/ imports drachtio-fsmrf (not signalling/)',
+    filePath: 'apps/pbx/src/signalling/a.ts',
+    code: "import Mrf from 'drachtio-fsmrf';\nexport const m = Mrf;\n",
+    expect: ["no-restricted-imports: 'drachtio-fsmrf' import is restricted"],
+  },
+  {
+    name: 'media/ may import drachtio-fsmrf and engine/',
+    filePath: 'apps/pbx/src/media/a.ts',
+    code: `${importOf('../engine/media-port')}import Mrf from 'drachtio-fsmrf';\nexport const m = Mrf;\n`,
+    expect: [],
+  },
+  {
+    name: 'media/ may not import drachtio-srf',
+    filePath: 'apps/pbx/src/media/a.ts',
+    code: "import Srf from 'drachtio-srf';\nexport const s = Srf;\n",
+    expect: ["no-restricted-imports: 'drachtio-srf' import is restricted"],
+  },
+  {
+    name: 'media/ may not import features/',
+    filePath: 'apps/pbx/src/media/a.ts',
+    code: importOf('../features/park'),
+    expect: ['layers/imports: apps/pbx/src: media may not import features/park'],
+  },
+  {
+    name: 'engine/ may not import media/',
+    filePath: 'apps/pbx/src/engine/a.ts',
+    code: importOf('../media/media-connection'),
+    expect: ['layers/imports: apps/pbx/src: engine may not import media/media-connection'],
   },
   {
     name: 'main.ts may import any folder',

@@ -81,6 +81,24 @@ describe('pbx numplan', () => {
     }
   });
 
+  it('shows and moves the conference rooms (80 + room digit); station 801 waits until they move', async () => {
+    expect(
+      (await f.json<Row[]>('numplan', 'list')).find((r) => r.feature === 'conference.room'),
+    ).toMatchObject({ code: '80', argument: 'room', dial: '800-809 (room)' });
+    expectFailure(
+      await f.pbx('ext', 'add', '801', '--password', 'secret801'),
+      1,
+      'code 80 (conference.room) is a prefix of station 801',
+    );
+    expect(await f.ok('numplan', 'set', 'conference.room', '47')).toContain(
+      'conference.room: code 47 (default: 80)',
+    );
+    expect(
+      (await f.json<Row[]>('numplan', 'list')).find((r) => r.feature === 'conference.room'),
+    ).toMatchObject({ code: '47', dial: '470-479 (room)', changed: true });
+    await f.ok('ext', 'add', '801', '--password', 'secret801');
+  });
+
   it('bumps the numplan change counter so the running PBX reloads', async () => {
     await f.ok('numplan', 'list');
     const s1 = await f.store();

@@ -15,8 +15,12 @@ import type { NumberPlanSource } from './engine/number-plan';
 import type { RegistrationLookup } from './engine/registration-lookup';
 import type { CallSipPort } from './engine/sip-port';
 import type { InviteAuthenticator } from './engine/invite-auth';
+import type { MediaPort } from './engine/media-port';
 import { installFeatures } from './features';
+import { holdRecall } from './features/hold-recall';
+import { hearWhileWaiting, musicOnHold } from './engine/waiting-media';
 import type { ParkRuntime } from './features/park';
+import type { ConferenceRuntime } from './features/conference';
 import { StoreNumberPlan } from './persistence';
 import { installTrunks, type TrunkModule, type TrunkSipPort } from './trunks';
 
@@ -27,6 +31,8 @@ export interface CallControl {
   readonly stations: LiveStations;
   readonly plan: NumberPlanSource;
   readonly parks: ParkRuntime;
+  /** The conferences on the media server (46 and rooms). */
+  readonly conferences: ConferenceRuntime;
   readonly hooks: CallHooks;
   /** Trunks: directory, registrations, billing. */
   readonly trunks: TrunkModule;
@@ -41,6 +47,7 @@ export async function installCalls(
   sip: CallSipPort,
   registrations: RegistrationLookup,
   trunkSip: TrunkSipPort,
+  media: MediaPort,
   inviteAuth?: InviteAuthenticator,
 ): Promise<CallControl> {
   const log = ctx.log.child({ component: 'calls' });
@@ -62,11 +69,12 @@ export async function installCalls(
     log,
     now: ctx.now,
     sip,
+    media,
     stations,
     registry,
     cdr,
     hooks,
-    intercept: { hangup: [], cancel: [] },
+    intercept: { hangup: [], cancel: [], reinvite: [] },
     registrations,
     ...(inviteAuth ? { inviteAuth } : {}),
     locate: (station) => registrations.locate(station, stations.row(station)?.natCheck ?? 'ip'),
@@ -74,6 +82,10 @@ export async function installCalls(
   const plan = new StoreNumberPlan(ctx.store, { logger: log });
   await plan.reload();
   const features = installFeatures(env);
+  // Music on hold, park music and ringback from the media server; hold recall.
+  hooks.onMediaIdle = (call) => musicOnHold(env, call);
+  hooks.waiting = (leg, sound, why) => hearWhileWaiting(env, leg, sound, why);
+  hooks.onHoldChanged = holdRecall(env);
   const trunks = await installTrunks({
     env,
     store: ctx.store,
@@ -92,6 +104,7 @@ export async function installCalls(
     stations,
     plan,
     parks: features.parks,
+    conferences: features.conferences,
     hooks,
     trunks,
     flushCdrs: async () => {
@@ -105,7 +118,7 @@ export async function installCalls(
     },
     async stop() {
       trunks.stop();
-      features.stop();
+      await features.stop();
       for (const call of registry.all()) endCall(env, call, { status: 503, note: 'pbx stopping' });
       await cdr.flush();
     },

@@ -4,6 +4,7 @@
  * call control reads registrations from it.
  */
 import type { AppContext, PbxModule } from './context';
+import type { MediaPort } from './engine/media-port';
 import { installCalls, type CallControl } from './call-control';
 import { installRegistrar, type RegistrarModule } from './registrar';
 import { installMessages, type MessagesControl } from './messages-control';
@@ -25,7 +26,11 @@ export interface InstalledModules {
   readonly all: readonly PbxModule[];
 }
 
-export async function installModules(ctx: AppContext, srf: SrfApp): Promise<InstalledModules> {
+export async function installModules(
+  ctx: AppContext,
+  srf: SrfApp,
+  media: MediaPort,
+): Promise<InstalledModules> {
   const registrar = await installRegistrar(
     ctx,
     srfRegistrarPort(srf, ctx.log.child({ module: 'registrar' })),
@@ -37,6 +42,7 @@ export async function installModules(ctx: AppContext, srf: SrfApp): Promise<Inst
       srfCallPort(srf, ctx.log.child({ component: 'calls' })),
       registrar.lookup,
       srfTrunkPort(srf, ctx.log.child({ component: 'trunks' })),
+      media,
       registrar.inviteAuth,
     );
     const presence = await installPresence(

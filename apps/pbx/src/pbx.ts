@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
-import { loadConfig, CONFIG_REDACT_PATHS, type PbxConfig } from '@pbx/config';
+import { checkPlayableWav, loadConfig, CONFIG_REDACT_PATHS, type PbxConfig } from '@pbx/config';
 import { Store, type ChangeWatcher } from '@pbx/store';
 import { startMediaServer, type MediaServerHandle } from '@pbx/media-server';
 import { startSipServer, type SipServer } from '@pbx/sip-server';
@@ -17,6 +17,8 @@ import type { RegistrarModule } from './registrar';
 import type { PresenceControl } from './presence-control';
 import type { MessagesControl } from './messages-control';
 import { connectSrf } from './signalling/srf';
+import { MediaConnection, type MediaTarget } from './media/media-connection';
+import { ensureHoldTune } from './media/hold-tune';
 import { installModules } from './modules';
 
 export interface StartPbxOptions {
@@ -34,6 +36,11 @@ export interface RunningPbx extends AsyncDisposable {
   sipServer?: SipServer;
   /** The embedded media server (media.mode embedded): drachtio-fsmrf's Event Socket and SIP peer. */
   mediaServer?: MediaServerHandle;
+  /**
+   * The connection to the media server (embedded or external) through drachtio-fsmrf: the media
+   * port call control uses; `waitUntilAvailable()` for tests that need media.
+   */
+  media: MediaConnection;
   /** The registrar's handles (bindings, qualify, blocks, static bindings for tests). */
   registrar: RegistrarModule;
   /** Call control's handles (live stations, calls, park slots, hooks, call records). */
@@ -120,6 +127,7 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
     }
     const mediaServer =
       config.media.mode === 'embedded' ? await startEmbeddedMedia(config, dbPath, log) : undefined;
+    checkHoldMusic(config, log);
     if (mediaServer) {
       stopAll.push(() => mediaServer.close());
       // With port 0 (tests) the real ports are known only now.
@@ -134,7 +142,15 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
     });
     stopAll.push(() => srf.disconnect());
     const ctx: AppContext = { config, store, log, now: Date.now };
-    const installed = await installModules(ctx, srf);
+    // Connected in the background: calls that need no media never wait for the media server.
+    const media = new MediaConnection({
+      srf,
+      log: log.child({ component: 'media' }),
+      target: () => mediaTarget(ctx.config),
+    });
+    media.start();
+    stopAll.push(() => media.stop());
+    const installed = await installModules(ctx, srf, media);
     const modules = installed.all;
     stopAll.push(async () => {
       for (const m of [...modules].reverse()) await m.stop?.();
@@ -176,6 +192,7 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
       sip: { host, port: config.sip.port },
       sipServer,
       mediaServer,
+      media,
       registrar,
       calls: installed.calls,
       presence: installed.presence,
@@ -190,6 +207,18 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
   }
 }
 
+/** Where the media connection finds the Event Socket: the embedded server on loopback, or config's. */
+function mediaTarget(config: PbxConfig): MediaTarget {
+  const embedded = config.media.mode === 'embedded';
+  return {
+    address: embedded ? '127.0.0.1' : config.media.host,
+    port: config.media.eslPort,
+    secret: config.media.eslPassword,
+    // The embedded server connects back on loopback; an external one to this host's address.
+    ...(embedded ? { listenAddress: '127.0.0.1' } : {}),
+  };
+}
+
 /**
  * The embedded FreeSWITCH-compatible media server, in this process: SIP and RTP on `media.host`,
  * the Event Socket on loopback only (it carries the password and full call control), sounds and
@@ -201,6 +230,8 @@ async function startEmbeddedMedia(
   log: Logger,
 ): Promise<MediaServerHandle> {
   const dataDir = path.dirname(dbPath);
+  // The generated hold tune, where the media server resolves `hold-music.wav`.
+  await ensureHoldTune(path.join(dataDir, 'sounds'));
   const media = await startMediaServer({
     sip: { host: config.media.host, port: config.media.sipPort },
     esl: { host: '127.0.0.1', port: config.media.eslPort, password: config.media.eslPassword },
@@ -214,6 +245,21 @@ async function startEmbeddedMedia(
     'media server started',
   );
   return media;
+}
+
+/** Says at start-up when the configured hold music cannot be played (the PBX falls back). */
+function checkHoldMusic(config: PbxConfig, log: Logger): void {
+  const file = config.media.holdMusic;
+  // Relative names and external media servers: the file lives where the media server is.
+  if (!file || !path.isAbsolute(file) || config.media.mode !== 'embedded') return;
+  try {
+    checkPlayableWav(file);
+  } catch (err) {
+    log.warn(
+      { holdMusic: file, reason: (err as Error).message },
+      'media.holdMusic cannot be played: the generated tune is used instead',
+    );
+  }
 }
 
 async function readTls(cert: string, key: string): Promise<{ cert: Buffer; key: Buffer }> {

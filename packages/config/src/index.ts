@@ -1,4 +1,6 @@
 export { ConfigError, formatIssue } from './errors';
+export { checkPlayableWav } from './sound-file';
+export type { SoundFileInfo } from './sound-file';
 export type { ConfigIssue } from './errors';
 export {
   PbxConfigSchema,

@@ -127,6 +127,12 @@ export const OPTIONS: readonly OptionSpec[] = [
   spec('media.rtpPortMax', 'int', 20999, 'last RTP port of the embedded media server', {
     restart: true,
   }),
+  spec(
+    'media.holdMusic',
+    'string',
+    undefined,
+    'music on hold and park: a WAV file, PCM 16-bit mono 8/16 kHz (unset: the generated tune)',
+  ),
   spec('security.commExclusive', 'enum', 'response', 'Comm Exclusive: response | no-response'),
   spec(
     'security.registerRetryLimit',
@@ -168,6 +174,18 @@ export const OPTIONS: readonly OptionSpec[] = [
     'seconds',
     60,
     'time an unanswered call rings before it ends (s)',
+  ),
+  spec(
+    'features.holdRecallTime',
+    'seconds',
+    60,
+    'time on hold before the call recalls the holding station (s; 0 = off)',
+  ),
+  spec(
+    'features.conferenceMaxParties',
+    'int',
+    5,
+    'parties in one conference (46 or a room), the owner included',
   ),
   spec('trunks.unknownDid', 'enum', 'refuse', 'incoming call to an unknown DID: refuse | operator'),
   spec(

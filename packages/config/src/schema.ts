@@ -81,6 +81,11 @@ export const MediaSchema = z.object({
   /** RTP port range of the embedded media server (an even number of ports is used in pairs). */
   rtpPortMin: intBetween(1024, 65534),
   rtpPortMax: intBetween(1025, 65535),
+  /**
+   * The music a held (tone source `system`) or parked party hears: a WAV file (PCM 16-bit mono,
+   * 8 or 16 kHz). Unset: the tune the PBX generates into its data directory's sounds/.
+   */
+  holdMusic: nonEmpty(4096, 'a file path').optional(),
 });
 
 /** Comm Exclusive and the message block timers (DM 5.2.12). */
@@ -124,6 +129,13 @@ export const FeaturesSchema = z.object({
   parkRecallTime: secondsUpTo(3600),
   /** Seconds a call may ring unanswered before it is ended. */
   ringingTimeout: secondsUpTo(3600),
+  /** Seconds a call may stay on hold before it recalls the holding station; 0 turns it off. */
+  holdRecallTime: z
+    .number({ error: 'must be a number of seconds from 0 (off) to 3600' })
+    .min(0, { error: 'must be a number of seconds from 0 (off) to 3600' })
+    .max(3600, { error: 'must be a number of seconds from 0 (off) to 3600' }),
+  /** Parties in one conference, its owner included (the manual's limit is five). */
+  conferenceMaxParties: intBetween(3, 32),
 });
 
 /** Trunks to telephone providers: incoming DIDs, fail-over and registration back-off. */

@@ -176,6 +176,15 @@ function classifyFeature(
       }
       return { kind: 'feature', feature, code, arg };
     }
+    case 'room':
+      if (arg === '')
+        return fail(
+          'missing-argument',
+          `${feature} code ${code} needs a room digit (0-9) after it`,
+        );
+      if (!/^[0-9]$/.test(arg))
+        return fail('bad-argument', `${feature} code ${code} takes one room digit, got ${arg}`);
+      return { kind: 'feature', feature, code, arg };
     default:
       return assertNever(kind);
   }

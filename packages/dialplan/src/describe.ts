@@ -49,6 +49,8 @@ export function dialPattern(code: string | null, argument: ArgumentKind): string
       return `${code} + 1 (on) / 0 (off)`;
     case 'pickupGroup':
       return `${code} + pickup group`;
+    case 'room':
+      return `${code}0-${code}9 (room)`;
   }
 }
 

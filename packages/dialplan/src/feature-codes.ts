@@ -12,6 +12,7 @@ export const FEATURE_IDS = [
   'forward.busyNoAnswer',
   'dnd',
   'conference',
+  'conference.room',
   'park',
   'parkRetrieve',
   'pickup.directed',
@@ -28,8 +29,9 @@ export type FeatureId = (typeof FEATURE_IDS)[number];
  * - `station`: a station number (`601` + `205`).
  * - `onOff`: exactly one digit, `1` for on and `0` for off (`40` + `1`).
  * - `pickupGroup`: a pickup group number of one to three digits (`14` + `2`).
+ * - `room`: exactly one digit, a conference room of the code's ten (`80` + `3` is room 803).
  */
-export type ArgumentKind = 'none' | 'station' | 'onOff' | 'pickupGroup';
+export type ArgumentKind = 'none' | 'station' | 'onOff' | 'pickupGroup' | 'room';
 
 /** One row of the code table. */
 export interface FeatureCodeDefinition {
@@ -91,6 +93,12 @@ export const FEATURE_CODES: Readonly<Record<FeatureId, FeatureCodeDefinition>> =
     defaultCode: '46',
     description: 'Conference: join the held call into the conference; twice to start it',
     argument: 'none',
+  },
+  'conference.room': {
+    feature: 'conference.room',
+    defaultCode: '80',
+    description: 'Conference room: any station dials the code and a room digit to join that room',
+    argument: 'room',
   },
   park: {
     feature: 'park',

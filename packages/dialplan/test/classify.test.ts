@@ -26,6 +26,8 @@ describe('classify with the default plan', () => {
     ['401', { kind: 'feature', feature: 'dnd', code: '40', arg: '1' }],
     ['400', { kind: 'feature', feature: 'dnd', code: '40', arg: '0' }],
     ['46', { kind: 'feature', feature: 'conference', code: '46' }],
+    ['800', { kind: 'feature', feature: 'conference.room', code: '80', arg: '0' }],
+    ['809', { kind: 'feature', feature: 'conference.room', code: '80', arg: '9' }],
     ['11220', { kind: 'feature', feature: 'park', code: '11', arg: '220' }],
     ['12220', { kind: 'feature', feature: 'parkRetrieve', code: '12', arg: '220' }],
     ['13202', { kind: 'feature', feature: 'pickup.directed', code: '13', arg: '202' }],
@@ -140,9 +142,23 @@ describe('classify with changed codes', () => {
   });
 
   it('strips a longer trunk prefix', () => {
-    expect(classify('8001234', plan({ trunkPrefix: '800' }))).toEqual({
+    expect(classify('7001234', plan({ trunkPrefix: '700' }))).toEqual({
       kind: 'trunk',
       digits: '1234',
+    });
+  });
+
+  it('takes exactly one room digit after the conference room code', () => {
+    expect(classify('80', plan())).toMatchObject({
+      kind: 'featureError',
+      feature: 'conference.room',
+      reason: 'missing-argument',
+    });
+    expect(classify('8012', plan())).toMatchObject({
+      kind: 'featureError',
+      feature: 'conference.room',
+      reason: 'bad-argument',
+      arg: '12',
     });
   });
 });

@@ -227,3 +227,16 @@ describe('checkPlanCodeChange (trunk access and auth codes)', () => {
     expect(cleared.ok && cleared.plan.authCode).toBeUndefined();
   });
 });
+
+describe('conference rooms in the plan', () => {
+  it('refuses station 801 while rooms are 800-809, and accepts it once the rooms move', () => {
+    const plan = defaultNumberPlan();
+    expect(checkNewNumber(plan, '801', 'station').map((p) => p.message)).toEqual([
+      'code 80 (conference.room) is a prefix of station 801',
+    ]);
+    const moved = checkCodeChange(plan, 'conference.room', '47', ['201'], []);
+    expect(moved.ok).toBe(true);
+    if (moved.ok) expect(checkNewNumber(moved.plan, '801', 'station')).toEqual([]);
+    expect(checkCodeChange(plan, 'conference.room', '20', ['201'], []).ok).toBe(false);
+  });
+});

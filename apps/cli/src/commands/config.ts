@@ -1,4 +1,6 @@
+import path from 'node:path';
 import {
+  checkPlayableWav,
   envNamesOf,
   findOption,
   getOptionValue,
@@ -40,6 +42,21 @@ async function rehashIfRealmChanged(
     say(c.io, `re-derived the digest credentials of ${r.updated} stations for realm ${after}`);
   if (r.failed.length)
     say(c.io, `warning: could not decrypt the password of ${r.failed.join(', ')}`);
+}
+
+/**
+ * `media.holdMusic` for the embedded media server: the file must be a WAV it can play; it is
+ * stored as an absolute path (the PBX runs in another directory). An external media server's
+ * file lives on that server and cannot be checked from here.
+ */
+function playableHoldMusic(value: string): string {
+  const file = path.resolve(value);
+  try {
+    checkPlayableWav(file);
+  } catch (err) {
+    throw new UsageError(`media.holdMusic: ${(err as Error).message}`);
+  }
+  return file;
 }
 
 /** `pbx config list|get|set|unset`: system options, validated with packages/config. */
@@ -128,7 +145,12 @@ export function registerConfig(program: Command, ctx: () => CliContext): void {
       const store = await c.store();
       const before = await c.config().catch(() => undefined);
       // The whole configuration must stay valid (e.g. TLS certificate and key together).
-      const after = await c.config(updates);
+      let after = await c.config(updates);
+      const holdMusic = updates['media.holdMusic'];
+      if (typeof holdMusic === 'string' && after.config.media.mode === 'embedded') {
+        updates['media.holdMusic'] = playableHoldMusic(holdMusic);
+        after = await c.config(updates);
+      }
       await store.options.setMany(updates);
       for (const [key, value] of Object.entries(updates)) {
         const option = optionArg(key);

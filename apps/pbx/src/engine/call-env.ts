@@ -6,7 +6,8 @@ import type { InviteAuthenticator } from './invite-auth';
 import type { Logger } from 'pino';
 import type { PbxConfig } from '@pbx/config';
 import type { InviteTarget, RegistrationLookup } from './registration-lookup';
-import type { CallSipPort, IncomingDialogRequest } from './sip-port';
+import type { CallSipPort, IncomingDialogRequest, IncomingReinvite } from './sip-port';
+import type { MediaPort } from './media-port';
 import type { LiveStations } from './live-stations';
 import type { Call, CallRegistry, Leg } from './call-registry';
 import type { CdrWriter } from './cdr-writer';
@@ -23,7 +24,7 @@ export interface HoldChange {
 }
 
 export interface CallHooks {
-  /** Music-on-hold hook (the media issue fills it in). */
+  /** A party was held or resumed (music on hold, hold recall). */
   onHoldChanged?(change: HoldChange): void;
   /** A call's record is about to be written: billing rates trunk calls here. */
   onRecord?(call: Call): void;
@@ -34,6 +35,17 @@ export interface CallHooks {
    * value to pass on (RFC 5806, newest first).
    */
   forwardOutside?(call: Call, number: string, diversion: string): void;
+  /**
+   * No offer/answer exchange is under way in `call` any more (a relayed hold or resume has been
+   * answered): the moment to send a party our own re-INVITE (music on hold).
+   */
+  onMediaIdle?(call: Call): void;
+  /**
+   * A party waits with nobody on the other end: parked (`music` until retrieved or recalled) or
+   * transferred to a station that rings (`ringback` until it answers). Any SDP the PBX sends the
+   * party afterwards ends it (Leg.stamp).
+   */
+  waiting?(leg: Leg, sound: 'music' | 'ringback', why: string): void;
 }
 
 /**
@@ -45,6 +57,11 @@ export interface CallInterceptors {
   readonly hangup: Array<(leg: Leg, call: Call | undefined) => boolean>;
   /** A caller cancelled its unanswered call. */
   readonly cancel: Array<(leg: Leg, call: Call) => boolean>;
+  /**
+   * A re-INVITE on a leg whose SDP another feature owns (a conference party on the media
+   * server): answered there instead of being relayed to a partner.
+   */
+  readonly reinvite: Array<(leg: Leg, r: IncomingReinvite) => boolean>;
   /** An in-dialog REFER (transfer). */
   refer?: (leg: Leg, call: Call | undefined, req: IncomingDialogRequest) => void;
 }
@@ -55,6 +72,8 @@ export interface CallEnv {
   readonly log: Logger;
   readonly now: () => number;
   readonly sip: CallSipPort;
+  /** The media server (music on hold, tones, conference mixers); may be unavailable. */
+  readonly media: MediaPort;
   readonly stations: LiveStations;
   readonly registry: CallRegistry;
   readonly cdr: CdrWriter;

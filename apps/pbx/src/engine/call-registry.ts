@@ -40,6 +40,12 @@ export interface Party {
   readonly trunk?: string;
 }
 
+/** What a leg on a media-server endpoint holds on to (engine/waiting-media.ts). */
+export interface WaitingMediaHandle {
+  /** Hangs up the endpoint; called once the phone has been sent other media. */
+  release(): void;
+}
+
 /**
  * One SIP dialog with one phone. `uas`: the phone called us (its INVITE); `uac`: we called it.
  */
@@ -69,6 +75,11 @@ export class Leg {
   lastSent = '';
   /** Set while the leg is reported to its station. */
   tracked = false;
+  /**
+   * Set while the phone's media goes to a media-server endpoint (music on hold, park, ringback:
+   * waiting-media.ts). Sending the phone any other SDP (`stamp`) or ending the leg lets it go.
+   */
+  waitingMedia: WaitingMediaHandle | undefined;
 
   constructor(
     public callRef: CallRef,
@@ -85,8 +96,24 @@ export class Leg {
 
   /** `sdp` as we send it to this phone (our origin line), remembered as the last sent. */
   stamp(sdp: string): string {
+    this.letGoOfWaitingMedia();
     this.lastSent = this.origin.stamp(sdp);
     return this.lastSent;
+  }
+
+  /** `sdp` of the media-server endpoint behind `handle`, as we send it to this phone. */
+  stampWaiting(sdp: string, handle: WaitingMediaHandle): string {
+    if (this.waitingMedia !== handle) this.letGoOfWaitingMedia();
+    this.waitingMedia = handle;
+    this.lastSent = this.origin.stamp(sdp);
+    return this.lastSent;
+  }
+
+  /** The phone leaves its media-server endpoint (it is sent other media, or the leg ended). */
+  letGoOfWaitingMedia(): void {
+    const handle = this.waitingMedia;
+    this.waitingMedia = undefined;
+    handle?.release();
   }
 
   get ended(): boolean {
@@ -103,7 +130,15 @@ export interface Connection {
 
 /** The facts of one call attempt, for its call record. */
 export interface CallInfo {
-  kind: 'station' | 'group' | 'pickup' | 'park' | 'retrieve' | 'transfer' | 'trunk';
+  kind:
+    | 'station'
+    | 'group'
+    | 'pickup'
+    | 'park'
+    | 'retrieve'
+    | 'transfer'
+    | 'trunk'
+    | 'conference';
   dialled: string;
   caller: Party;
   startedAt: number;
@@ -294,6 +329,16 @@ export class CallRegistry implements CallStore {
   }
 
   heldCalls(station: string): HeldCall[] {
+    return this.callsOf(station, true);
+  }
+
+  /** CallStore: connected calls in which `station` talks (does not hold). */
+  async talkingWith(station: string): Promise<readonly HeldCall[]> {
+    return this.callsOf(station, false);
+  }
+
+  /** `station`'s connected two-party calls in which it holds (or does not hold) the other party. */
+  private callsOf(station: string, holding: boolean): HeldCall[] {
     const out: HeldCall[] = [];
     for (const call of this.calls.values()) {
       const conn = call.connection;
@@ -302,13 +347,14 @@ export class CallRegistry implements CallStore {
         const holder = call.leg(side);
         const held = call.leg(side === 'a' ? 'b' : 'a');
         if (!holder || !held || holder.party.station !== station) continue;
-        if (!isHolding(conn.media, side)) continue;
+        if (holder.callRef !== call.ref || held.callRef !== call.ref) continue;
+        if (isHolding(conn.media, side) !== holding) continue;
         out.push({
           callRef: call.ref,
           legId: held.id,
           holderLegId: holder.id,
           party: held.party.number,
-          heldAt: conn.heldAt[side] ?? 0,
+          heldAt: (holding ? conn.heldAt[side] : call.record.answeredAt) ?? 0,
         });
       }
     }

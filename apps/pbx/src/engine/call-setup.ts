@@ -15,6 +15,8 @@ import { onAck, onReinvite } from './hold-relay';
 export function legEvent(env: CallEnv, leg: Leg, e: LegEvent): void {
   const [next, effects] = nextLeg(leg.state, e, env.now());
   leg.state = next;
+  // An ended leg needs no music any more.
+  if (next.kind === 'ended') leg.letGoOfWaitingMedia();
   for (const eff of effects) {
     switch (eff.type) {
       case 'startTimer':

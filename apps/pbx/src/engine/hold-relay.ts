@@ -32,6 +32,8 @@ function partnerSdp(
 }
 
 export function onReinvite(env: CallEnv, leg: Leg, r: IncomingReinvite): void {
+  // A leg on the media server (a conference party) is answered by its feature, not relayed.
+  for (const take of env.intercept.reinvite) if (take(leg, r)) return;
   const call = env.registry.call(leg.callRef);
   const side = call?.sideOf(leg);
   const partner = call && side ? call.leg(other(side)) : undefined;
@@ -74,6 +76,24 @@ export function onAck(env: CallEnv, leg: Leg, sdp: string | undefined, cseq: num
 }
 
 /**
+ * Sends `leg` its partner's media again (our own re-INVITE, with the direction each party's hold
+ * asks for): a party coming back from the media server to its call.
+ */
+export function reoffer(env: CallEnv, call: Call, leg: Leg): void {
+  const side = call.sideOf(leg);
+  const conn = call.connection;
+  if (!side || !conn || call.ended) return;
+  if (conn.media.pending) {
+    env.log.info(
+      { callRef: call.ref, party: leg.party.number },
+      're-offer skipped: exchange under way',
+    );
+    return;
+  }
+  apply(env, call, { type: 'reoffer', to: side });
+}
+
+/**
  * Runs the media reducer for `call` and carries out its effects. `current` is a re-INVITE that
  * arrived while another exchange was pending (it gets the reducer's 491/500).
  */
@@ -83,6 +103,13 @@ export function apply(env: CallEnv, call: Call, e: MediaEvent, current?: Incomin
   const [next, effects] = nextMedia(conn.media, e);
   conn.media = next;
   for (const eff of effects) run(env, call, eff, current);
+  if (call.connection === conn && !conn.media.pending && !call.ended) {
+    try {
+      env.hooks.onMediaIdle?.(call);
+    } catch (err) {
+      env.log.error({ err }, 'media idle hook failed');
+    }
+  }
 }
 
 function respond(

@@ -8,10 +8,11 @@
  */
 import type { Classification } from '@pbx/dialplan';
 import {
-  MemoryConferenceStore,
   runFeature,
+  type ConferenceStore,
   type FeatureContext,
   type FeatureResult,
+  type HeldCall,
   type ParkStore,
   type RingingCall,
 } from '../state/features';
@@ -31,6 +32,14 @@ export interface FeatureCodeActions {
   retrieve(invite: IncomingInvite, retriever: Party, parked: ParkedCall): Promise<void>;
   /** Ends the parker's held dialog; the parked party waits in a call of its own. */
   park(parked: ParkedCall, holderLegId: Leg['id']): void;
+  /** The conferences (ad-hoc by owner, rooms by number). */
+  readonly conferences: ConferenceStore;
+  /** 46 found a call: its party joins the owner's conference. */
+  conferenceAdd(owner: string, member: HeldCall, ownerTalking: boolean): Promise<void>;
+  /** 46 twice in a row: the owner's conference starts. */
+  conferenceStart(owner: string): void;
+  /** A room number: the dialling phone joins the room; false when it could not. */
+  joinRoom(invite: IncomingInvite, caller: Party, room: string): boolean;
 }
 
 export interface FeatureRunner {
@@ -57,7 +66,9 @@ export function describeResult(r: FeatureResult): string {
     case 'conference-joined':
       return `conference-joined: ${r.member.party} (${r.size} parties)`;
     case 'conference-started':
-      return `conference-started: ${r.room.members.length + 1} parties`;
+      return `conference-started: ${r.room.members + 1} parties`;
+    case 'room-joined':
+      return `room-joined: ${r.room}`;
     case 'retrieved':
       return `retrieved: ${r.parked.party} from ${r.parked.slot}`;
     case 'picked-up':
@@ -66,7 +77,6 @@ export function describeResult(r: FeatureResult): string {
 }
 
 export function featureRunner(env: CallEnv, actions: FeatureCodeActions): FeatureRunner {
-  const conferences = new MemoryConferenceStore();
   return {
     async run(invite, caller, c) {
       const startedAt = env.now();
@@ -75,9 +85,11 @@ export function featureRunner(env: CallEnv, actions: FeatureCodeActions): Featur
         stations: env.stations,
         calls: env.registry,
         parks: actions.parks,
-        conferences,
+        conferences: actions.conferences,
         now: startedAt,
         parkRecallMs: Math.round(env.config.features.parkRecallTime * 1000),
+        dialled: invite.requestUser,
+        conferenceMaxParties: env.config.features.conferenceMaxParties,
       };
       const feature = c.feature;
       let result: FeatureResult;
@@ -114,9 +126,17 @@ export function featureRunner(env: CallEnv, actions: FeatureCodeActions): Featur
           actions.park(result.parked, result.holderLegId);
           break;
         case 'conference-joined':
-        case 'conference-started':
-          // @TODO the media issue anchors conference members on the media server.
+          // The manual: 480 first, then the held party is moved onto the mixer.
           invite.reject(480);
+          await actions.conferenceAdd(result.owner, result.member, result.ownerTalking);
+          break;
+        case 'conference-started':
+          invite.reject(480);
+          actions.conferenceStart(result.room.owner);
+          break;
+        case 'room-joined':
+          status = actions.joinRoom(invite, caller, result.room) ? 200 : 480;
+          if (status !== 200) invite.reject(480);
           break;
         case 'none':
         case 'forward-set':

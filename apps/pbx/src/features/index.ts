@@ -5,6 +5,7 @@
  */
 import type { CallEnv } from '../engine/call-env';
 import type { CallFeatures } from '../engine/call-features';
+import { ConferenceRuntime } from './conference';
 import { featureRunner } from './feature-codes';
 import { parkCall, ParkRuntime, retrieveCall } from './park';
 import { handleReplaces, pickUp } from './pickup';
@@ -16,19 +17,26 @@ import { installTransfer } from './transfer';
 export interface InstalledFeatures {
   readonly table: CallFeatures;
   readonly parks: ParkRuntime;
-  /** Stops the runners' own timers (park recall). */
-  stop(): void;
+  readonly conferences: ConferenceRuntime;
+  /** Stops the runners' own timers (park recall) and the conferences' mixers. */
+  stop(): Promise<void>;
 }
 
 /** Installs station calls and forwards, ring groups, pickup, park, transfer and feature codes. */
 export function installFeatures(env: CallEnv): InstalledFeatures {
   const parks = new ParkRuntime(env);
   installTransfer(env);
+  // After transfer: its hang-up interceptor goes in front of transfer's.
+  const conferences = new ConferenceRuntime(env);
   const codes = featureRunner(env, {
     parks,
     pickUp: (invite, picker, call) => pickUp(env, invite, picker, call),
     retrieve: (invite, retriever, parked) => retrieveCall(env, parks, invite, retriever, parked),
     park: (parked, holderLegId) => parkCall(env, parked, holderLegId),
+    conferences,
+    conferenceAdd: (owner, member, talking) => conferences.add(owner, member, talking),
+    conferenceStart: (owner) => conferences.start(owner),
+    joinRoom: (invite, caller, room) => conferences.joinRoom(invite, caller, room),
   });
   const table: CallFeatures = {
     stationCall: (invite, caller, target) => startStationCall(env, invite, caller, target),
@@ -38,8 +46,17 @@ export function installFeatures(env: CallEnv): InstalledFeatures {
     },
     replaces: (invite, caller, r) => handleReplaces(env, invite, caller, r),
   };
-  return { table, parks, stop: () => parks.stop() };
+  return {
+    table,
+    parks,
+    conferences,
+    stop: async () => {
+      parks.stop();
+      await conferences.stop();
+    },
+  };
 }
 
 export { ParkRuntime } from './park';
+export { ConferenceRuntime } from './conference';
 export { describeResult } from './feature-codes';

@@ -1,7 +1,7 @@
 /**
  * Call park (OfficeServ system hold), on the wire. A station holds its call and dials 11 +
  * station: it gets 480 and its held dialog is ended; the held party's dialog stays up, parked
- * (still on hold: the music-on-hold hook fires). 12 + station from any station retrieves it: the
+ * (it hears the hold music from the media server: `hooks.waiting`). 12 + station from any station retrieves it: the
  * parked party is re-INVITEd with the retriever's SDP and the retriever's INVITE is answered with
  * the parked party's answer. Unretrieved, the call recalls (rings) the parking station after the
  * park recall time.
@@ -141,6 +141,8 @@ export function parkCall(env: CallEnv, parked: ParkedCall, holderLegId: Leg['id'
     { callRef: waiting.ref, slot: parked.slot, party: parked.party, by: parked.parkedBy },
     'call parked',
   );
+  // The parked party hears the hold music until it is retrieved or recalled.
+  env.hooks.waiting?.(held, 'music', `parked at ${parked.slot}`);
 }
 
 /**
@@ -176,7 +178,10 @@ export async function retrieveCall(
   } catch (err) {
     env.log.info({ slot: parked.slot, status: statusOf(err) }, 'parked party refused the retrieve');
     endCall(env, call, { status: 480 });
-    if (!held.ended) await parks.park({ ...parked, parkedAt: env.now() });
+    if (!held.ended) {
+      await parks.park({ ...parked, parkedAt: env.now() });
+      env.hooks.waiting?.(held, 'music', `parked again at ${parked.slot}`);
+    }
     return;
   }
   held.sdp = answer;

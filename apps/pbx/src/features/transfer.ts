@@ -21,6 +21,7 @@ import { reasonPhrase } from '../sip/status';
 import type { IncomingDialogRequest } from '../engine/sip-port';
 import type { CallEnv } from '../engine/call-env';
 import { Call, type Leg } from '../engine/call-registry';
+import { reoffer } from '../engine/hold-relay';
 import {
   bridge,
   callerStatus,
@@ -125,6 +126,8 @@ function handOver(env: CallEnv, ringing: Call, party: Leg, transferor: string): 
     else env.registry.untrack(old);
   }
   ringing.unanswered = () => recallTransferor(env, ringing, party, transferor);
+  // Until the station answers, the party hears ringback from the media server.
+  env.hooks.waiting?.(party, 'ringback', `transferred by ${transferor} to a ringing station`);
   env.log.info(
     { callRef: ringing.ref, party: party.party.number, by: transferor },
     'ringing call handed over',
@@ -269,8 +272,11 @@ async function onRefer(
     for (const l of [...next.attempts]) releaseLeg(env, l);
     env.registry.remove(next);
     writeRecord(env, next, { status });
-    if (!call.ended && !transferee.ended) transferee.callRef = call.ref;
-    else void transferee.dialog?.bye();
+    if (!call.ended && !transferee.ended) {
+      transferee.callRef = call.ref;
+      // Off the ringback, back to the original call's media (its hold, if any, is kept).
+      if (transferee.waitingMedia) reoffer(env, call, transferee);
+    } else void transferee.dialog?.bye();
     void notify(callerStatus(status), true);
   };
   dial(env, {
@@ -279,7 +285,14 @@ async function onRefer(
     from: transferee.party,
     sdp: withDirection(transferee.sdp, 'sendrecv'),
     headers: { 'Referred-By': `<sip:${transferor}@${env.config.sip.domain}>` },
-    onRinging: () => void notify(180, false),
+    onRinging: () => {
+      void notify(180, false);
+      env.hooks.waiting?.(
+        transferee,
+        'ringback',
+        `transferred by ${transferor}, ${route.station} rings`,
+      );
+    },
     onAnswered: (b) => {
       void (async () => {
         next.connect(b);

@@ -19,6 +19,7 @@ import { MemoryNumberPlan } from '../../src/engine/number-plan';
 import type { InviteTarget, RegistrationLookup } from '../../src/engine/registration-lookup';
 import { installFeatures, type InstalledFeatures } from '../../src/features';
 import { FakeSipPort } from './fake-sip-port';
+import { noMedia } from '../../src/engine/media-port';
 
 /** Registrations the test sets directly: station → registered or not. */
 export class FakeRegistrations implements RegistrationLookup {
@@ -119,11 +120,12 @@ export async function startEngine(): Promise<EngineHarness> {
     log,
     now: () => Date.now(),
     sip,
+    media: noMedia('no media server in engine unit tests'),
     stations,
     registry,
     cdr,
     hooks: {},
-    intercept: { hangup: [], cancel: [] },
+    intercept: { hangup: [], cancel: [], reinvite: [] },
     registrations,
     locate: (station) => registrations.locate(station, stations.row(station)?.natCheck ?? 'ip'),
   };
@@ -151,7 +153,7 @@ export async function startEngine(): Promise<EngineHarness> {
     },
     settle: () => settle(),
     async close() {
-      features.stop();
+      await features.stop();
       await stations.flush();
       await cdr.flush();
       await store.close();

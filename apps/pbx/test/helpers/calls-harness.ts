@@ -73,9 +73,21 @@ export interface CallOptions extends PhoneOptions {
   args?: string[];
 }
 
-export async function startCallsPbx(options: TestPbxOptions = {}): Promise<CallsPbx> {
+export interface CallsPbxOptions extends TestPbxOptions {
+  /**
+   * Music on hold, park music and ringback from the media server (default off: the sipp
+   * scenarios script the plain relay, and a re-INVITE onto the media server would surprise them).
+   */
+  musicOnHold?: boolean;
+}
+
+export async function startCallsPbx(options: CallsPbxOptions = {}): Promise<CallsPbx> {
   const pbx = await startTestPbx(options);
   const cc = pbx.calls;
+  if (!options.musicOnHold) {
+    cc.hooks.onMediaIdle = undefined;
+    cc.hooks.waiting = undefined;
+  }
   const peers: SippPeer[] = [];
 
   const station = async (tel: string, settings: Partial<StationSettings> = {}): Promise<void> => {

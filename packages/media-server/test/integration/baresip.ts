@@ -24,6 +24,12 @@ export function startBaresip(opts: {
   rtpPorts: [number, number];
   sourceWav: string;
   dial?: string;
+  /** The accounts line (default `<sip:phone@127.0.0.1>;regint=0`). */
+  account?: string;
+  /** Extra config lines (e.g. `module_app ctrl_tcp.so`, `ctrl_tcp_listen 127.0.0.1:<port>`). */
+  extraConfig?: string[];
+  /** Leave out the sndfile recorder (it stops after a re-INVITE; capture RTP instead). */
+  noRecorder?: boolean;
 }): Baresip {
   fs.mkdirSync(opts.dir, { recursive: true });
   fs.writeFileSync(
@@ -39,15 +45,19 @@ export function startBaresip(opts: {
       'module g711.so',
       'module aufile.so',
       'module alsa.so',
-      'module sndfile.so',
+      ...(opts.noRecorder ? [] : ['module sndfile.so']),
       'module_app account.so',
       'module_app menu.so',
       `snd_path ${opts.dir}`,
       `rtp_ports ${opts.rtpPorts[0]}-${opts.rtpPorts[1]}`,
+      ...(opts.extraConfig ?? []),
       '',
     ].join('\n'),
   );
-  fs.writeFileSync(path.join(opts.dir, 'accounts'), '<sip:phone@127.0.0.1>;regint=0\n');
+  fs.writeFileSync(
+    path.join(opts.dir, 'accounts'),
+    `${opts.account ?? '<sip:phone@127.0.0.1>;regint=0'}\n`,
+  );
   const args = ['-f', opts.dir, '-t', '30'];
   if (opts.dial) args.push('-e', `/dial ${opts.dial}`);
   const child = spawn('baresip', args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -6,7 +6,7 @@ import {
   forwardClear,
   forwardNoAnswer,
 } from './call-forward';
-import { conference } from './conference';
+import { conference, conferenceRoom } from './conference';
 import { dnd } from './dnd';
 import { park, parkRetrieve } from './park';
 import { pickupDirected, pickupGroup, pickupMyGroup } from './pickup';
@@ -21,6 +21,7 @@ export const FEATURE_HANDLERS: { readonly [F in FeatureId]: FeatureHandler<F> } 
   'forward.busyNoAnswer': forwardBusyNoAnswer,
   dnd,
   conference,
+  'conference.room': conferenceRoom,
   park,
   parkRetrieve,
   'pickup.directed': pickupDirected,
@@ -57,7 +58,7 @@ export {
   forwardClear,
   forwardNoAnswer,
 } from './call-forward';
-export { conference, MAX_CONFERENCE_PARTIES } from './conference';
+export { conference, conferenceRoom, MAX_CONFERENCE_PARTIES } from './conference';
 export { dnd } from './dnd';
 export { latestHeld, park, parkRetrieve } from './park';
 export {

@@ -15,8 +15,18 @@ export class MemoryCallStore implements CallStore {
     this.held.set(holder, calls);
   }
 
+  private readonly talking = new Map<string, HeldCall[]>();
+
+  setTalking(station: string, calls: HeldCall[]): void {
+    this.talking.set(station, calls);
+  }
+
   async heldBy(station: string): Promise<readonly HeldCall[]> {
     return this.held.get(station) ?? [];
+  }
+
+  async talkingWith(station: string): Promise<readonly HeldCall[]> {
+    return this.talking.get(station) ?? [];
   }
 }
 

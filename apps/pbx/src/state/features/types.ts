@@ -30,6 +30,11 @@ export interface HeldCall {
 export interface CallStore {
   /** Calls in which `station` holds the other party, in any order. */
   heldBy(station: string): Promise<readonly HeldCall[]>;
+  /**
+   * Connected calls in which `station` talks (does not hold), in any order; `heldAt` is when
+   * the call was answered. A phone that dials 46 without holding first conferences one of these.
+   */
+  talkingWith(station: string): Promise<readonly HeldCall[]>;
 }
 
 /** The park slots. `park` into an occupied slot is a bug: check with `get` first. */
@@ -39,17 +44,22 @@ export interface ParkStore {
   take(slot: string): Promise<ParkedCall | undefined>;
 }
 
-/** An ad-hoc conference being built by its owner with 46 (the manual's five-party limit). */
+/**
+ * A conference as the 46 handler sees it: an ad-hoc conference being built by its owner (the
+ * manual's five-party limit), or a dial-in room. The runner keeps the conference itself
+ * (state/conference.ts).
+ */
 export interface ConferenceRoom {
+  /** The owner's station (46) or the room number. */
   readonly owner: string;
-  readonly members: readonly HeldCall[];
+  /** Parties other than the owner (46), or everyone in a room. */
+  readonly members: number;
   /** True once the owner dialled 46 twice in a row and everyone was connected. */
   readonly started: boolean;
 }
 
 export interface ConferenceStore {
   get(owner: string): Promise<ConferenceRoom | undefined>;
-  put(room: ConferenceRoom): Promise<void>;
 }
 
 /** Everything a feature handler may read or change. */
@@ -63,6 +73,10 @@ export interface FeatureContext {
   readonly now: number;
   /** Park recall time for new parks. */
   readonly parkRecallMs: number;
+  /** The digits dialled (a conference room number is the whole of them). */
+  readonly dialled?: string;
+  /** Parties allowed in a conference, the owner included (default: the manual's five). */
+  readonly conferenceMaxParties?: number;
 }
 
 /** Why a feature code changed nothing. */
@@ -127,10 +141,15 @@ export type FeatureResult =
       readonly reply: 480;
       readonly effect: 'conference-joined';
       readonly owner: string;
+      /** The party joining; `holderLegId` is the owner's dialog of that call. */
       readonly member: HeldCall;
+      /** The owner's phone did not hold the call: its leg joins the mixer at once. */
+      readonly ownerTalking: boolean;
+      /** Parties after the join, the owner included. */
       readonly size: number;
     }
   | { readonly reply: 480; readonly effect: 'conference-started'; readonly room: ConferenceRoom }
+  | { readonly reply: 'connect'; readonly effect: 'room-joined'; readonly room: string }
   | { readonly reply: 'connect'; readonly effect: 'retrieved'; readonly parked: ParkedCall }
   | { readonly reply: 'connect'; readonly effect: 'picked-up'; readonly call: RingingCall };
 

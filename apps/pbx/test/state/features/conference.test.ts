@@ -1,6 +1,7 @@
 import { classify, defaultCodes } from '@pbx/dialplan';
 import {
   conference,
+  conferenceRoom,
   FEATURE_HANDLERS,
   MAX_CONFERENCE_PARTIES,
   runFeature,
@@ -18,49 +19,80 @@ describe('conference 46 (the manual’s sequence)', () => {
       effect: 'conference-joined',
       owner: '201',
       member: { party: '202' },
+      ownerTalking: false,
       size: 2,
     });
-    // 201 calls 203, holds it and dials 46 (the old call to 202 is still listed as held).
-    calls.setHeld('201', [held('201', '202', 10), held('201', '203', 20)]);
+    // The runner moved 202 into the conference (its held call is gone); 201 calls 203, holds it.
+    await conferences.put({ owner: '201', members: 1, started: false });
+    calls.setHeld('201', [held('201', '203', 20)]);
     expect(await conference.run(ctx('201'), undefined)).toMatchObject({
       effect: 'conference-joined',
       member: { party: '203' },
       size: 3,
     });
+    await conferences.put({ owner: '201', members: 2, started: false });
+    calls.setHeld('201', []);
     // 46 again, no newly held call: start.
-    const started = await conference.run(ctx('201'), undefined);
-    expect(started).toMatchObject({
+    expect(await conference.run(ctx('201'), undefined)).toMatchObject({
       reply: 480,
       effect: 'conference-started',
-      room: { owner: '201', started: true },
+      room: { owner: '201', members: 2, started: true },
     });
-    expect((await conferences.get('201'))?.members.map((m) => m.party)).toEqual(['202', '203']);
+  });
+
+  it('a phone that did not hold: its connected call is conferenced, the owner talking', async () => {
+    const { calls, ctx } = office();
+    calls.setTalking('201', [held('201', '202', 5)]);
+    expect(await conference.run(ctx('201'), undefined)).toMatchObject({
+      effect: 'conference-joined',
+      member: { party: '202' },
+      ownerTalking: true,
+    });
   });
 
   it('46 without a held call or a room answers 480 and changes nothing', async () => {
-    const { conferences, ctx } = office();
+    const { ctx } = office();
     expect(await conference.run(ctx('201'), undefined)).toMatchObject({
       reply: 480,
       effect: 'none',
       note: 'no-held-call',
     });
-    expect(await conferences.get('201')).toBeUndefined();
   });
 
-  it('refuses a sixth party', async () => {
+  it('refuses a member beyond the limit (the owner counts), configurable', async () => {
     const { calls, conferences, ctx } = office();
-    const parties = ['202', '203', '204', '205', '206'];
-    for (let i = 0; i < parties.length; i++) {
-      calls.setHeld(
-        '201',
-        parties.slice(0, i + 1).map((p, j) => held('201', p, j)),
-      );
-      const result = await conference.run(ctx('201'), undefined);
-      if (i < MAX_CONFERENCE_PARTIES - 1)
-        expect(result).toMatchObject({ effect: 'conference-joined', size: i + 2 });
-      else expect(result).toMatchObject({ reply: 480, effect: 'none', note: 'conference-full' });
-    }
-    expect((await conferences.get('201'))?.members).toHaveLength(4);
+    calls.setHeld('201', [held('201', '206', 1)]);
+    await conferences.put({ owner: '201', members: MAX_CONFERENCE_PARTIES - 2, started: false });
+    expect(await conference.run(ctx('201'), undefined)).toMatchObject({
+      effect: 'conference-joined',
+      size: MAX_CONFERENCE_PARTIES,
+    });
+    await conferences.put({ owner: '201', members: MAX_CONFERENCE_PARTIES - 1, started: false });
+    expect(await conference.run(ctx('201'), undefined)).toMatchObject({
+      reply: 480,
+      effect: 'none',
+      note: 'conference-full',
+    });
+    const three = { ...ctx('201'), conferenceMaxParties: 3 };
+    await conferences.put({ owner: '201', members: 2, started: false });
+    expect(await conference.run(three, undefined)).toMatchObject({ note: 'conference-full' });
+  });
+});
+
+describe('conference room', () => {
+  it('connects the caller to the room it dialled, until the room is full', async () => {
+    const { conferences, ctx } = office();
+    const c = { ...ctx('202'), dialled: '803' };
+    expect(await conferenceRoom.run(c, '3')).toEqual({
+      reply: 'connect',
+      effect: 'room-joined',
+      room: '803',
+    });
+    await conferences.put({ owner: '803', members: MAX_CONFERENCE_PARTIES, started: true });
+    expect(await conferenceRoom.run(c, '3')).toMatchObject({
+      effect: 'none',
+      note: 'conference-full',
+    });
   });
 });
 
