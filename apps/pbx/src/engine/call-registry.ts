@@ -62,6 +62,11 @@ export class Leg {
   /** The phone's re-INVITE waiting for the answer we relay from its partner (hold-relay.ts). */
   waitingReinvite: IncomingReinvite | undefined;
   /**
+   * Work waiting for this leg's dialog: a partner's re-INVITE that arrived while our 200 to this
+   * phone was still unconfirmed (hold-relay.ts). Run once the dialog is attached or the leg ends.
+   */
+  readonly whenConfirmed: Array<() => void> = [];
+  /**
    * The CSeq of the offerless re-INVITE whose ACK must carry the answer. Only that ACK counts:
    * the ACK of an earlier INVITE (late, retransmitted, or overtaken by the re-INVITE) has no
    * answer in it and must not end the exchange.

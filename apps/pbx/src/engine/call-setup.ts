@@ -234,6 +234,7 @@ export function watchCaller(env: CallEnv, call: Call): void {
 export function releaseLeg(env: CallEnv, leg: Leg, status = 487): void {
   legEvent(env, leg, { type: 'release', status });
   env.registry.untrack(leg);
+  runWhenConfirmed(leg);
 }
 
 /** Sends the caller 180 (or 183 with early media) once. */
@@ -285,6 +286,7 @@ export async function answerCaller(
     env.log.info({ callRef: call.ref, status: statusOf(err) }, 'caller left before the answer');
     call.record.answeredAt = null;
     endCall(env, call, { by: a, status: 487 });
+    runWhenConfirmed(a);
     return false;
   }
   a.invite = undefined;
@@ -366,6 +368,12 @@ export function attachDialog(env: CallEnv, leg: Leg, dialog: SipDialog): void {
     if (refer) refer(leg, env.registry.call(leg.callRef), r);
     else r.respond(603);
   });
+  runWhenConfirmed(leg);
+}
+
+/** Runs what waited for the leg's dialog (it is attached now, or will never be). */
+export function runWhenConfirmed(leg: Leg): void {
+  for (const run of leg.whenConfirmed.splice(0)) run();
 }
 
 function onBye(env: CallEnv, leg: Leg): void {

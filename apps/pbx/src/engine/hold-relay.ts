@@ -37,6 +37,12 @@ export function onReinvite(env: CallEnv, leg: Leg, r: IncomingReinvite): void {
   const call = env.registry.call(leg.callRef);
   const side = call?.sideOf(leg);
   const partner = call && side ? call.leg(other(side)) : undefined;
+  if (call?.connection && partner && !partner.dialog && partner.invite && !partner.ended) {
+    // The phone re-INVITEs (holds) right after our ACK while our 200 to its partner is still
+    // unconfirmed: relay it once the partner's dialog is up instead of swallowing the hold.
+    partner.whenConfirmed.push(() => onReinvite(env, leg, r));
+    return;
+  }
   if (!call || !side || !call.connection || !partner?.dialog || partner.ended) {
     // Nobody to relay to (parked, or the call is being rearranged): keep the session as it is.
     if (r.sdp) leg.sdp = r.sdp;

@@ -211,12 +211,22 @@ export class FakeIncomingInvite implements IncomingInvite {
     this.final = status;
   }
 
+  /** When set, our 200 stays unconfirmed (no ACK yet) until the test calls `confirm()`. */
+  holdAck = false;
+  private confirmAck: (() => void) | undefined;
+
   async answer(sdp: string): Promise<SipDialog> {
     if (this.final !== undefined) throw new SipStatusError(487);
     this.final = 200;
     this.answerSdp = sdp;
+    if (this.holdAck) await new Promise<void>((resolve) => (this.confirmAck = resolve));
     this.dialog = new FakeDialog(this.sdp, this.phone, this.callId);
     return this.dialog;
+  }
+
+  /** The phone's ACK to our 200 arrives (with `holdAck`). */
+  confirm(): void {
+    this.confirmAck?.();
   }
 
   onCancel(listener: () => void): void {

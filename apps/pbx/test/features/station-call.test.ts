@@ -36,6 +36,25 @@ describe('station call and forwards', () => {
     });
   });
 
+  test('a hold sent right after the answer, before the caller confirmed our 200, is relayed once it does', async () => {
+    const invite = h.sip.call('201', '202');
+    invite.holdAck = true;
+    await settle();
+    const [out] = h.sip.to('202');
+    const callee = out!.answer();
+    await settle();
+    expect(invite.final).toBe(200);
+    expect(invite.dialog).toBeUndefined();
+    // 202 holds at once; the caller's ACK is still on its way.
+    const reply = callee.phoneReinvite(phoneSdp('202', 'sendonly'));
+    await settle();
+    invite.confirm();
+    await settle();
+    expect(invite.dialog!.reinvites).toHaveLength(1);
+    expect(invite.dialog!.reinvites[0]).toContain('a=sendonly');
+    expect((await reply).answer).toContain('a=recvonly');
+  });
+
   test('no answer: after the station timer the phone gets CANCEL and the target rings with Diversion', async () => {
     await h.store.stations.update(
       '202',
