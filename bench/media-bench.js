@@ -216,13 +216,52 @@ function child(role) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function gcMemory() {
+/** The ticker's counters, from this thread's engine or from the media worker's. */
+async function tickStats(media) {
+  if (media.engine.threadStats) return media.engine.threadStats();
+  return { lateTicks: media.engine.stats().lateTicks, frames: media.engine.ticker.frames };
+}
+
+/** JS heap + external after GC: of the media worker's heap when the engine runs there. */
+async function gcMemory(media) {
   if (global.gc) {
     global.gc();
     global.gc();
   }
   const m = process.memoryUsage();
+  if (media.engine.threadStats) {
+    const t = await media.engine.threadStats({ gc: true });
+    return { js: t.heapUsed + t.external, rss: m.rss };
+  }
   return { js: m.heapUsed + m.external, rss: m.rss };
+}
+
+/**
+ * MEDIA_BENCH_CONTROL=<n>: a stand-in for the control plane sharing the process (ESL, SIP, the
+ * PBX in `npm start`): every 2 ms it builds n event-like objects (header lists, strings), keeps
+ * the last 40,000 alive for a while (state a PBX holds, which scavenges must copy and promote)
+ * and serialises a few. Its garbage collections are what the media worker is there to avoid.
+ */
+function startControlLoad(n) {
+  if (!(n > 0)) return () => undefined;
+  const keep = new Array(40000);
+  let k = 0;
+  const timer = setInterval(() => {
+    for (let i = 0; i < n; i++) {
+      const ev = {
+        name: 'CHANNEL_EXECUTE',
+        uuid: `${k}-${Math.random().toString(36).slice(2)}`,
+        headers: [
+          ['Event-Name', 'CHANNEL_EXECUTE'],
+          ['Unique-ID', String(k)],
+          ['variable_sip_call_id', `call-${k}@127.0.0.1`],
+        ],
+      };
+      keep[k++ % keep.length] = ev;
+      if (i % 16 === 0) JSON.parse(JSON.stringify(ev));
+    }
+  }, 2);
+  return () => clearInterval(timer);
 }
 
 /**
@@ -295,8 +334,9 @@ async function step(media, receiver, sender, withInput, n, arrange) {
       });
   }
   await receiver.ask({ type: 'start' }, 'started');
-  const late0 = media.engine.stats().lateTicks;
-  const frames0 = media.engine.ticker.frames;
+  const t0stats = await tickStats(media);
+  const late0 = t0stats.lateTicks;
+  const frames0 = t0stats.frames;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await sleep(MEASURE_MS);
@@ -315,8 +355,9 @@ async function step(media, receiver, sender, withInput, n, arrange) {
     const none = { streams: 0, p50: Infinity, p99: Infinity, p999: Infinity, max: Infinity };
     k = { engine: g.engine ?? none, plain: g.plain ?? none, dropped: done.dropped };
   }
-  const lateTicks = media.engine.stats().lateTicks - late0;
-  const framesRun = media.engine.ticker.frames - frames0;
+  const t1stats = await tickStats(media);
+  const lateTicks = t1stats.lateTicks - late0;
+  const framesRun = t1stats.frames - frames0;
   await sender.ask({ type: 'targets', ports: [] }, 'sending');
   teardown();
   for (const s of sessions) s.close();
@@ -429,7 +470,7 @@ function rampRows(what, unit, targetCount, res) {
  * external held (after GC) minus what is left once they are closed; RSS growth while open.
  */
 async function memoryPer(media, n, arrange) {
-  const before = gcMemory();
+  const before = await gcMemory(media);
   const sessions = [];
   for (let i = 0; i < n; i++) {
     const s = await media.engine.openSession();
@@ -444,14 +485,14 @@ async function memoryPer(media, n, arrange) {
   }
   const teardown = await arrange(sessions);
   await sleep(1000);
-  const after = gcMemory();
+  const after = await gcMemory(media);
   teardown();
   for (const s of sessions) s.close();
   await Promise.all(sessions.map((s) => s.released));
   sessions.length = 0;
   await sleep(200);
   // What closing frees is what the channels held: robust against garbage left by earlier steps.
-  const freed = gcMemory();
+  const freed = await gcMemory(media);
   return { js: (after.js - freed.js) / n, rss: (after.rss - before.rss) / n };
 }
 
@@ -516,13 +557,29 @@ async function run() {
     log(`bench media: running at nice ${os.getPriority(0)}`);
   }
   const slots = process.env.MEDIA_BENCH_SLOTS;
-  const engine = await mod.createMediaEngine({
+  // MEDIA_BENCH_THREAD=main: the engine on this thread (as before the media worker); default
+  // `worker`, what startMediaServer (and so the PBX's npm start) runs.
+  const thread = process.env.MEDIA_BENCH_THREAD === 'main' ? 'main' : 'worker';
+  const young = process.env.MEDIA_BENCH_YOUNG_MB;
+  const engineOptions = {
     address: '127.0.0.1',
     rtpPortMin: 30000,
     rtpPortMax: 39999,
     ...(slots ? { tickSlots: Number(slots) } : {}),
-  });
-  log(`bench media: engine ticker ${engine.ticker.slotCount} sub-tick(s) per 20 ms frame`);
+  };
+  const engine =
+    thread === 'worker'
+      ? await mod.createThreadedMediaEngine({
+          ...engineOptions,
+          thread: young ? { youngGenerationMb: Number(young) } : {},
+        })
+      : await mod.createMediaEngine(engineOptions);
+  const controlLoad = Number(process.env.MEDIA_BENCH_CONTROL ?? 0);
+  const stopControl = startControlLoad(controlLoad);
+  const load = os.loadavg();
+  log(
+    `bench media: engine on the ${thread === 'worker' ? `media worker thread${young ? ` (young generation ${young} MiB)` : ''}` : 'main thread'}, ${slots ?? 10} sub-tick(s) per 20 ms frame, control-plane load ${controlLoad > 0 ? `${controlLoad} objects / 2 ms on the main thread` : 'none'}; ${os.cpus().length} cores, load average ${load.map((l) => l.toFixed(2)).join(' / ')} at ${new Date().toISOString().slice(11, 19)} UTC`,
+  );
   const receiver = child('receiver');
   const sender = child('sender');
   const rows = [];
@@ -629,6 +686,13 @@ async function run() {
         note: `at ${cb.n} members (receive + jitter buffer + mix + send)`,
       });
     rows.push(...memRows);
+    const end = os.loadavg();
+    rows.unshift({
+      name: 'Conditions',
+      value: thread === 'worker' ? 'media worker' : 'main thread',
+      unit: 'engine',
+      note: `${os.cpus().length} cores; load average (1/5/15 min) ${load.map((l) => l.toFixed(2)).join(' / ')} at start, ${end.map((l) => l.toFixed(2)).join(' / ')} at end; control-plane load ${controlLoad || 'none'}; tickSlots ${slots ?? 10}${young ? `; worker young generation ${young} MiB` : ''}`,
+    });
     rows.push({
       name: 'Mixer maths per member per frame (5-member sum, minus own, clamp)',
       value: mixerMath(mod).toFixed(2),
@@ -636,6 +700,7 @@ async function run() {
       note: 'in-process, no I/O: why the mixer stays on the main thread',
     });
   } finally {
+    stopControl();
     await engine.close();
     await receiver.stop();
     await sender.stop();

@@ -2,6 +2,8 @@
 export * from './types';
 export { createMediaEngine } from './engine';
 export type { MediaEngineInternals } from './engine';
+export { createThreadedMediaEngine } from './thread/remote-engine';
+export type { ThreadedMediaEngine, MediaThreadOptions } from './thread/remote-engine';
 export { PortRangeExhaustedError, MediaStateError } from './errors';
 export { PCMU, PCMA, encodeG711, decodeG711 } from './g711';
 export {
