@@ -219,7 +219,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** The ticker's counters, from this thread's engine or from the media worker's. */
 async function tickStats(media) {
   if (media.engine.threadStats) return media.engine.threadStats();
-  return { lateTicks: media.engine.stats().lateTicks, frames: media.engine.ticker.frames };
+  return {
+    lateTicks: media.engine.stats().lateTicks,
+    frames: media.engine.ticker.frames,
+    gc: media.gcPauses.take(),
+  };
 }
 
 /** JS heap + external after GC: of the media worker's heap when the engine runs there. */
@@ -357,6 +361,8 @@ async function step(media, receiver, sender, withInput, n, arrange) {
   }
   const t1stats = await tickStats(media);
   const lateTicks = t1stats.lateTicks - late0;
+  // GC pauses of the thread that sends (the worker's, or this one's), during the measurement.
+  const gc = t1stats.gc;
   const framesRun = t1stats.frames - frames0;
   await sender.ask({ type: 'targets', ports: [] }, 'sending');
   teardown();
@@ -386,6 +392,7 @@ async function step(media, receiver, sender, withInput, n, arrange) {
     bp99: judged.p99,
     bfloorP99: kernel ? kernel.kfloorP99 : r.floorP99,
     lateTicks,
+    gc,
     ok:
       judged.p99 <= BOUND_MS &&
       judged.streams >= n * 0.99 &&
@@ -415,7 +422,7 @@ async function ramp(counts, fn, log) {
       ? `kernel p99 ±${r.kp99.toFixed(2)} ms (p50 ${r.kp50.toFixed(2)}, p99.9 ${r.kp999.toFixed(2)}, max ${r.kmax.toFixed(2)}; plain sender p99 ±${r.kfloorP99.toFixed(2)}, max ${r.kfloorMax.toFixed(2)}), ${r.kstreams}/${n} streams, capture drops ${r.kdropped}; `
       : '';
     log(
-      `  ${n}: ${kern}${user}, lateTicks ${r.lateTicks}, CPU ${r.cpuPct.toFixed(0)} %, ${r.cpuUsPerFrame.toFixed(1)} µs/frame, load ${os.loadavg()[0].toFixed(2)}${r.ok ? ' ok' : ''}`,
+      `  ${n}: ${kern}${user}, lateTicks ${r.lateTicks}, engine-thread GC ${r.gc.scavenges} scavenges + ${r.gc.others} other, max ${r.gc.maxMs.toFixed(1)} ms, total ${r.gc.totalMs.toFixed(0)} ms, CPU ${r.cpuPct.toFixed(0)} %, ${r.cpuUsPerFrame.toFixed(1)} µs/frame, load ${os.loadavg()[0].toFixed(2)}${r.ok ? ' ok' : ''}`,
     );
     if (r.ok) best = r;
     if ((r.kernel ? r.kstreams : r.streams) < n * 0.99 || r.cpuPct > 85) break;
@@ -427,7 +434,7 @@ function rampRows(what, unit, targetCount, res) {
   const { best, steps } = res;
   const at = (r) =>
     r.kernel
-      ? `kernel-timestamped p99 ±${r.kp99.toFixed(2)} ms, max ${r.kmax.toFixed(2)} (plain Node sender at the same time ±${r.kfloorP99.toFixed(2)} ms${r.streams > 0 ? `; user-space receiver's clock ±${r.p99.toFixed(2)} ms` : ''}), CPU ${r.cpuPct.toFixed(0)} %, lateTicks ${r.lateTicks}`
+      ? `kernel-timestamped p99 ±${r.kp99.toFixed(2)} ms, max ${r.kmax.toFixed(2)} (plain Node sender at the same time ±${r.kfloorP99.toFixed(2)} ms${r.streams > 0 ? `; user-space receiver's clock ±${r.p99.toFixed(2)} ms` : ''}), CPU ${r.cpuPct.toFixed(0)} %, lateTicks ${r.lateTicks}, engine-thread GC max ${r.gc.maxMs.toFixed(1)} ms`
       : `user-space receiver p99 ±${r.p99.toFixed(2)} ms (plain Node sender at the same time ±${r.floorP99.toFixed(2)} ms), CPU ${r.cpuPct.toFixed(0)} %, lateTicks ${r.lateTicks}`;
   // The largest step that ran every frame: CPU per frame there is not diluted by skipped frames.
   const clean = steps.filter((r) => r.lateTicks === 0);
@@ -561,6 +568,8 @@ async function run() {
   // `worker`, what startMediaServer (and so the PBX's npm start) runs.
   const thread = process.env.MEDIA_BENCH_THREAD === 'main' ? 'main' : 'worker';
   const young = process.env.MEDIA_BENCH_YOUNG_MB;
+  // MEDIA_BENCH_THREAD_NICE=-10: the media worker thread alone at that nice value (needs root).
+  const threadNice = thread === 'worker' ? process.env.MEDIA_BENCH_THREAD_NICE : undefined;
   const engineOptions = {
     address: '127.0.0.1',
     rtpPortMin: 30000,
@@ -571,14 +580,18 @@ async function run() {
     thread === 'worker'
       ? await mod.createThreadedMediaEngine({
           ...engineOptions,
-          thread: young ? { youngGenerationMb: Number(young) } : {},
+          thread: {
+            ...(young ? { youngGenerationMb: Number(young) } : {}),
+            ...(threadNice ? { nice: Number(threadNice) } : {}),
+          },
         })
       : await mod.createMediaEngine(engineOptions);
+  const gcPauses = new mod.GcPauses();
   const controlLoad = Number(process.env.MEDIA_BENCH_CONTROL ?? 0);
   const stopControl = startControlLoad(controlLoad);
   const load = os.loadavg();
   log(
-    `bench media: engine on the ${thread === 'worker' ? `media worker thread${young ? ` (young generation ${young} MiB)` : ''}` : 'main thread'}, ${slots ?? 10} sub-tick(s) per 20 ms frame, control-plane load ${controlLoad > 0 ? `${controlLoad} objects / 2 ms on the main thread` : 'none'}; ${os.cpus().length} cores, load average ${load.map((l) => l.toFixed(2)).join(' / ')} at ${new Date().toISOString().slice(11, 19)} UTC`,
+    `bench media: engine on the ${thread === 'worker' ? `media worker thread${young ? ` (young generation ${young} MiB)` : ''}${threadNice ? ` at nice ${threadNice}` : ''}` : 'main thread'}, ${slots ?? 10} sub-tick(s) per 20 ms frame, control-plane load ${controlLoad > 0 ? `${controlLoad} objects / 2 ms on the main thread` : 'none'}; ${os.cpus().length} cores, load average ${load.map((l) => l.toFixed(2)).join(' / ')} at ${new Date().toISOString().slice(11, 19)} UTC`,
   );
   const receiver = child('receiver');
   const sender = child('sender');
@@ -596,7 +609,7 @@ async function run() {
       log(`bench media: ${16 - unread} engine sinks could not stop reading`);
     const recvPorts = ports.slice(0, 16);
     const floorPorts = ports.slice(16);
-    const media = { mod, engine, recvPorts, floorPorts, tcpdump, dir };
+    const media = { mod, engine, recvPorts, floorPorts, tcpdump, dir, gcPauses };
     const wav = toneWav(dir);
 
     await sender.ask(
@@ -691,7 +704,7 @@ async function run() {
       name: 'Conditions',
       value: thread === 'worker' ? 'media worker' : 'main thread',
       unit: 'engine',
-      note: `${os.cpus().length} cores; load average (1/5/15 min) ${load.map((l) => l.toFixed(2)).join(' / ')} at start, ${end.map((l) => l.toFixed(2)).join(' / ')} at end; control-plane load ${controlLoad || 'none'}; tickSlots ${slots ?? 10}${young ? `; worker young generation ${young} MiB` : ''}`,
+      note: `${os.cpus().length} cores; load average (1/5/15 min) ${load.map((l) => l.toFixed(2)).join(' / ')} at start, ${end.map((l) => l.toFixed(2)).join(' / ')} at end; control-plane load ${controlLoad || 'none'}; tickSlots ${slots ?? 10}${young ? `; worker young generation ${young} MiB` : ''}${threadNice ? `; media thread nice ${threadNice}` : ''}${nice ? `; whole bench nice ${nice}` : ''}`,
     });
     rows.push({
       name: 'Mixer maths per member per frame (5-member sum, minus own, clamp)',
@@ -701,6 +714,7 @@ async function run() {
     });
   } finally {
     stopControl();
+    gcPauses.stop();
     await engine.close();
     await receiver.stop();
     await sender.stop();

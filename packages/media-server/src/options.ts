@@ -41,6 +41,8 @@ export const mediaServerOptionsSchema = z
     mediaThread: z.enum(['worker', 'main']).default('worker'),
     /** The media worker's young generation in MiB (V8 resourceLimits); V8's default if unset. */
     mediaYoungGenerationMb: z.number().positive().optional(),
+    /** Nice value of the media worker thread alone (Linux; lowering it needs CAP_SYS_NICE). */
+    mediaThreadNice: z.number().int().min(-20).max(19).optional(),
   })
   .strict();
 

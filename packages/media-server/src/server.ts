@@ -51,7 +51,7 @@ export async function startMediaServer(
     opts.mediaThread === 'worker'
       ? await createThreadedMediaEngine({
           ...engineOptions,
-          thread: { youngGenerationMb: opts.mediaYoungGenerationMb },
+          thread: { youngGenerationMb: opts.mediaYoungGenerationMb, nice: opts.mediaThreadNice },
         })
       : await createMediaEngine(engineOptions);
   const bus = new EventBus();

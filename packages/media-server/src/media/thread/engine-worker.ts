@@ -5,12 +5,15 @@
  * side's commands (`protocol.ts`) and posts replies and the few events (DTMF, released ports,
  * silence, log lines); audio never crosses the thread boundary.
  */
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { Logger } from '../../logger';
 import { createMediaEngine } from '../engine';
 import type { MediaEngineInternals } from '../engine';
 import { MediaStateError } from '../errors';
+import { GcPauses } from '../gc-pauses';
 import type {
   AudioSource,
   ConferenceMixer,
@@ -95,6 +98,7 @@ export class EngineHost {
   private readonly recorders = new Map<number, WavRecorder>();
   private lateTicks = 0;
   private readonly lateTimer: NodeJS.Timeout;
+  private readonly gcPauses = new GcPauses();
 
   constructor(
     private readonly engine: MediaEngineInternals,
@@ -277,11 +281,13 @@ export class EngineHost {
             frames: this.engine.ticker.frames,
             heapUsed: mem.heapUsed,
             external: mem.external + mem.arrayBuffers,
+            gc: this.gcPauses.take(),
           }),
         );
       }
       case 'close':
         clearInterval(this.lateTimer);
+        this.gcPauses.stop();
         for (const s of this.sources.values()) s.close();
         this.sources.clear();
         return this.reply(
@@ -335,9 +341,26 @@ function assertNever(x: never): never {
   throw new Error(`unknown media command ${JSON.stringify(x)}`);
 }
 
+/**
+ * Gives this thread alone the nice value `nice` (Linux: setpriority on the thread's id, read from
+ * /proc/thread-self), so the paced sends win the CPU over the control thread and other processes.
+ * Without the privilege (EACCES) it logs and the engine runs at the process's priority.
+ */
+function setThreadNice(nice: number, log: Logger): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (!Number.isInteger(tid) || tid <= 0) throw new Error('no thread id in /proc/thread-self');
+    setPriority(tid, nice);
+    log.info({ tid, nice: getPriority(tid) }, 'media thread priority set');
+  } catch (err) {
+    log.warn({ err, nice }, 'cannot set the media thread priority; running at the default');
+  }
+}
+
 /** The worker's main: engine up, then `ready`; commands until `close`, after which it exits. */
 async function run(port: MessagePort, init: WorkerInit): Promise<void> {
   const log = postingLogger(port, init.logLevel, {});
+  if (init.nice !== undefined) setThreadNice(init.nice, log.child({ component: 'media' }));
   const engine = await createMediaEngine({
     address: init.address,
     rtpPortMin: init.rtpPortMin,

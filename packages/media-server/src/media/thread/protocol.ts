@@ -4,6 +4,7 @@
  * packet or frame: audio stays in the worker. Object ids are chosen by the control side so calls
  * that return an object synchronously (createMixer, addMember, bridge) need no round trip.
  */
+import type { GcPauseStats } from '../gc-pauses';
 import type { DtmfEvent, PlaybackResult, RecordingResult, RemoteMedia } from '../types';
 
 export type Tap = 'read' | 'write' | 'both';
@@ -59,6 +60,8 @@ export interface ThreadStats {
   frames: number;
   heapUsed: number;
   external: number;
+  /** The worker's GC pauses since the previous threadStats. */
+  gc: GcPauseStats;
 }
 
 export type ReplyValue =
@@ -88,6 +91,8 @@ export interface WorkerInit {
   rtpPortMin: number;
   rtpPortMax: number;
   tickSlots?: number;
+  /** Nice value for the media thread only (Linux; lowering it needs CAP_SYS_NICE). */
+  nice?: number;
   /** The lowest level the control side's logger has enabled: the worker posts nothing below it. */
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }

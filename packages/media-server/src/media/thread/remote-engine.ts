@@ -49,6 +49,11 @@ export interface MediaThreadOptions {
   youngGenerationMb?: number;
   /** Old generation ceiling, MiB (the worker is killed with an error beyond it); default 256. */
   oldGenerationMb?: number;
+  /**
+   * Nice value of the media thread alone (-20..19; Linux). Lower = the OS runs its paced sends
+   * first; lowering it needs root or CAP_SYS_NICE (without, a warning and the default).
+   */
+  nice?: number;
 }
 
 /** A `MediaEngine` whose engine runs in a worker thread. */
@@ -443,6 +448,7 @@ export async function createThreadedMediaEngine(
     rtpPortMin: options.rtpPortMin,
     rtpPortMax: options.rtpPortMax,
     ...(options.tickSlots !== undefined ? { tickSlots: options.tickSlots } : {}),
+    ...(options.thread?.nice !== undefined ? { nice: options.thread.nice } : {}),
     logLevel: lowestLevel(log),
   };
   const entry = workerEntry();
