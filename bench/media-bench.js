@@ -503,6 +503,60 @@ async function memoryPer(media, n, arrange) {
   return { js: (after.js - freed.js) / n, rss: (after.rss - before.rss) / n };
 }
 
+/**
+ * Before/after at the same moments: `rounds` rounds, each 200 conference members then 500 playing
+ * channels on the main-thread engine, then the same on the worker engine. One row per mode and
+ * kind with every round's kernel p99, the plain sender's p99 at the same time and the GC pauses of
+ * the engine's thread.
+ */
+async function abCompare(media, receiver, sender, engines, rounds, conference, playFile, log) {
+  const kinds = [
+    {
+      key: 'conf',
+      n: 200,
+      what: 'conference members (conferences of 5)',
+      input: true,
+      arrange: conference,
+    },
+    { key: 'play', n: 500, what: 'channels playing a file', input: false, arrange: playFile },
+  ];
+  const modes = ['main', 'worker'];
+  const res = {};
+  const own = media.engine;
+  log(
+    `bench media: A/B, ${rounds} alternating rounds, engine on the main thread vs the media worker`,
+  );
+  for (let k = 0; k < rounds; k++) {
+    for (const mode of modes) {
+      media.engine = engines[mode];
+      for (const kind of kinds) {
+        const r = await step(media, receiver, sender, kind.input, kind.n, kind.arrange);
+        (res[`${mode}.${kind.key}`] ??= []).push({ ...r, load: os.loadavg()[0] });
+        log(
+          `  round ${k + 1}, ${mode === 'main' ? 'main thread' : 'media worker'}, ${kind.n} ${kind.key === 'conf' ? 'members' : 'playing'}: kernel p99 ±${r.bp99.toFixed(2)} ms (max ${(r.kmax ?? NaN).toFixed(2)}; plain sender ±${r.bfloorP99.toFixed(2)}), lateTicks ${r.lateTicks}, engine-thread GC ${r.gc.scavenges}+${r.gc.others}, max ${r.gc.maxMs.toFixed(1)} ms, CPU ${r.cpuPct.toFixed(0)} %, load ${os.loadavg()[0].toFixed(2)}${r.ok ? ' ok' : ''}`,
+        );
+      }
+    }
+  }
+  media.engine = own;
+  const rows = [];
+  for (const kind of kinds) {
+    for (const mode of modes) {
+      const rs = res[`${mode}.${kind.key}`];
+      const list = (f) => rs.map(f).join(' / ');
+      rows.push({
+        name: `A/B: ${kind.n} ${kind.what}, engine on the ${mode === 'main' ? 'main thread' : 'media worker thread'}, p99 |Δ − 20 ms| per round`,
+        value: list((r) => r.bp99.toFixed(2)),
+        unit: 'ms',
+        target: '≤ 2',
+        ok: rs.every((r) => r.ok),
+        note: `within ±2 ms in ${rs.filter((r) => r.ok).length} of ${rs.length}; plain sender at the same time ${list((r) => r.bfloorP99.toFixed(2))} ms; engine-thread GC max ${list((r) => r.gc.maxMs.toFixed(1))} ms; load ${list((r) => r.load.toFixed(2))}`,
+      });
+    }
+  }
+  return rows;
+}
+
 function toneWav(dir) {
   const file = path.join(dir, 'prompt.wav');
   const n = 8000 * 3;
@@ -586,6 +640,16 @@ async function run() {
           },
         })
       : await mod.createMediaEngine(engineOptions);
+  // MEDIA_BENCH_AB=n (default 3; 0 skips): n alternating rounds of 200 conference members and 500
+  // playing channels with the engine on the main thread and in the media worker, at the same
+  // moments, so a before/after comparison shares the machine's load.
+  const abRounds = Number(process.env.MEDIA_BENCH_AB ?? 3);
+  const abEngines = { [thread]: engine };
+  if (abRounds > 0) {
+    const second = { ...engineOptions, rtpPortMin: 40000, rtpPortMax: 49999 };
+    if (thread === 'worker') abEngines.main = await mod.createMediaEngine(second);
+    else abEngines.worker = await mod.createThreadedMediaEngine(second);
+  }
   const gcPauses = new mod.GcPauses();
   const controlLoad = Number(process.env.MEDIA_BENCH_CONTROL ?? 0);
   const stopControl = startControlLoad(controlLoad);
@@ -625,14 +689,14 @@ async function run() {
     const conference = async (sessions) => {
       const mixers = [];
       for (let i = 0; i < sessions.length; i += 5) {
-        const m = engine.createMixer();
+        const m = media.engine.createMixer();
         for (const s of sessions.slice(i, i + 5)) m.addMember(s);
         mixers.push(m);
       }
       return () => mixers.forEach((m) => m.close());
     };
     const playFile = async (sessions) => {
-      for (const s of sessions) void s.play(await engine.openSource(wav, { loop: true }));
+      for (const s of sessions) void s.play(await media.engine.openSource(wav, { loop: true }));
       return () => undefined;
     };
     // Memory first, on a fresh heap (after the ramps, freed sockets and buffers blur the delta).
@@ -698,6 +762,19 @@ async function run() {
         unit: 'µs/20 ms frame',
         note: `at ${cb.n} members (receive + jitter buffer + mix + send)`,
       });
+    if (abRounds > 0)
+      rows.push(
+        ...(await abCompare(
+          media,
+          receiver,
+          sender,
+          abEngines,
+          abRounds,
+          conference,
+          playFile,
+          log,
+        )),
+      );
     rows.push(...memRows);
     const end = os.loadavg();
     rows.unshift({
@@ -710,11 +787,12 @@ async function run() {
       name: 'Mixer maths per member per frame (5-member sum, minus own, clamp)',
       value: mixerMath(mod).toFixed(2),
       unit: 'µs',
-      note: 'in-process, no I/O: why the mixer stays on the main thread',
+      note: 'in-process, no I/O: why the mix is not handed to a thread of its own per frame',
     });
   } finally {
     stopControl();
     gcPauses.stop();
+    for (const e of Object.values(abEngines)) if (e !== engine) await e.close();
     await engine.close();
     await receiver.stop();
     await sender.stop();
