@@ -393,6 +393,7 @@ async function step(media, receiver, sender, withInput, n, arrange) {
     bfloorP99: kernel ? kernel.kfloorP99 : r.floorP99,
     lateTicks,
     gc,
+    framesRun,
     ok:
       judged.p99 <= BOUND_MS &&
       judged.streams >= n * 0.99 &&
@@ -422,7 +423,7 @@ async function ramp(counts, fn, log) {
       ? `kernel p99 ±${r.kp99.toFixed(2)} ms (p50 ${r.kp50.toFixed(2)}, p99.9 ${r.kp999.toFixed(2)}, max ${r.kmax.toFixed(2)}; plain sender p99 ±${r.kfloorP99.toFixed(2)}, max ${r.kfloorMax.toFixed(2)}), ${r.kstreams}/${n} streams, capture drops ${r.kdropped}; `
       : '';
     log(
-      `  ${n}: ${kern}${user}, lateTicks ${r.lateTicks}, engine-thread GC ${r.gc.scavenges} scavenges + ${r.gc.others} other, max ${r.gc.maxMs.toFixed(1)} ms, total ${r.gc.totalMs.toFixed(0)} ms, CPU ${r.cpuPct.toFixed(0)} %, ${r.cpuUsPerFrame.toFixed(1)} µs/frame, load ${os.loadavg()[0].toFixed(2)}${r.ok ? ' ok' : ''}`,
+      `  ${n}: ${kern}${user}, lateTicks ${r.lateTicks}, engine-thread GC ${r.gc.scavenges} scavenges (one per ${(r.framesRun / Math.max(1, r.gc.scavenges)).toFixed(0)} frames) + ${r.gc.others} other, max ${r.gc.maxMs.toFixed(1)} ms, total ${r.gc.totalMs.toFixed(0)} ms, CPU ${r.cpuPct.toFixed(0)} %, ${r.cpuUsPerFrame.toFixed(1)} µs/frame, load ${os.loadavg()[0].toFixed(2)}${r.ok ? ' ok' : ''}`,
     );
     if (r.ok) best = r;
     if ((r.kernel ? r.kstreams : r.streams) < n * 0.99 || r.cpuPct > 85) break;
