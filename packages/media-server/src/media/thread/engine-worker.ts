@@ -280,7 +280,7 @@ export class EngineHost {
             lateTicks: this.engine.ticker.lateTicks,
             frames: this.engine.ticker.frames,
             heapUsed: mem.heapUsed,
-            external: mem.external + mem.arrayBuffers,
+            external: mem.external,
             gc: this.gcPauses.take(),
           }),
         );
