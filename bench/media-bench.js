@@ -216,13 +216,56 @@ function child(role) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function gcMemory() {
+/** The ticker's counters, from this thread's engine or from the media worker's. */
+async function tickStats(media) {
+  if (media.engine.threadStats) return media.engine.threadStats();
+  return {
+    lateTicks: media.engine.stats().lateTicks,
+    frames: media.engine.ticker.frames,
+    gc: media.gcPauses.take(),
+  };
+}
+
+/** JS heap + external after GC: of the media worker's heap when the engine runs there. */
+async function gcMemory(media) {
   if (global.gc) {
     global.gc();
     global.gc();
   }
   const m = process.memoryUsage();
+  if (media.engine.threadStats) {
+    const t = await media.engine.threadStats({ gc: true });
+    return { js: t.heapUsed + t.external, rss: m.rss };
+  }
   return { js: m.heapUsed + m.external, rss: m.rss };
+}
+
+/**
+ * MEDIA_BENCH_CONTROL=<n>: a stand-in for the control plane sharing the process (ESL, SIP, the
+ * PBX in `npm start`): every 2 ms it builds n event-like objects (header lists, strings), keeps
+ * the last 40,000 alive for a while (state a PBX holds, which scavenges must copy and promote)
+ * and serialises a few. Its garbage collections are what the media worker is there to avoid.
+ */
+function startControlLoad(n) {
+  if (!(n > 0)) return () => undefined;
+  const keep = new Array(40000);
+  let k = 0;
+  const timer = setInterval(() => {
+    for (let i = 0; i < n; i++) {
+      const ev = {
+        name: 'CHANNEL_EXECUTE',
+        uuid: `${k}-${Math.random().toString(36).slice(2)}`,
+        headers: [
+          ['Event-Name', 'CHANNEL_EXECUTE'],
+          ['Unique-ID', String(k)],
+          ['variable_sip_call_id', `call-${k}@127.0.0.1`],
+        ],
+      };
+      keep[k++ % keep.length] = ev;
+      if (i % 16 === 0) JSON.parse(JSON.stringify(ev));
+    }
+  }, 2);
+  return () => clearInterval(timer);
 }
 
 /**
@@ -295,8 +338,9 @@ async function step(media, receiver, sender, withInput, n, arrange) {
       });
   }
   await receiver.ask({ type: 'start' }, 'started');
-  const late0 = media.engine.stats().lateTicks;
-  const frames0 = media.engine.ticker.frames;
+  const t0stats = await tickStats(media);
+  const late0 = t0stats.lateTicks;
+  const frames0 = t0stats.frames;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await sleep(MEASURE_MS);
@@ -315,8 +359,11 @@ async function step(media, receiver, sender, withInput, n, arrange) {
     const none = { streams: 0, p50: Infinity, p99: Infinity, p999: Infinity, max: Infinity };
     k = { engine: g.engine ?? none, plain: g.plain ?? none, dropped: done.dropped };
   }
-  const lateTicks = media.engine.stats().lateTicks - late0;
-  const framesRun = media.engine.ticker.frames - frames0;
+  const t1stats = await tickStats(media);
+  const lateTicks = t1stats.lateTicks - late0;
+  // GC pauses of the thread that sends (the worker's, or this one's), during the measurement.
+  const gc = t1stats.gc;
+  const framesRun = t1stats.frames - frames0;
   await sender.ask({ type: 'targets', ports: [] }, 'sending');
   teardown();
   for (const s of sessions) s.close();
@@ -345,6 +392,8 @@ async function step(media, receiver, sender, withInput, n, arrange) {
     bp99: judged.p99,
     bfloorP99: kernel ? kernel.kfloorP99 : r.floorP99,
     lateTicks,
+    gc,
+    framesRun,
     ok:
       judged.p99 <= BOUND_MS &&
       judged.streams >= n * 0.99 &&
@@ -374,7 +423,7 @@ async function ramp(counts, fn, log) {
       ? `kernel p99 ±${r.kp99.toFixed(2)} ms (p50 ${r.kp50.toFixed(2)}, p99.9 ${r.kp999.toFixed(2)}, max ${r.kmax.toFixed(2)}; plain sender p99 ±${r.kfloorP99.toFixed(2)}, max ${r.kfloorMax.toFixed(2)}), ${r.kstreams}/${n} streams, capture drops ${r.kdropped}; `
       : '';
     log(
-      `  ${n}: ${kern}${user}, lateTicks ${r.lateTicks}, CPU ${r.cpuPct.toFixed(0)} %, ${r.cpuUsPerFrame.toFixed(1)} µs/frame, load ${os.loadavg()[0].toFixed(2)}${r.ok ? ' ok' : ''}`,
+      `  ${n}: ${kern}${user}, lateTicks ${r.lateTicks}, engine-thread GC ${r.gc.scavenges} scavenges (one per ${(r.framesRun / Math.max(1, r.gc.scavenges)).toFixed(0)} frames) + ${r.gc.others} other, max ${r.gc.maxMs.toFixed(1)} ms, total ${r.gc.totalMs.toFixed(0)} ms, CPU ${r.cpuPct.toFixed(0)} %, ${r.cpuUsPerFrame.toFixed(1)} µs/frame, load ${os.loadavg()[0].toFixed(2)}${r.ok ? ' ok' : ''}`,
     );
     if (r.ok) best = r;
     if ((r.kernel ? r.kstreams : r.streams) < n * 0.99 || r.cpuPct > 85) break;
@@ -386,7 +435,7 @@ function rampRows(what, unit, targetCount, res) {
   const { best, steps } = res;
   const at = (r) =>
     r.kernel
-      ? `kernel-timestamped p99 ±${r.kp99.toFixed(2)} ms, max ${r.kmax.toFixed(2)} (plain Node sender at the same time ±${r.kfloorP99.toFixed(2)} ms${r.streams > 0 ? `; user-space receiver's clock ±${r.p99.toFixed(2)} ms` : ''}), CPU ${r.cpuPct.toFixed(0)} %, lateTicks ${r.lateTicks}`
+      ? `kernel-timestamped p99 ±${r.kp99.toFixed(2)} ms, max ${r.kmax.toFixed(2)} (plain Node sender at the same time ±${r.kfloorP99.toFixed(2)} ms${r.streams > 0 ? `; user-space receiver's clock ±${r.p99.toFixed(2)} ms` : ''}), CPU ${r.cpuPct.toFixed(0)} %, lateTicks ${r.lateTicks}, engine-thread GC max ${r.gc.maxMs.toFixed(1)} ms`
       : `user-space receiver p99 ±${r.p99.toFixed(2)} ms (plain Node sender at the same time ±${r.floorP99.toFixed(2)} ms), CPU ${r.cpuPct.toFixed(0)} %, lateTicks ${r.lateTicks}`;
   // The largest step that ran every frame: CPU per frame there is not diluted by skipped frames.
   const clean = steps.filter((r) => r.lateTicks === 0);
@@ -429,7 +478,7 @@ function rampRows(what, unit, targetCount, res) {
  * external held (after GC) minus what is left once they are closed; RSS growth while open.
  */
 async function memoryPer(media, n, arrange) {
-  const before = gcMemory();
+  const before = await gcMemory(media);
   const sessions = [];
   for (let i = 0; i < n; i++) {
     const s = await media.engine.openSession();
@@ -444,15 +493,69 @@ async function memoryPer(media, n, arrange) {
   }
   const teardown = await arrange(sessions);
   await sleep(1000);
-  const after = gcMemory();
+  const after = await gcMemory(media);
   teardown();
   for (const s of sessions) s.close();
   await Promise.all(sessions.map((s) => s.released));
   sessions.length = 0;
   await sleep(200);
   // What closing frees is what the channels held: robust against garbage left by earlier steps.
-  const freed = gcMemory();
+  const freed = await gcMemory(media);
   return { js: (after.js - freed.js) / n, rss: (after.rss - before.rss) / n };
+}
+
+/**
+ * Before/after at the same moments: `rounds` rounds, each 200 conference members then 500 playing
+ * channels on the main-thread engine, then the same on the worker engine. One row per mode and
+ * kind with every round's kernel p99, the plain sender's p99 at the same time and the GC pauses of
+ * the engine's thread.
+ */
+async function abCompare(media, receiver, sender, engines, rounds, conference, playFile, log) {
+  const kinds = [
+    {
+      key: 'conf',
+      n: 200,
+      what: 'conference members (conferences of 5)',
+      input: true,
+      arrange: conference,
+    },
+    { key: 'play', n: 500, what: 'channels playing a file', input: false, arrange: playFile },
+  ];
+  const modes = ['main', 'worker'];
+  const res = {};
+  const own = media.engine;
+  log(
+    `bench media: A/B, ${rounds} alternating rounds, engine on the main thread vs the media worker`,
+  );
+  for (let k = 0; k < rounds; k++) {
+    for (const mode of modes) {
+      media.engine = engines[mode];
+      for (const kind of kinds) {
+        const r = await step(media, receiver, sender, kind.input, kind.n, kind.arrange);
+        (res[`${mode}.${kind.key}`] ??= []).push({ ...r, load: os.loadavg()[0] });
+        log(
+          `  round ${k + 1}, ${mode === 'main' ? 'main thread' : 'media worker'}, ${kind.n} ${kind.key === 'conf' ? 'members' : 'playing'}: kernel p99 ±${r.bp99.toFixed(2)} ms (max ${(r.kmax ?? NaN).toFixed(2)}; plain sender ±${r.bfloorP99.toFixed(2)}), lateTicks ${r.lateTicks}, engine-thread GC ${r.gc.scavenges}+${r.gc.others}, max ${r.gc.maxMs.toFixed(1)} ms, CPU ${r.cpuPct.toFixed(0)} %, load ${os.loadavg()[0].toFixed(2)}${r.ok ? ' ok' : ''}`,
+        );
+      }
+    }
+  }
+  media.engine = own;
+  const rows = [];
+  for (const kind of kinds) {
+    for (const mode of modes) {
+      const rs = res[`${mode}.${kind.key}`];
+      const list = (f) => rs.map(f).join(' / ');
+      rows.push({
+        name: `A/B: ${kind.n} ${kind.what}, engine on the ${mode === 'main' ? 'main thread' : 'media worker thread'}, p99 |Δ − 20 ms| per round`,
+        value: list((r) => r.bp99.toFixed(2)),
+        unit: 'ms',
+        target: '≤ 2',
+        ok: rs.every((r) => r.ok),
+        note: `within ±2 ms in ${rs.filter((r) => r.ok).length} of ${rs.length}; plain sender at the same time ${list((r) => r.bfloorP99.toFixed(2))} ms; engine-thread GC max ${list((r) => r.gc.maxMs.toFixed(1))} ms; load ${list((r) => r.load.toFixed(2))}`,
+      });
+    }
+  }
+  return rows;
 }
 
 function toneWav(dir) {
@@ -516,13 +619,45 @@ async function run() {
     log(`bench media: running at nice ${os.getPriority(0)}`);
   }
   const slots = process.env.MEDIA_BENCH_SLOTS;
-  const engine = await mod.createMediaEngine({
+  // MEDIA_BENCH_THREAD=main: the engine on this thread (as before the media worker); default
+  // `worker`, what startMediaServer (and so the PBX's npm start) runs.
+  const thread = process.env.MEDIA_BENCH_THREAD === 'main' ? 'main' : 'worker';
+  const young = process.env.MEDIA_BENCH_YOUNG_MB;
+  // MEDIA_BENCH_THREAD_NICE=-10: the media worker thread alone at that nice value (needs root).
+  const threadNice = thread === 'worker' ? process.env.MEDIA_BENCH_THREAD_NICE : undefined;
+  const engineOptions = {
     address: '127.0.0.1',
     rtpPortMin: 30000,
     rtpPortMax: 39999,
     ...(slots ? { tickSlots: Number(slots) } : {}),
-  });
-  log(`bench media: engine ticker ${engine.ticker.slotCount} sub-tick(s) per 20 ms frame`);
+  };
+  const engine =
+    thread === 'worker'
+      ? await mod.createThreadedMediaEngine({
+          ...engineOptions,
+          thread: {
+            ...(young ? { youngGenerationMb: Number(young) } : {}),
+            ...(threadNice ? { nice: Number(threadNice) } : {}),
+          },
+        })
+      : await mod.createMediaEngine(engineOptions);
+  // MEDIA_BENCH_AB=n (default 3; 0 skips): n alternating rounds of 200 conference members and 500
+  // playing channels with the engine on the main thread and in the media worker, at the same
+  // moments, so a before/after comparison shares the machine's load.
+  const abRounds = Number(process.env.MEDIA_BENCH_AB ?? 3);
+  const abEngines = { [thread]: engine };
+  if (abRounds > 0) {
+    const second = { ...engineOptions, rtpPortMin: 40000, rtpPortMax: 49999 };
+    if (thread === 'worker') abEngines.main = await mod.createMediaEngine(second);
+    else abEngines.worker = await mod.createThreadedMediaEngine(second);
+  }
+  const gcPauses = new mod.GcPauses();
+  const controlLoad = Number(process.env.MEDIA_BENCH_CONTROL ?? 0);
+  const stopControl = startControlLoad(controlLoad);
+  const load = os.loadavg();
+  log(
+    `bench media: engine on the ${thread === 'worker' ? `media worker thread${young ? ` (young generation ${young} MiB)` : ''}${threadNice ? ` at nice ${threadNice}` : ''}` : 'main thread'}, ${slots ?? 10} sub-tick(s) per 20 ms frame, control-plane load ${controlLoad > 0 ? `${controlLoad} objects / 2 ms on the main thread` : 'none'}; ${os.cpus().length} cores, load average ${load.map((l) => l.toFixed(2)).join(' / ')} at ${new Date().toISOString().slice(11, 19)} UTC`,
+  );
   const receiver = child('receiver');
   const sender = child('sender');
   const rows = [];
@@ -539,7 +674,7 @@ async function run() {
       log(`bench media: ${16 - unread} engine sinks could not stop reading`);
     const recvPorts = ports.slice(0, 16);
     const floorPorts = ports.slice(16);
-    const media = { mod, engine, recvPorts, floorPorts, tcpdump, dir };
+    const media = { mod, engine, recvPorts, floorPorts, tcpdump, dir, gcPauses };
     const wav = toneWav(dir);
 
     await sender.ask(
@@ -555,14 +690,14 @@ async function run() {
     const conference = async (sessions) => {
       const mixers = [];
       for (let i = 0; i < sessions.length; i += 5) {
-        const m = engine.createMixer();
+        const m = media.engine.createMixer();
         for (const s of sessions.slice(i, i + 5)) m.addMember(s);
         mixers.push(m);
       }
       return () => mixers.forEach((m) => m.close());
     };
     const playFile = async (sessions) => {
-      for (const s of sessions) void s.play(await engine.openSource(wav, { loop: true }));
+      for (const s of sessions) void s.play(await media.engine.openSource(wav, { loop: true }));
       return () => undefined;
     };
     // Memory first, on a fresh heap (after the ramps, freed sockets and buffers blur the delta).
@@ -628,14 +763,37 @@ async function run() {
         unit: 'µs/20 ms frame',
         note: `at ${cb.n} members (receive + jitter buffer + mix + send)`,
       });
+    if (abRounds > 0)
+      rows.push(
+        ...(await abCompare(
+          media,
+          receiver,
+          sender,
+          abEngines,
+          abRounds,
+          conference,
+          playFile,
+          log,
+        )),
+      );
     rows.push(...memRows);
+    const end = os.loadavg();
+    rows.unshift({
+      name: 'Conditions',
+      value: thread === 'worker' ? 'media worker' : 'main thread',
+      unit: 'engine',
+      note: `${os.cpus().length} cores; load average (1/5/15 min) ${load.map((l) => l.toFixed(2)).join(' / ')} at start, ${end.map((l) => l.toFixed(2)).join(' / ')} at end; control-plane load ${controlLoad || 'none'}; tickSlots ${slots ?? 10}${young ? `; worker young generation ${young} MiB` : ''}${threadNice ? `; media thread nice ${threadNice}` : ''}${nice ? `; whole bench nice ${nice}` : ''}`,
+    });
     rows.push({
       name: 'Mixer maths per member per frame (5-member sum, minus own, clamp)',
       value: mixerMath(mod).toFixed(2),
       unit: 'µs',
-      note: 'in-process, no I/O: why the mixer stays on the main thread',
+      note: 'in-process, no I/O: why the mix is not handed to a thread of its own per frame',
     });
   } finally {
+    stopControl();
+    gcPauses.stop();
+    for (const e of Object.values(abEngines)) if (e !== engine) await e.close();
     await engine.close();
     await receiver.stop();
     await sender.stop();

@@ -33,6 +33,16 @@ export const mediaServerOptionsSchema = z
     heartbeatSeconds: z.number().positive().default(20),
     unknownApplication: z.enum(['hangup', 'error']).default('hangup'),
     hostname: z.string().optional(),
+    /**
+     * Where the media engine runs: `worker` (default) is a worker thread with its own heap, so
+     * the control thread's garbage collections and busy spells never delay a paced packet;
+     * `main` runs it on the caller's thread.
+     */
+    mediaThread: z.enum(['worker', 'main']).default('worker'),
+    /** The media worker's young generation in MiB (V8 resourceLimits); V8's default if unset. */
+    mediaYoungGenerationMb: z.number().positive().optional(),
+    /** Nice value of the media worker thread alone (Linux; lowering it needs CAP_SYS_NICE). */
+    mediaThreadNice: z.number().int().min(-20).max(19).optional(),
   })
   .strict();
 

@@ -16,6 +16,8 @@ import { startInboundServer } from './esl/inbound-server';
 import type { Logger } from './logger';
 import { silentLogger } from './logger';
 import { createMediaEngine } from './media';
+import type { MediaEngine } from './media';
+import { createThreadedMediaEngine } from './media/thread/remote-engine';
 import { mediaServerOptionsSchema } from './options';
 import type { MediaServerOptionsInput } from './options';
 import type { Channel } from './channel/channel';
@@ -39,12 +41,19 @@ export async function startMediaServer(
   const opts = mediaServerOptionsSchema.parse(rest);
   const log = (logger ?? silentLogger).child({ component: 'media-server' });
   const rtpAddress = opts.rtp.address ?? opts.sip.host;
-  const engine = await createMediaEngine({
+  const engineOptions = {
     address: rtpAddress,
     rtpPortMin: opts.rtp.portMin,
     rtpPortMax: opts.rtp.portMax,
-    logger: log.child({ component: 'media' }),
-  });
+    logger: log,
+  };
+  const engine: MediaEngine =
+    opts.mediaThread === 'worker'
+      ? await createThreadedMediaEngine({
+          ...engineOptions,
+          thread: { youngGenerationMb: opts.mediaYoungGenerationMb, nice: opts.mediaThreadNice },
+        })
+      : await createMediaEngine(engineOptions);
   const bus = new EventBus();
   const route: { handler?: SipHandler } = {};
   let ua;

@@ -11,8 +11,10 @@ import type {
   ConferenceMixer,
   MediaEngine,
   MediaEngineOptions,
+  RecorderOptions,
   RtpSession,
   SessionBridge,
+  SourceOptions,
 } from './types';
 import { openWavRecorder } from './wav';
 import type { WavRecorder } from './wav';
@@ -26,7 +28,31 @@ const DEFAULT_TICK_SLOTS = 10;
 /** Engine internals exposed to tests and the bench beyond the contract. */
 export interface MediaEngineInternals extends MediaEngine {
   readonly ticker: Ticker;
-  openRecorder(path: string): Promise<WavRecorder>;
+  openRecorder(path: string, options?: RecorderOptions): Promise<WavRecorder>;
+}
+
+/** Calls `onSilence` once after `frames` consecutive frames below `threshold` (mean |sample|). */
+function withSilenceCheck(
+  recorder: WavRecorder,
+  silence: NonNullable<RecorderOptions['silence']>,
+): WavRecorder {
+  let quiet = 0;
+  let fired = false;
+  return {
+    path: recorder.path,
+    close: () => recorder.close(),
+    writeFrame(frame: Int16Array): void {
+      recorder.writeFrame(frame);
+      if (fired) return;
+      let sum = 0;
+      for (let i = 0; i < frame.length; i++) sum += Math.abs(frame[i] as number);
+      quiet = sum / frame.length < silence.threshold ? quiet + 1 : 0;
+      if (quiet >= silence.frames) {
+        fired = true;
+        silence.onSilence();
+      }
+    },
+  };
 }
 
 /**
@@ -99,10 +125,13 @@ export async function createMediaEngine(
       // A bridge ended by a session's close leaves the set through the same wrapper.
       return bridge;
     },
-    openSource(spec: string, opts?: { loop?: boolean }): Promise<AudioSource> {
+    openSource(spec: string, opts?: SourceOptions): Promise<AudioSource> {
       return openSource(spec, opts);
     },
-    openRecorder: openWavRecorder,
+    async openRecorder(path: string, opts?: RecorderOptions): Promise<WavRecorder> {
+      const r = await openWavRecorder(path);
+      return opts?.silence && opts.silence.threshold > 0 ? withSilenceCheck(r, opts.silence) : r;
+    },
     stats() {
       return { sessions: sessions.size, portsInUse: pool.size, lateTicks: ticker.lateTicks };
     },

@@ -2,6 +2,10 @@
 export * from './types';
 export { createMediaEngine } from './engine';
 export type { MediaEngineInternals } from './engine';
+export { GcPauses } from './gc-pauses';
+export type { GcPauseStats } from './gc-pauses';
+export { createThreadedMediaEngine } from './thread/remote-engine';
+export type { ThreadedMediaEngine, MediaThreadOptions } from './thread/remote-engine';
 export { PortRangeExhaustedError, MediaStateError } from './errors';
 export { PCMU, PCMA, encodeG711, decodeG711 } from './g711';
 export {

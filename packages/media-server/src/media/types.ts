@@ -133,12 +133,32 @@ export interface MediaEngine {
    * `silence_stream://<ms>[,<level>]` (-1 endless), or `tone_stream://%(on,off,f1[,f2]);…[;loops=n]`.
    * Rejects with MediaFileError (code 'not-found' | 'unsupported') for a bad file.
    */
-  openSource(spec: string, options?: { loop?: boolean }): Promise<AudioSource>;
+  openSource(spec: string, options?: SourceOptions): Promise<AudioSource>;
   /** A sink writing 8 kHz 16-bit mono WAV; `close()` finalises the header. */
-  openRecorder(path: string): Promise<AudioSink & { close(): Promise<RecordingResult> }>;
+  openRecorder(
+    path: string,
+    options?: RecorderOptions,
+  ): Promise<AudioSink & { close(): Promise<RecordingResult> }>;
   /** Ports in use now, sessions open, ticks late: for tests and bench. */
   stats(): { sessions: number; portsInUse: number; lateTicks: number };
   close(): Promise<void>;
+}
+
+/** How a source plays (added with the media thread: both apply inside the engine). */
+export interface SourceOptions {
+  /** Endless: start over at the end (endless_playback, music on hold). */
+  loop?: boolean;
+  /** Frames (20 ms) skipped at the start: `file@@<sample>` seeks. */
+  skipFrames?: number;
+}
+
+/** Options of a recorder (added with the media thread: the check runs on every frame). */
+export interface RecorderOptions {
+  /**
+   * `onSilence` is called once when `frames` consecutive frames written had a mean absolute
+   * sample value below `threshold` (the `record` application's silence_thresh / silence_hits).
+   */
+  silence?: { threshold: number; frames: number; onSilence: () => void };
 }
 
 export class MediaFileError extends Error {

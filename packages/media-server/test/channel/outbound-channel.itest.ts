@@ -10,6 +10,7 @@ import { runSipp, expectSippSuccess } from '../../../sip-server/test/helpers/sip
 import { startMediaServer } from '../../src';
 import type { MediaServerHandle } from '../../src';
 import { RawEslClient } from '../esl/raw-client';
+import { waitFor } from '../media/harness';
 import type { Frame } from '../esl/raw-client';
 
 const SCENARIOS = __dirname;
@@ -139,7 +140,12 @@ describe('outbound channel connection', () => {
     ]);
     await c.waitClosed();
     expectSippSuccess(await call, 'fsmrf-like call');
-    expect(server.stats()).toMatchObject({ channels: 0, portsInUse: 0 });
+    // Ports are free once the media thread has closed both sockets (a message away).
+    await waitFor(
+      () => server.stats().channels === 0 && server.stats().portsInUse === 0,
+      5000,
+      'channel gone and its ports released',
+    );
   });
 
   it('hangs up a call whose X-esl-outbound cannot be reached (BYE) and leaks nothing', async () => {
@@ -151,7 +157,12 @@ describe('outbound channel connection', () => {
       await sipp('uac-fsmrf.xml', { ua: 'drachtio-fsmrf:x', esl: `127.0.0.1:${port}` }),
       'unreachable outbound',
     );
-    expect(server.stats()).toMatchObject({ channels: 0, portsInUse: 0 });
+    // Ports are free once the media thread has closed both sockets (a message away).
+    await waitFor(
+      () => server.stats().channels === 0 && server.stats().portsInUse === 0,
+      5000,
+      'channel gone and its ports released',
+    );
   });
 
   it('answers an INVITE that is not from fsmrf with 404', async () => {

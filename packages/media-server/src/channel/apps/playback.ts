@@ -8,21 +8,6 @@ import type { Channel } from '../channel';
 import { isTerminator, resolvePlayable } from '../files';
 import type { AppCall, Application } from './types';
 
-/** Skips `frames` frames of a source before handing it on (seek). */
-function seek(source: AudioSource, frames: number): AudioSource {
-  let skip = frames;
-  return {
-    readFrame: () => {
-      while (skip > 0) {
-        skip -= 1;
-        if (source.readFrame() === null) return null;
-      }
-      return source.readFrame();
-    },
-    close: () => source.close(),
-  };
-}
-
 export interface PlayOutcome {
   status: 'played' | 'not-found' | 'error' | 'break' | 'terminated';
   ms: number;
@@ -65,7 +50,11 @@ export async function playFiles(
       const spec = resolvePlayable(ch, ctx.config.soundsDir, m ? m[1]! : raw);
       let source: AudioSource;
       try {
-        source = await ctx.engine.openSource(spec, { loop: opts.loop });
+        // A `@@<sample>` seek is done in the engine (the source may live in the media thread).
+        source = await ctx.engine.openSource(spec, {
+          loop: opts.loop,
+          skipFrames: m ? Math.floor(Number(m[2]) / 160) : 0,
+        });
       } catch (err) {
         if (err instanceof MediaFileError) {
           ctx.log.info(
@@ -77,7 +66,11 @@ export async function playFiles(
         ctx.log.warn({ err, file: spec }, 'playback: could not open');
         return { status: 'error', ...total };
       }
-      if (m) source = seek(source, Math.floor(Number(m[2]) / 160));
+      if (stopAll || signal.aborted || !ch.isUp) {
+        // Broken while the source was opening (a round trip to the media thread).
+        source.close();
+        break;
+      }
       ch.fire('PLAYBACK_START', [['Playback-File-Path', spec]]);
       let result: PlaybackResult;
       try {

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AudioSink } from '../../media/types';
+import type { RecorderOptions } from '../../media/types';
 import { isTerminator, resolveRecordPath } from '../files';
 import { aborted } from './types';
 import type { AppCall, Application } from './types';
@@ -12,9 +12,10 @@ import type { AppCall, Application } from './types';
 async function openRecorder(
   call: AppCall,
   file: string,
+  options?: RecorderOptions,
 ): ReturnType<AppCall['ctx']['engine']['openRecorder']> {
   await fs.promises.mkdir(path.dirname(file), { recursive: true });
-  return call.ctx.engine.openRecorder(file);
+  return call.ctx.engine.openRecorder(file, options);
 }
 
 export const record: Application = async (call) => {
@@ -22,34 +23,29 @@ export const record: Application = async (call) => {
   const [rawPath, limitArg, threshArg, hitsArg] = call.arg.trim().split(/\s+/);
   if (!rawPath) return '-ERR no file';
   const file = resolveRecordPath(ch, rawPath);
-  let recorder: Awaited<ReturnType<typeof openRecorder>>;
-  try {
-    recorder = await openRecorder(call, file);
-  } catch (err) {
-    ctx.log.warn({ err: String(err), file }, 'record: cannot open file');
-    return '-ERR cannot open file';
-  }
   const limitMs = Number(limitArg ?? 0) * 1000;
   const thresh = Number(threshArg ?? 0);
   const hitFrames = Math.max(1, Number(hitsArg ?? 3)) * 50;
-  let silentFrames = 0;
   let stop: (why: string) => void = () => undefined;
   const stopped = new Promise<string>((resolve) => {
     stop = resolve;
   });
-  const sink: AudioSink = {
-    writeFrame: (frame) => {
-      recorder.writeFrame(frame);
-      if (thresh > 0) {
-        let sum = 0;
-        for (const s of frame) sum += Math.abs(s);
-        silentFrames = sum / frame.length < thresh ? silentFrames + 1 : 0;
-        if (silentFrames >= hitFrames) stop('silence');
-      }
-    },
-  };
+  let recorder: Awaited<ReturnType<typeof openRecorder>>;
+  try {
+    // The silence check runs on every frame, so it runs in the engine beside the recorder.
+    recorder = await openRecorder(
+      call,
+      file,
+      thresh > 0
+        ? { silence: { threshold: thresh, frames: hitFrames, onSilence: () => stop('silence') } }
+        : undefined,
+    );
+  } catch (err) {
+    ctx.log.warn({ err: String(err), file }, 'record: cannot open file');
+    return '-ERR cannot open file';
+  }
   ch.fire('RECORD_START', [['Record-File-Path', file]]);
-  ch.rtp.addSink(sink);
+  ch.rtp.addSink(recorder);
   const previous = ch.digitListener;
   ch.digitListener = (d) => {
     if (isTerminator(ch.vars.get('playback_terminators'), d)) {
@@ -62,7 +58,7 @@ export const record: Application = async (call) => {
   await stopped;
   if (timer) clearTimeout(timer);
   ch.digitListener = previous;
-  ch.rtp.removeSink(sink);
+  ch.rtp.removeSink(recorder);
   const result = await recorder.close();
   ch.setVar('record_ms', String(result.ms));
   ch.setVar('record_seconds', String(Math.floor(result.ms / 1000)));
