@@ -64,6 +64,7 @@ export async function installPresence(
         (tel) => stations.peek(tel),
         () => ctx.config.sip.domain,
         (tel) => publications.get(tel),
+        (tel) => stations.row(tel)?.statusText ?? '',
       ),
     ],
     policy: () => ({
