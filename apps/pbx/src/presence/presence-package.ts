@@ -27,6 +27,8 @@ export class PresencePackage implements EventPackage {
     private readonly published: (tel: string) => PublishedState | undefined = () => undefined,
     /** The administrator's status text (`pbx ext set --status`; '' = none). */
     private readonly adminStatus: (tel: string) => string = () => '',
+    /** The watcher policy (`watcher-policy.ts`); every station may watch every station by default. */
+    private readonly mayWatch: (watcher: string, resource: string) => boolean = () => true,
   ) {}
 
   /**
@@ -49,9 +51,11 @@ export class PresencePackage implements EventPackage {
   }
 
   authorize(req: IncomingSubscribe): SubscribeVerdict {
-    return this.station(req.resource)
+    if (!this.station(req.resource))
+      return { ok: false, status: 404, reason: 'presence of an unknown number' };
+    return this.mayWatch(req.subscriber, req.resource)
       ? { ok: true, resource: req.resource }
-      : { ok: false, status: 404, reason: 'presence of an unknown number' };
+      : { ok: false, status: 403, reason: 'presence refused by presence.watchers' };
   }
 
   fingerprint(resource: string): string {
