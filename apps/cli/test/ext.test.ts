@@ -291,4 +291,50 @@ describe('pbx ext --challenge-invites', () => {
       await store.close();
     }
   });
+
+  it('sets, shows and clears the status text presence watchers see', async () => {
+    await f.ok('ext', 'add', '201', '--password', 'secret1');
+    expect(await f.ok('ext', 'show', '201')).toMatch(/│ Status Text +│ none +│/);
+    expect(await f.ok('ext', 'set', '201', '--status', '  Out until 3 <pm> & "back"  ')).toBe(
+      'station 201 updated\n',
+    );
+    expect(await f.json<Record<string, unknown>>('ext', 'show', '201')).toMatchObject({
+      statusText: 'Out until 3 <pm> & "back"',
+    });
+    expect(await f.ok('ext', 'show', '201')).toMatch(
+      /│ Status Text +│ Out until 3 <pm> & "back" +│/,
+    );
+    await f.ok('ext', 'set', '201', '--status', '');
+    expect(await f.json<Record<string, unknown>>('ext', 'show', '201')).toMatchObject({
+      statusText: '',
+    });
+    await f.ok('ext', 'set', '201', '--status', 'Lunch');
+    await f.ok('ext', 'set', '201', '--status-clear');
+    expect(await f.ok('ext', 'show', '201')).toMatch(/│ Status Text +│ none +│/);
+  });
+
+  it.each([
+    [
+      ['--status', 'x'.repeat(101)],
+      '--status: must be text of at most 100 characters ("" to clear)',
+    ],
+    [['--status', 'two\nlines'], '--status: must not contain control characters'],
+    [['--status', 'bell\u0007'], '--status: must not contain control characters'],
+    [['--status', 'c1\u0085x'], '--status: must not contain control characters'],
+  ])('refuses the status text %p with exit 2 and keeps the old one', async (args, message) => {
+    await f.ok('ext', 'add', '201', '--password', 'secret1', '--status', 'Lunch');
+    expectFailure(await f.pbx('ext', 'set', '201', ...args), 2, message);
+    expect(await f.json<Record<string, unknown>>('ext', 'show', '201')).toMatchObject({
+      statusText: 'Lunch',
+    });
+  });
+
+  it('refuses --status with --status-clear', async () => {
+    await f.ok('ext', 'add', '201', '--password', 'secret1');
+    expectFailure(
+      await f.pbx('ext', 'set', '201', '--status', 'x', '--status-clear'),
+      2,
+      'ext set: give either --status or --status-clear, not both',
+    );
+  });
 });

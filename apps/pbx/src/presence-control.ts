@@ -16,6 +16,7 @@ import { Publications } from './presence/publications';
 import { grantExpires } from './presence/notifier';
 import type { EventSipPort } from './presence/sip-port';
 import type { RegistrationLookup } from './engine/registration-lookup';
+import { mayWatch } from './presence/watcher-policy';
 
 /** What the presence module exposes (tests, the CLI's live view, the bench). */
 export interface PresenceControl extends PbxModule {
@@ -45,6 +46,11 @@ export async function installPresence(
       forwardAllAsBusy: ctx.config.presence.forwardAllAsBusy === 'yes',
     }),
   });
+  const watchPolicy = (watcher: string, resource: string): boolean =>
+    mayWatch(ctx.config.presence.watchers, watcher, resource, {
+      isStation: (n) => stations.has(n),
+      groups: () => calls.plan.groups(),
+    });
   const mailboxes = new StoreMailboxes(ctx.store, log);
   await mailboxes.load();
   const mwi = new MessageSummaryPackage(
@@ -58,12 +64,14 @@ export async function installPresence(
   const notifier = new Notifier({
     sip,
     packages: [
-      new DialogPackage(blf),
+      new DialogPackage(blf, watchPolicy),
       mwi,
       new PresencePackage(
         (tel) => stations.peek(tel),
         () => ctx.config.sip.domain,
         (tel) => publications.get(tel),
+        (tel) => stations.row(tel)?.statusText ?? '',
+        watchPolicy,
       ),
     ],
     policy: () => ({

@@ -222,6 +222,12 @@ export const OPTIONS: readonly OptionSpec[] = [
     'shortest subscription accepted; shorter gets 423 (s)',
   ),
   spec('presence.subscribeMaxExpires', 'int', 3600, 'longest subscription granted (s)'),
+  spec(
+    'presence.watchers',
+    'enum',
+    'all',
+    "who may watch a station's presence and busy lamp: all | group (sharing a ring group) | none (only itself)",
+  ),
   spec('messages.maxBytes', 'int', 4096, 'largest MESSAGE body; larger gets 413 (bytes)'),
   spec(
     'messages.welcome',

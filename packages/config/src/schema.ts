@@ -167,6 +167,11 @@ export const PresenceSchema = z.object({
   subscribeMinExpires: intBetween(1, 86_400),
   /** Longer subscriptions are cut to this (s). */
   subscribeMaxExpires: intBetween(1, 86_400),
+  /**
+   * Who may SUBSCRIBE to a station's presence and busy lamp: every station (`all`), stations that
+   * share a ring group with it (`group`), or only the station itself (`none`); else 403.
+   */
+  watchers: z.enum(['all', 'group', 'none'], { error: 'must be all, group or none' }),
 });
 
 /** Instant messages (RFC 3428). */

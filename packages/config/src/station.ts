@@ -58,6 +58,10 @@ const digitsOrNone = z.preprocess(
 
 const STATION_OR_NONE_RULE = 'must be a station number (2 to 8 digits), or none';
 
+/** Longest administrator status text (`--status`), in characters. */
+export const STATUS_TEXT_MAX = 100;
+const STATUS_TEXT_RULE = `must be text of at most ${STATUS_TEXT_MAX} characters ("" to clear)`;
+
 /**
  * Every per-station setting with its rule, as the CLI and the admin API receive them (text is
  * accepted for booleans, numbers, and `none` to clear a destination).
@@ -110,6 +114,12 @@ export const StationSettingsSchema = z
     ),
     dnd: OnOffSchema,
     challengeInvites: OnOffSchema,
+    // The presence note watchers see (PIDF, XML-escaped when rendered): one line of text.
+    statusText: z
+      .string({ error: STATUS_TEXT_RULE })
+      .trim()
+      .max(STATUS_TEXT_MAX, { error: STATUS_TEXT_RULE })
+      .regex(/^[^\p{Cc}\u2028\u2029]*$/u, { error: 'must not contain control characters' }),
   })
   .partial()
   .strict();

@@ -79,6 +79,7 @@ describe('loadConfig defaults', () => {
         subscribeDefaultExpires: 3600,
         subscribeMinExpires: 60,
         subscribeMaxExpires: 3600,
+        watchers: 'all',
       },
       messages: { maxBytes: 4096, welcome: '' },
     });

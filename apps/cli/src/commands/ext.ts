@@ -129,6 +129,12 @@ const STATION_FLAGS: StationFlag[] = [
     flag: '--challenge-invites <on|off>',
     help: "challenge the station's INVITEs with 407 digest authentication (default off)",
   },
+  {
+    field: 'statusText',
+    attr: 'status',
+    flag: '--status <text>',
+    help: 'status text presence watchers see, up to 100 characters ("" to clear); a text the phone publishes itself wins while it lasts',
+  },
 ];
 
 const FLAG_OF_FIELD = new Map(STATION_FLAGS.map((f) => [f.field, f.flag.split(' ')[0] ?? f.flag]));
@@ -197,6 +203,7 @@ function stationPairs(s: Station, defaultTimer: number | undefined): [string, st
         : `${s.forwardNoAnswerTimer}s`,
     ],
     ['DND', onOff(s.dnd)],
+    ['Status Text', s.statusText === '' ? 'none' : s.statusText],
   ];
 }
 
@@ -256,10 +263,17 @@ export function registerExt(program: Command, ctx: () => CliContext): void {
       '--forward-clear',
       'clear the call forward (all, busy, no answer, busy/no answer), as 600 does',
     )
+    .option('--status-clear', 'clear the status text (as --status "")')
     .action(async (tel: string, opts: Record<string, unknown>) => {
       const c = ctx();
       await takePassword(c, tel, opts, false);
       const raw = collect(opts);
+      if (opts.statusClear === true) {
+        if (raw.statusText !== undefined) {
+          throw new UsageError('ext set: give either --status or --status-clear, not both');
+        }
+        raw.statusText = '';
+      }
       if (Object.keys(raw).length === 0 && opts.forwardClear === undefined) {
         throw new UsageError(
           'ext set: nothing to change; give at least one option (see pbx ext set --help)',

@@ -14,6 +14,8 @@ export interface RingGroupDefinition {
 export interface NumberPlanSource {
   plan(): NumberPlan;
   group(number: string): RingGroupDefinition | undefined;
+  /** Every ring group (the presence watcher policy `group` reads the members). */
+  groups(): readonly RingGroupDefinition[];
   /** Re-reads the plan (after `pbx numplan` or `pbx group` changed it). */
   reload(): Promise<void>;
 }
@@ -21,7 +23,7 @@ export interface NumberPlanSource {
 /** Default codes and in-memory ring groups. */
 export class MemoryNumberPlan implements NumberPlanSource {
   private readonly codes: FeatureCodes;
-  private readonly groups = new Map<string, RingGroupDefinition>();
+  private readonly byNumber = new Map<string, RingGroupDefinition>();
 
   constructor(private readonly trunkPrefix?: string) {
     this.codes = { ...defaultNumberPlan().codes };
@@ -34,11 +36,15 @@ export class MemoryNumberPlan implements NumberPlanSource {
   }
 
   group(number: string): RingGroupDefinition | undefined {
-    return this.groups.get(number);
+    return this.byNumber.get(number);
+  }
+
+  groups(): readonly RingGroupDefinition[] {
+    return [...this.byNumber.values()];
   }
 
   setGroup(number: string, members: readonly string[]): void {
-    this.groups.set(number, { number, members: [...members] });
+    this.byNumber.set(number, { number, members: [...members] });
   }
 
   async reload(): Promise<void> {

@@ -25,14 +25,19 @@ export class DialogPackage implements EventPackage {
   readonly name = 'dialog';
   readonly contentType = DIALOG_INFO_TYPE;
 
-  constructor(private readonly source: DialogSource) {}
+  constructor(
+    private readonly source: DialogSource,
+    /** The watcher policy (`watcher-policy.ts`); every station may watch every lamp by default. */
+    private readonly mayWatch: (watcher: string, resource: string) => boolean = () => true,
+  ) {}
 
   authorize(req: IncomingSubscribe): SubscribeVerdict {
     const resource = this.source.resolve(req.resource);
-    // Every station may watch every lamp (the OfficeServ has no BLF policy).
-    return resource === undefined
-      ? { ok: false, status: 404, reason: 'busy lamp for an unknown number' }
-      : { ok: true, resource };
+    if (resource === undefined)
+      return { ok: false, status: 404, reason: 'busy lamp for an unknown number' };
+    return this.mayWatch(req.subscriber, resource)
+      ? { ok: true, resource }
+      : { ok: false, status: 403, reason: 'busy lamp refused by presence.watchers' };
   }
 
   fingerprint(resource: string): string {

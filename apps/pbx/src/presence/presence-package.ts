@@ -1,7 +1,7 @@
 /**
  * The `presence` event package (RFC 3856) with PIDF bodies (RFC 3863, RPID activities RFC 4480),
  * derived by the PBX from what it knows: registration, calls and DND. Any station may watch any
- * station (the office default; no watcher authorisation list yet).
+ * station the watcher policy allows.
  */
 import type { StationState } from '../state/station-state';
 import { PIDF_TYPE, pidfXml, type PresenceFacts } from '../sip/event-bodies';
@@ -25,24 +25,37 @@ export class PresencePackage implements EventPackage {
     private readonly station: (tel: string) => StationState | undefined,
     private readonly domain: () => string,
     private readonly published: (tel: string) => PublishedState | undefined = () => undefined,
+    /** The administrator's status text (`pbx ext set --status`; '' = none). */
+    private readonly adminStatus: (tel: string) => string = () => '',
+    /** The watcher policy (`watcher-policy.ts`); every station may watch every station by default. */
+    private readonly mayWatch: (watcher: string, resource: string) => boolean = () => true,
   ) {}
 
-  /** The derived facts, with what the client published (status text, open/closed) over them. */
+  /**
+   * The derived facts with, while the station is registered, a status text over the PBX's note:
+   * the note the client published while its publication lives (it is the person's own and the
+   * newer word), else the administrator's text. The client's published open/closed applies too.
+   * An unregistered station is "Offline" whatever was set.
+   */
   facts(tel: string): PresenceFacts {
     const derived = presenceFacts(this.station(tel));
+    if (derived.basic === 'closed' && derived.activity === 'away') return derived;
     const pub = this.published(tel);
-    if (!pub || (derived.basic === 'closed' && derived.activity === 'away')) return derived;
+    const admin = this.adminStatus(tel);
     return {
       ...derived,
-      ...(pub.basic ? { basic: pub.basic } : {}),
-      ...(pub.note ? { note: pub.note } : {}),
+      ...(admin ? { note: admin } : {}),
+      ...(pub?.basic ? { basic: pub.basic } : {}),
+      ...(pub?.note ? { note: pub.note } : {}),
     };
   }
 
   authorize(req: IncomingSubscribe): SubscribeVerdict {
-    return this.station(req.resource)
+    if (!this.station(req.resource))
+      return { ok: false, status: 404, reason: 'presence of an unknown number' };
+    return this.mayWatch(req.subscriber, req.resource)
       ? { ok: true, resource: req.resource }
-      : { ok: false, status: 404, reason: 'presence of an unknown number' };
+      : { ok: false, status: 403, reason: 'presence refused by presence.watchers' };
   }
 
   fingerprint(resource: string): string {

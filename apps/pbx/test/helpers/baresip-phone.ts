@@ -99,8 +99,13 @@ export async function startBaresipPhone(opts: {
   toneWav: string;
   /** The PBX's `host:port`. */
   pbx: string;
+  /** More config lines (e.g. `module_app contact.so`, `module_app presence.so`). */
+  extraConfig?: string[];
+  /** Runs once the SIP port is chosen, before baresip starts (register its binding here). */
+  beforeStart?: (sipPort: number) => Promise<void>;
 }): Promise<BaresipPhone> {
   const sipPort = await sipPortPair();
+  await opts.beforeStart?.(sipPort);
   const ctrlPort = await freePort('tcp');
   const rtpPorts = await rtpRange();
   const phone: Baresip = startBaresip({
@@ -109,7 +114,11 @@ export async function startBaresipPhone(opts: {
     rtpPorts,
     sourceWav: opts.toneWav,
     account: `<sip:${opts.tel}@127.0.0.1>;regint=0;answermode=auto`,
-    extraConfig: ['module_app ctrl_tcp.so', `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`],
+    extraConfig: [
+      'module_app ctrl_tcp.so',
+      `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`,
+      ...(opts.extraConfig ?? []),
+    ],
     noRecorder: true,
   });
   await phone.waitFor(/baresip is ready|ctrl_tcp|Populated/i, 10_000).catch(() => undefined);

@@ -34,6 +34,7 @@ function station(over: Partial<Station> = {}): Station {
     insertTrunkType: 'none',
     natCheck: 'ip',
     challengeInvites: false,
+    statusText: '',
     useWhitelist: true,
     pickupGroup: 1,
     forwardAll: null,

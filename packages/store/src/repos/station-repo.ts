@@ -37,6 +37,11 @@ export interface StationSettings {
   dnd: boolean;
   /** Challenge this station's INVITEs with 407 (digest) besides the source check. */
   challengeInvites: boolean;
+  /**
+   * The administrator's status text, shown to presence watchers as the PIDF note ('' = none);
+   * a note the client publishes itself wins while it lives.
+   */
+  statusText: string;
 }
 
 /** A station as stored, without its credentials. */
@@ -89,6 +94,7 @@ export const STATION_DEFAULTS: Readonly<StationSettings> = Object.freeze({
   forwardNoAnswerTimer: null,
   dnd: false,
   challengeInvites: false,
+  statusText: '',
 });
 
 const COLUMNS: Record<keyof StationSettings, string> = {
@@ -109,6 +115,7 @@ const COLUMNS: Record<keyof StationSettings, string> = {
   forwardNoAnswerTimer: 'forward_no_answer_timer',
   dnd: 'dnd',
   challengeInvites: 'challenge_invites',
+  statusText: 'status_text',
 };
 
 const BOOLEAN_SETTINGS = new Set<keyof StationSettings>([
@@ -118,8 +125,8 @@ const BOOLEAN_SETTINGS = new Set<keyof StationSettings>([
   'challengeInvites',
 ]);
 const SETTING_KEYS = Object.keys(COLUMNS) as (keyof StationSettings)[];
-/** Settings whose columns a later migration added (0008: challenge_invites). */
-const LATER_COLUMNS = new Set<keyof StationSettings>(['challengeInvites']);
+/** Settings whose columns a later migration added (0008: challenge_invites, 0012: status_text). */
+const LATER_COLUMNS = new Set<keyof StationSettings>(['challengeInvites', 'statusText']);
 
 interface StationRow {
   tel: string;
@@ -144,6 +151,8 @@ interface StationRow {
   forward_no_answer_timer: number | null;
   dnd: number;
   challenge_invites: number;
+  /** Absent in a database migrated only up to 0011 (upgrade tests). */
+  status_text?: string;
   created_at: number;
   updated_at: number;
 }
@@ -169,6 +178,7 @@ function toStation(r: StationRow): Station {
     forwardNoAnswerTimer: r.forward_no_answer_timer,
     dnd: r.dnd === 1,
     challengeInvites: r.challenge_invites === 1,
+    statusText: r.status_text ?? '',
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
