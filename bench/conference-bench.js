@@ -7,13 +7,13 @@
 // timestamps (tcpdump on lo, bench/lib/rtp-capture.js; the media server README's method and bound
 // of 2 ms). Conferences are added step by step until the bound breaks or the step count ends.
 // Run alone: `node bench/conference-bench.js` (after `npm run build`).
-const { fork } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const capture = require('./lib/rtp-capture');
 const { startPhoneBank } = require('./lib/mini-ua');
 const { freePort } = require('./lib/sipp');
+const { servePbx, forkPbx, ask, pcmuTone } = require('./lib/pbx-child');
 
 const BOUND_MS = 2;
 const MEASURE_MS = 4000;
@@ -21,88 +21,28 @@ const WARM_MS = 1500;
 const STEPS = (process.env.CONF_BENCH_STEPS ?? '5,10,20,40').split(',').filter(Boolean).map(Number);
 
 // ---------------------------------------------------------------- child: the PBX
-async function pbxMain() {
-  const { startPbx } = require('../apps/pbx/dist');
-  const pino = require('pino');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-conf-'));
-  const pbx = await startPbx({
-    env: {
-      PBX_DB: path.join(dir, 'pbx.sqlite'),
-      PBX_SIP_HOST: '127.0.0.1',
-      PBX_SIP_PORT: String(Number(process.env.BENCH_SIP_PORT)),
-      PBX_CONTROL_PORT: '0',
-      PBX_MEDIA_SIP_PORT: '0',
-      PBX_MEDIA_ESL_PORT: '0',
-      PBX_LICENSE_MAX_STATIONS: '5000',
-    },
-    logger: pino({ level: process.env.BENCH_LOG_LEVEL || 'silent' }),
-  });
-  await pbx.media.waitUntilAvailable(10_000);
-  const realm = pbx.ctx.config.sip.domain;
-  process.on('message', async (m) => {
-    if (m.type === 'stations') {
-      for (const tel of m.tels) {
-        await pbx.ctx.store.stations.create(
-          { tel, password: `bench!${tel}`, useWhitelist: false, toneSource: 'phone' },
-          { realm },
-        );
-        await pbx.registrar.registrar.addBinding({
-          tel,
-          contact: `sip:${tel}@127.0.0.1:${m.port}`,
-          sourceIp: '127.0.0.1',
-          sourcePort: m.port,
-          protocol: 'udp',
-          expiresAt: Date.now() + 3600_000,
-          callId: `bench-${tel}`,
-          userAgent: 'bench',
-        });
-      }
-      await pbx.calls.stations.load();
-      process.send({ type: 'stations' });
-    } else if (m.type === 'state') {
+function pbxMain() {
+  return servePbx({
+    prefix: 'bench-conf-',
+    station: { toneSource: 'phone' },
+    async stateOf(pbx) {
       for (const c of pbx.calls.conferences.list()) await pbx.calls.conferences.idle(c.id);
       const confs = pbx.calls.conferences.list();
-      process.send({
-        type: 'state',
+      return {
         started: confs.filter((c) => c.phase === 'started' && c.parties.length === 5).length,
         total: confs.length,
-      });
-    } else if (m.type === 'cpu') {
-      process.send({ type: 'cpu', usage: process.cpuUsage(), mem: process.memoryUsage().rss });
-    } else if (m.type === 'exit') {
-      await pbx.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-      process.exit(0);
-    }
+      };
+    },
   });
-  process.send({ type: 'ready' });
 }
 
 // ---------------------------------------------------------------- parent
-function ask(child, msg, type) {
-  return new Promise((resolve) => {
-    const on = (m) => {
-      if (m.type !== type) return;
-      child.off('message', on);
-      resolve(m);
-    };
-    child.on('message', on);
-    child.send(msg);
-  });
-}
-
 /** PCMU frames of a tone per station (50 frames, looped by the phone bank). */
 function tones() {
-  const { mulaw } = require('alawmulaw');
   const cache = new Map();
   return (tel) => {
     const f = 300 + (Number(tel) % 7) * 150;
-    if (!cache.has(f)) {
-      const pcm = new Int16Array(160 * 50);
-      for (let k = 0; k < pcm.length; k++)
-        pcm[k] = Math.round(3000 * Math.sin((2 * Math.PI * f * k) / 8000));
-      cache.set(f, Buffer.from(mulaw.encode(pcm)));
-    }
+    if (!cache.has(f)) cache.set(f, pcmuTone(f));
     return cache.get(f);
   };
 }
@@ -137,11 +77,7 @@ async function run() {
     ];
   }
   const sipPort = await freePort();
-  const child = fork(__filename, ['pbx-child'], {
-    env: { ...process.env, BENCH_SIP_PORT: String(sipPort) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  await new Promise((resolve) => child.on('message', (m) => m.type === 'ready' && resolve()));
+  const child = await forkPbx(__filename, sipPort);
   const bank = await startPhoneBank({ pbx: { host: '127.0.0.1', port: sipPort }, tone: tones() });
   const max = STEPS[STEPS.length - 1];
   const tels = [];

@@ -1,0 +1,99 @@
+'use strict';
+// The whole PBX in a child process for the media benches (conferences, music on hold): the
+// child starts it on a temporary database and answers the parent's messages; the parent forks it
+// and asks. One copy of the protocol, so both benches measure the same PBX the same way.
+const { fork } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+/**
+ * Child side: starts the PBX (embedded SIP and media servers, SQLite in a temporary folder) and
+ * serves `stations` (create + bind at the phone bank's port), `state` (`stateOf(pbx)`), `cpu` and
+ * `exit`. `env` is added to the PBX's environment, `station` to every station created.
+ */
+async function servePbx({ prefix, env = {}, station = {}, stateOf }) {
+  const { startPbx } = require('../../apps/pbx/dist');
+  const pino = require('pino');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const pbx = await startPbx({
+    env: {
+      PBX_DB: path.join(dir, 'pbx.sqlite'),
+      PBX_SIP_HOST: '127.0.0.1',
+      PBX_SIP_PORT: String(Number(process.env.BENCH_SIP_PORT)),
+      PBX_CONTROL_PORT: '0',
+      PBX_MEDIA_SIP_PORT: '0',
+      PBX_MEDIA_ESL_PORT: '0',
+      PBX_LICENSE_MAX_STATIONS: '5000',
+      ...env,
+    },
+    logger: pino({ level: process.env.BENCH_LOG_LEVEL || 'silent' }),
+  });
+  await pbx.media.waitUntilAvailable(10_000);
+  const realm = pbx.ctx.config.sip.domain;
+  process.on('message', async (m) => {
+    if (m.type === 'stations') {
+      for (const tel of m.tels) {
+        await pbx.ctx.store.stations.create(
+          { tel, password: `bench!${tel}`, useWhitelist: false, ...station },
+          { realm },
+        );
+        await pbx.registrar.registrar.addBinding({
+          tel,
+          contact: `sip:${tel}@127.0.0.1:${m.port}`,
+          sourceIp: '127.0.0.1',
+          sourcePort: m.port,
+          protocol: 'udp',
+          expiresAt: Date.now() + 3600_000,
+          callId: `bench-${tel}`,
+          userAgent: 'bench',
+        });
+      }
+      await pbx.calls.stations.load();
+      process.send({ type: 'stations' });
+    } else if (m.type === 'state') {
+      process.send({ type: 'state', ...(await stateOf(pbx)) });
+    } else if (m.type === 'cpu') {
+      process.send({ type: 'cpu', usage: process.cpuUsage(), mem: process.memoryUsage().rss });
+    } else if (m.type === 'exit') {
+      await pbx.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+      process.exit(0);
+    }
+  });
+  process.send({ type: 'ready' });
+}
+
+/** Parent side: forks `file` as the PBX child on `sipPort`; resolves once it is ready. */
+async function forkPbx(file, sipPort) {
+  const child = fork(file, ['pbx-child'], {
+    env: { ...process.env, BENCH_SIP_PORT: String(sipPort) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await new Promise((resolve) => child.on('message', (m) => m.type === 'ready' && resolve()));
+  return child;
+}
+
+/** Sends `msg` to the child and resolves with its next message of `type`. */
+function ask(child, msg, type) {
+  return new Promise((resolve) => {
+    const on = (m) => {
+      if (m.type !== type) return;
+      child.off('message', on);
+      resolve(m);
+    };
+    child.on('message', on);
+    child.send(msg);
+  });
+}
+
+/** 50 PCMU frames (1 s) of a `hz` sine, which the phone bank loops. */
+function pcmuTone(hz) {
+  const { mulaw } = require('alawmulaw');
+  const pcm = new Int16Array(160 * 50);
+  for (let k = 0; k < pcm.length; k++)
+    pcm[k] = Math.round(3000 * Math.sin((2 * Math.PI * hz * k) / 8000));
+  return Buffer.from(mulaw.encode(pcm));
+}
+
+module.exports = { servePbx, forkPbx, ask, pcmuTone };
