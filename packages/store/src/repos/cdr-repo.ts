@@ -277,55 +277,29 @@ export class CdrRepo {
     const endAt = input.at ?? this.clock();
     const answerAt = input.answerAt ?? null;
     checkEnd(undefined, input.disposition, answerAt, input.feature ?? null);
-    const values = [
-      input.callerTel,
-      input.callerName ?? '',
-      input.calleeTel ?? null,
-      input.dialled,
-      input.forwardedFrom ?? null,
-      input.forwardReason ?? null,
-      input.pickedUpFrom ?? null,
-      input.transferredBy ?? null,
-      input.feature ?? null,
-      input.note ?? '',
-      input.startAt ?? endAt,
-      answerAt,
-      endAt,
-      input.disposition,
-      input.sipStatus ?? null,
-      input.hangupSide ?? null,
-      input.trunk ?? null,
-      input.account ?? null,
-      input.charge ?? null,
-    ];
-    return this.db.transaction(async (tx) => {
-      // A connected call was written when it connected (openConnected): complete that row.
-      const open = await tx.get<{ id: number }>(
-        'SELECT id FROM cdrs WHERE call_ref = ? AND disposition IS NULL ORDER BY id DESC LIMIT 1',
-        [input.callRef],
-      );
-      if (open) {
-        await tx.run(
-          `UPDATE cdrs SET caller_tel = ?, caller_name = ?, callee_tel = ?, dialled = ?,
-             forwarded_from = ?, forward_reason = ?, picked_up_from = ?, transferred_by = ?,
-             feature = ?, note = ?, start_at = ?, answer_at = ?, end_at = ?, disposition = ?,
-             sip_status = ?, hangup_side = ?, trunk = ?, account = ?, charge = ?
-           WHERE id = ?`,
-          [...values, open.id],
-        );
-        return mustGet(tx, open.id);
-      }
-      const row = (
-        await tx.all<Row>(
-          `INSERT INTO cdrs (call_ref, caller_tel, caller_name, callee_tel, dialled, forwarded_from,
-             forward_reason, picked_up_from, transferred_by, feature, note, start_at, answer_at,
-             end_at, disposition, sip_status, hangup_side, trunk, account, charge)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-          [input.callRef, ...values],
-        )
-      )[0];
-      return toRecord(row as Row);
-    });
+    return this.db.transaction((tx) =>
+      writeOpenRow(tx, input.callRef, {
+        caller_tel: input.callerTel,
+        caller_name: input.callerName ?? '',
+        callee_tel: input.calleeTel ?? null,
+        dialled: input.dialled,
+        forwarded_from: input.forwardedFrom ?? null,
+        forward_reason: input.forwardReason ?? null,
+        picked_up_from: input.pickedUpFrom ?? null,
+        transferred_by: input.transferredBy ?? null,
+        feature: input.feature ?? null,
+        note: input.note ?? '',
+        start_at: input.startAt ?? endAt,
+        answer_at: answerAt,
+        end_at: endAt,
+        disposition: input.disposition,
+        sip_status: input.sipStatus ?? null,
+        hangup_side: input.hangupSide ?? null,
+        trunk: input.trunk ?? null,
+        account: input.account ?? null,
+        charge: input.charge ?? null,
+      }),
+    );
   }
 
   /**
@@ -334,43 +308,21 @@ export class CdrRepo {
    * {@link closeInterrupted} closes it at the next start if the PBX never got there.
    */
   async openConnected(input: CallAttempt & { answerAt: number }): Promise<CallRecord> {
-    return this.db.transaction(async (tx) => {
-      const open = await tx.get<{ id: number }>(
-        'SELECT id FROM cdrs WHERE call_ref = ? AND disposition IS NULL ORDER BY id DESC LIMIT 1',
-        [input.callRef],
-      );
-      const startAt = Math.min(input.startAt ?? input.answerAt, input.answerAt);
-      const values = [
-        input.callerTel,
-        input.callerName ?? '',
-        input.calleeTel ?? null,
-        input.dialled,
-        input.forwardedFrom ?? null,
-        input.forwardReason ?? null,
-        input.feature ?? null,
-        input.note ?? '',
-        startAt,
-        input.answerAt,
-      ];
-      if (open) {
-        await tx.run(
-          `UPDATE cdrs SET caller_tel = ?, caller_name = ?, callee_tel = ?, dialled = ?,
-             forwarded_from = ?, forward_reason = ?, feature = ?, note = ?, start_at = ?,
-             answer_at = ? WHERE id = ?`,
-          [...values, open.id],
-        );
-        return mustGet(tx, open.id);
-      }
-      const row = (
-        await tx.all<Row>(
-          `INSERT INTO cdrs (call_ref, caller_tel, caller_name, callee_tel, dialled, forwarded_from,
-             forward_reason, feature, note, start_at, answer_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-          [input.callRef, ...values],
-        )
-      )[0];
-      return toRecord(row as Row);
-    });
+    const startAt = Math.min(input.startAt ?? input.answerAt, input.answerAt);
+    return this.db.transaction((tx) =>
+      writeOpenRow(tx, input.callRef, {
+        caller_tel: input.callerTel,
+        caller_name: input.callerName ?? '',
+        callee_tel: input.calleeTel ?? null,
+        dialled: input.dialled,
+        forwarded_from: input.forwardedFrom ?? null,
+        forward_reason: input.forwardReason ?? null,
+        feature: input.feature ?? null,
+        note: input.note ?? '',
+        start_at: startAt,
+        answer_at: input.answerAt,
+      }),
+    );
   }
 
   /**
@@ -642,4 +594,34 @@ export function formatMoney(micros: number): string {
     .replace(/0+$/, '');
   if (frac.length < 2) frac = frac.padEnd(2, '0');
   return `${sign}${whole}.${frac}`;
+}
+
+/**
+ * Writes `columns` into the call's open row (written when it connected, disposition still null)
+ * or, without one, into a new row: one call, one row, whichever comes first.
+ */
+async function writeOpenRow(
+  tx: Queryable,
+  callRef: string,
+  columns: Readonly<Record<string, string | number | null>>,
+): Promise<CallRecord> {
+  const names = Object.keys(columns);
+  const values = Object.values(columns);
+  const open = await tx.get<{ id: number }>(
+    'SELECT id FROM cdrs WHERE call_ref = ? AND disposition IS NULL ORDER BY id DESC LIMIT 1',
+    [callRef],
+  );
+  if (open) {
+    await tx.run(`UPDATE cdrs SET ${names.map((n) => `${n} = ?`).join(', ')} WHERE id = ?`, [
+      ...values,
+      open.id,
+    ]);
+    return mustGet(tx, open.id);
+  }
+  const row = await tx.get<Row>(
+    `INSERT INTO cdrs (call_ref, ${names.join(', ')})
+     VALUES (?${', ?'.repeat(names.length)}) RETURNING *`,
+    [callRef, ...values],
+  );
+  return toRecord(row as Row);
 }
