@@ -145,3 +145,31 @@ export function expectLampCycle(r: SippResult, entityUser: string): ParsedDialog
   for (const id of everLive) expect(ended).toContain(id);
   return docs;
 }
+
+const pidfParser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  removeNSPrefix: true,
+});
+
+/** A PIDF presence document (RFC 3863) as the tests read it: entity, basic, note, activity. */
+export interface ParsedPidf {
+  entity: string;
+  basic: string;
+  note: string;
+  activity?: string;
+}
+
+/** Parses a PIDF body with its first tuple and the RPID activity of its person, if any. */
+export function parsePidf(body: string): ParsedPidf {
+  const p = (pidfParser.parse(body, true) as XmlNode)['presence'] as XmlNode;
+  const tuple = p['tuple'] as XmlNode;
+  const person = p['person'] as XmlNode | undefined;
+  const activities = person?.['activities'] as XmlNode | undefined;
+  return {
+    entity: String(p['@entity']),
+    basic: String((tuple['status'] as XmlNode)['basic']),
+    note: String(tuple['note']),
+    ...(activities ? { activity: Object.keys(activities)[0] } : {}),
+  };
+}

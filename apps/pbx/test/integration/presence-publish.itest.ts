@@ -2,25 +2,10 @@
  * Presence a soft client publishes itself (RFC 3903 PUBLISH of PIDF): its status text reaches the
  * watchers of the station and goes when the publication is removed.
  */
-import { XMLParser } from 'fast-xml-parser';
 import { expectPhoneOk, startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
-import { notifies } from '../helpers/event-watchers';
+import { notifies, parsePidf as pidf } from '../helpers/event-watchers';
 
 jest.setTimeout(30_000);
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  removeNSPrefix: true,
-});
-
-type Node = Record<string, unknown>;
-
-function pidf(body: string): { basic: string; note: string } {
-  const p = (parser.parse(body, true) as Node)['presence'] as Node;
-  const tuple = p['tuple'] as Node;
-  return { basic: String((tuple['status'] as Node)['basic']), note: String(tuple['note']) };
-}
 
 describe('presence published by the client (PUBLISH)', () => {
   let h: CallsPbx;

@@ -3,26 +3,11 @@
  * watchers at once as the PIDF note, goes with `--status-clear`, and gives way to a note the
  * client PUBLISHes while that publication lives (sipp watchers, PIDF parsed with fast-xml-parser).
  */
-import { XMLParser } from 'fast-xml-parser';
 import { run as runCli } from '../../../cli/src/main';
 import { expectPhoneOk, startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
-import { notifies } from '../helpers/event-watchers';
+import { notifies, parsePidf as pidf } from '../helpers/event-watchers';
 
 jest.setTimeout(30_000);
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  removeNSPrefix: true,
-});
-
-type Node = Record<string, unknown>;
-
-function pidf(body: string): { basic: string; note: string } {
-  const p = (parser.parse(body, true) as Node)['presence'] as Node;
-  const tuple = p['tuple'] as Node;
-  return { basic: String((tuple['status'] as Node)['basic']), note: String(tuple['note']) };
-}
 
 describe('presence: the administrator status text', () => {
   let h: CallsPbx;

@@ -3,32 +3,10 @@
  * station and gets PIDF documents (parsed with fast-xml-parser) as the station registers, goes
  * DND (feature code effect) and comes back.
  */
-import { XMLParser } from 'fast-xml-parser';
 import { expectPhoneOk, startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
-import { notifies } from '../helpers/event-watchers';
+import { notifies, parsePidf as pidf } from '../helpers/event-watchers';
 
 jest.setTimeout(30_000);
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  removeNSPrefix: true,
-});
-
-type Node = Record<string, unknown>;
-
-function pidf(body: string): { entity: string; basic: string; note: string; activity?: string } {
-  const p = (parser.parse(body, true) as Node)['presence'] as Node;
-  const tuple = p['tuple'] as Node;
-  const person = p['person'] as Node | undefined;
-  const activities = person?.['activities'] as Node | undefined;
-  return {
-    entity: String(p['@entity']),
-    basic: String((tuple['status'] as Node)['basic']),
-    note: String(tuple['note']),
-    ...(activities ? { activity: Object.keys(activities)[0] } : {}),
-  };
-}
 
 describe('presence', () => {
   let h: CallsPbx;
