@@ -1,10 +1,4 @@
-import {
-  ConfigError,
-  credentialIssues,
-  parseStationCreate,
-  parseStationUpdate,
-  type ConfigIssue,
-} from '@pbx/config';
+import { ConfigError, credentialIssues, parseStationCreate, parseStationUpdate } from '@pbx/config';
 import { NotFoundError, type Station } from '@pbx/store';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
@@ -12,19 +6,11 @@ import { CommandFailedError, UsageError } from '../errors';
 import { isoTime, printJson, printPairs, printTable, say } from '../format';
 import { forwardPatch } from '../forward-flags';
 import { assertNumberFree } from '../number-plan';
+import { flagTable, type SettingFlag } from '../flag-table';
 import { readPassword, type PasswordOptions } from '../password';
 
-interface StationFlag {
-  /** Field of the station input (parseStationCreate). */
-  field: string;
-  /** Commander's attribute name for the flag. */
-  attr: string;
-  flag: string;
-  help: string;
-}
-
 /** The per-station flags of `ext add` and `ext set`, one per "SIP Phone Information" setting. */
-const STATION_FLAGS: StationFlag[] = [
+const STATION_FLAGS: SettingFlag[] = [
   {
     field: 'userId',
     attr: 'user',
@@ -137,17 +123,7 @@ const STATION_FLAGS: StationFlag[] = [
   },
 ];
 
-const FLAG_OF_FIELD = new Map(STATION_FLAGS.map((f) => [f.field, f.flag.split(' ')[0] ?? f.flag]));
-
-/** Renames station fields to their flags in validation messages (`pickupGroup` → `--pickup-group`). */
-function withFlags(err: unknown): unknown {
-  if (!(err instanceof ConfigError)) return err;
-  const issues: ConfigIssue[] = err.issues.map((i) => ({
-    ...i,
-    key: FLAG_OF_FIELD.get(i.key) ?? i.key,
-  }));
-  return new ConfigError(issues, { cause: err });
-}
+const { collect, withFlags } = flagTable(STATION_FLAGS);
 
 /** A missing forward-unreachable destination, told in terms of the flag. */
 function forwardTargetMissing(err: unknown, target: string | null | undefined): unknown {
@@ -157,14 +133,6 @@ function forwardTargetMissing(err: unknown, target: string | null | undefined): 
     );
   }
   return err;
-}
-
-function collect(opts: Record<string, unknown>): Record<string, unknown> {
-  const input: Record<string, unknown> = {};
-  for (const f of STATION_FLAGS) {
-    if (opts[f.attr] !== undefined) input[f.field] = opts[f.attr];
-  }
-  return input;
 }
 
 const onOff = (b: boolean): string => (b ? 'on' : 'off');

@@ -1,28 +1,20 @@
 import {
-  ConfigError,
   DidSchema,
   RoutePrefixSchema,
   TrunkNameSchema,
   parseTrunkCreate,
   parseTrunkUpdate,
-  type ConfigIssue,
 } from '@pbx/config';
 import { NotFoundError, type Store, type Trunk, type TrunkStatus } from '@pbx/store';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { CommandFailedError, UsageError } from '../errors';
 import { isoTime, printJson, printPairs, printTable, remaining, say } from '../format';
+import { flagTable, type SettingFlag } from '../flag-table';
 import { readPassword, type PasswordOptions } from '../password';
 
-interface TrunkFlag {
-  field: string;
-  attr: string;
-  flag: string;
-  help: string;
-}
-
 /** The per-trunk flags of `trunk add` and `trunk set`. */
-const TRUNK_FLAGS: TrunkFlag[] = [
+const TRUNK_FLAGS: SettingFlag[] = [
   { field: 'host', attr: 'host', flag: '--host <host>', help: "provider's SIP host (IP or name)" },
   { field: 'port', attr: 'port', flag: '--port <n>', help: 'SIP port (default 5060)' },
   {
@@ -111,22 +103,7 @@ const TRUNK_FLAGS: TrunkFlag[] = [
   },
 ];
 
-const FLAG_OF_FIELD = new Map(TRUNK_FLAGS.map((f) => [f.field, f.flag.split(' ')[0] ?? f.flag]));
-
-function withFlags(err: unknown): unknown {
-  if (!(err instanceof ConfigError)) return err;
-  const issues: ConfigIssue[] = err.issues.map((i) => ({
-    ...i,
-    key: FLAG_OF_FIELD.get(i.key) ?? i.key,
-  }));
-  return new ConfigError(issues, { cause: err });
-}
-
-function collect(opts: Record<string, unknown>): Record<string, unknown> {
-  const input: Record<string, unknown> = {};
-  for (const f of TRUNK_FLAGS) if (opts[f.attr] !== undefined) input[f.field] = opts[f.attr];
-  return input;
-}
+const { collect, withFlags } = flagTable(TRUNK_FLAGS);
 
 function trunkName(name: string): string {
   if (!TrunkNameSchema.safeParse(name).success)
