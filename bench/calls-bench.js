@@ -8,27 +8,15 @@ const os = require('node:os');
 const path = require('node:path');
 const dgram = require('node:dgram');
 const { freePort, runSipp, startSipp } = require('./lib/sipp');
+const { startBenchPbx } = require('./lib/pbx-child');
 
 const SCEN = path.join(__dirname, 'scenarios');
 const PAIRS = 1000;
 
 async function withPbx(fn) {
-  const { startPbx } = require('../apps/pbx/dist');
-  const pino = require('pino');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-pbx-'));
   const sipPort = await freePort();
-  const pbx = await startPbx({
-    env: {
-      PBX_DB: path.join(dir, 'pbx.sqlite'),
-      PBX_SIP_HOST: '127.0.0.1',
-      PBX_SIP_PORT: String(sipPort),
-      PBX_CONTROL_PORT: '0',
-      PBX_MEDIA_SIP_PORT: '0',
-      PBX_MEDIA_ESL_PORT: '0',
-      PBX_LICENSE_MAX_STATIONS: '5000',
-    },
-    logger: pino({ level: process.env.BENCH_LOG_LEVEL || 'silent' }),
-  });
+  const pbx = await startBenchPbx({ dir, sipPort });
   try {
     const ctx = pbx.ctx;
     const uacPort = await freePort();

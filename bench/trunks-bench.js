@@ -10,6 +10,7 @@ const net = require('node:net');
 const path = require('node:path');
 const { spawn, execFileSync } = require('node:child_process');
 const { freePort, runSipp, startSipp } = require('./lib/sipp');
+const { startBenchPbx } = require('./lib/pbx-child');
 
 const SCEN = path.join(__dirname, 'scenarios');
 const KAM_IP = '127.0.0.10';
@@ -106,8 +107,6 @@ async function startKamailio(port, gateway) {
 }
 
 async function setupRate() {
-  const { startPbx } = require('../apps/pbx/dist');
-  const pino = require('pino');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-trunks-'));
   const sipPort = await freePort();
   const uacPort = await freePort();
@@ -123,18 +122,7 @@ async function setupRate() {
     'gw',
     'gw',
   ]);
-  const pbx = await startPbx({
-    env: {
-      PBX_DB: path.join(dir, 'pbx.sqlite'),
-      PBX_SIP_HOST: '127.0.0.1',
-      PBX_SIP_PORT: String(sipPort),
-      PBX_CONTROL_PORT: '0',
-      PBX_MEDIA_SIP_PORT: '0',
-      PBX_MEDIA_ESL_PORT: '0',
-      PBX_LICENSE_MAX_STATIONS: '5000',
-    },
-    logger: pino({ level: process.env.BENCH_LOG_LEVEL || 'silent' }),
-  });
+  const pbx = await startBenchPbx({ dir, sipPort });
   try {
     const ctx = pbx.ctx;
     const rows = [];

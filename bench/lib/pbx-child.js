@@ -8,19 +8,17 @@ const os = require('node:os');
 const path = require('node:path');
 
 /**
- * Child side: starts the PBX (embedded SIP and media servers, SQLite in a temporary folder) and
- * serves `stations` (create + bind at the phone bank's port), `state` (`stateOf(pbx)`), `cpu` and
- * `exit`. `env` is added to the PBX's environment, `station` to every station created.
+ * The whole PBX for a bench, in this process: SQLite in `dir`, SIP on 127.0.0.1:`sipPort`, the
+ * embedded drachtio and media servers on free ports, logs silent unless BENCH_LOG_LEVEL.
  */
-async function servePbx({ prefix, env = {}, station = {}, stateOf }) {
+async function startBenchPbx({ dir, sipPort, env = {} }) {
   const { startPbx } = require('../../apps/pbx/dist');
   const pino = require('pino');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  const pbx = await startPbx({
+  return startPbx({
     env: {
       PBX_DB: path.join(dir, 'pbx.sqlite'),
       PBX_SIP_HOST: '127.0.0.1',
-      PBX_SIP_PORT: String(Number(process.env.BENCH_SIP_PORT)),
+      PBX_SIP_PORT: String(sipPort),
       PBX_CONTROL_PORT: '0',
       PBX_MEDIA_SIP_PORT: '0',
       PBX_MEDIA_ESL_PORT: '0',
@@ -29,6 +27,16 @@ async function servePbx({ prefix, env = {}, station = {}, stateOf }) {
     },
     logger: pino({ level: process.env.BENCH_LOG_LEVEL || 'silent' }),
   });
+}
+
+/**
+ * Child side: starts the PBX (embedded SIP and media servers, SQLite in a temporary folder) and
+ * serves `stations` (create + bind at the phone bank's port), `state` (`stateOf(pbx)`), `cpu` and
+ * `exit`. `env` is added to the PBX's environment, `station` to every station created.
+ */
+async function servePbx({ prefix, env = {}, station = {}, stateOf }) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const pbx = await startBenchPbx({ dir, sipPort: Number(process.env.BENCH_SIP_PORT), env });
   await pbx.media.waitUntilAvailable(10_000);
   const realm = pbx.ctx.config.sip.domain;
   process.on('message', async (m) => {
@@ -96,4 +104,4 @@ function pcmuTone(hz) {
   return Buffer.from(mulaw.encode(pcm));
 }
 
-module.exports = { servePbx, forkPbx, ask, pcmuTone };
+module.exports = { startBenchPbx, servePbx, forkPbx, ask, pcmuTone };
