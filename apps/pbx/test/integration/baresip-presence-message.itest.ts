@@ -155,13 +155,21 @@ describe('baresip: presence and MESSAGE between two soft clients', () => {
       () => a.console().includes('sip:202@pbx.local: "Yes, see you"'),
       10_000,
     );
-    const history = await h.pbx.ctx.store.messages.list({ ext: '201', peer: '202' });
-    expect(history.map((m) => [m.fromTel, m.toTel, m.body, m.deliveredAt !== null]).sort()).toEqual(
-      [
-        ['201', '202', 'Hello from 201, lunch at 12?', true],
-        ['202', '201', 'Yes, see you', true],
-      ],
+    // The relay writes the history row once the receiver's 200 is back, which can be just after
+    // the receiver printed the message: wait for the row, then check the whole history.
+    const history = async () =>
+      (await h.pbx.ctx.store.messages.list({ ext: '201', peer: '202' }))
+        .map((m) => [m.fromTel, m.toTel, m.body, m.deliveredAt !== null])
+        .sort();
+    await waitFor(
+      'both messages in the history',
+      async () => (await history()).length === 2,
+      10_000,
     );
+    expect(await history()).toEqual([
+      ['201', '202', 'Hello from 201, lunch at 12?', true],
+      ['202', '201', 'Yes, see you', true],
+    ]);
 
     // Presence: 202 goes DND with `pbx`, comes back, then goes offline.
     await cli('ext', 'set', '202', '--dnd', 'on');
