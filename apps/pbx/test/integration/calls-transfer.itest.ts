@@ -13,7 +13,7 @@ import {
   waitFor,
   type CallsPbx,
 } from '../helpers/calls-harness';
-import type { SippResult } from '../helpers/sipp';
+import { freePort, type SippResult } from '../helpers/sipp';
 
 jest.setTimeout(30_000);
 
@@ -153,16 +153,24 @@ describe('transfer', () => {
     const c = await h.phone('203', 'uas-ring-expect-cancel.xml');
     const first = await h.startCall('201', '202', 'uac-invite-hold-expect-bye.xml');
     await waitFor('202 held', held(1));
+    // 201's phone that takes the recall is started before the transfer (a loaded machine may take
+    // longer to start a sipp than the ring time) and becomes 201's newest binding right after.
+    const recallPort = await freePort('udp');
+    const recalled = await h.phone('201', 'uas-answer.xml', {
+      port: recallPort,
+      unregistered: true,
+      timeoutMs: 25_000,
+    });
     const config = h.pbx.ctx.config;
     const before = config.features.ringingTimeout;
-    config.features.ringingTimeout = 0.6;
+    config.features.ringingTimeout = 2;
     try {
       expectPhoneOk(
         await h.call('201', '203', 'uac-invite-cancel-expect-487.xml', { pauseMs: 100 }),
         'consultation call cancelled',
       );
+      await h.register('201', recallPort);
       expectPhoneOk(await first.done, 'held call ended by the PBX');
-      const recalled = await h.phone('201', 'uas-answer.xml');
       expectPhoneOk(await c.done, '203 rang out');
       const rr = await recalled.done;
       expectPhoneOk(rr, '201 recalled');
