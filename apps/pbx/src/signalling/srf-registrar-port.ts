@@ -8,7 +8,7 @@ import type { SipProtocol } from '@pbx/store';
 import type { RegisterOutcome, RegisterRequest } from '../registrar/registrar';
 import type { RegistrarSipPort } from '../registrar/sip-port';
 import { reasonPhrase } from '../sip/status';
-import { sendRequest, type SrfApp, type SrfRequest, type SrfResponse } from './srf';
+import { requestFinalOutcome, type SrfApp, type SrfRequest, type SrfResponse } from './srf';
 
 const PROTOCOLS = new Set<string>(['udp', 'tcp', 'tls', 'ws', 'wss']);
 
@@ -100,21 +100,17 @@ export function srfRegistrarPort(srf: SrfApp, log: Logger): RegistrarSipPort {
           });
       });
     },
-    async sendOptions(target, from, timeoutMs) {
-      const sent = await sendRequest(srf, target.requestUri, {
-        method: 'OPTIONS',
-        headers: { From: from, To: `<${target.requestUri}>` },
-        ...(target.routeUrl === undefined ? {} : { proxy: target.routeUrl }),
-      });
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => resolve('timeout'), timeoutMs);
-        timer.unref();
-        sent.on('response', (res) => {
-          if (!res || res.status < 200) return;
-          clearTimeout(timer);
-          resolve(res.status);
-        });
-      });
+    sendOptions(target, from, timeoutMs) {
+      return requestFinalOutcome(
+        srf,
+        target.requestUri,
+        {
+          method: 'OPTIONS',
+          headers: { From: from, To: `<${target.requestUri}>` },
+          ...(target.routeUrl === undefined ? {} : { proxy: target.routeUrl }),
+        },
+        timeoutMs,
+      );
     },
   };
 }

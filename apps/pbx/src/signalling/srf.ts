@@ -52,19 +52,6 @@ export interface OutOfDialogRequest {
   proxy?: string;
 }
 
-/**
- * `srf.request(uri, opts)`: sends a request outside any dialog and resolves with the request
- * sent (its `response` events follow). drachtio-srf's typings declare another signature for
- * this call, so it is made through Reflect here, once.
- */
-export function sendRequest(
-  srf: SrfApp,
-  uri: string,
-  opts: OutOfDialogRequest,
-): Promise<SrfRequest> {
-  return Reflect.apply(srf.request, srf, [uri, opts]) as Promise<SrfRequest>;
-}
-
 const ALLOW =
   'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, MESSAGE, NOTIFY, REFER, SUBSCRIBE, UPDATE, PRACK';
 
@@ -76,20 +63,20 @@ export function answerOptions(srf: SrfApp): void {
 }
 
 /**
- * Sends a request outside any dialog and resolves with its final status (408 when none came
- * within `timeoutMs`). The `response` listener is attached in srf's callback, synchronously: with
- * the promise form (`sendRequest`), a response that arrives in the same read as the server's
- * "sent" acknowledgement is emitted before an awaiting caller can listen, and is lost (seen under
- * MESSAGE load).
+ * Sends a request outside any dialog and resolves with its final status, or `'timeout'` when none
+ * came within `timeoutMs`. The `response` listener is attached in srf's callback, synchronously:
+ * with srf's promise form, a response that arrives in the same read as the server's "sent"
+ * acknowledgement is emitted before an awaiting caller can listen, and is lost (seen under MESSAGE
+ * load). drachtio-srf's typings declare another signature for `request`, hence Reflect.
  */
-export function requestFinalStatus(
+export function requestFinalOutcome(
   srf: SrfApp,
   uri: string,
   opts: OutOfDialogRequest,
   timeoutMs: number,
-): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => resolve(408), timeoutMs);
+): Promise<number | 'timeout'> {
+  return new Promise<number | 'timeout'>((resolve, reject) => {
+    const timer = setTimeout(() => resolve('timeout'), timeoutMs);
     timer.unref();
     const callback = (err: Error | null, req: SrfRequest): void => {
       if (err) {
@@ -105,4 +92,15 @@ export function requestFinalStatus(
     };
     Reflect.apply(srf.request, srf, [uri, opts, callback]);
   });
+}
+
+/** {@link requestFinalOutcome} with no answer counted as 408 (RFC 3261 §8.1.3.1). */
+export async function requestFinalStatus(
+  srf: SrfApp,
+  uri: string,
+  opts: OutOfDialogRequest,
+  timeoutMs: number,
+): Promise<number> {
+  const outcome = await requestFinalOutcome(srf, uri, opts, timeoutMs);
+  return outcome === 'timeout' ? 408 : outcome;
 }
