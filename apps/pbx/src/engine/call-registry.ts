@@ -44,6 +44,11 @@ export interface Party {
 export interface WaitingMediaHandle {
   /** Hangs up the endpoint; called once the phone has been sent other media. */
   release(): void;
+  /**
+   * The waiting phone re-INVITEd with a new offer (another port, a hold): the endpoint takes it.
+   * Resolves with the endpoint's answer, or undefined when there is no endpoint (yet).
+   */
+  offer?(sdp: string): Promise<string | undefined>;
 }
 
 /**

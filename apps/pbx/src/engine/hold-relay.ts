@@ -46,9 +46,13 @@ export function onReinvite(env: CallEnv, leg: Leg, r: IncomingReinvite): void {
   if (!call || !side || !call.connection || !partner?.dialog || partner.ended) {
     // Nobody to relay to (parked, or the call is being rearranged): keep the session as it is.
     if (r.sdp) leg.sdp = r.sdp;
-    const last = leg.lastSent;
-    if (last) r.accept(last);
-    else r.reject(488);
+    const waiting = leg.waitingMedia;
+    if (r.sdp && waiting?.offer) {
+      // On the media server (park music): its endpoint must learn the phone's new address.
+      answerFromWaitingMedia(env, leg, r, waiting.offer(r.sdp));
+      return;
+    }
+    answerWithLastSent(leg, r);
     return;
   }
   const hadPending = call.connection.media.pending !== null;
@@ -62,6 +66,32 @@ export function onReinvite(env: CallEnv, leg: Leg, r: IncomingReinvite): void {
     call,
     { type: 'offer', from: side, direction: r.sdp ? sdpDirection(r.sdp) : null },
     hadPending ? r : undefined,
+  );
+}
+
+function answerWithLastSent(leg: Leg, r: IncomingReinvite): void {
+  const last = leg.lastSent;
+  if (last) r.accept(last);
+  else r.reject(488);
+}
+
+function answerFromWaitingMedia(
+  env: CallEnv,
+  leg: Leg,
+  r: IncomingReinvite,
+  answer: Promise<string | undefined>,
+): void {
+  const waiting = leg.waitingMedia;
+  answer.then(
+    (sdp) => {
+      if (sdp !== undefined && waiting && leg.waitingMedia === waiting)
+        r.accept(leg.stampWaiting(sdp, waiting));
+      else answerWithLastSent(leg, r);
+    },
+    (err: unknown) => {
+      env.log.warn({ err, party: leg.party.number }, 'media server refused the new offer');
+      r.reject(488);
+    },
   );
 }
 

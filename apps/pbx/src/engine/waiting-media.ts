@@ -97,6 +97,12 @@ class WaitingSession implements WaitingMediaHandle {
     }
   }
 
+  async offer(sdp: string): Promise<string | undefined> {
+    const ep = this.endpoint;
+    if (!ep || this.released) return undefined;
+    return ep.modify(sdp);
+  }
+
   /** Plays the current sound in a loop, falling back to the generated tune if the file fails. */
   private play(source = this.sound === 'music' ? musicOf(this.env) : RINGBACK): void {
     const ep = this.endpoint;

@@ -110,6 +110,31 @@ describe('music on hold', () => {
     expect(media.live()).toEqual([]);
   });
 
+  test('a parked party that re-INVITEs with another port: the music endpoint takes the new offer', async () => {
+    await h.stations(['208'], { toneSource: 'phone' });
+    const invite = h.sip.call('208', '202');
+    await settle();
+    const callee = h.sip.to('202')[0]!.answer();
+    await settle();
+    await invite.dialog!.phoneReinvite(phoneSdp('208', 'sendonly'));
+    const code = h.sip.call('208', '11208');
+    await until('parked', () => code.final !== undefined);
+    await until(
+      'the parked party on the music',
+      () => (media.endpoints[0]?.played.length ?? 0) === 1,
+    );
+    const [ep] = media.endpoints;
+    const moved = phoneSdp('202').replace(/m=audio \d+/, 'm=audio 4998');
+    expect(ep!.modified).not.toContain(moved);
+    const reply = await callee.phoneReinvite(moved);
+    // Answered from the endpoint (the media server's address), which was given the new offer.
+    expect(reply.answer).toContain('c=IN IP4 127.0.0.9');
+    expect(ep!.modified.at(-1)).toBe(moved);
+    expect(ep!.modified).toHaveLength(2);
+    expect(ep!.ended).toBe(false);
+    expect(media.live()).toEqual([ep]);
+  });
+
   test('a parked party hears the music until the park recall is answered', async () => {
     const { caller, callee } = await connected();
     await caller.phoneReinvite(phoneSdp('201', 'sendonly'));
