@@ -10,7 +10,7 @@ import { expectOk, sippRegister } from '../helpers/register';
 import { runSipp, scenario } from '../helpers/sipp';
 import { startTestPbx, type TestPbx } from '../helpers/start-test-pbx';
 
-jest.setTimeout(30_000);
+jest.setTimeout(45_000);
 
 /** The registrar module of a running PBX (its Comm Exclusive state is what admits requests). */
 function registrarOf(pbx: TestPbx): RegistrarModule {
@@ -18,9 +18,13 @@ function registrarOf(pbx: TestPbx): RegistrarModule {
 }
 
 /** Polls the PBX's own state until `cond` holds, failing after `withinMs`. */
-async function waitFor(what: string, cond: () => boolean, withinMs: number): Promise<void> {
+async function waitFor(
+  what: string,
+  cond: () => boolean | Promise<boolean>,
+  withinMs: number,
+): Promise<void> {
   const deadline = Date.now() + withinMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -85,7 +89,8 @@ test('response mode: blocked after the retry limit, answered 403 without a chall
 });
 
 test('no-response mode: the tripping failure and everything after it get no answer at all, until the timer ends', async () => {
-  await using pbx = await setup('no-response', 4);
+  // Long enough for the checks below on a loaded machine (each sipp run takes a second or more).
+  await using pbx = await setup('no-response', 10);
   const attacker = '127.0.0.3';
   // Control: before the block, the silence scenario fails on the 401 it gets.
   const answered = await sippRegister(pbx.target, {
@@ -107,6 +112,12 @@ test('no-response mode: the tripping failure and everything after it get no answ
   });
   expectOk(tripping, 'failure 2 unanswered');
   expect(tripping.statuses).toEqual([401]);
+  await waitFor(
+    'the block stored',
+    async () => (await pbx.ctx.store.blocks.get(attacker)) !== undefined,
+    5_000,
+  );
+  const block = await pbx.ctx.store.blocks.get(attacker);
   const silent = await sippRegister(pbx.target, {
     ...good(attacker),
     scenario: 'uac-register-expect-silence.xml',
@@ -127,7 +138,6 @@ test('no-response mode: the tripping failure and everything after it get no answ
     await sippRegister(pbx.target, { tel: '201', password: 'secret201' }),
     'good phone while attacker blocked',
   );
-  const block = await pbx.ctx.store.blocks.get(attacker);
   expect(block).toBeDefined();
   expect(registrarOf(pbx).admission(attacker)).toBe('drop');
   await waitFor(
