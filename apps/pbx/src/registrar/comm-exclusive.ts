@@ -3,9 +3,16 @@
  * `registerRetryLimit` times is blocked for the Register MSG Block Timer. While blocked, its
  * requests are refused with 403 (`response`) or dropped without any answer (`no-response`).
  *
+ * Shared addresses (several phones behind one NAT): failures are counted per address and, at an
+ * address where some station authenticated successfully within `sharedMemoryMs`, per station
+ * too. Such an address is never blocked whole for one phone's wrong password: only that station
+ * from that address is turned away until the timer ends (in memory, logged in the access log).
+ * An address with no success (a scanner) is blocked whole, whatever station names it tries.
+ * White-listed addresses (`trusted`) are never blocked: the white list overrides Comm Exclusive.
+ *
  * Everything on the request path is in memory and O(1): the blocked addresses (mirrored from
- * the `blocks` table, reloaded when the CLI changes it) and the failure counters (a bounded LRU,
- * so a flood from many addresses cannot grow memory). Only a block itself touches the database.
+ * the `blocks` table, reloaded when the CLI changes it) and the failure counters (bounded LRUs,
+ * so a flood from many addresses cannot grow memory). Only an address block touches the database.
  */
 import type { Logger } from 'pino';
 import type { AccessLogRepo, BlockRepo } from '@pbx/store';
@@ -37,6 +44,10 @@ export interface CommExclusiveOptions {
   maxBlockedIps?: number;
   /** A failure counter is forgotten after this long without a failure. */
   failureWindowMs?: number;
+  /** Addresses never blocked (the white list). */
+  trusted?: (ip: string) => boolean;
+  /** An address counts as shared this long after a station's last success there. */
+  sharedMemoryMs?: number;
 }
 
 interface Failures {
@@ -47,22 +58,45 @@ interface Failures {
 export const DEFAULT_MAX_TRACKED_IPS = 100_000;
 export const DEFAULT_MAX_BLOCKED_IPS = 100_000;
 export const DEFAULT_FAILURE_WINDOW_MS = 10 * 60_000;
+export const DEFAULT_SHARED_MEMORY_MS = 24 * 3_600_000;
+
+const pairKey = (ip: string, station: string): string => `${ip} ${station}`;
 
 export class CommExclusive {
   private readonly failures: BoundedLru<string, Failures>;
   private readonly blocked: BoundedLru<string, number>;
+  /** Per station at a shared address: failures, and the stations turned away there. */
+  private readonly pairFailures: BoundedLru<string, Failures>;
+  private readonly blockedPairs: BoundedLru<string, number>;
+  /** Last success per address: where stations really are. */
+  private readonly lastSuccess: BoundedLru<string, number>;
   private readonly windowMs: number;
   /** Requests turned away while blocked, for stats and rate-limited logging. */
   private turnedAway = 0;
 
   constructor(private readonly opts: CommExclusiveOptions) {
-    this.failures = new BoundedLru(opts.maxTrackedIps ?? DEFAULT_MAX_TRACKED_IPS);
+    const tracked = opts.maxTrackedIps ?? DEFAULT_MAX_TRACKED_IPS;
+    this.failures = new BoundedLru(tracked);
+    this.pairFailures = new BoundedLru(tracked);
+    this.lastSuccess = new BoundedLru(tracked);
     this.blocked = new BoundedLru(opts.maxBlockedIps ?? DEFAULT_MAX_BLOCKED_IPS);
+    this.blockedPairs = new BoundedLru(opts.maxBlockedIps ?? DEFAULT_MAX_BLOCKED_IPS);
     this.windowMs = opts.failureWindowMs ?? DEFAULT_FAILURE_WINDOW_MS;
+  }
+
+  private trusted(ip: string): boolean {
+    return this.opts.trusted?.(ip) ?? false;
+  }
+
+  /** Whether a station succeeded at `ip` recently (several phones may share it). */
+  isShared(ip: string, now: number): boolean {
+    const at = this.lastSuccess.peek(ip);
+    return at !== undefined && now - at <= (this.opts.sharedMemoryMs ?? DEFAULT_SHARED_MEMORY_MS);
   }
 
   /** Whether `ip` is blocked at `now`. Synchronous, no database. */
   isBlocked(ip: string, now: number): boolean {
+    if (this.trusted(ip)) return false;
     const until = this.blocked.peek(ip);
     if (until === undefined) return false;
     if (until > now) return true;
@@ -77,6 +111,19 @@ export class CommExclusive {
     return this.opts.settings().mode === 'no-response' ? 'drop' : 'refuse';
   }
 
+  /** The verdict for a request naming `station` from a shared `ip` (after {@link admission}). */
+  stationAdmission(ip: string, station: string, now: number): Admission {
+    const key = pairKey(ip, station);
+    const until = this.blockedPairs.peek(key);
+    if (until === undefined) return 'ok';
+    if (until <= now || this.trusted(ip)) {
+      this.blockedPairs.delete(key);
+      return 'ok';
+    }
+    this.turnedAway++;
+    return this.opts.settings().mode === 'no-response' ? 'drop' : 'refuse';
+  }
+
   /**
    * Counts a failed registration from `ip`. When the count reaches the retry limit the address is
    * blocked (persisted, written to the access log) and 'blocked' is returned.
@@ -87,9 +134,11 @@ export class CommExclusive {
     callerId: string,
     now: number,
   ): Promise<'counted' | 'blocked'> {
+    if (this.trusted(ip)) return 'counted';
     const s = this.opts.settings();
-    const prev = this.failures.get(ip);
     const windowMs = s.failureWindowMs ?? this.windowMs;
+    if (this.isShared(ip, now)) return this.recordStationFailure(ip, port, callerId, now, s);
+    const prev = this.failures.get(ip);
     const count = prev && now - prev.lastAt <= windowMs ? prev.count + 1 : 1;
     if (count < s.retryLimit) {
       this.failures.set(ip, { count, lastAt: now });
@@ -108,9 +157,41 @@ export class CommExclusive {
     return 'blocked';
   }
 
-  /** A successful registration clears the address's failures. */
-  recordSuccess(ip: string): void {
+  /** At a shared address: the failing station alone is turned away at the limit. */
+  private async recordStationFailure(
+    ip: string,
+    port: number,
+    station: string,
+    now: number,
+    s: CommExclusiveSettings,
+  ): Promise<'counted' | 'blocked'> {
+    const key = pairKey(ip, station);
+    const windowMs = s.failureWindowMs ?? this.windowMs;
+    const prev = this.pairFailures.get(key);
+    const count = prev && now - prev.lastAt <= windowMs ? prev.count + 1 : 1;
+    if (count < s.retryLimit) {
+      this.pairFailures.set(key, { count, lastAt: now });
+      return 'counted';
+    }
+    this.pairFailures.delete(key);
+    this.blockedPairs.set(key, now + s.blockMs);
+    const reason = REASON.stationBlocked(count, station);
+    this.opts.log.warn(
+      { ip, port, station, failures: count, blockedForMs: s.blockMs, mode: s.mode },
+      'station blocked at a shared address',
+    );
+    await this.opts.accessLog.add({ at: now, ip, port, callerId: station, reason });
+    return 'blocked';
+  }
+
+  /** A station authenticated from `ip`: its failures go, and the address counts as shared. */
+  recordSuccess(ip: string, station?: string, now = Date.now()): void {
     this.failures.delete(ip);
+    if (station !== undefined) {
+      this.pairFailures.delete(pairKey(ip, station));
+      this.blockedPairs.delete(pairKey(ip, station));
+    }
+    this.lastSuccess.set(ip, now);
   }
 
   /** Failures counted for `ip` (0 when none or forgotten). */

@@ -86,6 +86,8 @@ export async function installRegistrar(
     }),
     log,
     maxTrackedIps: options.maxTrackedIps,
+    // The white list overrides Comm Exclusive: a listed address is never blocked.
+    trusted: (ip) => whitelist.has(ip),
   });
   const bindings = new BindingTable();
   const whitelist = new WhitelistCache(store.whitelist);

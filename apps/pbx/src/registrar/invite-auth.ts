@@ -48,6 +48,12 @@ export class DigestInviteAuthenticator implements InviteAuthenticator {
     const { nonces, log } = this.deps;
     const now = this.deps.now();
     const realm = this.deps.realm();
+    // One station turned away at an address other phones share (Comm Exclusive).
+    const admission = this.deps.comm.stationAdmission(invite.source.address, station, now);
+    if (admission !== 'ok')
+      return admission === 'drop'
+        ? { kind: 'drop', note: 'station blocked at a shared address' }
+        : { kind: 'refuse', status: 403, reason: 'Forbidden', note: 'station blocked' };
     const header = invite.header('Proxy-Authorization');
     if (header === undefined) return this.challenge(realm, now, false);
     const creds = parseDigestCredentials(header);
@@ -71,7 +77,7 @@ export class DigestInviteAuthenticator implements InviteAuthenticator {
       return this.challenge(realm, now, false);
     }
     if (use === 'forgotten') return this.challenge(realm, now, true);
-    this.deps.comm.recordSuccess(invite.source.address);
+    this.deps.comm.recordSuccess(invite.source.address, station, now);
     return { kind: 'ok' };
   }
 

@@ -67,4 +67,7 @@ export const REASON = {
   /** Access log reason of a Comm Exclusive block. */
   blocked: (failures: number): string =>
     `IP blocked after ${failures} failed registrations (Comm Exclusive)`,
+  /** Access log reason when one station is turned away at an address other phones share. */
+  stationBlocked: (failures: number, station: string): string =>
+    `station ${station} blocked at this address after ${failures} failures (Comm Exclusive, shared address)`,
 } as const;

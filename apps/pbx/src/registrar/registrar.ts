@@ -142,6 +142,11 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     if (admission === 'drop') return DROP;
     if (admission === 'refuse') return reply(403, reasonPhrase(403));
 
+    const named = userOfNameAddr(req.to) ?? '';
+    const forStation = comm.stationAdmission(src.ip, named, now);
+    if (forStation === 'drop') return DROP;
+    if (forStation === 'refuse') return reply(403, reasonPhrase(403));
+
     const s = this.deps.settings();
     if (req.authorization === undefined) return this.challenge(s.realm, now, false);
     const creds = parseDigestCredentials(req.authorization);
@@ -153,7 +158,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     if (nonce.kind === 'invalid') return this.challenge(s.realm, now, false);
     if (nonce.kind === 'stale') return this.challenge(s.realm, now, true);
 
-    const tel = userOfNameAddr(req.to) ?? '';
+    const tel = named;
     if (!sameDigestUri(creds.uri, req.requestUri))
       return this.refuse('digest-uri-mismatch', req, creds, tel, now);
     const entry = tel ? await this.deps.directory.lookup(tel) : undefined;
@@ -174,7 +179,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     if (!whitelistAllows(entry.station, src.ip, this.deps.whitelist)) {
       return this.refuse('not-whitelisted', req, creds, tel, now);
     }
-    comm.recordSuccess(src.ip);
+    comm.recordSuccess(src.ip, tel, now);
     return this.bind(tel, req, creds, s, now);
   }
 

@@ -221,3 +221,62 @@ test('a flood from a blocked address does not hold up a good phone', async () =>
   expect(tookMs).toBeLessThan(1_000);
   expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
 });
+
+test('phones behind one NAT address: one phone with a wrong password is turned away alone, the others keep registering', async () => {
+  await using pbx = await setup('response', 60);
+  await pbx.ctx.store.stations.create(
+    { tel: '203', password: 'secret203', useWhitelist: false },
+    { realm: pbx.ctx.config.sip.domain },
+  );
+  const nat = '127.0.0.5';
+  const since = Date.now();
+  expectOk(
+    await sippRegister(pbx.target, { tel: '201', password: 'secret201', localIp: nat }),
+    '201 behind the NAT',
+  );
+  for (let i = 0; i < 2; i++)
+    expectOk(
+      await sippRegister(pbx.target, {
+        ...wrong(nat),
+        scenario: 'uac-register-auth-expect-403.xml',
+      }),
+      `202 wrong password ${i + 1}`,
+    );
+  // 202 from that address is refused without a challenge now, even with the right password...
+  const refused = await sippRegister(pbx.target, {
+    ...good(nat),
+    scenario: 'uac-register-expect-403.xml',
+  });
+  expectOk(refused, '202 turned away');
+  expect(refused.statuses).toEqual([403]);
+  // ...while the address is not blocked: 201 and 203 behind it register.
+  for (const tel of ['201', '203'])
+    expectOk(
+      await sippRegister(pbx.target, { tel, password: `secret${tel}`, localIp: nat }),
+      `${tel} behind the NAT after 202's failures`,
+    );
+  expect(registrarOf(pbx).admission(nat)).toBe('ok');
+  expect(await pbx.ctx.store.blocks.get(nat)).toBeUndefined();
+  const log = await pbx.ctx.store.accessLog.list({ since, ip: nat });
+  expect(log.map((e) => e.reason)).toContain(REASON.stationBlocked(2, '202'));
+});
+
+test('the white list overrides Comm Exclusive: failures from a listed address never block it', async () => {
+  await using pbx = await setup('response', 60);
+  const listed = '127.0.0.6';
+  await pbx.ctx.store.whitelist.add(listed, 'office router');
+  await pbx.changeApplied('whitelist');
+  for (let i = 0; i < 3; i++)
+    expectOk(
+      await sippRegister(pbx.target, {
+        ...wrong(listed),
+        scenario: 'uac-register-auth-expect-403.xml',
+      }),
+      `wrong password ${i + 1} (challenged and refused each time, never blocked)`,
+    );
+  expect(registrarOf(pbx).admission(listed)).toBe('ok');
+  expectOk(
+    await sippRegister(pbx.target, good(listed)),
+    'the right password from the listed address',
+  );
+});

@@ -43,7 +43,7 @@ function fakeRepos() {
 
 function make(
   settings: Partial<CommExclusiveSettings> = {},
-  extra: { maxTrackedIps?: number; failureWindowMs?: number } = {},
+  extra: { maxTrackedIps?: number; failureWindowMs?: number; sharedMemoryMs?: number } = {},
 ) {
   const repos = fakeRepos();
   const s: CommExclusiveSettings = {
@@ -92,13 +92,71 @@ test('while blocked: refuse in response mode, drop in no-response mode (read liv
 });
 
 test('a success clears the failures; old failures are forgotten after the window', async () => {
-  const { comm } = make({ retryLimit: 2 }, { failureWindowMs: 1_000 });
+  const { comm } = make({ retryLimit: 2 }, { failureWindowMs: 1_000, sharedMemoryMs: 10 });
   await comm.recordFailure('10.0.0.9', 1, '', T0);
-  comm.recordSuccess('10.0.0.9');
-  expect(await comm.recordFailure('10.0.0.9', 1, '', T0 + 1)).toBe('counted');
-  expect(comm.failureCount('10.0.0.9', T0 + 1)).toBe(1);
+  comm.recordSuccess('10.0.0.9', '201', T0);
+  expect(await comm.recordFailure('10.0.0.9', 1, '', T0 + 100)).toBe('counted');
+  expect(comm.failureCount('10.0.0.9', T0 + 100)).toBe(1);
   expect(await comm.recordFailure('10.0.0.9', 1, '', T0 + 2_000)).toBe('counted');
   expect(await comm.recordFailure('10.0.0.9', 1, '', T0 + 2_500)).toBe('blocked');
+  expect(comm.admission('10.0.0.9', T0 + 2_501)).toBe('refuse');
+});
+
+test('a shared address (a station succeeded there): only the failing station is turned away', async () => {
+  const { comm, repos } = make({ retryLimit: 3 });
+  comm.recordSuccess('10.0.0.5', '201', T0);
+  expect(comm.isShared('10.0.0.5', T0 + 1)).toBe(true);
+  for (let i = 1; i <= 2; i++)
+    expect(await comm.recordFailure('10.0.0.5', 5070, '202', T0 + i)).toBe('counted');
+  expect(await comm.recordFailure('10.0.0.5', 5070, '202', T0 + 3)).toBe('blocked');
+  // The address stays open; 202 from it is refused until the timer ends.
+  expect(comm.admission('10.0.0.5', T0 + 4)).toBe('ok');
+  expect(comm.stationAdmission('10.0.0.5', '202', T0 + 4)).toBe('refuse');
+  expect(comm.stationAdmission('10.0.0.5', '201', T0 + 4)).toBe('ok');
+  expect(comm.stationAdmission('10.0.0.6', '202', T0 + 4)).toBe('ok');
+  expect(comm.stationAdmission('10.0.0.5', '202', T0 + 3 + 60_000)).toBe('ok');
+  expect(repos.blocks.size).toBe(0);
+  expect(repos.accessLog).toEqual([
+    {
+      at: T0 + 3,
+      ip: '10.0.0.5',
+      port: 5070,
+      callerId: '202',
+      reason: REASON.stationBlocked(3, '202'),
+    },
+  ]);
+  // Another station's failures there are counted on their own.
+  expect(await comm.recordFailure('10.0.0.5', 5072, '203', T0 + 5)).toBe('counted');
+});
+
+test('an address with no success (a scanner trying many names) is blocked whole', async () => {
+  const { comm } = make({ retryLimit: 3 });
+  comm.recordSuccess('10.0.0.5', '201', T0);
+  for (const [i, name] of ['100', '101'].entries())
+    expect(await comm.recordFailure('10.0.0.66', 1, name, T0 + i)).toBe('counted');
+  expect(await comm.recordFailure('10.0.0.66', 1, '102', T0 + 2)).toBe('blocked');
+  expect(comm.admission('10.0.0.66', T0 + 3)).toBe('refuse');
+  expect(comm.isShared('10.0.0.66', T0 + 3)).toBe(false);
+});
+
+test('the white list overrides Comm Exclusive: a listed address is never blocked', async () => {
+  const repos = fakeRepos();
+  const listed = new Set(['10.0.0.7']);
+  const comm = new CommExclusive({
+    blocks: repos.blockRepo,
+    accessLog: repos.accessLogRepo,
+    settings: () => ({ mode: 'response', retryLimit: 1, blockMs: 60_000 }),
+    log: pino({ level: 'silent' }),
+    trusted: (ip) => listed.has(ip),
+  });
+  expect(await comm.recordFailure('10.0.0.7', 1, '201', T0)).toBe('counted');
+  expect(comm.admission('10.0.0.7', T0 + 1)).toBe('ok');
+  // Even a block row made before the address was listed does not apply.
+  await repos.blockRepo.block({ ip: '10.0.0.7', blockedUntil: T0 + 60_000 });
+  await comm.reload(T0 + 2);
+  expect(comm.admission('10.0.0.7', T0 + 3)).toBe('ok');
+  listed.delete('10.0.0.7');
+  expect(comm.admission('10.0.0.7', T0 + 3)).toBe('refuse');
 });
 
 test('failure counters are bounded: a spray from many addresses keeps at most maxTrackedIps', async () => {
