@@ -54,6 +54,11 @@ export interface TransportLimits {
   maxMessageBytes: number;
   /** Open TCP/TLS connections, both directions (default 4096). */
   maxConnections: number;
+  /**
+   * Connections accepted from one address at once (default 512): one source (a flood of
+   * half-open connections) cannot take the whole table, phones behind one NAT still fit.
+   */
+  maxConnectionsPerAddress: number;
   /** A connection with no complete message or keep-alive for this long is closed (5 min). */
   idleTimeoutMs: number;
   /** An accepted connection that has not completed a message in this time is closed (30 s). */
@@ -98,6 +103,8 @@ export class TransportLayer extends EventEmitter<{
   private readonly log: Logger;
   private readonly limits: TransportLimits;
   private admission: Admission | undefined;
+  /** Accepted connections open now, by remote address. */
+  private readonly perAddress = new Map<string, number>();
   private readonly limiter: LogLimiter;
   /** Messages dropped or answered statelessly here, by kind (`dropped-malformed`, ...). */
   readonly drops = new Map<string, number>();
@@ -127,6 +134,7 @@ export class TransportLayer extends EventEmitter<{
     this.limits = {
       maxMessageBytes,
       maxConnections: pick('maxConnections', 4096),
+      maxConnectionsPerAddress: pick('maxConnectionsPerAddress', 512),
       idleTimeoutMs: pick('idleTimeoutMs', 5 * 60_000),
       firstMessageTimeoutMs: pick('firstMessageTimeoutMs', 30_000),
       maxBufferedBytesPerConnection: pick('maxBufferedBytesPerConnection', 2 * maxMessageBytes),
@@ -248,6 +256,44 @@ export class TransportLayer extends EventEmitter<{
     this.onBytes(buf, info, undefined);
   }
 
+  /**
+   * Whether an accepted connection from `raw`'s address may stay: not from a source the PBX drops
+   * (a blocked address gets no connection at all), and within the per-address limit. Counts it
+   * until it closes.
+   */
+  private admitConnection(raw: net.Socket, protocol: 'tcp' | 'tls'): boolean {
+    const address = normalizeAddress(raw.remoteAddress ?? '');
+    const source = { protocol, address, port: raw.remotePort ?? 0 };
+    if (this.admission && !this.admission(source)) {
+      this.count('dropped-blocked-connection');
+      this.limiter.warn(
+        'blocked-connection',
+        { source: address },
+        'connection closed: source not admitted',
+      );
+      raw.destroy();
+      return false;
+    }
+    const open = this.perAddress.get(address) ?? 0;
+    if (open >= this.limits.maxConnectionsPerAddress) {
+      this.count('dropped-connection-limit-per-address');
+      this.limiter.warn(
+        `conn-limit-address-${protocol}`,
+        { source: address, limit: this.limits.maxConnectionsPerAddress },
+        'connection refused: per-address limit reached',
+      );
+      raw.destroy();
+      return false;
+    }
+    this.perAddress.set(address, open + 1);
+    raw.once('close', () => {
+      const n = (this.perAddress.get(address) ?? 1) - 1;
+      if (n > 0) this.perAddress.set(address, n);
+      else this.perAddress.delete(address);
+    });
+    return true;
+  }
+
   /** A TCP connection to a TLS listener: bounded in number and in handshake time. */
   private onTlsRawConnection(raw: net.Socket): void {
     if (
@@ -262,6 +308,7 @@ export class TransportLayer extends EventEmitter<{
       raw.destroy();
       return;
     }
+    if (!this.admitConnection(raw, 'tls')) return;
     const key = `${normalizeAddress(raw.remoteAddress ?? '')}|${raw.remotePort ?? 0}`;
     const timer = setTimeout(() => raw.destroy(), this.limits.firstMessageTimeoutMs);
     this.handshaking.set(key, { raw, timer });
@@ -292,6 +339,8 @@ export class TransportLayer extends EventEmitter<{
       socket.destroy();
       return;
     }
+    // A TLS socket was counted as its raw connection (onTlsRawConnection).
+    if (l.protocol === 'tcp' && !this.admitConnection(socket, 'tcp')) return;
     const conn = this.adopt(l.protocol, socket, { address: l.address, port: l.port }, false);
     this.log.debug({ connectionId: conn.id, remote: conn.remote }, 'connection accepted');
   }

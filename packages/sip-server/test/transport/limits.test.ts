@@ -2,9 +2,9 @@ import net from 'node:net';
 import type { TransportLayer } from '../../src/transport';
 import { nextEvent, portOf, requestText, startTransport, waitUntil } from './helpers';
 
-function connectRaw(port: number): Promise<net.Socket> {
+function connectRaw(port: number, localAddress?: string): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const s = net.connect({ host: '127.0.0.1', port }, () => resolve(s));
+    const s = net.connect({ host: '127.0.0.1', port, localAddress }, () => resolve(s));
     s.once('error', reject);
   });
 }
@@ -23,10 +23,10 @@ describe('TransportLayer limits', () => {
     t = undefined;
   });
 
-  async function open(n: number, port: number): Promise<net.Socket[]> {
+  async function open(n: number, port: number, from?: string): Promise<net.Socket[]> {
     const out: net.Socket[] = [];
     for (let i = 0; i < n; i++) {
-      const s = await connectRaw(port);
+      const s = await connectRaw(port, from);
       s.on('error', () => undefined);
       raws.push(s);
       out.push(s);
@@ -86,6 +86,35 @@ describe('TransportLayer limits', () => {
     const alive = sockets.find((s) => !s.destroyed);
     alive?.write(requestText({}));
     await ok;
+  });
+
+  test('one address gets at most maxConnectionsPerAddress; other addresses are still served', async () => {
+    t = await startTransport([{ protocol: 'tcp' }], { limits: { maxConnectionsPerAddress: 3 } });
+    const flood = await open(8, portOf(t, 'tcp'), '127.0.0.2');
+    const closedCount = { n: 0 };
+    for (const s of flood) void closed(s).then(() => closedCount.n++);
+    await waitUntil(() => closedCount.n >= 5);
+    const [phone] = await open(1, portOf(t, 'tcp'), '127.0.0.3');
+    await waitUntil(() => t?.connectionCount === 4);
+    const ok = nextEvent(t, 'message');
+    phone?.write(requestText({ via: 'SIP/2.0/TCP 127.0.0.3:5999' }));
+    await ok;
+    // A slot freed at the flooding address can be taken again.
+    flood.find((s) => !s.destroyed)?.destroy();
+    await waitUntil(() => t?.connectionCount === 3);
+    await open(1, portOf(t, 'tcp'), '127.0.0.2');
+    await waitUntil(() => t?.connectionCount === 4);
+    expect(t.drops.get('dropped-connection-limit-per-address')).toBe(5);
+  });
+
+  test('a connection from a source the admission check drops is closed at once', async () => {
+    t = await startTransport([{ protocol: 'tcp' }]);
+    t.setAdmission((src) => src.address !== '127.0.0.4');
+    const [blocked] = await open(1, portOf(t, 'tcp'), '127.0.0.4');
+    await closed(blocked as net.Socket);
+    expect(t.connectionCount).toBe(0);
+    await open(1, portOf(t, 'tcp'), '127.0.0.5');
+    await waitUntil(() => t?.connectionCount === 1);
   });
 
   test('a header block that never ends is cut off at the size limit (413) and the connection closed', async () => {
