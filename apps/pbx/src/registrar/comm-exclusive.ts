@@ -62,6 +62,15 @@ export const DEFAULT_SHARED_MEMORY_MS = 24 * 3_600_000;
 
 const pairKey = (ip: string, station: string): string => `${ip} ${station}`;
 
+/** What one failure did (see {@link CommExclusive.countFailure}). */
+export type FailureVerdict =
+  | { readonly kind: 'counted' }
+  | { readonly kind: 'already-blocked' }
+  | { readonly kind: 'blocked'; persist(): Promise<void> };
+
+const COUNTED: FailureVerdict = Object.freeze({ kind: 'counted' });
+const ALREADY_BLOCKED: FailureVerdict = Object.freeze({ kind: 'already-blocked' });
+
 export class CommExclusive {
   private readonly failures: BoundedLru<string, Failures>;
   private readonly blocked: BoundedLru<string, number>;
@@ -125,63 +134,69 @@ export class CommExclusive {
   }
 
   /**
-   * Counts a failed registration from `ip`. When the count reaches the retry limit the address is
-   * blocked (persisted, written to the access log) and 'blocked' is returned.
+   * Counts a failed registration or INVITE authentication from `ip` naming `callerId`, in memory
+   * and at once, so the very next request from the address already meets the block. `blocked`:
+   * this failure reached the limit; its `persist()` writes the block (address blocks to the
+   * table) and its access-log line. `already-blocked`: a request that passed the door before the
+   * block was made; it is neither counted nor worth a log line of its own.
    */
-  async recordFailure(
-    ip: string,
-    port: number,
-    callerId: string,
-    now: number,
-  ): Promise<'counted' | 'blocked'> {
-    if (this.trusted(ip)) return 'counted';
+  countFailure(ip: string, port: number, callerId: string, now: number): FailureVerdict {
+    if (this.trusted(ip)) return COUNTED;
+    if (this.isBlocked(ip, now)) return ALREADY_BLOCKED;
     const s = this.opts.settings();
     const windowMs = s.failureWindowMs ?? this.windowMs;
-    if (this.isShared(ip, now)) return this.recordStationFailure(ip, port, callerId, now, s);
-    const prev = this.failures.get(ip);
+    const shared = this.isShared(ip, now);
+    const key = shared ? pairKey(ip, callerId) : ip;
+    const counters = shared ? this.pairFailures : this.failures;
+    if (shared && (this.blockedPairs.peek(key) ?? 0) > now) return ALREADY_BLOCKED;
+    const prev = counters.get(key);
     const count = prev && now - prev.lastAt <= windowMs ? prev.count + 1 : 1;
     if (count < s.retryLimit) {
-      this.failures.set(ip, { count, lastAt: now });
-      return 'counted';
+      counters.set(key, { count, lastAt: now });
+      return COUNTED;
     }
-    this.failures.delete(ip);
+    counters.delete(key);
     const until = now + s.blockMs;
+    if (shared) {
+      // At a shared address: the failing station alone is turned away.
+      this.blockedPairs.set(key, until);
+      const reason = REASON.stationBlocked(count, callerId);
+      this.opts.log.warn(
+        { ip, port, station: callerId, failures: count, blockedForMs: s.blockMs, mode: s.mode },
+        'station blocked at a shared address',
+      );
+      return {
+        kind: 'blocked',
+        persist: async () => {
+          await this.opts.accessLog.add({ at: now, ip, port, callerId, reason });
+        },
+      };
+    }
     this.blocked.set(ip, until);
     const reason = REASON.blocked(count);
     this.opts.log.warn(
       { ip, port, callerId, failures: count, blockedForMs: s.blockMs, mode: s.mode },
       'ip blocked',
     );
-    await this.opts.blocks.block({ ip, blockedUntil: until, reason, failures: count });
-    await this.opts.accessLog.add({ at: now, ip, port, callerId, reason });
-    return 'blocked';
+    return {
+      kind: 'blocked',
+      persist: async () => {
+        await this.opts.blocks.block({ ip, blockedUntil: until, reason, failures: count });
+        await this.opts.accessLog.add({ at: now, ip, port, callerId, reason });
+      },
+    };
   }
 
-  /** At a shared address: the failing station alone is turned away at the limit. */
-  private async recordStationFailure(
+  /** {@link countFailure} with the block written before it resolves. */
+  async recordFailure(
     ip: string,
     port: number,
-    station: string,
+    callerId: string,
     now: number,
-    s: CommExclusiveSettings,
-  ): Promise<'counted' | 'blocked'> {
-    const key = pairKey(ip, station);
-    const windowMs = s.failureWindowMs ?? this.windowMs;
-    const prev = this.pairFailures.get(key);
-    const count = prev && now - prev.lastAt <= windowMs ? prev.count + 1 : 1;
-    if (count < s.retryLimit) {
-      this.pairFailures.set(key, { count, lastAt: now });
-      return 'counted';
-    }
-    this.pairFailures.delete(key);
-    this.blockedPairs.set(key, now + s.blockMs);
-    const reason = REASON.stationBlocked(count, station);
-    this.opts.log.warn(
-      { ip, port, station, failures: count, blockedForMs: s.blockMs, mode: s.mode },
-      'station blocked at a shared address',
-    );
-    await this.opts.accessLog.add({ at: now, ip, port, callerId: station, reason });
-    return 'blocked';
+  ): Promise<'counted' | 'blocked' | 'already-blocked'> {
+    const verdict = this.countFailure(ip, port, callerId, now);
+    if (verdict.kind === 'blocked') await verdict.persist();
+    return verdict.kind;
   }
 
   /** A station authenticated from `ip`: its failures go, and the address counts as shared. */

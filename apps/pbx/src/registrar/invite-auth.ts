@@ -99,11 +99,18 @@ export class DigestInviteAuthenticator implements InviteAuthenticator {
     now: number,
   ): Promise<InviteAuthResult> {
     const { address: ip, port } = invite.source;
-    this.deps.log.warn({ ip, port, station, reason }, 'INVITE authentication refused');
-    await this.deps.accessLog.add({ at: now, ip, port, callerId: station, reason });
-    const counted = await this.deps.comm.recordFailure(ip, port, station, now);
-    if (counted === 'blocked' && this.deps.mode() === 'no-response')
+    // Counted before any write, so a flood's next request already meets the block.
+    const verdict = this.deps.comm.countFailure(ip, port, station, now);
+    if (verdict.kind === 'already-blocked' && this.deps.mode() === 'no-response')
       return { kind: 'drop', note: reason };
+    if (verdict.kind !== 'already-blocked') {
+      this.deps.log.warn({ ip, port, station, reason }, 'INVITE authentication refused');
+      await this.deps.accessLog.add({ at: now, ip, port, callerId: station, reason });
+    }
+    if (verdict.kind === 'blocked') {
+      await verdict.persist();
+      if (this.deps.mode() === 'no-response') return { kind: 'drop', note: reason };
+    }
     return {
       kind: 'refuse',
       status,

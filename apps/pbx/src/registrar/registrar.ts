@@ -230,16 +230,20 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   ): Promise<RegisterOutcome> {
     const r = REFUSALS[kind];
     const { ip, port } = req.source;
+    const noResponse = this.deps.settings().commExclusive === 'no-response';
+    // Counted before any write, so a flood's next request already meets the block.
+    const verdict = r.countsAsFailure ? this.deps.comm.countFailure(ip, port, tel, now) : undefined;
+    if (verdict?.kind === 'already-blocked')
+      return noResponse ? DROP : reply(403, reasonPhrase(403));
     this.deps.log.warn(
       { ip, port, tel, user: creds.username, reason: r.reason },
       'registration refused',
     );
     await this.deps.accessLog.add({ at: now, ip, port, callerId: tel, reason: r.reason });
-    if (r.countsAsFailure) {
-      const counted = await this.deps.comm.recordFailure(ip, port, tel, now);
+    if (verdict?.kind === 'blocked') {
+      await verdict.persist();
       // The request that trips the block is the first one left unanswered in no-response mode.
-      if (counted === 'blocked' && this.deps.settings().commExclusive === 'no-response')
-        return DROP;
+      if (noResponse) return DROP;
     }
     return reply(r.status, r.phrase);
   }
