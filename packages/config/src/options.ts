@@ -62,6 +62,16 @@ export const OPTIONS: readonly OptionSpec[] = [
   }),
   spec('sip.tlsCert', 'string', undefined, 'TLS certificate file (PEM)', { restart: true }),
   spec('sip.tlsKey', 'string', undefined, 'TLS private key file (PEM)', { restart: true }),
+  spec('sip.tlsCa', 'string', undefined, 'CA file (PEM) that client certificates must chain to', {
+    restart: true,
+  }),
+  spec(
+    'sip.tlsClientCert',
+    'enum',
+    'off',
+    'client certificate asked of phones over TLS: off | any (validate any certificate) | verify (mutual TLS against sip.tlsCa)',
+    { restart: true },
+  ),
   spec('sip.domain', 'string', 'pbx.local', 'SIP domain and digest realm', {
     aliases: ['PBX_DOMAIN'],
   }),
