@@ -58,6 +58,8 @@ export interface SipServer extends AsyncDisposable {
     outgoing: number;
     serverTransactions: number;
     clientTransactions: number;
+    /** Open TCP and TLS connections, both directions. */
+    connections: number;
     /**
      * Requests answered by the server itself before any application (`refused-416`,
      * `refused-420`) and messages dropped unanswered (`dropped-<why>`), counted by kind.
@@ -207,6 +209,7 @@ export async function startSipServer(
       outgoing: core.outgoing.size,
       serverTransactions: transactions.serverTransactionCount,
       clientTransactions: transactions.clientTransactionCount,
+      connections: transport.connectionCount,
       refusals: Object.fromEntries([...core.refusals, ...transport.drops, ...transactions.drops]),
     }),
     setAdmission: (admission) => transport.setAdmission(admission),
