@@ -141,7 +141,7 @@ const fingerprint = (c: TestCert): string => new X509Certificate(c.cert).fingerp
     (await h.pbx.ctx.store.registrations.listByTel(tel)).some((r) => r.protocol === 'tls');
 
   test('mutual TLS: refused without a client certificate, registered with one of the CA', async () => {
-    const bare = await tlsPhone('302');
+    await tlsPhone('302');
     // The PBX ended its handshake: no client certificate.
     await waitFor('302 refused in the TLS handshake', () => refusedHandshakes() > 0, 20_000);
     expect(await registeredOverTls('302')).toBe(false);
