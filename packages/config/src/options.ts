@@ -165,6 +165,12 @@ export const OPTIONS: readonly OptionSpec[] = [
     600,
     'failed registrations further apart than this (s) do not add up to the retry limit',
   ),
+  spec(
+    'security.srtp',
+    'enum',
+    'optional',
+    'media encryption required of stations: optional | tls (stations on TLS must use SRTP) | all',
+  ),
   spec('license.maxStations', 'int', 128, 'maximum number of SIP stations (licence)'),
   spec('db.path', 'string', './data/pbx.sqlite', 'SQLite database file', {
     settable: false,

@@ -111,6 +111,12 @@ export const SecuritySchema = z.object({
   nonceLifetime: secondsUpTo(86400),
   /** Failures further apart than this (s) do not add up towards the retry limit. */
   failureWindow: secondsUpTo(604800),
+  /**
+   * Stations that must use SRTP (SDES): `optional` none; `tls` those whose signalling is on TLS;
+   * `all` every station. Their plain-RTP offers are refused with 488, and so are calls offering
+   * them plain RTP.
+   */
+  srtp: z.enum(['optional', 'tls', 'all'], { error: 'must be optional, tls or all' }),
 });
 
 /** The SIP station licence. */

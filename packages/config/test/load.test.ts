@@ -56,6 +56,7 @@ describe('loadConfig defaults', () => {
         accessLogLimit: 10000,
         nonceLifetime: 300,
         failureWindow: 600,
+        srtp: 'optional',
       },
       license: { maxStations: 128 },
       db: { path: './data/pbx.sqlite' },

@@ -39,9 +39,9 @@ import {
 
 jest.setTimeout(120_000);
 
-const TONES: Record<string, number> = { '201': 500, '202': 800 };
+const TONES: Record<string, number> = { '201': 500, '202': 800, '203': 500, '204': 800 };
 const MUSIC = 1300;
-const ALL = [...Object.values(TONES), MUSIC];
+const ALL = [...new Set([...Object.values(TONES), MUSIC])];
 
 function toneWav(file: string, freq: number, seconds: number): void {
   execFileSync('sox', [
@@ -138,8 +138,8 @@ function decrypt(packets: readonly CapturedRtp[], keys: readonly string[]): Capt
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A baresip phone that registers itself over TLS (digest) and demands SRTP. */
-  async function tlsPhone(tel: string): Promise<BaresipPhone> {
+  /** A baresip phone that registers itself over TLS (digest), by default demanding SRTP. */
+  async function tlsPhone(tel: string, mediaenc = 'srtp-mand'): Promise<BaresipPhone> {
     const p = await startBaresipPhone({
       dir,
       tel,
@@ -148,7 +148,7 @@ function decrypt(packets: readonly CapturedRtp[], keys: readonly string[]): Capt
       pbx: `127.0.0.1:${tlsPort}`,
       account:
         `<sip:${tel}@127.0.0.1:${tlsPort};transport=tls>;auth_pass=secret${tel};` +
-        'regint=300;mediaenc=srtp-mand;answermode=auto',
+        `regint=300;${mediaenc ? `mediaenc=${mediaenc};` : ''}answermode=auto`,
       extraConfig: ['module srtp.so', `sip_cafile ${caFile}`],
     });
     phones.push(p);
@@ -272,5 +272,52 @@ function decrypt(packets: readonly CapturedRtp[], keys: readonly string[]): Capt
     await b.waitForEvent((e) => e.type === 'CALL_CLOSED', 20_000);
     await waitFor('no call left', () => h.cc.env.registry.size === 0, 20_000);
     expect(h.pbx.sipServer!.stats().connections).toBe(2);
+  });
+
+  test('policy security.srtp tls: plain RTP from or to a station on TLS is refused with 488', async () => {
+    await h.station('203');
+    await h.station('204');
+    // 203: on TLS, plain RTP (would accept it); 204: on UDP, plain RTP.
+    const tlsPlain = await tlsPhone('203', '');
+    const udpPlain = await startBaresipPhone({
+      dir,
+      tel: '204',
+      toneWav: path.join(dir, 'tone-204.wav'),
+      pbx: h.pbx.target,
+      beforeStart: (port) => h.register('204', port),
+    });
+    phones.push(udpPlain);
+    const config = h.pbx.ctx.config;
+    config.security.srtp = 'tls';
+    try {
+      // Caller on TLS offering plain RTP.
+      let since = tlsPlain.events.length;
+      await tlsPlain.dial('204');
+      const closed = await tlsPlain.waitForEvent((e) => e.type === 'CALL_CLOSED', 20_000, since);
+      expect(closed.param).toMatch(/488/);
+      // Plain RTP offered to the station on TLS: refused before it rings.
+      since = udpPlain.events.length;
+      await udpPlain.dial('203');
+      const refused = await udpPlain.waitForEvent((e) => e.type === 'CALL_CLOSED', 20_000, since);
+      expect(refused.param).toMatch(/488/);
+      expect(tlsPlain.events.some((e) => e.type === 'CALL_INCOMING')).toBe(false);
+      expect(udpPlain.events.some((e) => e.type === 'CALL_INCOMING')).toBe(false);
+
+      // The same call with the policy off goes through.
+      config.security.srtp = 'optional';
+      since = udpPlain.events.length;
+      await udpPlain.dial('203');
+      await udpPlain.waitForEvent(
+        (e) => e.type === 'CALL_ESTABLISHED' && !!e.peeruri?.startsWith(udpPlain.uri('203')),
+        20_000,
+        since,
+      );
+      const hangup = udpPlain.events.length;
+      await udpPlain.command('hangup');
+      await udpPlain.waitForEvent((e) => e.type === 'CALL_CLOSED', 20_000, hangup);
+      await waitFor('the call of 203 and 204 ended', () => !legOf('203') && !legOf('204'), 20_000);
+    } finally {
+      config.security.srtp = 'optional';
+    }
   });
 });
