@@ -71,8 +71,10 @@ describe('baresip with mandatory SRTP through srf + fsmrf + media server', () =>
       });
     });
     const sipUdp = stack.sip.sipAddresses.find((a) => a.protocol === 'udp')!;
-    const port = await freePort('both');
-    const rtpBase = 38700 + 20 * Math.floor(Math.random() * 10);
+    // baresip also binds TLS on the SIP port + 1.
+    let port = await freePort('both');
+    while (!(await isFree('tcp', port + 1))) port = await freePort('both');
+    const rtpBase = await freeRtpBlock();
     const phone = startBaresip({
       dir: path.join(dir, 'phone'),
       sipPort: port,
@@ -101,3 +103,31 @@ describe('baresip with mandatory SRTP through srf + fsmrf + media server', () =>
     expect(detectTones(recorded, [440, 700], { ratio: 0.05 })).toEqual([440]);
   });
 });
+
+async function isFree(type: 'tcp' | 'udp', port: number): Promise<boolean> {
+  if (type === 'tcp') {
+    const net = await import('node:net');
+    return new Promise((resolve) => {
+      const s = net.createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+  }
+  const dgram = await import('node:dgram');
+  return new Promise((resolve) => {
+    const s = dgram.createSocket('udp4');
+    s.once('error', () => resolve(false));
+    s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Twenty RTP ports free now, below the kernel's ephemeral range (32768 up) and above the media
+ * server's default 20000-20999, so no port handed out elsewhere lands among them.
+ */
+async function freeRtpBlock(): Promise<number> {
+  for (;;) {
+    const base = 30000 + 20 * Math.floor(Math.random() * 130);
+    if ((await isFree('udp', base)) && (await isFree('udp', base + 10))) return base;
+  }
+}
