@@ -19,6 +19,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // SIGHUP: read the TLS certificate files again (renewed certificates), no restart.
+  process.on('SIGHUP', () => void running?.reloadTls());
   watchNpm(() => stop('npm exited'));
   try {
     running = await startPbx({ env: process.env });

@@ -20,6 +20,7 @@ import { connectSrf } from './signalling/srf';
 import { MediaConnection, type MediaTarget } from './media/media-connection';
 import { ensureHoldTune } from './media/hold-tune';
 import { installModules } from './modules';
+import { TlsReloader, tlsFilesOf, tlsSettingsOf } from './sip/tls-files';
 
 export interface StartPbxOptions {
   /** Environment to read PBX_* variables from (main.ts passes process.env). */
@@ -51,6 +52,11 @@ export interface RunningPbx extends AsyncDisposable {
   messages: MessagesControl;
   /** Emits `applied` once a change written to the database is live (see applied-changes.ts). */
   changes: AppliedChanges;
+  /**
+   * Reads the TLS certificate files again and uses them for new connections (SIGHUP does this);
+   * resolves false when TLS is off or the files are unusable (the current certificate stays).
+   */
+  reloadTls(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -100,16 +106,14 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
     // The level stored with `pbx config set log.level` is known only now.
     if (config.log.level !== boot.log.level) log.level = config.log.level;
     let sipServer: SipServer | undefined;
+    let tlsReloader: TlsReloader | undefined;
     if (config.control.mode === 'embedded') {
       sipServer = await startSipServer({
         sip: {
           host: config.sip.host,
           port: config.sip.port,
           tlsPort: config.sip.tlsPort,
-          tls:
-            config.sip.tlsCert && config.sip.tlsKey
-              ? await readTls(config.sip.tlsCert, config.sip.tlsKey)
-              : undefined,
+          tls: await tlsSettingsOf(config),
         },
         control: {
           host: config.control.host,
@@ -124,6 +128,20 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
       const udp =
         sipServer.sipAddresses.find((a) => a.protocol === 'udp') ?? sipServer.sipAddresses[0];
       if (udp) config.sip.port = udp.port;
+      const tlsListener = sipServer.sipAddresses.find((a) => a.protocol === 'tls');
+      if (tlsListener) config.sip.tlsPort = tlsListener.port;
+      const files = tlsFilesOf(config);
+      if (files) {
+        const server = sipServer;
+        tlsReloader = new TlsReloader({
+          files,
+          install: (credentials) => server.reloadTls(credentials),
+          log: log.child({ component: 'tls' }),
+        });
+        tlsReloader.start();
+        const reloader = tlsReloader;
+        stopAll.push(() => reloader.stop());
+      }
     }
     const mediaServer =
       config.media.mode === 'embedded' ? await startEmbeddedMedia(config, dbPath, log) : undefined;
@@ -198,6 +216,7 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
       presence: installed.presence,
       messages: installed.messages,
       changes,
+      reloadTls: () => (tlsReloader ? tlsReloader.reload() : Promise.resolve(false)),
       stop,
       [Symbol.asyncDispose]: stop,
     };
@@ -260,9 +279,4 @@ function checkHoldMusic(config: PbxConfig, log: Logger): void {
       'media.holdMusic cannot be played: the generated tune is used instead',
     );
   }
-}
-
-async function readTls(cert: string, key: string): Promise<{ cert: Buffer; key: Buffer }> {
-  const fs = await import('node:fs/promises');
-  return { cert: await fs.readFile(cert), key: await fs.readFile(key) };
 }

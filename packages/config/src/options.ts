@@ -62,6 +62,16 @@ export const OPTIONS: readonly OptionSpec[] = [
   }),
   spec('sip.tlsCert', 'string', undefined, 'TLS certificate file (PEM)', { restart: true }),
   spec('sip.tlsKey', 'string', undefined, 'TLS private key file (PEM)', { restart: true }),
+  spec('sip.tlsCa', 'string', undefined, 'CA file (PEM) that client certificates must chain to', {
+    restart: true,
+  }),
+  spec(
+    'sip.tlsClientCert',
+    'enum',
+    'off',
+    'client certificate asked of phones over TLS: off | any (validate any certificate) | verify (mutual TLS against sip.tlsCa)',
+    { restart: true },
+  ),
   spec('sip.domain', 'string', 'pbx.local', 'SIP domain and digest realm', {
     aliases: ['PBX_DOMAIN'],
   }),
@@ -154,6 +164,12 @@ export const OPTIONS: readonly OptionSpec[] = [
     'seconds',
     600,
     'failed registrations further apart than this (s) do not add up to the retry limit',
+  ),
+  spec(
+    'security.srtp',
+    'enum',
+    'optional',
+    'media encryption required of stations: optional | tls (stations on TLS must use SRTP) | all',
   ),
   spec('license.maxStations', 'int', 128, 'maximum number of SIP stations (licence)'),
   spec('db.path', 'string', './data/pbx.sqlite', 'SQLite database file', {

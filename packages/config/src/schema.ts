@@ -53,6 +53,13 @@ export const SipSchema = z.object({
   tlsPort: port(),
   tlsCert: nonEmpty(4096, 'a file path').optional(),
   tlsKey: nonEmpty(4096, 'a file path').optional(),
+  /** CA file client certificates must chain to (`tlsClientCert: verify`). */
+  tlsCa: nonEmpty(4096, 'a file path').optional(),
+  /**
+   * Client certificates asked of phones over TLS: `off`, `any` (one is required, any is accepted:
+   * OfficeServ's "validate any certificate"), `verify` (mutual TLS against `tlsCa`).
+   */
+  tlsClientCert: z.enum(['off', 'any', 'verify'], { error: 'must be off, any or verify' }),
   /** SIP domain, also the digest realm of the 401 challenge. */
   domain: domainSchema(),
   /** SIP Expire Time (s): the longest registration granted. */
@@ -104,6 +111,12 @@ export const SecuritySchema = z.object({
   nonceLifetime: secondsUpTo(86400),
   /** Failures further apart than this (s) do not add up towards the retry limit. */
   failureWindow: secondsUpTo(604800),
+  /**
+   * Stations that must use SRTP (SDES): `optional` none; `tls` those whose signalling is on TLS;
+   * `all` every station. Their plain-RTP offers are refused with 488, and so are calls offering
+   * them plain RTP.
+   */
+  srtp: z.enum(['optional', 'tls', 'all'], { error: 'must be optional, tls or all' }),
 });
 
 /** The SIP station licence. */
@@ -233,6 +246,13 @@ export const PbxConfigSchema = z
         code: 'custom',
         path: ['presence', 'subscribeMinExpires'],
         message: 'must be at most presence.subscribeMaxExpires',
+      });
+    }
+    if (c.sip.tlsClientCert === 'verify' && c.sip.tlsCa === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sip', 'tlsCa'],
+        message: 'is required when sip.tlsClientCert is verify',
       });
     }
     if (c.sip.tlsCert !== undefined && c.sip.tlsPort !== 0 && c.sip.tlsPort === c.sip.port) {

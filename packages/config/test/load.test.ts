@@ -33,6 +33,7 @@ describe('loadConfig defaults', () => {
         host: '0.0.0.0',
         port: 5060,
         tlsPort: 5061,
+        tlsClientCert: 'off',
         domain: 'pbx.local',
         expireTime: 600,
         natRegExpireTime: 60,
@@ -55,6 +56,7 @@ describe('loadConfig defaults', () => {
         accessLogLimit: 10000,
         nonceLifetime: 300,
         failureWindow: 600,
+        srtp: 'optional',
       },
       license: { maxStations: 128 },
       db: { path: './data/pbx.sqlite' },
@@ -323,6 +325,21 @@ describe('loadConfig errors name the key and the rule', () => {
       ...quiet,
     });
     expect(tlsEnabled(c)).toBe(true);
+    expect(
+      errorOf(() =>
+        loadConfig({
+          env: {
+            PBX_SIP_TLS_CERT: '/c.pem',
+            PBX_SIP_TLS_KEY: '/k.pem',
+            PBX_SIP_TLS_CLIENT_CERT: 'verify',
+          },
+          ...quiet,
+        }),
+      ).message,
+    ).toMatch(/^sip\.tlsCa: is required when sip\.tlsClientCert is verify/);
+    expect(
+      errorOf(() => loadConfig({ env: { PBX_SIP_TLS_CLIENT_CERT: 'maybe' }, ...quiet })).message,
+    ).toMatch(/^sip\.tlsClientCert: must be off, any or verify/);
   });
 
   it('refuses two environment names that disagree', () => {

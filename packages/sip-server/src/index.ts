@@ -22,3 +22,8 @@ export {
 } from './message';
 export type { SipHeader, SipRequest, SipResponse } from './message/types';
 export type { Destination, ReceiveInfo } from './transport/types';
+export type {
+  ClientCertMode,
+  TlsCredentials,
+  TlsServerSettings,
+} from './transport/tls-server-options';

@@ -7,6 +7,7 @@ import { silentLogger } from './logger';
 import { TransportLayer } from './transport';
 import { TransactionLayer } from './transaction';
 import type { ListenAddress, TransportProtocol } from './transport/types';
+import type { TlsCredentials, TlsServerSettings } from './transport/tls-server-options';
 import { ControlServer } from './wire/control-server';
 import { SipCore } from './core/sip-core';
 import { commandHandler } from './core/commands';
@@ -22,7 +23,8 @@ export interface SipServerOptions {
     /** Plain transports on `port`; default both. */
     protocols?: Array<'udp' | 'tcp'>;
     tlsPort?: number;
-    tls?: { cert: string | Buffer; key: string | Buffer };
+    /** Certificate, key, and client certificates asked of phones (mutual TLS). */
+    tls?: TlsServerSettings;
     /** Address advertised in Contact/Via and hostports instead of the bound one (NAT). */
     externalAddress?: string;
   };
@@ -56,6 +58,8 @@ export interface SipServer extends AsyncDisposable {
     outgoing: number;
     serverTransactions: number;
     clientTransactions: number;
+    /** Open TCP and TLS connections, both directions. */
+    connections: number;
     /**
      * Requests answered by the server itself before any application (`refused-416`,
      * `refused-420`) and messages dropped unanswered (`dropped-<why>`), counted by kind.
@@ -64,6 +68,11 @@ export interface SipServer extends AsyncDisposable {
   };
   /** Replaces the admission check (see {@link SipServerOptions.admission}). */
   setAdmission(admission: SipServerOptions['admission']): void;
+  /**
+   * Installs a new TLS certificate (and client CAs) for connections accepted from now on; open
+   * connections keep theirs. Throws, changing nothing, when the pair is unusable.
+   */
+  reloadTls(credentials: TlsCredentials): void;
   /**
    * Resolves once a control client has routed every verb (`route|invite`, ...), so requests of
    * those methods reach an app; rejects after `withinMs`.
@@ -88,7 +97,7 @@ export async function startSipServer(
     address: string;
     port: number;
     externalAddress?: string;
-    tls?: { cert: string | Buffer; key: string | Buffer };
+    tls?: TlsServerSettings;
   }> = [];
   // UDP and TCP share one port number; with port 0 the UDP port is chosen first and reused.
   for (const protocol of protocols)
@@ -200,9 +209,13 @@ export async function startSipServer(
       outgoing: core.outgoing.size,
       serverTransactions: transactions.serverTransactionCount,
       clientTransactions: transactions.clientTransactionCount,
+      connections: transport.connectionCount,
       refusals: Object.fromEntries([...core.refusals, ...transport.drops, ...transactions.drops]),
     }),
     setAdmission: (admission) => transport.setAdmission(admission),
+    reloadTls: (credentials) => {
+      transport.reloadTls(credentials);
+    },
     whenRouted: (verbs, withinMs = 5_000) =>
       new Promise<void>((resolve, reject) => {
         const check = (): void => {

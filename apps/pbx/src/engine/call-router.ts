@@ -12,6 +12,7 @@ import type { CdrDisposition } from './cdr-writer';
 import type { NumberPlanSource } from './number-plan';
 import type { IncomingInvite } from './sip-port';
 import { assertNever } from '../state/errors';
+import { refusesPlainMedia } from './srtp-policy';
 
 export interface RouterDeps {
   readonly env: CallEnv;
@@ -149,6 +150,19 @@ export function createRouter(deps: RouterDeps): (invite: IncomingInvite) => void
     if (!invite.sdp && c.kind !== 'feature' && c.kind !== 'featureError' && c.kind !== 'unknown') {
       env.log.info({ from: fromUser, dialled: invite.requestUser }, 'INVITE without SDP refused');
       refuse(invite, caller, 488, 'rejected', 'INVITE without SDP (delayed offer) not supported');
+      return;
+    }
+    if (
+      invite.sdp &&
+      c.kind !== 'feature' &&
+      c.kind !== 'featureError' &&
+      refusesPlainMedia(env.config.security.srtp, invite.source.protocol, invite.sdp)
+    ) {
+      env.log.info(
+        { from: fromUser, dialled: invite.requestUser, policy: env.config.security.srtp },
+        'plain RTP offer refused: the station must use SRTP',
+      );
+      refuse(invite, caller, 488, 'rejected', 'SRTP required');
       return;
     }
     switch (c.kind) {

@@ -10,6 +10,7 @@ import { withDirection } from '../sip/sdp';
 import { Call, Leg, type CallInfo, type Party } from './call-registry';
 import { dispositionOf, type CdrDisposition, type HangupSide } from './cdr-writer';
 import { onAck, onReinvite } from './hold-relay';
+import { contactProtocol, refusesPlainMedia } from './srtp-policy';
 
 /** Applies a leg event and carries out the leg's effects (CANCEL, final response, BYE). */
 export function legEvent(env: CallEnv, leg: Leg, e: LegEvent): void {
@@ -102,6 +103,15 @@ export function dial(env: CallEnv, req: DialRequest): Leg {
     if (!target) {
       legEvent(env, leg, { type: 'rejected', status: 480 });
       fail(480);
+      return;
+    }
+    if (
+      !req.outside &&
+      refusesPlainMedia(env.config.security.srtp, contactProtocol(target.uri), req.sdp)
+    ) {
+      env.log.info({ station }, 'plain RTP not offered to a station that must use SRTP');
+      legEvent(env, leg, { type: 'rejected', status: 488 });
+      fail(488);
       return;
     }
     const domain = env.config.sip.domain;

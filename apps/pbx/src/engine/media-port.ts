@@ -107,13 +107,17 @@ export interface MediaPort {
   readonly unavailableReason: string | undefined;
   /** Listens for availability changes (connected, lost). */
   onAvailability(listener: (available: boolean) => void): void;
-  /** An endpoint answering the phone's `offerSdp`; its `localSdp` is the answer. */
+  /**
+   * An endpoint answering the phone's `offerSdp`; its `localSdp` is the answer (SRTP with its own
+   * SDES key when the offer is RTP/SAVP).
+   */
   answerOffer(offerSdp: string): Promise<MediaEndpoint>;
   /**
    * An endpoint that makes an offer (`localSdp`) for a phone (for re-INVITEing a connected phone
-   * onto the media server); complete it with `modify(phoneAnswer)`.
+   * onto the media server); complete it with `modify(phoneAnswer)`. `srtp`: offer RTP/SAVP with
+   * an SDES key (a phone that uses SRTP would refuse plain RTP).
    */
-  createOffer(): Promise<MediaEndpoint>;
+  createOffer(options?: { srtp?: boolean }): Promise<MediaEndpoint>;
   /** Creates a named conference; rejects when one with that name exists. */
   createConference(name: string, options?: ConferenceOptions): Promise<MediaConference>;
 }

@@ -12,6 +12,7 @@
  */
 import { isOnHold, other } from '../state/media-direction';
 import { withDirection } from '../sip/sdp';
+import { isSrtpSdp } from '../sip/srtp';
 import { statusOf } from './sip-port';
 import type { MediaEndpoint, MediaSource } from './media-port';
 import { MediaUnavailableError } from './media-port';
@@ -62,7 +63,7 @@ class WaitingSession implements WaitingMediaHandle {
   async start(why: string): Promise<void> {
     const { env, leg } = this;
     try {
-      const ep = await env.media.createOffer();
+      const ep = await env.media.createOffer({ srtp: isSrtpSdp(leg.sdp) });
       if (this.released || leg.ended || !leg.dialog) {
         await ep.destroy();
         return;

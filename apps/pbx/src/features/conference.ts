@@ -40,6 +40,7 @@ import {
   releaseLeg,
   writeRecord,
 } from '../engine/call-setup';
+import { isSrtpSdp } from '../sip/srtp';
 
 /** One live conference: the reducer's state plus its mixer and endpoints. */
 interface LiveConference {
@@ -312,7 +313,7 @@ export class ConferenceRuntime implements ConferenceStore {
       } else {
         await this.dropEndpoint(c, legId);
         await this.mixer(c);
-        const ep = await env.media.createOffer();
+        const ep = await env.media.createOffer({ srtp: isSrtpSdp(leg.sdp) });
         c.endpoints.set(legId, ep);
         this.watch(c, legId, ep);
         const answer = await reinviteWithRetry(leg, withDirection(ep.localSdp, 'sendrecv'));

@@ -38,7 +38,8 @@ export interface FsConference {
 
 export interface FsMediaServer {
   readonly address: string;
-  createEndpoint(opts?: { remoteSdp?: string }): Promise<FsEndpoint>;
+  /** `srtp` (3PCC only): the offer is RTP/SAVP with an SDES key (`X-Secure-RTP: true`). */
+  createEndpoint(opts?: { remoteSdp?: string; srtp?: boolean }): Promise<FsEndpoint>;
   createConference(name: string, opts?: { maxMembers?: number }): Promise<FsConference>;
   disconnect(): void;
   on(event: 'end', listener: () => void): void;

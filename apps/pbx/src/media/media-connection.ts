@@ -16,6 +16,7 @@ import {
 import { createMrf, type FsMediaServer, type FsMrf } from './fsmrf';
 import { FsmrfConference, FsmrfEndpoint } from './fsmrf-endpoint';
 import { probeEsl } from './esl-probe';
+import { isSrtpSdp } from '../sip/srtp';
 
 /** Where the media server's Event Socket is, read afresh before every attempt. */
 export interface MediaTarget {
@@ -102,12 +103,24 @@ export class MediaConnection implements MediaPort {
   }
 
   async answerOffer(offerSdp: string): Promise<MediaEndpoint> {
+    if (isSrtpSdp(offerSdp)) {
+      // fsmrf's createEndpoint refuses a SAVP offer (it expects DTLS there); SDES needs no
+      // handshake: an SRTP endpoint of our own offer is given the phone's offer as a new one.
+      const ep = new FsmrfEndpoint(await this.server().createEndpoint({ srtp: true }), this.log);
+      try {
+        await ep.modify(offerSdp);
+      } catch (err) {
+        await ep.destroy();
+        throw err;
+      }
+      return ep;
+    }
     const ep = await this.server().createEndpoint({ remoteSdp: offerSdp });
     return new FsmrfEndpoint(ep, this.log);
   }
 
-  async createOffer(): Promise<MediaEndpoint> {
-    const ep = await this.server().createEndpoint();
+  async createOffer(options: { srtp?: boolean } = {}): Promise<MediaEndpoint> {
+    const ep = await this.server().createEndpoint(options.srtp ? { srtp: true } : {});
     return new FsmrfEndpoint(ep, this.log);
   }
 

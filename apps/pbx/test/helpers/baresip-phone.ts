@@ -101,6 +101,11 @@ export async function startBaresipPhone(opts: {
   pbx: string;
   /** More config lines (e.g. `module_app contact.so`, `module_app presence.so`). */
   extraConfig?: string[];
+  /**
+   * The accounts line instead of `<sip:TEL@127.0.0.1>;regint=0;answermode=auto` (e.g. one that
+   * registers by itself over TLS with `mediaenc=srtp-mand`).
+   */
+  account?: string;
   /** Runs once the SIP port is chosen, before baresip starts (register its binding here). */
   beforeStart?: (sipPort: number) => Promise<void>;
 }): Promise<BaresipPhone> {
@@ -113,7 +118,7 @@ export async function startBaresipPhone(opts: {
     sipPort,
     rtpPorts,
     sourceWav: opts.toneWav,
-    account: `<sip:${opts.tel}@127.0.0.1>;regint=0;answermode=auto`,
+    account: opts.account ?? `<sip:${opts.tel}@127.0.0.1>;regint=0;answermode=auto`,
     extraConfig: [
       'module_app ctrl_tcp.so',
       `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`,

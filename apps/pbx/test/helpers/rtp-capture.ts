@@ -17,6 +17,8 @@ export interface CapturedRtp {
   readonly srcPort: number;
   readonly pt: number;
   readonly payload: Buffer;
+  /** The whole datagram (header and payload: what SRTP authenticates). */
+  readonly packet: Buffer;
 }
 
 export interface RtpCapture {
@@ -95,6 +97,7 @@ export function readPcap(buf: Buffer): CapturedRtp[] {
       srcPort,
       pt,
       payload: rtp.subarray(12 + cc * 4),
+      packet: rtp,
     });
   }
   return out;

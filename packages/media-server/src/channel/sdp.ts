@@ -4,6 +4,12 @@
  */
 import * as sdpTransform from 'sdp-transform';
 import type { AudioCodec, MediaDirection, RemoteMedia } from '../media/types';
+import {
+  cryptoAttribute,
+  pickRemoteCrypto,
+  type LocalCrypto,
+  type RemoteCrypto,
+} from './sdp-crypto';
 
 const STATIC: Record<string, AudioCodec> = {
   PCMU: { name: 'PCMU', payloadType: 0, clockRate: 8000 },
@@ -16,6 +22,8 @@ export interface LocalSdpState {
   address: string;
   port: number;
   username: string;
+  /** SDES: our key and the profile of our m= line; absent for plain RTP. */
+  crypto?: LocalCrypto;
 }
 
 export type OfferResult =
@@ -25,6 +33,10 @@ export type OfferResult =
       codec: AudioCodec;
       telephoneEvent?: number;
       remoteDirection: MediaDirection;
+      /** The m= line's profile (`RTP/AVP`, `RTP/SAVP`). */
+      profile: string;
+      /** The far end's SDES key we use, when it offered (or answered) one. */
+      crypto?: RemoteCrypto;
     }
   | { ok: false; reason: 'unparsable' | 'no-audio' | 'srtp' | 'no-common-codec' };
 
@@ -51,7 +63,10 @@ export function readRemoteSdp(text: string, codecString?: string): OfferResult {
     parsed.media?.find((m) => m.type === 'audio' && m.port !== 0) ??
     parsed.media?.find((m) => m.type === 'audio');
   if (!audio) return { ok: false, reason: 'no-audio' };
-  if (/SAVP/.test(audio.protocol)) return { ok: false, reason: 'srtp' };
+  // SDES SRTP (RFC 4568) is served; DTLS-SRTP (UDP/TLS/RTP/SAVP) and SAVPF are not.
+  const crypto = pickRemoteCrypto(audio.crypto);
+  if (/SAVP/.test(audio.protocol) && (audio.protocol !== 'RTP/SAVP' || !crypto))
+    return { ok: false, reason: 'srtp' };
   const pts = String(audio.payloads ?? '')
     .split(/\s+/)
     .filter(Boolean)
@@ -84,7 +99,15 @@ export function readRemoteSdp(text: string, codecString?: string): OfferResult {
     telephoneEventPayloadType: te,
     direction: answerDirection(remoteDirection),
   };
-  return { ok: true, remote, codec, telephoneEvent: te, remoteDirection };
+  return {
+    ok: true,
+    remote,
+    codec,
+    telephoneEvent: te,
+    remoteDirection,
+    profile: audio.protocol,
+    ...(crypto ? { crypto } : {}),
+  };
 }
 
 /** Our SDP: an answer (one codec) or, with no codec given, the 3PCC offer listing PCMU and PCMA. */
@@ -111,7 +134,8 @@ export function buildLocalSdp(
       {
         type: 'audio',
         port: s.port,
-        protocol: 'RTP/AVP',
+        protocol: s.crypto?.profile ?? 'RTP/AVP',
+        ...(s.crypto ? { crypto: [cryptoAttribute(s.crypto)] } : {}),
         payloads: [...codecs.map((c) => c.payloadType), te].join(' '),
         rtp: [
           ...codecs.map((c) => ({ payload: c.payloadType, codec: c.name, rate: 8000 })),

@@ -10,7 +10,8 @@ import { connectOutbound, parseHostPort } from '../esl/outbound';
 import type { RtpSession } from '../media/types';
 import { appRunner, isNestable } from './apps';
 import { Channel } from './channel';
-import { buildLocalSdp, readRemoteSdp } from './sdp';
+import { buildLocalSdp, readRemoteSdp, type OfferResult } from './sdp';
+import { newSrtpKey, type LocalCrypto } from './sdp-crypto';
 
 const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, NOTIFY';
 
@@ -80,7 +81,14 @@ export class SipHandler {
       this.ctx.log.info({ uuid: ch.uuid, reason: r.reason }, 'remote SDP not usable');
       return false;
     }
-    ch.rtp.setRemote(r.remote);
+    ch.local = { ...ch.local, crypto: agreeCrypto(ch.local.crypto, r) };
+    const crypto = ch.local.crypto;
+    ch.rtp.setRemote(
+      crypto && r.crypto
+        ? { ...r.remote, srtp: { localKey: crypto.key, remoteKey: r.crypto.key } }
+        : r.remote,
+    );
+    ch.setVar('rtp_secure_media_negotiated', crypto ? 'AES_CM_128_HMAC_SHA1_80' : '');
     ch.codec = r.codec;
     ch.telephoneEvent = r.telephoneEvent;
     ch.setVar('switch_r_sdp', sdp);
@@ -118,6 +126,7 @@ export class SipHandler {
       address: rtp.localAddress,
       port: rtp.localPort,
       username: 'FreeSWITCH',
+      crypto: offeredCrypto(parsed, getHeader(msg, 'X-Secure-RTP')),
     };
     const dialog = new UasDialog({
       invite: msg,
@@ -247,4 +256,34 @@ export class SipHandler {
         await req.respond(405, { headers: [{ name: 'Allow', value: ALLOW }] });
     }
   }
+}
+
+/**
+ * Our SDES side for a new channel: answering an offer with a usable `a=crypto` (same tag and
+ * profile, a new key of ours), or offering SRTP (3PCC) when fsmrf asked with `X-Secure-RTP`.
+ */
+function offeredCrypto(
+  offer: OfferResult | undefined,
+  secureHeader: string | undefined,
+): LocalCrypto | undefined {
+  if (offer?.ok)
+    return offer.crypto
+      ? { tag: offer.crypto.tag, key: newSrtpKey(), profile: offer.profile }
+      : undefined;
+  if (offer === undefined && /^true$/i.test(secureHeader?.trim() ?? ''))
+    return { tag: 1, key: newSrtpKey(), profile: 'RTP/SAVP' };
+  return undefined;
+}
+
+/**
+ * Our SDES side after the far end's SDP: our key is kept for as long as the far end keeps using
+ * SRTP (it already decrypts with it), answering its current tag and profile; plain RTP when it
+ * stopped offering a key; a new key when it starts.
+ */
+function agreeCrypto(
+  current: LocalCrypto | undefined,
+  remote: Extract<OfferResult, { ok: true }>,
+): LocalCrypto | undefined {
+  if (!remote.crypto) return undefined;
+  return { tag: remote.crypto.tag, key: current?.key ?? newSrtpKey(), profile: remote.profile };
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../logger';
 import { DtmfReceiver, DtmfSender, dtmfToneFrame } from './dtmf';
 import { clamp16, FRAME_SAMPLES, SILENCE } from './frames';
 import { decodeG711, encodeG711, PCMA, PCMU } from './g711';
+import { SrtpTransform } from './srtp-transform';
 import { JitterBuffer } from './jitter-buffer';
 import { DropCounter } from './rate-limited-log';
 import { checkSource } from './source-rule';
@@ -54,6 +55,7 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
   readonly localPort: number;
   readonly ssrc = randomInt(0, 2 ** 32 - 1) >>> 0;
   private remote: RemoteMedia | undefined;
+  private srtp: SrtpTransform | undefined;
   private latched: { address: string; port: number } | undefined;
   private readonly jb = new JitterBuffer({ minFrames: 1, maxFrames: 10 });
   private readonly sinks = new Set<AudioSink>();
@@ -122,6 +124,7 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
   }
 
   setRemote(remote: RemoteMedia): void {
+    if (!this.useSrtp(remote)) return;
     const prev = this.remote;
     if (!prev || prev.address !== remote.address || prev.port !== remote.port) {
       this.latched = undefined;
@@ -129,6 +132,28 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
       this.inSsrc = undefined;
     }
     this.remote = { ...remote, codec: { ...remote.codec } };
+  }
+
+  /**
+   * Keeps, replaces or drops the SRTP transform for a new far end; false (the far end is then
+   * forgotten: nothing is sent in clear instead) when its keys cannot be used.
+   */
+  private useSrtp(remote: RemoteMedia): boolean {
+    const keys = remote.srtp;
+    if (!keys) {
+      this.srtp = undefined;
+      return true;
+    }
+    if (this.srtp?.matches(keys)) return true;
+    try {
+      this.srtp = new SrtpTransform(keys);
+      return true;
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'unusable SRTP keys: media stopped');
+      this.srtp = undefined;
+      this.remote = undefined;
+      return false;
+    }
   }
 
   play(source: AudioSource): Promise<PlaybackResult> {
@@ -255,7 +280,13 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
     if (!verdict.accept) {
       return this.drops.drop('unexpected source', { from: `${rinfo.address}:${rinfo.port}` });
     }
-    const parsed = parseRtp(msg);
+    let packet = msg;
+    if (this.srtp) {
+      const plain = this.srtp.unprotect(msg);
+      if (!plain) return this.drops.drop('srtp authentication failed', { from: rinfo.address });
+      packet = plain;
+    }
+    const parsed = parseRtp(packet);
     if (!parsed.ok) return this.drops.drop('bad rtp', { error: parsed.error });
     const p = parsed.packet;
     let codec: typeof PCMU | undefined;
@@ -399,11 +430,12 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
     this.octetsSent += buf.length - RTP_HEADER_SIZE;
     this.lastSentTs = ts;
     this.counters.sent++;
-    this.sockets.rtp.send(buf, to.port, to.address);
+    this.sockets.rtp.send(this.srtp ? this.srtp.protect(buf) : buf, to.port, to.address);
   }
 
   private sendRtcp(to: { address: string; port: number }): void {
-    if (this.packetsSent === 0) return;
+    // With SRTP, plain RTCP would leak what SRTCP protects; reports are only informative.
+    if (this.packetsSent === 0 || this.srtp) return;
     const sr = buildSenderReport({
       ssrc: this.ssrc,
       rtpTimestamp: this.lastSentTs,

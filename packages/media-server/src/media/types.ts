@@ -37,6 +37,16 @@ export interface RemoteMedia {
    * `disable_rtp_auto_adjust`; the bench uses it to send and receive from different processes).
    */
   symmetric?: boolean;
+  /** SRTP (SDES, AES_CM_128_HMAC_SHA1_80) when the SDP negotiated it; plain RTP otherwise. */
+  srtp?: SrtpKeys;
+}
+
+/** SDES master key and salt of each direction, base64 as in `a=crypto` `inline:` (30 bytes). */
+export interface SrtpKeys {
+  /** What we encrypt with (our `a=crypto`). */
+  localKey: string;
+  /** What the far end encrypts with (its `a=crypto`). */
+  remoteKey: string;
 }
 
 /** One 20 ms frame of 160 samples, 8 kHz, or null when the source has ended. */

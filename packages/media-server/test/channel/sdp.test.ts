@@ -25,11 +25,30 @@ describe('SDP offer/answer', () => {
     });
     expect(answerDirection('inactive')).toBe('inactive');
   });
-  it('refuses SRTP, codec-less and unparsable offers', () => {
+  it('refuses SRTP without a usable SDES key, DTLS-SRTP, codec-less and unparsable offers', () => {
     expect(readRemoteSdp(offer('m=audio 4000 RTP/SAVP 0 101'))).toEqual({
       ok: false,
       reason: 'srtp',
     });
+    // Only AES_CM_128_HMAC_SHA1_80 with a 30-byte inline key and no MKI is usable.
+    const key = Buffer.alloc(30, 7).toString('base64');
+    for (const line of [
+      `a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:${key}\r\n`,
+      `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${key}|2^20|1:4\r\n`,
+      `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${Buffer.alloc(16).toString('base64')}\r\n`,
+    ])
+      expect(readRemoteSdp(offer('m=audio 4000 RTP/SAVP 0 101', line))).toEqual({
+        ok: false,
+        reason: 'srtp',
+      });
+    expect(
+      readRemoteSdp(
+        offer(
+          'm=audio 4000 UDP/TLS/RTP/SAVP 0 101',
+          `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${key}\r\n`,
+        ),
+      ),
+    ).toEqual({ ok: false, reason: 'srtp' });
     expect(readRemoteSdp(offer('m=audio 4000 RTP/AVP 9 101', 'a=rtpmap:9 G722/8000\r\n'))).toEqual({
       ok: false,
       reason: 'no-common-codec',
@@ -55,5 +74,37 @@ describe('SDP offer/answer', () => {
     expect(answer).toContain('a=ptime:20');
     expect(answer).toContain('a=recvonly');
     expect(buildLocalSdp(s)).toContain('m=audio 20000 RTP/AVP 0 8 101');
+  });
+  it("reads SDES keys in the offerer's order and answers RTP/SAVP with our own key", () => {
+    const k32 = Buffer.alloc(30, 1).toString('base64');
+    const k80 = Buffer.alloc(30, 2).toString('base64');
+    const r = readRemoteSdp(
+      offer(
+        'm=audio 4000 RTP/SAVP 0 101',
+        `a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:${k32}\r\n` +
+          `a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:${k80}|2^31\r\n`,
+      ),
+    );
+    expect(r).toMatchObject({ ok: true, profile: 'RTP/SAVP', crypto: { tag: 2, key: k80 } });
+    // Best-effort SRTP: RTP/AVP with a key is encrypted too.
+    expect(
+      readRemoteSdp(
+        offer('m=audio 4000 RTP/AVP 0 101', `a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:${k80}\r\n`),
+      ),
+    ).toMatchObject({ ok: true, profile: 'RTP/AVP', crypto: { tag: 3 } });
+    const ours = Buffer.alloc(30, 9).toString('base64');
+    const answer = buildLocalSdp(
+      {
+        sessionId: 1,
+        version: 1,
+        address: '127.0.0.1',
+        port: 20000,
+        username: 'FreeSWITCH',
+        crypto: { tag: 2, key: ours, profile: 'RTP/SAVP' },
+      },
+      { codec: { name: 'PCMU', payloadType: 0, clockRate: 8000 }, telephoneEvent: 101 },
+    );
+    expect(answer).toContain('m=audio 20000 RTP/SAVP 0 101');
+    expect(answer).toContain(`a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:${ours}`);
   });
 });

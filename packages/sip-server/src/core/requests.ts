@@ -91,7 +91,7 @@ export async function sendNewRequest(
   const maxForwards = takeHeader(headers, 'Max-Forwards') ?? '70';
   let contact = takeHeader(headers, 'Contact');
   if (!contact && (method === 'INVITE' || method === 'SUBSCRIBE'))
-    contact = contactFor(dest.protocol, hostport);
+    contact = contactFor(dest.protocol, hostport, /^sips:/i.test(m.uri));
   const req: SipRequest = {
     kind: 'request',
     method,

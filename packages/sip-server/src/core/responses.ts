@@ -94,7 +94,11 @@ export function sendResponse(
     if (local)
       res.headers.push({
         name: 'Contact',
-        value: contactFor(rec.info.source.protocol, hostPortText(local.address, local.port)),
+        value: contactFor(
+          rec.info.source.protocol,
+          hostPortText(local.address, local.port),
+          /^sips:/i.test(req.uri),
+        ),
       });
   }
   if (m.body.length > 0) {
@@ -130,8 +134,13 @@ export function sendResponse(
   core.echoResponse(conn, msgId, res, rec.info.source, txnId, dialogId);
 }
 
-export function contactFor(protocol: string, hostport: string): string {
-  if (protocol === 'tls') return `<sips:${hostport}>`;
+/**
+ * Our Contact on a transport. `sips:` only when the request's URI was a SIPS URI (RFC 3261
+ * §8.1.1.8, §12.1.1); a TLS request to a `sip:` URI gets `sip:…;transport=tls`, which phones
+ * without SIPS support (baresip, many desk phones) can route back over TLS.
+ */
+export function contactFor(protocol: string, hostport: string, sips = false): string {
+  if (protocol === 'tls' && sips) return `<sips:${hostport}>`;
   return protocol === 'udp' ? `<sip:${hostport}>` : `<sip:${hostport};transport=${protocol}>`;
 }
 

@@ -10,3 +10,4 @@ export { responseDestination, defaultPort, viaProtocol } from './response-destin
 export { applyReceived, normalizeAddress } from './received';
 export { LogLimiter } from './log-limiter';
 export type { Admission } from './transport-layer';
+export type { ClientCertMode, TlsCredentials, TlsServerSettings } from './tls-server-options';

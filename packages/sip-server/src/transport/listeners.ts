@@ -2,6 +2,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import tls from 'node:tls';
 import { TransportError } from '../errors';
+import { presentedCertificate, tlsServerOptions } from './tls-server-options';
 import type { ListenOptions } from './transport-layer';
 import type { TransportProtocol } from './types';
 
@@ -97,14 +98,22 @@ export function bindStream(l: ListenOptions, handlers: StreamHandlers): Promise<
       return Promise.reject(
         new TransportError(`tls listener ${l.address}:${l.port} has no certificate`),
       );
-    const tlsServer = tls.createServer({
-      cert: l.tls.cert,
-      key: l.tls.key,
-      handshakeTimeout: handlers.handshakeTimeoutMs,
-    });
+    let options: tls.TlsOptions;
+    try {
+      options = tlsServerOptions(l.tls, handlers.handshakeTimeoutMs);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new TransportError(String(err)));
+    }
+    const anyClientCert = l.tls.clientCert === 'any';
+    const tlsServer = tls.createServer(options);
     tlsServer.on('connection', (raw: net.Socket) => handlers.onTlsRawConnection(raw));
     tlsServer.on('secureConnection', (socket) => {
       handlers.onTlsHandshakeDone(socket);
+      if (anyClientCert && !presentedCertificate(socket)) {
+        handlers.onTlsClientError(new Error('peer presented no client certificate'));
+        socket.destroy();
+        return;
+      }
       handlers.onAccepted(listener, socket);
     });
     tlsServer.on('tlsClientError', (err) => handlers.onTlsClientError(err));

@@ -28,6 +28,11 @@ import {
 } from './listeners';
 import { applyReceived, normalizeAddress } from './received';
 import { StreamConnection, type StreamConnectionLimits } from './stream-connection';
+import {
+  secureContextFor,
+  type TlsCredentials,
+  type TlsServerSettings,
+} from './tls-server-options';
 import type {
   Destination,
   HostPort,
@@ -46,7 +51,8 @@ export interface ListenOptions {
   port: number;
   /** Advertised in Contact and `hostports` instead of `address` (NAT). */
   externalAddress?: string;
-  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Certificate, key and client-certificate policy of a TLS listener. */
+  tls?: TlsServerSettings;
 }
 
 export interface TransportLimits {
@@ -213,6 +219,27 @@ export class TransportLayer extends EventEmitter<{
       port: l.port,
       advertisedAddress: l.opts.externalAddress ?? l.address,
     }));
+  }
+
+  /**
+   * Replaces the certificate (and client CAs) of every TLS listener without closing anything:
+   * connections made from now on get the new one, open ones keep theirs. Throws TransportError,
+   * changing nothing, when the pair is unusable.
+   */
+  reloadTls(credentials: TlsCredentials): number {
+    secureContextFor(credentials);
+    let count = 0;
+    for (const l of this.bound) {
+      if (l.protocol !== 'tls') continue;
+      (l.server as tls.Server).setSecureContext({
+        cert: credentials.cert,
+        key: credentials.key,
+        ...(credentials.ca ? { ca: credentials.ca } : {}),
+      });
+      count++;
+    }
+    this.log.info({ listeners: count }, 'tls certificate reloaded');
+    return count;
   }
 
   get connectionCount(): number {

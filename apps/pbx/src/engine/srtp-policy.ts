@@ -1,0 +1,32 @@
+/**
+ * The SRTP policy (`security.srtp`): which stations must use encrypted media, and whether an
+ * offer to or from one of them is refused for being plain RTP. Pure functions; the caller side is
+ * judged by the transport its INVITE came on, the callee side by the transport of its contact.
+ */
+import type { PbxConfig } from '@pbx/config';
+import { isSrtpSdp } from '../sip/srtp';
+
+export type SrtpPolicy = PbxConfig['security']['srtp'];
+
+/** Whether a station reached over `protocol` (`udp`, `tcp`, `tls`) must use SRTP. */
+export function mustUseSrtp(policy: SrtpPolicy, protocol: string): boolean {
+  switch (policy) {
+    case 'optional':
+      return false;
+    case 'tls':
+      return protocol.toLowerCase() === 'tls';
+    case 'all':
+      return true;
+  }
+}
+
+/** True when `sdp` offers plain RTP to or from a station that must use SRTP. */
+export function refusesPlainMedia(policy: SrtpPolicy, protocol: string, sdp: string): boolean {
+  return mustUseSrtp(policy, protocol) && !isSrtpSdp(sdp);
+}
+
+/** The transport a contact URI asks for: `tls` for `sips:` or `;transport=tls`. */
+export function contactProtocol(uri: string): string {
+  if (/^sips:/i.test(uri)) return 'tls';
+  return /;\s*transport=([a-z]+)/i.exec(uri)?.[1]?.toLowerCase() ?? 'udp';
+}
