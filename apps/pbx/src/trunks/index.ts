@@ -22,7 +22,8 @@ export interface TrunkModule {
   readonly registrations: RegistrationClient;
   readonly billing: Billing;
   onChange(area: string): Promise<void>;
-  stop(): void;
+  /** Stops registering and unregisters the trunks (a bounded wait). */
+  stop(): Promise<void>;
 }
 
 export async function installTrunks(deps: {
@@ -95,7 +96,7 @@ export async function installTrunks(deps: {
       registrations.sync();
     },
     stop() {
-      registrations.stop();
+      return registrations.stop();
     },
   };
 }
