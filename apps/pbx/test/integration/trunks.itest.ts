@@ -456,6 +456,34 @@ describe('incoming trunk calls', () => {
     });
   });
 
+  it('refuses a provider INVITE without SDP (delayed offer) with 488, the station never rings', async () => {
+    await using w = await world();
+    await mainTrunk(w);
+    await w.h.station('201');
+    await w.h.pbx.ctx.store.trunks.setDid({ did: '0398720001', trunk: 'main', target: '201' });
+    await w.h.pbx.changeApplied('trunks');
+    const phone = await w.h.phone('201', 'uas-answer.xml', { timeoutMs: 15_000 });
+    const caller = await runSipp({
+      scenario: scenario('uac-invite-nosdp-expect-488.xml'),
+      target: `${KAM_IP}:${w.kam.port}`,
+      service: '0398720001',
+      localIp: PSTN_IP,
+      timeoutMs: 20_000,
+      keys: { tel: NUMBER },
+    });
+    expectPhoneOk(caller, 'PSTN caller (488 relayed by the provider)');
+    expect((await records(w.h)).at(-1)).toMatchObject({
+      dialled: '0398720001',
+      sipStatus: 488,
+      trunk: 'main',
+      disposition: 'rejected',
+      note: 'INVITE without SDP (delayed offer) not supported',
+    });
+    // The station got nothing: its UAS scenario still waits for an INVITE.
+    await phone.stop();
+    expect(findReceived(await phone.done, /^INVITE /)).toBeUndefined();
+  });
+
   it('refuses an unknown DID (404) and a DID call from an address that is no trunk (403)', async () => {
     await using w = await world();
     await mainTrunk(w);
