@@ -74,6 +74,17 @@ export async function installTrunks(deps: {
       { invite, caller: call.record.caller, digits, diversion, call },
     );
   };
+  env.hooks.transferOutside = (call, number, sdp, side) => {
+    const digits = outsideDigits(number);
+    if (digits === undefined) {
+      side.failed({ status: 404, note: 'transfer outside: no trunk' });
+      return;
+    }
+    startTrunkCall(
+      { env, directory, billing },
+      { caller: call.record.caller, digits, call, sdp, side },
+    );
+  };
   const runners: TrunkRunners = {
     incoming: (invite) =>
       incomingTrunkCall({ env, directory, plan: deps.plan, features: deps.features }, invite),
