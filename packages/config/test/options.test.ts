@@ -18,7 +18,12 @@ describe('option table', () => {
 
   it('covers every leaf of the configuration', () => {
     const c = loadConfig({
-      env: { PBX_SIP_TLS_CERT: 'c', PBX_SIP_TLS_KEY: 'k', PBX_MEDIA_HOLD_MUSIC: 'm.wav' },
+      env: {
+        PBX_SIP_TLS_CERT: 'c',
+        PBX_SIP_TLS_KEY: 'k',
+        PBX_MEDIA_HOLD_MUSIC: 'm.wav',
+        PBX_TRUNKS_TLS_CA: 'ca.pem',
+      },
       generateSecret: () => 'secret',
     });
     const leaves = Object.entries(c).flatMap(([s, v]) => Object.keys(v).map((k) => `${s}.${k}`));

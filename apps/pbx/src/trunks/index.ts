@@ -4,6 +4,7 @@
  * runners the router dispatches to (engine/call-features.ts `TrunkRunners`).
  */
 import type { Logger } from 'pino';
+import { tlsEnabled } from '@pbx/config';
 import type { Store } from '@pbx/store';
 import type { CallEnv } from '../engine/call-env';
 import type { CallFeatures, TrunkRunners } from '../engine/call-features';
@@ -37,6 +38,16 @@ export async function installTrunks(deps: {
   const { env, store, log } = deps;
   const directory = new TrunkDirectory(store, log);
   await directory.load();
+  // Like drachtio, the SIP server sends TLS only from a TLS listener of its own.
+  const checkTls = (): void => {
+    const tls = directory.all().filter((t) => t.transport === 'tls');
+    if (tls.length > 0 && !tlsEnabled(env.config))
+      log.warn(
+        { trunks: tls.map((t) => t.name) },
+        'TLS trunks need the PBX to listen on TLS too (sip.tlsCert and sip.tlsKey)',
+      );
+  };
+  checkTls();
   const billing = new Billing(env, store, log);
   const previous = env.hooks.onRecord;
   env.hooks.onRecord = (call) => {
@@ -104,6 +115,7 @@ export async function installTrunks(deps: {
     async onChange(area) {
       if (area !== 'trunks') return;
       await directory.load();
+      checkTls();
       registrations.sync();
     },
     stop() {
