@@ -203,6 +203,12 @@ export const OPTIONS: readonly OptionSpec[] = [
   spec('trunks.registerRetryMin', 'seconds', 5, 'first wait after a failed trunk registration (s)'),
   spec('trunks.registerRetryMax', 'seconds', 300, 'longest wait between trunk registrations (s)'),
   spec(
+    'trunks.prepaidWarning',
+    'seconds',
+    30,
+    'seconds before a prepaid call is cut that the station hears a warning tone; 0 = none',
+  ),
+  spec(
     'trunks.tlsCa',
     'string',
     undefined,

@@ -72,6 +72,7 @@ describe('loadConfig defaults', () => {
         inviteTimeout: 8,
         registerRetryMin: 5,
         registerRetryMax: 300,
+        prepaidWarning: 30,
       },
       presence: {
         dndAsBusy: 'yes',

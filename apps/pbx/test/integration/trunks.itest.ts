@@ -331,7 +331,10 @@ describe('forwards and channels on trunks', () => {
 
 describe('billing', () => {
   it('rates the call, refuses a prepaid account that cannot pay, and cuts a prepaid call at the right second', async () => {
-    await using w = await world();
+    // No warning tone (trunks-prepaid-warning.itest.ts has it): the phone expects no re-INVITE.
+    await using w = await world('uas-gateway-answer.xml', 'uas-gateway-answer.xml', (c) => {
+      c.trunks.prepaidWarning = 0;
+    });
     await mainTrunk(w);
     const store = w.h.pbx.ctx.store;
     // 0.60 a minute, per second: 0.01 a second; 0.02 pays exactly 2 s.
