@@ -12,6 +12,7 @@ import type { NumberPlanSource } from '../engine/number-plan';
 import { endCall } from '../engine/call-setup';
 import { Billing } from './billing';
 import { TrunkDirectory } from './directory';
+import { FlatFeeSchedule } from './flat-fees';
 import { incomingTrunkCall } from './incoming-call';
 import { startTrunkCall } from './outgoing-call';
 import { RegistrationClient } from './registration-client';
@@ -66,6 +67,8 @@ export async function installTrunks(deps: {
     }),
   });
   registrations.sync();
+  const flatFees = new FlatFeeSchedule({ store, now: env.now, log });
+  flatFees.start();
   const outsideDigits = (n: string): string | undefined => {
     const prefix = deps.plan.plan().trunkPrefix;
     return prefix && n.startsWith(prefix) && n.length > prefix.length
@@ -118,8 +121,9 @@ export async function installTrunks(deps: {
       checkTls();
       registrations.sync();
     },
-    stop() {
-      return registrations.stop();
+    async stop() {
+      await flatFees.stop();
+      await registrations.stop();
     },
   };
 }
