@@ -79,7 +79,7 @@ export class RegistrationClient {
       if (!t || !t.register) {
         clearTimeout(e.timer);
         this.entries.delete(name);
-        void this.unregister(e, t ? 'registration turned off' : 'trunk removed');
+        void this.unregister(e, t ? 'registration turned off' : 'trunk removed or disabled');
       }
     }
     for (const t of directory.all()) {

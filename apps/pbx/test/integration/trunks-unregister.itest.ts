@@ -76,6 +76,31 @@ describe('trunk unregistration', () => {
     );
   });
 
+  it('unregisters a disabled trunk, which then carries no calls, and registers it when enabled', async () => {
+    await using w = await world();
+    await mainTrunk(w);
+    const store = w.h.pbx.ctx.store;
+    await w.h.station('201');
+    await store.trunks.update('main', { enabled: false });
+    await w.h.pbx.changeApplied('trunks');
+    await waitFor('REGISTER Expires: 0', () => unregisters(w).length === 1, 10_000);
+    expectPhoneOk(await didCall(w, 480), 'PSTN caller (trunk disabled)');
+    // No trunk left to call out on: 404, and nothing reaches the provider.
+    const out = await w.h.call('201', `9${NUMBER}`, 'uac-invite-expect-404.xml');
+    expectPhoneOk(out, 'station 201 (no trunk)');
+    expect(w.kam.requests().filter((l) => l.startsWith('REQ INVITE'))).toEqual([
+      expect.stringContaining('from 127.0.0.13:'),
+    ]);
+    await store.trunks.update('main', { enabled: true });
+    await w.h.pbx.changeApplied('trunks');
+    await waitFor(
+      'registered again',
+      async () => (await store.trunks.statuses())[0]?.state === 'registered',
+      10_000,
+    );
+    expectPhoneOk(await w.h.call('201', `9${NUMBER}`, 'uac-invite-expect-200.xml'), 'out again');
+  });
+
   it('unregisters every trunk when the PBX stops', async () => {
     await using w = await world();
     await mainTrunk(w);
