@@ -91,4 +91,41 @@ describe('pbx rate / account / cdr billing columns', () => {
     expect(list).toMatch(/│ main\s+│ 1\.25\s+│ 201\s+│\n/);
     expect(await f.json('cdr', 'list', '--account', 'nobody')).toEqual([]);
   });
+
+  it("a flat-rate account's statement lists the monthly fees posted in the period, not its calls", async () => {
+    expect(await f.ok('account', 'add', 'office', '--kind', 'flat', '--flat-fee', '25')).toBe(
+      'account office added (flat)\n',
+    );
+    const store = await f.store();
+    try {
+      // What the PBX posts (apps/pbx/src/trunks/flat-fees.ts): one fee a month.
+      await store.billing.post('office', -25_000_000, {
+        note: 'flat fee 2026-01',
+        at: Date.parse('2026-01-01T00:10:00Z'),
+      });
+      await store.billing.post('office', -25_000_000, {
+        note: 'flat fee 2026-02',
+        at: Date.parse('2026-02-01T00:10:00Z'),
+      });
+      await store.billing.post('office', 10_000_000, { note: 'top-up' });
+    } finally {
+      await store.close();
+    }
+    const statement = await f.ok(
+      'account',
+      'statement',
+      'office',
+      '--since',
+      '2026-01-01',
+      '--until',
+      '2026-03-01',
+    );
+    expect(statement.split('\r\n')).toEqual([
+      'start,caller,number,trunk,duration_s,charge',
+      '2026-01-01T00:10:00.000Z,,,,flat fee 2026-01,25.00',
+      '2026-02-01T00:10:00.000Z,,,,flat fee 2026-02,25.00',
+      ',,,,total,50.00',
+      '',
+    ]);
+  });
 });

@@ -34,7 +34,7 @@ describe('pbx numplan', () => {
     });
     const table = await f.ok('numplan', 'list');
     expect(table).toMatch(
-      /│ 601\s+│ forward\.all\s+│ station\s+│ 601\s+│ Call forward all: every call goes/,
+      /│ 601\s+│ forward\.all\s+│ forward\s+│ 601\s+│ Call forward all: every call goes/,
     );
     expect(table).toMatch(
       /│ \(unassigned\)\s+│ pickup\.myGroup \(MYGPICK\)\s+│ none\s+│ \(unassigned\)\s+│ My-group pickup/,

@@ -116,6 +116,22 @@ describe('pbx trunk', () => {
     ]);
   });
 
+  it('disables a trunk and enables it again, keeping its settings', async () => {
+    await f.ok('trunk', 'add', 'b', '--host', '127.0.0.20', '--register', 'off');
+    expect(await f.ok('trunk', 'set', 'b', '--enabled', 'off')).toBe('trunk b changed\n');
+    expect(await f.ok('trunk', 'list')).toMatch(
+      /│ b\s+│ 127\.0\.0\.20:5060\/udp\s+│ \(IP auth\)\s+│ disabled/,
+    );
+    expect(await f.ok('trunk', 'show', 'b')).toMatch(/Enabled\s+│ off/);
+    expect(await f.json<TrunkJson>('trunk', 'show', 'b')).toMatchObject({
+      enabled: false,
+      host: '127.0.0.20',
+    });
+    await f.ok('trunk', 'set', 'b', '--enabled', 'on');
+    expect(await f.json<TrunkJson>('trunk', 'show', 'b')).toMatchObject({ enabled: true });
+    expectFailure(await f.pbx('trunk', 'set', 'b', '--enabled', 'maybe'), 2, /enabled/);
+  });
+
   it('changes settings and removes a trunk with its DIDs', async () => {
     await f.ok('trunk', 'add', 'b', '--host', '127.0.0.20', '--register', 'off');
     expect(await f.ok('trunk', 'set', 'b', '--max-channels', '4', '--codecs', 'pcma')).toBe(

@@ -117,7 +117,7 @@ export async function installCalls(
       await trunks.onChange(area);
     },
     async stop() {
-      trunks.stop();
+      await trunks.stop();
       await features.stop();
       for (const call of registry.all()) endCall(env, call, { status: 503, note: 'pbx stopping' });
       await cdr.flush();

@@ -120,6 +120,7 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
           port: config.control.port,
           secret: config.control.secret,
         },
+        ...(config.trunks.tlsCa ? { tlsClient: await trunkTlsClient(config.trunks.tlsCa) } : {}),
         logger: log,
       });
       stopAll.push(() => sipServer!.stop());
@@ -279,4 +280,11 @@ function checkHoldMusic(config: PbxConfig, log: Logger): void {
       'media.holdMusic cannot be played: the generated tune is used instead',
     );
   }
+}
+
+/** Outgoing TLS (trunks): the system's CAs and those of `trunks.tlsCa`. */
+async function trunkTlsClient(caFile: string): Promise<{ ca: Array<string | Buffer> }> {
+  const fs = await import('node:fs/promises');
+  const { rootCertificates } = await import('node:tls');
+  return { ca: [...rootCertificates, await fs.readFile(caFile)] };
 }

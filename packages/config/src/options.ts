@@ -218,6 +218,19 @@ export const OPTIONS: readonly OptionSpec[] = [
   ),
   spec('trunks.registerRetryMin', 'seconds', 5, 'first wait after a failed trunk registration (s)'),
   spec('trunks.registerRetryMax', 'seconds', 300, 'longest wait between trunk registrations (s)'),
+  spec(
+    'trunks.prepaidWarning',
+    'seconds',
+    30,
+    'seconds before a prepaid call is cut that the station hears a warning tone; 0 = none',
+  ),
+  spec(
+    'trunks.tlsCa',
+    'string',
+    undefined,
+    'CA certificates (PEM file) trusted for TLS trunks besides the system ones',
+    { restart: true },
+  ),
   spec('presence.dndAsBusy', 'enum', 'yes', 'busy lamp of a station in DND is lit: yes | no'),
   spec(
     'presence.forwardAllAsBusy',

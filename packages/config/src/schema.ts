@@ -164,6 +164,13 @@ export const TrunksSchema = z.object({
   /** First wait after a failed registration (s); doubled on each failure up to the maximum. */
   registerRetryMin: secondsUpTo(3600),
   registerRetryMax: secondsUpTo(86400),
+  /** Seconds before a prepaid call is cut that the station hears a warning tone; 0 = none. */
+  prepaidWarning: secondsUpTo(3600),
+  /**
+   * CA certificates (a PEM file) trusted for TLS trunks besides the system's: a provider with a
+   * private CA or a self-signed certificate. The provider's certificate is always checked.
+   */
+  tlsCa: nonEmpty(4096, 'a file path').optional(),
 });
 
 const yesNo = () => z.enum(['yes', 'no'], { error: 'must be yes or no' });

@@ -44,6 +44,7 @@ const ADDRESS_RULE = 'must be a comma separated list of IP addresses or CIDR blo
 /** Every trunk setting, as the CLI gives them (text accepted for numbers and on/off). */
 export const TrunkSettingsSchema = z
   .object({
+    enabled: OnOffSchema,
     host: hostSchema(),
     port: z.preprocess(textToNumber, intBetween(1, 65535)),
     transport: z.preprocess(

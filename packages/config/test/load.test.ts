@@ -74,6 +74,7 @@ describe('loadConfig defaults', () => {
         inviteTimeout: 8,
         registerRetryMin: 5,
         registerRetryMax: 300,
+        prepaidWarning: 30,
       },
       presence: {
         dndAsBusy: 'yes',
@@ -252,6 +253,7 @@ describe('loadConfig errors name the key and the rule', () => {
         o.key !== 'messages.welcome' &&
         // Any file path is valid here; whether it plays is checked by `pbx config set`.
         o.key !== 'media.holdMusic' &&
+        o.key !== 'trunks.tlsCa' &&
         !o.key.startsWith('sip.tls'),
     ).map((o) => [o.key, o]),
   )('a bad %s names the key', (key, option) => {

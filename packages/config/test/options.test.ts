@@ -23,6 +23,7 @@ describe('option table', () => {
         PBX_SIP_TLS_KEY: 'k',
         PBX_SIP_TLS_CA: 'ca',
         PBX_MEDIA_HOLD_MUSIC: 'm.wav',
+        PBX_TRUNKS_TLS_CA: 'ca.pem',
       },
       generateSecret: () => 'secret',
     });

@@ -151,6 +151,20 @@ function classifyFeature(
       if (!plan.isStation(arg))
         return fail('unknown-station', `${arg} after ${feature} code ${code} is not a station`);
       return { kind: 'feature', feature, code, arg };
+    case 'forward': {
+      // A forward goes to a station or, with the trunk access code, to an outside number.
+      if (arg === '')
+        return fail('missing-argument', `${feature} code ${code} needs a destination after it`);
+      if (plan.isStation(arg)) return { kind: 'feature', feature, code, arg };
+      const prefix = plan.trunkPrefix;
+      if (prefix && arg.startsWith(prefix) && arg.length > prefix.length && /^[0-9]+$/.test(arg))
+        return { kind: 'feature', feature, code, arg };
+      return fail(
+        'unknown-station',
+        `${arg} after ${feature} code ${code} is not a station` +
+          (prefix ? ` nor trunk access code ${prefix} + an outside number` : ''),
+      );
+    }
     case 'onOff':
       if (arg === '')
         return fail('missing-argument', `${feature} code ${code} needs 1 (on) or 0 (off) after it`);

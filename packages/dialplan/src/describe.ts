@@ -45,6 +45,8 @@ export function dialPattern(code: string | null, argument: ArgumentKind): string
       return code;
     case 'station':
       return `${code} + station`;
+    case 'forward':
+      return `${code} + station or trunk code + number`;
     case 'onOff':
       return `${code} + 1 (on) / 0 (off)`;
     case 'pickupGroup':

@@ -26,12 +26,14 @@ export type FeatureId = (typeof FEATURE_IDS)[number];
 /**
  * What must follow a code in the dialled digits.
  * - `none`: the code alone (`600`, `46`).
- * - `station`: a station number (`601` + `205`).
+ * - `station`: a station number (`11` + `205`).
+ * - `forward`: a station number (`601` + `205`) or the trunk access code and an outside number
+ *   (`601` + `9` + `0398722900`).
  * - `onOff`: exactly one digit, `1` for on and `0` for off (`40` + `1`).
  * - `pickupGroup`: a pickup group number of one to three digits (`14` + `2`).
  * - `room`: exactly one digit, a conference room of the code's ten (`80` + `3` is room 803).
  */
-export type ArgumentKind = 'none' | 'station' | 'onOff' | 'pickupGroup' | 'room';
+export type ArgumentKind = 'none' | 'station' | 'forward' | 'onOff' | 'pickupGroup' | 'room';
 
 /** One row of the code table. */
 export interface FeatureCodeDefinition {
@@ -60,26 +62,26 @@ export const FEATURE_CODES: Readonly<Record<FeatureId, FeatureCodeDefinition>> =
   'forward.all': {
     feature: 'forward.all',
     defaultCode: '601',
-    description: 'Call forward all: every call goes to the destination station',
-    argument: 'station',
+    description: 'Call forward all: every call goes to the destination',
+    argument: 'forward',
   },
   'forward.busy': {
     feature: 'forward.busy',
     defaultCode: '602',
     description: 'Call forward busy: calls go to the destination while the station is busy',
-    argument: 'station',
+    argument: 'forward',
   },
   'forward.noAnswer': {
     feature: 'forward.noAnswer',
     defaultCode: '603',
     description: 'Call forward no answer: calls go to the destination after the no-answer time',
-    argument: 'station',
+    argument: 'forward',
   },
   'forward.busyNoAnswer': {
     feature: 'forward.busyNoAnswer',
     defaultCode: '604',
     description: 'Call forward busy/no answer: busy or unanswered calls go to the destination',
-    argument: 'station',
+    argument: 'forward',
   },
   dnd: {
     feature: 'dnd',

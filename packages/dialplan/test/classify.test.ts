@@ -23,6 +23,12 @@ describe('classify with the default plan', () => {
     ['602205', { kind: 'feature', feature: 'forward.busy', code: '602', arg: '205' }],
     ['603205', { kind: 'feature', feature: 'forward.noAnswer', code: '603', arg: '205' }],
     ['604205', { kind: 'feature', feature: 'forward.busyNoAnswer', code: '604', arg: '205' }],
+    // A forward to an outside number: trunk access code + number, kept whole as the target.
+    [
+      '60190398722900',
+      { kind: 'feature', feature: 'forward.all', code: '601', arg: '90398722900' },
+    ],
+    ['6039012', { kind: 'feature', feature: 'forward.noAnswer', code: '603', arg: '9012' }],
     ['401', { kind: 'feature', feature: 'dnd', code: '40', arg: '1' }],
     ['400', { kind: 'feature', feature: 'dnd', code: '40', arg: '0' }],
     ['46', { kind: 'feature', feature: 'conference', code: '46' }],
@@ -55,7 +61,9 @@ describe('classify feature errors', () => {
     ['402', 'dnd', 'bad-argument', '2'],
     ['4011', 'dnd', 'bad-argument', '11'],
     ['601', 'forward.all', 'missing-argument', undefined],
-    ['601999', 'forward.all', 'unknown-station', '999'],
+    ['601777', 'forward.all', 'unknown-station', '777'],
+    // The trunk access code alone is no outside number.
+    ['6019', 'forward.all', 'unknown-station', '9'],
     ['604', 'forward.busyNoAnswer', 'missing-argument', undefined],
     ['6001', 'forward.clear', 'unexpected-argument', '1'],
     ['461', 'conference', 'unexpected-argument', '1'],
@@ -135,6 +143,14 @@ describe('classify with changed codes', () => {
   it('prefers an exact station over a code in an invalid plan', () => {
     const p = plan({ isStation: (n) => n === '401' });
     expect(classify('401', p)).toEqual({ kind: 'station', number: '401' });
+  });
+
+  it('has no forwards to outside numbers without a trunk prefix', () => {
+    expect(classify('60190123', plan({ trunkPrefix: undefined }))).toMatchObject({
+      kind: 'featureError',
+      reason: 'unknown-station',
+      detail: '90123 after forward.all code 601 is not a station',
+    });
   });
 
   it('has no trunk calls without a trunk prefix', () => {

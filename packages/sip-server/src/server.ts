@@ -46,6 +46,11 @@ export interface SipServerOptions {
   logger?: Logger;
   /** Drop everything from a source before parsing (e.g. addresses blocked by the registrar). */
   admission?: (source: { protocol: TransportProtocol; address: string; port: number }) => boolean;
+  /**
+   * Outgoing TLS connections (to a trunk provider): certificate checking (default on) and the CAs
+   * trusted (given CAs replace Node's defaults, so pass `tls.rootCertificates` too to add to them).
+   */
+  tlsClient?: { rejectUnauthorized?: boolean; ca?: string | Buffer | Array<string | Buffer> };
 }
 
 export interface SipServer extends AsyncDisposable {
@@ -115,6 +120,7 @@ export async function startSipServer(
     listen,
     logger: log.child({ layer: 'transport' }),
     admission: opts.admission,
+    ...(opts.tlsClient ? { tlsClient: opts.tlsClient } : {}),
   });
   const t1 = opts.timers?.t1 ?? 500;
   const transactions = new TransactionLayer({

@@ -159,7 +159,7 @@ export function registerBilling(program: Command, ctx: () => CliContext): void {
     .description("add an account (a station number bills that station's calls)")
     .requiredOption('--kind <prepaid|postpaid|flat>', 'how the account pays')
     .option('--name <text>', 'who the account belongs to', '')
-    .option('--flat-fee <amount>', 'flat: the fee per period', '0')
+    .option('--flat-fee <amount>', 'flat: the fee posted each calendar month', '0')
     .action(async (id: string, opts: { kind: string; name: string; flatFee: string }) => {
       const c = ctx();
       if (!KINDS.includes(opts.kind as AccountKind))
@@ -260,8 +260,15 @@ export function registerBilling(program: Command, ctx: () => CliContext): void {
           ]),
         );
       }
-      if (a.kind === 'flat') w(csvLine(['', '', '', '', 'flat fee', formatMoney(a.flatFee)]));
-      const due = a.kind === 'flat' ? a.flatFee : total;
+      // A flat-rate account pays the fees the PBX posted in the period (one per month), not calls.
+      let fees = 0;
+      if (a.kind === 'flat')
+        for (const e of await store.billing.ledger(a.id, since, until)) {
+          if (!e.note.startsWith('flat fee ')) continue;
+          fees += -e.amount;
+          w(csvLine([new Date(e.at).toISOString(), '', '', '', e.note, formatMoney(-e.amount)]));
+        }
+      const due = a.kind === 'flat' ? fees : total;
       w(csvLine(['', '', '', '', 'total', formatMoney(due)]));
     });
 }

@@ -30,6 +30,12 @@ const TRUNK_FLAGS: SettingFlag[] = [
     help: 'send every request through this proxy first',
   },
   {
+    field: 'enabled',
+    attr: 'enabled',
+    flag: '--enabled <on|off>',
+    help: 'off: keep the trunk but unregister it and carry no calls on it (default on)',
+  },
+  {
     field: 'register',
     attr: 'register',
     flag: '--register <on|off>',
@@ -149,6 +155,7 @@ const onOff = (b: boolean): string => (b ? 'on' : 'off');
 const orNone = (v: string): string => (v === '' ? 'none' : v);
 
 function stateText(s: TrunkStatus | undefined, t: Trunk, now: number): string {
+  if (!t.enabled) return 'disabled';
   if (!t.register) return 'ip (no registration)';
   if (!s) return 'not started';
   switch (s.state) {
@@ -296,6 +303,7 @@ export function registerTrunk(program: Command, ctx: () => CliContext): void {
         ['Port', t.port],
         ['Transport', t.transport],
         ['Outbound Proxy', orNone(t.outboundProxy)],
+        ['Enabled', onOff(t.enabled)],
         ['Register', onOff(t.register)],
         ['Username', orNone(t.username)],
         ['Auth User', t.authUser || `(username)`],

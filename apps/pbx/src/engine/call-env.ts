@@ -23,6 +23,18 @@ export interface HoldChange {
   readonly toneSource: 'system' | 'phone' | undefined;
 }
 
+/**
+ * What the caller of an outside call hears of it. For a dialled or forwarded call the caller's
+ * INVITE is progressed, answered or refused; a blind transfer to an outside number re-INVITEs the
+ * transferee instead (features/transfer.ts).
+ */
+export interface OutsideCallerSide {
+  ringing(status: number, early: string | undefined): void;
+  /** The far end answered; resolves with whether the caller is connected to it. */
+  answered(b: Leg): Promise<boolean>;
+  failed(cause: { status: number; note?: string; disposition?: 'rejected' }): void;
+}
+
 export interface CallHooks {
   /** A party was held or resumed (music on hold, hold recall). */
   onHoldChanged?(change: HoldChange): void;
@@ -35,6 +47,12 @@ export interface CallHooks {
    * value to pass on (RFC 5806, newest first).
    */
   forwardOutside?(call: Call, number: string, diversion: string): void;
+  /**
+   * A blind transfer to an outside number leaves on a trunk (the trunk module): `call` is the
+   * transferee's new call (its A leg the transferee, billed to `call.record.account`), `sdp` the
+   * offer to send, `side` what the transfer does with progress, answer and failure.
+   */
+  transferOutside?(call: Call, number: string, sdp: string, side: OutsideCallerSide): void;
   /**
    * No offer/answer exchange is under way in `call` any more (a relayed hold or resume has been
    * answered): the moment to send a party our own re-INVITE (music on hold).

@@ -90,6 +90,7 @@ export function featureRunner(env: CallEnv, actions: FeatureCodeActions): Featur
         parkRecallMs: Math.round(env.config.features.parkRecallTime * 1000),
         dialled: invite.requestUser,
         conferenceMaxParties: env.config.features.conferenceMaxParties,
+        ...(env.hooks.isOutside ? { isOutside: env.hooks.isOutside.bind(env.hooks) } : {}),
       };
       const feature = c.feature;
       let result: FeatureResult;

@@ -2,7 +2,9 @@
  * Transfer, three ways:
  *
  * - **Blind REFER** (RFC 3515): `Refer-To: <sip:203@pbx>` in a call: 202, then the transferee is
- *   offered to 203 (From: the transferee, `Referred-By`: the transferor). NOTIFY with
+ *   offered to 203 (From: the transferee, `Referred-By`: the transferor). A Refer-To of trunk
+ *   access code + number (`sip:90398722900@pbx`) sends the transferee out on a trunk with the
+ *   trunk's rules (LCR, caller ID, channels, billing to the transferring station). NOTIFY with
  *   message/sipfrag reports `100 Trying`, `180 Ringing` and the final status to the transferor;
  *   on success the transferee is re-INVITEd with 203's SDP and the transferor gets BYE. On failure
  *   the transferee stays in the original call.
@@ -240,18 +242,34 @@ async function onRefer(
     return;
   }
 
-  // Blind: the transferee calls the target.
-  const route = routeCall({
-    target: target.user,
-    lookup: env.stations.lookup,
-    ...(transferee.party.station ? { caller: transferee.party.station } : {}),
-  });
-  if (route.kind === 'reject') {
+  // Blind: the transferee calls the target, a station or (trunk access code + number) an
+  // outside number through a trunk.
+  const outside =
+    env.stations.lookup(target.user) === undefined &&
+    env.hooks.isOutside?.(target.user) === true &&
+    env.hooks.transferOutside !== undefined;
+  if (outside && !leg.party.station) {
+    // Trunks are for stations only (the manual): an outside party may not send a call out.
+    env.log.info(
+      { callRef: call.ref, to: target.user },
+      'transfer outside by a non-station refused',
+    );
+    await notify(403, true);
+    return;
+  }
+  const route = outside
+    ? undefined
+    : routeCall({
+        target: target.user,
+        lookup: env.stations.lookup,
+        ...(transferee.party.station ? { caller: transferee.party.station } : {}),
+      });
+  if (route?.kind === 'reject') {
     await notify(route.status, true);
     return;
   }
-  // Without isOutside the route never leaves on a trunk; a transfer to a trunk is not offered.
-  if (route.kind === 'outside') {
+  // The route never leaves on a trunk here (no isOutside given): outside numbers are above.
+  if (route?.kind === 'outside') {
     await notify(404, true);
     return;
   }
@@ -260,9 +278,11 @@ async function onRefer(
     dialled: target.user,
     caller: transferee.party,
     startedAt: env.now(),
-    callee: route.station,
+    callee: route?.station ?? target.user,
     forwardedFrom: null,
     transferredBy: transferor,
+    // An outside transfer is billed to the station that made it.
+    ...(outside ? { account: leg.party.station ?? null } : {}),
   });
   env.registry.add(next);
   const giveBack = (status: number): void => {
@@ -279,31 +299,50 @@ async function onRefer(
     } else void transferee.dialog?.bye();
     void notify(callerStatus(status), true);
   };
-  dial(env, {
-    call: next,
-    station: route.station,
-    from: transferee.party,
-    sdp: withDirection(transferee.sdp, 'sendrecv'),
-    headers: { 'Referred-By': `<sip:${transferor}@${env.config.sip.domain}>` },
-    onRinging: () => {
-      void notify(180, false);
-      env.hooks.waiting?.(
-        transferee,
-        'ringback',
-        `transferred by ${transferor}, ${route.station} rings`,
-      );
-    },
-    onAnswered: (b) => {
-      void (async () => {
+  const connected = async (): Promise<boolean> => {
+    next.clearTimers();
+    const ok = await reconnect(env, next, { bHasA: true });
+    await notify(ok ? 200 : 480, true);
+    retire(env, call);
+    return ok;
+  };
+  if (!route) {
+    env.hooks.transferOutside?.(next, target.user, withDirection(transferee.sdp, 'sendrecv'), {
+      ringing: () => {
+        void notify(180, false);
+        env.hooks.waiting?.(
+          transferee,
+          'ringback',
+          `transferred by ${transferor} to an outside number`,
+        );
+      },
+      answered: (b) => {
         next.connect(b);
-        next.clearTimers();
-        const ok = await reconnect(env, next, { bHasA: true });
-        await notify(ok ? 200 : 480, true);
-        retire(env, call);
-      })();
-    },
-    onFailed: (_leg, status) => giveBack(status),
-  });
+        return connected();
+      },
+      failed: ({ status }) => giveBack(status),
+    });
+  } else
+    dial(env, {
+      call: next,
+      station: route.station,
+      from: transferee.party,
+      sdp: withDirection(transferee.sdp, 'sendrecv'),
+      headers: { 'Referred-By': `<sip:${transferor}@${env.config.sip.domain}>` },
+      onRinging: () => {
+        void notify(180, false);
+        env.hooks.waiting?.(
+          transferee,
+          'ringback',
+          `transferred by ${transferor}, ${route.station} rings`,
+        );
+      },
+      onAnswered: (b) => {
+        next.connect(b);
+        void connected();
+      },
+      onFailed: (_leg, status) => giveBack(status),
+    });
   next.setTimer('ringing', Math.round(env.config.features.ringingTimeout * 1000), () => {
     if (!next.connection) giveBack(480);
   });

@@ -80,9 +80,13 @@ export function srfTrunkPort(srf: SrfApp, log: Logger): TrunkSipPort {
         sent.on('response', (res?: Srf.SrfResponse) => {
           if (!res || res.status < 200) return;
           const expires = grantedExpires(res);
+          // A request the SIP server could not send says why in a Warning (a TLS certificate).
+          const warning = res.has('Warning')
+            ? /"([^"]*)"/.exec(res.get('Warning'))?.[1]
+            : undefined;
           resolve({
             status: res.status,
-            reason: res.reason ?? '',
+            reason: `${res.reason ?? ''}${warning ? ` (${warning})` : ''}`,
             ...(expires !== undefined ? { expires } : {}),
             ...(realm !== undefined ? { realm } : {}),
           });

@@ -6,14 +6,15 @@
  * is rated (rating.ts): the charge goes on the record, and on the account's ledger for prepaid
  * and postpaid accounts; flat-rate accounts are not charged per call. Calls of stations without
  * an account row are rated and recorded but charged to no ledger.
- *
- * @NOTE no warning tone before the cut: media flows phone to provider, not through the PBX.
+ * `trunks.prepaidWarning` seconds before the cut the calling station hears a warning tone
+ * (credit-warning.ts; at once when the balance pays for less than that).
  */
 import type { Logger } from 'pino';
 import type { Account, Rate, Store } from '@pbx/store';
 import type { CallEnv } from '../engine/call-env';
 import type { Call } from '../engine/call-registry';
 import { endCall } from '../engine/call-setup';
+import { playCreditWarning } from './credit-warning';
 import { affordableSeconds, chargeFor, firstIncrementPrice, rateFor } from './rating';
 
 interface Rated {
@@ -59,6 +60,14 @@ export class Billing {
     this.log.info({ callRef: call.ref, account: r.account.id, seconds }, 'prepaid call limit');
     // From the answer time the record bills from.
     const since = call.record.answeredAt ?? this.env.now();
+    const warnMs = Math.round(this.env.config.trunks.prepaidWarning * 1000);
+    const station = call.aLeg;
+    if (warnMs > 0 && station.party.station) {
+      const at = Math.max(0, since + seconds * 1000 - warnMs - this.env.now());
+      call.setTimer('prepaidWarning', at, () => {
+        if (!call.ended) void playCreditWarning(this.env, call, station);
+      });
+    }
     call.setTimer('prepaid', Math.max(0, since + seconds * 1000 - this.env.now()), () => {
       if (call.ended) return;
       this.log.info({ callRef: call.ref, account: r.account?.id }, 'prepaid balance spent: cut');

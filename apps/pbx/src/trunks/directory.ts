@@ -62,6 +62,8 @@ export class TrunkDirectory {
     ]);
     const live = new Map<string, LiveTrunk>();
     for (const t of trunks) {
+      // A disabled trunk is as good as absent: no registration, no calls either way.
+      if (!t.enabled) continue;
       let password = '';
       try {
         password = await this.store.trunks.password(t.name);

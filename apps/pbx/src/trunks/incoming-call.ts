@@ -69,7 +69,16 @@ export function incomingTrunkCall(deps: IncomingDeps, invite: IncomingInvite): b
     log.info({ did: called }, 'DID without target and no operator');
     return refuse(480, `DID ${called} has no target and no operator is set`);
   }
-  if (!invite.sdp) return refuse(488, 'INVITE without SDP (delayed offer) not supported');
+  if (!invite.sdp) {
+    // @NOTE a delayed offer would need the offer from the station's 200 relayed in ours and the
+    // answer from the provider's ACK relayed in an ACK to the station; the engine relays offers
+    // only in INVITEs, so such a call is refused (RFC 3261 13.3.1.4 allows 488 for it).
+    log.warn(
+      { did: called, caller: caller.number },
+      'incoming trunk call without SDP (delayed offer) refused with 488: the provider must offer in the INVITE',
+    );
+    return refuse(488, 'INVITE without SDP (delayed offer) not supported');
+  }
   if (trunk.maxChannels > 0 && channelsInUse(env, trunk.name) >= trunk.maxChannels) {
     log.info({ max: trunk.maxChannels }, 'trunk at its maximum channels: incoming call refused');
     return refuse(486, `trunk ${trunk.name} at its maximum channels`);

@@ -4,6 +4,7 @@
  * runners the router dispatches to (engine/call-features.ts `TrunkRunners`).
  */
 import type { Logger } from 'pino';
+import { tlsEnabled } from '@pbx/config';
 import type { Store } from '@pbx/store';
 import type { CallEnv } from '../engine/call-env';
 import type { CallFeatures, TrunkRunners } from '../engine/call-features';
@@ -11,6 +12,7 @@ import type { NumberPlanSource } from '../engine/number-plan';
 import { endCall } from '../engine/call-setup';
 import { Billing } from './billing';
 import { TrunkDirectory } from './directory';
+import { FlatFeeSchedule } from './flat-fees';
 import { incomingTrunkCall } from './incoming-call';
 import { startTrunkCall } from './outgoing-call';
 import { RegistrationClient } from './registration-client';
@@ -22,7 +24,8 @@ export interface TrunkModule {
   readonly registrations: RegistrationClient;
   readonly billing: Billing;
   onChange(area: string): Promise<void>;
-  stop(): void;
+  /** Stops registering and unregisters the trunks (a bounded wait). */
+  stop(): Promise<void>;
 }
 
 export async function installTrunks(deps: {
@@ -36,6 +39,16 @@ export async function installTrunks(deps: {
   const { env, store, log } = deps;
   const directory = new TrunkDirectory(store, log);
   await directory.load();
+  // Like drachtio, the SIP server sends TLS only from a TLS listener of its own.
+  const checkTls = (): void => {
+    const tls = directory.all().filter((t) => t.transport === 'tls');
+    if (tls.length > 0 && !tlsEnabled(env.config))
+      log.warn(
+        { trunks: tls.map((t) => t.name) },
+        'TLS trunks need the PBX to listen on TLS too (sip.tlsCert and sip.tlsKey)',
+      );
+  };
+  checkTls();
   const billing = new Billing(env, store, log);
   const previous = env.hooks.onRecord;
   env.hooks.onRecord = (call) => {
@@ -54,6 +67,8 @@ export async function installTrunks(deps: {
     }),
   });
   registrations.sync();
+  const flatFees = new FlatFeeSchedule({ store, now: env.now, log });
+  flatFees.start();
   const outsideDigits = (n: string): string | undefined => {
     const prefix = deps.plan.plan().trunkPrefix;
     return prefix && n.startsWith(prefix) && n.length > prefix.length
@@ -71,6 +86,17 @@ export async function installTrunks(deps: {
     startTrunkCall(
       { env, directory, billing },
       { invite, caller: call.record.caller, digits, diversion, call },
+    );
+  };
+  env.hooks.transferOutside = (call, number, sdp, side) => {
+    const digits = outsideDigits(number);
+    if (digits === undefined) {
+      side.failed({ status: 404, note: 'transfer outside: no trunk' });
+      return;
+    }
+    startTrunkCall(
+      { env, directory, billing },
+      { caller: call.record.caller, digits, call, sdp, side },
     );
   };
   const runners: TrunkRunners = {
@@ -92,10 +118,12 @@ export async function installTrunks(deps: {
     async onChange(area) {
       if (area !== 'trunks') return;
       await directory.load();
+      checkTls();
       registrations.sync();
     },
-    stop() {
-      registrations.stop();
+    async stop() {
+      await flatFees.stop();
+      await registrations.stop();
     },
   };
 }

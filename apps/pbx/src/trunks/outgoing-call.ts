@@ -18,6 +18,7 @@ import {
   releaseLeg,
   watchCaller,
 } from '../engine/call-setup';
+import type { OutsideCallerSide as TrunkCallerSide } from '../engine/call-env';
 import type { IncomingInvite } from '../engine/sip-port';
 import type { Billing } from './billing';
 import { offerCodecs } from './codecs';
@@ -55,7 +56,8 @@ function presentation(t: LiveTrunk): { from: string; headers: Record<string, str
 }
 
 export interface OutgoingRequest {
-  readonly invite: IncomingInvite;
+  /** The caller's INVITE: needed for a new call only (not with `call`). */
+  readonly invite?: IncomingInvite;
   readonly caller: Party & { station?: string };
   /** The number after the access code. */
   readonly digits: string;
@@ -64,6 +66,19 @@ export interface OutgoingRequest {
   readonly diversion?: string;
   /** The call to continue (a forward to an outside number); else a new one is made. */
   readonly call?: Call;
+  /** The offer to send (default: the caller's last SDP). */
+  readonly sdp?: string;
+  /** The caller's side of the call (default: answer, progress or refuse the caller's INVITE). */
+  readonly side?: TrunkCallerSide;
+}
+
+/** The default caller side: the caller's INVITE is progressed, answered or refused. */
+function invitingSide(env: CallEnv, call: Call): TrunkCallerSide {
+  return {
+    ringing: (status, early) => void progressCaller(env, call, status, early),
+    answered: (b) => answerCaller(env, call, b),
+    failed: (cause) => endCall(env, call, cause),
+  };
 }
 
 export function startTrunkCall(deps: OutgoingDeps, req: OutgoingRequest): Call {
@@ -74,6 +89,7 @@ export function startTrunkCall(deps: OutgoingDeps, req: OutgoingRequest): Call {
     : (caller.station ?? null);
   let call = req.call;
   if (!call) {
+    if (!invite) throw new Error('a new trunk call needs the caller INVITE');
     const a = callerLeg(env, invite, caller);
     call = new Call(a, {
       kind: 'trunk',
@@ -93,26 +109,33 @@ export function startTrunkCall(deps: OutgoingDeps, req: OutgoingRequest): Call {
     call.record.account ??= call.record.forwardedFrom ?? account;
   }
   const c = call;
+  const side = req.side ?? invitingSide(env, c);
   const choices = chooseRoutes(req.digits, directory.routes(), directory.names());
   const log = env.log.child({ callRef: c.ref });
   if (choices.length === 0) {
     log.info({ digits: req.digits }, 'no trunk route for the number');
-    endCall(env, c, { status: 404, disposition: 'rejected', note: 'no trunk route' });
+    side.failed({ status: 404, disposition: 'rejected', note: 'no trunk route' });
     return c;
   }
   void (async () => {
     const refusal = await billing.admit(c, choices[0]!.number);
     if (refusal) {
       log.info({ account: c.record.account, reason: refusal }, 'trunk call refused by billing');
-      endCall(env, c, { status: 402, disposition: 'rejected', note: refusal });
+      side.failed({ status: 402, disposition: 'rejected', note: refusal });
       return;
     }
-    attempt(deps, c, choices, 0, req.diversion);
+    attempt(deps, c, choices, 0, { diversion: req.diversion, side, sdp: req.sdp });
   })().catch((err: unknown) => {
     log.error({ err }, 'trunk call failed');
-    endCall(env, c, { status: 500 });
+    side.failed({ status: 500 });
   });
   return c;
+}
+
+interface AttemptOptions {
+  readonly diversion: string | undefined;
+  readonly side: TrunkCallerSide;
+  readonly sdp: string | undefined;
 }
 
 /** Tries `choices[i]`, moving on to the next trunk on 5xx/408/timeout. */
@@ -121,7 +144,7 @@ function attempt(
   call: Call,
   choices: readonly RouteChoice[],
   i: number,
-  diversion: string | undefined,
+  o: AttemptOptions,
   lastStatus = 503,
 ): void {
   const { env, directory } = deps;
@@ -130,18 +153,19 @@ function attempt(
   const choice = choices[i];
   if (!choice) {
     const status = lastStatus === 401 || lastStatus === 407 ? 503 : callerStatus(lastStatus);
-    endCall(env, call, { status, note: 'every trunk failed' });
+    o.side.failed({ status, note: 'every trunk failed' });
     return;
   }
   const t = directory.get(choice.trunk);
-  const next = (status: number): void => attempt(deps, call, choices, i + 1, diversion, status);
+  const next = (status: number): void => attempt(deps, call, choices, i + 1, o, status);
+  const diversion = o.diversion;
   if (!t) return next(503);
   if (t.maxChannels > 0 && channelsInUse(env, t.name) >= t.maxChannels) {
     log.info({ trunk: t.name, max: t.maxChannels }, 'trunk at its maximum channels');
     // The trunk counted this call already when it was the one tried before.
     if (call.record.trunk !== t.name) return next(503);
   }
-  const sdp = offerCodecs(call.aLeg.sdp, t.codecs);
+  const sdp = offerCodecs(o.sdp ?? call.aLeg.sdp, t.codecs);
   if (sdp === undefined) {
     log.info({ trunk: t.name, codecs: t.codecs }, 'no codec of the offer is allowed on the trunk');
     return next(488);
@@ -176,12 +200,12 @@ function attempt(
     },
     onRinging: (_leg, status, early) => {
       heard = true;
-      void progressCaller(env, call, status, early);
+      o.side.ringing(status, early);
     },
     onAnswered: (b) => {
       heard = true;
       call.clearTimer('trunkTimeout');
-      void answerCaller(env, call, b).then((ok) => {
+      void o.side.answered(b).then((ok) => {
         if (ok) deps.billing.answered(call);
       });
     },
@@ -191,7 +215,7 @@ function attempt(
       log.info({ trunk: t.name, status }, 'trunk refused the call');
       // A 5xx, a timeout or a failed digest (the provider's problem) moves on to the next trunk.
       if (status >= 500 || status === 408 || status === 401 || status === 407) return next(status);
-      endCall(env, call, { status: callerStatus(status) });
+      o.side.failed({ status: callerStatus(status) });
     },
   });
   const timeoutMs = Math.round(env.config.trunks.inviteTimeout * 1000);

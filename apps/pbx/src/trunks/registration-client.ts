@@ -2,6 +2,9 @@
  * Keeps every registering trunk registered with its provider: the registration reducer
  * (registration.ts) per trunk, its timers, the REGISTER through the trunk SIP port, and the state
  * written to `trunk_status` for `pbx trunk list`. IP-authenticated trunks are only marked `ip`.
+ * A trunk that is removed or stops registering, and every trunk when the PBX stops, is taken off
+ * the provider's registrar with `Expires: 0` (RFC 3261 10.2.2), so calls for its DIDs are not
+ * sent to an address nobody answers until the old registration expires.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -13,7 +16,7 @@ import {
   type RegistrationEvent,
   type RegistrationState,
 } from './registration';
-import type { TrunkSipPort } from './sip-port';
+import type { RegisterRequest, TrunkSipPort } from './sip-port';
 
 interface Entry {
   trunk: LiveTrunk;
@@ -76,6 +79,7 @@ export class RegistrationClient {
       if (!t || !t.register) {
         clearTimeout(e.timer);
         this.entries.delete(name);
+        void this.unregister(e, t ? 'registration turned off' : 'trunk removed or disabled');
       }
     }
     for (const t of directory.all()) {
@@ -109,10 +113,62 @@ export class RegistrationClient {
     return this.entries.get(name)?.state;
   }
 
-  stop(): void {
+  /**
+   * Stops every timer and unregisters every trunk that is (or is being) registered, waiting at
+   * most `waitMs` for the providers: a dead provider never holds up the PBX's shutdown.
+   */
+  async stop(waitMs = 2000): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
-    for (const e of this.entries.values()) clearTimeout(e.timer);
+    const entries = [...this.entries.values()];
     this.entries.clear();
+    for (const e of entries) clearTimeout(e.timer);
+    const all = Promise.all(entries.map((e) => this.unregister(e, 'pbx stopping')));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), waitMs);
+    });
+    const r = await Promise.race([all, late]);
+    clearTimeout(timer);
+    if (r === 'late') this.deps.log.warn({ waitMs }, 'trunk unregistration not answered in time');
+  }
+
+  /** REGISTER with `Expires: 0` for a registration that was made or attempted. */
+  private async unregister(e: Entry, why: string): Promise<void> {
+    if (e.state.kind === 'idle') return;
+    const t = e.trunk;
+    const log = this.deps.log.child({ trunk: t.name });
+    const cseq = e.cseq;
+    e.cseq += 2;
+    try {
+      const r = await this.deps.sip.register(this.request(t, e.callId, cseq, 0));
+      if (r.status >= 200 && r.status < 300) log.info({ why }, 'trunk unregistered');
+      else log.warn({ why, status: r.status, reason: r.reason }, 'trunk unregistration refused');
+    } catch (err) {
+      log.warn({ err, why }, 'trunk unregistration error');
+    }
+  }
+
+  /** The REGISTER of trunk `t` (the same Contact for registering and unregistering). */
+  private request(t: LiveTrunk, callId: string, cseq: number, expires: number): RegisterRequest {
+    const domain = t.domain || t.host;
+    const aor = `<sip:${t.username}@${domain}>`;
+    const proxy = proxyUri(t);
+    return {
+      uri: trunkUri(t),
+      ...(proxy ? { proxy } : {}),
+      from: aor,
+      to: aor,
+      contact: `<sip:${t.username}@localhost${t.transport === 'udp' ? '' : `;transport=${t.transport}`}>`,
+      expires,
+      callId,
+      cseq,
+      auth: {
+        username: t.authUser || t.username,
+        password: t.password,
+        ...(t.realm ? { realm: t.realm } : {}),
+      },
+    };
   }
 
   private event(e: Entry, ev: RegistrationEvent): void {
@@ -143,8 +199,6 @@ export class RegistrationClient {
     if (e.inFlight) return;
     e.inFlight = true;
     const t = e.trunk;
-    const domain = t.domain || t.host;
-    const aor = `<sip:${t.username}@${domain}>`;
     // Each REGISTER of one registration keeps its Call-ID and raises the CSeq (RFC 3261 10.2.4);
     // the digest retry takes one more.
     const cseq = e.cseq;
@@ -152,22 +206,7 @@ export class RegistrationClient {
     const log = this.deps.log.child({ trunk: t.name });
     let ev: RegistrationEvent;
     try {
-      const proxy = proxyUri(t);
-      const r = await this.deps.sip.register({
-        uri: trunkUri(t),
-        ...(proxy ? { proxy } : {}),
-        from: aor,
-        to: aor,
-        contact: `<sip:${t.username}@localhost${t.transport === 'udp' ? '' : `;transport=${t.transport}`}>`,
-        expires: t.expires,
-        callId: e.callId,
-        cseq,
-        auth: {
-          username: t.authUser || t.username,
-          password: t.password,
-          ...(t.realm ? { realm: t.realm } : {}),
-        },
-      });
+      const r = await this.deps.sip.register(this.request(t, e.callId, cseq, t.expires));
       if (r.status >= 200 && r.status < 300) {
         const expires = r.expires ?? t.expires;
         log.info({ expires }, 'trunk registered');

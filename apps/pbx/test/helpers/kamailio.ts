@@ -6,7 +6,7 @@
  * route of calls from the PSTN side (a sipp UAC) to the registered trunk contact, with the DID
  * put back in the Request-URI. Its own config in a temporary folder, on 127.0.0.x loopback,
  * started in the foreground and killed by its PID. Every request it sees is logged
- * (`REQ <method> <ruri> from <ip>:<port>/<proto> au=<user>`), readable with `log()`.
+ * (`REQ <method> <ruri> from <ip>:<port>/<proto> au=<user> exp=<Expires>`), readable with `log()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -79,7 +79,7 @@ modparam("tm", "fr_timer", 4000)
 modparam("tm", "fr_inv_timer", 20000)
 
 request_route {
-  xlog("L_NOTICE", "REQ $rm $ru from $si:$sp/$pr au=$au\\n");
+  xlog("L_NOTICE", "REQ $rm $ru from $si:$sp/$pr au=$au exp=$hdr(Expires)\\n");
   if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
   if (has_totag()) {
     if (loose_route()) { t_relay(); exit; }

@@ -87,7 +87,8 @@ describe('feature codes', () => {
 
   test('a bad argument changes nothing, still gets 480, and the record says why', async () => {
     await dial('203', '601203'); // forward to itself
-    await dial('203', '601999'); // no such station
+    // No such station (9... would be the trunk access code and an outside number).
+    await dial('203', '601777');
     await dial('203', '601'); // missing digits
     await dial('203', '409'); // DND takes 1 or 0
     expect(await row('203')).toMatchObject({ forwardAll: null, dnd: false });

@@ -4,128 +4,22 @@
  * stations; everything on 127.0.0.x. Asserts what the wire shows, the call records in SQLite,
  * and `pbx trunk list`.
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import type { PbxConfig } from '@pbx/config';
-import type { CallRecord } from '@pbx/store';
+import { expectPhoneOk, findReceived, headerOf, waitFor } from '../helpers/calls-harness';
+import { runSipp, scenario } from '../helpers/sipp';
 import {
-  expectPhoneOk,
-  findReceived,
-  headerOf,
-  startCallsPbx,
-  waitFor,
-  type CallsPbx,
-} from '../helpers/calls-harness';
-import { startKamailio, type Kamailio } from '../helpers/kamailio';
-import { freePort, runSipp, scenario, startSippUas, type SippPeer } from '../helpers/sipp';
+  KAM_IP,
+  NUMBER,
+  PASSWORD,
+  PSTN_IP,
+  USER,
+  mainTrunk,
+  pbxCli,
+  records,
+  world,
+  type World,
+} from '../helpers/trunk-world';
 
 jest.setTimeout(90_000);
-
-const KAM_IP = '127.0.0.10';
-const GW_A_IP = '127.0.0.11';
-const GW_B_IP = '127.0.0.12';
-const PSTN_IP = '127.0.0.13';
-const USER = '0399990000';
-const PASSWORD = 'Tr7nk-pass';
-const NUMBER = '0398722900';
-const CLI = join(__dirname, '..', '..', '..', 'cli', 'bin', 'pbx.js');
-
-interface World extends AsyncDisposable {
-  h: CallsPbx;
-  kam: Kamailio;
-  gwA: SippPeer;
-  gwB: SippPeer;
-}
-
-async function world(
-  gwAScenario = 'uas-gateway-answer.xml',
-  gwBScenario = 'uas-gateway-answer.xml',
-  overrides: (c: PbxConfig) => void = () => undefined,
-): Promise<World> {
-  const h = await startCallsPbx({
-    overrides: (c) => {
-      c.trunks.registerRetryMin = 0.3;
-      c.trunks.registerRetryMax = 1;
-      c.trunks.inviteTimeout = 5;
-      overrides(c);
-    },
-  });
-  const gwAPort = await freePort('udp', GW_A_IP);
-  const gwBPort = await freePort('udp', GW_B_IP);
-  const kam = await startKamailio({
-    ip: KAM_IP,
-    pbxIp: '127.0.0.1',
-    user: USER,
-    password: PASSWORD,
-    gatewayA: `sip:${GW_A_IP}:${gwAPort}`,
-    gatewayB: `sip:${GW_B_IP}:${gwBPort}`,
-  });
-  const gw = (ip: string, port: number, name: string) =>
-    startSippUas({
-      scenario: scenario(name),
-      localIp: ip,
-      localPort: port,
-      timeoutMs: 40_000,
-      traceMessages: true,
-      keys: { gw: 'gw' },
-    });
-  const gwA = await gw(GW_A_IP, gwAPort, gwAScenario);
-  const gwB = await gw(GW_B_IP, gwBPort, gwBScenario);
-  return {
-    h,
-    kam,
-    gwA,
-    gwB,
-    async [Symbol.asyncDispose]() {
-      await gwA.stop();
-      await gwB.stop();
-      await h[Symbol.asyncDispose]();
-      await kam.stop();
-    },
-  };
-}
-
-/** Adds the registering main trunk (TCP, digest, realm checked) and waits until it is registered. */
-async function mainTrunk(w: World, extra: Record<string, unknown> = {}): Promise<void> {
-  const store = w.h.pbx.ctx.store;
-  await store.trunks.create({
-    name: 'main',
-    host: KAM_IP,
-    port: w.kam.port,
-    transport: 'tcp',
-    username: USER,
-    password: PASSWORD,
-    realm: 'itsp.test',
-    ...extra,
-  });
-  await w.h.pbx.changeApplied('trunks');
-  await waitFor(
-    'trunk main registered',
-    async () =>
-      (await store.trunks.statuses()).some((s) => s.trunk === 'main' && s.state === 'registered'),
-    10_000,
-  ).catch(async (err: unknown) => {
-    throw new Error(
-      `${String(err)}\nstatus: ${JSON.stringify(await store.trunks.statuses())}\nkamailio:\n${w.kam.log().slice(-3000)}`,
-    );
-  });
-}
-
-async function records(h: CallsPbx): Promise<CallRecord[]> {
-  await h.settle();
-  return h.pbx.ctx.store.cdrs.list();
-}
-
-async function pbxCli(h: CallsPbx, ...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, [
-    CLI,
-    '--db',
-    h.pbx.dbPath,
-    ...args,
-  ]);
-  return stdout;
-}
 
 describe('trunk registration', () => {
   it('registers over TCP with digest, the provider accepts it, and pbx trunk list says so', async () => {
@@ -437,7 +331,10 @@ describe('forwards and channels on trunks', () => {
 
 describe('billing', () => {
   it('rates the call, refuses a prepaid account that cannot pay, and cuts a prepaid call at the right second', async () => {
-    await using w = await world();
+    // No warning tone (trunks-prepaid-warning.itest.ts has it): the phone expects no re-INVITE.
+    await using w = await world('uas-gateway-answer.xml', 'uas-gateway-answer.xml', (c) => {
+      c.trunks.prepaidWarning = 0;
+    });
     await mainTrunk(w);
     const store = w.h.pbx.ctx.store;
     // 0.60 a minute, per second: 0.01 a second; 0.02 pays exactly 2 s.
@@ -560,6 +457,34 @@ describe('incoming trunk calls', () => {
       trunk: 'main',
       disposition: 'answered',
     });
+  });
+
+  it('refuses a provider INVITE without SDP (delayed offer) with 488, the station never rings', async () => {
+    await using w = await world();
+    await mainTrunk(w);
+    await w.h.station('201');
+    await w.h.pbx.ctx.store.trunks.setDid({ did: '0398720001', trunk: 'main', target: '201' });
+    await w.h.pbx.changeApplied('trunks');
+    const phone = await w.h.phone('201', 'uas-answer.xml', { timeoutMs: 15_000 });
+    const caller = await runSipp({
+      scenario: scenario('uac-invite-nosdp-expect-488.xml'),
+      target: `${KAM_IP}:${w.kam.port}`,
+      service: '0398720001',
+      localIp: PSTN_IP,
+      timeoutMs: 20_000,
+      keys: { tel: NUMBER },
+    });
+    expectPhoneOk(caller, 'PSTN caller (488 relayed by the provider)');
+    expect((await records(w.h)).at(-1)).toMatchObject({
+      dialled: '0398720001',
+      sipStatus: 488,
+      trunk: 'main',
+      disposition: 'rejected',
+      note: 'INVITE without SDP (delayed offer) not supported',
+    });
+    // The station got nothing: its UAS scenario still waits for an INVITE.
+    await phone.stop();
+    expect(findReceived(await phone.done, /^INVITE /)).toBeUndefined();
   });
 
   it('refuses an unknown DID (404) and a DID call from an address that is no trunk (403)', async () => {

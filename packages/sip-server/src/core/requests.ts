@@ -157,14 +157,24 @@ function startClientTransaction(core: SipCore, rec: OutgoingRecord): void {
     onTransportError: (err) => {
       if (rec.final) return;
       core.log.warn({ err: err.message, dest: rec.dest }, 'request could not be sent');
-      synthesize(core, rec, 503);
+      synthesize(core, rec, 503, err.message);
     },
   });
 }
 
-/** A response generated locally (timeout, transport failure) that looks like a network one. */
-function synthesize(core: SipCore, rec: OutgoingRecord, status: number): void {
-  const res = makeResponse(rec.req, status);
+/**
+ * A response generated locally (timeout, transport failure) that looks like a network one. A
+ * transport failure says why in a `Warning` (RFC 3261 20.43, code 399), e.g. that the peer's TLS
+ * certificate failed the check, so the application can show it.
+ */
+function synthesize(core: SipCore, rec: OutgoingRecord, status: number, why?: string): void {
+  const text = why?.replace(/["\\\r\n]/g, ' ').slice(0, 200);
+  const res = makeResponse(
+    rec.req,
+    status,
+    undefined,
+    text ? { headers: [{ name: 'Warning', value: `399 localhost "${text}"` }] } : {},
+  );
   const info: ReceiveInfo = {
     source: { protocol: rec.dest.protocol, address: rec.dest.address, port: rec.dest.port },
     local: { address: '', port: 0 },

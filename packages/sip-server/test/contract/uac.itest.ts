@@ -3,6 +3,7 @@
  * digest authentication (401 verified by sipp, 407), REGISTER with auth, reliable provisionals,
  * rejection, and CANCEL.
  */
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 import type Srf from 'drachtio-srf';
@@ -132,5 +133,25 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAC over %s', (transport) 
       ),
     ).rejects.toMatchObject({ status: 487 });
     expectSippSuccess(await uas.done);
+  });
+});
+
+describe('srf UAC: a request the server cannot send', () => {
+  it('gets 503 with a Warning saying why (a refused TCP connection)', async () => {
+    await using harness = await startHarness();
+    const srf = await harness.connectSrf();
+    // A port nobody listens on: take a free one and close it again.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const response = await requestFinal(srf, `sip:nobody@127.0.0.1:${port};transport=tcp`, {
+      method: 'OPTIONS',
+      headers: { From: 'sip:app@localhost', To: 'sip:nobody@127.0.0.1' },
+    });
+    expect(response.status).toBe(503);
+    expect(response.get('Warning')).toMatch(
+      new RegExp(`^399 localhost "tcp connect to 127\\.0\\.0\\.1:${port} failed: .*ECONNREFUSED`),
+    );
   });
 });

@@ -7,6 +7,8 @@ export type TrunkTransport = 'udp' | 'tcp' | 'tls';
 
 /** A trunk's settings, as `pbx trunk add|set` gives them (the password apart). */
 export interface TrunkSettings {
+  /** False: kept but unused (unregistered, no calls either way). Migration 0015. */
+  enabled: boolean;
   host: string;
   port: number;
   transport: TrunkTransport;
@@ -89,6 +91,7 @@ export interface TrunkStatus {
 
 /** Settings a new trunk takes when not given. */
 export const TRUNK_DEFAULTS: Omit<TrunkSettings, 'host'> = {
+  enabled: true,
   port: 5060,
   transport: 'udp',
   outboundProxy: '',
@@ -107,6 +110,7 @@ export const TRUNK_DEFAULTS: Omit<TrunkSettings, 'host'> = {
 
 interface TrunkRow {
   name: string;
+  enabled: number;
   host: string;
   port: number;
   transport: TrunkTransport;
@@ -131,6 +135,7 @@ const list = (s: string): string[] => (s === '' ? [] : s.split(','));
 
 const toTrunk = (r: TrunkRow): Trunk => ({
   name: r.name,
+  enabled: r.enabled === 1,
   host: r.host,
   port: r.port,
   transport: r.transport,
@@ -152,6 +157,7 @@ const toTrunk = (r: TrunkRow): Trunk => ({
 });
 
 const COLUMNS: Record<keyof TrunkSettings, string> = {
+  enabled: 'enabled',
   host: 'host',
   port: 'port',
   transport: 'transport',

@@ -11,7 +11,8 @@ const TYPE_OF: Record<ForwardFeature, ForwardSetting['type']> = {
 };
 
 /**
- * Sets the caller's forward (601-604 + station). It replaces any forward already set. A missing
+ * Sets the caller's forward (601-604 + station, or + trunk access code + outside number: the call
+ * then leaves on a trunk with the trunk's rules). It replaces any forward already set. A missing
  * or unknown target, or the caller's own number, changes nothing. A target that forwards back is
  * accepted: routing ignores a forward that would loop.
  */
@@ -22,9 +23,10 @@ async function setForward(
 ): Promise<FeatureResult> {
   const station = ctx.caller.station;
   if (arg === undefined || arg === '')
-    return refuse('missing-argument', `${feature} needs a destination station`);
+    return refuse('missing-argument', `${feature} needs a destination`);
   if (arg === station) return refuse('forward-to-self', `${station} cannot forward to itself`);
-  if (!(await ctx.stations.get(arg))) return refuse('unknown-station', `${arg} is not a station`);
+  if (!(await ctx.stations.get(arg)) && !ctx.isOutside?.(arg))
+    return refuse('unknown-station', `${arg} is not a station nor an outside number`);
   const forward: ForwardSetting = { type: TYPE_OF[feature], target: arg };
   await ctx.stations.dispatch(station, { type: 'forwardSet', forward });
   return { reply: 480, effect: 'forward-set', station, forward };

@@ -77,6 +77,8 @@ export interface FeatureContext {
   readonly dialled?: string;
   /** Parties allowed in a conference, the owner included (default: the manual's five). */
   readonly conferenceMaxParties?: number;
+  /** True for trunk access code + outside number (a forward may go there); absent: no trunks. */
+  readonly isOutside?: (number: string) => boolean;
 }
 
 /** Why a feature code changed nothing. */

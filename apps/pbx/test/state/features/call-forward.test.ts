@@ -56,6 +56,26 @@ describe('call forward 601-604', () => {
     },
   );
 
+  it('sets a forward to an outside number (trunk access code + number) when trunks know it', async () => {
+    const { stations, ctx } = office();
+    const isOutside = (n: string): boolean => /^9\d+$/.test(n);
+    const result = await FEATURE_HANDLERS['forward.noAnswer'].run(
+      { ...ctx('201'), isOutside },
+      '90398722900',
+    );
+    expect(result).toMatchObject({
+      effect: 'forward-set',
+      forward: { type: 'noAnswer', target: '90398722900' },
+    });
+    expect(stations.peek('201')?.settings.forward).toEqual({
+      type: 'noAnswer',
+      target: '90398722900',
+    });
+    // Without trunks the same digits are an unknown station.
+    const none = await FEATURE_HANDLERS['forward.all'].run(ctx('202'), '90398722900');
+    expect(none).toMatchObject({ effect: 'none', note: 'unknown-station' });
+  });
+
   it('a new forward replaces the old one', async () => {
     const { stations, ctx } = office();
     await FEATURE_HANDLERS['forward.all'].run(ctx('201'), '202');
