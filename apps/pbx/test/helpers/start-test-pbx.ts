@@ -39,7 +39,10 @@ export interface TestPbx extends RunningPbx {
 
 function testLogger(): pino.Logger {
   const level = process.env.PBX_TEST_LOG;
-  return pino({ level: level ? (level === '1' || level === 'true' ? 'debug' : level) : 'silent' });
+  const opts = { level: level ? (level === '1' || level === 'true' ? 'debug' : level) : 'silent' };
+  // PBX_TEST_LOG_FILE: the log goes to that file instead of jest's output (long runs).
+  const file = process.env.PBX_TEST_LOG_FILE;
+  return file ? pino(opts, pino.destination({ dest: file, sync: true })) : pino(opts);
 }
 
 export async function startTestPbx(opts: TestPbxOptions = {}): Promise<TestPbx> {
