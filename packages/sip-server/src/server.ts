@@ -141,6 +141,7 @@ export async function startSipServer(
     supportedOptionTags: opts.supportedOptionTags ?? [...DEFAULT_SUPPORTED_OPTION_TAGS],
     relay: { request: relayRequest, ack: relayAck },
   });
+  core.admits = opts.admission;
   const hostports = (): { external: string; local: string } => {
     const ext: string[] = [];
     const loc: string[] = [];
@@ -218,7 +219,10 @@ export async function startSipServer(
       connections: transport.connectionCount,
       refusals: Object.fromEntries([...core.refusals, ...transport.drops, ...transactions.drops]),
     }),
-    setAdmission: (admission) => transport.setAdmission(admission),
+    setAdmission: (admission) => {
+      transport.setAdmission(admission);
+      core.admits = admission;
+    },
     reloadTls: (credentials) => {
       transport.reloadTls(credentials);
     },

@@ -127,6 +127,18 @@ export function track(core: SipCore, rec: IncomingRecord): void {
     if (rec.final) return;
     const isInvite = rec.req.method === 'INVITE';
     if (isInvite && rec.responded) return;
+    if (core.admits && !core.admits(rec.info.source)) {
+      // The client left it unanswered because its source is blocked (no-response mode):
+      // answering now would tell the scanner we are here. Forget it without a word.
+      rec.final = true;
+      core.opts.transactions.abandon(rec.txn);
+      core.incoming.delete(rec.txnId);
+      core.refusals.set(
+        'dropped-unanswered-blocked',
+        (core.refusals.get('dropped-unanswered-blocked') ?? 0) + 1,
+      );
+      return;
+    }
     core.log.warn(
       { method: rec.req.method, txnId: rec.txnId },
       'client never answered, answering for it',

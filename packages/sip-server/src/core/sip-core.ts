@@ -76,6 +76,8 @@ export class SipCore {
   control!: ControlServer;
   readonly log: Logger;
   readonly supportedTags: ReadonlySet<string>;
+  /** Whether a source is still admitted (the PBX's blocked list); unset admits everyone. */
+  admits: ((source: HostPort) => boolean) | undefined;
   /** Requests the core refused or dropped before any application saw them, by reason. */
   readonly refusals = new Map<string, number>();
   private readonly limiter: LogLimiter;

@@ -194,6 +194,16 @@ export class TransactionLayer extends EventEmitter {
     return txn instanceof InviteServerTransaction ? txn : undefined;
   }
 
+  /**
+   * Ends a server transaction that will never be answered (its source is now dropped): no
+   * response, no timers, forgotten at once. A retransmission starts a new transaction.
+   */
+  abandon(txn: ServerTransaction): void {
+    if (txn.isFinal) return;
+    txn.stop();
+    if (this.servers.get(txn.key) === txn) this.servers.delete(txn.key);
+  }
+
   /** Clears every transaction and timer and stops listening. Emits nothing. */
   stop(): void {
     this.stopped = true;
