@@ -169,7 +169,7 @@ export function filesFor(
 ): string[] {
   const out: string[] = [];
   const digits = (s: string): void => {
-    for (const d of s) out.push(path.join(dir, digitFile(d)));
+    for (const d of s) if (d >= '0' && d <= '9') out.push(path.join(dir, digitFile(d)));
   };
   for (const item of items) {
     if ('prompt' in item) out.push(path.join(dir, promptFile(item.prompt)));

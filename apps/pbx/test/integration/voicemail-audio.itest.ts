@@ -19,7 +19,7 @@ import { goertzel } from '../../../../packages/media-server/test/helpers/audio';
 import { startBaresipPhone, type BaresipPhone } from '../helpers/baresip-phone';
 import { expectPhoneOk, startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
 import { notifies } from '../helpers/event-watchers';
-import { heardOn, readPcap, startRtpCapture } from '../helpers/rtp-capture';
+import { heardOn, startRtpCapture } from '../helpers/rtp-capture';
 import type { DepositOutcome } from '../../src/voicemail';
 import { readPcm16 } from '../../src/voicemail/wav-audit';
 
