@@ -74,6 +74,7 @@ describe('voice mail with baresip phones, audio decoded', () => {
       ]);
     }
     h = await startCallsPbx({
+      voicemail: true,
       overrides: (c) => {
         c.voicemail.maxMessageSeconds = 30;
       },

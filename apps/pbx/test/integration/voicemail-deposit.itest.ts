@@ -22,6 +22,7 @@ describe('voice mail deposits (sipp callers)', () => {
 
   beforeAll(async () => {
     h = await startCallsPbx({
+      voicemail: true,
       overrides: (c) => {
         c.voicemail.maxMessageSeconds = 5;
         c.voicemail.maxMessages = 1;
