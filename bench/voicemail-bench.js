@@ -21,10 +21,7 @@ const { servePbx, forkPbx, ask, pcmuTone } = require('./lib/pbx-child');
 const BOUND_MS = 2;
 const GREETING_CAPTURE_MS = 1500;
 const RECORD_MS = 3000;
-const STEPS = (process.env.VM_BENCH_STEPS ?? '10,25,50,100')
-  .split(',')
-  .filter(Boolean)
-  .map(Number);
+const STEPS = (process.env.VM_BENCH_STEPS ?? '10,25,50,100').split(',').filter(Boolean).map(Number);
 
 // ---------------------------------------------------------------- child: the PBX
 function pbxMain() {
