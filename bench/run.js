@@ -12,6 +12,7 @@ const SUITES = [
   ['Presence and messages (issue 9)', './presence-bench'],
   ['Conferences (issue 12)', './conference-bench'],
   ['Music on hold (issue 12)', './moh-bench'],
+  ['Voice mail (issue 13)', './voicemail-bench'],
 ];
 
 async function main() {

@@ -25,7 +25,7 @@ export const AUDITED_COMMANDS = new Set([
 ]);
 
 /** Option names whose values are never written anywhere. */
-const SECRET_NAME = /pass|secret|key|token/i;
+const SECRET_NAME = /pass|secret|key|token|^vmPin$/i;
 export const REDACTED = '***';
 
 /**

@@ -14,6 +14,7 @@ import { registerExt } from './commands/ext';
 import { registerGroup } from './commands/group';
 import { registerMessage } from './commands/message';
 import { registerMwi } from './commands/mwi';
+import { registerVm } from './commands/vm';
 import { registerNumplan } from './commands/numplan';
 import { registerStatus } from './commands/status';
 import { registerTrunk } from './commands/trunk';
@@ -87,6 +88,7 @@ function buildProgram(
   registerConfig(program, ctx);
   registerBlock(program, ctx);
   registerMwi(program, ctx);
+  registerVm(program, ctx);
   registerMessage(program, ctx);
   registerNumplan(program, ctx);
   registerGroup(program, ctx);

@@ -166,9 +166,9 @@ describe('pbx numplan', () => {
 
   it('refuses unknown features and undialable codes (exit 2)', async () => {
     expectFailure(
-      await f.pbx('numplan', 'set', 'voicemail', '17'),
+      await f.pbx('numplan', 'set', 'paging', '17'),
       2,
-      /^error: voicemail: unknown feature; one of forward\.clear, /,
+      /^error: paging: unknown feature; one of forward\.clear, /,
     );
     expectFailure(await f.pbx('numplan', 'clear', 'DND'), 2, /DND: unknown feature/);
     expectFailure(

@@ -9,6 +9,7 @@ import { installCalls, type CallControl } from './call-control';
 import { installRegistrar, type RegistrarModule } from './registrar';
 import { installMessages, type MessagesControl } from './messages-control';
 import { installPresence, type PresenceControl } from './presence-control';
+import { installVoicemail, type VoicemailModule } from './voicemail';
 import { answerOptions, type SrfApp } from './signalling/srf';
 import { srfEventPort } from './signalling/srf-event-port';
 import { srfMessagePort } from './signalling/srf-message-port';
@@ -22,6 +23,8 @@ export interface InstalledModules {
   readonly calls: CallControl;
   readonly presence: PresenceControl;
   readonly messages: MessagesControl;
+  /** Voice mail (mailboxes, deposits, the access code's menu). */
+  readonly voicemail: VoicemailModule;
   /** In installation order (stopped in reverse). */
   readonly all: readonly PbxModule[];
 }
@@ -57,7 +60,16 @@ export async function installModules(
       calls,
       registrar.lookup,
     );
-    return { registrar, calls, presence, messages, all: [registrar, calls, presence, messages] };
+    // After presence: the lamps are written through its mailbox interface.
+    const voicemail = await installVoicemail(ctx, calls.env, presence.mailboxes);
+    return {
+      registrar,
+      calls,
+      presence,
+      messages,
+      voicemail,
+      all: [registrar, calls, presence, messages, voicemail],
+    };
   } catch (err) {
     await registrar.stop();
     throw err;

@@ -16,6 +16,7 @@ import type { CallControl } from './call-control';
 import type { RegistrarModule } from './registrar';
 import type { PresenceControl } from './presence-control';
 import type { MessagesControl } from './messages-control';
+import type { VoicemailModule } from './voicemail';
 import { connectSrf } from './signalling/srf';
 import { MediaConnection, type MediaTarget } from './media/media-connection';
 import { ensureHoldTune } from './media/hold-tune';
@@ -50,6 +51,8 @@ export interface RunningPbx extends AsyncDisposable {
   presence: PresenceControl;
   /** Instant messages between stations and from the PBX. */
   messages: MessagesControl;
+  /** Voice mail. */
+  voicemail: VoicemailModule;
   /** Emits `applied` once a change written to the database is live (see applied-changes.ts). */
   changes: AppliedChanges;
   /**
@@ -216,6 +219,7 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
       calls: installed.calls,
       presence: installed.presence,
       messages: installed.messages,
+      voicemail: installed.voicemail,
       changes,
       reloadTls: () => (tlsReloader ? tlsReloader.reload() : Promise.resolve(false)),
       stop,

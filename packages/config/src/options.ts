@@ -264,6 +264,19 @@ export const OPTIONS: readonly OptionSpec[] = [
     '',
     'text the PBX sends a station when it registers (empty: none)',
   ),
+  spec('voicemail.maxMessageSeconds', 'int', 120, 'longest voice-mail message (s)'),
+  spec(
+    'voicemail.minMessageMs',
+    'int',
+    1000,
+    'shorter messages (ms of sound, silence not counted) are discarded',
+  ),
+  spec(
+    'voicemail.maxMessages',
+    'int',
+    50,
+    'messages one mailbox holds; callers to a full one hear the refusal prompt',
+  ),
 ];
 
 const BY_KEY = new Map(OPTIONS.map((o) => [o.key, o]));

@@ -202,6 +202,16 @@ export const MessagesSchema = z.object({
   welcome: z.string().max(4000, { error: 'must be at most 4000 characters' }),
 });
 
+/** Voice mail (issue 13): message length, what counts as a message, the mailbox quota. */
+export const VoicemailSchema = z.object({
+  /** Longest message (s); the recording stops there. */
+  maxMessageSeconds: intBetween(5, 600),
+  /** Shorter recordings (ms of sound, not counting silence) are discarded. */
+  minMessageMs: intBetween(0, 60_000),
+  /** Messages one mailbox may hold; callers to a full mailbox hear the refusal prompt. */
+  maxMessages: intBetween(1, 10_000),
+});
+
 /** The whole configuration after defaults, file, database and environment are merged. */
 export const PbxConfigSchema = z
   .object({
@@ -216,6 +226,7 @@ export const PbxConfigSchema = z
     trunks: TrunksSchema,
     presence: PresenceSchema,
     messages: MessagesSchema,
+    voicemail: VoicemailSchema,
   })
   .superRefine((c, ctx) => {
     if ((c.sip.tlsCert === undefined) !== (c.sip.tlsKey === undefined)) {

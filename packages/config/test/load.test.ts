@@ -85,6 +85,7 @@ describe('loadConfig defaults', () => {
         watchers: 'all',
       },
       messages: { maxBytes: 4096, welcome: '' },
+      voicemail: { maxMessageSeconds: 120, minMessageMs: 1000, maxMessages: 50 },
     });
     expect(tlsEnabled(c)).toBe(false);
   });

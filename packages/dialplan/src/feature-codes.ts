@@ -18,6 +18,7 @@ export const FEATURE_IDS = [
   'pickup.directed',
   'pickup.group',
   'pickup.myGroup',
+  'voicemail',
 ] as const;
 
 /** A feature's identifier, in OfficeServ/SIP vocabulary. */
@@ -134,6 +135,12 @@ export const FEATURE_CODES: Readonly<Record<FeatureId, FeatureCodeDefinition>> =
     description: "My-group pickup: answer a call ringing in the caller's own pickup group",
     argument: 'none',
     officeServName: 'MYGPICK',
+  },
+  voicemail: {
+    feature: 'voicemail',
+    defaultCode: '88',
+    description: "Voice mail: the station's own mailbox (PIN, then messages and greeting)",
+    argument: 'none',
   },
 };
 

@@ -40,6 +40,13 @@ export type {
 export { MailboxRepo } from './repos/mailbox-repo';
 export type { Mailbox } from './repos/mailbox-repo';
 export { MessageRepo } from './repos/message-repo';
+export { VoicemailRepo, hashPin, verifyPin, PIN_PATTERN } from './repos/voicemail-repo';
+export type {
+  NewVoicemailMessage,
+  VoicemailBox,
+  VoicemailBoxPatch,
+  VoicemailMessage,
+} from './repos/voicemail-repo';
 export type { NewMessage, StoredMessage } from './repos/message-repo';
 export { RegistrationRepo } from './repos/registration-repo';
 export type { Registration, RegistrationInput, SipProtocol } from './repos/registration-repo';

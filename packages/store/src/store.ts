@@ -19,6 +19,7 @@ import { RingGroupRepo } from './repos/ring-group-repo';
 import { StationRepo } from './repos/station-repo';
 import { SystemOptionRepo } from './repos/system-option-repo';
 import { TrunkRepo } from './repos/trunk-repo';
+import { VoicemailRepo } from './repos/voicemail-repo';
 import { WhitelistRepo } from './repos/whitelist-repo';
 
 /** Options of {@link Store.open}. */
@@ -57,6 +58,7 @@ export class Store {
   readonly billing: BillingRepo;
   readonly mailboxes: MailboxRepo;
   readonly messages: MessageRepo;
+  readonly voicemail: VoicemailRepo;
 
   private constructor(
     readonly db: Database,
@@ -80,6 +82,7 @@ export class Store {
     this.billing = new BillingRepo(db, clock);
     this.mailboxes = new MailboxRepo(db, clock);
     this.messages = new MessageRepo(db, clock);
+    this.voicemail = new VoicemailRepo(db, clock);
   }
 
   /** Opens and migrates the database. */

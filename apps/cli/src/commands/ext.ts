@@ -1,3 +1,4 @@
+import { addVoicemailFlags, applyVoicemailPatch, voicemailPatch } from './vm';
 import { ConfigError, credentialIssues, parseStationCreate, parseStationUpdate } from '@pbx/config';
 import { NotFoundError, type Station } from '@pbx/store';
 import type { Command } from 'commander';
@@ -226,7 +227,9 @@ export function registerExt(program: Command, ctx: () => CliContext): void {
     say(c.io, `station ${station.tel} added (user ID ${station.userId})`);
   });
 
-  addStationFlags(ext.command('set <tel>').description('change settings of a station'))
+  addVoicemailFlags(
+    addStationFlags(ext.command('set <tel>').description('change settings of a station')),
+  )
     .option(
       '--forward-clear',
       'clear the call forward (all, busy, no answer, busy/no answer), as 600 does',
@@ -236,6 +239,7 @@ export function registerExt(program: Command, ctx: () => CliContext): void {
       const c = ctx();
       await takePassword(c, tel, opts, false);
       const raw = collect(opts);
+      const vmPatch = voicemailPatch(opts);
       if (opts.statusClear === true) {
         if (raw.statusText !== undefined) {
           throw new UsageError('ext set: give either --status or --status-clear, not both');
@@ -243,6 +247,13 @@ export function registerExt(program: Command, ctx: () => CliContext): void {
         raw.statusText = '';
       }
       if (Object.keys(raw).length === 0 && opts.forwardClear === undefined) {
+        if (vmPatch) {
+          // Only voice-mail options: the station row is left alone.
+          const store = await c.store();
+          if (!(await store.stations.get(tel))) throw new NotFoundError('station', tel);
+          say(c.io, `station ${tel}: ${await applyVoicemailPatch(store, tel, vmPatch)}`);
+          return;
+        }
         throw new UsageError(
           'ext set: nothing to change; give at least one option (see pbx ext set --help)',
         );
@@ -277,6 +288,7 @@ export function registerExt(program: Command, ctx: () => CliContext): void {
           throw forwardTargetMissing(err, patch.forwardUnreachable);
         });
       say(c.io, `station ${tel} updated`);
+      if (vmPatch) say(c.io, `station ${tel}: ${await applyVoicemailPatch(store, tel, vmPatch)}`);
     });
 
   ext

@@ -6,10 +6,15 @@ import type { InviteAuthenticator } from './invite-auth';
 import type { Logger } from 'pino';
 import type { PbxConfig } from '@pbx/config';
 import type { InviteTarget, RegistrationLookup } from './registration-lookup';
-import type { CallSipPort, IncomingDialogRequest, IncomingReinvite } from './sip-port';
+import type {
+  CallSipPort,
+  IncomingDialogRequest,
+  IncomingInvite,
+  IncomingReinvite,
+} from './sip-port';
 import type { MediaPort } from './media-port';
 import type { LiveStations } from './live-stations';
-import type { Call, CallRegistry, Leg } from './call-registry';
+import type { Call, CallRegistry, Leg, Party } from './call-registry';
 import type { CdrWriter } from './cdr-writer';
 
 /** A party was put on hold or taken off hold: where music on hold will start and stop. */
@@ -35,7 +40,22 @@ export interface OutsideCallerSide {
   failed(cause: { status: number; note?: string; disposition?: 'rejected' }): void;
 }
 
+/** Why a call to a station found no one (the conditions a mailbox can be set to take). */
+export type UnreachedCause = 'no-answer' | 'busy' | 'dnd' | 'unregistered';
+
+/** The voice-mail module as call routing sees it (installed only with voice mail). */
+export interface VoicemailHook {
+  /** True when the station's mailbox takes calls that found no one for `cause` now. */
+  takes(station: string, cause: UnreachedCause): boolean;
+  /** Takes the unanswered call over: answers the caller and records a message for `station`. */
+  deposit(call: Call, station: string, cause: UnreachedCause): void;
+  /** A station dialled the access code: answers it with the mailbox menu; false when it cannot. */
+  access(invite: IncomingInvite, caller: Party & { station: string }): boolean;
+}
+
 export interface CallHooks {
+  /** Voice mail: unreached calls and the access code. */
+  voicemail?: VoicemailHook;
   /** A party was held or resumed (music on hold, hold recall). */
   onHoldChanged?(change: HoldChange): void;
   /** A call's record is about to be written: billing rates trunk calls here. */

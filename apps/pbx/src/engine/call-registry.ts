@@ -140,7 +140,16 @@ export interface Connection {
 
 /** The facts of one call attempt, for its call record. */
 export interface CallInfo {
-  kind: 'station' | 'group' | 'pickup' | 'park' | 'retrieve' | 'transfer' | 'trunk' | 'conference';
+  kind:
+    | 'station'
+    | 'group'
+    | 'pickup'
+    | 'park'
+    | 'retrieve'
+    | 'transfer'
+    | 'trunk'
+    | 'conference'
+    | 'voicemail';
   dialled: string;
   caller: Party;
   startedAt: number;

@@ -30,6 +30,24 @@ export interface PlayResult {
   readonly stopped: boolean;
 }
 
+/** How a recording ends besides hang-up. */
+export interface RecordOptions {
+  /** Longest recording (seconds). */
+  readonly maxSeconds: number;
+  /** DTMF digits that end the recording (e.g. `#`); none when empty. */
+  readonly terminators?: string;
+}
+
+/** How a recording ended. */
+export interface RecordResult {
+  /** Milliseconds recorded as the media server reports them; undefined after a hang-up. */
+  readonly ms: number | undefined;
+  /** The terminator digit that ended it, if one did. */
+  readonly terminator: string | undefined;
+  /** True when the channel ended (hang-up, destroy) during the recording. */
+  readonly hungUp: boolean;
+}
+
 /** A member joined or left a conference (from the mixer's own events). */
 export interface ConferenceMemberEvent {
   readonly action: 'add' | 'del';
@@ -70,6 +88,14 @@ export interface MediaEndpoint {
   play(source: MediaSource, options?: PlayOptions): Promise<PlayResult>;
   /** Stops whatever is playing (no-op when nothing is). */
   stop(): Promise<void>;
+  /**
+   * Records what the phone sends into `file` (a path the media server can write; WAV) until a
+   * terminator digit, the time limit or the end of the channel. The file is complete (closed)
+   * when this resolves, also after a hang-up.
+   */
+  record(file: string, options: RecordOptions): Promise<RecordResult>;
+  /** Listens for each DTMF digit the phone sends in the media (RFC 4733). */
+  onDigit(listener: (digit: string) => void): void;
   /** Joins the named conference (mixer); it must exist (`createConference`). */
   join(conference: string): Promise<ConferenceMember>;
   /** Leaves the conference it joined (the endpoint stays up, silent). */

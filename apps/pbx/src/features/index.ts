@@ -42,6 +42,13 @@ export function installFeatures(env: CallEnv): InstalledFeatures {
     stationCall: (invite, caller, target) => startStationCall(env, invite, caller, target),
     groupCall: (invite, caller, group) => startGroupCall(env, invite, caller, group),
     featureCode: async (invite, caller, c) => {
+      // The voice-mail access code is answered by the mailbox menu, not with 480.
+      if (
+        c.kind === 'feature' &&
+        c.feature === 'voicemail' &&
+        env.hooks.voicemail?.access(invite, caller)
+      )
+        return;
       await codes.run(invite, caller, c);
     },
     replaces: (invite, caller, r) => handleReplaces(env, invite, caller, r),

@@ -15,7 +15,7 @@ import {
   type Route,
 } from '../state/routing';
 import type { IncomingInvite } from '../engine/sip-port';
-import type { CallEnv } from '../engine/call-env';
+import type { CallEnv, UnreachedCause } from '../engine/call-env';
 import { Call, type Leg, type Party } from '../engine/call-registry';
 import {
   answerCaller,
@@ -106,6 +106,12 @@ function follow(env: CallEnv, call: Call, route: Route): void {
     return;
   }
   call.record.callee = route.station;
+  if (
+    route.kind === 'reject' &&
+    route.cause !== 'not-found' &&
+    toVoicemail(env, call, route.station, route.cause)
+  )
+    return;
   if (route.kind === 'reject') {
     env.log.info(
       {
@@ -137,6 +143,12 @@ function follow(env: CallEnv, call: Call, route: Route): void {
       if (call.ended || call.connection) return;
       env.log.info({ callRef: call.ref, station: route.station, status }, 'callee refused');
       if (call.unanswered?.(status)) return;
+      // The phone itself said busy or declined (its own DND): the mailbox may take the call.
+      if (
+        (status === 486 || status === 600 || status === 603) &&
+        toVoicemail(env, call, route.station, 'busy')
+      )
+        return;
       endCall(env, call, { status: callerStatus(status) });
     },
   });
@@ -153,7 +165,7 @@ function armNoAnswer(
   route: Extract<Route, { kind: 'ring' }>,
   leg: Leg,
 ): void {
-  const noAnswer = route.noAnswer;
+  const noAnswer = route.noAnswer ?? voicemailNoAnswer(env, route.station);
   if (!noAnswer) return;
   call.setTimer('noAnswer', noAnswer.afterMs, () => {
     if (call.ended || call.connection || leg.ended) return;
@@ -169,4 +181,29 @@ function armNoAnswer(
       routeNoAnswer(route, env.stations.lookup, undefined, env.hooks.isOutside?.bind(env.hooks)),
     );
   });
+}
+
+/** Hands an unreached call to the station's mailbox when it takes this cause; true if it did. */
+function toVoicemail(env: CallEnv, call: Call, station: string, cause: UnreachedCause): boolean {
+  const vm = env.hooks.voicemail;
+  if (!vm?.takes(station, cause) || call.ended || call.connection || !call.aLeg.invite)
+    return false;
+  for (const leg of call.attempts) if (!leg.ended) releaseLeg(env, leg);
+  call.attempts.clear();
+  env.log.info({ callRef: call.ref, station, cause }, 'to voice mail');
+  vm.deposit(call, station, cause);
+  return true;
+}
+
+/**
+ * A station without a no-answer forward whose mailbox takes unanswered calls: the same timer
+ * (the station's no-answer time), after which the chain ends in `no-answer` and so in voice mail.
+ */
+function voicemailNoAnswer(
+  env: CallEnv,
+  station: string,
+): { afterMs: number; forwardTo: string } | null {
+  if (!env.hooks.voicemail?.takes(station, 'no-answer')) return null;
+  const view = env.stations.lookup(station);
+  return view ? { afterMs: view.noAnswerMs, forwardTo: 'voicemail' } : null;
 }

@@ -11,6 +11,8 @@ import type {
   MediaSource,
   PlayOptions,
   PlayResult,
+  RecordOptions,
+  RecordResult,
 } from '../engine/media-port';
 import type { EslEvent, FsConference, FsEndpoint } from './fsmrf';
 
@@ -97,6 +99,43 @@ export class FsmrfEndpoint implements MediaEndpoint {
     if (this.isEnded) return;
     this.stops += 1;
     await this.ep.api('uuid_break', `${this.ep.uuid} all`);
+  }
+
+  async record(file: string, options: RecordOptions): Promise<RecordResult> {
+    const terminators = options.terminators ? options.terminators : 'none';
+    // FreeSWITCH's record stops on the digits in `playback_terminators` (none by default).
+    await this.ep.execute('set', `playback_terminators=${terminators}`);
+    const run = this.ep.record(file, {
+      timeLimitSecs: Math.max(1, Math.round(options.maxSeconds)),
+    });
+    const ended = this.endedPromise.then(() => 'ended' as const);
+    const first = await Promise.race([run, ended]);
+    if (first !== 'ended') {
+      const ms = Number(first.recordMilliseconds);
+      return {
+        ms: Number.isFinite(ms) ? ms : undefined,
+        terminator: first.terminatorUsed ? first.terminatorUsed : undefined,
+        hungUp: false,
+      };
+    }
+    // The media server completes the record (file closed) before it reports the hang-up; a
+    // server that went away never does: wait a little, then take the file as it is.
+    const settle = new Promise<'gone'>((resolve) =>
+      setTimeout(() => resolve('gone'), 2000).unref(),
+    );
+    await Promise.race([run.catch(() => 'gone' as const), settle]);
+    return { ms: undefined, terminator: undefined, hungUp: true };
+  }
+
+  onDigit(listener: (digit: string) => void): void {
+    this.ep.on('dtmf', (evt) => {
+      if (typeof evt.dtmf !== 'string' || evt.dtmf === '') return;
+      try {
+        listener(evt.dtmf);
+      } catch (err) {
+        this.log.error({ err }, 'media endpoint digit listener failed');
+      }
+    });
   }
 
   async join(conference: string): Promise<ConferenceMember> {

@@ -25,6 +25,11 @@ export interface FsEndpoint {
   unjoin(): Promise<unknown>;
   destroy(): Promise<void>;
   once(event: 'destroy', listener: (info?: { reason?: string }) => void): void;
+  on(event: 'dtmf', listener: (evt: { dtmf?: string }) => void): void;
+  record(
+    file: string,
+    opts: { timeLimitSecs?: number },
+  ): Promise<{ terminatorUsed?: string; recordMilliseconds?: string }>;
 }
 
 export interface FsConference {

@@ -11,6 +11,8 @@ import {
   type MediaSource,
   type PlayOptions,
   type PlayResult,
+  type RecordOptions,
+  type RecordResult,
 } from '../../src/engine/media-port';
 
 let next = 0;
@@ -52,6 +54,25 @@ export class FakeEndpoint implements MediaEndpoint {
   async stop(): Promise<void> {
     this.stops += 1;
     this.stopPlaying?.();
+  }
+
+  readonly recorded: Array<{ file: string; options: RecordOptions }> = [];
+  private readonly digitListeners: Array<(digit: string) => void> = [];
+
+  record(file: string, options: RecordOptions): Promise<RecordResult> {
+    this.recorded.push({ file, options });
+    return new Promise((resolve) =>
+      this.onEnded(() => resolve({ ms: undefined, terminator: undefined, hungUp: true })),
+    );
+  }
+
+  onDigit(listener: (digit: string) => void): void {
+    this.digitListeners.push(listener);
+  }
+
+  /** Test helper: the phone sent a digit. */
+  digit(d: string): void {
+    for (const l of this.digitListeners) l(d);
   }
 
   async join(conference: string): Promise<ConferenceMember> {

@@ -79,6 +79,11 @@ export interface CallsPbxOptions extends TestPbxOptions {
    * scenarios script the plain relay, and a re-INVITE onto the media server would surprise them).
    */
   musicOnHold?: boolean;
+  /**
+   * Voice mail for unreached calls and the access code (default off: the sipp scenarios expect
+   * 486/480 for busy, DND, unregistered and unanswered stations, which the mailbox would answer).
+   */
+  voicemail?: boolean;
 }
 
 export async function startCallsPbx(options: CallsPbxOptions = {}): Promise<CallsPbx> {
@@ -88,6 +93,7 @@ export async function startCallsPbx(options: CallsPbxOptions = {}): Promise<Call
     cc.hooks.onMediaIdle = undefined;
     cc.hooks.waiting = undefined;
   }
+  if (!options.voicemail) cc.hooks.voicemail = undefined;
   const peers: SippPeer[] = [];
 
   const station = async (tel: string, settings: Partial<StationSettings> = {}): Promise<void> => {

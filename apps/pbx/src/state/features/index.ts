@@ -8,6 +8,7 @@ import {
 } from './call-forward';
 import { conference, conferenceRoom } from './conference';
 import { dnd } from './dnd';
+import { voicemail } from './voicemail';
 import { park, parkRetrieve } from './park';
 import { pickupDirected, pickupGroup, pickupMyGroup } from './pickup';
 import { refuse, type FeatureContext, type FeatureHandler, type FeatureResult } from './types';
@@ -27,6 +28,7 @@ export const FEATURE_HANDLERS: { readonly [F in FeatureId]: FeatureHandler<F> } 
   'pickup.directed': pickupDirected,
   'pickup.group': pickupGroup,
   'pickup.myGroup': pickupMyGroup,
+  voicemail,
 };
 
 /**

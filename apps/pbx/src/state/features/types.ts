@@ -92,7 +92,8 @@ export type FeatureNote =
   | 'slot-empty'
   | 'nothing-ringing'
   | 'no-pickup-group'
-  | 'conference-full';
+  | 'conference-full'
+  | 'no-voicemail';
 
 /** A call ringing at a station that a pickup can take. */
 export interface RingingCall {
