@@ -18,7 +18,13 @@ describe('option table', () => {
 
   it('covers every leaf of the configuration', () => {
     const c = loadConfig({
-      env: { PBX_SIP_TLS_CERT: 'c', PBX_SIP_TLS_KEY: 'k', PBX_MEDIA_HOLD_MUSIC: 'm.wav' },
+      env: {
+        PBX_SIP_TLS_CERT: 'c',
+        PBX_SIP_TLS_KEY: 'k',
+        PBX_MEDIA_HOLD_MUSIC: 'm.wav',
+        PBX_HTTP_CERT: 'c',
+        PBX_HTTP_KEY: 'k',
+      },
       generateSecret: () => 'secret',
     });
     const leaves = Object.entries(c).flatMap(([s, v]) => Object.keys(v).map((k) => `${s}.${k}`));

@@ -19,6 +19,7 @@ import { RingGroupRepo } from './repos/ring-group-repo';
 import { StationRepo } from './repos/station-repo';
 import { SystemOptionRepo } from './repos/system-option-repo';
 import { TrunkRepo } from './repos/trunk-repo';
+import { WebAuthRepo } from './repos/web-auth-repo';
 import { WhitelistRepo } from './repos/whitelist-repo';
 
 /** Options of {@link Store.open}. */
@@ -57,6 +58,8 @@ export class Store {
   readonly billing: BillingRepo;
   readonly mailboxes: MailboxRepo;
   readonly messages: MessageRepo;
+  /** Web console and CTI passwords (hashes). */
+  readonly webAuth: WebAuthRepo;
 
   private constructor(
     readonly db: Database,
@@ -80,6 +83,7 @@ export class Store {
     this.billing = new BillingRepo(db, clock);
     this.mailboxes = new MailboxRepo(db, clock);
     this.messages = new MessageRepo(db, clock);
+    this.webAuth = new WebAuthRepo(db, clock);
   }
 
   /** Opens and migrates the database. */
