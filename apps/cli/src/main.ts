@@ -17,6 +17,7 @@ import { registerMwi } from './commands/mwi';
 import { registerNumplan } from './commands/numplan';
 import { registerStatus } from './commands/status';
 import { registerTrunk } from './commands/trunk';
+import { registerWeb } from './commands/web';
 import { registerWhitelist } from './commands/whitelist';
 import { CliContext, type GlobalOptions } from './context';
 import { describeError, EXIT_USAGE } from './errors';
@@ -96,6 +97,7 @@ function buildProgram(
   registerTrunk(program, ctx);
   registerAuthcode(program, ctx);
   registerBilling(program, ctx);
+  registerWeb(program, ctx);
   program.hook('preAction', (_program, action) => onCommand(commandPath(action), action));
   // Subcommands inherit exitOverride and output only when set before they are added; set them
   // on every command so a usage error anywhere throws instead of exiting the process.

@@ -52,6 +52,8 @@ export class HttpContext {
     readonly metrics: PbxMetrics,
     readonly trace: SipTrace,
     readonly secure: boolean,
+    /** The local administrator's token (`<db>.api-token`), for the `pbx` command. */
+    private readonly localToken: string | undefined,
   ) {}
 
   get store() {
@@ -71,7 +73,10 @@ export class HttpContext {
 
   /** Who is asking; 401 without a valid session. */
   principal(req: FastifyRequest): Principal {
-    const s = this.sessions.get(this.token(req));
+    const token = this.token(req);
+    if (this.localToken !== undefined && token === this.localToken)
+      return { role: 'admin', name: 'cli' };
+    const s = this.sessions.get(token);
     if (!s) throw new HttpError(401, 'unauthorized', 'log in first (POST /api/login)');
     return s.principal;
   }

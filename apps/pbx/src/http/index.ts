@@ -4,7 +4,9 @@
  * the engine through its public handles and changes the PBX through the store, as the CLI does;
  * nothing in the engine imports from here.
  */
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import { adminRoutes } from './admin-routes';
@@ -81,7 +83,25 @@ export async function installHttp(deps: HttpDeps): Promise<HttpModule> {
   };
   const trace = new SipTrace({ now: ctx.now });
   const callIds = new CallIds();
-  const h = new HttpContext(deps, sessions, limiter, hub, metrics, trace, 'https' in https);
+  // The `pbx` command's key to the API: readable by whoever may read the database.
+  const dbPath = ctx.config.db.path;
+  const tokenFile =
+    dbPath && dbPath !== ':memory:' ? `${path.resolve(dbPath)}.api-token` : undefined;
+  const localToken = tokenFile ? randomBytes(32).toString('base64url') : undefined;
+  if (tokenFile && localToken) {
+    await rm(tokenFile, { force: true });
+    await writeFile(tokenFile, `${localToken}\n`, { mode: 0o600 });
+  }
+  const h = new HttpContext(
+    deps,
+    sessions,
+    limiter,
+    hub,
+    metrics,
+    trace,
+    'https' in https,
+    localToken,
+  );
   const stopFeeding = feedLiveSources(deps, hub, metrics, trace, callIds);
 
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
@@ -132,6 +152,7 @@ export async function installHttp(deps: HttpDeps): Promise<HttpModule> {
       // Open WebSockets would keep close() waiting: end them first.
       for (const client of app.websocketServer?.clients ?? []) client.terminate();
       await app.close();
+      if (tokenFile) await rm(tokenFile, { force: true });
     },
   };
 }

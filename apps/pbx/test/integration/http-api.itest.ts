@@ -13,6 +13,19 @@ import {
   type CallsPbx,
 } from '../helpers/calls-harness';
 import { ApiClient, EventClient } from '../helpers/http-client';
+import { run } from '../../../cli/src/main';
+
+/** Runs `pbx --db <db> ...args` in-process against the test PBX's HTTP port. */
+async function pbxCli(db: string, port: number, ...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(['--db', db, ...args], {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    env: { PBX_HTTP_PORT: String(port), PBX_HTTP_HOST: '127.0.0.1' },
+  });
+  return { code, stdout, stderr };
+}
 
 jest.setTimeout(60_000);
 
@@ -249,6 +262,32 @@ describe('HTTP API', () => {
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(String(csv.body).split('\r\n')[0]).toMatch(/call_?ref/i);
     expect(String(csv.body)).toContain(ref);
+  });
+
+  test('`pbx calls` lists the live call and `pbx calls hangup` ends it, through the API', async () => {
+    const adminEvents = await events(admin.token!, 'calls');
+    const callee = await h.phone('203', 'uas-answer.xml');
+    const caller = await h.startCall('201', '203', 'uac-invite-expect-200-recv-bye.xml');
+    const connected = await adminEvents.waitFor(
+      (e) => e.topic === 'calls' && e.data.callee === '203' && e.data.state === 'connected',
+      15_000,
+      'connected call to 203',
+    );
+    const ref = connected.data.ref as string;
+    const listed = await pbxCli(h.pbx.dbPath, h.pbx.http.port, 'calls', '--json');
+    expect(listed.stderr).toBe('');
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ ref, state: 'connected', callee: '203' }),
+    ]);
+    const table = await pbxCli(h.pbx.dbPath, h.pbx.http.port, 'calls');
+    expect(table.stdout).toContain(ref);
+    const hung = await pbxCli(h.pbx.dbPath, h.pbx.http.port, 'calls', 'hangup', ref);
+    expect([hung.code, hung.stderr]).toEqual([0, '']);
+    expectPhoneOk(await caller.done, 'caller 201');
+    expectPhoneOk(await callee.done, 'callee 203');
+    const gone = await pbxCli(h.pbx.dbPath, h.pbx.http.port, 'calls', 'hangup', ref);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/call.*not found|no call/i);
   });
 
   test('a station user sets DND; the next call to it is refused; history counts the missed call', async () => {
