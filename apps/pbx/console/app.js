@@ -8,6 +8,7 @@ const state = {
   contacts: new Map(),
   calls: new Map(),
   chatPeer: '',
+  meNotice: '',
   messages: [],
   socket: null,
 };
@@ -171,6 +172,7 @@ function onEvent(e) {
 async function render() {
   if (!state.session) return;
   const tab = location.hash.slice(1).split('/')[0] || '';
+  if (tab !== state.tab) state.meNotice = '';
   state.tab = tab;
   for (const a of $('tabs').querySelectorAll('a'))
     a.classList.toggle('active', a.getAttribute('href') === `#${tab}`);
@@ -418,7 +420,8 @@ async function viewMe(view) {
   const save = async (body) => {
     try {
       await api('PATCH', '/api/me', body);
-      $('me-saved').textContent = 'Saved.';
+      // Kept in state: the page is drawn again (here and on the presence event that follows).
+      state.meNotice = 'Saved.';
       await render();
     } catch (err) {
       $('me-error').textContent = err.message;
@@ -501,7 +504,7 @@ async function viewMe(view) {
             )
           : null,
       ),
-      el('p', { id: 'me-saved', className: 'muted' }),
+      el('p', { id: 'me-saved', className: 'muted' }, state.meNotice || ''),
       el('p', { id: 'me-error', className: 'error' }),
     ),
   );
@@ -728,7 +731,10 @@ async function viewRecords(view) {
 
 /** Draws the SIP messages of one call as a ladder: one column per peer, the PBX in between. */
 async function viewLadder(view, ref) {
-  const { messages } = await api('GET', `/api/calls/${encodeURIComponent(ref)}/ladder`);
+  const { messages, peers: names } = await api(
+    'GET',
+    `/api/calls/${encodeURIComponent(ref)}/ladder`,
+  );
   const peers = [];
   for (const m of messages) if (!peers.includes(m.peer)) peers.push(m.peer);
   const columns = [peers[0], 'PBX', ...peers.slice(1)].filter(Boolean);
@@ -764,7 +770,11 @@ async function viewLadder(view, ref) {
   root.append(defs);
   for (const c of columns) {
     root.append(
-      svg('text', { x: colX(c), y: 20, 'text-anchor': 'middle', 'font-weight': 'bold' }, c),
+      svg(
+        'text',
+        { x: colX(c), y: 20, 'text-anchor': 'middle', 'font-weight': 'bold' },
+        names[c] ? `${names[c]} (${c})` : c,
+      ),
     );
     root.append(
       svg('line', {

@@ -59,10 +59,16 @@ export function liveRoutes(app: FastifyInstance, h: HttpContext, callIds: CallId
     const { ref, call } = findCall(req);
     const ids = callIds.of(ref);
     if (!call && ids.length === 0) throw new NotFoundError('call', ref);
-    return {
-      ref,
-      callIds: ids,
-      messages: h.trace.ladder(ids),
-    };
+    const messages = h.trace.ladder(ids);
+    // Name the phones: the station registered from each address the messages went to.
+    const now = h.deps.ctx.now();
+    const peers: Record<string, string> = {};
+    for (const tel of registrar.bindings.tels())
+      for (const b of registrar.bindings.live(tel, now))
+        peers[`${b.sourceIp}:${b.sourcePort}`] = tel;
+    const named = Object.fromEntries(
+      [...new Set(messages.map((m) => m.peer))].flatMap((p) => (peers[p] ? [[p, peers[p]]] : [])),
+    );
+    return { ref, callIds: ids, peers: named, messages };
   });
 }
