@@ -16,6 +16,9 @@ command -v docker-compose >/dev/null 2>&1 || need_pkgs+=(docker-compose)
 # What phones hear is taken off the wire (tcpdump on lo, as root) and test tones are made by sox.
 command -v tcpdump >/dev/null 2>&1 || need_pkgs+=(tcpdump)
 command -v sox >/dev/null 2>&1 || need_pkgs+=(sox)
+# The web console's browser tests drive Debian's Chromium (playwright-core, executable path only).
+command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
+[ -d /usr/share/fonts/truetype/dejavu ] || need_pkgs+=(fonts-dejavu-core)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing test peers: ${need_pkgs[*]}"
