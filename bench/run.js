@@ -12,6 +12,7 @@ const SUITES = [
   ['Presence and messages (issue 9)', './presence-bench'],
   ['Conferences (issue 12)', './conference-bench'],
   ['Music on hold (issue 12)', './moh-bench'],
+  ['Web console and API events (issue 10)', './web-bench'],
 ];
 
 async function main() {
