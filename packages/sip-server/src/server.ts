@@ -67,7 +67,11 @@ export interface SipServer extends AsyncDisposable {
    * and the web console's per-call ladder. Returns a function that stops observing.
    */
   onTraffic(
-    listener: (direction: 'in' | 'out', data: Buffer, peer: { address: string; port: number }) => void,
+    listener: (
+      direction: 'in' | 'out',
+      data: Buffer,
+      peer: { address: string; port: number },
+    ) => void,
   ): () => void;
   /** Replaces the admission check (see {@link SipServerOptions.admission}). */
   setAdmission(admission: SipServerOptions['admission']): void;

@@ -122,8 +122,7 @@ export class MessageRelay {
   /** The station registered: its welcome message, then everything queued for it, in order. */
   async onRegistered(tel: string): Promise<void> {
     const welcome = this.d.welcome();
-    if (welcome)
-      await this.add({ fromTel: PBX_SENDER, toTel: tel, body: welcome });
+    if (welcome) await this.add({ fromTel: PBX_SENDER, toTel: tel, body: welcome });
     await this.deliverPending(tel);
   }
 
