@@ -4,6 +4,7 @@
 import { $, api, el, setUnauthorized } from './dom.js';
 import { viewLadder } from './ladder.js';
 import { state } from './state.js';
+import { viewSystem } from './views-system.js';
 import { drawCalls, viewCalls, viewRecords, viewStations, viewStatus } from './views-admin.js';
 import {
   drawContacts,
@@ -28,6 +29,7 @@ const ADMIN_TABS = [
   ['calls', 'Live calls'],
   ['stations', 'Stations'],
   ['records', 'Call records'],
+  ['system', 'System'],
   ['contacts', 'Contacts'],
 ];
 
@@ -161,6 +163,8 @@ async function render() {
         return await viewStations(view);
       case 'records':
         return await viewRecords(view);
+      case 'system':
+        return await viewSystem(view);
       case 'ladder':
         return await viewLadder(view, location.hash.split('/')[1] || '');
       default:

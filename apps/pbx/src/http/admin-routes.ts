@@ -138,6 +138,12 @@ export function adminRoutes(app: FastifyInstance, h: HttpContext): void {
     return describePlan(planFromStored(await store.numberPlan.overrides()));
   });
 
+  // Ring groups (read; `pbx group` changes them).
+  app.get('/api/groups', async (req) => {
+    h.admin(req);
+    return store.ringGroups.list();
+  });
+
   // IP white list, as `pbx whitelist`.
   app.get('/api/whitelist', async (req) => {
     h.admin(req);

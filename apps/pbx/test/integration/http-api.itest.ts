@@ -90,6 +90,12 @@ describe('HTTP API', () => {
       ['GET', '/api/stations'],
       ['GET', '/api/cdrs'],
       ['GET', '/api/registrations'],
+      ['GET', '/api/groups'],
+      ['GET', '/api/numplan'],
+      ['GET', '/api/config'],
+      ['GET', '/api/audit'],
+      ['GET', '/api/access-log'],
+      ['POST', '/api/whitelist'],
       ['PATCH', '/api/stations/202'],
       ['PUT', '/api/stations/202/cti-password'],
     ] as const) {

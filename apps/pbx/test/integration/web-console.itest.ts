@@ -121,6 +121,13 @@ describe('web console in Chromium', () => {
     await admin.click('#tab-records');
     await admin.waitForSelector('#records-table td:has-text("answered")');
     await shot(admin, 'admin-call-records');
+    await admin.click('#tab-system');
+    await admin.waitForSelector('#numplan-table tr');
+    await admin.fill('#whitelist-entry', '127.0.0.0/8');
+    await admin.click('#whitelist-add');
+    await admin.waitForSelector('#whitelist-table td:has-text("127.0.0.0/8")');
+    expect((await h.pbx.ctx.store.whitelist.list()).map((w) => w.cidr)).toContain('127.0.0.0/8');
+    await shot(admin, 'admin-system');
     await alice.context().close();
     await admin.context().close();
   });
