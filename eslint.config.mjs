@@ -57,6 +57,23 @@ const layerTable = {
     presence: ['engine', 'state', 'sip', 'persistence'],
     messages: ['engine', 'state', 'sip', 'persistence'],
     signalling: ['engine', 'registrar', 'trunks', 'presence', 'messages', 'sip', 'state'],
+    // The HTTP API, event stream, metrics and console server (issue 10): it reads the engine and
+    // its neighbours; no folder imports it (pbx.ts wires it up).
+    http: [
+      'engine',
+      'state',
+      'sip',
+      'persistence',
+      'registrar',
+      'presence',
+      'messages',
+      // The modules' handles, as types (the composition root's files).
+      'context',
+      'call-control',
+      'presence-control',
+      'messages-control',
+      'applied-changes',
+    ],
     // The media port on drachtio-fsmrf (the only folder that imports it).
     media: ['engine', 'sip', 'state'],
   },
@@ -84,6 +101,11 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
+  },
+  {
+    // The web console's scripts run in the browser as ES modules (apps/pbx/console).
+    files: ['apps/pbx/console/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: { ...globals.browser } },
   },
   {
     files: ['**/*.mjs'],

@@ -54,6 +54,7 @@ async function run() {
       c.control.port = 0;
       c.media.sipPort = 0;
       c.media.eslPort = 0;
+      c.http.port = 0;
     },
     logger: pino({ level: 'silent' }),
   });

@@ -13,6 +13,7 @@ const SUITES = [
   ['Conferences (issue 12)', './conference-bench'],
   ['Music on hold (issue 12)', './moh-bench'],
   ['Voice mail (issue 13)', './voicemail-bench'],
+  ['Web console and API events (issue 10)', './web-bench'],
 ];
 
 async function main() {

@@ -18,6 +18,9 @@ command -v tcpdump >/dev/null 2>&1 || need_pkgs+=(tcpdump)
 command -v sox >/dev/null 2>&1 || need_pkgs+=(sox)
 # TLS tests make their certificates with the openssl CLI.
 command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
+# The web console's browser tests drive Debian's Chromium (playwright-core, executable path only).
+command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
+[ -d /usr/share/fonts/truetype/dejavu ] || need_pkgs+=(fonts-dejavu-core)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing test peers: ${need_pkgs[*]}"

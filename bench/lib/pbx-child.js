@@ -22,6 +22,7 @@ async function startBenchPbx({ dir, sipPort, env = {} }) {
       PBX_CONTROL_PORT: '0',
       PBX_MEDIA_SIP_PORT: '0',
       PBX_MEDIA_ESL_PORT: '0',
+      PBX_HTTP_PORT: '0',
       PBX_LICENSE_MAX_STATIONS: '5000',
       ...env,
     },

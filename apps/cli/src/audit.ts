@@ -22,6 +22,9 @@ export const AUDITED_COMMANDS = new Set([
   'numplan reset',
   'backup',
   'restore',
+  'admin passwd',
+  'ext cti-password',
+  'calls hangup',
 ]);
 
 /** Option names whose values are never written anywhere. */

@@ -18,6 +18,7 @@ import { registerVm } from './commands/vm';
 import { registerNumplan } from './commands/numplan';
 import { registerStatus } from './commands/status';
 import { registerTrunk } from './commands/trunk';
+import { registerWeb } from './commands/web';
 import { registerWhitelist } from './commands/whitelist';
 import { CliContext, type GlobalOptions } from './context';
 import { describeError, EXIT_USAGE } from './errors';
@@ -98,6 +99,7 @@ function buildProgram(
   registerTrunk(program, ctx);
   registerAuthcode(program, ctx);
   registerBilling(program, ctx);
+  registerWeb(program, ctx);
   program.hook('preAction', (_program, action) => onCommand(commandPath(action), action));
   // Subcommands inherit exitOverride and output only when set before they are added; set them
   // on every command so a usage error anywhere throws instead of exiting the process.

@@ -22,6 +22,7 @@ import { MediaConnection, type MediaTarget } from './media/media-connection';
 import { ensureHoldTune } from './media/hold-tune';
 import { installModules } from './modules';
 import { TlsReloader, tlsFilesOf, tlsSettingsOf } from './sip/tls-files';
+import { installHttp, type HttpModule } from './http';
 
 export interface StartPbxOptions {
   /** Environment to read PBX_* variables from (main.ts passes process.env). */
@@ -60,6 +61,8 @@ export interface RunningPbx extends AsyncDisposable {
    * resolves false when TLS is off or the files are unusable (the current certificate stays).
    */
   reloadTls(): Promise<boolean>;
+  /** The HTTP API, event stream, metrics and web console (`http.port`). */
+  http: HttpModule;
   stop(): Promise<void>;
 }
 
@@ -191,6 +194,7 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
           // Ports and addresses need a restart; everything else applies at once.
           next.control = ctx.config.control;
           next.sip.port = ctx.config.sip.port;
+          next.http = { ...next.http, host: ctx.config.http.host, port: ctx.config.http.port };
           // Children made with log.child() follow the root's level unless given their own.
           if (next.log.level !== ctx.config.log.level) log.level = next.log.level;
           Object.assign(ctx.config, next);
@@ -204,6 +208,19 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
         },
       );
     });
+    const http = await installHttp({
+      ctx,
+      calls: installed.calls,
+      registrar,
+      presence: installed.presence,
+      messages: installed.messages,
+      changes,
+      ...(sipServer ? { sipTraffic: (l) => sipServer.onTraffic(l) } : {}),
+      ...(mediaServer ? { mediaChannels: () => mediaServer.stats().channels } : {}),
+    });
+    stopAll.push(() => http.stop());
+    // With port 0 (tests) the real port is known only now.
+    config.http.port = http.port;
     log.info(
       { sip: `${config.sip.host}:${config.sip.port}`, db: dbPath, domain: config.sip.domain },
       'pbx started',
@@ -222,6 +239,7 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
       voicemail: installed.voicemail,
       changes,
       reloadTls: () => (tlsReloader ? tlsReloader.reload() : Promise.resolve(false)),
+      http,
       stop,
       [Symbol.asyncDispose]: stop,
     };

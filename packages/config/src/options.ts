@@ -277,6 +277,19 @@ export const OPTIONS: readonly OptionSpec[] = [
     50,
     'messages one mailbox holds; callers to a full one hear the refusal prompt',
   ),
+  spec('http.host', 'string', '127.0.0.1', 'address the HTTP API and web console bind to', {
+    restart: true,
+  }),
+  spec('http.port', 'int', 8080, 'port of the HTTP API, event stream, metrics and web console', {
+    restart: true,
+  }),
+  spec('http.cert', 'string', undefined, 'HTTPS certificate file (PEM); HTTPS needs http.key too', {
+    restart: true,
+  }),
+  spec('http.key', 'string', undefined, 'HTTPS private key file (PEM)', { restart: true }),
+  spec('http.loginAttempts', 'int', 5, 'failed logins per address and user before a pause'),
+  spec('http.loginWindow', 'int', 300, 'window of http.loginAttempts and length of the pause (s)'),
+  spec('http.sessionIdle', 'int', 28_800, 'a web session ends after this long unused (s)'),
 ];
 
 const BY_KEY = new Map(OPTIONS.map((o) => [o.key, o]));

@@ -212,6 +212,22 @@ export const VoicemailSchema = z.object({
   maxMessages: intBetween(1, 10_000),
 });
 
+/** The HTTP API, event stream, metrics and web console (issue 10). */
+export const HttpSchema = z.object({
+  /** Address the HTTP listener binds to; loopback by default, as it carries administration. */
+  host: hostSchema(),
+  /** Port of the HTTP (or HTTPS) listener; 0 asks the OS for a free one (tests). */
+  port: port(),
+  /** HTTPS is on only when both `cert` and `key` are set. */
+  cert: nonEmpty(4096, 'a file path').optional(),
+  key: nonEmpty(4096, 'a file path').optional(),
+  /** Failed logins allowed per client address and user within `loginWindow` seconds. */
+  loginAttempts: intBetween(1, 1000),
+  loginWindow: intBetween(1, 86_400),
+  /** Lifetime of a console session without use (s). */
+  sessionIdle: intBetween(60, 30 * 86_400),
+});
+
 /** The whole configuration after defaults, file, database and environment are merged. */
 export const PbxConfigSchema = z
   .object({
@@ -227,6 +243,7 @@ export const PbxConfigSchema = z
     presence: PresenceSchema,
     messages: MessagesSchema,
     voicemail: VoicemailSchema,
+    http: HttpSchema,
   })
   .superRefine((c, ctx) => {
     if ((c.sip.tlsCert === undefined) !== (c.sip.tlsKey === undefined)) {
@@ -236,6 +253,14 @@ export const PbxConfigSchema = z
         code: 'custom',
         path: ['sip', missing],
         message: `is required when sip.${given} is set (TLS needs both)`,
+      });
+    }
+    if ((c.http.cert === undefined) !== (c.http.key === undefined)) {
+      const [missing, given] = c.http.cert === undefined ? ['cert', 'key'] : ['key', 'cert'];
+      ctx.addIssue({
+        code: 'custom',
+        path: ['http', missing],
+        message: `is required when http.${given} is set (HTTPS needs both)`,
       });
     }
     if (c.media.mode === 'embedded' && isIP(c.media.host) !== 4) {

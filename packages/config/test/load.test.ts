@@ -86,6 +86,13 @@ describe('loadConfig defaults', () => {
       },
       messages: { maxBytes: 4096, welcome: '' },
       voicemail: { maxMessageSeconds: 120, minMessageMs: 1000, maxMessages: 50 },
+      http: {
+        host: '127.0.0.1',
+        port: 8080,
+        loginAttempts: 5,
+        loginWindow: 300,
+        sessionIdle: 28_800,
+      },
     });
     expect(tlsEnabled(c)).toBe(false);
   });
@@ -255,7 +262,9 @@ describe('loadConfig errors name the key and the rule', () => {
         // Any file path is valid here; whether it plays is checked by `pbx config set`.
         o.key !== 'media.holdMusic' &&
         o.key !== 'trunks.tlsCa' &&
-        !o.key.startsWith('sip.tls'),
+        !o.key.startsWith('sip.tls') &&
+        o.key !== 'http.cert' &&
+        o.key !== 'http.key',
     ).map((o) => [o.key, o]),
   )('a bad %s names the key', (key, option) => {
     const name = envNameOf(option.key);

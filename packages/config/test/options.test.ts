@@ -24,6 +24,8 @@ describe('option table', () => {
         PBX_SIP_TLS_CA: 'ca',
         PBX_MEDIA_HOLD_MUSIC: 'm.wav',
         PBX_TRUNKS_TLS_CA: 'ca.pem',
+        PBX_HTTP_CERT: 'c',
+        PBX_HTTP_KEY: 'k',
       },
       generateSecret: () => 'secret',
     });

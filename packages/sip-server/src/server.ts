@@ -71,6 +71,17 @@ export interface SipServer extends AsyncDisposable {
      */
     refusals: Record<string, number>;
   };
+  /**
+   * Observes every SIP message received (after parsing succeeded) and sent, as bytes: metrics
+   * and the web console's per-call ladder. Returns a function that stops observing.
+   */
+  onTraffic(
+    listener: (
+      direction: 'in' | 'out',
+      data: Buffer,
+      peer: { address: string; port: number },
+    ) => void,
+  ): () => void;
   /** Replaces the admission check (see {@link SipServerOptions.admission}). */
   setAdmission(admission: SipServerOptions['admission']): void;
   /**
@@ -219,6 +230,10 @@ export async function startSipServer(
       connections: transport.connectionCount,
       refusals: Object.fromEntries([...core.refusals, ...transport.drops, ...transactions.drops]),
     }),
+    onTraffic: (listener) => {
+      transport.on('traffic', listener);
+      return () => transport.off('traffic', listener);
+    },
     setAdmission: (admission) => {
       transport.setAdmission(admission);
       core.admits = admission;

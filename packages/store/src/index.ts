@@ -50,6 +50,8 @@ export type {
 export type { NewMessage, StoredMessage } from './repos/message-repo';
 export { RegistrationRepo } from './repos/registration-repo';
 export type { Registration, RegistrationInput, SipProtocol } from './repos/registration-repo';
+export { WebAuthRepo } from './repos/web-auth-repo';
+export { hashWebPassword, verifyWebPassword } from './web-passwords';
 export { WhitelistRepo } from './repos/whitelist-repo';
 export type { WhitelistRow } from './repos/whitelist-repo';
 export { AccessLogRepo } from './repos/access-log-repo';

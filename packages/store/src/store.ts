@@ -20,6 +20,7 @@ import { StationRepo } from './repos/station-repo';
 import { SystemOptionRepo } from './repos/system-option-repo';
 import { TrunkRepo } from './repos/trunk-repo';
 import { VoicemailRepo } from './repos/voicemail-repo';
+import { WebAuthRepo } from './repos/web-auth-repo';
 import { WhitelistRepo } from './repos/whitelist-repo';
 
 /** Options of {@link Store.open}. */
@@ -59,6 +60,8 @@ export class Store {
   readonly mailboxes: MailboxRepo;
   readonly messages: MessageRepo;
   readonly voicemail: VoicemailRepo;
+  /** Web console and CTI passwords (hashes). */
+  readonly webAuth: WebAuthRepo;
 
   private constructor(
     readonly db: Database,
@@ -83,6 +86,7 @@ export class Store {
     this.mailboxes = new MailboxRepo(db, clock);
     this.messages = new MessageRepo(db, clock);
     this.voicemail = new VoicemailRepo(db, clock);
+    this.webAuth = new WebAuthRepo(db, clock);
   }
 
   /** Opens and migrates the database. */

@@ -246,18 +246,33 @@ export class Call {
 export class CallRegistry implements CallStore {
   private readonly calls = new Map<CallRef, Call>();
   private readonly legs = new Map<LegId, Leg>();
+  private readonly listeners: Array<(ref: CallRef) => void> = [];
 
   constructor(
     private readonly stations: LiveStations,
     private readonly now: () => number,
   ) {}
 
+  /**
+   * Tells `listener` the call whose set of legs or leg states changed (added, ringing, answered,
+   * ended): the live-call view of the HTTP API follows this. Listeners must not throw.
+   */
+  onChange(listener: (ref: CallRef) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(ref: CallRef): void {
+    for (const l of this.listeners) l(ref);
+  }
+
   add(call: Call): void {
     this.calls.set(call.ref, call);
+    this.changed(call.ref);
   }
 
   remove(call: Call): void {
     this.calls.delete(call.ref);
+    this.changed(call.ref);
   }
 
   call(ref: CallRef): Call | undefined {
@@ -279,6 +294,7 @@ export class CallRegistry implements CallStore {
   /** Starts reporting `leg` to its station (if it has one). `inbound`: the station is called. */
   track(leg: Leg, direction: StationLeg['direction'], peer: Party): void {
     this.legs.set(leg.id, leg);
+    this.changed(leg.callRef);
     const station = leg.party.station;
     if (!station || leg.tracked) return;
     leg.tracked = true;
@@ -301,6 +317,7 @@ export class CallRegistry implements CallStore {
 
   /** Reports ringing or connected, with the dialog ids the phone now knows. */
   progress(leg: Leg, state: 'early' | 'confirmed'): void {
+    this.changed(leg.callRef);
     const station = leg.party.station;
     if (!station || !leg.tracked) return;
     this.stations.apply(station, {
@@ -314,6 +331,7 @@ export class CallRegistry implements CallStore {
   /** Stops reporting the leg (it ended, or it left the station). */
   untrack(leg: Leg): void {
     this.legs.delete(leg.id);
+    this.changed(leg.callRef);
     const station = leg.party.station;
     if (!station || !leg.tracked) return;
     leg.tracked = false;

@@ -36,6 +36,12 @@ export function storeCdrSink(store: Store): CdrSink {
 /** Writes records in order, never throws at the caller, and lets tests wait for the writes. */
 export class CdrWriter {
   private pending: Promise<void> = Promise.resolve();
+  private readonly written: Array<(record: CallRecordInput) => void> = [];
+
+  /** Tells `listener` each finished record once it is stored (metrics, the event stream). */
+  onWritten(listener: (record: CallRecordInput) => void): void {
+    this.written.push(listener);
+  }
 
   constructor(
     private readonly sink: CdrSink,
@@ -56,6 +62,9 @@ export class CdrWriter {
     const sink = this.sink;
     this.pending = this.pending
       .then(() => sink.write(record))
+      .then(() => {
+        for (const l of this.written) l(record);
+      })
       .catch((err: unknown) =>
         this.log.error({ err, callRef: record.callRef }, 'call record not written'),
       );

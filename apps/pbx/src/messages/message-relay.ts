@@ -7,7 +7,7 @@
  * (`pbx message send`, the welcome message on registration).
  */
 import type { Logger } from 'pino';
-import type { StoredMessage, Store } from '@pbx/store';
+import type { NewMessage, StoredMessage, Store } from '@pbx/store';
 import type { InviteTarget } from '../engine/registration-lookup';
 import type { IncomingMessage, MessageSipPort } from './sip-port';
 
@@ -35,6 +35,7 @@ export class MessageRelay {
   /** Stations with messages waiting in the table (delivered in order before any new one). */
   private readonly waiting = new Set<string>();
   private readonly now: () => number;
+  private readonly stored: Array<(m: StoredMessage) => void> = [];
 
   constructor(private readonly d: MessageRelayDeps) {
     this.now = d.now ?? Date.now;
@@ -54,26 +55,56 @@ export class MessageRelay {
     if (!this.d.isStation(msg.toUser)) return 404;
     // RFC 3428 §7: a body the recipient side will not take is refused with 413.
     if (msg.size > this.d.maxBytes()) return 413;
-    const message = {
-      fromTel: msg.fromUser,
-      toTel: msg.toUser,
-      contentType: msg.contentType,
-      body: msg.body,
-      createdAt: this.now(),
-    };
-    const contacts = this.d.contacts(msg.toUser);
+    return this.relay(msg.fromUser, msg.toUser, msg.body, msg.contentType);
+  }
+
+  /**
+   * A message a station user sends from the web console: relayed exactly as a MESSAGE from
+   * that station's phone would be (stored as history, delivered now or queued). Returns the
+   * status the phone would have got: 200 delivered, 202 queued, 404 no such station, 413 too big.
+   */
+  async sendFromStation(
+    fromTel: string,
+    toTel: string,
+    body: string,
+    contentType = 'text/plain',
+  ): Promise<number> {
+    if (!this.d.isStation(fromTel) || !this.d.isStation(toTel)) return 404;
+    if (Buffer.byteLength(body) > this.d.maxBytes()) return 413;
+    return this.relay(fromTel, toTel, body, contentType);
+  }
+
+  /** Tells `listener` every message stored (sent, queued or received), for the event stream. */
+  onStored(listener: (m: StoredMessage) => void): void {
+    this.stored.push(listener);
+  }
+
+  private async add(m: NewMessage): Promise<StoredMessage> {
+    const saved = await this.d.store.messages.add(m);
+    for (const l of this.stored) l(saved);
+    return saved;
+  }
+
+  private async relay(
+    fromTel: string,
+    toTel: string,
+    body: string,
+    contentType: string,
+  ): Promise<number> {
+    const message = { fromTel, toTel, contentType, body, createdAt: this.now() };
+    const contacts = this.d.contacts(toTel);
     // Older messages still waiting for this station go first: this one joins the queue.
-    if (!this.waiting.has(msg.toUser) && contacts.length > 0) {
+    if (!this.waiting.has(toTel) && contacts.length > 0) {
       const status = await this.send(message, contacts, false);
       if (status >= 200 && status < 300) {
         // One write per delivered message: stored as history once a contact took it.
-        await this.d.store.messages.add({ ...message, deliveredAt: this.now() });
+        await this.add({ ...message, deliveredAt: this.now() });
         return 200;
       }
     }
-    await this.d.store.messages.add(message);
-    this.waiting.add(msg.toUser);
-    void this.deliverPending(msg.toUser);
+    await this.add(message);
+    this.waiting.add(toTel);
+    void this.deliverPending(toTel);
     return 202;
   }
 
@@ -84,15 +115,14 @@ export class MessageRelay {
 
   /** Sends the PBX's own message to a station (delivered now or when it registers). */
   async sendFromPbx(toTel: string, body: string, contentType = 'text/plain'): Promise<void> {
-    await this.d.store.messages.add({ fromTel: PBX_SENDER, toTel, contentType, body });
+    await this.add({ fromTel: PBX_SENDER, toTel, contentType, body });
     await this.deliverPending(toTel);
   }
 
   /** The station registered: its welcome message, then everything queued for it, in order. */
   async onRegistered(tel: string): Promise<void> {
     const welcome = this.d.welcome();
-    if (welcome)
-      await this.d.store.messages.add({ fromTel: PBX_SENDER, toTel: tel, body: welcome });
+    if (welcome) await this.add({ fromTel: PBX_SENDER, toTel: tel, body: welcome });
     await this.deliverPending(tel);
   }
 

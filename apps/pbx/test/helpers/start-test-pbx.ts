@@ -62,6 +62,7 @@ export async function startTestPbx(opts: TestPbxOptions = {}): Promise<TestPbx> 
           c.control.port = 0;
           c.media.sipPort = 0;
           c.media.eslPort = 0;
+          c.http.port = 0;
           opts.overrides?.(c);
         },
         logger: opts.logger ?? testLogger(),

@@ -96,6 +96,7 @@ describe('kill -9 of the PBX under load', () => {
       // Fixed ports for every embedded server, so the restart proves each is reusable at once.
       PBX_MEDIA_SIP_PORT: String(await freePort('both')),
       PBX_MEDIA_ESL_PORT: String(await freePort('tcp')),
+      PBX_HTTP_PORT: '0',
       LOG_LEVEL: 'info',
     };
     const target = `127.0.0.1:${sipPort}`;

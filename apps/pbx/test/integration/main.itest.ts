@@ -128,6 +128,7 @@ describe('pbx main', () => {
       PBX_CONTROL_PORT: String(await freePort('tcp')),
       PBX_MEDIA_SIP_PORT: '0',
       PBX_MEDIA_ESL_PORT: '0',
+      PBX_HTTP_PORT: '0',
       LOG_LEVEL: 'info',
     };
     const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -182,6 +183,7 @@ describe('pbx main', () => {
       PBX_CONTROL_PORT: String(await freePort('tcp')),
       PBX_MEDIA_SIP_PORT: '0',
       PBX_MEDIA_ESL_PORT: '0',
+      PBX_HTTP_PORT: '0',
       LOG_LEVEL: 'info',
     };
     const npm = spawn('npm', ['start', '--ignore-scripts', '--silent'], {

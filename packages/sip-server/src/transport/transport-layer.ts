@@ -257,6 +257,7 @@ export class TransportLayer extends EventEmitter<{
    */
   async send(dest: Destination, data: Buffer, options: SendOptions = {}): Promise<SendResult> {
     if (this.stopping || !this.started) throw new TransportError('transport is not running');
+    if (this.listenerCount('traffic') > 0) this.emit('traffic', 'out', data, dest);
     if (dest.protocol === 'udp') return this.sendUdp(dest, data, options);
     const conn = await this.streamFor(dest, options);
     await conn.write(data);
@@ -448,6 +449,7 @@ export class TransportLayer extends EventEmitter<{
         'recv',
       );
     }
+    if (this.listenerCount('traffic') > 0) this.emit('traffic', 'in', buf, info.source);
     this.emit('message', msg, info);
   }
 

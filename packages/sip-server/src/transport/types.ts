@@ -40,6 +40,11 @@ export interface TransportLayerEvents {
   connectionClosed: (connectionId: string) => void;
   /** Bytes from a source the admission check refused, dropped unparsed. */
   refused: (info: ReceiveInfo) => void;
+  /**
+   * Every parsed message received (`in`) and every message sent (`out`), as bytes, for observers
+   * (metrics, the web console's SIP ladder). Emitted only while someone listens.
+   */
+  traffic: (direction: 'in' | 'out', data: Buffer, peer: HostPort) => void;
 }
 
 /** One listening address of ours, as reported in the drachtio `hostports` token. */

@@ -1,0 +1,134 @@
+/**
+ * Feeds the event hub, the metrics and the SIP trace from the engine's own events: the call
+ * registry (call state), the station reducer's effects (lamps, DND, forward: what BLF follows),
+ * the registrar's binding changes, the message relay and the call-record writer. The engine
+ * knows nothing of HTTP; these are its public listener hooks.
+ */
+import type { CallRef } from '../engine/call-registry';
+import type { EventHub } from './event-hub';
+import type { HttpDeps } from './http-context';
+import type { PbxMetrics } from './metrics';
+import type { SipTrace } from './sip-trace';
+import { callView, contactView, type CallView } from './views';
+
+/** The SIP Call-IDs seen in each recent call (for its ladder), bounded. */
+export class CallIds {
+  private readonly byRef = new Map<string, Set<string>>();
+  constructor(private readonly max = 500) {}
+
+  note(ref: string, callId: string): void {
+    if (!callId) return;
+    let set = this.byRef.get(ref);
+    if (!set) {
+      while (this.byRef.size >= this.max) {
+        const oldest = this.byRef.keys().next().value;
+        if (oldest === undefined) break;
+        this.byRef.delete(oldest);
+      }
+      set = new Set();
+      this.byRef.set(ref, set);
+    }
+    set.add(callId);
+  }
+
+  of(ref: string): string[] {
+    return [...(this.byRef.get(ref) ?? [])];
+  }
+}
+
+/** Starts feeding; returns a function that stops what can be stopped (the SIP observer). */
+export function feedLiveSources(
+  deps: HttpDeps,
+  hub: EventHub,
+  metrics: PbxMetrics,
+  trace: SipTrace,
+  callIds: CallIds,
+): () => void {
+  const { calls, registrar, messages, ctx } = deps;
+  const registry = calls.env.registry;
+  const log = ctx.log.child({ component: 'http-events' });
+  const guard = (what: string, f: () => void): void => {
+    try {
+      f();
+    } catch (err) {
+      log.error({ err, what }, 'event not published');
+    }
+  };
+
+  hub.onEvent((e) => metrics.event(e.topic));
+
+  // Calls: coalesced per tick, so the several changes of one SIP event make one message.
+  const pending = new Map<string, CallView>();
+  // The last view of each live call, so its end can be told with its parties.
+  const known = new Map<string, CallView>();
+  let scheduled = false;
+  registry.onChange((ref: CallRef) =>
+    guard('call', () => {
+      const call = registry.call(ref);
+      if (call) {
+        for (const leg of [call.aLeg, call.bLeg, ...call.attempts])
+          if (leg?.sipIds.callId) callIds.note(ref, leg.sipIds.callId);
+        const view = callView(call);
+        known.set(ref, view);
+        pending.set(ref, view);
+      } else {
+        const last = known.get(ref) ?? pending.get(ref);
+        known.delete(ref);
+        // A leg untracked after its call was removed changes nothing more.
+        if (!last || last.state === 'ended') return;
+        pending.set(ref, { ...last, state: 'ended' });
+      }
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        const batch = [...pending.values()];
+        pending.clear();
+        for (const view of batch) {
+          const stations = new Set<string>();
+          if (view.caller.station) stations.add(view.caller.station);
+          if (view.callee) stations.add(view.callee);
+          for (const l of view.legs) if (l.station) stations.add(l.station);
+          hub.publish('calls', 'call', view, [...stations]);
+        }
+      });
+    }),
+  );
+
+  // Lamps, DND, forward, status: what a contact list shows.
+  calls.stations.onStationEffect((tel) =>
+    guard('presence', () => {
+      const row = calls.stations.row(tel);
+      if (row)
+        hub.publish('presence', 'contact', contactView(row, calls.stations.peek(tel)), [tel]);
+    }),
+  );
+
+  registrar.lookup.onChange((tel) =>
+    guard('registration', () => {
+      const now = ctx.now();
+      const contacts = registrar.bindings.live(tel, now).length;
+      hub.publish('registrations', 'registration', { tel, registered: contacts > 0, contacts }, [
+        tel,
+      ]);
+    }),
+  );
+
+  messages.relay.onStored((m) =>
+    guard('message', () => hub.publish('messages', 'message', m, [m.fromTel, m.toTel])),
+  );
+
+  calls.env.cdr.onWritten((r) =>
+    guard('record', () => {
+      metrics.callAttempt(r.disposition);
+      const stations = [r.callerTel, r.calleeTel].filter((t): t is string => !!t);
+      hub.publish('records', 'record', r, stations);
+    }),
+  );
+
+  const stopTraffic = deps.sipTraffic?.((direction, data, peer) => {
+    const entry = trace.add(direction, data, peer);
+    if (entry) metrics.sipMessage(direction, entry.method, entry.status);
+  });
+  return () => stopTraffic?.();
+}

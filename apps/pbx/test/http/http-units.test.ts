@@ -1,0 +1,162 @@
+import { EventHub, mayReceive, parseTopics, type HubEvent } from '../../src/http/event-hub';
+import { cookieValue, LoginLimiter, sessionCookie, Sessions } from '../../src/http/sessions';
+import { SipTrace } from '../../src/http/sip-trace';
+import { historyCounts } from '../../src/http/user-routes';
+import type { CallRecord } from '@pbx/store';
+
+describe('Sessions', () => {
+  it('ends a session after the idle time and refreshes it on use', () => {
+    let now = 0;
+    const s = new Sessions(
+      () => 1_000,
+      () => now,
+    );
+    const a = s.create({ role: 'station', tel: '201' });
+    now = 900;
+    expect(s.get(a.token)?.principal).toEqual({ role: 'station', tel: '201' });
+    now = 1_800;
+    expect(s.get(a.token)).toBeDefined();
+    now = 2_801;
+    expect(s.get(a.token)).toBeUndefined();
+    expect(s.get(undefined)).toBeUndefined();
+    expect(s.get('forged')).toBeUndefined();
+  });
+
+  it('ends every session of a station when its password changes', () => {
+    const s = new Sessions(() => 60_000);
+    const a = s.create({ role: 'station', tel: '201' });
+    const b = s.create({ role: 'station', tel: '202' });
+    const admin = s.create({ role: 'admin', name: 'admin' });
+    s.endStation('201');
+    expect(s.get(a.token)).toBeUndefined();
+    expect(s.get(b.token)).toBeDefined();
+    expect(s.get(admin.token)).toBeDefined();
+  });
+
+  it('writes HttpOnly, SameSite=Strict cookies, Secure over HTTPS, and reads them back', () => {
+    expect(sessionCookie('tok', false, 60)).toBe(
+      'pbx_session=tok; Path=/; HttpOnly; SameSite=Strict; Max-Age=60',
+    );
+    expect(sessionCookie('tok', true, 60)).toMatch(/; Secure$/);
+    expect(cookieValue('a=1; pbx_session=xyz; b=2', 'pbx_session')).toBe('xyz');
+    expect(cookieValue('garbage', 'pbx_session')).toBeUndefined();
+    expect(cookieValue(undefined, 'pbx_session')).toBeUndefined();
+  });
+});
+
+describe('LoginLimiter', () => {
+  it('refuses after N failures within the window, until the oldest leaves it; success clears', () => {
+    let now = 0;
+    const l = new LoginLimiter(
+      () => 3,
+      () => 10_000,
+      () => now,
+    );
+    for (let i = 0; i < 3; i++) {
+      expect(l.retryAfter('ip|201')).toBe(0);
+      l.failed('ip|201');
+      now += 1_000;
+    }
+    expect(l.retryAfter('ip|201')).toBe(7_000);
+    expect(l.retryAfter('ip|202')).toBe(0);
+    now = 10_001;
+    expect(l.retryAfter('ip|201')).toBe(0);
+    l.failed('ip|201');
+    l.succeeded('ip|201');
+    expect(l.retryAfter('ip|201')).toBe(0);
+  });
+});
+
+describe('EventHub', () => {
+  const event = (topic: HubEvent['topic'], stations?: string[]): HubEvent => ({
+    topic,
+    type: 'x',
+    at: 0,
+    ...(stations ? { stations } : {}),
+    data: {},
+  });
+
+  it('gives station users presence of all, and only their own calls, messages and records', () => {
+    const user = { role: 'station', tel: '201' } as const;
+    expect(mayReceive(user, event('presence', ['202']))).toBe(true);
+    expect(mayReceive(user, event('registrations', ['202']))).toBe(true);
+    expect(mayReceive(user, event('calls', ['202', '203']))).toBe(false);
+    expect(mayReceive(user, event('calls', ['201', '203']))).toBe(true);
+    expect(mayReceive(user, event('messages', ['202', '203']))).toBe(false);
+    expect(mayReceive(user, event('records'))).toBe(false);
+    expect(mayReceive({ role: 'admin', name: 'admin' }, event('records'))).toBe(true);
+  });
+
+  it('delivers by topic and stops after unsubscribe', () => {
+    const hub = new EventHub(() => 5);
+    const got: HubEvent[] = [];
+    const off = hub.subscribe({
+      principal: { role: 'admin', name: 'a' },
+      topics: new Set(['calls']),
+      send: (e) => got.push(e),
+    });
+    hub.publish('presence', 'contact', {});
+    hub.publish('calls', 'call', { ref: 'c1' });
+    off();
+    hub.publish('calls', 'call', { ref: 'c2' });
+    expect(got).toEqual([{ topic: 'calls', type: 'call', at: 5, data: { ref: 'c1' } }]);
+    expect(hub.published.get('calls')).toBe(2);
+  });
+
+  it('parses topic lists and names unknown topics', () => {
+    expect(parseTopics('calls, presence,,bogus')).toEqual({
+      topics: ['calls', 'presence'],
+      unknown: ['bogus'],
+    });
+  });
+});
+
+describe('SipTrace', () => {
+  const msg = (first: string, callId: string, cseq: string) =>
+    Buffer.from(`${first}\r\nCall-ID: ${callId}\r\nCSeq: ${cseq}\r\nContent-Length: 0\r\n\r\n`);
+  const peer = { address: '127.0.0.1', port: 5070 };
+
+  it('summarises requests and responses per Call-ID, in the order seen', () => {
+    const t = new SipTrace({ now: () => 1 });
+    t.add('in', msg('INVITE sip:202@x SIP/2.0', 'a', '1 INVITE'), peer);
+    t.add('out', msg('SIP/2.0 180 Ringing', 'a', '1 INVITE'), peer);
+    t.add('out', msg('INVITE sip:202@y SIP/2.0', 'b', '1 INVITE'), peer);
+    t.add('in', Buffer.from('garbage without headers'), peer);
+    expect(t.ladder(['a', 'b']).map((e) => [e.direction, e.label, e.method, e.status])).toEqual([
+      ['in', 'INVITE', 'INVITE', undefined],
+      ['out', '180 Ringing', 'INVITE', 180],
+      ['out', 'INVITE', 'INVITE', undefined],
+    ]);
+  });
+
+  it('keeps memory bounded: the newest dialogs, a cap per dialog, the first bytes of each', () => {
+    const t = new SipTrace({ maxDialogs: 2, maxPerDialog: 3, maxBytes: 200 });
+    for (const id of ['a', 'b', 'c'])
+      t.add('in', msg('OPTIONS sip:x SIP/2.0', id, '1 OPTIONS'), peer);
+    expect(t.dialogs).toBe(2);
+    expect(t.ladder(['a'])).toEqual([]);
+    for (let i = 0; i < 10; i++) t.add('in', msg('INFO sip:x SIP/2.0', 'c', `${i} INFO`), peer);
+    expect(t.ladder(['c'])).toHaveLength(3);
+    const big = Buffer.concat([
+      msg('MESSAGE sip:x SIP/2.0', 'd', '1 MESSAGE'),
+      Buffer.alloc(5000, 65),
+    ]);
+    expect(t.add('in', big, peer)?.text.length).toBe(200);
+  });
+});
+
+describe('historyCounts', () => {
+  it('counts incoming, outgoing and missed (incoming, ended, never answered)', () => {
+    const rec = (callerTel: string, answerAt: number | null, disposition: string | null) =>
+      ({ callerTel, answerAt, disposition }) as unknown as CallRecord;
+    expect(
+      historyCounts('201', [
+        rec('201', 5, 'answered'),
+        rec('202', 5, 'answered'),
+        rec('202', null, 'no-answer'),
+        rec('203', null, 'busy'),
+        rec('203', null, null),
+      ]),
+    ).toEqual({ incoming: 4, outgoing: 1, missed: 2 });
+  });
+});
