@@ -209,9 +209,13 @@ export class CommExclusive {
     this.lastSuccess.set(ip, now);
   }
 
-  /** Failures counted for `ip` (0 when none or forgotten). */
-  failureCount(ip: string, now: number): number {
-    const f = this.failures.peek(ip);
+  /**
+   * Failures counted for `ip` (0 when none or forgotten); at a shared address, those of
+   * `station` there when it is given (that is what its turning away depends on).
+   */
+  failureCount(ip: string, now: number, station?: string): number {
+    const shared = station !== undefined && this.isShared(ip, now);
+    const f = shared ? this.pairFailures.peek(pairKey(ip, station)) : this.failures.peek(ip);
     const windowMs = this.opts.settings().failureWindowMs ?? this.windowMs;
     return f && now - f.lastAt <= windowMs ? f.count : 0;
   }
