@@ -16,7 +16,7 @@ const path = require('node:path');
 const capture = require('./lib/rtp-capture');
 const { startPhoneBank } = require('./lib/mini-ua');
 const { freePort } = require('./lib/sipp');
-const { servePbx, forkPbx, ask, pcmuTone } = require('./lib/pbx-child');
+const { servePbx, forkPbx, ask, pcmuTone, benchEntry } = require('./lib/pbx-child');
 
 const BOUND_MS = 2;
 const GREETING_CAPTURE_MS = 1500;
@@ -198,22 +198,6 @@ async function run() {
   return rows;
 }
 
-if (process.argv[2] === 'pbx-child') {
-  pbxMain().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-} else if (require.main === module) {
-  run().then(
-    (rows) => {
-      console.log(JSON.stringify(rows, null, 2));
-      process.exit(0);
-    },
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+benchEntry(module, { pbxMain, run });
 
 module.exports = { run };

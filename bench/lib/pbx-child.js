@@ -105,4 +105,23 @@ function pcmuTone(hz) {
   return Buffer.from(mulaw.encode(pcm));
 }
 
-module.exports = { startBenchPbx, servePbx, forkPbx, ask, pcmuTone };
+/**
+ * The entry point of a bench file that forks itself: as `<file> pbx-child` it runs the PBX side
+ * (`pbxMain`), run directly it prints `run()`'s rows as JSON; required by bench/run.js, nothing.
+ */
+function benchEntry(mod, { pbxMain, run }) {
+  const fail = (err) => {
+    console.error(err);
+    process.exit(1);
+  };
+  if (process.argv[2] === 'pbx-child') {
+    pbxMain().catch(fail);
+  } else if (require.main === mod) {
+    run().then((rows) => {
+      console.log(JSON.stringify(rows, null, 2));
+      process.exit(0);
+    }, fail);
+  }
+}
+
+module.exports = { startBenchPbx, servePbx, forkPbx, ask, pcmuTone, benchEntry };
