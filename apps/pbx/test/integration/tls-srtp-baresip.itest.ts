@@ -13,7 +13,6 @@
  * registered on (the SIP server holds one connection per phone; baresip has no TLS certificate,
  * so a connection opened towards it could not even complete a handshake).
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,31 +35,13 @@ import {
   type CapturedRtp,
   type RtpCapture,
 } from '../helpers/rtp-capture';
+import { toneWav } from '../helpers/tone-wav';
 
 jest.setTimeout(120_000);
 
 const TONES: Record<string, number> = { '201': 500, '202': 800, '203': 500, '204': 800 };
 const MUSIC = 1300;
 const ALL = [...new Set([...Object.values(TONES), MUSIC])];
-
-function toneWav(file: string, freq: number, seconds: number): void {
-  execFileSync('sox', [
-    '-n',
-    '-r',
-    '8000',
-    '-c',
-    '1',
-    '-b',
-    '16',
-    file,
-    'synth',
-    String(seconds),
-    'sine',
-    String(freq),
-    'vol',
-    '0.2',
-  ]);
-}
 
 /** Every SDES key (`inline:` base64) in the texts. */
 function sdesKeys(...texts: Array<string | undefined>): string[] {

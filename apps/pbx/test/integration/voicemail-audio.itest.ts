@@ -10,7 +10,6 @@
  * leaves (#). A wrong PIN three times ends the call, with RFC 4733 (baresip) and with SIP INFO
  * (sipp).
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +21,7 @@ import { notifies } from '../helpers/event-watchers';
 import { heardOn, startRtpCapture } from '../helpers/rtp-capture';
 import type { DepositOutcome } from '../../src/voicemail';
 import { readPcm16 } from '../../src/voicemail/wav-audit';
+import { toneWav } from '../helpers/tone-wav';
 
 jest.setTimeout(150_000);
 
@@ -56,22 +56,7 @@ describe('voice mail with baresip phones, audio decoded', () => {
       ['caller', CALLER_TONE],
       ['owner', OWNER_TONE],
     ] as const) {
-      execFileSync('sox', [
-        '-n',
-        '-r',
-        '8000',
-        '-c',
-        '1',
-        '-b',
-        '16',
-        path.join(dir, `tone-${name}.wav`),
-        'synth',
-        '150',
-        'sine',
-        String(freq),
-        'vol',
-        '0.2',
-      ]);
+      toneWav(path.join(dir, `tone-${name}.wav`), freq, 150);
     }
     h = await startCallsPbx({
       voicemail: true,

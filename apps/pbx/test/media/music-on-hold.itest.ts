@@ -4,7 +4,6 @@
  * a known tone. What each phone hears is taken off the wire (tcpdump on lo, decoded per sender:
  * baresip's own recorder stops after a re-INVITE) and checked by frequency.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,31 +15,13 @@ import type { Leg } from '../../src/engine/call-registry';
 import { startBaresipPhone, type BaresipPhone } from '../helpers/baresip-phone';
 import { startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
 import { heardFrom, readPcap, startRtpCapture, type RtpCapture } from '../helpers/rtp-capture';
+import { toneWav } from '../helpers/tone-wav';
 
 jest.setTimeout(120_000);
 
 const TONES: Record<string, number> = { '201': 500, '202': 800, '203': 1100 };
 const MUSIC = 1300;
 const ALL = [...Object.values(TONES), MUSIC];
-
-function toneWav(file: string, freq: number, seconds: number): void {
-  execFileSync('sox', [
-    '-n',
-    '-r',
-    '8000',
-    '-c',
-    '1',
-    '-b',
-    '16',
-    file,
-    'synth',
-    String(seconds),
-    'sine',
-    String(freq),
-    'vol',
-    '0.2',
-  ]);
-}
 
 describe('music on hold and park music (baresip, audio decoded)', () => {
   let h: CallsPbx;
