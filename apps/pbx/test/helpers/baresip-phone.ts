@@ -148,7 +148,6 @@ export async function startBaresipPhone(opts: {
   let token = 0;
   ctrl.setEncoding('utf8');
   ctrl.on('data', (chunk: string) => {
-    if (process.env.SRTP_DEBUG && /[^\x00-\x7f]/.test(chunk)) console.error('NONASCII', opts.tel, chunk);
     const messages: string[] = [];
     rest = netstrings(rest + chunk, messages);
     for (const text of messages) {

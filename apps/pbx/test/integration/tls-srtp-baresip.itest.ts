@@ -209,8 +209,6 @@ function decrypt(packets: readonly CapturedRtp[], keys: readonly string[]): Capt
         const opened = decrypt(packets, keys());
         unopened = packets.length - opened.length;
         plain = heardFrom(opened, to.rtpPorts, sources, since);
-        if (process.env.SRTP_DEBUG)
-          console.error(to.tel, [...new Set(opened.map((p) => `${p.srcPort}>${p.dstPort}:${p.packet.readUInt32BE(8)}`))]);
         return plain.length >= (ms / 1000) * 8000;
       },
       20_000,
@@ -306,6 +304,8 @@ function decrypt(packets: readonly CapturedRtp[], keys: readonly string[]): Capt
     await recapture('voicemail', [a]);
     const answered = mediaAnswers.length;
     const since = a.events.length;
+    // Everything the media server sends 201 from now on is this call's (greeting, beep).
+    const dialled = Date.now();
     // 205 is not registered: its mailbox answers at once.
     await a.dial('205');
     await a.waitForEvent(
@@ -319,7 +319,7 @@ function decrypt(packets: readonly CapturedRtp[], keys: readonly string[]): Capt
       ),
     ]);
     // The greeting reaches the caller encrypted under the media server's key, nothing in clear.
-    expect((await heard(a, 'media server', Date.now(), 600)).unopened).toBe(0);
+    expect((await heard(a, 'media server', dialled, 600)).unopened).toBe(0);
     // Recording: a temporary file holds 2 s of the caller's (decrypted) audio.
     const box = path.join(h.pbx.voicemail.files.root, 'boxes', '205');
     await waitFor(
@@ -404,30 +404,15 @@ function decrypt(packets: readonly CapturedRtp[], keys: readonly string[]): Capt
     expect(offers.length).toBeGreaterThanOrEqual(2);
     for (const sdp of offers) expect(sdp).toMatch(/^m=audio \d+ RTP\/SAVP /m);
 
-    if (process.env.SRTP_DEBUG)
-      console.error(
-        'CONF',
-        JSON.stringify(h.cc.conferences.list()),
-        JSON.stringify(
-          h.cc.env.registry.all().map((x) => [
-            x.aLeg?.party.number,
-            x.bLeg?.party.number,
-            /^m=audio (\d+)/m.exec(x.aLeg?.sdp ?? '')?.[1],
-            /^m=audio (\d+)/m.exec(x.bLeg?.sdp ?? '')?.[1],
-          ]),
-        ),
-        owner.rtpPorts,
-      );
     await recapture('conference', [owner, b, c]);
     const at = Date.now() + 300;
     const tones = [TONES['201']!, TONES['202']!, TONES['205']!];
     const others = (tel: string): number[] =>
       tones.filter((t) => t !== TONES[tel]).sort((x, y) => x - y);
     const got = [];
-    for (const p of [owner, b, c]) got.push([p.tel, await heard(p, 'media server', at, 1_500, tones)]);
-    expect(got).toEqual(
-      [owner, b, c].map((p) => [p.tel, { tones: others(p.tel), unopened: 0 }]),
-    );
+    for (const p of [owner, b, c])
+      got.push([p.tel, await heard(p, 'media server', at, 1_500, tones)]);
+    expect(got).toEqual([owner, b, c].map((p) => [p.tel, { tones: others(p.tel), unopened: 0 }]));
 
     for (const p of [b, c]) {
       const since = p.events.length;
@@ -484,6 +469,29 @@ function decrypt(packets: readonly CapturedRtp[], keys: readonly string[]): Capt
       await udpPlain.command('hangup');
       await udpPlain.waitForEvent((e) => e.type === 'CALL_CLOSED', 20_000, hangup);
       await waitFor('the call of 203 and 204 ended', () => !legOf('203') && !legOf('204'), 20_000);
+
+      // Policy optional, but 204 (on UDP) set to require SRTP: its plain-RTP calls either way
+      // are refused before they ring.
+      await h.pbx.ctx.store.stations.update('204', { srtp: 'required' }, { realm: 'pbx.local' });
+      await h.pbx.changeApplied('stations', 10_000);
+      since = udpPlain.events.length;
+      await udpPlain.dial('203');
+      const fromRequired = await udpPlain.waitForEvent(
+        (e) => e.type === 'CALL_CLOSED',
+        20_000,
+        since,
+      );
+      expect(fromRequired.param).toMatch(/488/);
+      since = tlsPlain.events.length;
+      await tlsPlain.dial('204');
+      const toRequired = await tlsPlain.waitForEvent(
+        (e) => e.type === 'CALL_CLOSED',
+        20_000,
+        since,
+      );
+      expect(toRequired.param).toMatch(/488/);
+      expect(udpPlain.events.some((e) => e.type === 'CALL_INCOMING')).toBe(false);
+      expect(tlsPlain.events.some((e) => e.type === 'CALL_INCOMING')).toBe(false);
     } finally {
       config.security.srtp = 'optional';
     }
