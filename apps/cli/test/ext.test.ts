@@ -292,6 +292,24 @@ describe('pbx ext --challenge-invites', () => {
     }
   });
 
+  it('--srtp: policy by default, required and back; a bad value names the flag', async () => {
+    await f.ok('ext', 'add', '201', '--password', 'secret1');
+    expect(await f.ok('ext', 'show', '201')).toMatch(/│ SRTP +│ policy +│/);
+    await f.ok('ext', 'set', '201', '--srtp', 'required');
+    expect(await f.ok('ext', 'show', '201')).toMatch(/│ SRTP +│ required +│/);
+    expect(await f.json('ext', 'show', '201')).toMatchObject({ srtp: 'required' });
+    const bad = await f.pbx('ext', 'set', '201', '--srtp', 'always');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--srtp/);
+    await f.ok('ext', 'set', '201', '--srtp', 'policy');
+    const store = await f.store();
+    try {
+      expect((await store.stations.get('201'))?.srtp).toBe('policy');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('sets, shows and clears the status text presence watchers see', async () => {
     await f.ok('ext', 'add', '201', '--password', 'secret1');
     expect(await f.ok('ext', 'show', '201')).toMatch(/│ Status Text +│ none +│/);

@@ -114,6 +114,7 @@ export const StationSettingsSchema = z
     ),
     dnd: OnOffSchema,
     challengeInvites: OnOffSchema,
+    srtp: enumOf(['policy', 'required'] as const),
     // The presence note watchers see (PIDF, XML-escaped when rendered): one line of text.
     statusText: z
       .string({ error: STATUS_TEXT_RULE })

@@ -18,6 +18,7 @@ import { silentLogger } from './logger';
 import { createMediaEngine } from './media';
 import type { MediaEngine } from './media';
 import { createThreadedMediaEngine } from './media/thread/remote-engine';
+import { createSupervisedMediaEngine } from './media/thread/supervised-engine';
 import { mediaServerOptionsSchema } from './options';
 import type { MediaServerOptionsInput } from './options';
 import type { Channel } from './channel/channel';
@@ -28,6 +29,14 @@ export interface MediaServerHandle {
   readonly rtp: { address: string; portMin: number; portMax: number };
   /** Channels up now, RTP ports in use (for tests and leak checks). */
   stats(): { channels: number; conferences: number; portsInUse: number; sessions: number };
+  /**
+   * The media worker (`mediaThread: 'worker'`; undefined with 'main'): its thread, how often it
+   * was started again after a crash, and `kill()`, which ends it as a crash would (the calls it
+   * carried are hung up, the next call gets a new worker).
+   */
+  readonly worker:
+    | { readonly threadId: number | undefined; readonly restarts: number; kill(): Promise<void> }
+    | undefined;
   close(): Promise<void>;
 }
 
@@ -47,13 +56,22 @@ export async function startMediaServer(
     rtpPortMax: opts.rtp.portMax,
     logger: log,
   };
-  const engine: MediaEngine =
+  const supervised =
     opts.mediaThread === 'worker'
-      ? await createThreadedMediaEngine({
-          ...engineOptions,
-          thread: { youngGenerationMb: opts.mediaYoungGenerationMb, nice: opts.mediaThreadNice },
-        })
-      : await createMediaEngine(engineOptions);
+      ? await createSupervisedMediaEngine(
+          (onCrash) =>
+            createThreadedMediaEngine({
+              ...engineOptions,
+              thread: {
+                youngGenerationMb: opts.mediaYoungGenerationMb,
+                nice: opts.mediaThreadNice,
+              },
+              onCrash,
+            }),
+          { logger: log },
+        )
+      : undefined;
+  const engine: MediaEngine = supervised ?? (await createMediaEngine(engineOptions));
   const bus = new EventBus();
   const route: { handler?: SipHandler } = {};
   let ua;
@@ -132,6 +150,17 @@ export async function startMediaServer(
     sip: { address: opts.sip.host, port: sipPort },
     esl: { host: inbound.host, port: inbound.port },
     rtp: { address: rtpAddress, portMin: opts.rtp.portMin, portMax: opts.rtp.portMax },
+    worker: supervised && {
+      get threadId() {
+        return supervised.current?.threadId;
+      },
+      get restarts() {
+        return supervised.restarts;
+      },
+      kill: async () => {
+        await (await supervised.whenRunning()).terminateThread();
+      },
+    },
     stats: () => {
       const s = engine.stats();
       return {

@@ -33,6 +33,7 @@ export type {
   StationCredentials,
   StationPatch,
   StationSettings,
+  StationSrtp,
   ToneSource,
   RealmOption,
   UpdateOptions,

@@ -194,6 +194,7 @@ describe('upgrade in place', () => {
         forwardNoAnswerTimer: null,
         dnd: false,
         challengeInvites: false,
+        srtp: 'policy',
         statusText: '',
         createdAt: 1000,
         updatedAt: 2000,

@@ -43,6 +43,7 @@ describe('StationRepo', () => {
       forwardNoAnswerTimer: null,
       dnd: false,
       challengeInvites: false,
+      srtp: 'policy',
       statusText: '',
       createdAt: 1_700_000_000_000,
       updatedAt: 1_700_000_000_000,

@@ -117,6 +117,12 @@ const STATION_FLAGS: SettingFlag[] = [
     help: "challenge the station's INVITEs with 407 digest authentication (default off)",
   },
   {
+    field: 'srtp',
+    attr: 'srtp',
+    flag: '--srtp <policy|required>',
+    help: 'required: plain-RTP calls from or to the station are refused with 488 whatever its transport (default policy: security.srtp decides)',
+  },
+  {
     field: 'statusText',
     attr: 'status',
     flag: '--status <text>',
@@ -160,6 +166,7 @@ function stationPairs(s: Station, defaultTimer: number | undefined): [string, st
     ['NAT Check', s.natCheck],
     ['Use IP White List', onOff(s.useWhitelist)],
     ['Challenge INVITEs', onOff(s.challengeInvites)],
+    ['SRTP', s.srtp],
     ['Pickup Group', s.pickupGroup === 0 ? 'none' : s.pickupGroup],
     ['Forward All', orNone(s.forwardAll)],
     ['Forward Busy', orNone(s.forwardBusy)],

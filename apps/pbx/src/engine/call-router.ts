@@ -156,10 +156,15 @@ export function createRouter(deps: RouterDeps): (invite: IncomingInvite) => void
       invite.sdp &&
       c.kind !== 'feature' &&
       c.kind !== 'featureError' &&
-      refusesPlainMedia(env.config.security.srtp, invite.source.protocol, invite.sdp)
+      refusesPlainMedia(env.config.security.srtp, invite.source.protocol, invite.sdp, row.srtp)
     ) {
       env.log.info(
-        { from: fromUser, dialled: invite.requestUser, policy: env.config.security.srtp },
+        {
+          from: fromUser,
+          dialled: invite.requestUser,
+          policy: env.config.security.srtp,
+          station: row.srtp,
+        },
         'plain RTP offer refused: the station must use SRTP',
       );
       refuse(invite, caller, 488, 'rejected', 'SRTP required');

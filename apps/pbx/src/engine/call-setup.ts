@@ -107,7 +107,12 @@ export function dial(env: CallEnv, req: DialRequest): Leg {
     }
     if (
       !req.outside &&
-      refusesPlainMedia(env.config.security.srtp, contactProtocol(target.uri), req.sdp)
+      refusesPlainMedia(
+        env.config.security.srtp,
+        contactProtocol(target.uri),
+        req.sdp,
+        env.stations.row(station)?.srtp,
+      )
     ) {
       env.log.info({ station }, 'plain RTP not offered to a station that must use SRTP');
       legEvent(env, leg, { type: 'rejected', status: 488 });

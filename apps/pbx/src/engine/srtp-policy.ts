@@ -1,15 +1,25 @@
 /**
- * The SRTP policy (`security.srtp`): which stations must use encrypted media, and whether an
- * offer to or from one of them is refused for being plain RTP. Pure functions; the caller side is
- * judged by the transport its INVITE came on, the callee side by the transport of its contact.
+ * The SRTP policy (`security.srtp`, and each station's `srtp` setting): which stations must use
+ * encrypted media, and whether an offer to or from one of them is refused for being plain RTP.
+ * Pure functions; the caller side is judged by the transport its INVITE came on, the callee side
+ * by the transport of its contact.
  */
 import type { PbxConfig } from '@pbx/config';
+import type { StationSrtp } from '@pbx/store';
 import { isSrtpSdp } from '../sip/srtp';
 
 export type SrtpPolicy = PbxConfig['security']['srtp'];
 
-/** Whether a station reached over `protocol` (`udp`, `tcp`, `tls`) must use SRTP. */
-export function mustUseSrtp(policy: SrtpPolicy, protocol: string): boolean {
+/**
+ * Whether a station reached over `protocol` (`udp`, `tcp`, `tls`) must use SRTP: always when the
+ * station's own setting is `required`, otherwise as the system policy says.
+ */
+export function mustUseSrtp(
+  policy: SrtpPolicy,
+  protocol: string,
+  station: StationSrtp = 'policy',
+): boolean {
+  if (station === 'required') return true;
   switch (policy) {
     case 'optional':
       return false;
@@ -21,8 +31,13 @@ export function mustUseSrtp(policy: SrtpPolicy, protocol: string): boolean {
 }
 
 /** True when `sdp` offers plain RTP to or from a station that must use SRTP. */
-export function refusesPlainMedia(policy: SrtpPolicy, protocol: string, sdp: string): boolean {
-  return mustUseSrtp(policy, protocol) && !isSrtpSdp(sdp);
+export function refusesPlainMedia(
+  policy: SrtpPolicy,
+  protocol: string,
+  sdp: string,
+  station: StationSrtp = 'policy',
+): boolean {
+  return mustUseSrtp(policy, protocol, station) && !isSrtpSdp(sdp);
 }
 
 /** The transport a contact URI asks for: `tls` for `sips:` or `;transport=tls`. */

@@ -25,6 +25,19 @@ describe('SRTP policy', () => {
     expect(refusesPlainMedia('all', 'udp', sdp('m=audio 4000 RTP/AVP 0'))).toBe(true);
   });
 
+  it('requires SRTP of a station set to required whatever its transport and the policy', () => {
+    expect(mustUseSrtp('optional', 'udp', 'required')).toBe(true);
+    expect(mustUseSrtp('tls', 'tcp', 'required')).toBe(true);
+    expect(mustUseSrtp('optional', 'tls', 'policy')).toBe(false);
+    expect(mustUseSrtp('all', 'udp', 'policy')).toBe(true);
+    expect(refusesPlainMedia('optional', 'udp', sdp('m=audio 4000 RTP/AVP 0'), 'required')).toBe(
+      true,
+    );
+    expect(
+      refusesPlainMedia('optional', 'udp', sdp('m=audio 4000 RTP/SAVP 0', KEY), 'required'),
+    ).toBe(false);
+  });
+
   it("reads a contact's transport", () => {
     expect(contactProtocol('sip:202-x@127.0.0.1:5062;transport=tls')).toBe('tls');
     expect(contactProtocol('sips:202@127.0.0.1')).toBe('tls');

@@ -9,7 +9,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import { waitForOutput } from '../../../../packages/sip-server/test/helpers/child-output';
+import {
+  hasOpenssl,
+  makeCa,
+  makeCert,
+} from '../../../../packages/sip-server/test/transport/test-certs';
 import { freePort } from '../helpers/sipp';
 
 const MAIN = path.resolve(__dirname, '../../dist/main.js');
@@ -152,6 +158,99 @@ describe('pbx main', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   });
+
+  /** The serial number of the certificate a TLS server at 127.0.0.1:`port` presents. */
+  function servedSerial(port: number, ca: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ host: '127.0.0.1', port, ca: readFileSync(ca) }, () => {
+        const serial = socket.getPeerCertificate().serialNumber;
+        socket.end();
+        resolve(serial);
+      });
+      socket.setTimeout(5_000, () => {
+        socket.destroy();
+        reject(new Error(`no TLS handshake on ${port}`));
+      });
+      socket.on('error', reject);
+    });
+  }
+
+  (hasOpenssl() ? it : it.skip)(
+    'SIGHUP reads the TLS certificate files again and the PBX goes on (no restart)',
+    async () => {
+      const certs = path.join(dir, 'certs');
+      const ca = makeCa(dir, 'pbx');
+      const first = makeCert(dir, 'first', '127.0.0.1', ca);
+      const second = makeCert(dir, 'second', '127.0.0.1', ca);
+      // The PBX watches the certificate directory; the new pair waits outside it until the test
+      // puts it in place, and the watcher is left no time of its own before the signal.
+      spawnSync('mkdir', ['-p', certs]);
+      const certFile = path.join(certs, 'cert.pem');
+      const keyFile = path.join(certs, 'key.pem');
+      const copy = (from: string, to: string): void => {
+        expect(spawnSync('cp', [from, to]).status).toBe(0);
+      };
+      copy(first.certFile, certFile);
+      copy(first.keyFile, keyFile);
+      const tlsPort = await freePort('tcp');
+      const env = {
+        ...process.env,
+        PBX_DB: path.join(dir, 'pbx.sqlite'),
+        PBX_SIP_HOST: '127.0.0.1',
+        PBX_SIP_PORT: String(await freePort('both')),
+        PBX_SIP_TLS_PORT: String(tlsPort),
+        PBX_SIP_TLS_CERT: certFile,
+        PBX_SIP_TLS_KEY: keyFile,
+        PBX_CONTROL_PORT: String(await freePort('tcp')),
+        PBX_MEDIA_SIP_PORT: '0',
+        PBX_MEDIA_ESL_PORT: '0',
+        PBX_HTTP_PORT: '0',
+        LOG_LEVEL: 'info',
+      };
+      const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      // The PBX's own line (the SIP server logs one of its own too).
+      const reloads = (): number =>
+        out
+          .split('\n')
+          .filter((l) => l.includes('"component":"tls"') && l.includes('certificate reloaded'))
+          .length;
+      const until = async (what: string, done: () => boolean | Promise<boolean>): Promise<void> => {
+        const deadline = Date.now() + 15_000;
+        while (!(await done())) {
+          if (Date.now() > deadline || child.exitCode !== null)
+            throw new Error(`no ${what} (exit ${String(child.exitCode)}): ${out}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      try {
+        await until('start', () => out.includes('"msg":"pbx started"'));
+        const before = await servedSerial(tlsPort, ca.certFile);
+        // Without any file change a SIGHUP alone reloads: the signal, not the watcher.
+        child.kill('SIGHUP');
+        await until('reload on SIGHUP', () => reloads() === 1);
+        expect(await servedSerial(tlsPort, ca.certFile)).toBe(before);
+        // A renewed pair: after the signal new connections get it.
+        copy(second.certFile, certFile);
+        copy(second.keyFile, keyFile);
+        child.kill('SIGHUP');
+        await until(
+          'the renewed certificate served',
+          async () => (await servedSerial(tlsPort, ca.certFile)) !== before,
+        );
+        expect(alive(child.pid!)).toBe(true);
+        const exited = new Promise<number | null>((resolve) =>
+          child.on('exit', (code) => resolve(code)),
+        );
+        child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+    },
+    60_000,
+  );
 
   it.each([
     ['PBX_SIP_PORT', 'abc', 'sip.port'],

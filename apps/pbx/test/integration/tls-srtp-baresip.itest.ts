@@ -36,10 +36,19 @@ import {
   type RtpCapture,
 } from '../helpers/rtp-capture';
 import { toneWav } from '../helpers/tone-wav';
+import type { DepositOutcome } from '../../src/voicemail';
+import { readPcm16 } from '../../src/voicemail/wav-audit';
+import { goertzel } from '../../../../packages/media-server/test/helpers/audio';
 
 jest.setTimeout(120_000);
 
-const TONES: Record<string, number> = { '201': 500, '202': 800, '203': 500, '204': 800 };
+const TONES: Record<string, number> = {
+  '201': 500,
+  '202': 800,
+  '203': 500,
+  '204': 800,
+  '205': 1700,
+};
 const MUSIC = 1300;
 const ALL = [...new Set([...Object.values(TONES), MUSIC])];
 
@@ -82,6 +91,8 @@ function decrypt(packets: readonly CapturedRtp[], keys: readonly string[]): Capt
   let capture: RtpCapture | undefined;
   let pcap: string;
   const mediaOffers: MediaEndpoint[] = [];
+  /** The media server's answers to phones' offers (voice mail, a resume onto the mixer). */
+  const mediaAnswers: MediaEndpoint[] = [];
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-srtp-'));
@@ -93,6 +104,7 @@ function decrypt(packets: readonly CapturedRtp[], keys: readonly string[]): Capt
     toneWav(path.join(dir, 'music.wav'), MUSIC, 5);
     h = await startCallsPbx({
       musicOnHold: true,
+      voicemail: true,
       overrides: (c) => {
         c.sip.tlsCert = server.certFile;
         c.sip.tlsKey = server.keyFile;
@@ -108,6 +120,12 @@ function decrypt(packets: readonly CapturedRtp[], keys: readonly string[]): Capt
     jest.spyOn(h.pbx.media, 'createOffer').mockImplementation(async (options) => {
       const ep = await original(options);
       mediaOffers.push(ep);
+      return ep;
+    });
+    const answer = h.pbx.media.answerOffer.bind(h.pbx.media);
+    jest.spyOn(h.pbx.media, 'answerOffer').mockImplementation(async (offer) => {
+      const ep = await answer(offer);
+      mediaAnswers.push(ep);
       return ep;
     });
   }, 60_000);
@@ -165,10 +183,14 @@ function decrypt(packets: readonly CapturedRtp[], keys: readonly string[]): Capt
     from: BaresipPhone | 'media server',
     since: number,
     ms = 1_500,
+    tones: readonly number[] = ALL,
   ): Promise<{ tones: number[]; unopened: number }> {
     const sources = from === 'media server' ? mediaServerPorts() : from.rtpPorts;
     const keys = (): string[] =>
-      sdesKeys(legOf('201')?.sdp, legOf('202')?.sdp, ...mediaOffers.map((ep) => ep.localSdp));
+      sdesKeys(
+        ...h.cc.env.registry.all().flatMap((c) => [c.aLeg?.sdp, c.bLeg?.sdp]),
+        ...[...mediaOffers, ...mediaAnswers].map((ep) => ep.localSdp),
+      );
     const window = (packets: readonly CapturedRtp[]): CapturedRtp[] =>
       packets.filter(
         (p) =>
@@ -191,7 +213,7 @@ function decrypt(packets: readonly CapturedRtp[], keys: readonly string[]): Capt
       },
       20_000,
     );
-    return { tones: detectTones(plain, ALL, { ratio: 0.1 }), unopened };
+    return { tones: detectTones(plain, [...tones], { ratio: 0.1 }), unopened };
   }
 
   test('register over TLS, call with SRTP both ways over reused connections, music on hold over SRTP', async () => {
@@ -255,6 +277,156 @@ function decrypt(packets: readonly CapturedRtp[], keys: readonly string[]): Capt
     expect(h.pbx.sipServer!.stats().connections).toBe(2);
   });
 
+  /** A fresh capture of what `tels`' phones receive (the previous one stopped). */
+  async function recapture(name: string, on: readonly BaresipPhone[]): Promise<void> {
+    await capture?.stop().catch(() => undefined);
+    pcap = path.join(dir, `${name}.pcap`);
+    capture = await startRtpCapture({
+      file: pcap,
+      ranges: on.map((p) => p.rtpPorts),
+      maxMs: 100_000,
+    });
+  }
+
+  const tlsPhoneOf = async (tel: string): Promise<BaresipPhone> => {
+    if (!h.cc.stations.has(tel)) await h.station(tel);
+    return phones.find((p) => p.tel === tel) ?? (await tlsPhone(tel));
+  };
+
+  test('voice mail over SRTP: the mailbox answers an SRTP caller with SRTP; the message holds its tone', async () => {
+    if (!h.cc.stations.has('205')) await h.station('205');
+    await h.pbx.changeApplied('stations', 10_000);
+    const a = await tlsPhoneOf('201');
+    const deposits: DepositOutcome[] = [];
+    h.pbx.voicemail.onDeposit((station, o) => {
+      if (station === '205') deposits.push(o);
+    });
+    await recapture('voicemail', [a]);
+    const answered = mediaAnswers.length;
+    const since = a.events.length;
+    // Everything the media server sends 201 from now on is this call's (greeting, beep).
+    const dialled = Date.now();
+    // 205 is not registered: its mailbox answers at once.
+    await a.dial('205');
+    await a.waitForEvent(
+      (e) => e.type === 'CALL_ESTABLISHED' && !!e.peeruri?.startsWith(a.uri('205')),
+      20_000,
+      since,
+    );
+    expect(mediaAnswers.slice(answered).map((ep) => ep.localSdp)).toEqual([
+      expect.stringMatching(
+        /^m=audio \d+ RTP\/SAVP .*\r?\n(?:.*\r?\n)*a=crypto:\d+ AES_CM_128_HMAC_SHA1_80 /m,
+      ),
+    ]);
+    // The greeting reaches the caller encrypted under the media server's key, nothing in clear.
+    expect((await heard(a, 'media server', dialled, 600)).unopened).toBe(0);
+    // Recording: a temporary file holds 2 s of the caller's (decrypted) audio.
+    const box = path.join(h.pbx.voicemail.files.root, 'boxes', '205');
+    await waitFor(
+      'two seconds recorded',
+      () =>
+        fs.existsSync(box) &&
+        fs
+          .readdirSync(box)
+          .some((f) => f.startsWith('tmp-') && fs.statSync(path.join(box, f)).size > 44 + 32_000),
+      20_000,
+    );
+    const hangup = a.events.length;
+    await a.command('hangup');
+    await a.waitForEvent((e) => e.type === 'CALL_CLOSED', 20_000, hangup);
+    await waitFor('the deposit', () => deposits.length === 1, 20_000);
+    expect(deposits[0]).toMatchObject({ kind: 'kept' });
+    const [msg] = await h.pbx.ctx.store.voicemail.messages('205');
+    expect(msg).toMatchObject({ callerTel: '201', heard: false });
+    const { samples } = await readPcm16(h.pbx.voicemail.files.abs(msg!.file));
+    expect(samples.length).toBeGreaterThan(16_000);
+    expect(detectTones(samples, ALL, { ratio: 0.1 })).toEqual([TONES['201']]);
+    expect(goertzel(samples, TONES['201']!)).toBeGreaterThan(100 * goertzel(samples, 1000));
+  });
+
+  test('conference 46 over SRTP: members re-INVITEd onto the mixer with SRTP each hear the other two', async () => {
+    const owner = await tlsPhoneOf('201');
+    const b = await tlsPhoneOf('202');
+    const c = await tlsPhoneOf('205');
+    const call = async (tel: string): Promise<void> => {
+      const since = owner.events.length;
+      await owner.dial(tel);
+      await owner.waitForEvent(
+        (e) => e.type === 'CALL_ESTABLISHED' && !!e.peeruri?.startsWith(owner.uri(tel)),
+        20_000,
+        since,
+      );
+    };
+    const hold = async (tel: string): Promise<void> => {
+      await owner.command('hold');
+      await waitFor(
+        `201 holding ${tel}`,
+        () => h.cc.env.registry.heldCalls('201').some((x) => x.party === tel),
+        20_000,
+      );
+    };
+    const dial46 = async (): Promise<void> => {
+      const since = owner.events.length;
+      await owner.dial('46');
+      const closed = await owner.waitForEvent(
+        (e) => e.type === 'CALL_CLOSED' && !!e.peeruri?.startsWith(owner.uri('46')),
+        20_000,
+        since,
+      );
+      expect(closed.param).toMatch(/480/);
+      await h.cc.conferences.idle('201');
+    };
+    const offered = mediaOffers.length;
+    await call('202');
+    await hold('202');
+    await dial46();
+    const before = owner.events.length;
+    await call('205');
+    await owner.waitForEvent(
+      (e) => e.type === 'CALL_CLOSED' && !!e.peeruri?.startsWith(owner.uri('202')),
+      20_000,
+      before,
+    );
+    await hold('205');
+    await dial46();
+    await dial46();
+    expect(h.cc.conferences.list()[0]).toMatchObject({ phase: 'started' });
+    // The manual's step 12; the phone may have resumed by itself already (then this is refused).
+    await owner.command('resume').catch(() => undefined);
+    await waitFor(
+      '201 on the mixer',
+      () => (h.cc.conferences.list()[0]?.parties ?? []).some((p) => p.role === 'owner'),
+      20_000,
+    );
+    await h.cc.conferences.idle('201');
+    // Every offer the mixer made to these SRTP phones was SRTP.
+    const offers = mediaOffers.slice(offered).map((ep) => ep.localSdp);
+    expect(offers.length).toBeGreaterThanOrEqual(2);
+    for (const sdp of offers) expect(sdp).toMatch(/^m=audio \d+ RTP\/SAVP /m);
+
+    await recapture('conference', [owner, b, c]);
+    const at = Date.now() + 300;
+    const tones = [TONES['201']!, TONES['202']!, TONES['205']!];
+    const others = (tel: string): number[] =>
+      tones.filter((t) => t !== TONES[tel]).sort((x, y) => x - y);
+    const got = [];
+    for (const p of [owner, b, c])
+      got.push([p.tel, await heard(p, 'media server', at, 1_500, tones)]);
+    expect(got).toEqual([owner, b, c].map((p) => [p.tel, { tones: others(p.tel), unopened: 0 }]));
+
+    for (const p of [b, c]) {
+      const since = p.events.length;
+      await p.command('hangup');
+      await p.waitForEvent((e) => e.type === 'CALL_CLOSED', 20_000, since);
+    }
+    await waitFor('conference ended', () => h.cc.conferences.list().length === 0, 20_000);
+    await waitFor(
+      'no call of 201, 202, 205 left',
+      () => !legOf('201') && !legOf('202') && !legOf('205'),
+      20_000,
+    );
+  });
+
   test('policy security.srtp tls: plain RTP from or to a station on TLS is refused with 488', async () => {
     await h.station('203');
     await h.station('204');
@@ -297,6 +469,29 @@ function decrypt(packets: readonly CapturedRtp[], keys: readonly string[]): Capt
       await udpPlain.command('hangup');
       await udpPlain.waitForEvent((e) => e.type === 'CALL_CLOSED', 20_000, hangup);
       await waitFor('the call of 203 and 204 ended', () => !legOf('203') && !legOf('204'), 20_000);
+
+      // Policy optional, but 204 (on UDP) set to require SRTP: its plain-RTP calls either way
+      // are refused before they ring.
+      await h.pbx.ctx.store.stations.update('204', { srtp: 'required' }, { realm: 'pbx.local' });
+      await h.pbx.changeApplied('stations', 10_000);
+      since = udpPlain.events.length;
+      await udpPlain.dial('203');
+      const fromRequired = await udpPlain.waitForEvent(
+        (e) => e.type === 'CALL_CLOSED',
+        20_000,
+        since,
+      );
+      expect(fromRequired.param).toMatch(/488/);
+      since = tlsPlain.events.length;
+      await tlsPlain.dial('204');
+      const toRequired = await tlsPlain.waitForEvent(
+        (e) => e.type === 'CALL_CLOSED',
+        20_000,
+        since,
+      );
+      expect(toRequired.param).toMatch(/488/);
+      expect(udpPlain.events.some((e) => e.type === 'CALL_INCOMING')).toBe(false);
+      expect(tlsPlain.events.some((e) => e.type === 'CALL_INCOMING')).toBe(false);
     } finally {
       config.security.srtp = 'optional';
     }

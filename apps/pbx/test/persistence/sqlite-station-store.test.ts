@@ -33,6 +33,7 @@ function station(over: Partial<Station> = {}): Station {
     insertTrunkPort: '',
     insertTrunkType: 'none',
     natCheck: 'ip',
+    srtp: 'policy',
     challengeInvites: false,
     statusText: '',
     useWhitelist: true,

@@ -58,6 +58,15 @@ export class Channel {
   onGone?: () => void;
   private hungUp = false;
   private readonly onDtmf = (e: DtmfEvent): void => this.handleDtmf(e);
+  /**
+   * The RTP session closed under the channel (the media worker died): the call has no media any
+   * more, so it is hung up (BYE) rather than left silent; fsmrf's client sees the hangup events.
+   */
+  private readonly onRtpLost = (): void => {
+    if (this.hungUp) return;
+    this.ctx.log.warn({ uuid: this.uuid }, 'media session lost: hanging the channel up');
+    void this.hangup('NORMAL_TEMPORARY_FAILURE');
+  };
 
   constructor(
     private readonly ctx: ServerContext,
@@ -76,6 +85,7 @@ export class Channel {
       nestable,
     });
     this.rtp.on('dtmf', this.onDtmf);
+    this.rtp.on('close', this.onRtpLost);
   }
 
   get isUp(): boolean {
@@ -192,6 +202,7 @@ export class Channel {
       );
     }
     this.rtp.off('dtmf', this.onDtmf);
+    this.rtp.off('close', this.onRtpLost);
     this.rtp.close();
     this.ctx.channels.delete(this.uuid);
     this.fire('CHANNEL_HANGUP_COMPLETE', [['Hangup-Cause', cause]]);

@@ -98,7 +98,10 @@ export interface RtpSession {
   /** Mute what we receive (`read`) or what we send (`write`). */
   setMute(which: 'read' | 'write', on: boolean): void;
   on(event: 'dtmf', listener: (e: DtmfEvent) => void): this;
+  /** `close`: the session closed (its own `close()`, the engine's close, or the engine dying). */
+  on(event: 'close', listener: () => void): this;
   off(event: 'dtmf', listener: (e: DtmfEvent) => void): this;
+  off(event: 'close', listener: () => void): this;
   /** Releases the ports and timers; pending play() resolves with 'hangup'. Idempotent. */
   close(): void;
 }

@@ -6,6 +6,8 @@ import { ConflictError, LicenceError, NotFoundError } from '../errors';
 export type ToneSource = 'system' | 'phone';
 /** How DTMF is sent to the station ("DTMF Type"). */
 export type DtmfType = 'rfc2833' | 'info';
+/** `required`: the station must use SRTP whatever its transport; `policy`: `security.srtp` decides. */
+export type StationSrtp = 'policy' | 'required';
 /** How the insert trunk port is used ("Insert Trunk Type"). */
 export type InsertTrunkType = 'incoming' | 'outgoing' | 'none';
 /** How the station is found behind NAT ("NAT Check"). */
@@ -37,6 +39,7 @@ export interface StationSettings {
   dnd: boolean;
   /** Challenge this station's INVITEs with 407 (digest) besides the source check. */
   challengeInvites: boolean;
+  srtp: StationSrtp;
   /**
    * The administrator's status text, shown to presence watchers as the PIDF note ('' = none);
    * a note the client publishes itself wins while it lives.
@@ -94,6 +97,7 @@ export const STATION_DEFAULTS: Readonly<StationSettings> = Object.freeze({
   forwardNoAnswerTimer: null,
   dnd: false,
   challengeInvites: false,
+  srtp: 'policy',
   statusText: '',
 });
 
@@ -115,6 +119,7 @@ const COLUMNS: Record<keyof StationSettings, string> = {
   forwardNoAnswerTimer: 'forward_no_answer_timer',
   dnd: 'dnd',
   challengeInvites: 'challenge_invites',
+  srtp: 'srtp',
   statusText: 'status_text',
 };
 
@@ -125,8 +130,11 @@ const BOOLEAN_SETTINGS = new Set<keyof StationSettings>([
   'challengeInvites',
 ]);
 const SETTING_KEYS = Object.keys(COLUMNS) as (keyof StationSettings)[];
-/** Settings whose columns a later migration added (0008: challenge_invites, 0012: status_text). */
-const LATER_COLUMNS = new Set<keyof StationSettings>(['challengeInvites', 'statusText']);
+/**
+ * Settings whose columns a later migration added (0008: challenge_invites, 0012: status_text,
+ * 0019: srtp).
+ */
+const LATER_COLUMNS = new Set<keyof StationSettings>(['challengeInvites', 'statusText', 'srtp']);
 
 interface StationRow {
   tel: string;
@@ -151,6 +159,8 @@ interface StationRow {
   forward_no_answer_timer: number | null;
   dnd: number;
   challenge_invites: number;
+  /** Absent in a database migrated only up to 0018 (upgrade tests). */
+  srtp?: StationSrtp;
   /** Absent in a database migrated only up to 0011 (upgrade tests). */
   status_text?: string;
   created_at: number;
@@ -178,6 +188,7 @@ function toStation(r: StationRow): Station {
     forwardNoAnswerTimer: r.forward_no_answer_timer,
     dnd: r.dnd === 1,
     challengeInvites: r.challenge_invites === 1,
+    srtp: r.srtp ?? 'policy',
     statusText: r.status_text ?? '',
     createdAt: r.created_at,
     updatedAt: r.updated_at,

@@ -61,6 +61,11 @@ export interface ThreadedMediaEngine extends MediaEngine {
   readonly threadId: number;
   /** The worker's ticker counters and heap (after a GC with `gc`, if exposed): bench, tests. */
   threadStats(options?: { gc?: boolean }): Promise<ThreadStats>;
+  /**
+   * Ends the worker at once, as a crash would: every session ends here, `onCrash` is called.
+   * For tests of the recovery, and as an operator's last resort for a stuck engine.
+   */
+  terminateThread(): Promise<void>;
 }
 
 function rebuildError(e: WireError): Error {
@@ -463,7 +468,11 @@ function lowestLevel(log: Logger): WorkerInit['logLevel'] {
  * every session in the worker, then terminates the thread. Rejects with the worker's start error.
  */
 export async function createThreadedMediaEngine(
-  options: MediaEngineOptions & { thread?: MediaThreadOptions },
+  options: MediaEngineOptions & {
+    thread?: MediaThreadOptions;
+    /** Called once if the worker ends without `close()` (crash, heap limit, terminateThread). */
+    onCrash?: (err: Error) => void;
+  },
 ): Promise<ThreadedMediaEngine> {
   const log = (options.logger ?? silentLogger).child({ component: 'media' });
   const init: WorkerInit = {
@@ -550,10 +559,17 @@ export async function createThreadedMediaEngine(
     });
   });
 
+  let started = false;
+  let crashed = false;
   /** The worker is gone (crash or terminate): every session ends here too. */
   const gone = (err: Error): void => {
     link.fail(err);
     closed = true;
+    if (started && closing === undefined && !crashed) {
+      crashed = true;
+      log.error({ err }, 'media worker ended unexpectedly: its sessions are gone');
+      queueMicrotask(() => options.onCrash?.(err));
+    }
     for (const s of [...sessions.values()]) {
       sessions.delete(s.id);
       s.releasedHere();
@@ -567,6 +583,7 @@ export async function createThreadedMediaEngine(
     await worker.terminate();
     throw err;
   }
+  started = true;
 
   const engine: ThreadedMediaEngine = {
     threadId: worker.threadId,
@@ -641,6 +658,9 @@ export async function createThreadedMediaEngine(
     },
     threadStats(o: { gc?: boolean } = {}): Promise<ThreadStats> {
       return link.request<ThreadStats>((req) => ({ op: 'threadStats', req, gc: o.gc === true }));
+    },
+    async terminateThread(): Promise<void> {
+      await worker.terminate();
     },
     close(): Promise<void> {
       closing ??= (async () => {
