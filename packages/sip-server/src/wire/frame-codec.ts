@@ -77,3 +77,8 @@ export function encodeFrame(payload: string): Buffer {
   const body = Buffer.from(payload, 'utf8');
   return Buffer.concat([Buffer.from(`${body.length}#`, 'ascii'), body]);
 }
+
+/** One frame as text (`<bytes>#<payload>`), for writers that join several into one write. */
+export function frameText(payload: string): string {
+  return `${Buffer.byteLength(payload, 'utf8')}#${payload}`;
+}
