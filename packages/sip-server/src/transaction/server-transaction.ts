@@ -26,6 +26,12 @@ export interface ServerTransactionContext {
   onTerminated(txn: ServerTransactionBase<{ kind: string }>, reason: TerminationReason): void;
   /** An INVITE server transaction sent a 2xx: ACKs with its dialog key now belong to it. */
   onAccepted(txn: ServerTransactionBase<{ kind: string }>, res: SipResponse): void;
+  /**
+   * A transaction whose remaining RFC duty is only to answer retransmissions with its final
+   * response (non-INVITE Completed over UDP, timer J) sent that response once: the layer keeps
+   * just the bytes and the key for timer J and the transaction ends now (see {@link retire}).
+   */
+  onRetire?(txn: ServerTransactionBase<{ kind: string }>): void;
   /** The first ACK for our 2xx arrived. */
   onAck(txn: ServerTransactionBase<{ kind: string }>, ack: SipRequest, info: ReceiveInfo): void;
 }
@@ -156,6 +162,23 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     }
   }
 
+  /**
+   * Ends the transaction early, as if its last timer had fired: the layer has taken over what
+   * remains (answering retransmissions with {@link finalResponse}). Emits `terminated`.
+   */
+  retire(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.timers.clear();
+    this.ctx.onTerminated(this, 'completed');
+    this.safeEmit('terminated', 'completed');
+  }
+
+  /** Whether the transaction may be handed to the layer once its final response left. */
+  protected retirable(): boolean {
+    return false;
+  }
+
   /** Ends the transaction without events (layer shutdown). */
   stop(): void {
     this.stopped = true;
@@ -226,6 +249,8 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
       (result) => {
         if (result.connectionId && this.last === last)
           last.dest = { ...last.dest, connectionId: result.connectionId };
+        if (this.final && !this.stopped && this.ctx.onRetire && this.retirable())
+          this.ctx.onRetire(this);
       },
       (err: unknown) => {
         this.lastError = err instanceof Error ? err : new Error(String(err));
