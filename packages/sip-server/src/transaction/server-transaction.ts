@@ -71,8 +71,13 @@ export interface ServerTransactionBase<S extends { kind: string }> {
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- typed events.
 export abstract class ServerTransactionBase<S extends { kind: string }> extends EventEmitter {
+  private uuid: string | undefined;
   /** Unique id of this transaction (not the branch: two peers may pick the same branch). */
-  readonly id = randomUUID();
+  get id(): string {
+    // Made on first use: only logs read it, and most transactions are never logged.
+    this.uuid ??= randomUUID();
+    return this.uuid;
+  }
   private s: S;
   private final = false;
   private stopped = false;
