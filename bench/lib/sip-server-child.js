@@ -4,7 +4,10 @@
 // BENCH_SIP_PORT names the UDP port; the child sends { type: 'ready' } and then answers `mem`
 // (heap and RSS after two full collections, plus the server's transaction counts) and `exit`.
 const Srf = require('drachtio-srf');
-const { startSipServer } = require('../../packages/sip-server/dist');
+// BENCH_SIP_SERVER_DIST may name another build of the server (an A/B against an older commit).
+const { startSipServer } = require(
+  process.env.BENCH_SIP_SERVER_DIST || '../../packages/sip-server/dist',
+);
 
 async function main() {
   const server = await startSipServer({
@@ -33,7 +36,8 @@ async function main() {
         rss: u.rss,
         heap: u.heapUsed,
         external: u.external + u.arrayBuffers,
-        transactions: s.serverTransactions + s.completedTransactions,
+        // Older builds have no completedTransactions: their answered ones are live transactions.
+        transactions: s.serverTransactions + (s.completedTransactions ?? 0),
       });
     } else if (m.type === 'exit') {
       srf.disconnect();
