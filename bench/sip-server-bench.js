@@ -48,7 +48,10 @@ async function startChild() {
   const sipPort = await freePort();
   const child = fork(path.join(__dirname, 'lib', 'sip-server-child.js'), [], {
     env: { ...process.env, BENCH_SIP_PORT: String(sipPort) },
-    execArgv: ['--expose-gc', ...(process.env.BENCH_SIP_NODE_ARGS || '').split(' ').filter(Boolean)],
+    execArgv: [
+      '--expose-gc',
+      ...(process.env.BENCH_SIP_NODE_ARGS || '').split(' ').filter(Boolean),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ask = (type) =>

@@ -57,7 +57,8 @@ async function probe(h: Harness): Promise<Probe> {
     port,
     answers,
     count: (status) => [...answers.values()].flat().filter((s) => s === status).length,
-    send: (id) => socket.send(register(h.sipTarget('udp'), port, id), h.sipPort('udp'), '127.0.0.1'),
+    send: (id) =>
+      socket.send(register(h.sipTarget('udp'), port, id), h.sipPort('udp'), '127.0.0.1'),
     close: () => socket.close(),
   };
 }
@@ -92,7 +93,7 @@ describe('a REGISTER flood beyond the transaction limits', () => {
   test('unanswered requests beyond the limit are shed with 503 and never reach the app', async () => {
     const total = 1000;
     let peak = 0;
-    for (let sent = 0; sent < total; ) {
+    for (let sent = 0; sent < total;) {
       for (let i = 0; i < 50; i++) p.send(`held-${sent++}`);
       // Every request is either with the app or refused before the next batch goes out.
       await eventually(() => delivered + p.count(503) >= sent, 10_000, `${sent} requests settled`);
@@ -121,13 +122,9 @@ describe('a REGISTER flood beyond the transaction limits', () => {
     const before200 = p.count(200);
     const total = 1000;
     let peak = 0;
-    for (let sent = 0; sent < total; ) {
+    for (let sent = 0; sent < total;) {
       for (let i = 0; i < 50; i++) p.send(`fast-${sent++}`);
-      await eventually(
-        () => p.count(200) - before200 >= sent,
-        10_000,
-        `${sent} requests answered`,
-      );
+      await eventually(() => p.count(200) - before200 >= sent, 10_000, `${sent} requests answered`);
       peak = Math.max(peak, h.server.stats().completedTransactions);
     }
     expect(peak).toBeLessThanOrEqual(DONE);
