@@ -73,7 +73,7 @@ async function startChild() {
 
 /**
  * One offered REGISTER rate for BENCH_SIP_STEP_S seconds (default 20) against a fresh child:
- * zero failures required; CPU of the child from /proc; memory per transaction is the heap
+ * zero failures and ≥ 90 % of the offered rate held required; CPU of the child from /proc; memory per transaction is the heap
  * growth (after full collections) over the transactions the server holds at the end of the run
  * (answered ones are kept 64·T1 = 32 s for retransmissions, so that is every one of the run).
  */
@@ -103,9 +103,12 @@ async function registerStep(rate) {
     ]);
     const used = m.stop();
     const after = await ask('mem');
+    const achieved = Math.round((r.successful / r.elapsedMs) * 1000);
     return {
-      ok: r.failed === 0 && r.successful === total,
-      achieved: Math.round((r.successful / r.elapsedMs) * 1000),
+      // A pass needs every REGISTER answered and the rate actually held: on a loaded machine
+      // sipp itself may fall behind the offered rate, and a slower run proves nothing about it.
+      ok: r.failed === 0 && r.successful === total && achieved >= 0.9 * rate,
+      achieved,
       successful: r.successful,
       failed: r.failed,
       cpuUs: used.perOpUs(r.successful),
@@ -127,7 +130,7 @@ async function registerStep(rate) {
 async function registerRate() {
   const found = await findMaxRate(registerStep, { start: 2000, max: 20000, precision: 0.05 }, (s) =>
     process.stderr.write(
-      `  REGISTER offered ${s.rate}/s: ${s.ok ? 'ok' : 'FAILED'} (${s.successful} ok, ${s.failed} failed, ${s.cpuUs} µs CPU/op, RSS peak ${mib(s.rssPeak)} MiB)\n`,
+      `  REGISTER offered ${s.rate}/s: ${s.ok ? 'ok' : 'FAILED'} (${s.achieved}/s held, ${s.successful} ok, ${s.failed} failed, ${s.cpuUs} µs CPU/op, RSS peak ${mib(s.rssPeak)} MiB)\n`,
     ),
   );
   const b = found.best;
