@@ -6,7 +6,7 @@
  */
 import dgram from 'node:dgram';
 import type Srf from 'drachtio-srf';
-import { eventually, startHarness, type Harness } from './harness';
+import { eventually, handlers, startHarness, type Harness } from './harness';
 
 jest.setTimeout(60_000);
 
@@ -76,7 +76,7 @@ describe('a REGISTER flood beyond the transaction limits', () => {
       limits: { maxServerTransactions: LIVE, maxCompletedTransactions: DONE },
     });
     srf = await h.connectSrf();
-    srf.register((req, res) => {
+    handlers(srf).register((req, res) => {
       delivered++;
       if (hold) held.push(res);
       else res.send(200, { headers: { Contact: req.get('Contact'), Expires: '600' } });
