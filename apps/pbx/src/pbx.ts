@@ -127,6 +127,7 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
           secret: config.control.secret,
         },
         ...(config.trunks.tlsCa ? { tlsClient: await trunkTlsClient(config.trunks.tlsCa) } : {}),
+        limits: { maxServerTransactions: config.sip.maxTransactions },
         logger: log,
       });
       stopAll.push(() => sipServer!.stop());

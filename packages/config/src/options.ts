@@ -77,6 +77,13 @@ export const OPTIONS: readonly OptionSpec[] = [
   }),
   spec('sip.expireTime', 'int', 600, 'SIP Expire Time (s): longest registration granted'),
   spec('sip.natRegExpireTime', 'int', 60, 'NAT Reg Expire Time (s): registration time behind NAT'),
+  spec(
+    'sip.maxTransactions',
+    'int',
+    50000,
+    'requests the embedded SIP server handles at once; beyond it new requests are answered 503',
+    { restart: true },
+  ),
   spec('control.mode', 'enum', 'embedded', 'embedded SIP server or external drachtio-server', {
     settable: false,
     restart: true,

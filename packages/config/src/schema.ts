@@ -66,6 +66,12 @@ export const SipSchema = z.object({
   expireTime: intBetween(1, 86400),
   /** NAT Reg Expire Time (s): registration time granted to phones behind NAT. */
   natRegExpireTime: intBetween(1, 86400),
+  /**
+   * Requests the embedded SIP server handles at once (not yet finally answered, or INVITEs
+   * waiting for their ACK); beyond it new requests get `503` with Retry-After, so a flood cannot
+   * grow memory without bound.
+   */
+  maxTransactions: intBetween(100, 10_000_000),
 });
 
 /** How call control reaches the SIP server (drachtio protocol). */

@@ -37,6 +37,7 @@ describe('loadConfig defaults', () => {
         domain: 'pbx.local',
         expireTime: 600,
         natRegExpireTime: 60,
+        maxTransactions: 50000,
       },
       control: { mode: 'embedded', host: '127.0.0.1', port: 9022, secret: 'generated-secret' },
       media: {

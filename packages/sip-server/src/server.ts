@@ -41,6 +41,13 @@ export interface SipServerOptions {
    * sees it. Default: `100rel`, `replaces`, `timer`.
    */
   supportedOptionTags?: string[];
+  /**
+   * Bounds on transaction memory. `maxServerTransactions` (default 50,000): requests in progress
+   * at once; beyond it new requests get a stateless `503` (Retry-After 5).
+   * `maxCompletedTransactions` (default 200,000): answered requests remembered as response bytes
+   * to answer retransmissions (timer J, 64·T1); beyond it the oldest are forgotten early.
+   */
+  limits?: { maxServerTransactions?: number; maxCompletedTransactions?: number };
   /** Emit cdr:attempt/start/stop to clients that route them. Default true. */
   cdrs?: boolean;
   logger?: Logger;
@@ -62,6 +69,8 @@ export interface SipServer extends AsyncDisposable {
     incoming: number;
     outgoing: number;
     serverTransactions: number;
+    /** Answered requests kept as response bytes to answer their retransmissions. */
+    completedTransactions: number;
     clientTransactions: number;
     /** Open TCP and TLS connections, both directions. */
     connections: number;
@@ -138,6 +147,12 @@ export async function startSipServer(
     transport,
     timers: opts.timers,
     logger: log.child({ layer: 'transaction' }),
+    ...(opts.limits?.maxServerTransactions !== undefined
+      ? { maxServerTransactions: opts.limits.maxServerTransactions }
+      : {}),
+    ...(opts.limits?.maxCompletedTransactions !== undefined
+      ? { maxCompletedTransactions: opts.limits.maxCompletedTransactions }
+      : {}),
   });
   const listenAddresses = (): ListenAddress[] => transport.listenAddresses();
   const core = new SipCore({
@@ -226,6 +241,7 @@ export async function startSipServer(
       incoming: core.incoming.size,
       outgoing: core.outgoing.size,
       serverTransactions: transactions.serverTransactionCount,
+      completedTransactions: transactions.completedTransactionCount,
       clientTransactions: transactions.clientTransactionCount,
       connections: transport.connectionCount,
       refusals: Object.fromEntries([...core.refusals, ...transport.drops, ...transactions.drops]),

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger';
 import type { SipMessage, SipRequest, SipResponse } from '../message/types';
-import { serializeMessage } from '../message';
+import { serializeMessageText } from '../message';
 import type { ReceiveInfo, ListenAddress, HostPort } from '../transport/types';
 import type { TransactionLayer, ServerTransaction } from '../transaction';
 import { DialogStore, type Dialog } from '../dialog/dialog';
@@ -123,7 +123,7 @@ export class SipCore {
     dialogId: string,
     opts: { source?: 'network' | 'application'; received?: ReceiveInfo['local'] } = {},
   ): void {
-    const text = serializeMessage(msg).toString('utf8');
+    const text = serializeMessageText(msg);
     const bytes = Buffer.byteLength(text);
     let leader = `${randomUUID()}|sip|${opts.source ?? 'network'}|${bytes}|${from.protocol}|${from.address}|${from.port}|${stackTime()}|${txnId}|${dialogId}|`;
     if (opts.received) leader += `${opts.received.address}|${opts.received.port}|`;
@@ -138,7 +138,7 @@ export class SipCore {
     to: HostPort,
     txnId: string,
   ): void {
-    const text = serializeMessage(req).toString('utf8');
+    const text = serializeMessageText(req);
     conn.respond(
       msgId,
       [
@@ -166,7 +166,7 @@ export class SipCore {
     txnId: string,
     dialogId: string,
   ): void {
-    const text = serializeMessage(res).toString('utf8');
+    const text = serializeMessageText(res);
     conn.respond(
       msgId,
       [
@@ -224,7 +224,7 @@ export class SipCore {
     if (!this.opts.cdrs) return;
     const conn = this.control.pickClient(`cdr:${kind}`);
     if (!conn) return;
-    const text = serializeMessage(msg).toString('utf8');
+    const text = serializeMessageText(msg);
     const tokens = [randomUUID(), `cdr:${kind}`, source, stackTime()];
     if (extra !== undefined) tokens.push(extra);
     conn.send(`${tokens.join('|')}${CRLF}${text}`);

@@ -6,7 +6,13 @@ import type { CSeq, SipMessage, Via } from './types';
 import { unquote } from './grammar';
 import { parseVia } from './via';
 
-/** Typed readers for the hot headers. Each parses on demand; nothing is cached on the message. */
+/**
+ * Typed readers for the hot headers. Each parses on demand; nothing is cached on the message.
+ * The same request's To, From and Via are read several times while it is handled (transaction
+ * key, checks, response, record), so each reader remembers its last input string and result:
+ * a repeat costs a string comparison instead of a parse. Results are shared, so callers must not
+ * change them (none does: they copy, e.g. received.ts).
+ */
 
 export function callId(msg: SipMessage): string | undefined {
   return getHeader(msg, 'Call-ID');
@@ -17,27 +23,48 @@ export function cseq(msg: SipMessage): CSeq | undefined {
   return v === undefined ? undefined : parseCSeq(v);
 }
 
-function tagOf(value: string | undefined): string | undefined {
+/** One remembered input and its tag (From and To each have one, as they alternate). */
+interface TagMemo {
+  input: string | undefined;
+  tag: string | undefined;
+}
+const fromMemo: TagMemo = { input: undefined, tag: undefined };
+const toMemo: TagMemo = { input: undefined, tag: undefined };
+
+function tagOf(value: string | undefined, memo: TagMemo): string | undefined {
   if (value === undefined) return undefined;
+  if (value === memo.input) return memo.tag;
+  memo.tag = parseTag(value);
+  memo.input = value;
+  return memo.tag;
+}
+
+function parseTag(value: string): string | undefined {
   // Any URI scheme: a From of `<mailto:...>;tag=x` still has a tag (RFC 4475 §3.3.4).
   const tag = parseAnyNameAddr(value)?.params['tag'];
   return tag === null || tag === undefined ? undefined : unquote(tag);
 }
 
 export function fromTag(msg: SipMessage): string | undefined {
-  return tagOf(getHeader(msg, 'From'));
+  return tagOf(getHeader(msg, 'From'), fromMemo);
 }
 
 export function toTag(msg: SipMessage): string | undefined {
-  return tagOf(getHeader(msg, 'To'));
+  return tagOf(getHeader(msg, 'To'), toMemo);
 }
 
 /** The first element of the first Via header. */
+let lastViaInput: string | undefined;
+let lastVia: Via | undefined;
+
 export function topVia(msg: SipMessage): Via | undefined {
   const v = getHeader(msg, 'Via');
   if (v === undefined) return undefined;
+  if (v === lastViaInput) return lastVia;
   const first = splitHeaderValues(v)[0];
-  return first === undefined ? undefined : parseVia(first);
+  lastVia = first === undefined ? undefined : parseVia(first);
+  lastViaInput = v;
+  return lastVia;
 }
 
 /** The top Via's branch parameter. */

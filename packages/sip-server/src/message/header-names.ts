@@ -155,8 +155,19 @@ export function canonicalHeaderName(name: string): string {
  */
 export function sameHeaderName(stored: string, canonical: string): boolean {
   if (stored === canonical) return true;
-  if (stored.length === canonical.length) return stored.toLowerCase() === canonical.toLowerCase();
+  if (stored.length === canonical.length) return equalsIgnoreAsciiCase(stored, canonical);
   return stored.length === 1 && COMPACT[stored.toLowerCase()] === canonical;
+}
+
+/** Header names are tokens (ASCII): compares without allocating lower-cased copies. */
+function equalsIgnoreAsciiCase(a: string, b: string): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if ((x | 0x20) !== (y | 0x20) || (x | 0x20) < 0x61 || (x | 0x20) > 0x7a) return false;
+  }
+  return true;
 }
 
 /** Headers whose values are comma-separated lists (RFC 3261 §7.3.1) and may be split. */

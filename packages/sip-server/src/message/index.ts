@@ -2,7 +2,7 @@
 export type * from './types';
 export { parseMessage, DEFAULT_MAX_MESSAGE_BYTES } from './parser';
 export type { ParseOptions } from './parser';
-export { serializeMessage } from './serializer';
+export { serializeMessage, serializeMessageText } from './serializer';
 export { StreamFramer, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_BODY_BYTES } from './stream-framer';
 export type { StreamFramerOptions } from './stream-framer';
 export {

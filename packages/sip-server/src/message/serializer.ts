@@ -7,6 +7,25 @@ import type { SipMessage } from './types';
  * last), an empty line and the body.
  */
 export function serializeMessage(msg: SipMessage): Buffer {
+  const head = serializeHead(msg);
+  const body = msg.body ?? Buffer.alloc(0);
+  const headLength = Buffer.byteLength(head, 'utf8');
+  const out = Buffer.allocUnsafe(headLength + body.length);
+  out.write(head, 0, 'utf8');
+  body.copy(out, headLength);
+  return out;
+}
+
+/**
+ * The same message as text (the body decoded as UTF-8), for the control link, whose frames are
+ * text: saves building a Buffer only to decode it again.
+ */
+export function serializeMessageText(msg: SipMessage): string {
+  const head = serializeHead(msg);
+  return msg.body && msg.body.length > 0 ? head + msg.body.toString('utf8') : head;
+}
+
+function serializeHead(msg: SipMessage): string {
   let head =
     msg.kind === 'request'
       ? `${msg.method} ${msg.uri} SIP/2.0\r\n`
@@ -23,10 +42,5 @@ export function serializeMessage(msg: SipMessage): Buffer {
     head += `${h.name}: ${h.value}\r\n`;
   }
   if (!wroteLength) head += contentLength;
-  head += '\r\n';
-  const headLength = Buffer.byteLength(head, 'utf8');
-  const out = Buffer.allocUnsafe(headLength + body.length);
-  out.write(head, 0, 'utf8');
-  body.copy(out, headLength);
-  return out;
+  return head + '\r\n';
 }

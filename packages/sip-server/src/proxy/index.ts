@@ -1,7 +1,7 @@
 /** Stateful proxying for the client's `proxy` command (wire spec §4.8, RFC 3261 §16). */
 import type { ControlConnection } from '../wire/control-server';
 import type { SipCore } from '../core/sip-core';
-import { makeResponse, parseUri, randomTag, serializeMessage, toTag } from '../message';
+import { makeResponse, parseUri, randomTag, serializeMessageText, toTag } from '../message';
 import { stackTime } from '../wire/leader';
 import { parseProxyCommand } from './command';
 import { isOurUri, maxForwardsOf } from './forward';
@@ -53,7 +53,7 @@ export function proxyCommand(
   const requestUri = parseUri(req.uri);
   const reporter: ProxyReporter = {
     final(res, from) {
-      const text = serializeMessage(res).toString('utf8');
+      const text = serializeMessageText(res);
       conn.respond(
         msgId,
         [

@@ -126,6 +126,11 @@ export class NonInviteServerTransaction extends ServerTransactionBase<NonInviteS
     super(request, info, key, config, ctx, startNonInviteServer);
   }
 
+  /** Completed over UDP: only timer J's retransmission duty is left, which the layer can keep. */
+  protected override retirable(): boolean {
+    return this.state === 'completed' && !this.config.reliable;
+  }
+
   protected reduce(
     s: NonInviteServerState,
     e: ServerEvent,

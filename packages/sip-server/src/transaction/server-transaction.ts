@@ -26,6 +26,12 @@ export interface ServerTransactionContext {
   onTerminated(txn: ServerTransactionBase<{ kind: string }>, reason: TerminationReason): void;
   /** An INVITE server transaction sent a 2xx: ACKs with its dialog key now belong to it. */
   onAccepted(txn: ServerTransactionBase<{ kind: string }>, res: SipResponse): void;
+  /**
+   * A transaction whose remaining RFC duty is only to answer retransmissions with its final
+   * response (non-INVITE Completed over UDP, timer J) sent that response once: the layer keeps
+   * just the bytes and the key for timer J and the transaction ends now (see {@link retire}).
+   */
+  onRetire?(txn: ServerTransactionBase<{ kind: string }>): void;
   /** The first ACK for our 2xx arrived. */
   onAck(txn: ServerTransactionBase<{ kind: string }>, ack: SipRequest, info: ReceiveInfo): void;
 }
@@ -65,8 +71,13 @@ export interface ServerTransactionBase<S extends { kind: string }> {
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- typed events.
 export abstract class ServerTransactionBase<S extends { kind: string }> extends EventEmitter {
+  private uuid: string | undefined;
   /** Unique id of this transaction (not the branch: two peers may pick the same branch). */
-  readonly id = randomUUID();
+  get id(): string {
+    // Made on first use: only logs read it, and most transactions are never logged.
+    this.uuid ??= randomUUID();
+    return this.uuid;
+  }
   private s: S;
   private final = false;
   private stopped = false;
@@ -156,6 +167,23 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     }
   }
 
+  /**
+   * Ends the transaction early, as if its last timer had fired: the layer has taken over what
+   * remains (answering retransmissions with {@link finalResponse}). Emits `terminated`.
+   */
+  retire(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.timers.clear();
+    this.ctx.onTerminated(this, 'completed');
+    this.safeEmit('terminated', 'completed');
+  }
+
+  /** Whether the transaction may be handed to the layer once its final response left. */
+  protected retirable(): boolean {
+    return false;
+  }
+
   /** Ends the transaction without events (layer shutdown). */
   stop(): void {
     this.stopped = true;
@@ -226,6 +254,8 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
       (result) => {
         if (result.connectionId && this.last === last)
           last.dest = { ...last.dest, connectionId: result.connectionId };
+        if (this.final && !this.stopped && this.ctx.onRetire && this.retirable())
+          this.ctx.onRetire(this);
       },
       (err: unknown) => {
         this.lastError = err instanceof Error ? err : new Error(String(err));

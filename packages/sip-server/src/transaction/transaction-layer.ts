@@ -14,6 +14,7 @@ import type {
 import { systemClock, type Clock } from './clock';
 import { InviteClientTransaction } from './invite-client-transaction';
 import { InviteServerTransaction } from './invite-server-transaction';
+import { AnswerCache } from './answer-cache';
 import { ackDialogKey, clientTransactionKey, serverTransactionKey } from './matching';
 import { NonInviteClientTransaction } from './non-invite-client-transaction';
 import { NonInviteServerTransaction } from './non-invite-server-transaction';
@@ -25,8 +26,10 @@ import {
   type TransactionTimers,
 } from './state-table';
 
-/** Answers remembered for requests on reliable transports (see TransactionLayer.recent). */
-const MAX_RECENT = 10_000;
+/** Default of {@link TransactionLayerOptions.maxCompletedTransactions}. */
+export const DEFAULT_MAX_COMPLETED_TRANSACTIONS = 200_000;
+/** Default of {@link TransactionLayerOptions.maxServerTransactions}. */
+export const DEFAULT_MAX_SERVER_TRANSACTIONS = 50_000;
 
 export type ClientTransaction = InviteClientTransaction | NonInviteClientTransaction;
 export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
@@ -48,10 +51,17 @@ export interface TransactionLayerOptions {
   /** Answer every new INVITE with `100 Trying` before it is emitted (default true). */
   autoTrying?: boolean;
   /**
-   * Server transactions held at once (default 100,000). Beyond it new requests are answered
+   * Live server transactions held at once (default 50,000): requests not finally answered yet,
+   * and INVITE transactions waiting for their ACK. Beyond it new requests are answered
    * `503 Service Unavailable` statelessly, so a request flood cannot grow memory without bound.
    */
   maxServerTransactions?: number;
+  /**
+   * Finally answered transactions remembered only to answer retransmissions (non-INVITE over
+   * UDP for timer J, anything over TCP/TLS for 64·T1), as response bytes + key, a few hundred
+   * bytes each (default 200,000). When full, the oldest is forgotten early.
+   */
+  maxCompletedTransactions?: number;
 }
 
 export interface TransactionLayerEvents {
@@ -97,12 +107,13 @@ export class TransactionLayer extends EventEmitter {
   readonly drops = new Map<string, number>();
   private readonly servers = new Map<string, ServerTransaction>();
   /**
-   * Final answers of transactions that ended at once because their transport is reliable (timers
-   * J and I are zero there). A peer that sends the same request again anyway (a new connection
-   * after a failure, a broken stack) gets the same answer again instead of a second one from the
-   * application. Kept 64·T1, at most {@link MAX_RECENT}.
+   * Final answers of transactions that ended: over a reliable transport at once (timers J and I
+   * are zero there; a peer that sends the same request again anyway, on a new connection after a
+   * failure or from a broken stack, gets the same answer instead of a second one from the
+   * application), and non-INVITE over UDP as soon as the final response left (timer J's duty,
+   * answering retransmissions, is all that remains). Kept 64·T1.
    */
-  private readonly recent = new Map<string, { bytes: Buffer; dest: Destination; until: number }>();
+  private readonly recent: AnswerCache;
   private readonly clients = new Map<string, ClientTransaction>();
   /** ACK dialog key → INVITE server transaction that sent a 2xx. */
   private readonly accepted = new Map<string, ServerTransaction>();
@@ -119,7 +130,11 @@ export class TransactionLayer extends EventEmitter {
     this.clock = opts.clock ?? systemClock;
     this.log = (opts.logger ?? silentLogger).child({ component: 'transaction' });
     this.autoTrying = opts.autoTrying ?? true;
-    this.maxServerTransactions = opts.maxServerTransactions ?? 100_000;
+    this.maxServerTransactions = opts.maxServerTransactions ?? DEFAULT_MAX_SERVER_TRANSACTIONS;
+    this.recent = new AnswerCache(
+      opts.maxCompletedTransactions ?? DEFAULT_MAX_COMPLETED_TRANSACTIONS,
+      64 * this.timers.t1,
+    );
     this.limiter = new LogLimiter(this.log);
     this.clientCtx = {
       transport: this.transport,
@@ -135,6 +150,7 @@ export class TransactionLayer extends EventEmitter {
       clock: this.clock,
       logger: this.log,
       onTerminated: (txn) => this.forgetServer(txn as ServerTransaction),
+      onRetire: (txn) => this.retire(txn as ServerTransaction),
       onAccepted: (txn, res) => {
         const key = ackDialogKey(txn.request, toTag(res));
         if (!key) return;
@@ -148,6 +164,11 @@ export class TransactionLayer extends EventEmitter {
 
   get serverTransactionCount(): number {
     return this.servers.size;
+  }
+
+  /** Finally answered transactions kept (as bytes) to answer retransmissions. */
+  get completedTransactionCount(): number {
+    return this.recent.size;
   }
 
   get clientTransactionCount(): number {
@@ -247,8 +268,8 @@ export class TransactionLayer extends EventEmitter {
       existing.receiveRequest();
       return;
     }
-    const done = this.recent.get(key);
-    if (done && done.until > this.clock.now()) {
+    const done = this.recent.get(key, this.clock.now());
+    if (done) {
       const dest: Destination = info.connectionId
         ? { ...done.dest, connectionId: info.connectionId }
         : done.dest;
@@ -311,19 +332,21 @@ export class TransactionLayer extends EventEmitter {
     txn.receive(res, info);
   }
 
+  /** A non-INVITE UDP transaction sent its final response: keep only what timer J needs. */
+  private retire(txn: ServerTransaction): void {
+    if (this.stopped || this.servers.get(txn.key) !== txn) return;
+    const final = txn.finalResponse;
+    if (!final) return;
+    this.servers.delete(txn.key);
+    this.recent.add(txn.key, final.bytes, final.dest, this.clock.now());
+    txn.retire();
+  }
+
   private forgetServer(txn: ServerTransaction): void {
     if (this.servers.get(txn.key) === txn) this.servers.delete(txn.key);
     const final = txn.finalResponse;
-    if (final && txn.info.source.protocol !== 'udp' && !this.stopped) {
-      const now = this.clock.now();
-      if (this.recent.size >= MAX_RECENT) {
-        for (const [k, v] of this.recent) {
-          if (v.until > now && this.recent.size < MAX_RECENT) break;
-          this.recent.delete(k);
-        }
-      }
-      this.recent.set(txn.key, { ...final, until: now + 64 * this.timers.t1 });
-    }
+    if (final && txn.info.source.protocol !== 'udp' && !this.stopped)
+      this.recent.add(txn.key, final.bytes, final.dest, this.clock.now());
     const dialogKey = this.acceptedKeys.get(txn);
     if (dialogKey !== undefined) {
       this.acceptedKeys.delete(txn);

@@ -14,6 +14,8 @@ const MAX_LENGTH_DIGITS = 10;
 export class FrameDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
+  /** Bytes needed before the frame being received is complete: until then chunks are only kept. */
+  private needed = 0;
 
   constructor(private readonly maxFrameBytes = 16 * 1024 * 1024) {}
 
@@ -27,6 +29,9 @@ export class FrameDecoder {
       this.chunks.push(chunk);
       this.buffered += chunk.length;
     }
+    // A large frame arriving in many reads is joined once, when complete, not on every read.
+    if (this.buffered < this.needed) return [];
+    this.needed = 0;
     const out: string[] = [];
     let buf =
       this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
@@ -53,7 +58,10 @@ export class FrameDecoder {
       if (len <= 0) throw new FrameError('zero frame length');
       if (len > this.maxFrameBytes) throw new FrameError(`frame of ${len} bytes exceeds the limit`);
       const start = hash + 1;
-      if (buf.length - start < len) break;
+      if (buf.length - start < len) {
+        this.needed = start + len - offset;
+        break;
+      }
       out.push(buf.toString('utf8', start, start + len));
       offset = start + len;
     }
@@ -76,4 +84,9 @@ export class FrameDecoder {
 export function encodeFrame(payload: string): Buffer {
   const body = Buffer.from(payload, 'utf8');
   return Buffer.concat([Buffer.from(`${body.length}#`, 'ascii'), body]);
+}
+
+/** One frame as text (`<bytes>#<payload>`), for writers that join several into one write. */
+export function frameText(payload: string): string {
+  return `${Buffer.byteLength(payload, 'utf8')}#${payload}`;
 }

@@ -15,11 +15,21 @@ export function splitPayload(payload: string): ParsedPayload {
   return { tokens: payload.slice(0, cr).split('|'), sip: payload.slice(cr + 2) };
 }
 
-/** UTC time of day with microseconds, `HH:MM:SS.uuuuuu`. */
-export function stackTime(date = new Date()): string {
-  const p2 = (n: number): string => String(n).padStart(2, '0');
-  const micros = date.getUTCMilliseconds() * 1000 + Math.floor((performance.now() % 1) * 1000);
-  return `${p2(date.getUTCHours())}:${p2(date.getUTCMinutes())}:${p2(date.getUTCSeconds())}.${String(micros).padStart(6, '0')}`;
+let cachedSecond = -1;
+let cachedPrefix = '';
+
+/** UTC time of day with microseconds, `HH:MM:SS.uuuuuu` (the `HH:MM:SS.` part built once a second). */
+export function stackTime(date?: Date): string {
+  const ms = date ? date.getTime() : Date.now();
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond || date) {
+    const d = date ?? new Date(ms);
+    const p2 = (n: number): string => String(n).padStart(2, '0');
+    cachedPrefix = `${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}.`;
+    cachedSecond = date ? -1 : second;
+  }
+  const micros = (ms - second * 1000) * 1000 + Math.floor((performance.now() % 1) * 1000);
+  return `${cachedPrefix}${String(micros).padStart(6, '0')}`;
 }
 
 export function newMsgId(): string {

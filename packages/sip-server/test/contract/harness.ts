@@ -25,6 +25,7 @@ export interface HarnessOptions {
   timers?: { t1?: number; t2?: number; t4?: number; timerC?: number };
   /** Replaces the test logger (e.g. to read what the server logs). */
   logger?: pino.Logger;
+  limits?: { maxServerTransactions?: number; maxCompletedTransactions?: number };
 }
 
 export function protocolOf(transport: SippTransport): 'udp' | 'tcp' {
@@ -53,6 +54,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     sip: { host: '127.0.0.1', port: 0, protocols: ['udp', 'tcp'] },
     control: { host: '127.0.0.1', port: 0, secret: SECRET },
     ...(opts.timers ? { timers: opts.timers } : {}),
+    ...(opts.limits ? { limits: opts.limits } : {}),
   });
   const clients: Srf[] = [];
   const sipPort = (protocol: 'udp' | 'tcp'): number => {

@@ -48,3 +48,17 @@ describe('drachtio framing', () => {
     expect(sip.startsWith('BYE')).toBe(true);
   });
 });
+
+describe('FrameDecoder with a large frame in many reads', () => {
+  test('keeps the pieces until the frame is complete, then gives it and what follows', () => {
+    const big = 'x'.repeat(200_000) + 'é';
+    const all = Buffer.concat([encodeFrame(big), encodeFrame('next'), Buffer.from('4#ta')]);
+    const d = new FrameDecoder();
+    const got: string[] = [];
+    for (let i = 0; i < all.length; i += 1000) got.push(...d.push(all.subarray(i, i + 1000)));
+    expect(got).toEqual([big, 'next']);
+    expect(d.bufferedBytes).toBe(4);
+    expect(d.push(Buffer.from('il'))).toEqual(['tail']);
+    expect(d.bufferedBytes).toBe(0);
+  });
+});
