@@ -12,6 +12,7 @@ import websocket from '@fastify/websocket';
 import { adminRoutes } from './admin-routes';
 import { authRoutes } from './auth-routes';
 import { consoleRoute } from './console-route';
+import { contactRoutes } from './contact-routes';
 import { EventHub } from './event-hub';
 import { eventsRoute } from './events-route';
 import { HttpContext, type HttpDeps } from './http-context';
@@ -125,6 +126,7 @@ export async function installHttp(deps: HttpDeps): Promise<HttpModule> {
   adminRoutes(app, h);
   liveRoutes(app, h, callIds);
   userRoutes(app, h);
+  contactRoutes(app, h);
   eventsRoute(app, h);
   consoleRoute(app);
 
