@@ -20,7 +20,12 @@ const Name = z
 const DialNumber = z.string().regex(/^[0-9*#+]{1,32}$/, 'must be a number to dial (digits, * # +)');
 const Notes = z.string().max(1000);
 const CreateSchema = z
-  .object({ name: Name, number: DialNumber, notes: Notes.optional(), shared: z.boolean().optional() })
+  .object({
+    name: Name,
+    number: DialNumber,
+    notes: Notes.optional(),
+    shared: z.boolean().optional(),
+  })
   .strict();
 const UpdateSchema = z
   .object({ name: Name.optional(), number: DialNumber.optional(), notes: Notes.optional() })

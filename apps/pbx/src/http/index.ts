@@ -23,6 +23,7 @@ import { PbxMetrics } from './metrics';
 import { LoginLimiter, Sessions } from './sessions';
 import { SipTrace } from './sip-trace';
 import { userRoutes } from './user-routes';
+import { voicemailRoutes } from './voicemail-routes';
 
 export type { HttpDeps } from './http-context';
 export { EventHub, TOPICS } from './event-hub';
@@ -127,6 +128,7 @@ export async function installHttp(deps: HttpDeps): Promise<HttpModule> {
   liveRoutes(app, h, callIds);
   userRoutes(app, h);
   contactRoutes(app, h);
+  voicemailRoutes(app, h);
   eventsRoute(app, h);
   consoleRoute(app);
 

@@ -63,7 +63,7 @@ const REFUSAL_STATUS = {
 const ContactsQuery = z.object({ q: z.string().max(64).optional() }).strict();
 
 /** Who the console acts for: a station user, or the admin naming a station with `?as=`. */
-function stationOf(h: HttpContext, req: FastifyRequest): string {
+export function stationOf(h: HttpContext, req: FastifyRequest): string {
   const who = h.principal(req);
   if (who.role === 'station') return who.tel;
   const as = (req.query as Record<string, unknown> | undefined)?.['as'];
