@@ -22,6 +22,7 @@ import { liveRoutes } from './live-routes';
 import { PbxMetrics } from './metrics';
 import { LoginLimiter, Sessions } from './sessions';
 import { SipTrace } from './sip-trace';
+import { serviceRoutes } from './service-routes';
 import { userRoutes } from './user-routes';
 import { voicemailRoutes } from './voicemail-routes';
 
@@ -129,6 +130,7 @@ export async function installHttp(deps: HttpDeps): Promise<HttpModule> {
   userRoutes(app, h);
   contactRoutes(app, h);
   voicemailRoutes(app, h);
+  serviceRoutes(app, h);
   eventsRoute(app, h);
   consoleRoute(app);
 

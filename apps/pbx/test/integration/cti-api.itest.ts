@@ -2,8 +2,9 @@
  * The console's API beyond calls, over real HTTP against a running PBX: external contacts
  * (shared by the administrator, personal per station user, ownership enforced, searchable) and
  * a station user's voice mail (list, the WAV served to its owner only, mark heard and delete,
- * with the message-waiting counts following exactly as the phone menu leaves them). Bad input
- * and other users' resources get clear 4xx answers.
+ * with the message-waiting counts following exactly as the phone menu leaves them), and the
+ * `pbx` command's services the API lacked (trunks, rates, accounts, lamps, PBX messages, backup).
+ * Bad input, station users on admin routes and other users' resources get clear 4xx answers.
  */
 import { mkdirSync } from 'node:fs';
 import { access } from 'node:fs/promises';
@@ -217,5 +218,116 @@ describe('CTI API: contacts and voice mail', () => {
       new: 0,
       old: 1,
     });
+  });
+
+  test("the CLI's services through the API: trunks, rates, accounts, lamps, messages, backup (admin only, bad input 4xx)", async () => {
+    const store = h.pbx.ctx.store;
+    // Station users are refused every one of them.
+    for (const [method, url] of [
+      ['GET', '/api/trunks'],
+      ['DELETE', '/api/trunks/main'],
+      ['GET', '/api/rates'],
+      ['GET', '/api/accounts'],
+      ['POST', '/api/accounts/201/topup'],
+      ['GET', '/api/mwi'],
+      ['PUT', '/api/mwi/201'],
+      ['POST', '/api/messages'],
+      ['POST', '/api/backup'],
+    ] as const) {
+      const r = await alice.request(method, url, method === 'GET' ? undefined : {});
+      expect([url, r.status]).toEqual([url, 403]);
+      expect((await new ApiClient(base).request(method, url)).status).toBe(401);
+    }
+
+    // Trunks: listed without secrets, removed.
+    await store.trunks.create({
+      name: 'main',
+      host: '127.0.0.99',
+      port: 5999,
+      transport: 'udp',
+      username: 'acct',
+      password: 'provider-secret',
+      register: false,
+    });
+    await h.pbx.changeApplied('trunks');
+    const trunks = await admin.request('GET', '/api/trunks');
+    expect(trunks.body).toEqual([
+      expect.objectContaining({ name: 'main', host: '127.0.0.99', hasPassword: true }),
+    ]);
+    expect(JSON.stringify(trunks.body)).not.toContain('provider-secret');
+    expect((await admin.request('GET', '/api/trunks/main')).status).toBe(200);
+    expect((await admin.request('GET', '/api/trunks/Bad%20Name')).status).toBe(400);
+    expect((await admin.request('GET', '/api/trunks/none')).status).toBe(404);
+    expect((await admin.request('DELETE', '/api/trunks/main')).status).toBe(200);
+    expect(await store.trunks.list()).toEqual([]);
+
+    // Rates and accounts.
+    await store.billing.replaceRates([
+      { prefix: '03', perMinute: 20_000, minSeconds: 60, incrementSeconds: 60, setupFee: 0 },
+    ]);
+    expect((await admin.request('GET', '/api/rates')).body).toEqual([
+      expect.objectContaining({ prefix: '03', perMinute: 20_000 }),
+    ]);
+    await store.billing.createAccount({ id: '201', kind: 'prepaid', name: 'Alice' });
+    const topup = await admin.request('POST', '/api/accounts/201/topup', { amount: '12.50' });
+    expect([topup.status, topup.body.balance]).toEqual([200, 12_500_000]);
+    const shown = await admin.request('GET', '/api/accounts/201');
+    expect(shown.body.ledger).toEqual([expect.objectContaining({ amount: 12_500_000 })]);
+    expect((await admin.request('GET', '/api/accounts')).body).toHaveLength(1);
+    for (const body of [{ amount: 'lots' }, { amount: '1.1234567' }, { amount: 0 }, {}]) {
+      const r = await admin.request('POST', '/api/accounts/201/topup', body);
+      expect([JSON.stringify(body), r.status]).toEqual([JSON.stringify(body), 400]);
+    }
+    expect((await admin.request('POST', '/api/accounts/nobody/topup', { amount: 1 })).status).toBe(
+      404,
+    );
+    expect((await admin.request('GET', '/api/accounts/bad%20id')).status).toBe(400);
+
+    // Message-waiting lamp.
+    const lamp = await admin.request('PUT', '/api/mwi/201', { new: 2 });
+    expect(lamp.body).toMatchObject({ newMessages: 2, lamp: 'on' });
+    expect(await store.mailboxes.get('201')).toMatchObject({ newMessages: 2 });
+    expect((await admin.request('PUT', '/api/mwi/201', { new: -1 })).status).toBe(400);
+    expect((await admin.request('PUT', '/api/mwi/299', { new: 1 })).status).toBe(404);
+    const unsolicited = await admin.request('PUT', '/api/mwi/201/unsolicited', { on: true });
+    expect(unsolicited.body).toMatchObject({ unsolicited: true });
+    expect((await admin.request('PUT', '/api/mwi/201', { new: 0, old: 0 })).body.lamp).toBe('off');
+
+    // A message from the PBX, queued for a station that is not registered.
+    const sent = await admin.request('POST', '/api/messages', {
+      to: '201',
+      body: 'Fire drill at 3',
+    });
+    expect([sent.status, sent.body]).toEqual([202, { queued: 1 }]);
+    const kept = await store.messages.list({ ext: '201', limit: 5 });
+    expect(kept.some((m) => m.body === 'Fire drill at 3' && m.fromTel === 'pbx')).toBe(true);
+    expect((await admin.request('POST', '/api/messages', { to: '299', body: 'x' })).status).toBe(
+      404,
+    );
+    expect((await admin.request('POST', '/api/messages', { to: '201', body: '  ' })).status).toBe(
+      400,
+    );
+
+    // Backup on the PBX host.
+    const dir = path.join(path.dirname(h.pbx.dbPath), 'backups');
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'copy.sqlite');
+    const backup = await admin.request('POST', '/api/backup', { file });
+    expect(backup.status).toBe(201);
+    expect(backup.body).toMatchObject({ file });
+    await access(file);
+    expect((await admin.request('POST', '/api/backup', { file })).status).toBe(409);
+    expect((await admin.request('POST', '/api/backup', { file, force: true })).status).toBe(201);
+    for (const body of [
+      { file: 'relative.sqlite' },
+      { file: path.join(dir, 'missing', 'x.sqlite') },
+      { file: h.pbx.dbPath, force: true },
+      { file, extra: 1 },
+    ]) {
+      const r = await admin.request('POST', '/api/backup', body);
+      expect([JSON.stringify(body), r.status]).toEqual([JSON.stringify(body), 400]);
+    }
+    const audit = await store.audit.list({ action: 'backup' });
+    expect(audit.at(-1)).toMatchObject({ actor: 'web:admin', origin: 'web', outcome: 'ok' });
   });
 });
