@@ -256,11 +256,13 @@ describe('web console in Chromium', () => {
     await dan.click('#tab-voicemail');
     await dan.waitForSelector(`#vm-table tr[data-id="${msg.id}"][data-heard="no"]`);
     expect(await dan.textContent('#vm-new b')).toBe('1');
-    const played = await dan.evaluate(async (id) => {
-      const audio = document.querySelector(`#vm-table tr[data-id="${id}"] audio`);
-      const res = await fetch((audio as { src: string } | null)?.src ?? '');
+    // The player's source, fetched by the page with its session cookie.
+    const src = await dan.getAttribute(`#vm-table tr[data-id="${msg.id}"] audio`, 'src');
+    expect(src).toBe(`/api/me/voicemail/${msg.id}/audio`);
+    const played = await dan.evaluate(async (url) => {
+      const res = await fetch(url);
       return { status: res.status, type: res.headers.get('content-type') };
-    }, msg.id);
+    }, src!);
     expect(played).toEqual({ status: 200, type: 'audio/wav' });
     await shot(dan, 'voicemail');
     await dan.click(`#vm-table tr[data-id="${msg.id}"] .vm-heard`);
