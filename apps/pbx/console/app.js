@@ -6,14 +6,9 @@ import { viewLadder } from './ladder.js';
 import { state } from './state.js';
 import { viewSystem } from './views-system.js';
 import { drawCalls, viewCalls, viewRecords, viewStations, viewStatus } from './views-admin.js';
-import {
-  drawContacts,
-  drawMessages,
-  viewChat,
-  viewContacts,
-  viewHistory,
-  viewMe,
-} from './views-user.js';
+import { clickCallEvent, drawContacts, viewContacts } from './views-book.js';
+import { drawMessages, viewChat, viewHistory, viewMe } from './views-user.js';
+import { viewVoicemail } from './views-voicemail.js';
 
 // ---------------------------------------------------------------------------------------------
 // Session and navigation.
@@ -22,6 +17,7 @@ const STATION_TABS = [
   ['contacts', 'Contacts'],
   ['history', 'History'],
   ['chat', 'Chat'],
+  ['voicemail', 'Voice mail'],
   ['me', 'My status'],
 ];
 const ADMIN_TABS = [
@@ -119,6 +115,7 @@ function onEvent(e) {
     if (e.data.state === 'ended') state.calls.delete(e.data.ref);
     else state.calls.set(e.data.ref, e.data);
     if (state.tab === 'calls') drawCalls();
+    clickCallEvent(e.data);
   } else if (e.topic === 'registrations') {
     if (state.tab === 'status') void render();
     const c = state.contacts.get(e.data.tel);
@@ -153,6 +150,8 @@ async function render() {
         return await viewHistory(view);
       case 'chat':
         return await viewChat(view);
+      case 'voicemail':
+        return await viewVoicemail(view);
       case 'me':
         return await viewMe(view);
       case 'status':

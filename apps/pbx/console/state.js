@@ -5,6 +5,10 @@ export const state = {
   session: null,
   tab: '',
   contacts: new Map(),
+  /** External contacts (shared and the user's own). */
+  externals: [],
+  /** The click-to-call in progress: `{ ref, to, state, error? }`. */
+  click: null,
   calls: new Map(),
   chatPeer: '',
   meNotice: '',

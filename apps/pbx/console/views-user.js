@@ -1,73 +1,8 @@
-// The station user's views: contacts with live lamps, history, chat, my status.
+// The station user's views: history, chat, my status (the contact book: views-book.js).
 import { $, api, el, time } from './dom.js';
 import { LAMP_TEXT, state } from './state.js';
 // ---------------------------------------------------------------------------------------------
 // Station user views.
-
-export async function viewContacts(view) {
-  const list = await api('GET', '/api/contacts');
-  state.contacts = new Map(list.map((c) => [c.tel, c]));
-  view.replaceChildren(
-    el(
-      'div',
-      { className: 'toolbar' },
-      el('input', {
-        id: 'contact-search',
-        type: 'search',
-        placeholder: 'Search name or number',
-        oninput: drawContacts,
-      }),
-    ),
-    el('div', { id: 'contact-cards', className: 'cards' }),
-  );
-  drawContacts();
-}
-
-export function drawContacts() {
-  const box = $('contact-cards');
-  if (!box) return;
-  const q = ($('contact-search')?.value || '').trim().toLowerCase();
-  const cards = [...state.contacts.values()]
-    .filter((c) => !q || c.tel.includes(q) || c.name.toLowerCase().includes(q))
-    .sort((a, b) => a.tel.localeCompare(b.tel))
-    .map((c) =>
-      el(
-        'div',
-        { className: 'card', 'data-tel': c.tel, id: `contact-${c.tel}` },
-        el(
-          'div',
-          {},
-          el('span', {
-            className: `lamp ${c.lamp}`,
-            'data-lamp': c.lamp,
-            title: LAMP_TEXT[c.lamp],
-          }),
-          el('span', { className: 'name' }, c.name || c.tel),
-          ' ',
-          el('span', { className: 'muted' }, c.tel),
-        ),
-        el(
-          'div',
-          { className: 'row' },
-          el('span', { className: 'lamp-text' }, LAMP_TEXT[c.lamp]),
-          el(
-            'span',
-            { className: `tag ${c.registered ? '' : 'off'}` },
-            c.registered ? 'registered' : 'not registered',
-          ),
-          c.dnd ? el('span', { className: 'tag dnd' }, 'DND') : null,
-          c.forward
-            ? el('span', { className: 'tag' }, `forward ${c.forward.type} → ${c.forward.target}`)
-            : null,
-        ),
-        c.statusText ? el('div', { className: 'muted status-text' }, c.statusText) : null,
-        state.session.role === 'station' && c.tel !== state.session.user
-          ? el('a', { href: `#chat/${c.tel}` }, 'Chat')
-          : null,
-      ),
-    );
-  box.replaceChildren(...cards);
-}
 
 export async function viewHistory(view) {
   const { counts, records } = await api('GET', '/api/me/calls');

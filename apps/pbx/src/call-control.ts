@@ -17,6 +17,13 @@ import type { CallSipPort } from './engine/sip-port';
 import type { InviteAuthenticator } from './engine/invite-auth';
 import type { MediaPort } from './engine/media-port';
 import { installFeatures } from './features';
+import {
+  refuseClickToCall,
+  startClickToCall,
+  type ClickToCallRefusal,
+  type ClickToCallRequest,
+} from './features/click-to-call';
+import type { Call } from './engine/call-registry';
 import { holdRecall } from './features/hold-recall';
 import { hearWhileWaiting, musicOnHold } from './engine/waiting-media';
 import type { ParkRuntime } from './features/park';
@@ -36,6 +43,12 @@ export interface CallControl {
   readonly hooks: CallHooks;
   /** Trunks: directory, registrations, billing. */
   readonly trunks: TrunkModule;
+  /**
+   * Click to call: rings the user's station, then calls the target and connects them. Refused
+   * (nothing rings) when the user's phone is not registered, in DND or busy, or the target
+   * cannot be called.
+   */
+  clickToCall(req: ClickToCallRequest): Call | ClickToCallRefusal;
   /** Resolves when every call record so far is written. */
   flushCdrs(): Promise<void>;
   onChange(area: string): Promise<void>;
@@ -107,6 +120,7 @@ export async function installCalls(
     conferences: features.conferences,
     hooks,
     trunks,
+    clickToCall: (req) => refuseClickToCall(env, req) ?? startClickToCall(env, req),
     flushCdrs: async () => {
       await cdr.flush();
       await trunks.billing.flush();

@@ -216,6 +216,7 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
       presence: installed.presence,
       messages: installed.messages,
       changes,
+      voicemailFile: (rel) => installed.voicemail.files.abs(rel),
       ...(sipServer ? { sipTraffic: (l) => sipServer.onTraffic(l) } : {}),
       ...(mediaServer ? { mediaChannels: () => mediaServer.stats().channels } : {}),
     });

@@ -54,6 +54,8 @@ export type { Registration, RegistrationInput, SipProtocol } from './repos/regis
 export { WebAuthRepo } from './repos/web-auth-repo';
 export { hashWebPassword, verifyWebPassword } from './web-passwords';
 export { WhitelistRepo } from './repos/whitelist-repo';
+export { ContactRepo } from './repos/contact-repo';
+export type { ContactInput, ContactRow } from './repos/contact-repo';
 export type { WhitelistRow } from './repos/whitelist-repo';
 export { AccessLogRepo } from './repos/access-log-repo';
 export type { AccessLogEntry, AccessLogInput } from './repos/access-log-repo';

@@ -22,6 +22,7 @@ import { TrunkRepo } from './repos/trunk-repo';
 import { VoicemailRepo } from './repos/voicemail-repo';
 import { WebAuthRepo } from './repos/web-auth-repo';
 import { WhitelistRepo } from './repos/whitelist-repo';
+import { ContactRepo } from './repos/contact-repo';
 
 /** Options of {@link Store.open}. */
 export interface StoreOptions {
@@ -62,6 +63,8 @@ export class Store {
   readonly voicemail: VoicemailRepo;
   /** Web console and CTI passwords (hashes). */
   readonly webAuth: WebAuthRepo;
+  /** External contacts of the web console (shared and personal). */
+  readonly contacts: ContactRepo;
 
   private constructor(
     readonly db: Database,
@@ -87,6 +90,7 @@ export class Store {
     this.messages = new MessageRepo(db, clock);
     this.voicemail = new VoicemailRepo(db, clock);
     this.webAuth = new WebAuthRepo(db, clock);
+    this.contacts = new ContactRepo(db, clock);
   }
 
   /** Opens and migrates the database. */

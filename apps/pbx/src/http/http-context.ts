@@ -39,6 +39,8 @@ export interface HttpDeps {
       peer: { address: string; port: number },
     ) => void,
   ) => () => void;
+  /** The absolute path of a voice-mail file (stored relative name); absent without voice mail. */
+  readonly voicemailFile?: (rel: string) => string;
   /** Live channels on the embedded media server. */
   readonly mediaChannels?: () => number;
 }

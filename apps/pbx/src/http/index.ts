@@ -12,6 +12,7 @@ import websocket from '@fastify/websocket';
 import { adminRoutes } from './admin-routes';
 import { authRoutes } from './auth-routes';
 import { consoleRoute } from './console-route';
+import { contactRoutes } from './contact-routes';
 import { EventHub } from './event-hub';
 import { eventsRoute } from './events-route';
 import { HttpContext, type HttpDeps } from './http-context';
@@ -21,7 +22,9 @@ import { liveRoutes } from './live-routes';
 import { PbxMetrics } from './metrics';
 import { LoginLimiter, Sessions } from './sessions';
 import { SipTrace } from './sip-trace';
+import { serviceRoutes } from './service-routes';
 import { userRoutes } from './user-routes';
+import { voicemailRoutes } from './voicemail-routes';
 
 export type { HttpDeps } from './http-context';
 export { EventHub, TOPICS } from './event-hub';
@@ -125,6 +128,9 @@ export async function installHttp(deps: HttpDeps): Promise<HttpModule> {
   adminRoutes(app, h);
   liveRoutes(app, h, callIds);
   userRoutes(app, h);
+  contactRoutes(app, h);
+  voicemailRoutes(app, h);
+  serviceRoutes(app, h);
   eventsRoute(app, h);
   consoleRoute(app);
 

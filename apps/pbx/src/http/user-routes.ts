@@ -10,7 +10,7 @@ import { NotFoundError, type CallRecord } from '@pbx/store';
 import type { HttpContext } from './http-context';
 import { HttpError, parseInput } from './http-errors';
 import { updateStation } from './station-changes';
-import { contactView } from './views';
+import { callView, contactView } from './views';
 
 const Digits = z.string().regex(/^\d{1,32}$/, 'must be 1 to 32 digits');
 const MeSchema = z
@@ -45,10 +45,25 @@ const PeerQuery = z
     limit: z.coerce.number().int().min(1).max(500).default(100),
   })
   .strict();
+/** Click to call: a station number, or trunk access code + digits (what a phone would dial). */
+const DialSchema = z
+  .object({
+    to: z.string().regex(/^[0-9*#+]{1,32}$/, 'must be a number to dial'),
+    name: z.string().max(64).optional(),
+  })
+  .strict();
+const REFUSAL_STATUS = {
+  'not-found': 404,
+  'own-number': 400,
+  'not-registered': 409,
+  dnd: 409,
+  busy: 409,
+  target: 409,
+} as const;
 const ContactsQuery = z.object({ q: z.string().max(64).optional() }).strict();
 
 /** Who the console acts for: a station user, or the admin naming a station with `?as=`. */
-function stationOf(h: HttpContext, req: FastifyRequest): string {
+export function stationOf(h: HttpContext, req: FastifyRequest): string {
   const who = h.principal(req);
   if (who.role === 'station') return who.tel;
   const as = (req.query as Record<string, unknown> | undefined)?.['as'];
@@ -123,6 +138,26 @@ export function userRoutes(app: FastifyInstance, h: HttpContext): void {
     );
     const records = await h.store.cdrs.list({ ext: tel, limit });
     return { counts: historyCounts(tel, records), records: records.reverse() };
+  });
+
+  // Click to call: the user's phone rings first (showing the target), then the target.
+  app.post('/api/me/calls', async (req, reply) => {
+    const tel = stationOf(h, req);
+    const { to, name } = parseInput(DialSchema, req.body, 'body');
+    const placed = h.deps.calls.clickToCall({
+      station: tel,
+      target: to,
+      ...(name ? { targetName: name } : {}),
+    });
+    if ('refused' in placed)
+      throw new HttpError(
+        REFUSAL_STATUS[placed.refused],
+        placed.refused.replace(/-/g, '_'),
+        placed.message,
+      );
+    await h.audit(h.principal(req), 'calls dial', { tel, to, ref: placed.ref });
+    void reply.status(202);
+    return callView(placed);
   });
 
   app.get('/api/me/messages', async (req) => {

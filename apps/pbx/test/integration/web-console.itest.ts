@@ -4,7 +4,8 @@
  * a station user sees a colleague's lamp flash while a call rings and stay lit once answered,
  * chats with a phone (the phone gets a SIP MESSAGE, and its answer shows in the page), sets DND
  * and the next call is refused; the administrator sees the live call, its SIP ladder, and hangs
- * it up. Screenshots of the main pages go to PBX_SCREENSHOT_DIR (default: a temporary folder).
+ * it up; click to call from the contact book, external contacts, the voice-mail list. Screenshots
+ * of the main pages go to PBX_SCREENSHOT_DIR (default: a temporary folder).
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import {
   startCallsPbx,
   type CallsPbx,
 } from '../helpers/calls-harness';
+import { toneWav } from '../helpers/tone-wav';
 
 jest.setTimeout(120_000);
 
@@ -189,5 +191,87 @@ describe('web console in Chromium', () => {
     expect(Number(await alice.textContent('#count-missed b'))).toBeGreaterThanOrEqual(1);
     await shot(alice, 'history-mobile');
     await alice.context().close();
+  });
+
+  test('click to call from the contact book; external contacts added and searched; voice mail heard and deleted', async () => {
+    // A station of its own: 201 has a MESSAGE queued by the chat test, which its phone would
+    // get first on registering.
+    await h.station('204', { name: 'Dan' });
+    await h.pbx.ctx.store.webAuth.setCtiPassword('204', 'dan-cti');
+    await h.pbx.changeApplied('stations');
+    const dan = await open('204', 'dan-cti');
+    // Click to call: Dan's phone rings first (showing Bob), then Bob's; both answer.
+    const mine = await h.phone('204', 'uas-answer-expect-reinvite.xml', { pauseMs: 300 });
+    const bobs = await h.phone('202', 'uas-answer.xml');
+    await dan.click('#tab-contacts');
+    await dan.click('#call-202');
+    await dan.waitForSelector('#call-status[data-state="connected"]');
+    expect(await dan.textContent('#call-status')).toContain('Connected to Bob (202)');
+    await shot(dan, 'click-to-call');
+    await dan.click('#call-hangup');
+    await dan.waitForSelector('#call-status[data-state="ended"]');
+    const user = await mine.done;
+    expectPhoneOk(user, "Dan's phone");
+    expectPhoneOk(await bobs.done, "Bob's phone");
+    expect(findReceived(user, /^INVITE /)).toMatch(/^From: "Bob" <sip:202@/m);
+    await h.settle();
+    const records = await h.pbx.ctx.store.cdrs.list({ ext: '204', limit: 5 });
+    expect(records).toEqual([
+      expect.objectContaining({ callerTel: '204', calleeTel: '202', disposition: 'answered' }),
+    ]);
+
+    // A personal contact, found by its notes; Bob's card is filtered out.
+    await dan.fill('#contact-name', 'Dr. Zed');
+    await dan.fill('#contact-number', '9 031-111 2222');
+    await dan.fill('#contact-notes', 'dentist, Tuesdays');
+    await dan.click('#contact-add');
+    const card = dan.locator('.card.external:has-text("Dr. Zed")');
+    await card.waitFor();
+    expect(await card.getAttribute('data-number')).toBe('90311112222');
+    await dan.fill('#contact-search', 'dentist');
+    await dan.waitForSelector('#contact-202', { state: 'detached' });
+    expect(await card.isVisible()).toBe(true);
+    expect(await card.locator('button:has-text("Call")').isVisible()).toBe(true);
+    await shot(dan, 'contacts-external');
+    const stored = await h.pbx.ctx.store.contacts.list({ viewer: '204' });
+    expect(stored).toEqual([
+      expect.objectContaining({ name: 'Dr. Zed', ownerTel: '204', notes: 'dentist, Tuesdays' }),
+    ]);
+
+    // Voice mail: a kept message is listed, its recording plays from the PBX, heard, deleted.
+    const store = h.pbx.ctx.store;
+    const files = h.pbx.voicemail.files;
+    const rel = files.messageName('204');
+    mkdirSync(path.dirname(files.abs(rel)), { recursive: true });
+    toneWav(files.abs(rel), 700, 1);
+    const msg = await store.voicemail.addMessage({
+      tel: '204',
+      callerTel: '203',
+      callerName: 'Carol',
+      receivedAt: Date.now(),
+      durationMs: 1000,
+      file: rel,
+    });
+    await h.pbx.presence.mailboxes.set('204', await store.voicemail.counts('204'));
+    await dan.click('#tab-voicemail');
+    await dan.waitForSelector(`#vm-table tr[data-id="${msg.id}"][data-heard="no"]`);
+    expect(await dan.textContent('#vm-new b')).toBe('1');
+    // The player's source, fetched by the page with its session cookie.
+    const src = await dan.getAttribute(`#vm-table tr[data-id="${msg.id}"] audio`, 'src');
+    expect(src).toBe(`/api/me/voicemail/${msg.id}/audio`);
+    const played = await dan.evaluate(async (url) => {
+      const res = await fetch(url);
+      return { status: res.status, type: res.headers.get('content-type') };
+    }, src!);
+    expect(played).toEqual({ status: 200, type: 'audio/wav' });
+    await shot(dan, 'voicemail');
+    await dan.click(`#vm-table tr[data-id="${msg.id}"] .vm-heard`);
+    await dan.waitForSelector(`#vm-table tr[data-id="${msg.id}"][data-heard="yes"]`);
+    expect(await store.mailboxes.get('204')).toMatchObject({ newMessages: 0, oldMessages: 1 });
+    await dan.click(`#vm-table tr[data-id="${msg.id}"] .vm-delete`);
+    await dan.waitForSelector('#vm-empty');
+    expect(await store.voicemail.messages('204')).toEqual([]);
+    expect(await store.mailboxes.get('204')).toMatchObject({ newMessages: 0, oldMessages: 0 });
+    await dan.context().close();
   });
 });

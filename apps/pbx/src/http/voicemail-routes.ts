@@ -1,0 +1,97 @@
+/**
+ * A station user's voice mail in the console: the list (new first), the recording as WAV (the
+ * session's own mailbox only), mark heard and delete. Reads and changes go through the same
+ * store calls the phone menu makes (`store.voicemail`), and the message-waiting lamp is written
+ * afterwards through the presence module's mailbox interface, exactly as the menu does: hearing
+ * or deleting the last new message turns the light off.
+ */
+import { createReadStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { NotFoundError } from '@pbx/store';
+import type { HttpContext } from './http-context';
+import { HttpError, parseInput } from './http-errors';
+import { stationOf } from './user-routes';
+
+const IdParam = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 40),
+});
+const AsQuery = z.object({ as: z.string().optional() }).strict();
+
+export function voicemailRoutes(app: FastifyInstance, h: HttpContext): void {
+  const { store } = h;
+  const fileOf = (rel: string): string => {
+    const abs = h.deps.voicemailFile?.(rel);
+    if (!abs) throw new HttpError(503, 'unavailable', 'voice mail is not installed');
+    return abs;
+  };
+  /** The lamp follows the kept messages, written where the phone menu writes it. */
+  const updateLamp = async (tel: string): Promise<void> => {
+    await h.deps.presence.mailboxes.set(tel, await store.voicemail.counts(tel));
+  };
+  const message = async (tel: string, params: unknown) => {
+    const { id } = parseInput(IdParam, params, 'path');
+    const m = await store.voicemail.message(tel, id);
+    if (!m) throw new NotFoundError('voice-mail message', String(id));
+    return m;
+  };
+
+  app.get('/api/me/voicemail', async (req) => {
+    const tel = stationOf(h, req);
+    parseInput(AsQuery, req.query, 'query');
+    const messages = await store.voicemail.messages(tel);
+    const counts = await store.voicemail.counts(tel);
+    return {
+      counts: { new: counts.newMessages, old: counts.oldMessages },
+      messages: messages.map((m) => ({
+        id: m.id,
+        callerTel: m.callerTel,
+        callerName: m.callerName,
+        receivedAt: m.receivedAt,
+        durationMs: m.durationMs,
+        heard: m.heard,
+      })),
+    };
+  });
+
+  app.get('/api/me/voicemail/:id/audio', async (req, reply) => {
+    const tel = stationOf(h, req);
+    const m = await message(tel, req.params);
+    const file = fileOf(m.file);
+    const size = await stat(file).then(
+      (s) => s.size,
+      () => undefined,
+    );
+    if (size === undefined) throw new NotFoundError('voice-mail recording', String(m.id));
+    void reply
+      .header('Content-Type', 'audio/wav')
+      .header('Content-Length', String(size))
+      .header('Cache-Control', 'private, no-store');
+    return reply.send(createReadStream(file));
+  });
+
+  app.post('/api/me/voicemail/:id/heard', async (req) => {
+    const tel = stationOf(h, req);
+    const m = await message(tel, req.params);
+    await store.voicemail.markHeard(tel, m.id);
+    await updateLamp(tel);
+    await h.audit(h.principal(req), 'vm heard', { tel, id: m.id });
+    return { id: m.id, heard: true };
+  });
+
+  app.delete('/api/me/voicemail/:id', async (req) => {
+    const tel = stationOf(h, req);
+    const m = await message(tel, req.params);
+    // Row first, then the file (a crash between leaves a file the next start removes).
+    const gone = await store.voicemail.deleteMessage(tel, m.id);
+    if (gone) await rm(fileOf(gone.file), { force: true });
+    await updateLamp(tel);
+    await h.audit(h.principal(req), 'vm delete', { tel, id: m.id });
+    return { removed: m.id };
+  });
+}
