@@ -51,7 +51,9 @@ const wrong = (ip: string) => ({ tel: '202', password: 'wrongpw1', localIp: ip }
 const good = (ip: string) => ({ tel: '202', password: 'secret202', localIp: ip });
 
 test('response mode: blocked after the retry limit, answered 403 without a challenge, unblocked after the timer', async () => {
-  await using pbx = await setup('response', 1);
+  // Long enough that the block outlasts the checks below on a loaded machine (a 1 s block could
+  // end before the next sipp run started).
+  await using pbx = await setup('response', 10);
   const attacker = '127.0.0.2';
   const since = Date.now();
   for (let i = 0; i < 2; i++) {
@@ -62,6 +64,8 @@ test('response mode: blocked after the retry limit, answered 403 without a chall
     expectOk(r, `failure ${i + 1}`);
   }
   expect(await pbx.ctx.store.blocks.isBlocked(attacker)).toBe(true);
+  const block = await pbx.ctx.store.blocks.get(attacker);
+  expect(block).toBeDefined();
   const blocked = await sippRegister(pbx.target, {
     ...good(attacker),
     scenario: 'uac-register-expect-403.xml',
@@ -84,13 +88,17 @@ test('response mode: blocked after the retry limit, answered 403 without a chall
 
   // The block ends when its timer runs out: wait until the PBX admits the address again.
   expect(registrarOf(pbx).admission(attacker)).toBe('refuse');
-  await waitFor('the block to end', () => registrarOf(pbx).admission(attacker) === 'ok', 3_000);
+  await waitFor(
+    'the block to end',
+    () => registrarOf(pbx).admission(attacker) === 'ok',
+    block!.blockedUntil - Date.now() + 2_000,
+  );
   expectOk(await sippRegister(pbx.target, good(attacker)), 'register after the block timer');
 });
 
 test('no-response mode: the tripping failure and everything after it get no answer at all, until the timer ends', async () => {
   // Long enough for the checks below on a loaded machine (each sipp run takes a second or more).
-  await using pbx = await setup('no-response', 10);
+  await using pbx = await setup('no-response', 20);
   const attacker = '127.0.0.3';
   // Control: before the block, the silence scenario fails on the 401 it gets.
   const answered = await sippRegister(pbx.target, {
