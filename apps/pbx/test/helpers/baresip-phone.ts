@@ -11,6 +11,7 @@ import {
   startBaresip,
   type Baresip,
 } from '../../../../packages/media-server/test/integration/baresip';
+import { netstrings } from './netstring';
 import { freePort } from './sipp';
 
 /** One event line of baresip (`CALL_ESTABLISHED`, `CALL_CLOSED`, …). */
@@ -42,6 +43,8 @@ export interface BaresipPhone {
     since?: number,
   ): Promise<PhoneEvent>;
   output(): string;
+  /** The baresip process's id (tests check it is still running). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -80,18 +83,6 @@ async function rtpRange(): Promise<[number, number]> {
   }
 }
 
-/** Splits a netstring stream (`len:payload,`) into payloads; returns the unread rest. */
-function netstrings(buffer: string, out: string[]): string {
-  for (;;) {
-    const colon = buffer.indexOf(':');
-    if (colon < 0) return buffer;
-    const len = Number(buffer.slice(0, colon));
-    if (buffer.length < colon + 1 + len + 1) return buffer;
-    out.push(buffer.slice(colon + 1, colon + 1 + len));
-    buffer = buffer.slice(colon + 1 + len + 1);
-  }
-}
-
 export async function startBaresipPhone(opts: {
   dir: string;
   tel: string;
@@ -108,6 +99,10 @@ export async function startBaresipPhone(opts: {
   account?: string;
   /** Runs once the SIP port is chosen, before baresip starts (register its binding here). */
   beforeStart?: (sipPort: number) => Promise<void>;
+  /** baresip quits by itself after this many seconds (default: only an orphan guard). */
+  quitAfterS?: number;
+  /** baresip's debug log (`-v`) in `output()`, for a debug run. */
+  verbose?: boolean;
 }): Promise<BaresipPhone> {
   const sipPort = await sipPortPair();
   await opts.beforeStart?.(sipPort);
@@ -125,6 +120,8 @@ export async function startBaresipPhone(opts: {
       ...(opts.extraConfig ?? []),
     ],
     noRecorder: true,
+    ...(opts.quitAfterS !== undefined ? { quitAfterS: opts.quitAfterS } : {}),
+    ...(opts.verbose ? { verbose: true } : {}),
   });
   await phone.waitFor(/baresip is ready|ctrl_tcp|Populated/i, 10_000).catch(() => undefined);
   let socket: net.Socket | undefined;
@@ -144,12 +141,26 @@ export async function startBaresipPhone(opts: {
   const events: PhoneEvent[] = [];
   const waiting = new Map<string, (r: { ok: boolean; data: string }) => void>();
   const listeners = new Set<() => void>();
-  let rest = '';
+  /** Why the phone can no longer answer (process gone, control socket closed or garbled). */
+  let dead: string | undefined;
+  const die = (why: string): void => {
+    if (dead) return;
+    const tail = phone.output().split('\n').slice(-15).join('\n');
+    dead = `baresip ${opts.tel} is gone (${why}); its last output:\n${tail}`;
+    const fail = { ok: false, data: dead };
+    for (const done of [...waiting.values()]) done(fail);
+    waiting.clear();
+    for (const l of [...listeners]) l();
+  };
+  let rest: Buffer = Buffer.alloc(0);
   let token = 0;
-  ctrl.setEncoding('utf8');
-  ctrl.on('data', (chunk: string) => {
+  ctrl.on('data', (chunk: Buffer) => {
     const messages: string[] = [];
-    rest = netstrings(rest + chunk, messages);
+    try {
+      rest = netstrings(Buffer.concat([rest, chunk]), messages);
+    } catch (err) {
+      die(String(err));
+    }
     for (const text of messages) {
       let m: Record<string, unknown>;
       try {
@@ -173,9 +184,17 @@ export async function startBaresipPhone(opts: {
     }
   });
   ctrl.on('error', () => undefined);
+  // A phone that quits (or crashes) fails what waits on it at once, saying why, instead of
+  // leaving each command to time out as if the phone were merely slow.
+  ctrl.on('close', () => die(`ctrl_tcp closed; process ${phone.exitReason() ?? 'running'}`));
+  void phone.exited.then(() => die(`process ${phone.exitReason() ?? 'exited'}`));
 
   const command = (cmd: string, params?: string): Promise<string> =>
     new Promise((resolve, reject) => {
+      if (dead) {
+        reject(new Error(`${cmd}: ${dead}`));
+        return;
+      }
       const t = String(++token);
       const body = JSON.stringify({ command: cmd, ...(params ? { params } : {}), token: t });
       const timer = setTimeout(() => {
@@ -185,6 +204,7 @@ export async function startBaresipPhone(opts: {
       waiting.set(t, (r) => {
         clearTimeout(timer);
         if (r.ok) resolve(r.data);
+        else if (dead) reject(new Error(`${cmd}: ${dead}`));
         else reject(new Error(`baresip ${opts.tel}: ${cmd} ${params ?? ''} failed: ${r.data}`));
       });
       ctrl.write(`${Buffer.byteLength(body)}:${body},`);
@@ -198,10 +218,11 @@ export async function startBaresipPhone(opts: {
     new Promise((resolve, reject) => {
       const check = (): boolean => {
         const hit = events.slice(since).find(match);
-        if (!hit) return false;
+        if (!hit && !dead) return false;
         listeners.delete(onEvent);
         clearTimeout(timer);
-        resolve(hit);
+        if (hit) resolve(hit);
+        else reject(new Error(`no matching event: ${dead ?? ''}`));
         return true;
       };
       const onEvent = (): void => void check();
@@ -231,7 +252,9 @@ export async function startBaresipPhone(opts: {
     uri: (number) => `sip:${number}@${opts.pbx}`,
     waitForEvent,
     output: () => phone.output(),
+    pid: phone.child.pid,
     async stop() {
+      dead ??= `baresip ${opts.tel} was stopped by the test`;
       ctrl.destroy();
       await phone.stop();
     },
