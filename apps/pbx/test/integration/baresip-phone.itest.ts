@@ -41,6 +41,23 @@ describe('baresip phone driver', () => {
     expect(quitAfter).toBeGreaterThanOrEqual(600);
   });
 
+  test('phones started at once each get their own ports and answer on their own socket', async () => {
+    const tels = ['211', '212', '213', '214', '215', '216'];
+    const started = await Promise.all(
+      tels.map((tel) => startBaresipPhone({ dir, tel, toneWav: wav, pbx: '127.0.0.1:5060' })),
+    );
+    phones.push(...started);
+    const ports = started.flatMap((p) => [p.sipPort, p.sipPort + 2, p.rtpPorts[0]]);
+    expect(new Set(ports).size).toBe(ports.length);
+    for (const p of started) {
+      // Outside the kernel's ephemeral range, so no released port is handed to someone else.
+      expect(p.sipPort + 2).toBeLessThan(32768);
+      expect(p.rtpPorts[1]).toBeLessThan(32768);
+      // reginfo names the phone's own account: the driver is talking to its own baresip.
+      expect(await p.command('reginfo')).toContain(`sip:${p.tel}@127.0.0.1`);
+    }
+  });
+
   test('a phone that has quit fails commands and event waits at once, saying why', async () => {
     const p = await startBaresipPhone({
       dir,
