@@ -48,19 +48,9 @@ check_status=0
 npm run --silent check || check_status=$?
 
 results=${JEST_JSON_OUT:-.jest-results.json}
-solo_results="${results%.json}-solo.json"
-rm -f "$results" "$solo_results"
+rm -f "$results"
 status=0
-# The conference audio test (five baresip phones, a mixer, a capture decoded for seconds) runs on
-# its own after the rest: run beside another test file it has lost the mixer's audio after a member
-# left (cause not found yet; the README's conference section says so). Alone it has passed.
-SOLO='conference-audio\.itest\.ts$'
-if [ $# -eq 0 ]; then
-  npx jest --json --outputFile="$results" --testPathIgnorePatterns '/node_modules/' "$SOLO" || status=$?
-  npx jest --json --outputFile="$solo_results" --runInBand "$SOLO" || status=$?
-else
-  npx jest --json --outputFile="$results" "$@" || status=$?
-fi
+npx jest --json --outputFile="$results" "$@" || status=$?
 if [ -f "$results" ]; then
   node -e '
     const fs = require("fs");
@@ -74,7 +64,7 @@ if [ -f "$results" ]; then
       skipped += (r.numPendingTests || 0) + (r.numTodoTests || 0);
     }
     console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
-  ' "$results" "$solo_results"
+  ' "$results"
 fi
 if [ "$check_status" -ne 0 ]; then
   echo "npm run check failed (see its output above)" >&2

@@ -72,6 +72,8 @@ export class ConferenceRuntime implements ConferenceStore {
   /** Offers waiting for a mixer answer: a room caller's INVITE, an owner's resume re-INVITE. */
   private readonly pending = new Map<LegId, IncomingInvite | IncomingReinvite>();
   private seq = 0;
+  /** add()s not yet handed to their conference (waiting for the call to settle), by owner. */
+  private readonly adding = new Map<string, Set<Promise<void>>>();
   /** Set by stop(): endpoints ending now are the shutdown, not a lost media server. */
   private stopping = false;
 
@@ -97,14 +99,24 @@ export class ConferenceRuntime implements ConferenceStore {
     return [...this.byId.values()].map((c) => c.state);
   }
 
-  /** Resolves once every step asked of conference `id` so far is done (re-INVITEs answered). */
+  /**
+   * Resolves once every step asked of conference `id` so far is done (re-INVITEs answered),
+   * including a 46 already answered 480 whose member is still being handed over (add() first
+   * lets the call settle): the 480 goes out before that, so a caller that waits for the 480 and
+   * then for idle() sees the member in the conference.
+   */
   async idle(id: string): Promise<void> {
     for (;;) {
+      const adds = this.adding.get(id);
+      if (adds) {
+        await Promise.allSettled([...adds]);
+        continue;
+      }
       const c = this.byId.get(id);
       if (!c) return;
       const q = c.queue;
       await q;
-      if (c.queue === q) return;
+      if (c.queue === q && !this.adding.has(id)) return;
     }
   }
 
@@ -118,6 +130,19 @@ export class ConferenceRuntime implements ConferenceStore {
 
   /** 46 found a call to conference: the held party joins the owner's mixer. */
   async add(owner: string, member: HeldCall, ownerTalking: boolean): Promise<void> {
+    const adding = this.addMember(owner, member, ownerTalking);
+    const set = this.adding.get(owner) ?? new Set<Promise<void>>();
+    this.adding.set(owner, set);
+    set.add(adding);
+    try {
+      await adding;
+    } finally {
+      set.delete(adding);
+      if (set.size === 0 && this.adding.get(owner) === set) this.adding.delete(owner);
+    }
+  }
+
+  private async addMember(owner: string, member: HeldCall, ownerTalking: boolean): Promise<void> {
     const { env } = this;
     if (!env.media.available) {
       env.log.warn(

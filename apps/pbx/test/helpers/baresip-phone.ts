@@ -11,7 +11,7 @@ import {
   startBaresip,
   type Baresip,
 } from '../../../../packages/media-server/test/integration/baresip';
-import { freePort } from './sipp';
+import { netstrings } from './netstring';
 
 /** One event line of baresip (`CALL_ESTABLISHED`, `CALL_CLOSED`, …). */
 export interface PhoneEvent {
@@ -42,6 +42,8 @@ export interface BaresipPhone {
     since?: number,
   ): Promise<PhoneEvent>;
   output(): string;
+  /** The baresip process's id (tests check it is still running). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -61,36 +63,64 @@ async function isFree(port: number, type: 'udp' | 'tcp'): Promise<boolean> {
   });
 }
 
-/** A SIP port with the next one free too (baresip binds TLS on port + 1). */
-async function sipPortPair(): Promise<number> {
-  for (;;) {
-    const port = await freePort('both');
-    if ((await isFree(port + 1, 'tcp')) && (await isFree(port + 1, 'udp'))) return port;
+/**
+ * Port blocks for phones, chosen at random in windows below the kernel's ephemeral range (32768
+ * up): a port taken from there (`bind(0)`) and released is soon handed to someone else's bind or
+ * outgoing connection, and a phone whose ctrl_tcp port was taken that way ran without its control
+ * socket while the driver talked to whatever held the port. Each jest worker gets its own quarter
+ * of every window and a process never hands out a block twice while its phone runs, so two phones of one run never
+ * share ports; baresip is still checked to have bound them (`startBaresipPhone` retries).
+ */
+const handedOut = new Set<string>();
+const release = (kind: string, base: number): boolean => handedOut.delete(`${kind}:${base}`);
+const worker = Number(process.env.JEST_WORKER_ID ?? 1) % 4;
+
+async function portBlock(
+  kind: string,
+  first: number,
+  last: number,
+  size: number,
+  free: (base: number) => Promise<boolean>,
+): Promise<number> {
+  const blocks = Math.floor((last + 1 - first) / size / 4);
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = first + size * (worker * blocks + Math.floor(Math.random() * blocks));
+    const key = `${kind}:${base}`;
+    // Marked before the (awaited) check: phones started at once must not pick the same block.
+    if (handedOut.has(key)) continue;
+    handedOut.add(key);
+    if (await free(base)) return base;
+    handedOut.delete(key);
   }
+  throw new Error(`no free ${kind} ports for a baresip phone`);
+}
+
+/** SIP on `base` (UDP, TCP), TLS on `base + 1` (baresip binds it), ctrl_tcp on `base + 2`. */
+function signallingPorts(): Promise<number> {
+  return portBlock('sip', 12000, 19999, 4, async (base) => {
+    for (const port of [base, base + 1])
+      if (!(await isFree(port, 'udp')) || !(await isFree(port, 'tcp'))) return false;
+    return isFree(base + 2, 'tcp');
+  });
 }
 
 /**
- * Twenty RTP ports, free now, between the media server's default 20000-20999 and the kernel's
- * ephemeral range (32768 up), so no port the system hands out elsewhere lands among them.
+ * Twenty RTP ports between the media server's default 20000-20999 and the ephemeral range (what
+ * the phone hears is captured by this range, so no other phone of the run may use it).
  */
 async function rtpRange(): Promise<[number, number]> {
-  for (;;) {
-    const base = 21000 + 20 * Math.floor(Math.random() * 580);
-    if ((await isFree(base, 'udp')) && (await isFree(base + 10, 'udp'))) return [base, base + 19];
-  }
+  const base = await portBlock(
+    'rtp',
+    21000,
+    32599,
+    20,
+    async (b) => (await isFree(b, 'udp')) && (await isFree(b + 10, 'udp')),
+  );
+  return [base, base + 19];
 }
 
-/** Splits a netstring stream (`len:payload,`) into payloads; returns the unread rest. */
-function netstrings(buffer: string, out: string[]): string {
-  for (;;) {
-    const colon = buffer.indexOf(':');
-    if (colon < 0) return buffer;
-    const len = Number(buffer.slice(0, colon));
-    if (buffer.length < colon + 1 + len + 1) return buffer;
-    out.push(buffer.slice(colon + 1, colon + 1 + len));
-    buffer = buffer.slice(colon + 1 + len + 1);
-  }
-}
+/** What baresip prints when a port it was given is taken after all. */
+const BIND_FAILED = /Address already in use|failed to listen|init failed/i;
 
 export async function startBaresipPhone(opts: {
   dir: string;
@@ -108,25 +138,57 @@ export async function startBaresipPhone(opts: {
   account?: string;
   /** Runs once the SIP port is chosen, before baresip starts (register its binding here). */
   beforeStart?: (sipPort: number) => Promise<void>;
+  /** baresip quits by itself after this many seconds (default: only an orphan guard). */
+  quitAfterS?: number;
+  /** baresip's debug log (`-v`) in `output()`, for a debug run. */
+  verbose?: boolean;
 }): Promise<BaresipPhone> {
-  const sipPort = await sipPortPair();
-  await opts.beforeStart?.(sipPort);
-  const ctrlPort = await freePort('tcp');
   const rtpPorts = await rtpRange();
-  const phone: Baresip = startBaresip({
-    dir: path.join(opts.dir, `phone-${opts.tel}`),
-    sipPort,
-    rtpPorts,
-    sourceWav: opts.toneWav,
-    account: opts.account ?? `<sip:${opts.tel}@127.0.0.1>;regint=0;answermode=auto`,
-    extraConfig: [
-      'module_app ctrl_tcp.so',
-      `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`,
-      ...(opts.extraConfig ?? []),
-    ],
-    noRecorder: true,
-  });
-  await phone.waitFor(/baresip is ready|ctrl_tcp|Populated/i, 10_000).catch(() => undefined);
+  let found: Baresip | undefined;
+  let sipPort = 0;
+  let ctrlPort = 0;
+  const failures: string[] = [];
+  for (let attempt = 0; attempt < 5 && !found; attempt++) {
+    sipPort = await signallingPorts();
+    ctrlPort = sipPort + 2;
+    await opts.beforeStart?.(sipPort);
+    const started = startBaresip({
+      dir: path.join(opts.dir, `phone-${opts.tel}`),
+      sipPort,
+      rtpPorts,
+      sourceWav: opts.toneWav,
+      account: opts.account ?? `<sip:${opts.tel}@127.0.0.1>;regint=0;answermode=auto`,
+      extraConfig: [
+        'module_app ctrl_tcp.so',
+        `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`,
+        ...(opts.extraConfig ?? []),
+      ],
+      noRecorder: true,
+      ...(opts.quitAfterS !== undefined ? { quitAfterS: opts.quitAfterS } : {}),
+      ...(opts.verbose ? { verbose: true } : {}),
+    });
+    // Modules (ctrl_tcp among them) are loaded before "ready"; a taken SIP port ends the process.
+    const ready = await started.waitFor(/baresip is ready/, 20_000).then(
+      () => true,
+      () => false,
+    );
+    if (ready && !BIND_FAILED.test(started.output())) {
+      found = started;
+    } else {
+      await started.stop();
+      failures.push(`ports ${sipPort}-${ctrlPort}: ${started.exitReason() ?? 'not ready'}`);
+      release('sip', sipPort);
+      if (!BIND_FAILED.test(started.output())) {
+        release('rtp', rtpPorts[0]);
+        throw new Error(`baresip ${opts.tel} did not start:\n${started.output()}`);
+      }
+    }
+  }
+  if (!found) {
+    release('rtp', rtpPorts[0]);
+    throw new Error(`baresip ${opts.tel}: ports taken: ${failures.join('; ')}`);
+  }
+  const phone = found;
   let socket: net.Socket | undefined;
   for (let i = 0; i < 100 && !socket; i++) {
     socket = await new Promise<net.Socket | undefined>((resolve) => {
@@ -138,18 +200,34 @@ export async function startBaresipPhone(opts: {
   }
   if (!socket) {
     await phone.stop();
+    release('sip', sipPort);
+    release('rtp', rtpPorts[0]);
     throw new Error(`baresip ${opts.tel}: no ctrl_tcp on ${ctrlPort}\n${phone.output()}`);
   }
   const ctrl = socket;
   const events: PhoneEvent[] = [];
   const waiting = new Map<string, (r: { ok: boolean; data: string }) => void>();
   const listeners = new Set<() => void>();
-  let rest = '';
+  /** Why the phone can no longer answer (process gone, control socket closed or garbled). */
+  let dead: string | undefined;
+  const die = (why: string): void => {
+    if (dead) return;
+    const tail = phone.output().split('\n').slice(-15).join('\n');
+    dead = `baresip ${opts.tel} is gone (${why}); its last output:\n${tail}`;
+    const fail = { ok: false, data: dead };
+    for (const done of [...waiting.values()]) done(fail);
+    waiting.clear();
+    for (const l of [...listeners]) l();
+  };
+  let rest: Buffer = Buffer.alloc(0);
   let token = 0;
-  ctrl.setEncoding('utf8');
-  ctrl.on('data', (chunk: string) => {
+  ctrl.on('data', (chunk: Buffer) => {
     const messages: string[] = [];
-    rest = netstrings(rest + chunk, messages);
+    try {
+      rest = netstrings(Buffer.concat([rest, chunk]), messages);
+    } catch (err) {
+      die(String(err));
+    }
     for (const text of messages) {
       let m: Record<string, unknown>;
       try {
@@ -173,9 +251,23 @@ export async function startBaresipPhone(opts: {
     }
   });
   ctrl.on('error', () => undefined);
+  // A phone that quits (or crashes) fails what waits on it at once, saying why, instead of
+  // leaving each command to time out as if the phone were merely slow.
+  // The socket closes a moment before the process is reaped: give the exit a moment to be known.
+  ctrl.on('close', () => {
+    const reaped = new Promise((r) => setTimeout(r, 2_000).unref());
+    void Promise.race([phone.exited, reaped]).then(() =>
+      die(`ctrl_tcp closed; process ${phone.exitReason() ?? 'still running'}`),
+    );
+  });
+  void phone.exited.then(() => die(`process ${phone.exitReason() ?? 'exited'}`));
 
   const command = (cmd: string, params?: string): Promise<string> =>
     new Promise((resolve, reject) => {
+      if (dead) {
+        reject(new Error(`${cmd}: ${dead}`));
+        return;
+      }
       const t = String(++token);
       const body = JSON.stringify({ command: cmd, ...(params ? { params } : {}), token: t });
       const timer = setTimeout(() => {
@@ -185,6 +277,7 @@ export async function startBaresipPhone(opts: {
       waiting.set(t, (r) => {
         clearTimeout(timer);
         if (r.ok) resolve(r.data);
+        else if (dead) reject(new Error(`${cmd}: ${dead}`));
         else reject(new Error(`baresip ${opts.tel}: ${cmd} ${params ?? ''} failed: ${r.data}`));
       });
       ctrl.write(`${Buffer.byteLength(body)}:${body},`);
@@ -198,10 +291,11 @@ export async function startBaresipPhone(opts: {
     new Promise((resolve, reject) => {
       const check = (): boolean => {
         const hit = events.slice(since).find(match);
-        if (!hit) return false;
+        if (!hit && !dead) return false;
         listeners.delete(onEvent);
         clearTimeout(timer);
-        resolve(hit);
+        if (hit) resolve(hit);
+        else reject(new Error(`no matching event: ${dead ?? ''}`));
         return true;
       };
       const onEvent = (): void => void check();
@@ -231,9 +325,13 @@ export async function startBaresipPhone(opts: {
     uri: (number) => `sip:${number}@${opts.pbx}`,
     waitForEvent,
     output: () => phone.output(),
+    pid: phone.child.pid,
     async stop() {
+      dead ??= `baresip ${opts.tel} was stopped by the test`;
       ctrl.destroy();
       await phone.stop();
+      release('sip', sipPort);
+      release('rtp', rtpPorts[0]);
     },
   };
 }

@@ -19,10 +19,14 @@ import { startTestPbx, type TestPbx, type TestPbxOptions } from './start-test-pb
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Polls `cond` until it holds; throws after `withinMs`. The default is generous: on a busy 2-core
+ * CI machine a sipp phone's call and hold re-INVITE have taken more than 3 s (the old default).
+ */
 export async function waitFor(
   what: string,
   cond: () => boolean | Promise<boolean>,
-  withinMs = 3_000,
+  withinMs = 10_000,
 ): Promise<void> {
   const deadline = Date.now() + withinMs;
   while (Date.now() < deadline) {

@@ -128,7 +128,9 @@ function decrypt(packets: readonly CapturedRtp[], keys: readonly string[]): Capt
       mediaAnswers.push(ep);
       return ep;
     });
-  }, 60_000);
+    // The file's 120 s, not 60 s: starting the PBX (its first ts-jest compile in a worker) has taken
+    // longer than 60 s on a loaded machine.
+  });
 
   afterAll(async () => {
     await capture?.stop().catch(() => undefined);

@@ -143,6 +143,26 @@ describe('bridge and conference mixer on loopback', () => {
     mixer.close();
   });
 
+  it('after one member hangs up and another is removed, the others still hear each other', async () => {
+    // Ruled out for the conference-audio test's silence after a member left (README,
+    // Conference): leaving stops nothing for the members who stay.
+    const ps = [await phone(), await phone(), await phone(), await phone()];
+    const mixer = server.createMixer();
+    const members = ps.map((p) => mixer.addMember(p.server));
+    const freqs = [500, 900, 1400, 2000];
+    ps.forEach((p, i) => void p.talk(freqs[i] as number));
+    await settle(ps);
+    ps[1]?.server.close();
+    mixer.removeMember(members[2] as MixerMember);
+    expect(mixer.size).toBe(2);
+    const stay = [ps[0] as Phone, ps[3] as Phone];
+    await settle(stay);
+    const heard = await listen(stay);
+    expect(detectTones(heard[0] as Int16Array, CANDIDATES)).toEqual([2000]);
+    expect(detectTones(heard[1] as Int16Array, CANDIDATES)).toEqual([500]);
+    mixer.close();
+  });
+
   it('plays to the whole conference or to one member, and records the mix', async () => {
     const ps = [await phone(), await phone()];
     const mixer = server.createMixer();
