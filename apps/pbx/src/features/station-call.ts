@@ -106,6 +106,21 @@ function follow(env: CallEnv, call: Call, route: Route): void {
     return;
   }
   call.record.callee = route.station;
+  if (route.kind === 'voicemail') {
+    if (toVoicemail(env, call, route.station, 'forward')) return;
+    // The mailbox was turned off (or the media server is down) after the forward was set.
+    const status = route.reason === 'user-busy' ? 486 : 480;
+    env.log.warn(
+      { callRef: call.ref, station: route.station, status, chain: route.visited },
+      'forward to voice mail: the mailbox cannot take the call',
+    );
+    endCall(env, call, {
+      status,
+      disposition: status === 486 ? 'busy' : 'no-answer',
+      note: 'forward to voice mail: mailbox unavailable',
+    });
+    return;
+  }
   if (
     route.kind === 'reject' &&
     route.cause !== 'not-found' &&

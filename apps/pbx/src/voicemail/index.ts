@@ -34,11 +34,15 @@ export interface VoicemailModule {
   stop(): Promise<void>;
 }
 
-const CAUSE_OPTION: Record<UnreachedCause, keyof VoicemailBox> = {
+// A forward to voice mail and a ring group's overflow were chosen for this mailbox explicitly:
+// only whether it is on counts.
+const CAUSE_OPTION: Record<UnreachedCause, keyof VoicemailBox | null> = {
   'no-answer': 'onNoAnswer',
   busy: 'onBusy',
   dnd: 'onDnd',
   unregistered: 'onUnregistered',
+  forward: null,
+  group: null,
 };
 
 export async function installVoicemail(
@@ -109,7 +113,16 @@ export async function installVoicemail(
   const hook: VoicemailHook = {
     takes(station, cause) {
       const b = boxes.get(station);
-      return env.media.available && b !== undefined && b.enabled && b[CAUSE_OPTION[cause]] === true;
+      const option = CAUSE_OPTION[cause];
+      return (
+        env.media.available &&
+        b !== undefined &&
+        b.enabled &&
+        (option === null || b[option] === true)
+      );
+    },
+    hasMailbox(station) {
+      return boxes.get(station)?.enabled === true;
     },
     deposit(call, station, cause) {
       void deposit(vc, call, station, cause).then((outcome) => {
