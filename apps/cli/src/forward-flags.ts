@@ -60,7 +60,12 @@ export function voicemailForwards(
     const v = raw[field];
     if (typeof v !== 'string') continue;
     const text = v.trim().toLowerCase();
-    if (text === VOICEMAIL_WORD || (voicemailCode != null && text === voicemailCode)) {
+    // The own number is how it is stored, so it means the same.
+    if (
+      text === VOICEMAIL_WORD ||
+      text === tel ||
+      (voicemailCode != null && text === voicemailCode)
+    ) {
       raw[field] = tel;
       named.push(flag);
     }

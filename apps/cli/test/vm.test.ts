@@ -145,6 +145,8 @@ describe('pbx vm and the voice-mail options of pbx ext set', () => {
       1,
       /--forward-all: station 201 has its mailbox off/,
     );
+    // The own number is the mailbox too (that is how it is stored).
+    expectFailure(await f.pbx('ext', 'set', '201', '--forward-busy', '201'), 1, /mailbox off/);
     expectFailure(
       await f.pbx('ext', 'set', '202', '--forward-busy', 'voicemail', '--voicemail', 'off'),
       1,

@@ -41,7 +41,7 @@ async function voicemailForwards(
     const v = raw[f];
     if (typeof v !== 'string') return false;
     const text = v.trim().toLowerCase();
-    return text === 'voicemail' || (code !== null && text === code);
+    return text === 'voicemail' || text === tel || (code !== null && text === code);
   });
   if (named.length === 0) return;
   if (!(await store.voicemail.box(tel)).enabled)
