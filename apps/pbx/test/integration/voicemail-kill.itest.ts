@@ -2,11 +2,11 @@
  * `kill -9` of the PBX (the built apps/pbx/dist/main.js, as `npm start` runs it) while a caller
  * is leaving a message. A baresip caller sending a 1850 Hz tone calls 202, which forwards all
  * calls to its mailbox; once the recording holds two seconds, the PBX process is killed with
- * SIGKILL. What it leaves is a temporary recording only (it holds the caller's tone up to the
- * kill: the media server wrote real audio), never a message row. The restart on the same data
- * directory removes it and says so in its log; no message, no file and no lamp remain, `pbx vm
- * list` says so, and the database passes SQLite's integrity check. The PBX's choice is to
- * discard what a kill cut (README "Voice mail"): a message is kept only once it was judged whole.
+ * SIGKILL. What it leaves is a temporary recording (holding the caller's tone up to the kill) and
+ * the deposit's details beside it, never a message row. The restart on the same data directory
+ * keeps what was recorded: one new message from 201, a complete WAV (header counting every byte)
+ * with the tone, its row and lamp count, listed by `pbx vm list`; no temporary file is left; the
+ * database passes SQLite's integrity check.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -108,7 +108,7 @@ describe('kill -9 of the PBX during a voice-mail recording', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('leaves only a temporary recording, which the restart removes: no corrupt entry, no orphan', async () => {
+  it('keeps what was recorded up to the kill as a complete message; nothing temporary is left', async () => {
     const db = path.join(dir, 'pbx.sqlite');
     const sipPort = await freePort('both');
     const env: NodeJS.ProcessEnv = {
@@ -158,7 +158,9 @@ describe('kill -9 of the PBX during a voice-mail recording', () => {
       const first = await startPbx(env, children);
       const box = path.join(dir, 'voicemail', 'boxes', '202');
       const temporary = (): string[] =>
-        fs.existsSync(box) ? fs.readdirSync(box).filter((f) => f.startsWith('tmp-')) : [];
+        fs.existsSync(box)
+          ? fs.readdirSync(box).filter((f) => f.startsWith('tmp-') && f.endsWith('.wav'))
+          : [];
       const since = caller.events.length;
       await caller.dial('202');
       await caller.waitForEvent(
@@ -175,29 +177,49 @@ describe('kill -9 of the PBX during a voice-mail recording', () => {
       await killHard(first.child);
       await caller.command('hangup').catch(() => undefined);
 
-      // What the kill left: one temporary recording holding the caller's tone up to the kill,
-      // and no message row (a row is written only for a finished, renamed recording).
+      // What the kill left: a temporary recording holding the caller's tone up to the kill, its
+      // details beside it, and no message row (a row is written only for a renamed recording).
       const [cut] = temporary();
       expect(cut).toBeDefined();
       const { samples } = await readPcm16(path.join(box, cut!));
       expect(samples.length).toBeGreaterThanOrEqual(16_000);
       expect(blocksWith(samples, CALLER_TONE)).toBeGreaterThan((samples.length / 800) * 0.5);
       expect(await admin.voicemail.messages('202')).toEqual([]);
+      expect(fs.readdirSync(box).sort()).toEqual([cut, cut!.replace(/\.wav$/, '.json')].sort());
 
-      // The restart on the same data directory cleans up before it takes calls.
+      // The restart on the same data directory keeps what was recorded before it takes calls.
       const second = await startPbx(env, children);
       try {
-        expect(fs.readdirSync(box)).toEqual([]);
-        const cleaned = second
+        const files = fs.readdirSync(box);
+        expect(files).toHaveLength(1);
+        expect(files[0]).toMatch(/^msg-.*\.wav$/);
+        const recovered = second
           .out()
           .split('\n')
-          .find((l) => l.includes('interrupted recordings cleaned up'));
-        expect(cleaned).toBeDefined();
-        expect(JSON.parse(cleaned!)).toMatchObject({ temporary: 1, orphans: 0, missing: 0 });
-        expect(await admin.voicemail.messages('202')).toEqual([]);
-        expect(await admin.voicemail.counts('202')).toEqual({ newMessages: 0, oldMessages: 0 });
+          .find((l) => l.includes('recordings cut by the last stop recovered'));
+        expect(recovered).toBeDefined();
+        expect(JSON.parse(recovered!)).toMatchObject({ kept: 1, rows: 0, dropped: 0 });
+        const [msg] = await admin.voicemail.messages('202');
+        expect(msg).toMatchObject({
+          tel: '202',
+          callerTel: '201',
+          heard: false,
+          file: path.join('boxes', '202', files[0]!),
+        });
+        // A complete WAV now: its header counts every byte, and it holds the caller's tone.
+        const bytes = fs.readFileSync(path.join(box, files[0]!));
+        expect(bytes.readUInt32LE(40)).toBe(bytes.length - 44);
+        expect(bytes.readUInt32LE(4)).toBe(bytes.length - 8);
+        const kept = await readPcm16(path.join(box, files[0]!));
+        expect(kept.samples.length).toBeGreaterThanOrEqual(samples.length);
+        expect(blocksWith(kept.samples, CALLER_TONE)).toBeGreaterThan(
+          (kept.samples.length / 800) * 0.5,
+        );
+        expect(msg!.durationMs).toBe(Math.round((kept.samples.length * 1000) / kept.rate));
+        expect(await admin.voicemail.counts('202')).toEqual({ newMessages: 1, oldMessages: 0 });
         const list = await vmList(db);
-        expect(list).toEqual({ code: 0, out: 'no messages for 202\n' });
+        expect(list.code).toBe(0);
+        expect(list.out).toMatch(new RegExp(`202\\s*│\\s*${msg!.id}\\s*│\\s*new\\s*│\\s*201`));
         const check = await admin.db.get<{ integrity_check: string }>('PRAGMA integrity_check');
         expect(check?.integrity_check).toBe('ok');
       } finally {
