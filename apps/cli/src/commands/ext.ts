@@ -126,17 +126,21 @@ const STATION_FLAGS: SettingFlag[] = [
 
 const { collect, withFlags } = flagTable(STATION_FLAGS);
 
+const FORWARD_FIELDS = ['forwardAll', 'forwardBusy', 'forwardNoAnswer', 'forwardBusyNoAnswer'];
+
 /**
  * `--forward-* voicemail` (or the voice-mail code): the station's own mailbox, stored as a forward
  * to its own number. Refused (exit 1) when the mailbox is off, or would be after `mailboxOn`.
  */
 async function voicemailForward(
-  store: Store,
+  openStore: () => Promise<Store>,
   tel: string,
   raw: Record<string, unknown>,
   mailboxOn: () => Promise<boolean>,
 ): Promise<void> {
-  const plan = await loadNumberPlan(store);
+  // Without a forward destination the database is not touched (bad input must not create it).
+  if (!FORWARD_FIELDS.some((f) => typeof raw[f] === 'string')) return;
+  const plan = await loadNumberPlan(await openStore());
   const flags = voicemailForwards(raw, tel, plan.codes.voicemail);
   if (flags.length > 0 && !(await mailboxOn()))
     throw new CommandFailedError(
@@ -284,8 +288,22 @@ export function registerExt(program: Command, ctx: () => CliContext): void {
     await takePassword(c, tel, opts, true);
     const raw = collect(opts);
     forwardPatch(raw, false);
+    // Bad input is refused before the database is opened (or created): `voicemail` checked as
+    // the number it is stored as.
+    const probe = { ...raw };
+    voicemailForwards(probe, tel, null);
+    try {
+      parseStationCreate({ tel, ...probe });
+    } catch (err) {
+      throw withFlags(err);
+    }
     // A new station's mailbox is on.
-    await voicemailForward(await c.store(), tel, raw, () => Promise.resolve(true));
+    await voicemailForward(
+      () => c.store(),
+      tel,
+      raw,
+      () => Promise.resolve(true),
+    );
     let input;
     try {
       input = parseStationCreate({ tel, ...raw });
@@ -341,8 +359,14 @@ export function registerExt(program: Command, ctx: () => CliContext): void {
       const store = await c.store();
       const current = await store.stations.get(tel);
       if (!current) throw new NotFoundError('station', tel);
-      await voicemailForward(store, tel, raw, async () =>
-        vmPatch?.enabled !== undefined ? vmPatch.enabled : (await store.voicemail.box(tel)).enabled,
+      await voicemailForward(
+        () => Promise.resolve(store),
+        tel,
+        raw,
+        async () =>
+          vmPatch?.enabled !== undefined
+            ? vmPatch.enabled
+            : (await store.voicemail.box(tel)).enabled,
       );
       let patch;
       try {
