@@ -40,3 +40,41 @@ export function forwardPatch(
   }
   return out;
 }
+
+/** The word that names the station's own mailbox as a forward destination. */
+export const VOICEMAIL_WORD = 'voicemail';
+
+/**
+ * Replaces a forward destination of `voicemail` (or the number plan's voice-mail access code, as
+ * dialled after 601-604) by the station's own number, which is how a forward to the station's own
+ * mailbox is stored (a station cannot otherwise forward to itself). Returns the flags that named
+ * voice mail, so the caller can check the mailbox is on.
+ */
+export function voicemailForwards(
+  raw: Record<string, unknown>,
+  tel: string,
+  voicemailCode: string | null | undefined,
+): string[] {
+  const named: string[] = [];
+  for (const [field, flag] of FORWARDS) {
+    const v = raw[field];
+    if (typeof v !== 'string') continue;
+    const text = v.trim().toLowerCase();
+    // The own number is how it is stored, so it means the same.
+    if (
+      text === VOICEMAIL_WORD ||
+      text === tel ||
+      (voicemailCode != null && text === voicemailCode)
+    ) {
+      raw[field] = tel;
+      named.push(flag);
+    }
+  }
+  return named;
+}
+
+/** A forward destination as `pbx ext show` prints it: the own number is the mailbox. */
+export function forwardText(tel: string, target: string | null): string {
+  if (target === null || target === '') return 'none';
+  return target === tel ? VOICEMAIL_WORD : target;
+}

@@ -165,7 +165,7 @@ describe('pbx group', () => {
     expectFailure(
       await f.pbx('group', 'set', '500'),
       2,
-      'group set: nothing to change; give --name, --members, --add or --remove',
+      'group set: nothing to change; give --name, --members, --add, --remove, --voicemail or --voicemail-after',
     );
     expect((await f.json<GroupJson>('group', 'show', '500')).members).toHaveLength(10);
   });
@@ -185,5 +185,44 @@ describe('pbx group', () => {
     expect(afterAdd).toBeGreaterThan(before);
     await f.ok('group', 'set', '500', '--add', '202');
     expect(await counter()).toBeGreaterThan(afterAdd);
+  });
+
+  it('sets a voice-mail overflow: a station with its mailbox on, a time or the default; none turns it off', async () => {
+    await f.ok('group', 'add', '500', '--members', '201,202');
+    expect(await f.ok('group', 'set', '500', '--voicemail', '203', '--voicemail-after', '12')).toBe(
+      'ring group 500 updated (members: 201, 202; voice mail: mailbox of 203 after 12s)\n',
+    );
+    expect(await f.json('group', 'show', '500')).toMatchObject({
+      voicemail: '203',
+      voicemailAfter: 12,
+    });
+    expect(await f.ok('group', 'show', '500')).toMatch(
+      /│ Voice Mail Overflow\s+│ mailbox of 203 after 12s\s+│/,
+    );
+    await f.ok('group', 'set', '500', '--voicemail-after', 'default');
+    expect(await f.ok('group', 'show', '500')).toMatch(/mailbox of 203 after the no-answer time/);
+    expectFailure(await f.pbx('group', 'set', '500', '--voicemail', 'x1'), 2, /--voicemail: "x1"/);
+    expectFailure(
+      await f.pbx('group', 'set', '500', '--voicemail-after', '0'),
+      2,
+      /--voicemail-after: a number of seconds/,
+    );
+    expectFailure(
+      await f.pbx('group', 'set', '500', '--voicemail', '299'),
+      1,
+      /station 299 does not exist/,
+    );
+    await f.ok('ext', 'set', '204', '--voicemail', 'off');
+    expectFailure(
+      await f.pbx('group', 'set', '500', '--voicemail', '204'),
+      1,
+      /station 204 has its mailbox off/,
+    );
+    // Removing the overflow station turns the overflow off.
+    await f.ok('ext', 'remove', '203');
+    expect(await f.json('group', 'show', '500')).toMatchObject({ voicemail: null });
+    await f.ok('group', 'set', '500', '--voicemail', '205');
+    await f.ok('group', 'set', '500', '--voicemail', 'none');
+    expect(await f.json('group', 'show', '500')).toMatchObject({ voicemail: null });
   });
 });

@@ -122,4 +122,73 @@ describe('pbx vm and the voice-mail options of pbx ext set', () => {
       /audio file is missing/,
     );
   });
+
+  it('forwards to the own mailbox with voicemail or the voice-mail code, shown as voicemail', async () => {
+    await f.ok('ext', 'set', '201', '--forward-all', 'voicemail');
+    let s = await f.json<Record<string, unknown>>('ext', 'show', '201');
+    // Stored as a forward to the station itself.
+    expect(s).toMatchObject({ forwardAll: '201', forwardNoAnswer: null });
+    expect(await f.ok('ext', 'show', '201')).toMatch(/Forward All\s*│\s*voicemail\s/);
+    await f.ok('numplan', 'set', 'voicemail', '77');
+    await f.ok('ext', 'set', '201', '--forward-no-answer', '77');
+    s = await f.json<Record<string, unknown>>('ext', 'show', '201');
+    expect(s).toMatchObject({ forwardAll: null, forwardNoAnswer: '201' });
+    // The old code is now an ordinary (unknown) destination: digits, kept as given.
+    await f.ok('ext', 'set', '202', '--forward-busy', '88');
+    expect(await f.json('ext', 'show', '202')).toMatchObject({ forwardBusy: '88' });
+  });
+
+  it('refuses a forward to voice mail while the mailbox is off (exit 1), and changes nothing', async () => {
+    await f.ok('ext', 'set', '201', '--voicemail', 'off');
+    expectFailure(
+      await f.pbx('ext', 'set', '201', '--forward-all', 'voicemail'),
+      1,
+      /--forward-all: station 201 has its mailbox off/,
+    );
+    // The own number is the mailbox too (that is how it is stored).
+    expectFailure(await f.pbx('ext', 'set', '201', '--forward-busy', '201'), 1, /mailbox off/);
+    expectFailure(
+      await f.pbx('ext', 'set', '202', '--forward-busy', 'voicemail', '--voicemail', 'off'),
+      1,
+      /mailbox off/,
+    );
+    expect(await f.json('ext', 'show', '201')).toMatchObject({ forwardAll: null });
+    expect(await f.json('ext', 'show', '202')).toMatchObject({
+      forwardBusy: null,
+      voicemail: { enabled: true },
+    });
+    // Both in one go: the mailbox on and the forward to it.
+    await f.ok('ext', 'set', '201', '--voicemail', 'on', '--forward-all', 'voicemail');
+    expect(await f.json('ext', 'show', '201')).toMatchObject({ forwardAll: '201' });
+    // Off again with the forward set: said, not refused.
+    expect(await f.ok('ext', 'set', '201', '--voicemail', 'off')).toMatch(
+      /forwards to voice mail; with the mailbox off those calls get 480\/486/,
+    );
+  });
+
+  it('ext show gives the voice-mail options and counts, never the PIN', async () => {
+    await f.ok('ext', 'set', '201', '--vm-pin', '4711', '--vm-when', 'busy,dnd');
+    await leave('201', 'one');
+    await leave('201', 'two');
+    const text = await f.ok('ext', 'show', '201');
+    expect(text).toMatch(/Voice Mail\s*│\s*on\s/);
+    expect(text).toMatch(/Voice Mail When\s*│\s*busy, dnd\s/);
+    expect(text).toMatch(/Voice Mail PIN\s*│\s*set\s/);
+    expect(text).toMatch(/Voice Mail Messages\s*│\s*2 new, 0 old/);
+    expect(text).not.toMatch(/4711|scrypt/);
+    const json = await f.json<{ voicemail: Record<string, unknown> }>('ext', 'show', '201');
+    expect(json.voicemail).toEqual({
+      enabled: true,
+      pin: 'set',
+      onNoAnswer: false,
+      onBusy: true,
+      onDnd: true,
+      onUnregistered: false,
+      greeting: 'default',
+      newMessages: 2,
+      oldMessages: 0,
+    });
+    expect(JSON.stringify(json)).not.toMatch(/4711|scrypt/);
+    expect(await f.ok('ext', 'show', '202')).toMatch(/Voice Mail PIN\s*│\s*not set/);
+  });
 });

@@ -220,7 +220,7 @@ export async function viewMe(view) {
         el('input', {
           id: 'me-forward-target',
           value: fwd.target,
-          placeholder: 'number',
+          placeholder: 'number or voicemail',
           inputmode: 'numeric',
           size: 8,
         }),

@@ -94,7 +94,7 @@ export async function installCalls(
   };
   const plan = new StoreNumberPlan(ctx.store, { logger: log });
   await plan.reload();
-  const features = installFeatures(env);
+  const features = installFeatures(env, () => plan.plan().codes.voicemail ?? undefined);
   // Music on hold, park music and ringback from the media server; hold recall.
   hooks.onMediaIdle = (call) => musicOnHold(env, call);
   hooks.waiting = (leg, sound, why) => hearWhileWaiting(env, leg, sound, why);

@@ -156,6 +156,9 @@ function classifyFeature(
       if (arg === '')
         return fail('missing-argument', `${feature} code ${code} needs a destination after it`);
       if (plan.isStation(arg)) return { kind: 'feature', feature, code, arg };
+      // The voice-mail access code: the dialling station's own mailbox.
+      if (plan.codes.voicemail !== null && arg === plan.codes.voicemail)
+        return { kind: 'feature', feature, code, arg };
       const prefix = plan.trunkPrefix;
       if (prefix && arg.startsWith(prefix) && arg.length > prefix.length && /^[0-9]+$/.test(arg))
         return { kind: 'feature', feature, code, arg };

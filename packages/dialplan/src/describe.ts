@@ -46,7 +46,7 @@ export function dialPattern(code: string | null, argument: ArgumentKind): string
     case 'station':
       return `${code} + station`;
     case 'forward':
-      return `${code} + station or trunk code + number`;
+      return `${code} + station, trunk code + number, or voice-mail code`;
     case 'onOff':
       return `${code} + 1 (on) / 0 (off)`;
     case 'pickupGroup':

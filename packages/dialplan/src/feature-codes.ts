@@ -28,8 +28,9 @@ export type FeatureId = (typeof FEATURE_IDS)[number];
  * What must follow a code in the dialled digits.
  * - `none`: the code alone (`600`, `46`).
  * - `station`: a station number (`11` + `205`).
- * - `forward`: a station number (`601` + `205`) or the trunk access code and an outside number
- *   (`601` + `9` + `0398722900`).
+ * - `forward`: a station number (`601` + `205`), the trunk access code and an outside number
+ *   (`601` + `9` + `0398722900`), or the voice-mail access code (`601` + `88`: the dialling
+ *   station's own mailbox).
  * - `onOff`: exactly one digit, `1` for on and `0` for off (`40` + `1`).
  * - `pickupGroup`: a pickup group number of one to three digits (`14` + `2`).
  * - `room`: exactly one digit, a conference room of the code's ten (`80` + `3` is room 803).

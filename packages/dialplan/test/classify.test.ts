@@ -145,6 +145,27 @@ describe('classify with changed codes', () => {
     expect(classify('401', p)).toEqual({ kind: 'station', number: '401' });
   });
 
+  it('takes the voice-mail code as a forward destination (the own mailbox), as it is now', () => {
+    expect(classify('60388', plan({}))).toEqual({
+      kind: 'feature',
+      feature: 'forward.noAnswer',
+      code: '603',
+      arg: '88',
+    });
+    expect(
+      classify('60177', plan({ codes: { ...defaultCodes(), voicemail: '77' } })),
+    ).toMatchObject({
+      kind: 'feature',
+      arg: '77',
+    });
+    expect(
+      classify('60188', plan({ codes: { ...defaultCodes(), voicemail: '77' } })),
+    ).toMatchObject({
+      kind: 'featureError',
+      reason: 'unknown-station',
+    });
+  });
+
   it('has no forwards to outside numbers without a trunk prefix', () => {
     expect(classify('60190123', plan({ trunkPrefix: undefined }))).toMatchObject({
       kind: 'featureError',

@@ -15,7 +15,7 @@ describe('describePlan', () => {
 
   const cases: Array<[string, string | null, string]> = [
     ['forward.clear', '600', '600'],
-    ['forward.all', '601', '601 + station or trunk code + number'],
+    ['forward.all', '601', '601 + station, trunk code + number, or voice-mail code'],
     ['dnd', '40', '40 + 1 (on) / 0 (off)'],
     ['park', '11', '11 + station'],
     ['parkRetrieve', '12', '12 + station'],

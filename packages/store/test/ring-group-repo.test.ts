@@ -27,6 +27,8 @@ describe('RingGroupRepo', () => {
       number: '500',
       name: 'Sales',
       members: ['203', '201', '202'],
+      voicemail: null,
+      voicemailAfter: null,
       createdAt: 1_000,
       updatedAt: 1_000,
     });

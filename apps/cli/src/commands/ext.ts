@@ -1,12 +1,12 @@
 import { addVoicemailFlags, applyVoicemailPatch, voicemailPatch } from './vm';
 import { ConfigError, credentialIssues, parseStationCreate, parseStationUpdate } from '@pbx/config';
-import { NotFoundError, type Station } from '@pbx/store';
+import { NotFoundError, type Station, type Store, type VoicemailBox } from '@pbx/store';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { CommandFailedError, UsageError } from '../errors';
 import { isoTime, printJson, printPairs, printTable, say } from '../format';
-import { forwardPatch } from '../forward-flags';
-import { assertNumberFree } from '../number-plan';
+import { forwardPatch, forwardText, voicemailForwards } from '../forward-flags';
+import { assertNumberFree, loadNumberPlan } from '../number-plan';
 import { flagTable, type SettingFlag } from '../flag-table';
 import { readPassword, type PasswordOptions } from '../password';
 
@@ -82,25 +82,25 @@ const STATION_FLAGS: SettingFlag[] = [
   {
     field: 'forwardAll',
     attr: 'forwardAll',
-    flag: '--forward-all <digits|none>',
-    help: 'call forward all',
+    flag: '--forward-all <digits|voicemail|none>',
+    help: 'call forward all (voicemail, or the voice-mail code: the own mailbox)',
   },
   {
     field: 'forwardBusy',
     attr: 'forwardBusy',
-    flag: '--forward-busy <digits|none>',
+    flag: '--forward-busy <digits|voicemail|none>',
     help: 'call forward busy',
   },
   {
     field: 'forwardNoAnswer',
     attr: 'forwardNoAnswer',
-    flag: '--forward-no-answer <digits|none>',
+    flag: '--forward-no-answer <digits|voicemail|none>',
     help: 'call forward no answer',
   },
   {
     field: 'forwardBusyNoAnswer',
     attr: 'forwardBusyNoAnswer',
-    flag: '--forward-busy-no-answer <digits|none>',
+    flag: '--forward-busy-no-answer <digits|voicemail|none>',
     help: 'call forward busy/no answer',
   },
   {
@@ -131,6 +131,85 @@ const STATION_FLAGS: SettingFlag[] = [
 ];
 
 const { collect, withFlags } = flagTable(STATION_FLAGS);
+
+const FORWARD_FIELDS = ['forwardAll', 'forwardBusy', 'forwardNoAnswer', 'forwardBusyNoAnswer'];
+
+/**
+ * `--forward-* voicemail` (or the voice-mail code): the station's own mailbox, stored as a forward
+ * to its own number. Refused (exit 1) when the mailbox is off, or would be after `mailboxOn`.
+ */
+async function voicemailForward(
+  openStore: () => Promise<Store>,
+  tel: string,
+  raw: Record<string, unknown>,
+  mailboxOn: () => Promise<boolean>,
+): Promise<void> {
+  // Without a forward destination the database is not touched (bad input must not create it).
+  if (!FORWARD_FIELDS.some((f) => typeof raw[f] === 'string')) return;
+  const plan = await loadNumberPlan(await openStore());
+  const flags = voicemailForwards(raw, tel, plan.codes.voicemail);
+  if (flags.length > 0 && !(await mailboxOn()))
+    throw new CommandFailedError(
+      `${flags.join(', ')}: station ${tel} has its mailbox off (pbx ext set ${tel} --voicemail on first)`,
+    );
+}
+
+/** Turning a mailbox off leaves a forward to it in place, doing nothing: say so. */
+async function warnIdleForward(
+  c: CliContext,
+  store: Store,
+  tel: string,
+  enabled: boolean | undefined,
+): Promise<void> {
+  if (enabled !== false) return;
+  const s = await store.stations.get(tel);
+  const fwd = s && [s.forwardAll, s.forwardBusy, s.forwardNoAnswer, s.forwardBusyNoAnswer];
+  if (fwd?.includes(tel))
+    say(
+      c.io,
+      `note: station ${tel} forwards to voice mail; with the mailbox off those calls get 480/486 (600 or --forward-clear removes the forward)`,
+    );
+}
+
+/** The voice-mail part of `pbx ext show`: options, PIN set or not (never the PIN), counts. */
+async function voicemailPairs(store: Store, tel: string): Promise<[string, string][]> {
+  const b: VoicemailBox = await store.voicemail.box(tel);
+  const c = await store.voicemail.counts(tel);
+  const when = (
+    [
+      ['no-answer', b.onNoAnswer],
+      ['busy', b.onBusy],
+      ['dnd', b.onDnd],
+      ['unregistered', b.onUnregistered],
+    ] as const
+  )
+    .filter(([, on]) => on)
+    .map(([w]) => w);
+  return [
+    ['Voice Mail', onOff(b.enabled)],
+    ['Voice Mail When', when.length ? when.join(', ') : 'none'],
+    ['Voice Mail PIN', b.hasPin ? 'set' : 'not set'],
+    ['Voice Mail Greeting', b.greeting === '' ? 'default' : 'own'],
+    ['Voice Mail Messages', `${c.newMessages} new, ${c.oldMessages} old`],
+  ];
+}
+
+/** The same, as `pbx ext show --json` prints it. */
+async function voicemailJson(store: Store, tel: string): Promise<Record<string, unknown>> {
+  const b = await store.voicemail.box(tel);
+  const c = await store.voicemail.counts(tel);
+  return {
+    enabled: b.enabled,
+    pin: b.hasPin ? 'set' : 'none',
+    onNoAnswer: b.onNoAnswer,
+    onBusy: b.onBusy,
+    onDnd: b.onDnd,
+    onUnregistered: b.onUnregistered,
+    greeting: b.greeting === '' ? 'default' : 'own',
+    newMessages: c.newMessages,
+    oldMessages: c.oldMessages,
+  };
+}
 
 /** A missing forward-unreachable destination, told in terms of the flag. */
 function forwardTargetMissing(err: unknown, target: string | null | undefined): unknown {
@@ -168,10 +247,10 @@ function stationPairs(s: Station, defaultTimer: number | undefined): [string, st
     ['Challenge INVITEs', onOff(s.challengeInvites)],
     ['SRTP', s.srtp],
     ['Pickup Group', s.pickupGroup === 0 ? 'none' : s.pickupGroup],
-    ['Forward All', orNone(s.forwardAll)],
-    ['Forward Busy', orNone(s.forwardBusy)],
-    ['Forward No Answer', orNone(s.forwardNoAnswer)],
-    ['Forward Busy/No Answer', orNone(s.forwardBusyNoAnswer)],
+    ['Forward All', forwardText(s.tel, s.forwardAll)],
+    ['Forward Busy', forwardText(s.tel, s.forwardBusy)],
+    ['Forward No Answer', forwardText(s.tel, s.forwardNoAnswer)],
+    ['Forward Busy/No Answer', forwardText(s.tel, s.forwardBusyNoAnswer)],
     [
       'No Answer Timer',
       s.forwardNoAnswerTimer === null
@@ -216,6 +295,22 @@ export function registerExt(program: Command, ctx: () => CliContext): void {
     await takePassword(c, tel, opts, true);
     const raw = collect(opts);
     forwardPatch(raw, false);
+    // Bad input is refused before the database is opened (or created): `voicemail` checked as
+    // the number it is stored as.
+    const probe = { ...raw };
+    voicemailForwards(probe, tel, null);
+    try {
+      parseStationCreate({ tel, ...probe });
+    } catch (err) {
+      throw withFlags(err);
+    }
+    // A new station's mailbox is on.
+    await voicemailForward(
+      () => c.store(),
+      tel,
+      raw,
+      () => Promise.resolve(true),
+    );
     let input;
     try {
       input = parseStationCreate({ tel, ...raw });
@@ -259,6 +354,7 @@ export function registerExt(program: Command, ctx: () => CliContext): void {
           const store = await c.store();
           if (!(await store.stations.get(tel))) throw new NotFoundError('station', tel);
           say(c.io, `station ${tel}: ${await applyVoicemailPatch(store, tel, vmPatch)}`);
+          await warnIdleForward(c, store, tel, vmPatch.enabled);
           return;
         }
         throw new UsageError(
@@ -270,6 +366,15 @@ export function registerExt(program: Command, ctx: () => CliContext): void {
       const store = await c.store();
       const current = await store.stations.get(tel);
       if (!current) throw new NotFoundError('station', tel);
+      await voicemailForward(
+        () => Promise.resolve(store),
+        tel,
+        raw,
+        async () =>
+          vmPatch?.enabled !== undefined
+            ? vmPatch.enabled
+            : (await store.voicemail.box(tel)).enabled,
+      );
       let patch;
       try {
         patch = { ...parseStationUpdate(tel, current.userId, raw), ...forwards };
@@ -295,7 +400,10 @@ export function registerExt(program: Command, ctx: () => CliContext): void {
           throw forwardTargetMissing(err, patch.forwardUnreachable);
         });
       say(c.io, `station ${tel} updated`);
-      if (vmPatch) say(c.io, `station ${tel}: ${await applyVoicemailPatch(store, tel, vmPatch)}`);
+      if (vmPatch) {
+        say(c.io, `station ${tel}: ${await applyVoicemailPatch(store, tel, vmPatch)}`);
+        await warnIdleForward(c, store, tel, vmPatch.enabled);
+      }
     });
 
   ext
@@ -342,16 +450,21 @@ export function registerExt(program: Command, ctx: () => CliContext): void {
     .option('--json', 'print JSON')
     .action(async (tel: string, opts: { json?: boolean }) => {
       const c = ctx();
-      const station = await (await c.store()).stations.get(tel);
+      const store = await c.store();
+      const station = await store.stations.get(tel);
       if (!station) throw new NotFoundError('station', tel);
-      if (opts.json) return printJson(c.io, stationJson(station));
+      if (opts.json)
+        return printJson(c.io, {
+          ...stationJson(station),
+          voicemail: await voicemailJson(store, tel),
+        });
       let timer: number | undefined;
       try {
         timer = (await c.config()).config.features.forwardNoAnswerTimer;
       } catch {
         timer = undefined;
       }
-      printPairs(c.io, stationPairs(station, timer));
+      printPairs(c.io, [...stationPairs(station, timer), ...(await voicemailPairs(store, tel))]);
     });
 
   ext

@@ -45,6 +45,34 @@ interface SetOptions {
   members?: string;
   add?: string;
   remove?: string;
+  voicemail?: string;
+  voicemailAfter?: string;
+}
+
+/** `--voicemail <tel|none>`: the overflow mailbox's station, or null for none. */
+function parseOverflowStation(text: string): string | null {
+  const t = text.trim().toLowerCase();
+  if (t === 'none' || t === 'off') return null;
+  if (!/^[0-9]{2,8}$/.test(t))
+    throw new UsageError(`--voicemail: ${JSON.stringify(text)} is not a station number, or none`);
+  return t;
+}
+
+/** `--voicemail-after <seconds|default>`: 0 < s <= 600, or null for the system no-answer time. */
+function parseOverflowAfter(text: string): number | null {
+  const t = text.trim().toLowerCase();
+  if (t === 'default') return null;
+  const n = /^\d+(\.\d+)?$/.test(t) ? Number(t) : NaN;
+  if (!(n > 0 && n <= 600))
+    throw new UsageError('--voicemail-after: a number of seconds, 0 < s <= 600, or default');
+  return n;
+}
+
+/** What `group show` says of the overflow. */
+function overflowText(g: RingGroup): string {
+  if (g.voicemail === null) return 'none';
+  const after = g.voicemailAfter === null ? 'the no-answer time' : `${g.voicemailAfter}s`;
+  return `mailbox of ${g.voicemail} after ${after}`;
 }
 
 /** `pbx group add|set|list|show|remove`: ring groups of SIP stations. */
@@ -77,13 +105,25 @@ export function registerGroup(program: Command, ctx: () => CliContext): void {
     .option('--members <tels>', 'the whole member list in ring order, comma-separated')
     .option('--add <tels>', 'stations to append, comma-separated')
     .option('--remove <tels>', 'stations to take out, comma-separated')
+    .option(
+      '--voicemail <tel|none>',
+      "a call nobody answers goes to this station's mailbox (none: rings until the caller gives up)",
+    )
+    .option(
+      '--voicemail-after <seconds|default>',
+      'ringing time before the voice-mail overflow (default: features.forwardNoAnswerTimer)',
+    )
     .action(async (number: string, opts: SetOptions) => {
       const c = ctx();
       if (Object.values(opts).every((v) => v === undefined)) {
         throw new UsageError(
-          'group set: nothing to change; give --name, --members, --add or --remove',
+          'group set: nothing to change; give --name, --members, --add, --remove, --voicemail or --voicemail-after',
         );
       }
+      const overflowStation =
+        opts.voicemail === undefined ? undefined : parseOverflowStation(opts.voicemail);
+      const overflowAfter =
+        opts.voicemailAfter === undefined ? undefined : parseOverflowAfter(opts.voicemailAfter);
       const replace =
         opts.members === undefined ? undefined : parseTelList(opts.members, '--members');
       const add = opts.add === undefined ? [] : parseTelList(opts.add, '--add');
@@ -103,11 +143,25 @@ export function registerGroup(program: Command, ctx: () => CliContext): void {
         members = members.filter((m) => m !== tel);
       }
       await checkMembers(store, members, opts.members === undefined ? '--add' : '--members');
+      if (overflowStation != null) {
+        if (!(await store.stations.get(overflowStation)))
+          throw new CommandFailedError(`--voicemail: station ${overflowStation} does not exist`);
+        if (!(await store.voicemail.box(overflowStation)).enabled)
+          throw new CommandFailedError(
+            `--voicemail: station ${overflowStation} has its mailbox off (pbx ext set ${overflowStation} --voicemail on first)`,
+          );
+      }
       const g = await store.ringGroups.update(number, {
         ...(opts.name === undefined ? {} : { name: opts.name }),
         members,
+        ...(overflowStation === undefined ? {} : { voicemail: overflowStation }),
+        ...(overflowAfter === undefined ? {} : { voicemailAfter: overflowAfter }),
       });
-      say(c.io, `ring group ${g.number} updated (members: ${memberText(g)})`);
+      const vmText =
+        opts.voicemail === undefined && opts.voicemailAfter === undefined
+          ? ''
+          : `; voice mail: ${overflowText(g)}`;
+      say(c.io, `ring group ${g.number} updated (members: ${memberText(g)}${vmText})`);
     });
 
   group
@@ -139,6 +193,7 @@ export function registerGroup(program: Command, ctx: () => CliContext): void {
         ['Number', g.number],
         ['Name', g.name],
         ['Members (ring order)', memberText(g)],
+        ['Voice Mail Overflow', overflowText(g)],
         ['Created', isoTime(g.createdAt)],
         ['Updated', isoTime(g.updatedAt)],
       ]);

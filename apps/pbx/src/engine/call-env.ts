@@ -40,13 +40,19 @@ export interface OutsideCallerSide {
   failed(cause: { status: number; note?: string; disposition?: 'rejected' }): void;
 }
 
-/** Why a call to a station found no one (the conditions a mailbox can be set to take). */
-export type UnreachedCause = 'no-answer' | 'busy' | 'dnd' | 'unregistered';
+/**
+ * Why a call to a station goes to its mailbox: it found no one (the conditions a mailbox can be
+ * set to take), or the station forwards to voice mail (`forward`, taken whenever the mailbox is
+ * on), or a ring group nobody answered overflows there (`group`).
+ */
+export type UnreachedCause = 'no-answer' | 'busy' | 'dnd' | 'unregistered' | 'forward' | 'group';
 
 /** The voice-mail module as call routing sees it (installed only with voice mail). */
 export interface VoicemailHook {
   /** True when the station's mailbox takes calls that found no one for `cause` now. */
   takes(station: string, cause: UnreachedCause): boolean;
+  /** True when the station has a mailbox that is on (a forward to voice mail may be set). */
+  hasMailbox(station: string): boolean;
   /** Takes the unanswered call over: answers the caller and records a message for `station`. */
   deposit(call: Call, station: string, cause: UnreachedCause): void;
   /** A station dialled the access code: answers it with the mailbox menu; false when it cannot. */

@@ -5,7 +5,7 @@
  */
 import { nextLeg, type LegEvent } from '../state/call-leg';
 import { statusOf, type IncomingInvite, type SipDialog } from './sip-port';
-import type { CallEnv } from './call-env';
+import type { CallEnv, UnreachedCause } from './call-env';
 import { withDirection } from '../sip/sdp';
 import { Call, Leg, type CallInfo, type Party } from './call-registry';
 import { dispositionOf, type CdrDisposition, type HangupSide } from './cdr-writer';
@@ -250,6 +250,26 @@ export function releaseLeg(env: CallEnv, leg: Leg, status = 487): void {
   legEvent(env, leg, { type: 'release', status });
   env.registry.untrack(leg);
   runWhenConfirmed(leg);
+}
+
+/**
+ * Hands an unanswered call to the station's mailbox when it takes this cause (the voice-mail
+ * module's hook): every ringing attempt is released first. True if the mailbox took it.
+ */
+export function toVoicemail(
+  env: CallEnv,
+  call: Call,
+  station: string,
+  cause: UnreachedCause,
+): boolean {
+  const vm = env.hooks.voicemail;
+  if (!vm?.takes(station, cause) || call.ended || call.connection || !call.aLeg.invite)
+    return false;
+  for (const leg of call.attempts) if (!leg.ended) releaseLeg(env, leg);
+  call.attempts.clear();
+  env.log.info({ callRef: call.ref, station, cause }, 'to voice mail');
+  vm.deposit(call, station, cause);
+  return true;
 }
 
 /** Sends the caller 180 (or 183 with early media) once. */

@@ -8,6 +8,11 @@ export interface RingGroupDefinition {
   readonly number: string;
   /** Member stations in ringing order. */
   readonly members: readonly string[];
+  /**
+   * When nobody answers within `afterSeconds` (null: features.forwardNoAnswerTimer), or no member
+   * can ring at all, the call goes to `station`'s mailbox. Absent: ring until the caller gives up.
+   */
+  readonly voicemail?: { readonly station: string; readonly afterSeconds: number | null };
 }
 
 /** Where routing gets the codes and ring groups. */
@@ -43,8 +48,16 @@ export class MemoryNumberPlan implements NumberPlanSource {
     return [...this.byNumber.values()];
   }
 
-  setGroup(number: string, members: readonly string[]): void {
-    this.byNumber.set(number, { number, members: [...members] });
+  setGroup(
+    number: string,
+    members: readonly string[],
+    voicemail?: RingGroupDefinition['voicemail'],
+  ): void {
+    this.byNumber.set(number, {
+      number,
+      members: [...members],
+      ...(voicemail ? { voicemail } : {}),
+    });
   }
 
   async reload(): Promise<void> {

@@ -40,6 +40,8 @@ export interface FeatureCodeActions {
   conferenceStart(owner: string): void;
   /** A room number: the dialling phone joins the room; false when it could not. */
   joinRoom(invite: IncomingInvite, caller: Party, room: string): boolean;
+  /** The number plan's voice-mail access code now (a forward destination); undefined: none. */
+  voicemailCode(): string | undefined;
 }
 
 export interface FeatureRunner {
@@ -56,7 +58,9 @@ export function describeResult(r: FeatureResult): string {
     case 'none':
       return `none: ${r.note}`;
     case 'forward-set':
-      return `forward-set: ${r.forward.type} to ${r.forward.target}`;
+      return `forward-set: ${r.forward.type} to ${
+        r.forward.target === r.station ? 'voice mail' : r.forward.target
+      }`;
     case 'forward-cleared':
       return 'forward-cleared';
     case 'dnd-set':
@@ -76,6 +80,17 @@ export function describeResult(r: FeatureResult): string {
   }
 }
 
+/** The voice-mail code as a forward destination, when voice mail is installed. */
+function voicemailTarget(
+  env: CallEnv,
+  actions: FeatureCodeActions,
+): Pick<FeatureContext, 'voicemailCode' | 'hasMailbox'> {
+  const vm = env.hooks.voicemail;
+  const code = actions.voicemailCode();
+  if (!vm || code === undefined) return {};
+  return { voicemailCode: code, hasMailbox: (station) => vm.hasMailbox(station) };
+}
+
 export function featureRunner(env: CallEnv, actions: FeatureCodeActions): FeatureRunner {
   return {
     async run(invite, caller, c) {
@@ -91,6 +106,7 @@ export function featureRunner(env: CallEnv, actions: FeatureCodeActions): Featur
         dialled: invite.requestUser,
         conferenceMaxParties: env.config.features.conferenceMaxParties,
         ...(env.hooks.isOutside ? { isOutside: env.hooks.isOutside.bind(env.hooks) } : {}),
+        ...voicemailTarget(env, actions),
       };
       const feature = c.feature;
       let result: FeatureResult;

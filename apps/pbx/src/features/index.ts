@@ -23,7 +23,10 @@ export interface InstalledFeatures {
 }
 
 /** Installs station calls and forwards, ring groups, pickup, park, transfer and feature codes. */
-export function installFeatures(env: CallEnv): InstalledFeatures {
+export function installFeatures(
+  env: CallEnv,
+  voicemailCode: () => string | undefined = () => undefined,
+): InstalledFeatures {
   const parks = new ParkRuntime(env);
   installTransfer(env);
   // After transfer: its hang-up interceptor goes in front of transfer's.
@@ -37,6 +40,7 @@ export function installFeatures(env: CallEnv): InstalledFeatures {
     conferenceAdd: (owner, member, talking) => conferences.add(owner, member, talking),
     conferenceStart: (owner) => conferences.start(owner),
     joinRoom: (invite, caller, room) => conferences.joinRoom(invite, caller, room),
+    voicemailCode,
   });
   const table: CallFeatures = {
     stationCall: (invite, caller, target) => startStationCall(env, invite, caller, target),

@@ -2,6 +2,11 @@
  * Calls to a ring group number (OfficeServ 4.7): the members that can ring (registered, not DND,
  * not busy) ring 4 at a time, 50 ms between batches (state/ring-group.ts decides); the first to
  * answer is connected and the others get CANCEL (or BYE when their 2xx crossed ours).
+ *
+ * A group with a voice-mail overflow (`pbx group set --voicemail <tel>`) sends a call nobody
+ * answered within the overflow time, or that no member could take (none can ring, or every one
+ * refused), to that station's mailbox; the ringing members get CANCEL. Without one, or when the
+ * mailbox is off, the call ends as before.
  */
 import { isBusy } from '../state/station-state';
 import {
@@ -23,6 +28,7 @@ import {
   endCall,
   progressCaller,
   releaseLeg,
+  toVoicemail,
   watchCaller,
 } from '../engine/call-setup';
 
@@ -55,9 +61,28 @@ export function startGroupCall(
   const members = group.members.filter((m) => m !== caller.station);
   const ringable = ringableMembers(members, env.stations.lookup);
   env.log.info({ callRef: call.ref, group: group.number, ringable }, 'ring group call');
+  let overflowed = false;
+  /** To the overflow mailbox, if the group has one that takes the call now. */
+  const overflow = (why: string): boolean => {
+    const vm = group.voicemail;
+    if (!vm || overflowed || call.ended || call.connection) return false;
+    if (!toVoicemail(env, call, vm.station, 'group')) return false;
+    overflowed = true;
+    call.clearTimer('batch');
+    env.log.info(
+      { callRef: call.ref, group: group.number, station: vm.station, why },
+      'ring group to voice mail',
+    );
+    return true;
+  };
   if (ringable.length === 0) {
+    if (overflow('no member can ring')) return call;
     endCall(env, call, { status: nobodyStatus(env, members), note: 'no member can ring' });
     return call;
+  }
+  if (group.voicemail) {
+    const seconds = group.voicemail.afterSeconds ?? env.config.features.forwardNoAnswerTimer;
+    call.setTimer('voicemail', Math.round(seconds * 1000), () => void overflow('no answer'));
   }
   const legs = new Map<string, Leg>();
   let state: RingGroupState;
@@ -74,7 +99,7 @@ export function startGroupCall(
   };
 
   const step = (e: RingGroupEvent): void => {
-    if (call.ended) return;
+    if (call.ended || overflowed) return;
     const [next, effects] = nextRingGroup(state, e);
     state = next;
     run(effects);
@@ -115,12 +140,13 @@ export function startGroupCall(
           const leg = legs.get(eff.member);
           if (leg) {
             call.record.callee = eff.member;
+            call.clearTimer('voicemail');
             void answerCaller(env, call, leg);
           }
           break;
         }
         case 'reject':
-          endCall(env, call, { status: eff.status });
+          if (!overflow('every member refused')) endCall(env, call, { status: eff.status });
           break;
         case 'startTimer':
           batchTimerMs = eff.ms;

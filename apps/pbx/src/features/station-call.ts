@@ -15,7 +15,7 @@ import {
   type Route,
 } from '../state/routing';
 import type { IncomingInvite } from '../engine/sip-port';
-import type { CallEnv, UnreachedCause } from '../engine/call-env';
+import type { CallEnv } from '../engine/call-env';
 import { Call, type Leg, type Party } from '../engine/call-registry';
 import {
   answerCaller,
@@ -26,6 +26,7 @@ import {
   progressCaller,
   releaseLeg,
   stationParty,
+  toVoicemail,
   watchCaller,
 } from '../engine/call-setup';
 import type { CdrDisposition } from '../engine/cdr-writer';
@@ -106,6 +107,21 @@ function follow(env: CallEnv, call: Call, route: Route): void {
     return;
   }
   call.record.callee = route.station;
+  if (route.kind === 'voicemail') {
+    if (toVoicemail(env, call, route.station, 'forward')) return;
+    // The mailbox was turned off (or the media server is down) after the forward was set.
+    const status = route.reason === 'user-busy' ? 486 : 480;
+    env.log.warn(
+      { callRef: call.ref, station: route.station, status, chain: route.visited },
+      'forward to voice mail: the mailbox cannot take the call',
+    );
+    endCall(env, call, {
+      status,
+      disposition: status === 486 ? 'busy' : 'no-answer',
+      note: 'forward to voice mail: mailbox unavailable',
+    });
+    return;
+  }
   if (
     route.kind === 'reject' &&
     route.cause !== 'not-found' &&
@@ -181,18 +197,6 @@ function armNoAnswer(
       routeNoAnswer(route, env.stations.lookup, undefined, env.hooks.isOutside?.bind(env.hooks)),
     );
   });
-}
-
-/** Hands an unreached call to the station's mailbox when it takes this cause; true if it did. */
-function toVoicemail(env: CallEnv, call: Call, station: string, cause: UnreachedCause): boolean {
-  const vm = env.hooks.voicemail;
-  if (!vm?.takes(station, cause) || call.ended || call.connection || !call.aLeg.invite)
-    return false;
-  for (const leg of call.attempts) if (!leg.ended) releaseLeg(env, leg);
-  call.attempts.clear();
-  env.log.info({ callRef: call.ref, station, cause }, 'to voice mail');
-  vm.deposit(call, station, cause);
-  return true;
 }
 
 /**

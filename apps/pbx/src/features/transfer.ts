@@ -268,6 +268,9 @@ async function onRefer(
     await notify(route.status, true);
     return;
   }
+  // A station forwarded to voice mail rings itself for a transfer: a transferred call does not
+  // reach a mailbox (as an unanswered transferred call does not) and comes back to the
+  // transferor's side when refused.
   // The route never leaves on a trunk here (no isOutside given): outside numbers are above.
   if (route?.kind === 'outside') {
     await notify(404, true);

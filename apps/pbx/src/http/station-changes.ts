@@ -26,6 +26,33 @@ export function forwardFields(raw: Readonly<Record<string, unknown>>): Partial<S
   return out;
 }
 
+/**
+ * A forward destination of `voicemail` (or the voice-mail access code, as dialled after 601-604)
+ * is the station's own mailbox, stored as a forward to its own number (as the CLI does). 409 when
+ * the mailbox is off.
+ */
+async function voicemailForwards(
+  store: Store,
+  tel: string,
+  raw: Record<string, unknown>,
+): Promise<void> {
+  const code = planFromStored(await store.numberPlan.overrides()).codes.voicemail;
+  const named = FORWARDS.filter((f) => {
+    const v = raw[f];
+    if (typeof v !== 'string') return false;
+    const text = v.trim().toLowerCase();
+    return text === 'voicemail' || text === tel || (code !== null && text === code);
+  });
+  if (named.length === 0) return;
+  if (!(await store.voicemail.box(tel)).enabled)
+    throw new HttpError(
+      409,
+      'conflict',
+      `station ${tel} has its mailbox off: cannot forward to voice mail`,
+    );
+  for (const f of named) raw[f] = tel;
+}
+
 /** Refuses a station number that clashes with a feature code or a ring group (409). */
 async function assertNumberFree(store: Store, tel: string): Promise<void> {
   const problems = checkNewNumber(
@@ -71,6 +98,7 @@ export async function updateStation(
     throw new HttpError(400, 'invalid_input', 'nothing to change: give at least one setting');
   const current = await store.stations.get(tel);
   if (!current) throw new NotFoundError('station', tel);
+  await voicemailForwards(store, tel, raw);
   const patch: StationPatch = {
     ...parseStationUpdate(tel, current.userId, raw),
     ...forwardFields(raw),

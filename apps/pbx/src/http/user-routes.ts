@@ -17,7 +17,11 @@ const MeSchema = z
   .object({
     dnd: z.boolean().optional(),
     forward: z
-      .object({ type: z.enum(['all', 'busy', 'noAnswer', 'busyNoAnswer']), target: Digits })
+      .object({
+        type: z.enum(['all', 'busy', 'noAnswer', 'busyNoAnswer']),
+        // `voicemail`: the station's own mailbox.
+        target: z.union([Digits, z.literal('voicemail')]),
+      })
       .strict()
       .nullable()
       .optional(),

@@ -13,6 +13,15 @@ export interface RingGroupView {
   readonly name: string;
   /** Member stations in ring order (at most 10, all stations when written). */
   readonly members: readonly string[];
+  /** Overflow to this station's mailbox when nobody answers (absent: none). */
+  readonly voicemail?: RingGroupOverflow;
+}
+
+/** Where and when a ring group call nobody answers goes to voice mail. */
+export interface RingGroupOverflow {
+  readonly station: string;
+  /** Seconds of ringing first; null: the system option features.forwardNoAnswerTimer. */
+  readonly afterSeconds: number | null;
 }
 
 /**
@@ -90,7 +99,17 @@ export class StoreNumberPlan {
     ]);
     this.current = planFromOverrides(overrides, this.options.trunkPrefix);
     this.groupsByNumber = new Map(
-      groups.map((g) => [g.number, { number: g.number, name: g.name, members: g.members }]),
+      groups.map((g) => [
+        g.number,
+        {
+          number: g.number,
+          name: g.name,
+          members: g.members,
+          ...(g.voicemail === null
+            ? {}
+            : { voicemail: { station: g.voicemail, afterSeconds: g.voicemailAfter } }),
+        },
+      ]),
     );
     this.options.logger?.debug(
       { codes: this.current.codes, groups: groups.length },

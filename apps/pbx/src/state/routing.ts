@@ -35,6 +35,18 @@ export type Route =
       readonly visited: readonly string[];
     }
   | {
+      /**
+       * A forward to the station's own mailbox (601-604 + the voice-mail code, stored as a
+       * forward to the station's own number): the caller goes straight to `station`'s greeting.
+       */
+      readonly kind: 'voicemail';
+      readonly station: string;
+      /** Which forward sent it there (a no-answer one fires after the no-answer time). */
+      readonly reason: DiversionReason;
+      readonly diversions: readonly Diversion[];
+      readonly visited: readonly string[];
+    }
+  | {
       readonly kind: 'reject';
       readonly status: 404 | 480 | 486;
       readonly cause: RejectCause;
@@ -89,6 +101,10 @@ interface Chain {
  * chain (including the caller), exceed `maxForwards`, or lead to a station that does not exist.
  * So a loop 201 → 202 → 201 rings 202, the last station before the loop, with 202's own DND,
  * busy and registration rules applying; it never ends in 482.
+ *
+ * A forward whose target is the station itself means "to my mailbox" ({@link isVoicemailForward}):
+ * the route ends in `voicemail` for that station, wherever it is in the chain (201 forwards to
+ * 202, 202 forwards to voice mail: 202's mailbox).
  */
 export function routeCall(req: RouteRequest): Route {
   const chain: Chain = {
@@ -120,6 +136,9 @@ export function routeNoAnswer(
     diversions: ring.diversions,
   };
   const station = lookup(ring.station);
+  if (station && isVoicemailForward(station) && isNoAnswer(station.forward)) {
+    return toMailbox(ring.station, 'no-answer', chain.diversions, ring.visited);
+  }
   const target = station ? noAnswerTarget(station, chain) : null;
   if (target === null) {
     return {
@@ -154,6 +173,9 @@ function resolve(target: string, chain: Chain): Route {
   }
 
   const fwd = s.forward;
+  const toVoicemail = isVoicemailForward(s);
+  if (fwd?.type === 'all' && toVoicemail)
+    return toMailbox(target, 'unconditional', chain.diversions, visited);
   if (fwd?.type === 'all' && canFollow(fwd.target, here)) {
     return resolve(fwd.target, divert(here, target, 'unconditional'));
   }
@@ -164,12 +186,14 @@ function resolve(target: string, chain: Chain): Route {
     return reject(480, 'unregistered');
   }
   if (s.busy) {
+    if ((fwd?.type === 'busy' || fwd?.type === 'busyNoAnswer') && toVoicemail)
+      return toMailbox(target, 'user-busy', chain.diversions, visited);
     if ((fwd?.type === 'busy' || fwd?.type === 'busyNoAnswer') && canFollow(fwd.target, here)) {
       return resolve(fwd.target, divert(here, target, 'user-busy'));
     }
     return reject(486, 'busy');
   }
-  const forwardTo = noAnswerTarget(s, here);
+  const forwardTo = toVoicemail && isNoAnswer(fwd) ? target : noAnswerTarget(s, here);
   return {
     kind: 'ring',
     station: target,
@@ -177,6 +201,28 @@ function resolve(target: string, chain: Chain): Route {
     visited,
     noAnswer: forwardTo === null ? null : { afterMs: s.noAnswerMs, forwardTo },
   };
+}
+
+/**
+ * True when the station forwards to its own mailbox: a forward to itself (which would otherwise
+ * be a loop) is how 601-604 + the voice-mail code, `--forward-all voicemail` and the console's
+ * "voice mail" target are stored.
+ */
+export function isVoicemailForward(s: Pick<RoutingView, 'number' | 'forward'>): boolean {
+  return s.forward !== null && s.forward.target === s.number;
+}
+
+function isNoAnswer(fwd: RoutingView['forward']): boolean {
+  return fwd?.type === 'noAnswer' || fwd?.type === 'busyNoAnswer';
+}
+
+function toMailbox(
+  station: string,
+  reason: DiversionReason,
+  diversions: readonly Diversion[],
+  visited: readonly string[],
+): Route {
+  return { kind: 'voicemail', station, reason, diversions, visited };
 }
 
 function noAnswerTarget(s: RoutingView, chain: Chain): string | null {

@@ -5,11 +5,12 @@
  * from its temporary name, gets its row, and the station's lamp is updated. A full mailbox
  * (`voicemail.maxMessages`) plays the refusal prompt and hangs up.
  */
-import { rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { UnreachedCause } from '../engine/call-env';
 import type { Call } from '../engine/call-registry';
 import { promptFile } from './prompts';
+import type { DepositSidecar } from './recovery';
 import type { VoicemailContext } from './context';
 import { VmCall } from './vm-call';
 import { auditWav } from './wav-audit';
@@ -53,11 +54,22 @@ export async function deposit(
     await vm.play(prompt('beep'));
     if (vm.ended) return { kind: 'discarded', reason: 'too-short' };
     const temp = files.temp(station);
+    // The caller's details first: a kill during the recording leaves enough to keep it
+    // (recovery.ts).
+    const sidecar: DepositSidecar = {
+      tel: station,
+      callerTel: caller.number,
+      callerName: caller.displayName ?? '',
+      receivedAt: env.now(),
+    };
+    await mkdir(path.dirname(files.abs(temp)), { recursive: true });
+    await writeFile(files.abs(files.sidecarOf(temp)), JSON.stringify(sidecar));
     const result = await vm.ep.record(files.abs(temp), {
       maxSeconds: env.config.voicemail.maxMessageSeconds,
       terminators: '#',
     });
-    const outcome = await keep(vc, temp, station, caller.number, caller.displayName ?? '');
+    const outcome = await keep(vc, temp, sidecar);
+    await rm(files.abs(files.sidecarOf(temp)), { force: true });
     log.info(
       { outcome, terminator: result.terminator, hungUp: result.hungUp },
       'voice mail: deposit',
@@ -79,10 +91,9 @@ export async function deposit(
 async function keep(
   vc: VoicemailContext,
   temp: string,
-  station: string,
-  callerTel: string,
-  callerName: string,
+  meta: DepositSidecar,
 ): Promise<DepositOutcome> {
+  const station = meta.tel;
   const { env, store, files } = vc;
   const tempAbs = files.abs(temp);
   let audit;
@@ -97,13 +108,14 @@ async function keep(
     await rm(tempAbs, { force: true });
     return { kind: 'discarded', reason: audit.soundMs === 0 ? 'silence' : 'too-short' };
   }
-  const name = files.messageName(station);
-  // Renamed first, then the row: a kill in between leaves a file without a row, removed at start.
+  const name = files.messageFor(temp);
+  // Renamed first, then the row, then the sidecar goes: a kill in between leaves a file without
+  // a row, which the next start completes from the sidecar (recovery.ts).
   await rename(tempAbs, files.abs(name));
   const m = await store.voicemail.addMessage({
     tel: station,
-    callerTel,
-    callerName,
+    callerTel: meta.callerTel,
+    callerName: meta.callerName,
     receivedAt: env.now(),
     durationMs: audit.ms,
     file: name,

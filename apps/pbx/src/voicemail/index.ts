@@ -17,6 +17,7 @@ import type { VoicemailContext } from './context';
 import { deposit, type DepositOutcome } from './deposit';
 import { MailboxFiles } from './mailbox-files';
 import { ensurePrompts } from './prompts';
+import { recoverDeposits } from './recovery';
 import { retrieve } from './retrieval';
 import type { VmCall } from './vm-call';
 
@@ -34,11 +35,15 @@ export interface VoicemailModule {
   stop(): Promise<void>;
 }
 
-const CAUSE_OPTION: Record<UnreachedCause, keyof VoicemailBox> = {
+// A forward to voice mail and a ring group's overflow were chosen for this mailbox explicitly:
+// only whether it is on counts.
+const CAUSE_OPTION: Record<UnreachedCause, keyof VoicemailBox | null> = {
   'no-answer': 'onNoAnswer',
   busy: 'onBusy',
   dnd: 'onDnd',
   unregistered: 'onUnregistered',
+  forward: null,
+  group: null,
 };
 
 export async function installVoicemail(
@@ -57,10 +62,18 @@ export async function installVoicemail(
   };
   await loadBoxes();
 
-  // A kill during a recording leaves a temporary file; a kill between rename and row a file
-  // without a row; a file removed by hand a row without its audio. None of them is a message.
+  // A kill during a recording leaves a temporary file and its sidecar: what it holds is kept as
+  // a message when it has enough sound (recovery.ts), as is a kept one whose row was cut.
+  const recovered = await recoverDeposits(files, store, env.config.voicemail.minMessageMs, log);
+  const touched = new Set<string>(recovered.kept);
+  if (recovered.kept.length + recovered.rows + recovered.dropped > 0)
+    log.warn(
+      { kept: recovered.kept.length, rows: recovered.rows, dropped: recovered.dropped },
+      'voice mail: recordings cut by the last stop recovered',
+    );
+  // Whatever else a kill left (a temporary file without enough sound or details, a file without
+  // a row), and a row whose file was removed by hand: none of them is a message.
   const cleanup = await files.cleanup(await store.voicemail.files());
-  const touched = new Set<string>();
   for (const m of await store.voicemail.messages()) {
     if (!cleanup.missing.includes(m.file)) continue;
     await store.voicemail.deleteMessage(m.tel, m.id);
@@ -109,7 +122,16 @@ export async function installVoicemail(
   const hook: VoicemailHook = {
     takes(station, cause) {
       const b = boxes.get(station);
-      return env.media.available && b !== undefined && b.enabled && b[CAUSE_OPTION[cause]] === true;
+      const option = CAUSE_OPTION[cause];
+      return (
+        env.media.available &&
+        b !== undefined &&
+        b.enabled &&
+        (option === null || b[option] === true)
+      );
+    },
+    hasMailbox(station) {
+      return boxes.get(station)?.enabled === true;
     },
     deposit(call, station, cause) {
       void deposit(vc, call, station, cause).then((outcome) => {

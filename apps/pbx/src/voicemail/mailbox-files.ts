@@ -1,9 +1,11 @@
 /**
  * Where voice mail keeps its audio: `<data>/voicemail/` beside the database, with `prompts/` and
  * one folder per mailbox under `boxes/<tel>/`. A recording is written under a temporary name
- * (`tmp-…`) and becomes a message only once it is complete and judged worth keeping: renamed to
- * `msg-…` and then its row inserted. So a kill leaves a temporary file (removed at the next
- * start) or a renamed file without a row (also removed): never a row without its audio.
+ * (`tmp-….wav`, its caller's details beside it in `tmp-….json`) and becomes a message only once it
+ * is complete and judged worth keeping: renamed to `msg-…` and then its row inserted. So a kill
+ * leaves a temporary recording (recovery.ts keeps what it holds at the next start, or it is
+ * removed) or a renamed file without a row (recovered from its sidecar): never a row without its
+ * audio.
  */
 import { randomBytes } from 'node:crypto';
 import { readdir, rm, stat } from 'node:fs/promises';
@@ -48,6 +50,30 @@ export class MailboxFiles {
       safeTel(tel),
       `msg-${Date.now()}-${randomBytes(4).toString('hex')}.wav`,
     );
+  }
+
+  /** The message name of a temporary recording: the same stamp, `msg-` instead of `tmp-`. */
+  messageFor(temp: string): string {
+    return path.join(path.dirname(temp), path.basename(temp).replace(/^tmp-/, 'msg-'));
+  }
+
+  /**
+   * The caller's details written beside a temporary recording before it starts (`tmp-….json`),
+   * so a recording a kill cut can still become a message at the next start.
+   */
+  sidecarOf(temp: string): string {
+    return temp.replace(/\.wav$/, '.json');
+  }
+
+  /** Relative names of the deposits' sidecars left in every mailbox folder. */
+  async sidecars(): Promise<string[]> {
+    const out: string[] = [];
+    for (const tel of await readdir(this.boxes).catch(() => [] as string[])) {
+      const files = await readdir(path.join(this.boxes, tel)).catch(() => [] as string[]);
+      for (const f of files)
+        if (f.startsWith('tmp-') && f.endsWith('.json')) out.push(path.join('boxes', tel, f));
+    }
+    return out;
   }
 
   /** The station's own greeting (relative). */

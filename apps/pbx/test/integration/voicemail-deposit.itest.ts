@@ -4,11 +4,13 @@
  * condition is not chosen), a silent recording discarded at the length limit, the refusal of a
  * full mailbox, and the start-up clean-up of what a kill during a recording leaves behind
  * (a temporary file whose header was never completed, a renamed file without its row, a row
- * whose file is gone), with the lamp counts following.
+ * whose file is gone), with the lamp counts following; and the access menu driven by SIP INFO
+ * alone (PIN, delete, goodbye).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { hashPin } from '@pbx/store';
 import { wavFile } from '../../src/media/hold-tune';
 import type { DepositOutcome } from '../../src/voicemail';
 import { expectPhoneOk, startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
@@ -94,6 +96,33 @@ describe('voice mail deposits (sipp callers)', () => {
     await waitFor('the refusal', () => outcomes.length > before, 10_000);
     expect(outcomes.at(-1)).toEqual(['203', { kind: 'refused', reason: 'mailbox-full' }]);
     expect(fs.readdirSync(dir)).toEqual(['msg-planted.wav']);
+  });
+
+  test('SIP INFO alone drives the menu: PIN, delete (3), goodbye (#); the lamp goes off', async () => {
+    const store = h.pbx.ctx.store;
+    await store.voicemail.setBox('201', { pinHash: hashPin('4713') });
+    await h.pbx.changeApplied('voicemail', 10_000);
+    const dir = path.join(h.pbx.voicemail.files.root, 'boxes', '201');
+    fs.mkdirSync(dir, { recursive: true });
+    const rel = path.join('boxes', '201', 'msg-info-menu.wav');
+    fs.writeFileSync(path.join(h.pbx.voicemail.files.root, rel), wavFile(new Int16Array(8000)));
+    await store.voicemail.addMessage({
+      tel: '201',
+      callerTel: '204',
+      callerName: '',
+      receivedAt: Date.now(),
+      durationMs: 1000,
+      file: rel,
+    });
+    await h.pbx.presence.mailboxes.set('201', { newMessages: 1, oldMessages: 0 });
+    const r = await h.call('201', '88', 'uac-vm-info-pin-delete-expect-bye.xml', {
+      timeoutMs: 60_000,
+      keys: { p1: '4', p2: '7', p3: '1', p4: '3' },
+    });
+    expectPhoneOk(r, 'phone 201 driving the menu with INFO');
+    expect(await store.voicemail.messages('201')).toEqual([]);
+    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(h.pbx.presence.mailboxes.counts('201')).toEqual({ newMessages: 0, oldMessages: 0 });
   });
 });
 

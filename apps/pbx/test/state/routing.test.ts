@@ -184,10 +184,10 @@ describe('routeCall', () => {
       { kind: 'reject', status: 486, cause: 'busy', station: '202' },
     ],
     [
-      'forward to itself is ignored',
+      'forward to itself means its own mailbox (not a loop)',
       { '201': { forward: fwd('all', '201') } },
       '201',
-      { kind: 'ring', station: '201', diversions: [] },
+      { kind: 'voicemail', station: '201', diversions: [] },
     ],
     [
       'forward to a removed station is ignored',
@@ -305,5 +305,70 @@ describe('formatDiversion (RFC 5806)', () => {
     ['unavailable', '<sip:201@127.0.0.1>;reason=unavailable;counter=1'],
   ] as const)('%s', (reason, header) => {
     expect(formatDiversion({ from: '201', reason, counter: 1 }, '127.0.0.1')).toBe(header);
+  });
+});
+
+describe('forward to voice mail (a forward to the station itself)', () => {
+  it('forward all goes straight to the mailbox, DND or not', () => {
+    const lookup = office({ '201': { forward: fwd('all', '201'), dnd: true } });
+    expect(routeCall({ target: '201', lookup, caller: '209' })).toEqual({
+      kind: 'voicemail',
+      station: '201',
+      reason: 'unconditional',
+      diversions: [],
+      visited: ['209', '201'],
+    });
+  });
+
+  it('forward busy goes to the mailbox only while busy', () => {
+    const busy = office({ '201': { forward: fwd('busy', '201'), busy: true } });
+    expect(routeCall({ target: '201', lookup: busy })).toMatchObject({
+      kind: 'voicemail',
+      station: '201',
+      reason: 'user-busy',
+    });
+    const free = office({ '201': { forward: fwd('busy', '201') } });
+    expect(routeCall({ target: '201', lookup: free })).toMatchObject({
+      kind: 'ring',
+      noAnswer: null,
+    });
+  });
+
+  it.each(['noAnswer', 'busyNoAnswer'] as const)(
+    'forward %s rings, then the mailbox after the no-answer time',
+    (type) => {
+      const lookup = office({ '201': { forward: fwd(type, '201'), noAnswerMs: 7000 } });
+      const r = routeCall({ target: '201', lookup, caller: '209' });
+      expect(r).toMatchObject({ kind: 'ring', noAnswer: { afterMs: 7000, forwardTo: '201' } });
+      if (r.kind !== 'ring') throw new Error('expected ring');
+      expect(routeNoAnswer(r, lookup)).toMatchObject({
+        kind: 'voicemail',
+        station: '201',
+        reason: 'no-answer',
+      });
+    },
+  );
+
+  it("a chain ends in the mailbox of the station that forwards to voice mail (A → B → B's mailbox)", () => {
+    const lookup = office({
+      '201': { forward: fwd('all', '202') },
+      '202': { forward: fwd('all', '202') },
+    });
+    expect(routeCall({ target: '201', lookup, caller: '209' })).toMatchObject({
+      kind: 'voicemail',
+      station: '202',
+      diversions: [{ from: '201', reason: 'unconditional', counter: 1 }],
+      visited: ['209', '201', '202'],
+    });
+  });
+
+  it('a no-answer forward to a station that forwards to voice mail ends in that mailbox', () => {
+    const lookup = office({
+      '201': { forward: fwd('noAnswer', '202') },
+      '202': { forward: fwd('all', '202') },
+    });
+    const r = routeCall({ target: '201', lookup, caller: '209' });
+    if (r.kind !== 'ring') throw new Error('expected ring');
+    expect(routeNoAnswer(r, lookup)).toMatchObject({ kind: 'voicemail', station: '202' });
   });
 });

@@ -10,6 +10,10 @@ export interface RingGroup {
   name: string;
   /** Member stations in ring order. */
   members: string[];
+  /** The station whose mailbox takes a call nobody answered; null: no overflow (the default). */
+  voicemail: string | null;
+  /** Seconds of ringing before the overflow; null: the system's no-answer time. */
+  voicemailAfter: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -30,11 +34,17 @@ export interface RingGroupPatch {
   add?: readonly string[];
   /** Stations taken out of the list. */
   remove?: readonly string[];
+  /** The overflow mailbox's station, or null to turn the overflow off. */
+  voicemail?: string | null;
+  /** Seconds before the overflow (0 < s <= 600), or null for the system's no-answer time. */
+  voicemailAfter?: number | null;
 }
 
 interface GroupRow {
   number: string;
   name: string;
+  voicemail_tel: string | null;
+  voicemail_after: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -102,13 +112,21 @@ export class RingGroupRepo {
       }
       const membersChanged = members.join(',') !== current.members.join(',');
       const nameChanged = patch.name !== undefined && patch.name !== current.name;
-      if (!membersChanged && !nameChanged) return current;
+      const vm = patch.voicemail === undefined ? current.voicemail : patch.voicemail;
+      const after =
+        patch.voicemailAfter === undefined ? current.voicemailAfter : patch.voicemailAfter;
+      const overflowChanged = vm !== current.voicemail || after !== current.voicemailAfter;
+      if (!membersChanged && !nameChanged && !overflowChanged) return current;
       await assertMembers(tx, number, members);
-      await tx.run('UPDATE ring_groups SET name = ?, updated_at = ? WHERE number = ?', [
-        patch.name ?? current.name,
-        this.clock(),
-        number,
-      ]);
+      if (vm !== null && !(await tx.get('SELECT 1 FROM stations WHERE tel = ?', [vm])))
+        throw new NotFoundError('station', vm);
+      if (after !== null && !(after > 0 && after <= 600))
+        throw new ConflictError(`ring group ${number}: the overflow time must be 0 < s <= 600`);
+      await tx.run(
+        `UPDATE ring_groups SET name = ?, voicemail_tel = ?, voicemail_after = ?, updated_at = ?
+         WHERE number = ?`,
+        [patch.name ?? current.name, vm, after, this.clock(), number],
+      );
       if (membersChanged) {
         await tx.run('DELETE FROM ring_group_members WHERE group_number = ?', [number]);
         await writeMembers(tx, number, members);
@@ -174,6 +192,8 @@ function toGroup(r: GroupRow, members: string[]): RingGroup {
     number: r.number,
     name: r.name,
     members,
+    voicemail: r.voicemail_tel ?? null,
+    voicemailAfter: r.voicemail_after ?? null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

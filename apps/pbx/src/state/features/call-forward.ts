@@ -12,9 +12,13 @@ const TYPE_OF: Record<ForwardFeature, ForwardSetting['type']> = {
 
 /**
  * Sets the caller's forward (601-604 + station, or + trunk access code + outside number: the call
- * then leaves on a trunk with the trunk's rules). It replaces any forward already set. A missing
- * or unknown target, or the caller's own number, changes nothing. A target that forwards back is
- * accepted: routing ignores a forward that would loop.
+ * then leaves on a trunk with the trunk's rules, or + the voice-mail access code: the caller's own
+ * mailbox). It replaces any forward already set. A missing or unknown target, the caller's own
+ * number, or voice mail for a station whose mailbox is off changes nothing. A target that forwards
+ * back is accepted: routing ignores a forward that would loop.
+ *
+ * A forward to voice mail is stored as a forward to the station's own number (routing reads it
+ * so: `isVoicemailForward`), so it survives a change of the access code.
  */
 async function setForward(
   feature: ForwardFeature,
@@ -25,6 +29,13 @@ async function setForward(
   if (arg === undefined || arg === '')
     return refuse('missing-argument', `${feature} needs a destination`);
   if (arg === station) return refuse('forward-to-self', `${station} cannot forward to itself`);
+  if (ctx.voicemailCode !== undefined && arg === ctx.voicemailCode) {
+    if (!ctx.hasMailbox?.(station))
+      return refuse('mailbox-off', `${station} has no mailbox on: cannot forward to voice mail`);
+    const forward: ForwardSetting = { type: TYPE_OF[feature], target: station };
+    await ctx.stations.dispatch(station, { type: 'forwardSet', forward });
+    return { reply: 480, effect: 'forward-set', station, forward };
+  }
   if (!(await ctx.stations.get(arg)) && !ctx.isOutside?.(arg))
     return refuse('unknown-station', `${arg} is not a station nor an outside number`);
   const forward: ForwardSetting = { type: TYPE_OF[feature], target: arg };

@@ -79,6 +79,10 @@ export interface FeatureContext {
   readonly conferenceMaxParties?: number;
   /** True for trunk access code + outside number (a forward may go there); absent: no trunks. */
   readonly isOutside?: (number: string) => boolean;
+  /** The number plan's voice-mail access code: as a forward destination, the caller's mailbox. */
+  readonly voicemailCode?: string;
+  /** True when the station's mailbox is on (absent: no voice mail installed). */
+  readonly hasMailbox?: (station: string) => boolean;
 }
 
 /** Why a feature code changed nothing. */
@@ -93,7 +97,8 @@ export type FeatureNote =
   | 'nothing-ringing'
   | 'no-pickup-group'
   | 'conference-full'
-  | 'no-voicemail';
+  | 'no-voicemail'
+  | 'mailbox-off';
 
 /** A call ringing at a station that a pickup can take. */
 export interface RingingCall {

@@ -119,3 +119,41 @@ describe('DND 40', () => {
     expect(stations.peek('201')?.settings.dnd).toBe(true);
   });
 });
+
+describe('601-604 + the voice-mail code', () => {
+  it.each([
+    ['forward.all', 'all'],
+    ['forward.busy', 'busy'],
+    ['forward.noAnswer', 'noAnswer'],
+    ['forward.busyNoAnswer', 'busyNoAnswer'],
+  ] as const)('%s 88 forwards to the own mailbox (stored as the own number)', async (f, type) => {
+    const { stations, ctx } = office();
+    const result = await FEATURE_HANDLERS[f].run(
+      { ...ctx('201'), voicemailCode: '88', hasMailbox: () => true },
+      '88',
+    );
+    expect(result).toEqual({
+      reply: 480,
+      effect: 'forward-set',
+      station: '201',
+      forward: { type, target: '201' },
+    });
+    expect(stations.peek('201')?.settings.forward).toEqual({ type, target: '201' });
+  });
+
+  it('refuses when the mailbox is off, and changes nothing', async () => {
+    const { stations, ctx } = office();
+    const result = await FEATURE_HANDLERS['forward.all'].run(
+      { ...ctx('201'), voicemailCode: '88', hasMailbox: (s) => s !== '201' },
+      '88',
+    );
+    expect(result).toMatchObject({ reply: 480, effect: 'none', note: 'mailbox-off' });
+    expect(stations.peek('201')?.settings.forward).toBeNull();
+  });
+
+  it('without voice mail installed the code is an unknown destination', async () => {
+    const { ctx } = office();
+    const result = await FEATURE_HANDLERS['forward.all'].run(ctx('201'), '88');
+    expect(result).toMatchObject({ effect: 'none', note: 'unknown-station' });
+  });
+});
