@@ -27,13 +27,23 @@ describe('call park', () => {
     await h?.[Symbol.asyncDispose]();
   });
 
-  /** 201 calls 202, holds it and parks it at `slot` with 11 + slot. */
-  async function park(slot: string) {
+  /**
+   * 201 calls 202, holds it and parks it at `slot` with 11 + slot. `beforeCode` runs just before
+   * 11 is dialled; the feature call then leaves 201's registration where it was (so a phone
+   * started there, registered for 201, is where a recall goes).
+   */
+  async function park(slot: string, beforeCode?: () => Promise<void>) {
     const parked = await h.phone('202', 'uas-held-then-reconnected.xml', { pauseMs: 300 });
     const parker = await h.startCall('201', '202', 'uac-invite-hold-expect-bye.xml');
     await waitFor('201 holding 202', () => h.cc.env.registry.heldCalls('201').length === 1);
+    await beforeCode?.();
     // A feature code dialled while a call is up (the phone's second line).
-    expectPhoneOk(await h.call('201', `11${slot}`, 'uac-invite-expect-480.xml'), `11${slot}`);
+    expectPhoneOk(
+      await h.call('201', `11${slot}`, 'uac-invite-expect-480.xml', {
+        unregistered: beforeCode !== undefined,
+      }),
+      `11${slot}`,
+    );
     expectPhoneOk(await parker.done, 'parker 201 gets BYE');
     expect(h.cc.parks.list()).toEqual([
       expect.objectContaining({ slot, party: '202', parkedBy: '201' }),
@@ -77,9 +87,13 @@ describe('call park', () => {
     const before = config.features.parkRecallTime;
     config.features.parkRecallTime = 0.4;
     try {
-      const parked = await park('203');
-      const recalled = await h.phone('201', 'uas-answer.xml');
-      const r = await recalled.done;
+      // The phone that takes the recall is registered for 201 before the park: the recall timer
+      // starts with the park and may run out before anything after it could register.
+      let recalled: Awaited<ReturnType<typeof h.phone>> | undefined;
+      const parked = await park('203', async () => {
+        recalled = await h.phone('201', 'uas-answer.xml');
+      });
+      const r = await recalled!.done;
       expectPhoneOk(r, 'parking station 201 rings again');
       const p = await parked.done;
       expectPhoneOk(p, 'parked 202');
