@@ -15,7 +15,7 @@ import {
 import { expectOk, sippRegister } from '../helpers/register';
 import { freePort } from '../helpers/sipp';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 describe('basic calls', () => {
   let h: CallsPbx;

@@ -6,7 +6,7 @@
 import { run as runCli } from '../../../cli/src/main';
 import { expectPhoneOk, startCallsPbx, type CallsPbx } from '../helpers/calls-harness';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 describe('feature codes', () => {
   let h: CallsPbx;

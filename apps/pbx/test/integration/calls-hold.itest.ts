@@ -14,7 +14,7 @@ import {
 } from '../helpers/calls-harness';
 import type { SippResult } from '../helpers/sipp';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 /** When (epoch ms, from the trace) a phone received each INVITE. */
 function inviteTimes(r: SippResult): number[] {

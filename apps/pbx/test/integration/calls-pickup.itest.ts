@@ -12,7 +12,7 @@ import {
   type CallsPbx,
 } from '../helpers/calls-harness';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 describe('call pickup', () => {
   let h: CallsPbx;

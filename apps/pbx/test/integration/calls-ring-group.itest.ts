@@ -13,7 +13,7 @@ import {
   type CallsPbx,
 } from '../helpers/calls-harness';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 describe('ring groups', () => {
   let h: CallsPbx;

@@ -15,7 +15,7 @@ import {
 } from '../helpers/calls-harness';
 import { freePort, type SippResult } from '../helpers/sipp';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 describe('transfer', () => {
   let h: CallsPbx;

@@ -8,7 +8,7 @@ import { headerOf, received } from '../helpers/calls-harness';
 import { describeSippResult, runSipp, scenario } from '../helpers/sipp';
 import { startTestPbx, type TestPbx } from '../helpers/start-test-pbx';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 describe('SUBSCRIBE', () => {
   let pbx: TestPbx;

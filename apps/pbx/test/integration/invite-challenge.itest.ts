@@ -7,7 +7,7 @@
 import { expectPhoneOk, received, startCallsPbx, type CallsPbx } from '../helpers/calls-harness';
 import { INVITE_AUTH_REASON } from '../../src/registrar/invite-auth';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 describe('INVITE challenge (per station)', () => {
   let h: CallsPbx;

@@ -8,7 +8,7 @@ import { run as runCli } from '../../../cli/src/main';
 import { expectSippSuccess, runSipp, scenario } from '../helpers/sipp';
 import { startTestPbx, type TestPbx } from '../helpers/start-test-pbx';
 
-jest.setTimeout(30_000);
+jest.setTimeout(90_000);
 
 interface LogLine {
   level: number;

@@ -15,7 +15,7 @@ import {
 } from '../helpers/calls-harness';
 import { freePort, scenario, startSippUas, type SippResult } from '../helpers/sipp';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 const messagesIn = (r: SippResult) => received(r).filter((m) => m.startsWith('MESSAGE '));
 

@@ -8,7 +8,7 @@ import type { SippResult } from '../helpers/sipp';
 import { expectPhoneOk, startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
 import { notifies } from '../helpers/event-watchers';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 /** The message-summary body as a map of its header-like lines. */
 function summary(body: string): Record<string, string> {

@@ -7,7 +7,7 @@ import { run as runCli } from '../../../cli/src/main';
 import { expectPhoneOk, startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
 import { notifies, parsePidf as pidf } from '../helpers/event-watchers';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 describe('presence: the administrator status text', () => {
   let h: CallsPbx;

@@ -7,7 +7,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { expectPhoneOk, startCallsPbx, type CallsPbx } from '../helpers/calls-harness';
 import { notifies } from '../helpers/event-watchers';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 const parser = new XMLParser({
   ignoreAttributes: false,

@@ -6,7 +6,7 @@
 import { expectPhoneOk, startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
 import { notifies, parsePidf as pidf } from '../helpers/event-watchers';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 describe('presence', () => {
   let h: CallsPbx;

@@ -10,7 +10,7 @@ import { expectOk, sippRegister } from '../helpers/register';
 import { freePorts, startSippUas, scenario, type SippPeer } from '../helpers/sipp';
 import { startTestPbx, type TestPbx } from '../helpers/start-test-pbx';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 let pbx: TestPbx;
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { freePort } from '../helpers/sipp';
 import { startTestPbx } from '../helpers/start-test-pbx';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 const SCRIPT = path.resolve(__dirname, '../../../../scripts/sip-ping.js');
 

@@ -12,7 +12,7 @@ import pino from 'pino';
 
 import { eventually, handlers, startHarness, type Harness } from './harness';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 interface Probe {
   /** Complete messages received so far. */

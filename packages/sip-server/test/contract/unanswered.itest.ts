@@ -7,7 +7,7 @@
 import dgram from 'node:dgram';
 import { eventually, handlers, startHarness, type Harness } from './harness';
 
-jest.setTimeout(20_000);
+jest.setTimeout(60_000);
 
 function options(target: string, port: number, id: string, from: string): string {
   return [
