@@ -25,17 +25,26 @@ describe('drachtio-fsmrf test suite against the embedded servers', () => {
   it.each([...FSMRF_TAPE_FILES])(
     '%s',
     async (file) => {
-      const r = await suite!.runFile(file);
+      const unexpectedIn = (r: TapResult): string[] =>
+        r.failures.filter((f) => !(EXPECTED_FAILURES[file] ?? []).some((e) => f.includes(e)));
+      let r = await suite!.runFile(file);
+      let unexpected = unexpectedIn(r);
+      // The upstream files wait on their own fixed timers (tape's timeoutAfter), which a loaded
+      // machine can outlast: a file with unexpected failures runs once more, and must then pass.
+      if (unexpected.length > 0) {
+        process.stdout.write(
+          `${file}: unexpected failures on the first run, running it again:\n${unexpected.join('\n')}\n`,
+        );
+        r = await suite!.runFile(file);
+        unexpected = unexpectedIn(r);
+      }
       results.push(r);
-      const unexpected = r.failures.filter(
-        (f) => !(EXPECTED_FAILURES[file] ?? []).some((e) => f.includes(e)),
-      );
       if (unexpected.length > 0)
         throw new Error(
           `${file}: unexpected failures:\n${unexpected.join('\n')}\n--- tail ---\n${r.outputTail}`,
         );
       expect(r.passed).toBeGreaterThan(0);
     },
-    180_000,
+    300_000,
   );
 });
