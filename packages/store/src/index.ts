@@ -45,6 +45,7 @@ export { VoicemailRepo, hashPin, verifyPin, PIN_PATTERN } from './repos/voicemai
 export type {
   NewVoicemailMessage,
   VoicemailBox,
+  VoicemailSummary,
   VoicemailBoxPatch,
   VoicemailMessage,
 } from './repos/voicemail-repo';

@@ -194,23 +194,6 @@ async function voicemailPairs(store: Store, tel: string): Promise<[string, strin
   ];
 }
 
-/** The same, as `pbx ext show --json` prints it. */
-async function voicemailJson(store: Store, tel: string): Promise<Record<string, unknown>> {
-  const b = await store.voicemail.box(tel);
-  const c = await store.voicemail.counts(tel);
-  return {
-    enabled: b.enabled,
-    pin: b.hasPin ? 'set' : 'none',
-    onNoAnswer: b.onNoAnswer,
-    onBusy: b.onBusy,
-    onDnd: b.onDnd,
-    onUnregistered: b.onUnregistered,
-    greeting: b.greeting === '' ? 'default' : 'own',
-    newMessages: c.newMessages,
-    oldMessages: c.oldMessages,
-  };
-}
-
 /** A missing forward-unreachable destination, told in terms of the flag. */
 function forwardTargetMissing(err: unknown, target: string | null | undefined): unknown {
   if (err instanceof NotFoundError && target != null && err.key === target) {
@@ -456,7 +439,7 @@ export function registerExt(program: Command, ctx: () => CliContext): void {
       if (opts.json)
         return printJson(c.io, {
           ...stationJson(station),
-          voicemail: await voicemailJson(store, tel),
+          voicemail: await store.voicemail.summary(tel),
         });
       let timer: number | undefined;
       try {

@@ -13,7 +13,7 @@ import { CDR_DISPOSITIONS, NotFoundError, type CdrDisposition } from '@pbx/store
 import type { HttpContext } from './http-context';
 import { HttpError, parseInput } from './http-errors';
 import { createStation, updateStation } from './station-changes';
-import { stationView, voicemailView } from './views';
+import { stationView } from './views';
 
 const TelParam = z.object({ tel: z.string().regex(/^\d{2,8}$/, 'must be 2 to 8 digits') });
 const Body = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' });
@@ -93,7 +93,7 @@ export function adminRoutes(app: FastifyInstance, h: HttpContext): void {
     h.ownStation(req, tel);
     const s = await store.stations.get(tel);
     if (!s) throw new NotFoundError('station', tel);
-    return { ...stationView(s), voicemail: await voicemailView(store, tel) };
+    return { ...stationView(s), voicemail: await store.voicemail.summary(tel) };
   });
   app.post('/api/stations', async (req, reply) => {
     const who = h.admin(req);

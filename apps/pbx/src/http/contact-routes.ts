@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { NotFoundError, type ContactRow } from '@pbx/store';
 import type { HttpContext } from './http-context';
 import { HttpError, parseInput } from './http-errors';
+import { IdParam } from './route-params';
 import type { Principal } from './sessions';
 
 const Name = z
@@ -31,13 +32,6 @@ const UpdateSchema = z
   .object({ name: Name.optional(), number: DialNumber.optional(), notes: Notes.optional() })
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'give at least one field');
-const IdParam = z.object({
-  id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(2 ** 40),
-});
 const ListQuery = z
   .object({
     q: z.string().max(64).optional(),

@@ -2,7 +2,7 @@
  * The JSON shapes the API and the event stream send: live calls, a station's live state as a
  * contact sees it, registrations. Pure functions of engine objects (http → engine, never back).
  */
-import type { Registration, Station, Store } from '@pbx/store';
+import type { Registration, Station } from '@pbx/store';
 import type { Call, Leg } from '../engine/call-registry';
 import { presence, type StationState } from '../state/station-state';
 
@@ -110,23 +110,6 @@ export function forwardOf(row: Station): { type: string; target: string } | null
   if (row.forwardNoAnswer) return f('noAnswer', row.forwardNoAnswer);
   if (row.forwardBusyNoAnswer) return f('busyNoAnswer', row.forwardBusyNoAnswer);
   return null;
-}
-
-/** A station's voice-mail options and message counts (whether a PIN is set, never the PIN). */
-export async function voicemailView(store: Store, tel: string): Promise<Record<string, unknown>> {
-  const b = await store.voicemail.box(tel);
-  const c = await store.voicemail.counts(tel);
-  return {
-    enabled: b.enabled,
-    pin: b.hasPin ? 'set' : 'none',
-    onNoAnswer: b.onNoAnswer,
-    onBusy: b.onBusy,
-    onDnd: b.onDnd,
-    onUnregistered: b.onUnregistered,
-    greeting: b.greeting === '' ? 'default' : 'own',
-    newMessages: c.newMessages,
-    oldMessages: c.oldMessages,
-  };
 }
 
 /** A station's full settings for the administrator (never a password). */

@@ -12,15 +12,9 @@ import { z } from 'zod';
 import { NotFoundError } from '@pbx/store';
 import type { HttpContext } from './http-context';
 import { HttpError, parseInput } from './http-errors';
+import { IdParam } from './route-params';
 import { stationOf } from './user-routes';
 
-const IdParam = z.object({
-  id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(2 ** 40),
-});
 const AsQuery = z.object({ as: z.string().optional() }).strict();
 
 export function voicemailRoutes(app: FastifyInstance, h: HttpContext): void {

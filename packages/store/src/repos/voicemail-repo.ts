@@ -138,6 +138,19 @@ export function verifyPin(pin: string, stored: string): boolean {
   return timingSafeEqual(got, want);
 }
 
+/** A mailbox's options and counts for display (no secrets). */
+export interface VoicemailSummary {
+  enabled: boolean;
+  pin: 'set' | 'none';
+  onNoAnswer: boolean;
+  onBusy: boolean;
+  onDnd: boolean;
+  onUnregistered: boolean;
+  greeting: 'default' | 'own';
+  newMessages: number;
+  oldMessages: number;
+}
+
 /**
  * Voice mail: the `voicemail_boxes` options and the `voicemail_messages` metadata. Writes bump the
  * `voicemail` change counter. {@link syncCounts} copies the message counts into `mailboxes`, which
@@ -154,6 +167,26 @@ export class VoicemailRepo {
     await this.station(tel);
     const r = await this.db.get<BoxRow>('SELECT * FROM voicemail_boxes WHERE tel = ?', [tel]);
     return r ? boxFromRow(r) : defaultBox(tel);
+  }
+
+  /**
+   * The station's options and message counts as `pbx ext show` and the API show them: whether a
+   * PIN is set, never the PIN or its hash. Throws NotFoundError for no station.
+   */
+  async summary(tel: string): Promise<VoicemailSummary> {
+    const b = await this.box(tel);
+    const c = await this.counts(tel);
+    return {
+      enabled: b.enabled,
+      pin: b.hasPin ? 'set' : 'none',
+      onNoAnswer: b.onNoAnswer,
+      onBusy: b.onBusy,
+      onDnd: b.onDnd,
+      onUnregistered: b.onUnregistered,
+      greeting: b.greeting === '' ? 'default' : 'own',
+      newMessages: c.newMessages,
+      oldMessages: c.oldMessages,
+    };
   }
 
   /** Every station's options (stations without a row get the defaults). */
