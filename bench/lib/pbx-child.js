@@ -32,8 +32,8 @@ async function startBenchPbx({ dir, sipPort, env = {} }) {
 
 /**
  * Child side: starts the PBX (embedded SIP and media servers, SQLite in a temporary folder) and
- * serves `stations` (create + bind at the phone bank's port), `state` (`stateOf(pbx)`), `cpu` and
- * `exit`. `env` is added to the PBX's environment, `station` to every station created.
+ * serves `stations` (create, and bind at the phone bank's port unless `bind: false`), `state`
+ * (`stateOf(pbx)`), `mem` (RSS and heap after a full GC), `cpu` and `exit`. `env` is added to the PBX's environment, `station` to every station created.
  */
 async function servePbx({ prefix, env = {}, station = {}, stateOf }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -47,6 +47,7 @@ async function servePbx({ prefix, env = {}, station = {}, stateOf }) {
           { tel, password: `bench!${tel}`, useWhitelist: false, ...station },
           { realm },
         );
+        if (m.bind === false) continue;
         await pbx.registrar.registrar.addBinding({
           tel,
           contact: `sip:${tel}@127.0.0.1:${m.port}`,
@@ -62,6 +63,14 @@ async function servePbx({ prefix, env = {}, station = {}, stateOf }) {
       process.send({ type: 'stations' });
     } else if (m.type === 'state') {
       process.send({ type: 'state', ...(await stateOf(pbx)) });
+    } else if (m.type === 'mem') {
+      // After two full collections, so the figure is what is held, not what awaits collection.
+      if (global.gc) {
+        global.gc();
+        global.gc();
+      }
+      const u = process.memoryUsage();
+      process.send({ type: 'mem', rss: u.rss, heap: u.heapUsed });
     } else if (m.type === 'cpu') {
       process.send({ type: 'cpu', usage: process.cpuUsage(), mem: process.memoryUsage().rss });
     } else if (m.type === 'exit') {
@@ -73,10 +82,16 @@ async function servePbx({ prefix, env = {}, station = {}, stateOf }) {
   process.send({ type: 'ready' });
 }
 
-/** Parent side: forks `file` as the PBX child on `sipPort`; resolves once it is ready. */
+/**
+ * Parent side: forks `file` as the PBX child on `sipPort`; resolves once it is ready. The child
+ * runs with --expose-gc (for the `mem` message) plus BENCH_PBX_NODE_ARGS, space-separated (e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the PBX alone under a bench's load).
+ */
 async function forkPbx(file, sipPort) {
+  const extra = (process.env.BENCH_PBX_NODE_ARGS || '').split(' ').filter(Boolean);
   const child = fork(file, ['pbx-child'], {
     env: { ...process.env, BENCH_SIP_PORT: String(sipPort) },
+    execArgv: ['--expose-gc', ...extra],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   await new Promise((resolve) => child.on('message', (m) => m.type === 'ready' && resolve()));

@@ -1,0 +1,168 @@
+'use strict';
+// Finding a row's highest zero-failure rate (ramp, then bisection) and measuring what one
+// process spent doing it (CPU time and RSS from /proc), so every sipp-driven row reports the same
+// three figures the same way: the rate, µs of server CPU per operation, memory.
+const fs = require('node:fs');
+const { execFileSync } = require('node:child_process');
+
+const num = (name, dflt) => {
+  const v = process.env[name];
+  return v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : dflt;
+};
+
+/**
+ * Ramp and bisection options, defaults overridden per row by the caller and then by the
+ * environment (BENCH_RAMP_START, _MAX, _FACTOR, _PRECISION, _STEPS, _TIME_S) so one run of
+ * `npm run bench` can be made shorter or finer without editing a file.
+ */
+function rampOptions(defaults = {}) {
+  const o = {
+    start: 500,
+    max: 20000,
+    factor: 1.5,
+    precision: 0.05,
+    maxSteps: 10,
+    maxTimeS: 600,
+    ...defaults,
+  };
+  return {
+    start: num('BENCH_RAMP_START', o.start),
+    max: num('BENCH_RAMP_MAX', o.max),
+    factor: Math.max(1.05, num('BENCH_RAMP_FACTOR', o.factor)),
+    precision: Math.max(0.005, num('BENCH_RAMP_PRECISION', o.precision)),
+    maxSteps: Math.max(1, num('BENCH_RAMP_STEPS', o.maxSteps)),
+    maxTimeS: num('BENCH_RAMP_TIME_S', o.maxTimeS),
+  };
+}
+
+/**
+ * The highest rate at which `tryRate(rate)` resolves `{ ok: true, ... }` (a run with zero
+ * failures). Offers `start`, multiplies by `factor` while runs pass (up to `max`), then bisects
+ * between the last pass and the first failure until they are within `precision` of each other.
+ * Stops after `maxSteps` runs or once `maxTimeS` seconds have gone by, whichever comes first
+ * (a run is never cut short; the bound is checked before starting the next one).
+ *
+ * Resolves `{ rate, best, steps, exhausted }`: `rate` is the highest passing offered rate (0 if
+ * none passed), `best` the passing run's own result (whatever `tryRate` returned, e.g. achieved
+ * rate, CPU, RSS), `steps` every run as `{ rate, ok, ...result }`, `exhausted` true when a bound
+ * (steps or time) ended the search before the precision was reached.
+ */
+async function findMaxRate(tryRate, defaults = {}, log = () => undefined) {
+  const o = rampOptions(defaults);
+  const t0 = Date.now();
+  const steps = [];
+  let lo = 0;
+  let best = null;
+  let hi = Infinity;
+  const budgetLeft = () => steps.length < o.maxSteps && (Date.now() - t0) / 1000 < o.maxTimeS;
+  const attempt = async (rate) => {
+    const r = await tryRate(rate);
+    const step = { rate, ...r, ok: Boolean(r && r.ok) };
+    steps.push(step);
+    log(step);
+    if (step.ok) {
+      lo = rate;
+      best = step;
+    } else {
+      hi = Math.min(hi, rate);
+    }
+    return step.ok;
+  };
+
+  // Ramp up.
+  let rate = Math.round(o.start);
+  while (budgetLeft()) {
+    const ok = await attempt(rate);
+    if (!ok || rate >= o.max) break;
+    rate = Math.min(o.max, Math.round(rate * o.factor));
+  }
+  // Nothing passed at the start rate: ramp down by halving, so the row still reports a figure.
+  while (lo === 0 && budgetLeft() && hi > 2) {
+    await attempt(Math.max(1, Math.round(hi / 2)));
+  }
+  // Bisect between the last pass and the first failure.
+  while (lo > 0 && hi !== Infinity && (hi - lo) / lo > o.precision && budgetLeft()) {
+    await attempt(Math.round((lo + hi) / 2));
+  }
+  const precise = lo > 0 && (hi === Infinity ? lo >= o.max : (hi - lo) / lo <= o.precision);
+  return { rate: lo, best, steps, exhausted: !precise, options: o };
+}
+
+let clkTck = null;
+function ticksPerSecond() {
+  if (clkTck === null) {
+    try {
+      clkTck = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+    } catch {
+      clkTck = 100;
+    }
+  }
+  return clkTck;
+}
+
+/** utime+stime of `pid` in ms (all its threads), from /proc/<pid>/stat; null once it is gone. */
+function cpuMsOf(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces and parentheses) start after the last ')'.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // f[0] is field 3 (state); utime is field 14, stime field 15.
+    return ((Number(f[11]) + Number(f[12])) * 1000) / ticksPerSecond();
+  } catch {
+    return null;
+  }
+}
+
+/** VmRSS of `pid` in bytes, from /proc/<pid>/status; null once it is gone. */
+function rssOf(pid) {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Starts measuring process `pid`: CPU time (utime+stime) and RSS sampled every `intervalMs`.
+ * `stop()` returns `{ cpuMs, wallMs, rssStart, rssPeak, rssEnd, rssMean }` (bytes) for the span
+ * between start and stop. `perOp(n)` on that result gives µs of CPU per operation.
+ */
+function measureProcess(pid, { intervalMs = 200 } = {}) {
+  const t0 = Date.now();
+  const cpu0 = cpuMsOf(pid);
+  const rssStart = rssOf(pid);
+  let rssPeak = rssStart ?? 0;
+  let rssSum = 0;
+  let samples = 0;
+  const sample = () => {
+    const r = rssOf(pid);
+    if (r === null) return;
+    rssPeak = Math.max(rssPeak, r);
+    rssSum += r;
+    samples++;
+  };
+  const timer = setInterval(sample, intervalMs);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      const cpu1 = cpuMsOf(pid);
+      const cpuMs = cpu0 === null || cpu1 === null ? NaN : cpu1 - cpu0;
+      return {
+        cpuMs,
+        wallMs: Date.now() - t0,
+        rssStart,
+        rssPeak,
+        rssEnd: rssOf(pid),
+        rssMean: samples ? rssSum / samples : rssStart,
+        perOpUs: (n) => (n > 0 ? Math.round((cpuMs * 1000) / n) : NaN),
+      };
+    },
+  };
+}
+
+const mib = (bytes) => (bytes / 1048576).toFixed(1);
+
+module.exports = { findMaxRate, rampOptions, measureProcess, cpuMsOf, rssOf, mib };
