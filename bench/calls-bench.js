@@ -1,6 +1,9 @@
 'use strict';
-// Issue 4 rows, against the whole PBX (embedded server + call control + SQLite) in this process:
-//  - station-to-station call set-up rate with no failed call (sipp UAC phones → PBX → sipp UAS phones);
+// Issue 4/15 rows, against the whole PBX (embedded server + call control + SQLite) in a child
+// process of its own, so its CPU and RSS are measured alone from /proc:
+//  - station-to-station call set-up and tear-down (sipp UAC phones → PBX → sipp UAS phones): the
+//    highest offered rate with no failed call, found by a ramp then bisection (bench/lib/ramp.js),
+//    with the PBX's CPU per call;
 //  - concurrent calls held, with memory per call;
 //  - time from INVITE to 480 for a feature code (median, 99th percentile), one at a time.
 const fs = require('node:fs');
@@ -8,110 +11,139 @@ const os = require('node:os');
 const path = require('node:path');
 const dgram = require('node:dgram');
 const { freePort, runSipp, startSipp } = require('./lib/sipp');
-const { startBenchPbx } = require('./lib/pbx-child');
+const { servePbx, forkPbx, ask, profiled, benchEntry } = require('./lib/pbx-child');
+const { findMaxRate, measureProcess, idleCpuMsPerSecond, netPerOpUs, mib } = require('./lib/ramp');
 
 const SCEN = path.join(__dirname, 'scenarios');
 const PAIRS = 1000;
 
+const HOLD_MS = Number(process.env.BENCH_CALL_HOLD_MS || 0);
+const SECONDS = Number(process.env.BENCH_CALL_SECONDS || 10);
+/** Share of the offered rate a step must achieve to pass (sipp start-up and the tail cost some). */
+const MIN_ACHIEVED = Number(process.env.BENCH_MIN_ACHIEVED || 0.9);
+
+function pbxMain() {
+  return servePbx({
+    prefix: 'bench-pbx-',
+    stateOf: async () => ({}),
+  });
+}
+
+/**
+ * The whole PBX in a child process (its CPU and RSS measured alone), callers 2000.. registered
+ * at the sipp UAC's address and callees 3000.. at the sipp UAS's; `fn` gets the ports, the
+ * injection file (caller;callee) and the child.
+ */
 async function withPbx(fn) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-pbx-'));
   const sipPort = await freePort();
-  const pbx = await startBenchPbx({ dir, sipPort });
+  const child = await forkPbx(__filename, sipPort);
   try {
-    const ctx = pbx.ctx;
     const uacPort = await freePort();
     const uasPort = await freePort();
-    const realm = ctx.config.sip.domain;
-    // Callers 2000.. registered at the sipp UAC's address; callees 3000.. at the sipp UAS's.
-    const rows = [];
-    for (let i = 0; i < PAIRS; i++) {
-      const a = String(2000 + i);
-      const b = String(3000 + i);
-      for (const [tel, port] of [
-        [a, uacPort],
-        [b, uasPort],
-      ]) {
-        await ctx.store.stations.create(
-          { tel, password: `bench!${tel}`, useWhitelist: false },
-          { realm },
-        );
-        await pbx.registrar.registrar.addBinding({
-          tel,
-          contact: `sip:${tel}@127.0.0.1:${port}`,
-          sourceIp: '127.0.0.1',
-          sourcePort: port,
-          protocol: 'udp',
-          expiresAt: Date.now() + 3600_000,
-          callId: `bench-${tel}`,
-          userAgent: 'sipp-bench',
-        });
-      }
-      rows.push(`${a};${b}`);
-    }
-    await pbx.calls.stations.load();
+    const callers = Array.from({ length: PAIRS }, (_, i) => String(2000 + i));
+    const callees = Array.from({ length: PAIRS }, (_, i) => String(3000 + i));
+    await ask(child, { type: 'stations', tels: callers, port: uacPort }, 'stations');
+    await ask(child, { type: 'stations', tels: callees, port: uasPort }, 'stations');
     const inf = path.join(dir, 'pairs.csv');
-    fs.writeFileSync(inf, `SEQUENTIAL\n${rows.join('\n')}\n`);
-    return await fn({ pbx, ctx, sipPort, uacPort, uasPort, inf });
+    fs.writeFileSync(
+      inf,
+      `SEQUENTIAL\n${callers.map((a, i) => `${a};${callees[i]}`).join('\n')}\n`,
+    );
+    return await fn({ child, sipPort, uacPort, uasPort, inf });
   } finally {
-    await pbx.stop();
+    const exited = new Promise((r) => child.once('exit', r));
+    child.send({ type: 'exit' });
+    await exited;
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function gcMemory() {
-  if (global.gc) {
-    global.gc();
-    global.gc();
-  }
-  return process.memoryUsage();
-}
-
 async function setupRate() {
-  return withPbx(async ({ sipPort, uacPort, uasPort, inf }) => {
+  return withPbx(async ({ child, sipPort, uacPort, uasPort, inf }) => {
     const uas = startSipp(['-sn', 'uas', '-p', String(uasPort)]);
     await new Promise((r) => setTimeout(r, 300));
-    const total = 6000;
-    const r = await runSipp(
-      [
-        '-sf',
-        path.join(SCEN, 'uac-station-call.xml'),
-        `127.0.0.1:${sipPort}`,
-        '-p',
-        String(uacPort),
-        '-inf',
-        inf,
-        '-d',
-        '0',
-        '-r',
-        '250',
-        '-rp',
-        '1000',
-        '-m',
-        String(total),
-        '-l',
-        String(PAIRS),
-        '-timeout',
-        '120s',
-      ],
-      { timeoutMs: 150000 },
-    );
-    await uas.stop();
-    return {
-      name: 'Station → station call set-up (UDP)',
-      value: Math.round((r.successful / r.elapsedMs) * 1000),
-      unit: 'calls/s',
-      target: '≥ 200',
-      note: `offered 250/s; ${r.successful} ok, ${r.failed} failed`,
-      ok: r.failed === 0 && r.successful === total,
+    const idle = await idleCpuMsPerSecond(child.pid);
+    const tryRate = async (rate) => {
+      const total = Math.round(rate * SECONDS);
+      const meter = measureProcess(child.pid);
+      const r = await profiled(child, `calls-${rate}`, () =>
+        runSipp(
+          [
+            '-sf',
+            path.join(SCEN, 'uac-station-call.xml'),
+            `127.0.0.1:${sipPort}`,
+            '-p',
+            String(uacPort),
+            '-inf',
+            inf,
+            '-d',
+            String(HOLD_MS),
+            '-r',
+            String(rate),
+            '-rp',
+            '1000',
+            '-m',
+            String(total),
+            '-l',
+            String(PAIRS),
+            '-timeout',
+            `${SECONDS * 3 + 30}s`,
+          ],
+          { timeoutMs: (SECONDS * 3 + 60) * 1000 },
+        ),
+      );
+      const m = meter.stop();
+      await new Promise((res) => setTimeout(res, 1500)); // retransmissions and CDR writes settle
+      const achieved = Math.round((r.successful / r.elapsedMs) * 1000);
+      return {
+        ok: r.failed === 0 && r.successful === total && achieved >= rate * MIN_ACHIEVED,
+        achieved,
+        successful: r.successful,
+        failed: r.failed,
+        cpuUs: m.perOpUs(r.successful),
+        netCpuUs: netPerOpUs(m, r.successful, idle),
+        rssPeak: m.rssPeak,
+      };
     };
+    const log = (s) =>
+      process.stderr.write(
+        `  calls: offered ${s.rate}/s → ${s.achieved}/s, ${s.successful} ok, ${s.failed} failed, ${s.cpuUs} µs CPU/call (net of idle ${s.netCpuUs}), RSS peak ${mib(s.rssPeak)} MiB\n`,
+      );
+    const found = await findMaxRate(tryRate, { start: 200, factor: 1.5, max: 3000 }, log);
+    await uas.stop();
+    const best = found.best;
+    const steps = found.steps.map((s) => `${s.rate}${s.ok ? '✓' : '✗'}`).join(' ');
+    return [
+      {
+        name: `Station → station call set-up and tear-down (UDP, hold ${HOLD_MS} ms), highest zero-failure rate`,
+        value: found.rate,
+        unit: 'calls/s',
+        target: '≥ 600',
+        note: best
+          ? `achieved ${best.achieved}/s, ${best.successful} ok; steps ${steps}${found.exhausted ? ' (search bounded)' : ''}`
+          : `no step passed: ${steps}`,
+        ok: found.rate >= 600,
+      },
+      {
+        name: 'CPU per station call (PBX process, utime+stime)',
+        value: best ? best.cpuUs : '',
+        unit: 'µs',
+        target: '≤ 1000',
+        note: best
+          ? `at ${found.rate}/s (${best.netCpuUs} µs net of the idle PBX's ${idle.toFixed(0)} ms/s); PBX RSS peak ${mib(best.rssPeak)} MiB`
+          : '',
+        ok: Boolean(best) && best.cpuUs <= 1000,
+      },
+    ];
   });
 }
 
 async function concurrent() {
-  return withPbx(async ({ sipPort, uacPort, uasPort, inf }) => {
+  return withPbx(async ({ child, sipPort, uacPort, uasPort, inf }) => {
     const uas = startSipp(['-sn', 'uas', '-p', String(uasPort)]);
     await new Promise((r) => setTimeout(r, 300));
-    const before = gcMemory();
+    const before = await ask(child, { type: 'mem' }, 'mem');
     const calls = PAIRS;
     const run = runSipp(
       [
@@ -138,15 +170,15 @@ async function concurrent() {
       { timeoutMs: 120000 },
     );
     await new Promise((r) => setTimeout(r, (calls / 200) * 1000 + 3000));
-    const during = gcMemory();
+    const during = await ask(child, { type: 'mem' }, 'mem');
     const r = await run;
     await uas.stop();
-    const per = (during.heapUsed - before.heapUsed) / calls;
+    const per = (during.heap - before.heap) / calls;
     return {
       name: 'Concurrent station calls held',
       value: calls,
       unit: 'calls',
-      note: `heap ${(per / 1024).toFixed(1)} KiB/call, RSS ${((during.rss - before.rss) / calls / 1024).toFixed(1)} KiB/call; ${r.successful} ok, ${r.failed} failed`,
+      note: `memory per call: heap ${(per / 1024).toFixed(1)} KiB, RSS ${((during.rss - before.rss) / calls / 1024).toFixed(1)} KiB/call; ${r.successful} ok, ${r.failed} failed`,
       ok: r.failed === 0,
     };
   });
@@ -237,7 +269,11 @@ async function featureLatency() {
 }
 
 async function run() {
-  return [await setupRate(), await concurrent(), ...(await featureLatency())];
+  // BENCH_CALLS_RATE_ONLY=1: just the rate row (profiling, quick comparisons).
+  if (process.env.BENCH_CALLS_RATE_ONLY) return setupRate();
+  return [...(await setupRate()), await concurrent(), ...(await featureLatency())];
 }
 
 module.exports = { run, withPbx };
+
+benchEntry(module, { pbxMain, run });

@@ -35,8 +35,9 @@ async function startBenchPbx({ dir, sipPort, env = {} }) {
  * serves `stations` (create, and bind at the phone bank's port unless `bind: false`), `state`
  * (`stateOf(pbx)`), `mem` (RSS and heap after a full GC), `cpu` and `exit`. `env` is added to the PBX's environment, `station` to every station created.
  */
-async function servePbx({ prefix, env = {}, station = {}, stateOf }) {
+async function servePbx({ prefix, env = {}, station = {}, stateOf, prepare }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  if (prepare) await prepare(path.join(dir, 'pbx.sqlite'));
   const pbx = await startBenchPbx({ dir, sipPort: Number(process.env.BENCH_SIP_PORT), env });
   await pbx.media.waitUntilAvailable(10_000);
   const realm = pbx.ctx.config.sip.domain;
@@ -71,6 +72,11 @@ async function servePbx({ prefix, env = {}, station = {}, stateOf }) {
       }
       const u = process.memoryUsage();
       process.send({ type: 'mem', rss: u.rss, heap: u.heapUsed });
+    } else if (m.type === 'profile-start') {
+      await profiler.start();
+      process.send({ type: 'profile-start' });
+    } else if (m.type === 'profile-stop') {
+      process.send({ type: 'profile-stop', file: await profiler.stop(m.file) });
     } else if (m.type === 'cpu') {
       process.send({ type: 'cpu', usage: process.cpuUsage(), mem: process.memoryUsage().rss });
     } else if (m.type === 'exit') {
@@ -80,6 +86,58 @@ async function servePbx({ prefix, env = {}, station = {}, stateOf }) {
     }
   });
   process.send({ type: 'ready' });
+}
+
+/**
+ * The V8 CPU profiler of this process, started and stopped on request, so a profile covers only
+ * a bench's load window (not start-up or setting up stations). `stop(file)` writes a
+ * .cpuprofile that `node bench/lib/profile-top.js` summarises.
+ */
+const profiler = {
+  session: null,
+  post: null,
+  async start() {
+    const inspector = require('node:inspector');
+    const session = new inspector.Session();
+    session.connect();
+    this.session = session;
+    this.post = (method, params) =>
+      new Promise((resolve, reject) =>
+        session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
+      );
+    await this.post('Profiler.enable');
+    await this.post('Profiler.setSamplingInterval', { interval: 500 });
+    await this.post('Profiler.start');
+  },
+  async stop(file) {
+    if (!this.session) return null;
+    const { profile } = await this.post('Profiler.stop');
+    this.session.disconnect();
+    this.session = null;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(profile));
+    return file;
+  },
+};
+
+/**
+ * Parent side: when BENCH_PROFILE_DIR is set, runs `fn` with the child's CPU profiler on and
+ * writes `<BENCH_PROFILE_DIR>/<name>.cpuprofile`; otherwise just runs `fn`.
+ */
+async function profiled(child, name, fn) {
+  const dir = process.env.BENCH_PROFILE_DIR;
+  if (!dir) return fn();
+  await ask(child, { type: 'profile-start' }, 'profile-start');
+  try {
+    return await fn();
+  } finally {
+    const { file } = await ask(
+      child,
+      { type: 'profile-stop', file: path.resolve(dir, `${name}.cpuprofile`) },
+      'profile-stop',
+    );
+    process.stderr.write(`  profile: ${file}\n`);
+  }
 }
 
 /**
@@ -139,4 +197,4 @@ function benchEntry(mod, { pbxMain, run }) {
   }
 }
 
-module.exports = { startBenchPbx, servePbx, forkPbx, ask, pcmuTone, benchEntry };
+module.exports = { startBenchPbx, servePbx, forkPbx, ask, profiled, pcmuTone, benchEntry };

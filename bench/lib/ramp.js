@@ -163,6 +163,33 @@ function measureProcess(pid, { intervalMs = 200 } = {}) {
   };
 }
 
+/**
+ * CPU that `pid` spends per second doing nothing asked of it (timers, sweeps, polls), measured
+ * over `ms` of quiet; rows subtract it to give the CPU of the operations themselves, which at a
+ * low rate would otherwise be dominated by that background.
+ */
+async function idleCpuMsPerSecond(pid, ms = 3000) {
+  const m = measureProcess(pid);
+  await new Promise((r) => setTimeout(r, ms));
+  const s = m.stop();
+  return (s.cpuMs * 1000) / s.wallMs;
+}
+
+/** µs of CPU per operation net of the idle background (`idlePerS` ms of CPU per second). */
+function netPerOpUs(meter, n, idlePerS) {
+  if (!(n > 0)) return NaN;
+  return Math.max(0, Math.round(((meter.cpuMs - (idlePerS * meter.wallMs) / 1000) * 1000) / n));
+}
+
 const mib = (bytes) => (bytes / 1048576).toFixed(1);
 
-module.exports = { findMaxRate, rampOptions, measureProcess, cpuMsOf, rssOf, mib };
+module.exports = {
+  findMaxRate,
+  rampOptions,
+  measureProcess,
+  idleCpuMsPerSecond,
+  netPerOpUs,
+  cpuMsOf,
+  rssOf,
+  mib,
+};

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import sqlite3 from 'sqlite3';
 import { StoreError } from './errors';
+import { cacheableRun, StatementCache } from './statement-cache';
 
 /** Bound parameters: positional (`?`) or named (`$name`, with the `$` in the key). */
 export type Params = readonly unknown[] | Readonly<Record<string, unknown>>;
@@ -32,6 +33,13 @@ export interface OpenOptions {
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 type Waiter = { exclusive: boolean; grant: () => void };
+
+interface GroupedWrite {
+  sql: string;
+  params: Params;
+  resolve: (rows: unknown[]) => void;
+  reject: (err: unknown) => void;
+}
 
 /**
  * FIFO gate: plain statements share it, a transaction holds it alone. A transaction waits for
@@ -87,20 +95,49 @@ function rawRun(db: sqlite3.Database, sql: string, params: Params): Promise<RunR
   });
 }
 
+/** {@link rawRun} on the statement cached for `sql` when it can be (see statement-cache.ts). */
+async function cachedRun(
+  cache: StatementCache,
+  db: sqlite3.Database,
+  sql: string,
+  params: Params,
+): Promise<RunResult> {
+  if (!cacheableRun(sql)) return rawRun(db, sql, params);
+  let stmt: sqlite3.Statement;
+  try {
+    stmt = await cache.get(sql);
+  } catch (err) {
+    throw wrapError(err as Error, sql);
+  }
+  return new Promise((resolve, reject) => {
+    stmt.run(params, function (this: sqlite3.RunResult, err: Error | null) {
+      if (err) reject(wrapError(err, sql));
+      else resolve({ changes: this.changes, lastId: this.lastID });
+    });
+  });
+}
+
+/** Every row of `sql`, run on the statement cached for it. */
+async function cachedAll<T>(cache: StatementCache, sql: string, params: Params): Promise<T[]> {
+  let stmt: sqlite3.Statement;
+  try {
+    stmt = await cache.get(sql);
+  } catch (err) {
+    throw wrapError(err as Error, sql);
+  }
+  return new Promise((resolve, reject) => {
+    stmt.all(params, (err: Error | null, rows: T[]) => {
+      if (err) reject(wrapError(err, sql));
+      else resolve(rows);
+    });
+  });
+}
+
 function rawGet<T>(db: sqlite3.Database, sql: string, params: Params): Promise<T | undefined> {
   return new Promise((resolve, reject) => {
     db.get(sql, params, (err: Error | null, row: T | undefined) => {
       if (err) reject(wrapError(err, sql));
       else resolve(row);
-    });
-  });
-}
-
-function rawAll<T>(db: sqlite3.Database, sql: string, params: Params): Promise<T[]> {
-  return new Promise((resolve, reject) => {
-    db.all(sql, params, (err: Error | null, rows: T[]) => {
-      if (err) reject(wrapError(err, sql));
-      else resolve(rows);
     });
   });
 }
@@ -163,12 +200,18 @@ export function onlineBackup(raw: sqlite3.Database, dest: string): Promise<void>
 export class Database implements Queryable {
   private readonly gate = new Gate();
   private closed = false;
+  private readonly statements: StatementCache;
+  /** Grouped writes waiting for the next transaction ({@link allGrouped}). */
+  private pending: GroupedWrite[] = [];
+  private flushing = false;
 
   private constructor(
     private readonly raw: sqlite3.Database,
     /** The file this connection opened (`:memory:` for an in-memory database). */
     readonly path: string,
-  ) {}
+  ) {
+    this.statements = new StatementCache(raw);
+  }
 
   /** Opens (creating when missing) the database file and applies the connection settings. */
   static async open(path: string, options: OpenOptions = {}): Promise<Database> {
@@ -204,7 +247,7 @@ export class Database implements Queryable {
   }
 
   async run(sql: string, params: Params = []): Promise<RunResult> {
-    return this.shared(() => rawRun(this.raw, sql, params));
+    return this.shared(() => cachedRun(this.statements, this.raw, sql, params));
   }
 
   /**
@@ -217,11 +260,66 @@ export class Database implements Queryable {
   }
 
   async all<T = Record<string, unknown>>(sql: string, params: Params = []): Promise<T[]> {
-    return this.shared(() => rawAll<T>(this.raw, sql, params));
+    return this.shared(() => cachedAll<T>(this.statements, sql, params));
   }
 
   async exec(sql: string): Promise<void> {
     return this.shared(() => rawExec(this.raw, sql));
+  }
+
+  /**
+   * Runs the write `sql` (INSERT/UPDATE/DELETE, with or without RETURNING; its rows are returned)
+   * together with the other grouped writes made meanwhile, in one `BEGIN IMMEDIATE … COMMIT`:
+   * the writes of one event-loop turn, and while a group commits, every write that arrives until
+   * it is done. Resolves only after the COMMIT, so a caller that acknowledges once it resolves
+   * promises exactly what a write run alone does; one transaction per group instead of one per
+   * row is what makes a burst of registration refreshes cheap. A row that fails rejects alone
+   * (SQLite undoes that statement only); a COMMIT that fails rejects every row of the group.
+   */
+  allGrouped<T = Record<string, unknown>>(sql: string, params: Params = []): Promise<T[]> {
+    this.assertOpen();
+    return new Promise<T[]>((resolve, reject) => {
+      this.pending.push({ sql, params, resolve: resolve as (rows: unknown[]) => void, reject });
+      if (this.pending.length === 1 && !this.flushing) setImmediate(() => void this.flushGroup());
+    });
+  }
+
+  private async flushGroup(): Promise<void> {
+    if (this.flushing || this.pending.length === 0) return;
+    this.flushing = true;
+    const group = this.pending;
+    this.pending = [];
+    try {
+      if (group.length === 1) {
+        const w = group[0]!;
+        await this.all(w.sql, w.params).then(w.resolve, w.reject);
+        return;
+      }
+      const rows: unknown[][] = [];
+      const errors: unknown[] = [];
+      try {
+        await this.transaction((tx) =>
+          // Issued together: node-sqlite3 runs them in order on the one connection.
+          Promise.all(
+            group.map((w, i) =>
+              tx.all(w.sql, w.params).then(
+                (r) => void (rows[i] = r),
+                (err: unknown) => void (errors[i] = err),
+              ),
+            ),
+          ),
+        );
+      } catch (err) {
+        for (let i = 0; i < group.length; i++) if (errors[i] === undefined) errors[i] = err;
+      }
+      group.forEach((w, i) =>
+        errors[i] !== undefined ? w.reject(errors[i]) : w.resolve(rows[i] ?? []),
+      );
+    } finally {
+      this.flushing = false;
+      // Writes that came while this group committed form the next one.
+      if (this.pending.length > 0) setImmediate(() => void this.flushGroup());
+    }
   }
 
   /**
@@ -233,15 +331,19 @@ export class Database implements Queryable {
     this.assertOpen();
     await this.gate.acquire(true);
     const raw = this.raw;
+    const cache = this.statements;
     let active = true;
     const guard = (): void => {
       if (!active)
         throw new StoreError('transaction handle used after the transaction ended', undefined);
     };
     const tx: Queryable = {
-      run: async (sql, params = []) => (guard(), rawRun(raw, sql, params)),
+      run: async (sql, params = []) => (guard(), cachedRun(cache, raw, sql, params)),
       get: async <R>(sql: string, params: Params = []) => (guard(), rawGet<R>(raw, sql, params)),
-      all: async <R>(sql: string, params: Params = []) => (guard(), rawAll<R>(raw, sql, params)),
+      all: async <R>(sql: string, params: Params = []) => (
+        guard(),
+        cachedAll<R>(cache, sql, params)
+      ),
       exec: async (sql) => (guard(), rawExec(raw, sql)),
     };
     try {
@@ -289,6 +391,8 @@ export class Database implements Queryable {
     this.closed = true;
     await this.gate.acquire(true);
     try {
+      // SQLite refuses to close a connection with statements still prepared.
+      await this.statements.clear();
       await new Promise<void>((resolve, reject) => {
         this.raw.close((err: Error | null) => (err ? reject(wrapError(err, 'close')) : resolve()));
       });

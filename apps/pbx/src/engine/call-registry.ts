@@ -246,6 +246,11 @@ export class Call {
 export class CallRegistry implements CallStore {
   private readonly calls = new Map<CallRef, Call>();
   private readonly legs = new Map<LegId, Leg>();
+  /**
+   * The tracked legs of each station, so the held-call questions asked at every hang-up look at
+   * that station's calls instead of every live call.
+   */
+  private readonly legsByStation = new Map<string, Set<Leg>>();
   private readonly listeners: Array<(ref: CallRef) => void> = [];
 
   constructor(
@@ -296,6 +301,11 @@ export class CallRegistry implements CallStore {
     this.legs.set(leg.id, leg);
     this.changed(leg.callRef);
     const station = leg.party.station;
+    if (station) {
+      let set = this.legsByStation.get(station);
+      if (!set) this.legsByStation.set(station, (set = new Set()));
+      set.add(leg);
+    }
     if (!station || leg.tracked) return;
     leg.tracked = true;
     this.stations.apply(station, {
@@ -333,6 +343,8 @@ export class CallRegistry implements CallStore {
     this.legs.delete(leg.id);
     this.changed(leg.callRef);
     const station = leg.party.station;
+    const set = station ? this.legsByStation.get(station) : undefined;
+    if (set?.delete(leg) && set.size === 0) this.legsByStation.delete(station!);
     if (!station || !leg.tracked) return;
     leg.tracked = false;
     this.stations.apply(station, { type: 'legRemoved', legId: leg.id });
@@ -369,7 +381,15 @@ export class CallRegistry implements CallStore {
   /** `station`'s connected two-party calls in which it holds (or does not hold) the other party. */
   private callsOf(station: string, holding: boolean): HeldCall[] {
     const out: HeldCall[] = [];
-    for (const call of this.calls.values()) {
+    // The calls of the station's legs, in the order the calls were added (as a scan of every
+    // call would list them).
+    const mine = new Set<Call>();
+    for (const leg of this.legsByStation.get(station) ?? []) {
+      const call = this.calls.get(leg.callRef);
+      if (call) mine.add(call);
+    }
+    const ordered = mine.size > 1 ? [...this.calls.values()].filter((c) => mine.has(c)) : [...mine];
+    for (const call of ordered) {
       const conn = call.connection;
       if (!conn || call.ended || !call.bLeg) continue;
       for (const side of ['a', 'b'] as const) {

@@ -33,9 +33,59 @@ const HEADER = (name: string, short: string): RegExp =>
   new RegExp(`^(?:${name}|${short})[ \\t]*:[ \\t]*(.*)$`, 'im');
 const CALL_ID = HEADER('call-id', 'i');
 const CSEQ = /^cseq[ \t]*:[ \t]*(.*)$/im;
+/** The spellings every peer of ours uses, found with a byte search. */
+const CALL_ID_FAST = Buffer.from('\r\nCall-ID:');
+const CSEQ_FAST = Buffer.from('\r\nCSeq:');
+
+/** The trimmed value of the header that starts with `name` (CRLF included), if present. */
+function headerOf(raw: Buffer, name: Buffer): string | undefined {
+  const at = raw.indexOf(name);
+  if (at < 0) return undefined;
+  const start = at + name.length;
+  const end = raw.indexOf('\r\n', start);
+  if (end < 0) return undefined;
+  return raw.toString('utf8', start, end).trim();
+}
+
+/** A recorded message: its summary, and its first bytes decoded only when asked for. */
+class StoredEntry implements TraceEntry {
+  constructor(
+    readonly seq: number,
+    readonly at: number,
+    readonly direction: 'in' | 'out',
+    readonly peer: string,
+    readonly callId: string,
+    readonly label: string,
+    readonly method: string,
+    readonly status: number | undefined,
+    readonly cseq: string,
+    private readonly raw: Buffer,
+  ) {}
+
+  get text(): string {
+    return this.raw.toString('utf8');
+  }
+
+  /** The plain entry (what the API serialises). */
+  toJSON(): TraceEntry {
+    const { seq, at, direction, peer, callId, label, method, status, cseq } = this;
+    return {
+      seq,
+      at,
+      direction,
+      peer,
+      callId,
+      label,
+      method,
+      ...(status !== undefined ? { status } : {}),
+      cseq,
+      text: this.text,
+    };
+  }
+}
 
 export class SipTrace {
-  private readonly byCallId = new Map<string, TraceEntry[]>();
+  private readonly byCallId = new Map<string, StoredEntry[]>();
   private readonly maxDialogs: number;
   private readonly maxPerDialog: number;
   private readonly maxBytes: number;
@@ -49,32 +99,42 @@ export class SipTrace {
     this.now = o.now ?? Date.now;
   }
 
-  /** Records one message; returns its summary (undefined for bytes that are not SIP). */
+  /**
+   * Records one message; returns its summary (undefined for bytes that are not SIP). Called for
+   * every message the SIP server sends or receives, so it reads the few fields it needs straight
+   * from the bytes and keeps a copy of them; the text is decoded only when a ladder is asked for.
+   */
   add(
     direction: 'in' | 'out',
     data: Buffer,
     peer: { address: string; port: number },
   ): TraceEntry | undefined {
-    const text = data.toString('utf8', 0, Math.min(data.length, this.maxBytes));
-    const headEnd = text.indexOf('\r\n');
-    const first = headEnd < 0 ? text : text.slice(0, headEnd);
-    const callId = CALL_ID.exec(text)?.[1]?.trim();
+    const raw = Buffer.from(data.subarray(0, Math.min(data.length, this.maxBytes)));
+    const headEnd = raw.indexOf('\r\n');
+    const first = raw.toString('latin1', 0, headEnd < 0 ? raw.length : headEnd);
+    let callId = headerOf(raw, CALL_ID_FAST);
+    let cseq = headerOf(raw, CSEQ_FAST);
+    if (callId === undefined || cseq === undefined) {
+      // Another spelling (lower case, compact form, space before the colon): the full parse.
+      const text = raw.toString('utf8');
+      callId = CALL_ID.exec(text)?.[1]?.trim();
+      cseq = CSEQ.exec(text)?.[1]?.trim() ?? '';
+    }
     if (!callId) return undefined;
-    const cseq = CSEQ.exec(text)?.[1]?.trim() ?? '';
     const response = /^SIP\/2\.0\s+(\d{3})\s*(.*)$/.exec(first);
     const method = response ? (cseq.split(/\s+/)[1] ?? '') : (first.split(' ')[0] ?? '');
-    const entry: TraceEntry = {
-      seq: ++this.seq,
-      at: this.now(),
+    const entry = new StoredEntry(
+      ++this.seq,
+      this.now(),
       direction,
-      peer: `${peer.address}:${peer.port}`,
+      `${peer.address}:${peer.port}`,
       callId,
-      label: response ? `${response[1]} ${response[2] ?? ''}`.trim() : method,
+      response ? `${response[1]} ${response[2] ?? ''}`.trim() : method,
       method,
-      ...(response ? { status: Number(response[1]) } : {}),
+      response ? Number(response[1]) : undefined,
       cseq,
-      text,
-    };
+      raw,
+    );
     let list = this.byCallId.get(callId);
     if (list) {
       // Most recently used last, so the oldest dialog is the first key.
@@ -94,9 +154,9 @@ export class SipTrace {
 
   /** The messages of these Call-IDs, oldest first. */
   ladder(callIds: Iterable<string>): TraceEntry[] {
-    const out: TraceEntry[] = [];
+    const out: StoredEntry[] = [];
     for (const id of new Set(callIds)) out.push(...(this.byCallId.get(id) ?? []));
-    return out.sort((a, b) => a.seq - b.seq);
+    return out.sort((a, b) => a.seq - b.seq).map((e) => e.toJSON());
   }
 
   get dialogs(): number {

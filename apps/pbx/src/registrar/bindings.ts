@@ -8,11 +8,17 @@ import type { Registration } from '@pbx/store';
 export class BindingTable {
   private readonly byTel = new Map<string, Map<string, Registration>>();
   private bindingCount = 0;
+  /**
+   * No binding expires before this time (epoch ms; a lower bound, exact after a sweep), so the
+   * sweep every 250 ms skips the scan of every binding until one can have expired.
+   */
+  private earliest = Infinity;
 
   /** Replaces the contents with `rows` (start-up), skipping those expired at `now`. */
   load(rows: readonly Registration[], now: number): void {
     this.byTel.clear();
     this.bindingCount = 0;
+    this.earliest = Infinity;
     for (const r of rows) if (r.expiresAt > now) this.set(r);
   }
 
@@ -25,6 +31,7 @@ export class BindingTable {
     }
     if (!contacts.has(r.contact)) this.bindingCount++;
     contacts.set(r.contact, r);
+    if (r.expiresAt < this.earliest) this.earliest = r.expiresAt;
   }
 
   get(tel: string, contact: string): Registration | undefined {
@@ -78,16 +85,19 @@ export class BindingTable {
   /** Removes and returns every binding expired at `now`. */
   takeExpired(now: number): Registration[] {
     const out: Registration[] = [];
+    if (now < this.earliest) return out;
+    let earliest = Infinity;
     for (const [tel, contacts] of this.byTel) {
       for (const [contact, r] of contacts) {
         if (r.expiresAt <= now) {
           out.push(r);
           contacts.delete(contact);
           this.bindingCount--;
-        }
+        } else if (r.expiresAt < earliest) earliest = r.expiresAt;
       }
       if (contacts.size === 0) this.byTel.delete(tel);
     }
+    this.earliest = earliest;
     return out;
   }
 

@@ -18,17 +18,27 @@ export class CredentialDirectory {
   private generation = 0;
 
   constructor(
-    private readonly repo: Pick<StationRepo, 'get' | 'getCredentials' | 'list'>,
+    private readonly repo: Pick<StationRepo, 'get' | 'getCredentials' | 'list'> &
+      Partial<Pick<StationRepo, 'listCredentials'>>,
     private readonly realm: () => string,
   ) {}
 
-  /** (Re)loads every station in one query; returns them. Credentials are fetched again lazily. */
+  /**
+   * (Re)loads every station, and the credentials of those whose HA1 is for the current realm,
+   * in one query each (a morning's first registrations then cost no query); others are fetched
+   * lazily. Returns the stations.
+   */
   async load(): Promise<Station[]> {
     const gen = ++this.generation;
     this.credentials.clear();
-    const list = await this.repo.list();
+    const realm = this.realm();
+    const [list, creds] = await Promise.all([
+      this.repo.list(),
+      this.repo.listCredentials ? this.repo.listCredentials(realm) : Promise.resolve([]),
+    ]);
     if (gen === this.generation) {
       this.stations = new Map(list.map((s) => [s.tel, s]));
+      for (const c of creds) this.credentials.set(c.tel, c);
     }
     return list;
   }

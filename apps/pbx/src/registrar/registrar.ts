@@ -360,20 +360,25 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
 
     for (const [r, cause] of unbound) this.emit('unbound', r, cause);
     for (const [r, fresh] of bound) this.emit('bound', r, fresh);
-    const logFields = {
-      tel,
-      ip: req.source.ip,
-      port: req.source.port,
-      protocol: req.source.protocol,
-      natted,
-    };
-    if (bound.some(([, fresh]) => fresh)) {
-      log.info({ ...logFields, expires: adds.map((a) => a.granted) }, 'station registered');
-    } else if (bound.length > 0) {
-      log.debug({ ...logFields, expires: adds.map((a) => a.granted) }, 'registration refreshed');
+    // Log objects are built only at a level that is on (a refresh is logged at debug).
+    const fresh = bound.some(([, f]) => f);
+    const level = fresh ? 'info' : 'debug';
+    if ((bound.length > 0 && log.isLevelEnabled(level)) || unbound.length > 0) {
+      const logFields = {
+        tel,
+        ip: req.source.ip,
+        port: req.source.port,
+        protocol: req.source.protocol,
+        natted,
+      };
+      if (fresh) {
+        log.info({ ...logFields, expires: adds.map((a) => a.granted) }, 'station registered');
+      } else if (bound.length > 0 && log.isLevelEnabled('debug')) {
+        log.debug({ ...logFields, expires: adds.map((a) => a.granted) }, 'registration refreshed');
+      }
+      if (unbound.length > 0)
+        log.info({ ...logFields, contacts: unbound.length }, 'contacts unregistered');
     }
-    if (unbound.length > 0)
-      log.info({ ...logFields, contacts: unbound.length }, 'contacts unregistered');
 
     const headers: Record<string, string> = { Date: new Date(now).toUTCString() };
     const live = bindings.live(tel, now);

@@ -47,3 +47,18 @@ test('several contacts per station; counts, removal and expiry', () => {
   expect(t.size).toEqual({ stations: 0, bindings: 0 });
   expect(t.tels()).toEqual([]);
 });
+
+test('the sweep finds a binding refreshed to expire sooner, and skips the scan until one can expire', () => {
+  const t = new BindingTable();
+  t.load([reg('201', 'sip:a', 1_000), reg('202', 'sip:b', 5_000)], 0);
+  expect(t.takeExpired(999)).toEqual([]);
+  // Refreshed with a shorter expiry than any before.
+  t.set(reg('202', 'sip:b', 500));
+  expect(t.takeExpired(600).map((r) => r.contact)).toEqual(['sip:b']);
+  expect(t.takeExpired(999)).toEqual([]);
+  expect(t.takeExpired(1_000).map((r) => r.contact)).toEqual(['sip:a']);
+  expect(t.size).toEqual({ stations: 0, bindings: 0 });
+  t.set(reg('203', 'sip:c', 2_000));
+  expect(t.takeExpired(1_999)).toEqual([]);
+  expect(t.takeExpired(2_000).map((r) => r.contact)).toEqual(['sip:c']);
+});

@@ -38,3 +38,28 @@ test('stations come from one list query; credentials are fetched once per statio
   await dir.load();
   expect(dir.size).toEqual({ stations: 2, credentials: 0 });
 });
+
+test('with listCredentials, the load also brings the credentials of the realm in one query', async () => {
+  await using store = await Store.open({ path: ':memory:' });
+  await store.stations.create({ tel: '201', password: 'secret201' }, { realm: 'a.local' });
+  await store.stations.create({ tel: '202', password: 'secret202' }, { realm: 'other.local' });
+  const repo = {
+    list: () => store.stations.list(),
+    get: (tel: string) => store.stations.get(tel),
+    getCredentials: jest.fn((tel: string, realm: string) =>
+      store.stations.getCredentials(tel, realm),
+    ),
+    listCredentials: jest.fn((realm: string) => store.stations.listCredentials(realm)),
+  };
+  const dir = new CredentialDirectory(repo, () => 'a.local');
+  await dir.load();
+  expect(repo.listCredentials).toHaveBeenCalledWith('a.local');
+  expect(dir.size).toEqual({ stations: 2, credentials: 1 });
+  // 201's HA1 is for this realm: no query; 202's is derived from its password on first use.
+  const a = await dir.lookup('201');
+  expect(a?.credentials).toEqual(await store.stations.getCredentials('201', 'a.local'));
+  expect(repo.getCredentials).not.toHaveBeenCalled();
+  const b = await dir.lookup('202');
+  expect(b?.credentials).toEqual(await store.stations.getCredentials('202', 'a.local'));
+  expect(repo.getCredentials).toHaveBeenCalledTimes(1);
+});

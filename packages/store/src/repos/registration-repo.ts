@@ -102,12 +102,15 @@ export class RegistrationRepo {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** Adds or refreshes the binding of `contact` to `tel` (the station must exist). */
+  /**
+   * Adds or refreshes the binding of `contact` to `tel` (the station must exist). Resolves once
+   * the row is committed; concurrent upserts share one transaction (Database.allGrouped).
+   */
   async upsert(input: RegistrationInput): Promise<Registration> {
     this.writes++;
     const now = this.clock();
     const row = (
-      await this.db.all<RegistrationRow>(
+      await this.db.allGrouped<RegistrationRow>(
         `INSERT INTO registrations (tel, contact, source_ip, source_port, protocol, user_agent,
          expires_at, call_id, cseq, extra, registered_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -372,7 +372,8 @@ export class StationRepo {
    * cannot be decrypted.
    */
   async getCredentials(tel: string, realm: string): Promise<StationCredentials | undefined> {
-    const row = await this.db.get<
+    // `all` rather than `get`: its statement is kept prepared (Database.all).
+    const [row] = await this.db.all<
       Pick<StationRow, 'tel' | 'user_id' | 'ha1' | 'ha1_realm' | 'password_enc'>
     >('SELECT tel, user_id, ha1, ha1_realm, password_enc FROM stations WHERE tel = ?', [tel]);
     if (!row) return undefined;
@@ -381,6 +382,19 @@ export class StationRepo {
         ? row.ha1
         : computeHa1(row.user_id, realm, this.cipher.decrypt(row.password_enc));
     return { tel: row.tel, userId: row.user_id, realm, ha1 };
+  }
+
+  /**
+   * The credentials of every station whose stored HA1 is for `realm`, in one query (the registrar
+   * loads them at start-up instead of one query per station at its first REGISTER). Stations
+   * with an HA1 for another realm are left out: {@link getCredentials} derives theirs.
+   */
+  async listCredentials(realm: string): Promise<StationCredentials[]> {
+    const rows = await this.db.all<Pick<StationRow, 'tel' | 'user_id' | 'ha1'>>(
+      'SELECT tel, user_id, ha1 FROM stations WHERE ha1_realm = ?',
+      [realm],
+    );
+    return rows.map((r) => ({ tel: r.tel, userId: r.user_id, realm, ha1: r.ha1 }));
   }
 
   /**
