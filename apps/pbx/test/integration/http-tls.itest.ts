@@ -4,13 +4,13 @@
  * certificate made by openssl for this test. A client that does not trust the certificate, and a
  * plain-HTTP request to the HTTPS port, get no answer from the API.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { makeCert } from '../../../../packages/sip-server/test/transport/test-certs';
 import { startTestPbx, type TestPbx } from '../helpers/start-test-pbx';
 
 jest.setTimeout(60_000);
@@ -62,30 +62,8 @@ describe('HTTPS with a configured certificate', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pbx-https-'));
-    const cert = join(dir, 'console.crt');
-    const key = join(dir, 'console.key');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    ca = readFileSync(cert);
+    const { certFile: cert, keyFile: key, cert: pem } = makeCert(dir, 'console', '127.0.0.1');
+    ca = pem;
     pbx = await startTestPbx({ env: { PBX_HTTP_CERT: cert, PBX_HTTP_KEY: key } });
     await pbx.ctx.store.webAuth.setAdminPassword('admin-pw-1');
   });

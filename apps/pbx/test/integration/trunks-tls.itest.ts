@@ -5,10 +5,10 @@
  * through it to a sipp phone of the provider. A PBX that does not trust the certificate does not
  * register, and says why.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeCert } from '../../../../packages/sip-server/test/transport/test-certs';
 import type { PbxConfig } from '@pbx/config';
 import {
   expectPhoneOk,
@@ -27,29 +27,7 @@ let key = '';
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'pbx-trunk-tls-'));
-  cert = join(dir, 'provider.crt');
-  key = join(dir, 'provider.key');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
+  ({ certFile: cert, keyFile: key } = makeCert(dir, 'provider', '127.0.0.1'));
 });
 
 afterAll(() => {
