@@ -25,6 +25,7 @@ import {
   startSippUas,
   type SippPeer,
 } from '../helpers/sipp';
+import { childPbxEnv } from '../helpers/child-pbx-env';
 
 const MAIN = path.resolve(__dirname, '../../dist/main.js');
 const SOAK = process.env.PBX_SOAK === '1';
@@ -86,19 +87,8 @@ describe('kill -9 of the PBX under load', () => {
 
   it('loses no committed record, restarts on the same ports and serves at once', async () => {
     const db = path.join(dir, 'pbx.sqlite');
-    const sipPort = await freePort('both');
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PBX_DB: db,
-      PBX_SIP_HOST: '127.0.0.1',
-      PBX_SIP_PORT: String(sipPort),
-      PBX_CONTROL_PORT: String(await freePort('tcp')),
-      // Fixed ports for every embedded server, so the restart proves each is reusable at once.
-      PBX_MEDIA_SIP_PORT: String(await freePort('both')),
-      PBX_MEDIA_ESL_PORT: String(await freePort('tcp')),
-      PBX_HTTP_PORT: '0',
-      LOG_LEVEL: 'info',
-    };
+    // Fixed ports for every embedded server, so the restart proves each is reusable at once.
+    const { env, sipPort } = await childPbxEnv(db, { fixedMediaPorts: true });
     const target = `127.0.0.1:${sipPort}`;
     const realm = loadConfig({ env }).sip.domain;
     const calleePort = await freePort('udp');

@@ -16,6 +16,7 @@ import {
   makeCa,
   makeCert,
 } from '../../../../packages/sip-server/test/transport/test-certs';
+import { childPbxEnv } from '../helpers/child-pbx-env';
 import { freePort } from '../helpers/sipp';
 
 const MAIN = path.resolve(__dirname, '../../dist/main.js');
@@ -126,17 +127,7 @@ describe('pbx main', () => {
 
   it('starts on embedded defaults, creates its database and stops on SIGTERM', async () => {
     const db = path.join(dir, 'data', 'pbx.sqlite');
-    const env = {
-      ...process.env,
-      PBX_DB: db,
-      PBX_SIP_HOST: '127.0.0.1',
-      PBX_SIP_PORT: String(await freePort('both')),
-      PBX_CONTROL_PORT: String(await freePort('tcp')),
-      PBX_MEDIA_SIP_PORT: '0',
-      PBX_MEDIA_ESL_PORT: '0',
-      PBX_HTTP_PORT: '0',
-      LOG_LEVEL: 'info',
-    };
+    const { env } = await childPbxEnv(db);
     const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       // The output ends early when the PBX exits instead of starting.
@@ -193,20 +184,13 @@ describe('pbx main', () => {
       copy(first.certFile, certFile);
       copy(first.keyFile, keyFile);
       const tlsPort = await freePort('tcp');
-      const env = {
-        ...process.env,
-        PBX_DB: path.join(dir, 'pbx.sqlite'),
-        PBX_SIP_HOST: '127.0.0.1',
-        PBX_SIP_PORT: String(await freePort('both')),
-        PBX_SIP_TLS_PORT: String(tlsPort),
-        PBX_SIP_TLS_CERT: certFile,
-        PBX_SIP_TLS_KEY: keyFile,
-        PBX_CONTROL_PORT: String(await freePort('tcp')),
-        PBX_MEDIA_SIP_PORT: '0',
-        PBX_MEDIA_ESL_PORT: '0',
-        PBX_HTTP_PORT: '0',
-        LOG_LEVEL: 'info',
-      };
+      const { env } = await childPbxEnv(path.join(dir, 'pbx.sqlite'), {
+        extra: {
+          PBX_SIP_TLS_PORT: String(tlsPort),
+          PBX_SIP_TLS_CERT: certFile,
+          PBX_SIP_TLS_KEY: keyFile,
+        },
+      });
       const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -273,18 +257,7 @@ describe('pbx main', () => {
     ['SIGINT to the process group (Ctrl-C)', (npm: number) => process.kill(-npm, 'SIGINT')],
     ['SIGKILL to npm (nothing passed on)', (npm: number) => process.kill(npm, 'SIGKILL')],
   ])('npm start: %s stops the PBX and frees its port', async (_what, stopNpm) => {
-    const sipPort = await freePort('both');
-    const env = {
-      ...process.env,
-      PBX_DB: path.join(dir, 'pbx.sqlite'),
-      PBX_SIP_HOST: '127.0.0.1',
-      PBX_SIP_PORT: String(sipPort),
-      PBX_CONTROL_PORT: String(await freePort('tcp')),
-      PBX_MEDIA_SIP_PORT: '0',
-      PBX_MEDIA_ESL_PORT: '0',
-      PBX_HTTP_PORT: '0',
-      LOG_LEVEL: 'info',
-    };
+    const { env, sipPort } = await childPbxEnv(path.join(dir, 'pbx.sqlite'));
     const npm = spawn('npm', ['start', '--ignore-scripts', '--silent'], {
       cwd: ROOT,
       env,

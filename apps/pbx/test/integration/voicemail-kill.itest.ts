@@ -18,9 +18,9 @@ import { goertzel } from '../../../../packages/media-server/test/helpers/audio';
 import { run as runCli } from '../../../cli/src/main';
 import { startBaresipPhone, type BaresipPhone } from '../helpers/baresip-phone';
 import { waitFor } from '../helpers/calls-harness';
-import { freePort } from '../helpers/sipp';
 import { toneWav } from '../helpers/tone-wav';
 import { readPcm16 } from '../../src/voicemail/wav-audit';
+import { childPbxEnv } from '../helpers/child-pbx-env';
 
 const MAIN = path.resolve(__dirname, '../../dist/main.js');
 const CALLER_TONE = 1850;
@@ -110,18 +110,8 @@ describe('kill -9 of the PBX during a voice-mail recording', () => {
 
   it('keeps what was recorded up to the kill as a complete message; nothing temporary is left', async () => {
     const db = path.join(dir, 'pbx.sqlite');
-    const sipPort = await freePort('both');
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PBX_DB: db,
-      PBX_SIP_HOST: '127.0.0.1',
-      PBX_SIP_PORT: String(sipPort),
-      PBX_CONTROL_PORT: String(await freePort('tcp')),
-      PBX_MEDIA_SIP_PORT: String(await freePort('both')),
-      PBX_MEDIA_ESL_PORT: String(await freePort('tcp')),
-      PBX_HTTP_PORT: '0',
-      LOG_LEVEL: 'info',
-    };
+    // Fixed ports for every embedded server, so the restart proves each is reusable at once.
+    const { env, sipPort } = await childPbxEnv(db, { fixedMediaPorts: true });
     const realm = loadConfig({ env }).sip.domain;
     const tone = path.join(dir, 'tone.wav');
     toneWav(tone, CALLER_TONE, 120);
