@@ -39,6 +39,7 @@ import { toneWav } from '../helpers/tone-wav';
 import type { DepositOutcome } from '../../src/voicemail';
 import { readPcm16 } from '../../src/voicemail/wav-audit';
 import { goertzel } from '../../../../packages/media-server/test/helpers/audio';
+import { recordingUnderWay } from '../helpers/voicemail-recording';
 
 jest.setTimeout(120_000);
 
@@ -324,15 +325,7 @@ function decrypt(packets: readonly CapturedRtp[], keys: readonly string[]): Capt
     expect((await heard(a, 'media server', dialled, 600)).unopened).toBe(0);
     // Recording: a temporary file holds 2 s of the caller's (decrypted) audio.
     const box = path.join(h.pbx.voicemail.files.root, 'boxes', '205');
-    await waitFor(
-      'two seconds recorded',
-      () =>
-        fs.existsSync(box) &&
-        fs
-          .readdirSync(box)
-          .some((f) => f.startsWith('tmp-') && fs.statSync(path.join(box, f)).size > 44 + 32_000),
-      20_000,
-    );
+    await recordingUnderWay(box);
     const hangup = a.events.length;
     await a.command('hangup');
     await a.waitForEvent((e) => e.type === 'CALL_CLOSED', 20_000, hangup);

@@ -22,6 +22,7 @@ import { heardOn, startRtpCapture } from '../helpers/rtp-capture';
 import type { DepositOutcome } from '../../src/voicemail';
 import { readPcm16 } from '../../src/voicemail/wav-audit';
 import { toneWav } from '../helpers/tone-wav';
+import { recordingUnderWay } from '../helpers/voicemail-recording';
 
 jest.setTimeout(150_000);
 
@@ -124,15 +125,7 @@ describe('voice mail with baresip phones, audio decoded', () => {
     );
     // The recording is under way once a temporary file holds 2 s of audio.
     const box = path.join(h.pbx.voicemail.files.root, 'boxes', '202');
-    await waitFor(
-      'two seconds recorded',
-      () =>
-        fs.existsSync(box) &&
-        fs
-          .readdirSync(box)
-          .some((f) => f.startsWith('tmp-') && fs.statSync(path.join(box, f)).size > 44 + 32_000),
-      20_000,
-    );
+    await recordingUnderWay(box);
     await caller.command('hangup');
     await waitFor('the deposit', () => deposits.length === 1, 20_000);
     expect(deposits[0]).toMatchObject({ kind: 'kept' });
