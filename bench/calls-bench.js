@@ -12,7 +12,14 @@ const path = require('node:path');
 const dgram = require('node:dgram');
 const { freePort, runSipp, startSipp } = require('./lib/sipp');
 const { servePbx, forkPbx, ask, profiled, benchEntry } = require('./lib/pbx-child');
-const { findMaxRate, measureProcess, idleCpuMsPerSecond, netPerOpUs, mib } = require('./lib/ramp');
+const {
+  findMaxRate,
+  measureProcess,
+  idleCpuMsPerSecond,
+  mib,
+  pbxStep,
+  logPbxStep,
+} = require('./lib/ramp');
 
 const SCEN = path.join(__dirname, 'scenarios');
 const PAIRS = 1000;
@@ -20,7 +27,6 @@ const PAIRS = 1000;
 const HOLD_MS = Number(process.env.BENCH_CALL_HOLD_MS || 0);
 const SECONDS = Number(process.env.BENCH_CALL_SECONDS || 10);
 /** Share of the offered rate a step must achieve to pass (sipp start-up and the tail cost some). */
-const MIN_ACHIEVED = Number(process.env.BENCH_MIN_ACHIEVED || 0.9);
 
 function pbxMain() {
   return servePbx({
@@ -95,21 +101,9 @@ async function setupRate() {
       );
       const m = meter.stop();
       await new Promise((res) => setTimeout(res, 1500)); // retransmissions and CDR writes settle
-      const achieved = Math.round((r.successful / r.elapsedMs) * 1000);
-      return {
-        ok: r.failed === 0 && r.successful === total && achieved >= rate * MIN_ACHIEVED,
-        achieved,
-        successful: r.successful,
-        failed: r.failed,
-        cpuUs: m.perOpUs(r.successful),
-        netCpuUs: netPerOpUs(m, r.successful, idle),
-        rssPeak: m.rssPeak,
-      };
+      return pbxStep(r, { rate, expected: total, meter: m, idlePerS: idle });
     };
-    const log = (s) =>
-      process.stderr.write(
-        `  calls: offered ${s.rate}/s → ${s.achieved}/s, ${s.successful} ok, ${s.failed} failed, ${s.cpuUs} µs CPU/call (net of idle ${s.netCpuUs}), RSS peak ${mib(s.rssPeak)} MiB\n`,
-      );
+    const log = logPbxStep('calls', 'call');
     const found = await findMaxRate(tryRate, { start: 200, factor: 1.5, max: 3000 }, log);
     await uas.stop();
     const best = found.best;

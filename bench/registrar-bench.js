@@ -14,14 +14,20 @@ const os = require('node:os');
 const path = require('node:path');
 const { freePort, runSipp } = require('./lib/sipp');
 const { servePbx, forkPbx, ask, profiled, benchEntry } = require('./lib/pbx-child');
-const { findMaxRate, measureProcess, idleCpuMsPerSecond, netPerOpUs, mib } = require('./lib/ramp');
+const {
+  findMaxRate,
+  measureProcess,
+  idleCpuMsPerSecond,
+  mib,
+  pbxStep,
+  logPbxStep,
+} = require('./lib/ramp');
 
 const SCEN = path.join(__dirname, 'scenarios');
 const STATIONS = Number(process.env.BENCH_REG_STATIONS || 10000);
 const SECONDS = Number(process.env.BENCH_REG_SECONDS || 10);
 const TARGET = 4000;
 /** Share of the offered rate a step must achieve to pass (sipp start-up and the tail cost some). */
-const MIN_ACHIEVED = Number(process.env.BENCH_MIN_ACHIEVED || 0.9);
 
 const telOf = (i) => String(100000 + i);
 
@@ -98,23 +104,10 @@ async function run() {
       );
       const m = meter.stop();
       await sleep(1000); // let the last retransmissions and writes settle before the next step
-      const achieved = Math.round((r.successful / r.elapsedMs) * 1000);
-      return {
-        // Zero failures is not enough: sipp only offers what the answers let it, so a step also
-        // has to keep up with (nearly) the rate offered.
-        ok: r.failed === 0 && r.successful === calls && achieved >= rate * MIN_ACHIEVED,
-        achieved,
-        successful: r.successful,
-        failed: r.failed,
-        cpuUs: m.perOpUs(r.successful),
-        netCpuUs: netPerOpUs(m, r.successful, idle),
-        rssPeak: m.rssPeak,
-      };
+      // Zero failures is not enough: a step also has to keep up with (nearly) the rate offered.
+      return pbxStep(r, { rate, expected: calls, meter: m, idlePerS: idle });
     };
-    const log = (s) =>
-      process.stderr.write(
-        `  registrar: offered ${s.rate}/s → ${s.achieved}/s, ${s.successful} ok, ${s.failed} failed, ${s.cpuUs} µs CPU/reg (net of idle ${s.netCpuUs}), RSS peak ${mib(s.rssPeak)} MiB\n`,
-      );
+    const log = logPbxStep('registrar', 'reg');
     const found = await findMaxRate(tryRate, { start: 1000, factor: 2, max: 16000 }, log);
     const first = found.steps[0];
     const atTarget = found.steps.find((s) => s.rate === TARGET);

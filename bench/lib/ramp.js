@@ -183,6 +183,33 @@ function netPerOpUs(meter, n, idlePerS) {
 
 const mib = (bytes) => (bytes / 1048576).toFixed(1);
 
+/** Share of the offered rate a step must achieve (sipp offers only what the answers let it). */
+const MIN_ACHIEVED = Number(process.env.BENCH_MIN_ACHIEVED || 0.9);
+
+/**
+ * A PBX row's ramp step from sipp's result `r` and the PBX's `meter` (stopped): it passes with no
+ * failure, all `expected` operations done and (nearly) the offered `rate` achieved; CPU per
+ * operation gross and net of the idle background `idlePerS`.
+ */
+function pbxStep(r, { rate, expected, meter, idlePerS }) {
+  const achieved = Math.round((r.successful / r.elapsedMs) * 1000);
+  return {
+    ok: r.failed === 0 && r.successful === expected && achieved >= rate * MIN_ACHIEVED,
+    achieved,
+    successful: r.successful,
+    failed: r.failed,
+    cpuUs: meter.perOpUs(r.successful),
+    netCpuUs: netPerOpUs(meter, r.successful, idlePerS),
+    rssPeak: meter.rssPeak,
+  };
+}
+
+/** The progress line of a PBX row's step (`label`: row, `per`: "call", "reg"). */
+const logPbxStep = (label, per) => (s) =>
+  process.stderr.write(
+    `  ${label}: offered ${s.rate}/s → ${s.achieved}/s, ${s.successful} ok, ${s.failed} failed, ${s.cpuUs} µs CPU/${per} (net of idle ${s.netCpuUs}), RSS peak ${mib(s.rssPeak)} MiB\n`,
+  );
+
 module.exports = {
   findMaxRate,
   rampOptions,
@@ -192,4 +219,6 @@ module.exports = {
   cpuMsOf,
   rssOf,
   mib,
+  pbxStep,
+  logPbxStep,
 };
