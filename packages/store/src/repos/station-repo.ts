@@ -132,7 +132,7 @@ const BOOLEAN_SETTINGS = new Set<keyof StationSettings>([
 const SETTING_KEYS = Object.keys(COLUMNS) as (keyof StationSettings)[];
 /**
  * Settings whose columns a later migration added (0008: challenge_invites, 0012: status_text,
- * 0019: srtp).
+ * 0018: srtp).
  */
 const LATER_COLUMNS = new Set<keyof StationSettings>(['challengeInvites', 'statusText', 'srtp']);
 
@@ -159,7 +159,7 @@ interface StationRow {
   forward_no_answer_timer: number | null;
   dnd: number;
   challenge_invites: number;
-  /** Absent in a database migrated only up to 0018 (upgrade tests). */
+  /** Absent in a database migrated only up to 0017 (upgrade tests). */
   srtp?: StationSrtp;
   /** Absent in a database migrated only up to 0011 (upgrade tests). */
   status_text?: string;
