@@ -5,7 +5,6 @@
  * What each phone hears is taken off the wire (tcpdump on lo: baresip's recorder stops after a
  * re-INVITE) and decoded: every phone hears every other member's tone and not its own.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import { detectTones } from '../../../../packages/media-server/test/helpers/audi
 import { startBaresipPhone, type BaresipPhone } from '../helpers/baresip-phone';
 import { startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
 import { heardOn, readPcap, startRtpCapture, type RtpCapture } from '../helpers/rtp-capture';
+import { toneWav } from '../helpers/tone-wav';
 
 jest.setTimeout(120_000);
 
@@ -35,22 +35,7 @@ describe('conference 46 with baresip phones, audio decoded', () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'conference-audio-'));
     for (const [tel, freq] of Object.entries(TONES)) {
-      execFileSync('sox', [
-        '-n',
-        '-r',
-        '8000',
-        '-c',
-        '1',
-        '-b',
-        '16',
-        path.join(dir, `tone-${tel}.wav`),
-        'synth',
-        '120',
-        'sine',
-        String(freq),
-        'vol',
-        '0.2',
-      ]);
+      toneWav(path.join(dir, `tone-${tel}.wav`), freq, 120);
     }
     h = await startCallsPbx();
     await h.pbx.media.waitUntilAvailable(10_000);

@@ -4,7 +4,6 @@
  * while playing it a tone, then hangs up. Checked by decoding: the phone heard 700 Hz and not its
  * own 440 Hz; the app's recording holds the phone's 440 Hz.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { detectTones } from '../helpers/audio';
 import { startBaresip } from './baresip';
 import type { Any, Stack } from './stack';
 import { startStack, withTimeout } from './stack';
+import { toneWav } from '../helpers/tone-wav';
 
 describe('baresip phone through srf + fsmrf + media server', () => {
   let stack: Stack;
@@ -21,22 +21,7 @@ describe('baresip phone through srf + fsmrf + media server', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baresip-call-'));
-    execFileSync('sox', [
-      '-n',
-      '-r',
-      '8000',
-      '-c',
-      '1',
-      '-b',
-      '16',
-      path.join(dir, 'phone-440.wav'),
-      'synth',
-      '6',
-      'sine',
-      '440',
-      'vol',
-      '0.5',
-    ]);
+    toneWav(path.join(dir, 'phone-440.wav'), 440, 6, 0.5);
     stack = await startStack({ soundsDir: dir });
   });
   afterAll(async () => {

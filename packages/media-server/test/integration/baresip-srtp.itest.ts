@@ -6,7 +6,6 @@
  * libsrtp) heard 700 Hz and not its own 440 Hz; the media server (decrypting with werift) recorded
  * the phone's 440 Hz. The media server's answer is RTP/SAVP with its own key.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import { detectTones } from '../helpers/audio';
 import { startBaresip } from './baresip';
 import type { Any, Stack } from './stack';
 import { startStack, withTimeout } from './stack';
+import { toneWav } from '../helpers/tone-wav';
 
 jest.setTimeout(60_000);
 
@@ -25,22 +25,7 @@ describe('baresip with mandatory SRTP through srf + fsmrf + media server', () =>
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baresip-srtp-'));
-    execFileSync('sox', [
-      '-n',
-      '-r',
-      '8000',
-      '-c',
-      '1',
-      '-b',
-      '16',
-      path.join(dir, 'phone-440.wav'),
-      'synth',
-      '8',
-      'sine',
-      '440',
-      'vol',
-      '0.5',
-    ]);
+    toneWav(path.join(dir, 'phone-440.wav'), 440, 8, 0.5);
     stack = await startStack({ soundsDir: dir });
   });
   afterAll(async () => {
