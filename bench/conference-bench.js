@@ -7,13 +7,11 @@
 // timestamps (tcpdump on lo, bench/lib/rtp-capture.js; the media server README's method and bound
 // of 2 ms). Conferences are added step by step until the bound breaks or the step count ends.
 // Run alone: `node bench/conference-bench.js` (after `npm run build`).
-const fs = require('node:fs');
 const os = require('node:os');
-const path = require('node:path');
 const capture = require('./lib/rtp-capture');
 const { startPhoneBank } = require('./lib/mini-ua');
 const { freePort } = require('./lib/sipp');
-const { servePbx, forkPbx, ask, pcmuTone, benchEntry } = require('./lib/pbx-child');
+const { servePbx, forkPbx, ask, paceWindow, pcmuTone, benchEntry } = require('./lib/pbx-child');
 
 const BOUND_MS = 2;
 const MEASURE_MS = 4000;
@@ -105,36 +103,27 @@ async function run() {
       // Control: the phone bank's own packets to the mixer (a plain Node sender on a 20 ms
       // timer in this process), timestamped by the same capture: the machine's noise right now.
       const control = new Set(bank.targetPorts());
-      const file = path.join(os.tmpdir(), `conf-bench-${process.pid}.pcap`);
-      const cap = await capture.startCapture({
-        bin: tcpdump,
-        file,
-        dstPorts: [...ports, ...control],
+      const w = await paceWindow(child, {
+        tcpdump,
+        name: 'conf-bench',
+        ports,
+        control,
+        ms: MEASURE_MS,
         maxPackets: n * 5 * 50 * 10,
-        maxMs: MEASURE_MS * 3,
+        keep: Boolean(process.env.CONF_BENCH_KEEP),
       });
-      const cpu0 = (await ask(child, { type: 'cpu' }, 'cpu')).usage;
-      await new Promise((r) => setTimeout(r, MEASURE_MS));
-      const end = await ask(child, { type: 'cpu' }, 'cpu');
-      const done = await cap.stop();
-      const groups = capture.analyse(done.file, (port) =>
-        ports.has(port) ? 'conf' : control.has(port) ? 'control' : undefined,
-      );
-      const g = groups.conf;
-      const floor = groups.control;
-      if (process.env.CONF_BENCH_KEEP) process.stderr.write(`  capture kept: ${done.file}\n`);
-      else fs.rmSync(done.file, { force: true });
-      const cpuPct =
-        ((end.usage.user - cpu0.user + end.usage.system - cpu0.system) / 1000 / MEASURE_MS) * 100;
+      const g = w.target;
+      const floor = w.control;
+      const cpuPct = w.cpuPct;
       const r = {
         n,
         streams: g?.streams ?? 0,
         p99: g?.p99 ?? Infinity,
         max: g?.max ?? Infinity,
         cpuPct,
-        rssMb: end.mem / 1e6,
+        rssMb: w.rssMb,
         buildMs,
-        dropped: done.dropped,
+        dropped: w.dropped,
         floorP99: floor?.p99 ?? NaN,
       };
       r.ok = r.streams === n * 5 && r.p99 <= BOUND_MS;

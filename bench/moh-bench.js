@@ -8,13 +8,11 @@
 // percentile, from kernel timestamps (tcpdump on lo, bench/lib/rtp-capture.js; the media server
 // README's method and bound of 2 ms). Calls are added step by step.
 // Run alone: `node bench/moh-bench.js` (after `npm run build`).
-const fs = require('node:fs');
 const os = require('node:os');
-const path = require('node:path');
 const capture = require('./lib/rtp-capture');
 const { startPhoneBank } = require('./lib/mini-ua');
 const { freePort } = require('./lib/sipp');
-const { servePbx, forkPbx, ask, pcmuTone, benchEntry } = require('./lib/pbx-child');
+const { servePbx, forkPbx, ask, paceWindow, pcmuTone, benchEntry } = require('./lib/pbx-child');
 
 const BOUND_MS = 2;
 const MEASURE_MS = 4000;
@@ -104,25 +102,16 @@ async function run() {
       await new Promise((r) => setTimeout(r, WARM_MS));
       const heldPorts = new Set(held.slice(0, n).map((tel) => bank.stations.get(tel).port));
       const control = new Set(bank.targetPorts());
-      const file = path.join(os.tmpdir(), `moh-bench-${process.pid}.pcap`);
-      const cap = await capture.startCapture({
-        bin: tcpdump,
-        file,
-        dstPorts: [...heldPorts, ...control],
+      const w = await paceWindow(child, {
+        tcpdump,
+        name: 'moh-bench',
+        ports: heldPorts,
+        control,
+        ms: MEASURE_MS,
         maxPackets: n * 2 * 50 * 10,
-        maxMs: MEASURE_MS * 3,
       });
-      const cpu0 = (await ask(child, { type: 'cpu' }, 'cpu')).usage;
-      await new Promise((r) => setTimeout(r, MEASURE_MS));
-      const end = await ask(child, { type: 'cpu' }, 'cpu');
-      const done = await cap.stop();
-      const groups = capture.analyse(done.file, (port) =>
-        heldPorts.has(port) ? 'music' : control.has(port) ? 'control' : undefined,
-      );
-      fs.rmSync(done.file, { force: true });
-      const g = groups.music;
-      const cpuPct =
-        ((end.usage.user - cpu0.user + end.usage.system - cpu0.system) / 1000 / MEASURE_MS) * 100;
+      const g = w.target;
+      const cpuPct = w.cpuPct;
       const r = {
         n,
         channels: st.channels,
@@ -130,9 +119,9 @@ async function run() {
         p99: g?.p99 ?? Infinity,
         max: g?.max ?? Infinity,
         cpuPct,
-        rssMb: end.mem / 1e6,
+        rssMb: w.rssMb,
         buildMs,
-        floorP99: groups.control?.p99 ?? NaN,
+        floorP99: w.control?.p99 ?? NaN,
         load: os.loadavg()[0],
       };
       r.ok = r.streams === n && r.p99 <= BOUND_MS;

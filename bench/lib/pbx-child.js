@@ -170,6 +170,41 @@ function ask(child, msg, type) {
 }
 
 /** 50 PCMU frames (1 s) of a `hz` sine, which the phone bank loops. */
+/**
+ * One measurement window over a PBX child: captures (kernel timestamps, tcpdump on lo) the RTP
+ * sent to `ports` and, as the machine's noise floor meanwhile, to `control` (the phone bank's own
+ * 20 ms sender), for `ms`, while reading the child's CPU. Returns each group's pacing
+ * (bench/lib/rtp-capture.js analyse), the child's CPU % over the window and its RSS at the end.
+ */
+async function paceWindow(child, { tcpdump, name, ports, control, ms, maxPackets, keep = false }) {
+  const capture = require('./rtp-capture');
+  const file = path.join(os.tmpdir(), `${name}-${process.pid}.pcap`);
+  const cap = await capture.startCapture({
+    bin: tcpdump,
+    file,
+    dstPorts: [...ports, ...control],
+    maxPackets,
+    maxMs: ms * 3,
+  });
+  const cpu0 = (await ask(child, { type: 'cpu' }, 'cpu')).usage;
+  await new Promise((r) => setTimeout(r, ms));
+  const end = await ask(child, { type: 'cpu' }, 'cpu');
+  const done = await cap.stop();
+  const groups = capture.analyse(done.file, (port) =>
+    ports.has(port) ? 'target' : control.has(port) ? 'control' : undefined,
+  );
+  if (keep) process.stderr.write(`  capture kept: ${done.file}\n`);
+  else fs.rmSync(done.file, { force: true });
+  const cpuUs = end.usage.user - cpu0.user + end.usage.system - cpu0.system;
+  return {
+    target: groups.target,
+    control: groups.control,
+    cpuPct: (cpuUs / 1000 / ms) * 100,
+    rssMb: end.mem / 1e6,
+    dropped: done.dropped,
+  };
+}
+
 function pcmuTone(hz) {
   const { mulaw } = require('alawmulaw');
   const pcm = new Int16Array(160 * 50);
@@ -197,4 +232,13 @@ function benchEntry(mod, { pbxMain, run }) {
   }
 }
 
-module.exports = { startBenchPbx, servePbx, forkPbx, ask, profiled, pcmuTone, benchEntry };
+module.exports = {
+  startBenchPbx,
+  servePbx,
+  forkPbx,
+  ask,
+  paceWindow,
+  profiled,
+  pcmuTone,
+  benchEntry,
+};
