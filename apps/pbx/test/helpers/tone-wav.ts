@@ -1,2 +1,2 @@
 /** The phones' test tones: the media server's test helper (one sox invocation for both packages). */
-export { toneWav } from '../../../../packages/media-server/test/helpers/tone-wav';
+export { silenceWav, toneWav } from '../../../../packages/media-server/test/helpers/tone-wav';

@@ -5,13 +5,13 @@
  * through the PBX and prints every status change) as the other station goes DND with `pbx ext
  * set --dnd`, comes back, and goes offline.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { run as runCli } from '../../../cli/src/main';
 import { startBaresipPhone, type BaresipPhone } from '../helpers/baresip-phone';
+import { silenceWav } from '../helpers/tone-wav';
 import { startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
 import { freePort } from '../helpers/sipp';
 
@@ -34,19 +34,7 @@ describe('baresip: presence and MESSAGE between two soft clients', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baresip-presence-'));
-    execFileSync('sox', [
-      '-n',
-      '-r',
-      '8000',
-      '-c',
-      '1',
-      '-b',
-      '16',
-      path.join(dir, 'silence.wav'),
-      'trim',
-      '0',
-      '60',
-    ]);
+    silenceWav(path.join(dir, 'silence.wav'), 60);
     h = await startCallsPbx();
     for (const tel of ['201', '202']) await h.station(tel, { name: `Soft ${tel}` });
   });

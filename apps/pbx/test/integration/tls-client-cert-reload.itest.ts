@@ -5,7 +5,6 @@
  * restart when they change on disk (or on SIGHUP, `reloadTls()`), seen by a new connection that
  * is presented the new certificate, while an unusable pair keeps the current one.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +18,7 @@ import {
   type TestCert,
 } from '../../../../packages/sip-server/test/transport/test-certs';
 import { startBaresipPhone, type BaresipPhone } from '../helpers/baresip-phone';
+import { silenceWav } from '../helpers/tone-wav';
 import { startCallsPbx, waitFor, type CallsPbx } from '../helpers/calls-harness';
 
 jest.setTimeout(90_000);
@@ -83,19 +83,7 @@ const fingerprint = (c: TestCert): string => new X509Certificate(c.cert).fingerp
     keyFile = path.join(dir, 'pbx-key.pem');
     fs.copyFileSync(first.certFile, certFile);
     fs.copyFileSync(first.keyFile, keyFile);
-    execFileSync('sox', [
-      '-n',
-      '-r',
-      '8000',
-      '-c',
-      '1',
-      '-b',
-      '16',
-      path.join(dir, 'silence.wav'),
-      'trim',
-      '0',
-      '5',
-    ]);
+    silenceWav(path.join(dir, 'silence.wav'), 5);
     h = await startCallsPbx({
       logger: pino({ level: 'debug' }, logStream),
       overrides: (c) => {

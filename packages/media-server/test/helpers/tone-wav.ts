@@ -1,6 +1,7 @@
-/** Test tones for the phones: an 8 kHz mono 16-bit WAV of one sine (sox), a fifth of full scale unless `volume` says. */
+/** Test audio for the phones: 8 kHz mono 16-bit WAVs made with sox. */
 import { execFileSync } from 'node:child_process';
 
+/** One sine, a fifth of full scale unless `volume` says. */
 export function toneWav(file: string, freq: number, seconds: number, volume = 0.2): void {
   execFileSync('sox', [
     '-n',
@@ -17,5 +18,22 @@ export function toneWav(file: string, freq: number, seconds: number, volume = 0.
     String(freq),
     'vol',
     String(volume),
+  ]);
+}
+
+/** Digital silence, for a phone that must send audio but whose sound no test listens to. */
+export function silenceWav(file: string, seconds: number): void {
+  execFileSync('sox', [
+    '-n',
+    '-r',
+    '8000',
+    '-c',
+    '1',
+    '-b',
+    '16',
+    file,
+    'trim',
+    '0',
+    String(seconds),
   ]);
 }
