@@ -11,7 +11,15 @@ const os = require('node:os');
 const capture = require('./lib/rtp-capture');
 const { startPhoneBank } = require('./lib/mini-ua');
 const { freePort } = require('./lib/sipp');
-const { servePbx, forkPbx, ask, paceWindow, pcmuTone, benchEntry } = require('./lib/pbx-child');
+const {
+  servePbx,
+  forkPbx,
+  ask,
+  paceWindow,
+  rampSteps,
+  pcmuTone,
+  benchEntry,
+} = require('./lib/pbx-child');
 
 const BOUND_MS = 2;
 const MEASURE_MS = 4000;
@@ -83,10 +91,14 @@ async function run() {
   await ask(child, { type: 'stations', tels, port: bank.port }, 'stations');
   for (const tel of tels) await bank.station(tel);
 
-  const steps = [];
   let built = 0;
-  try {
-    for (const n of STEPS) {
+  const { steps, best, measured } = await rampSteps({
+    counts: STEPS,
+    bank,
+    child,
+    reached: () => built,
+    more: (r) => r.streams === r.n * 5,
+    step: async (n) => {
       const t0 = Date.now();
       while (built < n) {
         const base = 4000 + built * 5;
@@ -128,25 +140,14 @@ async function run() {
       };
       r.ok = r.streams === n * 5 && r.p99 <= BOUND_MS;
       r.load = os.loadavg()[0];
-      steps.push(r);
       process.stderr.write(
         `  ${n} conferences (${r.streams}/${n * 5} streams): p99 ±${r.p99.toFixed(2)} ms, max ${r.max.toFixed(2)} ms (plain Node sender meanwhile ±${r.floorP99.toFixed(2)} ms), PBX CPU ${cpuPct.toFixed(0)} %, RSS ${r.rssMb.toFixed(0)} MB, built in ${buildMs} ms, load ${os.loadavg()[0].toFixed(2)}${r.ok ? ' ok' : ''}\n`,
       );
       // Past the bound the ramp goes on while every stream is there: the machine's load moves
       // the figure (the control says how much), so later steps still tell the trend.
-      if (r.streams !== n * 5) break;
-    }
-  } catch (err) {
-    process.stderr.write(`  stopped: ${err.message}\n`);
-    steps.push({ n: built, error: err.message, ok: false });
-  } finally {
-    bank.close();
-    child.send({ type: 'exit' });
-    await new Promise((r) => child.once('exit', r));
-  }
-  const good = steps.filter((s) => s.ok);
-  const best = good[good.length - 1];
-  const measured = steps.filter((s) => !s.error);
+      return r;
+    },
+  });
   rows.push({
     name: 'Concurrent 5-member conferences held by the whole PBX (46 flow), every member receiving every 20 ms ± 2 ms at p99',
     value: best ? best.n : 0,

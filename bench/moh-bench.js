@@ -12,7 +12,15 @@ const os = require('node:os');
 const capture = require('./lib/rtp-capture');
 const { startPhoneBank } = require('./lib/mini-ua');
 const { freePort } = require('./lib/sipp');
-const { servePbx, forkPbx, ask, paceWindow, pcmuTone, benchEntry } = require('./lib/pbx-child');
+const {
+  servePbx,
+  forkPbx,
+  ask,
+  paceWindow,
+  rampSteps,
+  pcmuTone,
+  benchEntry,
+} = require('./lib/pbx-child');
 
 const BOUND_MS = 2;
 const MEASURE_MS = 4000;
@@ -83,10 +91,14 @@ async function run() {
   await ask(child, { type: 'stations', tels: [...holders, ...held], port: bank.port }, 'stations');
   for (const tel of [...holders, ...held]) await bank.station(tel);
 
-  const steps = [];
   let built = 0;
-  try {
-    for (const n of STEPS) {
+  const { steps, best, measured } = await rampSteps({
+    counts: STEPS,
+    bank,
+    child,
+    reached: () => built,
+    more: (r) => r.streams === r.n,
+    step: async (n) => {
       const t0 = Date.now();
       while (built < n) {
         const c = await bank.call(holders[built], held[built]);
@@ -125,23 +137,12 @@ async function run() {
         load: os.loadavg()[0],
       };
       r.ok = r.streams === n && r.p99 <= BOUND_MS;
-      steps.push(r);
       process.stderr.write(
         `  ${n} held calls (${r.streams}/${n} music streams, ${r.channels} media channels): p99 ±${r.p99.toFixed(2)} ms, max ${r.max.toFixed(2)} ms (plain Node sender meanwhile ±${r.floorP99.toFixed(2)} ms), PBX CPU ${cpuPct.toFixed(0)} %, RSS ${r.rssMb.toFixed(0)} MB, set up in ${buildMs} ms, load ${r.load.toFixed(2)}${r.ok ? ' ok' : ''}\n`,
       );
-      if (r.streams !== n) break;
-    }
-  } catch (err) {
-    process.stderr.write(`  stopped: ${err.message}\n`);
-    steps.push({ n: built, error: err.message, ok: false });
-  } finally {
-    bank.close();
-    child.send({ type: 'exit' });
-    await new Promise((r) => child.once('exit', r));
-  }
-  const good = steps.filter((s) => s.ok);
-  const best = good[good.length - 1];
-  const measured = steps.filter((s) => !s.error);
+      return r;
+    },
+  });
   const rows = [
     {
       name: 'Concurrent held calls hearing music on hold through the whole PBX, every held party receiving every 20 ms ± 2 ms at p99',

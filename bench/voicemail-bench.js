@@ -16,7 +16,7 @@ const path = require('node:path');
 const capture = require('./lib/rtp-capture');
 const { startPhoneBank } = require('./lib/mini-ua');
 const { freePort } = require('./lib/sipp');
-const { servePbx, forkPbx, ask, pcmuTone, benchEntry } = require('./lib/pbx-child');
+const { servePbx, forkPbx, ask, rampSteps, pcmuTone, benchEntry } = require('./lib/pbx-child');
 
 const BOUND_MS = 2;
 const GREETING_CAPTURE_MS = 1500;
@@ -94,10 +94,14 @@ async function run() {
   await ask(child, { type: 'mailboxes', tels: owners }, 'mailboxes');
   for (const tel of callers) await bank.station(tel);
 
-  const steps = [];
   let used = 0;
-  try {
-    for (const n of STEPS) {
+  const { steps, best, measured } = await rampSteps({
+    counts: STEPS,
+    bank,
+    child,
+    reached: () => used,
+    more: (r) => r.kept === r.n,
+    step: async (n) => {
       const before = await ask(child, { type: 'state' }, 'state');
       const pairs = callers.slice(used, used + n).map((c, i) => [c, owners[used + i]]);
       used += n;
@@ -156,23 +160,12 @@ async function run() {
         load: os.loadavg()[0],
       };
       r.ok = r.kept === n && (!tcpdump || r.p99 <= BOUND_MS);
-      steps.push(r);
       process.stderr.write(
         `  ${n} callers: ${r.answered} answered in ${answerMs} ms, ${r.kept} messages kept, committed ${commitMs} ms after the hang-ups; greeting pacing p99 ±${r.p99.toFixed(2)} ms (max ${r.max.toFixed(1)}, ${r.streams} streams); PBX CPU ${cpuPct.toFixed(0)} %, RSS ${r.rssMb.toFixed(0)} MB; load ${r.load.toFixed(2)}${r.ok ? ' ok' : ''}\n`,
       );
-      if (r.kept !== n) break;
-    }
-  } catch (err) {
-    process.stderr.write(`  stopped: ${err.message}\n`);
-    steps.push({ n: used, error: err.message, ok: false });
-  } finally {
-    bank.close();
-    child.send({ type: 'exit' });
-    await new Promise((r) => child.once('exit', r));
-  }
-  const good = steps.filter((s) => s.ok);
-  const best = good[good.length - 1];
-  const measured = steps.filter((s) => !s.error);
+      return r;
+    },
+  });
   const rows = [
     {
       name: 'Concurrent callers leaving voice-mail messages through the whole PBX, every message kept and the greeting paced 20 ms ± 2 ms at p99',

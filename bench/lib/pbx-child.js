@@ -205,6 +205,32 @@ async function paceWindow(child, { tcpdump, name, ports, control, ms, maxPackets
   };
 }
 
+/**
+ * A bench ramp: `step(n)` for each count in `counts`, every result kept, until `more(result)`
+ * says no or a step throws (then `{ n: reached(), error }` is kept and the ramp stops). Closes
+ * the phone bank and the PBX child whatever happens. Returns every step, the largest one marked
+ * ok, and those that were measured (no error).
+ */
+async function rampSteps({ counts, step, more, reached, bank, child }) {
+  const steps = [];
+  try {
+    for (const n of counts) {
+      const r = await step(n);
+      steps.push(r);
+      if (!more(r)) break;
+    }
+  } catch (err) {
+    process.stderr.write(`  stopped: ${err.message}\n`);
+    steps.push({ n: reached(), error: err.message, ok: false });
+  } finally {
+    bank.close();
+    child.send({ type: 'exit' });
+    await new Promise((r) => child.once('exit', r));
+  }
+  const good = steps.filter((s) => s.ok);
+  return { steps, best: good[good.length - 1], measured: steps.filter((s) => !s.error) };
+}
+
 function pcmuTone(hz) {
   const { mulaw } = require('alawmulaw');
   const pcm = new Int16Array(160 * 50);
@@ -238,6 +264,7 @@ module.exports = {
   forkPbx,
   ask,
   paceWindow,
+  rampSteps,
   profiled,
   pcmuTone,
   benchEntry,
