@@ -7,11 +7,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadWav } from '../../src/media';
-import { freePort } from '../../../sip-server/test/helpers/sipp';
-import { detectTones } from '../helpers/audio';
 import { startBaresip } from './baresip';
-import type { Any, Stack } from './stack';
+import { expectToneBothWays, phonePorts, playAndRecordOnce } from './play-record-app';
+import type { Stack } from './stack';
 import { startStack, withTimeout } from './stack';
 import { toneWav } from '../helpers/tone-wav';
 
@@ -31,52 +29,20 @@ describe('baresip phone through srf + fsmrf + media server', () => {
 
   it('plays to the phone and records the phone', async () => {
     const appRec = path.join(dir, 'app-heard.wav');
-    const done = new Promise<void>((resolve, reject) => {
-      stack.srf.invite(async (req: Any, res: Any) => {
-        try {
-          const { endpoint, dialog } = await stack.ms.connectCaller(req, res);
-          await endpoint.set('RECORD_READ_ONLY', 'true');
-          await endpoint.execute('record_session', appRec);
-          await endpoint.play('tone_stream://%(2000,0,700);loops=1');
-          await endpoint.execute('stop_record_session', appRec);
-          dialog.destroy();
-          await endpoint.destroy();
-          resolve();
-        } catch (err) {
-          reject(err instanceof Error ? err : new Error(String(err)));
-        }
-      });
-    });
+    const call = playAndRecordOnce(stack, appRec, 2000);
     const sipUdp = stack.sip.sipAddresses.find((a) => a.protocol === 'udp')!;
-    let port = await freePort('both');
-    while (!(await isFree(port + 1))) port = await freePort('both');
     const phone = startBaresip({
       dir: path.join(dir, 'phone'),
-      sipPort: port,
-      rtpPorts: [38600, 38699],
+      ...(await phonePorts()),
       sourceWav: path.join(dir, 'phone-440.wav'),
       dial: `sip:app@127.0.0.1:${sipUdp.port}`,
     });
     try {
-      await withTimeout(done, 15000, 'call handled by the app');
+      await withTimeout(call.done, 15000, 'call handled by the app');
       await phone.waitFor(/terminated|closed|BYE/i, 5000).catch(() => undefined);
     } finally {
       await phone.stop();
     }
-    const heardFile = phone.heardFile();
-    expect(heardFile).toBeDefined();
-    const heard = await loadWav(heardFile!);
-    expect(detectTones(heard, [440, 700], { ratio: 0.05 })).toEqual([700]);
-    const recorded = await loadWav(appRec);
-    expect(detectTones(recorded, [440, 700], { ratio: 0.05 })).toEqual([440]);
+    await expectToneBothWays(phone, appRec);
   });
 });
-
-async function isFree(port: number): Promise<boolean> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
