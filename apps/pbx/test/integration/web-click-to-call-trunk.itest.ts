@@ -3,13 +3,21 @@
  * `chromium` driven by playwright-core): the administrator sets the trunk up through the API,
  * the user clicks Call on a shared external contact, the PBX rings the user's own phone (a sipp
  * phone) showing the contact, then, once answered, calls the number through the trunk (Kamailio
- * as the provider's proxy, a sipp gateway whose far end rings 1.5 s before answering). Asserts
+ * as the provider's proxy, a sipp gateway whose far end rings 3 s before answering). Asserts
  * what the user sees step by step (recorded by a MutationObserver in the page, so no state is
  * missed between two polls), what the provider receives on the wire (Request-URI, From with the
- * trunk's caller ID, the user's SDP), and the call record.
+ * trunk's caller ID, the user's SDP), and the call record. Then, with the media server on, that
+ * the user's phone (baresip) hears the PBX's ringback (440 + 480 Hz, decoded from the RTP it
+ * received) while the far end rings.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { goertzel } from '../../../../packages/media-server/test/helpers/audio';
+import { startBaresipPhone } from '../helpers/baresip-phone';
+import { heardFrom, startRtpCapture } from '../helpers/rtp-capture';
+import { toneWav } from '../helpers/tone-wav';
 import {
   bodyOf,
   expectPhoneOk,
@@ -165,5 +173,84 @@ describe('click to call through a trunk, in the browser', () => {
     await page.click('#tab-history');
     await page.waitForSelector(`#history-table >> text=9${NUMBER}`);
     await context.close();
+  });
+
+  it("the user's phone hears ringback (440 + 480 Hz) from the media server while the far end rings", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'c2c-ringback-'));
+    await using w = await world('uas-gateway-ring-answer.xml', undefined, undefined, {
+      musicOnHold: true,
+    });
+    const { h } = w;
+    try {
+      await h.station('201', { name: 'Alice' });
+      await h.pbx.ctx.store.webAuth.setCtiPassword('201', 'alice-cti');
+      await h.pbx.media.waitUntilAvailable(WAIT);
+      await h.pbx.ctx.store.trunks.create({
+        name: 'main',
+        host: KAM_IP,
+        port: w.kam.port,
+        transport: 'tcp',
+        username: USER,
+        password: PASSWORD,
+        realm: 'itsp.test',
+      });
+      await h.pbx.changeApplied('trunks');
+      await waitFor(
+        'trunk main registered',
+        async () =>
+          (await h.pbx.ctx.store.trunks.statuses()).some(
+            (s) => s.trunk === 'main' && s.state === 'registered',
+          ),
+        WAIT,
+      );
+      // The phone's microphone: a 1000 Hz tone, so its own sound is not taken for ringback.
+      const wav = path.join(dir, 'mic.wav');
+      toneWav(wav, 1000, 60);
+      const phone = await startBaresipPhone({
+        dir,
+        tel: '201',
+        toneWav: wav,
+        pbx: h.pbx.target,
+        beforeStart: (sipPort) => h.register('201', sipPort),
+      });
+      try {
+        const media: [number, number] = [
+          h.pbx.ctx.config.media.rtpPortMin,
+          h.pbx.ctx.config.media.rtpPortMax,
+        ];
+        const capture = await startRtpCapture({
+          file: path.join(dir, 'user.pcap'),
+          ranges: [phone.rtpPorts],
+          maxMs: 100_000,
+        });
+        const alice = new ApiClient(h.pbx.http.url);
+        expect((await alice.login('201', 'alice-cti')).status).toBe(200);
+        const placed = await alice.request('POST', '/api/me/calls', {
+          to: `9${NUMBER}`,
+          name: 'Acme Plumbing',
+        });
+        expect(placed.status).toBe(202);
+        const ref = placed.body.ref as string;
+        const call = () => h.cc.env.registry.all().find((c) => c.ref === ref);
+        await waitFor('the far end answered', () => call()?.record.answeredAt != null, WAIT);
+        const answeredAt = Date.now();
+        expect((await alice.request('DELETE', `/api/calls/${ref}`)).status).toBe(200);
+        await phone.waitForEvent((e) => e.type === 'CALL_CLOSED', WAIT);
+        const packets = await capture.stop();
+        // What the phone got from the media server: only the ringback (no other waiting media).
+        const heard = heardFrom(packets, phone.rtpPorts, media, 0, answeredAt);
+        expect(heard.length).toBeGreaterThanOrEqual(8000 * 0.5);
+        const noise = goertzel(heard, 1000) + goertzel(heard, 700);
+        expect(goertzel(heard, 440)).toBeGreaterThan(10 * noise);
+        expect(goertzel(heard, 480)).toBeGreaterThan(10 * noise);
+        expectPhoneOk(await w.gwA.done, 'gateway');
+        const rec = (await records(h)).find((r) => r.callRef === ref);
+        expect(rec).toMatchObject({ callerTel: '201', trunk: 'main', disposition: 'answered' });
+      } finally {
+        await phone.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
