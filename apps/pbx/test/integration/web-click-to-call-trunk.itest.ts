@@ -97,16 +97,16 @@ describe('click to call through a trunk, in the browser', () => {
     const card = page.locator('.card.external:has-text("Acme Plumbing")');
     await card.waitFor();
     // Every state the status line passes through, in order (attribute changes, none skipped).
-    await page.evaluate(() => {
-      const box = document.getElementById('call-status')!;
-      const seen: Array<{ state: string; text: string }> = [];
-      (window as unknown as { seen: typeof seen }).seen = seen;
+    // (Browser code as text: this file is type-checked without the DOM library.)
+    await page.evaluate(`(() => {
+      const box = document.getElementById('call-status');
+      const seen = (window.seen = []);
       new MutationObserver(() => {
         const state = box.dataset.state ?? '';
         const last = seen[seen.length - 1];
         if (!last || last.state !== state) seen.push({ state, text: box.textContent ?? '' });
       }).observe(box, { attributes: true, childList: true, subtree: true, characterData: true });
-    });
+    })()`);
 
     const userPort = await freePort('udp', '127.0.0.1');
     const user = await h.phone('201', 'uas-answer-expect-reinvite-mport.xml', {
@@ -120,9 +120,7 @@ describe('click to call through a trunk, in the browser', () => {
     );
     await page.click('#call-hangup');
     await page.waitForSelector('#call-status[data-state="ended"]');
-    const seen = (await page.evaluate(
-      () => (window as unknown as { seen: unknown }).seen,
-    )) as Array<{ state: string; text: string }>;
+    const seen = (await page.evaluate('window.seen')) as Array<{ state: string; text: string }>;
     expect(seen.map((s) => s.state)).toEqual([
       'placing',
       'ringing-me',
