@@ -3,7 +3,7 @@
  * `chromium` driven by playwright-core): the administrator sets the trunk up through the API,
  * the user clicks Call on a shared external contact, the PBX rings the user's own phone (a sipp
  * phone) showing the contact, then, once answered, calls the number through the trunk (Kamailio
- * as the provider's proxy, a sipp gateway whose far end rings 3 s before answering). Asserts
+ * as the provider's proxy, a sipp gateway whose far end rings 5 s before answering). Asserts
  * what the user sees step by step (recorded by a MutationObserver in the page, so no state is
  * missed between two polls), what the provider receives on the wire (Request-URI, From with the
  * trunk's caller ID, the user's SDP), and the call record. Then, with the media server on, that
