@@ -170,6 +170,12 @@ describe('HTTP API: number plan, ring groups, mailboxes, billing, passwords, bac
     );
 
     expect((await admin.request('POST', '/api/groups', { number: '520' })).status).toBe(201);
+    // A station may not take a group's number or clash with a feature code (the same check).
+    for (const tel of ['520', '6011']) {
+      const r = await admin.request('POST', '/api/stations', { tel, password: 'pass520x' });
+      expect([tel, r.status, r.body.error]).toEqual([tel, 409, 'conflict']);
+      expect(r.body.message).toContain(tel === '520' ? '520' : '601');
+    }
     for (const [body, message] of [
       [{}, 'nothing to change; give name, members, add, remove, voicemail or voicemailAfter'],
       [{ voicemailAfter: 0 }, 'voicemailAfter: a number of seconds, 0 < s <= 600, or default'],
