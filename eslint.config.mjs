@@ -16,9 +16,12 @@ const packages = {
   'packages/store': [],
   'packages/config': [],
   'packages/dialplan': ['packages/config'],
+  // The administrator's changes shared by the pbx command and the HTTP API.
+  'packages/admin': ['packages/config', 'packages/dialplan', 'packages/store'],
   'packages/media-server': ['packages/sip-server'],
-  'apps/cli': ['packages/store', 'packages/config', 'packages/dialplan'],
+  'apps/cli': ['packages/admin', 'packages/store', 'packages/config', 'packages/dialplan'],
   'apps/pbx': [
+    'packages/admin',
     'packages/sip-server',
     'packages/store',
     'packages/config',

@@ -1,3 +1,4 @@
+import { InputError } from '@pbx/admin';
 import { ConfigError } from '@pbx/config';
 import {
   ConflictError,
@@ -26,7 +27,11 @@ export class CommandFailedError extends Error {
 
 /** The exit status and the lines for stderr of an error (no stack traces). */
 export function describeError(err: unknown): { code: number; lines: string[] } {
-  if (err instanceof UsageError || err instanceof InvalidAddressError) {
+  if (
+    err instanceof UsageError ||
+    err instanceof InputError ||
+    err instanceof InvalidAddressError
+  ) {
     return { code: EXIT_USAGE, lines: [err.message] };
   }
   if (err instanceof ConfigError) {

@@ -1,7 +1,6 @@
-import { AccountIdSchema, AuthCodeSchema } from '@pbx/config';
+import { accountId, authCode } from '@pbx/admin';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
-import { UsageError } from '../errors';
 import { printJson, printTable, say } from '../format';
 
 /** `pbx authcode add|list|remove`: codes for auth code dialling and the accounts they bill. */
@@ -19,12 +18,8 @@ export function registerAuthcode(program: Command, ctx: () => CliContext): void 
     .option('--note <text>', 'who holds the code', '')
     .action(async (code: string, opts: { account: string; note: string }) => {
       const c = ctx();
-      if (!AuthCodeSchema.safeParse(code).success)
-        throw new UsageError(`auth code ${code}: must be 2 to 12 digits`);
-      if (!AccountIdSchema.safeParse(opts.account).success)
-        throw new UsageError(
-          `--account ${opts.account}: must be 1 to 32 of letters, digits, "_" or "-"`,
-        );
+      authCode(code);
+      accountId(opts.account, '--account');
       await (await c.store()).billing.addAuthCode({ code, account: opts.account, note: opts.note });
       say(c.io, `auth code ${code} added (account ${opts.account})`);
     });

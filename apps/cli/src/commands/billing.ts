@@ -1,108 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { AccountIdSchema, ConfigError, parseMoney, type ConfigIssue } from '@pbx/config';
-import { csvLine, formatMoney, NotFoundError, type AccountKind, type Rate } from '@pbx/store';
+import { accountId, accountKind, accountStatement, parseRates, RATE_COLUMNS } from '@pbx/admin';
+import { parseMoney } from '@pbx/config';
+import { formatMoney, NotFoundError } from '@pbx/store';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
-import { CommandFailedError, UsageError } from '../errors';
+import { CommandFailedError } from '../errors';
 import { parseSince } from '../duration';
 import { isoTime, printJson, printPairs, printTable, say } from '../format';
-
-/** The rate CSV's columns, in order (a header row naming them is optional). */
-export const RATE_COLUMNS = ['prefix', 'per_minute', 'minimum', 'increment', 'setup_fee'] as const;
-
-/** One CSV line split on commas, quotes allowed (RFC 4180, no line breaks inside fields). */
-function splitCsv(line: string): string[] {
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(field);
-      field = '';
-    } else field += ch;
-  }
-  out.push(field);
-  return out.map((f) => f.trim());
-}
-
-/**
- * Parses the rate table: `prefix,per_minute,minimum,increment,setup_fee` per line (prices as
- * decimal amounts, minimum and increment in seconds). Every bad line is named.
- */
-export function parseRates(text: string): Rate[] {
-  const issues: ConfigIssue[] = [];
-  const rates: Rate[] = [];
-  const seen = new Set<string>();
-  const lines = text.split(/\r?\n/);
-  lines.forEach((raw, i) => {
-    const line = raw.trim();
-    const key = `line ${i + 1}`;
-    if (line === '' || line.startsWith('#')) return;
-    const f = splitCsv(line);
-    if (i === 0 && f[0]?.toLowerCase() === 'prefix') return;
-    if (f.length !== 5) {
-      issues.push({
-        key,
-        message: `must have 5 fields (${RATE_COLUMNS.join(',')}), got ${f.length}`,
-      });
-      return;
-    }
-    const [prefix = '', perMinute = '', minimum = '', increment = '', setup = ''] = f;
-    if (!/^\+?\d{0,32}$/.test(prefix)) {
-      issues.push({
-        key,
-        message: `prefix must be up to 32 digits, got ${JSON.stringify(prefix)}`,
-      });
-      return;
-    }
-    if (seen.has(prefix)) {
-      issues.push({ key, message: `prefix ${prefix || '(any)'} is listed twice` });
-      return;
-    }
-    try {
-      const rate: Rate = {
-        prefix,
-        perMinute: parseMoney(`${key} per_minute`, perMinute),
-        minSeconds: seconds(`${key} minimum`, minimum, 0),
-        incrementSeconds: seconds(`${key} increment`, increment, 1),
-        setupFee: parseMoney(`${key} setup_fee`, setup || '0'),
-      };
-      seen.add(prefix);
-      rates.push(rate);
-    } catch (err) {
-      if (err instanceof ConfigError) issues.push(...err.issues);
-      else throw err;
-    }
-  });
-  if (issues.length) throw new ConfigError(issues);
-  if (rates.length === 0)
-    throw new ConfigError([{ key: 'rates', message: 'the file has no rate' }]);
-  return rates;
-}
-
-function seconds(key: string, text: string, min: number): number {
-  if (!/^\d{1,6}$/.test(text) || Number(text) < min)
-    throw new ConfigError([
-      { key, message: `must be whole seconds, at least ${min}`, got: JSON.stringify(text) },
-    ]);
-  return Number(text);
-}
-
-const KINDS: readonly AccountKind[] = ['prepaid', 'postpaid', 'flat'];
-
-function accountId(id: string): string {
-  if (!AccountIdSchema.safeParse(id).success)
-    throw new UsageError(`account ${id}: must be 1 to 32 of letters, digits, "_" or "-"`);
-  return id;
-}
 
 /** `pbx rate import|list`, `pbx account add|topup|show|list|remove|statement`. */
 export function registerBilling(program: Command, ctx: () => CliContext): void {
@@ -162,15 +66,14 @@ export function registerBilling(program: Command, ctx: () => CliContext): void {
     .option('--flat-fee <amount>', 'flat: the fee posted each calendar month', '0')
     .action(async (id: string, opts: { kind: string; name: string; flatFee: string }) => {
       const c = ctx();
-      if (!KINDS.includes(opts.kind as AccountKind))
-        throw new UsageError(`--kind ${opts.kind}: must be prepaid, postpaid or flat`);
+      const kind = accountKind(opts.kind);
       const flatFee = parseMoney('--flat-fee', opts.flatFee);
       const a = await (
         await c.store()
       ).billing.createAccount({
         id: accountId(id),
         name: opts.name,
-        kind: opts.kind as AccountKind,
+        kind,
         flatFee,
       });
       say(c.io, `account ${a.id} added (${a.kind})`);
@@ -243,32 +146,6 @@ export function registerBilling(program: Command, ctx: () => CliContext): void {
       if (!a) throw new NotFoundError('account', id);
       const since = parseSince(opts.since, c.now());
       const until = opts.until === undefined ? c.now() : parseSince(opts.until, c.now(), '--until');
-      const w = (s: string): unknown => c.io.stdout.write(s);
-      w(csvLine(['start', 'caller', 'number', 'trunk', 'duration_s', 'charge']));
-      let total = 0;
-      for await (const r of store.cdrs.iterate({ account: id, since, until })) {
-        if (r.trunk === null) continue;
-        total += r.charge ?? 0;
-        w(
-          csvLine([
-            new Date(r.startAt).toISOString(),
-            r.callerTel,
-            r.calleeTel ?? r.dialled,
-            r.trunk,
-            r.durationMs === null ? '0' : String(r.durationMs / 1000),
-            formatMoney(r.charge ?? 0),
-          ]),
-        );
-      }
-      // A flat-rate account pays the fees the PBX posted in the period (one per month), not calls.
-      let fees = 0;
-      if (a.kind === 'flat')
-        for (const e of await store.billing.ledger(a.id, since, until)) {
-          if (!e.note.startsWith('flat fee ')) continue;
-          fees += -e.amount;
-          w(csvLine([new Date(e.at).toISOString(), '', '', '', e.note, formatMoney(-e.amount)]));
-        }
-      const due = a.kind === 'flat' ? fees : total;
-      w(csvLine(['', '', '', '', 'total', formatMoney(due)]));
+      for await (const line of accountStatement(store, a, since, until)) c.io.stdout.write(line);
     });
 }

@@ -1,44 +1,21 @@
-import { checkRingGroupMembers } from '@pbx/dialplan';
-import { NotFoundError, type RingGroup, type Store } from '@pbx/store';
+import {
+  addRingGroup,
+  changeRingGroup,
+  memberText,
+  overflowText,
+  parseOverflowAfter,
+  parseOverflowStation,
+  parseTelList,
+} from '@pbx/admin';
+import { NotFoundError, type RingGroup } from '@pbx/store';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
-import { CommandFailedError, UsageError } from '../errors';
+import { UsageError } from '../errors';
 import { isoTime, printJson, printPairs, printTable, say } from '../format';
-import { assertNumberFree } from '../number-plan';
-
-/** `201,202, 203` → `['201', '202', '203']`; an empty text is an empty list. */
-function parseTelList(text: string, flag: string): string[] {
-  const items = text
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  for (const tel of items) {
-    if (!/^[0-9]{1,8}$/.test(tel)) {
-      throw new UsageError(
-        `${flag}: ${JSON.stringify(tel)} is not a station number (digits, comma-separated)`,
-      );
-    }
-  }
-  return items;
-}
-
-/**
- * Checks a member list with dialplan's rule: duplicates and more than 10 are bad input (exit 2),
- * a member that is not a station is a failure (exit 1).
- */
-async function checkMembers(store: Store, members: readonly string[], flag: string): Promise<void> {
-  const shape = checkRingGroupMembers(members, () => true);
-  if (shape.length > 0) throw new UsageError(`${flag}: ${shape.join('; ')}`);
-  const stations = new Set((await store.stations.list()).map((s) => s.tel));
-  const missing = checkRingGroupMembers(members, (n) => stations.has(n));
-  if (missing.length > 0) throw new CommandFailedError(`${flag}: ${missing.join('; ')}`);
-}
 
 function groupJson(g: RingGroup): Record<string, unknown> {
   return { ...g, createdAt: isoTime(g.createdAt), updatedAt: isoTime(g.updatedAt) };
 }
-
-const memberText = (g: RingGroup): string => (g.members.length ? g.members.join(', ') : 'none');
 
 interface SetOptions {
   name?: string;
@@ -47,32 +24,6 @@ interface SetOptions {
   remove?: string;
   voicemail?: string;
   voicemailAfter?: string;
-}
-
-/** `--voicemail <tel|none>`: the overflow mailbox's station, or null for none. */
-function parseOverflowStation(text: string): string | null {
-  const t = text.trim().toLowerCase();
-  if (t === 'none' || t === 'off') return null;
-  if (!/^[0-9]{2,8}$/.test(t))
-    throw new UsageError(`--voicemail: ${JSON.stringify(text)} is not a station number, or none`);
-  return t;
-}
-
-/** `--voicemail-after <seconds|default>`: 0 < s <= 600, or null for the system no-answer time. */
-function parseOverflowAfter(text: string): number | null {
-  const t = text.trim().toLowerCase();
-  if (t === 'default') return null;
-  const n = /^\d+(\.\d+)?$/.test(t) ? Number(t) : NaN;
-  if (!(n > 0 && n <= 600))
-    throw new UsageError('--voicemail-after: a number of seconds, 0 < s <= 600, or default');
-  return n;
-}
-
-/** What `group show` says of the overflow. */
-function overflowText(g: RingGroup): string {
-  if (g.voicemail === null) return 'none';
-  const after = g.voicemailAfter === null ? 'the no-answer time' : `${g.voicemailAfter}s`;
-  return `mailbox of ${g.voicemail} after ${after}`;
 }
 
 /** `pbx group add|set|list|show|remove`: ring groups of SIP stations. */
@@ -92,9 +43,7 @@ export function registerGroup(program: Command, ctx: () => CliContext): void {
       const c = ctx();
       const members = opts.members === undefined ? [] : parseTelList(opts.members, '--members');
       const store = await c.store();
-      await assertNumberFree(store, number, 'group');
-      await checkMembers(store, members, '--members');
-      const g = await store.ringGroups.create({ number, name: opts.name ?? '', members });
+      const g = await addRingGroup(store, { number, name: opts.name ?? '', members });
       say(c.io, `ring group ${g.number} added (members: ${memberText(g)})`);
     });
 
@@ -120,43 +69,19 @@ export function registerGroup(program: Command, ctx: () => CliContext): void {
           'group set: nothing to change; give --name, --members, --add, --remove, --voicemail or --voicemail-after',
         );
       }
-      const overflowStation =
-        opts.voicemail === undefined ? undefined : parseOverflowStation(opts.voicemail);
-      const overflowAfter =
-        opts.voicemailAfter === undefined ? undefined : parseOverflowAfter(opts.voicemailAfter);
-      const replace =
-        opts.members === undefined ? undefined : parseTelList(opts.members, '--members');
-      const add = opts.add === undefined ? [] : parseTelList(opts.add, '--add');
-      const remove = opts.remove === undefined ? [] : parseTelList(opts.remove, '--remove');
-      const store = await c.store();
-      const current = await store.ringGroups.get(number);
-      if (!current) throw new NotFoundError('ring group', number);
-      let members = replace ?? [...current.members];
-      for (const tel of add) {
-        if (members.includes(tel))
-          throw new CommandFailedError(`--add: ${tel} is already a member of ring group ${number}`);
-        members.push(tel);
-      }
-      for (const tel of remove) {
-        if (!members.includes(tel))
-          throw new CommandFailedError(`--remove: ${tel} is not a member of ring group ${number}`);
-        members = members.filter((m) => m !== tel);
-      }
-      await checkMembers(store, members, opts.members === undefined ? '--add' : '--members');
-      if (overflowStation != null) {
-        if (!(await store.stations.get(overflowStation)))
-          throw new CommandFailedError(`--voicemail: station ${overflowStation} does not exist`);
-        if (!(await store.voicemail.box(overflowStation)).enabled)
-          throw new CommandFailedError(
-            `--voicemail: station ${overflowStation} has its mailbox off (pbx ext set ${overflowStation} --voicemail on first)`,
-          );
-      }
-      const g = await store.ringGroups.update(number, {
+      const change = {
         ...(opts.name === undefined ? {} : { name: opts.name }),
-        members,
-        ...(overflowStation === undefined ? {} : { voicemail: overflowStation }),
-        ...(overflowAfter === undefined ? {} : { voicemailAfter: overflowAfter }),
-      });
+        ...(opts.members === undefined ? {} : { members: parseTelList(opts.members, '--members') }),
+        ...(opts.add === undefined ? {} : { add: parseTelList(opts.add, '--add') }),
+        ...(opts.remove === undefined ? {} : { remove: parseTelList(opts.remove, '--remove') }),
+        ...(opts.voicemail === undefined
+          ? {}
+          : { voicemail: parseOverflowStation(opts.voicemail, '--voicemail') }),
+        ...(opts.voicemailAfter === undefined
+          ? {}
+          : { voicemailAfter: parseOverflowAfter(opts.voicemailAfter, '--voicemail-after') }),
+      };
+      const g = await changeRingGroup(await c.store(), number, change);
       const vmText =
         opts.voicemail === undefined && opts.voicemailAfter === undefined
           ? ''

@@ -1,56 +1,8 @@
-import {
-  checkCodeChange,
-  checkPlanCodeChange,
-  describePlan,
-  FEATURE_CODES,
-  FEATURE_IDS,
-  isFeatureId,
-  isPlanCodeId,
-  PLAN_CODE_IDS,
-  PLAN_CODES,
-  type CodeChangeResult,
-  type FeatureId,
-  type PlanCodeId,
-} from '@pbx/dialplan';
+import { changeFeatureCode, codeId, defaultCodeOf, loadNumberPlan, planCodeRows } from '@pbx/admin';
+import { describePlan } from '@pbx/dialplan';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
-import { CommandFailedError, UsageError } from '../errors';
 import { printJson, printTable, say } from '../format';
-import { dialledNumbers, loadNumberPlan } from '../number-plan';
-
-type CodeId = FeatureId | PlanCodeId;
-
-function featureArg(feature: string): CodeId {
-  if (!isFeatureId(feature) && !isPlanCodeId(feature)) {
-    throw new UsageError(
-      `${feature}: unknown feature; one of ${[...FEATURE_IDS, ...PLAN_CODE_IDS].join(', ')}`,
-    );
-  }
-  return feature;
-}
-
-const defaultOf = (id: CodeId): string | null =>
-  isPlanCodeId(id) ? PLAN_CODES[id].defaultCode : FEATURE_CODES[id].defaultCode;
-
-/**
- * Checks a change with dialplan's rules against the codes, stations and ring groups, then stores
- * it. A code equal to the default is stored as "no change" (the row is removed), so the table only
- * holds differences from the defaults.
- */
-async function changeCode(c: CliContext, feature: CodeId, code: string | null): Promise<void> {
-  const store = await c.store();
-  const plan = await loadNumberPlan(store);
-  const { stations, groups } = await dialledNumbers(store);
-  const result: CodeChangeResult = isPlanCodeId(feature)
-    ? checkPlanCodeChange(plan, feature, code, stations, groups)
-    : checkCodeChange(plan, feature, code, stations, groups);
-  if (!result.ok) {
-    const syntax = result.problems.some((p) => p.kind === 'syntax');
-    throw syntax ? new UsageError(result.message) : new CommandFailedError(result.message);
-  }
-  if (code === defaultOf(feature)) await store.numberPlan.reset(feature);
-  else await store.numberPlan.set(feature, code);
-}
 
 const shownCode = (code: string | null): string => code ?? '(unassigned)';
 
@@ -70,24 +22,7 @@ export function registerNumplan(program: Command, ctx: () => CliContext): void {
       const c = ctx();
       const plan = await loadNumberPlan(await c.store());
       const rows = describePlan(plan);
-      const planRows = PLAN_CODE_IDS.map((id) => {
-        const code = (id === 'trunk' ? plan.trunkPrefix : plan.authCode) ?? null;
-        const trunk = plan.trunkPrefix ?? '(trunk code)';
-        return {
-          feature: id,
-          code,
-          defaultCode: PLAN_CODES[id].defaultCode,
-          argument: id === 'trunk' ? 'number' : 'auth code + trunk code + number',
-          dial:
-            code === null
-              ? '(unassigned)'
-              : id === 'trunk'
-                ? `${code} + number`
-                : `${code} + auth code + ${trunk} + number`,
-          description: PLAN_CODES[id].description,
-          officeServName: '',
-        };
-      });
+      const planRows = planCodeRows(plan);
       if (opts.json) {
         return printJson(c.io, [
           ...rows.map((r) => ({ ...r, changed: r.code !== r.defaultCode })),
@@ -124,9 +59,9 @@ export function registerNumplan(program: Command, ctx: () => CliContext): void {
     )
     .action(async (feature: string, code: string) => {
       const c = ctx();
-      const id = featureArg(feature);
-      await changeCode(c, id, code);
-      const def = defaultOf(id);
+      const id = codeId(feature);
+      await changeFeatureCode(await c.store(), id, code);
+      const def = defaultCodeOf(id);
       say(
         c.io,
         `${id}: code ${code}${code === def ? ' (the default)' : ` (default: ${def ?? 'unassigned'})`}`,
@@ -138,8 +73,8 @@ export function registerNumplan(program: Command, ctx: () => CliContext): void {
     .description('unassign a feature: no code dials it')
     .action(async (feature: string) => {
       const c = ctx();
-      const id = featureArg(feature);
-      await changeCode(c, id, null);
+      const id = codeId(feature);
+      await changeFeatureCode(await c.store(), id, null);
       say(c.io, `${id}: unassigned`);
     });
 
@@ -148,9 +83,9 @@ export function registerNumplan(program: Command, ctx: () => CliContext): void {
     .description("go back to the feature's default code")
     .action(async (feature: string) => {
       const c = ctx();
-      const id = featureArg(feature);
-      const def = defaultOf(id);
-      await changeCode(c, id, def);
+      const id = codeId(feature);
+      const def = defaultCodeOf(id);
+      await changeFeatureCode(await c.store(), id, def);
       say(
         c.io,
         `${id}: ${def === null ? 'unassigned (the default)' : `code ${def} (the default)`}`,

@@ -1,14 +1,9 @@
-import {
-  DidSchema,
-  RoutePrefixSchema,
-  TrunkNameSchema,
-  parseTrunkCreate,
-  parseTrunkUpdate,
-} from '@pbx/config';
-import { NotFoundError, type Store, type Trunk, type TrunkStatus } from '@pbx/store';
+import { parseDid, routeEntry, routePrefix, trunkName } from '@pbx/admin';
+import { parseTrunkCreate, parseTrunkUpdate } from '@pbx/config';
+import { NotFoundError, type Trunk, type TrunkStatus } from '@pbx/store';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
-import { CommandFailedError, UsageError } from '../errors';
+import { UsageError } from '../errors';
 import { isoTime, printJson, printPairs, printTable, remaining, say } from '../format';
 import { flagTable, type SettingFlag } from '../flag-table';
 import { readPassword, type PasswordOptions } from '../password';
@@ -111,12 +106,6 @@ const TRUNK_FLAGS: SettingFlag[] = [
 
 const { collect, withFlags } = flagTable(TRUNK_FLAGS);
 
-function trunkName(name: string): string {
-  if (!TrunkNameSchema.safeParse(name).success)
-    throw new UsageError(`${name}: a trunk name must be 1 to 32 of a-z, 0-9, "_" or "-"`);
-  return name;
-}
-
 async function takePassword(
   c: CliContext,
   name: string,
@@ -131,24 +120,6 @@ async function takePassword(
   delete opts.passwordStdin;
   if (password === undefined) delete opts.password;
   else opts.password = password;
-}
-
-/** `DID` or `DID=target`: a DID and the station or ring group it rings ('' = operator). */
-async function parseDid(store: Store, text: string): Promise<{ did: string; target: string }> {
-  const [did = '', target = '', extra] = text.split('=');
-  if (extra !== undefined || !DidSchema.safeParse(did).success)
-    throw new UsageError(
-      `--did ${text}: give DID or DID=target (DID: 1 to 32 digits, a leading + allowed)`,
-    );
-  if (target !== '') await assertTarget(store, target);
-  return { did, target };
-}
-
-async function assertTarget(store: Store, target: string): Promise<void> {
-  if (!/^\d{1,8}$/.test(target))
-    throw new UsageError(`${target}: a DID target must be a station or ring group number`);
-  if (!(await store.stations.exists(target)) && !(await store.ringGroups.exists(target)))
-    throw new CommandFailedError(`${target}: no station or ring group has this number`);
 }
 
 const onOff = (b: boolean): string => (b ? 'on' : 'off');
@@ -387,22 +358,15 @@ export function registerTrunk(program: Command, ctx: () => CliContext): void {
         opts: { priority: string; strip: string; prepend: string },
       ) => {
         const c = ctx();
-        const p = RoutePrefixSchema.safeParse(prefix);
-        if (!p.success) throw new UsageError(`prefix ${prefix}: ${p.error.issues[0]?.message}`);
-        const priority = intOption('--priority', opts.priority, 0, 1000);
-        const strip = intOption('--strip', opts.strip, 0, 32);
-        if (!/^\+?\d{0,32}$/.test(opts.prepend))
-          throw new UsageError(`--prepend ${opts.prepend}: must be up to 32 digits`);
-        await (
-          await c.store()
-        ).trunks.setRoute({
-          prefix: p.data,
-          trunk: trunkName(name),
-          priority,
-          strip,
-          addPrefix: opts.prepend,
+        const route = routeEntry({
+          prefix,
+          trunk: name,
+          priority: opts.priority,
+          strip: opts.strip,
+          prepend: opts.prepend,
         });
-        say(c.io, `route ${p.data || '(any)'} → ${name} (priority ${priority})`);
+        await (await c.store()).trunks.setRoute(route);
+        say(c.io, `route ${route.prefix || '(any)'} → ${name} (priority ${route.priority})`);
       },
     );
   route
@@ -410,10 +374,9 @@ export function registerTrunk(program: Command, ctx: () => CliContext): void {
     .description('remove a route')
     .action(async (prefix: string, name: string) => {
       const c = ctx();
-      const p = RoutePrefixSchema.safeParse(prefix);
-      if (!p.success) throw new UsageError(`prefix ${prefix}: ${p.error.issues[0]?.message}`);
-      await (await c.store()).trunks.removeRoute(p.data, trunkName(name));
-      say(c.io, `route ${p.data || '(any)'} → ${name} removed`);
+      const p = routePrefix(prefix);
+      await (await c.store()).trunks.removeRoute(p, trunkName(name));
+      say(c.io, `route ${p || '(any)'} → ${name} removed`);
     });
   route
     .command('list')
@@ -429,11 +392,4 @@ export function registerTrunk(program: Command, ctx: () => CliContext): void {
         routes.map((r) => [r.prefix || '(any)', r.trunk, r.priority, r.strip, r.addPrefix]),
       );
     });
-}
-
-function intOption(flag: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max)
-    throw new UsageError(`${flag} ${text}: must be an integer between ${min} and ${max}`);
-  return n;
 }

@@ -2,7 +2,7 @@ import { copyFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { NotFoundError, type Store, type VoicemailBoxPatch } from '@pbx/store';
-import { hashPin, PIN_PATTERN } from '@pbx/store';
+import { voicemailPatch as sharedVoicemailPatch, voicemailWhen } from '@pbx/admin';
 import type { CliContext } from '../context';
 import { UsageError } from '../errors';
 import { isoTime, printJson, printTable, say } from '../format';
@@ -17,50 +17,18 @@ function idArg(text: string): number {
   return Number.parseInt(text, 10);
 }
 
-const CONDITIONS = {
-  'no-answer': 'onNoAnswer',
-  busy: 'onBusy',
-  dnd: 'onDnd',
-  unregistered: 'onUnregistered',
-} as const;
-
 /**
  * The voice-mail options of `pbx ext set`: `--voicemail on|off`, `--vm-pin <digits>` (stored as a
  * salted hash only), `--vm-pin-clear`, `--vm-when <list>` (which unreached calls go to voice mail).
- * Returns the patch, or undefined when none of them was given.
+ * Returns the patch, or undefined when none of them was given (checks in @pbx/admin).
  */
 export function voicemailPatch(opts: Record<string, unknown>): VoicemailBoxPatch | undefined {
-  const patch: VoicemailBoxPatch = {};
-  if (opts.voicemail !== undefined) {
-    const v = String(opts.voicemail).trim().toLowerCase();
-    if (v !== 'on' && v !== 'off') throw new UsageError('--voicemail: say on or off');
-    patch.enabled = v === 'on';
-  }
-  if (opts.vmPin !== undefined && opts.vmPinClear === true)
-    throw new UsageError('ext set: give either --vm-pin or --vm-pin-clear, not both');
-  if (opts.vmPin !== undefined) {
-    const pin = String(opts.vmPin);
-    if (!PIN_PATTERN.test(pin)) throw new UsageError('--vm-pin: a PIN is 4 to 10 digits');
-    patch.pinHash = hashPin(pin);
-  }
-  if (opts.vmPinClear === true) patch.pinHash = '';
-  if (opts.vmWhen !== undefined) {
-    const words = String(opts.vmWhen)
-      .split(',')
-      .map((w) => w.trim().toLowerCase())
-      .filter((w) => w !== '');
-    const all = words.includes('all');
-    const none = words.includes('none');
-    for (const w of words)
-      if (w !== 'all' && w !== 'none' && !(w in CONDITIONS))
-        throw new UsageError(
-          `--vm-when: ${w} is not one of no-answer, busy, dnd, unregistered, all, none`,
-        );
-    if (words.length === 0 || (none && words.length > 1))
-      throw new UsageError('--vm-when: give conditions, all, or none alone');
-    for (const [w, key] of Object.entries(CONDITIONS)) patch[key] = all || words.includes(w);
-  }
-  return Object.keys(patch).length > 0 ? patch : undefined;
+  return sharedVoicemailPatch({
+    ...(opts.voicemail === undefined ? {} : { enabled: String(opts.voicemail) }),
+    ...(opts.vmPin === undefined ? {} : { pin: String(opts.vmPin) }),
+    ...(opts.vmPinClear === true ? { pinClear: true } : {}),
+    ...(opts.vmWhen === undefined ? {} : { when: String(opts.vmWhen) }),
+  });
 }
 
 /** Adds the voice-mail options to `pbx ext set`. */
@@ -82,9 +50,7 @@ export async function applyVoicemailPatch(
   patch: VoicemailBoxPatch,
 ): Promise<string> {
   const b = await store.voicemail.setBox(tel, patch);
-  const when = Object.entries(CONDITIONS)
-    .filter(([, key]) => b[key])
-    .map(([w]) => w);
+  const when = voicemailWhen(b);
   return `voice mail ${b.enabled ? 'on' : 'off'}, PIN ${b.hasPin ? 'set' : 'not set'}, for ${
     when.length ? when.join(', ') : 'no calls'
   }`;

@@ -1,17 +1,10 @@
 import { readFile } from 'node:fs/promises';
+import { checkWebPassword } from '@pbx/admin';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { CommandFailedError, UsageError } from '../errors';
 import { isoTime, printJson, printTable, say } from '../format';
 import { readPassword } from '../password';
-
-/** Web and CTI passwords: any printable text of 6 to 128 characters (stored only as a hash). */
-function checkWebPassword(pw: string, what: string): string {
-  if (pw.length < 6 || pw.length > 128)
-    throw new UsageError(`${what}: must be 6 to 128 characters`);
-  if (/\p{Cc}/u.test(pw)) throw new UsageError(`${what}: must not contain control characters`);
-  return pw;
-}
 
 interface LiveCall {
   ref: string;

@@ -1,6 +1,7 @@
 /**
  * The administrator's resources: stations, number plan, white list, blocks, system options,
- * call records (filters, paging, CSV), audit and access logs. Changes go through the same store
+ * call records (filters, paging, CSV), audit and access logs (feature codes and ring groups are
+ * in plan-routes.ts, trunks in trunk-routes.ts, billing in billing-routes.ts). Changes go through the same store
  * repositories and parsers as the `pbx` command, are written to the audit log (origin `web`),
  * and are answered only once the running PBX has applied them.
  */
@@ -8,7 +9,7 @@ import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { getOptionValue, OPTIONS, parseOptionValue } from '@pbx/config';
-import { describePlan, planFromStored } from '@pbx/dialplan';
+import { checkWebPassword } from '@pbx/admin';
 import { CDR_DISPOSITIONS, NotFoundError, type CdrDisposition } from '@pbx/store';
 import type { HttpContext } from './http-context';
 import { HttpError, parseInput } from './http-errors';
@@ -17,13 +18,10 @@ import { stationView } from './views';
 
 const TelParam = z.object({ tel: z.string().regex(/^\d{2,8}$/, 'must be 2 to 8 digits') });
 const Body = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' });
-/** A CTI password: any printable text of 6 to 128 characters (it is hashed, never sent to a phone). */
-export const CtiPasswordSchema = z
-  .string()
-  .min(6, 'must be at least 6 characters')
-  .max(128, 'must be at most 128 characters')
-  .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
-const CtiSchema = z.object({ password: CtiPasswordSchema }).strict();
+/** A CTI password (checked by @pbx/admin's checkWebPassword, as `pbx ext cti-password`). */
+const CtiSchema = z
+  .object({ password: z.string().max(1024), current: z.string().max(1024).optional() })
+  .strict();
 const WhitelistSchema = z
   .object({ entry: z.string().min(1).max(64), note: z.string().max(200).optional() })
   .strict();
@@ -125,24 +123,16 @@ export function adminRoutes(app: FastifyInstance, h: HttpContext): void {
   app.put('/api/stations/:tel/cti-password', async (req) => {
     const { tel } = parseInput(TelParam, req.params, 'path');
     const who = h.ownStation(req, tel);
-    const { password } = parseInput(CtiSchema, req.body, 'body');
-    await store.webAuth.setCtiPassword(tel, password);
+    const { password, current } = parseInput(CtiSchema, req.body, 'body');
+    // A station user proves it is still them (a session left open is not enough).
+    if (who.role === 'station') await h.verifyCurrent(req, tel, current);
+    await store.webAuth.setCtiPassword(tel, checkWebPassword(password));
     h.sessions.endStation(tel);
     await h.audit(who, 'ext set', { tel, fields: ['ctiPassword'] });
     return { ok: true };
   });
 
-  // Feature codes (read; `pbx numplan set` changes them).
-  app.get('/api/numplan', async (req) => {
-    h.admin(req);
-    return describePlan(planFromStored(await store.numberPlan.overrides()));
-  });
-
-  // Ring groups (read; `pbx group` changes them).
-  app.get('/api/groups', async (req) => {
-    h.admin(req);
-    return store.ringGroups.list();
-  });
+  // Feature codes and ring groups: plan-routes.ts.
 
   // IP white list, as `pbx whitelist`.
   app.get('/api/whitelist', async (req) => {

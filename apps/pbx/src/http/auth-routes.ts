@@ -5,11 +5,15 @@
  * client address and user, and every attempt is written to the audit log.
  */
 import type { FastifyInstance } from 'fastify';
+import { checkWebPassword } from '@pbx/admin';
 import { z } from 'zod';
 import type { HttpContext } from './http-context';
 import { HttpError, parseInput } from './http-errors';
 import { sessionCookie, type Principal } from './sessions';
 
+const PasswordSchema = z
+  .object({ current: z.string().max(1024).optional(), password: z.string().max(1024) })
+  .strict();
 const LoginSchema = z
   .object({
     user: z.string().min(1).max(64),
@@ -59,6 +63,43 @@ export function authRoutes(app: FastifyInstance, h: HttpContext): void {
     if (token) h.sessions.end(token);
     void reply.header('Set-Cookie', sessionCookie('', h.secure, 0));
     return { ok: true };
+  });
+
+  // `pbx admin passwd` for a logged-in administrator: the current password is required.
+  app.put('/api/admin/password', async (req) => {
+    const who = h.admin(req);
+    const { current, password } = parseInput(PasswordSchema, req.body, 'body');
+    // The `pbx` command's local token acts for the administrator account `admin`.
+    const name = who.name === 'cli' ? 'admin' : who.name;
+    await h.verifyCurrent(req, name, current);
+    await h.store.webAuth.setAdminPassword(checkWebPassword(password), name);
+    h.deps.ctx.log.info({ user: name, ip: req.ip }, 'web administrator password changed');
+    await h.audit(who, 'admin passwd', { ip: req.ip });
+    return { ok: true };
+  });
+
+  // A station user's own CTI password: the current one is required; other sessions end.
+  app.put('/api/me/password', async (req, reply) => {
+    const who = h.principal(req);
+    if (who.role !== 'station')
+      throw new HttpError(
+        403,
+        'forbidden',
+        'station users only; the administrator uses PUT /api/admin/password or /api/stations/:tel/cti-password',
+      );
+    const { current, password } = parseInput(PasswordSchema, req.body, 'body');
+    await h.verifyCurrent(req, who.tel, current);
+    await h.store.webAuth.setCtiPassword(who.tel, checkWebPassword(password));
+    h.sessions.endStation(who.tel);
+    // This browser stays logged in with a fresh session.
+    const session = h.sessions.create(who);
+    void reply.header(
+      'Set-Cookie',
+      sessionCookie(session.token, h.secure, h.config.http.sessionIdle),
+    );
+    h.deps.ctx.log.info({ user: who.tel, ip: req.ip }, 'CTI password changed');
+    await h.audit(who, 'ext set', { tel: who.tel, fields: ['ctiPassword'] });
+    return { ok: true, token: session.token };
   });
 
   app.get('/api/session', async (req) => principalJson(h.principal(req)));

@@ -123,4 +123,53 @@ export class HttpContext {
     const counter = (await this.store.changes.counters())[area] ?? 0;
     await this.deps.changes.waitFor(area, counter, 10_000);
   }
+
+  /**
+   * Checks the current password of `user` (`admin` or a station number) before a password
+   * change: limited like logins (per client address and user), a wrong one is 403 and counts as
+   * a failed login; the attempt is logged and audited, never the password.
+   */
+  async verifyCurrent(
+    req: FastifyRequest,
+    user: string,
+    current: string | undefined,
+  ): Promise<void> {
+    if (current === undefined)
+      throw new HttpError(400, 'invalid_input', 'current: give the current password');
+    const key = `${req.ip}|${user}`;
+    const wait = this.limiter.retryAfter(key);
+    if (wait > 0) {
+      this.metrics.login('limited');
+      await this.audit(
+        `web:${user}`,
+        'password change',
+        { ip: req.ip },
+        'failed',
+        'too many attempts',
+      );
+      throw new HttpError(429, 'too_many_attempts', 'too many failed attempts; try again later', {
+        'Retry-After': String(Math.ceil(wait / 1000)),
+      });
+    }
+    const ok = /^\d{2,8}$/.test(user)
+      ? await this.store.webAuth.verifyCti(user, current)
+      : await this.store.webAuth.verifyAdmin(user, current);
+    if (!ok) {
+      this.limiter.failed(key);
+      this.metrics.login('failed');
+      this.deps.ctx.log.info(
+        { user, ip: req.ip },
+        'password change refused: wrong current password',
+      );
+      await this.audit(
+        `web:${user}`,
+        'password change',
+        { ip: req.ip },
+        'failed',
+        'wrong current password',
+      );
+      throw new HttpError(403, 'bad_credentials', 'the current password is wrong');
+    }
+    this.limiter.succeeded(key);
+  }
 }

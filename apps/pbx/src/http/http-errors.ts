@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { InputError } from '@pbx/admin';
 import { ConfigError } from '@pbx/config';
 import { ConflictError, LicenceError, NotFoundError } from '@pbx/store';
 
@@ -60,6 +61,8 @@ export function errorAnswer(err: unknown, log: Logger): { status: number; body: 
     return { status: 400, body: { error: err.code, message: err.message, issues: err.issues } };
   if (err instanceof HttpError)
     return { status: err.status, body: { error: err.code, message: err.message } };
+  if (err instanceof InputError)
+    return { status: 400, body: { error: 'invalid_input', message: err.message } };
   if (err instanceof ConfigError) {
     return {
       status: 400,

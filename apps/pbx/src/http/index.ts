@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import { adminRoutes } from './admin-routes';
 import { authRoutes } from './auth-routes';
+import { billingRoutes } from './billing-routes';
 import { consoleRoute } from './console-route';
 import { contactRoutes } from './contact-routes';
 import { EventHub } from './event-hub';
@@ -20,9 +21,11 @@ import { errorHandler } from './http-errors';
 import { CallIds, feedLiveSources } from './live-sources';
 import { liveRoutes } from './live-routes';
 import { PbxMetrics } from './metrics';
+import { planRoutes } from './plan-routes';
 import { LoginLimiter, Sessions } from './sessions';
 import { SipTrace } from './sip-trace';
 import { serviceRoutes } from './service-routes';
+import { trunkRoutes } from './trunk-routes';
 import { userRoutes } from './user-routes';
 import { voicemailRoutes } from './voicemail-routes';
 
@@ -131,6 +134,9 @@ export async function installHttp(deps: HttpDeps): Promise<HttpModule> {
   contactRoutes(app, h);
   voicemailRoutes(app, h);
   serviceRoutes(app, h);
+  planRoutes(app, h);
+  trunkRoutes(app, h);
+  billingRoutes(app, h);
   eventsRoute(app, h);
   consoleRoute(app);
 

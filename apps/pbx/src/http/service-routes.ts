@@ -1,35 +1,25 @@
 /**
  * What the `pbx` command does beyond the console's core resources, for the administrator:
- * trunks (read, remove), rates and billing accounts (read, top up), message-waiting lamps
- * (read, set), messages from the PBX to stations, and a consistent backup of the database on
- * the PBX's host. Inputs are checked with the CLI's own rules (`@pbx/config` schemas and
- * parsers); every change goes to the audit log (origin `web`).
+ * message-waiting lamps (read, set), messages from the PBX to stations, a consistent backup of
+ * the database on the PBX's host, and the check of a backup for `pbx restore`. Inputs are checked
+ * with the CLI's own rules; every change goes to the audit log (origin `web`).
+ *
+ * Restore: `pbx restore` replaces the database file and says "stop the PBX first": the running
+ * PBX holds the password key and every module's state from the database it started on, so it
+ * cannot take another one underneath. The API does what is safe while it runs: it checks the
+ * backup exactly as `pbx restore` does (integrity, tables, schema version, its key file) and
+ * answers what it found; `POST /api/restore` then refuses (409) naming the command to run with
+ * the PBX stopped.
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { AccountIdSchema, parseMoney, TrunkNameSchema } from '@pbx/config';
-import { backupDatabase, NotFoundError, StoreError } from '@pbx/store';
+import { backupDatabase, checkBackup, defaultKeyPath, NotFoundError, StoreError } from '@pbx/store';
 import type { HttpContext } from './http-context';
 import { HttpError, parseInput } from './http-errors';
 
 const TelParam = z.object({ tel: z.string().regex(/^\d{2,8}$/, 'must be 2 to 8 digits') });
-const TrunkParam = z.object({ name: TrunkNameSchema });
-const AccountParam = z.object({ id: AccountIdSchema });
-/** Money as the CLI takes it: a decimal text (or a number) with at most 6 decimals. */
-const Amount = z.union([z.string().max(20), z.number().finite()]).transform((v, ctx) => {
-  try {
-    return parseMoney('amount', typeof v === 'number' ? String(v) : v, true);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be an amount with at most 6 decimals' });
-    return z.NEVER;
-  }
-});
-const TopupSchema = z
-  .object({ amount: Amount, note: z.string().max(200).optional() })
-  .strict()
-  .refine((v) => v.amount !== 0, 'amount must not be 0');
 const Count = z.number().int().min(0).max(9_999_999);
 const MwiSchema = z.object({ new: Count, old: Count.optional() }).strict();
 const UnsolicitedSchema = z.object({ on: z.boolean() }).strict();
@@ -37,6 +27,16 @@ const MessageSchema = z
   .object({
     to: z.union([z.literal('all'), z.string().regex(/^\d{2,8}$/, 'must be a station or "all"')]),
     body: z.string().trim().min(1, 'must not be empty').max(4000),
+  })
+  .strict();
+const RestoreSchema = z
+  .object({
+    file: z
+      .string()
+      .min(2)
+      .max(1024)
+      .refine((f) => path.isAbsolute(f), 'must be an absolute path on the PBX host')
+      .refine((f) => !/[\0]/.test(f), 'must not contain NUL'),
   })
   .strict();
 const BackupSchema = z
@@ -53,69 +53,6 @@ const BackupSchema = z
 
 export function serviceRoutes(app: FastifyInstance, h: HttpContext): void {
   const { store } = h;
-
-  // Trunks, as `pbx trunk list|show|remove` (passwords never leave the store).
-  app.get('/api/trunks', async (req) => {
-    h.admin(req);
-    const [trunks, statuses, dids, routes] = await Promise.all([
-      store.trunks.list(),
-      store.trunks.statuses(),
-      store.trunks.dids(),
-      store.trunks.routes(),
-    ]);
-    return trunks.map((t) => ({
-      ...t,
-      status: statuses.find((s) => s.trunk === t.name) ?? null,
-      dids: dids.filter((d) => d.trunk === t.name),
-      routes: routes.filter((r) => r.trunk === t.name),
-    }));
-  });
-  app.get('/api/trunks/:name', async (req) => {
-    h.admin(req);
-    const { name } = parseInput(TrunkParam, req.params, 'path');
-    const t = await store.trunks.get(name);
-    if (!t) throw new NotFoundError('trunk', name);
-    return {
-      ...t,
-      status: (await store.trunks.statuses()).find((s) => s.trunk === name) ?? null,
-      dids: await store.trunks.dids(name),
-      routes: (await store.trunks.routes()).filter((r) => r.trunk === name),
-    };
-  });
-  app.delete('/api/trunks/:name', async (req) => {
-    const who = h.admin(req);
-    const { name } = parseInput(TrunkParam, req.params, 'path');
-    if (!(await store.trunks.get(name))) throw new NotFoundError('trunk', name);
-    await store.trunks.remove(name);
-    await h.audit(who, 'trunk remove', { name });
-    await h.applied('trunks');
-    return { removed: name };
-  });
-
-  // Rates and accounts, as `pbx rate list`, `pbx account list|show|topup`.
-  app.get('/api/rates', async (req) => {
-    h.admin(req);
-    return store.billing.rates();
-  });
-  app.get('/api/accounts', async (req) => {
-    h.admin(req);
-    return store.billing.accounts();
-  });
-  app.get('/api/accounts/:id', async (req) => {
-    h.admin(req);
-    const { id } = parseInput(AccountParam, req.params, 'path');
-    const a = await store.billing.account(id);
-    if (!a) throw new NotFoundError('account', id);
-    return { ...a, ledger: (await store.billing.ledger(id)).slice(-10) };
-  });
-  app.post('/api/accounts/:id/topup', async (req) => {
-    const who = h.admin(req);
-    const { id } = parseInput(AccountParam, req.params, 'path');
-    const { amount, note } = parseInput(TopupSchema, req.body, 'body');
-    const a = await store.billing.post(id, amount, { note: note ?? 'top-up' });
-    await h.audit(who, 'account topup', { id, amount });
-    return a;
-  });
 
   // Message-waiting lamps, as `pbx mwi list|set|unsolicited`: written through the presence
   // module's mailbox interface, so the phone is notified at once.
@@ -179,5 +116,44 @@ export function serviceRoutes(app: FastifyInstance, h: HttpContext): void {
     await h.audit(who, 'backup', { file: r.file });
     void reply.status(201);
     return r;
+  });
+  /** `pbx restore`'s checks of a backup, without replacing anything. */
+  const checked = async (file: string) => {
+    const dbPath = h.config.db.path;
+    if (dbPath && path.resolve(file) === path.resolve(dbPath))
+      throw new HttpError(400, 'invalid_input', `${file}: is the database itself; name a backup`);
+    if (!existsSync(file)) throw new NotFoundError('backup file', file);
+    const summary = await checkBackup(file).catch((err: unknown) => {
+      if (err instanceof StoreError)
+        throw new HttpError(400, 'invalid_backup', `restore refused: ${err.message}`);
+      throw err;
+    });
+    const key = defaultKeyPath(file);
+    if (!existsSync(key))
+      throw new HttpError(
+        400,
+        'invalid_backup',
+        `restore refused: ${key}: the backup's password key is missing; without it the station passwords cannot be read`,
+      );
+    return summary;
+  };
+  app.post('/api/backup/check', async (req) => {
+    const who = h.admin(req);
+    const { file } = parseInput(RestoreSchema, req.body, 'body');
+    const summary = await checked(file);
+    await h.audit(who, 'backup check', { file });
+    return { file, ...summary };
+  });
+  app.post('/api/restore', async (req) => {
+    const who = h.admin(req);
+    const { file } = parseInput(RestoreSchema, req.body, 'body');
+    const s = await checked(file);
+    await h.audit(who, 'restore', { file }, 'failed', 'the PBX is running');
+    throw new HttpError(
+      409,
+      'pbx_running',
+      `${file} is a sound backup (schema ${s.version}, ${s.stations} stations, ${s.callRecords} call records), ` +
+        `but the running PBX cannot replace its own database: stop the PBX, run pbx restore ${file}, start it again`,
+    );
   });
 }

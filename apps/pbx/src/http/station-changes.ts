@@ -1,11 +1,12 @@
 /**
  * Adding and changing stations through the API, with the same rules as `pbx ext add|set`
  * (apps/cli/src/commands/ext.ts): the same zod parsers from @pbx/config, the same number-plan
- * clash check from @pbx/dialplan, one call forward at a time, then the same StationRepo writes,
+ * clash check from @pbx/admin, one call forward at a time, then the same StationRepo writes,
  * which the running PBX applies through its change watcher exactly as for a CLI change.
  */
 import { ConfigError, credentialIssues, parseStationCreate, parseStationUpdate } from '@pbx/config';
-import { checkNewNumber, describeEntry, planFromStored } from '@pbx/dialplan';
+import { assertNumberFree } from '@pbx/admin';
+import { planFromStored } from '@pbx/dialplan';
 import { NotFoundError, type Station, type StationPatch, type Store } from '@pbx/store';
 import type { PbxConfig } from '@pbx/config';
 import { HttpError } from './http-errors';
@@ -53,23 +54,6 @@ async function voicemailForwards(
   for (const f of named) raw[f] = tel;
 }
 
-/** Refuses a station number that clashes with a feature code or a ring group (409). */
-async function assertNumberFree(store: Store, tel: string): Promise<void> {
-  const problems = checkNewNumber(
-    planFromStored(await store.numberPlan.overrides()),
-    tel,
-    'station',
-  );
-  const syntax = problems.find((p) => p.kind === 'syntax');
-  if (syntax) throw new HttpError(400, 'invalid_input', syntax.message);
-  const messages = problems.map((p) => p.message);
-  if (await store.ringGroups.exists(tel))
-    messages.push(
-      `${describeEntry({ number: tel, owner: { kind: 'station' } })} is the same number as ${describeEntry({ number: tel, owner: { kind: 'group' } })}`,
-    );
-  if (messages.length > 0) throw new HttpError(409, 'conflict', messages.join('; '));
-}
-
 /** `pbx ext add` through the API. */
 export async function createStation(
   store: Store,
@@ -78,7 +62,7 @@ export async function createStation(
 ): Promise<Station> {
   const forwards = forwardFields(raw);
   const input = parseStationCreate(raw);
-  await assertNumberFree(store, input.tel);
+  await assertNumberFree(store, input.tel, 'station');
   const station = await store.stations.create(input, {
     realm: config.sip.domain,
     maxStations: config.license.maxStations,

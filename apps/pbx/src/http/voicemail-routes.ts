@@ -9,13 +9,42 @@ import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { NotFoundError } from '@pbx/store';
+import { voicemailPatch, voicemailWhen } from '@pbx/admin';
+import { NotFoundError, type VoicemailBox } from '@pbx/store';
 import type { HttpContext } from './http-context';
 import { HttpError, parseInput } from './http-errors';
 import { IdParam } from './route-params';
 import { stationOf } from './user-routes';
 
+const TelParam = z.object({ tel: z.string().regex(/^\d{2,8}$/, 'must be 2 to 8 digits') });
+/** A mailbox's options, as `pbx ext set --voicemail --vm-pin --vm-pin-clear --vm-when`. */
+const BoxPatch = z
+  .object({
+    enabled: z.union([z.boolean(), z.string().max(8)]).optional(),
+    pin: z.string().max(32).optional(),
+    pinClear: z.boolean().optional(),
+    when: z.union([z.string().max(100), z.array(z.string().max(20)).max(10)]).optional(),
+  })
+  .strict();
+const BOX_LABELS = {
+  enabled: 'enabled',
+  pin: 'pin',
+  pinClear: 'pinClear',
+  when: 'when',
+  command: 'mailbox',
+};
 const AsQuery = z.object({ as: z.string().optional() }).strict();
+
+/** A mailbox's options without the PIN hash. */
+function boxView(b: VoicemailBox) {
+  return {
+    tel: b.tel,
+    enabled: b.enabled,
+    pin: b.hasPin ? 'set' : 'none',
+    when: voicemailWhen(b),
+    greeting: b.greeting === '' ? 'default' : 'own',
+  };
+}
 
 export function voicemailRoutes(app: FastifyInstance, h: HttpContext): void {
   const { store } = h;
@@ -87,5 +116,31 @@ export function voicemailRoutes(app: FastifyInstance, h: HttpContext): void {
     await updateLamp(tel);
     await h.audit(h.principal(req), 'vm delete', { tel, id: m.id });
     return { removed: m.id };
+  });
+
+  // The administrator's side: a station's mailbox options (messages: /api/me/voicemail?as=<tel>).
+  app.get('/api/stations/:tel/voicemail', async (req) => {
+    h.admin(req);
+    const { tel } = parseInput(TelParam, req.params, 'path');
+    if (!(await store.stations.exists(tel))) throw new NotFoundError('station', tel);
+    return { ...boxView(await store.voicemail.box(tel)), ...(await store.voicemail.counts(tel)) };
+  });
+  app.patch('/api/stations/:tel/voicemail', async (req) => {
+    const who = h.admin(req);
+    const { tel } = parseInput(TelParam, req.params, 'path');
+    const body = parseInput(BoxPatch, req.body, 'body');
+    const patch = voicemailPatch(body, BOX_LABELS);
+    if (!patch)
+      throw new HttpError(
+        400,
+        'invalid_input',
+        'nothing to change; give enabled, pin, pinClear or when',
+      );
+    if (!(await store.stations.exists(tel))) throw new NotFoundError('station', tel);
+    const b = await store.voicemail.setBox(tel, patch);
+    // Which options changed, never the PIN.
+    await h.audit(who, 'ext set', { tel, fields: Object.keys(body).map((k) => `voicemail.${k}`) });
+    await h.applied('voicemail');
+    return boxView(b);
   });
 }

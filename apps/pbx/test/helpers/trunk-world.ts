@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { PbxConfig } from '@pbx/config';
 import type { CallRecord } from '@pbx/store';
-import { startCallsPbx, waitFor, type CallsPbx } from './calls-harness';
+import { startCallsPbx, waitFor, type CallsPbx, type CallsPbxOptions } from './calls-harness';
 import { startKamailio, type Kamailio } from './kamailio';
 import { freePort, scenario, startSippUas, type SippPeer } from './sipp';
 
@@ -32,8 +32,11 @@ export async function world(
   gwAScenario = 'uas-gateway-answer.xml',
   gwBScenario = 'uas-gateway-answer.xml',
   overrides: (c: PbxConfig) => void = () => undefined,
+  /** More of the PBX's test options (media for ringback, voice mail). */
+  options: Omit<CallsPbxOptions, 'overrides'> = {},
 ): Promise<World> {
   const h = await startCallsPbx({
+    ...options,
     overrides: (c) => {
       c.trunks.registerRetryMin = 0.3;
       c.trunks.registerRetryMax = 1;
