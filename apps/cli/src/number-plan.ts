@@ -11,12 +11,13 @@ export async function loadNumberPlan(store: Store): Promise<NumberPlan> {
   return planFromStored(await store.numberPlan.overrides());
 }
 
-/** Station and ring group numbers, for the clash checks. */
+/** Station and group numbers (ring groups and chat groups), for the clash checks. */
 export async function dialledNumbers(
   store: Store,
 ): Promise<{ stations: string[]; groups: string[] }> {
   const stations = (await store.stations.list()).map((s) => s.tel);
-  return { stations, groups: await store.ringGroups.numbers() };
+  const groups = [...(await store.ringGroups.numbers()), ...(await store.chatGroups.numbers())];
+  return { stations, groups };
 }
 
 /**
