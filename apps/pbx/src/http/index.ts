@@ -12,6 +12,7 @@ import websocket from '@fastify/websocket';
 import { adminRoutes } from './admin-routes';
 import { authRoutes } from './auth-routes';
 import { consoleRoute } from './console-route';
+import { chatGroupRoutes } from './chat-group-routes';
 import { contactRoutes } from './contact-routes';
 import { EventHub } from './event-hub';
 import { eventsRoute } from './events-route';
@@ -129,6 +130,7 @@ export async function installHttp(deps: HttpDeps): Promise<HttpModule> {
   liveRoutes(app, h, callIds);
   userRoutes(app, h);
   contactRoutes(app, h);
+  chatGroupRoutes(app, h);
   voicemailRoutes(app, h);
   serviceRoutes(app, h);
   eventsRoute(app, h);
