@@ -26,14 +26,15 @@ export function groupDelivery(
     recipient: string;
   },
   group: Pick<ChatGroup, 'number' | 'name'>,
-  opts: { domain: string; senderName: string | undefined },
+  /** `writer`: who wrote it, as {@link writerLabel} puts it (or `PBX`). */
+  opts: { domain: string; writer: string },
 ): OutgoingMessage {
   const plain = /^text\/plain\b/i.test(m.contentType);
   return {
     from: `${quotedName(group.name)} <sip:${group.number}@${opts.domain}>`,
     to: `<sip:${m.recipient}@${opts.domain}>`,
     contentType: m.contentType,
-    body: plain ? `${writerLabel(m.fromTel, opts.senderName)}: ${m.body}` : m.body,
+    body: plain ? `${opts.writer}: ${m.body}` : m.body,
     date: new Date(m.createdAt),
   };
 }

@@ -13,7 +13,7 @@
 import type { Logger } from 'pino';
 import type { ChatGroup, NewMessage, QueuedMessage, StoredMessage, Store } from '@pbx/store';
 import type { InviteTarget } from '../engine/registration-lookup';
-import { groupDelivery } from './group-message';
+import { groupDelivery, writerLabel } from './group-message';
 import type { IncomingMessage, MessageSipPort, OutgoingMessage } from './sip-port';
 
 export interface MessageRelayDeps {
@@ -237,7 +237,8 @@ export class MessageRelay {
       if (!group) return 200;
       const out = groupDelivery(m, group, {
         domain: this.d.domain(),
-        senderName: this.senderName(m.fromTel),
+        writer:
+          m.fromTel === PBX_SENDER ? 'PBX' : writerLabel(m.fromTel, this.d.displayName(m.fromTel)),
       });
       status = await this.sendTo(m.recipient, out, contacts);
     }

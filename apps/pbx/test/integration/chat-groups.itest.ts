@@ -126,8 +126,11 @@ describe('chat groups', () => {
         return r.body.messages.length === 1 && r.body.messages[0].waitingFor.length === 0;
       });
       // A later event proves the outsider's stream works; it never got the group's message.
-      await api.admin!.request('POST', '/api/messages', { to: '204', body: 'for dave' });
-      await outsider.waitFor((x) => x.type === 'message' && x.data.toTel === '204');
+      const other = await api.admin!.request('POST', '/api/chat/groups', {
+        name: 'Front desk',
+        members: ['204'],
+      });
+      await outsider.waitFor((x) => x.type === 'group' && x.data.id === other.body.id);
       expect(outsider.events.some((x) => x.data?.groupId === group.id)).toBe(false);
     } finally {
       await events.close();
@@ -188,6 +191,22 @@ describe('chat groups', () => {
     await waitFor('marked delivered to 203', async () =>
       (await h.pbx.ctx.store.messages.queue('203')).every((m) => m.groupId !== group.id),
     );
+  });
+
+  test('pbx chat post: queued in the database by the CLI, delivered by the running PBX', async () => {
+    const bob = await inbox('202', 1);
+    await bob.register();
+    // What `pbx chat post 700 ...` writes; the messages change counter wakes the PBX.
+    await h.pbx.ctx.store.messages.addToGroup(
+      { fromTel: 'pbx', toTel: '700', body: 'Fire drill at 3', groupId: group.id },
+      ['202'],
+    );
+    await h.pbx.changeApplied('messages');
+    const got = await bob.done();
+    expectPhoneOk(got, 'phone 202');
+    const [m] = messagesIn(got);
+    expect(headerOf(m, 'From')).toMatch(/^"Sales" <sip:700@pbx\.local>/);
+    expect(bodyOf(m)).toBe('PBX: Fire drill at 3');
   });
 
   test('management: creator or admin manage, members read and leave, live group events', async () => {
