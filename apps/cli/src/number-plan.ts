@@ -41,6 +41,8 @@ export async function assertNumberFree(
       `${describeEntry(self)} is the same number as ${describeEntry({ number, owner: { kind: 'group' } })}`,
     );
   }
+  if (await store.chatGroups.byNumber(number))
+    messages.push(`${describeEntry(self)} is the same number as chat group ${number}`);
   if (kind === 'group' && (await store.stations.exists(number))) {
     messages.push(
       `${describeEntry(self)} is the same number as ${describeEntry({ number, owner: { kind: 'station' } })}`,

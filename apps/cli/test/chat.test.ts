@@ -38,7 +38,12 @@ describe('pbx chat', () => {
     expect(await f.ok('chat', 'list')).toMatch(/│ 700 +│ Sales team │ 202, 203 │ admin/);
     expect(await f.ok('chat', 'remove', '7100')).toBe('chat group 7100 "Ops" removed\n');
     // A station cannot take a chat group's number.
-    expectFailure(await f.pbx('ext', 'add', '700', '--password', 'Secret#2020x'), 1, /chat group/);
+    expectFailure(
+      await f.pbx('ext', 'add', '700', '--password', 'Secret#2020x'),
+      1,
+      /station 700 is the same number as chat group 700/,
+    );
+    expectFailure(await f.pbx('group', 'add', '700'), 1, /same number as chat group 700/);
   });
 
   it('refuses bad input with exit 2 and impossible requests with exit 1', async () => {

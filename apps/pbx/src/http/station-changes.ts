@@ -53,7 +53,7 @@ async function voicemailForwards(
   for (const f of named) raw[f] = tel;
 }
 
-/** Refuses a station number that clashes with a feature code or a ring group (409). */
+/** Refuses a station number that clashes with a feature code, a ring or chat group (409). */
 async function assertNumberFree(store: Store, tel: string): Promise<void> {
   const problems = checkNewNumber(
     planFromStored(await store.numberPlan.overrides()),
@@ -67,6 +67,8 @@ async function assertNumberFree(store: Store, tel: string): Promise<void> {
     messages.push(
       `${describeEntry({ number: tel, owner: { kind: 'station' } })} is the same number as ${describeEntry({ number: tel, owner: { kind: 'group' } })}`,
     );
+  if (await store.chatGroups.byNumber(tel))
+    messages.push(`station ${tel} is the same number as chat group ${tel}`);
   if (messages.length > 0) throw new HttpError(409, 'conflict', messages.join('; '));
 }
 

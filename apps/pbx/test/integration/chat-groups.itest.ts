@@ -319,6 +319,15 @@ describe('chat groups', () => {
     } finally {
       h.pbx.ctx.config.messages.maxBytes = 4096;
     }
+    // A station cannot take the group's number either (409, not a database error).
+    const station = await api.admin!.request('POST', '/api/stations', {
+      tel: '700',
+      password: 'Secret#7000x',
+    });
+    expect([station.status, station.body.message]).toEqual([
+      409,
+      'station 700 is the same number as chat group 700',
+    ]);
     const anon = new ApiClient(base);
     expect((await anon.request('GET', '/api/chat/groups')).status).toBe(401);
     expect((await anon.request('POST', '/api/chat/groups', { name: 'A' })).status).toBe(401);
