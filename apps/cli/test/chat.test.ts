@@ -72,6 +72,13 @@ describe('pbx chat', () => {
     expectFailure(await f.pbx('chat', 'set', '799', '--name', 'Y'), 1, /799/);
     expectFailure(await f.pbx('chat', 'set', '700', '--add', '201'), 1, /already a member/);
     expectFailure(await f.pbx('chat', 'set', '700', '--remove', '203'), 1, /203/);
+    // Nothing of a refused change is written (the rename neither).
+    expectFailure(
+      await f.pbx('chat', 'set', '700', '--name', 'Other', '--remove', '203'),
+      1,
+      /not a member/,
+    );
+    expect(await f.ok('chat', 'list')).toMatch(/│ Sales │/);
     expectFailure(await f.pbx('chat', 'post', '700', ' '), 2, /empty/);
     expectFailure(await f.pbx('chat', 'post', 'x7', 'hi'), 2, /not a chat group number/);
     expectFailure(await f.pbx('chat', 'show', '700', '--limit', '0'), 2, /--limit/);

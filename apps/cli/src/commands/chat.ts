@@ -121,6 +121,15 @@ export function registerChat(program: Command, ctx: () => CliContext): void {
       const remove = opts.remove !== undefined ? parseTels(opts.remove, '--remove') : [];
       const store = await c.store();
       let g = await groupByNumber(store, number);
+      // Checked before any write, so a refused change changes nothing.
+      for (const tel of add)
+        if (g.members.includes(tel))
+          throw new CommandFailedError(
+            `station ${tel} is already a member of chat group ${number}`,
+          );
+      for (const tel of remove)
+        if (!g.members.includes(tel))
+          throw new CommandFailedError(`station ${tel} is not a member of chat group ${number}`);
       if (name !== undefined) g = await store.chatGroups.rename(g.id, name);
       if (add.length > 0) g = await store.chatGroups.addMembers(g.id, add);
       for (const tel of remove) g = await store.chatGroups.removeMember(g.id, tel);
