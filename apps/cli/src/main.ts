@@ -13,6 +13,7 @@ import { registerConfig } from './commands/config';
 import { registerExt } from './commands/ext';
 import { registerGroup } from './commands/group';
 import { registerMessage } from './commands/message';
+import { registerChat } from './commands/chat';
 import { registerMwi } from './commands/mwi';
 import { registerVm } from './commands/vm';
 import { registerNumplan } from './commands/numplan';
@@ -91,6 +92,7 @@ function buildProgram(
   registerMwi(program, ctx);
   registerVm(program, ctx);
   registerMessage(program, ctx);
+  registerChat(program, ctx);
   registerNumplan(program, ctx);
   registerGroup(program, ctx);
   registerCdr(program, ctx);

@@ -8,6 +8,7 @@ import { viewSystem } from './views-system.js';
 import { drawCalls, viewCalls, viewRecords, viewStations, viewStatus } from './views-admin.js';
 import { clickCallEvent, drawContacts, viewContacts } from './views-book.js';
 import { drawMessages, viewChat, viewHistory, viewMe } from './views-user.js';
+import { onGroupEvent } from './views-groups.js';
 import { viewVoicemail } from './views-voicemail.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -76,7 +77,9 @@ async function enter() {
   $('tabs').replaceChildren(
     ...tabs.map(([id, label]) => el('a', { href: `#${id}`, id: `tab-${id}` }, label)),
   );
-  if (!tabs.some(([id]) => `#${id}` === location.hash)) location.hash = `#${tabs[0][0]}`;
+  // Deep links such as #chat/202 or #chat/g3 keep their tab.
+  const tab = location.hash.slice(1).split('/')[0];
+  if (!tabs.some(([id]) => id === tab)) location.hash = `#${tabs[0][0]}`;
   connectEvents();
   await render();
 }
@@ -124,6 +127,7 @@ function onEvent(e) {
       if (state.tab === 'contacts') drawContacts();
     }
   } else if (e.topic === 'messages') {
+    if (onGroupEvent(e)) return;
     const peer = e.data.fromTel === state.session.user ? e.data.toTel : e.data.fromTel;
     if (state.tab === 'chat' && peer === state.chatPeer) {
       state.messages.push(e.data);

@@ -11,6 +11,12 @@ export const state = {
   click: null,
   calls: new Map(),
   chatPeer: '',
+  /** Chat groups the user is in; the one shown (id) and its messages; unread counts by id. */
+  groups: [],
+  chatGroup: null,
+  groupMessages: [],
+  groupNext: null,
+  unread: new Map(),
   meNotice: '',
   messages: [],
   socket: null,

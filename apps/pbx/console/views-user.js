@@ -1,6 +1,7 @@
 // The station user's views: history, chat, my status (the contact book: views-book.js).
 import { $, api, el, time } from './dom.js';
 import { LAMP_TEXT, state } from './state.js';
+import { groupLinks, viewGroup, viewNewGroup } from './views-groups.js';
 // ---------------------------------------------------------------------------------------------
 // Station user views.
 
@@ -53,10 +54,19 @@ export async function viewHistory(view) {
 }
 
 export async function viewChat(view) {
-  const contacts = await api('GET', '/api/contacts');
+  const [contacts, groups] = await Promise.all([
+    api('GET', '/api/contacts'),
+    api('GET', '/api/chat/groups'),
+  ]);
   state.contacts = new Map(contacts.map((c) => [c.tel, c]));
-  state.chatPeer = location.hash.split('/')[1] || '';
+  state.groups = groups;
+  // `#chat/<tel>`: a colleague; `#chat/g<id>`: a group; `#chat/new`: a new group.
+  const target = location.hash.split('/')[1] || '';
+  const groupId = /^g\d+$/.test(target) ? Number(target.slice(1)) : null;
+  state.chatPeer = groupId === null && target !== 'new' ? target : '';
+  state.chatGroup = groupId;
   const others = contacts.filter((c) => c.tel !== state.session.user);
+  const pane = el('div', { id: 'chat-pane' });
   view.replaceChildren(
     el(
       'div',
@@ -64,6 +74,7 @@ export async function viewChat(view) {
       el(
         'ul',
         { id: 'chat-peers' },
+        groupLinks(),
         others.map((c) =>
           el(
             'li',
@@ -77,30 +88,33 @@ export async function viewChat(view) {
           ),
         ),
       ),
-      el(
-        'div',
-        {},
-        el(
-          'div',
-          { id: 'chat-messages', className: 'messages' },
-          state.chatPeer ? null : el('p', { className: 'muted' }, 'Pick a colleague to chat with.'),
-        ),
-        state.chatPeer
-          ? el(
-              'form',
-              { id: 'chat-form', className: 'send', onsubmit: sendChat },
-              el('input', {
-                id: 'chat-input',
-                placeholder: `Message to ${state.chatPeer}`,
-                maxlength: 4000,
-                autocomplete: 'off',
-              }),
-              el('button', { type: 'submit', id: 'chat-send' }, 'Send'),
-            )
-          : null,
-        el('p', { id: 'chat-error', className: 'error' }),
-      ),
+      pane,
     ),
+  );
+  if (groupId !== null) return viewGroup(pane, groupId);
+  if (target === 'new') return viewNewGroup(pane, others);
+  pane.replaceChildren(
+    el(
+      'div',
+      { id: 'chat-messages', className: 'messages' },
+      state.chatPeer
+        ? null
+        : el('p', { className: 'muted' }, 'Pick a colleague or a group to chat with.'),
+    ),
+    state.chatPeer
+      ? el(
+          'form',
+          { id: 'chat-form', className: 'send', onsubmit: sendChat },
+          el('input', {
+            id: 'chat-input',
+            placeholder: `Message to ${state.chatPeer}`,
+            maxlength: 4000,
+            autocomplete: 'off',
+          }),
+          el('button', { type: 'submit', id: 'chat-send' }, 'Send'),
+        )
+      : null,
+    el('p', { id: 'chat-error', className: 'error' }),
   );
   if (state.chatPeer) {
     state.messages = await api('GET', `/api/me/messages?peer=${state.chatPeer}`);

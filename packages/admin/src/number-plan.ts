@@ -34,18 +34,19 @@ export async function loadNumberPlan(store: Store): Promise<NumberPlan> {
   return planFromStored(await store.numberPlan.overrides());
 }
 
-/** Station and ring group numbers, for the clash checks. */
+/** Station and group numbers (ring groups and chat groups), for the clash checks. */
 export async function dialledNumbers(
   store: Store,
 ): Promise<{ stations: string[]; groups: string[] }> {
   const stations = (await store.stations.list()).map((s) => s.tel);
-  return { stations, groups: await store.ringGroups.numbers() };
+  const groups = [...(await store.ringGroups.numbers()), ...(await store.chatGroups.numbers())];
+  return { stations, groups };
 }
 
 /**
  * Refuses a new station or ring group number that clashes with the number plan: a feature code
- * equal to it or a prefix of it (or the other way round), or the same number as a ring group (for
- * a station) or a station (for a group). Bad syntax is an {@link InputError}, a clash a
+ * equal to it or a prefix of it (or the other way round), the same number as a chat group, or the
+ * same number as a ring group (for a station) or a station (for a group). Bad syntax is an {@link InputError}, a clash a
  * `ConflictError`.
  */
 export async function assertNumberFree(
@@ -63,6 +64,8 @@ export async function assertNumberFree(
       `${describeEntry(self)} is the same number as ${describeEntry({ number, owner: { kind: 'group' } })}`,
     );
   }
+  if (await store.chatGroups.byNumber(number))
+    messages.push(`${describeEntry(self)} is the same number as chat group ${number}`);
   if (kind === 'group' && (await store.stations.exists(number))) {
     messages.push(
       `${describeEntry(self)} is the same number as ${describeEntry({ number, owner: { kind: 'station' } })}`,

@@ -32,3 +32,8 @@ export type { CodeChangeResult, NumberOwner, PlanEntry, PlanProblem } from './va
 export { describePlan, dialPattern, planMarkdownTable } from './describe';
 export type { PlanRow } from './describe';
 export { checkRingGroupMembers, RING_GROUP_MAX_SIP_MEMBERS } from './ring-group-members';
+export {
+  CHAT_GROUP_NUMBER_RANGES,
+  chatGroupNumberProblems,
+  pickChatGroupNumber,
+} from './chat-group-number';

@@ -49,7 +49,14 @@ export type {
   VoicemailBoxPatch,
   VoicemailMessage,
 } from './repos/voicemail-repo';
-export type { NewMessage, StoredMessage } from './repos/message-repo';
+export type {
+  GroupHistoryEntry,
+  NewMessage,
+  QueuedMessage,
+  StoredMessage,
+} from './repos/message-repo';
+export { ChatGroupRepo, CHAT_GROUP_ADMIN, CHAT_GROUP_MEMBER_LIMIT } from './repos/chat-group-repo';
+export type { ChatGroup, NewChatGroup } from './repos/chat-group-repo';
 export { RegistrationRepo } from './repos/registration-repo';
 export type { Registration, RegistrationInput, SipProtocol } from './repos/registration-repo';
 export { WebAuthRepo } from './repos/web-auth-repo';

@@ -23,6 +23,7 @@ import { VoicemailRepo } from './repos/voicemail-repo';
 import { WebAuthRepo } from './repos/web-auth-repo';
 import { WhitelistRepo } from './repos/whitelist-repo';
 import { ContactRepo } from './repos/contact-repo';
+import { ChatGroupRepo } from './repos/chat-group-repo';
 
 /** Options of {@link Store.open}. */
 export interface StoreOptions {
@@ -65,6 +66,8 @@ export class Store {
   readonly webAuth: WebAuthRepo;
   /** External contacts of the web console (shared and personal). */
   readonly contacts: ContactRepo;
+  /** Chat groups ("text conferences") and their members. */
+  readonly chatGroups: ChatGroupRepo;
 
   private constructor(
     readonly db: Database,
@@ -91,6 +94,7 @@ export class Store {
     this.voicemail = new VoicemailRepo(db, clock);
     this.webAuth = new WebAuthRepo(db, clock);
     this.contacts = new ContactRepo(db, clock);
+    this.chatGroups = new ChatGroupRepo(db, clock);
   }
 
   /** Opens and migrates the database. */

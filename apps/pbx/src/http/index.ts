@@ -13,6 +13,7 @@ import { adminRoutes } from './admin-routes';
 import { authRoutes } from './auth-routes';
 import { billingRoutes } from './billing-routes';
 import { consoleRoute } from './console-route';
+import { chatGroupRoutes } from './chat-group-routes';
 import { contactRoutes } from './contact-routes';
 import { EventHub } from './event-hub';
 import { eventsRoute } from './events-route';
@@ -132,6 +133,7 @@ export async function installHttp(deps: HttpDeps): Promise<HttpModule> {
   liveRoutes(app, h, callIds);
   userRoutes(app, h);
   contactRoutes(app, h);
+  chatGroupRoutes(app, h);
   voicemailRoutes(app, h);
   serviceRoutes(app, h);
   planRoutes(app, h);

@@ -114,8 +114,9 @@ export function feedLiveSources(
     }),
   );
 
-  messages.relay.onStored((m) =>
-    guard('message', () => hub.publish('messages', 'message', m, [m.fromTel, m.toTel])),
+  // Group messages go to every member (the relay names them); one-to-one to both stations.
+  messages.relay.onStored((m, audience) =>
+    guard('message', () => hub.publish('messages', 'message', m, audience)),
   );
 
   calls.env.cdr.onWritten((r) =>

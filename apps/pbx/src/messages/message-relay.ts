@@ -5,11 +5,16 @@
  * or whose contacts all failed, keeps the message queued; it is delivered, in order and with its
  * original `Date`, when the station registers again. The PBX sends its own messages the same way
  * (`pbx message send`, the welcome message on registration).
+ *
+ * A MESSAGE to a chat group's number is stored once and queued for every other member; each
+ * member's queue delivers it like a one-to-one message (offline members get it on registering,
+ * in order with everything else). See `group-message.ts` for what the members' phones receive.
  */
 import type { Logger } from 'pino';
-import type { NewMessage, StoredMessage, Store } from '@pbx/store';
+import type { ChatGroup, NewMessage, QueuedMessage, StoredMessage, Store } from '@pbx/store';
 import type { InviteTarget } from '../engine/registration-lookup';
-import type { IncomingMessage, MessageSipPort } from './sip-port';
+import { groupDelivery, writerLabel } from './group-message';
+import type { IncomingMessage, MessageSipPort, OutgoingMessage } from './sip-port';
 
 export interface MessageRelayDeps {
   readonly sip: MessageSipPort;
@@ -35,7 +40,7 @@ export class MessageRelay {
   /** Stations with messages waiting in the table (delivered in order before any new one). */
   private readonly waiting = new Set<string>();
   private readonly now: () => number;
-  private readonly stored: Array<(m: StoredMessage) => void> = [];
+  private readonly stored: Array<(m: StoredMessage, audience: readonly string[]) => void> = [];
 
   constructor(private readonly d: MessageRelayDeps) {
     this.now = d.now ?? Date.now;
@@ -52,10 +57,61 @@ export class MessageRelay {
       this.d.log.info({ from: msg.fromUser, ip: msg.source.address }, 'MESSAGE from no station');
       return 403;
     }
-    if (!this.d.isStation(msg.toUser)) return 404;
+    if (!this.d.isStation(msg.toUser)) {
+      const group = await this.d.store.chatGroups.byNumber(msg.toUser);
+      if (!group) return 404;
+      if (!group.members.includes(msg.fromUser)) {
+        this.d.log.info({ from: msg.fromUser, group: group.number }, 'MESSAGE from a non-member');
+        return 403;
+      }
+      if (msg.size > this.d.maxBytes()) return 413;
+      return this.relayToGroup(msg.fromUser, group, msg.body, msg.contentType);
+    }
     // RFC 3428 §7: a body the recipient side will not take is refused with 413.
     if (msg.size > this.d.maxBytes()) return 413;
     return this.relay(msg.fromUser, msg.toUser, msg.body, msg.contentType);
+  }
+
+  /**
+   * A message to a chat group from one of its members (a phone, the web console) or from the PBX
+   * itself: 202 (queued for every other member), 403 not a member, 404 no such group, 413 too
+   * big.
+   */
+  async sendToGroup(
+    fromTel: string,
+    groupId: number,
+    body: string,
+    contentType = 'text/plain',
+  ): Promise<number> {
+    const group = await this.d.store.chatGroups.get(groupId);
+    if (!group) return 404;
+    if (fromTel !== PBX_SENDER && !group.members.includes(fromTel)) return 403;
+    if (Buffer.byteLength(body) > this.d.maxBytes()) return 413;
+    return this.relayToGroup(fromTel, group, body, contentType);
+  }
+
+  /**
+   * Stores the message once and queues it for every member but the sender; each member's queue
+   * sends it now or when the member registers. RFC 3428 §8: 202 for a request taken by an
+   * exploder, whose final recipients' answers the sender never sees.
+   */
+  private async relayToGroup(
+    fromTel: string,
+    group: ChatGroup,
+    body: string,
+    contentType: string,
+  ): Promise<number> {
+    const recipients = group.members.filter((t) => t !== fromTel);
+    const saved = await this.d.store.messages.addToGroup(
+      { fromTel, toTel: group.number, contentType, body, createdAt: this.now(), groupId: group.id },
+      recipients,
+    );
+    this.tell(saved, group.members);
+    for (const tel of recipients) {
+      this.waiting.add(tel);
+      void this.deliverPending(tel);
+    }
+    return 202;
   }
 
   /**
@@ -74,14 +130,27 @@ export class MessageRelay {
     return this.relay(fromTel, toTel, body, contentType);
   }
 
-  /** Tells `listener` every message stored (sent, queued or received), for the event stream. */
-  onStored(listener: (m: StoredMessage) => void): void {
+  /**
+   * Tells `listener` every message stored (sent, queued or received), with the stations that
+   * may see it (sender and recipient, or the group's members), for the event stream.
+   */
+  onStored(listener: (m: StoredMessage, audience: readonly string[]) => void): void {
     this.stored.push(listener);
+  }
+
+  private tell(m: StoredMessage, audience: readonly string[]): void {
+    for (const l of this.stored) {
+      try {
+        l(m, audience);
+      } catch (err) {
+        this.d.log.error({ err }, 'message listener failed');
+      }
+    }
   }
 
   private async add(m: NewMessage): Promise<StoredMessage> {
     const saved = await this.d.store.messages.add(m);
-    for (const l of this.stored) l(saved);
+    this.tell(saved, [saved.fromTel, saved.toTel]);
     return saved;
   }
 
@@ -110,7 +179,7 @@ export class MessageRelay {
 
   /** Reads which stations have messages waiting (at start-up). */
   async load(): Promise<void> {
-    for (const m of await this.d.store.messages.pending()) this.waiting.add(m.toTel);
+    for (const m of await this.d.store.messages.queue()) this.waiting.add(m.recipient);
   }
 
   /** Sends the PBX's own message to a station (delivered now or when it registers). */
@@ -128,7 +197,7 @@ export class MessageRelay {
 
   /** Delivers queued messages of every registered recipient (after `pbx message send`). */
   async deliverAllPending(): Promise<void> {
-    const tels = new Set((await this.d.store.messages.pending()).map((m) => m.toTel));
+    const tels = new Set((await this.d.store.messages.queue()).map((m) => m.recipient));
     await Promise.all([...tels].map((t) => this.deliverPending(t)));
   }
 
@@ -136,7 +205,7 @@ export class MessageRelay {
   deliverPending(tel: string): Promise<void> {
     const prev = this.running.get(tel) ?? Promise.resolve();
     const run = prev.then(async () => {
-      const queue = await this.d.store.messages.pending(tel);
+      const queue = await this.d.store.messages.queue(tel);
       if (queue.length > 0) this.waiting.add(tel);
       for (const m of queue) {
         if (this.d.contacts(tel).length === 0) return;
@@ -144,7 +213,7 @@ export class MessageRelay {
         if (status < 200 || status >= 300) return;
       }
       // Messages queued while this run was sending are taken by the run queued after it.
-      if ((await this.d.store.messages.pending(tel)).length === 0) this.waiting.delete(tel);
+      if ((await this.d.store.messages.queue(tel)).length === 0) this.waiting.delete(tel);
     });
     const settled = run.catch((err: unknown) =>
       this.d.log.error({ err, tel }, 'queued messages not delivered'),
@@ -157,37 +226,67 @@ export class MessageRelay {
   }
 
   /** Sends a queued message (with its original `Date`); marks it delivered on the first 2xx. */
-  private async deliver(m: StoredMessage): Promise<number> {
-    const contacts = this.d.contacts(m.toTel);
+  private async deliver(m: QueuedMessage): Promise<number> {
+    const contacts = this.d.contacts(m.recipient);
     if (contacts.length === 0) return 480;
-    const status = await this.send(m, contacts, true);
-    if (status >= 200 && status < 300) await this.d.store.messages.markDelivered(m.id, this.now());
+    let status: number;
+    if (m.groupId === null) status = await this.send(m, contacts, true);
+    else {
+      const group = await this.d.store.chatGroups.get(m.groupId);
+      // Deleted meanwhile: its messages went with it (nothing to send, nothing to mark).
+      if (!group) return 200;
+      const out = groupDelivery(m, group, {
+        domain: this.d.domain(),
+        writer:
+          m.fromTel === PBX_SENDER ? 'PBX' : writerLabel(m.fromTel, this.d.displayName(m.fromTel)),
+      });
+      status = await this.sendTo(m.recipient, out, contacts);
+    }
+    if (status >= 200 && status < 300)
+      await this.d.store.messages.markQueuedDelivered(m, this.now());
     return status;
   }
 
-  /** Sends `m` to every contact; resolves with the first 2xx, else the highest failure. */
+  private senderName(tel: string): string | undefined {
+    return tel === PBX_SENDER ? 'PBX' : this.d.displayName(tel);
+  }
+
+  /** Sends a one-to-one message to every contact of its recipient. */
   private async send(
     m: Pick<StoredMessage, 'fromTel' | 'toTel' | 'contentType' | 'body' | 'createdAt'>,
     contacts: InviteTarget[],
     dated: boolean,
   ): Promise<number> {
     const domain = this.d.domain();
-    const name = m.fromTel === PBX_SENDER ? 'PBX' : this.d.displayName(m.fromTel);
+    const name = this.senderName(m.fromTel);
     const from = `${name ? `"${name.replace(/["\\]/g, '')}" ` : ''}<sip:${m.fromTel}@${domain}>`;
+    return this.sendTo(
+      m.toTel,
+      {
+        from,
+        to: `<sip:${m.toTel}@${domain}>`,
+        contentType: m.contentType,
+        body: m.body,
+        ...(dated ? { date: new Date(m.createdAt) } : {}),
+      },
+      contacts,
+    );
+  }
+
+  /** Sends `out` to every contact; resolves with the first 2xx, else the highest failure. */
+  private async sendTo(
+    toTel: string,
+    out: OutgoingMessage,
+    contacts: InviteTarget[],
+  ): Promise<number> {
     // Answered as soon as one contact takes it; the others finish in the background.
     const statuses: number[] = [];
     const ok = await new Promise<number | undefined>((resolve) => {
       for (const target of contacts) {
         void this.d.sip
-          .sendMessage(target, {
-            from,
-            to: `<sip:${m.toTel}@${domain}>`,
-            contentType: m.contentType,
-            body: m.body,
-            ...(dated ? { date: new Date(m.createdAt) } : {}),
-          })
+          .sendMessage(target, out)
           .catch((err: unknown) => {
-            this.d.log.warn({ err, to: m.toTel }, 'MESSAGE not sent');
+            this.d.log.warn({ err, to: toTel }, 'MESSAGE not sent');
             return 503;
           })
           .then((status) => {
@@ -198,7 +297,7 @@ export class MessageRelay {
       }
     });
     if (ok !== undefined) return ok;
-    this.d.log.info({ to: m.toTel, statuses }, 'MESSAGE kept for later delivery');
+    this.d.log.info({ to: toTel, statuses }, 'MESSAGE kept for later delivery');
     return Math.max(...statuses);
   }
 }

@@ -9,8 +9,25 @@ export interface StoredMessage {
   contentType: string;
   body: string;
   createdAt: number;
-  /** Null while the message waits for its recipient to register. */
+  /**
+   * Null while the message waits for its recipient to register. A group message carries the
+   * time the PBX took it; each member's delivery is in {@link QueuedMessage}.
+   */
   deliveredAt: number | null;
+  /** The chat group (`toTel` is then its number); null for one-to-one messages. */
+  groupId: number | null;
+}
+
+/** A message waiting for one recipient: one-to-one, or a group message for one member. */
+export interface QueuedMessage extends StoredMessage {
+  /** The station it waits for (`toTel` of a one-to-one message, the member for a group's). */
+  recipient: string;
+}
+
+/** One page of a group's history. */
+export interface GroupHistoryEntry extends StoredMessage {
+  /** Members the message still waits for (offline since it was written). */
+  waitingFor: string[];
 }
 
 /** Input of {@link MessageRepo.add}. */
@@ -32,6 +49,7 @@ interface MessageRow {
   body: string;
   created_at: number;
   delivered_at: number | null;
+  group_id: number | null;
 }
 
 function fromRow(r: MessageRow): StoredMessage {
@@ -43,6 +61,7 @@ function fromRow(r: MessageRow): StoredMessage {
     body: r.body,
     createdAt: r.created_at,
     deliveredAt: r.delivered_at,
+    groupId: r.group_id ?? null,
   };
 }
 
@@ -71,10 +90,105 @@ export class MessageRepo {
       body: m.body,
       createdAt,
       deliveredAt: m.deliveredAt ?? null,
+      groupId: null,
     };
   }
 
-  /** Undelivered messages to `toTel` (every recipient when omitted), oldest first. */
+  /**
+   * Stores a message to a chat group once (from `m.fromTel` to the group's number) and queues it
+   * for each of `recipients` (the other members), in one transaction: the `messages` change
+   * counter wakes a running PBX only once every delivery row is there.
+   */
+  async addToGroup(
+    m: NewMessage & { groupId: number },
+    recipients: readonly string[],
+  ): Promise<StoredMessage> {
+    const createdAt = m.createdAt ?? this.clock();
+    const contentType = m.contentType ?? 'text/plain';
+    return this.db.transaction(async (tx) => {
+      const r = await tx.run(
+        `INSERT INTO messages (from_tel, to_tel, content_type, body, created_at, delivered_at, group_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        [m.fromTel, m.toTel, contentType, m.body, createdAt, createdAt, m.groupId],
+      );
+      for (const tel of recipients)
+        await tx.run('INSERT INTO chat_deliveries (message_id, tel) VALUES (?, ?)', [
+          r.lastId,
+          tel,
+        ]);
+      return {
+        id: r.lastId,
+        fromTel: m.fromTel,
+        toTel: m.toTel,
+        contentType,
+        body: m.body,
+        createdAt,
+        deliveredAt: createdAt,
+        groupId: m.groupId,
+      };
+    });
+  }
+
+  /**
+   * Everything waiting for `recipient` (every recipient when omitted), one-to-one and group
+   * messages together, oldest first: the order they are delivered in.
+   */
+  async queue(recipient?: string): Promise<QueuedMessage[]> {
+    const one = recipient === undefined ? '' : 'AND m.to_tel = ?';
+    const many = recipient === undefined ? '' : 'AND d.tel = ?';
+    const rows = await this.db.all<MessageRow & { recipient: string }>(
+      `SELECT m.*, m.to_tel AS recipient FROM messages m
+       WHERE m.delivered_at IS NULL AND m.group_id IS NULL ${one}
+       UNION ALL
+       SELECT m.*, d.tel AS recipient FROM chat_deliveries d JOIN messages m ON m.id = d.message_id
+       WHERE d.delivered_at IS NULL ${many}
+       ORDER BY id`,
+      recipient === undefined ? [] : [recipient, recipient],
+    );
+    return rows.map((r) => ({ ...fromRow(r), recipient: r.recipient }));
+  }
+
+  /** Marks a queued message delivered to its recipient. */
+  async markQueuedDelivered(q: QueuedMessage, at: number = this.clock()): Promise<void> {
+    if (q.groupId === null) return this.markDelivered(q.id, at);
+    await this.db.run(
+      'UPDATE chat_deliveries SET delivered_at = ? WHERE message_id = ? AND tel = ?',
+      [at, q.id, q.recipient],
+    );
+  }
+
+  /**
+   * A group's history, newest first: at most `limit` messages, older than message `before` when
+   * given (paging back), each with the members it still waits for.
+   */
+  async groupHistory(
+    groupId: number,
+    opts: { before?: number; limit?: number } = {},
+  ): Promise<GroupHistoryEntry[]> {
+    const rows = await this.db.all<MessageRow>(
+      `SELECT * FROM messages WHERE group_id = ? ${opts.before !== undefined ? 'AND id < ?' : ''}
+       ORDER BY id DESC LIMIT ?`,
+      [groupId, ...(opts.before !== undefined ? [opts.before] : []), opts.limit ?? 100],
+    );
+    if (rows.length === 0) return [];
+    const waiting = await this.db.all<{ message_id: number; tel: string }>(
+      `SELECT message_id, tel FROM chat_deliveries
+       WHERE delivered_at IS NULL AND message_id BETWEEN ? AND ? ORDER BY length(tel), tel`,
+      [rows[rows.length - 1]!.id, rows[0]!.id],
+    );
+    const byMessage = new Map<number, string[]>();
+    for (const w of waiting) {
+      const list = byMessage.get(w.message_id) ?? [];
+      list.push(w.tel);
+      byMessage.set(w.message_id, list);
+    }
+    return rows.map((r) => ({ ...fromRow(r), waitingFor: byMessage.get(r.id) ?? [] }));
+  }
+
+  /**
+   * Undelivered one-to-one messages to `toTel` (every recipient when omitted), oldest first.
+   * Group messages wait per member: see {@link queue}.
+   */
   async pending(toTel?: string): Promise<StoredMessage[]> {
     const rows =
       toTel === undefined
@@ -93,8 +207,8 @@ export class MessageRepo {
   }
 
   /**
-   * History, newest first: every message when `ext` is omitted, those from or to `ext`, or
-   * between `ext` and `peer`.
+   * History, newest first: every message (group ones too) when `ext` is omitted, the one-to-one
+   * messages from or to `ext`, or between `ext` and `peer`.
    */
   async list(opts: { ext?: string; peer?: string; limit?: number } = {}): Promise<StoredMessage[]> {
     const limit = opts.limit ?? 100;
@@ -107,6 +221,7 @@ export class MessageRepo {
       where.push('(from_tel = ? OR to_tel = ?)');
       params.push(opts.ext, opts.ext);
     }
+    if (opts.ext !== undefined) where.push('group_id IS NULL');
     const rows = await this.db.all<MessageRow>(
       `SELECT * FROM messages ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY id DESC LIMIT ?`,

@@ -1,0 +1,113 @@
+/**
+ * Chat groups in the web console, in a real headless Chromium (Debian's `chromium` through
+ * playwright-core; nothing downloads a browser) on a phone-sized screen, against a running PBX
+ * with sipp phones: a user creates a group in the chat pane, writes to it, a member's sipp phone
+ * receives the MESSAGE from the group's number with the writer in the body, the phone's reply to
+ * the group's number shows up live in the page, and a member added by someone else appears live.
+ * Screenshots go to PBX_SCREENSHOT_DIR (default: a temporary folder).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import {
+  bodyOf,
+  expectPhoneOk,
+  findReceived,
+  headerOf,
+  startCallsPbx,
+  type CallsPbx,
+} from '../helpers/calls-harness';
+import { ApiClient } from '../helpers/http-client';
+
+jest.setTimeout(120_000);
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = process.env.PBX_SCREENSHOT_DIR ?? path.join(tmpdir(), 'pbx-console-screenshots');
+/** Generous: phone-level events under a loaded machine (COMMON.md). */
+const WAIT = 20_000;
+
+describe('chat groups in the web console (Chromium)', () => {
+  let h: CallsPbx;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} not found: apt-get install chromium (or set CHROMIUM_PATH)`);
+    mkdirSync(SHOTS, { recursive: true });
+    h = await startCallsPbx();
+    await h.station('201', { name: 'Alice' });
+    await h.station('202', { name: 'Bob' });
+    await h.station('203', { name: 'Carol' });
+    await h.station('204', { name: 'Dan' });
+    await h.pbx.ctx.store.webAuth.setAdminPassword('admin-pw-1');
+    await h.pbx.ctx.store.webAuth.setCtiPassword('201', 'alice-cti');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      // Root in CI containers: Chromium's sandbox needs user namespaces it may not have.
+      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await h?.[Symbol.asyncDispose]();
+  });
+
+  test('create a group, write to it, a phone gets it and its reply shows live', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(WAIT);
+    await page.goto(h.pbx.http.url);
+    await page.fill('#login-user', '201');
+    await page.fill('#login-password', 'alice-cti');
+    await page.click('#login-submit');
+    await page.waitForSelector('#live-state.on');
+    await page.click('#tab-chat');
+    await page.click('#group-new');
+    await page.fill('#group-name', 'Sales');
+    await page.check('#pick-202');
+    await page.check('#pick-203');
+    await page.click('#group-create');
+    await page.waitForSelector('#group-title:has-text("Sales · 700")');
+    await page.waitForSelector('#group-members:has-text("Bob (202)")');
+
+    // Bob's phone takes the message; Carol's phone is off (her copy waits).
+    const bob = await h.phone('202', 'uas-message-200.xml', { timeoutMs: WAIT });
+    await page.fill('#group-input', 'Meeting at 10?');
+    await page.click('#group-send');
+    const got = await bob.done;
+    expectPhoneOk(got, 'phone 202 receiving the group message');
+    const m = findReceived(got, /^MESSAGE /);
+    expect(headerOf(m, 'From')).toMatch(/^"Sales" <sip:700@pbx\.local>/);
+    expect(bodyOf(m)).toBe('Alice (201): Meeting at 10?');
+    await page.waitForSelector('.msg.mine:has-text("Meeting at 10?")');
+
+    // Bob answers from his phone to the group's number (what his phone's reply does).
+    const reply = await h.call('202', '700', 'uac-message-expect-202.xml', {
+      keys: { body: 'On my way' },
+    });
+    expectPhoneOk(reply, 'phone 202 replying to the group');
+    await h.unregister('202');
+    await page.waitForSelector('.msg[data-from="202"]:has-text("On my way")');
+    await page.waitForSelector('.msg[data-from="202"] small:has-text("Bob (202)")');
+
+    // Someone else (the administrator) adds Dan: the page shows it without a reload.
+    const admin = new ApiClient(h.pbx.http.url);
+    expect((await admin.login('admin', 'admin-pw-1')).status).toBe(200);
+    const [group] = (await admin.request('GET', '/api/chat/groups')).body;
+    expect(
+      (await admin.request('POST', `/api/chat/groups/${group.id}/members`, { members: ['204'] }))
+        .status,
+    ).toBe(200);
+    await page.waitForSelector('#group-members:has-text("Dan (204)")');
+    await page.waitForSelector('.msg.mine:has-text("Meeting at 10?")');
+    await page.screenshot({ path: path.join(SHOTS, 'chat-group-mobile.png'), fullPage: true });
+
+    // History in the page after a reload: both messages, Carol's copies still waiting.
+    await page.reload();
+    await page.waitForSelector('.msg.mine small:has-text("waiting for 203")');
+    await page.waitForSelector('.msg[data-from="202"]:has-text("On my way")');
+    await context.close();
+  });
+});
