@@ -134,6 +134,11 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
     return this.closed;
   }
 
+  /** Packet buffers given up because the socket might still hold them (tests, stats). */
+  get sendBuffersRetired(): number {
+    return this.txAudio.retired;
+  }
+
   /** The current far end, if any. */
   get remoteMedia(): RemoteMedia | undefined {
     return this.remote;
