@@ -15,6 +15,7 @@ const CHILD = path.join(__dirname, 'fixtures/send-reuse-child.js');
 interface ChildResult {
   buffers: { naive: number[]; guarded: number[]; retired: number };
   session: { packets: number; frames: number; mismatches: number; retired: number };
+  conference: Record<'A' | 'B', { dupSeq: number; frames: number[]; retired: number }>;
 }
 
 function runChild(flags: string[]): Promise<ChildResult> {
@@ -33,6 +34,18 @@ function runChild(flags: string[]): Promise<ChildResult> {
 }
 
 const inOrder = Array.from({ length: 10 }, (_, i) => i);
+const hundred = Array.from({ length: 100 }, (_, i) => i);
+
+/**
+ * Conference members A (hears the mixer's shared frame) and B (its own mixed frame, with a
+ * private playback): each frame of the frame-unique playbacks once, in sequence-number order.
+ */
+function expectEveryMixedFrameSent(r: ChildResult): void {
+  for (const m of [r.conference.A, r.conference.B]) {
+    expect(m.dupSeq).toBe(0);
+    expect(m.frames).toEqual(hundred);
+  }
+}
 
 describe('packet buffer reuse against libuv queued sends (child processes)', () => {
   it('with every send queued (--test-udp-no-try-send): a reused buffer would corrupt queued packets; ours never is', async () => {
@@ -47,6 +60,10 @@ describe('packet buffer reuse against libuv queued sends (child processes)', () 
     // once, with its own sequence number and samples.
     expect(r.session).toMatchObject({ packets: 100, frames: 100, mismatches: 0 });
     expect(r.session.retired).toBeGreaterThan(0);
+    // Mixed frames are rewritten every frame and sent from a reused buffer: none is altered by
+    // the next frame's mix (or packet) before it left, with stalls making frames back to back.
+    expectEveryMixedFrameSent(r);
+    expect(r.conference.B.retired).toBeGreaterThan(0);
   }, 60000);
 
   it('with the normal send path the buffer is reused and every packet is as written', async () => {
@@ -56,5 +73,6 @@ describe('packet buffer reuse against libuv queued sends (child processes)', () 
     expect(r.buffers.retired).toBe(0);
     expect(r.session).toMatchObject({ packets: 100, frames: 100, mismatches: 0 });
     expect(r.session.retired).toBeLessThan(50);
+    expectEveryMixedFrameSent(r);
   }, 60000);
 });
