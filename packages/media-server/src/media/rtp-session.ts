@@ -474,10 +474,7 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
       return;
     }
     this.sockets.rtp.send(buf, to.port, to.address);
-    this.txAudio.sent(
-      buf,
-      this.syncLookup && (to === this.latched || this.remoteIsLiteral),
-    );
+    this.txAudio.sent(buf, this.syncLookup && (to === this.latched || this.remoteIsLiteral));
   }
 
   private sendRtcp(to: { address: string; port: number }): void {

@@ -268,7 +268,8 @@ export async function openWavRecorder(path: string): Promise<WavRecorder> {
       if (batch && batchUsed + bytes > batch.length) endBatch();
       batch ??= Buffer.allocUnsafe(Math.max(bytes, FRAMES_PER_WRITE * FRAME_SAMPLES * 2));
       // The frame is the caller's and reused next tick: copied now, sample by sample (LE).
-      for (let i = 0; i < frame.length; i++) batch.writeInt16LE(frame[i] as number, batchUsed + i * 2);
+      for (let i = 0; i < frame.length; i++)
+        batch.writeInt16LE(frame[i] as number, batchUsed + i * 2);
       batchUsed += bytes;
       samples += frame.length;
       if (batchUsed >= FRAMES_PER_WRITE * FRAME_SAMPLES * 2) flush();

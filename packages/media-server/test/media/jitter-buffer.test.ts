@@ -48,7 +48,12 @@ describe('JitterBuffer', () => {
     const jb = new JitterBuffer({ minFrames: 1 });
     jb.push(ts(0), frame(1), 0);
     jb.push(ts(2), frame(3), 40);
-    expect([played(jb.pull()), played(jb.pull()), played(jb.pull()), played(jb.pull())]).toEqual([null, 1, null, 3]);
+    expect([played(jb.pull()), played(jb.pull()), played(jb.pull()), played(jb.pull())]).toEqual([
+      null,
+      1,
+      null,
+      3,
+    ]);
   });
 
   it('raises the target with jitter and stays within maxFrames', () => {
@@ -119,11 +124,16 @@ describe('JitterBuffer', () => {
     const got: number[][] = [];
     for (let f = 0; f < 10; f++) {
       const frameOut = jb.pull();
-      if (frameOut) got.push([frameOut[0] as number, frameOut[49] as number, frameOut[159] as number]);
+      if (frameOut)
+        got.push([frameOut[0] as number, frameOut[49] as number, frameOut[159] as number]);
       if (f < 5) push(f + 5, 100 + f * 20); // later packets arrive while earlier ones are queued
     }
     expect(got.slice(0, 10)).toEqual(
-      Array.from({ length: got.length }, (_, i) => [(i + 1) * 100, (i + 1) * 100 + 49, (i + 1) * 100 + 9]),
+      Array.from({ length: got.length }, (_, i) => [
+        (i + 1) * 100,
+        (i + 1) * 100 + 49,
+        (i + 1) * 100 + 9,
+      ]),
     );
     expect(got.length).toBeGreaterThanOrEqual(7);
   });
