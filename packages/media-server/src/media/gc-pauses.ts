@@ -13,6 +13,8 @@ export interface GcPauseStats {
    * Bytes this thread's isolate allocated on its JS heap in the window: the growth of the used
    * heap between collections, summed (V8's `GCProfiler` gives the used heap before and after each
    * one). A load-independent figure: the same work allocates the same bytes on a busy machine.
+   * Counted from the first `take` on (0 in the window that ends with it): the profiler keeps a
+   * record per collection until it is stopped, so it runs only once someone reads it.
    */
   allocatedBytes: number;
 }
@@ -31,8 +33,8 @@ interface GcProfile {
  */
 export class GcPauses {
   private stats = GcPauses.empty();
-  private profiler = new GCProfiler();
-  private usedAtStart = getHeapStatistics().used_heap_size;
+  private profiler: GCProfiler | undefined;
+  private usedAtStart = 0;
   private readonly observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
@@ -45,7 +47,6 @@ export class GcPauses {
 
   constructor() {
     this.observer.observe({ entryTypes: ['gc'] });
-    this.profiler.start();
   }
 
   private static empty(): GcPauseStats {
@@ -56,15 +57,17 @@ export class GcPauses {
   take(): GcPauseStats {
     const s = this.stats;
     this.stats = GcPauses.empty();
-    const profile = this.profiler.stop() as GcProfile | undefined;
+    const profile = this.profiler?.stop() as GcProfile | undefined;
     const now = getHeapStatistics().used_heap_size;
-    let prev = this.usedAtStart;
-    let allocated = 0;
-    for (const g of profile?.statistics ?? []) {
-      allocated += Math.max(0, g.beforeGC.heapStatistics.usedHeapSize - prev);
-      prev = g.afterGC.heapStatistics.usedHeapSize;
+    if (profile) {
+      let prev = this.usedAtStart;
+      let allocated = 0;
+      for (const g of profile.statistics) {
+        allocated += Math.max(0, g.beforeGC.heapStatistics.usedHeapSize - prev);
+        prev = g.afterGC.heapStatistics.usedHeapSize;
+      }
+      s.allocatedBytes = allocated + Math.max(0, now - prev);
     }
-    s.allocatedBytes = allocated + Math.max(0, now - prev);
     this.profiler = new GCProfiler();
     this.profiler.start();
     this.usedAtStart = now;
@@ -73,6 +76,7 @@ export class GcPauses {
 
   stop(): void {
     this.observer.disconnect();
-    this.profiler.stop();
+    this.profiler?.stop();
+    this.profiler = undefined;
   }
 }
