@@ -55,7 +55,8 @@ export class JitterBuffer {
   private readonly held: Held[] = [];
   /** Slots not queued: reused by the next `push` (grows to the most ever held at once). */
   private readonly free: Held[] = [];
-  private readonly out: Int16Array;
+  /** The frame `pull` plays into; allocated with the first slot (a channel that only sends never needs it). */
+  private out: Int16Array | undefined;
   private playTs = 0;
   private started = false;
   private lateRun = 0;
@@ -71,7 +72,6 @@ export class JitterBuffer {
     this.frame = options.frameSamples ?? 160;
     this.minFrames = options.minFrames ?? 1;
     this.maxFrames = Math.max(this.minFrames, options.maxFrames ?? 10);
-    this.out = new Int16Array(this.frame);
     this.stats = {
       queued: 0,
       late: 0,
@@ -114,6 +114,7 @@ export class JitterBuffer {
 
   /** A free slot holding a copy of `samples[0, len)`. */
   private slot(ts: number, samples: Int16Array, len: number): Held {
+    this.out ??= new Int16Array(this.frame);
     let h = this.free.pop();
     if (!h) h = { ts, len, samples: new Int16Array(Math.max(len, this.frame)) };
     else if (h.samples.length < len) h.samples = new Int16Array(len);
@@ -207,6 +208,11 @@ export class JitterBuffer {
     }
     const n = this.frame;
     const out = this.out;
+    if (!out || this.held.length === 0) {
+      this.playTs = (this.playTs + n) >>> 0;
+      this.adapt();
+      return null;
+    }
     let any = false;
     let keep = 0;
     const count = this.held.length;

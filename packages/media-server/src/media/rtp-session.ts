@@ -75,8 +75,9 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
    * packets (SendBuffers never rewrites one the socket may still hold).
    */
   private readonly rx = newRtpHeaderView();
-  private decoded = new Int16Array(FRAME_SAMPLES);
-  private readonly bothFrame = new Int16Array(FRAME_SAMPLES);
+  // Allocated on first use: a channel that only plays never needs them (memory per channel).
+  private decoded: Int16Array | undefined;
+  private bothFrame: Int16Array | undefined;
   private readonly txAudio: SendBuffers;
   /** Sends from our RTP socket to an IP literal reach libuv synchronously (see SendBuffers). */
   private readonly syncLookup: boolean;
@@ -350,15 +351,13 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
       this.inSsrc = p.ssrc;
     }
     const len = p.payloadEnd - p.payloadStart;
-    if (this.decoded.length < len) this.decoded = new Int16Array(len);
-    decodeG711Range(
-      (codec as typeof PCMU).name,
-      packet,
-      p.payloadStart,
-      p.payloadEnd,
-      this.decoded,
-    );
-    this.jb.push(p.timestamp, this.decoded, now, len);
+    let decoded = this.decoded;
+    if (!decoded || decoded.length < len) {
+      decoded = new Int16Array(Math.max(len, FRAME_SAMPLES));
+      this.decoded = decoded;
+    }
+    decodeG711Range((codec as typeof PCMU).name, packet, p.payloadStart, p.payloadEnd, decoded);
+    this.jb.push(p.timestamp, decoded, now, len);
   };
 
   private emitDtmf(e: DtmfEvent): void {
@@ -451,7 +450,7 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
     if (this.bothSinks.size === 0) return;
     const r = this.lastRead;
     // Sinks copy what they keep (recorders do), so one frame per session serves every tick.
-    const both = this.bothFrame;
+    const both = (this.bothFrame ??= new Int16Array(FRAME_SAMPLES));
     for (let i = 0; i < FRAME_SAMPLES; i++)
       both[i] = clamp16((r[i] as number) + (out[i] as number));
     for (const s of this.bothSinks) s.writeFrame(both);
