@@ -394,6 +394,9 @@ async function step(media, receiver, sender, withInput, n, arrange) {
     lateTicks,
     gc,
     framesRun,
+    // Bytes the engine's thread allocated on its JS heap per channel per frame run: what its
+    // scavenges have to clear, and a figure the machine's load does not change.
+    allocPerFrame: gc.allocatedBytes / frames,
     ok:
       judged.p99 <= BOUND_MS &&
       judged.streams >= n * 0.99 &&
@@ -423,7 +426,7 @@ async function ramp(counts, fn, log) {
       ? `kernel p99 ±${r.kp99.toFixed(2)} ms (p50 ${r.kp50.toFixed(2)}, p99.9 ${r.kp999.toFixed(2)}, max ${r.kmax.toFixed(2)}; plain sender p99 ±${r.kfloorP99.toFixed(2)}, max ${r.kfloorMax.toFixed(2)}), ${r.kstreams}/${n} streams, capture drops ${r.kdropped}; `
       : '';
     log(
-      `  ${n}: ${kern}${user}, lateTicks ${r.lateTicks}, engine-thread GC ${r.gc.scavenges} scavenges (one per ${(r.framesRun / Math.max(1, r.gc.scavenges)).toFixed(0)} frames) + ${r.gc.others} other, max ${r.gc.maxMs.toFixed(1)} ms, total ${r.gc.totalMs.toFixed(0)} ms, CPU ${r.cpuPct.toFixed(0)} %, ${r.cpuUsPerFrame.toFixed(1)} µs/frame, load ${os.loadavg()[0].toFixed(2)}${r.ok ? ' ok' : ''}`,
+      `  ${n}: ${kern}${user}, lateTicks ${r.lateTicks}, engine-thread GC ${r.gc.scavenges} scavenges (one per ${(r.framesRun / Math.max(1, r.gc.scavenges)).toFixed(0)} frames) + ${r.gc.others} other, max ${r.gc.maxMs.toFixed(1)} ms, total ${r.gc.totalMs.toFixed(0)} ms, allocated ${r.allocPerFrame.toFixed(0)} B/channel/frame, CPU ${r.cpuPct.toFixed(0)} %, ${r.cpuUsPerFrame.toFixed(1)} µs/frame, load ${os.loadavg()[0].toFixed(2)}${r.ok ? ' ok' : ''}`,
     );
     if (r.ok) best = r;
     if ((r.kernel ? r.kstreams : r.streams) < n * 0.99 || r.cpuPct > 85) break;
@@ -534,7 +537,7 @@ async function abCompare(media, receiver, sender, engines, rounds, conference, p
         const r = await step(media, receiver, sender, kind.input, kind.n, kind.arrange);
         (res[`${mode}.${kind.key}`] ??= []).push({ ...r, load: os.loadavg()[0] });
         log(
-          `  round ${k + 1}, ${mode === 'main' ? 'main thread' : 'media worker'}, ${kind.n} ${kind.key === 'conf' ? 'members' : 'playing'}: kernel p99 ±${r.bp99.toFixed(2)} ms (max ${(r.kmax ?? NaN).toFixed(2)}; plain sender ±${r.bfloorP99.toFixed(2)}), lateTicks ${r.lateTicks}, engine-thread GC ${r.gc.scavenges}+${r.gc.others}, max ${r.gc.maxMs.toFixed(1)} ms, CPU ${r.cpuPct.toFixed(0)} %, load ${os.loadavg()[0].toFixed(2)}${r.ok ? ' ok' : ''}`,
+          `  round ${k + 1}, ${mode === 'main' ? 'main thread' : 'media worker'}, ${kind.n} ${kind.key === 'conf' ? 'members' : 'playing'}: kernel p99 ±${r.bp99.toFixed(2)} ms (max ${(r.kmax ?? NaN).toFixed(2)}; plain sender ±${r.bfloorP99.toFixed(2)}), lateTicks ${r.lateTicks}, engine-thread GC ${r.gc.scavenges}+${r.gc.others}, max ${r.gc.maxMs.toFixed(1)} ms, allocated ${r.allocPerFrame.toFixed(0)} B/channel/frame, CPU ${r.cpuPct.toFixed(0)} %, load ${os.loadavg()[0].toFixed(2)}${r.ok ? ' ok' : ''}`,
         );
       }
     }

@@ -39,7 +39,11 @@ export const mediaServerOptionsSchema = z
      * `main` runs it on the caller's thread.
      */
     mediaThread: z.enum(['worker', 'main']).default('worker'),
-    /** The media worker's young generation in MiB (V8 resourceLimits); V8's default if unset. */
+    /**
+     * The media worker's young generation in MiB (V8 resourceLimits); V8's default if unset, which
+     * is what the README's "Allocation per frame" measurement recommends (fixed sizes brought
+     * mark-compacts, not fewer pauses).
+     */
     mediaYoungGenerationMb: z.number().positive().optional(),
     /** Nice value of the media worker thread alone (Linux; lowering it needs CAP_SYS_NICE). */
     mediaThreadNice: z.number().int().min(-20).max(19).optional(),

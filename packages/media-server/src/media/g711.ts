@@ -42,6 +42,36 @@ export function encodeG711(
   return out;
 }
 
+/**
+ * Encodes `samples` into `out` from byte `offset` on (an RTP payload after its header), without
+ * the view `encodeG711(name, samples, buf.subarray(offset))` would allocate per packet.
+ */
+export function encodeG711At(
+  name: AudioCodec['name'],
+  samples: Int16Array,
+  out: Uint8Array,
+  offset: number,
+): void {
+  const table = encoders()[name];
+  for (let i = 0; i < samples.length; i++)
+    out[offset + i] = table[(samples[i] as number) + 32768] as number;
+}
+
+/**
+ * Decodes `bytes[start, end)` into `out` from sample 0 (a payload inside a datagram, into a frame
+ * the caller reuses); `out` must hold `end - start` samples.
+ */
+export function decodeG711Range(
+  name: AudioCodec['name'],
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  out: Int16Array,
+): void {
+  const table = decodeTables[name];
+  for (let i = start; i < end; i++) out[i - start] = table[bytes[i] as number] as number;
+}
+
 /** Decodes G.711 bytes into linear 16-bit samples. */
 export function decodeG711(
   name: AudioCodec['name'],

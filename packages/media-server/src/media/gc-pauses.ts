@@ -1,4 +1,5 @@
 import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { GCProfiler, getHeapStatistics } from 'node:v8';
 
 /** Garbage-collection pauses of one thread since `start` (or the last `take`). */
 export interface GcPauseStats {
@@ -8,6 +9,21 @@ export interface GcPauseStats {
   others: number;
   totalMs: number;
   maxMs: number;
+  /**
+   * Bytes this thread's isolate allocated on its JS heap in the window: the growth of the used
+   * heap between collections, summed (V8's `GCProfiler` gives the used heap before and after each
+   * one). A load-independent figure: the same work allocates the same bytes on a busy machine.
+   * Counted from the first `take` on (0 in the window that ends with it): the profiler keeps a
+   * record per collection until it is stopped, so it runs only once someone reads it.
+   */
+  allocatedBytes: number;
+}
+
+interface GcProfile {
+  statistics: {
+    beforeGC: { heapStatistics: { usedHeapSize: number } };
+    afterGC: { heapStatistics: { usedHeapSize: number } };
+  }[];
 }
 
 /**
@@ -16,7 +32,9 @@ export interface GcPauseStats {
  * sends it. One observer callback per GC, nothing per packet.
  */
 export class GcPauses {
-  private stats: GcPauseStats = { scavenges: 0, others: 0, totalMs: 0, maxMs: 0 };
+  private stats = GcPauses.empty();
+  private profiler: GCProfiler | undefined;
+  private usedAtStart = 0;
   private readonly observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
@@ -31,14 +49,34 @@ export class GcPauses {
     this.observer.observe({ entryTypes: ['gc'] });
   }
 
+  private static empty(): GcPauseStats {
+    return { scavenges: 0, others: 0, totalMs: 0, maxMs: 0, allocatedBytes: 0 };
+  }
+
   /** The pauses since the previous `take` (or creation), and starts counting anew. */
   take(): GcPauseStats {
     const s = this.stats;
-    this.stats = { scavenges: 0, others: 0, totalMs: 0, maxMs: 0 };
+    this.stats = GcPauses.empty();
+    const profile = this.profiler?.stop() as GcProfile | undefined;
+    const now = getHeapStatistics().used_heap_size;
+    if (profile) {
+      let prev = this.usedAtStart;
+      let allocated = 0;
+      for (const g of profile.statistics) {
+        allocated += Math.max(0, g.beforeGC.heapStatistics.usedHeapSize - prev);
+        prev = g.afterGC.heapStatistics.usedHeapSize;
+      }
+      s.allocatedBytes = allocated + Math.max(0, now - prev);
+    }
+    this.profiler = new GCProfiler();
+    this.profiler.start();
+    this.usedAtStart = now;
     return s;
   }
 
   stop(): void {
     this.observer.disconnect();
+    this.profiler?.stop();
+    this.profiler = undefined;
   }
 }

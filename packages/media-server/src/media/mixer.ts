@@ -74,6 +74,12 @@ export class Mixer implements ConferenceMixer, TickClient, FeedOwner {
   private playback: Playing | undefined;
   private readonly recorders = new Map<string, WavRecorder>();
   private readonly acc = new Int32Array(FRAME_SAMPLES);
+  /**
+   * The whole clamped sum, what members without audio of their own hear and the recording gets:
+   * rewritten every frame like each member's `out` (sessions encode it in the same frame's send
+   * phase, recorders copy it), so a mix allocates nothing.
+   */
+  private readonly sharedOut = new Int16Array(FRAME_SAMPLES);
   private closed = false;
 
   constructor(
@@ -186,17 +192,11 @@ export class Mixer implements ConferenceMixer, TickClient, FeedOwner {
         this.playback = undefined;
       }
     }
-    let shared: Int16Array | undefined;
-    const sharedFrame = (): Int16Array => {
-      if (!shared) {
-        shared = any ? new Int16Array(FRAME_SAMPLES) : SILENCE;
-        if (any) for (let i = 0; i < FRAME_SAMPLES; i++) shared[i] = clamp16(acc[i] as number);
-      }
-      return shared;
-    };
+    // The whole sum, clamped at most once per frame and only when something needs it.
+    let shared: Int16Array | null = null;
     if (this.recorders.size > 0) {
-      const f = sharedFrame();
-      for (const r of this.recorders.values()) r.writeFrame(f);
+      shared = this.clampedSum(any);
+      for (const r of this.recorders.values()) r.writeFrame(shared);
     }
     for (const m of this.members) {
       const own = m.mute || !m.input || m.input === SILENCE ? null : m.input;
@@ -214,11 +214,20 @@ export class Mixer implements ConferenceMixer, TickClient, FeedOwner {
         continue;
       }
       if (!own && !priv) {
-        m.session.feed = sharedFrame();
+        shared ??= this.clampedSum(any);
+        m.session.feed = shared;
         continue;
       }
       m.session.feed = mixMinusOwn(acc, own, priv, m.out);
     }
+  }
+
+  /** The accumulator clamped into `sharedOut`, or SILENCE when nothing was summed. */
+  private clampedSum(any: boolean): Int16Array {
+    if (!any) return SILENCE;
+    const out = this.sharedOut;
+    for (let i = 0; i < FRAME_SAMPLES; i++) out[i] = clamp16(this.acc[i] as number);
+    return out;
   }
 
   close(): void {

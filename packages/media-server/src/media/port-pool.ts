@@ -64,10 +64,22 @@ function literalLookup(
   else lookup(host, options, callback);
 }
 
+/** Sockets made here: bound, and `literalLookup` resolves IP literals synchronously. */
+const literalSockets = new WeakSet<Socket>();
+
+/**
+ * True for a socket of a port pool: a send to an IP literal reaches libuv before `send` returns
+ * (SendBuffers relies on it to reuse a packet buffer).
+ */
+export function resolvesLiteralsAtOnce(socket: Socket): boolean {
+  return literalSockets.has(socket);
+}
+
 /** Binds a UDP socket, or resolves undefined if the port is taken. */
 function bindUdp(address: string, port: number): Promise<Socket | undefined> {
   return new Promise((resolve) => {
     const s = createSocket({ type: 'udp4', lookup: literalLookup });
+    literalSockets.add(s);
     const onError = (): void => {
       s.close();
       resolve(undefined);

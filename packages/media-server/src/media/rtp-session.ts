@@ -1,22 +1,27 @@
 import { EventEmitter } from 'node:events';
 import { randomInt } from 'node:crypto';
 import type { Socket, RemoteInfo } from 'node:dgram';
+import { isIP } from 'node:net';
 import type { Logger } from '../logger';
 import { DtmfReceiver, DtmfSender, dtmfToneFrame } from './dtmf';
 import { clamp16, FRAME_SAMPLES, SILENCE } from './frames';
-import { decodeG711, encodeG711, PCMA, PCMU } from './g711';
+import { decodeG711Range, encodeG711At, PCMA, PCMU } from './g711';
 import { SrtpTransform } from './srtp-transform';
 import { JitterBuffer } from './jitter-buffer';
 import { DropCounter } from './rate-limited-log';
 import { checkSource } from './source-rule';
 import { buildSenderReport } from './rtcp';
 import {
-  parseRtp,
+  newRtpHeaderView,
+  parseRtpHeader,
   parseTelephoneEvent,
   RTP_HEADER_SIZE,
   serializeTelephoneEvent,
   writeRtpHeader,
+  writeRtpHeaderFields,
 } from './rtp-packet';
+import { SendBuffers } from './send-buffers';
+import { resolvesLiteralsAtOnce } from './port-pool';
 import type { Ticker, TickClient } from './ticker';
 import type {
   AudioSink,
@@ -63,6 +68,21 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
   private readonly bothSinks = new Set<AudioSink>();
   /** What the read taps got this frame, for the 'both' taps in the send phase. */
   private lastRead: Int16Array = SILENCE;
+  /*
+   * Per-packet state reused for every packet (no allocation per packet: young-generation garbage
+   * is what made the engine's scavenges frequent): the parsed header, the decoded samples (the
+   * jitter buffer copies them into a slot of its own), the 'both' tap's sum and the outgoing
+   * packets (SendBuffers never rewrites one the socket may still hold).
+   */
+  private readonly rx = newRtpHeaderView();
+  // Allocated on first use: a channel that only plays never needs them (memory per channel).
+  private decoded: Int16Array | undefined;
+  private bothFrame: Int16Array | undefined;
+  private readonly txAudio: SendBuffers;
+  /** Sends from our RTP socket to an IP literal reach libuv synchronously (see SendBuffers). */
+  private readonly syncLookup: boolean;
+  /** The signalled address is an IP literal (a latched one always is). */
+  private remoteIsLiteral = false;
   private readonly dtmfIn = new DtmfReceiver();
   private readonly dtmfOut = new DtmfSender();
   private readonly drops: DropCounter;
@@ -98,6 +118,8 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
     this.localAddress = address;
     this.localPort = sockets.rtp.address().port;
     this.drops = new DropCounter(log);
+    this.txAudio = new SendBuffers(sockets.rtp, RTP_HEADER_SIZE + FRAME_SAMPLES);
+    this.syncLookup = resolvesLiteralsAtOnce(sockets.rtp);
     this.startFrame = ticker.currentFrame;
     sockets.rtp.on('message', this.onRtp);
     sockets.rtcp.on('message', this.onRtcp);
@@ -111,6 +133,11 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Packet buffers given up because the socket might still hold them (tests, stats). */
+  get sendBuffersRetired(): number {
+    return this.txAudio.retired;
   }
 
   /** The current far end, if any. */
@@ -132,6 +159,7 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
       this.inSsrc = undefined;
     }
     this.remote = { ...remote, codec: { ...remote.codec } };
+    this.remoteIsLiteral = isIP(remote.address) !== 0;
   }
 
   /**
@@ -286,9 +314,9 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
       if (!plain) return this.drops.drop('srtp authentication failed', { from: rinfo.address });
       packet = plain;
     }
-    const parsed = parseRtp(packet);
-    if (!parsed.ok) return this.drops.drop('bad rtp', { error: parsed.error });
-    const p = parsed.packet;
+    const p = this.rx;
+    const error = parseRtpHeader(packet, p);
+    if (error !== undefined) return this.drops.drop('bad rtp', { error });
     let codec: typeof PCMU | undefined;
     if (p.payloadType === remote.codec.payloadType) codec = remote.codec;
     else if (p.payloadType === PCMU.payloadType) codec = PCMU;
@@ -296,7 +324,7 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
     const event =
       remote.telephoneEventPayloadType !== undefined &&
       p.payloadType === remote.telephoneEventPayloadType
-        ? parseTelephoneEvent(p.payload)
+        ? parseTelephoneEvent(packet.subarray(p.payloadStart, p.payloadEnd))
         : undefined;
     if (!codec && !event) {
       return this.drops.drop(
@@ -322,7 +350,14 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
       if (this.inSsrc !== undefined) this.jb.reset();
       this.inSsrc = p.ssrc;
     }
-    this.jb.push(p.timestamp, decodeG711((codec as typeof PCMU).name, p.payload), now);
+    const len = p.payloadEnd - p.payloadStart;
+    let decoded = this.decoded;
+    if (!decoded || decoded.length < len) {
+      decoded = new Int16Array(Math.max(len, FRAME_SAMPLES));
+      this.decoded = decoded;
+    }
+    decodeG711Range((codec as typeof PCMU).name, packet, p.payloadStart, p.payloadEnd, decoded);
+    this.jb.push(p.timestamp, decoded, now, len);
   };
 
   private emitDtmf(e: DtmfEvent): void {
@@ -389,15 +424,16 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
       this.transmit(buf, to, event.timestamp);
       this.marker = true;
     } else if (audio) {
-      const buf = Buffer.allocUnsafe(RTP_HEADER_SIZE + audio.length);
-      writeRtpHeader(buf, {
-        marker: this.marker,
-        payloadType: remote.codec.payloadType,
-        sequenceNumber: this.nextSeq(),
-        timestamp: ts,
-        ssrc: this.ssrc,
-      });
-      encodeG711(remote.codec.name, audio, buf.subarray(RTP_HEADER_SIZE));
+      const buf = this.txAudio.take(RTP_HEADER_SIZE + audio.length);
+      writeRtpHeaderFields(
+        buf,
+        this.marker,
+        remote.codec.payloadType,
+        this.nextSeq(),
+        ts,
+        this.ssrc,
+      );
+      encodeG711At(remote.codec.name, audio, buf, RTP_HEADER_SIZE);
       this.transmit(buf, to, ts);
       this.marker = false;
     } else {
@@ -413,7 +449,8 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
     for (const s of this.writeSinks) s.writeFrame(out);
     if (this.bothSinks.size === 0) return;
     const r = this.lastRead;
-    const both = new Int16Array(FRAME_SAMPLES);
+    // Sinks copy what they keep (recorders do), so one frame per session serves every tick.
+    const both = (this.bothFrame ??= new Int16Array(FRAME_SAMPLES));
     for (let i = 0; i < FRAME_SAMPLES; i++)
       both[i] = clamp16((r[i] as number) + (out[i] as number));
     for (const s of this.bothSinks) s.writeFrame(both);
@@ -430,7 +467,13 @@ export class MediaSession extends EventEmitter implements RtpSession, TickClient
     this.octetsSent += buf.length - RTP_HEADER_SIZE;
     this.lastSentTs = ts;
     this.counters.sent++;
-    this.sockets.rtp.send(this.srtp ? this.srtp.protect(buf) : buf, to.port, to.address);
+    if (this.srtp) {
+      // protect() copies into a new packet: ours is free again at once.
+      this.sockets.rtp.send(this.srtp.protect(buf), to.port, to.address);
+      return;
+    }
+    this.sockets.rtp.send(buf, to.port, to.address);
+    this.txAudio.sent(buf, this.syncLookup && (to === this.latched || this.remoteIsLiteral));
   }
 
   private sendRtcp(to: { address: string; port: number }): void {

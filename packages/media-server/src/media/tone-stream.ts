@@ -1,4 +1,4 @@
-import { FRAME_SAMPLES, SAMPLE_RATE } from './frames';
+import { FRAME_SAMPLES, SAMPLE_RATE, SILENCE } from './frames';
 import type { AudioSource } from './types';
 
 /**
@@ -80,6 +80,8 @@ export class ToneSource implements AudioSource {
   private phase = 0;
   /** Peak of the whole tone, shared between its frequencies so a dual tone does not clip. */
   private readonly peak: number;
+  /** The frame `readFrame` returns, rewritten by the next call (no allocation per frame). */
+  private readonly out = new Int16Array(FRAME_SAMPLES);
 
   constructor(
     private readonly spec: ToneSpec,
@@ -90,7 +92,7 @@ export class ToneSource implements AudioSource {
 
   readFrame(): Int16Array | null {
     if (this.closed) return null;
-    const out = new Int16Array(FRAME_SAMPLES);
+    const out = this.out;
     for (let i = 0; i < FRAME_SAMPLES; i++) {
       let seg = this.spec.segments[this.segment] as ToneSegment;
       let onSamples = (seg.onMs * SAMPLE_RATE) / 1000;
@@ -105,7 +107,9 @@ export class ToneSource implements AudioSource {
           if (loops !== -1 && this.loopsDone >= loops) {
             this.closed = true;
             // A tone ending mid-frame still yields its last partial frame, padded with silence.
-            return i === 0 ? null : out;
+            if (i === 0) return null;
+            out.fill(0, i);
+            return out;
           }
         }
         seg = this.spec.segments[this.segment] as ToneSegment;
@@ -117,6 +121,8 @@ export class ToneSource implements AudioSource {
         let v = 0;
         for (const f of seg.freqs) v += SINE[(Math.round(f) * this.phase) % SAMPLE_RATE] as number;
         out[i] = Math.round(v * amp);
+      } else {
+        out[i] = 0;
       }
       this.phase++;
       this.sampleInSegment++;
@@ -135,6 +141,7 @@ export class ToneSource implements AudioSource {
  */
 export class SilenceSource implements AudioSource {
   private left: number;
+  private noise: Int16Array | undefined;
   private closed = false;
 
   constructor(
@@ -156,11 +163,12 @@ export class SilenceSource implements AudioSource {
   readFrame(): Int16Array | null {
     if (this.closed || (this.left <= 0 && !this.endless)) return null;
     this.left--;
-    const out = new Int16Array(FRAME_SAMPLES);
-    if (this.level > 0) {
-      const peak = Math.max(1, Math.floor(32767 / this.level));
-      for (let i = 0; i < FRAME_SAMPLES; i++) out[i] = Math.round((Math.random() * 2 - 1) * peak);
-    }
+    // Digital silence is the shared SILENCE frame (mixers skip it); noise is rewritten in place.
+    if (this.level <= 0) return SILENCE;
+    this.noise ??= new Int16Array(FRAME_SAMPLES);
+    const out = this.noise;
+    const peak = Math.max(1, Math.floor(32767 / this.level));
+    for (let i = 0; i < FRAME_SAMPLES; i++) out[i] = Math.round((Math.random() * 2 - 1) * peak);
     return out;
   }
 

@@ -49,12 +49,21 @@ export interface SrtpKeys {
   remoteKey: string;
 }
 
-/** One 20 ms frame of 160 samples, 8 kHz, or null when the source has ended. */
+/**
+ * One 20 ms frame of 160 samples, 8 kHz, or null when the source has ended. The frame is the
+ * source's and valid until its next `readFrame` (sources reuse one frame rather than allocate one
+ * per 20 ms); a caller that keeps it longer copies it, and never writes to it.
+ */
 export interface AudioSource {
   readFrame(): Int16Array | null;
   close(): void;
 }
 
+/**
+ * Gets a frame per tick. The frame belongs to whoever wrote it (a jitter buffer, a mixer, a
+ * source) and is rewritten next tick: a sink copies what it keeps (recorders do) and never
+ * writes to it.
+ */
 export interface AudioSink {
   writeFrame(frame: Int16Array): void;
 }

@@ -155,10 +155,15 @@ async function decodeFile(path: string): Promise<Int16Array> {
   return parsed.sampleRate === 16000 ? downsample16kTo8k(parsed.samples) : parsed.samples;
 }
 
-/** Plays decoded samples frame by frame; the last frame is padded with silence. */
+/**
+ * Plays decoded samples frame by frame; the last frame is padded with silence. Frames are copied
+ * into one frame of its own (valid until the next `readFrame`) rather than a new view of the
+ * shared samples per frame: nothing allocated per frame.
+ */
 export class SamplesSource implements AudioSource {
   private pos = 0;
   private closed = false;
+  private readonly frame = new Int16Array(FRAME_SAMPLES);
 
   constructor(
     private readonly samples: Int16Array,
@@ -166,20 +171,18 @@ export class SamplesSource implements AudioSource {
   ) {}
 
   readFrame(): Int16Array | null {
-    if (this.closed || this.samples.length === 0) return null;
-    if (this.pos >= this.samples.length) {
+    const samples = this.samples;
+    if (this.closed || samples.length === 0) return null;
+    if (this.pos >= samples.length) {
       if (!this.loop) return null;
       this.pos = 0;
     }
-    const end = this.pos + FRAME_SAMPLES;
-    let frame: Int16Array;
-    if (end <= this.samples.length) {
-      frame = this.samples.subarray(this.pos, end);
-    } else {
-      frame = new Int16Array(FRAME_SAMPLES);
-      frame.set(this.samples.subarray(this.pos));
-    }
-    this.pos = end;
+    const frame = this.frame;
+    const pos = this.pos;
+    const n = Math.min(FRAME_SAMPLES, samples.length - pos);
+    for (let i = 0; i < n; i++) frame[i] = samples[pos + i] as number;
+    if (n < FRAME_SAMPLES) frame.fill(0, n);
+    this.pos = pos + FRAME_SAMPLES;
     return frame;
   }
 
@@ -226,15 +229,25 @@ export async function openWavRecorder(path: string): Promise<WavRecorder> {
   }
   const file = fh;
   let pending: Buffer[] = [];
+  // Frames are packed into one batch buffer (a new one per write, not per frame): the write of
+  // a batch is asynchronous, so a batch is never reused.
+  let batch: Buffer | undefined;
+  let batchUsed = 0;
   let samples = 0;
   let offset = 44;
   let closing: Promise<RecordingResult> | undefined;
   let failure: unknown;
   // Writes run one after another on this chain; the tick path only appends to `pending`.
   let chain: Promise<void> = file.write(wavHeader(0), 0, 44, 0).then(() => undefined);
+  const endBatch = (): void => {
+    if (batch && batchUsed > 0) pending.push(batch.subarray(0, batchUsed));
+    batch = undefined;
+    batchUsed = 0;
+  };
   const flush = (): void => {
+    endBatch();
     if (pending.length === 0) return;
-    const data = Buffer.concat(pending);
+    const data = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
     pending = [];
     const at = offset;
     offset += data.length;
@@ -251,11 +264,15 @@ export async function openWavRecorder(path: string): Promise<WavRecorder> {
     path,
     writeFrame(frame: Int16Array): void {
       if (closing) return;
-      const b = Buffer.alloc(frame.length * 2);
-      for (let i = 0; i < frame.length; i++) b.writeInt16LE(frame[i] as number, i * 2);
-      pending.push(b);
+      const bytes = frame.length * 2;
+      if (batch && batchUsed + bytes > batch.length) endBatch();
+      batch ??= Buffer.allocUnsafe(Math.max(bytes, FRAMES_PER_WRITE * FRAME_SAMPLES * 2));
+      // The frame is the caller's and reused next tick: copied now, sample by sample (LE).
+      for (let i = 0; i < frame.length; i++)
+        batch.writeInt16LE(frame[i] as number, batchUsed + i * 2);
+      batchUsed += bytes;
       samples += frame.length;
-      if (pending.length >= FRAMES_PER_WRITE) flush();
+      if (batchUsed >= FRAMES_PER_WRITE * FRAME_SAMPLES * 2) flush();
     },
     close(): Promise<RecordingResult> {
       closing ??= (async () => {

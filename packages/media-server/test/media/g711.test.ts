@@ -1,4 +1,4 @@
-import { decodeG711, encodeG711 } from '../../src/media/g711';
+import { decodeG711, decodeG711Range, encodeG711, encodeG711At } from '../../src/media/g711';
 import { alaw, mulaw } from 'alawmulaw';
 import { sine, goertzel, dominantFrequency } from '../helpers/audio';
 
@@ -36,5 +36,18 @@ describe('G.711', () => {
     expect(encodeG711('PCMU', new Int16Array(2))[0]).toBe(0xff);
     expect(encodeG711('PCMA', new Int16Array(2))[0]).toBe(0xd5);
     expect(goertzel(decodeG711('PCMU', new Uint8Array(160).fill(0xff)), 1000)).toBe(0);
+  });
+
+  it('encodes after a header and decodes a payload range into a reused frame, as the whole-array calls do', () => {
+    const samples = sine(1000, 20);
+    for (const codec of ['PCMU', 'PCMA'] as const) {
+      const packet = new Uint8Array(12 + 160).fill(0x11);
+      encodeG711At(codec, samples, packet, 12);
+      expect(Array.from(packet.subarray(0, 12))).toEqual(new Array<number>(12).fill(0x11));
+      expect(Array.from(packet.subarray(12))).toEqual(Array.from(encodeG711(codec, samples)));
+      const frame = new Int16Array(160).fill(-1);
+      decodeG711Range(codec, packet, 12, 172, frame);
+      expect(Array.from(frame)).toEqual(Array.from(decodeG711(codec, packet.subarray(12))));
+    }
   });
 });

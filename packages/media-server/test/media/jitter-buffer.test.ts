@@ -48,7 +48,12 @@ describe('JitterBuffer', () => {
     const jb = new JitterBuffer({ minFrames: 1 });
     jb.push(ts(0), frame(1), 0);
     jb.push(ts(2), frame(3), 40);
-    expect([jb.pull(), jb.pull(), jb.pull(), jb.pull()].map(played)).toEqual([null, 1, null, 3]);
+    expect([played(jb.pull()), played(jb.pull()), played(jb.pull()), played(jb.pull())]).toEqual([
+      null,
+      1,
+      null,
+      3,
+    ]);
   });
 
   it('raises the target with jitter and stays within maxFrames', () => {
@@ -81,7 +86,7 @@ describe('JitterBuffer', () => {
     jb.pull();
     jb.pull();
     expect(jb.push(ts(1000), frame(7), 20000)).toBe('resync');
-    expect([jb.pull(), jb.pull()].map(played)).toEqual([null, 7]);
+    expect([played(jb.pull()), played(jb.pull())]).toEqual([null, 7]);
   });
 
   it('follows a sender whose timestamps jump backwards', () => {
@@ -90,17 +95,68 @@ describe('JitterBuffer', () => {
     jb.pull();
     jb.pull();
     expect(jb.push(ts(0), frame(5), 40)).toBe('resync');
-    expect([jb.pull(), jb.pull()].map(played)).toEqual([null, 5]);
+    expect([played(jb.pull()), played(jb.pull())]).toEqual([null, 5]);
   });
 
   it('assembles 10 ms packets into 20 ms frames', () => {
     const jb = new JitterBuffer({ minFrames: 1 });
     for (let i = 0; i < 6; i++)
       jb.push((1000 + i * 80) >>> 0, new Int16Array(80).fill(i + 1), i * 10);
-    const a = jb.pull();
-    const b = jb.pull();
-    const c = jb.pull();
+    // A pulled frame is the buffer's own and rewritten by the next pull: keep copies.
+    const a = jb.pull()?.slice() ?? null;
+    const b = jb.pull()?.slice();
+    const c = jb.pull()?.slice();
     expect(a).toBeNull();
     expect([b?.[0], b?.[80], c?.[0], c?.[80]]).toEqual([1, 2, 3, 4]);
+  });
+
+  it('keeps a queued packet intact while the caller reuses its decode array for later packets', () => {
+    const jb = new JitterBuffer({ minFrames: 3, maxFrames: 10 });
+    // One array for every push, as the session decodes each datagram into the same frame.
+    const scratch = new Int16Array(160);
+    const push = (i: number, at: number): void => {
+      for (let k = 0; k < 160; k++) scratch[k] = (i + 1) * 100 + (k % 50);
+      jb.push(ts(i), scratch, at);
+    };
+    // Out of order, and several held at once before the first pull.
+    for (const i of [0, 2, 1, 4, 3]) push(i, i * 20);
+    scratch.fill(-1); // the caller's array changes again: nothing queued may follow it
+    const got: number[][] = [];
+    for (let f = 0; f < 10; f++) {
+      const frameOut = jb.pull();
+      if (frameOut)
+        got.push([frameOut[0] as number, frameOut[49] as number, frameOut[159] as number]);
+      if (f < 5) push(f + 5, 100 + f * 20); // later packets arrive while earlier ones are queued
+    }
+    expect(got.slice(0, 10)).toEqual(
+      Array.from({ length: got.length }, (_, i) => [
+        (i + 1) * 100,
+        (i + 1) * 100 + 49,
+        (i + 1) * 100 + 9,
+      ]),
+    );
+    expect(got.length).toBeGreaterThanOrEqual(7);
+  });
+
+  it('plays out into one frame of its own that later pushes do not touch', () => {
+    const jb = new JitterBuffer({ minFrames: 1 });
+    jb.push(ts(0), frame(1), 0);
+    jb.push(ts(1), frame(2), 20);
+    expect(jb.pull()).toBeNull();
+    const first = jb.pull();
+    expect(played(first)).toBe(1);
+    // A packet arriving before the frame is used (the mixer runs later in the same tick).
+    jb.push(ts(2), frame(3), 40);
+    expect(played(first)).toBe(1);
+    const second = jb.pull();
+    expect(second).toBe(first); // reused, not a new array per frame
+    expect(played(second)).toBe(2);
+    expect(played(jb.pull())).toBe(3);
+    // Partly covered frames are zero-filled, not left over from the previous frame.
+    jb.push(ts(4), new Int16Array(80).fill(9), 80);
+    const partial = jb.pull();
+    expect(partial === null ? null : [partial[0], partial[79], partial[80], partial[159]]).toEqual(
+      partial === null ? null : [9, 9, 0, 0],
+    );
   });
 });

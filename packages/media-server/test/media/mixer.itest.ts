@@ -178,9 +178,18 @@ describe('bridge and conference mixer on loopback', () => {
     expect(detectTones(heard[1] as Int16Array, CANDIDATES)).toEqual([500, 2000]);
     expect(await all).toMatchObject({ reason: 'done', ms: 2000 });
 
-    const one = mixer.play(await server.openSource('tone_stream://%(2000,0,2600)'), members[1]);
+    // Long enough to outlast the listening below on a loaded machine (it is stopped, 'break').
+    const one = mixer.play(await server.openSource('tone_stream://%(6000,0,2600)'), members[1]);
     await settle(ps);
-    const private_ = await listen(ps, 15);
+    // The conference tone's tail can still be in the phones' jitter buffers (up to 200 ms, more
+    // after late packets on a loaded machine): listen until it has played out.
+    const private_ = await listenUntil(
+      ps,
+      (h) =>
+        detectTones(h[0] as Int16Array, CANDIDATES).length === 0 &&
+        detectTones(h[1] as Int16Array, CANDIDATES).join() === '500,2600',
+      3000,
+    );
     expect(detectTones(private_[0] as Int16Array, CANDIDATES)).toEqual([]);
     expect(detectTones(private_[1] as Int16Array, CANDIDATES)).toEqual([500, 2600]);
     mixer.stopPlayback();

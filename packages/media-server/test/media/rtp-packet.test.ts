@@ -1,10 +1,14 @@
 import {
   digitToEvent,
   eventToDigit,
+  newRtpHeaderView,
   parseRtp,
+  parseRtpHeader,
   parseTelephoneEvent,
   serializeRtp,
   serializeTelephoneEvent,
+  writeRtpHeader,
+  writeRtpHeaderFields,
 } from '../../src/media/rtp-packet';
 
 // A PCMU packet as a phone sends it: V=2, M=1, PT=0, seq 0x1234, ts 0xdeadbeef, SSRC 0x01020304.
@@ -71,6 +75,42 @@ describe('RTP header codec', () => {
       const b = Uint8Array.from({ length: i % 40 }, rnd);
       expect(() => parseRtp(b)).not.toThrow();
     }
+  });
+});
+
+describe('RTP header into a reused view (the receive path)', () => {
+  it('fills one view packet after packet, as parseRtp reads them, with the payload bounds', () => {
+    const view = newRtpHeaderView();
+    const withExt = Uint8Array.from([
+      0x91, 0x08, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01, 0xaa, 0xbb, 0xcc, 0xdd, 0x55, 0x66, 0x77,
+      0x88, 0xbe, 0xde, 0x00, 0x01, 0x01, 0x02, 0x03, 0x04, 0x09, 0x08,
+    ]);
+    for (const buf of [fixture, withExt, fixture]) {
+      expect(parseRtpHeader(buf, view)).toBeUndefined();
+      const p = parseRtp(buf);
+      if (!p.ok) throw new Error(p.error);
+      const { payload, ...header } = p.packet;
+      expect(view).toMatchObject(header);
+      expect(Array.from(buf.subarray(view.payloadStart, view.payloadEnd))).toEqual(
+        Array.from(payload),
+      );
+    }
+    expect(parseRtpHeader(fixture.subarray(0, 11), view)).toBe('shorter than the RTP header');
+  });
+
+  it('writes the same header bytes from fields as from a header object', () => {
+    const h = {
+      marker: true,
+      payloadType: 8,
+      sequenceNumber: 65535,
+      timestamp: 2 ** 32 - 1,
+      ssrc: 7,
+    };
+    const a = new Uint8Array(12);
+    const b = new Uint8Array(12);
+    writeRtpHeader(a, h);
+    writeRtpHeaderFields(b, h.marker, h.payloadType, h.sequenceNumber, h.timestamp, h.ssrc);
+    expect(Array.from(b)).toEqual(Array.from(a));
   });
 });
 

@@ -224,11 +224,15 @@ describe('RTP sessions on loopback', () => {
     const rtp = await bind('127.0.0.1', port);
     const rtcp = await bind('127.0.0.1', port + 1);
     try {
-      const tx = await a.openSession();
-      tx.setRemote({ address: '127.0.0.1', port, codec: PCMU, direction: 'sendrecv' });
+      // The source first: the report comes 250 frames after the session opened, and frames
+      // before the playback starts send nothing (awaiting openSource on a loaded machine cost
+      // 20-40 of them when it came between the two).
+      const silence = await a.openSource('silence_stream://-1');
       const reports: Buffer[] = [];
       rtcp.on('message', (m) => reports.push(m));
-      void tx.play(await a.openSource('silence_stream://-1'));
+      const tx = await a.openSession();
+      tx.setRemote({ address: '127.0.0.1', port, codec: PCMU, direction: 'sendrecv' });
+      void tx.play(silence);
       await waitFor(() => reports.length > 0, 8000, 'a sender report');
       const sr = reports[0] as Buffer;
       expect(sr[1]).toBe(200);

@@ -4,7 +4,9 @@ import type { AudioSource } from '../../src/media/types';
 
 function drain(src: AudioSource, max = 10000): Int16Array[] {
   const frames: Int16Array[] = [];
-  for (let f = src.readFrame(); f && frames.length < max; f = src.readFrame()) frames.push(f);
+  // A source's frame is rewritten by its next readFrame: keep copies.
+  for (let f = src.readFrame(); f && frames.length < max; f = src.readFrame())
+    frames.push(f.slice());
   return frames;
 }
 
