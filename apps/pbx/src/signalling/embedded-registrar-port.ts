@@ -8,7 +8,6 @@
  */
 import type { Logger } from 'pino';
 import {
-  getHeaderText,
   type LocalAnswer,
   type ReceiveInfo,
   type SipRequest,
@@ -19,19 +18,56 @@ import type { RegistrarSipPort } from '../registrar/sip-port';
 import { reasonPhrase } from '../sip/status';
 import { decideRegister } from './srf-registrar-port';
 
-/** The parts of a parsed REGISTER the registrar reads (header lines joined as srf joins them). */
+/** Header names the registrar reads (lower case, compact forms too), by field. */
+const FIELDS: ReadonlyMap<string, keyof Headers> = new Map<string, keyof Headers>([
+  ['to', 'to'],
+  ['t', 'to'],
+  ['call-id', 'callId'],
+  ['i', 'callId'],
+  ['cseq', 'cseq'],
+  ['contact', 'contact'],
+  ['m', 'contact'],
+  ['expires', 'expires'],
+  ['authorization', 'authorization'],
+  ['via', 'via'],
+  ['v', 'via'],
+  ['user-agent', 'userAgent'],
+]);
+
+interface Headers {
+  to?: string;
+  callId?: string;
+  cseq?: string;
+  contact?: string;
+  expires?: string;
+  authorization?: string;
+  via?: string;
+  userAgent?: string;
+}
+
+/**
+ * The parts of a parsed REGISTER the registrar reads, in one pass over its headers: each
+ * header's lines joined by `,` as drachtio-srf joins them (`req.get(name)`).
+ */
 export function registerRequestOf(req: SipRequest, info: ReceiveInfo): RegisterRequest {
-  const cseq = Number.parseInt(getHeaderText(req, 'CSeq') ?? '', 10);
+  const h: Headers = {};
+  for (const { name, value } of req.headers) {
+    const field = FIELDS.get(name.toLowerCase());
+    if (field === undefined) continue;
+    const before = h[field];
+    h[field] = before === undefined ? value : `${before},${value}`;
+  }
+  const cseq = Number.parseInt(h.cseq ?? '', 10);
   return {
     requestUri: req.uri,
-    to: getHeaderText(req, 'To'),
-    callId: getHeaderText(req, 'Call-ID') ?? '',
+    to: h.to,
+    callId: h.callId ?? '',
     cseq: Number.isFinite(cseq) ? cseq : 0,
-    contact: getHeaderText(req, 'Contact'),
-    expires: getHeaderText(req, 'Expires'),
-    authorization: getHeaderText(req, 'Authorization'),
-    via: getHeaderText(req, 'Via'),
-    userAgent: getHeaderText(req, 'User-Agent'),
+    contact: h.contact,
+    expires: h.expires,
+    authorization: h.authorization,
+    via: h.via,
+    userAgent: h.userAgent,
     source: { ip: info.source.address, port: info.source.port, protocol: info.source.protocol },
   };
 }
