@@ -108,10 +108,24 @@ const profiler = {
     await this.post('Profiler.enable');
     await this.post('Profiler.setSamplingInterval', { interval: 500 });
     await this.post('Profiler.start');
+    if (process.env.BENCH_HEAP_PROFILE) {
+      // Every allocation sampled, kept or collected: where the garbage collector's work comes from.
+      await this.post('HeapProfiler.enable');
+      await this.post('HeapProfiler.startSampling', {
+        samplingInterval: 4096,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    }
   },
   async stop(file) {
     if (!this.session) return null;
     const { profile } = await this.post('Profiler.stop');
+    if (process.env.BENCH_HEAP_PROFILE) {
+      const heap = await this.post('HeapProfiler.stopSampling');
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file.replace(/\.cpuprofile$/, '.heapprofile'), JSON.stringify(heap.profile));
+    }
     this.session.disconnect();
     this.session = null;
     fs.mkdirSync(path.dirname(file), { recursive: true });

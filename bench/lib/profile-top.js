@@ -2,7 +2,7 @@
 // Reads a V8 .cpuprofile (node --cpu-prof) and prints where the time went: the top functions by
 // self time and the same time grouped by cause (package or source folder), so profiles taken
 // before and after a change can be compared row by row.
-//   node bench/lib/profile-top.js <file.cpuprofile> [top=25]
+//   node bench/lib/profile-top.js <file.cpuprofile|file.heapprofile> [top=25]
 const fs = require('node:fs');
 
 /** Which cause a frame's time counts towards, from its script URL and function name. */
@@ -65,7 +65,45 @@ function summarise(file, top = 25) {
   return lines.join('\n');
 }
 
-module.exports = { summarise, causeOf };
+/**
+ * A sampling heap profile (BENCH_HEAP_PROFILE: every allocation, collected or not): bytes
+ * allocated by function (self) and by cause, the same way as CPU time above.
+ */
+function summariseHeap(file, top = 25) {
+  const prof = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const fn = new Map();
+  const cause = new Map();
+  let total = 0;
+  const walk = (n) => {
+    const bytes = n.selfSize || 0;
+    if (bytes > 0) {
+      const { functionName, url, lineNumber } = n.callFrame;
+      const name = functionName || '(anonymous)';
+      const short = url ? url.replace(/^.*\/(node_modules|packages|apps)\//, '$1/') : '';
+      const key = `${name} ${short}${url ? `:${lineNumber + 1}` : ''}`;
+      fn.set(key, (fn.get(key) || 0) + bytes);
+      const c = causeOf(url, name);
+      cause.set(c, (cause.get(c) || 0) + bytes);
+      total += bytes;
+    }
+    for (const c of n.children || []) walk(c);
+  };
+  walk(prof.head);
+  const pct = (b) => `${((100 * b) / total).toFixed(1).padStart(5)} %`;
+  const lines = [
+    `${file}: ${(total / 1048576).toFixed(0)} MiB allocated (sampled)`,
+    '',
+    'by cause:',
+  ];
+  for (const [c, b] of [...cause].sort((a, b2) => b2[1] - a[1]).slice(0, top))
+    lines.push(`  ${pct(b)}  ${c}`);
+  lines.push('', 'top functions by bytes allocated:');
+  for (const [k, b] of [...fn].sort((a, b2) => b2[1] - a[1]).slice(0, top))
+    lines.push(`  ${pct(b)}  ${k}`);
+  return lines.join('\n');
+}
+
+module.exports = { summarise, summariseHeap, causeOf };
 
 if (require.main === module) {
   const [file, top] = process.argv.slice(2);
@@ -73,5 +111,6 @@ if (require.main === module) {
     console.error('usage: node bench/lib/profile-top.js <file.cpuprofile> [top]');
     process.exit(2);
   }
-  console.log(summarise(file, Number(top || 25)));
+  const f = file.endsWith('.heapprofile') ? summariseHeap : summarise;
+  console.log(f(file, Number(top || 25)));
 }

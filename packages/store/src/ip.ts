@@ -220,6 +220,8 @@ export class AddressMatcher {
 
   /** True when `ip` (any textual form) is inside one of the blocks. */
   has(ip: string): boolean {
+    // Asked for every request (Comm Exclusive's trust check): an empty list needs no parse.
+    if (this.blocks.length === 0) return false;
     const addr = parseIp(ip);
     if (!addr) return false;
     return this.blocks.some((b) => cidrContains(b, addr));

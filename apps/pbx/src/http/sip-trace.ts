@@ -103,26 +103,30 @@ export class SipTrace {
    * Records one message; returns its summary (undefined for bytes that are not SIP). Called for
    * every message the SIP server sends or receives, so it reads the few fields it needs straight
    * from the bytes and keeps a copy of them; the text is decoded only when a ladder is asked for.
+   * REGISTER transactions are summarised (for the metrics) but not kept: a ladder is a call's,
+   * and a registration never shares a call's Call-ID, so under a registration storm the trace
+   * neither copies their bytes nor pushes calls' dialogs out.
    */
   add(
     direction: 'in' | 'out',
     data: Buffer,
     peer: { address: string; port: number },
   ): TraceEntry | undefined {
-    const raw = Buffer.from(data.subarray(0, Math.min(data.length, this.maxBytes)));
-    const headEnd = raw.indexOf('\r\n');
-    const first = raw.toString('latin1', 0, headEnd < 0 ? raw.length : headEnd);
-    let callId = headerOf(raw, CALL_ID_FAST);
-    let cseq = headerOf(raw, CSEQ_FAST);
+    const view = data.subarray(0, Math.min(data.length, this.maxBytes));
+    const headEnd = view.indexOf('\r\n');
+    const first = view.toString('latin1', 0, headEnd < 0 ? view.length : headEnd);
+    let callId = headerOf(view, CALL_ID_FAST);
+    let cseq = headerOf(view, CSEQ_FAST);
     if (callId === undefined || cseq === undefined) {
       // Another spelling (lower case, compact form, space before the colon): the full parse.
-      const text = raw.toString('utf8');
+      const text = view.toString('utf8');
       callId = CALL_ID.exec(text)?.[1]?.trim();
       cseq = CSEQ.exec(text)?.[1]?.trim() ?? '';
     }
     if (!callId) return undefined;
     const response = /^SIP\/2\.0\s+(\d{3})\s*(.*)$/.exec(first);
     const method = response ? (cseq.split(/\s+/)[1] ?? '') : (first.split(' ')[0] ?? '');
+    const kept = method !== 'REGISTER';
     const entry = new StoredEntry(
       ++this.seq,
       this.now(),
@@ -133,8 +137,10 @@ export class SipTrace {
       method,
       response ? Number(response[1]) : undefined,
       cseq,
-      raw,
+      // Only a kept entry owns a copy; the caller's bytes are reused by the transport.
+      kept ? Buffer.from(view) : view,
     );
+    if (!kept) return entry;
     let list = this.byCallId.get(callId);
     if (list) {
       // Most recently used last, so the oldest dialog is the first key.

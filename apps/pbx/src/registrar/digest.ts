@@ -52,24 +52,19 @@ export function parseDigestCredentials(header: string): DigestCredentials | unde
     while (s[i] === ' ' || s[i] === '\t') i++;
     let value = '';
     if (s[i] === '"') {
-      i++;
-      let closed = false;
-      while (i < s.length) {
-        const c = s[i]!;
-        if (c === '\\' && i + 1 < s.length) {
-          value += s[i + 1];
+      // One slice per value (most have no escapes), not a string grown a character at a time.
+      const start = ++i;
+      let escaped = false;
+      while (i < s.length && s[i] !== '"') {
+        if (s[i] === '\\' && i + 1 < s.length) {
+          escaped = true;
           i += 2;
-          continue;
-        }
-        if (c === '"') {
-          closed = true;
-          i++;
-          break;
-        }
-        value += c;
-        i++;
+        } else i++;
       }
-      if (!closed) return undefined;
+      if (i >= s.length) return undefined;
+      value = s.slice(start, i);
+      if (escaped) value = value.replace(/\\([\s\S])/g, '$1');
+      i++;
     } else {
       const end = s.indexOf(',', i);
       value = s.slice(i, end < 0 ? s.length : end).trim();

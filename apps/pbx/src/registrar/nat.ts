@@ -30,8 +30,9 @@ export interface ContactTarget {
   via: 'contact' | 'source';
 }
 
+/** Same address, however written; equal text (the usual case, once per REGISTER) needs no parse. */
 const sameIp = (a: string, b: string): boolean =>
-  (normalizeIp(a) ?? a.toLowerCase()) === (normalizeIp(b) ?? b.toLowerCase());
+  a === b || (normalizeIp(a) ?? a.toLowerCase()) === (normalizeIp(b) ?? b.toLowerCase());
 
 const hostText = (ip: string): string => (isIP(ip) === 6 ? `[${ip}]` : ip);
 

@@ -61,6 +61,36 @@ export function storageFailure(err: unknown): { phrase: string; why: string } | 
   }
 }
 
+/**
+ * The registrar's outcome for `req`, never rejecting: a database that cannot be written is a
+ * 503 the phone retries later (logged with why), any other failure a 500.
+ */
+export async function decideRegister(
+  handle: (req: RegisterRequest) => Promise<RegisterOutcome>,
+  req: RegisterRequest,
+  log: Logger,
+): Promise<RegisterOutcome> {
+  try {
+    return await handle(req);
+  } catch (err) {
+    const storage = storageFailure(err);
+    if (storage) {
+      log.error(
+        { err: (err as Error).message, code: (err as { code?: string }).code },
+        `REGISTER not stored: ${storage.why}; phones are answered 503 until it is fixed`,
+      );
+      return {
+        kind: 'reply',
+        status: 503,
+        phrase: storage.phrase,
+        headers: { 'Retry-After': '60' },
+      };
+    }
+    log.error({ err }, 'REGISTER handling failed');
+    return { kind: 'reply', status: 500, phrase: reasonPhrase(500), headers: {} };
+  }
+}
+
 function send(res: SrfResponse, outcome: RegisterOutcome): void {
   if (outcome.kind === 'drop') return;
   res.send(outcome.status, outcome.phrase ?? reasonPhrase(outcome.status), {
@@ -82,22 +112,11 @@ export function srfRegistrarPort(srf: SrfApp, log: Logger): RegistrarSipPort {
     },
     onRegister(handle) {
       srf.use('register', (req, res) => {
-        handle(toRegisterRequest(req))
-          .then((outcome) => send(res, outcome))
-          .catch((err: unknown) => {
-            const storage = storageFailure(err);
-            if (storage) {
-              log.error(
-                { err: (err as Error).message, code: (err as { code?: string }).code },
-                `REGISTER not stored: ${storage.why}; phones are answered 503 until it is fixed`,
-              );
-              if (!res.finalResponseSent)
-                res.send(503, storage.phrase, { headers: { 'Retry-After': '60' } });
-              return;
-            }
-            log.error({ err }, 'REGISTER handling failed');
-            if (!res.finalResponseSent) res.send(500, reasonPhrase(500), { headers: {} });
-          });
+        decideRegister(handle, toRegisterRequest(req), log)
+          .then((outcome) => {
+            if (!res.finalResponseSent) send(res, outcome);
+          })
+          .catch((err: unknown) => log.error({ err }, 'REGISTER answer not sent'));
       });
     },
     sendOptions(target, from, timeoutMs) {

@@ -129,6 +129,21 @@ describe('SipTrace', () => {
     ]);
   });
 
+  it('summarises REGISTER transactions without keeping them or pushing dialogs out', () => {
+    const t = new SipTrace({ maxDialogs: 1 });
+    t.add('in', msg('INVITE sip:202@x SIP/2.0', 'call', '1 INVITE'), peer);
+    const req = t.add('in', msg('REGISTER sip:x SIP/2.0', 'reg', '1 REGISTER'), peer);
+    const res = t.add('out', msg('SIP/2.0 401 Unauthorized', 'reg', '1 REGISTER'), peer);
+    expect([req?.method, req?.status, res?.method, res?.status]).toEqual([
+      'REGISTER',
+      undefined,
+      'REGISTER',
+      401,
+    ]);
+    expect(t.ladder(['reg'])).toEqual([]);
+    expect(t.ladder(['call']).map((e) => e.label)).toEqual(['INVITE']);
+  });
+
   it('keeps memory bounded: the newest dialogs, a cap per dialog, the first bytes of each', () => {
     const t = new SipTrace({ maxDialogs: 2, maxPerDialog: 3, maxBytes: 200 });
     for (const id of ['a', 'b', 'c'])

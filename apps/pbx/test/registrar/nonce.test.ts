@@ -12,6 +12,18 @@ describe('NonceService.check', () => {
     expect(svc.issue(T0)).not.toBe(n);
   });
 
+  test('nonces issued in one millisecond stay distinct and valid across refills of the random pool', () => {
+    const many = new NonceService({ ttlMs: 300_000 });
+    const issued = Array.from({ length: 2_000 }, () => many.issue(T0));
+    expect(new Set(issued).size).toBe(2_000);
+    // The random parts (bytes 6..13) differ too, not only the MACs.
+    const randomParts = issued.map((n) =>
+      Buffer.from(n, 'base64url').subarray(6, 14).toString('hex'),
+    );
+    expect(new Set(randomParts).size).toBe(2_000);
+    for (const n of issued) expect(many.check(n, T0)).toEqual({ kind: 'valid', issuedAt: T0 });
+  });
+
   test('older than the time to live is stale', () => {
     const n = svc.issue(T0);
     expect(svc.check(n, T0 + 300_000).kind).toBe('valid');

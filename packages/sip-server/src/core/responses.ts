@@ -1,5 +1,6 @@
 /** Responses the client sends to requests from the network (wire spec §4.4). */
-import type { SipHeader, SipResponse } from '../message/types';
+import type { SipHeader, SipRequest, SipResponse } from '../message/types';
+import type { ReceiveInfo } from '../transport/types';
 import {
   callId,
   cseq,
@@ -121,7 +122,7 @@ export function sendResponse(
     if (req.method === 'INVITE') core.cdr('stop', 'application', 'call-rejected', res);
   }
   if (req.method === 'REGISTER' && m.status >= 200 && m.status < 300)
-    rememberRegistration(core, rec, res);
+    rememberRegistration(core, rec.req, rec.info, res);
 
   rec.responded = true;
   if (m.status >= 200) {
@@ -195,7 +196,7 @@ function confirmUasDialog(core: SipCore, rec: IncomingRecord, d: Dialog, res: Si
   if (rec.req.method !== 'INVITE') {
     if (rec.info.connectionId) {
       const expires = Number(getHeader(res, 'Expires') ?? getHeader(rec.req, 'Expires') ?? 3600);
-      rememberContactConnection(core, rec, getHeader(rec.req, 'Contact'), expires);
+      rememberContactConnection(core, rec.info, getHeader(rec.req, 'Contact'), expires);
     }
     return;
   }
@@ -221,19 +222,28 @@ function afterInDialog2xx(core: SipCore, rec: IncomingRecord, d: Dialog, res: Si
   if (core.dialogs.get(d.id) === d) applyUasSessionTimer(core, d, rec.req, res);
 }
 
-function rememberRegistration(core: SipCore, rec: IncomingRecord, res: SipResponse): void {
-  if (!rec.info.connectionId) return;
-  const defaultExpires = Number(getHeader(res, 'Expires') ?? getHeader(rec.req, 'Expires') ?? 3600);
+/**
+ * After a 2xx to a REGISTER that came over TCP/TLS: each bound contact is reached through the
+ * connection the REGISTER arrived on (requests to it reuse that connection).
+ */
+export function rememberRegistration(
+  core: SipCore,
+  req: SipRequest,
+  info: ReceiveInfo,
+  res: SipResponse,
+): void {
+  if (!info.connectionId) return;
+  const defaultExpires = Number(getHeader(res, 'Expires') ?? getHeader(req, 'Expires') ?? 3600);
   for (const c of getHeaders(res, 'Contact')) {
     const na = parseNameAddr(c);
     const exp = na?.params['expires'];
-    rememberContactConnection(core, rec, c, exp != null ? Number(exp) : defaultExpires);
+    rememberContactConnection(core, info, c, exp != null ? Number(exp) : defaultExpires);
   }
 }
 
 function rememberContactConnection(
   core: SipCore,
-  rec: IncomingRecord,
+  info: ReceiveInfo,
   contact: string | undefined,
   expires: number,
 ): void {
@@ -241,7 +251,7 @@ function rememberContactConnection(
   if (!na || !Number.isFinite(expires)) return;
   core.connections.remember(
     aorKey(na.uri.user, na.uri.host),
-    { ...rec.info.source, connectionId: rec.info.connectionId },
+    { ...info.source, connectionId: info.connectionId },
     expires,
   );
 }

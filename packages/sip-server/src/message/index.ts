@@ -8,6 +8,7 @@ export type { StreamFramerOptions } from './stream-framer';
 export {
   getHeader,
   getHeaders,
+  getHeaderText,
   hasHeader,
   setHeader,
   addHeader,

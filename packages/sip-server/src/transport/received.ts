@@ -35,20 +35,29 @@ function splitTopLevel(value: string): string[] {
  * the input is not changed. A request without a parsable top Via is returned as is.
  */
 export function applyReceived(req: SipRequest, source: HostPort): SipRequest {
-  const index = req.headers.findIndex((h) => h.name.toLowerCase() === 'via');
+  // Runs on every request received: no lower-cased copies of names, no split and join of a
+  // Via line holding one value (the usual case), the parsed Via's own params reused.
+  const index = req.headers.findIndex((h) => h.name.length === 3 && h.name.toLowerCase() === 'via');
   const header = req.headers[index];
   if (!header) return req;
-  const values = splitTopLevel(header.value);
-  const first = values[0];
-  if (first === undefined) return req;
+  const values = header.value.includes(',') ? splitTopLevel(header.value) : undefined;
+  const first = values ? values[0] : header.value.trim();
+  if (!first) return req;
   const via = parseVia(first);
   if (!via) return req;
-  const params: Params = { ...via.params, rport: String(source.port) };
-  const sourceIp = normalizeAddress(source.address);
-  if (normalizeAddress(via.host) !== sourceIp) params.received = sourceIp;
+  const params: Params = via.params;
+  params.rport = String(source.port);
+  const sameHost = via.host === source.address;
+  const sourceIp = sameHost ? via.host : normalizeAddress(source.address);
+  if (!sameHost && normalizeAddress(via.host) !== sourceIp) params.received = sourceIp;
   else delete params.received;
-  values[0] = formatVia({ ...via, params });
+  const top = formatVia(via);
+  let value = top;
+  if (values) {
+    values[0] = top;
+    value = values.join(', ');
+  }
   const headers = req.headers.slice();
-  headers[index] = { name: header.name, value: values.join(', ') };
+  headers[index] = { name: header.name, value };
   return { ...req, headers };
 }
