@@ -15,8 +15,6 @@ import { srfEventPort } from './signalling/srf-event-port';
 import { srfMessagePort } from './signalling/srf-message-port';
 import { srfCallPort } from './signalling/srf-call-port';
 import { srfRegistrarPort } from './signalling/srf-registrar-port';
-import { embeddedRegistrarPort } from './signalling/embedded-registrar-port';
-import type { SipServer } from '@pbx/sip-server';
 import { srfTrunkPort } from './signalling/srf-trunk-port';
 
 /** Every installed module, by name, and in installation order. */
@@ -35,14 +33,10 @@ export async function installModules(
   ctx: AppContext,
   srf: SrfApp,
   media: MediaPort,
-  /** The SIP server when it runs in this process: REGISTER is then answered inside it. */
-  sipServer?: Pick<SipServer, 'handleLocally'>,
 ): Promise<InstalledModules> {
-  const registrarLog = ctx.log.child({ module: 'registrar' });
-  const srfPort = srfRegistrarPort(srf, registrarLog);
   const registrar = await installRegistrar(
     ctx,
-    sipServer ? embeddedRegistrarPort(srfPort, sipServer, registrarLog) : srfPort,
+    srfRegistrarPort(srf, ctx.log.child({ module: 'registrar' })),
   );
   answerOptions(srf);
   try {

@@ -176,13 +176,11 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
     });
     media.start();
     stopAll.push(() => media.stop());
-    const installed = await installModules(ctx, srf, media, sipServer);
+    const installed = await installModules(ctx, srf, media);
     const modules = installed.all;
     stopAll.push(async () => {
       for (const m of [...modules].reverse()) await m.stop?.();
     });
-    // Before the modules stop: a REGISTER arriving meanwhile is no longer answered from them.
-    if (sipServer) stopAll.push(() => sipServer!.handleLocally('REGISTER', undefined));
     // Addresses the registrar blocks (Comm Exclusive, no-response) are dropped by the SIP server
     // before parsing, so a flood from them costs next to nothing.
     const { registrar } = installed;

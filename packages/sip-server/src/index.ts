@@ -1,7 +1,6 @@
 /** @pbx/sip-server: an embedded SIP server that speaks drachtio's wire protocol. */
 export { startSipServer } from './server';
 export type { SipServer, SipServerOptions } from './server';
-export type { LocalAnswer, LocalRequestHandler } from './core/local-answers';
 export type { Logger } from './logger';
 export { silentLogger } from './logger';
 export * from './errors';
@@ -14,7 +13,6 @@ export * from './user-agent';
 export {
   getHeader,
   getHeaders,
-  getHeaderText,
   makeResponse,
   randomBranch,
   randomCallId,

@@ -15,7 +15,6 @@ import { handleAck, handleRequest } from './core/incoming';
 import { localAddressFor, hostPortText } from './core/addressing';
 import { proxyCommand, relayAck, relayRequest } from './proxy';
 import { DEFAULT_SUPPORTED_OPTION_TAGS } from './core/request-checks';
-import type { LocalRequestHandler } from './core/local-answers';
 
 export interface SipServerOptions {
   sip?: {
@@ -92,14 +91,6 @@ export interface SipServer extends AsyncDisposable {
       peer: { address: string; port: number },
     ) => void,
   ): () => void;
-  /**
-   * Answers new requests of `method` (outside a dialog) in this process with `handler` instead
-   * of handing them to a control client: for an application that embeds the server (the PBX's
-   * registrar), which saves the drachtio frame, its parse by drachtio-srf and the way back.
-   * The server's own checks still run first (malformed, Require, bad REGISTER Contact). Passing
-   * `undefined` hands the method back to the clients.
-   */
-  handleLocally(method: string, handler: LocalRequestHandler | undefined): void;
   /** Replaces the admission check (see {@link SipServerOptions.admission}). */
   setAdmission(admission: SipServerOptions['admission']): void;
   /**
@@ -258,10 +249,6 @@ export async function startSipServer(
     onTraffic: (listener) => {
       transport.on('traffic', listener);
       return () => transport.off('traffic', listener);
-    },
-    handleLocally: (method, handler) => {
-      if (handler) core.localHandlers.set(method.toUpperCase(), handler);
-      else core.localHandlers.delete(method.toUpperCase());
     },
     setAdmission: (admission) => {
       transport.setAdmission(admission);

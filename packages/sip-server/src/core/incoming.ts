@@ -25,7 +25,6 @@ import type { IncomingRecord } from './records';
 import { sendBye } from './dialog-requests';
 import { stopSessionTimer } from './session-timer';
 import { checkRequest } from './request-checks';
-import { answerLocally } from './local-answers';
 
 /** Methods a client can route for requests outside a dialog (wire spec §6.7). */
 const ROUTABLE = new Set([
@@ -89,9 +88,6 @@ export function handleRequest(
     const bad = checkRegisterContacts(req);
     if (bad) return reply(txn, req, 400, bad);
   }
-  // Taken by the application embedding the server: answered here, no client involved.
-  const local = core.localHandlers.get(method);
-  if (local) return answerLocally(core, local, req, info, txn);
   const conn = core.pickClient(method);
   if (!conn) {
     if (method === 'OPTIONS' && core.opts.optionsAutoAnswer) return reply(txn, req, 200);

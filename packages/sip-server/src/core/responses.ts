@@ -226,7 +226,7 @@ function afterInDialog2xx(core: SipCore, rec: IncomingRecord, d: Dialog, res: Si
  * After a 2xx to a REGISTER that came over TCP/TLS: each bound contact is reached through the
  * connection the REGISTER arrived on (requests to it reuse that connection).
  */
-export function rememberRegistration(
+function rememberRegistration(
   core: SipCore,
   req: SipRequest,
   info: ReceiveInfo,

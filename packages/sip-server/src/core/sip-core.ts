@@ -14,7 +14,6 @@ import { CRLF, stackTime } from '../wire/leader';
 import type { IncomingRecord, OutgoingRecord } from './records';
 import { ConnectionRegistry } from './connection-registry';
 import { LogLimiter } from '../transport/log-limiter';
-import type { LocalRequestHandler } from './local-answers';
 
 /**
  * Sends a response on a server transaction without ever throwing: the transaction may have
@@ -79,8 +78,6 @@ export class SipCore {
   readonly supportedTags: ReadonlySet<string>;
   /** Whether a source is still admitted (the PBX's blocked list); unset admits everyone. */
   admits: ((source: HostPort) => boolean) | undefined;
-  /** Methods an embedding application answers itself (upper case), see local-answers.ts. */
-  readonly localHandlers = new Map<string, LocalRequestHandler>();
   /** Requests the core refused or dropped before any application saw them, by reason. */
   readonly refusals = new Map<string, number>();
   private readonly limiter: LogLimiter;

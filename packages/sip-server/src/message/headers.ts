@@ -43,20 +43,6 @@ export function getHeaders(msg: WithHeaders, name: string): string[] {
   return out;
 }
 
-/**
- * Every line of header `name` (compact or full name, any case), values as written joined by
- * `,` in order (what drachtio-srf's `req.get(name)` gives); undefined when there is none.
- */
-export function getHeaderText(msg: WithHeaders, name: string): string | undefined {
-  const canonical = canonicalHeaderName(name);
-  let out: string | undefined;
-  for (const h of msg.headers) {
-    if (!sameHeaderName(h.name, canonical)) continue;
-    out = out === undefined ? h.value : `${out},${h.value}`;
-  }
-  return out;
-}
-
 export function hasHeader(msg: WithHeaders, name: string): boolean {
   return indexOfHeader(msg.headers, canonicalHeaderName(name)) >= 0;
 }

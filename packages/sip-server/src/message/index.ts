@@ -8,7 +8,6 @@ export type { StreamFramerOptions } from './stream-framer';
 export {
   getHeader,
   getHeaders,
-  getHeaderText,
   hasHeader,
   setHeader,
   addHeader,

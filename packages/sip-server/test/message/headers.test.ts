@@ -3,7 +3,6 @@ import {
   canonicalHeaderName,
   getHeader,
   getHeaders,
-  getHeaderText,
   hasHeader,
   prependHeader,
   removeHeader,
@@ -105,22 +104,6 @@ describe('header helpers', () => {
     const m = request([['X-Foo-Bar', '1']]);
     expect(getHeader(m, 'x-foo-bar')).toBe('1');
     expect(hasHeader(m, 'X-FOO-BAR')).toBe(true);
-  });
-
-  it('getHeaderText joins every line of a header, compact names included, as written', () => {
-    const m = request([
-      ['Contact', '<sip:a@127.0.0.8>;expires=60, <sip:b@127.0.0.9>'],
-      ['Via', 'SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bK-1'],
-      ['m', '<sip:c@127.0.0.10>'],
-      ['v', 'SIP/2.0/UDP 127.0.0.2;branch=z9hG4bK-2'],
-    ]);
-    expect(getHeaderText(m, 'Contact')).toBe(
-      '<sip:a@127.0.0.8>;expires=60, <sip:b@127.0.0.9>,<sip:c@127.0.0.10>',
-    );
-    expect(getHeaderText(m, 'via')).toBe(
-      'SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bK-1,SIP/2.0/UDP 127.0.0.2;branch=z9hG4bK-2',
-    );
-    expect(getHeaderText(m, 'Authorization')).toBeUndefined();
   });
 
   it('getHeaders splits list headers across lines', () => {
