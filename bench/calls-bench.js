@@ -111,13 +111,15 @@ async function setupRate() {
         heapPerCall: r.successful > 0 ? (mem1.heap - mem0.heap) / r.successful : NaN,
         transactionsKept: mem1.transactions,
         transactionsBefore: mem0.transactions,
+        callsLeft: mem1.calls,
+        dialogsLeft: mem1.dialogs,
       };
     };
     const stepLine = logPbxStep('calls', 'call');
     const log = (s) => {
       stepLine(s);
       process.stderr.write(
-        `         heap held after the step ${(s.heapPerCall / 1024).toFixed(2)} KiB per finished call; SIP transactions ${s.transactionsBefore} → ${s.transactionsKept}\n`,
+        `         heap held after the step ${(s.heapPerCall / 1024).toFixed(2)} KiB per finished call; SIP transactions ${s.transactionsBefore} → ${s.transactionsKept}; calls still live ${s.callsLeft}, SIP dialogs ${s.dialogsLeft}\n`,
       );
     };
     const found = await findMaxRate(tryRate, { start: 200, factor: 1.5, max: 3000 }, log);
