@@ -119,9 +119,11 @@ describe('CdrWriter', () => {
   test('with a window, records a few ms apart share a group', async () => {
     const { log } = capturingLogger();
     const sink = new GroupSink();
-    const w = new CdrWriter(sink, log, 200);
+    const w = new CdrWriter(sink, log, 1_000);
     w.record(end('w1'));
-    await new Promise((r) => setTimeout(r, 20));
+    // A later turn, well inside the window (which a same-turn group would not wait for).
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
     w.record(end('w2'));
     const flushing = w.flush();
     await sink.release();
