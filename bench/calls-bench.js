@@ -4,7 +4,8 @@
 //  - station-to-station call set-up and tear-down (sipp UAC phones → PBX → sipp UAS phones): the
 //    highest offered rate with no failed call, found by a ramp then bisection (bench/lib/ramp.js),
 //    with the PBX's CPU per call;
-//  - concurrent calls held, with memory per call;
+//  - heap still held per finished call right after the run (transactions in their timers);
+//  - concurrent calls held, with memory per call and per SIP dialog;
 //  - time from INVITE to 480 for a feature code (median, 99th percentile), one at a time.
 const fs = require('node:fs');
 const os = require('node:os');
@@ -72,6 +73,7 @@ async function setupRate() {
     const idle = await idleCpuMsPerSecond(child.pid);
     const tryRate = async (rate) => {
       const total = Math.round(rate * SECONDS);
+      const mem0 = await ask(child, { type: 'mem' }, 'mem');
       const meter = measureProcess(child.pid);
       const r = await profiled(child, `calls-${rate}`, () =>
         runSipp(
@@ -100,10 +102,26 @@ async function setupRate() {
         ),
       );
       const m = meter.stop();
+      // Right after the last call: what the finished calls still hold (transactions waiting out
+      // their RFC timers, records not yet written) over what was held before the step.
+      const mem1 = await ask(child, { type: 'mem' }, 'mem');
       await new Promise((res) => setTimeout(res, 1500)); // retransmissions and CDR writes settle
-      return pbxStep(r, { rate, expected: total, meter: m, idlePerS: idle });
+      return {
+        ...pbxStep(r, { rate, expected: total, meter: m, idlePerS: idle }),
+        heapPerCall: r.successful > 0 ? (mem1.heap - mem0.heap) / r.successful : NaN,
+        transactionsKept: mem1.transactions,
+        transactionsBefore: mem0.transactions,
+        callsLeft: mem1.calls,
+        dialogsLeft: mem1.dialogs,
+      };
     };
-    const log = logPbxStep('calls', 'call');
+    const stepLine = logPbxStep('calls', 'call');
+    const log = (s) => {
+      stepLine(s);
+      process.stderr.write(
+        `         heap held after the step ${(s.heapPerCall / 1024).toFixed(2)} KiB per finished call; SIP transactions ${s.transactionsBefore} → ${s.transactionsKept}; calls still live ${s.callsLeft}, SIP dialogs ${s.dialogsLeft}\n`,
+      );
+    };
     const found = await findMaxRate(tryRate, { start: 200, factor: 1.5, max: 3000 }, log);
     await uas.stop();
     const best = found.best;
@@ -128,6 +146,15 @@ async function setupRate() {
           ? `at ${found.rate}/s (${best.netCpuUs} µs net of the idle PBX's ${idle.toFixed(0)} ms/s); PBX RSS peak ${mib(best.rssPeak)} MiB`
           : '',
         ok: Boolean(best) && best.cpuUs <= 1000,
+      },
+      {
+        name: 'Heap held per finished station call, right after the run (PBX process)',
+        value: best ? (best.heapPerCall / 1024).toFixed(2) : '',
+        unit: 'KiB',
+        note: best
+          ? `at ${found.rate}/s, after a full GC: what ended calls still hold while their transactions wait out the RFC timers (SIP transactions kept ${best.transactionsKept}, ${best.transactionsBefore} before the step)`
+          : '',
+        ok: Boolean(best),
       },
     ];
   });
@@ -163,18 +190,43 @@ async function concurrent() {
       ],
       { timeoutMs: 120000 },
     );
-    await new Promise((r) => setTimeout(r, (calls / 200) * 1000 + 3000));
-    const during = await ask(child, { type: 'mem' }, 'mem');
+    // Once every call is up, both of its dialogs confirmed (the calls are held 20 s; sipp needs
+    // calls/200 s to place them).
+    await new Promise((r) => setTimeout(r, (calls / 200) * 1000 + 1000));
+    let during = await ask(child, { type: 'mem' }, 'mem');
+    for (let i = 0; i < 20 && during.dialogs - before.dialogs < 2 * calls; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      during = await ask(child, { type: 'mem' }, 'mem');
+    }
     const r = await run;
     await uas.stop();
-    const per = (during.heap - before.heap) / calls;
-    return {
-      name: 'Concurrent station calls held',
-      value: calls,
-      unit: 'calls',
-      note: `memory per call: heap ${(per / 1024).toFixed(1)} KiB, RSS ${((during.rss - before.rss) / calls / 1024).toFixed(1)} KiB/call; ${r.successful} ok, ${r.failed} failed`,
-      ok: r.failed === 0,
-    };
+    const held = during.calls - before.calls;
+    const dialogs = during.dialogs - before.dialogs;
+    const per = (during.heap - before.heap) / held;
+    const kib = (b) => (b / 1024).toFixed(1);
+    return [
+      {
+        name: 'Concurrent station calls held',
+        value: calls,
+        unit: 'calls',
+        note: `${held} live in the PBX at the measurement, ${dialogs} SIP dialogs; ${r.successful} ok, ${r.failed} failed`,
+        ok: r.failed === 0 && held === calls && dialogs === 2 * calls,
+      },
+      {
+        name: 'Memory per held station call (PBX process)',
+        value: kib(per),
+        unit: 'KiB heap',
+        note: `RSS ${kib((during.rss - before.rss) / held)} KiB per call; heap after a full GC, over the idle PBX`,
+        ok: r.failed === 0 && held === calls,
+      },
+      {
+        name: 'Memory per SIP dialog of a held call (PBX process)',
+        value: kib((during.heap - before.heap) / dialogs),
+        unit: 'KiB heap',
+        note: `${(dialogs / held).toFixed(1)} dialogs per call (the caller's and the callee's), everything the call holds counted in its dialogs`,
+        ok: r.failed === 0 && dialogs > 0,
+      },
+    ];
   });
 }
 
@@ -265,7 +317,9 @@ async function featureLatency() {
 async function run() {
   // BENCH_CALLS_RATE_ONLY=1: just the rate row (profiling, quick comparisons).
   if (process.env.BENCH_CALLS_RATE_ONLY) return setupRate();
-  return [...(await setupRate()), await concurrent(), ...(await featureLatency())];
+  // BENCH_CALLS_HELD_ONLY=1: just the held-calls memory rows.
+  if (process.env.BENCH_CALLS_HELD_ONLY) return concurrent();
+  return [...(await setupRate()), ...(await concurrent()), ...(await featureLatency())];
 }
 
 module.exports = { run, withPbx };

@@ -33,7 +33,8 @@ async function startBenchPbx({ dir, sipPort, env = {} }) {
 /**
  * Child side: starts the PBX (embedded SIP and media servers, SQLite in a temporary folder) and
  * serves `stations` (create, and bind at the phone bank's port unless `bind: false`), `state`
- * (`stateOf(pbx)`), `mem` (RSS and heap after a full GC), `cpu` and `exit`. `env` is added to the PBX's environment, `station` to every station created.
+ * (`stateOf(pbx)`), `mem` (RSS and heap after a full GC, with the live calls and the SIP
+ * server's dialogs and transactions), `cpu` and `exit`. `env` is added to the PBX's environment, `station` to every station created.
  */
 async function servePbx({ prefix, env = {}, station = {}, stateOf, prepare }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -71,7 +72,21 @@ async function servePbx({ prefix, env = {}, station = {}, stateOf, prepare }) {
         global.gc();
       }
       const u = process.memoryUsage();
-      process.send({ type: 'mem', rss: u.rss, heap: u.heapUsed });
+      // What the heap holds it for: the SIP server's dialogs and transactions, the live calls.
+      const sip = pbx.sipServer ? pbx.sipServer.stats() : undefined;
+      process.send({
+        type: 'mem',
+        rss: u.rss,
+        heap: u.heapUsed,
+        calls: pbx.calls.env.registry.size,
+        ...(sip
+          ? {
+              dialogs: sip.dialogs,
+              transactions:
+                sip.serverTransactions + sip.completedTransactions + sip.clientTransactions,
+            }
+          : {}),
+      });
     } else if (m.type === 'profile-start') {
       await profiler.start();
       process.send({ type: 'profile-start' });

@@ -76,6 +76,7 @@ export type { NumberPlanEntry } from './repos/number-plan-repo';
 export { RingGroupRepo, RING_GROUP_MEMBER_LIMIT } from './repos/ring-group-repo';
 export type { NewRingGroup, RingGroup, RingGroupPatch } from './repos/ring-group-repo';
 export { CdrRepo, CDR_CSV_COLUMNS, CDR_DISPOSITIONS, csvLine, formatMoney } from './repos/cdr-repo';
+export type { CdrWrite } from './repos/cdr-repo';
 export { TrunkRepo, TRUNK_DEFAULTS } from './repos/trunk-repo';
 export type {
   NewTrunk,

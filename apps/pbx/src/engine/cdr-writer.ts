@@ -14,14 +14,23 @@ export type CallRecordInput = CallAttempt & CallEnd & { answerAt?: number | null
 /** A call that has just connected, as `CdrRepo.openConnected` takes it. */
 export type OpenCallInput = CallAttempt & { answerAt: number };
 
+/** One write of the writer's queue: a connected call's open record, or a finished record. */
+export type CdrWrite =
+  { kind: 'open'; record: OpenCallInput } | { kind: 'end'; record: CallRecordInput };
+
 /** Where call records go. */
 export interface CdrSink {
   write(record: CallRecordInput): Promise<void>;
   /** Writes a connected call before its end (so a crash cannot lose it); optional. */
   open?(record: OpenCallInput): Promise<void>;
+  /**
+   * Writes several, in order, in one go; resolves once they are stored with, per write,
+   * `undefined` or the error that kept it out. Optional: without it they go one by one.
+   */
+  writeMany?(writes: readonly CdrWrite[]): Promise<unknown[]>;
 }
 
-/** The database sink. */
+/** The database sink: the writes of a batch in one transaction (CdrRepo.writeMany). */
 export function storeCdrSink(store: Store): CdrSink {
   return {
     async write(record) {
@@ -30,12 +39,26 @@ export function storeCdrSink(store: Store): CdrSink {
     async open(record) {
       await store.cdrs.openConnected(record);
     },
+    writeMany(writes) {
+      return store.cdrs.writeMany(writes);
+    },
   };
 }
 
-/** Writes records in order, never throws at the caller, and lets tests wait for the writes. */
+/**
+ * Writes records in order, never throws at the caller, and lets tests wait for the writes.
+ * Records are grouped: those of one event-loop turn, and those that arrive while a group is
+ * being written, go to the sink together (one transaction in the database). A record is told to
+ * the `onWritten` listeners, and `flush` resolves, only once it is stored, as when each was
+ * written alone.
+ */
 export class CdrWriter {
-  private pending: Promise<void> = Promise.resolve();
+  private queue: CdrWrite[] = [];
+  private draining = false;
+  /** Writes queued so far, and written (stored or failed) so far: what `flush` waits on. */
+  private queued = 0;
+  private settled = 0;
+  private flushes: Array<{ upTo: number; resolve: () => void }> = [];
   private readonly written: Array<(record: CallRecordInput) => void> = [];
 
   /** Tells `listener` each finished record once it is stored (metrics, the event stream). */
@@ -43,9 +66,15 @@ export class CdrWriter {
     this.written.push(listener);
   }
 
+  /**
+   * `windowMs`: how long the first record of a group waits for others before the group is
+   * written (0: only those of the same event-loop turn). Records become visible (stored, told)
+   * that much later; nothing is told before it is stored.
+   */
   constructor(
     private readonly sink: CdrSink,
     private readonly log: Logger,
+    private readonly windowMs = 0,
   ) {}
 
   record(record: CallRecordInput): void {
@@ -59,32 +88,87 @@ export class CdrWriter {
       },
       'call record',
     );
-    const sink = this.sink;
-    this.pending = this.pending
-      .then(() => sink.write(record))
-      .then(() => {
-        for (const l of this.written) l(record);
-      })
-      .catch((err: unknown) =>
-        this.log.error({ err, callRef: record.callRef }, 'call record not written'),
-      );
+    this.enqueue({ kind: 'end', record });
   }
 
   /** Writes a call that has just connected, ahead of its end (see CdrRepo.openConnected). */
   open(record: OpenCallInput): void {
-    const sink = this.sink;
-    if (!sink.open) return;
-    const open = sink.open.bind(sink);
-    this.pending = this.pending
-      .then(() => open(record))
-      .catch((err: unknown) =>
-        this.log.error({ err, callRef: record.callRef }, 'open call record not written'),
-      );
+    if (!this.sink.open && !this.sink.writeMany) return;
+    this.enqueue({ kind: 'open', record });
   }
 
   /** Resolves when every record so far is written. */
   flush(): Promise<void> {
-    return this.pending;
+    if (this.settled >= this.queued) return Promise.resolve();
+    return new Promise((resolve) => this.flushes.push({ upTo: this.queued, resolve }));
+  }
+
+  private enqueue(w: CdrWrite): void {
+    this.queue.push(w);
+    this.queued++;
+    if (!this.draining) {
+      this.draining = true;
+      void this.drain();
+    }
+  }
+
+  private async drain(): Promise<void> {
+    // The rest of this turn's records (and of the window) join the first group.
+    await new Promise<void>((resolve) =>
+      this.windowMs > 0 ? setTimeout(resolve, this.windowMs) : setImmediate(resolve),
+    );
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue;
+        this.queue = [];
+        try {
+          await this.writeGroup(group);
+        } finally {
+          this.settled += group.length;
+          const ready = this.flushes.filter((f) => f.upTo <= this.settled);
+          this.flushes = this.flushes.filter((f) => f.upTo > this.settled);
+          for (const f of ready) f.resolve();
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async writeGroup(group: CdrWrite[]): Promise<void> {
+    let errors: unknown[];
+    if (this.sink.writeMany) {
+      try {
+        errors = await this.sink.writeMany(group);
+      } catch (err) {
+        errors = group.map(() => err);
+      }
+    } else {
+      errors = [];
+      for (const w of group) {
+        try {
+          if (w.kind === 'end') await this.sink.write(w.record);
+          else await this.sink.open?.(w.record);
+          errors.push(undefined);
+        } catch (err) {
+          errors.push(err);
+        }
+      }
+    }
+    group.forEach((w, i) => {
+      const err = errors[i];
+      if (w.kind === 'open') {
+        if (err !== undefined)
+          this.log.error({ err, callRef: w.record.callRef }, 'open call record not written');
+        return;
+      }
+      try {
+        if (err !== undefined) throw err;
+        for (const l of this.written) l(w.record);
+      } catch (e) {
+        this.log.error({ err: e, callRef: w.record.callRef }, 'call record not written');
+      }
+    });
   }
 }
 

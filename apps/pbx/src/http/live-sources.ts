@@ -4,12 +4,12 @@
  * the registrar's binding changes, the message relay and the call-record writer. The engine
  * knows nothing of HTTP; these are its public listener hooks.
  */
-import type { CallRef } from '../engine/call-registry';
+import type { Call, CallRef } from '../engine/call-registry';
 import type { EventHub } from './event-hub';
 import type { HttpDeps } from './http-context';
 import type { PbxMetrics } from './metrics';
 import type { SipTrace } from './sip-trace';
-import { callView, contactView, type CallView } from './views';
+import { callView, contactView } from './views';
 
 /** The SIP Call-IDs seen in each recent call (for its ladder), bounded. */
 export class CallIds {
@@ -57,52 +57,69 @@ export function feedLiveSources(
 
   hub.onEvent((e) => metrics.event(e.topic));
 
-  // Calls: coalesced per tick, so the several changes of one SIP event make one message.
-  const pending = new Map<string, CallView>();
-  // The last view of each live call, so its end can be told with its parties.
-  const known = new Map<string, CallView>();
+  // Calls: coalesced per tick, so the several changes of one SIP event make one message, and
+  // each call's view is built once per tick, when it is published, not at every change.
+  // `removed`: the call left the registry in this tick (its last message says `ended`).
+  const pending = new Map<string, { call: Call; removed: boolean }>();
+  // The live calls already told, so their end can be told (with their parties) once removed.
+  const known = new Map<string, Call>();
   let scheduled = false;
+  const publishPending = (): void => {
+    scheduled = false;
+    const batch = [...pending.values()];
+    pending.clear();
+    for (const { call, removed } of batch)
+      guard('call', () => {
+        const view = callView(call);
+        if (removed) view.state = 'ended';
+        if (view.state === 'ended') known.delete(call.ref);
+        else known.set(call.ref, call);
+        const stations = new Set<string>();
+        if (view.caller.station) stations.add(view.caller.station);
+        if (view.callee) stations.add(view.callee);
+        for (const l of view.legs) if (l.station) stations.add(l.station);
+        hub.publish('calls', 'call', view, [...stations]);
+      });
+  };
   registry.onChange((ref: CallRef) =>
     guard('call', () => {
       const call = registry.call(ref);
       if (call) {
         for (const leg of [call.aLeg, call.bLeg, ...call.attempts])
           if (leg?.sipIds.callId) callIds.note(ref, leg.sipIds.callId);
-        const view = callView(call);
-        known.set(ref, view);
-        pending.set(ref, view);
+        pending.set(ref, { call, removed: false });
       } else {
-        const last = known.get(ref) ?? pending.get(ref);
+        // Removed: told as ended, unless it never was told (nor is about to be) or was told
+        // ended already (a leg untracked after its call was removed changes nothing more).
+        const last = pending.get(ref)?.call ?? known.get(ref);
         known.delete(ref);
-        // A leg untracked after its call was removed changes nothing more.
-        if (!last || last.state === 'ended') return;
-        pending.set(ref, { ...last, state: 'ended' });
+        if (!last) return;
+        pending.set(ref, { call: last, removed: true });
       }
       if (scheduled) return;
       scheduled = true;
-      setImmediate(() => {
-        scheduled = false;
-        const batch = [...pending.values()];
-        pending.clear();
-        for (const view of batch) {
-          const stations = new Set<string>();
-          if (view.caller.station) stations.add(view.caller.station);
-          if (view.callee) stations.add(view.callee);
-          for (const l of view.legs) if (l.station) stations.add(l.station);
-          hub.publish('calls', 'call', view, [...stations]);
-        }
-      });
+      setImmediate(publishPending);
     }),
   );
 
-  // Lamps, DND, forward, status: what a contact list shows.
-  calls.stations.onStationEffect((tel) =>
-    guard('presence', () => {
-      const row = calls.stations.row(tel);
-      if (row)
-        hub.publish('presence', 'contact', contactView(row, calls.stations.peek(tel)), [tel]);
-    }),
-  );
+  // Lamps, DND, forward, status: what a contact list shows. A call changes its stations several
+  // times in one SIP event (leg added, ringing, ...): each station's contact is built and told
+  // once per tick, as it stands then.
+  const changedStations = new Set<string>();
+  const publishStations = (): void => {
+    const tels = [...changedStations];
+    changedStations.clear();
+    for (const tel of tels)
+      guard('presence', () => {
+        const row = calls.stations.row(tel);
+        if (row)
+          hub.publish('presence', 'contact', contactView(row, calls.stations.peek(tel)), [tel]);
+      });
+  };
+  calls.stations.onStationEffect((tel) => {
+    if (changedStations.size === 0) setImmediate(publishStations);
+    changedStations.add(tel);
+  });
 
   registrar.lookup.onChange((tel) =>
     guard('registration', () => {

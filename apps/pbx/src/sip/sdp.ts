@@ -14,41 +14,90 @@ function writeLike(original: string, session: SessionDescription): string {
   return original.includes('\r\n') ? text : text.replace(/\r\n/g, '\n');
 }
 
+/** Where the `o=` line's session id and version sit in a body, and their text. */
+interface OriginFields {
+  /** Where the session id starts and the version ends within the body. */
+  readonly idAt: number;
+  readonly versionEnd: number;
+  readonly sessionId: string;
+  readonly version: string;
+}
+
+/**
+ * `o=<username> <sess-id> <sess-version> <nettype> IP<n> <address>` (RFC 4566 §5.2) in the
+ * body, read where sdp-transform's grammar would accept it; undefined when there is none.
+ */
+const ORIGIN = /^o=(\S*) (\d*) (\d*) \S* IP\d \S*/m;
+
+function originFields(sdp: string): OriginFields | undefined {
+  const m = ORIGIN.exec(sdp);
+  if (!m) return undefined;
+  const user = m[1] ?? '';
+  const sessionId = m[2] ?? '';
+  const version = m[3] ?? '';
+  const idAt = m.index + 2 + user.length + 1;
+  const versionEnd = idAt + sessionId.length + 1 + version.length;
+  return { idAt, versionEnd, sessionId, version };
+}
+
+/**
+ * The body as sdp-transform writes it under a fixed origin (session id and version 0): what
+ * "changed" compares, so a body that only differs in its origin numbers or its layout is the
+ * same body.
+ */
+function comparable(sdp: string): string {
+  const session = parse(sdp);
+  const origin = session.origin;
+  return origin
+    ? write({ ...session, origin: { ...origin, sessionId: 0, sessionVersion: 0 } })
+    : sdp;
+}
+
 /**
  * Keeps the `o=` line of what we send on one dialog consistent (RFC 3264 §8): the same session
  * id for the dialog's life and a version that goes up whenever the body changes. Without it a
  * phone that is moved to a new party (transfer, park, pickup) could see another phone's origin,
  * or a changed body under an old version, and ignore it.
+ *
+ * Only the two numbers of the origin line are rewritten, in the text; the rest of the body goes
+ * out as it came. A dialog's first body (every call has one per leg) is never parsed; whether a
+ * later body changed is decided on sdp-transform's reading of both, once a second body comes.
  */
 export class SdpOrigin {
   private sessionId: string | undefined;
   private version = 0;
+  /** The body last stamped as it came, and its comparable form once computed. */
   private lastBody: string | undefined;
+  private lastComparable: string | undefined;
   private lastSent: string | undefined;
 
   /** The body to send, with our origin line. */
   stamp(sdp: string): string {
     if (!sdp) return sdp;
-    const session = parse(sdp);
-    const origin = session.origin;
-    if (!origin) return sdp;
-    // The body as it would be written under a fixed origin: what "changed" compares.
-    const withoutOrigin = write({
-      ...session,
-      origin: { ...origin, sessionId: 0, sessionVersion: 0 },
-    });
+    const fields = originFields(sdp);
+    if (!fields) return sdp;
     if (this.sessionId === undefined) {
-      this.sessionId = String(origin.sessionId);
-      const v = Number(origin.sessionVersion);
+      this.sessionId = fields.sessionId;
+      const v = Number(fields.version);
       this.version = Number.isSafeInteger(v) ? v : 0;
-    } else if (withoutOrigin !== this.lastBody) {
-      this.version += 1;
-    } else if (this.lastSent !== undefined) {
+      this.lastComparable = undefined;
+    } else if (sdp === this.lastBody && this.lastSent !== undefined) {
       return this.lastSent;
+    } else {
+      const now = comparable(sdp);
+      this.lastComparable ??= this.lastBody === undefined ? undefined : comparable(this.lastBody);
+      if (now !== this.lastComparable) this.version += 1;
+      else if (this.lastSent !== undefined) {
+        this.lastBody = sdp;
+        return this.lastSent;
+      }
+      this.lastComparable = now;
     }
-    this.lastBody = withoutOrigin;
-    session.origin = { ...origin, sessionId: this.sessionId, sessionVersion: this.version };
-    this.lastSent = writeLike(sdp, session);
+    this.lastBody = sdp;
+    this.lastSent =
+      sdp.slice(0, fields.idAt) +
+      `${this.sessionId} ${this.version}` +
+      sdp.slice(fields.versionEnd);
     return this.lastSent;
   }
 }

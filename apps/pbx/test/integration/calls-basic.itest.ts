@@ -86,6 +86,7 @@ describe('basic calls', () => {
         (h.cc.stations.peek('204')?.legs.length ?? 1) === 0 &&
         (h.cc.stations.peek('203')?.legs.length ?? 1) === 0,
     );
+    await h.settle();
     const cdr = (await h.pbx.ctx.store.cdrs.list({ ext: '203', limit: 5 })).find(
       (c) => c.dialled === '204',
     );

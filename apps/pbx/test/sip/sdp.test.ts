@@ -23,6 +23,40 @@ describe('SdpOrigin', () => {
     expect(o.stamp(sdp('bob 999 1', '0', ['a=sendrecv']))).toContain('o=bob 111 7 IN IP4');
   });
 
+  test('rewrites only the numbers of the origin line: the rest of the body goes out as it came', () => {
+    const o = new SdpOrigin();
+    // Attribute order and bare LF that sdp-transform's writer would not keep.
+    const body = sdp(
+      'carol 42 9',
+      '0 8',
+      ['a=x-custom:1', 'a=rtpmap:8 PCMA/8000', 'a=sendrecv'],
+      '\n',
+    );
+    expect(o.stamp(body)).toBe(body);
+    // Our session id and the next version on a changed body, the rest verbatim.
+    const changed = sdp(
+      'dave 7 1',
+      '8',
+      ['a=x-custom:1', 'a=rtpmap:8 PCMA/8000', 'a=sendrecv'],
+      '\n',
+    );
+    expect(o.stamp(changed)).toBe(changed.replace('o=dave 7 1', 'o=dave 42 10'));
+  });
+
+  test('a body that differs only in layout or origin numbers is not a change', () => {
+    const o = new SdpOrigin();
+    const first = o.stamp(sdp('alice 111 5', '0', ['a=sendrecv']));
+    // Bare LF instead of CRLF and other origin numbers: same session, same version, same text.
+    expect(o.stamp(sdp('alice 222 8', '0', ['a=sendrecv'], '\n'))).toBe(first);
+    expect(o.stamp(sdp('alice 111 5', '0', ['a=sendonly']))).toContain('o=alice 111 6 IN IP4');
+  });
+
+  test('a version too large to count keeps counting from 0', () => {
+    const o = new SdpOrigin();
+    expect(o.stamp(sdp('eve 1 99999999999999999999', '0'))).toContain('o=eve 1 0 IN IP4');
+    expect(o.stamp(sdp('eve 1 99999999999999999999', '8'))).toContain('o=eve 1 1 IN IP4');
+  });
+
   test('leaves a body without an origin line alone', () => {
     expect(new SdpOrigin().stamp('v=0\r\n')).toBe('v=0\r\n');
     expect(new SdpOrigin().stamp('')).toBe('');
