@@ -336,16 +336,9 @@ export class CdrRepo {
     const answerAt = input.answerAt ?? null;
     checkEnd(undefined, input.disposition, answerAt, input.feature ?? null);
     return {
-      caller_tel: input.callerTel,
-      caller_name: input.callerName ?? '',
-      callee_tel: input.calleeTel ?? null,
-      dialled: input.dialled,
-      forwarded_from: input.forwardedFrom ?? null,
-      forward_reason: input.forwardReason ?? null,
+      ...attemptColumns(input),
       picked_up_from: input.pickedUpFrom ?? null,
       transferred_by: input.transferredBy ?? null,
-      feature: input.feature ?? null,
-      note: input.note ?? '',
       start_at: input.startAt ?? endAt,
       answer_at: answerAt,
       end_at: endAt,
@@ -659,10 +652,8 @@ async function writeOpenRow(
   return toRecord(row as Row);
 }
 
-/** The columns {@link CdrRepo.openConnected} writes. */
-function openColumns(
-  input: CallAttempt & { answerAt: number },
-): Record<string, string | number | null> {
+/** Who called whom and how: the columns an open and an ended record both write. */
+function attemptColumns(input: CallAttempt): Record<string, string | number | null> {
   return {
     caller_tel: input.callerTel,
     caller_name: input.callerName ?? '',
@@ -672,6 +663,15 @@ function openColumns(
     forward_reason: input.forwardReason ?? null,
     feature: input.feature ?? null,
     note: input.note ?? '',
+  };
+}
+
+/** The columns {@link CdrRepo.openConnected} writes. */
+function openColumns(
+  input: CallAttempt & { answerAt: number },
+): Record<string, string | number | null> {
+  return {
+    ...attemptColumns(input),
     start_at: Math.min(input.startAt ?? input.answerAt, input.answerAt),
     answer_at: input.answerAt,
   };
