@@ -15,6 +15,7 @@ import type { HttpContext } from './http-context';
 import { HttpError, parseInput } from './http-errors';
 import { createStation, updateStation } from './station-changes';
 import { stationView } from './views';
+import { EpochMs } from './route-params';
 
 const TelParam = z.object({ tel: z.string().regex(/^\d{2,8}$/, 'must be 2 to 8 digits') });
 const Body = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' });
@@ -38,21 +39,11 @@ const BlockSchema = z
   })
   .strict();
 
-const epoch = z.preprocess(
-  (v) =>
-    typeof v === 'string' && /^\d+$/.test(v)
-      ? Number(v)
-      : typeof v === 'string'
-        ? Date.parse(v)
-        : v,
-  z.number({ error: 'must be epoch milliseconds or an ISO date' }).finite(),
-);
-
 /** Query of GET /api/cdrs (also used by a station's own history). */
 export const CdrQuerySchema = z
   .object({
-    since: epoch.optional(),
-    until: epoch.optional(),
+    since: EpochMs.optional(),
+    until: EpochMs.optional(),
     ext: z
       .string()
       .regex(/^[0-9*#+]{1,32}$/, 'must be a number')

@@ -13,6 +13,7 @@ import { AccountIdSchema, parseMoney } from '@pbx/config';
 import { NotFoundError } from '@pbx/store';
 import type { HttpContext } from './http-context';
 import { HttpError, parseInput } from './http-errors';
+import { EpochMs } from './route-params';
 
 const AccountParam = z.object({ id: AccountIdSchema });
 /** Money as the CLI takes it: a decimal text (or a number) with at most 6 decimals. */
@@ -38,16 +39,7 @@ const AccountSchema = z
   })
   .strict();
 const RatesJson = z.object({ csv: z.string().max(1_000_000) }).strict();
-const epoch = z.preprocess(
-  (v) =>
-    typeof v === 'string' && /^\d+$/.test(v)
-      ? Number(v)
-      : typeof v === 'string'
-        ? Date.parse(v)
-        : v,
-  z.number({ error: 'must be epoch milliseconds or an ISO date' }).finite(),
-);
-const StatementQuery = z.object({ since: epoch, until: epoch.optional() }).strict();
+const StatementQuery = z.object({ since: EpochMs, until: EpochMs.optional() }).strict();
 const AuthCodeSchema = z
   .object({
     code: z.string().max(16),

@@ -29,27 +29,15 @@ const MessageSchema = z
     body: z.string().trim().min(1, 'must not be empty').max(4000),
   })
   .strict();
-const RestoreSchema = z
-  .object({
-    file: z
-      .string()
-      .min(2)
-      .max(1024)
-      .refine((f) => path.isAbsolute(f), 'must be an absolute path on the PBX host')
-      .refine((f) => !/[\0]/.test(f), 'must not contain NUL'),
-  })
-  .strict();
-const BackupSchema = z
-  .object({
-    file: z
-      .string()
-      .min(2)
-      .max(1024)
-      .refine((f) => path.isAbsolute(f), 'must be an absolute path on the PBX host')
-      .refine((f) => !/[\0]/.test(f), 'must not contain NUL'),
-    force: z.boolean().optional(),
-  })
-  .strict();
+/** A backup file named to the PBX: an absolute path on its own host. */
+const HostFile = z
+  .string()
+  .min(2)
+  .max(1024)
+  .refine((f) => path.isAbsolute(f), 'must be an absolute path on the PBX host')
+  .refine((f) => !/[\0]/.test(f), 'must not contain NUL');
+const RestoreSchema = z.object({ file: HostFile }).strict();
+const BackupSchema = z.object({ file: HostFile, force: z.boolean().optional() }).strict();
 
 export function serviceRoutes(app: FastifyInstance, h: HttpContext): void {
   const { store } = h;
