@@ -10,10 +10,11 @@
  * the user's phone (baresip) hears the PBX's ringback (440 + 480 Hz, decoded from the RTP it
  * received) while the far end rings.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchConsoleBrowser, openConsole } from '../helpers/console-browser';
 import { goertzel } from '../../../../packages/media-server/test/helpers/audio';
 import { startBaresipPhone } from '../helpers/baresip-phone';
 import { heardFrom, startRtpCapture } from '../helpers/rtp-capture';
@@ -32,7 +33,6 @@ import { KAM_IP, NUMBER, PASSWORD, USER, records, world } from '../helpers/trunk
 
 jest.setTimeout(120_000);
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Generous: phone-level events under a loaded machine (COMMON.md). */
 const WAIT = 20_000;
 
@@ -43,8 +43,6 @@ describe('click to call through a trunk, in the browser', () => {
   });
 
   it('rings the user, then the provider; the page follows the call live; the provider gets the trunk caller ID', async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} not found: apt-get install chromium (or set CHROMIUM_PATH)`);
     await using w = await world('uas-gateway-ring-answer.xml');
     const { h } = w;
     const base = h.pbx.http.url;
@@ -79,20 +77,8 @@ describe('click to call through a trunk, in the browser', () => {
     });
     expect(contact.status).toBe(201);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
-    });
-    const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT);
-    await page.goto(base);
-    await page.fill('#login-user', '201');
-    await page.fill('#login-password', 'alice-cti');
-    await page.click('#login-submit');
-    await page.waitForSelector('#logout:not([hidden])');
-    await page.waitForSelector('#live-state.on');
+    browser = await launchConsoleBrowser();
+    const page = await openConsole(browser, base, '201', 'alice-cti', { timeoutMs: WAIT });
     await page.click('#tab-contacts');
     const card = page.locator('.card.external:has-text("Acme Plumbing")');
     await card.waitFor();
@@ -170,7 +156,7 @@ describe('click to call through a trunk, in the browser', () => {
     // The user's history in the page shows it.
     await page.click('#tab-history');
     await page.waitForSelector(`#history-table >> text=9${NUMBER}`);
-    await context.close();
+    await page.context().close();
   });
 
   it("the user's phone hears ringback (440 + 480 Hz) from the media server while the far end rings", async () => {

@@ -6,10 +6,8 @@
  * the group's number shows up live in the page, and a member added by someone else appears live.
  * Screenshots go to PBX_SCREENSHOT_DIR (default: a temporary folder).
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchConsoleBrowser, openConsole, saveShot } from '../helpers/console-browser';
 import {
   bodyOf,
   expectPhoneOk,
@@ -22,8 +20,6 @@ import { ApiClient } from '../helpers/http-client';
 
 jest.setTimeout(120_000);
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = process.env.PBX_SCREENSHOT_DIR ?? path.join(tmpdir(), 'pbx-console-screenshots');
 /** Generous: phone-level events under a loaded machine (COMMON.md). */
 const WAIT = 20_000;
 
@@ -32,9 +28,6 @@ describe('chat groups in the web console (Chromium)', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} not found: apt-get install chromium (or set CHROMIUM_PATH)`);
-    mkdirSync(SHOTS, { recursive: true });
     h = await startCallsPbx();
     await h.station('201', { name: 'Alice' });
     await h.station('202', { name: 'Bob' });
@@ -42,12 +35,7 @@ describe('chat groups in the web console (Chromium)', () => {
     await h.station('204', { name: 'Dan' });
     await h.pbx.ctx.store.webAuth.setAdminPassword('admin-pw-1');
     await h.pbx.ctx.store.webAuth.setCtiPassword('201', 'alice-cti');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // Root in CI containers: Chromium's sandbox needs user namespaces it may not have.
-      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
-    });
+    browser = await launchConsoleBrowser();
   });
   afterAll(async () => {
     await browser?.close();
@@ -55,14 +43,10 @@ describe('chat groups in the web console (Chromium)', () => {
   });
 
   test('create a group, write to it, a phone gets it and its reply shows live', async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT);
-    await page.goto(h.pbx.http.url);
-    await page.fill('#login-user', '201');
-    await page.fill('#login-password', 'alice-cti');
-    await page.click('#login-submit');
-    await page.waitForSelector('#live-state.on');
+    const page = await openConsole(browser, h.pbx.http.url, '201', 'alice-cti', {
+      viewport: { width: 390, height: 844 },
+      timeoutMs: WAIT,
+    });
     await page.click('#tab-chat');
     await page.click('#group-new');
     await page.fill('#group-name', 'Sales');
@@ -102,12 +86,12 @@ describe('chat groups in the web console (Chromium)', () => {
     ).toBe(200);
     await page.waitForSelector('#group-members:has-text("Dan (204)")');
     await page.waitForSelector('.msg.mine:has-text("Meeting at 10?")');
-    await page.screenshot({ path: path.join(SHOTS, 'chat-group-mobile.png'), fullPage: true });
+    await saveShot(page, 'chat-group-mobile');
 
     // History in the page after a reload: both messages, Carol's copies still waiting.
     await page.reload();
     await page.waitForSelector('.msg.mine small:has-text("waiting for 203")');
     await page.waitForSelector('.msg[data-from="202"]:has-text("On my way")');
-    await context.close();
+    await page.context().close();
   });
 });

@@ -7,10 +7,10 @@
  * it up; click to call from the contact book, external contacts, the voice-mail list. Screenshots
  * of the main pages go to PBX_SCREENSHOT_DIR (default: a temporary folder).
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchConsoleBrowser, openConsole, saveShot } from '../helpers/console-browser';
 import {
   expectPhoneOk,
   findReceived,
@@ -21,8 +21,6 @@ import { toneWav } from '../helpers/tone-wav';
 
 jest.setTimeout(120_000);
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = process.env.PBX_SCREENSHOT_DIR ?? path.join(tmpdir(), 'pbx-console-screenshots');
 /** Generous: phone-level events under a loaded machine (COMMON.md). */
 const WAIT = 20_000;
 
@@ -31,9 +29,6 @@ describe('web console in Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} not found: apt-get install chromium (or set CHROMIUM_PATH)`);
-    mkdirSync(SHOTS, { recursive: true });
     h = await startCallsPbx();
     await h.station('201', { name: 'Alice' });
     await h.station('202', { name: 'Bob' });
@@ -41,32 +36,19 @@ describe('web console in Chromium', () => {
     await h.pbx.ctx.store.webAuth.setAdminPassword('admin-pw-1');
     await h.pbx.ctx.store.webAuth.setCtiPassword('201', 'alice-cti');
     await h.pbx.changeApplied('stations');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // Root in CI containers: Chromium's sandbox needs user namespaces it may not have.
-      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
-    });
+    browser = await launchConsoleBrowser();
   });
   afterAll(async () => {
     await browser?.close();
     await h?.[Symbol.asyncDispose]();
   });
 
-  const open = async (user: string, password: string, viewport = { width: 1100, height: 760 }) => {
-    const context = await browser.newContext({ viewport });
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT);
-    await page.goto(h.pbx.http.url);
-    await page.fill('#login-user', user);
-    await page.fill('#login-password', password);
-    await page.click('#login-submit');
-    await page.waitForSelector('#logout:not([hidden])');
-    await page.waitForSelector('#live-state.on');
-    return page;
-  };
-  const shot = (page: Page, name: string) =>
-    page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const open = (user: string, password: string, viewport?: { width: number; height: number }) =>
+    openConsole(browser, h.pbx.http.url, user, password, {
+      ...(viewport ? { viewport } : {}),
+      timeoutMs: WAIT,
+    });
+  const shot = (page: Page, name: string) => saveShot(page, name);
 
   test('a wrong password shows an error and no session', async () => {
     const context = await browser.newContext();
