@@ -79,25 +79,29 @@ export async function world(
   };
 }
 
-/** Adds the registering main trunk (TCP, digest, realm checked) and waits until it is registered. */
-export async function mainTrunk(w: World, extra: Record<string, unknown> = {}): Promise<void> {
-  const store = w.h.pbx.ctx.store;
-  await store.trunks.create({
+/** The registering main trunk to the world's Kamailio: TCP, digest, realm checked. */
+export function mainTrunkFields(w: World) {
+  return {
     name: 'main',
     host: KAM_IP,
     port: w.kam.port,
-    transport: 'tcp',
+    transport: 'tcp' as const,
     username: USER,
     password: PASSWORD,
     realm: 'itsp.test',
-    ...extra,
-  });
+  };
+}
+
+/** Adds the main trunk ({@link mainTrunkFields}) and waits until it is registered. */
+export async function mainTrunk(w: World, extra: Record<string, unknown> = {}): Promise<void> {
+  const store = w.h.pbx.ctx.store;
+  await store.trunks.create({ ...mainTrunkFields(w), ...extra });
   await w.h.pbx.changeApplied('trunks');
   await waitFor(
     'trunk main registered',
     async () =>
       (await store.trunks.statuses()).some((s) => s.trunk === 'main' && s.state === 'registered'),
-    10_000,
+    20_000,
   ).catch(async (err: unknown) => {
     throw new Error(
       `${String(err)}\nstatus: ${JSON.stringify(await store.trunks.statuses())}\nkamailio:\n${w.kam.log().slice(-3000)}`,

@@ -7,7 +7,15 @@
  */
 import { expectPhoneOk, findReceived, headerOf, waitFor } from '../helpers/calls-harness';
 import { ApiClient } from '../helpers/http-client';
-import { KAM_IP, NUMBER, PASSWORD, USER, records, world, type World } from '../helpers/trunk-world';
+import {
+  KAM_IP,
+  NUMBER,
+  PASSWORD,
+  mainTrunkFields,
+  records,
+  world,
+  type World,
+} from '../helpers/trunk-world';
 
 jest.setTimeout(90_000);
 
@@ -39,13 +47,7 @@ describe('HTTP API: trunks, DIDs, routes', () => {
     expect(await store.trunks.list()).toEqual([]);
 
     const added = await admin.request('POST', '/api/trunks', {
-      name: 'main',
-      host: KAM_IP,
-      port: w.kam.port,
-      transport: 'tcp',
-      username: USER,
-      password: PASSWORD,
-      realm: 'itsp.test',
+      ...mainTrunkFields(w),
       callerId: '0399990002',
       dids: [{ did: '0398720000', target: '201' }],
     });

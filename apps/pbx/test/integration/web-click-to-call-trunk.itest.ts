@@ -29,7 +29,15 @@ import {
 } from '../helpers/calls-harness';
 import { ApiClient } from '../helpers/http-client';
 import { freePort } from '../helpers/sipp';
-import { KAM_IP, NUMBER, PASSWORD, USER, records, world } from '../helpers/trunk-world';
+import {
+  KAM_IP,
+  NUMBER,
+  USER,
+  mainTrunk,
+  mainTrunkFields,
+  records,
+  world,
+} from '../helpers/trunk-world';
 
 jest.setTimeout(120_000);
 
@@ -55,13 +63,7 @@ describe('click to call through a trunk, in the browser', () => {
     const admin = new ApiClient(base);
     expect((await admin.login('admin', 'admin-pw-1')).status).toBe(200);
     const trunk = await admin.request('POST', '/api/trunks', {
-      name: 'main',
-      host: KAM_IP,
-      port: w.kam.port,
-      transport: 'tcp',
-      username: USER,
-      password: PASSWORD,
-      realm: 'itsp.test',
+      ...mainTrunkFields(w),
       callerId: '0399990007',
     });
     expect(trunk.status).toBe(201);
@@ -169,24 +171,7 @@ describe('click to call through a trunk, in the browser', () => {
       await h.station('201', { name: 'Alice' });
       await h.pbx.ctx.store.webAuth.setCtiPassword('201', 'alice-cti');
       await h.pbx.media.waitUntilAvailable(WAIT);
-      await h.pbx.ctx.store.trunks.create({
-        name: 'main',
-        host: KAM_IP,
-        port: w.kam.port,
-        transport: 'tcp',
-        username: USER,
-        password: PASSWORD,
-        realm: 'itsp.test',
-      });
-      await h.pbx.changeApplied('trunks');
-      await waitFor(
-        'trunk main registered',
-        async () =>
-          (await h.pbx.ctx.store.trunks.statuses()).some(
-            (s) => s.trunk === 'main' && s.state === 'registered',
-          ),
-        WAIT,
-      );
+      await mainTrunk(w);
       // The phone's microphone: a 1000 Hz tone, so its own sound is not taken for ringback.
       const wav = path.join(dir, 'mic.wav');
       toneWav(wav, 1000, 60);
