@@ -2,6 +2,7 @@
 // members (creator: add, remove, rename, delete; anyone: leave), and live updates from the
 // `messages` topic (`message` events with a groupId, `group` events when a group changes).
 import { $, api, el, time } from './dom.js';
+import { drawChatBox } from './chat-box.js';
 import { state } from './state.js';
 
 /** The sidebar entries: a link per group and one to make a new group. */
@@ -210,29 +211,10 @@ export async function viewGroup(pane, id) {
 }
 
 export function drawGroupMessages() {
-  const box = $('chat-messages');
-  if (!box) return;
-  const seen = new Set();
-  const list = state.groupMessages.filter((m) => !seen.has(m.id) && seen.add(m.id));
-  box.replaceChildren(
-    ...list.map((m) =>
-      el(
-        'div',
-        {
-          className: `msg ${m.fromTel === state.session.user ? 'mine' : ''}`,
-          'data-from': m.fromTel,
-        },
-        m.body,
-        el(
-          'small',
-          {},
-          `${nameOf(m.fromTel)} · ${time(m.createdAt)}`,
-          m.waitingFor && m.waitingFor.length ? ` · waiting for ${m.waitingFor.join(', ')}` : '',
-        ),
-      ),
-    ),
-  );
-  box.scrollTop = box.scrollHeight;
+  drawChatBox(state.groupMessages, (m) => [
+    `${nameOf(m.fromTel)} · ${time(m.createdAt)}`,
+    m.waitingFor && m.waitingFor.length ? ` · waiting for ${m.waitingFor.join(', ')}` : '',
+  ]);
 }
 
 async function olderMessages() {

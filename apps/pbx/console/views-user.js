@@ -1,5 +1,6 @@
 // The station user's views: history, chat, my status (the contact book: views-book.js).
 import { $, api, el, time } from './dom.js';
+import { drawChatBox } from './chat-box.js';
 import { LAMP_TEXT, state } from './state.js';
 import { groupLinks, viewGroup, viewNewGroup } from './views-groups.js';
 // ---------------------------------------------------------------------------------------------
@@ -123,24 +124,9 @@ export async function viewChat(view) {
 }
 
 export function drawMessages() {
-  const box = $('chat-messages');
-  if (!box) return;
-  const seen = new Set();
-  const list = state.messages.filter((m) => !seen.has(m.id) && seen.add(m.id));
-  box.replaceChildren(
-    ...list.map((m) =>
-      el(
-        'div',
-        {
-          className: `msg ${m.fromTel === state.session.user ? 'mine' : ''}`,
-          'data-from': m.fromTel,
-        },
-        m.body,
-        el('small', {}, `${m.fromTel} · ${time(m.createdAt)}${m.deliveredAt ? '' : ' · waiting'}`),
-      ),
-    ),
-  );
-  box.scrollTop = box.scrollHeight;
+  drawChatBox(state.messages, (m) => [
+    `${m.fromTel} · ${time(m.createdAt)}${m.deliveredAt ? '' : ' · waiting'}`,
+  ]);
 }
 
 async function sendChat(e) {
