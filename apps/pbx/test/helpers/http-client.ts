@@ -43,6 +43,15 @@ export class ApiClient {
 }
 
 /** A WebSocket on /api/events that keeps every event it got. */
+/** A client of the API at `base`, logged in as `user` (a station number or `admin`). */
+export async function loggedIn(base: string, user: string, password: string): Promise<ApiClient> {
+  const client = new ApiClient(base);
+  const r = await client.login(user, password);
+  if (r.status !== 200)
+    throw new Error(`login as ${user}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+  return client;
+}
+
 export class EventClient {
   readonly events: Json[] = [];
   private readonly waiters = new Set<() => void>();

@@ -15,7 +15,7 @@ import {
   waitFor,
   type CallsPbx,
 } from '../helpers/calls-harness';
-import { ApiClient, EventClient, type Json } from '../helpers/http-client';
+import { ApiClient, EventClient, type Json, loggedIn } from '../helpers/http-client';
 import { freePort, scenario, startSippUas, type SippResult } from '../helpers/sipp';
 
 jest.setTimeout(90_000);
@@ -36,12 +36,10 @@ describe('chat groups', () => {
     await h.station('203', { name: 'Carol' });
     await h.station('204', { name: 'Dave' });
     await h.pbx.ctx.store.webAuth.setAdminPassword('admin-pw-1');
-    api.admin = new ApiClient(base);
-    expect((await api.admin.login('admin', 'admin-pw-1')).status).toBe(200);
+    api.admin = await loggedIn(base, 'admin', 'admin-pw-1');
     for (const tel of ['201', '202', '203', '204']) {
       await h.pbx.ctx.store.webAuth.setCtiPassword(tel, `cti-${tel}`);
-      api[tel] = new ApiClient(base);
-      expect((await api[tel]!.login(tel, `cti-${tel}`)).status).toBe(200);
+      api[tel] = await loggedIn(base, tel, `cti-${tel}`);
     }
     const created = await api['201']!.request('POST', '/api/chat/groups', {
       name: 'Sales',

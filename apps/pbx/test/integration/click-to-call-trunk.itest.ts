@@ -13,7 +13,7 @@ import {
   received,
   sent,
 } from '../helpers/calls-harness';
-import { ApiClient, EventClient } from '../helpers/http-client';
+import { EventClient, loggedIn } from '../helpers/http-client';
 import { freePort } from '../helpers/sipp';
 import { NUMBER, mainTrunk, records, world } from '../helpers/trunk-world';
 
@@ -28,10 +28,8 @@ describe('click to call through a trunk', () => {
     await h.station('201', { name: 'Alice' });
     await h.pbx.ctx.store.webAuth.setAdminPassword('admin-pw-1');
     await h.pbx.ctx.store.webAuth.setCtiPassword('201', 'alice-cti');
-    const admin = new ApiClient(base);
-    expect((await admin.login('admin', 'admin-pw-1')).status).toBe(200);
-    const alice = new ApiClient(base);
-    expect((await alice.login('201', 'alice-cti')).status).toBe(200);
+    const admin = await loggedIn(base, 'admin', 'admin-pw-1');
+    const alice = await loggedIn(base, '201', 'alice-cti');
     const contact = await admin.request('POST', '/api/external-contacts', {
       name: 'Acme Plumbing',
       number: `9${NUMBER}`,

@@ -15,7 +15,7 @@ import {
   startCallsPbx,
   type CallsPbx,
 } from '../helpers/calls-harness';
-import { ApiClient, EventClient } from '../helpers/http-client';
+import { ApiClient, EventClient, loggedIn } from '../helpers/http-client';
 import { freePort } from '../helpers/sipp';
 
 jest.setTimeout(60_000);
@@ -37,10 +37,8 @@ describe('click to call', () => {
     await h.pbx.ctx.store.webAuth.setAdminPassword('admin-pw-1');
     await h.pbx.ctx.store.webAuth.setCtiPassword('201', 'alice-cti');
     await h.pbx.ctx.store.webAuth.setCtiPassword('203', 'carol-cti');
-    alice = new ApiClient(base);
-    expect((await alice.login('201', 'alice-cti')).status).toBe(200);
-    admin = new ApiClient(base);
-    expect((await admin.login('admin', 'admin-pw-1')).status).toBe(200);
+    alice = await loggedIn(base, '201', 'alice-cti');
+    admin = await loggedIn(base, 'admin', 'admin-pw-1');
   });
   afterAll(async () => {
     for (const c of clients) await c.close();

@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { startCallsPbx, type CallsPbx } from '../helpers/calls-harness';
-import { ApiClient } from '../helpers/http-client';
+import { ApiClient, loggedIn } from '../helpers/http-client';
 import { toneWav } from '../helpers/tone-wav';
 
 jest.setTimeout(60_000);
@@ -188,8 +188,7 @@ describe('CTI API: contacts and voice mail', () => {
     const other = new ApiClient(base);
     await h.station('203', { name: 'Carol' });
     await store.webAuth.setCtiPassword('203', 'carol-cti');
-    const carol = new ApiClient(base);
-    expect((await carol.login('203', 'carol-cti')).status).toBe(200);
+    const carol = await loggedIn(base, '203', 'carol-cti');
     expect((await carol.request('GET', `/api/me/voicemail/${first.id}/audio`)).status).toBe(404);
     expect((await carol.request('DELETE', `/api/me/voicemail/${first.id}`)).status).toBe(404);
     expect((await carol.request('GET', '/api/me/voicemail?as=201')).body.counts).toEqual({

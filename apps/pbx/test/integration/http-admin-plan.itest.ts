@@ -14,7 +14,7 @@ import {
   startCallsPbx,
   type CallsPbx,
 } from '../helpers/calls-harness';
-import { ApiClient } from '../helpers/http-client';
+import { ApiClient, loggedIn } from '../helpers/http-client';
 import { run } from '../../../cli/src/main';
 
 jest.setTimeout(60_000);
@@ -49,10 +49,8 @@ describe('HTTP API: number plan, ring groups, mailboxes, billing, passwords, bac
     for (const tel of ['201', '202', '203', '204']) await h.station(tel);
     await h.pbx.ctx.store.webAuth.setAdminPassword('admin-pw-1');
     await h.pbx.ctx.store.webAuth.setCtiPassword('201', 'alice-cti');
-    admin = new ApiClient(base);
-    expect((await admin.login('admin', 'admin-pw-1')).status).toBe(200);
-    alice = new ApiClient(base);
-    expect((await alice.login('201', 'alice-cti')).status).toBe(200);
+    admin = await loggedIn(base, 'admin', 'admin-pw-1');
+    alice = await loggedIn(base, '201', 'alice-cti');
     tmp = await mkdtemp(path.join(tmpdir(), 'pbx-api-admin-'));
   });
   afterAll(async () => {
@@ -385,8 +383,7 @@ describe('HTTP API: number plan, ring groups, mailboxes, billing, passwords, bac
     expect((await new ApiClient(base).login('admin', 'new-admin-pw')).status).toBe(200);
 
     // A station user: own password, current required; other sessions end, this one goes on.
-    const other = new ApiClient(base);
-    expect((await other.login('201', 'alice-cti')).status).toBe(200);
+    const other = await loggedIn(base, '201', 'alice-cti');
     const changed = await alice.request('PUT', '/api/me/password', {
       current: 'alice-cti',
       password: 'alice-cti-2',

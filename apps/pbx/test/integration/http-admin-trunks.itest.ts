@@ -6,7 +6,7 @@
  * its statement; passwords never come back nor reach the audit log.
  */
 import { expectPhoneOk, findReceived, headerOf, waitFor } from '../helpers/calls-harness';
-import { ApiClient } from '../helpers/http-client';
+import { loggedIn } from '../helpers/http-client';
 import {
   KAM_IP,
   NUMBER,
@@ -26,8 +26,7 @@ describe('HTTP API: trunks, DIDs, routes', () => {
     const store = h.pbx.ctx.store;
     await h.station('201', { name: 'Alice' });
     await store.webAuth.setAdminPassword('admin-pw-1');
-    const admin = new ApiClient(h.pbx.http.url);
-    expect((await admin.login('admin', 'admin-pw-1')).status).toBe(200);
+    const admin = await loggedIn(h.pbx.http.url, 'admin', 'admin-pw-1');
 
     // Bad settings: every field named with the rule `pbx trunk add` gives.
     for (const [body, message] of [

@@ -12,7 +12,7 @@ import {
   startCallsPbx,
   type CallsPbx,
 } from '../helpers/calls-harness';
-import { ApiClient, EventClient } from '../helpers/http-client';
+import { ApiClient, EventClient, loggedIn } from '../helpers/http-client';
 import { run } from '../../../cli/src/main';
 
 /** Runs `pbx --db <db> ...args` in-process against the test PBX's HTTP port. */
@@ -44,8 +44,7 @@ describe('HTTP API', () => {
     await h.pbx.ctx.store.webAuth.setAdminPassword('admin-pw-1');
     await h.pbx.ctx.store.webAuth.setCtiPassword('201', 'alice-cti');
     await h.pbx.ctx.store.webAuth.setCtiPassword('202', 'bob-cti');
-    admin = new ApiClient(base);
-    expect((await admin.login('admin', 'admin-pw-1')).status).toBe(200);
+    admin = await loggedIn(base, 'admin', 'admin-pw-1');
   });
   afterAll(async () => {
     for (const c of clients) await c.close();
@@ -180,8 +179,7 @@ describe('HTTP API', () => {
 
   test('a call rings then connects on the event stream, shows in /api/calls and is hung up from the API', async () => {
     const adminEvents = await events(admin.token!, 'calls,presence,records');
-    const carol = new ApiClient(base);
-    expect((await carol.login('201', 'alice-cti')).status).toBe(200);
+    const carol = await loggedIn(base, '201', 'alice-cti');
     const callee = await h.phone('202', 'uas-ring-pause-answer.xml', { pauseMs: 1000 });
     const caller = await h.startCall('201', '202', 'uac-invite-expect-200-recv-bye.xml');
     const ringing = await adminEvents.waitFor(
@@ -224,8 +222,7 @@ describe('HTTP API', () => {
       password: 'dave-cti',
     });
     expect([pw.status, pw.body]).toEqual([200, { ok: true }]);
-    const dave = new ApiClient(base);
-    expect((await dave.login('251', 'dave-cti')).status).toBe(200);
+    const dave = await loggedIn(base, '251', 'dave-cti');
     expect((await dave.request('GET', '/api/calls')).body).toEqual([]);
     expect((await dave.request('DELETE', `/api/calls/${ref}`)).status).toBe(403);
 
@@ -297,8 +294,7 @@ describe('HTTP API', () => {
   });
 
   test('a station user sets DND; the next call to it is refused; history counts the missed call', async () => {
-    const bob = new ApiClient(base);
-    expect((await bob.login('202', 'bob-cti')).status).toBe(200);
+    const bob = await loggedIn(base, '202', 'bob-cti');
     const set = await bob.request('PATCH', '/api/me', { dnd: true, statusText: 'In a meeting' });
     expect(set.status).toBe(200);
     expect(set.body).toMatchObject({ tel: '202', dnd: true, statusText: 'In a meeting' });

@@ -18,7 +18,7 @@ import {
   waitFor,
   type CallsPbx,
 } from '../helpers/calls-harness';
-import { ApiClient } from '../helpers/http-client';
+import { loggedIn } from '../helpers/http-client';
 
 jest.setTimeout(120_000);
 
@@ -215,8 +215,7 @@ describe('forward to voice mail and ring group overflow (sipp phones)', () => {
     const store = h.pbx.ctx.store;
     await store.webAuth.setCtiPassword('201', 'alice-cti');
     await store.webAuth.setAdminPassword('admin-pw-1');
-    const alice = new ApiClient(h.pbx.http.url);
-    expect((await alice.login('201', 'alice-cti')).status).toBe(200);
+    const alice = await loggedIn(h.pbx.http.url, '201', 'alice-cti');
     const set = await alice.request('PATCH', '/api/me', {
       forward: { type: 'busy', target: 'voicemail' },
     });

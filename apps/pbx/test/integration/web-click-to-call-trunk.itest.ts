@@ -27,7 +27,7 @@ import {
   received,
   waitFor,
 } from '../helpers/calls-harness';
-import { ApiClient } from '../helpers/http-client';
+import { loggedIn } from '../helpers/http-client';
 import { freePort } from '../helpers/sipp';
 import {
   KAM_IP,
@@ -60,8 +60,7 @@ describe('click to call through a trunk, in the browser', () => {
     await h.pbx.changeApplied('stations');
 
     // The administrator: the trunk and a shared contact, through the API.
-    const admin = new ApiClient(base);
-    expect((await admin.login('admin', 'admin-pw-1')).status).toBe(200);
+    const admin = await loggedIn(base, 'admin', 'admin-pw-1');
     const trunk = await admin.request('POST', '/api/trunks', {
       ...mainTrunkFields(w),
       callerId: '0399990007',
@@ -192,8 +191,7 @@ describe('click to call through a trunk, in the browser', () => {
           ranges: [phone.rtpPorts],
           maxMs: 100_000,
         });
-        const alice = new ApiClient(h.pbx.http.url);
-        expect((await alice.login('201', 'alice-cti')).status).toBe(200);
+        const alice = await loggedIn(h.pbx.http.url, '201', 'alice-cti');
         const placed = await alice.request('POST', '/api/me/calls', {
           to: `9${NUMBER}`,
           name: 'Acme Plumbing',

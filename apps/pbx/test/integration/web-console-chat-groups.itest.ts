@@ -16,7 +16,7 @@ import {
   startCallsPbx,
   type CallsPbx,
 } from '../helpers/calls-harness';
-import { ApiClient } from '../helpers/http-client';
+import { loggedIn } from '../helpers/http-client';
 
 jest.setTimeout(120_000);
 
@@ -77,8 +77,7 @@ describe('chat groups in the web console (Chromium)', () => {
     await page.waitForSelector('.msg[data-from="202"] small:has-text("Bob (202)")');
 
     // Someone else (the administrator) adds Dan: the page shows it without a reload.
-    const admin = new ApiClient(h.pbx.http.url);
-    expect((await admin.login('admin', 'admin-pw-1')).status).toBe(200);
+    const admin = await loggedIn(h.pbx.http.url, 'admin', 'admin-pw-1');
     const [group] = (await admin.request('GET', '/api/chat/groups')).body;
     expect(
       (await admin.request('POST', `/api/chat/groups/${group.id}/members`, { members: ['204'] }))
