@@ -4,7 +4,13 @@
  * input by the caller's labels (`--members` or `members`).
  */
 import { checkRingGroupMembers } from '@pbx/dialplan';
-import { ConflictError, NotFoundError, type RingGroup, type Store } from '@pbx/store';
+import {
+  ConflictError,
+  NotFoundError,
+  type RingGroup,
+  type RingGroupPatch,
+  type Store,
+} from '@pbx/store';
 import { InputError } from './errors';
 import { assertNumberFree } from './number-plan';
 
@@ -105,18 +111,8 @@ export async function addRingGroup(
   });
 }
 
-/** A change to a ring group, already parsed (undefined: unchanged). */
-export interface GroupChange {
-  name?: string;
-  /** The whole member list. */
-  members?: readonly string[];
-  add?: readonly string[];
-  remove?: readonly string[];
-  /** The overflow mailbox's station; null: none. */
-  voicemail?: string | null;
-  /** Ringing seconds before the overflow; null: the system no-answer time. */
-  voicemailAfter?: number | null;
-}
+/** A change to a ring group, already parsed (undefined: unchanged): the store's patch. */
+export type GroupChange = RingGroupPatch;
 
 /**
  * Applies a change: the new member list (replaced, then appended, then taken out), checked; the
