@@ -11,7 +11,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const dgram = require('node:dgram');
-const { freePort, runSipp, startSipp } = require('./lib/sipp');
+const { freePort, runSipp, startSipp, stationCallArgs } = require('./lib/sipp');
 const { servePbx, forkPbx, ask, profiled, benchEntry } = require('./lib/pbx-child');
 const {
   findMaxRate,
@@ -77,27 +77,17 @@ async function setupRate() {
       const meter = measureProcess(child.pid);
       const r = await profiled(child, `calls-${rate}`, () =>
         runSipp(
-          [
-            '-sf',
-            path.join(SCEN, 'uac-station-call.xml'),
-            `127.0.0.1:${sipPort}`,
-            '-p',
-            String(uacPort),
-            '-inf',
+          stationCallArgs({
+            scenDir: SCEN,
+            sipPort,
+            uacPort,
             inf,
-            '-d',
-            String(HOLD_MS),
-            '-r',
-            String(rate),
-            '-rp',
-            '1000',
-            '-m',
-            String(total),
-            '-l',
-            String(PAIRS),
-            '-timeout',
-            `${SECONDS * 3 + 30}s`,
-          ],
+            holdMs: HOLD_MS,
+            rate,
+            total,
+            limit: PAIRS,
+            timeoutS: SECONDS * 3 + 30,
+          }),
           { timeoutMs: (SECONDS * 3 + 60) * 1000 },
         ),
       );

@@ -9,7 +9,7 @@ const os = require('node:os');
 const net = require('node:net');
 const path = require('node:path');
 const { spawn, execFileSync } = require('node:child_process');
-const { freePort, runSipp, startSipp } = require('./lib/sipp');
+const { freePort, runSipp, startSipp, stationCallArgs } = require('./lib/sipp');
 const { startBenchPbx } = require('./lib/pbx-child');
 
 const SCEN = path.join(__dirname, 'scenarios');
@@ -165,27 +165,17 @@ async function setupRate() {
     const total = 3000;
     const rate = 100;
     const r = await runSipp(
-      [
-        '-sf',
-        path.join(SCEN, 'uac-station-call.xml'),
-        `127.0.0.1:${sipPort}`,
-        '-p',
-        String(uacPort),
-        '-inf',
+      stationCallArgs({
+        scenDir: SCEN,
+        sipPort,
+        uacPort,
         inf,
-        '-d',
-        '0',
-        '-r',
-        String(rate),
-        '-rp',
-        '1000',
-        '-m',
-        String(total),
-        '-l',
-        String(CALLERS),
-        '-timeout',
-        '120s',
-      ],
+        holdMs: 0,
+        rate,
+        total,
+        limit: CALLERS,
+        timeoutS: 120,
+      }),
       { timeoutMs: 150000 },
     );
     await pbx.calls.flushCdrs();

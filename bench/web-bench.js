@@ -12,7 +12,7 @@ const path = require('node:path');
 const pino = require('pino');
 const WebSocket = require('ws');
 const { startPbx } = require('../apps/pbx/dist/pbx');
-const { freePort, runSipp, startSipp } = require('./lib/sipp');
+const { freePort, runSipp, startSipp, stationCallArgs } = require('./lib/sipp');
 
 const SCEN = path.join(__dirname, 'scenarios');
 const CLIENTS = Number(process.env.BENCH_WS_CLIENTS || 100);
@@ -112,27 +112,17 @@ async function run() {
     await new Promise((r) => setTimeout(r, 300));
     counting = true;
     const r = await runSipp(
-      [
-        '-sf',
-        path.join(SCEN, 'uac-station-call.xml'),
-        `127.0.0.1:${sipPort}`,
-        '-p',
-        String(uacPort),
-        '-inf',
+      stationCallArgs({
+        scenDir: SCEN,
+        sipPort,
+        uacPort,
         inf,
-        '-d',
-        String(HOLD_MS),
-        '-r',
-        String(RATE),
-        '-rp',
-        '1000',
-        '-m',
-        String(CALLS),
-        '-l',
-        String(PAIRS),
-        '-timeout',
-        '180s',
-      ],
+        holdMs: HOLD_MS,
+        rate: RATE,
+        total: CALLS,
+        limit: PAIRS,
+        timeoutS: 180,
+      }),
       { timeoutMs: 200_000 },
     );
     // Let the last hang-ups' events arrive.

@@ -93,4 +93,33 @@ function startSipp(args) {
   };
 }
 
-module.exports = { freePort, runSipp, startSipp };
+/**
+ * sipp arguments for station-to-station calls (scenarios/uac-station-call.xml): callers and
+ * callees from the CSV `inf`, `total` calls at `rate` per second, at most `limit` at once, each
+ * held `holdMs`, the whole run bounded by `timeoutS`.
+ */
+function stationCallArgs({ scenDir, sipPort, uacPort, inf, holdMs, rate, total, limit, timeoutS }) {
+  return [
+    '-sf',
+    path.join(scenDir, 'uac-station-call.xml'),
+    `127.0.0.1:${sipPort}`,
+    '-p',
+    String(uacPort),
+    '-inf',
+    inf,
+    '-d',
+    String(holdMs),
+    '-r',
+    String(rate),
+    '-rp',
+    '1000',
+    '-m',
+    String(total),
+    '-l',
+    String(limit),
+    '-timeout',
+    `${timeoutS}s`,
+  ];
+}
+
+module.exports = { freePort, runSipp, startSipp, stationCallArgs };
