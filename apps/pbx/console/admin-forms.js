@@ -133,8 +133,13 @@ export function confirmButton(id, label, question, remove, box) {
   return cell;
 }
 
-/** A table that keeps every column on a phone (scrolls sideways instead). */
+/**
+ * A table that keeps every column on a phone: there each row becomes a card whose cells are
+ * labelled with their column's heading (`data-label`, see style.css).
+ */
 export function adminTable(id, heads, rows) {
+  for (const row of rows)
+    [...row.children].forEach((td, i) => td.setAttribute('data-label', heads[i] ?? ''));
   return el(
     'div',
     { className: 'table-scroll' },

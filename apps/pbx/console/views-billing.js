@@ -21,7 +21,7 @@ export async function viewBilling(view, accountId) {
   view.replaceChildren(
     el('h2', {}, 'Accounts'),
     accountsSection(accounts),
-    account ? await accountDetail(account) : null,
+    ...(account ? [await accountDetail(account)] : []),
     el('h2', {}, 'Auth codes'),
     authCodesSection(codes, accounts),
     el('h2', {}, 'Rates'),

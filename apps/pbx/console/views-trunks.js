@@ -48,9 +48,8 @@ export async function viewTrunks(view, editing) {
           ['Name', 'State', 'Provider', 'Caller ID', 'DIDs', 'Routes', ''],
           trunks.map((t) => trunkRow(t, box)),
         ),
-    trunk ? trunkForm(trunk) : trunkForm(null),
-    trunk ? didsSection(trunk) : null,
-    trunk ? routesSection(trunk) : null,
+    trunkForm(trunk ?? null),
+    ...(trunk ? [didsSection(trunk), routesSection(trunk)] : []),
   );
   if (trunk) document.getElementById('trunk-host')?.focus();
 }

@@ -251,6 +251,7 @@ describe('web console: administrator pages for codes, ring groups, trunks and bi
     expect(JSON.stringify(shown)).not.toContain('trunk-secret-9');
     const audit = await h.pbx.ctx.store.audit.list({ limit: 20 });
     expect(JSON.stringify(audit)).not.toContain('trunk-secret-9');
+    expect(await admin.textContent('#view')).not.toMatch(/null|undefined/);
     await saveShot(admin, 'admin-trunks');
 
     // Remove with confirmation.
@@ -337,6 +338,7 @@ describe('web console: administrator pages for codes, ring groups, trunks and bi
     expect(await h.pbx.ctx.store.billing.authCodes()).toEqual([
       { code: '4711', account: 'acme', note: '' },
     ]);
+    expect(await admin.textContent('#view')).not.toMatch(/null|undefined/);
     await saveShot(admin, 'admin-billing-mobile');
     expect(await overflows(admin)).toBe(false);
 
