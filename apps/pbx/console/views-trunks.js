@@ -4,6 +4,15 @@
 // one is stored, and an empty password field keeps it.
 import { api, el, time } from './dom.js';
 import { adminTable, apiForm, confirmButton, errorBox, field, val } from './admin-forms.js';
+import { state } from './state.js';
+
+/**
+ * How often the registration states are read again while the page is open. The event stream
+ * has no trunk topic; a light poll of one GET keeps the column current without redrawing the
+ * forms (only the state cells change).
+ */
+const STATE_POLL_MS = 3000;
+let pollTimer;
 
 const TEXT_FIELDS = [
   // [name, label, attributes, hint]
@@ -52,7 +61,33 @@ export async function viewTrunks(view, editing) {
     ...(trunk ? [didsSection(trunk), routesSection(trunk)] : []),
   );
   if (trunk) document.getElementById('trunk-host')?.focus();
+  clearTimeout(pollTimer);
+  pollTimer = setTimeout(pollStates, STATE_POLL_MS);
 }
+
+async function pollStates() {
+  if (state.tab !== 'trunks' || !state.session) return;
+  try {
+    for (const t of await api('GET', '/api/trunks')) {
+      const cell = document.querySelector(`#trunks-table tr[data-name="${t.name}"] td.trunk-state`);
+      cell?.replaceChildren(stateTag(t));
+    }
+  } catch {
+    return; // Logged out or the PBX stopped: the next visit starts again.
+  }
+  clearTimeout(pollTimer);
+  pollTimer = setTimeout(pollStates, STATE_POLL_MS);
+}
+
+const stateTag = (t) =>
+  el(
+    'span',
+    {
+      className: `tag ${t.status?.state === 'registered' ? '' : 'off'}`,
+      'data-state': t.status?.state ?? '',
+    },
+    stateText(t),
+  );
 
 function stateText(t) {
   if (!t.enabled) return 'disabled';
@@ -70,18 +105,7 @@ function trunkRow(t, box) {
     'tr',
     { 'data-name': t.name },
     el('td', {}, t.name),
-    el(
-      'td',
-      {},
-      el(
-        'span',
-        {
-          className: `tag ${t.status?.state === 'registered' ? '' : 'off'}`,
-          'data-state': t.status?.state ?? '',
-        },
-        stateText(t),
-      ),
-    ),
+    el('td', { className: 'trunk-state' }, stateTag(t)),
     el(
       'td',
       {},
