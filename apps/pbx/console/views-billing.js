@@ -126,7 +126,13 @@ async function accountDetail(a) {
   const id = encodeURIComponent(a.id);
   const detail = await api('GET', `/api/accounts/${id}`);
   const statement = el('div', { id: 'statement-box' });
-  const day = (d) => new Date(d).toISOString().slice(0, 10);
+  // <input type=date> values are the administrator's local days.
+  const day = (ms) => {
+    const d = new Date(ms);
+    const two = (n) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+  };
+  const midnight = (text) => new Date(`${text}T00:00`).getTime();
   const now = Date.now();
   return el(
     'section',
@@ -195,8 +201,10 @@ async function accountDetail(a) {
         el('button', { type: 'submit', id: 'statement-show' }, 'Show statement'),
       ],
       async (form) => {
-        const since = Date.parse(val(form, 'since'));
-        const until = Date.parse(val(form, 'until')) + 86400000;
+        const since = midnight(val(form, 'since'));
+        const next = new Date(midnight(val(form, 'until')));
+        next.setDate(next.getDate() + 1);
+        const until = next.getTime();
         const href = `/api/accounts/${id}/statement?since=${since}&until=${until}`;
         const csv = await api('GET', href);
         statement.replaceChildren(

@@ -105,6 +105,9 @@ describe('web console: a trunk to Kamailio added through the form', () => {
 
     await admin.click('#account-open-201');
     await admin.waitForSelector('#account-detail');
+    // The call's charge among the account's recent postings.
+    await admin.waitForSelector(`#ledger-table td:has-text("call to ${NUMBER} on main")`);
+    expect(await admin.textContent('#ledger-table tbody')).toContain('-0.10');
     await admin.click('#statement-show');
     await admin.waitForSelector('#statement');
     const lines = (await admin.textContent('#statement'))!.trim().split(/\r?\n/);
