@@ -357,7 +357,7 @@ describe('web console: administrator pages for codes, ring groups, trunks and bi
     for (const tab of ['plan', 'trunks', 'billing'])
       expect([tab, await alice.isVisible(`#tab-${tab}`)]).toEqual([tab, false]);
     await alice.evaluate("location.hash = '#trunks'");
-    await alice.waitForSelector('#view .error');
+    await alice.waitForSelector('#view > p.error:has-text("administrators only")');
     expect(await alice.isVisible('#trunk-form')).toBe(false);
     const user = await loggedIn(h.pbx.http.url, '201', 'alice-cti');
     for (const [method, p, body] of [
