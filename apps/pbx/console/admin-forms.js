@@ -94,7 +94,7 @@ export const list = (form, name) =>
 
 /**
  * A delete button that asks inline first ("Remove 500?" with Confirm / Cancel), then runs
- * `remove()`; errors go to `box`.
+ * `remove()` (false when it moved to another page) and redraws; errors go to `box`.
  */
 export function confirmButton(id, label, question, remove, box) {
   const cell = el('span', { className: 'confirm' });
@@ -112,8 +112,8 @@ export function confirmButton(id, label, question, remove, box) {
         id: `${id}-confirm`,
         onclick: async () => {
           try {
-            await remove();
-            await state.render();
+            // false: remove() moved to another page, which draws itself.
+            if ((await remove()) !== false) await state.render();
           } catch (err) {
             showError(box, err);
             reset();

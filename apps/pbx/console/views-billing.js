@@ -65,8 +65,9 @@ function accountsSection(accounts) {
                   `Remove account ${a.id}?`,
                   async () => {
                     await api('DELETE', `/api/accounts/${encodeURIComponent(a.id)}`);
-                    if (location.hash.startsWith(`#billing/${encodeURIComponent(a.id)}`))
-                      location.hash = '#billing';
+                    if (location.hash !== `#billing/${encodeURIComponent(a.id)}`) return true;
+                    location.hash = '#billing';
+                    return false;
                   },
                   box,
                 ),

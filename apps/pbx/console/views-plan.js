@@ -70,7 +70,9 @@ function groupsTable(groups) {
                   `Delete ring group ${g.number}?`,
                   async () => {
                     await api('DELETE', `/api/groups/${g.number}`);
-                    if (location.hash === `#plan/${g.number}`) location.hash = '#plan';
+                    if (location.hash !== `#plan/${g.number}`) return true;
+                    location.hash = '#plan';
+                    return false;
                   },
                   box,
                 ),
@@ -82,6 +84,39 @@ function groupsTable(groups) {
 }
 
 const MEMBERS_HINT = 'Station numbers in ring order, separated by commas.';
+
+/**
+ * A refusal of the overflow of a group just created (the API creates a group and sets its
+ * overflow in two steps): shown on the group's edit form, where it can be corrected.
+ */
+let carried = null;
+
+function overflowFields(g) {
+  return [
+    field(
+      'Voice-mail overflow to the mailbox of station',
+      {
+        id: 'group-voicemail',
+        name: 'voicemail',
+        inputmode: 'numeric',
+        value: g?.voicemail ?? '',
+      },
+      'Empty: no overflow; the caller keeps ringing.',
+    ),
+    field(
+      'Overflow after (seconds)',
+      {
+        id: 'group-voicemail-after',
+        name: 'voicemailAfter',
+        type: 'number',
+        min: 1,
+        max: 600,
+        value: g?.voicemailAfter ?? '',
+      },
+      "Empty: the system's no-answer time.",
+    ),
+  ];
+}
 
 function groupCreateForm() {
   return apiForm(
@@ -101,25 +136,37 @@ function groupCreateForm() {
         }),
         field('Name', { id: 'group-name', name: 'name', maxlength: 64 }),
         field('Members', { id: 'group-members', name: 'members' }, MEMBERS_HINT),
-      ),
-      el(
-        'p',
-        { className: 'muted' },
-        'The voice-mail overflow is set by editing the group once created.',
+        overflowFields(null),
       ),
       el('button', { type: 'submit', id: 'group-save' }, 'Create group'),
     ],
-    (form) =>
-      api('POST', '/api/groups', {
-        number: val(form, 'number'),
+    async (form) => {
+      const number = val(form, 'number');
+      await api('POST', '/api/groups', {
+        number,
         name: val(form, 'name'),
         members: list(form, 'members'),
-      }),
+      });
+      const voicemail = val(form, 'voicemail');
+      const after = val(form, 'voicemailAfter');
+      if (voicemail === '' && after === '') return undefined;
+      try {
+        await api('PATCH', `/api/groups/${number}`, {
+          ...(voicemail === '' ? {} : { voicemail }),
+          ...(after === '' ? {} : { voicemailAfter: Number(after) }),
+        });
+      } catch (err) {
+        carried = err;
+        location.hash = `#plan/${number}`;
+        return false;
+      }
+      return undefined;
+    },
   );
 }
 
 function groupEditForm(g) {
-  return apiForm(
+  const form = apiForm(
     'group-form',
     [
       el('h3', {}, `Edit ring group ${g.number}`),
@@ -132,28 +179,7 @@ function groupEditForm(g) {
           { id: 'group-members', name: 'members', value: g.members.join(', ') },
           MEMBERS_HINT,
         ),
-        field(
-          'Voice-mail overflow to the mailbox of station',
-          {
-            id: 'group-voicemail',
-            name: 'voicemail',
-            inputmode: 'numeric',
-            value: g.voicemail ?? '',
-          },
-          'Empty: no overflow; the caller keeps ringing.',
-        ),
-        field(
-          'Overflow after (seconds)',
-          {
-            id: 'group-voicemail-after',
-            name: 'voicemailAfter',
-            type: 'number',
-            min: 1,
-            max: 600,
-            value: g.voicemailAfter ?? '',
-          },
-          "Empty: the system's no-answer time.",
-        ),
+        overflowFields(g),
       ),
       el(
         'div',
@@ -162,18 +188,28 @@ function groupEditForm(g) {
         el('a', { href: '#plan', id: 'group-cancel' }, 'Cancel'),
       ),
     ],
-    async (form) => {
-      const after = val(form, 'voicemailAfter');
+    async (f) => {
+      const after = val(f, 'voicemailAfter');
       await api('PATCH', `/api/groups/${g.number}`, {
-        name: val(form, 'name'),
-        members: list(form, 'members'),
-        voicemail: val(form, 'voicemail') || null,
+        name: val(f, 'name'),
+        members: list(f, 'members'),
+        voicemail: val(f, 'voicemail') || null,
         voicemailAfter: after === '' ? null : Number(after),
       });
       location.hash = '#plan';
       return false;
     },
   );
+  if (carried) {
+    const err = carried;
+    carried = null;
+    showError(form.querySelector('#group-form-error'), {
+      ...err,
+      message: `Ring group ${g.number} was created, but its voice-mail overflow was not set: ${err.message}`,
+      issues: err.issues,
+    });
+  }
+  return form;
 }
 
 function codesTable(codes) {

@@ -125,7 +125,9 @@ function trunkRow(t, box) {
         `Remove trunk ${t.name} with its DIDs and routes?`,
         async () => {
           await api('DELETE', `/api/trunks/${name}`);
-          if (location.hash === `#trunks/${name}`) location.hash = '#trunks';
+          if (location.hash !== `#trunks/${name}`) return true;
+          location.hash = '#trunks';
+          return false;
         },
         box,
       ),

@@ -46,6 +46,8 @@ describe('web console: a trunk to Kamailio added through the form', () => {
     const admin = await openConsole(browser, h.pbx.http.url, 'admin', 'admin-pw-1', {
       timeoutMs: WAIT,
     });
+    // The first view drawn before another tab is asked for (it could overdraw it otherwise).
+    await admin.waitForSelector('#status-table');
     await admin.click('#tab-trunks');
     await admin.waitForSelector('#no-trunks');
     await admin.fill('#trunk-name', 'main');
