@@ -98,7 +98,11 @@ export const list = (form, name) =>
  */
 export function confirmButton(id, label, question, remove, box) {
   const cell = el('span', { className: 'confirm' });
-  const ask = el('button', { type: 'button', className: 'secondary', id }, label);
+  const ask = el(
+    'button',
+    { type: 'button', className: 'secondary', id, 'aria-label': question.replace(/\?$/, '') },
+    label,
+  );
   const reset = () => {
     cell.replaceChildren(ask);
     ask.focus();
@@ -156,26 +160,6 @@ export function adminTable(id, heads, rows) {
         ),
       ),
       el('tbody', {}, rows),
-    ),
-  );
-}
-
-/** Sub-page links of a tab (#plan/codes …), the current one marked. */
-export function subNav(tab, pages, current) {
-  return el(
-    'nav',
-    { className: 'subnav', 'aria-label': 'sections' },
-    pages.map(([id, label]) =>
-      el(
-        'a',
-        {
-          href: `#${tab}/${id}`,
-          id: `sub-${tab}-${id}`,
-          className: id === current ? 'active' : '',
-          'aria-current': id === current ? 'page' : undefined,
-        },
-        label,
-      ),
     ),
   );
 }

@@ -62,7 +62,15 @@ function groupsTable(groups) {
               el(
                 'td',
                 { className: 'actions' },
-                el('a', { href: `#plan/${g.number}`, id: `group-edit-${g.number}` }, 'Edit'),
+                el(
+                  'a',
+                  {
+                    href: `#plan/${g.number}`,
+                    id: `group-edit-${g.number}`,
+                    'aria-label': `Edit ring group ${g.number}`,
+                  },
+                  'Edit',
+                ),
                 ' ',
                 confirmButton(
                   `group-delete-${g.number}`,
@@ -256,13 +264,22 @@ function codesTable(codes) {
               inputmode: 'numeric',
               size: 6,
             }),
-            el('button', { type: 'submit', id: `code-save-${c.feature}` }, 'Set'),
+            el(
+              'button',
+              {
+                type: 'submit',
+                id: `code-save-${c.feature}`,
+                'aria-label': `Set the code of ${c.feature}`,
+              },
+              'Set',
+            ),
             el(
               'button',
               {
                 type: 'button',
                 className: 'secondary',
                 id: `code-clear-${c.feature}`,
+                'aria-label': `Clear the code of ${c.feature}`,
                 disabled: c.code === null,
                 onclick: () => act('DELETE', `/api/numplan/${c.feature}`),
               },
@@ -274,6 +291,7 @@ function codesTable(codes) {
                 type: 'button',
                 className: 'secondary',
                 id: `code-reset-${c.feature}`,
+                'aria-label': `Reset to its default the code of ${c.feature}`,
                 disabled: !c.changed,
                 onclick: () => act('POST', `/api/numplan/${c.feature}/reset`),
               },

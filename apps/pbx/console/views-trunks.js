@@ -117,7 +117,15 @@ function trunkRow(t, box) {
     el(
       'td',
       { className: 'actions' },
-      el('a', { href: `#trunks/${name}`, id: `trunk-edit-${t.name}` }, 'Edit'),
+      el(
+        'a',
+        {
+          href: `#trunks/${name}`,
+          id: `trunk-edit-${t.name}`,
+          'aria-label': `Edit trunk ${t.name}`,
+        },
+        'Edit',
+      ),
       ' ',
       confirmButton(
         `trunk-remove-${t.name}`,
