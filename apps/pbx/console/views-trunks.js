@@ -324,7 +324,11 @@ function routesSection(t) {
               `route-remove-${r.prefix || 'any'}`,
               'Remove',
               `Remove route ${r.prefix || 'any'}?`,
-              () => api('DELETE', `/api/trunks/${name}/routes/${r.prefix || 'any'}`),
+              () =>
+                api(
+                  'DELETE',
+                  `/api/trunks/${name}/routes/${encodeURIComponent(r.prefix || 'any')}`,
+                ),
               box,
             ),
           ),

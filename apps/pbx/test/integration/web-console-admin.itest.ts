@@ -291,6 +291,10 @@ describe('web console: administrator pages for codes, ring groups, trunks and bi
     expect(JSON.stringify(audit)).not.toContain('trunk-secret-9');
     expect(await admin.textContent('#view')).not.toMatch(/null|undefined/);
     await saveShot(admin, 'admin-trunks');
+    await admin.click('#route-remove-0');
+    await admin.click('#route-remove-0-confirm');
+    await admin.waitForSelector('#routes-table tbody:empty', { state: 'attached' });
+    expect(await h.pbx.ctx.store.trunks.routes()).toEqual([]);
 
     // Remove with confirmation.
     await admin.goto(`${h.pbx.http.url}/#trunks`);
