@@ -10,6 +10,9 @@ import { clickCallEvent, drawContacts, viewContacts } from './views-book.js';
 import { drawMessages, viewChat, viewHistory, viewMe } from './views-user.js';
 import { onGroupEvent } from './views-groups.js';
 import { viewVoicemail } from './views-voicemail.js';
+import { viewPlan } from './views-plan.js';
+import { viewTrunks } from './views-trunks.js';
+import { viewBilling } from './views-billing.js';
 
 // ---------------------------------------------------------------------------------------------
 // Session and navigation.
@@ -28,6 +31,9 @@ const ADMIN_TABS = [
   ['records', 'Call records'],
   ['system', 'System'],
   ['contacts', 'Contacts'],
+  ['plan', 'Codes & groups'],
+  ['trunks', 'Trunks'],
+  ['billing', 'Billing'],
 ];
 
 function showLogin() {
@@ -168,6 +174,12 @@ async function render() {
         return await viewRecords(view);
       case 'system':
         return await viewSystem(view);
+      case 'plan':
+        return await viewPlan(view, location.hash.split('/')[1] || '');
+      case 'trunks':
+        return await viewTrunks(view, decodeURIComponent(location.hash.split('/')[1] || ''));
+      case 'billing':
+        return await viewBilling(view, decodeURIComponent(location.hash.split('/')[1] || ''));
       case 'ladder':
         return await viewLadder(view, location.hash.split('/')[1] || '');
       default:

@@ -35,7 +35,11 @@ export async function api(method, path, body) {
   const data = type.includes('json') ? await res.json() : await res.text();
   if (!res.ok) {
     if (res.status === 401) onUnauthorized();
-    throw new Error((data && data.message) || `HTTP ${res.status}`);
+    const err = new Error((data && data.message) || `HTTP ${res.status}`);
+    // The admin forms show each bad field or CSV line next to the form.
+    err.status = res.status;
+    err.issues = (data && data.issues) || [];
+    throw err;
   }
   return data;
 }
