@@ -72,7 +72,7 @@ describe.each<TransportProtocol>(['udp', 'tcp'])(
       expect(serverSide.ack).toBe(serverSide.txn);
       await waitUntil(
         () => uac.clientTransactionCount === 0 && uas.serverTransactionCount === 0,
-        3000,
+        10_000,
       );
       expect(serverSide.acks).toBe(1);
     });
@@ -100,7 +100,7 @@ describe.each<TransportProtocol>(['udp', 'tcp'])(
       if (protocol === 'tcp') expect(uacTransport.connectionCount).toBe(1);
       await waitUntil(
         () => uac.clientTransactionCount === 0 && uas.serverTransactionCount === 0,
-        3000,
+        10_000,
       );
     });
 
@@ -114,7 +114,7 @@ describe.each<TransportProtocol>(['udp', 'tcp'])(
         onTimeout: () => (timedOut = true),
         onTransportError: () => undefined,
       });
-      await waitUntil(() => timedOut, 3000);
+      await waitUntil(() => timedOut, 10_000);
       // Retransmissions (UDP) reached the server but were absorbed by its transaction.
       expect(received).toBe(1);
     });
