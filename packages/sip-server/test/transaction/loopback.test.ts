@@ -106,6 +106,11 @@ describe.each<TransportProtocol>(['udp', 'tcp'])(
 
     test('no answer: the client times out after 64·T1', async () => {
       const dest = { protocol, address: '127.0.0.1', port: portOf(uasTransport, protocol) };
+      // The server's unanswered-request guard (64·T1 of its own timers) would end its transaction
+      // as the client's timer F fires; on a loaded machine a late retransmission then opens a new
+      // one. A server with a longer T1 isolates what is tested: absorption, then timer F.
+      uas.stop();
+      uas = new TransactionLayer({ transport: uasTransport, timers: { ...timers, t1: 500 } });
       let received = 0;
       uas.on('request', () => received++);
       let timedOut = false;
