@@ -10,6 +10,7 @@ import { clickCallEvent, drawContacts, viewContacts } from './views-book.js';
 import { drawMessages, viewChat, viewHistory, viewMe } from './views-user.js';
 import { onGroupEvent } from './views-groups.js';
 import { viewVoicemail } from './views-voicemail.js';
+import { viewChatGroups } from './views-chat-admin.js';
 
 // ---------------------------------------------------------------------------------------------
 // Session and navigation.
@@ -28,6 +29,7 @@ const ADMIN_TABS = [
   ['records', 'Call records'],
   ['system', 'System'],
   ['contacts', 'Contacts'],
+  ['groups', 'Chat groups'],
 ];
 
 function showLogin() {
@@ -88,7 +90,7 @@ function connectEvents() {
   state.socket?.close();
   const topics =
     state.session.role === 'admin'
-      ? 'calls,registrations,presence,records'
+      ? 'calls,registrations,presence,records,messages'
       : 'presence,registrations,messages,calls,records';
   const ws = new WebSocket(
     `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/events?topics=${topics}`,
@@ -127,6 +129,11 @@ function onEvent(e) {
       if (state.tab === 'contacts') drawContacts();
     }
   } else if (e.topic === 'messages') {
+    // The administrator's chat groups page follows group changes and deliveries.
+    if (state.session.role === 'admin') {
+      if (state.tab === 'groups') void render();
+      return;
+    }
     if (onGroupEvent(e)) return;
     const peer = e.data.fromTel === state.session.user ? e.data.toTel : e.data.fromTel;
     if (state.tab === 'chat' && peer === state.chatPeer) {
@@ -168,6 +175,8 @@ async function render() {
         return await viewRecords(view);
       case 'system':
         return await viewSystem(view);
+      case 'groups':
+        return await viewChatGroups(view, location.hash.split('/')[1] || '');
       case 'ladder':
         return await viewLadder(view, location.hash.split('/')[1] || '');
       default:

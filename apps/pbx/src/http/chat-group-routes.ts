@@ -108,9 +108,12 @@ export function chatGroupRoutes(app: FastifyInstance, h: HttpContext): void {
   const creatorOf = (who: Principal): string =>
     who.role === 'station' ? who.tel : CHAT_GROUP_ADMIN;
 
+  // Each with how many messages it holds (the administrator's page shows it).
   app.get('/api/chat/groups', async (req) => {
     const who = h.principal(req);
-    return store.chatGroups.list(who.role === 'station' ? { member: who.tel } : {});
+    const groups = await store.chatGroups.list(who.role === 'station' ? { member: who.tel } : {});
+    const counts = await store.messages.groupCounts();
+    return groups.map((g) => ({ ...g, messageCount: counts.get(g.id) ?? 0 }));
   });
 
   app.post('/api/chat/groups', async (req, reply) => {

@@ -269,6 +269,14 @@ export class MessageRepo {
     });
   }
 
+  /** How many messages each chat group holds, by group id (groups without any are absent). */
+  async groupCounts(): Promise<Map<number, number>> {
+    const rows = await this.db.all<{ group_id: number; n: number }>(
+      `SELECT group_id, COUNT(*) AS n FROM messages WHERE group_id IS NOT NULL GROUP BY group_id`,
+    );
+    return new Map(rows.map((r) => [r.group_id, r.n]));
+  }
+
   /**
    * Undelivered one-to-one messages to `toTel` (every recipient when omitted), oldest first.
    * Group messages wait per member: see {@link queue}.
