@@ -51,3 +51,12 @@ export {
 export { checkWebPassword } from './passwords';
 export { CLI_VOICEMAIL_LABELS, voicemailPatch, voicemailWhen } from './voicemail';
 export type { VoicemailInput, VoicemailLabels } from './voicemail';
+export {
+  checkGreeting,
+  GREETING_MAX_BYTES,
+  GREETING_MAX_SECONDS,
+  GREETING_MIN_SECONDS,
+  greetingFile,
+  resetGreeting,
+  setGreeting,
+} from './greeting';
