@@ -92,7 +92,14 @@ export type {
   TrunkTransport,
 } from './repos/trunk-repo';
 export { BillingRepo } from './repos/billing-repo';
-export type { Account, AccountKind, AuthCode, LedgerEntry, Rate } from './repos/billing-repo';
+export type {
+  Account,
+  AccountKind,
+  AccountPatch,
+  AuthCode,
+  LedgerEntry,
+  Rate,
+} from './repos/billing-repo';
 export type {
   CallAnswer,
   CallAttempt,
