@@ -9,7 +9,6 @@
  */
 import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
@@ -24,7 +23,6 @@ import type { HttpContext } from './http-context';
 import { HttpError, parseInput } from './http-errors';
 import { IdParam } from './route-params';
 import { stationOf } from './user-routes';
-import { promptFile } from '../voicemail/prompts';
 
 /** Content types a greeting upload may come as (the body is the WAV file itself). */
 const WAV_TYPES = ['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave'];
@@ -206,8 +204,9 @@ export function voicemailRoutes(app: FastifyInstance, h: HttpContext): void {
         )
       : undefined;
     // As a caller hears it: the own greeting while its file is there, else the default.
-    const file =
-      own && ownSize !== undefined ? own : fileOf(path.join('prompts', promptFile('greeting')));
+    const fallback = h.deps.defaultGreetingFile?.();
+    if (!fallback) throw new HttpError(503, 'unavailable', 'voice mail is not installed');
+    const file = own && ownSize !== undefined ? own : fallback;
     const size =
       ownSize ??
       (await stat(file).then(

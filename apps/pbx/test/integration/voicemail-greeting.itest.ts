@@ -179,6 +179,12 @@ describe('voice-mail greeting from a WAV file', () => {
       tel: '202',
       greeting: 'default',
     });
+    // GET gives what callers hear: now the default greeting.
+    const standard = await fetch(`${h.pbx.http.url}${greetingPath}`, {
+      headers: { authorization: `Bearer ${api['202']!.token}` },
+    });
+    expect(standard.headers.get('x-greeting')).toBe('default');
+    expect(Buffer.from(await standard.arrayBuffer()).toString('latin1', 0, 4)).toBe('RIFF');
   });
 
   test('uploaded in the page, callers hear it; reset in the page, they hear the default', async () => {
