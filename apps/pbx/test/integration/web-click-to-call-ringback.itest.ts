@@ -27,7 +27,7 @@ const WAIT = 20_000;
 /** How far a measured on/off window may be from the cadence (ms): packet timing on a busy box. */
 const TOLERANCE_MS = 300;
 /** After the answer, time for the PBX to move the phone off the media server (ms). */
-const SWITCH_MS = 300;
+const SWITCH_MS = 600;
 
 /** The ringback level (440 + 480 Hz) of one packet's audio. */
 function ringLevel(p: CapturedRtp): number {
@@ -37,12 +37,13 @@ function ringLevel(p: CapturedRtp): number {
 
 /**
  * The windows in which the ringback sounds: runs of packets carrying it, a gap of more than
- * `gapMs` between two such packets ending a run (silence packets, or none, in between).
+ * `gapMs` between two such packets ending a run (silence packets, or none, in between). A second
+ * is far shorter than the 4 s pause and far longer than a send stall on a loaded machine.
  */
 function toneRuns(
   packets: readonly CapturedRtp[],
   threshold: number,
-  gapMs = 200,
+  gapMs = 1000,
 ): Array<{ from: number; to: number }> {
   const runs: Array<{ from: number; to: number }> = [];
   for (const p of packets) {
@@ -131,7 +132,7 @@ describe('click-to-call ringback over time', () => {
         expect(Math.abs(second.from - first.from - 6000)).toBeLessThanOrEqual(TOLERANCE_MS);
         // The answer came while the tone was on: had it gone on playing, it would be heard next.
         expect(answeredAt - second.to).toBeLessThanOrEqual(SWITCH_MS);
-        expect(first.from + 8000 - answeredAt).toBeGreaterThanOrEqual(500);
+        expect(first.from + 8000 - answeredAt).toBeGreaterThanOrEqual(SWITCH_MS + 300);
 
         // After the answer the media server sends the phone nothing more (it talks to the far
         // end, silent here), and nothing the phone receives from anyone carries the ringback.
