@@ -13,6 +13,7 @@ import { viewVoicemail } from './views-voicemail.js';
 import { viewPlan } from './views-plan.js';
 import { viewTrunks } from './views-trunks.js';
 import { viewBilling } from './views-billing.js';
+import { viewChatGroups } from './views-chat-admin.js';
 
 // ---------------------------------------------------------------------------------------------
 // Session and navigation.
@@ -34,6 +35,7 @@ const ADMIN_TABS = [
   ['plan', 'Codes & groups'],
   ['trunks', 'Trunks'],
   ['billing', 'Billing'],
+  ['groups', 'Chat groups'],
 ];
 
 function showLogin() {
@@ -94,7 +96,7 @@ function connectEvents() {
   state.socket?.close();
   const topics =
     state.session.role === 'admin'
-      ? 'calls,registrations,presence,records'
+      ? 'calls,registrations,presence,records,messages'
       : 'presence,registrations,messages,calls,records';
   const ws = new WebSocket(
     `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/events?topics=${topics}`,
@@ -133,6 +135,11 @@ function onEvent(e) {
       if (state.tab === 'contacts') drawContacts();
     }
   } else if (e.topic === 'messages') {
+    // The administrator's chat groups page follows group changes and deliveries.
+    if (state.session.role === 'admin') {
+      if (state.tab === 'groups') void render();
+      return;
+    }
     if (onGroupEvent(e)) return;
     const peer = e.data.fromTel === state.session.user ? e.data.toTel : e.data.fromTel;
     if (state.tab === 'chat' && peer === state.chatPeer) {
@@ -180,6 +187,8 @@ async function render() {
         return await viewTrunks(view, decodeURIComponent(location.hash.split('/')[1] || ''));
       case 'billing':
         return await viewBilling(view, decodeURIComponent(location.hash.split('/')[1] || ''));
+      case 'groups':
+        return await viewChatGroups(view, location.hash.split('/')[1] || '');
       case 'ladder':
         return await viewLadder(view, location.hash.split('/')[1] || '');
       default:

@@ -1,6 +1,7 @@
 // Chat groups in the chat pane: the list, a new group, a group's history (paging back), sending,
 // members (creator: add, remove, rename, delete; anyone: leave), and live updates from the
-// `messages` topic (`message` events with a groupId, `group` events when a group changes).
+// `messages` topic (`message` events with a groupId, `group` events when a group changes, and
+// `delivery` events as each member's phone takes, or refuses, its copy of a message).
 import { $, api, el, time } from './dom.js';
 import { drawChatBox } from './chat-box.js';
 import { state } from './state.js';
@@ -210,11 +211,62 @@ export async function viewGroup(pane, id) {
   drawGroupMessages();
 }
 
+const DELIVERY_TEXT = { delivered: 'delivered', waiting: 'waiting', failed: 'failed' };
+
+/** Per member of a message the user wrote (or any, for the administrator): where its copy is. */
+function deliveryList(m) {
+  if (!m.deliveries || !m.deliveries.length) return null;
+  if (m.fromTel !== state.session.user && state.session.role !== 'admin') return null;
+  return el(
+    'span',
+    { className: 'deliveries' },
+    ...m.deliveries.map((d) =>
+      el(
+        'span',
+        {
+          className: `dlv ${d.state}`,
+          'data-tel': d.tel,
+          'data-state': d.state,
+          title: d.status ? `SIP ${d.status}` : 'not tried yet',
+        },
+        `${d.tel} ${DELIVERY_TEXT[d.state] || d.state}${d.state === 'failed' && d.status ? ` (${d.status})` : ''}`,
+      ),
+    ),
+  );
+}
+
 export function drawGroupMessages() {
   drawChatBox(state.groupMessages, (m) => [
     `${nameOf(m.fromTel)} · ${time(m.createdAt)}`,
     m.waitingFor && m.waitingFor.length ? ` · waiting for ${m.waitingFor.join(', ')}` : '',
+    deliveryList(m),
   ]);
+}
+
+/** A live message of the group shown: every other member's copy starts as waiting. */
+function withDeliveries(m) {
+  if (m.deliveries) return m;
+  const g = state.groups.find((x) => x.id === m.groupId);
+  const others = g ? g.members.filter((t) => t !== m.fromTel) : [];
+  return {
+    ...m,
+    waitingFor: others,
+    deliveries: others.map((tel) => ({ tel, state: 'waiting', status: null, at: null })),
+  };
+}
+
+/** A `delivery` event: one member's copy of a message changed state. */
+function onDelivery(u) {
+  if (state.tab !== 'chat' || state.chatGroup !== u.groupId) return;
+  const m = state.groupMessages.find((x) => x.id === u.messageId);
+  if (!m) return;
+  const d = { tel: u.tel, state: u.state, status: u.status, at: u.at };
+  const list = (m.deliveries || []).filter((x) => x.tel !== u.tel);
+  m.deliveries = [...list, d].sort(
+    (a, b) => a.tel.length - b.tel.length || (a.tel < b.tel ? -1 : 1),
+  );
+  m.waitingFor = m.deliveries.filter((x) => x.state !== 'delivered').map((x) => x.tel);
+  drawGroupMessages();
 }
 
 async function olderMessages() {
@@ -258,9 +310,13 @@ export function onGroupEvent(e) {
     else void state.render();
     return true;
   }
+  if (e.type === 'delivery') {
+    onDelivery(e.data);
+    return true;
+  }
   if (e.type !== 'message' || e.data.groupId === null || e.data.groupId === undefined) return false;
   if (state.tab === 'chat' && state.chatGroup === e.data.groupId) {
-    state.groupMessages.push(e.data);
+    state.groupMessages.push(withDeliveries(e.data));
     drawGroupMessages();
   } else if (e.data.fromTel !== state.session.user) {
     state.unread.set(e.data.groupId, (state.unread.get(e.data.groupId) || 0) + 1);

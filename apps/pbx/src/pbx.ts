@@ -23,6 +23,7 @@ import { ensureHoldTune } from './media/hold-tune';
 import { installModules } from './modules';
 import { TlsReloader, tlsFilesOf, tlsSettingsOf } from './sip/tls-files';
 import { installHttp, type HttpModule } from './http';
+import { promptFile } from './voicemail/prompts';
 
 export interface StartPbxOptions {
   /** Environment to read PBX_* variables from (main.ts passes process.env). */
@@ -217,6 +218,8 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
       messages: installed.messages,
       changes,
       voicemailFile: (rel) => installed.voicemail.files.abs(rel),
+      defaultGreetingFile: () =>
+        path.join(installed.voicemail.files.prompts, promptFile('greeting')),
       ...(sipServer ? { sipTraffic: (l) => sipServer.onTraffic(l) } : {}),
       ...(mediaServer ? { mediaChannels: () => mediaServer.stats().channels } : {}),
     });

@@ -10,7 +10,14 @@ import {
   parseMoney,
   type ConfigIssue,
 } from '@pbx/config';
-import { csvLine, formatMoney, type AccountKind, type Rate, type Store } from '@pbx/store';
+import {
+  csvLine,
+  formatMoney,
+  type AccountKind,
+  type AccountPatch,
+  type Rate,
+  type Store,
+} from '@pbx/store';
 import { InputError } from './errors';
 
 /** The rate CSV's columns, in order (a header row naming them is optional). */
@@ -117,6 +124,45 @@ export function accountKind(kind: string, label = '--kind'): AccountKind {
   if (!ACCOUNT_KINDS.includes(kind as AccountKind))
     throw new InputError(`${label} ${kind}: must be prepaid, postpaid or flat`);
   return kind as AccountKind;
+}
+
+/** Labels of an account change's fields, as the front end names them. */
+export interface AccountChangeLabels {
+  name: string;
+  kind: string;
+  flatFee: string;
+}
+
+/** Longest account name (characters). */
+export const ACCOUNT_NAME_MAX = 200;
+
+/**
+ * An account change (`pbx account set`, `PATCH /api/accounts/:id`): the name, the kind and the
+ * flat fee (already parsed to micro-units by the front end, as for `add`). Nothing to change, a
+ * bad kind, a name too long or a negative fee is an {@link InputError} naming the field.
+ */
+export function accountChange(
+  input: { name?: string; kind?: string; flatFee?: number },
+  labels: AccountChangeLabels,
+): AccountPatch {
+  const patch: AccountPatch = {};
+  if (input.name !== undefined) {
+    const name = input.name.trim();
+    if (name.length > ACCOUNT_NAME_MAX)
+      throw new InputError(`${labels.name}: at most ${ACCOUNT_NAME_MAX} characters`);
+    patch.name = name;
+  }
+  if (input.kind !== undefined) patch.kind = accountKind(input.kind, labels.kind);
+  if (input.flatFee !== undefined) {
+    if (!Number.isSafeInteger(input.flatFee) || input.flatFee < 0)
+      throw new InputError(`${labels.flatFee}: must be an amount of 0 or more`);
+    patch.flatFee = input.flatFee;
+  }
+  if (Object.keys(patch).length === 0)
+    throw new InputError(
+      `nothing to change; give ${labels.name}, ${labels.kind} or ${labels.flatFee}`,
+    );
+  return patch;
 }
 
 /** An auth code (2 to 12 digits). */

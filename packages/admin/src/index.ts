@@ -41,6 +41,8 @@ export {
 export type { RouteInput } from './trunks';
 export {
   ACCOUNT_KINDS,
+  ACCOUNT_NAME_MAX,
+  accountChange,
   accountId,
   accountKind,
   accountStatement,
@@ -48,6 +50,16 @@ export {
   parseRates,
   RATE_COLUMNS,
 } from './billing';
+export type { AccountChangeLabels } from './billing';
 export { checkWebPassword } from './passwords';
 export { CLI_VOICEMAIL_LABELS, voicemailPatch, voicemailWhen } from './voicemail';
 export type { VoicemailInput, VoicemailLabels } from './voicemail';
+export {
+  checkGreeting,
+  GREETING_MAX_BYTES,
+  GREETING_MAX_SECONDS,
+  GREETING_MIN_SECONDS,
+  greetingFile,
+  resetGreeting,
+  setGreeting,
+} from './greeting';

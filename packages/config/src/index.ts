@@ -1,5 +1,5 @@
 export { ConfigError, formatIssue } from './errors';
-export { checkPlayableWav } from './sound-file';
+export { checkPlayableWav, wavInfo } from './sound-file';
 export type { SoundFileInfo } from './sound-file';
 export type { ConfigIssue } from './errors';
 export {

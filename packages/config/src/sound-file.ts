@@ -44,6 +44,17 @@ export function checkPlayableWav(file: string): SoundFileInfo {
             : (code ?? String(err));
     throw new Error(`${file}: cannot read it (${why})`);
   }
+  return wavInfo(buf, file);
+}
+
+/**
+ * As {@link checkPlayableWav}, for the first bytes of a WAV file already read (an upload);
+ * `file` is how messages name it. `dataAt` and `dataBytes` say where its samples are.
+ */
+export function wavInfo(
+  buf: Buffer,
+  file: string,
+): SoundFileInfo & { readonly dataAt: number; readonly dataBytes: number } {
   if (
     buf.length < 12 ||
     buf.toString('latin1', 0, 4) !== 'RIFF' ||
@@ -70,7 +81,12 @@ export function checkPlayableWav(file: string): SoundFileInfo {
       if (fmt.rate !== 8000 && fmt.rate !== 16000)
         throw new Error(`${file}: ${fmt.rate} Hz; it must be 8000 or 16000 Hz`);
       if (size < 2) throw new Error(`${file}: it holds no audio`);
-      return { sampleRate: fmt.rate, seconds: size / 2 / fmt.rate };
+      return {
+        sampleRate: fmt.rate,
+        seconds: size / 2 / fmt.rate,
+        dataAt: at + 8,
+        dataBytes: size,
+      };
     }
     at += 8 + size + (size % 2);
   }

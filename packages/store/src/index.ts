@@ -40,7 +40,7 @@ export type {
 } from './repos/station-repo';
 export { MailboxRepo } from './repos/mailbox-repo';
 export type { Mailbox } from './repos/mailbox-repo';
-export { MessageRepo } from './repos/message-repo';
+export { MessageRepo, deliveryState } from './repos/message-repo';
 export { VoicemailRepo, hashPin, verifyPin, PIN_PATTERN } from './repos/voicemail-repo';
 export type {
   NewVoicemailMessage,
@@ -50,7 +50,9 @@ export type {
   VoicemailMessage,
 } from './repos/voicemail-repo';
 export type {
+  DeliveryState,
   GroupHistoryEntry,
+  MemberDelivery,
   NewMessage,
   QueuedMessage,
   StoredMessage,
@@ -90,7 +92,14 @@ export type {
   TrunkTransport,
 } from './repos/trunk-repo';
 export { BillingRepo } from './repos/billing-repo';
-export type { Account, AccountKind, AuthCode, LedgerEntry, Rate } from './repos/billing-repo';
+export type {
+  Account,
+  AccountKind,
+  AccountPatch,
+  AuthCode,
+  LedgerEntry,
+  Rate,
+} from './repos/billing-repo';
 export type {
   CallAnswer,
   CallAttempt,

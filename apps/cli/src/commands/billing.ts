@@ -1,5 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { accountId, accountKind, accountStatement, parseRates, RATE_COLUMNS } from '@pbx/admin';
+import {
+  accountChange,
+  accountId,
+  accountKind,
+  accountStatement,
+  parseRates,
+  RATE_COLUMNS,
+} from '@pbx/admin';
 import { parseMoney } from '@pbx/config';
 import { formatMoney, NotFoundError } from '@pbx/store';
 import type { Command } from 'commander';
@@ -8,7 +15,9 @@ import { CommandFailedError } from '../errors';
 import { parseSince } from '../duration';
 import { isoTime, printJson, printPairs, printTable, say } from '../format';
 
-/** `pbx rate import|list`, `pbx account add|topup|show|list|remove|statement`. */
+const CLI_ACCOUNT_LABELS = { name: '--name', kind: '--kind', flatFee: '--flat-fee' };
+
+/** `pbx rate import|list`, `pbx account add|set|topup|show|list|remove|statement`. */
 export function registerBilling(program: Command, ctx: () => CliContext): void {
   const rate = program
     .command('rate')
@@ -77,6 +86,30 @@ export function registerBilling(program: Command, ctx: () => CliContext): void {
         flatFee,
       });
       say(c.io, `account ${a.id} added (${a.kind})`);
+    });
+  account
+    .command('set <id>')
+    .description("change an account's name, kind or flat fee (the balance: topup)")
+    .option('--name <text>', 'who the account belongs to')
+    .option('--kind <prepaid|postpaid|flat>', 'how the account pays')
+    .option('--flat-fee <amount>', 'flat: the fee posted each calendar month')
+    .action(async (id: string, opts: { name?: string; kind?: string; flatFee?: string }) => {
+      const c = ctx();
+      const patch = accountChange(
+        {
+          ...(opts.name !== undefined ? { name: opts.name } : {}),
+          ...(opts.kind !== undefined ? { kind: opts.kind } : {}),
+          ...(opts.flatFee !== undefined
+            ? { flatFee: parseMoney('--flat-fee', opts.flatFee) }
+            : {}),
+        },
+        CLI_ACCOUNT_LABELS,
+      );
+      const a = await (await c.store()).billing.updateAccount(accountId(id), patch);
+      say(
+        c.io,
+        `account ${a.id}: ${a.kind}, flat fee ${formatMoney(a.flatFee)}, name ${JSON.stringify(a.name)}`,
+      );
     });
   account
     .command('topup <id> <amount>')

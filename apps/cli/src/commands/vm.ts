@@ -1,8 +1,13 @@
-import { copyFile, rm, stat } from 'node:fs/promises';
+import { copyFile, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { NotFoundError, type Store, type VoicemailBoxPatch } from '@pbx/store';
-import { voicemailPatch as sharedVoicemailPatch, voicemailWhen } from '@pbx/admin';
+import {
+  resetGreeting,
+  setGreeting,
+  voicemailPatch as sharedVoicemailPatch,
+  voicemailWhen,
+} from '@pbx/admin';
 import type { CliContext } from '../context';
 import { UsageError } from '../errors';
 import { isoTime, printJson, printTable, say } from '../format';
@@ -109,6 +114,31 @@ export function registerVm(program: Command, ctx: () => CliContext): void {
         throw new UsageError(`cannot write ${file}: ${err.code ?? err.message}`);
       });
       say(c.io, `message ${tel}/${m.id} written to ${file}`);
+    });
+
+  vm.command('greeting <tel> [file]')
+    .description(
+      "set a station's greeting from a WAV file (16-bit PCM mono, 8 or 16 kHz, 0.5 to 60 s), or --reset it",
+    )
+    .option('--reset', 'back to the default greeting')
+    .action(async (tel: string, file: string | undefined, opts: { reset?: boolean }) => {
+      const c = ctx();
+      if (opts.reset === true && file !== undefined)
+        throw new UsageError('vm greeting: give a file or --reset, not both');
+      if (opts.reset !== true && file === undefined)
+        throw new UsageError('vm greeting: give the WAV file, or --reset for the default greeting');
+      const store = await c.store();
+      if (!(await store.stations.get(tel))) throw new NotFoundError('station', tel);
+      const dir = voicemailDir(c.dbPath);
+      if (file === undefined) {
+        await resetGreeting(store, dir, tel);
+        return say(c.io, `station ${tel}: the default greeting`);
+      }
+      const wav = await readFile(file).catch((err: NodeJS.ErrnoException) => {
+        throw new UsageError(`cannot read ${file}: ${err.code ?? err.message}`);
+      });
+      const info = await setGreeting(store, dir, tel, wav, file);
+      say(c.io, `station ${tel}: greeting set from ${file} (${info.seconds.toFixed(1)} s)`);
     });
 
   vm.command('delete <tel> <id>')

@@ -8,7 +8,14 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { accountId, accountKind, accountStatement, authCode, parseRates } from '@pbx/admin';
+import {
+  accountChange,
+  accountId,
+  accountKind,
+  accountStatement,
+  authCode,
+  parseRates,
+} from '@pbx/admin';
 import { AccountIdSchema, parseMoney } from '@pbx/config';
 import { NotFoundError } from '@pbx/store';
 import type { HttpContext } from './http-context';
@@ -35,6 +42,13 @@ const AccountSchema = z
     id: z.string().max(64),
     kind: z.string().max(16),
     name: z.string().max(200).optional(),
+    flatFee: money(false).optional(),
+  })
+  .strict();
+const AccountPatchSchema = z
+  .object({
+    name: z.string().max(1000).optional(),
+    kind: z.string().max(16).optional(),
     flatFee: money(false).optional(),
   })
   .strict();
@@ -94,6 +108,16 @@ export function billingRoutes(app: FastifyInstance, h: HttpContext): void {
     const a = await store.billing.account(id);
     if (!a) throw new NotFoundError('account', id);
     return { ...a, ledger: (await store.billing.ledger(id)).slice(-10) };
+  });
+  // As `pbx account set`: name, kind, flat fee (the balance moves by topup only).
+  app.patch('/api/accounts/:id', async (req) => {
+    const who = h.admin(req);
+    const { id } = parseInput(AccountParam, req.params, 'path');
+    const body = parseInput(AccountPatchSchema, req.body, 'body');
+    const patch = accountChange(body, { name: 'name', kind: 'kind', flatFee: 'flatFee' });
+    const a = await store.billing.updateAccount(id, patch);
+    await h.audit(who, 'account set', { id, fields: Object.keys(patch) });
+    return a;
   });
   app.post('/api/accounts/:id/topup', async (req) => {
     const who = h.admin(req);

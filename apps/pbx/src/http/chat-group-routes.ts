@@ -4,7 +4,9 @@
  * creator or an administrator manages it (rename, add and remove members, delete); any member
  * reads, posts and leaves. Posts go through the message relay, so phones get them as MESSAGE
  * from the group's number exactly as when a member's phone writes to it. Changes to a group are
- * published on the `messages` topic as `group` events to its members (old and new).
+ * published on the `messages` topic as `group` events to its members (old and new), including
+ * changes made with `pbx chat` (see chat-group-feed.ts); each member's copy of a message, once
+ * sent to their phone or refused by it, as a `delivery` event to the members.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -16,6 +18,8 @@ import {
   type ChatGroup,
 } from '@pbx/store';
 import { PBX_SENDER } from '../messages/message-relay';
+import type { AppliedChange } from '../applied-changes';
+import { ChatGroupFeed } from './chat-group-feed';
 import type { HttpContext } from './http-context';
 import { HttpError, parseInput } from './http-errors';
 import { IdParam } from './route-params';
@@ -82,17 +86,34 @@ export function chatGroupRoutes(app: FastifyInstance, h: HttpContext): void {
     return { who, group };
   };
 
-  const publish = (group: ChatGroup, audience: Iterable<string>, deleted = false): void => {
-    const stations = [...new Set([...group.members, ...audience])];
-    h.hub.publish('messages', 'group', deleted ? { ...group, deleted: true } : group, stations);
+  const log = h.deps.ctx.log.child({ component: 'chat-groups' });
+  const feed = new ChatGroupFeed(store, h.hub, log);
+  const publish = (group: ChatGroup, audience: Iterable<string>, deleted = false): Promise<void> =>
+    feed.changed(group, audience, deleted);
+  // `pbx chat` writes SQLite directly: told once the change watcher has seen it.
+  const onApplied = (c: AppliedChange): void => {
+    if (c.area === 'chatgroups' && c.error === undefined) void feed.sync();
   };
+  h.deps.changes.on('applied', onApplied);
+  app.addHook('onClose', async () => {
+    h.deps.changes.off('applied', onApplied);
+  });
+  h.deps.messages.relay.onGroupDelivery((u) => {
+    void feed.membersOf(u.groupId).then(
+      (members) => h.hub.publish('messages', 'delivery', u, [...new Set([...members, u.fromTel])]),
+      (err: unknown) => log.warn({ err }, 'delivery not told'),
+    );
+  });
 
   const creatorOf = (who: Principal): string =>
     who.role === 'station' ? who.tel : CHAT_GROUP_ADMIN;
 
+  // Each with how many messages it holds (the administrator's page shows it).
   app.get('/api/chat/groups', async (req) => {
     const who = h.principal(req);
-    return store.chatGroups.list(who.role === 'station' ? { member: who.tel } : {});
+    const groups = await store.chatGroups.list(who.role === 'station' ? { member: who.tel } : {});
+    const counts = await store.messages.groupCounts();
+    return groups.map((g) => ({ ...g, messageCount: counts.get(g.id) ?? 0 }));
   });
 
   app.post('/api/chat/groups', async (req, reply) => {
@@ -126,7 +147,7 @@ export function chatGroupRoutes(app: FastifyInstance, h: HttpContext): void {
       }
     }
     await h.audit(who, 'chat group create', { id: group.id, number: group.number, members });
-    publish(group, []);
+    await publish(group, []);
     void reply.status(201);
     return group;
   });
@@ -138,7 +159,7 @@ export function chatGroupRoutes(app: FastifyInstance, h: HttpContext): void {
     const { name } = parseInput(RenameSchema, req.body, 'body');
     const renamed = await store.chatGroups.rename(group.id, name);
     await h.audit(who, 'chat group rename', { id: group.id, name });
-    publish(renamed, []);
+    await publish(renamed, []);
     return renamed;
   });
 
@@ -146,7 +167,7 @@ export function chatGroupRoutes(app: FastifyInstance, h: HttpContext): void {
     const { who, group } = await managed(req);
     await store.chatGroups.remove(group.id);
     await h.audit(who, 'chat group delete', { id: group.id, number: group.number });
-    publish(group, [], true);
+    await publish(group, [], true);
     return { deleted: group.id };
   });
 
@@ -155,7 +176,7 @@ export function chatGroupRoutes(app: FastifyInstance, h: HttpContext): void {
     const { members } = parseInput(MembersSchema, req.body, 'body');
     const changed = await store.chatGroups.addMembers(group.id, members);
     await h.audit(who, 'chat group add', { id: group.id, members });
-    publish(changed, []);
+    await publish(changed, []);
     return changed;
   });
 
@@ -171,7 +192,7 @@ export function chatGroupRoutes(app: FastifyInstance, h: HttpContext): void {
       );
     const changed = await store.chatGroups.removeMember(group.id, tel);
     await h.audit(who, 'chat group remove', { id: group.id, tel });
-    publish(changed, [tel]);
+    await publish(changed, [tel]);
     return changed;
   });
 
@@ -181,7 +202,7 @@ export function chatGroupRoutes(app: FastifyInstance, h: HttpContext): void {
       throw new HttpError(400, 'invalid_input', 'administrators are not members; remove a member');
     const changed = await store.chatGroups.removeMember(group.id, who.tel);
     await h.audit(who, 'chat group leave', { id: group.id });
-    publish(changed, [who.tel]);
+    await publish(changed, [who.tel]);
     return { left: group.id };
   });
 

@@ -41,6 +41,8 @@ export interface HttpDeps {
   ) => () => void;
   /** The absolute path of a voice-mail file (stored relative name); absent without voice mail. */
   readonly voicemailFile?: (rel: string) => string;
+  /** The absolute path of the default voice-mail greeting (what a mailbox without its own plays). */
+  readonly defaultGreetingFile?: () => string;
   /** Live channels on the embedded media server. */
   readonly mediaChannels?: () => number;
 }

@@ -3,18 +3,29 @@
  * session's own mailbox only), mark heard and delete. Reads and changes go through the same
  * store calls the phone menu makes (`store.voicemail`), and the message-waiting lamp is written
  * afterwards through the presence module's mailbox interface, exactly as the menu does: hearing
- * or deleting the last new message turns the light off.
+ * or deleting the last new message turns the light off. The mailbox's greeting is set from an
+ * uploaded WAV, played back, or reset to the default (the station's user for their own mailbox,
+ * the administrator for any), with the same checks as `pbx vm greeting` (@pbx/admin).
  */
 import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { voicemailPatch, voicemailWhen } from '@pbx/admin';
+import {
+  GREETING_MAX_BYTES,
+  resetGreeting,
+  setGreeting,
+  voicemailPatch,
+  voicemailWhen,
+} from '@pbx/admin';
 import { NotFoundError, type VoicemailBox } from '@pbx/store';
 import type { HttpContext } from './http-context';
 import { HttpError, parseInput } from './http-errors';
 import { IdParam } from './route-params';
 import { stationOf } from './user-routes';
+
+/** Content types a greeting upload may come as (the body is the WAV file itself). */
+const WAV_TYPES = ['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave'];
 
 const TelParam = z.object({ tel: z.string().regex(/^\d{2,8}$/, 'must be 2 to 8 digits') });
 /** A mailbox's options, as `pbx ext set --voicemail --vm-pin --vm-pin-clear --vm-when`. */
@@ -69,7 +80,10 @@ export function voicemailRoutes(app: FastifyInstance, h: HttpContext): void {
     parseInput(AsQuery, req.query, 'query');
     const messages = await store.voicemail.messages(tel);
     const counts = await store.voicemail.counts(tel);
+    const box = await store.voicemail.box(tel);
     return {
+      tel,
+      greeting: box.greeting === '' ? 'default' : 'own',
       counts: { new: counts.newMessages, old: counts.oldMessages },
       messages: messages.map((m) => ({
         id: m.id,
@@ -142,5 +156,69 @@ export function voicemailRoutes(app: FastifyInstance, h: HttpContext): void {
     await h.audit(who, 'ext set', { tel, fields: Object.keys(body).map((k) => `voicemail.${k}`) });
     await h.applied('voicemail');
     return boxView(b);
+  });
+
+  // The greeting: PUT the WAV file as the body (Content-Type audio/wav), GET it back, DELETE it
+  // (back to the default greeting).
+  app.addContentTypeParser(
+    WAV_TYPES,
+    { parseAs: 'buffer', bodyLimit: GREETING_MAX_BYTES },
+    (_req, body, done) => done(null, body),
+  );
+  const greetingOwner = async (req: FastifyRequest) => {
+    const { tel } = parseInput(TelParam, req.params, 'path');
+    const who = h.ownStation(req, tel);
+    if (!(await store.stations.exists(tel))) throw new NotFoundError('station', tel);
+    return { who, tel, root: fileOf('') };
+  };
+  app.put(
+    '/api/stations/:tel/voicemail/greeting',
+    { bodyLimit: GREETING_MAX_BYTES },
+    async (req) => {
+      const { who, tel, root } = await greetingOwner(req);
+      if (!Buffer.isBuffer(req.body))
+        throw new HttpError(
+          415,
+          'unsupported_media_type',
+          `send the WAV file as the body with Content-Type ${WAV_TYPES[0]}`,
+        );
+      const info = await setGreeting(store, root, tel, req.body, 'greeting');
+      await h.audit(who, 'vm greeting', { tel, seconds: Math.round(info.seconds * 10) / 10 });
+      return { tel, greeting: 'own', seconds: info.seconds, sampleRate: info.sampleRate };
+    },
+  );
+  app.delete('/api/stations/:tel/voicemail/greeting', async (req) => {
+    const { who, tel, root } = await greetingOwner(req);
+    await resetGreeting(store, root, tel);
+    await h.audit(who, 'vm greeting reset', { tel });
+    return { tel, greeting: 'default' };
+  });
+  app.get('/api/stations/:tel/voicemail/greeting', async (req, reply) => {
+    const { tel } = await greetingOwner(req);
+    const box = await store.voicemail.box(tel);
+    const own = box.greeting ? fileOf(box.greeting) : undefined;
+    const ownSize = own
+      ? await stat(own).then(
+          (s) => s.size,
+          () => undefined,
+        )
+      : undefined;
+    // As a caller hears it: the own greeting while its file is there, else the default.
+    const fallback = h.deps.defaultGreetingFile?.();
+    if (!fallback) throw new HttpError(503, 'unavailable', 'voice mail is not installed');
+    const file = own && ownSize !== undefined ? own : fallback;
+    const size =
+      ownSize ??
+      (await stat(file).then(
+        (s) => s.size,
+        () => undefined,
+      ));
+    if (size === undefined) throw new NotFoundError('greeting', tel);
+    void reply
+      .header('Content-Type', 'audio/wav')
+      .header('Content-Length', String(size))
+      .header('X-Greeting', ownSize !== undefined ? 'own' : 'default')
+      .header('Cache-Control', 'private, no-store');
+    return reply.send(createReadStream(file));
   });
 }

@@ -11,7 +11,14 @@
  * in order with everything else). See `group-message.ts` for what the members' phones receive.
  */
 import type { Logger } from 'pino';
-import type { ChatGroup, NewMessage, QueuedMessage, StoredMessage, Store } from '@pbx/store';
+import type {
+  ChatGroup,
+  MemberDelivery,
+  NewMessage,
+  QueuedMessage,
+  StoredMessage,
+  Store,
+} from '@pbx/store';
 import type { InviteTarget } from '../engine/registration-lookup';
 import { groupDelivery, writerLabel } from './group-message';
 import type { IncomingMessage, MessageSipPort, OutgoingMessage } from './sip-port';
@@ -31,6 +38,14 @@ export interface MessageRelayDeps {
   readonly now?: () => number;
 }
 
+/** One member's copy of a group message changed state (sent to a phone, or refused by it). */
+export interface GroupDeliveryUpdate extends MemberDelivery {
+  messageId: number;
+  groupId: number;
+  /** Who wrote the message (a station, or `pbx`). */
+  fromTel: string;
+}
+
 /** The From the PBX's own messages carry. */
 export const PBX_SENDER = 'pbx';
 
@@ -41,6 +56,7 @@ export class MessageRelay {
   private readonly waiting = new Set<string>();
   private readonly now: () => number;
   private readonly stored: Array<(m: StoredMessage, audience: readonly string[]) => void> = [];
+  private readonly deliveries: Array<(u: GroupDeliveryUpdate) => void> = [];
 
   constructor(private readonly d: MessageRelayDeps) {
     this.now = d.now ?? Date.now;
@@ -136,6 +152,22 @@ export class MessageRelay {
    */
   onStored(listener: (m: StoredMessage, audience: readonly string[]) => void): void {
     this.stored.push(listener);
+  }
+
+  /** Tells `listener` each attempt at a member's copy of a group message (delivered or failed). */
+  onGroupDelivery(listener: (u: GroupDeliveryUpdate) => void): void {
+    this.deliveries.push(listener);
+  }
+
+  private tellDelivery(m: QueuedMessage, d: MemberDelivery): void {
+    const update = { ...d, messageId: m.id, groupId: m.groupId ?? 0, fromTel: m.fromTel };
+    for (const l of this.deliveries) {
+      try {
+        l(update);
+      } catch (err) {
+        this.d.log.error({ err }, 'delivery listener failed');
+      }
+    }
   }
 
   private tell(m: StoredMessage, audience: readonly string[]): void {
@@ -241,6 +273,14 @@ export class MessageRelay {
           m.fromTel === PBX_SENDER ? 'PBX' : writerLabel(m.fromTel, this.d.displayName(m.fromTel)),
       });
       status = await this.sendTo(m.recipient, out, contacts);
+      const at = this.now();
+      const ok = status >= 200 && status < 300;
+      if (ok) await this.d.store.messages.markQueuedDelivered(m, at, status);
+      const d = ok
+        ? { tel: m.recipient, state: 'delivered' as const, status, at }
+        : await this.d.store.messages.recordAttempt(m, status, at);
+      if (d) this.tellDelivery(m, d);
+      return status;
     }
     if (status >= 200 && status < 300)
       await this.d.store.messages.markQueuedDelivered(m, this.now());

@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { greetingFile } from '@pbx/admin';
 
 export interface CleanupResult {
   /** Temporary recordings of interrupted calls, removed. */
@@ -78,7 +79,7 @@ export class MailboxFiles {
 
   /** The station's own greeting (relative). */
   greetingName(tel: string): string {
-    return path.join('boxes', safeTel(tel), 'greeting.wav');
+    return greetingFile(safeTel(tel));
   }
 
   /**

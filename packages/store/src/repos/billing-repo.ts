@@ -31,6 +31,14 @@ export interface Account {
   updatedAt: number;
 }
 
+/** What {@link BillingRepo.updateAccount} changes (absent fields stay). */
+export interface AccountPatch {
+  name?: string;
+  kind?: AccountKind;
+  /** Micro-units, posted each calendar month to a flat account. */
+  flatFee?: number;
+}
+
 export interface LedgerEntry {
   id: number;
   account: string;
@@ -136,6 +144,26 @@ export class BillingRepo {
 
   async accounts(): Promise<Account[]> {
     return (await this.db.all<AccountRow>('SELECT * FROM accounts ORDER BY id')).map(toAccount);
+  }
+
+  /**
+   * Changes an account's name, kind or monthly flat fee (the balance moves only by posting);
+   * NotFoundError for an unknown account.
+   */
+  async updateAccount(id: string, patch: AccountPatch): Promise<Account> {
+    const columns: Array<[string, string | number | undefined]> = [
+      ['name', patch.name],
+      ['kind', patch.kind],
+      ['flat_fee', patch.flatFee],
+    ];
+    const given = columns.filter((c): c is [string, string | number] => c[1] !== undefined);
+    const r = await this.db.run(
+      `UPDATE accounts SET ${[...given.map(([c]) => `${c} = ?`), 'updated_at = ?'].join(', ')}
+       WHERE id = ?`,
+      [...given.map(([, v]) => v), this.clock(), id],
+    );
+    if (r.changes === 0) throw new NotFoundError('account', id);
+    return (await this.account(id))!;
   }
 
   async removeAccount(id: string): Promise<void> {

@@ -24,10 +24,41 @@ export interface QueuedMessage extends StoredMessage {
   recipient: string;
 }
 
+/**
+ * Where one member's copy of a group message is: `delivered` (a phone took it), `waiting`
+ * (offline, or not tried yet), `failed` (the phone answered an error; it stays queued and is
+ * tried again when the phone registers).
+ */
+export type DeliveryState = 'delivered' | 'waiting' | 'failed';
+
+/** One member's copy of a group message. */
+export interface MemberDelivery {
+  tel: string;
+  state: DeliveryState;
+  /** SIP status of the last attempt (null: not tried yet). */
+  status: number | null;
+  /** When it was delivered, or last tried (epoch ms); null when never tried. */
+  at: number | null;
+}
+
 /** One page of a group's history. */
 export interface GroupHistoryEntry extends StoredMessage {
-  /** Members the message still waits for (offline since it was written). */
+  /** Members the message still waits for (offline since it was written, or failed). */
   waitingFor: string[];
+  /** Every other member's copy, in numeric order of the station. */
+  deliveries: MemberDelivery[];
+}
+
+/** The state of a delivery row (pure): see {@link DeliveryState}. */
+export function deliveryState(row: {
+  delivered_at: number | null;
+  last_status: number | null;
+}): DeliveryState {
+  if (row.delivered_at !== null) return 'delivered';
+  // 480: no phone registered to try (offline), which is waiting rather than refused.
+  if (row.last_status !== null && row.last_status >= 300 && row.last_status !== 480)
+    return 'failed';
+  return 'waiting';
 }
 
 /** Input of {@link MessageRepo.add}. */
@@ -50,6 +81,23 @@ interface MessageRow {
   created_at: number;
   delivered_at: number | null;
   group_id: number | null;
+}
+
+interface DeliveryRow {
+  message_id: number;
+  tel: string;
+  delivered_at: number | null;
+  last_status: number | null;
+  last_try_at: number | null;
+}
+
+function toDelivery(r: DeliveryRow): MemberDelivery {
+  return {
+    tel: r.tel,
+    state: deliveryState(r),
+    status: r.last_status,
+    at: r.delivered_at ?? r.last_try_at,
+  };
 }
 
 function fromRow(r: MessageRow): StoredMessage {
@@ -149,12 +197,44 @@ export class MessageRepo {
   }
 
   /** Marks a queued message delivered to its recipient. */
-  async markQueuedDelivered(q: QueuedMessage, at: number = this.clock()): Promise<void> {
+  async markQueuedDelivered(
+    q: QueuedMessage,
+    at: number = this.clock(),
+    status = 200,
+  ): Promise<void> {
     if (q.groupId === null) return this.markDelivered(q.id, at);
     await this.db.run(
-      'UPDATE chat_deliveries SET delivered_at = ? WHERE message_id = ? AND tel = ?',
-      [at, q.id, q.recipient],
+      `UPDATE chat_deliveries SET delivered_at = ?, last_status = ?, last_try_at = ?
+       WHERE message_id = ? AND tel = ?`,
+      [at, status, at, q.id, q.recipient],
     );
+  }
+
+  /**
+   * Records a failed attempt at a member's copy of a group message (one-to-one messages keep no
+   * attempts). Returns the member's delivery as it now is, or undefined for no such row.
+   */
+  async recordAttempt(
+    q: QueuedMessage,
+    status: number,
+    at: number = this.clock(),
+  ): Promise<MemberDelivery | undefined> {
+    if (q.groupId === null) return undefined;
+    await this.db.run(
+      `UPDATE chat_deliveries SET last_status = ?, last_try_at = ?
+       WHERE message_id = ? AND tel = ? AND delivered_at IS NULL`,
+      [status, at, q.id, q.recipient],
+    );
+    return this.delivery(q.id, q.recipient);
+  }
+
+  /** One member's copy of a group message. */
+  async delivery(messageId: number, tel: string): Promise<MemberDelivery | undefined> {
+    const row = await this.db.get<DeliveryRow>(
+      'SELECT * FROM chat_deliveries WHERE message_id = ? AND tel = ?',
+      [messageId, tel],
+    );
+    return row ? toDelivery(row) : undefined;
   }
 
   /**
@@ -171,18 +251,30 @@ export class MessageRepo {
       [groupId, ...(opts.before !== undefined ? [opts.before] : []), opts.limit ?? 100],
     );
     if (rows.length === 0) return [];
-    const waiting = await this.db.all<{ message_id: number; tel: string }>(
-      `SELECT message_id, tel FROM chat_deliveries
-       WHERE delivered_at IS NULL AND message_id BETWEEN ? AND ? ORDER BY length(tel), tel`,
+    const copies = await this.db.all<DeliveryRow>(
+      `SELECT * FROM chat_deliveries
+       WHERE message_id BETWEEN ? AND ? ORDER BY length(tel), tel`,
       [rows[rows.length - 1]!.id, rows[0]!.id],
     );
-    const byMessage = new Map<number, string[]>();
-    for (const w of waiting) {
-      const list = byMessage.get(w.message_id) ?? [];
-      list.push(w.tel);
-      byMessage.set(w.message_id, list);
+    const byMessage = new Map<number, MemberDelivery[]>();
+    for (const c of copies) {
+      const list = byMessage.get(c.message_id) ?? [];
+      list.push(toDelivery(c));
+      byMessage.set(c.message_id, list);
     }
-    return rows.map((r) => ({ ...fromRow(r), waitingFor: byMessage.get(r.id) ?? [] }));
+    return rows.map((r) => {
+      const deliveries = byMessage.get(r.id) ?? [];
+      const waitingFor = deliveries.filter((d) => d.state !== 'delivered').map((d) => d.tel);
+      return { ...fromRow(r), waitingFor, deliveries };
+    });
+  }
+
+  /** How many messages each chat group holds, by group id (groups without any are absent). */
+  async groupCounts(): Promise<Map<number, number>> {
+    const rows = await this.db.all<{ group_id: number; n: number }>(
+      `SELECT group_id, COUNT(*) AS n FROM messages WHERE group_id IS NOT NULL GROUP BY group_id`,
+    );
+    return new Map(rows.map((r) => [r.group_id, r.n]));
   }
 
   /**
