@@ -72,7 +72,7 @@ function toneRuns(
 describe('click-to-call ringback over time', () => {
   it('sounds 2 s on / 4 s off while the far end rings and stops when it answers', async () => {
     // The cadence this test measures is the one the PBX asks for.
-    expect(RINGBACK.stream).toBe('tone_stream://%(2000,4000,440,480)');
+    expect(RINGBACK).toEqual({ stream: 'tone_stream://%(2000,4000,440,480)' });
     const dir = mkdtempSync(path.join(tmpdir(), 'c2c-cadence-'));
     await using w = await world('uas-gateway-ring-7s-answer-bye.xml', undefined, undefined, {
       musicOnHold: true,
@@ -145,7 +145,10 @@ describe('click-to-call ringback over time', () => {
         expect(Math.abs(second.from - first.to - 4000)).toBeLessThanOrEqual(TOLERANCE_MS);
         expect(Math.abs(second.from - first.from - 6000)).toBeLessThanOrEqual(TOLERANCE_MS);
         // The answer came while the tone was on: had it gone on playing, it would be heard next.
-        const [wallFirst, wallSecond] = onWall as [{ from: number }, { to: number }];
+        const [wallFirst, wallSecond] = onWall as [
+          { from: number; to: number },
+          { from: number; to: number },
+        ];
         expect(answeredAt - wallSecond.to).toBeLessThanOrEqual(SWITCH_MS);
         expect(wallFirst.from + 8000 - answeredAt).toBeGreaterThanOrEqual(SWITCH_MS + 300);
 
