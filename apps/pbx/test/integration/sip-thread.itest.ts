@@ -1,6 +1,6 @@
 /**
- * The embedded SIP server in its worker thread (`sip.thread: worker`, the default) and in the
- * PBX's own thread (`main`), with real sipp phones over UDP and drachtio-srf in the path:
+ * The embedded SIP server in its worker thread (`sip.thread: worker`) and in the PBX's own thread
+ * (`main`, the default), with real sipp phones over UDP and drachtio-srf in the path:
  *
  * - in both modes a station registers with digest and calls another, and the SIP trace (what
  *   feeds the web console's ladder and the metrics) holds every message of the call, in the order
@@ -115,6 +115,7 @@ describe('blocked sources in the worker', () => {
 
   async function setup(): Promise<TestPbx> {
     const pbx = await startTestPbx({
+      env: { PBX_SIP_THREAD: 'worker' },
       // The mode is stored with `pbx config set` (overrides would win over a later change).
       overrides: (c) => {
         c.security.registerRetryLimit = 2;
@@ -218,7 +219,7 @@ describe('start, failure and stop in worker mode', () => {
     const warm = await startTestPbx();
     await warm[Symbol.asyncDispose]();
     const threads = threadCount();
-    const pbx = await startTestPbx();
+    const pbx = await startTestPbx({ env: { PBX_SIP_THREAD: 'worker' } });
     expect(pbx.sipServer?.thread).toBe('worker');
     expect(threadCount()).toBeGreaterThan(threads);
     await pbx[Symbol.asyncDispose]();
@@ -246,6 +247,7 @@ async function startTestPbxOnPort(port: number): Promise<void> {
         PBX_DB: path.join(dir, 'pbx.sqlite'),
         PBX_SIP_HOST: '127.0.0.1',
         PBX_SIP_PORT: String(port),
+        PBX_SIP_THREAD: 'worker',
       },
       overrides: (c) => {
         c.control.port = 0;
