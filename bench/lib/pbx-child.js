@@ -24,6 +24,8 @@ async function startBenchPbx({ dir, sipPort, env = {} }) {
       PBX_MEDIA_ESL_PORT: '0',
       PBX_HTTP_PORT: '0',
       PBX_LICENSE_MAX_STATIONS: '5000',
+      // Where the embedded SIP server runs (worker | main) for an A/B; the PBX's default otherwise.
+      ...(process.env.PBX_SIP_THREAD ? { PBX_SIP_THREAD: process.env.PBX_SIP_THREAD } : {}),
       ...env,
     },
     logger: pino({ level: process.env.BENCH_LOG_LEVEL || 'silent' }),
@@ -73,7 +75,7 @@ async function servePbx({ prefix, env = {}, station = {}, stateOf, prepare }) {
       }
       const u = process.memoryUsage();
       // What the heap holds it for: the SIP server's dialogs and transactions, the live calls.
-      const sip = pbx.sipServer ? pbx.sipServer.stats() : undefined;
+      const sip = pbx.sipServer ? await pbx.sipServer.stats() : undefined;
       process.send({
         type: 'mem',
         rss: u.rss,

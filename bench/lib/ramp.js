@@ -100,10 +100,17 @@ function ticksPerSecond() {
   return clkTck;
 }
 
-/** utime+stime of `pid` in ms (all its threads), from /proc/<pid>/stat; null once it is gone. */
-function cpuMsOf(pid) {
+/**
+ * utime+stime of `pid` in ms (all its threads), from /proc/<pid>/stat; with `mainThread`, of its
+ * main thread alone (/proc/<pid>/task/<pid>/stat: JavaScript's thread, not the SIP or media
+ * worker, libuv's pool or V8's helpers); null once it is gone.
+ */
+function cpuMsOf(pid, { mainThread = false } = {}) {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = fs.readFileSync(
+      mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`,
+      'utf8',
+    );
     // Fields after the command name (which may hold spaces and parentheses) start after the last ')'.
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // f[0] is field 3 (state); utime is field 14, stime field 15.
@@ -131,6 +138,7 @@ function rssOf(pid) {
 function measureProcess(pid, { intervalMs = 200 } = {}) {
   const t0 = Date.now();
   const cpu0 = cpuMsOf(pid);
+  const main0 = cpuMsOf(pid, { mainThread: true });
   const rssStart = rssOf(pid);
   let rssPeak = rssStart ?? 0;
   let rssSum = 0;
@@ -150,14 +158,18 @@ function measureProcess(pid, { intervalMs = 200 } = {}) {
       sample();
       const cpu1 = cpuMsOf(pid);
       const cpuMs = cpu0 === null || cpu1 === null ? NaN : cpu1 - cpu0;
+      const main1 = cpuMsOf(pid, { mainThread: true });
+      const mainCpuMs = main0 === null || main1 === null ? NaN : main1 - main0;
       return {
         cpuMs,
+        mainCpuMs,
         wallMs: Date.now() - t0,
         rssStart,
         rssPeak,
         rssEnd: rssOf(pid),
         rssMean: samples ? rssSum / samples : rssStart,
         perOpUs: (n) => (n > 0 ? Math.round((cpuMs * 1000) / n) : NaN),
+        mainPerOpUs: (n) => (n > 0 ? Math.round((mainCpuMs * 1000) / n) : NaN),
       };
     },
   };
@@ -199,6 +211,7 @@ function pbxStep(r, { rate, expected, meter, idlePerS }) {
     successful: r.successful,
     failed: r.failed,
     cpuUs: meter.perOpUs(r.successful),
+    mainCpuUs: meter.mainPerOpUs(r.successful),
     netCpuUs: netPerOpUs(meter, r.successful, idlePerS),
     rssPeak: meter.rssPeak,
   };
@@ -207,7 +220,7 @@ function pbxStep(r, { rate, expected, meter, idlePerS }) {
 /** The progress line of a PBX row's step (`label`: row, `per`: "call", "reg"). */
 const logPbxStep = (label, per) => (s) =>
   process.stderr.write(
-    `  ${label}: offered ${s.rate}/s → ${s.achieved}/s, ${s.successful} ok, ${s.failed} failed, ${s.cpuUs} µs CPU/${per} (net of idle ${s.netCpuUs}), RSS peak ${mib(s.rssPeak)} MiB\n`,
+    `  ${label}: offered ${s.rate}/s → ${s.achieved}/s, ${s.successful} ok, ${s.failed} failed, ${s.cpuUs} µs CPU/${per} (net of idle ${s.netCpuUs}; main thread ${s.mainCpuUs}), RSS peak ${mib(s.rssPeak)} MiB\n`,
   );
 
 module.exports = {

@@ -5,15 +5,20 @@
 // (heap and RSS after two full collections, plus the server's transaction counts) and `exit`.
 const Srf = require('drachtio-srf');
 // BENCH_SIP_SERVER_DIST may name another build of the server (an A/B against an older commit).
-const { startSipServer } = require(
-  process.env.BENCH_SIP_SERVER_DIST || '../../packages/sip-server/dist',
-);
+const sipServer = require(process.env.BENCH_SIP_SERVER_DIST || '../../packages/sip-server/dist');
+// PBX_SIP_THREAD=worker runs the server in a worker thread (startSipServerIn), the app staying in
+// the main thread; unset or `main`: both in the main thread, as older builds can only do.
+const THREAD = process.env.PBX_SIP_THREAD === 'worker' ? 'worker' : 'main';
 
 async function main() {
-  const server = await startSipServer({
+  const opts = {
     sip: { host: '127.0.0.1', port: Number(process.env.BENCH_SIP_PORT), protocols: ['udp'] },
     control: { port: 0, secret: 'bench-secret' },
-  });
+  };
+  const server =
+    THREAD === 'worker'
+      ? await sipServer.startSipServerIn({ thread: 'worker', ...opts })
+      : await sipServer.startSipServer(opts);
   const srf = new Srf();
   await new Promise((resolve, reject) => {
     srf.on('connect', (err) => (err ? reject(err) : resolve()));
@@ -30,9 +35,11 @@ async function main() {
         global.gc();
       }
       const u = process.memoryUsage();
-      const s = server.stats();
+      const s = await server.stats();
       process.send({
         type: 'mem',
+        // With the server in a worker, its heap is the worker's: heapUsed is the app's alone.
+        thread: THREAD,
         rss: u.rss,
         heap: u.heapUsed,
         external: u.external + u.arrayBuffers,

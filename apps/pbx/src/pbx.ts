@@ -9,7 +9,7 @@ import pino, { type Logger } from 'pino';
 import { checkPlayableWav, loadConfig, CONFIG_REDACT_PATHS, type PbxConfig } from '@pbx/config';
 import { Store, type ChangeWatcher } from '@pbx/store';
 import { startMediaServer, type MediaServerHandle } from '@pbx/media-server';
-import { startSipServer, type SipServer } from '@pbx/sip-server';
+import { startSipServerIn, type SipServerHandle, type WorkerLogTarget } from '@pbx/sip-server';
 import { AppliedChanges } from './applied-changes';
 import type { AppContext } from './context';
 import type { CallControl } from './call-control';
@@ -37,7 +37,8 @@ export interface RunningPbx extends AsyncDisposable {
   ctx: AppContext;
   /** SIP address phones use (first UDP listener). */
   sip: { host: string; port: number };
-  sipServer?: SipServer;
+  /** The embedded SIP server (control.mode embedded), in its worker thread or this one (sip.thread). */
+  sipServer?: SipServerHandle;
   /** The embedded media server (media.mode embedded): drachtio-fsmrf's Event Socket and SIP peer. */
   mediaServer?: MediaServerHandle;
   /**
@@ -112,10 +113,11 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
     const config = await loadFull();
     // The level stored with `pbx config set log.level` is known only now.
     if (config.log.level !== boot.log.level) log.level = config.log.level;
-    let sipServer: SipServer | undefined;
+    let sipServer: SipServerHandle | undefined;
     let tlsReloader: TlsReloader | undefined;
     if (config.control.mode === 'embedded') {
-      sipServer = await startSipServer({
+      sipServer = await startSipServerIn({
+        thread: config.sip.thread,
         sip: {
           host: config.sip.host,
           port: config.sip.port,
@@ -130,6 +132,7 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
         ...(config.trunks.tlsCa ? { tlsClient: await trunkTlsClient(config.trunks.tlsCa) } : {}),
         limits: { maxServerTransactions: config.sip.maxTransactions },
         logger: log,
+        workerLog: workerLogOf(log, opts.logger === undefined),
       });
       stopAll.push(() => sipServer!.stop());
       // With port 0 (tests) the real ports are known only now.
@@ -183,9 +186,16 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
       for (const m of [...modules].reverse()) await m.stop?.();
     });
     // Addresses the registrar blocks (Comm Exclusive, no-response) are dropped by the SIP server
-    // before parsing, so a flood from them costs next to nothing.
+    // before parsing, so a flood from them costs next to nothing. The list is mirrored as data:
+    // the server (in its worker thread) decides per packet without asking this thread.
     const { registrar } = installed;
-    if (sipServer) sipServer.setAdmission((src) => registrar.admission(src.address) !== 'drop');
+    if (sipServer) {
+      const server = sipServer;
+      const unwatch = registrar.watchDroppedSources((update) =>
+        server.updateBlockedSources(update),
+      );
+      stopAll.push(unwatch);
+    }
     const watcher: ChangeWatcher = await store.watch();
     stopAll.push(() => watcher.stop());
     const changes = new AppliedChanges();
@@ -198,7 +208,10 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
           next.sip.port = ctx.config.sip.port;
           next.http = { ...next.http, host: ctx.config.http.host, port: ctx.config.http.port };
           // Children made with log.child() follow the root's level unless given their own.
-          if (next.log.level !== ctx.config.log.level) log.level = next.log.level;
+          if (next.log.level !== ctx.config.log.level) {
+            log.level = next.log.level;
+            sipServer?.setLogLevel(next.log.level);
+          }
           Object.assign(ctx.config, next);
         }
         for (const m of modules) await m.onChange?.(area);
@@ -307,6 +320,17 @@ function checkHoldMusic(config: PbxConfig, log: Logger): void {
       'media.holdMusic cannot be played: the generated tune is used instead',
     );
   }
+}
+
+/**
+ * Where a SIP worker's log lines go: with the PBX's own logger (stdout), its own pino writes
+ * them to stdout directly, sparing this thread; with a logger given by the caller (tests capture
+ * lines), they are posted here and written through it.
+ */
+function workerLogOf(log: Logger, ownLogger: boolean): WorkerLogTarget {
+  return ownLogger
+    ? { to: 'stdout', level: log.level, redact: REDACT }
+    : { to: 'post', level: log.level };
 }
 
 /** Outgoing TLS (trunks): the system's CAs and those of `trunks.tlsCa`. */

@@ -84,6 +84,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     'requests the embedded SIP server handles at once; beyond it new requests are answered 503',
     { restart: true },
   ),
+  spec(
+    'sip.thread',
+    'enum',
+    'main',
+    'where the embedded SIP server runs: worker (its own thread, a second core) | main (the PBX thread)',
+    { restart: true },
+  ),
   spec('control.mode', 'enum', 'embedded', 'embedded SIP server or external drachtio-server', {
     settable: false,
     restart: true,

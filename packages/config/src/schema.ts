@@ -72,6 +72,11 @@ export const SipSchema = z.object({
    * grow memory without bound.
    */
   maxTransactions: intBetween(100, 10_000_000),
+  /**
+   * Where the embedded SIP server runs: `worker` (a thread of its own, so its sockets, parsing
+   * and transactions use a second core) or `main` (the PBX's own thread).
+   */
+  thread: z.enum(['worker', 'main'], { error: 'must be worker or main' }),
 });
 
 /** How call control reaches the SIP server (drachtio protocol). */

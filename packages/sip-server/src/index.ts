@@ -27,3 +27,13 @@ export type {
   TlsCredentials,
   TlsServerSettings,
 } from './transport/tls-server-options';
+/** The server in the caller's thread or in a worker thread, behind one handle. */
+export { startSipServerIn } from './thread/sip-server-handle';
+export type {
+  SipServerHandle,
+  SipServerHandleOptions,
+  SipServerThread,
+  TrafficListener,
+} from './thread/sip-server-handle';
+export type { SipServerStats, WorkerLogTarget } from './thread/protocol';
+export type { SourceBlock, SourceBlocksUpdate } from './source-blocks';

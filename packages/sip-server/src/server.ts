@@ -15,6 +15,7 @@ import { handleAck, handleRequest } from './core/incoming';
 import { localAddressFor, hostPortText } from './core/addressing';
 import { proxyCommand, relayAck, relayRequest } from './proxy';
 import { DEFAULT_SUPPORTED_OPTION_TAGS } from './core/request-checks';
+import { SourceBlocks, type SourceBlocksUpdate } from './source-blocks';
 
 export interface SipServerOptions {
   sip?: {
@@ -94,6 +95,11 @@ export interface SipServer extends AsyncDisposable {
   /** Replaces the admission check (see {@link SipServerOptions.admission}). */
   setAdmission(admission: SipServerOptions['admission']): void;
   /**
+   * Changes the blocked sources: packets from a blocked address are dropped before parsing, as
+   * the admission check's are (both apply). Plain data, so it also reaches a server in a worker.
+   */
+  updateBlockedSources(update: SourceBlocksUpdate): void;
+  /**
    * Installs a new TLS certificate (and client CAs) for connections accepted from now on; open
    * connections keep theirs. Throws, changing nothing, when the pair is unusable.
    */
@@ -167,6 +173,21 @@ export async function startSipServer(
     supportedOptionTags: opts.supportedOptionTags ?? [...DEFAULT_SUPPORTED_OPTION_TAGS],
     relay: { request: relayRequest, ack: relayAck },
   });
+  // The effective admission: the caller's check and the blocked sources (only when any).
+  const blocks = new SourceBlocks();
+  let custom = opts.admission;
+  const byBlocks = (src: { address: string }): boolean => blocks.admits(src.address);
+  const installAdmission = (): void => {
+    const own = custom;
+    const effective =
+      blocks.size === 0
+        ? own
+        : own
+          ? (src: Parameters<typeof own>[0]) => byBlocks(src) && own(src)
+          : byBlocks;
+    transport.setAdmission(effective);
+    core.admits = effective;
+  };
   core.admits = opts.admission;
   const hostports = (): { external: string; local: string } => {
     const ext: string[] = [];
@@ -251,8 +272,12 @@ export async function startSipServer(
       return () => transport.off('traffic', listener);
     },
     setAdmission: (admission) => {
-      transport.setAdmission(admission);
-      core.admits = admission;
+      custom = admission;
+      installAdmission();
+    },
+    updateBlockedSources: (update) => {
+      blocks.apply(update);
+      installAdmission();
     },
     reloadTls: (credentials) => {
       transport.reloadTls(credentials);

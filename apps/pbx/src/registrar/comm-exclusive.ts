@@ -82,6 +82,7 @@ export class CommExclusive {
   private readonly windowMs: number;
   /** Requests turned away while blocked, for stats and rate-limited logging. */
   private turnedAway = 0;
+  private readonly blockWatchers = new Set<(ip: string, until: number | undefined) => void>();
 
   constructor(private readonly opts: CommExclusiveOptions) {
     const tracked = opts.maxTrackedIps ?? DEFAULT_MAX_TRACKED_IPS;
@@ -97,6 +98,28 @@ export class CommExclusive {
     return this.opts.trusted?.(ip) ?? false;
   }
 
+  /**
+   * Calls `listener` whenever an address block is made (`until`) or forgotten (`undefined`), so
+   * a copy of the list elsewhere (the SIP server's, in its own thread) can follow. A block pushed
+   * out of the bounded list by newer ones is not reported; the copy drops it when it ends.
+   */
+  watchBlocks(listener: (ip: string, until: number | undefined) => void): () => void {
+    this.blockWatchers.add(listener);
+    return () => this.blockWatchers.delete(listener);
+  }
+
+  private blockChanged(ip: string, until: number | undefined): void {
+    for (const w of this.blockWatchers) w(ip, until);
+  }
+
+  /** The address blocks in force at `now` (white-listed addresses left out). */
+  activeBlocks(now: number): Array<{ ip: string; until: number }> {
+    const out: Array<{ ip: string; until: number }> = [];
+    for (const [ip, until] of this.blocked.entries())
+      if (until > now && !this.trusted(ip)) out.push({ ip, until });
+    return out;
+  }
+
   /** Whether a station succeeded at `ip` recently (several phones may share it). */
   isShared(ip: string, now: number): boolean {
     const at = this.lastSuccess.peek(ip);
@@ -110,6 +133,7 @@ export class CommExclusive {
     if (until === undefined) return false;
     if (until > now) return true;
     this.blocked.delete(ip);
+    this.blockChanged(ip, undefined);
     return false;
   }
 
@@ -173,6 +197,7 @@ export class CommExclusive {
       };
     }
     this.blocked.set(ip, until);
+    this.blockChanged(ip, until);
     const reason = REASON.blocked(count);
     this.opts.log.warn(
       { ip, port, callerId, failures: count, blockedForMs: s.blockMs, mode: s.mode },
@@ -231,10 +256,15 @@ export class CommExclusive {
       if (!next.has(ip)) {
         this.blocked.delete(ip);
         this.failures.delete(ip);
+        this.blockChanged(ip, undefined);
         this.opts.log.info({ ip }, 'ip unblocked');
       }
     }
-    for (const [ip, until] of next) this.blocked.set(ip, until);
+    for (const [ip, until] of next) {
+      if (this.blocked.peek(ip) === until) continue;
+      this.blocked.set(ip, until);
+      this.blockChanged(ip, until);
+    }
   }
 
   /** Forgets blocks that ended; purges them from the database when there were any. */
@@ -243,6 +273,7 @@ export class CommExclusive {
     for (const [ip, until] of [...this.blocked.entries()]) {
       if (until <= now) {
         this.blocked.delete(ip);
+        this.blockChanged(ip, undefined);
         ended++;
         this.opts.log.info({ ip }, 'ip block ended');
       }

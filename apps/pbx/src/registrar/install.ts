@@ -18,6 +18,7 @@ import { WhitelistCache } from './access-checks';
 import { BindingTable } from './bindings';
 import { CommExclusive, type Admission } from './comm-exclusive';
 import { CredentialDirectory } from './credential-directory';
+import { DroppedSources, type DroppedSourcesListener } from './dropped-sources';
 import { ExpirySweeper } from './expiry-sweeper';
 import { DigestInviteAuthenticator } from './invite-auth';
 import type { InviteAuthenticator } from '../engine/invite-auth';
@@ -52,8 +53,13 @@ export interface RegistrarModule {
   readonly lookup: RegistrationLookup;
   /** Digest challenge of INVITEs from stations with `challengeInvites` on. */
   readonly inviteAuth: InviteAuthenticator;
-  /** What to do with any request from `ip` now (the hook the SIP server can call first). */
+  /** What to do with any request from `ip` now. */
   admission(ip: string): Admission;
+  /**
+   * The addresses the SIP server may drop before parsing (blocked, `no-response` mode): the
+   * whole list at once, then every change, as data (the server may be in another thread).
+   */
+  watchDroppedSources(listener: DroppedSourcesListener): () => void;
   /** OPTIONS to every live contact of `tel` (where the PBX reaches the phone). */
   qualify(tel: string, opts?: { timeoutMs?: number }): Promise<QualifyResult[]>;
   onChange(area: string): Promise<void>;
@@ -145,6 +151,7 @@ export async function installRegistrar(
   sweeper.start();
 
   port.guard((ip) => comm.admission(ip, now()));
+  const dropped = new DroppedSources(comm, () => ctx.config.security.commExclusive, now);
   port.onRegister((req) => registrar.handle(req));
 
   /**
@@ -171,6 +178,7 @@ export async function installRegistrar(
     lookup: bindingLookup(registrar, bindings, now),
     inviteAuth,
     admission: (ip) => comm.admission(ip, now()),
+    watchDroppedSources: (listener) => dropped.watch(listener),
     qualify: (tel, opts) =>
       qualifyStation(
         {
@@ -190,12 +198,16 @@ export async function installRegistrar(
         case 'config':
           // The realm may have changed: credentials are fetched again.
           await directory.load();
+          // Comm Exclusive's mode may have changed: what the SIP server drops with it.
+          dropped.refresh();
           break;
         case 'whitelist':
           await whitelist.load();
+          dropped.refresh();
           break;
         case 'blocks':
           await comm.reload(now());
+          dropped.refresh();
           break;
         default:
           break;

@@ -52,7 +52,7 @@ export async function tlsSettingsOf(config: PbxConfig): Promise<TlsServerSetting
 export interface TlsReloaderOptions {
   files: TlsFiles;
   /** Installs new credentials; throws when they are unusable. */
-  install(credentials: TlsCredentials): void;
+  install(credentials: TlsCredentials): void | Promise<void>;
   log: Logger;
   /** Quiet time after the last change before reading (writers replace files in several steps). */
   settleMs?: number;
@@ -127,7 +127,7 @@ export class TlsReloader {
 
   private async load(): Promise<boolean> {
     try {
-      this.opts.install(await readTlsFiles(this.opts.files));
+      await this.opts.install(await readTlsFiles(this.opts.files));
       this.reloads++;
       this.opts.log.info({ cert: this.opts.files.cert }, 'tls certificate reloaded');
       return true;

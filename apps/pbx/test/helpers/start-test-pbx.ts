@@ -56,7 +56,14 @@ export async function startTestPbx(opts: TestPbxOptions = {}): Promise<TestPbx> 
     const port = await freePort('both', '127.0.0.1');
     try {
       const pbx = await startPbx({
-        env: { PBX_DB: dbPath, PBX_SIP_HOST: '127.0.0.1', PBX_SIP_PORT: String(port), ...opts.env },
+        env: {
+          PBX_DB: dbPath,
+          PBX_SIP_HOST: '127.0.0.1',
+          PBX_SIP_PORT: String(port),
+          // PBX_SIP_THREAD=worker|main chooses where the test PBXs' SIP server runs (default: main).
+          ...(process.env.PBX_SIP_THREAD ? { PBX_SIP_THREAD: process.env.PBX_SIP_THREAD } : {}),
+          ...opts.env,
+        },
         overrides: (c) => {
           c.control.host = '127.0.0.1';
           c.control.port = 0;

@@ -133,6 +133,8 @@ describe('a flood from one source while phones work', () => {
     expect(log.length).toBeGreaterThan(0);
     expect(log.length).toBeLessThanOrEqual(h.pbx.ctx.config.security.registerRetryLimit + 2);
     // After the block the flood is thrown away at the door, before any parsing.
-    expect(h.pbx.sipServer?.stats().refusals['dropped-blocked-source'] ?? 0).toBeGreaterThan(0);
+    expect(
+      (await h.pbx.sipServer?.stats())?.refusals['dropped-blocked-source'] ?? 0,
+    ).toBeGreaterThan(0);
   });
 });

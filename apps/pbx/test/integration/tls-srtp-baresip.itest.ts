@@ -230,7 +230,7 @@ function decrypt(packets: readonly CapturedRtp[], keys: readonly string[]): Capt
         .map((r) => r.protocol)
         .sort(),
     ).toEqual(['tls', 'tls']);
-    expect(h.pbx.sipServer!.stats().connections).toBe(2);
+    expect((await h.pbx.sipServer!.stats()).connections).toBe(2);
 
     pcap = path.join(dir, 'call.pcap');
     capture = await startRtpCapture({
@@ -255,7 +255,7 @@ function decrypt(packets: readonly CapturedRtp[], keys: readonly string[]): Capt
     expect(bHears).toEqual({ tones: [TONES['201']], unopened: 0 });
     expect(aHears).toEqual({ tones: [TONES['202']], unopened: 0 });
     // The INVITE to 202 went over its registration connection: still one per phone.
-    expect(h.pbx.sipServer!.stats().connections).toBe(2);
+    expect((await h.pbx.sipServer!.stats()).connections).toBe(2);
 
     await a.command('hold');
     await waitFor(
@@ -277,7 +277,7 @@ function decrypt(packets: readonly CapturedRtp[], keys: readonly string[]): Capt
     await a.waitForEvent((e) => e.type === 'CALL_CLOSED', 20_000, hangup);
     await b.waitForEvent((e) => e.type === 'CALL_CLOSED', 20_000);
     await waitFor('no call left', () => h.cc.env.registry.size === 0, 20_000);
-    expect(h.pbx.sipServer!.stats().connections).toBe(2);
+    expect((await h.pbx.sipServer!.stats()).connections).toBe(2);
   });
 
   /** A fresh capture of what `tels`' phones receive (the previous one stopped). */
