@@ -68,6 +68,11 @@ export class SipCore {
   readonly outgoing = new Map<string, OutgoingRecord>();
   /** The incoming INVITE/SUBSCRIBE whose answer created a dialog (PRACK and UPDATE look it up). */
   readonly creatingRequest = new WeakMap<Dialog, IncomingRecord>();
+  /**
+   * INVITE server transactions finally answered for a client, still absorbing retransmissions:
+   * the id of the dialog their 2xx created ('' for none), all a late CANCEL needs (wire spec §5.3).
+   */
+  readonly answeredInvites = new WeakMap<ServerTransaction, string>();
   /** INVITE server transactions handed to the proxy, for the CANCEL that may follow. */
   readonly proxied = new WeakMap<ServerTransaction, ProxiedTransaction>();
   /** Dialog ids of UAC INVITEs that failed recently: the client's ACK for them gets a clear NOK. */
