@@ -15,6 +15,7 @@ import {
   parseNameAddr,
   parseAnyNameAddr,
   formatUri,
+  ownString,
   randomTag,
 } from '../message';
 import type { ReceiveInfo } from '../transport/types';
@@ -113,16 +114,56 @@ export function handleRequest(
   core.deliver(conn, req, info.source, rec.txnId, '', { received: info.local });
 }
 
-/** Keeps the record until its transaction ends; answers for a client that never does. */
+/**
+ * Keeps the record until the request is finally answered (see {@link settle}) or its transaction
+ * ends unanswered; answers for a client that never does.
+ */
 export function track(core: SipCore, rec: IncomingRecord): void {
   core.incoming.set(rec.txnId, rec);
   core.incomingByTxn.set(rec.txn, rec);
-  rec.txn.once('terminated', () => {
-    if (rec.guard) clearTimeout(rec.guard);
-    if (rec.reliable?.timer) clearTimeout(rec.reliable.timer);
-    core.incoming.delete(rec.txnId);
+  forgetWhenTerminated(core, rec.txn, rec.txnId);
+  armGuard(core, rec);
+}
+
+/**
+ * Drops the record of `txnId` when its transaction ends. A function of its own so that the
+ * listener, which lives as long as the transaction, holds the id and not the record.
+ */
+function forgetWhenTerminated(core: SipCore, txn: ServerTransaction, txnId: string): void {
+  txn.once('terminated', () => {
+    const rec = core.incoming.get(txnId);
+    if (!rec) return;
+    clearRecordTimers(rec);
+    core.incoming.delete(txnId);
   });
-  // drachtio drops an unanswered request silently after 64 s; we answer (wire spec §6.2, §10).
+}
+
+function clearRecordTimers(rec: IncomingRecord): void {
+  if (rec.guard) clearTimeout(rec.guard);
+  rec.guard = undefined;
+  if (rec.reliable?.timer) clearTimeout(rec.reliable.timer);
+  rec.reliable = undefined;
+}
+
+/**
+ * The request has its final answer (or the proxy took it over): from now on its transaction only
+ * waits out RFC timers, which need none of this record. It is forgotten, but for what a late
+ * CANCEL of an INVITE needs (the dialog id) and, while an UPDATE received during the INVITE is
+ * not answered yet, the record itself (the app answers that UPDATE with the INVITE's txnId).
+ */
+export function settle(core: SipCore, rec: IncomingRecord): void {
+  rec.final = true;
+  clearRecordTimers(rec);
+  if (core.incomingByTxn.get(rec.txn) === rec) core.incomingByTxn.delete(rec.txn);
+  const d = rec.dialog;
+  if (d && core.creatingRequest.get(d) === rec) core.creatingRequest.delete(d);
+  if (rec.req.method === 'INVITE')
+    core.answeredInvites.set(rec.txn, d && rec.dialogCreating ? d.id : '');
+  if (!rec.pendingUpdate) core.incoming.delete(rec.txnId);
+}
+
+/** drachtio drops an unanswered request silently after 64 s; we answer (wire spec §6.2, §10). */
+function armGuard(core: SipCore, rec: IncomingRecord): void {
   rec.guard = setTimeout(() => {
     if (rec.final) return;
     const isInvite = rec.req.method === 'INVITE';
@@ -130,7 +171,7 @@ export function track(core: SipCore, rec: IncomingRecord): void {
     if (core.admits && !core.admits(rec.info.source)) {
       // The client left it unanswered because its source is blocked (no-response mode):
       // answering now would tell the scanner we are here. Forget it without a word.
-      rec.final = true;
+      settle(core, rec);
       core.opts.transactions.abandon(rec.txn);
       core.incoming.delete(rec.txnId);
       core.refusals.set(
@@ -150,10 +191,10 @@ export function track(core: SipCore, rec: IncomingRecord): void {
 
 export function finishUnanswered(core: SipCore, rec: IncomingRecord, status: number): void {
   if (rec.final) return;
-  rec.final = true;
   const res = makeResponse(rec.req, status, undefined, {
     toTag: toTag(rec.req) ? undefined : (rec.localTag ?? randomTag()),
   });
+  settle(core, rec);
   respondSafely(rec.txn, res, core.log);
   if (rec.dialog && rec.dialogCreating) core.dialogs.remove(rec.dialog);
   core.incoming.delete(rec.txnId);
@@ -221,7 +262,10 @@ function handleInDialog(
           return reply(txn, req, 500, undefined, [{ name: 'Retry-After', value: '1' }]);
         inProgress.pendingUpdate = { txn, req };
         txn.once('terminated', () => {
-          if (inProgress.pendingUpdate?.txn === txn) inProgress.pendingUpdate = undefined;
+          if (inProgress.pendingUpdate?.txn !== txn) return;
+          inProgress.pendingUpdate = undefined;
+          // The INVITE was answered meanwhile: the record was kept for this UPDATE only.
+          if (inProgress.final) core.incoming.delete(inProgress.txnId);
         });
         core.deliver(d.conn, req, info.source, inProgress.txnId, d.id);
         return;
@@ -229,7 +273,7 @@ function handleInDialog(
       stopSessionTimer(d);
       const contact = getHeader(req, 'Contact');
       const na = contact ? parseNameAddr(contact) : undefined;
-      if (na) d.remoteTarget = formatUri(na.uri);
+      if (na) d.remoteTarget = ownString(formatUri(na.uri));
       break;
     }
     case 'PRACK': {
@@ -273,16 +317,10 @@ function handleCancel(
   const proxied = inviteTxn ? core.proxied.get(inviteTxn) : undefined;
   if (proxied) return proxied.cancel(cancel, info, txn);
   const rec = inviteTxn ? core.incomingByTxn.get(inviteTxn) : undefined;
-  if (!rec) return reply(txn, cancel, 481);
-  if (rec.final) {
-    const d = rec.dialog;
-    if (
-      d &&
-      rec.req.method === 'INVITE' &&
-      d.state === 'confirmed' &&
-      core.dialogs.get(d.id) === d &&
-      d.lastAckSeq === undefined
-    ) {
+  const answered = inviteTxn ? core.answeredInvites.get(inviteTxn) : undefined;
+  if (answered !== undefined) {
+    const d = answered ? core.dialogs.get(answered) : undefined;
+    if (d && d.role === 'uas' && d.state === 'confirmed' && d.lastAckSeq === undefined) {
       // CANCEL crossed our 2xx (wire spec §5.3): 481, then tear the call down.
       reply(txn, cancel, 481);
       core.dialogs.remove(d);
@@ -291,12 +329,14 @@ function handleCancel(
     }
     return reply(txn, cancel, 200);
   }
+  if (!rec) return reply(txn, cancel, 481);
+  if (rec.final) return reply(txn, cancel, 200);
   reply(txn, cancel, 200);
   rec.cancelled = true;
-  rec.final = true;
   const res: SipResponse = makeResponse(rec.req, 487, undefined, {
     toTag: rec.localTag ?? randomTag(),
   });
+  settle(core, rec);
   respondSafely(rec.txn, res, core.log);
   core.cdr('stop', 'network', 'call-canceled', cancel);
   const d = rec.dialog;

@@ -1,7 +1,7 @@
 /** Bookkeeping of requests in flight between the network and a control client. */
 import type { SipRequest, SipResponse } from '../message/types';
 import type { ReceiveInfo, Destination } from '../transport/types';
-import type { ClientTransaction, ServerTransaction } from '../transaction';
+import type { ServerTransaction } from '../transaction';
 import type { ControlConnection } from '../wire/control-server';
 import type { Dialog } from '../dialog/dialog';
 
@@ -40,7 +40,6 @@ export interface OutgoingRecord {
   conn: ControlConnection;
   req: SipRequest;
   dest: Destination;
-  ct?: ClientTransaction;
   /** dialogId for responses: the dialog created (INVITE/SUBSCRIBE) or the one the request is in. */
   dialogId: string;
   initial: boolean;
@@ -50,5 +49,7 @@ export interface OutgoingRecord {
   cancelPending?: SipRequest;
   provisional: boolean;
   final: boolean;
+  /** Final response handled: `req` is only the request's skeleton from then on. */
+  settled?: boolean;
   seen2xxTags: Set<string>;
 }

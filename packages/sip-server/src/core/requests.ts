@@ -9,12 +9,14 @@ import {
   parseUri,
   randomBranch,
   randomCallId,
+  ownString,
   randomTag,
+  requestSkeleton,
   toTag,
 } from '../message';
 import type { ReceiveInfo, HostPort } from '../transport/types';
 import type { Dialog } from '../dialog/dialog';
-import { dialogIdOf } from '../dialog/dialog';
+import { dialogIdOf, sdpOf } from '../dialog/dialog';
 import type { ControlConnection } from '../wire/control-server';
 import { takeHeader, type ClientMessage } from '../wire/client-message';
 import type { SipCore } from './sip-core';
@@ -146,8 +148,11 @@ function startOutgoing(
 }
 
 function startClientTransaction(core: SipCore, rec: OutgoingRecord): void {
-  rec.ct = core.transactions.sendRequest(rec.req, rec.dest, {
-    onResponse: (res, info) => onResponse(core, rec, res, info),
+  core.transactions.sendRequest(rec.req, rec.dest, {
+    onResponse: (res, info) => {
+      onResponse(core, rec, res, info);
+      if (rec.final) settleOutgoing(rec);
+    },
     onTimeout: () => {
       if (rec.final) return;
       if (rec.req.method === 'INVITE' && rec.provisional)
@@ -160,6 +165,18 @@ function startClientTransaction(core: SipCore, rec: OutgoingRecord): void {
       synthesize(core, rec, 503, err.message);
     },
   });
+}
+
+/**
+ * The request has its final response: an INVITE's client transaction still passes 2xx
+ * retransmissions (and forked 2xx) up for 64·T1, which need only the request's skeleton (dialog
+ * headers, no body), not the whole request.
+ */
+function settleOutgoing(rec: OutgoingRecord): void {
+  if (rec.settled) return;
+  rec.settled = true;
+  rec.req = requestSkeleton(rec.req);
+  rec.cancelPending = undefined;
 }
 
 /**
@@ -305,7 +322,7 @@ function onInDialogResponse(
     d.awaitingClientAck.add(seq);
     const contact = getHeader(res, 'Contact');
     const target = contact ? parseNameAddr(contact)?.uri : undefined;
-    if (target) d.remoteTarget = formatUri(target);
+    if (target) d.remoteTarget = ownString(formatUri(target));
     applyUacSessionTimer(core, d, res);
   } else if (rec.final) {
     return;
@@ -359,12 +376,7 @@ export async function sendInDialog(
     );
   }
   const { req, dest } = built;
-  if (m.method === 'INVITE' && req.body.length > 0) {
-    d.localSdp = {
-      body: req.body,
-      contentType: getHeader(req, 'Content-Type') ?? 'application/sdp',
-    };
-  }
+  if (m.method === 'INVITE' && req.body.length > 0) d.localSdp = sdpOf(req);
   if (m.method === 'BYE') {
     stopSessionTimer(d);
     core.cdr('stop', 'application', 'normal-release', req);

@@ -1,6 +1,7 @@
 /** Responses the client sends to requests from the network (wire spec §4.4). */
 import type { SipHeader, SipRequest, SipResponse } from '../message/types';
 import type { ReceiveInfo } from '../transport/types';
+import type { ServerTransaction } from '../transaction';
 import {
   callId,
   cseq,
@@ -10,10 +11,11 @@ import {
   makeResponse,
   parseNameAddr,
   formatUri,
+  ownString,
   randomTag,
   toTag,
 } from '../message';
-import { dialogIdOf, type Dialog } from '../dialog/dialog';
+import { dialogIdOf, ownDialogStrings, sdpOf, type Dialog } from '../dialog/dialog';
 import type { ControlConnection } from '../wire/control-server';
 import { findHeader, type ClientMessage } from '../wire/client-message';
 import { respondSafely, type SipCore } from './sip-core';
@@ -21,6 +23,7 @@ import type { IncomingRecord } from './records';
 import { hostPortText, localAddressFor } from './addressing';
 import { aorKey } from './connection-registry';
 import { sendBye } from './dialog-requests';
+import { settle } from './incoming';
 import { applyUasSessionTimer } from './session-timer';
 import { defaultContentType } from './content-type';
 
@@ -125,10 +128,7 @@ export function sendResponse(
     rememberRegistration(core, rec.req, rec.info, res);
 
   rec.responded = true;
-  if (m.status >= 200) {
-    rec.final = true;
-    if (rec.guard) clearTimeout(rec.guard);
-  }
+  if (m.status >= 200) settle(core, rec);
   if (reliable) startReliableRetransmit(core, rec, res);
   respondSafely(rec.txn, res, core.log);
   const dialogId = d && (rec.dialogCreating || core.dialogs.get(d.id) === d) ? d.id : '';
@@ -181,18 +181,14 @@ function createUasDialog(core: SipCore, rec: IncomingRecord, res: SipResponse): 
   ) {
     d.natRoute = { ...src };
   }
-  return d;
+  return ownDialogStrings(d);
 }
 
 function confirmUasDialog(core: SipCore, rec: IncomingRecord, d: Dialog, res: SipResponse): void {
   d.state = 'confirmed';
   const contact = getHeader(res, 'Contact');
-  if (contact) d.localContact = contact;
-  if (res.body.length > 0)
-    d.localSdp = {
-      body: res.body,
-      contentType: getHeader(res, 'Content-Type') ?? 'application/sdp',
-    };
+  if (contact) d.localContact = ownString(contact);
+  if (res.body.length > 0) d.localSdp = sdpOf(res);
   if (rec.req.method !== 'INVITE') {
     if (rec.info.connectionId) {
       const expires = Number(getHeader(res, 'Expires') ?? getHeader(rec.req, 'Expires') ?? 3600);
@@ -202,8 +198,18 @@ function confirmUasDialog(core: SipCore, rec: IncomingRecord, d: Dialog, res: Si
   }
   core.cdr('start', 'application', 'uas', res);
   applyUasSessionTimer(core, d, rec.req, res);
-  rec.txn.once('ackTimeout', () => {
-    if (d.lastAckSeq !== undefined || core.dialogs.get(d.id) !== d) return;
+  byeIfNeverAcked(core, rec.txn, d.id);
+}
+
+/**
+ * No ACK for our 2xx within 64·T1: the call is torn down. A function of its own so that the
+ * listener, which lives as long as the transaction, holds the dialog's id and not the dialog (a
+ * call that ended meanwhile is not kept for it).
+ */
+function byeIfNeverAcked(core: SipCore, txn: ServerTransaction, dialogId: string): void {
+  txn.once('ackTimeout', () => {
+    const d = core.dialogs.get(dialogId);
+    if (!d || d.role !== 'uas' || d.lastAckSeq !== undefined) return;
     core.dialogs.remove(d);
     sendBye(core, d, 'ACK timeout', true);
   });
@@ -212,13 +218,9 @@ function confirmUasDialog(core: SipCore, rec: IncomingRecord, d: Dialog, res: Si
 function afterInDialog2xx(core: SipCore, rec: IncomingRecord, d: Dialog, res: SipResponse): void {
   const method = rec.req.method;
   if (method !== 'INVITE' && method !== 'UPDATE') return;
-  if (res.body.length > 0)
-    d.localSdp = {
-      body: res.body,
-      contentType: getHeader(res, 'Content-Type') ?? 'application/sdp',
-    };
+  if (res.body.length > 0) d.localSdp = sdpOf(res);
   const contact = getHeader(res, 'Contact');
-  if (contact) d.localContact = contact;
+  if (contact) d.localContact = ownString(contact);
   if (core.dialogs.get(d.id) === d) applyUasSessionTimer(core, d, rec.req, res);
 }
 

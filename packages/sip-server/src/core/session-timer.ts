@@ -4,7 +4,7 @@
  * the peer must refresh and does not, the call is torn down with "Session timer expired".
  */
 import type { SipRequest, SipResponse } from '../message/types';
-import { cseq, getHeader, getHeaders, setHeader, addHeader } from '../message';
+import { cseq, getHeader, getHeaders, setHeader, addHeader, textAsBytes } from '../message';
 import type { Dialog } from '../dialog/dialog';
 import type { SipCore } from './sip-core';
 import { buildInDialogRequest, sendBye } from './dialog-requests';
@@ -80,7 +80,10 @@ function refresh(core: SipCore, d: Dialog, interval: number): void {
     { name: 'Supported', value: 'timer' },
   ];
   if (d.localSdp) headers.push({ name: 'Content-Type', value: d.localSdp.contentType });
-  buildInDialogRequest(core, d, 'INVITE', { headers, body: d.localSdp?.body })
+  buildInDialogRequest(core, d, 'INVITE', {
+    headers,
+    body: d.localSdp ? textAsBytes(d.localSdp.text) : undefined,
+  })
     .then(({ req, dest }) => {
       core.transactions.sendRequest(req, dest, {
         onResponse: (res) => {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger';
 import type { SipMessage, SipRequest, SipResponse } from '../message/types';
-import { serializeMessageText } from '../message';
+import { ownString, serializeMessageText } from '../message';
 import type { ReceiveInfo, ListenAddress, HostPort } from '../transport/types';
 import type { TransactionLayer, ServerTransaction } from '../transaction';
 import { DialogStore, type Dialog } from '../dialog/dialog';
@@ -26,6 +26,9 @@ export function respondSafely(txn: ServerTransaction, res: SipResponse, log?: Lo
     log?.debug({ err: String(err) }, 'response not sent');
   }
 }
+
+/** Failed-dialog markers kept at most (a flood of failing calls must not grow the map). */
+export const MAX_FAILED_DIALOGS = 10_000;
 
 export interface CoreOptions {
   logger: Logger;
@@ -68,6 +71,11 @@ export class SipCore {
   readonly outgoing = new Map<string, OutgoingRecord>();
   /** The incoming INVITE/SUBSCRIBE whose answer created a dialog (PRACK and UPDATE look it up). */
   readonly creatingRequest = new WeakMap<Dialog, IncomingRecord>();
+  /**
+   * INVITE server transactions finally answered for a client, still absorbing retransmissions:
+   * the id of the dialog their 2xx created ('' for none), all a late CANCEL needs (wire spec §5.3).
+   */
+  readonly answeredInvites = new WeakMap<ServerTransaction, string>();
   /** INVITE server transactions handed to the proxy, for the CANCEL that may follow. */
   readonly proxied = new WeakMap<ServerTransaction, ProxiedTransaction>();
   /** Dialog ids of UAC INVITEs that failed recently: the client's ACK for them gets a clear NOK. */
@@ -199,13 +207,18 @@ export class SipCore {
     for (const d of [...this.dialogs.all()]) this.dialogs.remove(d);
   }
 
-  /** Forgets failed-dialog markers after a while so the map stays small. */
+  /**
+   * Remembers a failed UAC INVITE's dialog id for 64·T1. The map is in insertion order, which is
+   * time order, so expired markers are dropped from its front (O(1) each, never a scan of the
+   * whole map), and beyond {@link MAX_FAILED_DIALOGS} the oldest go early.
+   */
   rememberFailedDialog(id: string): void {
     const now = Date.now();
-    this.failedDialogs.set(id, now);
-    if (this.failedDialogs.size > 1000) {
-      for (const [k, t] of this.failedDialogs)
-        if (now - t > 64 * this.opts.t1) this.failedDialogs.delete(k);
+    this.failedDialogs.delete(id);
+    this.failedDialogs.set(ownString(id), now);
+    for (const [k, t] of this.failedDialogs) {
+      if (now - t <= 64 * this.opts.t1 && this.failedDialogs.size <= MAX_FAILED_DIALOGS) break;
+      this.failedDialogs.delete(k);
     }
   }
 

@@ -11,7 +11,7 @@ import {
   toTag,
 } from '../message';
 import type { ReceiveInfo } from '../transport/types';
-import type { Dialog } from '../dialog/dialog';
+import { ownDialogStrings, sdpOf, type Dialog } from '../dialog/dialog';
 import type { SipCore } from './sip-core';
 import type { OutgoingRecord } from './records';
 import { isPrivateAddress } from './nat';
@@ -59,11 +59,6 @@ export function createUacDialog(
   ) {
     d.natRoute = { ...info.source };
   }
-  if (req.body.length > 0) {
-    d.localSdp = {
-      body: req.body,
-      contentType: getHeader(req, 'Content-Type') ?? 'application/sdp',
-    };
-  }
-  return d;
+  if (req.body.length > 0) d.localSdp = sdpOf(req);
+  return ownDialogStrings(d);
 }

@@ -3,7 +3,9 @@
  * `<Call-ID>;from-tag=<tag of the dialog-creating request's From>` is part of the drachtio
  * contract: srf builds it itself in findDialogByCallIDAndFromTag.
  */
-import type { SipRequest } from '../message/types';
+import { getHeader } from '../message/headers';
+import { bytesAsText, ownString } from '../message/retained';
+import type { SipMessage, SipRequest } from '../message/types';
 import type { Destination } from '../transport/types';
 import type { ControlConnection } from '../wire/control-server';
 
@@ -48,7 +50,8 @@ export interface Dialog {
   /** RFC-less NAT fix-up (wire spec §6.9): next hop overriding the Request-URI's host. */
   natRoute?: Destination;
   conn: ControlConnection;
-  localSdp?: { body: Buffer; contentType: string };
+  /** Our last SDP in the dialog (sent again in session refreshes), as latin1 text. */
+  localSdp?: DialogSdp;
   /** CSeq of the last INVITE we sent, for the ACK of its 2xx. */
   inviteSeq?: number;
   /** ACKs we sent, kept to answer 2xx retransmissions (wire spec §6.4). */
@@ -65,6 +68,38 @@ export interface Dialog {
 
 export function dialogIdOf(callId: string, fromTag: string): string {
   return `${callId};from-tag=${fromTag}`;
+}
+
+/** A body kept for the dialog's life: latin1 text (a small Buffer would keep its pool slab). */
+export interface DialogSdp {
+  text: string;
+  contentType: string;
+}
+
+/** The body of `msg` (an SDP offer or answer of ours) as the dialog keeps it. */
+export function sdpOf(msg: SipMessage): DialogSdp {
+  return {
+    text: bytesAsText(msg.body),
+    contentType: ownString(getHeader(msg, 'Content-Type') ?? 'application/sdp'),
+  };
+}
+
+/**
+ * Gives a new dialog's strings memory of their own. A dialog lives as long as its call, and its
+ * values were cut from the messages that created it: as views they would keep those messages'
+ * whole header text (message/retained.ts).
+ */
+export function ownDialogStrings(d: Dialog): Dialog {
+  d.id = ownString(d.id);
+  d.callId = ownString(d.callId);
+  d.localTag = ownString(d.localTag);
+  d.remoteTag = ownString(d.remoteTag);
+  d.localNameAddr = ownString(d.localNameAddr);
+  d.remoteNameAddr = ownString(d.remoteNameAddr);
+  d.remoteTarget = ownString(d.remoteTarget);
+  d.routeSet = d.routeSet.map(ownString);
+  d.localContact = ownString(d.localContact);
+  return d;
 }
 
 /** Dialogs by id, plus a lookup from an incoming in-dialog request's tags. */

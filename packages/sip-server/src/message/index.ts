@@ -24,6 +24,7 @@ export { parseVia, formatVia } from './via';
 export { parseCSeq, formatCSeq, MAX_CSEQ } from './cseq';
 export { callId, cseq, fromTag, toTag, topVia, branch, methodOf } from './accessors';
 export { makeResponse } from './response';
+export { ownString, requestSkeleton, bytesAsText, textAsBytes } from './retained';
 export type { MakeResponseOptions } from './response';
 export { reasonPhrase, StatusCode } from './status';
 export type { StatusCodeName } from './status';

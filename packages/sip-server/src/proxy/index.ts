@@ -1,6 +1,7 @@
 /** Stateful proxying for the client's `proxy` command (wire spec §4.8, RFC 3261 §16). */
 import type { ControlConnection } from '../wire/control-server';
 import type { SipCore } from '../core/sip-core';
+import { settle } from '../core/incoming';
 import { makeResponse, parseUri, randomTag, serializeMessageText, toTag } from '../message';
 import { stackTime } from '../wire/leader';
 import { parseProxyCommand } from './command';
@@ -37,10 +38,8 @@ export function proxyCommand(
     return conn.respond(msgId, ['NOK', `Unknown transaction id: ${cmd.txnId}`]);
 
   // From here on the proxy owns the server transaction.
-  rec.final = true;
-  if (rec.guard) clearTimeout(rec.guard);
+  settle(core, rec);
   core.incoming.delete(rec.txnId);
-  core.incomingByTxn.delete(rec.txn);
 
   const req = rec.req;
   if (maxForwardsOf(req) === 0) {

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger';
-import { serializeMessage } from '../message';
+import { bytesAsText, serializeMessage, textAsBytes } from '../message';
 import type { SipRequest, SipResponse } from '../message/types';
 import type { Destination, ReceiveInfo, SendResult } from '../transport/types';
 import { buildAckForNon2xx } from './ack';
@@ -36,16 +36,36 @@ export interface ClientTransactionContext {
   onTerminated(txn: ClientTransactionBase<{ kind: string }>, reason: TerminationReason): void;
 }
 
+/** The user of a client transaction that has nothing more to tell it. */
+const NO_USER: ClientTransactionUser = {
+  onResponse: () => undefined,
+  onTimeout: () => undefined,
+  onTransportError: () => undefined,
+};
+
 /**
  * Runner for the client reducers: keeps the state, owns the timers, sends and retransmits the
  * request, builds the ACK for non-2xx finals, and calls the transaction user.
+ *
+ * Once a final response arrives the request is never sent again: it and its bytes are let go, the
+ * ACK for a non-2xx is kept as text to repeat for each retransmission of that response, and the
+ * transaction user is let go unless 2xx retransmissions must still reach it (INVITE, RFC 6026
+ * Accepted).
  */
 export abstract class ClientTransactionBase<S extends { kind: string }> {
   /** The top Via branch. */
   readonly id: string;
+  /** The request method (kept once the request itself is let go). */
+  readonly method: string;
+  /** The last provisional response, until the final one arrives. */
   lastProvisional?: SipResponse;
   protected s: S;
-  private readonly bytes: Buffer;
+  private req: SipRequest | undefined;
+  /** The request as sent, while it may be retransmitted. */
+  private bytes: Buffer | undefined;
+  /** The ACK sent for a non-2xx final (ICT), repeated for its retransmissions. */
+  private ackText: string | undefined;
+  private user: ClientTransactionUser;
   private dest: Destination;
   private readonly timers: TimerSet;
   private current: { res: SipResponse; info: ReceiveInfo } | undefined;
@@ -56,14 +76,19 @@ export abstract class ClientTransactionBase<S extends { kind: string }> {
 
   protected constructor(
     branch: string,
-    readonly request: SipRequest,
+    /** The RFC 3261 §17.1.3 matching key the layer files this transaction under. */
+    readonly key: string,
+    request: SipRequest,
     dest: Destination,
     protected readonly config: TransactionConfig,
-    private readonly user: ClientTransactionUser,
+    user: ClientTransactionUser,
     private readonly ctx: ClientTransactionContext,
     initial: (cfg: TransactionConfig) => [S, ClientEffect[]],
   ) {
     this.id = branch;
+    this.req = request;
+    this.method = request.method;
+    this.user = user;
     this.dest = dest;
     this.bytes = serializeMessage(request);
     this.timers = new TimerSet(ctx.clock, (timer) => this.onTimer(timer));
@@ -83,6 +108,11 @@ export abstract class ClientTransactionBase<S extends { kind: string }> {
     return this.stopped ? 'terminated' : this.s.kind;
   }
 
+  /** The request, until a final response arrives. */
+  get request(): SipRequest | undefined {
+    return this.req;
+  }
+
   /** Sends the request and starts the timers. Called once by the TransactionLayer. */
   start(): void {
     const effects = this.pendingEffects ?? [];
@@ -92,13 +122,22 @@ export abstract class ClientTransactionBase<S extends { kind: string }> {
 
   /** A response matched to this transaction. */
   receive(res: SipResponse, info: ReceiveInfo): void {
-    if (res.status < 200 && this.s.kind !== 'terminated') this.lastProvisional = res;
+    if (res.status < 200 && this.bytes !== undefined) this.lastProvisional = res;
     this.current = { res, info };
     try {
       this.dispatch({ type: 'response', status: res.status });
     } finally {
       this.current = undefined;
     }
+    if (res.status >= 200 && this.bytes !== undefined) this.afterFinal();
+  }
+
+  /** Drops what only the sending of the request needed (see the class comment). */
+  private afterFinal(): void {
+    this.bytes = undefined;
+    this.lastProvisional = undefined;
+    this.req = undefined;
+    if (this.s.kind !== 'accepted') this.user = NO_USER;
   }
 
   /** Ends the transaction without telling the TU (layer shutdown). */
@@ -134,11 +173,15 @@ export abstract class ClientTransactionBase<S extends { kind: string }> {
           this.timers.cancel(f.timer);
           break;
         case 'transmit':
-          this.transmit(this.bytes);
+          if (this.bytes) this.transmit(this.bytes);
           break;
         case 'sendAck':
-          if (this.current)
-            this.transmit(serializeMessage(buildAckForNon2xx(this.request, this.current.res)));
+          // The same ACK for every retransmission of the final (same To tag, RFC 3261 17.1.1.3).
+          if (this.ackText === undefined && this.current && this.req)
+            this.ackText = bytesAsText(
+              serializeMessage(buildAckForNon2xx(this.req, this.current.res)),
+            );
+          if (this.ackText !== undefined) this.transmit(textAsBytes(this.ackText));
           break;
         case 'passUp':
           if (this.current) {
@@ -198,7 +241,7 @@ export abstract class ClientTransactionBase<S extends { kind: string }> {
   }
 
   protected logger(): Logger {
-    this.log ??= this.ctx.logger.child({ branch: this.id, method: this.request.method });
+    this.log ??= this.ctx.logger.child({ branch: this.id, method: this.method });
     return this.log;
   }
 }

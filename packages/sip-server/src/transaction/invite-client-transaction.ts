@@ -168,13 +168,14 @@ export function nextInviteClient(
 export class InviteClientTransaction extends ClientTransactionBase<InviteClientState> {
   constructor(
     branch: string,
+    key: string,
     request: SipRequest,
     dest: Destination,
     config: TransactionConfig,
     user: ClientTransactionUser,
     ctx: ClientTransactionContext,
   ) {
-    super(branch, request, dest, config, user, ctx, startInviteClient);
+    super(branch, key, request, dest, config, user, ctx, startInviteClient);
   }
 
   protected reduce(

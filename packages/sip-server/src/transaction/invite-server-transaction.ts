@@ -198,6 +198,11 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
     super(request, info, key, config, ctx, startInviteServer);
   }
 
+  /** Confirmed, or Accepted with the ACK in: the response is never sent again. */
+  protected override mayResend(s: InviteServerState): boolean {
+    return s.kind !== 'confirmed' && !(s.kind === 'accepted' && s.acked);
+  }
+
   protected reduce(
     s: InviteServerState,
     e: ServerEvent,

@@ -113,13 +113,14 @@ export function nextNonInviteClient(
 export class NonInviteClientTransaction extends ClientTransactionBase<NonInviteClientState> {
   constructor(
     branch: string,
+    key: string,
     request: SipRequest,
     dest: Destination,
     config: TransactionConfig,
     user: ClientTransactionUser,
     ctx: ClientTransactionContext,
   ) {
-    super(branch, request, dest, config, user, ctx, startNonInviteClient);
+    super(branch, key, request, dest, config, user, ctx, startNonInviteClient);
   }
 
   protected reduce(

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { InvalidStateError } from '../errors';
 import type { Logger } from '../logger';
-import { serializeMessage } from '../message';
+import { bytesAsText, serializeMessage, textAsBytes } from '../message';
 import type { SipRequest, SipResponse } from '../message/types';
 import { responseDestination } from '../transport/response-destination';
 import type { Destination, ReceiveInfo, SendResult } from '../transport/types';
@@ -25,7 +25,7 @@ export interface ServerTransactionContext {
   logger: Logger;
   onTerminated(txn: ServerTransactionBase<{ kind: string }>, reason: TerminationReason): void;
   /** An INVITE server transaction sent a 2xx: ACKs with its dialog key now belong to it. */
-  onAccepted(txn: ServerTransactionBase<{ kind: string }>, res: SipResponse): void;
+  onAccepted(txn: ServerTransactionBase<{ kind: string }>, req: SipRequest, res: SipResponse): void;
   /**
    * A transaction whose remaining RFC duty is only to answer retransmissions with its final
    * response (non-INVITE Completed over UDP, timer J) sent that response once: the layer keeps
@@ -78,17 +78,25 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     this.uuid ??= randomUUID();
     return this.uuid;
   }
+  /** The request method (kept once the request itself is let go). */
+  readonly method: string;
+  private req: SipRequest | undefined;
   private s: S;
   private final = false;
   private stopped = false;
-  private last: { bytes: Buffer; dest: Destination } | undefined;
+  /**
+   * The last response sent and where. A provisional as its serialized Buffer; the final one, which
+   * may be kept 64·T1 to answer retransmissions, as latin1 text (a small Buffer is a view of an
+   * 8 KiB pool slab and would keep the whole slab).
+   */
+  private last: { data: Buffer | string; dest: Destination } | undefined;
   private readonly timers: TimerSet;
   private currentAck: { ack: SipRequest; info: ReceiveInfo } | undefined;
   private lastError: Error | undefined;
   private log: Logger | undefined;
 
   protected constructor(
-    readonly request: SipRequest,
+    request: SipRequest,
     readonly info: ReceiveInfo,
     /** The RFC 3261 §17.2.3 matching key the layer files this transaction under. */
     readonly key: string,
@@ -97,6 +105,8 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     initial: (cfg: TransactionConfig) => [S, ServerEffect[]],
   ) {
     super();
+    this.req = request;
+    this.method = request.method;
     this.timers = new TimerSet(ctx.clock, (timer) => this.onTimer(timer));
     const [s, effects] = initial(config);
     this.s = s;
@@ -114,14 +124,26 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     return this.stopped ? 'terminated' : this.s.kind;
   }
 
+  /**
+   * The request, until the final response is sent. What is left of the transaction then (up to
+   * 64·T1 of absorbing retransmissions and ACKs) needs only its key, the response's bytes and its
+   * timers, so the parsed request is not kept that long.
+   */
+  get request(): SipRequest | undefined {
+    return this.req;
+  }
+
   /** A final response has been sent. */
   get isFinal(): boolean {
     return this.final;
   }
 
-  /** The final response as sent, and where (undefined before the final). */
-  get finalResponse(): { bytes: Buffer; dest: Destination } | undefined {
-    return this.final ? this.last : undefined;
+  /** The final response as sent (latin1 text of its bytes), and where; undefined before it. */
+  get finalResponse(): { text: string; dest: Destination } | undefined {
+    const last = this.last;
+    if (!this.final || !last) return undefined;
+    const text = typeof last.data === 'string' ? last.data : bytesAsText(last.data);
+    return { text, dest: last.dest };
   }
 
   /**
@@ -142,13 +164,19 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     if (res.status >= 200) this.final = true;
     const bytes = serializeMessage(res);
     const dest = responseDestination(res, this.info);
-    this.last = { bytes, dest };
-    if (res.status >= 200 && res.status < 300 && this.request.method === 'INVITE')
-      this.ctx.onAccepted(this, res);
+    const last: { data: Buffer | string; dest: Destination } = { data: bytes, dest };
+    this.last = last;
+    if (res.status >= 200 && res.status < 300 && this.method === 'INVITE' && this.req)
+      this.ctx.onAccepted(this, this.req, res);
     let sent: Promise<SendResult> | undefined;
     this.run(effects, () => {
       sent = this.transmit();
     });
+    if (this.final) {
+      // From here on only retransmissions of this response and the ACK matching remain.
+      last.data = bytesAsText(bytes);
+      this.req = undefined;
+    }
     return sent ?? Promise.reject(new InvalidStateError('response not sent'));
   }
 
@@ -184,6 +212,14 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     return false;
   }
 
+  /**
+   * Whether the last response may still have to be sent again in state `s` (IST: not once the
+   * ACK came, as nothing is retransmitted after it). When not, it is let go.
+   */
+  protected mayResend(_s: S): boolean {
+    return true;
+  }
+
   /** Ends the transaction without events (layer shutdown). */
   stop(): void {
     this.stopped = true;
@@ -205,6 +241,7 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     this.s = s;
     this.logTransition(before, s.kind, e.type, effects.length === 0);
     this.run(effects);
+    if (this.last && this.final && !this.mayResend(s)) this.last = undefined;
   }
 
   private run(effects: ServerEffect[], send?: () => void): void {
@@ -249,7 +286,8 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
   private transmit(): Promise<SendResult> {
     const last = this.last;
     if (!last) return Promise.reject(new InvalidStateError('no response to send'));
-    const sending = this.ctx.transport.send(last.dest, last.bytes);
+    const bytes = typeof last.data === 'string' ? textAsBytes(last.data) : last.data;
+    const sending = this.ctx.transport.send(last.dest, bytes);
     sending.then(
       (result) => {
         if (result.connectionId && this.last === last)
@@ -289,7 +327,7 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
   }
 
   protected logger(): Logger {
-    this.log ??= this.ctx.logger.child({ txn: this.id, method: this.request.method });
+    this.log ??= this.ctx.logger.child({ txn: this.id, method: this.method });
     return this.log;
   }
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { InvalidStateError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
-import { branch, makeResponse, serializeMessage, toTag } from '../message';
+import { branch, makeResponse, ownString, serializeMessage, toTag } from '../message';
 import type { SipMessage, SipRequest, SipResponse } from '../message/types';
 import { LogLimiter } from '../transport/log-limiter';
 import { responseDestination } from '../transport/response-destination';
@@ -134,6 +134,7 @@ export class TransactionLayer extends EventEmitter {
     this.recent = new AnswerCache(
       opts.maxCompletedTransactions ?? DEFAULT_MAX_COMPLETED_TRANSACTIONS,
       64 * this.timers.t1,
+      this.clock,
     );
     this.limiter = new LogLimiter(this.log);
     this.clientCtx = {
@@ -141,8 +142,7 @@ export class TransactionLayer extends EventEmitter {
       clock: this.clock,
       logger: this.log,
       onTerminated: (txn) => {
-        const key = clientTransactionKey(txn.request);
-        if (key && this.clients.get(key) === txn) this.clients.delete(key);
+        if (this.clients.get(txn.key) === txn) this.clients.delete(txn.key);
       },
     };
     this.serverCtx = {
@@ -151,9 +151,11 @@ export class TransactionLayer extends EventEmitter {
       logger: this.log,
       onTerminated: (txn) => this.forgetServer(txn as ServerTransaction),
       onRetire: (txn) => this.retire(txn as ServerTransaction),
-      onAccepted: (txn, res) => {
-        const key = ackDialogKey(txn.request, toTag(res));
-        if (!key) return;
+      onAccepted: (txn, req, res) => {
+        const found = ackDialogKey(req, toTag(res));
+        if (!found) return;
+        // Kept until timer L: an own copy, not a view of the request's text.
+        const key = ownString(found);
         this.accepted.set(key, txn as ServerTransaction);
         this.acceptedKeys.set(txn as ServerTransaction, key);
       },
@@ -184,15 +186,16 @@ export class TransactionLayer extends EventEmitter {
     if (this.stopped) throw new InvalidStateError('transaction layer stopped');
     if (req.method === 'ACK') throw new TypeError('ACK is not a transaction: use sendAck');
     const id = branch(req);
-    const key = clientTransactionKey(req);
-    if (!id || !key) throw new TypeError('request needs a top Via with a branch, and a CSeq');
-    if (this.clients.has(key))
-      throw new InvalidStateError(`client transaction ${key} already exists`);
+    const found = clientTransactionKey(req);
+    if (!id || !found) throw new TypeError('request needs a top Via with a branch, and a CSeq');
+    if (this.clients.has(found))
+      throw new InvalidStateError(`client transaction ${found} already exists`);
+    const key = ownString(found);
     const cfg: TransactionConfig = { reliable: dest.protocol !== 'udp', timers: this.timers };
     const txn =
       req.method === 'INVITE'
-        ? new InviteClientTransaction(id, req, dest, cfg, user, this.clientCtx)
-        : new NonInviteClientTransaction(id, req, dest, cfg, user, this.clientCtx);
+        ? new InviteClientTransaction(ownString(id), key, req, dest, cfg, user, this.clientCtx)
+        : new NonInviteClientTransaction(ownString(id), key, req, dest, cfg, user, this.clientCtx);
     this.clients.set(key, txn);
     txn.start();
     return txn;
@@ -253,8 +256,8 @@ export class TransactionLayer extends EventEmitter {
       this.onAck(req, info);
       return;
     }
-    const key = serverTransactionKey(req);
-    if (!key) {
+    const found = serverTransactionKey(req);
+    if (!found) {
       this.drops.set('dropped-no-via', (this.drops.get('dropped-no-via') ?? 0) + 1);
       this.limiter.warn(
         'no-via',
@@ -263,12 +266,12 @@ export class TransactionLayer extends EventEmitter {
       );
       return;
     }
-    const existing = this.servers.get(key);
+    const existing = this.servers.get(found);
     if (existing) {
       existing.receiveRequest();
       return;
     }
-    const done = this.recent.get(key, this.clock.now());
+    const done = this.recent.get(found, this.clock.now());
     if (done) {
       const dest: Destination = info.connectionId
         ? { ...done.dest, connectionId: info.connectionId }
@@ -293,6 +296,8 @@ export class TransactionLayer extends EventEmitter {
       reliable: info.source.protocol !== 'udp',
       timers: this.timers,
     };
+    // The key outlives the request by 64·T1: an own copy, not a view of the request's text.
+    const key = ownString(found);
     const txn =
       req.method === 'INVITE'
         ? new InviteServerTransaction(req, info, key, cfg, this.serverCtx)
@@ -338,7 +343,7 @@ export class TransactionLayer extends EventEmitter {
     const final = txn.finalResponse;
     if (!final) return;
     this.servers.delete(txn.key);
-    this.recent.add(txn.key, final.bytes, final.dest, this.clock.now());
+    this.recent.add(txn.key, final.text, final.dest, this.clock.now());
     txn.retire();
   }
 
@@ -346,7 +351,7 @@ export class TransactionLayer extends EventEmitter {
     if (this.servers.get(txn.key) === txn) this.servers.delete(txn.key);
     const final = txn.finalResponse;
     if (final && txn.info.source.protocol !== 'udp' && !this.stopped)
-      this.recent.add(txn.key, final.bytes, final.dest, this.clock.now());
+      this.recent.add(txn.key, final.text, final.dest, this.clock.now());
     const dialogKey = this.acceptedKeys.get(txn);
     if (dialogKey !== undefined) {
       this.acceptedKeys.delete(txn);

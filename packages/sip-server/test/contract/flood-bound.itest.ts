@@ -147,3 +147,33 @@ describe('a REGISTER flood beyond the transaction limits', () => {
     expect(delivered).toBe(seen + 1);
   });
 });
+
+describe('answers remembered after a flood', () => {
+  test('are freed once 64·T1 has passed, with no request after the flood to sweep them', async () => {
+    // T1 = 20 ms: answers are remembered 1.28 s instead of 32 s.
+    await using h = await startHarness({ timers: { t1: 20 } });
+    const srf = await h.connectSrf();
+    handlers(srf).register((_req, res) => res.send(200));
+    await h.server.whenRouted(['register']);
+    const p = await probe(h);
+    try {
+      const total = 300;
+      for (let sent = 0; sent < total;) {
+        for (let i = 0; i < 50; i++) p.send(`gone-${sent++}`);
+        await eventually(() => p.count(200) >= sent, 10_000, `${sent} requests answered`);
+      }
+      expect(p.count(200)).toBe(total);
+      // Nothing is sent any more: the memory comes back on its own (it used to wait for the next
+      // answered request to sweep it).
+      await eventually(
+        () => h.server.stats().completedTransactions === 0,
+        15_000,
+        'answers freed after 64·T1',
+      );
+      expect(h.server.stats().serverTransactions).toBe(0);
+      expect(h.server.stats().incoming).toBe(0);
+    } finally {
+      p.close();
+    }
+  });
+});

@@ -118,6 +118,37 @@ describe('client transactions through the TransactionLayer (fake timers)', () =>
     expect(transport.requests('INVITE')).toHaveLength(1);
   });
 
+  test('after a final response the request is let go: a non-2xx is re-ACKed with the same bytes, Accepted still passes 2xx up', () => {
+    const u = user();
+    const invite = request({ method: 'INVITE', branch: 'z9hG4bK-sl1', cseq: 3 });
+    const txn = layer.sendRequest(invite, udpDest, u);
+    expect(txn.request).toBe(invite);
+    transport.deliver(response(invite, 180), udpInfo);
+    expect(txn.lastProvisional?.status).toBe(180);
+    const busy = response(invite, 486, 'busy-tag');
+    transport.deliver(busy, udpInfo);
+    expect(txn.request).toBeUndefined();
+    expect(txn.lastProvisional).toBeUndefined();
+    transport.deliver(busy, udpInfo);
+    transport.deliver(busy, udpInfo);
+    const acks = transport.requests('ACK');
+    expect(acks).toHaveLength(3);
+    expect(acks.every((a) => a.data.equals(acks[0]!.data))).toBe(true);
+    expect(u.responses).toEqual([180, 486]);
+
+    const v = user();
+    const second = request({ method: 'INVITE', branch: 'z9hG4bK-sl2' });
+    const accepted = layer.sendRequest(second, udpDest, v);
+    const ok = response(second, 200);
+    transport.deliver(ok, udpInfo);
+    expect(accepted.state).toBe('accepted');
+    expect(accepted.request).toBeUndefined();
+    transport.deliver(ok, udpInfo);
+    expect(v.responses).toEqual([200, 200]);
+    jest.advanceTimersByTime(32_000);
+    expect(layer.clientTransactionCount).toBe(0);
+  });
+
   test('ICT 2xx (RFC 6026 Accepted): every 2xx goes up, no ACK from the layer, stray afterwards', () => {
     const u = user();
     const invite = request({ method: 'INVITE', branch: 'z9hG4bK-i2' });

@@ -8,6 +8,8 @@ export interface Sent {
   at: number;
   dest: Destination;
   msg: SipMessage;
+  /** The bytes as sent. */
+  data: Buffer;
 }
 
 /** In-memory transport: records what is sent (parsed back), delivers what the test injects. */
@@ -19,7 +21,7 @@ export class FakeTransport extends EventEmitter implements TransactionLayerTrans
   send(dest: Destination, data: Buffer): Promise<SendResult> {
     const parsed = parseMessage(data);
     if (!parsed.ok) throw new Error(`layer sent an unparsable message: ${parsed.error.reason}`);
-    this.sent.push({ at: Date.now(), dest, msg: parsed.message });
+    this.sent.push({ at: Date.now(), dest, msg: parsed.message, data: Buffer.from(data) });
     if (this.failWith) return Promise.reject(this.failWith);
     return Promise.resolve({
       ...(dest.protocol === 'udp' ? {} : { connectionId: dest.connectionId ?? 'conn-new' }),

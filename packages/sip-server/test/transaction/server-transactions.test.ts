@@ -44,6 +44,11 @@ describe('server transactions through the TransactionLayer (fake timers)', () =>
     return seen.requests[0]!.txn;
   }
 
+  /** The request of the only transaction, as emitted (the transaction lets it go when final). */
+  function req0(): SipRequest {
+    return seen.requests[0]!.req;
+  }
+
   test('new INVITE: 100 Trying at once, emitted once; retransmissions absorbed and answered with the last response', () => {
     incoming({ method: 'INVITE', branch: 'z9hG4bK-s1' });
     expect(transport.responses().map((s) => s.msg.status)).toEqual([100]);
@@ -58,7 +63,7 @@ describe('server transactions through the TransactionLayer (fake timers)', () =>
     incoming({ method: 'INVITE', branch: 'z9hG4bK-s1' });
     expect(seen.requests).toHaveLength(1);
     expect(transport.responses(100)).toHaveLength(2);
-    void txn.respond(response(txn.request, 180));
+    void txn.respond(response(req0(), 180));
     incoming({ method: 'INVITE', branch: 'z9hG4bK-s1' });
     expect(transport.responses().map((s) => s.msg.status)).toEqual([100, 100, 180, 180]);
     expect(layer.serverTransactionCount).toBe(1);
@@ -77,7 +82,7 @@ describe('server transactions through the TransactionLayer (fake timers)', () =>
   test('INVITE non-2xx: timer G retransmits until the ACK, which is absorbed; timer I then removes it', () => {
     incoming({ method: 'INVITE', branch: 'z9hG4bK-s2' });
     const txn = only();
-    void txn.respond(response(txn.request, 486));
+    void txn.respond(response(req0(), 486));
     expect(txn.isFinal).toBe(true);
     jest.advanceTimersByTime(4000);
     expect(transport.responses(486).map((s) => s.at)).toEqual([0, 500, 1500, 3500]);
@@ -90,7 +95,7 @@ describe('server transactions through the TransactionLayer (fake timers)', () =>
     jest.advanceTimersByTime(1);
     expect(layer.serverTransactionCount).toBe(0);
     expect(txn.state).toBe('terminated');
-    expect(() => txn.respond(response(txn.request, 200))).toThrow(InvalidStateError);
+    expect(() => txn.respond(response(req0(), 200))).toThrow(InvalidStateError);
   });
 
   test('INVITE non-2xx without ACK: ackTimeout after timer H (64·T1)', () => {
@@ -100,7 +105,7 @@ describe('server transactions through the TransactionLayer (fake timers)', () =>
     const terminated = jest.fn();
     txn.on('ackTimeout', ackTimeout);
     txn.on('terminated', terminated);
-    void txn.respond(response(txn.request, 404));
+    void txn.respond(response(req0(), 404));
     jest.advanceTimersByTime(31_999);
     expect(ackTimeout).not.toHaveBeenCalled();
     jest.advanceTimersByTime(1);
@@ -112,7 +117,7 @@ describe('server transactions through the TransactionLayer (fake timers)', () =>
   test('INVITE 2xx: retransmitted at T1 doubling to T2 until the ACK (new branch), which is emitted once', () => {
     incoming({ method: 'INVITE', branch: 'z9hG4bK-s4', cseq: 5 });
     const txn = only();
-    void txn.respond(response(txn.request, 200, 'local-tag'));
+    void txn.respond(response(req0(), 200, 'local-tag'));
     expect(txn.state).toBe('accepted');
     jest.advanceTimersByTime(12_000);
     expect(transport.responses(200).map((s) => s.at)).toEqual([0, 500, 1500, 3500, 7500, 11500]);
@@ -134,7 +139,7 @@ describe('server transactions through the TransactionLayer (fake timers)', () =>
   test('INVITE 2xx: an ACK with the wrong To tag or CSeq does not match', () => {
     incoming({ method: 'INVITE', branch: 'z9hG4bK-s5', cseq: 5 });
     const txn = only();
-    void txn.respond(response(txn.request, 200, 'local-tag'));
+    void txn.respond(response(req0(), 200, 'local-tag'));
     incoming({ method: 'ACK', branch: 'z9hG4bK-ack-2', cseq: 5, toTag: 'other-tag' });
     incoming({ method: 'ACK', branch: 'z9hG4bK-ack-3', cseq: 6, toTag: 'local-tag' });
     expect(seen.acks.map((a) => a.txn)).toEqual([undefined, undefined]);
@@ -147,7 +152,7 @@ describe('server transactions through the TransactionLayer (fake timers)', () =>
     const txn = only();
     const ackTimeout = jest.fn();
     txn.on('ackTimeout', ackTimeout);
-    void txn.respond(response(txn.request, 200));
+    void txn.respond(response(req0(), 200));
     jest.advanceTimersByTime(32_000);
     expect(ackTimeout).toHaveBeenCalledTimes(1);
     expect(transport.responses(200).map((s) => s.at)).toEqual([
@@ -160,7 +165,7 @@ describe('server transactions through the TransactionLayer (fake timers)', () =>
     const tcpVia = 'SIP/2.0/TCP 127.0.0.9:5999;rport=40123;received=127.0.0.2';
     transport.deliver(request({ method: 'INVITE', branch: 'z9hG4bK-s7', via: tcpVia }), tcpInfo);
     const txn = only();
-    void txn.respond(response(txn.request, 200, 'lt'));
+    void txn.respond(response(req0(), 200, 'lt'));
     jest.advanceTimersByTime(10_000);
     expect(transport.responses(200)).toHaveLength(1);
     expect(transport.responses(200)[0]!.dest).toEqual({
@@ -183,8 +188,8 @@ describe('server transactions through the TransactionLayer (fake timers)', () =>
     incoming({ method: 'OPTIONS', branch: 'z9hG4bK-s8' });
     expect(transport.sent).toHaveLength(0);
     expect(seen.requests).toHaveLength(1);
-    void txn.respond(response(txn.request, 200));
-    expect(() => txn.respond(response(txn.request, 200))).toThrow(InvalidStateError);
+    void txn.respond(response(req0(), 200));
+    expect(() => txn.respond(response(req0(), 200))).toThrow(InvalidStateError);
     incoming({ method: 'OPTIONS', branch: 'z9hG4bK-s8' });
     expect(transport.responses(200)).toHaveLength(2);
     jest.advanceTimersByTime(32_000);
@@ -225,7 +230,7 @@ describe('server transactions through the TransactionLayer (fake timers)', () =>
     incoming({ method: 'INVITE', branch: '1234' });
     incoming({ method: 'INVITE', branch: '1234' });
     const txn = only();
-    void txn.respond(response(txn.request, 486));
+    void txn.respond(response(req0(), 486));
     incoming({ method: 'ACK', branch: '1234', toTag: 'uas-tag' });
     expect(txn.state).toBe('confirmed');
     expect(seen.acks).toHaveLength(0);
@@ -237,9 +242,82 @@ describe('server transactions through the TransactionLayer (fake timers)', () =>
     const transportError = jest.fn();
     txn.on('transportError', transportError);
     transport.failWith = new Error('unreachable');
-    await expect(txn.respond(response(txn.request, 200))).rejects.toThrow('unreachable');
+    await expect(txn.respond(response(req0(), 200))).rejects.toThrow('unreachable');
     expect(transportError).toHaveBeenCalledTimes(1);
     expect(layer.serverTransactionCount).toBe(0);
+  });
+
+  test('INVITE 2xx (Accepted): the request is let go; retransmitted INVITEs and timer G resend the same bytes until the ACK, then the response is let go too', () => {
+    incoming({ method: 'INVITE', branch: 'z9hG4bK-sl1', cseq: 7 });
+    const txn = only();
+    const ok = response(req0(), 200, 'lt');
+    // Bytes that are not ASCII must come back exact (the response is kept as latin1 text).
+    ok.body = Buffer.from('v=0\r\ns=caf\u00e9\r\n\u00ff', 'utf8');
+    void txn.respond(ok);
+    expect(txn.request).toBeUndefined();
+    const first = transport.responses(200)[0]!.data;
+    incoming({ method: 'INVITE', branch: 'z9hG4bK-sl1', cseq: 7 });
+    jest.advanceTimersByTime(500);
+    const resent = transport.responses(200);
+    expect(resent.map((r) => r.at)).toEqual([0, 0, 500]);
+    expect(resent.every((r) => r.data.equals(first))).toBe(true);
+    expect(seen.requests).toHaveLength(1);
+    incoming({ method: 'ACK', branch: 'z9hG4bK-ack-sl1', cseq: 7, toTag: 'lt' });
+    expect(seen.acks).toHaveLength(1);
+    expect(txn.state).toBe('accepted');
+    expect(txn.finalResponse).toBeUndefined();
+    // Still absorbing, for timer L: INVITE and ACK retransmissions, nothing sent, nothing emitted.
+    incoming({ method: 'INVITE', branch: 'z9hG4bK-sl1', cseq: 7 });
+    incoming({ method: 'ACK', branch: 'z9hG4bK-ack-sl1', cseq: 7, toTag: 'lt' });
+    jest.advanceTimersByTime(10_000);
+    expect(transport.responses(200)).toHaveLength(3);
+    expect(seen.requests).toHaveLength(1);
+    expect(seen.acks).toHaveLength(1);
+    expect(layer.serverTransactionCount).toBe(1);
+    jest.advanceTimersByTime(21_500);
+    expect(layer.serverTransactionCount).toBe(0);
+  });
+
+  test('INVITE non-2xx: the same bytes on each retransmission; once ACKed (Confirmed) the response is let go and INVITEs are absorbed', () => {
+    incoming({ method: 'INVITE', branch: 'z9hG4bK-sl2' });
+    const txn = only();
+    void txn.respond(response(req0(), 486));
+    expect(txn.request).toBeUndefined();
+    incoming({ method: 'INVITE', branch: 'z9hG4bK-sl2' });
+    jest.advanceTimersByTime(500);
+    const busy = transport.responses(486);
+    expect(busy).toHaveLength(3);
+    expect(busy.every((r) => r.data.equals(busy[0]!.data))).toBe(true);
+    incoming({ method: 'ACK', branch: 'z9hG4bK-sl2', toTag: 'uas-tag' });
+    expect(txn.state).toBe('confirmed');
+    expect(txn.finalResponse).toBeUndefined();
+    incoming({ method: 'INVITE', branch: 'z9hG4bK-sl2' });
+    expect(transport.responses(486)).toHaveLength(3);
+    expect(seen.requests).toHaveLength(1);
+    jest.advanceTimersByTime(5000);
+    expect(layer.serverTransactionCount).toBe(0);
+  });
+
+  test('an answered non-INVITE over UDP is kept as bytes only, and freed by a timer when timer J ends, with no request after it', async () => {
+    incoming({ method: 'OPTIONS', branch: 'z9hG4bK-sl3' });
+    const txn = only();
+    void txn.respond(response(req0(), 200));
+    // The transaction hands its answer to the layer once the send completed.
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(txn.state).toBe('terminated');
+    expect(layer.serverTransactionCount).toBe(0);
+    expect(layer.completedTransactionCount).toBe(1);
+    incoming({ method: 'OPTIONS', branch: 'z9hG4bK-sl3' });
+    expect(transport.responses(200)).toHaveLength(2);
+    expect(transport.responses(200)[1]!.data.equals(transport.responses(200)[0]!.data)).toBe(true);
+    jest.advanceTimersByTime(31_999);
+    expect(layer.completedTransactionCount).toBe(1);
+    jest.advanceTimersByTime(1001);
+    expect(layer.completedTransactionCount).toBe(0);
+    // Gone for real: the same request now opens a new transaction.
+    incoming({ method: 'OPTIONS', branch: 'z9hG4bK-sl3' });
+    expect(seen.requests).toHaveLength(2);
   });
 
   test('stop clears every transaction and timer', () => {
