@@ -7,14 +7,16 @@ async function main(): Promise<void> {
   let stopRequested: string | undefined;
   let running: RunningPbx | undefined;
   let stopping = false;
-  const stop = (signal: string): void => {
+  let exitCode = 0;
+  const stop = (signal: string, code = 0): void => {
     stopRequested = signal;
+    exitCode = Math.max(exitCode, code);
     if (!running || stopping) return;
     stopping = true;
     running.ctx.log.info({ signal }, 'pbx stopping');
     running
       .stop()
-      .then(() => process.exit(0))
+      .then(() => process.exit(exitCode))
       .catch(() => process.exit(1));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -23,7 +25,8 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => void running?.reloadTls());
   watchNpm(() => stop('npm exited'));
   try {
-    running = await startPbx({ env: process.env });
+    // The SIP server's thread died: stop the rest and exit 1, for the supervisor to restart us.
+    running = await startPbx({ env: process.env, onFatal: () => stop('sip-server failed', 1) });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`pbx: configuration error: ${err.message}\n`);
@@ -32,7 +35,7 @@ async function main(): Promise<void> {
     process.stderr.write(`pbx: failed to start: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  if (stopRequested) stop(stopRequested);
+  if (stopRequested) stop(stopRequested, exitCode);
 }
 
 /**

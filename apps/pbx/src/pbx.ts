@@ -31,6 +31,12 @@ export interface StartPbxOptions {
   /** Overrides applied on top of the loaded configuration (tests: ports, timers). */
   overrides?: (config: PbxConfig) => void;
   logger?: Logger;
+  /**
+   * The PBX cannot go on (the SIP server's worker thread died): main.ts exits non-zero so the
+   * supervisor (systemd `Restart=on-failure`, a container's restart policy) starts it again;
+   * registrations come back from the database.
+   */
+  onFatal?: (err: Error) => void;
 }
 
 export interface RunningPbx extends AsyncDisposable {
@@ -135,6 +141,10 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
         workerLog: workerLogOf(log, opts.logger === undefined),
       });
       stopAll.push(() => sipServer!.stop());
+      sipServer.onFailure((err) => {
+        log.fatal({ err }, 'the SIP server thread died: no SIP service; the PBX must restart');
+        opts.onFatal?.(err);
+      });
       // With port 0 (tests) the real ports are known only now.
       config.control.port = sipServer.control.port;
       const udp =

@@ -23,6 +23,7 @@ import { parseSipUri } from '../sip/header-values';
 import { parseReplaces } from '../sip/replaces';
 import { reasonPhrase } from '../sip/status';
 import type { SrfApp, SrfRequest, SrfResponse } from './srf';
+import { reinviteGate, type ReinviteGate } from './srf-reinvite-gate';
 import { digestAuth } from './srf-trunk-port';
 
 type SrfDialog = Srf.Dialog;
@@ -105,11 +106,14 @@ function releaseReinviteSlot(d: SrfDialog): void {
 class SrfSipDialog implements SipDialog {
   private byeListeners: Array<() => void> = [];
   private ended = false;
+  private readonly reinvites: ReinviteGate;
 
+  /** Build it where srf hands the dialog over (its callback), before any `await`. */
   constructor(
     private readonly d: SrfDialog,
     private readonly log: Logger,
   ) {
+    this.reinvites = reinviteGate(d);
     // srf may emit 'destroy' before the code that awaited createUAS/createUAC runs (the 200's
     // echo and the peer's BYE can arrive in one read): such a dialog starts out ended.
     if ('connected' in d && d.connected === false) this.ended = true;
@@ -146,7 +150,7 @@ class SrfSipDialog implements SipDialog {
   }
 
   onReinvite(listener: (r: IncomingReinvite) => void): void {
-    this.d.on('modify', (req: SrfRequest, res: SrfResponse) => {
+    this.reinvites.listen((req, res) => {
       const sdp = req.body ?? '';
       listener({
         sdp,
@@ -297,8 +301,14 @@ class SrfIncomingInvite implements IncomingInvite {
         ...(options?.headers ?? {}),
         'Content-Type': 'application/sdp',
       };
-      const d = await this.srf.createUAS(this.req, this.res, { localSdp: sdp, headers });
-      const dialog = new SrfSipDialog(d, this.log);
+      // The callback form: the dialog's listeners must be in place before srf dispatches the
+      // requests that came with the 200's confirmation (srf-reinvite-gate.ts).
+      const dialog = await new Promise<SrfSipDialog>((resolve, reject) => {
+        this.srf.createUAS(this.req, this.res, { localSdp: sdp, headers }, (err, d) => {
+          if (err) reject(err as Error);
+          else resolve(new SrfSipDialog(d, this.log));
+        });
+      });
       this.localTag = dialog.localTag;
       return dialog;
     } catch (err) {
@@ -352,33 +362,36 @@ export function srfCallPort(srf: SrfApp, log: Logger): CallSipPort {
           ? { auth: digestAuth(options.auth) as unknown as { username: string; password: string } }
           : {}),
       };
-      const answered = srf
-        .createUAC(options.uri, opts, {
-          // srf calls it as (err, req), whatever its typings say.
-          cbRequest: (...args: unknown[]) => {
-            const [err, sentReq] = args;
-            if (err || !sentReq) return;
-            const req = sentReq as SrfRequest;
-            sent = req;
-            events.onSent?.({
-              callId: req.get('Call-ID'),
-              fromTag: nameAddr(req, 'from').tag ?? '',
-            });
-            if (cancelWanted) cancelNow(req);
-          },
-          cbProvisional: (res: unknown) => {
-            const r = res as SrfResponse;
-            const to = nameAddr(r, 'to');
-            events.onProvisional?.(r.status, {
-              ...(to.tag ? { toTag: to.tag } : {}),
-              ...(r.body ? { sdp: r.body } : {}),
-            });
-          },
-        })
-        .then((d) => new SrfSipDialog(d, log) as SipDialog)
-        .catch((err: unknown) => {
-          throw errorStatus(err);
+      const progress: Parameters<SrfApp['createUAC']>[2] = {
+        // srf calls it as (err, req), whatever its typings say.
+        cbRequest: (...args: unknown[]) => {
+          const [err, sentReq] = args;
+          if (err || !sentReq) return;
+          const req = sentReq as SrfRequest;
+          sent = req;
+          events.onSent?.({
+            callId: req.get('Call-ID'),
+            fromTag: nameAddr(req, 'from').tag ?? '',
+          });
+          if (cancelWanted) cancelNow(req);
+        },
+        cbProvisional: (res: unknown) => {
+          const r = res as SrfResponse;
+          const to = nameAddr(r, 'to');
+          events.onProvisional?.(r.status, {
+            ...(to.tag ? { toTag: to.tag } : {}),
+            ...(r.body ? { sdp: r.body } : {}),
+          });
+        },
+      };
+      // The callback form, as in `answer`: the dialog listens before srf dispatches what came
+      // with the 200.
+      const answered = new Promise<SipDialog>((resolve, reject) => {
+        srf.createUAC(options.uri, opts, progress, (err, d) => {
+          if (err) reject(errorStatus(err));
+          else resolve(new SrfSipDialog(d, log));
         });
+      });
       return {
         answered,
         cancel() {

@@ -39,6 +39,12 @@ export interface SipServerHandle extends AsyncDisposable {
   reloadTls(credentials: TlsCredentials): Promise<void>;
   /** Resolves once a control client has routed every verb; rejects after `withinMs`. */
   whenRouted(verbs: string[], withinMs?: number): Promise<void>;
+  /**
+   * Calls `listener` once if the server ends without `stop()`: its worker thread died (an
+   * uncaught error in it, or terminated). SIP is gone then; never called in `main`, where such an
+   * error is the process's own.
+   */
+  onFailure(listener: (err: Error) => void): void;
   /** The logger's level changed (a worker filters its lines itself). */
   setLogLevel(level: string): void;
   stop(): Promise<void>;
@@ -72,6 +78,7 @@ export async function startSipServerIn(opts: SipServerHandleOptions): Promise<Si
     updateBlockedSources: (update) => server.updateBlockedSources(update),
     reloadTls: (credentials) => Promise.resolve().then(() => server.reloadTls(credentials)),
     whenRouted: (verbs, withinMs) => server.whenRouted(verbs, withinMs),
+    onFailure: () => undefined,
     // The server logs through children of the caller's logger, which follow its level.
     setLogLevel: () => undefined,
     stop: () => server.stop(),

@@ -33,18 +33,25 @@ function rebuildError(e: WireError): Error {
 
 type Pending = { resolve: (v: ReplyValue) => void; reject: (e: Error) => void };
 
-/** Starts the server in a worker; rejects with its start-up error (the worker is gone then). */
+/**
+ * Starts the server in a worker; rejects with its start-up error (the worker is gone then).
+ * `onWorker` (tests) is given the Worker, e.g. to end it as a crash would.
+ */
 export function startSipServerThread(
   options: ThreadSipServerOptions,
   logTarget: WorkerLogTarget,
   logger: Logger = silentLogger,
+  onWorker?: (worker: Worker) => void,
 ): Promise<SipServerHandle> {
   const log = logger.child({ component: 'sip-server' });
   const entry = sipWorkerEntry();
   const init: WorkerInit = { options, log: logTarget };
   const worker = new Worker(entry.file, { eval: entry.eval, workerData: init });
+  onWorker?.(worker);
   const pending = new Map<number, Pending>();
   const listeners = new Set<TrafficListener>();
+  const failureListeners: Array<(err: Error) => void> = [];
+  let failure: Error | undefined;
   let nextReq = 1;
   let dead: Error | undefined;
   let stopping: Promise<void> | undefined;
@@ -108,7 +115,11 @@ export function startSipServerThread(
     void exited.then((code) => {
       fail(new Error(`sip-server worker exited (code ${code})`));
       if (!started) reject(dead ?? new Error(`sip-server worker exited (code ${code})`));
-      else if (!stopping) log.error({ code }, 'sip-server worker exited unexpectedly');
+      else if (!stopping) {
+        failure = new Error(`sip-server worker exited unexpectedly (code ${code})`);
+        log.error({ code }, 'sip-server worker exited unexpectedly: no SIP service from now on');
+        for (const l of failureListeners.splice(0)) l(failure);
+      }
     });
   });
 
@@ -149,6 +160,11 @@ export function startSipServerThread(
         request<undefined>((req) => ({ op: 'whenRouted', req, verbs, withinMs })).then(
           () => undefined,
         ),
+      onFailure: (listener) => {
+        const f = failure;
+        if (f) queueMicrotask(() => listener(f));
+        else if (!stopping) failureListeners.push(listener);
+      },
       setLogLevel: (level) => send({ op: 'logLevel', level }),
       stop,
       [Symbol.asyncDispose]: stop,
