@@ -24,8 +24,11 @@ import { RINGBACK } from '../../src/engine/waiting-media';
 jest.setTimeout(150_000);
 
 const WAIT = 20_000;
-/** How far a measured on/off window may be from the cadence (ms, on the RTP clock). */
-const TOLERANCE_MS = 100;
+/**
+ * How far a measured on/off window may be from the cadence (ms, on the RTP clock). 120 ms was
+ * seen once at load 11 on 2 cores; 300 ms still tells 2 s/4 s from any other ringback cadence.
+ */
+const TOLERANCE_MS = 300;
 /** After the answer, time for the PBX to move the phone off the media server (ms). */
 const SWITCH_MS = 600;
 
