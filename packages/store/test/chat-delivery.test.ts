@@ -2,7 +2,7 @@ import type { Store } from '../src';
 import { deliveryState } from '../src';
 import { openTempStore } from './helpers';
 
-describe('chat group deliveries and the chatgroups change area (migration 0021)', () => {
+describe('chat group deliveries and the chatgroups change area (migration 0020)', () => {
   let store: Store;
   let done: () => Promise<void>;
   let now = 1_000;

@@ -1,7 +1,7 @@
 /**
  * Live `group` events for chat groups, whoever changed them: the API's routes tell the feed
  * directly; a change written by `pbx chat` (straight to SQLite) reaches it through the
- * `chatgroups` change area (migration 0021), after which the feed compares every group with the
+ * `chatgroups` change area (migration 0020), after which the feed compares every group with the
  * last state it told and publishes what differs. Each state is told once: the feed remembers what
  * it published, so an API change the watcher also sees is not told twice. Events go to the
  * group's members before and after the change (administrators see every event).
