@@ -87,7 +87,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   spec(
     'sip.thread',
     'enum',
-    'main',
+    'worker',
     'where the embedded SIP server runs: worker (its own thread, a second core) | main (the PBX thread)',
     { restart: true },
   ),

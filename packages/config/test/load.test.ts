@@ -38,7 +38,7 @@ describe('loadConfig defaults', () => {
         expireTime: 600,
         natRegExpireTime: 60,
         maxTransactions: 50000,
-        thread: 'main',
+        thread: 'worker',
       },
       control: { mode: 'embedded', host: '127.0.0.1', port: 9022, secret: 'generated-secret' },
       media: {
@@ -358,7 +358,8 @@ describe('loadConfig errors name the key and the rule', () => {
 
   it('reads sip.thread from PBX_SIP_THREAD and refuses other values, naming the key', () => {
     expect(loadConfig({ env: { PBX_SIP_THREAD: 'worker' }, ...quiet }).sip.thread).toBe('worker');
-    expect(loadConfig({ env: {}, ...quiet }).sip.thread).toBe('main');
+    expect(loadConfig({ env: {}, ...quiet }).sip.thread).toBe('worker');
+    expect(loadConfig({ env: { PBX_SIP_THREAD: 'main' }, ...quiet }).sip.thread).toBe('main');
     expect(
       errorOf(() => loadConfig({ env: { PBX_SIP_THREAD: 'process' }, ...quiet })).message,
     ).toMatch(/^sip\.thread: must be worker or main \(got "process" from PBX_SIP_THREAD\)/);
