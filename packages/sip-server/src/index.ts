@@ -29,6 +29,7 @@ export type {
 } from './transport/tls-server-options';
 /** The server in the caller's thread or in a worker thread, behind one handle. */
 export { startSipServerIn } from './thread/sip-server-handle';
+export { workerEntryFor, type WorkerEntry } from './thread/worker-entry';
 export type {
   SipServerHandle,
   SipServerHandleOptions,

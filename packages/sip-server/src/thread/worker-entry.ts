@@ -1,21 +1,29 @@
 /**
- * Where the SIP worker's code is: `sip-worker.js` next to this file in the compiled package
- * (dist, `npm start`), or the TypeScript source when the tests run the sources (ts-jest). Then
- * the worker compiles the sources on load with the TypeScript compiler already installed for the
- * build, caching each file's output by content hash under the package's node_modules/.cache (the
- * media server's worker does the same), so only the first worker of a run pays for the compiler.
+ * Where a worker thread's code is: the compiled `.js` next to the module that starts it (dist,
+ * `npm start`), or the TypeScript source when the tests run the sources (ts-jest). Then the worker
+ * compiles the sources on load with the TypeScript compiler already installed for the build,
+ * caching each file's output by content hash under `cacheDir`, so only the first worker of a run
+ * pays for the compiler. Shared by the SIP worker and the media server's engine worker.
  */
 import path from 'node:path';
 
-export function sipWorkerEntry(): { file: string; eval: boolean } {
-  const file = path.join(__dirname, `sip-worker${path.extname(__filename)}`);
+/** What `new Worker(entry.file, { eval: entry.eval })` needs to start `file`. */
+export interface WorkerEntry {
+  file: string;
+  eval: boolean;
+}
+
+/**
+ * The entry for the worker module `file` (given with the extension of the calling module, so
+ * `.js` from dist and `.ts` under ts-jest); `cacheDir` holds transpiled sources in the latter case.
+ */
+export function workerEntryFor(file: string, cacheDir: string): WorkerEntry {
   if (file.endsWith('.js')) return { file, eval: false };
-  const cache = path.resolve(__dirname, '../../node_modules/.cache/sip-worker-ts');
   const code = `
     const fs = require('node:fs');
     const path = require('node:path');
     const crypto = require('node:crypto');
-    const dir = ${JSON.stringify(cache)};
+    const dir = ${JSON.stringify(cacheDir)};
     let ts;
     require.extensions['.ts'] = (m, f) => {
       const src = fs.readFileSync(f, 'utf8');
@@ -40,4 +48,12 @@ export function sipWorkerEntry(): { file: string; eval: boolean } {
     };
     require(${JSON.stringify(file)});`;
   return { file: code, eval: true };
+}
+
+/** The SIP server's worker (`sip-worker.ts`). */
+export function sipWorkerEntry(): WorkerEntry {
+  return workerEntryFor(
+    path.join(__dirname, `sip-worker${path.extname(__filename)}`),
+    path.resolve(__dirname, '../../node_modules/.cache/sip-worker-ts'),
+  );
 }

@@ -17,6 +17,7 @@ import type { Logger } from '../../logger';
 import { silentLogger } from '../../logger';
 import { MediaStateError, PortRangeExhaustedError } from '../errors';
 import { MediaFileError } from '../types';
+import { workerEntryFor, type WorkerEntry } from '@pbx/sip-server';
 import type {
   AudioSink,
   AudioSource,
@@ -84,42 +85,11 @@ function rebuildError(e: WireError): Error {
 }
 
 /** Where the worker's code is: next to this file (dist), or the TypeScript source under jest. */
-function workerEntry(): { file: string; eval: boolean } {
-  const file = path.join(__dirname, `engine-worker${path.extname(__filename)}`);
-  if (file.endsWith('.js')) return { file, eval: false };
-  // Tests run the TypeScript sources (ts-jest); the worker gets the same sources transpiled on
-  // load by the compiler already installed for the build. Transpiled files are cached by content
-  // hash in the package's node_modules/.cache, so only the first worker pays for the compiler.
-  const cache = path.resolve(__dirname, '../../../node_modules/.cache/media-worker-ts');
-  const code = `
-    const fs = require('node:fs');
-    const path = require('node:path');
-    const crypto = require('node:crypto');
-    const dir = ${JSON.stringify(cache)};
-    let ts;
-    require.extensions['.ts'] = (m, f) => {
-      const src = fs.readFileSync(f, 'utf8');
-      const key = crypto.createHash('sha1').update(f).update('\0').update(src).digest('hex');
-      const hit = path.join(dir, key + '.js');
-      let out;
-      try {
-        out = fs.readFileSync(hit, 'utf8');
-      } catch {
-        ts ??= require('typescript');
-        out = ts.transpileModule(src, { fileName: f, compilerOptions: {
-          module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true,
-        } }).outputText;
-        try {
-          fs.mkdirSync(dir, { recursive: true });
-          const tmp = hit + '.' + crypto.randomBytes(6).toString('hex');
-          fs.writeFileSync(tmp, out);
-          fs.renameSync(tmp, hit);
-        } catch {}
-      }
-      m._compile(out, f);
-    };
-    require(${JSON.stringify(file)});`;
-  return { file: code, eval: true };
+function workerEntry(): WorkerEntry {
+  return workerEntryFor(
+    path.join(__dirname, `engine-worker${path.extname(__filename)}`),
+    path.resolve(__dirname, '../../../node_modules/.cache/media-worker-ts'),
+  );
 }
 
 type Pending = { resolve: (v: ReplyValue) => void; reject: (e: Error) => void };
