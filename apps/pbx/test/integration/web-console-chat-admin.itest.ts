@@ -6,7 +6,7 @@
  * station user sees only their groups (403 on another's, 404 on none), the administrator all.
  */
 import type { Browser, Page } from 'playwright-core';
-import { run as runCli } from '../../../cli/src/main';
+import { cliOk } from '../helpers/cli-in-process';
 import { launchConsoleBrowser, openConsole, saveShot } from '../helpers/console-browser';
 import { startCallsPbx, type CallsPbx } from '../helpers/calls-harness';
 import { type ApiClient, type Json, loggedIn } from '../helpers/http-client';
@@ -39,15 +39,9 @@ describe('chat groups page of the administrator (Chromium)', () => {
     await h?.[Symbol.asyncDispose]();
   });
 
-  async function cli(...argv: string[]): Promise<void> {
-    let stderr = '';
-    const code = await runCli(['--db', h.pbx.dbPath, ...argv], {
-      stdout: { write: () => undefined },
-      stderr: { write: (s: string) => (stderr += s) },
-      env: {},
-    });
-    expect({ argv, code, stderr }).toEqual({ argv, code: 0, stderr: '' });
-  }
+  const cli = async (...argv: string[]): Promise<void> => {
+    await cliOk(h.pbx.dbPath, ...argv);
+  };
 
   test('list, create, post count, members, rename, history, delete, all live', async () => {
     // A group a station user made is on the page too (the administrator sees every group).

@@ -7,7 +7,7 @@
  * history says the same.
  */
 import type { Browser, Page } from 'playwright-core';
-import { run as runCli } from '../../../cli/src/main';
+import { cliOk } from '../helpers/cli-in-process';
 import { launchConsoleBrowser, openConsole, saveShot } from '../helpers/console-browser';
 import {
   bodyOf,
@@ -54,15 +54,9 @@ describe('chat groups live in the web console', () => {
     await h?.[Symbol.asyncDispose]();
   });
 
-  async function cli(...argv: string[]): Promise<void> {
-    let stderr = '';
-    const code = await runCli(['--db', h.pbx.dbPath, ...argv], {
-      stdout: { write: () => undefined },
-      stderr: { write: (s: string) => (stderr += s) },
-      env: {},
-    });
-    expect({ argv, code, stderr }).toEqual({ argv, code: 0, stderr: '' });
-  }
+  const cli = async (...argv: string[]): Promise<void> => {
+    await cliOk(h.pbx.dbPath, ...argv);
+  };
 
   const groupEvents = (c: EventClient, number: string): Json[] =>
     c.events.filter((e) => e.type === 'group' && e.data.number === number);
