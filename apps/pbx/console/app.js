@@ -151,7 +151,33 @@ function onEvent(e) {
   }
 }
 
-async function render() {
+/**
+ * Draws the view for the current hash. One draw at a time: a view awaits the API before it
+ * replaces the page, so two overlapping draws could finish in the wrong order and leave an older
+ * page (the list after the edit page) on screen. A request during a draw runs one more draw,
+ * which reads the hash afresh, once that one is done; callers awaiting it get the last one.
+ */
+let drawing = null;
+let drawAgain = false;
+function render() {
+  if (drawing) {
+    drawAgain = true;
+    return drawing;
+  }
+  drawing = (async () => {
+    try {
+      do {
+        drawAgain = false;
+        await draw();
+      } while (drawAgain);
+    } finally {
+      drawing = null;
+    }
+  })();
+  return drawing;
+}
+
+async function draw() {
   if (!state.session) return;
   const tab = location.hash.slice(1).split('/')[0] || '';
   if (tab !== state.tab) state.meNotice = '';
