@@ -13,6 +13,7 @@ import {
   formatUri,
   ownString,
   randomTag,
+  serializeMessageText,
   toTag,
 } from '../message';
 import { dialogIdOf, ownDialogStrings, sdpOf, type Dialog } from '../dialog/dialog';
@@ -130,9 +131,11 @@ export function sendResponse(
   rec.responded = true;
   if (m.status >= 200) settle(core, rec);
   if (reliable) startReliableRetransmit(core, rec, res);
-  respondSafely(rec.txn, res, core.log);
+  // Serialized once for the network and the echo (the body came as text, so it is valid UTF-8).
+  const text = serializeMessageText(res);
+  respondSafely(rec.txn, res, core.log, text);
   const dialogId = d && (rec.dialogCreating || core.dialogs.get(d.id) === d) ? d.id : '';
-  core.echoResponse(conn, msgId, res, rec.info.source, txnId, dialogId);
+  core.echoResponse(conn, msgId, res, rec.info.source, txnId, dialogId, text);
 }
 
 /**

@@ -91,7 +91,9 @@ function isValidRequestUri(uri: string): boolean {
   }
   if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') return true;
   const u = parseUri(uri);
-  return u !== undefined && Object.keys(u.headers).length === 0;
+  if (u === undefined) return false;
+  for (const _ in u.headers) return false;
+  return true;
 }
 
 const DIGITS_RE = /^[0-9]{1,10}$/;

@@ -148,9 +148,11 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
 
   /**
    * Sends a response: any number of 1xx, then one final. Throws InvalidStateError after the
-   * final or once terminated. The promise settles with the first transmission.
+   * final or once terminated. The promise settles with the first transmission. `text`, when
+   * given, is `res` already serialized as text (serializeMessageText, body valid UTF-8): the
+   * caller needed it too (the echo to the client), so it is not built twice.
    */
-  respond(res: SipResponse): Promise<SendResult> {
+  respond(res: SipResponse, text?: string): Promise<SendResult> {
     if (this.stopped) throw new InvalidStateError('transaction layer stopped');
     const before = this.s.kind;
     const [s, effects] = this.reduce(
@@ -162,7 +164,7 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     this.s = s;
     this.logTransition(before, s.kind, `respond ${res.status}`, false);
     if (res.status >= 200) this.final = true;
-    const bytes = serializeMessage(res);
+    const bytes = text === undefined ? serializeMessage(res) : Buffer.from(text, 'utf8');
     const dest = responseDestination(res, this.info);
     const last: { data: Buffer | string; dest: Destination } = { data: bytes, dest };
     this.last = last;
