@@ -53,18 +53,35 @@ export function toTag(msg: SipMessage): string | undefined {
   return tagOf(getHeader(msg, 'To'), toMemo);
 }
 
-/** The first element of the first Via header. */
+/** The last Via header value read and its first element parsed (see the note at the top). */
 let lastViaInput: string | undefined;
 let lastVia: Via | undefined;
 
+/** The first element of the first Via header. */
 export function topVia(msg: SipMessage): Via | undefined {
   const v = getHeader(msg, 'Via');
-  if (v === undefined) return undefined;
-  if (v === lastViaInput) return lastVia;
-  const first = splitHeaderValues(v)[0];
+  return v === undefined ? undefined : topViaOf(v);
+}
+
+/**
+ * The first element of a Via header value, parsed; remembered like {@link topVia} (the parser's
+ * check, the received/rport stamp and the transaction key read the same value in turn).
+ */
+export function topViaOf(value: string): Via | undefined {
+  if (value === lastViaInput) return lastVia;
+  const first = splitHeaderValues(value)[0];
   lastVia = first === undefined ? undefined : parseVia(first);
-  lastViaInput = v;
+  lastViaInput = value;
   return lastVia;
+}
+
+/**
+ * Tells the readers that `value`'s first element parses to `via`, for a value just built from
+ * `via` (formatVia then re-parsed gives the same fields): the next read of it is not a parse.
+ */
+export function rememberTopVia(value: string, via: Via): void {
+  lastViaInput = value;
+  lastVia = via;
 }
 
 /** The top Via's branch parameter. */

@@ -1,3 +1,4 @@
+import { topViaOf } from './accessors';
 import { parseCSeq } from './cseq';
 import { findHeaderEnd, skipLineBreaks } from './framing';
 import { isToken, splitHeaderValues, trimLws } from './grammar';
@@ -260,8 +261,8 @@ function noteHeader(seen: Seen, h: SipHeader): void {
  */
 function checkMandatory(seen: Seen, method: string | undefined): string | undefined {
   if (seen.via === undefined) return 'Missing Via Header';
-  const topVia = splitHeaderValues(seen.via)[0];
-  if (topVia === undefined || parseVia(topVia) === undefined) return 'Bad Via Header';
+  // Remembered for the readers that come next (received/rport stamp, transaction key).
+  if (topViaOf(seen.via) === undefined) return 'Bad Via Header';
   if (seen.from === undefined) return 'Missing From Header';
   if (parseAnyNameAddr(seen.from) === undefined) return 'Bad From Header';
   if (seen.to === undefined) return 'Missing To Header';
