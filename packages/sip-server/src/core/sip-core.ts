@@ -25,7 +25,9 @@ export function respondSafely(
   text?: string,
 ): void {
   try {
-    txn.respond(res, text).catch((err: unknown) => log?.debug({ err: String(err) }, 'response not sent'));
+    txn
+      .respond(res, text)
+      .catch((err: unknown) => log?.debug({ err: String(err) }, 'response not sent'));
   } catch (err) {
     log?.debug({ err: String(err) }, 'response not sent');
   }

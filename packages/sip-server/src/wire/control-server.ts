@@ -162,13 +162,20 @@ export class ControlServer extends EventEmitter {
    * clients that routed it (wire spec §2.2).
    */
   pickClient(verb: string): ControlConnection | undefined {
-    const candidates = [...this.conns].filter(
-      (c) => c.authenticated && !c.closed && c.routes.has(verb),
-    );
-    if (candidates.length === 0) return undefined;
-    const n = (this.rr.get(verb) ?? 0) % candidates.length;
+    // Runs for every new request: two walks over the (few) connections instead of a copied and
+    // filtered array.
+    let count = 0;
+    for (const c of this.conns) if (c.authenticated && !c.closed && c.routes.has(verb)) count++;
+    if (count === 0) return undefined;
+    const n = (this.rr.get(verb) ?? 0) % count;
     this.rr.set(verb, n + 1);
-    return candidates[n];
+    let i = 0;
+    for (const c of this.conns) {
+      if (!(c.authenticated && !c.closed && c.routes.has(verb))) continue;
+      if (i === n) return c;
+      i++;
+    }
+    return undefined;
   }
 
   private accept(socket: net.Socket): void {
