@@ -2,7 +2,7 @@ import { parseCSeq } from './cseq';
 import { splitHeaderValues } from './grammar';
 import { getHeader } from './headers';
 import { parseAnyNameAddr } from './name-addr';
-import type { CSeq, SipMessage, Via } from './types';
+import type { CSeq, Params, SipMessage, Via } from './types';
 import { unquote } from './grammar';
 import { parseVia } from './via';
 
@@ -41,8 +41,29 @@ function tagOf(value: string | undefined, memo: TagMemo): string | undefined {
 
 function parseTag(value: string): string | undefined {
   // Any URI scheme: a From of `<mailto:...>;tag=x` still has a tag (RFC 4475 §3.3.4).
-  const tag = parseAnyNameAddr(value)?.params['tag'];
+  const params = parseAnyNameAddr(value)?.params;
+  return params === undefined ? undefined : tagIn(params);
+}
+
+function tagIn(params: Params): string | undefined {
+  const tag = params['tag'];
   return tag === null || tag === undefined ? undefined : unquote(tag);
+}
+
+/**
+ * Tells {@link fromTag} and {@link toTag} the parameters of From and To values just parsed (the
+ * parser's check reads both): the next read of the same values is not a parse.
+ */
+export function rememberFromTo(
+  from: string,
+  fromParams: Params,
+  to: string,
+  toParams: Params,
+): void {
+  fromMemo.input = from;
+  fromMemo.tag = tagIn(fromParams);
+  toMemo.input = to;
+  toMemo.tag = tagIn(toParams);
 }
 
 export function fromTag(msg: SipMessage): string | undefined {

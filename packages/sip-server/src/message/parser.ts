@@ -1,4 +1,4 @@
-import { topViaOf } from './accessors';
+import { rememberFromTo, topViaOf } from './accessors';
 import { parseCSeq } from './cseq';
 import { ownString } from './retained';
 import { findHeaderEnd, skipLineBreaks } from './framing';
@@ -291,9 +291,13 @@ function checkMandatory(seen: Seen, method: string | undefined): string | undefi
   // Remembered for the readers that come next (received/rport stamp, transaction key).
   if (topViaOf(seen.via) === undefined) return 'Bad Via Header';
   if (seen.from === undefined) return 'Missing From Header';
-  if (parseAnyNameAddr(seen.from) === undefined) return 'Bad From Header';
+  const from = parseAnyNameAddr(seen.from);
+  if (from === undefined) return 'Bad From Header';
   if (seen.to === undefined) return 'Missing To Header';
-  if (parseAnyNameAddr(seen.to) === undefined) return 'Bad To Header';
+  const to = parseAnyNameAddr(seen.to);
+  if (to === undefined) return 'Bad To Header';
+  // The tags are read next (dialog match, transaction records): no second parse for them.
+  rememberFromTo(seen.from, from.params, seen.to, to.params);
   if (seen.callId === undefined || seen.callId.length === 0) return 'Missing Call-ID Header';
   if (seen.cseq === undefined) return 'Missing CSeq Header';
   const cseq = parseCSeq(seen.cseq);

@@ -1,5 +1,7 @@
 import {
   formatVia,
+  fromTag,
+  toTag,
   getHeader,
   makeResponse,
   parseMessage,
@@ -144,6 +146,26 @@ describe('one Via read shared along the request path', () => {
       ]),
     );
     expect(none.ok ? '' : none.error.reason).toBe('Missing Via Header');
+  });
+});
+
+describe('From and To tags remembered by the parser', () => {
+  it('give what a fresh parse gives, tag or none, for the message just parsed and older ones', () => {
+    const a = register('SIP/2.0/UDP 127.0.0.2;branch=z9hG4bKt1');
+    const b = parseMessage(
+      sip([
+        'OPTIONS sip:127.0.0.1 SIP/2.0',
+        'Via: SIP/2.0/UDP 127.0.0.2;branch=z9hG4bKt2',
+        'From: "A" <sip:a@127.0.0.1>;TAG="q1"',
+        'To: <sip:b@127.0.0.1>;tag=t2',
+        'Call-ID: t@127.0.0.2',
+        'CSeq: 1 OPTIONS',
+      ]),
+    );
+    if (!b.ok || b.message.kind !== 'request') throw new Error('did not parse');
+    expect([fromTag(b.message), toTag(b.message)]).toEqual(['q1', 't2']);
+    expect([fromTag(a), toTag(a)]).toEqual(['f1', undefined]);
+    expect([fromTag(b.message), toTag(b.message)]).toEqual(['q1', 't2']);
   });
 });
 
