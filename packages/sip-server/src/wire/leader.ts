@@ -17,10 +17,16 @@ export function splitPayload(payload: string): ParsedPayload {
 
 let cachedSecond = -1;
 let cachedPrefix = '';
+let lastMs = -1;
+let lastTime = '';
 
-/** UTC time of day with microseconds, `HH:MM:SS.uuuuuu` (the `HH:MM:SS.` part built once a second). */
+/**
+ * UTC time of day with microseconds, `HH:MM:SS.uuuuuu` (the `HH:MM:SS.` part built once a second;
+ * messages stamped within the same millisecond share one string, as under load most are).
+ */
 export function stackTime(date?: Date): string {
   const ms = date ? date.getTime() : Date.now();
+  if (!date && ms === lastMs) return lastTime;
   const second = Math.floor(ms / 1000);
   if (second !== cachedSecond || date) {
     const d = date ?? new Date(ms);
@@ -29,7 +35,12 @@ export function stackTime(date?: Date): string {
     cachedSecond = date ? -1 : second;
   }
   const micros = (ms - second * 1000) * 1000 + Math.floor((performance.now() % 1) * 1000);
-  return `${cachedPrefix}${String(micros).padStart(6, '0')}`;
+  const text = `${cachedPrefix}${String(micros).padStart(6, '0')}`;
+  if (!date) {
+    lastMs = ms;
+    lastTime = text;
+  } else lastMs = -1;
+  return text;
 }
 
 /** Random part of the ids made by {@link uniqueId}, drawn at start and after 2^48 ids. */
