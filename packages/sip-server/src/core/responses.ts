@@ -82,8 +82,7 @@ export function sendResponse(
   const req = rec.req;
   const appTo = findHeader(m.headers, 'To')?.value;
   // Most answers carry no To of the app's, or one without a tag: no regex for those.
-  const appTag =
-    appTo && /tag/i.test(appTo) ? /;\s*tag=([^;>\s]+)/i.exec(appTo)?.[1] : undefined;
+  const appTag = appTo && /tag/i.test(appTo) ? /;\s*tag=([^;>\s]+)/i.exec(appTo)?.[1] : undefined;
   if (rec.dialogCreating && !rec.localTag) rec.localTag = appTag ?? randomTag();
   const res = makeResponse(req, m.status, m.reason || undefined, {
     toTag: toTag(req) ? undefined : (rec.localTag ?? appTag ?? randomTag()),
