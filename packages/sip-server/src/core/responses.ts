@@ -1,5 +1,5 @@
 /** Responses the client sends to requests from the network (wire spec §4.4). */
-import type { SipHeader, SipRequest, SipResponse } from '../message/types';
+import type { SipRequest, SipResponse } from '../message/types';
 import type { ReceiveInfo } from '../transport/types';
 import type { ServerTransaction } from '../transaction';
 import {
@@ -13,6 +13,7 @@ import {
   formatUri,
   ownString,
   randomTag,
+  serializeMessageText,
   toTag,
 } from '../message';
 import { dialogIdOf, ownDialogStrings, sdpOf, type Dialog } from '../dialog/dialog';
@@ -40,6 +41,21 @@ const OWNED = new Set([
   'rseq',
 ]);
 
+/** Lower-case name → whether the server owns it; names repeat, so each is lowered once. */
+const ownedByName = new Map<string, boolean>();
+
+/** Whether a header of the app's response is one the server builds itself (see OWNED). */
+function isOwned(name: string): boolean {
+  let owned = ownedByName.get(name);
+  if (owned === undefined) {
+    owned = OWNED.has(name.toLowerCase());
+    // The app's header names are few; a cap keeps a misbehaving app from growing the map.
+    if (ownedByName.size >= 1024) ownedByName.clear();
+    ownedByName.set(ownString(name), owned);
+  }
+  return owned;
+}
+
 export function sendResponse(
   core: SipCore,
   conn: ControlConnection,
@@ -48,9 +64,7 @@ export function sendResponse(
   m: ClientResponse,
 ): void {
   const rec = core.incoming.get(txnId);
-  const cseqMethod = (
-    findHeader(m.headers, 'CSeq')?.value.trim().split(/\s+/)[1] ?? ''
-  ).toUpperCase();
+  const cseqMethod = cseqMethodOf(findHeader(m.headers, 'CSeq')?.value);
   if (!rec || rec.conn !== conn) {
     const why =
       cseqMethod === 'CANCEL'
@@ -67,7 +81,8 @@ export function sendResponse(
 
   const req = rec.req;
   const appTo = findHeader(m.headers, 'To')?.value;
-  const appTag = appTo ? /;\s*tag=([^;>\s]+)/i.exec(appTo)?.[1] : undefined;
+  // Most answers carry no To of the app's, or one without a tag: no regex for those.
+  const appTag = appTo && /tag/i.test(appTo) ? /;\s*tag=([^;>\s]+)/i.exec(appTo)?.[1] : undefined;
   if (rec.dialogCreating && !rec.localTag) rec.localTag = appTag ?? randomTag();
   const res = makeResponse(req, m.status, m.reason || undefined, {
     toTag: toTag(req) ? undefined : (rec.localTag ?? appTag ?? randomTag()),
@@ -76,7 +91,7 @@ export function sendResponse(
   if (creating)
     for (const rr of getHeaders(req, 'Record-Route'))
       res.headers.push({ name: 'Record-Route', value: rr });
-  res.headers.push(...m.headers.filter((h) => !OWNED.has(h.name.toLowerCase())));
+  for (const h of m.headers) if (!isOwned(h.name)) res.headers.push(h);
 
   const provisional = m.status > 100 && m.status < 200;
   const required100rel =
@@ -130,9 +145,20 @@ export function sendResponse(
   rec.responded = true;
   if (m.status >= 200) settle(core, rec);
   if (reliable) startReliableRetransmit(core, rec, res);
-  respondSafely(rec.txn, res, core.log);
+  // Serialized once for the network and the echo (the body came as text, so it is valid UTF-8).
+  const text = serializeMessageText(res);
+  respondSafely(rec.txn, res, core.log, text);
   const dialogId = d && (rec.dialogCreating || core.dialogs.get(d.id) === d) ? d.id : '';
-  core.echoResponse(conn, msgId, res, rec.info.source, txnId, dialogId);
+  core.echoResponse(conn, msgId, res, rec.info.source, txnId, dialogId, text);
+}
+
+/** The method of a CSeq value (`1 REGISTER` → `REGISTER`), upper-cased; '' when absent. */
+function cseqMethodOf(value: string | undefined): string {
+  if (value === undefined) return '';
+  // `<seq> <method>`: the number, whitespace, the method (RFC 3261 §20.16).
+  const parts = value.trim().split(/\s+/);
+  const method = parts[1] ?? '';
+  return /[a-z]/.test(method) ? method.toUpperCase() : method;
 }
 
 /**
@@ -293,7 +319,7 @@ function answerUpdateDuringInvite(
   if (!up) return conn.respond(msgId, ['NOK', 'Response not sent due to unknown transaction']);
   rec.pendingUpdate = undefined;
   const res = makeResponse(up.req, m.status, m.reason || undefined);
-  res.headers.push(...m.headers.filter((h: SipHeader) => !OWNED.has(h.name.toLowerCase())));
+  for (const h of m.headers) if (!isOwned(h.name)) res.headers.push(h);
   if (m.body.length > 0) {
     res.body = m.body;
     defaultContentType(res);

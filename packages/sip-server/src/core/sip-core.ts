@@ -2,7 +2,6 @@
  * The SIP core: glues the transaction layer to the control clients. Incoming network traffic is
  * handled in incoming.ts, client commands in commands.ts; both work on the state held here.
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger';
 import type { SipMessage, SipRequest, SipResponse } from '../message/types';
 import { ownString, serializeMessageText } from '../message';
@@ -10,7 +9,7 @@ import type { ReceiveInfo, ListenAddress, HostPort } from '../transport/types';
 import type { TransactionLayer, ServerTransaction } from '../transaction';
 import { DialogStore, type Dialog } from '../dialog/dialog';
 import type { ControlConnection, ControlServer } from '../wire/control-server';
-import { CRLF, stackTime } from '../wire/leader';
+import { CRLF, stackTime, uniqueId } from '../wire/leader';
 import type { IncomingRecord, OutgoingRecord } from './records';
 import { ConnectionRegistry } from './connection-registry';
 import { LogLimiter } from '../transport/log-limiter';
@@ -19,9 +18,16 @@ import { LogLimiter } from '../transport/log-limiter';
  * Sends a response on a server transaction without ever throwing: the transaction may have
  * ended (or the layer stopped) while the client was still deciding.
  */
-export function respondSafely(txn: ServerTransaction, res: SipResponse, log?: Logger): void {
+export function respondSafely(
+  txn: ServerTransaction,
+  res: SipResponse,
+  log?: Logger,
+  text?: string,
+): void {
   try {
-    txn.respond(res).catch((err: unknown) => log?.debug({ err: String(err) }, 'response not sent'));
+    txn
+      .respond(res, text)
+      .catch((err: unknown) => log?.debug({ err: String(err) }, 'response not sent'));
   } catch (err) {
     log?.debug({ err: String(err) }, 'response not sent');
   }
@@ -119,7 +125,7 @@ export class SipCore {
   }
 
   newTxnId(): string {
-    return randomUUID();
+    return uniqueId();
   }
 
   /** Sends a `sip` message from the network (or an unsolicited one) to a client. */
@@ -133,7 +139,7 @@ export class SipCore {
   ): void {
     const text = serializeMessageText(msg);
     const bytes = Buffer.byteLength(text);
-    let leader = `${randomUUID()}|sip|${opts.source ?? 'network'}|${bytes}|${from.protocol}|${from.address}|${from.port}|${stackTime()}|${txnId}|${dialogId}|`;
+    let leader = `${uniqueId()}|sip|${opts.source ?? 'network'}|${bytes}|${from.protocol}|${from.address}|${from.port}|${stackTime()}|${txnId}|${dialogId}|`;
     if (opts.received) leader += `${opts.received.address}|${opts.received.port}|`;
     conn.send(`${leader}${CRLF}${text}`);
   }
@@ -165,7 +171,7 @@ export class SipCore {
     );
   }
 
-  /** Echo of a response we sent for the client (wire spec §4.1). */
+  /** Echo of a response we sent for the client (wire spec §4.1); `text` if already serialized. */
   echoResponse(
     conn: ControlConnection,
     msgId: string,
@@ -173,8 +179,9 @@ export class SipCore {
     to: HostPort,
     txnId: string,
     dialogId: string,
+    serialized?: string,
   ): void {
-    const text = serializeMessageText(res);
+    const text = serialized ?? serializeMessageText(res);
     conn.respond(
       msgId,
       [
@@ -238,7 +245,7 @@ export class SipCore {
     const conn = this.control.pickClient(`cdr:${kind}`);
     if (!conn) return;
     const text = serializeMessageText(msg);
-    const tokens = [randomUUID(), `cdr:${kind}`, source, stackTime()];
+    const tokens = [uniqueId(), `cdr:${kind}`, source, stackTime()];
     if (extra !== undefined) tokens.push(extra);
     conn.send(`${tokens.join('|')}${CRLF}${text}`);
   }

@@ -2,7 +2,7 @@ import { parseCSeq } from './cseq';
 import { splitHeaderValues } from './grammar';
 import { getHeader } from './headers';
 import { parseAnyNameAddr } from './name-addr';
-import type { CSeq, SipMessage, Via } from './types';
+import type { CSeq, Params, SipMessage, Via } from './types';
 import { unquote } from './grammar';
 import { parseVia } from './via';
 
@@ -41,8 +41,29 @@ function tagOf(value: string | undefined, memo: TagMemo): string | undefined {
 
 function parseTag(value: string): string | undefined {
   // Any URI scheme: a From of `<mailto:...>;tag=x` still has a tag (RFC 4475 §3.3.4).
-  const tag = parseAnyNameAddr(value)?.params['tag'];
+  const params = parseAnyNameAddr(value)?.params;
+  return params === undefined ? undefined : tagIn(params);
+}
+
+function tagIn(params: Params): string | undefined {
+  const tag = params['tag'];
   return tag === null || tag === undefined ? undefined : unquote(tag);
+}
+
+/**
+ * Tells {@link fromTag} and {@link toTag} the parameters of From and To values just parsed (the
+ * parser's check reads both): the next read of the same values is not a parse.
+ */
+export function rememberFromTo(
+  from: string,
+  fromParams: Params,
+  to: string,
+  toParams: Params,
+): void {
+  fromMemo.input = from;
+  fromMemo.tag = tagIn(fromParams);
+  toMemo.input = to;
+  toMemo.tag = tagIn(toParams);
 }
 
 export function fromTag(msg: SipMessage): string | undefined {
@@ -53,18 +74,35 @@ export function toTag(msg: SipMessage): string | undefined {
   return tagOf(getHeader(msg, 'To'), toMemo);
 }
 
-/** The first element of the first Via header. */
+/** The last Via header value read and its first element parsed (see the note at the top). */
 let lastViaInput: string | undefined;
 let lastVia: Via | undefined;
 
+/** The first element of the first Via header. */
 export function topVia(msg: SipMessage): Via | undefined {
   const v = getHeader(msg, 'Via');
-  if (v === undefined) return undefined;
-  if (v === lastViaInput) return lastVia;
-  const first = splitHeaderValues(v)[0];
+  return v === undefined ? undefined : topViaOf(v);
+}
+
+/**
+ * The first element of a Via header value, parsed; remembered like {@link topVia} (the parser's
+ * check, the received/rport stamp and the transaction key read the same value in turn).
+ */
+export function topViaOf(value: string): Via | undefined {
+  if (value === lastViaInput) return lastVia;
+  const first = splitHeaderValues(value)[0];
   lastVia = first === undefined ? undefined : parseVia(first);
-  lastViaInput = v;
+  lastViaInput = value;
   return lastVia;
+}
+
+/**
+ * Tells the readers that `value`'s first element parses to `via`, for a value just built from
+ * `via` (formatVia then re-parsed gives the same fields): the next read of it is not a parse.
+ */
+export function rememberTopVia(value: string, via: Via): void {
+  lastViaInput = value;
+  lastVia = via;
 }
 
 /** The top Via's branch parameter. */

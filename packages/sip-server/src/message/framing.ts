@@ -19,7 +19,16 @@ export function findHeaderEnd(
   from: number,
   to: number = buf.length,
 ): HeaderEnd | undefined {
-  const view = to === buf.length ? buf : buf.subarray(0, to);
+  if (to === buf.length) {
+    // The whole buffer (every datagram): no views. A bare-LF empty line counts only before the
+    // CRLF one, as below.
+    const crlf = buf.indexOf(CRLFCRLF, from);
+    const lf = buf.indexOf(LFLF, from);
+    if (lf >= 0 && (crlf < 0 || lf <= crlf)) return { headerEnd: lf, bodyStart: lf + 2 };
+    if (crlf >= 0) return { headerEnd: crlf, bodyStart: crlf + 4 };
+    return undefined;
+  }
+  const view = buf.subarray(0, to);
   const crlf = view.indexOf(CRLFCRLF, from);
   const lfView = crlf < 0 ? view : buf.subarray(0, crlf + 2);
   const lf = lfView.indexOf(LFLF, from);

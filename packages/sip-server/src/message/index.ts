@@ -16,13 +16,23 @@ export {
 } from './headers';
 export { canonicalHeaderName, isListHeader } from './header-names';
 export { splitHeaderValues, unquote, quote, unescapeUri } from './grammar';
-export { parseParams, formatParams } from './params';
+export { parseParams, formatParams, emptyParams } from './params';
 export { parseUri, formatUri } from './uri';
 export { parseNameAddr, parseAnyNameAddr, formatNameAddr } from './name-addr';
 export type { AnyNameAddr } from './name-addr';
 export { parseVia, formatVia } from './via';
 export { parseCSeq, formatCSeq, MAX_CSEQ } from './cseq';
-export { callId, cseq, fromTag, toTag, topVia, branch, methodOf } from './accessors';
+export {
+  callId,
+  cseq,
+  fromTag,
+  toTag,
+  topVia,
+  topViaOf,
+  rememberTopVia,
+  branch,
+  methodOf,
+} from './accessors';
 export { makeResponse } from './response';
 export { ownString, requestSkeleton, bytesAsText, textAsBytes } from './retained';
 export type { MakeResponseOptions } from './response';

@@ -1,4 +1,6 @@
+import { rememberFromTo, topViaOf } from './accessors';
 import { parseCSeq } from './cseq';
+import { ownString } from './retained';
 import { findHeaderEnd, skipLineBreaks } from './framing';
 import { isToken, splitHeaderValues, trimLws } from './grammar';
 import { canonicalHeaderName } from './header-names';
@@ -79,6 +81,32 @@ function headerName(raw: string): string | undefined {
   return name;
 }
 
+/**
+ * The last raw name seen per (length, first character) and its canonical form. Messages repeat
+ * the same dozen names in the same spelling, so most lines are recognised by comparing the text
+ * in place, without cutting the name out and hashing it.
+ */
+const recentNames = new Map<number, { raw: string; name: string }>();
+
+/** {@link headerName} of `head[pos, colon)`. */
+function headerAt(head: string, pos: number, colon: number): string | undefined {
+  const len = colon - pos;
+  const slot = len * 256 + (head.charCodeAt(pos) & 0xff);
+  const recent = recentNames.get(slot);
+  if (recent !== undefined && head.startsWith(recent.raw, pos)) return recent.name;
+  const raw = head.slice(pos, colon);
+  const name = headerName(raw);
+  if (name !== undefined) {
+    if (recentNames.size >= 4096) recentNames.clear();
+    // An own copy: a slice would keep this message's whole header text alive.
+    recentNames.set(slot, { raw: ownString(raw), name });
+  }
+  return name;
+}
+
+/** Shared body of messages without one: a zero-length Buffer holds nothing to change. */
+const EMPTY_BODY = Buffer.alloc(0);
+
 /** Request-URI check (RFC 3261 §19.1.1 Table 1: no headers in a Request-URI). */
 function isValidRequestUri(uri: string): boolean {
   const colon = uri.indexOf(':');
@@ -91,7 +119,9 @@ function isValidRequestUri(uri: string): boolean {
   }
   if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') return true;
   const u = parseUri(uri);
-  return u !== undefined && Object.keys(u.headers).length === 0;
+  if (u === undefined) return false;
+  for (const _ in u.headers) return false;
+  return true;
 }
 
 const DIGITS_RE = /^[0-9]{1,10}$/;
@@ -153,7 +183,7 @@ function parse(data: Buffer, maxBytes: number): ParseResult {
       else if (more.length > 0) last.value = last.value.length > 0 ? `${last.value} ${more}` : more;
     } else if (e > pos) {
       const colon = head.indexOf(':', pos);
-      const name = colon < 0 || colon >= e ? undefined : headerName(head.slice(pos, colon));
+      const name = colon < 0 || colon >= e ? undefined : headerAt(head, pos, colon);
       if (name === undefined) {
         seen.problem ??= 'Bad Header Line';
         last = undefined;
@@ -203,7 +233,7 @@ function parse(data: Buffer, maxBytes: number): ParseResult {
       body = Buffer.alloc(0);
     } else {
       // Extra bytes after the body are ignored (RFC 4475 §3.1.1.8).
-      body = Buffer.from(data.subarray(bodyStart, bodyStart + len));
+      body = len === 0 ? EMPTY_BODY : Buffer.from(data.subarray(bodyStart, bodyStart + len));
     }
   }
 
@@ -258,12 +288,16 @@ function noteHeader(seen: Seen, h: SipHeader): void {
  */
 function checkMandatory(seen: Seen, method: string | undefined): string | undefined {
   if (seen.via === undefined) return 'Missing Via Header';
-  const topVia = splitHeaderValues(seen.via)[0];
-  if (topVia === undefined || parseVia(topVia) === undefined) return 'Bad Via Header';
+  // Remembered for the readers that come next (received/rport stamp, transaction key).
+  if (topViaOf(seen.via) === undefined) return 'Bad Via Header';
   if (seen.from === undefined) return 'Missing From Header';
-  if (parseAnyNameAddr(seen.from) === undefined) return 'Bad From Header';
+  const from = parseAnyNameAddr(seen.from);
+  if (from === undefined) return 'Bad From Header';
   if (seen.to === undefined) return 'Missing To Header';
-  if (parseAnyNameAddr(seen.to) === undefined) return 'Bad To Header';
+  const to = parseAnyNameAddr(seen.to);
+  if (to === undefined) return 'Bad To Header';
+  // The tags are read next (dialog match, transaction records): no second parse for them.
+  rememberFromTo(seen.from, from.params, seen.to, to.params);
   if (seen.callId === undefined || seen.callId.length === 0) return 'Missing Call-ID Header';
   if (seen.cseq === undefined) return 'Missing CSeq Header';
   const cseq = parseCSeq(seen.cseq);

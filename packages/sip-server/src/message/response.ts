@@ -3,6 +3,9 @@ import { canonicalHeaderName, sameHeaderName } from './header-names';
 import { reasonPhrase } from './status';
 import type { SipHeader, SipRequest, SipResponse } from './types';
 
+/** Shared empty body: a zero-length Buffer holds no bytes anyone could change. */
+const EMPTY_BODY = Buffer.alloc(0);
+
 export interface MakeResponseOptions {
   /** Added to To when the request's To has no tag. */
   toTag?: string;
@@ -22,20 +25,33 @@ export function makeResponse(
   reason?: string,
   opts: MakeResponseOptions = {},
 ): SipResponse {
+  // One pass over the request's headers (this runs for every answer): every Via in order, and
+  // the first From, To, Call-ID, CSeq and (for a 100) Timestamp.
   const headers: SipHeader[] = [];
+  let from: string | undefined;
+  let to: string | undefined;
+  let id: string | undefined;
+  let seq: string | undefined;
+  let timestamp: string | undefined;
   for (const h of req.headers) {
-    if (sameHeaderName(h.name, 'Via')) headers.push({ name: 'Via', value: h.value });
+    const n = h.name;
+    if (sameHeaderName(n, 'Via')) headers.push({ name: 'Via', value: h.value });
+    else if (from === undefined && sameHeaderName(n, 'From')) from = h.value;
+    else if (to === undefined && sameHeaderName(n, 'To')) to = h.value;
+    else if (id === undefined && sameHeaderName(n, 'Call-ID')) id = h.value;
+    else if (seq === undefined && sameHeaderName(n, 'CSeq')) seq = h.value;
+    else if (status === 100 && timestamp === undefined && sameHeaderName(n, 'Timestamp'))
+      timestamp = h.value;
   }
-  const copy = (name: string, value?: (v: string) => string): void => {
-    const h = req.headers.find((x) => sameHeaderName(x.name, name));
-    if (h !== undefined) headers.push({ name, value: value ? value(h.value) : h.value });
-  };
-  copy('From');
-  const tag = opts.toTag;
-  copy('To', (v) => (tag !== undefined && toTag(req) === undefined ? `${v};tag=${tag}` : v));
-  copy('Call-ID');
-  copy('CSeq');
-  if (status === 100) copy('Timestamp');
+  if (from !== undefined) headers.push({ name: 'From', value: from });
+  if (to !== undefined) {
+    const tag = opts.toTag;
+    const value = tag !== undefined && toTag(req) === undefined ? `${to};tag=${tag}` : to;
+    headers.push({ name: 'To', value });
+  }
+  if (id !== undefined) headers.push({ name: 'Call-ID', value: id });
+  if (seq !== undefined) headers.push({ name: 'CSeq', value: seq });
+  if (timestamp !== undefined) headers.push({ name: 'Timestamp', value: timestamp });
   for (const h of opts.headers ?? [])
     headers.push({ name: canonicalHeaderName(h.name), value: h.value });
   return {
@@ -43,6 +59,6 @@ export function makeResponse(
     status,
     reason: reason ?? reasonPhrase(status),
     headers,
-    body: opts.body ?? Buffer.alloc(0),
+    body: opts.body ?? EMPTY_BODY,
   };
 }

@@ -7,7 +7,7 @@ import {
   unescapeUri,
   USER_CHARS,
 } from './grammar';
-import { emptyParams } from './params';
+import { emptyMap, emptyParams } from './params';
 import type { Params, SipUri } from './types';
 
 /** Characters never allowed unescaped anywhere in a URI as we accept it. */
@@ -133,7 +133,7 @@ function addParam(params: Params, raw: string): boolean {
 }
 
 function emptyHeaders(): Record<string, string> {
-  return Object.create(null) as Record<string, string>;
+  return emptyMap<string>();
 }
 
 /** Loose IPv6 check: hex digits, colons, dots (embedded IPv4), at least one colon. */

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { InvalidStateError } from '../errors';
 import type { Logger } from '../logger';
-import { bytesAsText, serializeMessage, textAsBytes } from '../message';
-import type { SipRequest, SipResponse } from '../message/types';
-import { responseDestination } from '../transport/response-destination';
+import { bytesAsText, getHeader, serializeMessage, textAsBytes, topViaOf } from '../message';
+import type { SipRequest, SipResponse, Via } from '../message/types';
+import { destinationFromVia, responseDestination } from '../transport/response-destination';
 import type { Destination, ReceiveInfo, SendResult } from '../transport/types';
 import type { TransactionTransport } from './client-transaction';
 import type { Clock } from './clock';
@@ -94,6 +94,13 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
   private currentAck: { ack: SipRequest; info: ReceiveInfo } | undefined;
   private lastError: Error | undefined;
   private log: Logger | undefined;
+  /**
+   * The request's Via line and its top element, parsed when the request came (the layer had just
+   * read it for the key): a response carrying the same line, as every response built from the
+   * request does, goes where that Via says without a parse of its own.
+   */
+  private reqViaValue: string | undefined;
+  private reqVia: Via | undefined;
 
   protected constructor(
     request: SipRequest,
@@ -107,6 +114,8 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     super();
     this.req = request;
     this.method = request.method;
+    this.reqViaValue = getHeader(request, 'Via');
+    this.reqVia = this.reqViaValue === undefined ? undefined : topViaOf(this.reqViaValue);
     this.timers = new TimerSet(ctx.clock, (timer) => this.onTimer(timer));
     const [s, effects] = initial(config);
     this.s = s;
@@ -148,9 +157,11 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
 
   /**
    * Sends a response: any number of 1xx, then one final. Throws InvalidStateError after the
-   * final or once terminated. The promise settles with the first transmission.
+   * final or once terminated. The promise settles with the first transmission. `text`, when
+   * given, is `res` already serialized as text (serializeMessageText, body valid UTF-8): the
+   * caller needed it too (the echo to the client), so it is not built twice.
    */
-  respond(res: SipResponse): Promise<SendResult> {
+  respond(res: SipResponse, text?: string): Promise<SendResult> {
     if (this.stopped) throw new InvalidStateError('transaction layer stopped');
     const before = this.s.kind;
     const [s, effects] = this.reduce(
@@ -162,8 +173,12 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     this.s = s;
     this.logTransition(before, s.kind, `respond ${res.status}`, false);
     if (res.status >= 200) this.final = true;
-    const bytes = serializeMessage(res);
-    const dest = responseDestination(res, this.info);
+    const bytes = text === undefined ? serializeMessage(res) : Buffer.from(text, 'utf8');
+    const via = this.reqVia;
+    const dest =
+      via !== undefined && getHeader(res, 'Via') === this.reqViaValue
+        ? destinationFromVia(via, this.info)
+        : responseDestination(res, this.info);
     const last: { data: Buffer | string; dest: Destination } = { data: bytes, dest };
     this.last = last;
     if (res.status >= 200 && res.status < 300 && this.method === 'INVITE' && this.req)
@@ -176,6 +191,8 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
       // From here on only retransmissions of this response and the ACK matching remain.
       last.data = bytesAsText(bytes);
       this.req = undefined;
+      this.reqVia = undefined;
+      this.reqViaValue = undefined;
     }
     return sent ?? Promise.reject(new InvalidStateError('response not sent'));
   }

@@ -1,5 +1,5 @@
-import { formatVia, parseVia } from '../message';
-import type { Params, SipRequest } from '../message/types';
+import { emptyParams, formatVia, parseVia, rememberTopVia, topViaOf } from '../message';
+import type { Params, SipRequest, Via } from '../message/types';
 import type { HostPort } from './types';
 
 /** `[::1]` → `::1`; IPv4-mapped IPv6 `::ffff:1.2.3.4` → `1.2.3.4`. */
@@ -41,9 +41,21 @@ export function applyReceived(req: SipRequest, source: HostPort): SipRequest {
   const header = req.headers[index];
   if (!header) return req;
   const values = header.value.includes(',') ? splitTopLevel(header.value) : undefined;
-  const first = values ? values[0] : header.value.trim();
-  if (!first) return req;
-  const via = parseVia(first);
+  let via: Via | undefined;
+  if (values) {
+    const first = values[0];
+    via = first ? parseVia(first) : undefined;
+  } else {
+    // One value on the line (the usual case): the parser's check has just read it, so this is
+    // a lookup. That result is shared and must not change: the new Via gets its own params.
+    const shared = topViaOf(header.value);
+    if (shared) {
+      const params = emptyParams();
+      for (const k in shared.params) params[k] = shared.params[k] ?? null;
+      via = { transport: shared.transport, host: shared.host, params };
+      if (shared.port !== undefined) via.port = shared.port;
+    }
+  }
   if (!via) return req;
   const params: Params = via.params;
   params.rport = String(source.port);
@@ -57,6 +69,8 @@ export function applyReceived(req: SipRequest, source: HostPort): SipRequest {
     values[0] = top;
     value = values.join(', ');
   }
+  // The transaction layer reads this Via next: it parses to `via`, so no parse is needed.
+  rememberTopVia(value, via);
   const headers = req.headers.slice();
   headers[index] = { name: header.name, value };
   return { ...req, headers };

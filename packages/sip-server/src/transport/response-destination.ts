@@ -1,5 +1,5 @@
 import { topVia } from '../message';
-import type { SipResponse } from '../message/types';
+import type { SipResponse, Via } from '../message/types';
 import { normalizeAddress } from './received';
 import type { Destination, ReceiveInfo, TransportProtocol } from './types';
 
@@ -25,7 +25,11 @@ export function viaProtocol(transport: string): TransportProtocol {
  * `maddr` is not honoured (multicast is not served).
  */
 export function responseDestination(res: SipResponse, info?: ReceiveInfo): Destination {
-  const via = topVia(res);
+  return destinationFromVia(topVia(res), info);
+}
+
+/** {@link responseDestination} from the response's top Via, already parsed. */
+export function destinationFromVia(via: Via | undefined, info?: ReceiveInfo): Destination {
   if (!via) {
     if (info)
       return { ...info.source, ...(info.connectionId ? { connectionId: info.connectionId } : {}) };

@@ -4,14 +4,39 @@
  * are canonicalised, and a line that is not a header is skipped (wire spec §4.2).
  */
 import type { SipHeader } from '../message/types';
-import { canonicalHeaderName } from '../message';
+import { canonicalHeaderName, ownString } from '../message';
 
 export type ClientMessage =
   | { kind: 'request'; method: string; uri: string; headers: SipHeader[]; body: Buffer }
   | { kind: 'response'; status: number; reason: string; headers: SipHeader[]; body: Buffer };
 
+/** Shared by messages without a body: a zero-length Buffer holds nothing to change. */
+const EMPTY_BODY = Buffer.alloc(0);
+
 const SERVER_OWNED = new Set(['via', 'route', 'record-route', 'rseq', 'content-length']);
 const TOKEN = /^[A-Za-z0-9.!%*_+`'~-]+$/;
+
+/** Raw header name as the app wrote it → the name to send, or null when it is skipped. */
+const nameCache = new Map<string, string | null>();
+const NAME_CACHE_LIMIT = 1024;
+
+/**
+ * The header name to send for an app's raw name, or null for a name that is not a token or a
+ * header the server owns. Apps use a handful of names, so the answer is cached.
+ */
+function clientHeaderName(rawName: string): string | null {
+  const hit = nameCache.get(rawName);
+  if (hit !== undefined) return hit;
+  let name: string | null = null;
+  if (TOKEN.test(rawName) && !SERVER_OWNED.has(canonicalHeaderName(rawName).toLowerCase())) {
+    // `X-` names keep the app's spelling; everything else gets its canonical form.
+    name = /^x-/i.test(rawName) ? rawName : canonicalHeaderName(rawName.replace(/_/g, '-'));
+  }
+  if (nameCache.size >= NAME_CACHE_LIMIT) nameCache.clear();
+  // An own copy as the key: a slice would keep the whole command's text while cached.
+  nameCache.set(ownString(rawName), name);
+  return name;
+}
 
 export function parseClientMessage(text: string): ClientMessage | { error: string } {
   const sep = text.indexOf('\r\n\r\n');
@@ -24,16 +49,13 @@ export function parseClientMessage(text: string): ClientMessage | { error: strin
     if (line === '') continue;
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
-    const rawName = line.slice(0, colon).trim();
-    if (!TOKEN.test(rawName)) continue;
+    const name = clientHeaderName(line.slice(0, colon).trim());
+    if (name === null) continue;
     const value = line.slice(colon + 1).trim();
-    if (/[\r\n]/.test(value)) continue;
-    if (SERVER_OWNED.has(canonicalHeaderName(rawName).toLowerCase())) continue;
-    // `X-` names keep the app's spelling; everything else gets its canonical form.
-    const name = /^x-/i.test(rawName) ? rawName : canonicalHeaderName(rawName.replace(/_/g, '-'));
+    if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) continue;
     headers.push({ name, value });
   }
-  const body = Buffer.from(bodyText, 'utf8');
+  const body = bodyText === '' ? EMPTY_BODY : Buffer.from(bodyText, 'utf8');
   const resp = /^SIP\/2\.0\s+(\d{3})\s*(.*)$/i.exec(start);
   if (resp)
     return { kind: 'response', status: Number(resp[1]), reason: resp[2] ?? '', headers, body };
