@@ -1,5 +1,6 @@
 import type { SrfRequest } from '../../src/signalling/srf';
-import { toRegisterRequest } from '../../src/signalling/srf-registrar-port';
+import pino from 'pino';
+import { decideRegister, toRegisterRequest } from '../../src/signalling/srf-registrar-port';
 
 /** An srf request as drachtio-srf's parser leaves it: header names lower-cased. */
 function request(headers: Record<string, string>): SrfRequest {
@@ -55,5 +56,28 @@ describe('toRegisterRequest', () => {
       undefined,
       undefined,
     ]);
+  });
+});
+
+describe('decideRegister', () => {
+  const log = pino({ level: 'silent' });
+  const req = toRegisterRequest(request({ to: '<sip:201@127.0.0.1>', 'call-id': 'c3' }));
+  const failing = (err: Error) => () => Promise.reject(err);
+
+  it('answers a registration whose write failed with no 200: 503 for storage, else 500', async () => {
+    const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    expect(await decideRegister(failing(full), req, log)).toEqual({
+      kind: 'reply',
+      status: 503,
+      phrase: 'Database Full',
+      headers: { 'Retry-After': '60' },
+    });
+    const fk = Object.assign(new Error('FOREIGN KEY constraint failed'), {
+      code: 'SQLITE_CONSTRAINT',
+    });
+    expect(await decideRegister(failing(fk), req, log)).toMatchObject({
+      kind: 'reply',
+      status: 500,
+    });
   });
 });
