@@ -133,8 +133,12 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     super();
   }
 
-  /** Decides the answer to one REGISTER and applies it to the bindings. */
-  async handle(req: RegisterRequest): Promise<RegisterOutcome> {
+  /**
+   * Decides the answer to one REGISTER and applies it to the bindings. Answers that need no
+   * database (challenges, Comm Exclusive verdicts: half of all REGISTERs) are returned at once,
+   * not as a promise, so the SIP port can send them in the same turn.
+   */
+  handle(req: RegisterRequest): RegisterOutcome | Promise<RegisterOutcome> {
     const { comm, nonces, log } = this.deps;
     const now = this.deps.now();
     const src = req.source;
@@ -161,13 +165,28 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const tel = named;
     if (!sameDigestUri(creds.uri, req.requestUri))
       return this.refuse('digest-uri-mismatch', req, creds, tel, now);
-    const entry = tel ? await this.deps.directory.lookup(tel) : undefined;
+    return this.authenticate(tel, req, creds, nonce.issuedAt, s, now);
+  }
+
+  /** The rest of {@link handle} for well-formed credentials with a valid nonce. */
+  private async authenticate(
+    tel: string,
+    req: RegisterRequest,
+    creds: DigestCredentials,
+    issuedAt: number,
+    s: RegistrarSettings,
+    now: number,
+  ): Promise<RegisterOutcome> {
+    const { comm, nonces, log, directory } = this.deps;
+    const src = req.source;
+    // Known stations are in memory: no await (and no promise) for them.
+    const entry = tel ? (directory.cached(tel) ?? (await directory.lookup(tel))) : undefined;
     if (!entry) return this.refuse('unknown-station', req, creds, tel, now);
     if (creds.username !== entry.credentials.userId)
       return this.refuse('wrong-user-id', req, creds, tel, now);
     if (!verifyDigest(entry.credentials.ha1, 'REGISTER', creds))
       return this.refuse('bad-password', req, creds, tel, now);
-    const use = nonces.use(creds.nonce, nonce.issuedAt, nonceCount(creds));
+    const use = nonces.use(creds.nonce, issuedAt, nonceCount(creds));
     if (use === 'replayed') {
       log.warn(
         { ip: src.ip, port: src.port, tel },

@@ -114,37 +114,42 @@ export function storageFailure(err: unknown): { phrase: string; why: string } | 
 }
 
 /**
- * The registrar's outcome for `req`, never rejecting: a database that cannot be written is a
- * 503 the phone retries later (logged with why), any other failure a 500.
+ * What to answer when deciding a REGISTER failed: a database that cannot be written is a 503 the
+ * phone retries later (logged with why), any other failure a 500. Never a 200.
  */
+function failureOutcome(err: unknown, log: Logger): RegisterOutcome {
+  const storage = storageFailure(err);
+  if (storage) {
+    log.error(
+      { err: (err as Error).message, code: (err as { code?: string }).code },
+      `REGISTER not stored: ${storage.why}; phones are answered 503 until it is fixed`,
+    );
+    return {
+      kind: 'reply',
+      status: 503,
+      phrase: storage.phrase,
+      headers: { 'Retry-After': '60' },
+    };
+  }
+  log.error({ err }, 'REGISTER handling failed');
+  return { kind: 'reply', status: 500, phrase: reasonPhrase(500), headers: {} };
+}
+
+/** The registrar's outcome for `req`, never rejecting (see {@link failureOutcome}). */
 export async function decideRegister(
-  handle: (req: RegisterRequest) => Promise<RegisterOutcome>,
+  handle: (req: RegisterRequest) => RegisterOutcome | Promise<RegisterOutcome>,
   req: RegisterRequest,
   log: Logger,
 ): Promise<RegisterOutcome> {
   try {
     return await handle(req);
   } catch (err) {
-    const storage = storageFailure(err);
-    if (storage) {
-      log.error(
-        { err: (err as Error).message, code: (err as { code?: string }).code },
-        `REGISTER not stored: ${storage.why}; phones are answered 503 until it is fixed`,
-      );
-      return {
-        kind: 'reply',
-        status: 503,
-        phrase: storage.phrase,
-        headers: { 'Retry-After': '60' },
-      };
-    }
-    log.error({ err }, 'REGISTER handling failed');
-    return { kind: 'reply', status: 500, phrase: reasonPhrase(500), headers: {} };
+    return failureOutcome(err, log);
   }
 }
 
 function send(res: SrfResponse, outcome: RegisterOutcome): void {
-  if (outcome.kind === 'drop') return;
+  if (outcome.kind === 'drop' || res.finalResponseSent) return;
   res.send(outcome.status, outcome.phrase ?? reasonPhrase(outcome.status), {
     headers: outcome.headers,
   });
@@ -164,11 +169,23 @@ export function srfRegistrarPort(srf: SrfApp, log: Logger): RegistrarSipPort {
     },
     onRegister(handle) {
       srf.use('register', (req, res) => {
-        decideRegister(handle, toRegisterRequest(req), log)
-          .then((outcome) => {
-            if (!res.finalResponseSent) send(res, outcome);
-          })
-          .catch((err: unknown) => log.error({ err }, 'REGISTER answer not sent'));
+        const answer = (outcome: RegisterOutcome): void => {
+          try {
+            send(res, outcome);
+          } catch (err) {
+            log.error({ err }, 'REGISTER answer not sent');
+          }
+        };
+        let decided: RegisterOutcome | Promise<RegisterOutcome>;
+        try {
+          decided = handle(toRegisterRequest(req));
+        } catch (err) {
+          decided = failureOutcome(err, log);
+        }
+        // A challenge is answered in this turn; a binding once its write has committed.
+        if (decided instanceof Promise)
+          void decided.then(answer, (err: unknown) => answer(failureOutcome(err, log)));
+        else answer(decided);
       });
     },
     sendOptions(target, from, timeoutMs) {
