@@ -21,8 +21,8 @@ export interface MetricSources {
 const MAX_SIP_TALLIES = 512;
 
 interface SipTally {
-  counter: Counter<'method' | 'direction'> | Counter<'method' | 'status' | 'direction'>;
-  labels: Record<string, string>;
+  /** Adds `n` to the prom-client counter of this label set. */
+  add: (n: number) => void;
   count: number;
 }
 
@@ -88,6 +88,7 @@ export class PbxMetrics {
       help: 'events published on the event stream, by topic',
       labelNames: ['topic'],
       registers,
+      collect: () => this.flushSipTallies(),
     });
     this.logins = new Counter({
       name: 'pbx_http_logins_total',
@@ -120,29 +121,33 @@ export class PbxMetrics {
       else this.responses.inc({ method: m, status: String(status), direction });
       return;
     }
-    this.sipTallies.set(
-      key,
-      status === undefined
-        ? { counter: this.requests, labels: { method: m, direction }, count: 1 }
-        : {
-            counter: this.responses,
-            labels: { method: m, status: String(status), direction },
-            count: 1,
-          },
-    );
+    const labels =
+      status === undefined ? undefined : { method: m, status: String(status), direction };
+    this.sipTallies.set(key, {
+      add:
+        labels === undefined
+          ? (n) => this.requests.inc({ method: m, direction }, n)
+          : (n) => this.responses.inc(labels, n),
+      count: 1,
+    });
   }
 
-  /** Moves the SIP message tallies into their counters (before the counters are read). */
+  /** Moves the tallies into their counters (before any of the counters is read). */
   private flushSipTallies(): void {
     for (const t of this.sipTallies.values()) {
       if (t.count === 0) continue;
-      t.counter.inc(t.labels, t.count);
+      t.add(t.count);
       t.count = 0;
     }
   }
 
+  /** Counts one event published (one per registration change: tallied like SIP messages). */
   event(topic: string): void {
-    this.events.inc({ topic });
+    const key = `event ${topic}`;
+    const tally = this.sipTallies.get(key);
+    if (tally !== undefined) tally.count += 1;
+    else if (this.sipTallies.size >= MAX_SIP_TALLIES) this.events.inc({ topic });
+    else this.sipTallies.set(key, { add: (n) => this.events.inc({ topic }, n), count: 1 });
   }
 
   login(outcome: 'ok' | 'failed' | 'limited'): void {

@@ -241,6 +241,18 @@ describe('PbxMetrics SIP message counters', () => {
     );
   });
 
+  it('counts published events by topic at each read', async () => {
+    const m = new PbxMetrics(sources);
+    m.event('registrations');
+    m.event('registrations');
+    m.event('calls');
+    expect(await m.text()).toMatch(/^pbx_http_events_total\{topic="registrations"\} 2$/m);
+    m.event('registrations');
+    const text = await m.text();
+    expect(text).toMatch(/^pbx_http_events_total\{topic="registrations"\} 3$/m);
+    expect(text).toMatch(/^pbx_http_events_total\{topic="calls"\} 1$/m);
+  });
+
   it('still counts label sets beyond the tallied ones', async () => {
     const m = new PbxMetrics(sources);
     for (let i = 0; i < 600; i++) m.sipMessage('out', 'OPTIONS', 100 + i);
