@@ -129,8 +129,17 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   /** Opaque value of our challenges (echoed by clients, not relied on). */
   private readonly opaque = randomBytes(8).toString('hex');
 
+  /** The Date header of the current second (it has a resolution of one second). */
+  private date = { second: NaN, text: '' };
+
   constructor(private readonly deps: RegistrarDeps) {
     super();
+  }
+
+  private dateHeader(now: number): string {
+    const second = Math.floor(now / 1000);
+    if (second !== this.date.second) this.date = { second, text: new Date(now).toUTCString() };
+    return this.date.text;
   }
 
   /**
@@ -286,7 +295,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
         this.emit('unbound', r, 'unregistered');
       }
       log.info({ tel, ip: req.source.ip, contacts: removed.length }, 'station unregistered');
-      return reply(200, reasonPhrase(200), { Date: new Date(now).toUTCString() });
+      return reply(200, reasonPhrase(200), { Date: this.dateHeader(now) });
     }
 
     const addresses = contacts.filter(
@@ -399,7 +408,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
         log.info({ ...logFields, contacts: unbound.length }, 'contacts unregistered');
     }
 
-    const headers: Record<string, string> = { Date: new Date(now).toUTCString() };
+    const headers: Record<string, string> = { Date: this.dateHeader(now) };
     const live = bindings.live(tel, now);
     if (live.length > 0) headers.Contact = live.map((r) => formatBinding(r, now)).join(', ');
     if (adds.length === 1) headers.Expires = String(adds[0]!.granted);
