@@ -135,17 +135,24 @@ function failureOutcome(err: unknown, log: Logger): RegisterOutcome {
   return { kind: 'reply', status: 500, phrase: reasonPhrase(500), headers: {} };
 }
 
-/** The registrar's outcome for `req`, never rejecting (see {@link failureOutcome}). */
-export async function decideRegister(
+/**
+ * The registrar's outcome for `req`, never failing (see {@link failureOutcome}): the outcome
+ * itself when `handle` decides at once (a challenge), else a promise that never rejects.
+ */
+export function decideRegister(
   handle: (req: RegisterRequest) => RegisterOutcome | Promise<RegisterOutcome>,
   req: RegisterRequest,
   log: Logger,
-): Promise<RegisterOutcome> {
+): RegisterOutcome | Promise<RegisterOutcome> {
+  let decided: RegisterOutcome | Promise<RegisterOutcome>;
   try {
-    return await handle(req);
+    decided = handle(req);
   } catch (err) {
     return failureOutcome(err, log);
   }
+  return decided instanceof Promise
+    ? decided.catch((err: unknown) => failureOutcome(err, log))
+    : decided;
 }
 
 function send(res: SrfResponse, outcome: RegisterOutcome): void {
@@ -176,15 +183,9 @@ export function srfRegistrarPort(srf: SrfApp, log: Logger): RegistrarSipPort {
             log.error({ err }, 'REGISTER answer not sent');
           }
         };
-        let decided: RegisterOutcome | Promise<RegisterOutcome>;
-        try {
-          decided = handle(toRegisterRequest(req));
-        } catch (err) {
-          decided = failureOutcome(err, log);
-        }
+        const decided = decideRegister(handle, toRegisterRequest(req), log);
         // A challenge is answered in this turn; a binding once its write has committed.
-        if (decided instanceof Promise)
-          void decided.then(answer, (err: unknown) => answer(failureOutcome(err, log)));
+        if (decided instanceof Promise) void decided.then(answer);
         else answer(decided);
       });
     },

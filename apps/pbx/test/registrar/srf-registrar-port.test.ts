@@ -64,6 +64,19 @@ describe('decideRegister', () => {
   const req = toRegisterRequest(request({ to: '<sip:201@127.0.0.1>', 'call-id': 'c3' }));
   const failing = (err: Error) => () => Promise.reject(err);
 
+  it('passes an outcome decided at once through as it is, and a throw as a 500', () => {
+    const challenge = { kind: 'reply' as const, status: 401, headers: {} };
+    expect(decideRegister(() => challenge, req, log)).toBe(challenge);
+    const thrown = decideRegister(
+      () => {
+        throw new Error('bug');
+      },
+      req,
+      log,
+    );
+    expect(thrown).toMatchObject({ kind: 'reply', status: 500 });
+  });
+
   it('answers a registration whose write failed with no 200: 503 for storage, else 500', async () => {
     const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
     expect(await decideRegister(failing(full), req, log)).toEqual({
