@@ -11,6 +11,7 @@
  */
 import { hash, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
 import { BoundedLru } from './lru';
+import { ownString } from './own-string';
 
 /** Default nonce lifetime: 5 minutes. */
 export const DEFAULT_NONCE_TTL_MS = 5 * 60_000;
@@ -128,7 +129,9 @@ export class NonceService {
     } else if (nc === undefined || seen.nc >= count) {
       return 'replayed';
     }
-    const evicted = this.counts.set(nonce, { nc: count, issuedAt });
+    // A key of its own: `nonce` is a slice of the request, which would live as long as the entry.
+    const key = seen === undefined ? ownString(nonce) : nonce;
+    const evicted = this.counts.set(key, { nc: count, issuedAt });
     if (evicted) this.watermark = Math.max(this.watermark, evicted[1].issuedAt);
     return 'ok';
   }

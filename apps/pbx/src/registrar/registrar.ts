@@ -39,6 +39,7 @@ import {
   type ContactValue,
 } from '../sip/header-values';
 import type { CredentialDirectory } from './credential-directory';
+import { ownString, ownUnlessKept } from './own-string';
 
 /** The parts of a REGISTER the registrar reads. Header values are as received (joined by commas). */
 export interface RegisterRequest {
@@ -343,22 +344,27 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const bound: Array<[Registration, boolean]> = [];
     for (const a of adds) {
       const previous = bindings.get(tel, a.contact.uri);
+      const previousParams = previous?.extra.contactParams;
+      // Strings of their own (see own-string.ts): a binding lives for up to an hour.
       const extra: RegistrationExtra = {
-        contactParams: a.contact.otherParams,
+        contactParams: ownUnlessKept(
+          a.contact.otherParams,
+          typeof previousParams === 'string' ? previousParams : undefined,
+        ),
         natted,
         requestedExpires: a.requested,
         grantedExpires: a.granted,
       };
       const r: Registration = {
         id: previous?.id ?? 0,
-        tel,
-        contact: a.contact.uri,
-        sourceIp: req.source.ip,
+        tel: previous?.tel ?? ownString(tel),
+        contact: previous?.contact ?? ownString(a.contact.uri),
+        sourceIp: ownUnlessKept(req.source.ip, previous?.sourceIp),
         sourcePort: req.source.port,
         protocol: req.source.protocol,
-        userAgent: req.userAgent ?? '',
+        userAgent: ownUnlessKept(req.userAgent ?? '', previous?.userAgent),
         expiresAt: now + a.granted * 1000,
-        callId: req.callId,
+        callId: ownUnlessKept(req.callId, previous?.callId),
         cseq: req.cseq,
         extra: extra as unknown as Record<string, unknown>,
         registeredAt: previous?.registeredAt ?? now,
