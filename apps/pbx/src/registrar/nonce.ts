@@ -129,9 +129,9 @@ export class NonceService {
     } else if (nc === undefined || seen.nc >= count) {
       return 'replayed';
     }
-    // A key of its own: `nonce` is a slice of the request, which would live as long as the entry.
-    const key = seen === undefined ? ownString(nonce) : nonce;
-    const evicted = this.counts.set(key, { nc: count, issuedAt });
+    // A key of its own: `nonce` is a slice of the request, which would live as long as the entry
+    // (a set re-inserts the key it is given, also for a nonce already tracked).
+    const evicted = this.counts.set(ownString(nonce), { nc: count, issuedAt });
     if (evicted) this.watermark = Math.max(this.watermark, evicted[1].issuedAt);
     return 'ok';
   }
