@@ -61,6 +61,13 @@ class Gate {
     });
   }
 
+  /** Takes the gate shared when that needs no wait (nobody queued, no transaction). */
+  tryAcquireShared(): boolean {
+    if (this.queue.length > 0 || this.exclusive) return false;
+    this.shared += 1;
+    return true;
+  }
+
   release(exclusive: boolean): void {
     if (exclusive) this.exclusive = false;
     else this.shared -= 1;
@@ -118,13 +125,18 @@ async function cachedRun(
 }
 
 /** Every row of `sql`, run on the statement cached for it. */
-async function cachedAll<T>(cache: StatementCache, sql: string, params: Params): Promise<T[]> {
-  let stmt: sqlite3.Statement;
-  try {
-    stmt = await cache.get(sql);
-  } catch (err) {
-    throw wrapError(err as Error, sql);
-  }
+function cachedAll<T>(cache: StatementCache, sql: string, params: Params): Promise<T[]> {
+  const ready = cache.ready(sql);
+  if (ready !== undefined) return stepAll<T>(ready, sql, params);
+  return cache.get(sql).then(
+    (stmt) => stepAll<T>(stmt, sql, params),
+    (err: unknown) => {
+      throw wrapError(err as Error, sql);
+    },
+  );
+}
+
+function stepAll<T>(stmt: sqlite3.Statement, sql: string, params: Params): Promise<T[]> {
   return new Promise((resolve, reject) => {
     stmt.all(params, (err: Error | null, rows: T[]) => {
       if (err) reject(wrapError(err, sql));
@@ -406,14 +418,35 @@ export class Database implements Queryable {
     return this.closed;
   }
 
-  private async shared<T>(op: () => Promise<T>): Promise<T> {
-    this.assertOpen();
-    await this.gate.acquire(false);
+  /**
+   * Runs `op` holding the gate shared. Without async/await: a statement on a free gate (nearly
+   * always) costs one promise of its own, not four.
+   */
+  private shared<T>(op: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreError('database is closed', undefined));
+    if (this.gate.tryAcquireShared()) return this.runShared(op);
+    return this.gate.acquire(false).then(() => this.runShared(op));
+  }
+
+  /** `op` with the shared gate already held; releases it when `op` settles. */
+  private runShared<T>(op: () => Promise<T>): Promise<T> {
+    let running: Promise<T>;
     try {
-      return await op();
-    } finally {
+      running = op();
+    } catch (err) {
       this.gate.release(false);
+      return Promise.reject(err as Error);
     }
+    return running.then(
+      (value) => {
+        this.gate.release(false);
+        return value;
+      },
+      (err: unknown) => {
+        this.gate.release(false);
+        throw err;
+      },
+    );
   }
 
   private assertOpen(): void {

@@ -25,6 +25,10 @@ export function cacheableRun(sql: string): boolean {
 
 export class StatementCache {
   private readonly statements = new Map<string, Promise<sqlite3.Statement>>();
+  /** The statements prepared so far, for callers that need no promise ({@link ready}). */
+  private readonly prepared = new Map<string, sqlite3.Statement>();
+  /** The SQL of the last hit: already the most recently used, no reordering needed. */
+  private last: string | undefined;
 
   constructor(
     private readonly raw: sqlite3.Database,
@@ -35,9 +39,7 @@ export class StatementCache {
   get(sql: string): Promise<sqlite3.Statement> {
     const hit = this.statements.get(sql);
     if (hit) {
-      // Most recently used last.
-      this.statements.delete(sql);
-      this.statements.set(sql, hit);
+      this.touch(sql, hit);
       return hit;
     }
     const prepared = new Promise<sqlite3.Statement>((resolve, reject) => {
@@ -46,14 +48,20 @@ export class StatementCache {
           // Not kept: the next call reports the error again.
           this.statements.delete(sql);
           reject(err);
-        } else resolve(stmt);
+        } else {
+          // Unless evicted meanwhile.
+          if (this.statements.get(sql) === prepared) this.prepared.set(sql, stmt);
+          resolve(stmt);
+        }
       });
     });
     this.statements.set(sql, prepared);
+    this.last = sql;
     if (this.statements.size > this.max) {
       const oldest = this.statements.keys().next().value as string;
       const evicted = this.statements.get(oldest);
       this.statements.delete(oldest);
+      this.prepared.delete(oldest);
       // Finalize runs after the calls already queued on the statement.
       void evicted?.then(
         (s) => s.finalize(),
@@ -63,10 +71,30 @@ export class StatementCache {
     return prepared;
   }
 
+  /**
+   * The statement of `sql` when it is already prepared, without a promise (the hot path: a
+   * statement run thousands of times a second); undefined otherwise ({@link get} prepares it).
+   */
+  ready(sql: string): sqlite3.Statement | undefined {
+    const stmt = this.prepared.get(sql);
+    if (stmt !== undefined) this.touch(sql, this.statements.get(sql)!);
+    return stmt;
+  }
+
+  /** Makes `sql` the most recently used. */
+  private touch(sql: string, hit: Promise<sqlite3.Statement>): void {
+    if (sql === this.last) return;
+    this.statements.delete(sql);
+    this.statements.set(sql, hit);
+    this.last = sql;
+  }
+
   /** Finalizes every statement (before closing the connection). */
   async clear(): Promise<void> {
     const all = [...this.statements.values()];
     this.statements.clear();
+    this.prepared.clear();
+    this.last = undefined;
     await Promise.all(
       all.map((p) =>
         p.then(

@@ -17,6 +17,15 @@ export interface MetricSources {
   sessions(): number;
 }
 
+/** Label sets tallied apart ({@link PbxMetrics.sipMessage}); methods are wire input: bounded. */
+const MAX_SIP_TALLIES = 512;
+
+interface SipTally {
+  /** Adds `n` to the prom-client counter of this label set. */
+  add: (n: number) => void;
+  count: number;
+}
+
 export class PbxMetrics {
   readonly registry = new Registry();
   private readonly attempts: Counter<'disposition'>;
@@ -24,6 +33,8 @@ export class PbxMetrics {
   private readonly responses: Counter<'method' | 'status' | 'direction'>;
   private readonly events: Counter<'topic'>;
   private readonly logins: Counter<'outcome'>;
+  /** SIP messages counted since the counters were last read, by label set ({@link sipMessage}). */
+  private readonly sipTallies = new Map<string, SipTally>();
 
   constructor(src: MetricSources) {
     const registers = [this.registry];
@@ -63,18 +74,21 @@ export class PbxMetrics {
       help: 'SIP requests received (in) and sent (out) by the SIP server, by method',
       labelNames: ['method', 'direction'],
       registers,
+      collect: () => this.flushSipTallies(),
     });
     this.responses = new Counter({
       name: 'pbx_sip_responses_total',
       help: 'SIP responses received (in) and sent (out) by the SIP server, by method and status',
       labelNames: ['method', 'status', 'direction'],
       registers,
+      collect: () => this.flushSipTallies(),
     });
     this.events = new Counter({
       name: 'pbx_http_events_total',
       help: 'events published on the event stream, by topic',
       labelNames: ['topic'],
       registers,
+      collect: () => this.flushSipTallies(),
     });
     this.logins = new Counter({
       name: 'pbx_http_logins_total',
@@ -88,15 +102,52 @@ export class PbxMetrics {
     this.attempts.inc({ disposition });
   }
 
+  /**
+   * Counts one SIP message. Called for every message, so it only adds to a plain tally per label
+   * set; the tallies go into the prom-client counters when they are read (their `collect`), not
+   * through prom-client's label hashing and validation at each message.
+   */
   sipMessage(direction: 'in' | 'out', method: string, status?: number): void {
+    const key = `${direction} ${method} ${status ?? ''}`;
+    const tally = this.sipTallies.get(key);
+    if (tally !== undefined) {
+      tally.count += 1;
+      return;
+    }
     // Methods come from the wire: keep the label set bounded.
     const m = /^[A-Z]{2,12}$/.test(method) ? method : 'OTHER';
-    if (status === undefined) this.requests.inc({ method: m, direction });
-    else this.responses.inc({ method: m, status: String(status), direction });
+    if (this.sipTallies.size >= MAX_SIP_TALLIES) {
+      if (status === undefined) this.requests.inc({ method: m, direction });
+      else this.responses.inc({ method: m, status: String(status), direction });
+      return;
+    }
+    const labels =
+      status === undefined ? undefined : { method: m, status: String(status), direction };
+    this.sipTallies.set(key, {
+      add:
+        labels === undefined
+          ? (n) => this.requests.inc({ method: m, direction }, n)
+          : (n) => this.responses.inc(labels, n),
+      count: 1,
+    });
   }
 
+  /** Moves the tallies into their counters (before any of the counters is read). */
+  private flushSipTallies(): void {
+    for (const t of this.sipTallies.values()) {
+      if (t.count === 0) continue;
+      t.add(t.count);
+      t.count = 0;
+    }
+  }
+
+  /** Counts one event published (one per registration change: tallied like SIP messages). */
   event(topic: string): void {
-    this.events.inc({ topic });
+    const key = `event ${topic}`;
+    const tally = this.sipTallies.get(key);
+    if (tally !== undefined) tally.count += 1;
+    else if (this.sipTallies.size >= MAX_SIP_TALLIES) this.events.inc({ topic });
+    else this.sipTallies.set(key, { add: (n) => this.events.inc({ topic }, n), count: 1 });
   }
 
   login(outcome: 'ok' | 'failed' | 'limited'): void {

@@ -36,6 +36,62 @@ const CSEQ = /^cseq[ \t]*:[ \t]*(.*)$/im;
 /** The spellings every peer of ours uses, found with a byte search. */
 const CALL_ID_FAST = Buffer.from('\r\nCall-ID:');
 const CSEQ_FAST = Buffer.from('\r\nCSeq:');
+const REGISTER_LINE = Buffer.from('REGISTER ');
+const STATUS_LINE = Buffer.from('SIP/2.0 ');
+const REGISTER_CSEQ_TAIL = Buffer.from(' REGISTER\r\n');
+
+/** What {@link SipTrace.add} says about a message: what the metrics count. */
+export interface TraceSummary {
+  method: string;
+  /** The status code of a response; undefined for a request. */
+  status?: number;
+}
+
+const REGISTER_REQUEST: TraceSummary = Object.freeze({ method: 'REGISTER' });
+/** The summaries of REGISTER responses, one per status code (there are at most 900). */
+const registerResponses = new Map<number, TraceSummary>();
+
+function registerResponse(status: number): TraceSummary {
+  let s = registerResponses.get(status);
+  if (s === undefined) {
+    s = Object.freeze({ method: 'REGISTER', status });
+    registerResponses.set(status, s);
+  }
+  return s;
+}
+
+const isDigit = (b: number | undefined): boolean => b !== undefined && b >= 48 && b <= 57;
+
+/** Whether `raw` has a non-empty `Call-ID:` header in the spelling of {@link CALL_ID_FAST}. */
+function hasCallId(raw: Buffer): boolean {
+  const at = raw.indexOf(CALL_ID_FAST);
+  if (at < 0) return false;
+  let i = at + CALL_ID_FAST.length;
+  while (raw[i] === 0x20 || raw[i] === 0x09) i++;
+  return i < raw.length && raw[i] !== 0x0d;
+}
+
+/**
+ * The summary of a REGISTER or of a response to one, read from bytes without decoding any text;
+ * undefined for anything else or any spelling but the usual one (the full parse then decides).
+ * A registration storm is most of the traffic, and a REGISTER is counted, never kept.
+ */
+function registerSummary(raw: Buffer): TraceSummary | undefined {
+  if (raw.compare(REGISTER_LINE, 0, REGISTER_LINE.length, 0, REGISTER_LINE.length) === 0)
+    return hasCallId(raw) ? REGISTER_REQUEST : undefined;
+  const n = STATUS_LINE.length;
+  if (raw.compare(STATUS_LINE, 0, n, 0, n) !== 0) return undefined;
+  if (!isDigit(raw[n]) || !isDigit(raw[n + 1]) || !isDigit(raw[n + 2])) return undefined;
+  if (raw[n + 3] !== 0x20 && raw[n + 3] !== 0x0d) return undefined;
+  const cseq = raw.indexOf(CSEQ_FAST);
+  if (cseq < 0) return undefined;
+  const end = raw.indexOf('\r\n', cseq + CSEQ_FAST.length);
+  const tail = REGISTER_CSEQ_TAIL.length;
+  if (end < 0 || raw.compare(REGISTER_CSEQ_TAIL, 0, tail, end + 2 - tail, end + 2) !== 0)
+    return undefined;
+  if (!hasCallId(raw)) return undefined;
+  return registerResponse((raw[n]! - 48) * 100 + (raw[n + 1]! - 48) * 10 + (raw[n + 2]! - 48));
+}
 
 /** The trimmed value of the header that starts with `name` (CRLF included), if present. */
 function headerOf(raw: Buffer, name: Buffer): string | undefined {
@@ -105,14 +161,17 @@ export class SipTrace {
    * from the bytes and keeps a copy of them; the text is decoded only when a ladder is asked for.
    * REGISTER transactions are summarised (for the metrics) but not kept: a ladder is a call's,
    * and a registration never shares a call's Call-ID, so under a registration storm the trace
-   * neither copies their bytes nor pushes calls' dialogs out.
+   * neither copies their bytes nor pushes calls' dialogs out; in the usual spelling they are
+   * recognised from their bytes, without decoding any text.
    */
   add(
     direction: 'in' | 'out',
     data: Buffer,
     peer: { address: string; port: number },
-  ): TraceEntry | undefined {
-    const view = data.subarray(0, Math.min(data.length, this.maxBytes));
+  ): TraceSummary | undefined {
+    const view = data.length > this.maxBytes ? data.subarray(0, this.maxBytes) : data;
+    const register = registerSummary(view);
+    if (register !== undefined) return register;
     const headEnd = view.indexOf('\r\n');
     const first = view.toString('latin1', 0, headEnd < 0 ? view.length : headEnd);
     let callId = headerOf(view, CALL_ID_FAST);

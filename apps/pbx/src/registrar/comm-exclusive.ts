@@ -14,6 +14,7 @@
  * the `blocks` table, reloaded when the CLI changes it) and the failure counters (bounded LRUs,
  * so a flood from many addresses cannot grow memory). Only an address block touches the database.
  */
+import { ownString } from './own-string';
 import type { Logger } from 'pino';
 import type { AccessLogRepo, BlockRepo } from '@pbx/store';
 import { BoundedLru } from './lru';
@@ -176,14 +177,16 @@ export class CommExclusive {
     const prev = counters.get(key);
     const count = prev && now - prev.lastAt <= windowMs ? prev.count + 1 : 1;
     if (count < s.retryLimit) {
-      counters.set(key, { count, lastAt: now });
+      // Keys of their own (own-string.ts): a flood from 100,000 addresses must not keep 100,000
+      // requests alive through the slices it is keyed by (a set re-inserts the key it is given).
+      counters.set(ownString(key), { count, lastAt: now });
       return COUNTED;
     }
     counters.delete(key);
     const until = now + s.blockMs;
     if (shared) {
       // At a shared address: the failing station alone is turned away.
-      this.blockedPairs.set(key, until);
+      this.blockedPairs.set(ownString(key), until);
       const reason = REASON.stationBlocked(count, callerId);
       this.opts.log.warn(
         { ip, port, station: callerId, failures: count, blockedForMs: s.blockMs, mode: s.mode },
@@ -196,7 +199,7 @@ export class CommExclusive {
         },
       };
     }
-    this.blocked.set(ip, until);
+    this.blocked.set(ownString(ip), until);
     this.blockChanged(ip, until);
     const reason = REASON.blocked(count);
     this.opts.log.warn(
@@ -231,7 +234,7 @@ export class CommExclusive {
       this.pairFailures.delete(pairKey(ip, station));
       this.blockedPairs.delete(pairKey(ip, station));
     }
-    this.lastSuccess.set(ip, now);
+    this.lastSuccess.set(ownString(ip), now);
   }
 
   /**

@@ -43,6 +43,18 @@ export class CredentialDirectory {
     return list;
   }
 
+  /**
+   * The station `tel` and its credentials for the current realm when both are in memory (every
+   * station after the start-up load); undefined otherwise ({@link lookup} then asks the database).
+   */
+  cached(tel: string): DirectoryEntry | undefined {
+    const station = this.stations.get(tel);
+    if (station === undefined) return undefined;
+    const credentials = this.credentials.get(tel);
+    if (credentials === undefined || credentials.realm !== this.realm()) return undefined;
+    return { station, credentials };
+  }
+
   /** The station with tel number `tel` and its credentials for the current realm. */
   async lookup(tel: string): Promise<DirectoryEntry | undefined> {
     const realm = this.realm();

@@ -3,7 +3,7 @@
  * parsing the Authorization header, computing the expected response from the stored HA1, and
  * building the WWW-Authenticate challenge. Pure functions.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 /** The parameters of an `Authorization: Digest ...` header. */
 export interface DigestCredentials {
@@ -91,7 +91,8 @@ export function parseDigestCredentials(header: string): DigestCredentials | unde
   };
 }
 
-const md5 = (s: string): string => createHash('md5').update(s, 'utf8').digest('hex');
+/** One-shot hash: a third of the cost of a Hash object per call (two per digest check). */
+const md5 = (s: string): string => hash('md5', s, 'hex');
 
 /**
  * The response a client knowing the password would send: MD5(HA1:nonce[:nc:cnonce:qop]:HA2) with

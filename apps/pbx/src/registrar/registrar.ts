@@ -39,6 +39,7 @@ import {
   type ContactValue,
 } from '../sip/header-values';
 import type { CredentialDirectory } from './credential-directory';
+import { ownString, ownUnlessKept } from './own-string';
 
 /** The parts of a REGISTER the registrar reads. Header values are as received (joined by commas). */
 export interface RegisterRequest {
@@ -129,12 +130,25 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   /** Opaque value of our challenges (echoed by clients, not relied on). */
   private readonly opaque = randomBytes(8).toString('hex');
 
+  /** The Date header of the current second (it has a resolution of one second). */
+  private date = { second: NaN, text: '' };
+
   constructor(private readonly deps: RegistrarDeps) {
     super();
   }
 
-  /** Decides the answer to one REGISTER and applies it to the bindings. */
-  async handle(req: RegisterRequest): Promise<RegisterOutcome> {
+  private dateHeader(now: number): string {
+    const second = Math.floor(now / 1000);
+    if (second !== this.date.second) this.date = { second, text: new Date(now).toUTCString() };
+    return this.date.text;
+  }
+
+  /**
+   * Decides the answer to one REGISTER and applies it to the bindings. Answers that need no
+   * database (challenges, Comm Exclusive verdicts: half of all REGISTERs) are returned at once,
+   * not as a promise, so the SIP port can send them in the same turn.
+   */
+  handle(req: RegisterRequest): RegisterOutcome | Promise<RegisterOutcome> {
     const { comm, nonces, log } = this.deps;
     const now = this.deps.now();
     const src = req.source;
@@ -161,13 +175,28 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const tel = named;
     if (!sameDigestUri(creds.uri, req.requestUri))
       return this.refuse('digest-uri-mismatch', req, creds, tel, now);
-    const entry = tel ? await this.deps.directory.lookup(tel) : undefined;
+    return this.authenticate(tel, req, creds, nonce.issuedAt, s, now);
+  }
+
+  /** The rest of {@link handle} for well-formed credentials with a valid nonce. */
+  private async authenticate(
+    tel: string,
+    req: RegisterRequest,
+    creds: DigestCredentials,
+    issuedAt: number,
+    s: RegistrarSettings,
+    now: number,
+  ): Promise<RegisterOutcome> {
+    const { comm, nonces, log, directory } = this.deps;
+    const src = req.source;
+    // Known stations are in memory: no await (and no promise) for them.
+    const entry = tel ? (directory.cached(tel) ?? (await directory.lookup(tel))) : undefined;
     if (!entry) return this.refuse('unknown-station', req, creds, tel, now);
     if (creds.username !== entry.credentials.userId)
       return this.refuse('wrong-user-id', req, creds, tel, now);
     if (!verifyDigest(entry.credentials.ha1, 'REGISTER', creds))
       return this.refuse('bad-password', req, creds, tel, now);
-    const use = nonces.use(creds.nonce, nonce.issuedAt, nonceCount(creds));
+    const use = nonces.use(creds.nonce, issuedAt, nonceCount(creds));
     if (use === 'replayed') {
       log.warn(
         { ip: src.ip, port: src.port, tel },
@@ -267,7 +296,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
         this.emit('unbound', r, 'unregistered');
       }
       log.info({ tel, ip: req.source.ip, contacts: removed.length }, 'station unregistered');
-      return reply(200, reasonPhrase(200), { Date: new Date(now).toUTCString() });
+      return reply(200, reasonPhrase(200), { Date: this.dateHeader(now) });
     }
 
     const addresses = contacts.filter(
@@ -315,22 +344,27 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const bound: Array<[Registration, boolean]> = [];
     for (const a of adds) {
       const previous = bindings.get(tel, a.contact.uri);
+      const previousParams = previous?.extra.contactParams;
+      // Strings of their own (see own-string.ts): a binding lives for up to an hour.
       const extra: RegistrationExtra = {
-        contactParams: a.contact.otherParams,
+        contactParams: ownUnlessKept(
+          a.contact.otherParams,
+          typeof previousParams === 'string' ? previousParams : undefined,
+        ),
         natted,
         requestedExpires: a.requested,
         grantedExpires: a.granted,
       };
       const r: Registration = {
         id: previous?.id ?? 0,
-        tel,
-        contact: a.contact.uri,
-        sourceIp: req.source.ip,
+        tel: previous?.tel ?? ownString(tel),
+        contact: previous?.contact ?? ownString(a.contact.uri),
+        sourceIp: ownUnlessKept(req.source.ip, previous?.sourceIp),
         sourcePort: req.source.port,
         protocol: req.source.protocol,
-        userAgent: req.userAgent ?? '',
+        userAgent: ownUnlessKept(req.userAgent ?? '', previous?.userAgent),
         expiresAt: now + a.granted * 1000,
-        callId: req.callId,
+        callId: ownUnlessKept(req.callId, previous?.callId),
         cseq: req.cseq,
         extra: extra as unknown as Record<string, unknown>,
         registeredAt: previous?.registeredAt ?? now,
@@ -380,7 +414,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
         log.info({ ...logFields, contacts: unbound.length }, 'contacts unregistered');
     }
 
-    const headers: Record<string, string> = { Date: new Date(now).toUTCString() };
+    const headers: Record<string, string> = { Date: this.dateHeader(now) };
     const live = bindings.live(tel, now);
     if (live.length > 0) headers.Contact = live.map((r) => formatBinding(r, now)).join(', ');
     if (adds.length === 1) headers.Expires = String(adds[0]!.granted);

@@ -12,8 +12,11 @@ export interface RegistrarSipPort {
    * registrar makes the same check itself): `refuse` is answered 403, `drop` not at all.
    */
   guard(admit: (sourceIp: string) => Admission): void;
-  /** Answers every REGISTER with what `handle` decides (a `drop` outcome sends nothing). */
-  onRegister(handle: (req: RegisterRequest) => Promise<RegisterOutcome>): void;
+  /**
+   * Answers every REGISTER with what `handle` decides (a `drop` outcome sends nothing): at once
+   * when it returns an outcome, once it resolves when it returns a promise.
+   */
+  onRegister(handle: (req: RegisterRequest) => RegisterOutcome | Promise<RegisterOutcome>): void;
   /** Sends one OPTIONS to `target`; resolves with the final status or 'timeout'. */
   sendOptions(target: ContactTarget, from: string, timeoutMs: number): Promise<number | 'timeout'>;
 }

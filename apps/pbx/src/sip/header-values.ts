@@ -114,7 +114,8 @@ export function parseContact(value: string): ContactValue | undefined {
     uri = semi < 0 ? v : v.slice(0, semi);
     rest = semi < 0 ? '' : v.slice(semi);
   }
-  if (!parseSipUri(uri)) return undefined;
+  // Only whether it parses: the parts are not needed here (a REGISTER's every Contact).
+  if (!usableSipUri(uri)) return undefined;
   return {
     kind: 'address',
     uri,
@@ -149,13 +150,20 @@ export function parseContacts(header: string | undefined): ContactValue[] | unde
   return out;
 }
 
-/** Parses a `sip:` or `sips:` URI far enough to know user, host, port and parameters. */
-export function parseSipUri(uri: string): SipUriParts | undefined {
+/** The SIP server's parse of `uri` when it is a usable `sip:`/`sips:` URI, else undefined. */
+function usableSipUri(uri: string): ReturnType<typeof parseUri> {
   const u = parseUri(uri.trim());
   if (!u || (u.scheme !== 'sip' && u.scheme !== 'sips')) return undefined;
   if (u.port !== undefined && u.port < 1) return undefined;
+  return u;
+}
+
+/** Parses a `sip:` or `sips:` URI far enough to know user, host, port and parameters. */
+export function parseSipUri(uri: string): SipUriParts | undefined {
+  const u = usableSipUri(uri);
+  if (!u) return undefined;
   return {
-    scheme: u.scheme,
+    scheme: u.scheme as 'sip' | 'sips',
     user: u.user ?? '',
     host: u.host.toLowerCase(),
     port: u.port,
@@ -190,7 +198,8 @@ export function uriOfNameAddr(value: string): string | undefined {
 export function userOfNameAddr(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const uri = uriOfNameAddr(value);
-  return uri === undefined ? undefined : parseSipUri(uri)?.user || undefined;
+  // The user only: no parameter map built (read for every REGISTER and INVITE).
+  return uri === undefined ? undefined : usableSipUri(uri)?.user || undefined;
 }
 
 /** Parses the first value of a Via header (`SIP/2.0/UDP host:port;params`). */

@@ -1,6 +1,7 @@
 import { EventHub, mayReceive, parseTopics, type HubEvent } from '../../src/http/event-hub';
 import { cookieValue, LoginLimiter, sessionCookie, Sessions } from '../../src/http/sessions';
 import { SipTrace } from '../../src/http/sip-trace';
+import { PbxMetrics } from '../../src/http/metrics';
 import { historyCounts } from '../../src/http/user-routes';
 import type { CallRecord } from '@pbx/store';
 
@@ -144,6 +145,38 @@ describe('SipTrace', () => {
     expect(t.ladder(['call']).map((e) => e.label)).toEqual(['INVITE']);
   });
 
+  it('summarises REGISTER traffic the same in every spelling, and not without a Call-ID', () => {
+    const t = new SipTrace({ maxDialogs: 1 });
+    const cases: Array<[string, { method: string; status?: number } | undefined]> = [
+      ['REGISTER sip:x SIP/2.0\r\nCall-ID: r1\r\nCSeq: 1 REGISTER\r\n\r\n', { method: 'REGISTER' }],
+      ['REGISTER sip:x SIP/2.0\r\ni: r2\r\nCSeq: 1 REGISTER\r\n\r\n', { method: 'REGISTER' }],
+      ['REGISTER sip:x SIP/2.0\r\nCSeq: 1 REGISTER\r\n\r\n', undefined],
+      ['REGISTER sip:x SIP/2.0\r\nCall-ID:  \r\nCSeq: 1 REGISTER\r\n\r\n', undefined],
+      [
+        'SIP/2.0 200 OK\r\nCall-ID: r3\r\nCSeq: 2 REGISTER\r\n\r\n',
+        { method: 'REGISTER', status: 200 },
+      ],
+      [
+        'SIP/2.0 401 Unauthorized\r\ncall-id: r4\r\ncseq: 1  REGISTER \r\n\r\n',
+        { method: 'REGISTER', status: 401 },
+      ],
+      [
+        'SIP/2.0 200 OK\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\n\r\n',
+        { method: 'INVITE', status: 200 },
+      ],
+      ['SIP/2.0 200 OK\r\nCSeq: 2 REGISTER\r\n\r\n', undefined],
+    ];
+    for (const [text, want] of cases) {
+      const got = t.add('out', Buffer.from(text), peer);
+      expect(got === undefined ? undefined : { method: got.method, status: got.status }).toEqual(
+        want === undefined ? undefined : { status: undefined, ...want },
+      );
+    }
+    // Only the INVITE's answer is kept.
+    expect(t.dialogs).toBe(1);
+    expect(t.ladder(['r1', 'r2', 'r3', 'r4']).length).toBe(0);
+  });
+
   it('keeps memory bounded: the newest dialogs, a cap per dialog, the first bytes of each', () => {
     const t = new SipTrace({ maxDialogs: 2, maxPerDialog: 3, maxBytes: 200 });
     for (const id of ['a', 'b', 'c'])
@@ -156,7 +189,8 @@ describe('SipTrace', () => {
       msg('MESSAGE sip:x SIP/2.0', 'd', '1 MESSAGE'),
       Buffer.alloc(5000, 65),
     ]);
-    expect(t.add('in', big, peer)?.text.length).toBe(200);
+    t.add('in', big, peer);
+    expect(t.ladder(['d'])[0]?.text.length).toBe(200);
   });
 });
 
@@ -173,5 +207,62 @@ describe('historyCounts', () => {
         rec('203', null, null),
       ]),
     ).toEqual({ incoming: 4, outgoing: 1, missed: 2 });
+  });
+});
+
+describe('PbxMetrics SIP message counters', () => {
+  const sources = {
+    registeredStations: () => 0,
+    registrations: () => 0,
+    activeCalls: () => 0,
+    blockedSources: () => 0,
+    mediaChannels: () => undefined,
+    wsClients: () => 0,
+    sessions: () => 0,
+  };
+
+  it('counts every message by label set, exactly at each read', async () => {
+    const m = new PbxMetrics(sources);
+    for (let i = 0; i < 3; i++) m.sipMessage('in', 'REGISTER');
+    m.sipMessage('out', 'REGISTER', 401);
+    m.sipMessage('out', 'REGISTER', 401);
+    m.sipMessage('in', 'bogus method');
+    const first = await m.text();
+    expect(first).toMatch(/^pbx_sip_requests_total\{method="REGISTER",direction="in"\} 3$/m);
+    expect(first).toMatch(/^pbx_sip_requests_total\{method="OTHER",direction="in"\} 1$/m);
+    expect(first).toMatch(
+      /^pbx_sip_responses_total\{method="REGISTER",status="401",direction="out"\} 2$/m,
+    );
+    m.sipMessage('in', 'REGISTER');
+    const second = await m.text();
+    expect(second).toMatch(/^pbx_sip_requests_total\{method="REGISTER",direction="in"\} 4$/m);
+    expect(second).toMatch(
+      /^pbx_sip_responses_total\{method="REGISTER",status="401",direction="out"\} 2$/m,
+    );
+  });
+
+  it('counts published events by topic at each read', async () => {
+    const m = new PbxMetrics(sources);
+    m.event('registrations');
+    m.event('registrations');
+    m.event('calls');
+    expect(await m.text()).toMatch(/^pbx_http_events_total\{topic="registrations"\} 2$/m);
+    m.event('registrations');
+    const text = await m.text();
+    expect(text).toMatch(/^pbx_http_events_total\{topic="registrations"\} 3$/m);
+    expect(text).toMatch(/^pbx_http_events_total\{topic="calls"\} 1$/m);
+  });
+
+  it('still counts label sets beyond the tallied ones', async () => {
+    const m = new PbxMetrics(sources);
+    for (let i = 0; i < 600; i++) m.sipMessage('out', 'OPTIONS', 100 + i);
+    m.sipMessage('out', 'OPTIONS', 699);
+    const text = await m.text();
+    expect(text).toMatch(
+      /^pbx_sip_responses_total\{method="OPTIONS",status="100",direction="out"\} 1$/m,
+    );
+    expect(text).toMatch(
+      /^pbx_sip_responses_total\{method="OPTIONS",status="699",direction="out"\} 2$/m,
+    );
   });
 });

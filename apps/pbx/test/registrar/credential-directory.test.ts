@@ -63,3 +63,20 @@ test('with listCredentials, the load also brings the credentials of the realm in
   expect(b?.credentials).toEqual(await store.stations.getCredentials('202', 'a.local'));
   expect(repo.getCredentials).toHaveBeenCalledTimes(1);
 });
+
+test('cached() answers from memory only: loaded station with credentials of the current realm', async () => {
+  await using store = await Store.open({ path: ':memory:' });
+  await store.stations.create({ tel: '201', password: 'secret201' }, { realm: 'a.local' });
+  let realm = 'a.local';
+  const dir = new CredentialDirectory(store.stations, () => realm);
+  expect(dir.cached('201')).toBeUndefined();
+  await dir.load();
+  expect(dir.cached('201')).toEqual(await dir.lookup('201'));
+  expect(dir.cached('201')?.credentials.realm).toBe('a.local');
+  expect(dir.cached('299')).toBeUndefined();
+  // Another realm: not in memory until lookup derives it.
+  realm = 'b.local';
+  expect(dir.cached('201')).toBeUndefined();
+  await dir.lookup('201');
+  expect(dir.cached('201')?.credentials.realm).toBe('b.local');
+});

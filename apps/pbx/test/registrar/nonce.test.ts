@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { NonceService } from '../../src/registrar/nonce';
 
 const T0 = 1_800_000_000_000;
@@ -22,6 +23,19 @@ describe('NonceService.check', () => {
     );
     expect(new Set(randomParts).size).toBe(2_000);
     for (const n of issued) expect(many.check(n, T0)).toEqual({ kind: 'valid', issuedAt: T0 });
+  });
+
+  test('the MAC is HMAC-SHA256 of time and random part under the key, for short and long keys', () => {
+    for (const key of [Buffer.alloc(32, 7), Buffer.from('k'), Buffer.alloc(100, 3)]) {
+      const keyed = new NonceService({ key, ttlMs: 300_000 });
+      for (let i = 0; i < 3; i++) {
+        const raw = Buffer.from(keyed.issue(T0 + i), 'base64url');
+        const want = createHmac('sha256', key).update(raw.subarray(0, 14)).digest();
+        expect(raw.subarray(14).toString('hex')).toBe(want.subarray(0, 16).toString('hex'));
+      }
+      // A nonce made under another key is refused.
+      expect(keyed.check(svc.issue(T0), T0)).toEqual({ kind: 'invalid' });
+    }
   });
 
   test('older than the time to live is stale', () => {

@@ -29,6 +29,7 @@ interface Harness {
   whitelist: WhitelistCache;
   settings: RegistrarSettings & { retryLimit: number };
   clock: { now: number };
+  directory: CredentialDirectory;
 }
 
 async function harness(): Promise<Harness> {
@@ -56,10 +57,11 @@ async function harness(): Promise<Harness> {
   const bindings = new BindingTable();
   const whitelist = new WhitelistCache(store.whitelist);
   await whitelist.load();
+  const directory = new CredentialDirectory(store.stations, () => settings.realm);
   const registrar = new Registrar({
     registrations: store.registrations,
     accessLog: store.accessLog,
-    directory: new CredentialDirectory(store.stations, () => settings.realm),
+    directory,
     whitelist,
     comm,
     nonces: new NonceService({ ttlMs: 300_000 }),
@@ -78,7 +80,7 @@ async function harness(): Promise<Harness> {
     { tel: '210', userId: 'alice', password: 'secret210', useWhitelist: true },
     { realm: REALM },
   );
-  return { store, registrar, bindings, whitelist, settings, clock };
+  return { store, registrar, bindings, whitelist, settings, clock, directory };
 }
 
 let callSeq = 0;
@@ -175,6 +177,23 @@ describe('Registrar', () => {
       extra: { natted: false, requestedExpires: 3600, grantedExpires: 600, contactParams: '' },
     });
     expect(h.bindings.isRegistered('201', h.clock.now)).toBe(true);
+  });
+
+  test('a binding whose write fails is not answered: the failure reaches the SIP port', async () => {
+    // The station is known to the directory but gone from the database when its rows are
+    // written (the CLI removed it meanwhile), beside a registration that is written fine.
+    await h.directory.load();
+    await h.store.stations.remove('202');
+    const [ok, failed] = await Promise.allSettled([
+      register(h, '201', 'secret201'),
+      register(h, '202', 'secret202'),
+    ]);
+    expect(ok).toMatchObject({ status: 'fulfilled', value: { kind: 'reply', status: 200 } });
+    expect(failed).toMatchObject({
+      status: 'rejected',
+      reason: { message: expect.stringMatching(/FOREIGN KEY/) as unknown },
+    });
+    expect((await h.store.registrations.list()).map((r) => r.tel)).toEqual(['201']);
   });
 
   test('a shorter request is granted as asked; the Contact expires parameter wins over Expires', async () => {

@@ -1,4 +1,5 @@
 import type { Database } from '../database';
+import { RegistrationUpserts } from './registration-upserts';
 
 /** Transport a contact registered over. */
 export type SipProtocol = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
@@ -97,47 +98,59 @@ export class RegistrationRepo {
     return this.writes;
   }
 
+  private readonly upserts: RegistrationUpserts;
+
   constructor(
     private readonly db: Database,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.upserts = new RegistrationUpserts(db);
+  }
 
   /**
    * Adds or refreshes the binding of `contact` to `tel` (the station must exist). Resolves once
-   * the row is committed; concurrent upserts share one transaction (Database.allGrouped).
+   * the row is committed; concurrent upserts share one transaction and few statements
+   * ({@link RegistrationUpserts}). The result is the input as stored, with the row's id and first
+   * registration time from the database; `extra` is the object given (it must be JSON).
    */
   async upsert(input: RegistrationInput): Promise<Registration> {
     this.writes++;
     const now = this.clock();
-    const row = (
-      await this.db.allGrouped<RegistrationRow>(
-        `INSERT INTO registrations (tel, contact, source_ip, source_port, protocol, user_agent,
-         expires_at, call_id, cseq, extra, registered_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (tel, contact) DO UPDATE SET
-         source_ip = excluded.source_ip, source_port = excluded.source_port,
-         protocol = excluded.protocol, user_agent = excluded.user_agent,
-         expires_at = excluded.expires_at, call_id = excluded.call_id, cseq = excluded.cseq,
-         extra = excluded.extra, updated_at = excluded.updated_at
-       RETURNING *`,
-        [
-          input.tel,
-          input.contact,
-          input.sourceIp,
-          input.sourcePort,
-          input.protocol,
-          input.userAgent ?? '',
-          input.expiresAt,
-          input.callId,
-          input.cseq,
-          JSON.stringify(input.extra ?? {}),
-          now,
-          now,
-        ],
-      )
-    )[0];
-    // RETURNING always yields the row written.
-    return toRegistration(row as RegistrationRow);
+    const userAgent = input.userAgent ?? '';
+    const extra = input.extra ?? {};
+    const { id, registeredAt } = await this.upserts.write({
+      tel: input.tel,
+      contact: input.contact,
+      values: [
+        input.tel,
+        input.contact,
+        input.sourceIp,
+        input.sourcePort,
+        input.protocol,
+        userAgent,
+        input.expiresAt,
+        input.callId,
+        input.cseq,
+        JSON.stringify(extra),
+        now,
+        now,
+      ],
+    });
+    return {
+      id,
+      tel: input.tel,
+      contact: input.contact,
+      sourceIp: input.sourceIp,
+      sourcePort: input.sourcePort,
+      protocol: input.protocol,
+      userAgent,
+      expiresAt: input.expiresAt,
+      callId: input.callId,
+      cseq: input.cseq,
+      extra,
+      registeredAt,
+      updatedAt: now,
+    };
   }
 
   async get(tel: string, contact: string): Promise<Registration | undefined> {
