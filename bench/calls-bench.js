@@ -206,7 +206,7 @@ async function concurrent() {
         name: 'Memory per held station call (PBX process)',
         value: kib(per),
         unit: 'KiB heap',
-        note: `RSS ${kib((during.rss - before.rss) / held)} KiB per call; heap after a full GC, over the idle PBX`,
+        note: `RSS ${kib((during.rss - before.rss) / held)} KiB per call; heap after a full GC, over the idle PBX: main thread ${kib((during.mainHeap - before.mainHeap) / held)} + SIP worker ${kib((during.workerHeap - before.workerHeap) / held)} KiB`,
         ok: r.failed === 0 && held === calls,
       },
       {

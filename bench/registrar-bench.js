@@ -157,7 +157,7 @@ async function run() {
         name: `Memory of ${STATIONS.toLocaleString('en')} registered stations`,
         value: mib(after.heap - before.heap),
         unit: 'MiB heap',
-        note: `${((after.heap - before.heap) / STATIONS / 1024).toFixed(2)} KiB heap, ${((after.rss - before.rss) / STATIONS / 1024).toFixed(2)} KiB RSS per registration; ${registered} stations registered`,
+        note: `${((after.heap - before.heap) / STATIONS / 1024).toFixed(2)} KiB heap, ${((after.rss - before.rss) / STATIONS / 1024).toFixed(2)} KiB RSS per registration; ${registered} stations registered; main thread ${mib(after.mainHeap - before.mainHeap)} + SIP worker ${mib(after.workerHeap - before.workerHeap)} MiB heap`,
         ok: registered === STATIONS,
       },
     ];

@@ -75,11 +75,15 @@ async function servePbx({ prefix, env = {}, station = {}, stateOf, prepare }) {
       }
       const u = process.memoryUsage();
       // What the heap holds it for: the SIP server's dialogs and transactions, the live calls.
-      const sip = pbx.sipServer ? await pbx.sipServer.stats() : undefined;
+      // In `worker` mode the SIP server's heap is its thread's own: added, so `heap` is the PBX's.
+      const sip = pbx.sipServer ? await pbx.sipServer.stats({ gc: true }) : undefined;
+      const workerHeap = sip?.workerHeapUsed ?? 0;
       process.send({
         type: 'mem',
         rss: u.rss,
-        heap: u.heapUsed,
+        heap: u.heapUsed + workerHeap,
+        mainHeap: u.heapUsed,
+        workerHeap,
         calls: pbx.calls.env.registry.size,
         ...(sip
           ? {

@@ -32,6 +32,11 @@ export interface SipServerStats {
   clientTransactions: number;
   connections: number;
   refusals: Record<string, number>;
+  /**
+   * The worker thread's own V8 heap in use, bytes (after full collections when asked with `gc`
+   * and the process runs with --expose-gc); absent in `main`, whose heap is the process's.
+   */
+  workerHeapUsed?: number;
 }
 
 /** An error as data (name and message survive; the class is rebuilt for known names). */
@@ -42,7 +47,7 @@ export interface WireError {
 }
 
 export type ToWorker =
-  | { op: 'stats'; req: number }
+  | { op: 'stats'; req: number; gc?: boolean }
   | { op: 'reloadTls'; req: number; credentials: TlsCredentials }
   | { op: 'whenRouted'; req: number; verbs: string[]; withinMs: number }
   | { op: 'stop'; req: number }

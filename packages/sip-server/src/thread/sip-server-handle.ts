@@ -26,8 +26,11 @@ export interface SipServerHandle extends AsyncDisposable {
   readonly thread: SipServerThread;
   readonly control: { host: string; port: number };
   readonly sipAddresses: Array<{ protocol: TransportProtocol; address: string; port: number }>;
-  /** Counts for tests and the bench (see `SipServer.stats`). */
-  stats(): Promise<SipServerStats>;
+  /**
+   * Counts for tests and the bench (see `SipServer.stats`); from a worker also its heap in use
+   * (`workerHeapUsed`, after full collections with `gc` under --expose-gc).
+   */
+  stats(o?: { gc?: boolean }): Promise<SipServerStats>;
   /**
    * Observes every SIP message (see `SipServer.onTraffic`). From a worker the messages come in
    * batches, one per turn of its event loop, in order; only while someone listens.

@@ -5,6 +5,7 @@
  * the control listener over TCP exactly as before. Commands come as `ToWorker` messages; the
  * worker answers with `FromWorker` messages (see protocol.ts).
  */
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import pino from 'pino';
@@ -128,7 +129,7 @@ async function run(port: MessagePort, init: WorkerInit): Promise<void> {
   port.on('message', (cmd: ToWorker) => {
     switch (cmd.op) {
       case 'stats':
-        reply(cmd.req, () => server.stats());
+        reply(cmd.req, () => ({ ...server.stats(), workerHeapUsed: heapUsed(cmd.gc === true) }));
         break;
       case 'reloadTls':
         reply(cmd.req, () => {
@@ -177,3 +178,13 @@ function assertNever(x: never): never {
 }
 
 if (parentPort) void run(parentPort, workerData as WorkerInit);
+
+/** This thread's heap in use; after two full collections when `gc` (needs --expose-gc). */
+function heapUsed(gc: boolean): number {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (gc && collect) {
+    collect();
+    collect();
+  }
+  return getHeapStatistics().used_heap_size;
+}

@@ -144,7 +144,7 @@ export function startSipServerThread(
       thread: 'worker',
       control: ev.control,
       sipAddresses: ev.sipAddresses,
-      stats: () => request<SipServerStats>((req) => ({ op: 'stats', req })),
+      stats: (o) => request<SipServerStats>((req) => ({ op: 'stats', req, gc: o?.gc === true })),
       onTraffic: (listener) => {
         listeners.add(listener);
         if (listeners.size === 1) send({ op: 'trace', on: true });
