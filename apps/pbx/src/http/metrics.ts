@@ -3,7 +3,13 @@
  * never share counters. Gauges read live state when scraped; counters are fed by the engine's
  * events (call records, SIP traffic). Node's default metrics include the event-loop lag.
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  Counter,
+  Gauge,
+  Registry,
+  collectDefaultMetrics,
+  type LabelValues,
+} from 'prom-client';
 
 /** What the gauges read when scraped. */
 export interface MetricSources {
@@ -17,12 +23,38 @@ export interface MetricSources {
   sessions(): number;
 }
 
+/**
+ * Counts for one counter by label set, kept in a plain map and handed to prom-client when it is
+ * scraped. Several SIP messages and events per call each bumped a labelled prom-client counter,
+ * which hashes and validates the label object on every increment; here an increment is one map
+ * lookup by a key the caller builds from the values it already has.
+ */
+export class Tally<T extends string> {
+  private readonly counts = new Map<string, { labels: LabelValues<T>; n: number; told: number }>();
+
+  /** Adds one under `key`; `labels` (read only the first time a key is seen) are its labels. */
+  add(key: string, labels: () => LabelValues<T>): void {
+    const c = this.counts.get(key);
+    if (c) c.n += 1;
+    else this.counts.set(key, { labels: labels(), n: 1, told: 0 });
+  }
+
+  /** Moves what was counted since the last call into `counter` (its `collect`). */
+  tell(counter: Counter<T>): void {
+    for (const c of this.counts.values()) {
+      if (c.n === c.told) continue;
+      counter.inc(c.labels, c.n - c.told);
+      c.told = c.n;
+    }
+  }
+}
+
 export class PbxMetrics {
   readonly registry = new Registry();
   private readonly attempts: Counter<'disposition'>;
-  private readonly requests: Counter<'method' | 'direction'>;
-  private readonly responses: Counter<'method' | 'status' | 'direction'>;
-  private readonly events: Counter<'topic'>;
+  private readonly requests = new Tally<'method' | 'direction'>();
+  private readonly responses = new Tally<'method' | 'status' | 'direction'>();
+  private readonly events = new Tally<'topic'>();
   private readonly logins: Counter<'outcome'>;
 
   constructor(src: MetricSources) {
@@ -58,23 +90,35 @@ export class PbxMetrics {
       labelNames: ['disposition'],
       registers,
     });
-    this.requests = new Counter({
+    const requests = this.requests;
+    new Counter({
       name: 'pbx_sip_requests_total',
       help: 'SIP requests received (in) and sent (out) by the SIP server, by method',
       labelNames: ['method', 'direction'],
       registers,
+      collect() {
+        requests.tell(this);
+      },
     });
-    this.responses = new Counter({
+    const responses = this.responses;
+    new Counter({
       name: 'pbx_sip_responses_total',
       help: 'SIP responses received (in) and sent (out) by the SIP server, by method and status',
       labelNames: ['method', 'status', 'direction'],
       registers,
+      collect() {
+        responses.tell(this);
+      },
     });
-    this.events = new Counter({
+    const events = this.events;
+    new Counter({
       name: 'pbx_http_events_total',
       help: 'events published on the event stream, by topic',
       labelNames: ['topic'],
       registers,
+      collect() {
+        events.tell(this);
+      },
     });
     this.logins = new Counter({
       name: 'pbx_http_logins_total',
@@ -91,12 +135,18 @@ export class PbxMetrics {
   sipMessage(direction: 'in' | 'out', method: string, status?: number): void {
     // Methods come from the wire: keep the label set bounded.
     const m = /^[A-Z]{2,12}$/.test(method) ? method : 'OTHER';
-    if (status === undefined) this.requests.inc({ method: m, direction });
-    else this.responses.inc({ method: m, status: String(status), direction });
+    if (status === undefined)
+      this.requests.add(`${direction} ${m}`, () => ({ method: m, direction }));
+    else
+      this.responses.add(`${direction} ${m} ${status}`, () => ({
+        method: m,
+        status: String(status),
+        direction,
+      }));
   }
 
   event(topic: string): void {
-    this.events.inc({ topic });
+    this.events.add(topic, () => ({ topic }));
   }
 
   login(outcome: 'ok' | 'failed' | 'limited'): void {

@@ -1,6 +1,7 @@
 import { EventHub, mayReceive, parseTopics, type HubEvent } from '../../src/http/event-hub';
 import { cookieValue, LoginLimiter, sessionCookie, Sessions } from '../../src/http/sessions';
 import { SipTrace } from '../../src/http/sip-trace';
+import { PbxMetrics } from '../../src/http/metrics';
 import { historyCounts } from '../../src/http/user-routes';
 import type { CallRecord } from '@pbx/store';
 
@@ -103,6 +104,27 @@ describe('EventHub', () => {
     expect(hub.published.get('calls')).toBe(2);
   });
 
+  it('says whether a topic is followed, and counts an unbuilt event like a published one', () => {
+    const hub = new EventHub(() => 5);
+    const topics: string[] = [];
+    hub.onPublished((t) => topics.push(t));
+    expect(hub.wants('calls')).toBe(false);
+    const off = hub.subscribe({
+      principal: { role: 'station', tel: '201' },
+      topics: new Set(['presence']),
+      send: () => undefined,
+    });
+    expect(hub.wants('presence')).toBe(true);
+    expect(hub.wants('calls')).toBe(false);
+    hub.count('calls');
+    hub.publish('presence', 'contact', {});
+    expect(topics).toEqual(['calls', 'presence']);
+    expect(hub.published.get('calls')).toBe(1);
+    expect(hub.published.get('presence')).toBe(1);
+    off();
+    expect(hub.wants('presence')).toBe(false);
+  });
+
   it('parses topic lists and names unknown topics', () => {
     expect(parseTopics('calls, presence,,bogus')).toEqual({
       topics: ['calls', 'presence'],
@@ -157,6 +179,54 @@ describe('SipTrace', () => {
       Buffer.alloc(5000, 65),
     ]);
     expect(t.add('in', big, peer)?.text.length).toBe(200);
+  });
+});
+
+describe('PbxMetrics', () => {
+  const sources = {
+    registeredStations: () => 0,
+    registrations: () => 0,
+    activeCalls: () => 0,
+    blockedSources: () => 0,
+    mediaChannels: () => undefined,
+    wsClients: () => 0,
+    sessions: () => 0,
+  };
+  const line = (text: string, name: string): string[] =>
+    text.split('\n').filter((l) => l.startsWith(`${name}{`));
+
+  it('counts SIP messages and events by label, and keeps counting across scrapes', async () => {
+    const m = new PbxMetrics(sources);
+    m.sipMessage('in', 'INVITE');
+    m.sipMessage('in', 'INVITE');
+    m.sipMessage('out', 'INVITE', 180);
+    m.sipMessage('in', 'bogus method', 200);
+    m.event('calls');
+    let text = await m.text();
+    expect(line(text, 'pbx_sip_requests_total')).toEqual([
+      'pbx_sip_requests_total{method="INVITE",direction="in"} 2',
+    ]);
+    expect(line(text, 'pbx_sip_responses_total').sort()).toEqual([
+      'pbx_sip_responses_total{method="INVITE",status="180",direction="out"} 1',
+      'pbx_sip_responses_total{method="OTHER",status="200",direction="in"} 1',
+    ]);
+    expect(line(text, 'pbx_http_events_total')).toEqual(['pbx_http_events_total{topic="calls"} 1']);
+    // A second scrape adds only what came since the first.
+    m.sipMessage('in', 'INVITE');
+    m.event('calls');
+    m.event('presence');
+    text = await m.text();
+    expect(line(text, 'pbx_sip_requests_total')).toEqual([
+      'pbx_sip_requests_total{method="INVITE",direction="in"} 3',
+    ]);
+    expect(line(text, 'pbx_http_events_total').sort()).toEqual([
+      'pbx_http_events_total{topic="calls"} 2',
+      'pbx_http_events_total{topic="presence"} 1',
+    ]);
+    text = await m.text();
+    expect(line(text, 'pbx_sip_requests_total')).toEqual([
+      'pbx_sip_requests_total{method="INVITE",direction="in"} 3',
+    ]);
   });
 });
 
