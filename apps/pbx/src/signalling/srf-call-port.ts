@@ -257,11 +257,24 @@ class SrfIncomingInvite implements IncomingInvite {
     };
     const replaces = parseReplaces(header(req, 'Replaces'));
     if (replaces) this.replaces = replaces;
-    req.on('cancel', () => {
-      this.cancelled = true;
-      this.finished = true;
-      for (const l of this.cancelListeners) l();
-    });
+    req.on('cancel', this.onCancelled);
+  }
+
+  private readonly onCancelled = (): void => {
+    this.cancelled = true;
+    this.finished = true;
+    for (const l of this.cancelListeners) l();
+  };
+
+  /**
+   * The INVITE has its final response: no CANCEL can come any more. srf's dialog keeps the
+   * request for the call's life, so the request lets go of this object and its listeners (the
+   * engine's closures over the call) instead of holding them until the call ends.
+   */
+  private settled(): void {
+    // srf's Request is an EventEmitter; its typings show only `on`.
+    (this.req as unknown as NodeJS.EventEmitter).removeListener('cancel', this.onCancelled);
+    this.cancelListeners = [];
   }
 
   header(name: string): string | undefined {
@@ -291,6 +304,7 @@ class SrfIncomingInvite implements IncomingInvite {
     } catch (err) {
       this.log.debug({ err, status }, 'final response not sent');
     }
+    this.settled();
   }
 
   async answer(sdp: string, options?: ResponseOptions): Promise<SipDialog> {
@@ -310,6 +324,7 @@ class SrfIncomingInvite implements IncomingInvite {
         });
       });
       this.localTag = dialog.localTag;
+      this.settled();
       return dialog;
     } catch (err) {
       throw errorStatus(err);
@@ -339,6 +354,9 @@ export function srfCallPort(srf: SrfApp, log: Logger): CallSipPort {
     },
 
     invite(options: OutgoingInviteOptions, events: OutgoingInviteEvents = {}): OutgoingInvite {
+      // srf keeps the request's listeners (and so these callbacks) for the dialog's life: the
+      // engine's events are let go at the final response, when no 1xx can follow.
+      let told: OutgoingInviteEvents | undefined = events;
       let sent: SrfRequest | undefined;
       let cancelWanted = false;
       const cancelNow = (req: SrfRequest): void => {
@@ -369,7 +387,7 @@ export function srfCallPort(srf: SrfApp, log: Logger): CallSipPort {
           if (err || !sentReq) return;
           const req = sentReq as SrfRequest;
           sent = req;
-          events.onSent?.({
+          told?.onSent?.({
             callId: req.get('Call-ID'),
             fromTag: nameAddr(req, 'from').tag ?? '',
           });
@@ -378,7 +396,7 @@ export function srfCallPort(srf: SrfApp, log: Logger): CallSipPort {
         cbProvisional: (res: unknown) => {
           const r = res as SrfResponse;
           const to = nameAddr(r, 'to');
-          events.onProvisional?.(r.status, {
+          told?.onProvisional?.(r.status, {
             ...(to.tag ? { toTag: to.tag } : {}),
             ...(r.body ? { sdp: r.body } : {}),
           });
@@ -388,6 +406,7 @@ export function srfCallPort(srf: SrfApp, log: Logger): CallSipPort {
       // with the 200.
       const answered = new Promise<SipDialog>((resolve, reject) => {
         srf.createUAC(options.uri, opts, progress, (err, d) => {
+          told = undefined;
           if (err) reject(errorStatus(err));
           else resolve(new SrfSipDialog(d, log));
         });
