@@ -49,8 +49,9 @@ function nameAddr(msg: Srf.SipMessage, header: string): NameAddrView {
   };
 }
 
+/** The header's value; undefined when absent (srf's `get` then finds no name to read). */
 function header(msg: Srf.SipMessage, name: string): string | undefined {
-  return msg.has(name) ? msg.get(name) : undefined;
+  return msg.get(name) as string | undefined;
 }
 
 /** The CSeq number of a request (NaN when the header is missing or malformed). */
@@ -222,6 +223,28 @@ class SrfSipDialog implements SipDialog {
   }
 }
 
+/**
+ * srf's createUAS in the callback form: the dialog's listeners must be in place before srf
+ * dispatches the requests that came with the 200's confirmation (srf-reinvite-gate.ts). A
+ * function of its own, so the callback srf keeps on the request for the call's life holds these
+ * few values, not the incoming INVITE object and everything it refers to.
+ */
+function createUas(
+  srf: SrfApp,
+  req: SrfRequest,
+  res: SrfResponse,
+  localSdp: string,
+  headers: Record<string, string>,
+  log: Logger,
+): Promise<SrfSipDialog> {
+  return new Promise<SrfSipDialog>((resolve, reject) => {
+    srf.createUAS(req, res, { localSdp, headers }, (err, d) => {
+      if (err) reject(err as Error);
+      else resolve(new SrfSipDialog(d, log));
+    });
+  });
+}
+
 class SrfIncomingInvite implements IncomingInvite {
   readonly callId: string;
   readonly fromTag: string;
@@ -315,14 +338,7 @@ class SrfIncomingInvite implements IncomingInvite {
         ...(options?.headers ?? {}),
         'Content-Type': 'application/sdp',
       };
-      // The callback form: the dialog's listeners must be in place before srf dispatches the
-      // requests that came with the 200's confirmation (srf-reinvite-gate.ts).
-      const dialog = await new Promise<SrfSipDialog>((resolve, reject) => {
-        this.srf.createUAS(this.req, this.res, { localSdp: sdp, headers }, (err, d) => {
-          if (err) reject(err as Error);
-          else resolve(new SrfSipDialog(d, this.log));
-        });
-      });
+      const dialog = await createUas(this.srf, this.req, this.res, sdp, headers, this.log);
       this.localTag = dialog.localTag;
       this.settled();
       return dialog;
@@ -395,6 +411,11 @@ export function srfCallPort(srf: SrfApp, log: Logger): CallSipPort {
         },
         cbProvisional: (res: unknown) => {
           const r = res as SrfResponse;
+          // A 100 is hop by hop: no To tag, nothing the engine reads but its status.
+          if (r.status <= 100) {
+            told?.onProvisional?.(r.status, {});
+            return;
+          }
           const to = nameAddr(r, 'to');
           told?.onProvisional?.(r.status, {
             ...(to.tag ? { toTag: to.tag } : {}),
