@@ -180,6 +180,34 @@ describe('SipTrace', () => {
     ]);
     expect(t.add('in', big, peer)?.text.length).toBe(200);
   });
+
+  it('keeps the dialogs used most recently, whichever order their messages interleave in', () => {
+    const t = new SipTrace({ maxDialogs: 2 });
+    t.add('in', msg('INVITE sip:x SIP/2.0', 'a', '1 INVITE'), peer);
+    t.add('in', msg('INVITE sip:x SIP/2.0', 'b', '1 INVITE'), peer);
+    t.add('out', msg('SIP/2.0 180 Ringing', 'a', '1 INVITE'), peer);
+    t.add('out', msg('SIP/2.0 200 OK', 'a', '1 INVITE'), peer);
+    // a was used after b: the new dialog c pushes b out, not a.
+    t.add('in', msg('INVITE sip:x SIP/2.0', 'c', '1 INVITE'), peer);
+    expect(t.ladder(['b'])).toEqual([]);
+    expect(t.ladder(['a']).map((e) => e.label)).toEqual(['INVITE', '180 Ringing', '200 OK']);
+    t.add('in', msg('ACK sip:x SIP/2.0', 'c', '1 ACK'), peer);
+    t.add('in', msg('BYE sip:x SIP/2.0', 'd', '1 BYE'), peer);
+    expect(t.ladder(['a'])).toEqual([]);
+    expect(t.ladder(['c', 'd']).map((e) => e.label)).toEqual(['INVITE', 'ACK', 'BYE']);
+  });
+
+  it('gives back the text of a kept message as it came, UTF-8 included', () => {
+    const t = new SipTrace();
+    const m = Buffer.from(
+      'MESSAGE sip:202@x SIP/2.0\r\nCall-ID: u\r\nCSeq: 1 MESSAGE\r\n\r\nGrüße, 안녕',
+    );
+    t.add('in', m, peer);
+    m.fill(0); // the transport reuses its buffer
+    expect(t.ladder(['u'])[0]?.text).toBe(
+      'MESSAGE sip:202@x SIP/2.0\r\nCall-ID: u\r\nCSeq: 1 MESSAGE\r\n\r\nGrüße, 안녕',
+    );
+  });
 });
 
 describe('PbxMetrics', () => {
