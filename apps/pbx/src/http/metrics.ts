@@ -3,13 +3,7 @@
  * never share counters. Gauges read live state when scraped; counters are fed by the engine's
  * events (call records, SIP traffic). Node's default metrics include the event-loop lag.
  */
-import {
-  Counter,
-  Gauge,
-  Registry,
-  collectDefaultMetrics,
-  type LabelValues,
-} from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type LabelValues } from 'prom-client';
 
 /** What the gauges read when scraped. */
 export interface MetricSources {
