@@ -1,6 +1,6 @@
 import { callRef, legId } from '../../../src/state/ids';
-import { StationStateMap, type StationEffect } from '../../../src/state/features';
-import type { StationLeg } from '../../../src/state/station-state';
+import { StationStateMap } from '../../../src/state/features';
+import type { StationEffect, StationLeg } from '../../../src/state/station-state';
 
 const leg: StationLeg = {
   legId: legId('leg-1'),
