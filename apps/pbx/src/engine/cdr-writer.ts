@@ -135,25 +135,45 @@ export class CdrWriter {
     }
   }
 
-  private async writeGroup(group: CdrWrite[]): Promise<void> {
-    let errors: unknown[];
+  /** Stores `group` in the sink; per write, `undefined` or the error that kept it out. */
+  private async store(group: readonly CdrWrite[]): Promise<unknown[]> {
     if (this.sink.writeMany) {
       try {
-        errors = await this.sink.writeMany(group);
+        return await this.sink.writeMany(group);
       } catch (err) {
-        errors = group.map(() => err);
+        return group.map(() => err);
       }
-    } else {
-      errors = [];
-      for (const w of group) {
-        try {
-          if (w.kind === 'end') await this.sink.write(w.record);
-          else await this.sink.open?.(w.record);
-          errors.push(undefined);
-        } catch (err) {
-          errors.push(err);
-        }
+    }
+    const errors: unknown[] = [];
+    for (const w of group) {
+      try {
+        if (w.kind === 'end') await this.sink.write(w.record);
+        else await this.sink.open?.(w.record);
+        errors.push(undefined);
+      } catch (err) {
+        errors.push(err);
       }
+    }
+    return errors;
+  }
+
+  private async writeGroup(all: CdrWrite[]): Promise<void> {
+    // A call that ended before its open record was stored needs no open record: its end, in the
+    // same transaction, writes the same row (half the statements of a short call). If that end
+    // is not stored, the open is written after all, so the call is not lost from the records.
+    const { group, skipped } = withoutSupersededOpens(all);
+    const errors = await this.store(group);
+    const endFailed = new Set<string>();
+    group.forEach((w, i) => {
+      if (w.kind === 'end' && errors[i] !== undefined) endFailed.add(w.record.callRef);
+    });
+    const late = skipped.filter((w) => endFailed.has(w.record.callRef));
+    if (late.length > 0) {
+      const lateErrors = await this.store(late);
+      late.forEach((w, i) => {
+        group.push(w);
+        errors.push(lateErrors[i]);
+      });
     }
     group.forEach((w, i) => {
       const err = errors[i];
@@ -170,6 +190,29 @@ export class CdrWriter {
       }
     });
   }
+}
+
+/**
+ * `writes` without the open records whose call's end comes later in the same list (`skipped`,
+ * in order): the end alone leaves the same row.
+ */
+export function withoutSupersededOpens(writes: readonly CdrWrite[]): {
+  group: CdrWrite[];
+  skipped: CdrWrite[];
+} {
+  const endsAfter = new Set<string>();
+  const keep: boolean[] = new Array<boolean>(writes.length);
+  for (let i = writes.length - 1; i >= 0; i--) {
+    const w = writes[i]!;
+    if (w.kind === 'end') {
+      endsAfter.add(w.record.callRef);
+      keep[i] = true;
+    } else keep[i] = !endsAfter.has(w.record.callRef);
+  }
+  const group: CdrWrite[] = [];
+  const skipped: CdrWrite[] = [];
+  writes.forEach((w, i) => (keep[i] ? group : skipped).push(w));
+  return { group, skipped };
 }
 
 /** The disposition of an attempt from the final status the caller got. */

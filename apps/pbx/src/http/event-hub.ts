@@ -32,7 +32,7 @@ const OPEN_TOPICS: ReadonlySet<Topic> = new Set<Topic>(['presence', 'registratio
 
 export class EventHub {
   private readonly subscribers = new Set<Subscriber>();
-  private readonly listeners: Array<(e: HubEvent) => void> = [];
+  private readonly listeners: Array<(topic: Topic) => void> = [];
   /** Events published, by topic (the bench and metrics read it). */
   readonly published = new Map<Topic, number>();
 
@@ -43,9 +43,24 @@ export class EventHub {
     return () => this.subscribers.delete(s);
   }
 
-  /** Observes every event (metrics); not filtered. */
-  onEvent(listener: (e: HubEvent) => void): void {
+  /** Observes the topic of every event published or counted (metrics); not filtered. */
+  onPublished(listener: (topic: Topic) => void): void {
     this.listeners.push(listener);
+  }
+
+  /**
+   * Whether any client follows `topic` now. A publisher whose event costs something to build
+   * (a call's view, a contact) asks first and, when nobody listens, only {@link count}s it.
+   */
+  wants(topic: Topic): boolean {
+    for (const s of this.subscribers) if (s.topics.has(topic)) return true;
+    return false;
+  }
+
+  /** An event of `topic` that no client follows: counted as published, built for nobody. */
+  count(topic: Topic): void {
+    this.published.set(topic, (this.published.get(topic) ?? 0) + 1);
+    for (const l of this.listeners) l(topic);
   }
 
   get clients(): number {
@@ -60,8 +75,7 @@ export class EventHub {
       ...(stations ? { stations } : {}),
       data,
     };
-    this.published.set(topic, (this.published.get(topic) ?? 0) + 1);
-    for (const l of this.listeners) l(event);
+    this.count(topic);
     for (const s of this.subscribers) {
       if (!s.topics.has(topic) || !mayReceive(s.principal, event)) continue;
       s.send(event);

@@ -55,7 +55,7 @@ export function feedLiveSources(
     }
   };
 
-  hub.onEvent((e) => metrics.event(e.topic));
+  hub.onPublished((topic) => metrics.event(topic));
 
   // Calls: coalesced per tick, so the several changes of one SIP event make one message, and
   // each call's view is built once per tick, when it is published, not at every change.
@@ -68,6 +68,15 @@ export function feedLiveSources(
     scheduled = false;
     const batch = [...pending.values()];
     pending.clear();
+    // No client follows calls: nothing is built, only counted and remembered as told.
+    if (!hub.wants('calls')) {
+      for (const { call, removed } of batch) {
+        if (removed || call.ended) known.delete(call.ref);
+        else known.set(call.ref, call);
+        hub.count('calls');
+      }
+      return;
+    }
     for (const { call, removed } of batch)
       guard('call', () => {
         const view = callView(call);
@@ -109,6 +118,10 @@ export function feedLiveSources(
   const publishStations = (): void => {
     const tels = [...changedStations];
     changedStations.clear();
+    if (!hub.wants('presence')) {
+      for (const tel of tels) if (calls.stations.row(tel)) hub.count('presence');
+      return;
+    }
     for (const tel of tels)
       guard('presence', () => {
         const row = calls.stations.row(tel);
@@ -123,6 +136,10 @@ export function feedLiveSources(
 
   registrar.lookup.onChange((tel) =>
     guard('registration', () => {
+      if (!hub.wants('registrations')) {
+        hub.count('registrations');
+        return;
+      }
       const now = ctx.now();
       const contacts = registrar.bindings.live(tel, now).length;
       hub.publish('registrations', 'registration', { tel, registered: contacts > 0, contacts }, [

@@ -3,7 +3,7 @@
  * never share counters. Gauges read live state when scraped; counters are fed by the engine's
  * events (call records, SIP traffic). Node's default metrics include the event-loop lag.
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type LabelValues } from 'prom-client';
 
 /** What the gauges read when scraped. */
 export interface MetricSources {
@@ -17,24 +17,57 @@ export interface MetricSources {
   sessions(): number;
 }
 
-/** Label sets tallied apart ({@link PbxMetrics.sipMessage}); methods are wire input: bounded. */
-const MAX_SIP_TALLIES = 512;
+/**
+ * Counts for one counter by label set, kept in a plain map and handed to prom-client when it is
+ * scraped. Several SIP messages and events per call each bumped a labelled prom-client counter,
+ * which hashes and validates the label object on every increment; here an increment is one map
+ * lookup by a key the caller builds from the values it already has.
+ */
+export class Tally<T extends string> {
+  private readonly counts = new Map<string, { labels: LabelValues<T>; n: number; told: number }>();
 
-interface SipTally {
-  /** Adds `n` to the prom-client counter of this label set. */
-  add: (n: number) => void;
-  count: number;
+  /** Adds one under `key`; `labels` (read only the first time a key is seen) are its labels. */
+  add(key: string, labels: () => LabelValues<T>): void {
+    const c = this.counts.get(key);
+    if (c) c.n += 1;
+    else this.counts.set(key, { labels: labels(), n: 1, told: 0 });
+  }
+
+  /** Moves what was counted since the last call into `counter` (its `collect`). */
+  tell(counter: Counter<T>): void {
+    for (const c of this.counts.values()) {
+      if (c.n === c.told) continue;
+      counter.inc(c.labels, c.n - c.told);
+      c.told = c.n;
+    }
+  }
 }
+
+/** Methods counted under their own name; any other is counted as `OTHER`. */
+const SIP_METHODS = new Set([
+  'INVITE',
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'REGISTER',
+  'OPTIONS',
+  'INFO',
+  'UPDATE',
+  'PRACK',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'REFER',
+  'MESSAGE',
+  'PUBLISH',
+]);
 
 export class PbxMetrics {
   readonly registry = new Registry();
   private readonly attempts: Counter<'disposition'>;
-  private readonly requests: Counter<'method' | 'direction'>;
-  private readonly responses: Counter<'method' | 'status' | 'direction'>;
-  private readonly events: Counter<'topic'>;
+  private readonly requests = new Tally<'method' | 'direction'>();
+  private readonly responses = new Tally<'method' | 'status' | 'direction'>();
+  private readonly events = new Tally<'topic'>();
   private readonly logins: Counter<'outcome'>;
-  /** SIP messages counted since the counters were last read, by label set ({@link sipMessage}). */
-  private readonly sipTallies = new Map<string, SipTally>();
 
   constructor(src: MetricSources) {
     const registers = [this.registry];
@@ -69,26 +102,35 @@ export class PbxMetrics {
       labelNames: ['disposition'],
       registers,
     });
-    this.requests = new Counter({
+    const requests = this.requests;
+    new Counter({
       name: 'pbx_sip_requests_total',
       help: 'SIP requests received (in) and sent (out) by the SIP server, by method',
       labelNames: ['method', 'direction'],
       registers,
-      collect: () => this.flushSipTallies(),
+      collect() {
+        requests.tell(this);
+      },
     });
-    this.responses = new Counter({
+    const responses = this.responses;
+    new Counter({
       name: 'pbx_sip_responses_total',
       help: 'SIP responses received (in) and sent (out) by the SIP server, by method and status',
       labelNames: ['method', 'status', 'direction'],
       registers,
-      collect: () => this.flushSipTallies(),
+      collect() {
+        responses.tell(this);
+      },
     });
-    this.events = new Counter({
+    const events = this.events;
+    new Counter({
       name: 'pbx_http_events_total',
       help: 'events published on the event stream, by topic',
       labelNames: ['topic'],
       registers,
-      collect: () => this.flushSipTallies(),
+      collect() {
+        events.tell(this);
+      },
     });
     this.logins = new Counter({
       name: 'pbx_http_logins_total',
@@ -102,52 +144,21 @@ export class PbxMetrics {
     this.attempts.inc({ disposition });
   }
 
-  /**
-   * Counts one SIP message. Called for every message, so it only adds to a plain tally per label
-   * set; the tallies go into the prom-client counters when they are read (their `collect`), not
-   * through prom-client's label hashing and validation at each message.
-   */
   sipMessage(direction: 'in' | 'out', method: string, status?: number): void {
-    const key = `${direction} ${method} ${status ?? ''}`;
-    const tally = this.sipTallies.get(key);
-    if (tally !== undefined) {
-      tally.count += 1;
-      return;
-    }
-    // Methods come from the wire: keep the label set bounded.
-    const m = /^[A-Z]{2,12}$/.test(method) ? method : 'OTHER';
-    if (this.sipTallies.size >= MAX_SIP_TALLIES) {
-      if (status === undefined) this.requests.inc({ method: m, direction });
-      else this.responses.inc({ method: m, status: String(status), direction });
-      return;
-    }
-    const labels =
-      status === undefined ? undefined : { method: m, status: String(status), direction };
-    this.sipTallies.set(key, {
-      add:
-        labels === undefined
-          ? (n) => this.requests.inc({ method: m, direction }, n)
-          : (n) => this.responses.inc(labels, n),
-      count: 1,
-    });
+    // Methods come from the wire: the label sets (and the tallies) stay bounded.
+    const m = SIP_METHODS.has(method) ? method : 'OTHER';
+    if (status === undefined)
+      this.requests.add(`${direction} ${m}`, () => ({ method: m, direction }));
+    else
+      this.responses.add(`${direction} ${m} ${status}`, () => ({
+        method: m,
+        status: String(status),
+        direction,
+      }));
   }
 
-  /** Moves the tallies into their counters (before any of the counters is read). */
-  private flushSipTallies(): void {
-    for (const t of this.sipTallies.values()) {
-      if (t.count === 0) continue;
-      t.add(t.count);
-      t.count = 0;
-    }
-  }
-
-  /** Counts one event published (one per registration change: tallied like SIP messages). */
   event(topic: string): void {
-    const key = `event ${topic}`;
-    const tally = this.sipTallies.get(key);
-    if (tally !== undefined) tally.count += 1;
-    else if (this.sipTallies.size >= MAX_SIP_TALLIES) this.events.inc({ topic });
-    else this.sipTallies.set(key, { add: (n) => this.events.inc({ topic }, n), count: 1 });
+    this.events.add(topic, () => ({ topic }));
   }
 
   login(outcome: 'ok' | 'failed' | 'limited'): void {

@@ -33,6 +33,7 @@ const HEADER = (name: string, short: string): RegExp =>
   new RegExp(`^(?:${name}|${short})[ \\t]*:[ \\t]*(.*)$`, 'im');
 const CALL_ID = HEADER('call-id', 'i');
 const CSEQ = /^cseq[ \t]*:[ \t]*(.*)$/im;
+const RESPONSE_LINE = /^SIP\/2\.0\s+(\d{3})\s*(.*)$/;
 /** The spellings every peer of ours uses, found with a byte search. */
 const CALL_ID_FAST = Buffer.from('\r\nCall-ID:');
 const CSEQ_FAST = Buffer.from('\r\nCSeq:');
@@ -115,11 +116,15 @@ class StoredEntry implements TraceEntry {
     readonly method: string,
     readonly status: number | undefined,
     readonly cseq: string,
-    private readonly raw: Buffer,
+    /** The bytes: a latin1 string (one byte a character) once kept, else the caller's view. */
+    private readonly raw: Buffer | string,
   ) {}
 
   get text(): string {
-    return this.raw.toString('utf8');
+    const raw = this.raw;
+    return typeof raw === 'string'
+      ? Buffer.from(raw, 'latin1').toString('utf8')
+      : raw.toString('utf8');
   }
 
   /** The plain entry (what the API serialises). */
@@ -147,6 +152,8 @@ export class SipTrace {
   private readonly maxBytes: number;
   private readonly now: () => number;
   private seq = 0;
+  /** The Call-ID last added to (the last key of `byCallId`). */
+  private newest: string | undefined;
 
   constructor(o: SipTraceOptions = {}) {
     this.maxDialogs = o.maxDialogs ?? 500;
@@ -183,7 +190,7 @@ export class SipTrace {
       cseq = CSEQ.exec(text)?.[1]?.trim() ?? '';
     }
     if (!callId) return undefined;
-    const response = /^SIP\/2\.0\s+(\d{3})\s*(.*)$/.exec(first);
+    const response = first.startsWith('SIP/') ? RESPONSE_LINE.exec(first) : null;
     const method = response ? (cseq.split(/\s+/)[1] ?? '') : (first.split(' ')[0] ?? '');
     const kept = method !== 'REGISTER';
     const entry = new StoredEntry(
@@ -196,14 +203,19 @@ export class SipTrace {
       method,
       response ? Number(response[1]) : undefined,
       cseq,
-      // Only a kept entry owns a copy; the caller's bytes are reused by the transport.
-      kept ? Buffer.from(view) : view,
+      // Only a kept entry owns a copy (the caller's bytes are reused by the transport): a latin1
+      // string, one copy into the JS heap, lighter than a Buffer of its own.
+      kept ? view.toString('latin1') : view,
     );
     if (!kept) return entry;
     let list = this.byCallId.get(callId);
     if (list) {
-      // Most recently used last, so the oldest dialog is the first key.
-      this.byCallId.delete(callId);
+      // Most recently used last, so the oldest dialog is the first key (already so when this
+      // dialog was the last one seen, as it mostly is).
+      if (callId !== this.newest) {
+        this.byCallId.delete(callId);
+        this.byCallId.set(callId, list);
+      }
     } else {
       list = [];
       while (this.byCallId.size >= this.maxDialogs) {
@@ -211,8 +223,9 @@ export class SipTrace {
         if (oldest === undefined) break;
         this.byCallId.delete(oldest);
       }
+      this.byCallId.set(callId, list);
     }
-    this.byCallId.set(callId, list);
+    this.newest = callId;
     if (list.length < this.maxPerDialog) list.push(entry);
     return entry;
   }

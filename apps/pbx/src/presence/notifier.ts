@@ -73,6 +73,10 @@ const STOP_WAIT_MS = 2_000;
 export class Notifier {
   private readonly subs = new Map<string, Subscription>();
   private readonly byResource = new Map<string, Set<Subscription>>();
+  /** Bumped whenever a resource gains its first watcher or loses its last. */
+  private watchGeneration = 0;
+  /** `watched(event)` as of a generation: asked at every busy-lamp change of every call. */
+  private readonly watchedCache = new Map<string, { generation: number; list: string[] }>();
   private readonly packages = new Map<string, EventPackage>();
   private readonly now: () => number;
   private readonly pending = new Set<Promise<unknown>>();
@@ -118,9 +122,13 @@ export class Notifier {
 
   /** Resources of `event` that have watchers now. */
   watched(event: string): string[] {
-    return [...this.byResource.entries()]
+    const cached = this.watchedCache.get(event);
+    if (cached?.generation === this.watchGeneration) return [...cached.list];
+    const list = [...this.byResource.entries()]
       .filter(([k, set]) => set.size > 0 && k.startsWith(`${event}\0`))
       .map(([k]) => k.slice(event.length + 1));
+    this.watchedCache.set(event, { generation: this.watchGeneration, list });
+    return [...list];
   }
 
   list(): SubscriptionInfo[] {
@@ -216,7 +224,10 @@ export class Notifier {
     this.subs.set(id, sub);
     const k = key(pkg.name, resource);
     let set = this.byResource.get(k);
-    if (!set) this.byResource.set(k, (set = new Set()));
+    if (!set) {
+      this.byResource.set(k, (set = new Set()));
+      this.watchGeneration++;
+    }
     set.add(sub);
     sub.log.debug({ expires }, 'subscription accepted');
     dialog.onRefresh((requested, answer) => {
@@ -281,7 +292,10 @@ export class Notifier {
         this.subs.delete(sub.id);
         const set = this.byResource.get(key(sub.pkg.name, sub.resource));
         set?.delete(sub);
-        if (set?.size === 0) this.byResource.delete(key(sub.pkg.name, sub.resource));
+        if (set?.size === 0) {
+          this.byResource.delete(key(sub.pkg.name, sub.resource));
+          this.watchGeneration++;
+        }
         if (sub.state.kind === 'terminated' && sub.state.reason === 'gone') sub.dialog.forget();
         return;
       }

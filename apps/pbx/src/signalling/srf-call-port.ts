@@ -49,8 +49,9 @@ function nameAddr(msg: Srf.SipMessage, header: string): NameAddrView {
   };
 }
 
+/** The header's value; undefined when absent (srf's `get` then finds no name to read). */
 function header(msg: Srf.SipMessage, name: string): string | undefined {
-  return msg.has(name) ? msg.get(name) : undefined;
+  return msg.get(name) as string | undefined;
 }
 
 /** The CSeq number of a request (NaN when the header is missing or malformed). */
@@ -222,6 +223,28 @@ class SrfSipDialog implements SipDialog {
   }
 }
 
+/**
+ * srf's createUAS in the callback form: the dialog's listeners must be in place before srf
+ * dispatches the requests that came with the 200's confirmation (srf-reinvite-gate.ts). A
+ * function of its own, so the callback srf keeps on the request for the call's life holds these
+ * few values, not the incoming INVITE object and everything it refers to.
+ */
+function createUas(
+  srf: SrfApp,
+  req: SrfRequest,
+  res: SrfResponse,
+  localSdp: string,
+  headers: Record<string, string>,
+  log: Logger,
+): Promise<SrfSipDialog> {
+  return new Promise<SrfSipDialog>((resolve, reject) => {
+    srf.createUAS(req, res, { localSdp, headers }, (err, d) => {
+      if (err) reject(err as Error);
+      else resolve(new SrfSipDialog(d, log));
+    });
+  });
+}
+
 class SrfIncomingInvite implements IncomingInvite {
   readonly callId: string;
   readonly fromTag: string;
@@ -257,11 +280,24 @@ class SrfIncomingInvite implements IncomingInvite {
     };
     const replaces = parseReplaces(header(req, 'Replaces'));
     if (replaces) this.replaces = replaces;
-    req.on('cancel', () => {
-      this.cancelled = true;
-      this.finished = true;
-      for (const l of this.cancelListeners) l();
-    });
+    req.on('cancel', this.onCancelled);
+  }
+
+  private readonly onCancelled = (): void => {
+    this.cancelled = true;
+    this.finished = true;
+    for (const l of this.cancelListeners) l();
+  };
+
+  /**
+   * The INVITE has its final response: no CANCEL can come any more. srf's dialog keeps the
+   * request for the call's life, so the request lets go of this object and its listeners (the
+   * engine's closures over the call) instead of holding them until the call ends.
+   */
+  private settled(): void {
+    // srf's Request is an EventEmitter; its typings show only `on`.
+    (this.req as unknown as NodeJS.EventEmitter).removeListener('cancel', this.onCancelled);
+    this.cancelListeners = [];
   }
 
   header(name: string): string | undefined {
@@ -291,6 +327,7 @@ class SrfIncomingInvite implements IncomingInvite {
     } catch (err) {
       this.log.debug({ err, status }, 'final response not sent');
     }
+    this.settled();
   }
 
   async answer(sdp: string, options?: ResponseOptions): Promise<SipDialog> {
@@ -301,15 +338,9 @@ class SrfIncomingInvite implements IncomingInvite {
         ...(options?.headers ?? {}),
         'Content-Type': 'application/sdp',
       };
-      // The callback form: the dialog's listeners must be in place before srf dispatches the
-      // requests that came with the 200's confirmation (srf-reinvite-gate.ts).
-      const dialog = await new Promise<SrfSipDialog>((resolve, reject) => {
-        this.srf.createUAS(this.req, this.res, { localSdp: sdp, headers }, (err, d) => {
-          if (err) reject(err as Error);
-          else resolve(new SrfSipDialog(d, this.log));
-        });
-      });
+      const dialog = await createUas(this.srf, this.req, this.res, sdp, headers, this.log);
       this.localTag = dialog.localTag;
+      this.settled();
       return dialog;
     } catch (err) {
       throw errorStatus(err);
@@ -339,6 +370,9 @@ export function srfCallPort(srf: SrfApp, log: Logger): CallSipPort {
     },
 
     invite(options: OutgoingInviteOptions, events: OutgoingInviteEvents = {}): OutgoingInvite {
+      // srf keeps the request's listeners (and so these callbacks) for the dialog's life: the
+      // engine's events are let go at the final response, when no 1xx can follow.
+      let told: OutgoingInviteEvents | undefined = events;
       let sent: SrfRequest | undefined;
       let cancelWanted = false;
       const cancelNow = (req: SrfRequest): void => {
@@ -369,7 +403,7 @@ export function srfCallPort(srf: SrfApp, log: Logger): CallSipPort {
           if (err || !sentReq) return;
           const req = sentReq as SrfRequest;
           sent = req;
-          events.onSent?.({
+          told?.onSent?.({
             callId: req.get('Call-ID'),
             fromTag: nameAddr(req, 'from').tag ?? '',
           });
@@ -377,8 +411,13 @@ export function srfCallPort(srf: SrfApp, log: Logger): CallSipPort {
         },
         cbProvisional: (res: unknown) => {
           const r = res as SrfResponse;
+          // A 100 is hop by hop: no To tag, nothing the engine reads but its status.
+          if (r.status <= 100) {
+            told?.onProvisional?.(r.status, {});
+            return;
+          }
           const to = nameAddr(r, 'to');
-          events.onProvisional?.(r.status, {
+          told?.onProvisional?.(r.status, {
             ...(to.tag ? { toTag: to.tag } : {}),
             ...(r.body ? { sdp: r.body } : {}),
           });
@@ -388,6 +427,7 @@ export function srfCallPort(srf: SrfApp, log: Logger): CallSipPort {
       // with the 200.
       const answered = new Promise<SipDialog>((resolve, reject) => {
         srf.createUAC(options.uri, opts, progress, (err, d) => {
+          told = undefined;
           if (err) reject(errorStatus(err));
           else resolve(new SrfSipDialog(d, log));
         });

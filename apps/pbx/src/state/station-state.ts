@@ -155,13 +155,11 @@ function withPresence(
   after: StationState,
   extra: StationEffect[] = [],
 ): [StationState, StationEffect[]] {
-  const was = presence(before);
   const is = presence(after);
-  const legsChanged = before.legs !== after.legs;
   // A NOTIFY also goes out when a dialog changes without the summary changing (a second leg).
-  const effects: StationEffect[] =
-    was !== is || legsChanged ? [{ type: 'presenceChanged', presence: is }] : [];
-  return [after, [...extra, ...effects]];
+  if (before.legs === after.legs && presence(before) === is) return [after, extra];
+  const changed: StationEffect = { type: 'presenceChanged', presence: is };
+  return [after, extra.length === 0 ? [changed] : [...extra, changed]];
 }
 
 /** The station reducer. */
@@ -192,11 +190,9 @@ export function nextStation(s: StationState, e: StationEvent): [StationState, St
       // A 180 relayed after the 200 must not turn a connected leg back to ringing.
       if (leg.state === 'confirmed' && e.state === 'early') return [s, []];
       if (leg.state === e.state && e.dialog === undefined) return [s, []];
-      const updated: StationLeg = {
-        ...leg,
-        state: e.state,
-        ...(e.dialog ? { dialog: e.dialog } : {}),
-      };
+      const updated: StationLeg = e.dialog
+        ? { ...leg, state: e.state, dialog: e.dialog }
+        : { ...leg, state: e.state };
       return withPresence(s, {
         ...s,
         legs: s.legs.map((l) => (l.legId === e.legId ? updated : l)),

@@ -72,7 +72,8 @@ describe('CdrWriter', () => {
     let flushed = false;
     const flushing = w.flush().then(() => (flushed = true));
     await sink.release();
-    expect(sink.groups).toEqual([['open:c1', 'end:c0', 'end:c1']]);
+    // c1's open is superseded by its end in the same group.
+    expect(sink.groups).toEqual([['end:c0', 'end:c1']]);
     // Records arriving while a group is being written form the next group.
     w.record(end('c2'));
     w.open(open('c3'));
@@ -83,7 +84,7 @@ describe('CdrWriter', () => {
     await sink.release();
     await second;
     expect(sink.groups).toEqual([
-      ['open:c1', 'end:c0', 'end:c1'],
+      ['end:c0', 'end:c1'],
       ['end:c2', 'open:c3'],
     ]);
     expect(told).toEqual(['c0', 'c1', 'c2']);
@@ -147,10 +148,92 @@ describe('CdrWriter', () => {
     const told: string[] = [];
     w.onWritten((r) => told.push(r.callRef));
     w.open(open('a'));
+    w.open(open('b'));
     w.record(end('bad'));
     w.record(end('a'));
     await w.flush();
-    expect(calls).toEqual(['open:a', 'end:bad', 'end:a']);
+    // a's open is superseded by its end in the same group; b's is not.
+    expect(calls).toEqual(['open:b', 'end:bad', 'end:a']);
     expect(told).toEqual(['a']);
+  });
+
+  test('an open whose end is in the same group is not written; one whose end comes later is', async () => {
+    const { log } = capturingLogger();
+    const sink = new GroupSink();
+    const w = new CdrWriter(sink, log);
+    const told: string[] = [];
+    w.onWritten((r) => told.push(r.callRef));
+    w.open(open('short'));
+    w.open(open('long'));
+    w.record(end('short'));
+    const first = w.flush();
+    await sink.release();
+    await first;
+    w.record(end('long'));
+    const second = w.flush();
+    await sink.release();
+    await second;
+    expect(sink.groups).toEqual([['open:long', 'end:short'], ['end:long']]);
+    expect(told).toEqual(['short', 'long']);
+  });
+
+  test('an end written before its own open keeps that open (only later ends supersede)', async () => {
+    const { log } = capturingLogger();
+    const sink = new GroupSink();
+    const w = new CdrWriter(sink, log);
+    w.record(end('x'));
+    w.open(open('x'));
+    const flushing = w.flush();
+    await sink.release();
+    await flushing;
+    expect(sink.groups).toEqual([['end:x', 'open:x']]);
+  });
+
+  test('when the end that superseded an open is not stored, the open is written after all', async () => {
+    const { log, lines } = capturingLogger();
+    const sink = new GroupSink();
+    const w = new CdrWriter(sink, log);
+    const told: string[] = [];
+    w.onWritten((r) => told.push(r.callRef));
+    // The sink refuses ends of 'e' (by call ref) but stores the rest; the first attempt fails.
+    const refusing = new Set(['e']);
+    const writeMany = sink.writeMany.bind(sink);
+    sink.writeMany = async (writes) => {
+      const errors = await writeMany(writes);
+      return writes.map((x, i) =>
+        x.kind === 'end' && refusing.has(x.record.callRef) ? new Error('disk full') : errors[i],
+      );
+    };
+    w.open(open('e'));
+    w.open(open('ok'));
+    w.record(end('e'));
+    w.record(end('ok'));
+    const flushing = w.flush();
+    await sink.release();
+    await sink.release();
+    await flushing;
+    expect(sink.groups).toEqual([['end:e', 'end:ok'], ['open:e']]);
+    expect(told).toEqual(['ok']);
+    const errors = lines.filter((l) => l.level === 50).map((l) => [l.msg, l.callRef]);
+    expect(errors).toEqual([['call record not written', 'e']]);
+  });
+
+  test('a whole group refused: the superseded opens are tried alone, and what fails is logged', async () => {
+    const { log, lines } = capturingLogger();
+    const sink = new GroupSink();
+    sink.failing.add('gone');
+    const w = new CdrWriter(sink, log);
+    w.open(open('gone'));
+    w.record(end('gone'));
+    const flushing = w.flush();
+    await sink.release();
+    await sink.release();
+    await flushing;
+    expect(sink.groups).toEqual([['end:gone'], ['open:gone']]);
+    const errors = lines.filter((l) => l.level === 50).map((l) => [l.msg, l.callRef]);
+    expect(errors).toEqual([
+      ['call record not written', 'gone'],
+      ['open call record not written', 'gone'],
+    ]);
   });
 });

@@ -104,6 +104,27 @@ describe('EventHub', () => {
     expect(hub.published.get('calls')).toBe(2);
   });
 
+  it('says whether a topic is followed, and counts an unbuilt event like a published one', () => {
+    const hub = new EventHub(() => 5);
+    const topics: string[] = [];
+    hub.onPublished((t) => topics.push(t));
+    expect(hub.wants('calls')).toBe(false);
+    const off = hub.subscribe({
+      principal: { role: 'station', tel: '201' },
+      topics: new Set(['presence']),
+      send: () => undefined,
+    });
+    expect(hub.wants('presence')).toBe(true);
+    expect(hub.wants('calls')).toBe(false);
+    hub.count('calls');
+    hub.publish('presence', 'contact', {});
+    expect(topics).toEqual(['calls', 'presence']);
+    expect(hub.published.get('calls')).toBe(1);
+    expect(hub.published.get('presence')).toBe(1);
+    off();
+    expect(hub.wants('presence')).toBe(false);
+  });
+
   it('parses topic lists and names unknown topics', () => {
     expect(parseTopics('calls, presence,,bogus')).toEqual({
       topics: ['calls', 'presence'],
@@ -192,6 +213,82 @@ describe('SipTrace', () => {
     t.add('in', big, peer);
     expect(t.ladder(['d'])[0]?.text.length).toBe(200);
   });
+
+  it('keeps the dialogs used most recently, whichever order their messages interleave in', () => {
+    const t = new SipTrace({ maxDialogs: 2 });
+    t.add('in', msg('INVITE sip:x SIP/2.0', 'a', '1 INVITE'), peer);
+    t.add('in', msg('INVITE sip:x SIP/2.0', 'b', '1 INVITE'), peer);
+    t.add('out', msg('SIP/2.0 180 Ringing', 'a', '1 INVITE'), peer);
+    t.add('out', msg('SIP/2.0 200 OK', 'a', '1 INVITE'), peer);
+    // a was used after b: the new dialog c pushes b out, not a.
+    t.add('in', msg('INVITE sip:x SIP/2.0', 'c', '1 INVITE'), peer);
+    expect(t.ladder(['b'])).toEqual([]);
+    expect(t.ladder(['a']).map((e) => e.label)).toEqual(['INVITE', '180 Ringing', '200 OK']);
+    t.add('in', msg('ACK sip:x SIP/2.0', 'c', '1 ACK'), peer);
+    t.add('in', msg('BYE sip:x SIP/2.0', 'd', '1 BYE'), peer);
+    expect(t.ladder(['a'])).toEqual([]);
+    expect(t.ladder(['c', 'd']).map((e) => e.label)).toEqual(['INVITE', 'ACK', 'BYE']);
+  });
+
+  it('gives back the text of a kept message as it came, UTF-8 included', () => {
+    const t = new SipTrace();
+    const m = Buffer.from(
+      'MESSAGE sip:202@x SIP/2.0\r\nCall-ID: u\r\nCSeq: 1 MESSAGE\r\n\r\nGrüße, 안녕',
+    );
+    t.add('in', m, peer);
+    m.fill(0); // the transport reuses its buffer
+    expect(t.ladder(['u'])[0]?.text).toBe(
+      'MESSAGE sip:202@x SIP/2.0\r\nCall-ID: u\r\nCSeq: 1 MESSAGE\r\n\r\nGrüße, 안녕',
+    );
+  });
+});
+
+describe('PbxMetrics', () => {
+  const sources = {
+    registeredStations: () => 0,
+    registrations: () => 0,
+    activeCalls: () => 0,
+    blockedSources: () => 0,
+    mediaChannels: () => undefined,
+    wsClients: () => 0,
+    sessions: () => 0,
+  };
+  const line = (text: string, name: string): string[] =>
+    text.split('\n').filter((l) => l.startsWith(`${name}{`));
+
+  it('counts SIP messages and events by label, and keeps counting across scrapes', async () => {
+    const m = new PbxMetrics(sources);
+    m.sipMessage('in', 'INVITE');
+    m.sipMessage('in', 'INVITE');
+    m.sipMessage('out', 'INVITE', 180);
+    m.sipMessage('in', 'bogus method', 200);
+    m.event('calls');
+    let text = await m.text();
+    expect(line(text, 'pbx_sip_requests_total')).toEqual([
+      'pbx_sip_requests_total{method="INVITE",direction="in"} 2',
+    ]);
+    expect(line(text, 'pbx_sip_responses_total').sort()).toEqual([
+      'pbx_sip_responses_total{method="INVITE",status="180",direction="out"} 1',
+      'pbx_sip_responses_total{method="OTHER",status="200",direction="in"} 1',
+    ]);
+    expect(line(text, 'pbx_http_events_total')).toEqual(['pbx_http_events_total{topic="calls"} 1']);
+    // A second scrape adds only what came since the first.
+    m.sipMessage('in', 'INVITE');
+    m.event('calls');
+    m.event('presence');
+    text = await m.text();
+    expect(line(text, 'pbx_sip_requests_total')).toEqual([
+      'pbx_sip_requests_total{method="INVITE",direction="in"} 3',
+    ]);
+    expect(line(text, 'pbx_http_events_total').sort()).toEqual([
+      'pbx_http_events_total{topic="calls"} 2',
+      'pbx_http_events_total{topic="presence"} 1',
+    ]);
+    text = await m.text();
+    expect(line(text, 'pbx_sip_requests_total')).toEqual([
+      'pbx_sip_requests_total{method="INVITE",direction="in"} 3',
+    ]);
+  });
 });
 
 describe('historyCounts', () => {
@@ -253,7 +350,7 @@ describe('PbxMetrics SIP message counters', () => {
     expect(text).toMatch(/^pbx_http_events_total\{topic="calls"\} 1$/m);
   });
 
-  it('still counts label sets beyond the tallied ones', async () => {
+  it('counts every status of a method apart, however many', async () => {
     const m = new PbxMetrics(sources);
     for (let i = 0; i < 600; i++) m.sipMessage('out', 'OPTIONS', 100 + i);
     m.sipMessage('out', 'OPTIONS', 699);

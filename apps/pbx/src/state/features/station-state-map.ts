@@ -12,8 +12,11 @@ import type { StationStore } from './types';
 /**
  * The station reducer's state for every live station, by number. `dispatch` runs the reducer
  * and hands each effect to `onEffect` (the SQLite station store persists settings there, busy
- * lamps will send NOTIFYs); tests read `effects`. The production station store keeps its live
- * state in one of these.
+ * lamps will send NOTIFYs). The production station store keeps its live state in one of these.
+ *
+ * Without `onEffect` (tests) the effects are kept in `effects` for the test to read; with one
+ * they are handed over and not kept, since every call adds several and a log nobody reads would
+ * grow for as long as the PBX runs.
  */
 export class StationStateMap implements StationStore {
   private readonly stations = new Map<string, StationState>();
@@ -56,9 +59,10 @@ export class StationStateMap implements StationStore {
     if (!s) throw new NotFoundError('station', number);
     const [next, effects] = nextStation(s, event);
     this.stations.set(number, next);
+    const onEffect = this.onEffect;
     for (const effect of effects) {
-      this.effects.push({ station: number, effect });
-      this.onEffect?.(number, effect);
+      if (onEffect) onEffect(number, effect);
+      else this.effects.push({ station: number, effect });
     }
     return next;
   }
