@@ -50,7 +50,10 @@ function pbxMain() {
     env: { PBX_LICENSE_MAX_STATIONS: String(STATIONS + 10), PBX_DOMAIN: 'pbx.local' },
     stateOf: async (pbx) => ({
       registered: await pbx.ctx.store.registrations.countRegisteredStations(),
-      transactions: pbx.sipServer ? (await pbx.sipServer.stats()).serverTransactions : 0,
+      // Answered ones too: they are held for timer J, and the memory row waits them out.
+      transactions: pbx.sipServer
+        ? await pbx.sipServer.stats().then((s) => s.serverTransactions + s.completedTransactions)
+        : 0,
     }),
   });
 }

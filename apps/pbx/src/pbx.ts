@@ -136,7 +136,10 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
           secret: config.control.secret,
         },
         ...(config.trunks.tlsCa ? { tlsClient: await trunkTlsClient(config.trunks.tlsCa) } : {}),
-        limits: { maxServerTransactions: config.sip.maxTransactions },
+        limits: {
+          maxServerTransactions: config.sip.maxTransactions,
+          maxCompletedTransactions: config.sip.maxCompletedTransactions,
+        },
         logger: log,
         workerLog: workerLogOf(log, opts.logger === undefined),
       });

@@ -85,6 +85,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     { restart: true },
   ),
   spec(
+    'sip.maxCompletedTransactions',
+    'int',
+    50000,
+    'answered requests the embedded SIP server remembers to answer retransmissions; beyond it the oldest are forgotten early',
+    { restart: true },
+  ),
+  spec(
     'sip.thread',
     'enum',
     'worker',

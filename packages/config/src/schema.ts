@@ -73,6 +73,14 @@ export const SipSchema = z.object({
    */
   maxTransactions: intBetween(100, 10_000_000),
   /**
+   * Answered non-INVITE requests (and any request over TCP/TLS) remembered as their answer's
+   * bytes to answer retransmissions during timer J; beyond it the oldest are forgotten early.
+   * Sized for memory: 50,000 are about 35 MB and, at 8,000 transactions/s (4,000 registrations/s),
+   * still six seconds of answers, more than T2 (4 s), the longest a phone waits between two
+   * retransmissions of a request whose answer it lost.
+   */
+  maxCompletedTransactions: intBetween(1000, 10_000_000),
+  /**
    * Where the embedded SIP server runs: `worker` (a thread of its own, so its sockets, parsing
    * and transactions use a second core) or `main` (the PBX's own thread).
    */

@@ -38,6 +38,7 @@ describe('loadConfig defaults', () => {
         expireTime: 600,
         natRegExpireTime: 60,
         maxTransactions: 50000,
+        maxCompletedTransactions: 50000,
         thread: 'worker',
       },
       control: { mode: 'embedded', host: '127.0.0.1', port: 9022, secret: 'generated-secret' },
@@ -363,6 +364,17 @@ describe('loadConfig errors name the key and the rule', () => {
     expect(
       errorOf(() => loadConfig({ env: { PBX_SIP_THREAD: 'process' }, ...quiet })).message,
     ).toMatch(/^sip\.thread: must be worker or main \(got "process" from PBX_SIP_THREAD\)/);
+  });
+
+  it('reads sip.maxCompletedTransactions from its environment name and refuses a bad bound', () => {
+    const env = (v: string) => ({ env: { PBX_SIP_MAX_COMPLETED_TRANSACTIONS: v }, ...quiet });
+    expect(loadConfig(env('120000')).sip.maxCompletedTransactions).toBe(120000);
+    expect(errorOf(() => loadConfig(env('10'))).message).toMatch(
+      /^sip\.maxCompletedTransactions: [^\n]*1000[^\n]*PBX_SIP_MAX_COMPLETED_TRANSACTIONS/,
+    );
+    expect(errorOf(() => loadConfig(env('lots'))).message).toMatch(
+      /^sip\.maxCompletedTransactions: /,
+    );
   });
 
   it('refuses two environment names that disagree', () => {
