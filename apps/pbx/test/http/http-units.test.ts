@@ -243,16 +243,18 @@ describe('SipTrace', () => {
   });
 });
 
+/** What the metrics' gauges read: an idle PBX (the counters are under test). */
+const sources = {
+  registeredStations: () => 0,
+  registrations: () => 0,
+  activeCalls: () => 0,
+  blockedSources: () => 0,
+  mediaChannels: () => undefined,
+  wsClients: () => 0,
+  sessions: () => 0,
+};
+
 describe('PbxMetrics', () => {
-  const sources = {
-    registeredStations: () => 0,
-    registrations: () => 0,
-    activeCalls: () => 0,
-    blockedSources: () => 0,
-    mediaChannels: () => undefined,
-    wsClients: () => 0,
-    sessions: () => 0,
-  };
   const line = (text: string, name: string): string[] =>
     text.split('\n').filter((l) => l.startsWith(`${name}{`));
 
@@ -308,16 +310,6 @@ describe('historyCounts', () => {
 });
 
 describe('PbxMetrics SIP message counters', () => {
-  const sources = {
-    registeredStations: () => 0,
-    registrations: () => 0,
-    activeCalls: () => 0,
-    blockedSources: () => 0,
-    mediaChannels: () => undefined,
-    wsClients: () => 0,
-    sessions: () => 0,
-  };
-
   it('counts every message by label set, exactly at each read', async () => {
     const m = new PbxMetrics(sources);
     for (let i = 0; i < 3; i++) m.sipMessage('in', 'REGISTER');
