@@ -5,7 +5,7 @@ export type { Logger } from './logger';
 export { silentLogger } from './logger';
 export * from './errors';
 /** The SIP grammar, for apps that read header text (e.g. the registrar). */
-export { parseUri, parseVia, splitHeaderValues } from './message';
+export { parseUri, parseVia, splitHeaderValues, ownString } from './message';
 /** Status codes and their reason phrases: the one table of the whole PBX. */
 export { reasonPhrase, StatusCode } from './message';
 /** A small in-process user agent (UAS/UAC primitives) on the same transport and transactions. */
