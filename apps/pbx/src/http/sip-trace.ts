@@ -116,15 +116,15 @@ class StoredEntry implements TraceEntry {
     readonly method: string,
     readonly status: number | undefined,
     readonly cseq: string,
-    /** The bytes: a latin1 string (one byte a character) once kept, else the caller's view. */
-    private readonly raw: Buffer | string,
+    /**
+     * The bytes as a latin1 string (one byte a character): the caller's bytes are reused by the
+     * transport, and one copy into the JS heap is lighter than a Buffer of its own.
+     */
+    private readonly raw: string,
   ) {}
 
   get text(): string {
-    const raw = this.raw;
-    return typeof raw === 'string'
-      ? Buffer.from(raw, 'latin1').toString('utf8')
-      : raw.toString('utf8');
+    return Buffer.from(this.raw, 'latin1').toString('utf8');
   }
 
   /** The plain entry (what the API serialises). */
@@ -192,7 +192,10 @@ export class SipTrace {
     if (!callId) return undefined;
     const response = first.startsWith('SIP/') ? RESPONSE_LINE.exec(first) : null;
     const method = response ? (cseq.split(/\s+/)[1] ?? '') : (first.split(' ')[0] ?? '');
-    const kept = method !== 'REGISTER';
+    const status = response ? Number(response[1]) : undefined;
+    // A REGISTER in another spelling: counted, not kept, as above.
+    if (method === 'REGISTER')
+      return status === undefined ? REGISTER_REQUEST : registerResponse(status);
     const entry = new StoredEntry(
       ++this.seq,
       this.now(),
@@ -201,13 +204,10 @@ export class SipTrace {
       callId,
       response ? `${response[1]} ${response[2] ?? ''}`.trim() : method,
       method,
-      response ? Number(response[1]) : undefined,
+      status,
       cseq,
-      // Only a kept entry owns a copy (the caller's bytes are reused by the transport): a latin1
-      // string, one copy into the JS heap, lighter than a Buffer of its own.
-      kept ? view.toString('latin1') : view,
+      view.toString('latin1'),
     );
-    if (!kept) return entry;
     let list = this.byCallId.get(callId);
     if (list) {
       // Most recently used last, so the oldest dialog is the first key (already so when this
