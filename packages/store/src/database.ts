@@ -34,13 +34,6 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 type Waiter = { exclusive: boolean; grant: () => void };
 
-interface GroupedWrite {
-  sql: string;
-  params: Params;
-  resolve: (rows: unknown[]) => void;
-  reject: (err: unknown) => void;
-}
-
 /**
  * FIFO gate: plain statements share it, a transaction holds it alone. A transaction waits for
  * statements already running and later statements wait for the transaction, so nothing runs
@@ -213,9 +206,6 @@ export class Database implements Queryable {
   private readonly gate = new Gate();
   private closed = false;
   private readonly statements: StatementCache;
-  /** Grouped writes waiting for the next transaction ({@link allGrouped}). */
-  private pending: GroupedWrite[] = [];
-  private flushing = false;
 
   private constructor(
     private readonly raw: sqlite3.Database,
@@ -277,61 +267,6 @@ export class Database implements Queryable {
 
   async exec(sql: string): Promise<void> {
     return this.shared(() => rawExec(this.raw, sql));
-  }
-
-  /**
-   * Runs the write `sql` (INSERT/UPDATE/DELETE, with or without RETURNING; its rows are returned)
-   * together with the other grouped writes made meanwhile, in one `BEGIN IMMEDIATE … COMMIT`:
-   * the writes of one event-loop turn, and while a group commits, every write that arrives until
-   * it is done. Resolves only after the COMMIT, so a caller that acknowledges once it resolves
-   * promises exactly what a write run alone does; one transaction per group instead of one per
-   * row is what makes a burst of registration refreshes cheap. A row that fails rejects alone
-   * (SQLite undoes that statement only); a COMMIT that fails rejects every row of the group.
-   */
-  allGrouped<T = Record<string, unknown>>(sql: string, params: Params = []): Promise<T[]> {
-    this.assertOpen();
-    return new Promise<T[]>((resolve, reject) => {
-      this.pending.push({ sql, params, resolve: resolve as (rows: unknown[]) => void, reject });
-      if (this.pending.length === 1 && !this.flushing) setImmediate(() => void this.flushGroup());
-    });
-  }
-
-  private async flushGroup(): Promise<void> {
-    if (this.flushing || this.pending.length === 0) return;
-    this.flushing = true;
-    const group = this.pending;
-    this.pending = [];
-    try {
-      if (group.length === 1) {
-        const w = group[0]!;
-        await this.all(w.sql, w.params).then(w.resolve, w.reject);
-        return;
-      }
-      const rows: unknown[][] = [];
-      const errors: unknown[] = [];
-      try {
-        await this.transaction((tx) =>
-          // Issued together: node-sqlite3 runs them in order on the one connection.
-          Promise.all(
-            group.map((w, i) =>
-              tx.all(w.sql, w.params).then(
-                (r) => void (rows[i] = r),
-                (err: unknown) => void (errors[i] = err),
-              ),
-            ),
-          ),
-        );
-      } catch (err) {
-        for (let i = 0; i < group.length; i++) if (errors[i] === undefined) errors[i] = err;
-      }
-      group.forEach((w, i) =>
-        errors[i] !== undefined ? w.reject(errors[i]) : w.resolve(rows[i] ?? []),
-      );
-    } finally {
-      this.flushing = false;
-      // Writes that came while this group committed form the next one.
-      if (this.pending.length > 0) setImmediate(() => void this.flushGroup());
-    }
   }
 
   /**
