@@ -136,4 +136,27 @@ describe('RegistrationRepo grouped upserts', () => {
     const latest = new Map(acknowledged.map((r) => [r.contact, r]));
     for (const [contact, r] of latest) expect(restored.get(contact)).toEqual(r);
   });
+
+  it('upsertBinding writes a kept binding as it is and resolves with what the database decided', async () => {
+    const first = await store.registrations.upsert(reg(0));
+    // A binding as the registrar keeps it: its own id and times are not written.
+    const binding = { ...first, id: 0, registeredAt: 1, updatedAt: 2, cseq: 9, extra: { n: 9 } };
+    const inGroup = Array.from({ length: 5 }, (_, i) => reg(i + 1));
+    const [got] = await Promise.all([
+      store.registrations.upsertBinding(binding),
+      ...inGroup.map((r) => store.registrations.upsert(r)),
+    ]);
+    expect(got).toEqual({ id: first.id, registeredAt: now, updatedAt: now });
+    expect(await store.registrations.get(first.tel, first.contact)).toEqual({
+      ...first,
+      cseq: 9,
+      extra: { n: 9 },
+    });
+    const fresh = await store.registrations.upsertBinding({
+      ...binding,
+      contact: 'sip:new@127.0.0.10',
+    });
+    expect(fresh.id).not.toBe(first.id);
+    expect((await store.registrations.get(first.tel, 'sip:new@127.0.0.10'))?.id).toBe(fresh.id);
+  });
 });

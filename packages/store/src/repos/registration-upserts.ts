@@ -14,27 +14,42 @@
 import type { Database, Queryable } from '../database';
 import { StoreError } from '../errors';
 
-/** One row to write (the repository's input with its values in column order). */
+/**
+ * One row to write: a binding as the registrar keeps it in memory (a `Registration` is one), read
+ * only when its group is written, so nothing is copied per upsert. It must not change until the
+ * upsert resolves.
+ */
 export interface UpsertRow {
-  tel: string;
-  contact: string;
-  /** The values of {@link COLUMNS}, in order. */
-  values: readonly unknown[];
+  readonly tel: string;
+  readonly contact: string;
+  readonly sourceIp: string;
+  readonly sourcePort: number;
+  readonly protocol: string;
+  readonly userAgent?: string;
+  readonly expiresAt: number;
+  readonly callId: string;
+  readonly cseq: number;
+  /** Stored as JSON; `{}` when absent. */
+  readonly extra?: Readonly<Record<string, unknown>>;
 }
 
 /** What the database adds to a written row. */
 export interface UpsertResult {
   id: number;
   registeredAt: number;
+  /** The time written as the row's `updated_at` (the upsert's). */
+  updatedAt: number;
 }
 
 interface Pending {
   row: UpsertRow;
+  /** Time of the upsert (epoch ms): `registered_at` of a new row, `updated_at` of any. */
+  at: number;
   resolve: (r: UpsertResult) => void;
   reject: (err: unknown) => void;
 }
 
-/** The columns of one row, in the order of {@link UpsertRow.values}. */
+/** The columns of one row, in the order of the statement's values. */
 export const COLUMNS = [
   'tel',
   'contact',
@@ -89,10 +104,10 @@ export class RegistrationUpserts {
 
   constructor(private readonly db: Database) {}
 
-  /** Writes `row`; resolves after the commit that made it durable. */
-  write(row: UpsertRow): Promise<UpsertResult> {
+  /** Writes `row` as of time `at`; resolves after the commit that made it durable. */
+  write(row: UpsertRow, at: number): Promise<UpsertResult> {
     return new Promise<UpsertResult>((resolve, reject) => {
-      this.pending.push({ row, resolve, reject });
+      this.pending.push({ row, at, resolve, reject });
       if (this.pending.length === 1 && !this.flushing) setImmediate(() => void this.flush());
     });
   }
@@ -151,8 +166,24 @@ export class RegistrationUpserts {
     results: Array<UpsertResult | undefined>,
     errors: unknown[],
   ): Promise<void> {
-    const params: unknown[] = [];
-    for (let i = at; i < at + n; i++) for (const v of group[i]!.row.values) params.push(v);
+    const params: unknown[] = new Array<unknown>(n * COLUMNS.length);
+    let k = 0;
+    for (let i = at; i < at + n; i++) {
+      const { row, at: time } = group[i]!;
+      // In the order of COLUMNS.
+      params[k++] = row.tel;
+      params[k++] = row.contact;
+      params[k++] = row.sourceIp;
+      params[k++] = row.sourcePort;
+      params[k++] = row.protocol;
+      params[k++] = row.userAgent ?? '';
+      params[k++] = row.expiresAt;
+      params[k++] = row.callId;
+      params[k++] = row.cseq;
+      params[k++] = JSON.stringify(row.extra ?? {});
+      params[k++] = time;
+      params[k++] = time;
+    }
     let rows: Returned[];
     try {
       rows = await q.all<Returned>(upsertSql(n), params);
@@ -170,7 +201,8 @@ export class RegistrationUpserts {
     for (let i = at; i < at + n; i++) {
       const { tel, contact } = group[i]!.row;
       const r = byKey.get(keyOf(tel, contact));
-      if (r !== undefined) results[i] = { id: r.id, registeredAt: r.registered_at };
+      if (r !== undefined)
+        results[i] = { id: r.id, registeredAt: r.registered_at, updatedAt: group[i]!.at };
     }
   }
 }
