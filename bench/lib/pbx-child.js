@@ -39,6 +39,9 @@ async function startBenchPbx({ dir, sipPort, env = {} }) {
  * server's dialogs and transactions), `cpu` and `exit`. `env` is added to the PBX's environment, `station` to every station created.
  */
 async function servePbx({ prefix, env = {}, station = {}, stateOf, prepare }) {
+  // This child is a PBX process: it reads its environment once, as main.ts (`npm start`) does.
+  const { snapshotProcessEnv } = require('../../apps/pbx/dist');
+  snapshotProcessEnv();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   if (prepare) await prepare(path.join(dir, 'pbx.sqlite'));
   const pbx = await startBenchPbx({ dir, sipPort: Number(process.env.BENCH_SIP_PORT), env });
@@ -134,8 +137,12 @@ const profiler = {
       await this.post('HeapProfiler.enable');
       await this.post('HeapProfiler.startSampling', {
         samplingInterval: 4096,
-        includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
+        // BENCH_HEAP_PROFILE=promoted: only what outlived the scavenges (the garbage that fills the
+        // old generation); =live: only what is still in the heap when the window ends.
+        includeObjectsCollectedByMajorGC: process.env.BENCH_HEAP_PROFILE !== 'live',
+        includeObjectsCollectedByMinorGC: !['live', 'promoted'].includes(
+          process.env.BENCH_HEAP_PROFILE,
+        ),
       });
     }
   },

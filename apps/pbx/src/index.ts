@@ -1,4 +1,5 @@
 export { startPbx, makeLogger } from './pbx';
+export { snapshotProcessEnv } from './process-env';
 export type { StartPbxOptions, RunningPbx } from './pbx';
 export type { AppContext, PbxModule } from './context';
 export type { CallControl } from './call-control';

@@ -1,8 +1,11 @@
 /** `npm start`: runs the PBX on embedded defaults (SIP server in-process, SQLite under ./data). */
 import { ConfigError } from '@pbx/config';
 import { startPbx, type RunningPbx } from './pbx';
+import { snapshotProcessEnv } from './process-env';
 
 async function main(): Promise<void> {
+  // Read once: drachtio-srf reads an environment variable for every SIP header (process-env.ts).
+  snapshotProcessEnv();
   // Signals are handled from the first moment: a stop during start-up waits for it, then stops.
   let stopRequested: string | undefined;
   let running: RunningPbx | undefined;

@@ -61,6 +61,7 @@ export { ChatGroupRepo, CHAT_GROUP_ADMIN, CHAT_GROUP_MEMBER_LIMIT } from './repo
 export type { ChatGroup, NewChatGroup } from './repos/chat-group-repo';
 export { RegistrationRepo } from './repos/registration-repo';
 export type { Registration, RegistrationInput, SipProtocol } from './repos/registration-repo';
+export type { UpsertResult } from './repos/registration-upserts';
 export { WebAuthRepo } from './repos/web-auth-repo';
 export { hashWebPassword, verifyWebPassword } from './web-passwords';
 export { WhitelistRepo } from './repos/whitelist-repo';

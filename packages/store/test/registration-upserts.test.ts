@@ -32,7 +32,7 @@ describe('RegistrationRepo grouped upserts', () => {
   afterEach(() => done());
 
   it('writes a burst in one group and resolves each with its own committed row', async () => {
-    // 150 rows: statements of 64, 64, 16, 4, 1 and 1 rows.
+    // 150 rows: one statement, its rows as one JSON parameter.
     const inputs = Array.from({ length: 150 }, (_, i) => reg(i));
     const got = await Promise.all(inputs.map((r) => store.registrations.upsert(r)));
     expect(new Set(got.map((r) => r.id)).size).toBe(150);
@@ -79,7 +79,7 @@ describe('RegistrationRepo grouped upserts', () => {
   });
 
   it('rejects only the rows that fail; the rest of their statement is committed', async () => {
-    // 70 rows (statements of 64, 4, 1, 1); rows 5 and 66 name no station.
+    // 70 rows in one statement; rows 5 and 66 name no station.
     const inputs = Array.from({ length: 70 }, (_, i) =>
       i === 5 || i === 66 ? reg(i, { tel: '999' }) : reg(i),
     );
@@ -135,5 +135,66 @@ describe('RegistrationRepo grouped upserts', () => {
     // The latest acknowledgement of each contact is what was restored.
     const latest = new Map(acknowledged.map((r) => [r.contact, r]));
     for (const [contact, r] of latest) expect(restored.get(contact)).toEqual(r);
+  });
+
+  it('upsertBinding writes a kept binding as it is and resolves with what the database decided', async () => {
+    const first = await store.registrations.upsert(reg(0));
+    // A binding as the registrar keeps it: its own id and times are not written.
+    const binding = { ...first, id: 0, registeredAt: 1, updatedAt: 2, cseq: 9, extra: { n: 9 } };
+    const inGroup = Array.from({ length: 5 }, (_, i) => reg(i + 1));
+    const [got] = await Promise.all([
+      store.registrations.upsertBinding(binding),
+      ...inGroup.map((r) => store.registrations.upsert(r)),
+    ]);
+    expect(got).toEqual({ id: first.id, registeredAt: now, updatedAt: now });
+    expect(await store.registrations.get(first.tel, first.contact)).toEqual({
+      ...first,
+      cseq: 9,
+      extra: { n: 9 },
+    });
+    const fresh = await store.registrations.upsertBinding({
+      ...binding,
+      contact: 'sip:new@127.0.0.10',
+    });
+    expect(fresh.id).not.toBe(first.id);
+    expect((await store.registrations.get(first.tel, 'sip:new@127.0.0.10'))?.id).toBe(fresh.id);
+  });
+
+  it('stores each value with its column type, also past one statement of rows', async () => {
+    // 600 rows: statements of 512 and 88.
+    const inputs = Array.from({ length: 600 }, (_, i) =>
+      reg(i, { userAgent: `Phone "${i}" ü`, extra: { n: i, s: 'a"b\\c', big: 2 ** 40 } }),
+    );
+    await Promise.all(inputs.map((r) => store.registrations.upsert(r)));
+    const other = await Database.open(path);
+    try {
+      const types = await other.all(
+        `SELECT DISTINCT typeof(tel) t, typeof(source_port) p, typeof(expires_at) e, typeof(cseq) c,
+           typeof(extra) x, typeof(registered_at) r, typeof(updated_at) u FROM registrations`,
+      );
+      expect(types).toEqual([
+        {
+          t: 'text',
+          p: 'integer',
+          e: 'integer',
+          c: 'integer',
+          x: 'text',
+          r: 'integer',
+          u: 'integer',
+        },
+      ]);
+      const rows = await other.all<{ contact: string; user_agent: string; extra: string }>(
+        'SELECT contact, user_agent, extra FROM registrations',
+      );
+      expect(rows).toHaveLength(600);
+      const byContact = new Map(inputs.map((r) => [r.contact, r]));
+      for (const row of rows) {
+        const r = byContact.get(row.contact)!;
+        expect(row.user_agent).toBe(r.userAgent);
+        expect(row.extra).toBe(JSON.stringify(r.extra));
+      }
+    } finally {
+      await other.close();
+    }
   });
 });

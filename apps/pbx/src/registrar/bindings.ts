@@ -5,6 +5,8 @@
  */
 import type { Registration } from '@pbx/store';
 
+const NONE: ReadonlyMap<string, Registration> = new Map();
+
 export class BindingTable {
   private readonly byTel = new Map<string, Map<string, Registration>>();
   private bindingCount = 0;
@@ -54,6 +56,14 @@ export class BindingTable {
     this.byTel.delete(tel);
     this.bindingCount -= contacts.size;
     return [...contacts.values()];
+  }
+
+  /**
+   * Every binding of `tel`, expired or not, without a copy (removing bindings of `tel` while
+   * iterating is allowed).
+   */
+  all(tel: string): IterableIterator<Registration> {
+    return (this.byTel.get(tel) ?? NONE).values();
   }
 
   /** Bindings of `tel` still live at `now`. */

@@ -38,7 +38,7 @@ import {
   userOfNameAddr,
   type ContactValue,
 } from '../sip/header-values';
-import type { CredentialDirectory } from './credential-directory';
+import type { CredentialDirectory, DirectoryEntry } from './credential-directory';
 import { ownString, ownUnlessKept } from './own-string';
 
 /** The parts of a REGISTER the registrar reads. Header values are as received (joined by commas). */
@@ -85,7 +85,7 @@ export interface RegistrarSettings {
 }
 
 export interface RegistrarDeps {
-  registrations: Pick<RegistrationRepo, 'upsert' | 'remove'>;
+  registrations: Pick<RegistrationRepo, 'upsert' | 'upsertBinding' | 'remove'>;
   accessLog: Pick<AccessLogRepo, 'add'>;
   directory: CredentialDirectory;
   whitelist: Pick<WhitelistCache, 'has'>;
@@ -178,19 +178,39 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     return this.authenticate(tel, req, creds, nonce.issuedAt, s, now);
   }
 
-  /** The rest of {@link handle} for well-formed credentials with a valid nonce. */
-  private async authenticate(
+  /**
+   * The rest of {@link handle} for well-formed credentials with a valid nonce. Known stations are
+   * in memory: no await (and no promise of its own) for them.
+   */
+  private authenticate(
     tel: string,
     req: RegisterRequest,
     creds: DigestCredentials,
     issuedAt: number,
     s: RegistrarSettings,
     now: number,
-  ): Promise<RegisterOutcome> {
-    const { comm, nonces, log, directory } = this.deps;
+  ): RegisterOutcome | Promise<RegisterOutcome> {
+    const { directory } = this.deps;
+    const entry = tel ? directory.cached(tel) : undefined;
+    if (entry === undefined && tel)
+      return directory
+        .lookup(tel)
+        .then((found) => this.authenticated(found, tel, req, creds, issuedAt, s, now));
+    return this.authenticated(entry, tel, req, creds, issuedAt, s, now);
+  }
+
+  /** {@link authenticate} once the station's entry is known (undefined: no such station). */
+  private authenticated(
+    entry: DirectoryEntry | undefined,
+    tel: string,
+    req: RegisterRequest,
+    creds: DigestCredentials,
+    issuedAt: number,
+    s: RegistrarSettings,
+    now: number,
+  ): RegisterOutcome | Promise<RegisterOutcome> {
+    const { comm, nonces, log } = this.deps;
     const src = req.source;
-    // Known stations are in memory: no await (and no promise) for them.
-    const entry = tel ? (directory.cached(tel) ?? (await directory.lookup(tel))) : undefined;
     if (!entry) return this.refuse('unknown-station', req, creds, tel, now);
     if (creds.username !== entry.credentials.userId)
       return this.refuse('wrong-user-id', req, creds, tel, now);
@@ -277,26 +297,26 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     return reply(r.status, r.phrase);
   }
 
-  private async bind(
+  /**
+   * Applies an authenticated REGISTER to the bindings in memory, at once, then returns the promise
+   * of its durable write ({@link persist}), which holds only what the answer needs: the request
+   * and what was parsed from it are let go before the wait for the COMMIT (objects alive across
+   * it outlive a scavenge and fill the old generation under load).
+   */
+  private bind(
     tel: string,
     req: RegisterRequest,
     creds: DigestCredentials,
     s: RegistrarSettings,
     now: number,
-  ): Promise<RegisterOutcome> {
-    const { bindings, log } = this.deps;
+  ): RegisterOutcome | Promise<RegisterOutcome> {
+    const { bindings } = this.deps;
     const contacts = parseContacts(req.contact);
     if (!contacts) return reply(400, 'Bad Contact Header');
 
     if (contacts.some((c) => c.kind === 'star')) {
       // The SIP server already refused `*` with other contacts or a non-zero Expires.
-      const removed = bindings.removeAll(tel);
-      for (const r of removed) {
-        await this.deps.registrations.remove(r.tel, r.contact);
-        this.emit('unbound', r, 'unregistered');
-      }
-      log.info({ tel, ip: req.source.ip, contacts: removed.length }, 'station unregistered');
-      return reply(200, reasonPhrase(200), { Date: this.dateHeader(now) });
+      return this.unbindAll(tel, req.source.ip, now);
     }
 
     const addresses = contacts.filter(
@@ -332,12 +352,15 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
       const r = bindings.get(tel, uri);
       if (r && bindings.remove(tel, uri)) unbound.push([r, 'unregistered']);
     }
-    const listed = new Set(addresses.map((c) => c.uri));
     if (adds.length > 0) {
       // A phone that re-registers under the same Call-ID with a new Contact (new address or
       // port) replaces its old binding instead of leaving it to expire.
-      for (const r of bindings.live(tel, 0)) {
-        if (r.callId === req.callId && !listed.has(r.contact) && bindings.remove(tel, r.contact))
+      for (const r of bindings.all(tel)) {
+        if (
+          r.callId === req.callId &&
+          !addresses.some((c) => c.uri === r.contact) &&
+          bindings.remove(tel, r.contact)
+        )
           unbound.push([r, 'replaced']);
       }
     }
@@ -373,23 +396,31 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
       bindings.set(r);
       bound.push([r, previous === undefined || previous.expiresAt <= now]);
     }
+    return this.persist(tel, req.source, unbound, bound, natted, now);
+  }
 
+  /**
+   * Writes what {@link bind} changed, tells the listeners and builds the 200. `src`: where the
+   * REGISTER came from; the expiry granted to each contact bound is in its binding's extra.
+   */
+  private async persist(
+    tel: string,
+    src: PacketSource,
+    unbound: ReadonlyArray<[Registration, 'unregistered' | 'replaced']>,
+    bound: ReadonlyArray<[Registration, boolean]>,
+    natted: boolean,
+    now: number,
+  ): Promise<RegisterOutcome> {
+    const { bindings, log } = this.deps;
     for (const [r] of unbound) await this.deps.registrations.remove(r.tel, r.contact);
     for (const [r] of bound) {
-      const stored = await this.deps.registrations.upsert({
-        tel: r.tel,
-        contact: r.contact,
-        sourceIp: r.sourceIp,
-        sourcePort: r.sourcePort,
-        protocol: r.protocol,
-        userAgent: r.userAgent,
-        expiresAt: r.expiresAt,
-        callId: r.callId,
-        cseq: r.cseq,
-        extra: r.extra,
-      });
+      const stored = await this.deps.registrations.upsertBinding(r);
       // Keep the row's id and registration time unless a newer REGISTER already replaced it.
-      if (bindings.get(tel, r.contact) === r) bindings.set(stored);
+      if (bindings.get(tel, r.contact) === r) {
+        r.id = stored.id;
+        r.registeredAt = stored.registeredAt;
+        r.updatedAt = stored.updatedAt;
+      }
     }
 
     for (const [r, cause] of unbound) this.emit('unbound', r, cause);
@@ -398,28 +429,49 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const fresh = bound.some(([, f]) => f);
     const level = fresh ? 'info' : 'debug';
     if ((bound.length > 0 && log.isLevelEnabled(level)) || unbound.length > 0) {
-      const logFields = {
-        tel,
-        ip: req.source.ip,
-        port: req.source.port,
-        protocol: req.source.protocol,
-        natted,
-      };
+      const logFields = { tel, ip: src.ip, port: src.port, protocol: src.protocol, natted };
       if (fresh) {
-        log.info({ ...logFields, expires: adds.map((a) => a.granted) }, 'station registered');
+        log.info({ ...logFields, expires: bound.map(grantedOf) }, 'station registered');
       } else if (bound.length > 0 && log.isLevelEnabled('debug')) {
-        log.debug({ ...logFields, expires: adds.map((a) => a.granted) }, 'registration refreshed');
+        log.debug({ ...logFields, expires: bound.map(grantedOf) }, 'registration refreshed');
       }
       if (unbound.length > 0)
         log.info({ ...logFields, contacts: unbound.length }, 'contacts unregistered');
     }
 
     const headers: Record<string, string> = { Date: this.dateHeader(now) };
-    const live = bindings.live(tel, now);
-    if (live.length > 0) headers.Contact = live.map((r) => formatBinding(r, now)).join(', ');
-    if (adds.length === 1) headers.Expires = String(adds[0]!.granted);
+    const contact = formatLive(bindings.all(tel), now);
+    if (contact !== '') headers.Contact = contact;
+    if (bound.length === 1) headers.Expires = String(grantedOf(bound[0]!));
     return reply(200, reasonPhrase(200), headers);
   }
+
+  /** `Contact: *`: removes every binding of `tel`. */
+  private async unbindAll(tel: string, ip: string, now: number): Promise<RegisterOutcome> {
+    const removed = this.deps.bindings.removeAll(tel);
+    for (const r of removed) {
+      await this.deps.registrations.remove(r.tel, r.contact);
+      this.emit('unbound', r, 'unregistered');
+    }
+    this.deps.log.info({ tel, ip, contacts: removed.length }, 'station unregistered');
+    return reply(200, reasonPhrase(200), { Date: this.dateHeader(now) });
+  }
+}
+
+/** The expiry (s) granted to the binding `bound` made. */
+function grantedOf([r]: readonly [Registration, boolean]): number {
+  return (r.extra as unknown as RegistrationExtra).grantedExpires;
+}
+
+/** The Contact header of a 200 to REGISTER: every binding live at `now`, '' when none. */
+function formatLive(all: Iterable<Registration>, now: number): string {
+  let out = '';
+  for (const r of all) {
+    if (r.expiresAt <= now) continue;
+    if (out !== '') out += ', ';
+    out += formatBinding(r, now);
+  }
+  return out;
 }
 
 /** One binding as listed in a 200 to REGISTER: `<uri>;params;expires=<seconds left>`. */

@@ -62,3 +62,12 @@ test('the sweep finds a binding refreshed to expire sooner, and skips the scan u
   expect(t.takeExpired(1_999)).toEqual([]);
   expect(t.takeExpired(2_000).map((r) => r.contact)).toEqual(['sip:c']);
 });
+
+test('all() lists every binding of a station without a copy, and allows removal meanwhile', () => {
+  const t = new BindingTable();
+  t.load([reg('201', 'sip:a', 1_000), reg('201', 'sip:b', 50), reg('202', 'sip:c', 500)], 0);
+  expect([...t.all('201')].map((r) => r.contact)).toEqual(['sip:a', 'sip:b']);
+  expect([...t.all('999')]).toEqual([]);
+  for (const r of t.all('201')) t.remove('201', r.contact);
+  expect(t.size).toEqual({ stations: 1, bindings: 1 });
+});

@@ -179,6 +179,24 @@ describe('Registrar', () => {
     expect(h.bindings.isRegistered('201', h.clock.now)).toBe(true);
   });
 
+  test('the binding kept in memory is the stored row once answered; a refresh keeps its id', async () => {
+    const kept = () => h.bindings.get('201', 'sip:201@10.0.0.5:5062');
+    expect(await register(h, '201', 'secret201')).toMatchObject({ status: 200 });
+    const [row] = await h.store.registrations.listByTel('201');
+    expect(row!.id).toBeGreaterThan(0);
+    expect(kept()).toEqual(row);
+    const first = kept()!;
+    h.clock.now += 5_000;
+    expect(await register(h, '201', 'secret201')).toMatchObject({ status: 200 });
+    expect(kept()).not.toBe(first);
+    expect(kept()).toEqual((await h.store.registrations.listByTel('201'))[0]);
+    expect(kept()).toMatchObject({
+      id: first.id,
+      registeredAt: first.registeredAt,
+      updatedAt: h.clock.now,
+    });
+  });
+
   test('a binding whose write fails is not answered: the failure reaches the SIP port', async () => {
     // The station is known to the directory but gone from the database when its rows are
     // written (the CLI removed it meanwhile), beside a registration that is written fine.

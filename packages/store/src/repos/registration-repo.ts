@@ -1,5 +1,5 @@
 import type { Database } from '../database';
-import { RegistrationUpserts } from './registration-upserts';
+import { RegistrationUpserts, type UpsertResult } from './registration-upserts';
 
 /** Transport a contact registered over. */
 export type SipProtocol = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
@@ -118,24 +118,7 @@ export class RegistrationRepo {
     const now = this.clock();
     const userAgent = input.userAgent ?? '';
     const extra = input.extra ?? {};
-    const { id, registeredAt } = await this.upserts.write({
-      tel: input.tel,
-      contact: input.contact,
-      values: [
-        input.tel,
-        input.contact,
-        input.sourceIp,
-        input.sourcePort,
-        input.protocol,
-        userAgent,
-        input.expiresAt,
-        input.callId,
-        input.cseq,
-        JSON.stringify(extra),
-        now,
-        now,
-      ],
-    });
+    const { id, registeredAt } = await this.upserts.write({ ...input, userAgent, extra }, now);
     return {
       id,
       tel: input.tel,
@@ -151,6 +134,17 @@ export class RegistrationRepo {
       registeredAt,
       updatedAt: now,
     };
+  }
+
+  /**
+   * Writes `binding` as it is (a registration kept in memory: its own id, registration and update
+   * times are not written; the row's update time is now). Resolves, once committed like
+   * {@link upsert}, with only what the database decides: the row's id, its first registration
+   * time and the update time written. No copy of `binding` is made: it must not change until then.
+   */
+  upsertBinding(binding: Registration): Promise<UpsertResult> {
+    this.writes++;
+    return this.upserts.write(binding, this.clock());
   }
 
   async get(tel: string, contact: string): Promise<Registration | undefined> {
