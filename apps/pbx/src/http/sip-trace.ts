@@ -237,12 +237,16 @@ class StoredEntry implements TraceEntry {
     private readonly port: number,
     readonly callId: string,
     private readonly summary: TraceSummary,
-    /**
-     * A copy of the bytes (the transport reuses the caller's): outside the JavaScript heap, so
-     * the collector neither copies nor marks them however long the entry is kept.
-     */
-    private readonly raw: Buffer,
+    private readonly dialog: Dialog,
+    /** Where the message's bytes lie in its dialog's buffer. */
+    private readonly offset: number,
+    private readonly length: number,
   ) {}
+
+  /** The bytes kept (the first maxBytes of the message). */
+  private get raw(): Buffer {
+    return this.dialog.bytes.subarray(this.offset, this.offset + this.length);
+  }
 
   get method(): string {
     return this.summary.method;
@@ -290,10 +294,41 @@ class StoredEntry implements TraceEntry {
   }
 }
 
-/** The messages kept for one Call-ID, with the Call-ID every entry shares. */
-interface Dialog {
-  readonly callId: string;
-  readonly entries: StoredEntry[];
+/** The smallest buffer of a dialog's messages (a call leg's first few). */
+const FIRST_BUFFER = 4096;
+
+/**
+ * The messages kept for one Call-ID, with the Call-ID every entry shares, and a buffer of their
+ * own that holds copies of their bytes back to back (the transport reuses the caller's):
+ * outside the JavaScript heap, so the collector neither copies nor marks them however long they
+ * are kept, and freed with the dialog, so no message keeps memory of another dialog alive. It
+ * doubles when full: at most twice the bytes kept.
+ */
+class Dialog {
+  readonly entries: StoredEntry[] = [];
+  bytes: Buffer;
+  private used = 0;
+
+  constructor(
+    readonly callId: string,
+    first: number,
+  ) {
+    this.bytes = Buffer.allocUnsafeSlow(Math.max(FIRST_BUFFER, first));
+  }
+
+  /** Copies `data` in; returns where it lies. */
+  append(data: Buffer): number {
+    const at = this.used;
+    const need = at + data.length;
+    if (need > this.bytes.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, need));
+      this.bytes.copy(grown, 0, 0, at);
+      this.bytes = grown;
+    }
+    data.copy(this.bytes, at);
+    this.used = need;
+    return at;
+  }
 }
 
 export class SipTrace {
@@ -364,7 +399,7 @@ export class SipTrace {
         this.byCallId.set(callId, dialog);
       }
     } else {
-      dialog = { callId, entries: [] };
+      dialog = new Dialog(callId, view.length);
       while (this.byCallId.size >= this.maxDialogs) {
         const oldest = this.byCallId.keys().next().value;
         if (oldest === undefined) break;
@@ -374,9 +409,7 @@ export class SipTrace {
     }
     this.newest = dialog.callId;
     if (dialog.entries.length < this.maxPerDialog) {
-      // Small copies come from Node's shared pool: no allocation of their own.
-      const raw = Buffer.allocUnsafe(view.length);
-      view.copy(raw);
+      const offset = dialog.append(view);
       dialog.entries.push(
         new StoredEntry(
           ++this.seq,
@@ -386,7 +419,9 @@ export class SipTrace {
           peer.port,
           dialog.callId,
           summary,
-          raw,
+          dialog,
+          offset,
+          view.length,
         ),
       );
     }

@@ -278,6 +278,23 @@ describe('SipTrace', () => {
     ]);
   });
 
+  it("gives back every message of a dialog after its buffer grew, and no other dialog's", () => {
+    const t = new SipTrace({ maxBytes: 3000 });
+    const texts: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const body = String.fromCharCode(97 + i).repeat(200 * i);
+      const m = msg('INFO sip:x SIP/2.0', 'grow', `${i} INFO`).toString() + body;
+      texts.push(m);
+      const data = Buffer.from(m);
+      t.add('in', data, peer);
+      data.fill(0);
+      t.add('out', msg('OPTIONS sip:y SIP/2.0', `other${i}`, '1 OPTIONS'), peer);
+    }
+    expect(t.ladder(['grow']).map((e) => e.text)).toEqual(texts);
+    expect(t.ladder(['grow']).map((e) => e.cseq)).toEqual(texts.map((_, i) => `${i} INFO`));
+    expect(t.ladder(['other3']).map((e) => e.label)).toEqual(['OPTIONS']);
+  });
+
   it('gives back the text of a kept message as it came, UTF-8 included', () => {
     const t = new SipTrace();
     const m = Buffer.from(
