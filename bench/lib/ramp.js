@@ -120,6 +120,52 @@ function cpuMsOf(pid, { mainThread = false } = {}) {
   }
 }
 
+/**
+ * utime+stime in ms of each thread of `pid` (/proc/<pid>/task/<tid>/stat), by thread id; threads
+ * gone meanwhile are left out.
+ */
+function threadCpuMsOf(pid) {
+  const out = new Map();
+  let tids = [];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), ((Number(f[11]) + Number(f[12])) * 1000) / ticksPerSecond());
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
+/**
+ * Per-thread CPU between two {@link threadCpuMsOf} snapshots, in µs per operation, for the
+ * BENCH_THREADS line: `main` (JavaScript's thread), then every other thread with at least 1 % of
+ * the process's time, named by its id's distance from the process id (Node starts V8's four
+ * platform threads first, +2..+5 here, then libuv's pool; the SIP and media workers come later).
+ */
+function threadBreakdown(pid, before, after, n) {
+  const rows = [];
+  let total = 0;
+  for (const [tid, ms] of after) {
+    const d = ms - (before.get(tid) ?? 0);
+    total += d;
+    rows.push([tid, d]);
+  }
+  rows.sort((a, b) => b[1] - a[1]);
+  const us = (ms) => Math.round((ms * 1000) / n);
+  return rows
+    .filter(([tid, d]) => tid === pid || d >= total / 100)
+    .map(([tid, d]) => `${tid === pid ? 'main' : `+${tid - pid}`} ${us(d)}`)
+    .join(', ');
+}
+
 /** VmRSS of `pid` in bytes, from /proc/<pid>/status; null once it is gone. */
 function rssOf(pid) {
   try {
@@ -139,6 +185,7 @@ function measureProcess(pid, { intervalMs = 200 } = {}) {
   const t0 = Date.now();
   const cpu0 = cpuMsOf(pid);
   const main0 = cpuMsOf(pid, { mainThread: true });
+  const threads0 = process.env.BENCH_THREADS ? threadCpuMsOf(pid) : null;
   const rssStart = rssOf(pid);
   let rssPeak = rssStart ?? 0;
   let rssSum = 0;
@@ -160,6 +207,7 @@ function measureProcess(pid, { intervalMs = 200 } = {}) {
       const cpuMs = cpu0 === null || cpu1 === null ? NaN : cpu1 - cpu0;
       const main1 = cpuMsOf(pid, { mainThread: true });
       const mainCpuMs = main0 === null || main1 === null ? NaN : main1 - main0;
+      const threads1 = threads0 ? threadCpuMsOf(pid) : null;
       return {
         cpuMs,
         mainCpuMs,
@@ -170,6 +218,8 @@ function measureProcess(pid, { intervalMs = 200 } = {}) {
         rssMean: samples ? rssSum / samples : rssStart,
         perOpUs: (n) => (n > 0 ? Math.round((cpuMs * 1000) / n) : NaN),
         mainPerOpUs: (n) => (n > 0 ? Math.round((mainCpuMs * 1000) / n) : NaN),
+        threadsPerOpUs: (n) =>
+          threads0 && threads1 && n > 0 ? threadBreakdown(pid, threads0, threads1, n) : '',
       };
     },
   };
@@ -212,6 +262,7 @@ function pbxStep(r, { rate, expected, meter, idlePerS }) {
     failed: r.failed,
     cpuUs: meter.perOpUs(r.successful),
     mainCpuUs: meter.mainPerOpUs(r.successful),
+    threadsUs: meter.threadsPerOpUs ? meter.threadsPerOpUs(r.successful) : '',
     netCpuUs: netPerOpUs(meter, r.successful, idlePerS),
     rssPeak: meter.rssPeak,
   };
@@ -220,7 +271,7 @@ function pbxStep(r, { rate, expected, meter, idlePerS }) {
 /** The progress line of a PBX row's step (`label`: row, `per`: "call", "reg"). */
 const logPbxStep = (label, per) => (s) =>
   process.stderr.write(
-    `  ${label}: offered ${s.rate}/s → ${s.achieved}/s, ${s.successful} ok, ${s.failed} failed, ${s.cpuUs} µs CPU/${per} (net of idle ${s.netCpuUs}; main thread ${s.mainCpuUs}), RSS peak ${mib(s.rssPeak)} MiB\n`,
+    `  ${label}: offered ${s.rate}/s → ${s.achieved}/s, ${s.successful} ok, ${s.failed} failed, ${s.cpuUs} µs CPU/${per} (net of idle ${s.netCpuUs}; main thread ${s.mainCpuUs}), RSS peak ${mib(s.rssPeak)} MiB\n${s.threadsUs ? `         µs per ${per} by thread: ${s.threadsUs}\n` : ''}`,
   );
 
 module.exports = {

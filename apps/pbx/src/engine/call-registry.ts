@@ -89,8 +89,11 @@ export class Leg {
    * answer in it and must not end the exchange.
    */
   answerDueInAckOf: number | undefined;
-  /** The dialog as the phone sees it, for dialog-info and Replaces. */
-  sipIds: { callId: string; localTag?: string; remoteTag?: string };
+  /**
+   * The dialog as the phone sees it, for dialog-info and Replaces. Replaced whole when it
+   * changes, never changed in place: the station reducer keeps the object it was given.
+   */
+  sipIds: { readonly callId: string; readonly localTag?: string; readonly remoteTag?: string };
   /** Our origin line towards this phone. */
   private readonly origin = new SdpOrigin();
   /** The SDP we last sent this phone. */
@@ -332,7 +335,8 @@ export class CallRegistry implements CallStore {
           number: peer.number,
           ...(peer.displayName ? { displayName: peer.displayName } : {}),
         },
-        dialog: { ...leg.sipIds },
+        // Shared, not copied: a leg's ids are replaced whole, never changed in place.
+        dialog: leg.sipIds,
       },
     });
   }
@@ -346,7 +350,7 @@ export class CallRegistry implements CallStore {
       type: 'legProgress',
       legId: leg.id,
       state,
-      dialog: { ...leg.sipIds },
+      dialog: leg.sipIds,
     });
   }
 

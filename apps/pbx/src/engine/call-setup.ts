@@ -10,7 +10,7 @@ import { withDirection } from '../sip/sdp';
 import { Call, Leg, type CallInfo, type Party } from './call-registry';
 import { dispositionOf, type CdrDisposition, type HangupSide } from './cdr-writer';
 import { onAck, onReinvite } from './hold-relay';
-import { contactProtocol, refusesPlainMedia } from './srtp-policy';
+import { refusesPlainMediaTo } from './srtp-policy';
 
 /** Applies a leg event and carries out the leg's effects (CANCEL, final response, BYE). */
 export function legEvent(env: CallEnv, leg: Leg, e: LegEvent): void {
@@ -107,9 +107,9 @@ export function dial(env: CallEnv, req: DialRequest): Leg {
     }
     if (
       !req.outside &&
-      refusesPlainMedia(
+      refusesPlainMediaTo(
         env.config.security.srtp,
-        contactProtocol(target.uri),
+        target.uri,
         req.sdp,
         env.stations.row(station)?.srtp,
       )

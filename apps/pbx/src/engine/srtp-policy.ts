@@ -40,6 +40,20 @@ export function refusesPlainMedia(
   return mustUseSrtp(policy, protocol, station) && !isSrtpSdp(sdp);
 }
 
+/**
+ * {@link refusesPlainMedia} towards a contact: its transport is read from the URI only when the
+ * policy depends on it (not at all under the default `optional`, for every call's b-leg).
+ */
+export function refusesPlainMediaTo(
+  policy: SrtpPolicy,
+  contactUri: string,
+  sdp: string,
+  station: StationSrtp = 'policy',
+): boolean {
+  if (station !== 'required' && policy === 'optional') return false;
+  return refusesPlainMedia(policy, contactProtocol(contactUri), sdp, station);
+}
+
 /** The transport a contact URI asks for: `tls` for `sips:` or `;transport=tls`. */
 export function contactProtocol(uri: string): string {
   if (/^sips:/i.test(uri)) return 'tls';

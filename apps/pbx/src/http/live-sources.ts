@@ -4,7 +4,7 @@
  * the registrar's binding changes, the message relay and the call-record writer. The engine
  * knows nothing of HTTP; these are its public listener hooks.
  */
-import type { Call, CallRef } from '../engine/call-registry';
+import type { Call, CallRef, Leg } from '../engine/call-registry';
 import type { EventHub } from './event-hub';
 import type { HttpDeps } from './http-context';
 import type { PbxMetrics } from './metrics';
@@ -14,19 +14,29 @@ import { callView, contactView } from './views';
 /** The SIP Call-IDs seen in each recent call (for its ladder), bounded. */
 export class CallIds {
   private readonly byRef = new Map<string, Set<string>>();
+  /**
+   * The refs in the order they were first noted, as a ring: the oldest is forgotten without
+   * walking the map from its front (where forgotten refs leave holes until the map is rebuilt).
+   */
+  private readonly order: string[] = [];
+  private oldest = 0;
   constructor(private readonly max = 500) {}
 
   note(ref: string, callId: string): void {
     if (!callId) return;
     let set = this.byRef.get(ref);
     if (!set) {
-      while (this.byRef.size >= this.max) {
-        const oldest = this.byRef.keys().next().value;
-        if (oldest === undefined) break;
-        this.byRef.delete(oldest);
+      if (this.byRef.size >= this.max) {
+        const gone = this.order[this.oldest];
+        if (gone !== undefined) this.byRef.delete(gone);
       }
       set = new Set();
       this.byRef.set(ref, set);
+      if (this.order.length < this.max) this.order.push(ref);
+      else {
+        this.order[this.oldest] = ref;
+        this.oldest = (this.oldest + 1) % this.max;
+      }
     }
     set.add(callId);
   }
@@ -90,26 +100,38 @@ export function feedLiveSources(
         hub.publish('calls', 'call', view, [...stations]);
       });
   };
-  registry.onChange((ref: CallRef) =>
-    guard('call', () => {
+  const noteLeg = (ref: CallRef, leg: Leg | undefined): void => {
+    if (leg?.sipIds.callId) callIds.note(ref, leg.sipIds.callId);
+  };
+  // Several changes per SIP event and per call: no closure, array or pending record per change
+  // when the call is already pending as it is.
+  registry.onChange((ref: CallRef) => {
+    try {
       const call = registry.call(ref);
+      const queued = pending.get(ref);
       if (call) {
-        for (const leg of [call.aLeg, call.bLeg, ...call.attempts])
-          if (leg?.sipIds.callId) callIds.note(ref, leg.sipIds.callId);
-        pending.set(ref, { call, removed: false });
+        noteLeg(ref, call.aLeg);
+        noteLeg(ref, call.bLeg);
+        for (const leg of call.attempts) noteLeg(ref, leg);
+        if (queued === undefined || queued.call !== call || queued.removed)
+          pending.set(ref, { call, removed: false });
       } else {
         // Removed: told as ended, unless it never was told (nor is about to be) or was told
         // ended already (a leg untracked after its call was removed changes nothing more).
-        const last = pending.get(ref)?.call ?? known.get(ref);
+        const last = queued?.call ?? known.get(ref);
         known.delete(ref);
         if (!last) return;
-        pending.set(ref, { call: last, removed: true });
+        if (queued === undefined || queued.call !== last || !queued.removed)
+          pending.set(ref, { call: last, removed: true });
       }
-      if (scheduled) return;
-      scheduled = true;
-      setImmediate(publishPending);
-    }),
-  );
+    } catch (err) {
+      log.error({ err, what: 'call' }, 'event not published');
+      return;
+    }
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(publishPending);
+  });
 
   // Lamps, DND, forward, status: what a contact list shows. A call changes its stations several
   // times in one SIP event (leg added, ringing, ...): each station's contact is built and told

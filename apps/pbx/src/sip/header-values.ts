@@ -158,23 +158,44 @@ function usableSipUri(uri: string): ReturnType<typeof parseUri> {
   return u;
 }
 
+/**
+ * A parsed SIP URI whose parameter map is built on first read: most callers want the user or
+ * host of every INVITE's URIs and never look at the parameters.
+ */
+class ParsedSipUri implements SipUriParts {
+  private paramMap: Map<string, string | null> | undefined;
+  constructor(
+    readonly scheme: 'sip' | 'sips',
+    readonly user: string,
+    readonly host: string,
+    readonly port: number | undefined,
+    private readonly rawParams: Readonly<Record<string, string | null>>,
+    readonly headers: Readonly<Record<string, string>>,
+  ) {}
+
+  get params(): Map<string, string | null> {
+    this.paramMap ??= new Map(
+      Object.entries(this.rawParams).map(([k, v]) => [
+        k.toLowerCase(),
+        v === null ? null : unquoteParam(v),
+      ]),
+    );
+    return this.paramMap;
+  }
+}
+
 /** Parses a `sip:` or `sips:` URI far enough to know user, host, port and parameters. */
 export function parseSipUri(uri: string): SipUriParts | undefined {
   const u = usableSipUri(uri);
   if (!u) return undefined;
-  return {
-    scheme: u.scheme as 'sip' | 'sips',
-    user: u.user ?? '',
-    host: u.host.toLowerCase(),
-    port: u.port,
-    params: new Map(
-      Object.entries(u.params).map(([k, v]) => [
-        k.toLowerCase(),
-        v === null ? null : unquoteParam(v),
-      ]),
-    ),
-    headers: u.headers,
-  };
+  return new ParsedSipUri(
+    u.scheme as 'sip' | 'sips',
+    u.user ?? '',
+    u.host.toLowerCase(),
+    u.port,
+    u.params,
+    u.headers,
+  );
 }
 
 function unquoteParam(v: string): string {

@@ -1,4 +1,9 @@
-import { contactProtocol, mustUseSrtp, refusesPlainMedia } from '../../src/engine/srtp-policy';
+import {
+  contactProtocol,
+  mustUseSrtp,
+  refusesPlainMedia,
+  refusesPlainMediaTo,
+} from '../../src/engine/srtp-policy';
 import { isSrtpSdp } from '../../src/sip/srtp';
 
 const sdp = (m: string, extra = ''): string =>
@@ -43,5 +48,22 @@ describe('SRTP policy', () => {
     expect(contactProtocol('sips:202@127.0.0.1')).toBe('tls');
     expect(contactProtocol('sip:202@127.0.0.1:5060;transport=TCP')).toBe('tcp');
     expect(contactProtocol('sip:202@127.0.0.1:5060')).toBe('udp');
+  });
+
+  it('judges a contact by its transport as refusesPlainMedia does, for every policy', () => {
+    const plain = sdp('m=audio 4000 RTP/AVP 0');
+    const srtp = sdp('m=audio 4000 RTP/SAVP 0', KEY);
+    for (const policy of ['optional', 'tls', 'all'] as const)
+      for (const uri of [
+        'sip:202@h',
+        'sips:202@h',
+        'sip:202@h;transport=tls',
+        'sip:202@h;transport=tcp',
+      ])
+        for (const body of [plain, srtp])
+          for (const station of ['policy', 'required'] as const)
+            expect(refusesPlainMediaTo(policy, uri, body, station)).toBe(
+              refusesPlainMedia(policy, contactProtocol(uri), body, station),
+            );
   });
 });

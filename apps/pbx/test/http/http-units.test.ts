@@ -230,6 +230,71 @@ describe('SipTrace', () => {
     expect(t.ladder(['c', 'd']).map((e) => e.label)).toEqual(['INVITE', 'ACK', 'BYE']);
   });
 
+  it('reads method, status, label and CSeq from bytes as the text parse does, in any spelling', () => {
+    const lines = [
+      'INVITE sip:202@x SIP/2.0',
+      'SIP/2.0 180 Ringing',
+      'SIP/2.0 200',
+      'SIP/2.0  486 Busy Here',
+      'SIP/2.0 2000 Odd',
+      'SIP/2.0\t603 Decline',
+      'FOO sip:x SIP/2.0',
+      'SIPX sip:x SIP/2.0',
+      'NOSPACE',
+    ];
+    const cseqs = [
+      '1 INVITE',
+      '2  BYE',
+      '3 FOO',
+      '4 INVITE extra',
+      'INVITE',
+      ' 5 ACK ',
+      '6 INVIT\u00c9',
+    ];
+    const fields = (e: {
+      label: string;
+      method: string;
+      status?: number;
+      cseq: string;
+      peer: string;
+    }) => [e.label, e.method, e.status, e.cseq, e.peer];
+    let n = 0;
+    for (const first of lines)
+      for (const cseq of cseqs) {
+        n++;
+        const t = new SipTrace();
+        const usual = `${first}\r\nCall-ID: u${n}\r\nCSeq: ${cseq}\r\n\r\n`;
+        // Compact Call-ID and lower-case CSeq: the text parse alone.
+        const other = `${first}\r\ni: o${n}\r\ncseq: ${cseq}\r\n\r\n`;
+        const a = t.add('in', Buffer.from(usual), peer);
+        const b = t.add('in', Buffer.from(other), peer);
+        expect(a).toEqual(b);
+        expect(t.ladder([`u${n}`]).map(fields)).toEqual(t.ladder([`o${n}`]).map(fields));
+      }
+    const t = new SipTrace();
+    t.add('out', msg('SIP/2.0 180 Ringing', 'r', ' 7  INVITE '), peer);
+    expect(t.ladder(['r']).map(fields)).toEqual([
+      ['180 Ringing', 'INVITE', 180, '7  INVITE', '127.0.0.1:5070'],
+    ]);
+  });
+
+  it("gives back every message of a dialog after its buffer grew, and no other dialog's", () => {
+    const t = new SipTrace({ maxBytes: 3000 });
+    const texts: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const body = String.fromCharCode(97 + i).repeat(200 * i);
+      const m = msg('INFO sip:x SIP/2.0', 'grow', `${i} INFO`).toString() + body;
+      texts.push(m);
+      const data = Buffer.from(m);
+      t.add('in', data, peer);
+      data.fill(0);
+      t.add('out', msg('OPTIONS sip:y SIP/2.0', `other${i}`, '1 OPTIONS'), peer);
+    }
+    expect(t.ladder(['grow']).map((e) => e.text)).toEqual(texts);
+    expect(t.ladder(['grow']).map((e) => e.cseq)).toEqual(texts.map((_, i) => `${i} INFO`));
+    expect(t.ladder(['other3']).map((e) => e.label)).toEqual(['OPTIONS']);
+  });
+
   it('gives back the text of a kept message as it came, UTF-8 included', () => {
     const t = new SipTrace();
     const m = Buffer.from(

@@ -59,6 +59,14 @@ describe('URIs and Via', () => {
       port: undefined,
     });
     expect(parseSipUri('sip:201:pw@h')?.user).toBe('201');
+    // Parameters, read on demand: lower-case names, values unescaped, flags null.
+    const withParams = parseSipUri('sip:201@h;Transport=TCP;LR;maddr=%41');
+    expect([...(withParams?.params ?? [])]).toEqual([
+      ['transport', 'TCP'],
+      ['lr', null],
+      ['maddr', 'A'],
+    ]);
+    expect(withParams?.params).toBe(withParams?.params);
     expect(parseSipUri('sip:a@h:70000')).toBeUndefined();
     expect(parseSipUri('tel:+1234')).toBeUndefined();
   });
