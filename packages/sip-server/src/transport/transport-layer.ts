@@ -255,10 +255,23 @@ export class TransportLayer extends EventEmitter<{
    * Sends one message. UDP goes out of the listening socket; TCP/TLS reuse `dest.connectionId`, or
    * any open connection to the peer, or connect. Rejects with TransportError.
    */
-  async send(dest: Destination, data: Buffer, options: SendOptions = {}): Promise<SendResult> {
-    if (this.stopping || !this.started) throw new TransportError('transport is not running');
-    if (this.listenerCount('traffic') > 0) this.emit('traffic', 'out', data, dest);
-    if (dest.protocol === 'udp') return this.sendUdp(dest, data, options);
+  send(dest: Destination, data: Buffer, options: SendOptions = NO_OPTIONS): Promise<SendResult> {
+    // Not async: a UDP send (every response of ours) costs the one promise sendUdp makes.
+    try {
+      if (this.stopping || !this.started) throw new TransportError('transport is not running');
+      if (this.listenerCount('traffic') > 0) this.emit('traffic', 'out', data, dest);
+      if (dest.protocol === 'udp') return this.sendUdp(dest, data, options);
+      return this.sendStream(dest, data, options);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private async sendStream(
+    dest: Destination,
+    data: Buffer,
+    options: SendOptions,
+  ): Promise<SendResult> {
     const conn = await this.streamFor(dest, options);
     await conn.write(data);
     return {
@@ -510,7 +523,8 @@ export class TransportLayer extends EventEmitter<{
       try {
         l.socket.send(data, dest.port, dest.address, (err) => {
           if (err) failed(err);
-          else resolve({ local: { address: l.address, port: l.port } });
+          // One result per listener, shared by its sends (nobody changes a result).
+          else resolve((l.sent ??= { local: { address: l.address, port: l.port } }));
         });
       } catch (err) {
         failed(err instanceof Error ? err : new Error(String(err)));
@@ -582,6 +596,8 @@ export class TransportLayer extends EventEmitter<{
     }
   }
 }
+
+const NO_OPTIONS: SendOptions = {};
 
 function remoteKey(h: HostPort): string {
   return `${h.protocol}|${h.address}|${h.port}`;
