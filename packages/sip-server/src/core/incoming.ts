@@ -20,6 +20,7 @@ import {
 } from '../message';
 import type { ReceiveInfo } from '../transport/types';
 import type { ServerTransaction } from '../transaction';
+import type { AnyServerTransaction } from '../transaction/server-transaction';
 import type { Dialog } from '../dialog/dialog';
 import { respondSafely, type SipCore } from './sip-core';
 import type { IncomingRecord } from './records';
@@ -120,22 +121,29 @@ export function handleRequest(
  */
 export function track(core: SipCore, rec: IncomingRecord): void {
   core.incoming.set(rec.txnId, rec);
-  core.incomingByTxn.set(rec.txn, rec);
-  forgetWhenTerminated(core, rec.txn, rec.txnId);
+  // The transaction holds its record and the core's one end callback in two fields: no
+  // listener and no WeakMap entry per request.
+  rec.txn.owner = rec;
+  rec.txn.onEnd = (core.onIncomingEnded ??= (txn) => forgetRecordOf(core, txn));
   armGuard(core, rec);
 }
 
+/** The record of a request whose transaction is `txn`, while it is not finally answered. */
+export function liveRecordOf(txn: ServerTransaction): IncomingRecord | undefined {
+  const rec = txn.owner as IncomingRecord | undefined;
+  return rec && !rec.final ? rec : undefined;
+}
+
 /**
- * Drops the record of `txnId` when its transaction ends. A function of its own so that the
- * listener, which lives as long as the transaction, holds the id and not the record.
+ * The transaction of a tracked request ended: its record goes (it is usually gone already,
+ * forgotten when finally answered) and the transaction lets go of it.
  */
-function forgetWhenTerminated(core: SipCore, txn: ServerTransaction, txnId: string): void {
-  txn.once('terminated', () => {
-    const rec = core.incoming.get(txnId);
-    if (!rec) return;
-    clearRecordTimers(rec);
-    core.incoming.delete(txnId);
-  });
+function forgetRecordOf(core: SipCore, txn: AnyServerTransaction): void {
+  const rec = txn.owner as IncomingRecord | undefined;
+  txn.owner = undefined;
+  if (!rec || core.incoming.get(rec.txnId) !== rec) return;
+  clearRecordTimers(rec);
+  core.incoming.delete(rec.txnId);
 }
 
 function clearRecordTimers(rec: IncomingRecord): void {
@@ -154,7 +162,6 @@ function clearRecordTimers(rec: IncomingRecord): void {
 export function settle(core: SipCore, rec: IncomingRecord): void {
   rec.final = true;
   clearRecordTimers(rec);
-  if (core.incomingByTxn.get(rec.txn) === rec) core.incomingByTxn.delete(rec.txn);
   const d = rec.dialog;
   if (d && core.creatingRequest.get(d) === rec) core.creatingRequest.delete(d);
   if (rec.req.method === 'INVITE')
@@ -316,7 +323,7 @@ function handleCancel(
   const inviteTxn = core.transactions.findInviteServerTransaction(cancel);
   const proxied = inviteTxn ? core.proxied.get(inviteTxn) : undefined;
   if (proxied) return proxied.cancel(cancel, info, txn);
-  const rec = inviteTxn ? core.incomingByTxn.get(inviteTxn) : undefined;
+  const rec = inviteTxn ? liveRecordOf(inviteTxn) : undefined;
   const answered = inviteTxn ? core.answeredInvites.get(inviteTxn) : undefined;
   if (answered !== undefined) {
     const d = answered ? core.dialogs.get(answered) : undefined;

@@ -7,6 +7,7 @@ import type { SipMessage, SipRequest, SipResponse } from '../message/types';
 import { ownString, serializeMessageText } from '../message';
 import type { ReceiveInfo, ListenAddress, HostPort } from '../transport/types';
 import type { TransactionLayer, ServerTransaction } from '../transaction';
+import type { AnyServerTransaction } from '../transaction/server-transaction';
 import { DialogStore, type Dialog } from '../dialog/dialog';
 import type { ControlConnection, ControlServer } from '../wire/control-server';
 import { CRLF, stackTime, uniqueId } from '../wire/leader';
@@ -73,7 +74,8 @@ export interface ProxiedTransaction {
 export class SipCore {
   readonly dialogs = new DialogStore();
   readonly incoming = new Map<string, IncomingRecord>();
-  readonly incomingByTxn = new WeakMap<ServerTransaction, IncomingRecord>();
+  /** Called when the transaction of a request handed to a client ends (see incoming.ts). */
+  onIncomingEnded: ((txn: AnyServerTransaction) => void) | undefined;
   readonly outgoing = new Map<string, OutgoingRecord>();
   /** The incoming INVITE/SUBSCRIBE whose answer created a dialog (PRACK and UPDATE look it up). */
   readonly creatingRequest = new WeakMap<Dialog, IncomingRecord>();

@@ -36,6 +36,9 @@ export interface ServerTransactionContext {
   onAck(txn: ServerTransactionBase<{ kind: string }>, ack: SipRequest, info: ReceiveInfo): void;
 }
 
+/** Any server transaction, as the layer and a transaction's owner see it. */
+export type AnyServerTransaction = ServerTransactionBase<{ kind: string }>;
+
 /** Events of a server transaction. */
 export interface ServerTransactionEvents {
   terminated: (reason: TerminationReason) => void;
@@ -71,6 +74,14 @@ export interface ServerTransactionBase<S extends { kind: string }> {
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- typed events.
 export abstract class ServerTransactionBase<S extends { kind: string }> extends EventEmitter {
+  /**
+   * The transaction user's record of this request (one owner: the core's record of a request it
+   * handed to a client), and what to call when the transaction ends, before `terminated` is
+   * emitted. Fields rather than a WeakMap entry and an event listener per transaction: every
+   * request makes one.
+   */
+  owner: unknown;
+  onEnd: ((txn: AnyServerTransaction, reason: TerminationReason) => void) | undefined;
   private uuid: string | undefined;
   /** Unique id of this transaction (not the branch: two peers may pick the same branch). */
   get id(): string {
@@ -221,7 +232,7 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     this.stopped = true;
     this.timers.clear();
     this.ctx.onTerminated(this, 'completed');
-    this.safeEmit('terminated', 'completed');
+    this.ended('completed');
   }
 
   /** Whether the transaction may be handed to the layer once its final response left. */
@@ -291,7 +302,7 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
         case 'terminated':
           this.timers.clear();
           this.ctx.onTerminated(this, f.reason);
-          this.safeEmit('terminated', f.reason);
+          this.ended(f.reason);
           break;
         default:
           assertNever(f);
@@ -323,6 +334,20 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
       },
     );
     return sending;
+  }
+
+  /** The transaction is over: its owner's callback, then the `terminated` event. */
+  private ended(reason: TerminationReason): void {
+    const onEnd = this.onEnd;
+    if (onEnd) {
+      this.onEnd = undefined;
+      try {
+        onEnd(this, reason);
+      } catch (err) {
+        this.logger().error({ err }, 'server transaction owner failed at its end');
+      }
+    }
+    this.safeEmit('terminated', reason);
   }
 
   private safeEmit<E extends keyof ServerTransactionEvents>(
