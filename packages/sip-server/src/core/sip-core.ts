@@ -24,10 +24,11 @@ export function respondSafely(
   res: SipResponse,
   log?: Logger,
   text?: string,
+  wire?: Buffer,
 ): void {
   try {
     txn
-      .respond(res, text)
+      .respond(res, text, wire)
       .catch((err: unknown) => log?.debug({ err: String(err) }, 'response not sent'));
   } catch (err) {
     log?.debug({ err: String(err) }, 'response not sent');
@@ -143,7 +144,7 @@ export class SipCore {
     const bytes = Buffer.byteLength(text);
     let leader = `${uniqueId()}|sip|${opts.source ?? 'network'}|${bytes}|${from.protocol}|${from.address}|${from.port}|${stackTime()}|${txnId}|${dialogId}|`;
     if (opts.received) leader += `${opts.received.address}|${opts.received.port}|`;
-    conn.send(`${leader}${CRLF}${text}`);
+    conn.sendSip(leader, text, bytes);
   }
 
   /** Echo of a request we sent for the client (wire spec §4.1). */
@@ -155,12 +156,13 @@ export class SipCore {
     txnId: string,
   ): void {
     const text = serializeMessageText(req);
+    const bytes = Buffer.byteLength(text);
     conn.respond(
       msgId,
       [
         'OK',
         'application',
-        String(Buffer.byteLength(text)),
+        String(bytes),
         to.protocol,
         to.address,
         String(to.port),
@@ -170,10 +172,14 @@ export class SipCore {
         '',
       ],
       text,
+      bytes,
     );
   }
 
-  /** Echo of a response we sent for the client (wire spec §4.1); `text` if already serialized. */
+  /**
+   * Echo of a response we sent for the client (wire spec §4.1); `serialized` if already
+   * serialized, with its UTF-8 length when known.
+   */
   echoResponse(
     conn: ControlConnection,
     msgId: string,
@@ -182,14 +188,19 @@ export class SipCore {
     txnId: string,
     dialogId: string,
     serialized?: string,
+    serializedBytes?: number,
   ): void {
     const text = serialized ?? serializeMessageText(res);
+    const bytes =
+      serialized !== undefined && serializedBytes !== undefined
+        ? serializedBytes
+        : Buffer.byteLength(text);
     conn.respond(
       msgId,
       [
         'OK',
         'application',
-        String(Buffer.byteLength(text)),
+        String(bytes),
         to.protocol,
         to.address,
         String(to.port),
@@ -201,6 +212,7 @@ export class SipCore {
         '',
       ],
       text,
+      bytes,
     );
   }
 

@@ -170,9 +170,10 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
    * Sends a response: any number of 1xx, then one final. Throws InvalidStateError after the
    * final or once terminated. The promise settles with the first transmission. `text`, when
    * given, is `res` already serialized as text (serializeMessageText, body valid UTF-8): the
-   * caller needed it too (the echo to the client), so it is not built twice.
+   * caller needed it too (the echo to the client), so it is not built twice; `wire`, when given,
+   * is that text's UTF-8 bytes.
    */
-  respond(res: SipResponse, text?: string): Promise<SendResult> {
+  respond(res: SipResponse, text?: string, wire?: Buffer): Promise<SendResult> {
     if (this.stopped) throw new InvalidStateError('transaction layer stopped');
     const before = this.s.kind;
     const [s, effects] = this.reduce(
@@ -184,7 +185,8 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     this.s = s;
     this.logTransition(before, s.kind, `respond ${res.status}`, false);
     if (res.status >= 200) this.final = true;
-    const bytes = text === undefined ? serializeMessage(res) : Buffer.from(text, 'utf8');
+    const bytes =
+      text === undefined ? serializeMessage(res) : (wire ?? Buffer.from(text, 'utf8'));
     const via = this.reqVia;
     const dest =
       via !== undefined && getHeader(res, 'Via') === this.reqViaValue
@@ -200,7 +202,8 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     });
     if (this.final) {
       // From here on only retransmissions of this response and the ACK matching remain.
-      last.data = bytesAsText(bytes);
+      // All-ASCII text (its UTF-8 length is its length) is its own latin1 copy: kept as it is.
+      last.data = text !== undefined && bytes.length === text.length ? text : bytesAsText(bytes);
       this.req = undefined;
       this.reqVia = undefined;
       this.reqViaValue = undefined;
