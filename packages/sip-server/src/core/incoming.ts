@@ -124,7 +124,7 @@ export function track(core: SipCore, rec: IncomingRecord): void {
   // The transaction holds its record and the core's one end callback in two fields: no
   // listener and no WeakMap entry per request.
   rec.txn.owner = rec;
-  rec.txn.onEnd = (core.onIncomingEnded ??= (txn) => forgetRecordOf(core, txn));
+  rec.txn.onEnd = core.onIncomingEnded ??= (txn) => forgetRecordOf(core, txn);
   armGuard(core, rec);
 }
 

@@ -27,12 +27,22 @@ export function respondSafely(
   wire?: Buffer,
 ): void {
   try {
-    txn
-      .respond(res, text, wire)
-      .catch((err: unknown) => log?.debug({ err: String(err) }, 'response not sent'));
+    txn.respondAndForget(res, text, wire, log ? notSentLogger(log) : undefined);
   } catch (err) {
     log?.debug({ err: String(err) }, 'response not sent');
   }
+}
+
+/** Per logger, the one function that logs a response not sent (no closure per response). */
+const notSentLoggers = new WeakMap<Logger, (err: Error) => void>();
+
+function notSentLogger(log: Logger): (err: Error) => void {
+  let f = notSentLoggers.get(log);
+  if (f === undefined) {
+    f = (err) => log.debug({ err: String(err) }, 'response not sent');
+    notSentLoggers.set(log, f);
+  }
+  return f;
 }
 
 /** Failed-dialog markers kept at most (a flood of failing calls must not grow the map). */

@@ -17,7 +17,16 @@ import { TimerSet } from './timer-set';
 /** What a transaction needs from the transport: TransportLayer satisfies it. */
 export interface TransactionTransport {
   send(dest: Destination, data: Buffer): Promise<SendResult>;
+  /**
+   * The same send reporting to a callback (called once, later) instead of a promise: no promise
+   * and no microtasks for a send nobody awaits (every response of a server transaction).
+   * Optional: without it, `send` is used.
+   */
+  sendThen?(dest: Destination, data: Buffer, done: SendCallback): void;
 }
+
+/** How {@link TransactionTransport.sendThen} reports: an error, or the result. */
+export type SendCallback = (err: Error | undefined, result: SendResult | undefined) => void;
 
 /** The transaction user of a client transaction (the dialog layer, the wire controller, …). */
 export interface ClientTransactionUser {

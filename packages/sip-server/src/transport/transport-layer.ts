@@ -267,6 +267,53 @@ export class TransportLayer extends EventEmitter<{
     }
   }
 
+  /**
+   * {@link send} reporting to `done` (once, never synchronously) instead of a promise: a UDP
+   * datagram costs no promise at all.
+   */
+  sendThen(
+    dest: Destination,
+    data: Buffer,
+    done: (err: Error | undefined, result: SendResult | undefined) => void,
+    options: SendOptions = NO_OPTIONS,
+  ): void {
+    if (dest.protocol !== 'udp' || this.stopping || !this.started) {
+      this.send(dest, data, options).then(
+        (result) => done(undefined, result),
+        (err: unknown) => done(err instanceof Error ? err : new Error(String(err)), undefined),
+      );
+      return;
+    }
+    if (this.listenerCount('traffic') > 0) this.emit('traffic', 'out', data, dest);
+    const l = pickListener(this.bound, 'udp', dest.address, options.localAddress);
+    if (!l || l.protocol !== 'udp') {
+      const err = new TransportError(`no udp listener for ${dest.address}`);
+      process.nextTick(done, err, undefined);
+      return;
+    }
+    if (data.length > this.limits.maxMessageBytes) {
+      const err = new TransportError(`message of ${data.length} bytes too large for udp`);
+      process.nextTick(done, err, undefined);
+      return;
+    }
+    const failed = (err: Error): TransportError =>
+      new TransportError(`udp send to ${dest.address}:${dest.port} failed: ${err.message}`, {
+        cause: err,
+      });
+    try {
+      l.socket.send(data, dest.port, dest.address, (err) => {
+        if (err) done(failed(err), undefined);
+        else done(undefined, (l.sent ??= { local: { address: l.address, port: l.port } }));
+      });
+    } catch (err) {
+      process.nextTick(
+        done,
+        failed(err instanceof Error ? err : new Error(String(err))),
+        undefined,
+      );
+    }
+  }
+
   private async sendStream(
     dest: Destination,
     data: Buffer,
