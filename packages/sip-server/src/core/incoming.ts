@@ -166,7 +166,15 @@ export function settle(core: SipCore, rec: IncomingRecord): void {
   if (d && core.creatingRequest.get(d) === rec) core.creatingRequest.delete(d);
   if (rec.req.method === 'INVITE')
     core.answeredInvites.set(rec.txn, d && rec.dialogCreating ? d.id : '');
-  if (!rec.pendingUpdate) core.incoming.delete(rec.txnId);
+  if (!rec.pendingUpdate) {
+    core.incoming.delete(rec.txnId);
+    // The transaction outlives the answer (retransmissions, an INVITE's ACK) and must not keep
+    // the record, and with it the request, that long.
+    if (rec.txn.owner === rec) {
+      rec.txn.owner = undefined;
+      rec.txn.onEnd = undefined;
+    }
+  }
 }
 
 /** drachtio drops an unanswered request silently after 64 s; we answer (wire spec §6.2, §10). */
