@@ -109,6 +109,7 @@ export function handleRequest(
     final: false,
     cancelled: false,
     nextRseq: 1 + Math.floor(Math.random() * 1000),
+    guardAt: undefined,
   };
   track(core, rec);
   if (method === 'INVITE') core.cdr('attempt', 'network', undefined, req);
@@ -147,8 +148,7 @@ function forgetRecordOf(core: SipCore, txn: AnyServerTransaction): void {
 }
 
 function clearRecordTimers(rec: IncomingRecord): void {
-  if (rec.guard) clearTimeout(rec.guard);
-  rec.guard = undefined;
+  rec.guardAt = undefined;
   if (rec.reliable?.timer) clearTimeout(rec.reliable.timer);
   rec.reliable = undefined;
 }
@@ -177,31 +177,62 @@ export function settle(core: SipCore, rec: IncomingRecord): void {
   }
 }
 
-/** drachtio drops an unanswered request silently after 64 s; we answer (wire spec §6.2, §10). */
+/**
+ * drachtio drops an unanswered request silently after 64 s; we answer (wire spec §6.2, §10) when
+ * the client's own timer (64·T1) has run out. Every record waits the same time and
+ * `core.incoming` is in arrival order, which is deadline order, and holds only records not
+ * finally answered (and the rare one kept for an UPDATE): one sweep timer per core walks it from
+ * the front instead of a timer made and cleared per request. The sweep runs every 2·T1 (at most
+ * a second), so an answer comes at most that much after 64·T1, well before the transaction's own
+ * guard (64·T1 + T4).
+ */
 function armGuard(core: SipCore, rec: IncomingRecord): void {
-  rec.guard = setTimeout(() => {
-    if (rec.final) return;
-    const isInvite = rec.req.method === 'INVITE';
-    if (isInvite && rec.responded) return;
-    if (core.admits && !core.admits(rec.info.source)) {
-      // The client left it unanswered because its source is blocked (no-response mode):
-      // answering now would tell the scanner we are here. Forget it without a word.
-      settle(core, rec);
-      core.opts.transactions.abandon(rec.txn);
-      core.incoming.delete(rec.txnId);
-      core.refusals.set(
-        'dropped-unanswered-blocked',
-        (core.refusals.get('dropped-unanswered-blocked') ?? 0) + 1,
-      );
-      return;
-    }
-    core.log.warn(
-      { method: rec.req.method, txnId: rec.txnId },
-      'client never answered, answering for it',
+  rec.guardAt = Date.now() + 64 * core.opts.t1;
+  scheduleGuardSweep(core);
+}
+
+function scheduleGuardSweep(core: SipCore): void {
+  if (core.guardSweep !== undefined) return;
+  const every = Math.max(10, Math.min(1000, 2 * core.opts.t1));
+  core.guardSweep = setTimeout(() => sweepGuards(core), every);
+  // Waiting for an answer is no reason to keep the process alive.
+  core.guardSweep.unref();
+}
+
+function sweepGuards(core: SipCore): void {
+  core.guardSweep = undefined;
+  const now = Date.now();
+  for (const rec of core.incoming.values()) {
+    const at = rec.guardAt;
+    if (at === undefined) continue;
+    if (at > now) break;
+    rec.guardAt = undefined;
+    guardExpired(core, rec);
+  }
+  if (core.incoming.size > 0 && !core.stopped) scheduleGuardSweep(core);
+}
+
+function guardExpired(core: SipCore, rec: IncomingRecord): void {
+  if (rec.final) return;
+  const isInvite = rec.req.method === 'INVITE';
+  if (isInvite && rec.responded) return;
+  if (core.admits && !core.admits(rec.info.source)) {
+    // The client left it unanswered because its source is blocked (no-response mode):
+    // answering now would tell the scanner we are here. Forget it without a word.
+    settle(core, rec);
+    core.opts.transactions.abandon(rec.txn);
+    core.incoming.delete(rec.txnId);
+    core.refusals.set(
+      'dropped-unanswered-blocked',
+      (core.refusals.get('dropped-unanswered-blocked') ?? 0) + 1,
     );
-    finishUnanswered(core, rec, isInvite ? 480 : 408);
-  }, 64 * core.opts.t1);
-  rec.guard.unref();
+    return;
+  }
+  core.log.warn(
+    { method: rec.req.method, txnId: rec.txnId },
+    'client never answered, answering for it',
+  );
+  finishUnanswered(core, rec, isInvite ? 480 : 408);
 }
 
 export function finishUnanswered(core: SipCore, rec: IncomingRecord, status: number): void {
@@ -253,6 +284,7 @@ function handleInDialog(
     final: false,
     cancelled: false,
     nextRseq: 1,
+    guardAt: undefined,
   };
   switch (method) {
     case 'BYE':

@@ -85,6 +85,10 @@ export interface ProxiedTransaction {
 export class SipCore {
   readonly dialogs = new DialogStore();
   readonly incoming = new Map<string, IncomingRecord>();
+  /** The one timer answering requests no client answered in time (see incoming.ts armGuard). */
+  guardSweep: NodeJS.Timeout | undefined;
+  /** Set by {@link stop}. */
+  stopped = false;
   /** Called when the transaction of a request handed to a client ends (see incoming.ts). */
   onIncomingEnded: ((txn: AnyServerTransaction) => void) | undefined;
   readonly outgoing = new Map<string, OutgoingRecord>();
@@ -228,8 +232,11 @@ export class SipCore {
 
   /** Clears every timer this core started (server stop). */
   stop(): void {
+    this.stopped = true;
+    if (this.guardSweep !== undefined) clearTimeout(this.guardSweep);
+    this.guardSweep = undefined;
     for (const rec of this.incoming.values()) {
-      if (rec.guard) clearTimeout(rec.guard);
+      rec.guardAt = undefined;
       if (rec.reliable?.timer) clearTimeout(rec.reliable.timer);
       rec.final = true;
     }
