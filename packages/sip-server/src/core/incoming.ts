@@ -20,6 +20,7 @@ import {
 } from '../message';
 import type { ReceiveInfo } from '../transport/types';
 import type { ServerTransaction } from '../transaction';
+import type { AnyServerTransaction } from '../transaction/server-transaction';
 import type { Dialog } from '../dialog/dialog';
 import { respondSafely, type SipCore } from './sip-core';
 import type { IncomingRecord } from './records';
@@ -108,6 +109,7 @@ export function handleRequest(
     final: false,
     cancelled: false,
     nextRseq: 1 + Math.floor(Math.random() * 1000),
+    guardAt: undefined,
   };
   track(core, rec);
   if (method === 'INVITE') core.cdr('attempt', 'network', undefined, req);
@@ -120,27 +122,33 @@ export function handleRequest(
  */
 export function track(core: SipCore, rec: IncomingRecord): void {
   core.incoming.set(rec.txnId, rec);
-  core.incomingByTxn.set(rec.txn, rec);
-  forgetWhenTerminated(core, rec.txn, rec.txnId);
+  // The transaction holds its record and the core's one end callback in two fields: no
+  // listener and no WeakMap entry per request.
+  rec.txn.owner = rec;
+  rec.txn.onEnd = core.onIncomingEnded ??= (txn) => forgetRecordOf(core, txn);
   armGuard(core, rec);
 }
 
+/** The record of a request whose transaction is `txn`, while it is not finally answered. */
+export function liveRecordOf(txn: ServerTransaction): IncomingRecord | undefined {
+  const rec = txn.owner as IncomingRecord | undefined;
+  return rec && !rec.final ? rec : undefined;
+}
+
 /**
- * Drops the record of `txnId` when its transaction ends. A function of its own so that the
- * listener, which lives as long as the transaction, holds the id and not the record.
+ * The transaction of a tracked request ended: its record goes (it is usually gone already,
+ * forgotten when finally answered) and the transaction lets go of it.
  */
-function forgetWhenTerminated(core: SipCore, txn: ServerTransaction, txnId: string): void {
-  txn.once('terminated', () => {
-    const rec = core.incoming.get(txnId);
-    if (!rec) return;
-    clearRecordTimers(rec);
-    core.incoming.delete(txnId);
-  });
+function forgetRecordOf(core: SipCore, txn: AnyServerTransaction): void {
+  const rec = txn.owner as IncomingRecord | undefined;
+  txn.owner = undefined;
+  if (!rec || core.incoming.get(rec.txnId) !== rec) return;
+  clearRecordTimers(rec);
+  core.incoming.delete(rec.txnId);
 }
 
 function clearRecordTimers(rec: IncomingRecord): void {
-  if (rec.guard) clearTimeout(rec.guard);
-  rec.guard = undefined;
+  rec.guardAt = undefined;
   if (rec.reliable?.timer) clearTimeout(rec.reliable.timer);
   rec.reliable = undefined;
 }
@@ -154,39 +162,77 @@ function clearRecordTimers(rec: IncomingRecord): void {
 export function settle(core: SipCore, rec: IncomingRecord): void {
   rec.final = true;
   clearRecordTimers(rec);
-  if (core.incomingByTxn.get(rec.txn) === rec) core.incomingByTxn.delete(rec.txn);
   const d = rec.dialog;
   if (d && core.creatingRequest.get(d) === rec) core.creatingRequest.delete(d);
   if (rec.req.method === 'INVITE')
     core.answeredInvites.set(rec.txn, d && rec.dialogCreating ? d.id : '');
-  if (!rec.pendingUpdate) core.incoming.delete(rec.txnId);
+  if (!rec.pendingUpdate) {
+    core.incoming.delete(rec.txnId);
+    // The transaction outlives the answer (retransmissions, an INVITE's ACK) and must not keep
+    // the record, and with it the request, that long.
+    if (rec.txn.owner === rec) {
+      rec.txn.owner = undefined;
+      rec.txn.onEnd = undefined;
+    }
+  }
 }
 
-/** drachtio drops an unanswered request silently after 64 s; we answer (wire spec §6.2, §10). */
+/**
+ * drachtio drops an unanswered request silently after 64 s; we answer (wire spec §6.2, §10) when
+ * the client's own timer (64·T1) has run out. Every record waits the same time and
+ * `core.incoming` is in arrival order, which is deadline order, and holds only records not
+ * finally answered (and the rare one kept for an UPDATE): one sweep timer per core walks it from
+ * the front instead of a timer made and cleared per request. The sweep runs every 2·T1 (at most
+ * a second), so an answer comes at most that much after 64·T1, well before the transaction's own
+ * guard (64·T1 + T4).
+ */
 function armGuard(core: SipCore, rec: IncomingRecord): void {
-  rec.guard = setTimeout(() => {
-    if (rec.final) return;
-    const isInvite = rec.req.method === 'INVITE';
-    if (isInvite && rec.responded) return;
-    if (core.admits && !core.admits(rec.info.source)) {
-      // The client left it unanswered because its source is blocked (no-response mode):
-      // answering now would tell the scanner we are here. Forget it without a word.
-      settle(core, rec);
-      core.opts.transactions.abandon(rec.txn);
-      core.incoming.delete(rec.txnId);
-      core.refusals.set(
-        'dropped-unanswered-blocked',
-        (core.refusals.get('dropped-unanswered-blocked') ?? 0) + 1,
-      );
-      return;
-    }
-    core.log.warn(
-      { method: rec.req.method, txnId: rec.txnId },
-      'client never answered, answering for it',
+  rec.guardAt = Date.now() + 64 * core.opts.t1;
+  scheduleGuardSweep(core);
+}
+
+function scheduleGuardSweep(core: SipCore): void {
+  if (core.guardSweep !== undefined) return;
+  const every = Math.max(10, Math.min(1000, 2 * core.opts.t1));
+  core.guardSweep = setTimeout(() => sweepGuards(core), every);
+  // Waiting for an answer is no reason to keep the process alive.
+  core.guardSweep.unref();
+}
+
+function sweepGuards(core: SipCore): void {
+  core.guardSweep = undefined;
+  const now = Date.now();
+  for (const rec of core.incoming.values()) {
+    const at = rec.guardAt;
+    if (at === undefined) continue;
+    if (at > now) break;
+    rec.guardAt = undefined;
+    guardExpired(core, rec);
+  }
+  if (core.incoming.size > 0 && !core.stopped) scheduleGuardSweep(core);
+}
+
+function guardExpired(core: SipCore, rec: IncomingRecord): void {
+  if (rec.final) return;
+  const isInvite = rec.req.method === 'INVITE';
+  if (isInvite && rec.responded) return;
+  if (core.admits && !core.admits(rec.info.source)) {
+    // The client left it unanswered because its source is blocked (no-response mode):
+    // answering now would tell the scanner we are here. Forget it without a word.
+    settle(core, rec);
+    core.opts.transactions.abandon(rec.txn);
+    core.incoming.delete(rec.txnId);
+    core.refusals.set(
+      'dropped-unanswered-blocked',
+      (core.refusals.get('dropped-unanswered-blocked') ?? 0) + 1,
     );
-    finishUnanswered(core, rec, isInvite ? 480 : 408);
-  }, 64 * core.opts.t1);
-  rec.guard.unref();
+    return;
+  }
+  core.log.warn(
+    { method: rec.req.method, txnId: rec.txnId },
+    'client never answered, answering for it',
+  );
+  finishUnanswered(core, rec, isInvite ? 480 : 408);
 }
 
 export function finishUnanswered(core: SipCore, rec: IncomingRecord, status: number): void {
@@ -238,6 +284,7 @@ function handleInDialog(
     final: false,
     cancelled: false,
     nextRseq: 1,
+    guardAt: undefined,
   };
   switch (method) {
     case 'BYE':
@@ -316,7 +363,7 @@ function handleCancel(
   const inviteTxn = core.transactions.findInviteServerTransaction(cancel);
   const proxied = inviteTxn ? core.proxied.get(inviteTxn) : undefined;
   if (proxied) return proxied.cancel(cancel, info, txn);
-  const rec = inviteTxn ? core.incomingByTxn.get(inviteTxn) : undefined;
+  const rec = inviteTxn ? liveRecordOf(inviteTxn) : undefined;
   const answered = inviteTxn ? core.answeredInvites.get(inviteTxn) : undefined;
   if (answered !== undefined) {
     const d = answered ? core.dialogs.get(answered) : undefined;

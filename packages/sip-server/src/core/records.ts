@@ -31,7 +31,11 @@ export interface IncomingRecord {
     deadline: number;
   };
   nextRseq: number;
-  guard?: NodeJS.Timeout;
+  /**
+   * When (epoch ms) the core answers for a client that never does; undefined once done or moot.
+   * Set in every record's literal, so the field is part of its shape from the start.
+   */
+  guardAt: number | undefined;
 }
 
 /** A request a client sent to the network. */

@@ -3,7 +3,8 @@
  * Request-URI scheme (416) and the extensions the request requires (420 with Unsupported). The
  * server makes them so that no application can forget them; each refusal names its reason.
  */
-import type { SipRequest } from '../message/types';
+import type { SipHeader, SipRequest } from '../message/types';
+import { sameHeaderName } from '../message/header-names';
 import { getHeaders } from '../message';
 
 /** URI schemes a Request-URI may use here; anything else is refused with 416. */
@@ -47,15 +48,24 @@ export function checkRequest(
   return undefined;
 }
 
+const REQUIRE_HEADERS = ['Require', 'Proxy-Require'];
+const NONE: string[] = [];
+
+function isRequireHeader(h: SipHeader): boolean {
+  return sameHeaderName(h.name, 'Require') || sameHeaderName(h.name, 'Proxy-Require');
+}
+
 /**
  * Tags in Require and Proxy-Require that we do not support, in order, without duplicates. The
  * server ends every request it takes (it is a UAS, or a B2BUA that cannot honour an extension on
  * the next hop), so tags a proxy would have to support are refused as well (RFC 4475 §3.3.5).
  */
 export function unsupportedTags(req: SipRequest, supportedTags: ReadonlySet<string>): string[] {
+  // Runs on every request, and most carry neither header: no set or lists made for those.
+  if (!req.headers.some(isRequireHeader)) return NONE;
   const out: string[] = [];
   const seen = new Set<string>();
-  for (const name of ['Require', 'Proxy-Require']) {
+  for (const name of REQUIRE_HEADERS) {
     for (const value of getHeaders(req, name)) {
       for (const raw of value.split(',')) {
         const tag = raw.trim();

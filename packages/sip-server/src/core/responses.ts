@@ -146,19 +146,39 @@ export function sendResponse(
   if (m.status >= 200) settle(core, rec);
   if (reliable) startReliableRetransmit(core, rec, res);
   // Serialized once for the network and the echo (the body came as text, so it is valid UTF-8).
+  // Encoded once too: the datagram's bytes, whose length the echo's leader states.
   const text = serializeMessageText(res);
-  respondSafely(rec.txn, res, core.log, text);
+  const wire = Buffer.from(text, 'utf8');
+  respondSafely(rec.txn, res, core.log, text, wire);
   const dialogId = d && (rec.dialogCreating || core.dialogs.get(d.id) === d) ? d.id : '';
-  core.echoResponse(conn, msgId, res, rec.info.source, txnId, dialogId, text);
+  core.echoResponse(conn, msgId, res, rec.info.source, txnId, dialogId, text, wire.length);
 }
 
 /** The method of a CSeq value (`1 REGISTER` → `REGISTER`), upper-cased; '' when absent. */
 function cseqMethodOf(value: string | undefined): string {
   if (value === undefined) return '';
-  // `<seq> <method>`: the number, whitespace, the method (RFC 3261 §20.16).
-  const parts = value.trim().split(/\s+/);
-  const method = parts[1] ?? '';
-  return /[a-z]/.test(method) ? method.toUpperCase() : method;
+  // `<seq> <method>`: the number, whitespace, the method (RFC 3261 §20.16). Read in place, as
+  // for every answer of the app: no trimmed copy, no split list.
+  const n = value.length;
+  let i = 0;
+  while (i < n && isSpace(value.charCodeAt(i))) i++;
+  while (i < n && !isSpace(value.charCodeAt(i))) i++;
+  while (i < n && isSpace(value.charCodeAt(i))) i++;
+  let end = i;
+  let lower = false;
+  while (end < n && !isSpace(value.charCodeAt(end))) {
+    const c = value.charCodeAt(end);
+    if (c >= 0x61 && c <= 0x7a) lower = true;
+    end++;
+  }
+  const method = value.slice(i, end);
+  return lower ? method.toUpperCase() : method;
+}
+
+/** Whitespace as `\s` matches it (ASCII at once, anything else by the regex). */
+function isSpace(c: number): boolean {
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return /\s/.test(String.fromCharCode(c));
 }
 
 /**

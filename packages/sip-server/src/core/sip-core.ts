@@ -7,6 +7,7 @@ import type { SipMessage, SipRequest, SipResponse } from '../message/types';
 import { ownString, serializeMessageText } from '../message';
 import type { ReceiveInfo, ListenAddress, HostPort } from '../transport/types';
 import type { TransactionLayer, ServerTransaction } from '../transaction';
+import type { AnyServerTransaction } from '../transaction/server-transaction';
 import { DialogStore, type Dialog } from '../dialog/dialog';
 import type { ControlConnection, ControlServer } from '../wire/control-server';
 import { CRLF, stackTime, uniqueId } from '../wire/leader';
@@ -23,14 +24,25 @@ export function respondSafely(
   res: SipResponse,
   log?: Logger,
   text?: string,
+  wire?: Buffer,
 ): void {
   try {
-    txn
-      .respond(res, text)
-      .catch((err: unknown) => log?.debug({ err: String(err) }, 'response not sent'));
+    txn.respondAndForget(res, text, wire, log ? notSentLogger(log) : undefined);
   } catch (err) {
     log?.debug({ err: String(err) }, 'response not sent');
   }
+}
+
+/** Per logger, the one function that logs a response not sent (no closure per response). */
+const notSentLoggers = new WeakMap<Logger, (err: Error) => void>();
+
+function notSentLogger(log: Logger): (err: Error) => void {
+  let f = notSentLoggers.get(log);
+  if (f === undefined) {
+    f = (err) => log.debug({ err: String(err) }, 'response not sent');
+    notSentLoggers.set(log, f);
+  }
+  return f;
 }
 
 /** Failed-dialog markers kept at most (a flood of failing calls must not grow the map). */
@@ -73,7 +85,12 @@ export interface ProxiedTransaction {
 export class SipCore {
   readonly dialogs = new DialogStore();
   readonly incoming = new Map<string, IncomingRecord>();
-  readonly incomingByTxn = new WeakMap<ServerTransaction, IncomingRecord>();
+  /** The one timer answering requests no client answered in time (see incoming.ts armGuard). */
+  guardSweep: NodeJS.Timeout | undefined;
+  /** Set by {@link stop}. */
+  stopped = false;
+  /** Called when the transaction of a request handed to a client ends (see incoming.ts). */
+  onIncomingEnded: ((txn: AnyServerTransaction) => void) | undefined;
   readonly outgoing = new Map<string, OutgoingRecord>();
   /** The incoming INVITE/SUBSCRIBE whose answer created a dialog (PRACK and UPDATE look it up). */
   readonly creatingRequest = new WeakMap<Dialog, IncomingRecord>();
@@ -141,7 +158,7 @@ export class SipCore {
     const bytes = Buffer.byteLength(text);
     let leader = `${uniqueId()}|sip|${opts.source ?? 'network'}|${bytes}|${from.protocol}|${from.address}|${from.port}|${stackTime()}|${txnId}|${dialogId}|`;
     if (opts.received) leader += `${opts.received.address}|${opts.received.port}|`;
-    conn.send(`${leader}${CRLF}${text}`);
+    conn.sendSip(leader, text, bytes);
   }
 
   /** Echo of a request we sent for the client (wire spec §4.1). */
@@ -153,12 +170,13 @@ export class SipCore {
     txnId: string,
   ): void {
     const text = serializeMessageText(req);
+    const bytes = Buffer.byteLength(text);
     conn.respond(
       msgId,
       [
         'OK',
         'application',
-        String(Buffer.byteLength(text)),
+        String(bytes),
         to.protocol,
         to.address,
         String(to.port),
@@ -168,10 +186,14 @@ export class SipCore {
         '',
       ],
       text,
+      bytes,
     );
   }
 
-  /** Echo of a response we sent for the client (wire spec §4.1); `text` if already serialized. */
+  /**
+   * Echo of a response we sent for the client (wire spec §4.1); `serialized` if already
+   * serialized, with its UTF-8 length when known.
+   */
   echoResponse(
     conn: ControlConnection,
     msgId: string,
@@ -180,14 +202,19 @@ export class SipCore {
     txnId: string,
     dialogId: string,
     serialized?: string,
+    serializedBytes?: number,
   ): void {
     const text = serialized ?? serializeMessageText(res);
+    const bytes =
+      serialized !== undefined && serializedBytes !== undefined
+        ? serializedBytes
+        : Buffer.byteLength(text);
     conn.respond(
       msgId,
       [
         'OK',
         'application',
-        String(Buffer.byteLength(text)),
+        String(bytes),
         to.protocol,
         to.address,
         String(to.port),
@@ -199,13 +226,17 @@ export class SipCore {
         '',
       ],
       text,
+      bytes,
     );
   }
 
   /** Clears every timer this core started (server stop). */
   stop(): void {
+    this.stopped = true;
+    if (this.guardSweep !== undefined) clearTimeout(this.guardSweep);
+    this.guardSweep = undefined;
     for (const rec of this.incoming.values()) {
-      if (rec.guard) clearTimeout(rec.guard);
+      rec.guardAt = undefined;
       if (rec.reliable?.timer) clearTimeout(rec.reliable.timer);
       rec.final = true;
     }

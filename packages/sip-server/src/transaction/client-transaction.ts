@@ -17,7 +17,16 @@ import { TimerSet } from './timer-set';
 /** What a transaction needs from the transport: TransportLayer satisfies it. */
 export interface TransactionTransport {
   send(dest: Destination, data: Buffer): Promise<SendResult>;
+  /**
+   * The same send reporting to a callback (called once, later) instead of a promise: no promise
+   * and no microtasks for a send nobody awaits (every response of a server transaction).
+   * Optional: without it, `send` is used.
+   */
+  sendThen?(dest: Destination, data: Buffer, done: SendCallback): void;
 }
+
+/** How {@link TransactionTransport.sendThen} reports: an error, or the result. */
+export type SendCallback = (err: Error | undefined, result: SendResult | undefined) => void;
 
 /** The transaction user of a client transaction (the dialog layer, the wire controller, …). */
 export interface ClientTransactionUser {
@@ -208,21 +217,34 @@ export abstract class ClientTransactionBase<S extends { kind: string }> {
   }
 
   private transmit(data: Buffer): void {
-    this.ctx.transport.send(this.dest, data).then(
-      (result) => {
-        // Retransmissions and the ACK go over the same connection (RFC 3261 §17.1.1.3).
-        if (result.connectionId) this.dest = { ...this.dest, connectionId: result.connectionId };
-      },
-      (err: unknown) => {
-        this.lastError = err instanceof Error ? err : new Error(String(err));
-        this.logger().debug({ err }, 'send failed');
-        try {
-          this.dispatch({ type: 'transportError' });
-        } catch (e) {
-          this.logger().error({ err: e }, 'client transaction transport error handling failed');
-        }
-      },
+    const transport = this.ctx.transport;
+    // Through the callback form when the transport has one: no promise per request sent.
+    if (transport.sendThen) {
+      transport.sendThen(this.dest, data, (err, result) => {
+        if (err !== undefined || result === undefined) this.sendFailed(err);
+        else this.sent(result);
+      });
+      return;
+    }
+    transport.send(this.dest, data).then(
+      (result) => this.sent(result),
+      (err: unknown) => this.sendFailed(err),
     );
+  }
+
+  private sent(result: SendResult): void {
+    // Retransmissions and the ACK go over the same connection (RFC 3261 §17.1.1.3).
+    if (result.connectionId) this.dest = { ...this.dest, connectionId: result.connectionId };
+  }
+
+  private sendFailed(err: unknown): void {
+    this.lastError = err instanceof Error ? err : new Error(String(err ?? 'send failed'));
+    this.logger().debug({ err }, 'send failed');
+    try {
+      this.dispatch({ type: 'transportError' });
+    } catch (e) {
+      this.logger().error({ err: e }, 'client transaction transport error handling failed');
+    }
   }
 
   private callUser(fn: () => void): void {

@@ -36,6 +36,9 @@ export interface ServerTransactionContext {
   onAck(txn: ServerTransactionBase<{ kind: string }>, ack: SipRequest, info: ReceiveInfo): void;
 }
 
+/** Any server transaction, as the layer and a transaction's owner see it. */
+export type AnyServerTransaction = ServerTransactionBase<{ kind: string }>;
+
 /** Events of a server transaction. */
 export interface ServerTransactionEvents {
   terminated: (reason: TerminationReason) => void;
@@ -71,6 +74,14 @@ export interface ServerTransactionBase<S extends { kind: string }> {
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- typed events.
 export abstract class ServerTransactionBase<S extends { kind: string }> extends EventEmitter {
+  /**
+   * The transaction user's record of this request (one owner: the core's record of a request it
+   * handed to a client), and what to call when the transaction ends, before `terminated` is
+   * emitted. Fields rather than a WeakMap entry and an event listener per transaction: every
+   * request makes one.
+   */
+  owner: unknown;
+  onEnd: ((txn: AnyServerTransaction, reason: TerminationReason) => void) | undefined;
   private uuid: string | undefined;
   /** Unique id of this transaction (not the branch: two peers may pick the same branch). */
   get id(): string {
@@ -159,9 +170,44 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
    * Sends a response: any number of 1xx, then one final. Throws InvalidStateError after the
    * final or once terminated. The promise settles with the first transmission. `text`, when
    * given, is `res` already serialized as text (serializeMessageText, body valid UTF-8): the
-   * caller needed it too (the echo to the client), so it is not built twice.
+   * caller needed it too (the echo to the client), so it is not built twice; `wire`, when given,
+   * is that text's UTF-8 bytes.
    */
-  respond(res: SipResponse, text?: string): Promise<SendResult> {
+  respond(res: SipResponse, text?: string, wire?: Buffer): Promise<SendResult> {
+    let sent: Promise<SendResult> | undefined;
+    this.answer(res, text, wire, () => {
+      sent = this.transmit();
+    });
+    return sent ?? Promise.reject(new InvalidStateError('response not sent'));
+  }
+
+  /**
+   * {@link respond} for a caller that does not wait for the send (the core answering for a
+   * client): no promise is made. A failure to send is the transaction's `transportError` as
+   * always, and is also handed to `onFailed` (later), as is a response the state did not send.
+   * Throws as respond does.
+   */
+  respondAndForget(
+    res: SipResponse,
+    text?: string,
+    wire?: Buffer,
+    onFailed?: (err: Error) => void,
+  ): void {
+    let sending = false;
+    this.answer(res, text, wire, () => {
+      sending = true;
+      this.transmitThen(onFailed);
+    });
+    if (!sending && onFailed)
+      process.nextTick(onFailed, new InvalidStateError('response not sent'));
+  }
+
+  private answer(
+    res: SipResponse,
+    text: string | undefined,
+    wire: Buffer | undefined,
+    send: () => void,
+  ): void {
     if (this.stopped) throw new InvalidStateError('transaction layer stopped');
     const before = this.s.kind;
     const [s, effects] = this.reduce(
@@ -173,7 +219,7 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     this.s = s;
     this.logTransition(before, s.kind, `respond ${res.status}`, false);
     if (res.status >= 200) this.final = true;
-    const bytes = text === undefined ? serializeMessage(res) : Buffer.from(text, 'utf8');
+    const bytes = text === undefined ? serializeMessage(res) : (wire ?? Buffer.from(text, 'utf8'));
     const via = this.reqVia;
     const dest =
       via !== undefined && getHeader(res, 'Via') === this.reqViaValue
@@ -183,18 +229,15 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     this.last = last;
     if (res.status >= 200 && res.status < 300 && this.method === 'INVITE' && this.req)
       this.ctx.onAccepted(this, this.req, res);
-    let sent: Promise<SendResult> | undefined;
-    this.run(effects, () => {
-      sent = this.transmit();
-    });
+    this.run(effects, send);
     if (this.final) {
       // From here on only retransmissions of this response and the ACK matching remain.
-      last.data = bytesAsText(bytes);
+      // All-ASCII text (its UTF-8 length is its length) is its own latin1 copy: kept as it is.
+      last.data = text !== undefined && bytes.length === text.length ? text : bytesAsText(bytes);
       this.req = undefined;
       this.reqVia = undefined;
       this.reqViaValue = undefined;
     }
-    return sent ?? Promise.reject(new InvalidStateError('response not sent'));
   }
 
   /** The request arrived again. */
@@ -221,7 +264,7 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     this.stopped = true;
     this.timers.clear();
     this.ctx.onTerminated(this, 'completed');
-    this.safeEmit('terminated', 'completed');
+    this.ended('completed');
   }
 
   /** Whether the transaction may be handed to the layer once its final response left. */
@@ -274,7 +317,7 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
           send?.();
           break;
         case 'retransmit':
-          if (this.last) this.transmit().catch(() => undefined);
+          if (this.last) this.transmitThen(undefined);
           break;
         case 'passAck':
           if (this.currentAck) this.ctx.onAck(this, this.currentAck.ack, this.currentAck.info);
@@ -291,7 +334,7 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
         case 'terminated':
           this.timers.clear();
           this.ctx.onTerminated(this, f.reason);
-          this.safeEmit('terminated', f.reason);
+          this.ended(f.reason);
           break;
         default:
           assertNever(f);
@@ -306,23 +349,63 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     const bytes = typeof last.data === 'string' ? textAsBytes(last.data) : last.data;
     const sending = this.ctx.transport.send(last.dest, bytes);
     sending.then(
-      (result) => {
-        if (result.connectionId && this.last === last)
-          last.dest = { ...last.dest, connectionId: result.connectionId };
-        if (this.final && !this.stopped && this.ctx.onRetire && this.retirable())
-          this.ctx.onRetire(this);
-      },
-      (err: unknown) => {
-        this.lastError = err instanceof Error ? err : new Error(String(err));
-        this.logger().debug({ err }, 'send failed');
-        try {
-          this.dispatch({ type: 'transportError' });
-        } catch (e) {
-          this.logger().error({ err: e }, 'server transaction transport error handling failed');
-        }
-      },
+      (result) => this.sent(last, result),
+      (err: unknown) => this.sendFailed(err),
     );
     return sending;
+  }
+
+  /** Sends the last response without a promise when the transport can (see sendThen). */
+  private transmitThen(onFailed: ((err: Error) => void) | undefined): void {
+    const last = this.last;
+    if (!last) {
+      if (onFailed) process.nextTick(onFailed, new InvalidStateError('no response to send'));
+      return;
+    }
+    const transport = this.ctx.transport;
+    if (!transport.sendThen) {
+      this.transmit().catch((err: unknown) => onFailed?.(toError(err)));
+      return;
+    }
+    const bytes = typeof last.data === 'string' ? textAsBytes(last.data) : last.data;
+    transport.sendThen(last.dest, bytes, (err, result) => {
+      if (err !== undefined || result === undefined) {
+        const e = err ?? new Error('send failed');
+        this.sendFailed(e);
+        onFailed?.(e);
+      } else this.sent(last, result);
+    });
+  }
+
+  private sent(last: { data: Buffer | string; dest: Destination }, result: SendResult): void {
+    if (result.connectionId && this.last === last)
+      last.dest = { ...last.dest, connectionId: result.connectionId };
+    if (this.final && !this.stopped && this.ctx.onRetire && this.retirable())
+      this.ctx.onRetire(this);
+  }
+
+  private sendFailed(err: unknown): void {
+    this.lastError = toError(err);
+    this.logger().debug({ err }, 'send failed');
+    try {
+      this.dispatch({ type: 'transportError' });
+    } catch (e) {
+      this.logger().error({ err: e }, 'server transaction transport error handling failed');
+    }
+  }
+
+  /** The transaction is over: its owner's callback, then the `terminated` event. */
+  private ended(reason: TerminationReason): void {
+    const onEnd = this.onEnd;
+    if (onEnd) {
+      this.onEnd = undefined;
+      try {
+        onEnd(this, reason);
+      } catch (err) {
+        this.logger().error({ err }, 'server transaction owner failed at its end');
+      }
+    }
+    this.safeEmit('terminated', reason);
   }
 
   private safeEmit<E extends keyof ServerTransactionEvents>(
@@ -347,4 +430,8 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     this.log ??= this.ctx.logger.child({ txn: this.id, method: this.method });
     return this.log;
   }
+}
+
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }

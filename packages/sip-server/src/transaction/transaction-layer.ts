@@ -349,9 +349,8 @@ export class TransactionLayer extends EventEmitter {
 
   private forgetServer(txn: ServerTransaction): void {
     if (this.servers.get(txn.key) === txn) this.servers.delete(txn.key);
-    const final = txn.finalResponse;
-    if (final && txn.info.source.protocol !== 'udp' && !this.stopped)
-      this.recent.add(txn.key, final.text, final.dest, this.clock.now());
+    const final = txn.info.source.protocol !== 'udp' && !this.stopped && txn.finalResponse;
+    if (final) this.recent.add(txn.key, final.text, final.dest, this.clock.now());
     const dialogKey = this.acceptedKeys.get(txn);
     if (dialogKey !== undefined) {
       this.acceptedKeys.delete(txn);

@@ -1,10 +1,11 @@
 import dgram from 'node:dgram';
+import dns from 'node:dns';
 import net from 'node:net';
 import tls from 'node:tls';
 import { TransportError } from '../errors';
 import { presentedCertificate, tlsServerOptions } from './tls-server-options';
 import type { ListenOptions } from './transport-layer';
-import type { TransportProtocol } from './types';
+import type { SendResult, TransportProtocol } from './types';
 
 export interface UdpListener {
   protocol: 'udp';
@@ -13,6 +14,8 @@ export interface UdpListener {
   address: string;
   port: number;
   family: 4 | 6;
+  /** What each successful send from this socket resolves with (made on first use). */
+  sent?: SendResult;
 }
 
 export interface StreamListener {
@@ -45,7 +48,49 @@ export interface StreamHandlers {
 }
 
 function familyOf(address: string): 4 | 6 {
-  return net.isIPv6(address) ? 6 : 4;
+  // Runs per datagram sent (pickListener): an IPv6 address always holds a colon, so an IPv4 one
+  // is told without the IPv6 grammar's regex.
+  return address.includes(':') && net.isIPv6(address) ? 6 : 4;
+}
+
+/** Whether `s` is a dotted-quad IPv4 literal (`net.isIPv4` without its regex). */
+export function isIPv4Literal(s: string): boolean {
+  const n = s.length;
+  if (n < 7 || n > 15) return false;
+  let parts = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i === n ? 0x2e : s.charCodeAt(i);
+    if (c === 0x2e) {
+      // No empty part, no leading zero (as net.isIPv4), each part at most 255.
+      if (digits === 0 || value > 255 || (digits > 1 && s.charCodeAt(i - digits) === 0x30))
+        return false;
+      parts++;
+      digits = 0;
+      value = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (++digits > 3) return false;
+      value = value * 10 + (c - 0x30);
+    } else return false;
+  }
+  return parts === 4;
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+/**
+ * The UDP socket's address lookup. dgram looks up every destination before each send, even an IP
+ * literal (dns.lookup: option checks, an isIP regex and a nextTick per datagram); an address that
+ * is already an IP, as every destination of ours is in practice (a Via's received= or the packet
+ * source), is handed back at once, and only a host name goes to dns.lookup.
+ */
+function udpLookup(family: 4 | 6): (host: string, opts: unknown, cb: LookupCallback) => void {
+  return (host, _opts, cb) => {
+    if (family === 4 ? isIPv4Literal(host) : host.includes(':') && net.isIPv6(host))
+      cb(null, host, family);
+    else dns.lookup(host, family, cb);
+  };
 }
 
 const UDP_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -53,7 +98,10 @@ const UDP_BUFFER_BYTES = 4 * 1024 * 1024;
 /** Binds a UDP socket; port 0 picks a free port, reported in the listener. */
 export function bindUdp(l: ListenOptions, handlers: UdpHandlers): Promise<UdpListener> {
   const family = familyOf(l.address);
-  const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
+  const socket = dgram.createSocket({
+    type: family === 6 ? 'udp6' : 'udp4',
+    lookup: udpLookup(family),
+  });
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => {
       socket.close();

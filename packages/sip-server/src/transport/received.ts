@@ -4,6 +4,8 @@ import type { HostPort } from './types';
 
 /** `[::1]` → `::1`; IPv4-mapped IPv6 `::ffff:1.2.3.4` → `1.2.3.4`. */
 export function normalizeAddress(address: string): string {
+  // Runs per datagram received: an IPv4 source (no colon, no bracket) needs no regex.
+  if (address.charCodeAt(0) !== 0x5b && !address.includes(':')) return address.toLowerCase();
   let a = address;
   if (a.startsWith('[') && a.endsWith(']')) a = a.slice(1, -1);
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);

@@ -255,10 +255,70 @@ export class TransportLayer extends EventEmitter<{
    * Sends one message. UDP goes out of the listening socket; TCP/TLS reuse `dest.connectionId`, or
    * any open connection to the peer, or connect. Rejects with TransportError.
    */
-  async send(dest: Destination, data: Buffer, options: SendOptions = {}): Promise<SendResult> {
-    if (this.stopping || !this.started) throw new TransportError('transport is not running');
+  send(dest: Destination, data: Buffer, options: SendOptions = NO_OPTIONS): Promise<SendResult> {
+    // Not async: a UDP send (every response of ours) costs the one promise sendUdp makes.
+    try {
+      if (this.stopping || !this.started) throw new TransportError('transport is not running');
+      if (this.listenerCount('traffic') > 0) this.emit('traffic', 'out', data, dest);
+      if (dest.protocol === 'udp') return this.sendUdp(dest, data, options);
+      return this.sendStream(dest, data, options);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /**
+   * {@link send} reporting to `done` (once, never synchronously) instead of a promise: a UDP
+   * datagram costs no promise at all.
+   */
+  sendThen(
+    dest: Destination,
+    data: Buffer,
+    done: (err: Error | undefined, result: SendResult | undefined) => void,
+    options: SendOptions = NO_OPTIONS,
+  ): void {
+    if (dest.protocol !== 'udp' || this.stopping || !this.started) {
+      this.send(dest, data, options).then(
+        (result) => done(undefined, result),
+        (err: unknown) => done(err instanceof Error ? err : new Error(String(err)), undefined),
+      );
+      return;
+    }
     if (this.listenerCount('traffic') > 0) this.emit('traffic', 'out', data, dest);
-    if (dest.protocol === 'udp') return this.sendUdp(dest, data, options);
+    const l = pickListener(this.bound, 'udp', dest.address, options.localAddress);
+    if (!l || l.protocol !== 'udp') {
+      const err = new TransportError(`no udp listener for ${dest.address}`);
+      process.nextTick(done, err, undefined);
+      return;
+    }
+    if (data.length > this.limits.maxMessageBytes) {
+      const err = new TransportError(`message of ${data.length} bytes too large for udp`);
+      process.nextTick(done, err, undefined);
+      return;
+    }
+    const failed = (err: Error): TransportError =>
+      new TransportError(`udp send to ${dest.address}:${dest.port} failed: ${err.message}`, {
+        cause: err,
+      });
+    try {
+      l.socket.send(data, dest.port, dest.address, (err) => {
+        if (err) done(failed(err), undefined);
+        else done(undefined, (l.sent ??= { local: { address: l.address, port: l.port } }));
+      });
+    } catch (err) {
+      process.nextTick(
+        done,
+        failed(err instanceof Error ? err : new Error(String(err))),
+        undefined,
+      );
+    }
+  }
+
+  private async sendStream(
+    dest: Destination,
+    data: Buffer,
+    options: SendOptions,
+  ): Promise<SendResult> {
     const conn = await this.streamFor(dest, options);
     await conn.write(data);
     return {
@@ -510,7 +570,8 @@ export class TransportLayer extends EventEmitter<{
       try {
         l.socket.send(data, dest.port, dest.address, (err) => {
           if (err) failed(err);
-          else resolve({ local: { address: l.address, port: l.port } });
+          // One result per listener, shared by its sends (nobody changes a result).
+          else resolve((l.sent ??= { local: { address: l.address, port: l.port } }));
         });
       } catch (err) {
         failed(err instanceof Error ? err : new Error(String(err)));
@@ -582,6 +643,8 @@ export class TransportLayer extends EventEmitter<{
     }
   }
 }
+
+const NO_OPTIONS: SendOptions = {};
 
 function remoteKey(h: HostPort): string {
   return `${h.protocol}|${h.address}|${h.port}`;

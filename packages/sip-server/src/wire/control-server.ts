@@ -68,6 +68,25 @@ export class ControlConnection {
     const bytes = Buffer.byteLength(payload, 'utf8');
     if (bytes !== payload.length) this.pendingAscii = false;
     this.pending += `${bytes}#${payload}`;
+    this.schedule();
+  }
+
+  /**
+   * Queues one frame of a leader and a SIP message whose UTF-8 length the caller knows (it put
+   * that length in the leader): the message is not measured again, and no leader+message string
+   * is built and flattened just to be measured; the parts join the turn's chunk as they are.
+   */
+  sendSip(leader: string, sip: string, sipBytes: number): void {
+    if (this.closed || this.socket.destroyed) return;
+    if (this.log.isLevelEnabled('trace'))
+      this.log.trace({ conn: this.id, payload: `${leader}${CRLF}${sip}` }, 'control send');
+    const leaderBytes = Buffer.byteLength(leader, 'utf8');
+    if (leaderBytes !== leader.length || sipBytes !== sip.length) this.pendingAscii = false;
+    this.pending += `${leaderBytes + 2 + sipBytes}#${leader}${CRLF}${sip}`;
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flushNow);
@@ -87,9 +106,11 @@ export class ControlConnection {
   }
 
   /** `<uuid>|response|<msgId>|<status>|...tokens[⏎sip]` */
-  respond(msgId: string, tokens: string[], sip?: string): void {
-    const leader = [newMsgId(), 'response', msgId, ...tokens.map(safeToken)].join('|');
-    this.send(sip === undefined ? leader : `${leader}${CRLF}${sip}`);
+  respond(msgId: string, tokens: string[], sip?: string, sipBytes?: number): void {
+    let leader = `${newMsgId()}|response|${msgId}`;
+    for (const t of tokens) leader += `|${safeToken(t)}`;
+    if (sip === undefined) this.send(leader);
+    else this.sendSip(leader, sip, sipBytes ?? Buffer.byteLength(sip, 'utf8'));
   }
 
   decode(chunk: Buffer): string[] {
