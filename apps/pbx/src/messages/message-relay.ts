@@ -224,6 +224,10 @@ export class MessageRelay {
   async onRegistered(tel: string): Promise<void> {
     const welcome = this.d.welcome();
     if (welcome) await this.add({ fromTel: PBX_SENDER, toTel: tel, body: welcome });
+    // Nothing waits for it: no queue to read. `waiting` holds every station with a stored message
+    // not yet delivered (filled at start-up, by every relay, and by the change a `pbx message
+    // send` announces), so a storm of phones registering after a restart reads nothing.
+    else if (!this.waiting.has(tel)) return;
     await this.deliverPending(tel);
   }
 

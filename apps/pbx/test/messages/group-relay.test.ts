@@ -147,6 +147,26 @@ describe('MessageRelay: chat groups', () => {
     expect(await store.messages.queue('203')).toEqual([]);
   });
 
+  it('reads no queue for a station with nothing waiting, and still delivers what waits', async () => {
+    const g = await sales();
+    expect(await relay.sendToGroup('201', g.id, 'while you were away')).toBe(202);
+    const reads: Array<string | undefined> = [];
+    const queue = store.messages.queue.bind(store.messages);
+    store.messages.queue = (tel?: string) => {
+      reads.push(tel);
+      return queue(tel);
+    };
+    registered.add('204'); // not a member: nothing waits for it
+    await relay.onRegistered('204');
+    expect(reads).toEqual([]);
+    registered.add('202');
+    await relay.onRegistered('202');
+    expect(reads).toContain('202');
+    expect(port.sent.map((s) => [s.to, s.msg.body])).toEqual([
+      ['202', 'Alice (201): while you were away'],
+    ]);
+  });
+
   it('sends nothing for a group deleted while its messages waited', async () => {
     const g = await sales();
     expect(await relay.sendToGroup('201', g.id, 'soon gone')).toBe(202);
