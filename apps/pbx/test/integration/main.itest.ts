@@ -283,6 +283,13 @@ describe('pbx main', () => {
       } finally {
         if (pbxPid && alive(pbxPid)) process.kill(pbxPid, 'SIGKILL');
         if (npm.exitCode === null && npm.signalCode === null) npm.kill('SIGKILL');
+        // A PBX that never said it started has no pid here: the group npm leads (detached) is
+        // ours, and nothing of it may outlive the test.
+        try {
+          process.kill(-npm.pid!, 'SIGKILL');
+        } catch {
+          // The group is gone already.
+        }
       }
     },
     90_000,
