@@ -133,7 +133,7 @@ async function setupRate() {
         unit: 'µs',
         target: '≤ 1000',
         note: best
-          ? `at ${found.rate}/s (${best.netCpuUs} µs net of the idle PBX's ${idle.toFixed(0)} ms/s; main thread ${best.mainCpuUs} µs, SIP server in the ${process.env.PBX_SIP_THREAD || 'main'} thread); PBX RSS peak ${mib(best.rssPeak)} MiB`
+          ? `at ${found.rate}/s (${best.netCpuUs} µs net of the idle PBX's ${idle.toFixed(0)} ms/s; main thread ${best.mainCpuUs} µs, SIP server in the ${process.env.PBX_SIP_THREAD || 'worker'} thread); PBX RSS peak ${mib(best.rssPeak)} MiB`
           : '',
         ok: Boolean(best) && best.cpuUs <= 1000,
       },

@@ -144,7 +144,7 @@ async function run() {
         unit: 'µs',
         target: '≤ 250',
         ok: Boolean(best) && best.cpuUs <= 250,
-        note: `at ${found.rate}/s (${best ? best.netCpuUs : '?'} µs net of the idle PBX's ${idle.toFixed(0)} ms/s; main thread ${best ? best.mainCpuUs : '?'} µs, SIP server in the ${process.env.PBX_SIP_THREAD || 'main'} thread); first step (${first.rate}/s, stations seen for the first time): ${first.cpuUs} µs`,
+        note: `at ${found.rate}/s (${best ? best.netCpuUs : '?'} µs net of the idle PBX's ${idle.toFixed(0)} ms/s; main thread ${best ? best.mainCpuUs : '?'} µs, SIP server in the ${process.env.PBX_SIP_THREAD || 'worker'} thread); first step (${first.rate}/s, stations seen for the first time): ${first.cpuUs} µs`,
       },
       {
         name: `PBX RSS during a ${TARGET.toLocaleString('en')} reg/s run (peak)`,

@@ -47,8 +47,14 @@ export interface SipServerOptions {
    * at once; beyond it new requests get a stateless `503` (Retry-After 5).
    * `maxCompletedTransactions` (default 200,000): answered requests remembered as response bytes
    * to answer retransmissions (timer J, 64·T1); beyond it the oldest are forgotten early.
+   * `maxCompletedTransactionBytes` (default 640 per completed transaction): the bytes they are
+   * kept in, off the JS heap; beyond it, too, the oldest are forgotten early.
    */
-  limits?: { maxServerTransactions?: number; maxCompletedTransactions?: number };
+  limits?: {
+    maxServerTransactions?: number;
+    maxCompletedTransactions?: number;
+    maxCompletedTransactionBytes?: number;
+  };
   /** Emit cdr:attempt/start/stop to clients that route them. Default true. */
   cdrs?: boolean;
   logger?: Logger;
@@ -158,6 +164,9 @@ export async function startSipServer(
       : {}),
     ...(opts.limits?.maxCompletedTransactions !== undefined
       ? { maxCompletedTransactions: opts.limits.maxCompletedTransactions }
+      : {}),
+    ...(opts.limits?.maxCompletedTransactionBytes !== undefined
+      ? { maxCompletedTransactionBytes: opts.limits.maxCompletedTransactionBytes }
       : {}),
   });
   const listenAddresses = (): ListenAddress[] => transport.listenAddresses();

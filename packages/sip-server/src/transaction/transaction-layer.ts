@@ -62,6 +62,11 @@ export interface TransactionLayerOptions {
    * bytes each (default 200,000). When full, the oldest is forgotten early.
    */
   maxCompletedTransactions?: number;
+  /**
+   * Bytes of the ring those answers are kept in, off the JS heap (default 640 per entry of
+   * `maxCompletedTransactions`); when full, the oldest is forgotten early.
+   */
+  maxCompletedTransactionBytes?: number;
 }
 
 export interface TransactionLayerEvents {
@@ -135,6 +140,7 @@ export class TransactionLayer extends EventEmitter {
       opts.maxCompletedTransactions ?? DEFAULT_MAX_COMPLETED_TRANSACTIONS,
       64 * this.timers.t1,
       this.clock,
+      opts.maxCompletedTransactionBytes,
     );
     this.limiter = new LogLimiter(this.log);
     this.clientCtx = {

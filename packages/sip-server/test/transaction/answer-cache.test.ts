@@ -40,3 +40,84 @@ describe('AnswerCache', () => {
     expect(c.size).toBeLessThanOrEqual(11);
   });
 });
+
+describe('AnswerCache ring (answers kept off the JS heap)', () => {
+  test('wraps around its bytes many times and still answers every recent key exactly', () => {
+    // 4 KiB ring: a few dozen answers fit, so 2,000 adds lap it many times (padding at each end).
+    const c = new AnswerCache(1_000_000, 1_000_000, undefined, 4096);
+    const answer = (i: number) =>
+      Buffer.from(`SIP/2.0 200 OK\r\nCSeq: ${i} REGISTER\r\n${'x'.repeat(i % 97)}\r\n\r\n`);
+    for (let i = 0; i < 2000; i++) {
+      c.add(`z9hG4bK${i}|127.0.0.2:5060|REGISTER`, answer(i), dest, i);
+      // The newest is always there, byte for byte, and an evicted one never comes back wrong.
+      expect(c.get(`z9hG4bK${i}|127.0.0.2:5060|REGISTER`, i)?.bytes.equals(answer(i))).toBe(true);
+      if (i > 100) expect(c.get(`z9hG4bK${i - 100}|127.0.0.2:5060|REGISTER`, i)).toBeUndefined();
+    }
+    expect(c.size).toBeGreaterThan(5);
+    expect(c.size).toBeLessThan(60);
+    expect(c.evicted).toBe(2000 - c.size);
+  });
+
+  test('the byte bound evicts the oldest first, counted as evicted', () => {
+    const c = new AnswerCache(1000, 10_000, undefined, 4096);
+    const big = Buffer.alloc(900, 0x41);
+    for (let i = 0; i < 8; i++) c.add(`k${i}`, big, dest, i);
+    expect(c.size).toBeLessThanOrEqual(4);
+    expect(c.get('k0', 10)).toBeUndefined();
+    expect(c.get('k7', 10)?.bytes.equals(big)).toBe(true);
+    expect(c.evicted).toBe(8 - c.size);
+  });
+
+  test('an answer too big for the ring is not kept (and breaks nothing)', () => {
+    const c = new AnswerCache(10, 1000, undefined, 4096);
+    c.add('small', Buffer.from('a'), dest, 0);
+    c.add('huge', Buffer.alloc(2000), dest, 0);
+    expect(c.get('huge', 1)).toBeUndefined();
+    expect(c.get('small', 1)?.bytes.toString()).toBe('a');
+  });
+
+  test('keys that share a hash bucket are told apart by their text', () => {
+    // 16 buckets at most (maxEntries 16): 200 keys share them.
+    const c = new AnswerCache(16, 1000, undefined, 64 * 1024);
+    for (let i = 0; i < 16; i++) c.add(`key-${i}`, Buffer.from(`r${i}`), dest, 0);
+    for (let i = 0; i < 16; i++) expect(c.get(`key-${i}`, 1)?.bytes.toString()).toBe(`r${i}`);
+    expect(c.get('key-16', 1)).toBeUndefined();
+  });
+
+  test('keeps the destination with its connection, and non-ASCII keys and latin1 text exactly', () => {
+    const c = new AnswerCache(10, 1000);
+    const tcp = {
+      protocol: 'tcp' as const,
+      address: '127.0.0.3',
+      port: 40123,
+      connectionId: 'c-17',
+    };
+    c.add('z9hG4bKé☎|host:5060|OPTIONS', 'SIP/2.0 200 OK\r\nX: \u00ff\u0080\r\n\r\n', tcp, 0);
+    const hit = c.get('z9hG4bKé☎|host:5060|OPTIONS', 1);
+    expect(hit?.dest).toEqual(tcp);
+    expect([...hit!.bytes.subarray(-6)]).toEqual([0xff, 0x80, 13, 10, 13, 10]);
+    expect(c.get('z9hG4bKe☎|host:5060|OPTIONS', 1)).toBeUndefined();
+  });
+
+  test('the timer frees expired answers without another add, and clear forgets all', () => {
+    jest.useFakeTimers();
+    try {
+      const clock = {
+        now: () => Date.now(),
+        setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
+        clearTimeout: (t: unknown) => clearTimeout(t as NodeJS.Timeout),
+      };
+      const c = new AnswerCache(100, 500, clock);
+      for (let i = 0; i < 10; i++) c.add(`k${i}`, Buffer.from('x'), dest, clock.now());
+      expect(c.size).toBe(10);
+      jest.advanceTimersByTime(1600);
+      expect(c.size).toBe(0);
+      c.add('again', Buffer.from('y'), dest, clock.now());
+      c.clear();
+      expect(c.size).toBe(0);
+      expect(c.get('again', clock.now())).toBeUndefined();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
