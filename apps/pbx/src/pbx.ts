@@ -246,7 +246,12 @@ export async function startPbx(opts: StartPbxOptions = {}): Promise<RunningPbx> 
       voicemailFile: (rel) => installed.voicemail.files.abs(rel),
       defaultGreetingFile: () =>
         path.join(installed.voicemail.files.prompts, promptFile('greeting')),
-      ...(sipServer ? { sipTraffic: (l) => sipServer.onTraffic(l) } : {}),
+      ...(sipServer
+        ? {
+            sipTraffic: (l) => sipServer.onTraffic(l),
+            sipTrafficFlush: () => sipServer.flushTraffic(),
+          }
+        : {}),
       ...(mediaServer ? { mediaChannels: () => mediaServer.stats().channels } : {}),
     });
     stopAll.push(() => http.stop());

@@ -39,6 +39,11 @@ export interface HttpDeps {
       peer: { address: string; port: number },
     ) => void,
   ) => () => void;
+  /**
+   * Resolves once every SIP message handled so far has reached the `sipTraffic` listeners (the
+   * SIP worker hands its pending batch over at once).
+   */
+  readonly sipTrafficFlush?: () => Promise<void>;
   /** The absolute path of a voice-mail file (stored relative name); absent without voice mail. */
   readonly voicemailFile?: (rel: string) => string;
   /** The absolute path of the default voice-mail greeting (what a mailbox without its own plays). */

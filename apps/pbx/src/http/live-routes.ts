@@ -59,6 +59,9 @@ export function liveRoutes(app: FastifyInstance, h: HttpContext, callIds: CallId
     const { ref, call } = findCall(req);
     const ids = callIds.of(ref);
     if (!call && ids.length === 0) throw new NotFoundError('call', ref);
+    // The SIP worker hands its trace over in batches: the ladder waits for what it has handled,
+    // so a call hung up a moment ago shows its BYEs.
+    await h.deps.sipTrafficFlush?.().catch(() => undefined);
     const messages = h.trace.ladder(ids);
     // Name the phones: the station registered from each address the messages went to.
     const now = h.deps.ctx.now();

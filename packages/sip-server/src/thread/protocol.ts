@@ -51,6 +51,7 @@ export type ToWorker =
   | { op: 'reloadTls'; req: number; credentials: TlsCredentials }
   | { op: 'whenRouted'; req: number; verbs: string[]; withinMs: number }
   | { op: 'stop'; req: number }
+  | { op: 'flushTraffic'; req: number }
   | { op: 'blocks'; update: SourceBlocksUpdate }
   | { op: 'trace'; on: boolean }
   | { op: 'logLevel'; level: string };

@@ -36,6 +36,12 @@ export interface SipServerHandle extends AsyncDisposable {
    * batches, one per turn of its event loop, in order; only while someone listens.
    */
   onTraffic(listener: TrafficListener): () => void;
+  /**
+   * Resolves once every message the server handled so far has reached the traffic listeners: a
+   * worker's batch (up to 20 ms of messages) is handed over at once. For readers that must see
+   * the latest messages (a call's ladder right after its hang-up).
+   */
+  flushTraffic(): Promise<void>;
   /** Changes the sources dropped before parsing (see `SipServer.updateBlockedSources`). */
   updateBlockedSources(update: SourceBlocksUpdate): void;
   /** Installs a new certificate for new connections; rejects, changing nothing, when unusable. */
@@ -77,6 +83,8 @@ export async function startSipServerIn(opts: SipServerHandleOptions): Promise<Si
     control: server.control,
     sipAddresses: server.sipAddresses,
     stats: () => Promise.resolve(server.stats()),
+    // In the same thread every message reaches the listeners as it is handled.
+    flushTraffic: () => Promise.resolve(),
     onTraffic: (listener) => server.onTraffic(listener),
     updateBlockedSources: (update) => server.updateBlockedSources(update),
     reloadTls: (credentials) => Promise.resolve().then(() => server.reloadTls(credentials)),

@@ -158,6 +158,11 @@ async function run(port: MessagePort, init: WorkerInit): Promise<void> {
           traffic.flush();
         }
         break;
+      case 'flushTraffic':
+        // The batch is posted before the reply, on the same port: it arrives first.
+        traffic.flush();
+        reply(cmd.req, () => undefined);
+        break;
       case 'logLevel':
         logging.setLevel(cmd.level);
         break;

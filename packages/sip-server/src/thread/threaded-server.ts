@@ -145,6 +145,7 @@ export function startSipServerThread(
       control: ev.control,
       sipAddresses: ev.sipAddresses,
       stats: (o) => request<SipServerStats>((req) => ({ op: 'stats', req, gc: o?.gc === true })),
+      flushTraffic: () => request<undefined>((req) => ({ op: 'flushTraffic', req })),
       onTraffic: (listener) => {
         listeners.add(listener);
         if (listeners.size === 1) send({ op: 'trace', on: true });
