@@ -381,7 +381,7 @@ describe('planChunks', () => {
   });
 
   it('a call opened and ended in the batch: the end in the next chunk', () => {
-    const writes = [];
+    const writes: groupedWrites.GroupedWrite[] = [];
     for (let i = 0; i < 300; i++) writes.push(w(`c-${i}`, true), w(`c-${i}`, false));
     const chunks = chunksOf(writes);
     expect(chunks.map((c) => c.length)).toEqual([300, 300]);
