@@ -1,5 +1,6 @@
 import type { Database, Queryable } from '../database';
 import { ConflictError, NotFoundError } from '../errors';
+import { planChunks, writeChunks, type CdrColumns, type GroupedWrite } from './cdr-grouped-writes';
 
 /** How a call attempt ended. `feature`: the digits were a feature code (answered 480). */
 export type CdrDisposition =
@@ -298,29 +299,46 @@ export class CdrRepo {
 
   /**
    * {@link openConnected} and {@link record} for many calls, in this order, in one
-   * `BEGIN IMMEDIATE … COMMIT` and two statements per write (instead of a transaction and four
-   * or five statements each): what a busy PBX's call records cost. The rows are the same.
-   * Resolves once committed, with, per write, `undefined` when stored or the error that kept that
-   * one out (SQLite undoes the failing statement only); a COMMIT that fails rejects every write.
+   * `BEGIN IMMEDIATE … COMMIT` and two statements per chunk of up to 512 writes (see
+   * cdr-grouped-writes.ts), instead of a transaction and four or five statements each: what a
+   * busy PBX's call records cost. The rows are the same, ids included. Resolves once committed,
+   * with, per write, `undefined` when stored or the error that kept that one out; a COMMIT that
+   * fails rejects every write. When a grouped statement fails (a row breaks a constraint), the
+   * batch is rolled back and written again two statements per write, so that only the bad write
+   * fails (SQLite undoes the failing statement only).
    */
   async writeMany(writes: readonly CdrWrite[]): Promise<Array<unknown>> {
     const errors: unknown[] = writes.map(() => undefined);
-    const columns = writes.map((w, i) => {
+    const grouped = writes.map((w, i): GroupedWrite | undefined => {
       try {
-        return w.kind === 'open' ? openColumns(w.record) : this.endColumns(w.record);
+        const columns = w.kind === 'open' ? openColumns(w.record) : this.endColumns(w.record);
+        return { callRef: w.record.callRef, open: w.kind === 'open', columns };
       } catch (err) {
         errors[i] = err;
         return undefined;
       }
     });
-    if (columns.every((c) => c === undefined)) return errors;
+    if (grouped.every((g) => g === undefined)) return errors;
+    const plan = planChunks(grouped);
+    if (plan) {
+      try {
+        await this.db.transaction((tx) =>
+          writeChunks(tx, plan).catch((err: unknown) => {
+            throw new GroupRefused('grouped call-record write failed', { cause: err });
+          }),
+        );
+        return errors;
+      } catch (err) {
+        // BEGIN or COMMIT failed: every write's error, as below.
+        if (!(err instanceof GroupRefused)) throw err;
+      }
+    }
     await this.db.transaction(async (tx) => {
       // One after the other: each write's two statements must run in their order.
       for (let i = 0; i < writes.length; i++) {
-        const c = columns[i];
-        if (!c) continue;
-        const w = writes[i]!;
-        await upsertOpenRow(tx, w.record.callRef, c, w.kind === 'open').catch(
+        const g = grouped[i];
+        if (!g) continue;
+        await upsertOpenRow(tx, g.callRef, g.columns, g.open).catch(
           (err: unknown) => void (errors[i] = err),
         );
       }
@@ -547,6 +565,11 @@ function checkEnd(
   }
 }
 
+/** A grouped statement of {@link CdrRepo.writeMany} failed: its batch is written one by one. */
+class GroupRefused extends Error {
+  override name = 'GroupRefused';
+}
+
 const sqlWhere = (where: string[]): string => (where.length ? `WHERE ${where.join(' AND ')}` : '');
 
 async function mustGet(q: Queryable, id: number): Promise<CallRecord> {
@@ -629,7 +652,7 @@ export function formatMoney(micros: number): string {
 async function writeOpenRow(
   tx: Queryable,
   callRef: string,
-  columns: Readonly<Record<string, string | number | null>>,
+  columns: CdrColumns,
 ): Promise<CallRecord> {
   const names = Object.keys(columns);
   const values = Object.values(columns);
@@ -691,7 +714,7 @@ const OPEN_ROW =
 async function upsertOpenRow(
   tx: Queryable,
   callRef: string,
-  columns: Readonly<Record<string, string | number | null>>,
+  columns: CdrColumns,
   open: boolean,
 ): Promise<void> {
   const names = Object.keys(columns);
