@@ -10,8 +10,7 @@
  * let a replay through.
  */
 import { hash, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
-import { BoundedLru } from './lru';
-import { ownString } from './own-string';
+import { NonceCounts } from './nonce-counts';
 
 /** Default nonce lifetime: 5 minutes. */
 export const DEFAULT_NONCE_TTL_MS = 5 * 60_000;
@@ -42,10 +41,12 @@ export interface NonceOptions {
 export type NonceState =
   { kind: 'valid'; issuedAt: number } | { kind: 'stale'; issuedAt: number } | { kind: 'invalid' };
 
-interface Tracked {
-  nc: number;
-  issuedAt: number;
-}
+/** Value of each base64url character (-1: not one). */
+const B64 = new Int8Array(128).fill(-1);
+'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+  .split('')
+  .forEach((c, i) => (B64[c.charCodeAt(0)] = i));
+const b64 = (s: string, i: number): number => B64[s.charCodeAt(i)]!;
 
 export class NonceService {
   /**
@@ -57,7 +58,7 @@ export class NonceService {
   private readonly inner: Buffer;
   private readonly outer: Buffer;
   private readonly ttl: () => number;
-  private readonly counts: BoundedLru<string, Tracked>;
+  private readonly counts: NonceCounts;
   private watermark = -1;
   /**
    * Random bytes for nonces, drawn from the CSPRNG 4 KiB at a time: one randomBytes call per
@@ -78,7 +79,7 @@ export class NonceService {
     }
     const ttl = opts.ttlMs ?? DEFAULT_NONCE_TTL_MS;
     this.ttl = typeof ttl === 'function' ? ttl : () => ttl;
-    this.counts = new BoundedLru(opts.maxTracked ?? DEFAULT_MAX_TRACKED_NONCES);
+    this.counts = new NonceCounts(opts.maxTracked ?? DEFAULT_MAX_TRACKED_NONCES);
   }
 
   /** The lifetime in force now (ms). */
@@ -123,16 +124,33 @@ export class NonceService {
    */
   use(nonce: string, issuedAt: number, nc: number | undefined): 'ok' | 'replayed' | 'forgotten' {
     const count = nc ?? SINGLE_USE;
-    const seen = this.counts.get(nonce);
-    if (seen === undefined) {
+    // The nonce's 64 random bits (bytes 6–13, base64url characters 8–18) identify it.
+    const c13 = b64(nonce, 13);
+    const hi =
+      ((b64(nonce, 8) << 26) |
+        (b64(nonce, 9) << 20) |
+        (b64(nonce, 10) << 14) |
+        (b64(nonce, 11) << 8) |
+        (b64(nonce, 12) << 2) |
+        (c13 >> 4)) >>>
+      0;
+    const lo =
+      (((c13 & 15) << 28) |
+        (b64(nonce, 14) << 22) |
+        (b64(nonce, 15) << 16) |
+        (b64(nonce, 16) << 10) |
+        (b64(nonce, 17) << 4) |
+        (b64(nonce, 18) >> 2)) >>>
+      0;
+    const seen = this.counts.find(hi, lo);
+    if (seen < 0) {
       if (issuedAt <= this.watermark) return 'forgotten';
-    } else if (nc === undefined || seen.nc >= count) {
-      return 'replayed';
+      const evicted = this.counts.add(hi, lo, count, issuedAt);
+      if (evicted) this.watermark = Math.max(this.watermark, evicted.issuedAt);
+      return 'ok';
     }
-    // A key of its own: `nonce` is a slice of the request, which would live as long as the entry
-    // (a set re-inserts the key it is given, also for a nonce already tracked).
-    const evicted = this.counts.set(ownString(nonce), { nc: count, issuedAt });
-    if (evicted) this.watermark = Math.max(this.watermark, evicted[1].issuedAt);
+    if (nc === undefined || this.counts.countOf(seen) >= count) return 'replayed';
+    this.counts.setCount(seen, count);
     return 'ok';
   }
 

@@ -106,4 +106,13 @@ describe('NonceService.use (nonce-count replay)', () => {
     for (let i = 0; i < 1_000; i++) svc.use(svc.issue(T0 + 100 + i), T0 + 100 + i, 1);
     expect(svc.tracked).toBe(3);
   });
+
+  test('thousands of nonces are each tracked by their own random bits', () => {
+    const svc = new NonceService({ maxTracked: 20_000 });
+    const issued = Array.from({ length: 10_000 }, (_, i) => svc.issue(T0 + i));
+    for (const n of issued) expect(svc.use(n, T0, 1)).toBe('ok');
+    expect(svc.tracked).toBe(10_000);
+    for (const n of issued) expect(svc.use(n, T0, 1)).toBe('replayed');
+    for (const n of issued) expect(svc.use(n, T0, 2)).toBe('ok');
+  });
 });
