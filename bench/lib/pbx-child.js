@@ -190,10 +190,15 @@ async function profiled(child, name, fn) {
 async function forkPbx(file, sipPort) {
   const extra = (process.env.BENCH_PBX_NODE_ARGS || '').split(' ').filter(Boolean);
   const child = fork(file, ['pbx-child'], {
-    env: { ...process.env, BENCH_SIP_PORT: String(sipPort) },
-    // The V8 flag `npm start` and the Dockerfile give the PBX, so the bench measures what ships
-    // (BENCH_PBX_NODE_ARGS come after it and can override it).
-    execArgv: ['--expose-gc', '--max-semi-space-size=32', ...extra],
+    // The malloc arenas and the V8 flag `npm start` and the Dockerfile give the PBX, so the bench
+    // measures what ships (MALLOC_ARENA_MAX and BENCH_PBX_NODE_ARGS, which come after the flag,
+    // override them).
+    env: {
+      MALLOC_ARENA_MAX: '2',
+      ...process.env,
+      BENCH_SIP_PORT: String(sipPort),
+    },
+    execArgv: ['--expose-gc', '--max-semi-space-size=8', ...extra],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   await new Promise((resolve) => child.on('message', (m) => m.type === 'ready' && resolve()));

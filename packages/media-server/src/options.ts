@@ -40,7 +40,8 @@ export const mediaServerOptionsSchema = z
      */
     mediaThread: z.enum(['worker', 'main']).default('worker'),
     /**
-     * The media worker's young generation in MiB (V8 resourceLimits); V8's default if unset, which
+     * The media worker's young generation in MiB (V8 resourceLimits); V8's default size if unset
+     * (48: three semi-spaces of 16 MiB, whatever --max-semi-space-size the process has), which
      * is what the README's "Allocation per frame" measurement recommends (fixed sizes brought
      * mark-compacts, not fewer pauses).
      */

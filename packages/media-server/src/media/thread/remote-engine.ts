@@ -44,9 +44,16 @@ import type {
   WorkerInit,
 } from './protocol';
 
+/** V8's default young generation on 64-bit: three semi-spaces of 16 MiB. */
+export const DEFAULT_MEDIA_YOUNG_GENERATION_MB = 48;
+
 /** Heap limits of the media worker (V8 `resourceLimits`). */
 export interface MediaThreadOptions {
-  /** Young generation (both semi-spaces), MiB; V8's default when unset. */
+  /**
+   * Young generation, MiB (V8 sizes it as three semi-spaces); when unset, 48: V8's default
+   * semi-space of 16 MiB, whatever `--max-semi-space-size` the process was started with for the
+   * signalling threads (the flag is process-wide).
+   */
   youngGenerationMb?: number;
   /** Old generation ceiling, MiB (the worker is killed with an error beyond it); default 256. */
   oldGenerationMb?: number;
@@ -460,9 +467,7 @@ export async function createThreadedMediaEngine(
     workerData: init,
     resourceLimits: {
       maxOldGenerationSizeMb: limits.oldGenerationMb ?? 256,
-      ...(limits.youngGenerationMb !== undefined
-        ? { maxYoungGenerationSizeMb: limits.youngGenerationMb }
-        : {}),
+      maxYoungGenerationSizeMb: limits.youngGenerationMb ?? DEFAULT_MEDIA_YOUNG_GENERATION_MB,
     },
     // The worker's own stdout/stderr would bypass the logger; it logs through messages only.
     stdout: false,
