@@ -122,6 +122,11 @@ async function registerStep(rate) {
           ? (after.heap - before.heap) / after.transactions
           : NaN,
       transactions: after.transactions,
+      // Answers kept for timer J in the ring (off the heap): bytes per answered transaction.
+      ringPerTxn:
+        after.ringBytes !== undefined && after.completed > 0
+          ? after.ringBytes / after.completed
+          : NaN,
     };
   } finally {
     child.send({ type: 'exit' });
@@ -164,7 +169,7 @@ async function registerRate() {
       value: b ? Math.round(b.perTxn) : '',
       unit: 'bytes heap',
       note: b
-        ? `${b.transactions} held, heap ${mib(b.heap)} MiB after GC, RSS peak ${mib(b.rssPeak)} MiB`
+        ? `${b.transactions} held, heap ${mib(b.heap)} MiB after GC, RSS peak ${mib(b.rssPeak)} MiB${Number.isFinite(b.ringPerTxn) ? `; ${Math.round(b.ringPerTxn)} bytes each in the answer ring off the heap` : ''}`
         : '',
     },
   ];

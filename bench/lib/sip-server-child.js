@@ -45,6 +45,9 @@ async function main() {
         external: u.external + u.arrayBuffers,
         // Older builds have no completedTransactions: their answered ones are live transactions.
         transactions: s.serverTransactions + (s.completedTransactions ?? 0),
+        // Newer builds keep answered transactions in a ring off the JS heap: its bytes in use.
+        ringBytes: s.completedTransactionBytes,
+        completed: s.completedTransactions ?? 0,
       });
     } else if (m.type === 'exit') {
       srf.disconnect();

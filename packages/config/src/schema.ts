@@ -75,7 +75,8 @@ export const SipSchema = z.object({
   /**
    * Answered non-INVITE requests (and any request over TCP/TLS) remembered as their answer's
    * bytes to answer retransmissions during timer J; beyond it the oldest are forgotten early.
-   * Sized for memory: 50,000 are about 35 MB and, at 8,000 transactions/s (4,000 registrations/s),
+   * Sized for memory: 50,000 are a 32 MB ring of bytes (off the JS heap) and, at 8,000
+   * transactions/s (4,000 registrations/s),
    * still six seconds of answers, more than T2 (4 s), the longest a phone waits between two
    * retransmissions of a request whose answer it lost.
    */

@@ -78,6 +78,8 @@ export interface SipServer extends AsyncDisposable {
     serverTransactions: number;
     /** Answered requests kept as response bytes to answer their retransmissions. */
     completedTransactions: number;
+    /** Bytes of the answer ring those take (off the JS heap). */
+    completedTransactionBytes: number;
     clientTransactions: number;
     /** Open TCP and TLS connections, both directions. */
     connections: number;
@@ -272,6 +274,7 @@ export async function startSipServer(
       outgoing: core.outgoing.size,
       serverTransactions: transactions.serverTransactionCount,
       completedTransactions: transactions.completedTransactionCount,
+      completedTransactionBytes: transactions.completedTransactionBytes,
       clientTransactions: transactions.clientTransactionCount,
       connections: transport.connectionCount,
       refusals: Object.fromEntries([...core.refusals, ...transport.drops, ...transactions.drops]),

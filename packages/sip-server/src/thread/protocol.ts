@@ -29,6 +29,8 @@ export interface SipServerStats {
   outgoing: number;
   serverTransactions: number;
   completedTransactions: number;
+  /** Bytes of the answer ring those take (off the JS heap). */
+  completedTransactionBytes: number;
   clientTransactions: number;
   connections: number;
   refusals: Record<string, number>;

@@ -110,6 +110,11 @@ export class AnswerCache {
     return this.count;
   }
 
+  /** Bytes of the ring the kept answers take (records with their keys, padding included). */
+  get bytes(): number {
+    return this.head - this.tail;
+  }
+
   /** The answer for `key` if it has not expired. */
   get(key: string, now: number): CachedAnswer | undefined {
     if (this.count === 0) return undefined;

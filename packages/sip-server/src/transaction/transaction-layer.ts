@@ -179,6 +179,11 @@ export class TransactionLayer extends EventEmitter {
     return this.recent.size;
   }
 
+  /** Bytes of the answer ring those take. */
+  get completedTransactionBytes(): number {
+    return this.recent.bytes;
+  }
+
   get clientTransactionCount(): number {
     return this.clients.size;
   }

@@ -110,8 +110,11 @@ describe('AnswerCache ring (answers kept off the JS heap)', () => {
       const c = new AnswerCache(100, 500, clock);
       for (let i = 0; i < 10; i++) c.add(`k${i}`, Buffer.from('x'), dest, clock.now());
       expect(c.size).toBe(10);
+      // Each record: its 32-byte header, key, destination and answer, 8-byte aligned.
+      expect(c.bytes).toBeGreaterThanOrEqual(10 * (32 + 2 + 'udp 5060 127.0.0.2'.length + 1));
       jest.advanceTimersByTime(1600);
       expect(c.size).toBe(0);
+      expect(c.bytes).toBe(0);
       c.add('again', Buffer.from('y'), dest, clock.now());
       c.clear();
       expect(c.size).toBe(0);
