@@ -3,20 +3,10 @@
  * server's memory from the PBX's main thread: it grows while the worker holds more and the `gc`
  * form reports what is left after full collections.
  */
-import type { Logger } from '../../src/logger';
+import { quiet } from '../helpers/quiet-logger';
 import { startSipServerThread } from '../../src/thread/threaded-server';
 
 jest.setTimeout(30_000);
-
-const quiet: Logger = {
-  child: () => quiet,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  isLevelEnabled: () => false,
-};
 
 describe('SIP server worker stats', () => {
   it('report the worker heap in use', async () => {

@@ -4,20 +4,10 @@
  * resolves, every message the worker handled before it has reached the traffic listeners.
  */
 import dgram from 'node:dgram';
-import type { Logger } from '../../src/logger';
+import { quiet } from '../helpers/quiet-logger';
 import { startSipServerThread } from '../../src/thread/threaded-server';
 
 jest.setTimeout(30_000);
-
-const quiet: Logger = {
-  child: () => quiet,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  isLevelEnabled: () => false,
-};
 
 const options = (port: number, n: number): Buffer =>
   Buffer.from(
