@@ -45,8 +45,8 @@ const MAX_RING = 1024 * 1024 * 1024;
 
 const align8 = (n: number): number => (n + 7) & ~7;
 
-/** FNV-1a over the UTF-16 code units. */
-function hashKey(key: string): number {
+/** FNV-1a over the UTF-16 code units (exported for the tests' collision case). */
+export function hashKey(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   return h >>> 0;

@@ -1,4 +1,4 @@
-import { AnswerCache } from '../../src/transaction/answer-cache';
+import { AnswerCache, hashKey } from '../../src/transaction/answer-cache';
 
 const dest = { protocol: 'udp' as const, address: '127.0.0.2', port: 5060 };
 
@@ -84,6 +84,21 @@ describe('AnswerCache ring (answers kept off the JS heap)', () => {
     expect(c.get('key-16', 1)).toBeUndefined();
   });
 
+  test('two keys with the same 32-bit hash are told apart by their text', () => {
+    // Found by a birthday search over keys `z9hG4bK<n>|127.0.0.2:5060|REGISTER`.
+    const pair = [
+      'z9hG4bK91698|127.0.0.2:5060|REGISTER',
+      'z9hG4bK416556|127.0.0.2:5060|REGISTER',
+    ] as const;
+    expect(hashKey(pair[0])).toBe(hashKey(pair[1]));
+    const c = new AnswerCache(10, 1000);
+    c.add(pair[0], Buffer.from('first'), dest, 0);
+    expect(c.get(pair[1], 1)).toBeUndefined();
+    c.add(pair[1], Buffer.from('second'), dest, 0);
+    expect(c.get(pair[0], 1)?.bytes.toString()).toBe('first');
+    expect(c.get(pair[1], 1)?.bytes.toString()).toBe('second');
+  });
+
   test('keeps the destination with its connection, and non-ASCII keys and latin1 text exactly', () => {
     const c = new AnswerCache(10, 1000);
     const tcp = {
@@ -122,5 +137,52 @@ describe('AnswerCache ring (answers kept off the JS heap)', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+describe('AnswerCache against a model', () => {
+  const run = (maxEntries: number, maxBytes: number, bounded: boolean) => {
+    const c = new AnswerCache(maxEntries, 1000, undefined, maxBytes);
+    const model = new Map<string, { text: string; until: number }>();
+    let s = 12345;
+    const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0);
+    let now = 0;
+    for (let step = 0; step < 20_000; step++) {
+      now += next() % 40;
+      const key = `k${next() % 120}`;
+      if (next() % 3 === 0) {
+        const text = `SIP/2.0 200 OK\r\nX: ${'y'.repeat(next() % 300)}${step}\r\n\r\n`;
+        c.add(key, text, dest, now);
+        model.set(key, { text, until: now + 1000 });
+        continue;
+      }
+      const got = c.get(key, now)?.bytes.toString('latin1');
+      const want = model.get(key);
+      const live = want !== undefined && want.until > now;
+      if (got !== undefined) {
+        // Whatever the ring answers is the newest answer for that key, not yet expired.
+        expect(live).toBe(true);
+        expect(got).toBe(want!.text);
+      } else if (live) {
+        // A live answer may be missing only when a bound pushed it out.
+        expect(bounded).toBe(true);
+        expect(c.evicted).toBeGreaterThan(0);
+      }
+      expect(c.size).toBeLessThanOrEqual(maxEntries);
+      expect(c.bytes).toBeLessThanOrEqual(maxBytes);
+    }
+    return c;
+  };
+
+  test('with room to spare it answers exactly as a map with expiry would', () => {
+    expect(run(10_000, 1 << 20, false).evicted).toBe(0);
+  });
+
+  test('under tight bounds (the ring lapping many times) it never answers wrongly', () => {
+    expect(run(5, 4096, true).evicted).toBeGreaterThan(1000);
+  });
+
+  test('with only the byte bound binding it never answers wrongly either', () => {
+    expect(run(10_000, 4096, true).evicted).toBeGreaterThan(100);
   });
 });
