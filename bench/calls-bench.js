@@ -32,7 +32,13 @@ const SECONDS = Number(process.env.BENCH_CALL_SECONDS || 10);
 function pbxMain() {
   return servePbx({
     prefix: 'bench-pbx-',
-    stateOf: async () => ({}),
+    // Finished call records stored so far (a connected call's row is written open first, then
+    // completed): whether the writer keeps up with the calls, one record each.
+    stateOf: async (pbx) => ({
+      records: (
+        await pbx.ctx.store.db.get('SELECT COUNT(*) AS n FROM cdrs WHERE disposition IS NOT NULL')
+      ).n,
+    }),
   });
 }
 
@@ -74,6 +80,7 @@ async function setupRate() {
     const tryRate = async (rate) => {
       const total = Math.round(rate * SECONDS);
       const mem0 = await ask(child, { type: 'mem' }, 'mem');
+      const records0 = (await ask(child, { type: 'state' }, 'state')).records;
       const meter = measureProcess(child.pid);
       const r = await profiled(child, `calls-${rate}`, () =>
         runSipp(
@@ -92,6 +99,16 @@ async function setupRate() {
         ),
       );
       const m = meter.stop();
+      // Call records: how many were still unwritten when the last call ended, and how long the
+      // writer took to store every answered call's (bounded: a stuck writer shows as a count).
+      const ended = Date.now();
+      let stored = (await ask(child, { type: 'state' }, 'state')).records - records0;
+      const pendingAtEnd = Math.max(0, r.successful - stored);
+      while (stored < r.successful && Date.now() - ended < 30_000) {
+        await new Promise((res) => setTimeout(res, 50));
+        stored = (await ask(child, { type: 'state' }, 'state')).records - records0;
+      }
+      const recordsLagMs = Date.now() - ended;
       // Right after the last call: what the finished calls still hold (transactions waiting out
       // their RFC timers, records not yet written) over what was held before the step.
       const mem1 = await ask(child, { type: 'mem' }, 'mem');
@@ -103,13 +120,16 @@ async function setupRate() {
         transactionsBefore: mem0.transactions,
         callsLeft: mem1.calls,
         dialogsLeft: mem1.dialogs,
+        recordsStored: stored,
+        recordsPendingAtEnd: pendingAtEnd,
+        recordsLagMs,
       };
     };
     const stepLine = logPbxStep('calls', 'call');
     const log = (s) => {
       stepLine(s);
       process.stderr.write(
-        `         heap held after the step ${(s.heapPerCall / 1024).toFixed(2)} KiB per finished call; SIP transactions ${s.transactionsBefore} → ${s.transactionsKept}; calls still live ${s.callsLeft}, SIP dialogs ${s.dialogsLeft}\n`,
+        `         heap held after the step ${(s.heapPerCall / 1024).toFixed(2)} KiB per finished call; SIP transactions ${s.transactionsBefore} → ${s.transactionsKept}; calls still live ${s.callsLeft}, SIP dialogs ${s.dialogsLeft}\n         call records: ${s.recordsPendingAtEnd} not yet stored when the last call ended; ${s.recordsStored} of ${s.successful} stored ${s.recordsLagMs} ms after it\n`,
       );
     };
     const found = await findMaxRate(tryRate, { start: 200, factor: 1.5, max: 3000 }, log);
