@@ -108,8 +108,19 @@ describe('busy lamps', () => {
 
   test('DND and forward-all light the lamp steady (configurable); clearing them turns it off', async () => {
     const docs = await cycle('204', async () => {
+      // A NOTIFY is rendered when it is sent, one at a time per subscription: a lamp lit and
+      // cleared while the first NOTIFY is still unanswered would show only the cleared state
+      // (rightly: the watcher learns the current one). Clear it only once a NOTIFY has gone out
+      // with DND on.
+      let sentWhileOn = 0;
+      h.pbx.presence.notifier.onNotifySent((event, resource) => {
+        // Rendered in the same step as this call: lit if the lamp is lit now.
+        const lit = h.pbx.presence.blf.dialogs('204').length === 1;
+        if (event === 'dialog' && resource === '204' && lit) sentWhileOn++;
+      });
       await h.cc.stations.dispatch('204', { type: 'dndSet', on: true });
       await waitFor('dnd lamp', () => h.pbx.presence.blf.dialogs('204').length === 1);
+      await waitFor('a NOTIFY with the lamp lit', () => sentWhileOn > 0);
       await h.cc.stations.dispatch('204', { type: 'dndSet', on: false });
     });
     expect(docs.map(lamp)).toContain('confirmed');
