@@ -1,6 +1,7 @@
 import type { Database, Queryable } from '../database';
 import { computeHa1, type PasswordCipher } from '../credentials';
 import { ConflictError, LicenceError, NotFoundError } from '../errors';
+import { readPaged } from '../paged-read';
 
 /** Where hold tone comes from ("Tone Source"). */
 export type ToneSource = 'system' | 'phone';
@@ -202,6 +203,8 @@ function toColumnValue(key: keyof StationSettings, value: unknown): unknown {
 
 // Numeric order for digit strings of different lengths ("99" before "100").
 const ORDER = 'ORDER BY length(tel), tel';
+/** The rows after (length, tel) `(?, ?)` in {@link ORDER}: the next page of a paged read. */
+const AFTER = '(length(tel), tel) > (?, ?)';
 
 /** Options of writes that derive HA1: the realm it is computed for. */
 export interface RealmOption {
@@ -358,8 +361,17 @@ export class StationRepo {
   }
 
   async list(): Promise<Station[]> {
-    const rows = await this.db.all<StationRow>(`SELECT * FROM stations ${ORDER}`);
-    return rows.map(toStation);
+    return readPaged<StationRow, Station>(
+      (after, limit) =>
+        after === undefined
+          ? this.db.all(`SELECT * FROM stations ${ORDER} LIMIT ?`, [limit])
+          : this.db.all(`SELECT * FROM stations WHERE ${AFTER} ${ORDER} LIMIT ?`, [
+              after.tel.length,
+              after.tel,
+              limit,
+            ]),
+      toStation,
+    );
   }
 
   async count(): Promise<number> {
@@ -390,11 +402,14 @@ export class StationRepo {
    * with an HA1 for another realm are left out: {@link getCredentials} derives theirs.
    */
   async listCredentials(realm: string): Promise<StationCredentials[]> {
-    const rows = await this.db.all<Pick<StationRow, 'tel' | 'user_id' | 'ha1'>>(
-      'SELECT tel, user_id, ha1 FROM stations WHERE ha1_realm = ?',
-      [realm],
+    return readPaged<Pick<StationRow, 'tel' | 'user_id' | 'ha1'>, StationCredentials>(
+      (after, limit) =>
+        this.db.all(
+          'SELECT tel, user_id, ha1 FROM stations WHERE ha1_realm = ? AND tel > ? ORDER BY tel LIMIT ?',
+          [realm, after?.tel ?? '', limit],
+        ),
+      (r) => ({ tel: r.tel, userId: r.user_id, realm, ha1: r.ha1 }),
     );
-    return rows.map((r) => ({ tel: r.tel, userId: r.user_id, realm, ha1: r.ha1 }));
   }
 
   /**

@@ -1,6 +1,7 @@
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import type { Database, Queryable } from '../database';
 import { NotFoundError } from '../errors';
+import { readPaged } from '../paged-read';
 
 /** A station's voice-mail options (defaults for a station without a row). */
 export interface VoicemailBox {
@@ -191,11 +192,20 @@ export class VoicemailRepo {
 
   /** Every station's options (stations without a row get the defaults). */
   async boxes(): Promise<VoicemailBox[]> {
-    const rows = await this.db.all<BoxRow & { station: string }>(
-      `SELECT s.tel AS station, b.* FROM stations s LEFT JOIN voicemail_boxes b ON b.tel = s.tel
-       ORDER BY length(s.tel), s.tel`,
+    const select =
+      'SELECT s.tel AS station, b.* FROM stations s LEFT JOIN voicemail_boxes b ON b.tel = s.tel';
+    const order = 'ORDER BY length(s.tel), s.tel LIMIT ?';
+    return readPaged<BoxRow & { station: string }, VoicemailBox>(
+      (after, limit) =>
+        after === undefined
+          ? this.db.all(`${select} ${order}`, [limit])
+          : this.db.all(`${select} WHERE (length(s.tel), s.tel) > (?, ?) ${order}`, [
+              after.station.length,
+              after.station,
+              limit,
+            ]),
+      (r) => (r.tel ? boxFromRow(r) : defaultBox(r.station)),
     );
-    return rows.map((r) => (r.tel ? boxFromRow(r) : defaultBox(r.station)));
   }
 
   async setBox(tel: string, patch: VoicemailBoxPatch): Promise<VoicemailBox> {
