@@ -192,11 +192,9 @@ export class AnswerCache {
   /** Forgets expired entries (on every add, and from the timer when there is a clock). */
   expire(now: number): void {
     while (this.tail < this.head) {
+      this.tail = this.recordStart(this.tail);
+      if (this.tail >= this.head) break;
       const p = this.tail % this.capacity;
-      if (this.capacity - p < HEADER) {
-        this.tail += this.capacity - p;
-        continue;
-      }
       const until = this.f64[p / 8 + 1]!;
       if (until > now) break;
       if (until !== PAD) this.count--;
@@ -218,11 +216,9 @@ export class AnswerCache {
 
   /** Forgets the oldest record (padding included), counting a live one as evicted. */
   private dropTail(now: number): void {
+    this.tail = this.recordStart(this.tail);
+    if (this.tail >= this.head) return;
     const p = this.tail % this.capacity;
-    if (this.capacity - p < HEADER) {
-      this.tail += this.capacity - p;
-      return;
-    }
     const until = this.f64[p / 8 + 1]!;
     if (until !== PAD) {
       this.count--;
@@ -248,18 +244,22 @@ export class AnswerCache {
 
   /** Expiry of the oldest live record (the tail may be padding). */
   private oldestUntil(): number {
-    let at = this.tail;
-    while (at < this.head) {
+    for (let at = this.recordStart(this.tail); at < this.head;) {
       const p = at % this.capacity;
-      if (this.capacity - p < HEADER) {
-        at += this.capacity - p;
-        continue;
-      }
       const until = this.f64[p / 8 + 1]!;
       if (until !== PAD) return until;
-      at += this.u32[p / 4]!;
+      at = this.recordStart(at + this.u32[p / 4]!);
     }
     return 0;
+  }
+
+  /**
+   * `at`, or the start of the next lap when fewer than HEADER bytes are left of this one: add()
+   * writes no record there, not even padding.
+   */
+  private recordStart(at: number): number {
+    const rest = this.capacity - (at % this.capacity);
+    return rest < HEADER ? at + rest : at;
   }
 
   private disarm(): void {
