@@ -3,7 +3,7 @@
  * server's memory from the PBX's main thread: it grows while the worker holds more and the `gc`
  * form reports what is left after full collections.
  */
-import { quiet } from '../helpers/quiet-logger';
+import { silentLogger as quiet } from '../../src/logger';
 import { startSipServerThread } from '../../src/thread/threaded-server';
 
 jest.setTimeout(30_000);

@@ -4,7 +4,7 @@
  * resolves, every message the worker handled before it has reached the traffic listeners.
  */
 import dgram from 'node:dgram';
-import { quiet } from '../helpers/quiet-logger';
+import { silentLogger as quiet } from '../../src/logger';
 import { startSipServerThread } from '../../src/thread/threaded-server';
 
 jest.setTimeout(30_000);
