@@ -32,12 +32,10 @@ const SECONDS = Number(process.env.BENCH_CALL_SECONDS || 10);
 function pbxMain() {
   return servePbx({
     prefix: 'bench-pbx-',
-    // Finished call records stored so far (a connected call's row is written open first, then
-    // completed): whether the writer keeps up with the calls, one record each.
+    // Answered calls' records completed so far (a connected call's row is written open first,
+    // then completed): whether the writer keeps up with the calls, one record each.
     stateOf: async (pbx) => ({
-      records: (
-        await pbx.ctx.store.db.get('SELECT COUNT(*) AS n FROM cdrs WHERE disposition IS NOT NULL')
-      ).n,
+      records: await pbx.ctx.store.cdrs.count({ disposition: 'answered' }),
     }),
   });
 }
