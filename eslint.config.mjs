@@ -37,15 +37,35 @@ const packages = {
 const layerTable = {
   // STYLE.md §1. `wire/` is the control side's transport (frame codec and the control-connection
   // server): like transport/ it sits right above message/, and dialog/ records which control
-  // connection owns a dialog. errors.ts and logger.ts are leaves every folder may use.
+  // connection owns a dialog. errors.ts, logger.ts and churn-map.ts (a data structure) are leaves
+  // every folder may use.
   'packages/sip-server/src': {
-    message: ['errors'],
-    transport: ['message', 'errors', 'logger'],
-    wire: ['message', 'errors', 'logger'],
-    transaction: ['message', 'transport', 'errors', 'logger'],
-    dialog: ['message', 'transport', 'transaction', 'wire', 'errors', 'logger'],
-    core: ['message', 'transport', 'transaction', 'dialog', 'wire', 'errors', 'logger'],
-    proxy: ['message', 'transport', 'transaction', 'dialog', 'wire', 'core', 'errors', 'logger'],
+    message: ['errors', 'churn-map'],
+    transport: ['message', 'errors', 'logger', 'churn-map'],
+    wire: ['message', 'errors', 'logger', 'churn-map'],
+    transaction: ['message', 'transport', 'errors', 'logger', 'churn-map'],
+    dialog: ['message', 'transport', 'transaction', 'wire', 'errors', 'logger', 'churn-map'],
+    core: [
+      'message',
+      'transport',
+      'transaction',
+      'dialog',
+      'wire',
+      'errors',
+      'logger',
+      'churn-map',
+    ],
+    proxy: [
+      'message',
+      'transport',
+      'transaction',
+      'dialog',
+      'wire',
+      'core',
+      'errors',
+      'logger',
+      'churn-map',
+    ],
   },
   // The call-control app's target layering (issue 7); main.ts, pbx.ts and context.ts wire it up.
   'apps/pbx/src': {

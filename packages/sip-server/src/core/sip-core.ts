@@ -14,6 +14,7 @@ import { CRLF, stackTime, uniqueId } from '../wire/leader';
 import type { IncomingRecord, OutgoingRecord } from './records';
 import { ConnectionRegistry } from './connection-registry';
 import { LogLimiter } from '../transport/log-limiter';
+import { ChurnMap } from '../churn-map';
 
 /**
  * Sends a response on a server transaction without ever throwing: the transaction may have
@@ -84,14 +85,14 @@ export interface ProxiedTransaction {
 
 export class SipCore {
   readonly dialogs = new DialogStore();
-  readonly incoming = new Map<string, IncomingRecord>();
+  readonly incoming = new ChurnMap<IncomingRecord>();
   /** The one timer answering requests no client answered in time (see incoming.ts armGuard). */
   guardSweep: NodeJS.Timeout | undefined;
   /** Set by {@link stop}. */
   stopped = false;
   /** Called when the transaction of a request handed to a client ends (see incoming.ts). */
   onIncomingEnded: ((txn: AnyServerTransaction) => void) | undefined;
-  readonly outgoing = new Map<string, OutgoingRecord>();
+  readonly outgoing = new ChurnMap<OutgoingRecord>();
   /** The incoming INVITE/SUBSCRIBE whose answer created a dialog (PRACK and UPDATE look it up). */
   readonly creatingRequest = new WeakMap<Dialog, IncomingRecord>();
   /**

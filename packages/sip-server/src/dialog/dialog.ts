@@ -8,6 +8,7 @@ import { bytesAsText, ownString } from '../message/retained';
 import type { SipMessage, SipRequest } from '../message/types';
 import type { Destination } from '../transport/types';
 import type { ControlConnection } from '../wire/control-server';
+import { ChurnMap } from '../churn-map';
 
 export type DialogRole = 'uac' | 'uas';
 export type DialogKind = 'invite' | 'subscribe';
@@ -104,7 +105,7 @@ export function ownDialogStrings(d: Dialog): Dialog {
 
 /** Dialogs by id, plus a lookup from an incoming in-dialog request's tags. */
 export class DialogStore {
-  private readonly byId = new Map<string, Dialog>();
+  private readonly byId = new ChurnMap<Dialog>();
 
   get size(): number {
     return this.byId.size;

@@ -25,6 +25,7 @@ import {
   type TransactionTimerOptions,
   type TransactionTimers,
 } from './state-table';
+import { ChurnMap } from '../churn-map';
 
 /** Default of {@link TransactionLayerOptions.maxCompletedTransactions}. */
 export const DEFAULT_MAX_COMPLETED_TRANSACTIONS = 200_000;
@@ -110,7 +111,7 @@ export class TransactionLayer extends EventEmitter {
   private readonly limiter: LogLimiter;
   /** Requests dropped or answered statelessly here, by kind. */
   readonly drops = new Map<string, number>();
-  private readonly servers = new Map<string, ServerTransaction>();
+  private readonly servers = new ChurnMap<ServerTransaction>();
   /**
    * Final answers of transactions that ended: over a reliable transport at once (timers J and I
    * are zero there; a peer that sends the same request again anyway, on a new connection after a
@@ -119,10 +120,10 @@ export class TransactionLayer extends EventEmitter {
    * answering retransmissions, is all that remains). Kept 64·T1.
    */
   private readonly recent: AnswerCache;
-  private readonly clients = new Map<string, ClientTransaction>();
+  private readonly clients = new ChurnMap<ClientTransaction>();
   /** ACK dialog key → INVITE server transaction that sent a 2xx. */
-  private readonly accepted = new Map<string, ServerTransaction>();
-  private readonly acceptedKeys = new Map<ServerTransaction, string>();
+  private readonly accepted = new ChurnMap<ServerTransaction>();
+  private acceptedKeys = new WeakMap<ServerTransaction, string>();
   private readonly listener: MessageListener = (msg, info) => this.onMessage(msg, info);
   private readonly clientCtx: ClientTransactionContext;
   private readonly serverCtx: ServerTransactionContext;
@@ -249,7 +250,7 @@ export class TransactionLayer extends EventEmitter {
     this.recent.clear();
     this.clients.clear();
     this.accepted.clear();
-    this.acceptedKeys.clear();
+    this.acceptedKeys = new WeakMap();
   }
 
   private onMessage(msg: SipMessage, info: ReceiveInfo): void {
