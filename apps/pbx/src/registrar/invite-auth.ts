@@ -71,7 +71,7 @@ export class DigestInviteAuthenticator implements InviteAuthenticator {
       return this.refuse(invite, station, 403, INVITE_AUTH_REASON.user, now);
     if (!verifyDigest(entry.credentials.ha1, 'INVITE', creds))
       return this.refuse(invite, station, 403, INVITE_AUTH_REASON.password, now);
-    const use = nonces.use(creds.nonce, nonce.issuedAt, nonceCount(creds));
+    const use = nonces.use(nonce, nonceCount(creds));
     if (use === 'replayed') {
       log.warn({ station }, 'INVITE digest nonce count replayed, challenging again');
       return this.challenge(realm, now, false);

@@ -37,16 +37,19 @@ export interface NonceOptions {
   maxTracked?: number;
 }
 
-/** What {@link NonceService.check} found out about a nonce. */
-export type NonceState =
-  { kind: 'valid'; issuedAt: number } | { kind: 'stale'; issuedAt: number } | { kind: 'invalid' };
+/**
+ * A nonce {@link NonceService.check} found ours and fresh: its issue time and its 64 random bits
+ * (as two 32-bit halves), which identify it to {@link NonceService.use}.
+ */
+export interface ValidNonce {
+  kind: 'valid';
+  issuedAt: number;
+  hi: number;
+  lo: number;
+}
 
-/** Value of each base64url character (-1: not one). */
-const B64 = new Int8Array(128).fill(-1);
-'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
-  .split('')
-  .forEach((c, i) => (B64[c.charCodeAt(0)] = i));
-const b64 = (s: string, i: number): number => B64[s.charCodeAt(i)]!;
+/** What {@link NonceService.check} found out about a nonce. */
+export type NonceState = ValidNonce | { kind: 'stale'; issuedAt: number } | { kind: 'invalid' };
 
 export class NonceService {
   /**
@@ -114,34 +117,23 @@ export class NonceService {
     const issuedAt = buf.readUIntBE(0, TIME_BYTES);
     if (issuedAt > now + FUTURE_SLACK_MS) return { kind: 'invalid' };
     if (now - issuedAt > this.ttlMs) return { kind: 'stale', issuedAt };
-    return { kind: 'valid', issuedAt };
+    return {
+      kind: 'valid',
+      issuedAt,
+      hi: buf.readUInt32BE(TIME_BYTES),
+      lo: buf.readUInt32BE(TIME_BYTES + 4),
+    };
   }
 
   /**
-   * Records a use of a valid nonce with nonce count `nc` (undefined when the client sent no qop).
-   * Returns 'ok' for a count higher than any seen before, 'replayed' for one already used, and
-   * 'forgotten' when the nonce is no longer tracked (treat it as stale and challenge again).
+   * Records a use of a nonce {@link check} found valid, with nonce count `nc` (undefined when the
+   * client sent no qop). Returns 'ok' for a count higher than any seen before, 'replayed' for one
+   * already used, and 'forgotten' when the nonce is no longer tracked (treat it as stale and
+   * challenge again).
    */
-  use(nonce: string, issuedAt: number, nc: number | undefined): 'ok' | 'replayed' | 'forgotten' {
+  use(nonce: ValidNonce, nc: number | undefined): 'ok' | 'replayed' | 'forgotten' {
     const count = nc ?? SINGLE_USE;
-    // The nonce's 64 random bits (bytes 6–13, base64url characters 8–18) identify it.
-    const c13 = b64(nonce, 13);
-    const hi =
-      ((b64(nonce, 8) << 26) |
-        (b64(nonce, 9) << 20) |
-        (b64(nonce, 10) << 14) |
-        (b64(nonce, 11) << 8) |
-        (b64(nonce, 12) << 2) |
-        (c13 >> 4)) >>>
-      0;
-    const lo =
-      (((c13 & 15) << 28) |
-        (b64(nonce, 14) << 22) |
-        (b64(nonce, 15) << 16) |
-        (b64(nonce, 16) << 10) |
-        (b64(nonce, 17) << 4) |
-        (b64(nonce, 18) >> 2)) >>>
-      0;
+    const { hi, lo, issuedAt } = nonce;
     const seen = this.counts.find(hi, lo);
     if (seen < 0) {
       if (issuedAt <= this.watermark) return 'forgotten';

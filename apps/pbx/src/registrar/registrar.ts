@@ -29,7 +29,7 @@ import {
   type DigestCredentials,
 } from './digest';
 import { isBehindNat, type PacketSource } from './nat';
-import type { NonceService } from './nonce';
+import type { NonceService, ValidNonce } from './nonce';
 import { REFUSALS, type RefusalKind } from './refusals';
 import { reasonPhrase } from '../sip/status';
 import {
@@ -175,7 +175,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const tel = named;
     if (!sameDigestUri(creds.uri, req.requestUri))
       return this.refuse('digest-uri-mismatch', req, creds, tel, now);
-    return this.authenticate(tel, req, creds, nonce.issuedAt, s, now);
+    return this.authenticate(tel, req, creds, nonce, s, now);
   }
 
   /**
@@ -186,7 +186,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     tel: string,
     req: RegisterRequest,
     creds: DigestCredentials,
-    issuedAt: number,
+    nonce: ValidNonce,
     s: RegistrarSettings,
     now: number,
   ): RegisterOutcome | Promise<RegisterOutcome> {
@@ -195,8 +195,8 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     if (entry === undefined && tel)
       return directory
         .lookup(tel)
-        .then((found) => this.authenticated(found, tel, req, creds, issuedAt, s, now));
-    return this.authenticated(entry, tel, req, creds, issuedAt, s, now);
+        .then((found) => this.authenticated(found, tel, req, creds, nonce, s, now));
+    return this.authenticated(entry, tel, req, creds, nonce, s, now);
   }
 
   /** {@link authenticate} once the station's entry is known (undefined: no such station). */
@@ -205,7 +205,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     tel: string,
     req: RegisterRequest,
     creds: DigestCredentials,
-    issuedAt: number,
+    nonce: ValidNonce,
     s: RegistrarSettings,
     now: number,
   ): RegisterOutcome | Promise<RegisterOutcome> {
@@ -216,7 +216,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
       return this.refuse('wrong-user-id', req, creds, tel, now);
     if (!verifyDigest(entry.credentials.ha1, 'REGISTER', creds))
       return this.refuse('bad-password', req, creds, tel, now);
-    const use = nonces.use(creds.nonce, issuedAt, nonceCount(creds));
+    const use = nonces.use(nonce, nonceCount(creds));
     if (use === 'replayed') {
       log.warn(
         { ip: src.ip, port: src.port, tel },

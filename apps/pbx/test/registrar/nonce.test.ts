@@ -3,13 +3,22 @@ import { NonceService } from '../../src/registrar/nonce';
 
 const T0 = 1_800_000_000_000;
 
+/** What check says of a valid nonce `n` issued at `at`: its random bytes 6–13 identify it. */
+function validState(
+  n: string,
+  at: number,
+): { kind: 'valid'; issuedAt: number; hi: number; lo: number } {
+  const raw = Buffer.from(n, 'base64url');
+  return { kind: 'valid', issuedAt: at, hi: raw.readUInt32BE(6), lo: raw.readUInt32BE(10) };
+}
+
 describe('NonceService.check', () => {
   const svc = new NonceService({ ttlMs: 300_000 });
 
   test('a fresh nonce is valid and carries its issue time', () => {
     const n = svc.issue(T0);
     expect(n).toMatch(/^[A-Za-z0-9_-]{40}$/);
-    expect(svc.check(n, T0 + 1_000)).toEqual({ kind: 'valid', issuedAt: T0 });
+    expect(svc.check(n, T0 + 1_000)).toEqual(validState(n, T0));
     expect(svc.issue(T0)).not.toBe(n);
   });
 
@@ -22,7 +31,7 @@ describe('NonceService.check', () => {
       Buffer.from(n, 'base64url').subarray(6, 14).toString('hex'),
     );
     expect(new Set(randomParts).size).toBe(2_000);
-    for (const n of issued) expect(many.check(n, T0)).toEqual({ kind: 'valid', issuedAt: T0 });
+    for (const n of issued) expect(many.check(n, T0)).toEqual(validState(n, T0));
   });
 
   test('the MAC is HMAC-SHA256 of time and random part under the key, for short and long keys', () => {
@@ -74,45 +83,52 @@ describe('NonceService.check', () => {
 });
 
 describe('NonceService.use (nonce-count replay)', () => {
+  /** Uses nonce `n` as the registrar does: checked first (20 s after T0), then its count. */
+  function use(svc: NonceService, n: string, nc: number | undefined): string {
+    const state = svc.check(n, T0 + 20_000);
+    if (state.kind !== 'valid') throw new Error(`nonce ${state.kind}`);
+    return svc.use(state, nc);
+  }
+
   test('counts must rise; a repeated or lower count is a replay', () => {
     const svc = new NonceService();
     const n = svc.issue(T0);
-    expect(svc.use(n, T0, 1)).toBe('ok');
-    expect(svc.use(n, T0, 1)).toBe('replayed');
-    expect(svc.use(n, T0, 3)).toBe('ok');
-    expect(svc.use(n, T0, 2)).toBe('replayed');
-    expect(svc.use(n, T0, undefined)).toBe('replayed');
+    expect(use(svc, n, 1)).toBe('ok');
+    expect(use(svc, n, 1)).toBe('replayed');
+    expect(use(svc, n, 3)).toBe('ok');
+    expect(use(svc, n, 2)).toBe('replayed');
+    expect(use(svc, n, undefined)).toBe('replayed');
   });
 
   test('without qop a nonce is good for one use only', () => {
     const svc = new NonceService();
     const n = svc.issue(T0);
-    expect(svc.use(n, T0, undefined)).toBe('ok');
-    expect(svc.use(n, T0, undefined)).toBe('replayed');
-    expect(svc.use(n, T0, 99)).toBe('replayed');
+    expect(use(svc, n, undefined)).toBe('ok');
+    expect(use(svc, n, undefined)).toBe('replayed');
+    expect(use(svc, n, 99)).toBe('replayed');
   });
 
   test('memory is bounded; an evicted nonce is never accepted again, newer ones still are', () => {
     const svc = new NonceService({ maxTracked: 3 });
-    const old = [0, 1, 2, 3].map((i) => ({ n: svc.issue(T0 + i), at: T0 + i }));
-    for (const { n, at } of old) expect(svc.use(n, at, 1)).toBe('ok');
+    const old = [0, 1, 2, 3].map((i) => svc.issue(T0 + i));
+    for (const n of old) expect(use(svc, n, 1)).toBe('ok');
     expect(svc.tracked).toBe(3);
     // The first one was pushed out: a replay of it must not pass.
-    expect(svc.use(old[0]!.n, old[0]!.at, 2)).toBe('forgotten');
+    expect(use(svc, old[0]!, 2)).toBe('forgotten');
     // An unused nonce issued before the watermark is also refused (the client gets a new one).
-    expect(svc.use(svc.issue(T0), T0, 1)).toBe('forgotten');
+    expect(use(svc, svc.issue(T0), 1)).toBe('forgotten');
     // A nonce issued later is fine.
-    expect(svc.use(svc.issue(T0 + 10), T0 + 10, 1)).toBe('ok');
-    for (let i = 0; i < 1_000; i++) svc.use(svc.issue(T0 + 100 + i), T0 + 100 + i, 1);
+    expect(use(svc, svc.issue(T0 + 10), 1)).toBe('ok');
+    for (let i = 0; i < 1_000; i++) use(svc, svc.issue(T0 + 100 + i), 1);
     expect(svc.tracked).toBe(3);
   });
 
   test('thousands of nonces are each tracked by their own random bits', () => {
     const svc = new NonceService({ maxTracked: 20_000 });
     const issued = Array.from({ length: 10_000 }, (_, i) => svc.issue(T0 + i));
-    for (const n of issued) expect(svc.use(n, T0, 1)).toBe('ok');
+    for (const n of issued) expect(use(svc, n, 1)).toBe('ok');
     expect(svc.tracked).toBe(10_000);
-    for (const n of issued) expect(svc.use(n, T0, 1)).toBe('replayed');
-    for (const n of issued) expect(svc.use(n, T0, 2)).toBe('ok');
+    for (const n of issued) expect(use(svc, n, 1)).toBe('replayed');
+    for (const n of issued) expect(use(svc, n, 2)).toBe('ok');
   });
 });
