@@ -14,8 +14,10 @@
  * Like a Map, iteration follows insertion order, including for keys that are array indices (V8
  * would list those first, in numeric order, so keys made only of digits, and keys starting with
  * U+0000, are stored behind a U+0000). Unlike a Map, an entry added while an iteration runs may
- * not be visited by it (one deleted before it is reached is skipped, as with a Map). Values must
- * not be `undefined`.
+ * not be visited by it (one deleted before it is reached is skipped, as with a Map), and starting
+ * one lists every key first (about 8 ms at 50,000 entries, the flood bound of requests in
+ * progress, against under a microsecond for a Map): for tables walked rarely or while small,
+ * such as the once-a-second sweep of unanswered requests. Values must not be `undefined`.
  */
 export class ChurnMap<V> implements Iterable<[string, V]> {
   private table: Record<string, V> = Object.create(null) as Record<string, V>;
