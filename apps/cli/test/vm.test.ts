@@ -34,7 +34,7 @@ describe('pbx vm and the voice-mail options of pbx ext set', () => {
   }
 
   it('sets voice mail on/off, the PIN (hashed, never printed or audited) and the conditions', async () => {
-    expect(await f.ok('ext', 'set', '201', '--vm-pin', '4711', '--vm-when', 'busy,dnd')).toBe(
+    expect(await f.ok('ext', 'set', '201', '--vm-pin', '4711093825', '--vm-when', 'busy,dnd')).toBe(
       'station 201: voice mail on, PIN set, for busy, dnd\n',
     );
     expect(await f.ok('ext', 'set', '201', '--voicemail', 'off')).toBe(
@@ -46,10 +46,10 @@ describe('pbx vm and the voice-mail options of pbx ext set', () => {
     const store = await f.store();
     try {
       const box = await store.voicemail.box('201');
-      expect(box.pinHash).not.toContain('4711');
-      expect(verifyPin('4711', box.pinHash)).toBe(true);
+      expect(box.pinHash).not.toContain('4711093825');
+      expect(verifyPin('4711093825', box.pinHash)).toBe(true);
       const audit = JSON.stringify(await store.audit.list({}));
-      expect(audit).not.toContain('4711');
+      expect(audit).not.toContain('4711093825');
     } finally {
       await store.close();
     }
@@ -167,7 +167,7 @@ describe('pbx vm and the voice-mail options of pbx ext set', () => {
   });
 
   it('ext show gives the voice-mail options and counts, never the PIN', async () => {
-    await f.ok('ext', 'set', '201', '--vm-pin', '4711', '--vm-when', 'busy,dnd');
+    await f.ok('ext', 'set', '201', '--vm-pin', '4711093825', '--vm-when', 'busy,dnd');
     await leave('201', 'one');
     await leave('201', 'two');
     const text = await f.ok('ext', 'show', '201');
@@ -175,7 +175,7 @@ describe('pbx vm and the voice-mail options of pbx ext set', () => {
     expect(text).toMatch(/Voice Mail When\s*│\s*busy, dnd\s/);
     expect(text).toMatch(/Voice Mail PIN\s*│\s*set\s/);
     expect(text).toMatch(/Voice Mail Messages\s*│\s*2 new, 0 old/);
-    expect(text).not.toMatch(/4711|scrypt/);
+    expect(text).not.toMatch(/4711093825|scrypt/);
     const json = await f.json<{ voicemail: Record<string, unknown> }>('ext', 'show', '201');
     expect(json.voicemail).toEqual({
       enabled: true,
@@ -188,7 +188,7 @@ describe('pbx vm and the voice-mail options of pbx ext set', () => {
       newMessages: 2,
       oldMessages: 0,
     });
-    expect(JSON.stringify(json)).not.toMatch(/4711|scrypt/);
+    expect(JSON.stringify(json)).not.toMatch(/4711093825|scrypt/);
     expect(await f.ok('ext', 'show', '202')).toMatch(/Voice Mail PIN\s*│\s*not set/);
   });
 });

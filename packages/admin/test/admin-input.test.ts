@@ -111,9 +111,9 @@ describe('@pbx/admin input', () => {
   });
 
   test('mailbox options: the PIN is hashed, conditions as words', () => {
-    const p = voicemailPatch({ pin: '4321', when: 'busy,dnd', enabled: true });
+    const p = voicemailPatch({ pin: '4321098765', when: 'busy,dnd', enabled: true });
     expect(p).toMatchObject({ enabled: true, onBusy: true, onDnd: true, onNoAnswer: false });
-    expect(p?.pinHash).not.toContain('4321');
+    expect(p?.pinHash).not.toContain('4321098765');
     expect(voicemailPatch({})).toBeUndefined();
     expect(voicemailPatch({ when: ['all'] })).toMatchObject({ onUnregistered: true });
     expect(message(() => voicemailPatch({ pin: '12' }))).toBe('--vm-pin: a PIN is 4 to 10 digits');
