@@ -114,7 +114,11 @@ async function setupRate() {
       return {
         ...pbxStep(r, { rate, expected: total, meter: m, idlePerS: idle }),
         heapPerCall: r.successful > 0 ? (mem1.heap - mem0.heap) / r.successful : NaN,
+        mainHeapPerCall: r.successful > 0 ? (mem1.mainHeap - mem0.mainHeap) / r.successful : NaN,
+        workerHeapPerCall:
+          r.successful > 0 ? (mem1.workerHeap - mem0.workerHeap) / r.successful : NaN,
         transactionsKept: mem1.transactions,
+        transactionKinds: mem1.transactionKinds,
         transactionsBefore: mem0.transactions,
         callsLeft: mem1.calls,
         dialogsLeft: mem1.dialogs,
@@ -127,7 +131,7 @@ async function setupRate() {
     const log = (s) => {
       stepLine(s);
       process.stderr.write(
-        `         heap held after the step ${(s.heapPerCall / 1024).toFixed(2)} KiB per finished call; SIP transactions ${s.transactionsBefore} → ${s.transactionsKept}; calls still live ${s.callsLeft}, SIP dialogs ${s.dialogsLeft}\n         call records: ${s.recordsPendingAtEnd} not yet stored when the last call ended; ${s.recordsStored} of ${s.successful} stored ${s.recordsLagMs} ms after it\n`,
+        `         heap held after the step ${(s.heapPerCall / 1024).toFixed(2)} KiB per finished call (main thread ${(s.mainHeapPerCall / 1024).toFixed(2)}, SIP worker ${(s.workerHeapPerCall / 1024).toFixed(2)}); SIP transactions ${s.transactionsBefore} → ${s.transactionsKept} (${s.transactionKinds}); calls still live ${s.callsLeft}, SIP dialogs ${s.dialogsLeft}\n         call records: ${s.recordsPendingAtEnd} not yet stored when the last call ended; ${s.recordsStored} of ${s.successful} stored ${s.recordsLagMs} ms after it\n`,
       );
     };
     const found = await findMaxRate(tryRate, { start: 200, factor: 1.5, max: 3000 }, log);

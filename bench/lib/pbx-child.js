@@ -106,6 +106,7 @@ async function servePbx({ prefix, env = {}, station = {}, stateOf, prepare }) {
               dialogs: sip.dialogs,
               transactions:
                 sip.serverTransactions + sip.completedTransactions + sip.clientTransactions,
+              transactionKinds: `server ${sip.serverTransactions}, answers ${sip.completedTransactions}, client ${sip.clientTransactions}`,
             }
           : {}),
       });

@@ -55,5 +55,10 @@ export interface OutgoingRecord {
   final: boolean;
   /** Final response handled: `req` is only the request's skeleton from then on. */
   settled?: boolean;
-  seen2xxTags: Set<string>;
+  /**
+   * To tags of the 2xx responses seen (normally one; made with the first), to tell a
+   * retransmission from a forked answer. An array: a Set is a few hundred bytes more, for the
+   * 64·T1 an INVITE's record waits out timer M.
+   */
+  seen2xxTags?: string[];
 }

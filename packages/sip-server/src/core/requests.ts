@@ -140,7 +140,6 @@ function startOutgoing(
     cancelRequested: false,
     provisional: false,
     final: false,
-    seen2xxTags: new Set(),
   };
   core.outgoing.set(rec.txnId, rec);
   startClientTransaction(core, rec);
@@ -257,20 +256,20 @@ function onInvite2xx(
 ): void {
   const tag = toTag(res) ?? '';
   const d0 = core.dialogs.get(rec.dialogId);
-  if (rec.seen2xxTags.has(tag)) {
+  if (rec.seen2xxTags?.includes(tag)) {
     // A retransmitted 2xx: repeat our ACK if the client sent one (wire spec §6.4).
     const seq = cseq(res)?.seq ?? 0;
     const sent = d0?.acks.get(seq);
     if (sent) core.transactions.sendStateless(sent.ack, sent.dest).catch(() => undefined);
     return;
   }
-  if (rec.seen2xxTags.size > 0) {
+  if (rec.seen2xxTags !== undefined) {
     // A second, forked answer: not supported by drachtio either — ACK and BYE it (RFC 3261 §13.2.2.4).
     const forked = createUacDialog(core, rec, res, info, 'confirmed');
     ackThenBye(core, forked, undefined);
     return;
   }
-  rec.seen2xxTags.add(tag);
+  (rec.seen2xxTags ??= []).push(ownString(tag));
   rec.final = true;
   rec.cancelPending = undefined;
   core.outgoing.delete(rec.txnId);
@@ -312,12 +311,12 @@ function onInDialogResponse(
   if (method === 'INVITE' && res.status >= 200 && res.status < 300) {
     const tag = toTag(res) ?? '';
     const seq = cseq(res)?.seq ?? 0;
-    if (rec.seen2xxTags.has(tag)) {
+    if (rec.seen2xxTags?.includes(tag)) {
       const sent = d.acks.get(seq);
       if (sent) core.transactions.sendStateless(sent.ack, sent.dest).catch(() => undefined);
       return;
     }
-    rec.seen2xxTags.add(tag);
+    (rec.seen2xxTags ??= []).push(ownString(tag));
     d.inviteSeq = seq;
     d.awaitingClientAck.add(seq);
     const contact = getHeader(res, 'Contact');

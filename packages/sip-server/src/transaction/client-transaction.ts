@@ -13,6 +13,7 @@ import type {
 } from './state-table';
 import { assertNever } from './state-table';
 import { TimerSet } from './timer-set';
+import type { LateResponse } from './retired-clients';
 
 /** What a transaction needs from the transport: TransportLayer satisfies it. */
 export interface TransactionTransport {
@@ -43,7 +44,23 @@ export interface ClientTransactionContext {
   clock: Clock;
   logger: Logger;
   onTerminated(txn: ClientTransactionBase<{ kind: string }>, reason: TerminationReason): void;
+  /**
+   * The transaction has its final response and only waits out its last timer (`ms`): the layer
+   * keeps the key and `late` for that time instead of the transaction (see RetiredClients).
+   */
+  onRetire?(txn: ClientTransactionBase<{ kind: string }>, ms: number, late: LateResponse): void;
 }
+
+/**
+ * What a transaction does in the state it retires in until its last timer: pass each 2xx up
+ * (INVITE Accepted), ACK each non-2xx again (INVITE Completed), or absorb (non-INVITE Completed).
+ */
+export interface Retirement {
+  ms: number;
+  then: 'pass-2xx' | 'ack-again' | 'absorb';
+}
+
+const ABSORB: LateResponse = () => undefined;
 
 /** The user of a client transaction that has nothing more to tell it. */
 const NO_USER: ClientTransactionUser = {
@@ -82,6 +99,8 @@ export abstract class ClientTransactionBase<S extends { kind: string }> {
   private log: Logger | undefined;
   private pendingEffects: ClientEffect[] | undefined;
   private stopped = false;
+  /** Handed to the layer after its final response (see {@link retireAs}): no more events. */
+  private retired = false;
 
   protected constructor(
     branch: string,
@@ -105,6 +124,12 @@ export abstract class ClientTransactionBase<S extends { kind: string }> {
     this.s = s;
     this.pendingEffects = effects;
   }
+
+  /**
+   * Whether state `s`, reached by a final response, only waits out one last timer whose duty the
+   * layer can take over, and which: its duration must be the one the reducer starts there.
+   */
+  protected abstract retireAs(s: S): Retirement | undefined;
 
   protected abstract reduce(
     s: S,
@@ -141,12 +166,48 @@ export abstract class ClientTransactionBase<S extends { kind: string }> {
     if (res.status >= 200 && this.bytes !== undefined) this.afterFinal();
   }
 
-  /** Drops what only the sending of the request needed (see the class comment). */
+  /**
+   * Drops what only the sending of the request needed (see the class comment), and hands what
+   * remains to the layer when only a last timer is left.
+   */
   private afterFinal(): void {
     this.bytes = undefined;
     this.lastProvisional = undefined;
     this.req = undefined;
+    const user = this.user;
     if (this.s.kind !== 'accepted') this.user = NO_USER;
+    const how = this.stopped || !this.ctx.onRetire ? undefined : this.retireAs(this.s);
+    if (!how) return;
+    this.retired = true;
+    this.timers.clear();
+    this.user = NO_USER;
+    this.ctx.onRetire!(this, how.ms, this.lateResponse(how.then, user));
+  }
+
+  /** What the layer does with a response matching the retired transaction (no `this` kept). */
+  private lateResponse(then: Retirement['then'], user: ClientTransactionUser): LateResponse {
+    if (then === 'absorb') return ABSORB;
+    const { logger, transport } = this.ctx;
+    const branch = this.id;
+    if (then === 'pass-2xx') {
+      return (res, info) => {
+        if (res.status < 200 || res.status >= 300) return;
+        try {
+          user.onResponse(res, info);
+        } catch (err) {
+          logger.error({ err, branch }, 'transaction user callback threw');
+        }
+      };
+    }
+    const ack = this.ackText;
+    const dest = this.dest;
+    if (ack === undefined) return ABSORB;
+    return (res) => {
+      if (res.status < 300) return;
+      transport.send(dest, textAsBytes(ack)).catch((err: unknown) => {
+        logger.debug({ err, branch }, 'ACK could not be sent again');
+      });
+    };
   }
 
   /** Ends the transaction without telling the TU (layer shutdown). */
@@ -164,7 +225,7 @@ export abstract class ClientTransactionBase<S extends { kind: string }> {
   }
 
   private dispatch(e: ClientEvent): void {
-    if (this.stopped) return;
+    if (this.stopped || this.retired) return;
     const before = this.s.kind;
     const [s, effects] = this.reduce(this.s, e, this.ctx.clock.now(), this.config);
     this.s = s;

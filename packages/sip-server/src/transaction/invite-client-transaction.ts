@@ -4,6 +4,7 @@ import {
   ClientTransactionBase,
   type ClientTransactionContext,
   type ClientTransactionUser,
+  type Retirement,
 } from './client-transaction';
 import {
   assertNever,
@@ -185,6 +186,13 @@ export class InviteClientTransaction extends ClientTransactionBase<InviteClientS
     cfg: TransactionConfig,
   ): [InviteClientState, ClientEffect[]] {
     return nextInviteClient(s, e, now, cfg);
+  }
+
+  /** Accepted (timer M, 64·T1) and Completed (timer D, UDP only): as {@link nextInviteClient}. */
+  protected retireAs(s: InviteClientState): Retirement | undefined {
+    if (s.kind === 'accepted') return { ms: 64 * this.config.timers.t1, then: 'pass-2xx' };
+    if (s.kind === 'completed') return { ms: this.config.timers.timerD, then: 'ack-again' };
+    return undefined;
   }
 
   /** RFC 3261 §9.1: a CANCEL may be sent once a provisional response has arrived. */

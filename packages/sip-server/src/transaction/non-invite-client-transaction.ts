@@ -4,6 +4,7 @@ import {
   ClientTransactionBase,
   type ClientTransactionContext,
   type ClientTransactionUser,
+  type Retirement,
 } from './client-transaction';
 import {
   assertNever,
@@ -130,6 +131,11 @@ export class NonInviteClientTransaction extends ClientTransactionBase<NonInviteC
     cfg: TransactionConfig,
   ): [NonInviteClientState, ClientEffect[]] {
     return nextNonInviteClient(s, e, now, cfg);
+  }
+
+  /** Completed (timer K = T4, UDP only; over TCP it ends at once): as {@link nextNonInviteClient}. */
+  protected retireAs(s: NonInviteClientState): Retirement | undefined {
+    return s.kind === 'completed' ? { ms: this.config.timers.t4, then: 'absorb' } : undefined;
   }
 
   /** Only INVITE can be cancelled (RFC 3261 §9.1). */

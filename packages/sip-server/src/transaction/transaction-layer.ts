@@ -26,6 +26,7 @@ import {
   type TransactionTimers,
 } from './state-table';
 import { ChurnMap } from '../churn-map';
+import { RetiredClients } from './retired-clients';
 
 /** Default of {@link TransactionLayerOptions.maxCompletedTransactions}. */
 export const DEFAULT_MAX_COMPLETED_TRANSACTIONS = 200_000;
@@ -121,6 +122,8 @@ export class TransactionLayer extends EventEmitter {
    */
   private readonly recent: AnswerCache;
   private readonly clients = new ChurnMap<ClientTransaction>();
+  /** Client transactions that have their final response and only wait out timer M, D or K. */
+  private readonly retiredClients: RetiredClients;
   /** ACK dialog key → INVITE server transaction that sent a 2xx. */
   private readonly accepted = new ChurnMap<ServerTransaction>();
   private acceptedKeys = new WeakMap<ServerTransaction, string>();
@@ -144,12 +147,18 @@ export class TransactionLayer extends EventEmitter {
       opts.maxCompletedTransactionBytes,
     );
     this.limiter = new LogLimiter(this.log);
+    this.retiredClients = new RetiredClients(this.clock);
     this.clientCtx = {
       transport: this.transport,
       clock: this.clock,
       logger: this.log,
       onTerminated: (txn) => {
         if (this.clients.get(txn.key) === txn) this.clients.delete(txn.key);
+      },
+      onRetire: (txn, ms, late) => {
+        if (this.stopped || this.clients.get(txn.key) !== txn) return;
+        this.clients.delete(txn.key);
+        this.retiredClients.add(txn.key, ms, late, this.clock.now());
       },
     };
     this.serverCtx = {
@@ -185,8 +194,9 @@ export class TransactionLayer extends EventEmitter {
     return this.recent.bytes;
   }
 
+  /** Client transactions, those waiting out their last timer included. */
   get clientTransactionCount(): number {
-    return this.clients.size;
+    return this.clients.size + this.retiredClients.count(this.clock.now());
   }
 
   /**
@@ -200,7 +210,7 @@ export class TransactionLayer extends EventEmitter {
     const id = branch(req);
     const found = clientTransactionKey(req);
     if (!id || !found) throw new TypeError('request needs a top Via with a branch, and a CSeq');
-    if (this.clients.has(found))
+    if (this.clients.has(found) || this.retiredClients.get(found, this.clock.now()))
       throw new InvalidStateError(`client transaction ${found} already exists`);
     const key = ownString(found);
     const cfg: TransactionConfig = { reliable: dest.protocol !== 'udp', timers: this.timers };
@@ -249,6 +259,7 @@ export class TransactionLayer extends EventEmitter {
     this.servers.clear();
     this.recent.clear();
     this.clients.clear();
+    this.retiredClients.clear();
     this.accepted.clear();
     this.acceptedKeys = new WeakMap();
   }
@@ -342,11 +353,13 @@ export class TransactionLayer extends EventEmitter {
   private onResponse(res: SipResponse, info: ReceiveInfo): void {
     const key = clientTransactionKey(res);
     const txn = key ? this.clients.get(key) : undefined;
-    if (!txn) {
-      this.safeEmit('strayResponse', res, info);
+    if (txn) {
+      txn.receive(res, info);
       return;
     }
-    txn.receive(res, info);
+    const late = key ? this.retiredClients.get(key, this.clock.now()) : undefined;
+    if (late) late(res, info);
+    else this.safeEmit('strayResponse', res, info);
   }
 
   /** A non-INVITE UDP transaction sent its final response: keep only what timer J needs. */

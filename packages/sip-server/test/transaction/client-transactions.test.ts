@@ -168,6 +168,35 @@ describe('client transactions through the TransactionLayer (fake timers)', () =>
     expect(u.responses).toHaveLength(2);
   });
 
+  test('finally answered transactions wait out timers M, D and K in the layer, not each with timers of its own', () => {
+    const users = [user(), user(), user()];
+    for (let i = 0; i < 100; i++) {
+      const invite = request({ method: 'INVITE', branch: `z9hG4bK-r${i}` });
+      layer.sendRequest(invite, udpDest, users[0]!);
+      transport.deliver(response(invite, 200), udpInfo);
+      const busy = request({ method: 'INVITE', branch: `z9hG4bK-b${i}` });
+      layer.sendRequest(busy, udpDest, users[1]!);
+      transport.deliver(response(busy, 486), udpInfo);
+      const bye = request({ method: 'BYE', branch: `z9hG4bK-y${i}` });
+      layer.sendRequest(bye, udpDest, users[2]!);
+      transport.deliver(response(bye, 200), udpInfo);
+    }
+    expect(layer.clientTransactionCount).toBe(300);
+    // One sweep for all 300 (the transactions themselves hold no timer any more).
+    expect(jest.getTimerCount()).toBe(1);
+    transport.deliver(response(request({ method: 'INVITE', branch: 'z9hG4bK-r7' }), 200), udpInfo);
+    transport.deliver(response(request({ method: 'INVITE', branch: 'z9hG4bK-b7' }), 486), udpInfo);
+    transport.deliver(response(request({ method: 'BYE', branch: 'z9hG4bK-y7' }), 200), udpInfo);
+    expect(users.map((u) => u.responses.length)).toEqual([101, 100, 100]);
+    expect(transport.requests('ACK')).toHaveLength(101);
+    jest.advanceTimersByTime(5000);
+    expect(layer.clientTransactionCount).toBe(200);
+    jest.advanceTimersByTime(27_000);
+    expect(layer.clientTransactionCount).toBe(0);
+    jest.advanceTimersByTime(1000);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
   test('ICT over UDP: timer A doubles; timer B → onTimeout', () => {
     const u = user();
     layer.sendRequest(request({ method: 'INVITE', branch: 'z9hG4bK-i3' }), udpDest, u);

@@ -1,0 +1,139 @@
+/**
+ * What is left of client transactions that have their final response: an INVITE's in RFC 6026
+ * Accepted (2xx retransmissions and forked 2xx still go up, timer M = 64·T1), an INVITE's in
+ * Completed after a non-2xx over UDP (each retransmission of it is ACKed again, timer D) and a
+ * non-INVITE's in Completed over UDP (retransmissions absorbed, timer K = T4).
+ *
+ * Each is a key, an expiry time and what to do with a response that still matches, instead of the
+ * transaction object with its timer set, a Node timer, its destination and its state: at a
+ * thousand calls a second the INVITE client transactions alone were 32,000 objects held 32 s,
+ * every one copied by the young-generation GC, promoted and marked by each full collection.
+ *
+ * Entries of one lifetime expire in the order they came, so each lifetime has a FIFO of keys and
+ * expiry times, swept by one timer (within a second of an expiry, so one timer serves many). A
+ * lookup or a count ignores an entry past its expiry, so what a peer sees follows the RFC timer
+ * exactly, whenever the sweep comes.
+ */
+import type { SipResponse } from '../message/types';
+import type { ReceiveInfo } from '../transport/types';
+import { ChurnMap } from '../churn-map';
+import type { Clock, ClockTimer } from './clock';
+
+/** What a retired client transaction does with a response that still matches it. */
+export type LateResponse = (res: SipResponse, info: ReceiveInfo) => void;
+
+interface Entry {
+  until: number;
+  late: LateResponse;
+}
+
+/** Keys in the order they were retired, with their expiry times (a packed array of numbers). */
+interface Queue {
+  keys: string[];
+  until: number[];
+  head: number;
+}
+
+/** How late after its expiry an entry may be freed, so one timer serves many entries. */
+const SWEEP_SLACK_MS = 1000;
+
+export class RetiredClients {
+  private readonly table = new ChurnMap<Entry>();
+  /** One queue per lifetime (timers M, D and K: two or three in all). */
+  private readonly queues = new Map<number, Queue>();
+  private sweep: ClockTimer | undefined;
+  /** When the sweep is due (Infinity: none scheduled). */
+  private sweepAt = Infinity;
+
+  constructor(private readonly clock: Clock) {}
+
+  /** Keeps `key` for `ms` from `now`; a response matching it in that time goes to `late`. */
+  add(key: string, ms: number, late: LateResponse, now: number): void {
+    const until = now + ms;
+    this.table.set(key, { until, late });
+    let q = this.queues.get(ms);
+    if (!q) this.queues.set(ms, (q = { keys: [], until: [], head: 0 }));
+    q.keys.push(key);
+    q.until.push(until);
+    // A shorter lifetime than the one the sweep waits for comes due first.
+    if (until + SWEEP_SLACK_MS < this.sweepAt) this.schedule(now);
+  }
+
+  /** What to do with a response for `key`, if that key is retired and not yet expired. */
+  get(key: string, now: number): LateResponse | undefined {
+    const e = this.table.get(key);
+    return e !== undefined && e.until > now ? e.late : undefined;
+  }
+
+  /** Entries held, expired ones the sweep has not freed yet included. */
+  get held(): number {
+    return this.table.size;
+  }
+
+  /** Queued expiry records (one per entry added and not yet swept). */
+  get queued(): number {
+    let n = 0;
+    for (const q of this.queues.values()) n += q.keys.length - q.head;
+    return n;
+  }
+
+  /** Entries not yet expired at `now` (expired ones are freed first). */
+  count(now: number): number {
+    this.expire(now);
+    return this.table.size;
+  }
+
+  /** Forgets every entry and stops the sweep. */
+  clear(): void {
+    this.table.clear();
+    this.queues.clear();
+    this.cancelSweep();
+  }
+
+  private cancelSweep(): void {
+    if (this.sweep !== undefined) this.clock.clearTimeout(this.sweep);
+    this.sweep = undefined;
+    this.sweepAt = Infinity;
+  }
+
+  private expire(now: number): void {
+    for (const q of this.queues.values()) {
+      const { keys, until } = q;
+      let i = q.head;
+      while (i < keys.length && until[i]! <= now) {
+        const key = keys[i]!;
+        const e = this.table.get(key);
+        // A key retired again later (a reused branch) has a later expiry of its own.
+        if (e !== undefined && e.until <= now) this.table.delete(key);
+        i++;
+      }
+      if (i === keys.length) {
+        keys.length = 0;
+        until.length = 0;
+        q.head = 0;
+      } else if (i > 1024 && i * 2 > keys.length) {
+        keys.splice(0, i);
+        until.splice(0, i);
+        q.head = 0;
+      } else q.head = i;
+    }
+  }
+
+  /** (Re)starts the sweep for the oldest entry of any queue. */
+  private schedule(now: number): void {
+    this.cancelSweep();
+    let oldest = Infinity;
+    for (const q of this.queues.values())
+      if (q.head < q.until.length) oldest = Math.min(oldest, q.until[q.head]!);
+    if (oldest === Infinity) return;
+    this.sweepAt = Math.max(now, oldest) + SWEEP_SLACK_MS;
+    this.sweep = this.clock.setTimeout(() => {
+      this.sweep = undefined;
+      this.sweepAt = Infinity;
+      const at = this.clock.now();
+      this.expire(at);
+      this.schedule(at);
+    }, this.sweepAt - now);
+    (this.sweep as { unref?: () => void }).unref?.();
+  }
+}
