@@ -361,6 +361,8 @@ function handleCancel(
   txn: ServerTransaction,
 ): void {
   const inviteTxn = core.transactions.findInviteServerTransaction(cancel);
+  // Answered 2xx and ACKed, the transaction waiting out timer L in the layer: too late to cancel.
+  if (!inviteTxn && core.transactions.isAckedInvite(cancel)) return reply(txn, cancel, 200);
   const proxied = inviteTxn ? core.proxied.get(inviteTxn) : undefined;
   if (proxied) return proxied.cancel(cancel, info, txn);
   const rec = inviteTxn ? liveRecordOf(inviteTxn) : undefined;

@@ -13,7 +13,6 @@ import type {
 } from './state-table';
 import { assertNever } from './state-table';
 import { TimerSet } from './timer-set';
-import type { LateResponse } from './retired-clients';
 
 /** What a transaction needs from the transport: TransportLayer satisfies it. */
 export interface TransactionTransport {
@@ -46,7 +45,7 @@ export interface ClientTransactionContext {
   onTerminated(txn: ClientTransactionBase<{ kind: string }>, reason: TerminationReason): void;
   /**
    * The transaction has its final response and only waits out its last timer (`ms`): the layer
-   * keeps the key and `late` for that time instead of the transaction (see RetiredClients).
+   * keeps the key and `late` for that time instead of the transaction (see RetiredKeys).
    */
   onRetire?(txn: ClientTransactionBase<{ kind: string }>, ms: number, late: LateResponse): void;
 }
@@ -61,6 +60,9 @@ export interface Retirement {
 }
 
 const ABSORB: LateResponse = () => undefined;
+
+/** What a retired client transaction does with a response that still matches it. */
+export type LateResponse = (res: SipResponse, info: ReceiveInfo) => void;
 
 /** The user of a client transaction that has nothing more to tell it. */
 const NO_USER: ClientTransactionUser = {

@@ -203,6 +203,11 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
     return s.kind !== 'confirmed' && !(s.kind === 'accepted' && s.acked);
   }
 
+  /** Accepted with the ACK in, over UDP: only absorbing INVITE and ACK retransmissions is left. */
+  protected override retirableOnAck(s: InviteServerState): boolean {
+    return s.kind === 'accepted' && s.acked;
+  }
+
   protected reduce(
     s: InviteServerState,
     e: ServerEvent,

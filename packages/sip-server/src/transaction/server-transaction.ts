@@ -28,8 +28,10 @@ export interface ServerTransactionContext {
   onAccepted(txn: ServerTransactionBase<{ kind: string }>, req: SipRequest, res: SipResponse): void;
   /**
    * A transaction whose remaining RFC duty is only to answer retransmissions with its final
-   * response (non-INVITE Completed over UDP, timer J) sent that response once: the layer keeps
-   * just the bytes and the key for timer J and the transaction ends now (see {@link retire}).
+   * response (non-INVITE Completed over UDP, timer J) sent that response once, or to absorb
+   * retransmissions (INVITE Accepted over UDP once the ACK came, timer L): the layer keeps just
+   * the key (and the bytes to answer with) until the timer and the transaction ends now (see
+   * {@link retire}).
    */
   onRetire?(txn: ServerTransactionBase<{ kind: string }>): void;
   /** The first ACK for our 2xx arrived. */
@@ -112,6 +114,8 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
    */
   private reqViaValue: string | undefined;
   private reqVia: Via | undefined;
+  /** When an INVITE's 2xx was sent (timer L runs from then). */
+  private acceptedAtMs: number | undefined;
 
   protected constructor(
     request: SipRequest,
@@ -151,6 +155,11 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
    */
   get request(): SipRequest | undefined {
     return this.req;
+  }
+
+  /** When the 2xx of an INVITE was sent (clock ms); undefined before, and for other answers. */
+  get acceptedAt(): number | undefined {
+    return this.acceptedAtMs;
   }
 
   /** A final response has been sent. */
@@ -227,8 +236,10 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
         : responseDestination(res, this.info);
     const last: { data: Buffer | string; dest: Destination } = { data: bytes, dest };
     this.last = last;
-    if (res.status >= 200 && res.status < 300 && this.method === 'INVITE' && this.req)
+    if (res.status >= 200 && res.status < 300 && this.method === 'INVITE' && this.req) {
+      this.acceptedAtMs = this.ctx.clock.now();
       this.ctx.onAccepted(this, this.req, res);
+    }
     this.run(effects, send);
     if (this.final) {
       // From here on only retransmissions of this response and the ACK matching remain.
@@ -253,6 +264,7 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
     } finally {
       this.currentAck = undefined;
     }
+    if (!this.stopped && this.ctx.onRetire && this.retirableOnAck(this.s)) this.ctx.onRetire(this);
   }
 
   /**
@@ -269,6 +281,14 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
 
   /** Whether the transaction may be handed to the layer once its final response left. */
   protected retirable(): boolean {
+    return false;
+  }
+
+  /**
+   * Whether, with an ACK just in, all that is left in state `s` is absorbing retransmissions
+   * until the last timer: the layer takes that over (see TransactionLayer).
+   */
+  protected retirableOnAck(_s: S): boolean {
     return false;
   }
 

@@ -9,6 +9,7 @@ import type { Destination, ReceiveInfo, SendResult } from '../transport/types';
 import type {
   ClientTransactionContext,
   ClientTransactionUser,
+  LateResponse,
   TransactionTransport,
 } from './client-transaction';
 import { systemClock, type Clock } from './clock';
@@ -26,7 +27,7 @@ import {
   type TransactionTimers,
 } from './state-table';
 import { ChurnMap } from '../churn-map';
-import { RetiredClients } from './retired-clients';
+import { RetiredKeys } from './retired-keys';
 
 /** Default of {@link TransactionLayerOptions.maxCompletedTransactions}. */
 export const DEFAULT_MAX_COMPLETED_TRANSACTIONS = 200_000;
@@ -123,7 +124,13 @@ export class TransactionLayer extends EventEmitter {
   private readonly recent: AnswerCache;
   private readonly clients = new ChurnMap<ClientTransaction>();
   /** Client transactions that have their final response and only wait out timer M, D or K. */
-  private readonly retiredClients: RetiredClients;
+  private readonly retiredClients: RetiredKeys<LateResponse>;
+  /**
+   * INVITE server transactions whose 2xx was ACKed over UDP, until timer L: their keys absorb
+   * INVITE retransmissions, their ACK dialog keys ACK retransmissions (RFC 6026 Accepted).
+   */
+  private readonly retiredInvites: RetiredKeys<true>;
+  private readonly retiredAcks: RetiredKeys<true>;
   /** ACK dialog key → INVITE server transaction that sent a 2xx. */
   private readonly accepted = new ChurnMap<ServerTransaction>();
   private acceptedKeys = new WeakMap<ServerTransaction, string>();
@@ -147,7 +154,9 @@ export class TransactionLayer extends EventEmitter {
       opts.maxCompletedTransactionBytes,
     );
     this.limiter = new LogLimiter(this.log);
-    this.retiredClients = new RetiredClients(this.clock);
+    this.retiredClients = new RetiredKeys<LateResponse>(this.clock);
+    this.retiredInvites = new RetiredKeys<true>(this.clock);
+    this.retiredAcks = new RetiredKeys<true>(this.clock);
     this.clientCtx = {
       transport: this.transport,
       clock: this.clock,
@@ -180,8 +189,9 @@ export class TransactionLayer extends EventEmitter {
     this.transport.on('message', this.listener);
   }
 
+  /** Server transactions, INVITEs waiting out timer L after their ACK included. */
   get serverTransactionCount(): number {
-    return this.servers.size;
+    return this.servers.size + this.retiredInvites.count(this.clock.now());
   }
 
   /** Finally answered transactions kept (as bytes) to answer retransmissions. */
@@ -241,6 +251,15 @@ export class TransactionLayer extends EventEmitter {
   }
 
   /**
+   * Whether a CANCEL refers to an INVITE whose 2xx was ACKed and whose transaction the layer
+   * keeps until timer L (see {@link findInviteServerTransaction} for one still running).
+   */
+  isAckedInvite(cancel: SipRequest): boolean {
+    const key = serverTransactionKey(cancel, 'INVITE');
+    return key !== undefined && this.retiredInvites.get(key, this.clock.now()) !== undefined;
+  }
+
+  /**
    * Ends a server transaction that will never be answered (its source is now dropped): no
    * response, no timers, forgotten at once. A retransmission starts a new transaction.
    */
@@ -260,6 +279,8 @@ export class TransactionLayer extends EventEmitter {
     this.recent.clear();
     this.clients.clear();
     this.retiredClients.clear();
+    this.retiredInvites.clear();
+    this.retiredAcks.clear();
     this.accepted.clear();
     this.acceptedKeys = new WeakMap();
   }
@@ -294,7 +315,10 @@ export class TransactionLayer extends EventEmitter {
       existing.receiveRequest();
       return;
     }
-    const done = this.recent.get(found, this.clock.now());
+    const now = this.clock.now();
+    // An INVITE again after our 2xx was ACKed: absorbed until timer L (RFC 6026 Accepted).
+    if (this.retiredInvites.get(found, now)) return;
+    const done = this.recent.get(found, now);
     if (done) {
       const dest: Destination = info.connectionId
         ? { ...done.dest, connectionId: info.connectionId }
@@ -347,6 +371,8 @@ export class TransactionLayer extends EventEmitter {
       txn.receiveAck(ack, info);
       return;
     }
+    // The ACK again, for a 2xx whose transaction waits out timer L in the layer: absorbed.
+    if (dialogKey && this.retiredAcks.get(dialogKey, this.clock.now())) return;
     this.safeEmit('ack', ack, info, undefined);
   }
 
@@ -362,13 +388,37 @@ export class TransactionLayer extends EventEmitter {
     else this.safeEmit('strayResponse', res, info);
   }
 
-  /** A non-INVITE UDP transaction sent its final response: keep only what timer J needs. */
+  /**
+   * A non-INVITE UDP transaction sent its final response: keep only what timer J needs. An
+   * INVITE one has the ACK for its 2xx: keep only its keys until timer L.
+   */
   private retire(txn: ServerTransaction): void {
     if (this.stopped || this.servers.get(txn.key) !== txn) return;
+    if (txn instanceof InviteServerTransaction) {
+      this.retireAcked(txn);
+      return;
+    }
     const final = txn.finalResponse;
     if (!final) return;
     this.servers.delete(txn.key);
     this.recent.add(txn.key, final.text, final.dest, this.clock.now());
+    txn.retire();
+  }
+
+  private retireAcked(txn: InviteServerTransaction): void {
+    const at = txn.acceptedAt;
+    if (at === undefined) return;
+    const now = this.clock.now();
+    const left = 64 * this.timers.t1 - (now - at);
+    if (left <= 0) return;
+    this.servers.delete(txn.key);
+    this.retiredInvites.add(txn.key, left, true, now);
+    const dialogKey = this.acceptedKeys.get(txn);
+    if (dialogKey !== undefined) {
+      this.acceptedKeys.delete(txn);
+      if (this.accepted.get(dialogKey) === txn) this.accepted.delete(dialogKey);
+      this.retiredAcks.add(dialogKey, left, true, now);
+    }
     txn.retire();
   }
 

@@ -165,3 +165,30 @@ describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) 
     expect(acks).toBe(1);
   });
 });
+
+describe('srf UAS over u1: after the ACK', () => {
+  it('absorbs the INVITE and the ACK sent again and answers a late CANCEL 200 without effect', async () => {
+    await using harness = await startHarness();
+    const srf = await harness.connectSrf();
+    const seen: string[] = [];
+    const ended: string[] = [];
+    handlers(srf).invite((req, res) => {
+      seen.push('INVITE');
+      void srf.createUAS(req, res, { localSdp: sdp() }).then((dialog) => {
+        dialog.on('ack', () => seen.push('ACK'));
+        dialog.on('destroy', () => ended.push('BYE'));
+      });
+    });
+    await harness.server.whenRouted(['invite']);
+    expectSippSuccess(
+      await runSipp({
+        scenario: join(scenarios, 'uac-invite-ack-copies-late-cancel.xml'),
+        target: harness.sipTarget('udp'),
+        transport: 'u1',
+        timeoutMs: 15_000,
+      }),
+    );
+    await eventually(() => ended.length === 1, 2_000, 'the BYE at the app');
+    expect(seen).toEqual(['INVITE', 'ACK']);
+  });
+});

@@ -264,8 +264,11 @@ describe('server transactions through the TransactionLayer (fake timers)', () =>
     expect(seen.requests).toHaveLength(1);
     incoming({ method: 'ACK', branch: 'z9hG4bK-ack-sl1', cseq: 7, toTag: 'lt' });
     expect(seen.acks).toHaveLength(1);
-    expect(txn.state).toBe('accepted');
+    // The transaction object ends with the ACK: the layer keeps only its keys until timer L.
+    expect(txn.state).toBe('terminated');
     expect(txn.finalResponse).toBeUndefined();
+    // No timer of its own left: the layer's two sweeps (INVITE keys, ACK keys) serve all such.
+    expect(jest.getTimerCount()).toBe(2);
     // Still absorbing, for timer L: INVITE and ACK retransmissions, nothing sent, nothing emitted.
     incoming({ method: 'INVITE', branch: 'z9hG4bK-sl1', cseq: 7 });
     incoming({ method: 'ACK', branch: 'z9hG4bK-ack-sl1', cseq: 7, toTag: 'lt' });

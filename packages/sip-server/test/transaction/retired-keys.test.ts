@@ -1,6 +1,7 @@
 import type { SipResponse } from '../../src/message/types';
 import { systemClock } from '../../src/transaction/clock';
-import { RetiredClients, type LateResponse } from '../../src/transaction/retired-clients';
+import type { LateResponse } from '../../src/transaction/client-transaction';
+import { RetiredKeys } from '../../src/transaction/retired-keys';
 import { udpInfo } from './fake-transport';
 
 const res = {
@@ -11,12 +12,12 @@ const res = {
   body: Buffer.alloc(0),
 } as SipResponse;
 
-describe('RetiredClients', () => {
+describe('RetiredKeys', () => {
   beforeEach(() => jest.useFakeTimers({ now: 0 }));
   afterEach(() => jest.useRealTimers());
 
   test('a key answers until its time is up, exactly, whenever the sweep comes', () => {
-    const r = new RetiredClients(systemClock);
+    const r = new RetiredKeys<LateResponse>(systemClock);
     const late = jest.fn<void, Parameters<LateResponse>>();
     r.add('k', 5000, late, 0);
     r.get('k', 4999)?.(res, udpInfo);
@@ -29,7 +30,7 @@ describe('RetiredClients', () => {
   });
 
   test('the sweep alone frees expired entries and their queue, then stops', () => {
-    const r = new RetiredClients(systemClock);
+    const r = new RetiredKeys<LateResponse>(systemClock);
     for (let i = 0; i < 3000; i++) r.add(`m${i}`, 32_000, () => undefined, Date.now());
     for (let i = 0; i < 3000; i++) r.add(`k${i}`, 5000, () => undefined, Date.now());
     expect(r.held).toBe(6000);
@@ -43,7 +44,7 @@ describe('RetiredClients', () => {
   });
 
   test('entries retired over time expire in order, the queue kept short', () => {
-    const r = new RetiredClients(systemClock);
+    const r = new RetiredKeys<LateResponse>(systemClock);
     for (let t = 0; t < 20_000; t++) {
       r.add(`k${t}`, 100, () => undefined, t);
       if (t % 50 === 0) r.count(t);
@@ -54,7 +55,7 @@ describe('RetiredClients', () => {
   });
 
   test('a key retired again keeps its later expiry when the earlier record comes due', () => {
-    const r = new RetiredClients(systemClock);
+    const r = new RetiredKeys<LateResponse>(systemClock);
     const first = jest.fn();
     const second = jest.fn();
     r.add('k', 100, first, 0);

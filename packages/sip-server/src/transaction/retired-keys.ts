@@ -1,10 +1,12 @@
 /**
- * What is left of client transactions that have their final response: an INVITE's in RFC 6026
- * Accepted (2xx retransmissions and forked 2xx still go up, timer M = 64·T1), an INVITE's in
- * Completed after a non-2xx over UDP (each retransmission of it is ACKed again, timer D) and a
- * non-INVITE's in Completed over UDP (retransmissions absorbed, timer K = T4).
+ * What is left of transactions that have their final response and only wait out a last RFC timer:
+ * client transactions in RFC 6026 Accepted (2xx retransmissions and forked 2xx still go up, timer
+ * M = 64·T1), an INVITE's in Completed after a non-2xx over UDP (each retransmission of it is
+ * ACKed again, timer D), a non-INVITE's in Completed over UDP (retransmissions absorbed, timer
+ * K = T4), and INVITE server transactions in Accepted once the ACK came (INVITE and ACK
+ * retransmissions absorbed, timer L = 64·T1).
  *
- * Each is a key, an expiry time and what to do with a response that still matches, instead of the
+ * Each is a key, an expiry time and a value (what to do with a late match), instead of the
  * transaction object with its timer set, a Node timer, its destination and its state: at a
  * thousand calls a second the INVITE client transactions alone were 32,000 objects held 32 s,
  * every one copied by the young-generation GC, promoted and marked by each full collection.
@@ -14,17 +16,12 @@
  * lookup or a count ignores an entry past its expiry, so what a peer sees follows the RFC timer
  * exactly, whenever the sweep comes.
  */
-import type { SipResponse } from '../message/types';
-import type { ReceiveInfo } from '../transport/types';
 import { ChurnMap } from '../churn-map';
 import type { Clock, ClockTimer } from './clock';
 
-/** What a retired client transaction does with a response that still matches it. */
-export type LateResponse = (res: SipResponse, info: ReceiveInfo) => void;
-
-interface Entry {
+interface Entry<T> {
   until: number;
-  late: LateResponse;
+  value: T;
 }
 
 /** Keys in the order they were retired, with their expiry times (a packed array of numbers). */
@@ -37,8 +34,8 @@ interface Queue {
 /** How late after its expiry an entry may be freed, so one timer serves many entries. */
 const SWEEP_SLACK_MS = 1000;
 
-export class RetiredClients {
-  private readonly table = new ChurnMap<Entry>();
+export class RetiredKeys<T> {
+  private readonly table = new ChurnMap<Entry<T>>();
   /** One queue per lifetime (timers M, D and K: two or three in all). */
   private readonly queues = new Map<number, Queue>();
   private sweep: ClockTimer | undefined;
@@ -47,10 +44,10 @@ export class RetiredClients {
 
   constructor(private readonly clock: Clock) {}
 
-  /** Keeps `key` for `ms` from `now`; a response matching it in that time goes to `late`. */
-  add(key: string, ms: number, late: LateResponse, now: number): void {
+  /** Keeps `key` with `value` for `ms` from `now`. */
+  add(key: string, ms: number, value: T, now: number): void {
     const until = now + ms;
-    this.table.set(key, { until, late });
+    this.table.set(key, { until, value });
     let q = this.queues.get(ms);
     if (!q) this.queues.set(ms, (q = { keys: [], until: [], head: 0 }));
     q.keys.push(key);
@@ -59,10 +56,10 @@ export class RetiredClients {
     if (until + SWEEP_SLACK_MS < this.sweepAt) this.schedule(now);
   }
 
-  /** What to do with a response for `key`, if that key is retired and not yet expired. */
-  get(key: string, now: number): LateResponse | undefined {
+  /** The value of `key`, if that key is retired and not yet expired. */
+  get(key: string, now: number): T | undefined {
     const e = this.table.get(key);
-    return e !== undefined && e.until > now ? e.late : undefined;
+    return e !== undefined && e.until > now ? e.value : undefined;
   }
 
   /** Entries held, expired ones the sweep has not freed yet included. */
