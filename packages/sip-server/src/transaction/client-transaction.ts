@@ -59,10 +59,10 @@ export interface Retirement {
   then: 'pass-2xx' | 'ack-again' | 'absorb';
 }
 
-const ABSORB: LateResponse = () => undefined;
-
 /** What a retired client transaction does with a response that still matches it. */
 export type LateResponse = (res: SipResponse, info: ReceiveInfo) => void;
+
+const ABSORB: LateResponse = () => undefined;
 
 /** The user of a client transaction that has nothing more to tell it. */
 const NO_USER: ClientTransactionUser = {
@@ -178,12 +178,13 @@ export abstract class ClientTransactionBase<S extends { kind: string }> {
     this.req = undefined;
     const user = this.user;
     if (this.s.kind !== 'accepted') this.user = NO_USER;
-    const how = this.stopped || !this.ctx.onRetire ? undefined : this.retireAs(this.s);
-    if (!how) return;
+    const onRetire = this.ctx.onRetire;
+    const how = this.stopped || !onRetire ? undefined : this.retireAs(this.s);
+    if (!onRetire || !how) return;
     this.retired = true;
     this.timers.clear();
     this.user = NO_USER;
-    this.ctx.onRetire!(this, how.ms, this.lateResponse(how.then, user));
+    onRetire(this, how.ms, this.lateResponse(how.then, user));
   }
 
   /** What the layer does with a response matching the retired transaction (no `this` kept). */

@@ -11,10 +11,12 @@
  * thousand calls a second the INVITE client transactions alone were 32,000 objects held 32 s,
  * every one copied by the young-generation GC, promoted and marked by each full collection.
  *
- * Entries of one lifetime expire in the order they came, so each lifetime has a FIFO of keys and
- * expiry times, swept by one timer (within a second of an expiry, so one timer serves many). A
- * lookup or a count ignores an entry past its expiry, so what a peer sees follows the RFC timer
- * exactly, whenever the sweep comes.
+ * Entries of one lane (one RFC timer) come due in about the order they came, so each lane has a
+ * FIFO of keys and expiry times, swept by one timer (within a second of an expiry, so one timer
+ * serves many). An entry that comes due before one added earlier in its lane (an INVITE whose ACK
+ * came later, timer L counting from the 2xx) is freed with the ones before it, and counted until
+ * then. A lookup ignores an entry past its expiry, so what a peer sees follows the RFC timer
+ * exactly, whenever the memory is freed.
  */
 import { ChurnMap } from '../churn-map';
 import type { Clock, ClockTimer } from './clock';
@@ -36,7 +38,7 @@ const SWEEP_SLACK_MS = 1000;
 
 export class RetiredKeys<T> {
   private readonly table = new ChurnMap<Entry<T>>();
-  /** One queue per lifetime (timers M, D and K: two or three in all). */
+  /** One queue per lane (the RFC timer the entries wait out: a few per table). */
   private readonly queues = new Map<number, Queue>();
   private sweep: ClockTimer | undefined;
   /** When the sweep is due (Infinity: none scheduled). */
@@ -44,12 +46,16 @@ export class RetiredKeys<T> {
 
   constructor(private readonly clock: Clock) {}
 
-  /** Keeps `key` with `value` for `ms` from `now`. */
-  add(key: string, ms: number, value: T, now: number): void {
+  /**
+   * Keeps `key` with `value` for `ms` from `now`, in the FIFO of `lane` (by default `ms`: entries
+   * of one fixed timer). A caller whose times vary per entry names the timer as the lane, so the
+   * lanes stay few.
+   */
+  add(key: string, ms: number, value: T, now: number, lane: number = ms): void {
     const until = now + ms;
     this.table.set(key, { until, value });
-    let q = this.queues.get(ms);
-    if (!q) this.queues.set(ms, (q = { keys: [], until: [], head: 0 }));
+    let q = this.queues.get(lane);
+    if (!q) this.queues.set(lane, (q = { keys: [], until: [], head: 0 }));
     q.keys.push(key);
     q.until.push(until);
     // A shorter lifetime than the one the sweep waits for comes due first.
@@ -74,7 +80,10 @@ export class RetiredKeys<T> {
     return n;
   }
 
-  /** Entries not yet expired at `now` (expired ones are freed first). */
+  /**
+   * Entries held after freeing those due at `now`: exact for a lane of one fixed time; one due
+   * before the head of its lane counts until that head is due.
+   */
   count(now: number): number {
     this.expire(now);
     return this.table.size;
@@ -97,6 +106,7 @@ export class RetiredKeys<T> {
     for (const q of this.queues.values()) {
       const { keys, until } = q;
       let i = q.head;
+      // An entry due before the head waits for it (see the class comment).
       while (i < keys.length && until[i]! <= now) {
         const key = keys[i]!;
         const e = this.table.get(key);
@@ -116,7 +126,7 @@ export class RetiredKeys<T> {
     }
   }
 
-  /** (Re)starts the sweep for the oldest entry of any queue. */
+  /** (Re)starts the sweep for the head entry due first. */
   private schedule(now: number): void {
     this.cancelSweep();
     let oldest = Infinity;

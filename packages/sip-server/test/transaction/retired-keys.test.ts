@@ -54,6 +54,24 @@ describe('RetiredKeys', () => {
     r.clear();
   });
 
+  test('times that vary within one lane keep one queue; an entry due before the head is freed with it', () => {
+    const r = new RetiredKeys<LateResponse>(systemClock);
+    // Timer L after ACKs that came 0–999 ms after their 2xx: 32,000 ms minus the delay.
+    for (let i = 0; i < 1000; i++)
+      r.add(`l${i}`, 32_000 - ((i * 7) % 1000), () => undefined, i, 32_000);
+    expect(r.queued).toBe(1000);
+    // l857 waited 999 ms for its ACK: due at 857 + 31,001 = 31,858, behind l0 (due at 32,000).
+    expect(r.get('l857', 31_857)).toBeDefined();
+    expect(r.get('l857', 31_858)).toBeUndefined();
+    expect(r.get('l0', 31_858)).toBeDefined();
+    // It is freed once the entries before it are: the count may include it until then.
+    expect(r.count(31_858)).toBe(1000);
+    expect(r.count(32_000)).toBeLessThan(1000);
+    expect(r.count(33_000)).toBe(0);
+    expect(r.queued).toBe(0);
+    r.clear();
+  });
+
   test('a key retired again keeps its later expiry when the earlier record comes due', () => {
     const r = new RetiredKeys<LateResponse>(systemClock);
     const first = jest.fn();
