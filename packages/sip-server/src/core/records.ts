@@ -47,18 +47,18 @@ export interface OutgoingRecord {
   /** dialogId for responses: the dialog created (INVITE/SUBSCRIBE) or the one the request is in. */
   dialogId: string;
   initial: boolean;
-  dialog?: Dialog;
+  dialog: Dialog | undefined;
   cancelRequested: boolean;
   /** CANCEL waiting for a provisional before it may be sent (RFC 3261 §9.1). */
-  cancelPending?: SipRequest;
+  cancelPending: SipRequest | undefined;
   provisional: boolean;
   final: boolean;
   /** Final response handled: `req` is only the request's skeleton from then on. */
-  settled?: boolean;
+  settled: boolean;
   /**
    * To tags of the 2xx responses seen (normally one; made with the first), to tell a
    * retransmission from a forked answer. An array: a Set is a few hundred bytes more, for the
    * 64·T1 an INVITE's record waits out timer M.
    */
-  seen2xxTags?: string[];
+  seen2xxTags: string[] | undefined;
 }

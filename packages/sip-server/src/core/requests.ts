@@ -132,14 +132,25 @@ export async function sendNewRequest(
 /** Records a request the client sent and starts its client transaction. */
 function startOutgoing(
   core: SipCore,
-  r: Pick<OutgoingRecord, 'conn' | 'req' | 'dest' | 'dialogId' | 'initial' | 'dialog'>,
+  r: Pick<OutgoingRecord, 'conn' | 'req' | 'dest' | 'dialogId' | 'initial'> & { dialog?: Dialog },
 ): OutgoingRecord {
+  // Every field in the literal, always in this order: one shape for every record, its fields in
+  // the object (a spread of callers' varying fields and fields added later gave the records of
+  // INVITEs, kept until timer M, shapes of their own and a property array each).
   const rec: OutgoingRecord = {
-    ...r,
     txnId: core.newTxnId(),
+    conn: r.conn,
+    req: r.req,
+    dest: r.dest,
+    dialogId: r.dialogId,
+    initial: r.initial,
+    dialog: r.dialog,
     cancelRequested: false,
+    cancelPending: undefined,
     provisional: false,
     final: false,
+    settled: false,
+    seen2xxTags: undefined,
   };
   core.outgoing.set(rec.txnId, rec);
   startClientTransaction(core, rec);
