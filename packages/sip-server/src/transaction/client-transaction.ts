@@ -140,6 +140,11 @@ export abstract class ClientTransactionBase<S extends { kind: string }> {
     cfg: TransactionConfig,
   ): [S, ClientEffect[]];
 
+  /**
+   * The RFC state. Once the layer has taken over the last timer (see {@link retireAs}), the state
+   * it was taken over in ('accepted' or 'completed'), which is the transaction's state until that
+   * timer; nothing reaches the object after it.
+   */
   get state(): S['kind'] | 'terminated' {
     return this.stopped ? 'terminated' : this.s.kind;
   }

@@ -269,7 +269,8 @@ export abstract class ServerTransactionBase<S extends { kind: string }> extends 
 
   /**
    * Ends the transaction early, as if its last timer had fired: the layer has taken over what
-   * remains (answering retransmissions with {@link finalResponse}). Emits `terminated`.
+   * remains (answering retransmissions with {@link finalResponse}, or absorbing an INVITE's and
+   * its ACK's after the ACK came). Emits `terminated`, so owners let go of it at once.
    */
   retire(): void {
     if (this.stopped) return;

@@ -317,7 +317,7 @@ export class TransactionLayer extends EventEmitter {
     }
     const now = this.clock.now();
     // An INVITE again after our 2xx was ACKed: absorbed until timer L (RFC 6026 Accepted).
-    if (this.retiredInvites.get(found, now)) return;
+    if (req.method === 'INVITE' && this.retiredInvites.get(found, now)) return;
     const done = this.recent.get(found, now);
     if (done) {
       const dest: Destination = info.connectionId
