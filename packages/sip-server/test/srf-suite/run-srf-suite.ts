@@ -11,6 +11,7 @@
  * file in its own `node` process with NODE_ENV=test and a time limit, parsing the TAP output.
  */
 import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -325,6 +326,7 @@ export async function prepareSrfSuite(opts: SrfSuiteOptions = {}): Promise<SrfSu
         allText.includes(`'${key}'`) || (key === 'drachtio-sut' && allText.includes('sippUac('));
       const logs: string[] = [];
       const servers: SipServer[] = [];
+      let routedServer: Server | undefined;
       const destinations: Array<{ end(): void }> = [];
       const started = Date.now();
       try {
@@ -348,11 +350,17 @@ export async function prepareSrfSuite(opts: SrfSuiteOptions = {}): Promise<SrfSu
         }
         await writeFile(join(configDir, 'test.json'), JSON.stringify(suiteConfig(slots), null, 2));
         const sutSlot = slots.find((s) => s.server.configKey === 'drachtio-sut') as ServerSlot;
+        const sut = needsServer('drachtio-sut') ? servers[0] : undefined;
+        if (sut) routedServer = await startRoutedEndpoint(sut);
+        const routedAddress = routedServer?.address();
         const shimPeers: ShimPeers = {
           sut: `127.0.0.1:${sutSlot.sipPort}`,
           scenarioDir,
           named: Object.fromEntries(names),
           timeoutMs: 60_000,
+          ...(routedAddress && typeof routedAddress === 'object'
+            ? { routedUrl: `http://127.0.0.1:${routedAddress.port}/routed` }
+            : {}),
         };
         progress(`running ${file}`);
         const run = await runTapFile(join(testDir, file), testDir, fileTimeoutMs(file), {
@@ -395,6 +403,7 @@ export async function prepareSrfSuite(opts: SrfSuiteOptions = {}): Promise<SrfSu
         progress(`${file}: ${tap.passed} passed, ${failed} failed`);
         return result;
       } finally {
+        if (routedServer) await new Promise((done) => routedServer?.close(done));
         for (const server of servers.reverse()) await server.stop().catch(() => undefined);
         for (const destination of destinations) destination.end();
       }
@@ -573,4 +582,31 @@ export function formatSrfSummary(summary: SrfSuiteSummary): string {
     ...summary.cannotPass.map((n) => `cannot pass: ${n.file}: ${n.reason}`),
     ...summary.notRun.map((n) => `not run: ${n.file}: ${n.reason}`),
   ].join('\n');
+}
+
+/**
+ * `GET /routed?method=<verb>&within=<ms>` answers 200 once an application connected to `sut`
+ * routes that verb, 504 if none does in time. The sipp shim asks it before each UAC scenario:
+ * a test starts its application and sipp together, and drachtio-srf's own suite relies on sipp's
+ * 250 ms start-up pause for the application to connect and route, which a busy machine can
+ * outlast (the request is then answered 503: nothing routes it).
+ */
+function startRoutedEndpoint(sut: SipServer): Promise<Server> {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = (url.searchParams.get('method') ?? '').toLowerCase();
+    const within = Math.min(Number(url.searchParams.get('within')) || 3000, 10_000);
+    if (url.pathname !== '/routed' || !/^[a-z]+$/.test(method)) {
+      res.writeHead(400).end();
+      return;
+    }
+    sut.whenRouted([method], within).then(
+      () => res.writeHead(200).end(),
+      () => res.writeHead(504).end(),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
 }

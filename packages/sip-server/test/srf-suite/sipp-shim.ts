@@ -6,6 +6,8 @@
  * run-srf-suite.ts transpiles this file into the copied test folder as `sipp.js` (next to a
  * transpiled copy of ../helpers/sipp.ts) and passes the address table in SRF_SUITE_PEERS.
  */
+import { readFile } from 'node:fs/promises';
+
 import { describeSippResult, runSipp } from '../helpers/sipp';
 import type { ShimPeers } from './testbed';
 
@@ -39,13 +41,27 @@ async function run(args: Parameters<typeof runSipp>[0]): Promise<void> {
   throw result.code ?? -1;
 }
 
+/**
+ * Waits (up to 3 s) until an application routes the method of the scenario's first request: the
+ * test starts its application and sipp together, and a busy machine can make the application
+ * route later than sipp's 250 ms start-up pause (see run-srf-suite.ts). Goes on regardless.
+ */
+async function whenRouted(table: ShimPeers, scenario: string): Promise<void> {
+  if (!table.routedUrl) return;
+  const text = await readFile(scenario, 'latin1').catch(() => '');
+  const method = /<send[^>]*>\s*<!\[CDATA\[\s*([A-Z]+)\s+sip/.exec(text)?.[1];
+  if (!method || method === 'ACK' || method === 'CANCEL') return;
+  await fetch(`${table.routedUrl}?method=${method}&within=3000`).catch(() => undefined);
+}
+
 const api = {
   output: (): string => collected,
 
   /** Runs a UAC scenario once against the server under test. */
-  sippUac(file: string): Promise<void> {
+  async sippUac(file: string): Promise<void> {
     const table = peers();
     collected = '';
+    await whenRouted(table, `${table.scenarioDir}/${file}`);
     return run({
       scenario: `${table.scenarioDir}/${file}`,
       target: table.sut,

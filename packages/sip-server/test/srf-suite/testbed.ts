@@ -82,6 +82,8 @@ export interface ShimPeers {
   named: Record<string, string>;
   /** Time limit for each sipp run. */
   timeoutMs: number;
+  /** Where to ask whether an application routes a verb yet (see run-srf-suite.ts). */
+  routedUrl?: string;
 }
 
 /** Replaces container names and docker addresses in `text` with local `host:port` values. */
