@@ -54,10 +54,7 @@ export interface ClientTransactionContext {
  * What a transaction does in the state it retires in until its last timer: pass each 2xx up
  * (INVITE Accepted), ACK each non-2xx again (INVITE Completed), or absorb (non-INVITE Completed).
  */
-export interface Retirement {
-  ms: number;
-  then: 'pass-2xx' | 'ack-again' | 'absorb';
-}
+export type Retirement = 'pass-2xx' | 'ack-again' | 'absorb';
 
 /** What a retired client transaction does with a response that still matches it. */
 export type LateResponse = (res: SipResponse, info: ReceiveInfo) => void;
@@ -103,6 +100,8 @@ export abstract class ClientTransactionBase<S extends { kind: string }> {
   private stopped = false;
   /** Handed to the layer after its final response (see {@link retireAs}): no more events. */
   private retired = false;
+  /** The duration of the timer the final response's effects started: the one left to wait out. */
+  private finalTimerMs: number | undefined;
 
   protected constructor(
     branch: string,
@@ -128,8 +127,8 @@ export abstract class ClientTransactionBase<S extends { kind: string }> {
   }
 
   /**
-   * Whether state `s`, reached by a final response, only waits out one last timer whose duty the
-   * layer can take over, and which: its duration must be the one the reducer starts there.
+   * Whether state `s`, reached by a final response, only waits out one last timer (the one the
+   * reducer started with it) whose duty the layer can take over, and which.
    */
   protected abstract retireAs(s: S): Retirement | undefined;
 
@@ -165,6 +164,7 @@ export abstract class ClientTransactionBase<S extends { kind: string }> {
   receive(res: SipResponse, info: ReceiveInfo): void {
     if (res.status < 200 && this.bytes !== undefined) this.lastProvisional = res;
     this.current = { res, info };
+    this.finalTimerMs = undefined;
     try {
       this.dispatch({ type: 'response', status: res.status });
     } finally {
@@ -182,18 +182,21 @@ export abstract class ClientTransactionBase<S extends { kind: string }> {
     this.lastProvisional = undefined;
     this.req = undefined;
     const user = this.user;
-    if (this.s.kind !== 'accepted') this.user = NO_USER;
     const onRetire = this.ctx.onRetire;
-    const how = this.stopped || !onRetire ? undefined : this.retireAs(this.s);
-    if (!onRetire || !how) return;
+    const ms = this.finalTimerMs;
+    const how = this.stopped || !onRetire || ms === undefined ? undefined : this.retireAs(this.s);
+    if (!onRetire || ms === undefined || !how) {
+      if (this.s.kind !== 'accepted') this.user = NO_USER;
+      return;
+    }
     this.retired = true;
     this.timers.clear();
     this.user = NO_USER;
-    onRetire(this, how.ms, this.lateResponse(how.then, user));
+    onRetire(this, ms, this.lateResponse(how, user));
   }
 
   /** What the layer does with a response matching the retired transaction (no `this` kept). */
-  private lateResponse(then: Retirement['then'], user: ClientTransactionUser): LateResponse {
+  private lateResponse(then: Retirement, user: ClientTransactionUser): LateResponse {
     if (then === 'absorb') return ABSORB;
     const { logger, transport } = this.ctx;
     const branch = this.id;
@@ -246,6 +249,7 @@ export abstract class ClientTransactionBase<S extends { kind: string }> {
       switch (f.type) {
         case 'startTimer':
           this.timers.start(f.timer, f.ms);
+          if (this.current !== undefined) this.finalTimerMs = f.ms;
           break;
         case 'cancelTimer':
           this.timers.cancel(f.timer);

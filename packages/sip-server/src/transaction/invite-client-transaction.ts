@@ -188,10 +188,10 @@ export class InviteClientTransaction extends ClientTransactionBase<InviteClientS
     return nextInviteClient(s, e, now, cfg);
   }
 
-  /** Accepted (timer M, 64·T1) and Completed (timer D, UDP only): as {@link nextInviteClient}. */
+  /** Accepted (timer M) and Completed (timer D, UDP only): see {@link nextInviteClient}. */
   protected retireAs(s: InviteClientState): Retirement | undefined {
-    if (s.kind === 'accepted') return { ms: 64 * this.config.timers.t1, then: 'pass-2xx' };
-    if (s.kind === 'completed') return { ms: this.config.timers.timerD, then: 'ack-again' };
+    if (s.kind === 'accepted') return 'pass-2xx';
+    if (s.kind === 'completed') return 'ack-again';
     return undefined;
   }
 

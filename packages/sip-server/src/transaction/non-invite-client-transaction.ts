@@ -133,9 +133,9 @@ export class NonInviteClientTransaction extends ClientTransactionBase<NonInviteC
     return nextNonInviteClient(s, e, now, cfg);
   }
 
-  /** Completed (timer K = T4, UDP only; over TCP it ends at once): as {@link nextNonInviteClient}. */
+  /** Completed (timer K, UDP only; over TCP it ends at once): see {@link nextNonInviteClient}. */
   protected retireAs(s: NonInviteClientState): Retirement | undefined {
-    return s.kind === 'completed' ? { ms: this.config.timers.t4, then: 'absorb' } : undefined;
+    return s.kind === 'completed' ? 'absorb' : undefined;
   }
 
   /** Only INVITE can be cancelled (RFC 3261 §9.1). */
