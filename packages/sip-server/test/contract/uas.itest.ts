@@ -13,20 +13,28 @@ jest.setTimeout(60_000);
 
 const scenarios = join(__dirname, '..', 'sipp');
 
+/** Runs one of this folder's sipp scenarios once over `transport`. */
+const sippCall = (
+  transport: SippTransport,
+  scenario: string,
+  target: string,
+  extra: Partial<Parameters<typeof runSipp>[0]> = {},
+) =>
+  runSipp({
+    scenario: join(scenarios, scenario),
+    target,
+    transport,
+    timeoutMs: 15_000,
+    ...extra,
+  });
+
 describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) => {
   const protocol = protocolOf(transport);
   const call = (
     scenario: string,
     target: string,
     extra: Partial<Parameters<typeof runSipp>[0]> = {},
-  ) =>
-    runSipp({
-      scenario: join(scenarios, scenario),
-      target,
-      transport,
-      timeoutMs: 15_000,
-      ...extra,
-    });
+  ) => sippCall(transport, scenario, target, extra);
 
   it('answers a call with createUAS and sees the caller hang up', async () => {
     await using harness = await startHarness();
@@ -181,12 +189,7 @@ describe('srf UAS over u1: after the ACK', () => {
     });
     await harness.server.whenRouted(['invite']);
     expectSippSuccess(
-      await runSipp({
-        scenario: join(scenarios, 'uac-invite-ack-copies-late-cancel.xml'),
-        target: harness.sipTarget('udp'),
-        transport: 'u1',
-        timeoutMs: 15_000,
-      }),
+      await sippCall('u1', 'uac-invite-ack-copies-late-cancel.xml', harness.sipTarget('udp')),
     );
     await eventually(() => ended.length === 1, 2_000, 'the BYE at the app');
     expect(seen).toEqual(['INVITE', 'ACK']);
