@@ -81,12 +81,21 @@ describe('conference 46 with baresip phones, audio decoded', () => {
 
   /** HOLD on the owner's current call, until the PBX sees `tel` held. */
   async function hold(owner: BaresipPhone, tel: string): Promise<void> {
-    await owner.command('hold');
-    await waitFor(
-      `${owner.tel} holding ${tel}`,
-      () => h.cc.env.registry.heldCalls(owner.tel).some((c) => c.party === tel),
-      10_000,
-    );
+    const since = owner.events.length;
+    const reply = await owner.command('hold');
+    try {
+      await waitFor(
+        `${owner.tel} holding ${tel}`,
+        () => h.cc.env.registry.heldCalls(owner.tel).some((c) => c.party === tel),
+        10_000,
+      );
+    } catch (e) {
+      // Say what the phone did with the command, so a failure shows whose side it is on.
+      const events = owner.events.slice(since).map((ev) => `${ev.type}(${ev.peeruri ?? ''})`);
+      throw new Error(
+        `${(e as Error).message}; the phone answered ${JSON.stringify(reply)}, then: ${events.join(', ') || 'no events'}`,
+      );
+    }
   }
 
   /** 46 from another line: answered 480, and the PBX's conference steps done. */
@@ -189,14 +198,28 @@ describe('conference 46 with baresip phones, audio decoded', () => {
   test('five parties (one 46 from a phone that did not hold); a member hangs up mid-conference; down to two they are re-INVITEd towards each other', async () => {
     const owner = await phone('201');
     for (const tel of ['202', '203', '204', '205']) await phone(tel);
-    for (const tel of ['202', '203', '204']) {
+    // Calling the next member clears the owner's held dialog with the previous one: wait for
+    // that close before HOLD, as the three-party flow does (baresip acts on its newest call).
+    const callNext = async (tel: string, previous?: string): Promise<void> => {
+      const before = owner.events.length;
       await call(owner, tel);
+      if (previous)
+        await owner.waitForEvent(
+          (e) => e.type === 'CALL_CLOSED' && e.peeruri === owner.uri(previous),
+          5_000,
+          before,
+        );
+    };
+    let previous: string | undefined;
+    for (const tel of ['202', '203', '204']) {
+      await callNext(tel, previous);
       await hold(owner, tel);
       await dial46(owner);
+      previous = tel;
     }
     // The last member: 46 dialled without holding first (phones that do not hold): the owner's
     // own leg joins the mixer at once.
-    await call(owner, '205');
+    await callNext('205', previous);
     await dial46(owner);
     await dial46(owner);
     await h.cc.conferences.idle('201');
