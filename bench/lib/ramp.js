@@ -200,6 +200,18 @@ function measureProcess(pid, { intervalMs = 200 } = {}) {
   const timer = setInterval(sample, intervalMs);
   timer.unref();
   return {
+    /**
+     * A point inside the span, with the operations done by then: `stop()`'s result then also
+     * gives the CPU from here to the end (`steadyFrom`), e.g. once the JIT has re-optimised.
+     */
+    mark(ops) {
+      return {
+        ops,
+        cpuMs: cpuMsOf(pid),
+        mainCpuMs: cpuMsOf(pid, { mainThread: true }),
+        threads: threads0 ? threadCpuMsOf(pid) : null,
+      };
+    },
     stop() {
       clearInterval(timer);
       sample();
@@ -220,6 +232,21 @@ function measureProcess(pid, { intervalMs = 200 } = {}) {
         mainPerOpUs: (n) => (n > 0 ? Math.round((mainCpuMs * 1000) / n) : NaN),
         threadsPerOpUs: (n) =>
           threads0 && threads1 && n > 0 ? threadBreakdown(pid, threads0, threads1, n) : '',
+        /** µs per operation from `mark` (see above) to the stop, `ops` being the count by then. */
+        steadyFrom(mark, ops) {
+          const n = mark ? ops - mark.ops : 0;
+          if (!(n > 0) || mark.cpuMs === null || cpu1 === null) return null;
+          return {
+            ops: n,
+            cpuUs: Math.round(((cpu1 - mark.cpuMs) * 1000) / n),
+            mainCpuUs:
+              mark.mainCpuMs === null || main1 === null
+                ? NaN
+                : Math.round(((main1 - mark.mainCpuMs) * 1000) / n),
+            threadsUs:
+              mark.threads && threads1 ? threadBreakdown(pid, mark.threads, threads1, n) : '',
+          };
+        },
       };
     },
   };
@@ -253,9 +280,10 @@ const MIN_ACHIEVED = Number(process.env.BENCH_MIN_ACHIEVED || 0.9);
  * failure, all `expected` operations done and (nearly) the offered `rate` achieved; CPU per
  * operation gross and net of the idle background `idlePerS`.
  */
-function pbxStep(r, { rate, expected, meter, idlePerS }) {
+function pbxStep(r, { rate, expected, meter, idlePerS, steady = null }) {
   const achieved = Math.round((r.successful / r.elapsedMs) * 1000);
   return {
+    steady,
     ok: r.failed === 0 && r.successful === expected && achieved >= rate * MIN_ACHIEVED,
     achieved,
     successful: r.successful,
@@ -271,7 +299,11 @@ function pbxStep(r, { rate, expected, meter, idlePerS }) {
 /** The progress line of a PBX row's step (`label`: row, `per`: "call", "reg"). */
 const logPbxStep = (label, per) => (s) =>
   process.stderr.write(
-    `  ${label}: offered ${s.rate}/s → ${s.achieved}/s, ${s.successful} ok, ${s.failed} failed, ${s.cpuUs} µs CPU/${per} (net of idle ${s.netCpuUs}; main thread ${s.mainCpuUs}), RSS peak ${mib(s.rssPeak)} MiB\n${s.threadsUs ? `         µs per ${per} by thread: ${s.threadsUs}\n` : ''}`,
+    `  ${label}: offered ${s.rate}/s → ${s.achieved}/s, ${s.successful} ok, ${s.failed} failed, ${s.cpuUs} µs CPU/${per} (net of idle ${s.netCpuUs}; main thread ${s.mainCpuUs}), RSS peak ${mib(s.rssPeak)} MiB\n${s.threadsUs ? `         µs per ${per} by thread: ${s.threadsUs}\n` : ''}${
+      s.steady
+        ? `         steady state (the last ${s.steady.ops} ${per}s of the step, after ${s.steady.afterS} s): ${s.steady.cpuUs} µs CPU/${per} (main thread ${s.steady.mainCpuUs})${s.steady.threadsUs ? `; by thread: ${s.steady.threadsUs}` : ''}\n`
+        : ''
+    }`,
   );
 
 module.exports = {
