@@ -34,7 +34,16 @@ const SECONDS = Number(process.env.BENCH_CALL_SECONDS || 10);
  * it (about 200 functions per thread, `--trace-opt`), which a PBX under steady load does not pay.
  */
 const WARM_S = Math.min(Number(process.env.BENCH_CALL_WARM_S || 3), SECONDS / 2);
-/** Share of the offered rate a step must achieve to pass (sipp start-up and the tail cost some). */
+
+/**
+ * BYEs the PBX has received (its `pbx_sip_requests_total` metric): one per call the phone bank
+ * ended, counted as they arrive, where the records of a saturated step lag behind.
+ */
+async function byesReceived(pbx) {
+  const metric = pbx.http.metrics.registry.getSingleMetric('pbx_sip_requests_total');
+  const { values } = await metric.get();
+  return values.find((v) => v.labels.method === 'BYE' && v.labels.direction === 'in')?.value ?? 0;
+}
 
 function pbxMain() {
   return servePbx({
@@ -43,6 +52,7 @@ function pbxMain() {
     // then completed): whether the writer keeps up with the calls, one record each.
     stateOf: async (pbx) => ({
       records: await pbx.ctx.store.cdrs.count({ disposition: 'answered' }),
+      byes: await byesReceived(pbx),
     }),
   });
 }
@@ -87,13 +97,13 @@ async function setupRate() {
       const mem0 = await ask(child, { type: 'mem' }, 'mem');
       const records0 = (await ask(child, { type: 'state' }, 'state')).records;
       const meter = measureProcess(child.pid);
-      // Finished calls (their records) and CPU WARM_S into the step: the steady-state window.
+      // Calls ended (their BYEs) and CPU WARM_S into the step: the steady-state window.
       let warm = null;
       let running = true;
       let marking = Promise.resolve();
       const warmTimer = setTimeout(() => {
-        marking = ask(child, { type: 'state' }, 'state').then(({ records }) => {
-          if (running) warm = meter.mark(records - records0);
+        marking = ask(child, { type: 'state' }, 'state').then(({ byes }) => {
+          if (running) warm = meter.mark(byes);
         });
       }, WARM_S * 1000);
       const r = await profiled(child, `calls-${rate}`, () =>
@@ -119,9 +129,10 @@ async function setupRate() {
       // Call records: how many were still unwritten when the last call ended, and how long the
       // writer took to store every answered call's (bounded: a stuck writer shows as a count).
       const ended = Date.now();
-      let stored = (await ask(child, { type: 'state' }, 'state')).records - records0;
+      const atEnd = await ask(child, { type: 'state' }, 'state');
+      let stored = atEnd.records - records0;
       const pendingAtEnd = Math.max(0, r.successful - stored);
-      const steady = warm && m.steadyFrom(warm, stored);
+      const steady = warm && m.steadyFrom(warm, atEnd.byes);
       if (steady) steady.afterS = WARM_S;
       while (stored < r.successful && Date.now() - ended < 30_000) {
         await new Promise((res) => setTimeout(res, 50));
