@@ -133,7 +133,6 @@ async function setupRate() {
       let stored = atEnd.records - records0;
       const pendingAtEnd = Math.max(0, r.successful - stored);
       const steady = warm && m.steadyFrom(warm, atEnd.byes);
-      if (steady) steady.afterS = WARM_S;
       while (stored < r.successful && Date.now() - ended < 30_000) {
         await new Promise((res) => setTimeout(res, 50));
         stored = (await ask(child, { type: 'state' }, 'state')).records - records0;

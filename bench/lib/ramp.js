@@ -207,6 +207,7 @@ function measureProcess(pid, { intervalMs = 200 } = {}) {
     mark(ops) {
       return {
         ops,
+        afterS: Math.round((Date.now() - t0) / 100) / 10,
         cpuMs: cpuMsOf(pid),
         mainCpuMs: cpuMsOf(pid, { mainThread: true }),
         threads: threads0 ? threadCpuMsOf(pid) : null,
@@ -238,6 +239,7 @@ function measureProcess(pid, { intervalMs = 200 } = {}) {
           if (!(n > 0) || mark.cpuMs === null || cpu1 === null) return null;
           return {
             ops: n,
+            afterS: mark.afterS,
             cpuUs: Math.round(((cpu1 - mark.cpuMs) * 1000) / n),
             mainCpuUs:
               mark.mainCpuMs === null || main1 === null
