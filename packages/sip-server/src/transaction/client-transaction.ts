@@ -184,8 +184,8 @@ export abstract class ClientTransactionBase<S extends { kind: string }> {
     const user = this.user;
     const onRetire = this.ctx.onRetire;
     const ms = this.finalTimerMs;
-    const how = this.stopped || !onRetire || ms === undefined ? undefined : this.retireAs(this.s);
-    if (!onRetire || ms === undefined || !how) {
+    const how = this.stopped ? undefined : this.retireAs(this.s);
+    if (!how || !onRetire || ms === undefined) {
       if (this.s.kind !== 'accepted') this.user = NO_USER;
       return;
     }

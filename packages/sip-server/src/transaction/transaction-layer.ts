@@ -409,17 +409,17 @@ export class TransactionLayer extends EventEmitter {
     const at = txn.acceptedAt;
     if (at === undefined) return;
     const now = this.clock.now();
-    const left = 64 * this.timers.t1 - (now - at);
+    // What is left of timer L varies with the ACK's delay: timer L is the lane for them all.
+    const timerL = 64 * this.timers.t1;
+    const left = timerL - (now - at);
     if (left <= 0) return;
-    // What is left of timer L varies with the ACK's delay: one lane for them all.
-    const lane = 64 * this.timers.t1;
     this.servers.delete(txn.key);
-    this.retiredInvites.add(txn.key, left, true, now, lane);
+    this.retiredInvites.add(txn.key, left, true, now, timerL);
     const dialogKey = this.acceptedKeys.get(txn);
     if (dialogKey !== undefined) {
       this.acceptedKeys.delete(txn);
       if (this.accepted.get(dialogKey) === txn) this.accepted.delete(dialogKey);
-      this.retiredAcks.add(dialogKey, left, true, now, lane);
+      this.retiredAcks.add(dialogKey, left, true, now, timerL);
     }
     txn.retire();
   }
