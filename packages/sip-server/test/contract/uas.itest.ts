@@ -30,11 +30,7 @@ const sippCall = (
 
 describe.each<[SippTransport]>([['u1'], ['t1']])('srf UAS over %s', (transport) => {
   const protocol = protocolOf(transport);
-  const call = (
-    scenario: string,
-    target: string,
-    extra: Partial<Parameters<typeof runSipp>[0]> = {},
-  ) => sippCall(transport, scenario, target, extra);
+  const call = sippCall.bind(undefined, transport);
 
   it('answers a call with createUAS and sees the caller hang up', async () => {
     await using harness = await startHarness();
