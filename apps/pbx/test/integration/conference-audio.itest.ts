@@ -68,8 +68,12 @@ describe('conference 46 with baresip phones, audio decoded', () => {
     return p;
   }
 
-  /** The owner calls `tel`, which answers by itself. */
-  async function call(owner: BaresipPhone, tel: string): Promise<void> {
+  /**
+   * The owner calls `tel`, which answers by itself. With `previous`, the member the owner held
+   * before: calling the next member clears that held dialog, and its close is waited for, so a
+   * HOLD that follows acts on the new call (baresip acts on its newest call).
+   */
+  async function call(owner: BaresipPhone, tel: string, previous?: string): Promise<void> {
     const since = owner.events.length;
     await owner.dial(tel);
     await owner.waitForEvent(
@@ -77,6 +81,12 @@ describe('conference 46 with baresip phones, audio decoded', () => {
       10_000,
       since,
     );
+    if (previous)
+      await owner.waitForEvent(
+        (e) => e.type === 'CALL_CLOSED' && e.peeruri === owner.uri(previous),
+        5_000,
+        since,
+      );
   }
 
   /** HOLD on the owner's current call, until the PBX sees `tel` held. */
@@ -172,13 +182,7 @@ describe('conference 46 with baresip phones, audio decoded', () => {
       expect.objectContaining({ party: '202', role: 'member' }),
     );
     // 5-9: 201 calls 203 (its held dialog with 202 is cleared), holds it, dials 46.
-    const before = owner.events.length;
-    await call(owner, '203');
-    await owner.waitForEvent(
-      (e) => e.type === 'CALL_CLOSED' && e.peeruri === owner.uri('202'),
-      5_000,
-      before,
-    );
+    await call(owner, '203', '202');
     await hold(owner, '203');
     await dial46(owner);
     // 10-11: 46 again ends the adding; 12: 201 resumes its held call and is in the conference.
@@ -198,28 +202,16 @@ describe('conference 46 with baresip phones, audio decoded', () => {
   test('five parties (one 46 from a phone that did not hold); a member hangs up mid-conference; down to two they are re-INVITEd towards each other', async () => {
     const owner = await phone('201');
     for (const tel of ['202', '203', '204', '205']) await phone(tel);
-    // Calling the next member clears the owner's held dialog with the previous one: wait for
-    // that close before HOLD, as the three-party flow does (baresip acts on its newest call).
-    const callNext = async (tel: string, previous?: string): Promise<void> => {
-      const before = owner.events.length;
-      await call(owner, tel);
-      if (previous)
-        await owner.waitForEvent(
-          (e) => e.type === 'CALL_CLOSED' && e.peeruri === owner.uri(previous),
-          5_000,
-          before,
-        );
-    };
     let previous: string | undefined;
     for (const tel of ['202', '203', '204']) {
-      await callNext(tel, previous);
+      await call(owner, tel, previous);
       await hold(owner, tel);
       await dial46(owner);
       previous = tel;
     }
     // The last member: 46 dialled without holding first (phones that do not hold): the owner's
     // own leg joins the mixer at once.
-    await callNext('205', previous);
+    await call(owner, '205', previous);
     await dial46(owner);
     await dial46(owner);
     await h.cc.conferences.idle('201');
