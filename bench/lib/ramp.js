@@ -182,10 +182,19 @@ function rssOf(pid) {
  * between start and stop. `perOp(n)` on that result gives µs of CPU per operation.
  */
 function measureProcess(pid, { intervalMs = 200 } = {}) {
-  const t0 = Date.now();
-  const cpu0 = cpuMsOf(pid);
-  const main0 = cpuMsOf(pid, { mainThread: true });
-  const threads0 = process.env.BENCH_THREADS ? threadCpuMsOf(pid) : null;
+  const withThreads = Boolean(process.env.BENCH_THREADS);
+  /** The process's CPU counters now (null where it is gone). */
+  const counters = () => ({
+    at: Date.now(),
+    cpuMs: cpuMsOf(pid),
+    mainCpuMs: cpuMsOf(pid, { mainThread: true }),
+    threads: withThreads ? threadCpuMsOf(pid) : null,
+  });
+  const diff = (a, b) => (a === null || b === null ? NaN : b - a);
+  /** µs per operation of `ms` over `n` operations. */
+  const perOp = (ms, n) => (n > 0 ? Math.round((ms * 1000) / n) : NaN);
+  const start = counters();
+  const t0 = start.at;
   const rssStart = rssOf(pid);
   let rssPeak = rssStart ?? 0;
   let rssSum = 0;
@@ -205,48 +214,39 @@ function measureProcess(pid, { intervalMs = 200 } = {}) {
      * gives the CPU from here to the end (`steadyFrom`), e.g. once the JIT has re-optimised.
      */
     mark(ops) {
-      return {
-        ops,
-        afterS: Math.round((Date.now() - t0) / 100) / 10,
-        cpuMs: cpuMsOf(pid),
-        mainCpuMs: cpuMsOf(pid, { mainThread: true }),
-        threads: threads0 ? threadCpuMsOf(pid) : null,
-      };
+      return { ops, ...counters() };
     },
     stop() {
       clearInterval(timer);
       sample();
-      const cpu1 = cpuMsOf(pid);
-      const cpuMs = cpu0 === null || cpu1 === null ? NaN : cpu1 - cpu0;
-      const main1 = cpuMsOf(pid, { mainThread: true });
-      const mainCpuMs = main0 === null || main1 === null ? NaN : main1 - main0;
-      const threads1 = threads0 ? threadCpuMsOf(pid) : null;
+      const end = counters();
+      const cpuMs = diff(start.cpuMs, end.cpuMs);
+      const mainCpuMs = diff(start.mainCpuMs, end.mainCpuMs);
+      const threadsPerOp = (from, n) =>
+        from.threads && end.threads && n > 0
+          ? threadBreakdown(pid, from.threads, end.threads, n)
+          : '';
       return {
         cpuMs,
         mainCpuMs,
-        wallMs: Date.now() - t0,
+        wallMs: end.at - t0,
         rssStart,
         rssPeak,
         rssEnd: rssOf(pid),
         rssMean: samples ? rssSum / samples : rssStart,
-        perOpUs: (n) => (n > 0 ? Math.round((cpuMs * 1000) / n) : NaN),
-        mainPerOpUs: (n) => (n > 0 ? Math.round((mainCpuMs * 1000) / n) : NaN),
-        threadsPerOpUs: (n) =>
-          threads0 && threads1 && n > 0 ? threadBreakdown(pid, threads0, threads1, n) : '',
+        perOpUs: (n) => perOp(cpuMs, n),
+        mainPerOpUs: (n) => perOp(mainCpuMs, n),
+        threadsPerOpUs: (n) => threadsPerOp(start, n),
         /** µs per operation from `mark` (see above) to the stop, `ops` being the count by then. */
         steadyFrom(mark, ops) {
           const n = mark ? ops - mark.ops : 0;
-          if (!(n > 0) || mark.cpuMs === null || cpu1 === null) return null;
+          if (!(n > 0) || mark.cpuMs === null || end.cpuMs === null) return null;
           return {
             ops: n,
-            afterS: mark.afterS,
-            cpuUs: Math.round(((cpu1 - mark.cpuMs) * 1000) / n),
-            mainCpuUs:
-              mark.mainCpuMs === null || main1 === null
-                ? NaN
-                : Math.round(((main1 - mark.mainCpuMs) * 1000) / n),
-            threadsUs:
-              mark.threads && threads1 ? threadBreakdown(pid, mark.threads, threads1, n) : '',
+            afterS: Math.round((mark.at - t0) / 100) / 10,
+            cpuUs: perOp(end.cpuMs - mark.cpuMs, n),
+            mainCpuUs: perOp(diff(mark.mainCpuMs, end.mainCpuMs), n),
+            threadsUs: threadsPerOp(mark, n),
           };
         },
       };
